@@ -1,0 +1,310 @@
+//! The event store: normalized events per model, sorted by time, de-duplicated by id, bounded.
+
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use super::detection::{normalize_payload, Detection};
+use super::time::{Micros, UnixMicros, MICROS_PER_SEC};
+use super::wire::WireEvent;
+
+/// An event as the overlay needs it: payload normalized once, at ingest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub id: String,
+    pub timestamp: UnixMicros,
+    pub frame_id: Option<i64>,
+    pub detections: Vec<Detection>,
+}
+
+/// How much the store may hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoreLimits {
+    /// Most events held across all models; the oldest go first.
+    pub max_events: usize,
+    /// Longest span kept, measured back from the newest event held.
+    pub max_span: Micros,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        // 30 events/s for 30 minutes, well under 100 MB even with dense payloads.
+        Self { max_events: 60_000, max_span: 30 * 60 * MICROS_PER_SEC }
+    }
+}
+
+/// One model's events, sorted by `(timestamp, id)`.
+#[derive(Debug, Clone, Default)]
+pub struct ModelTimeline {
+    events: Vec<Rc<StoredEvent>>,
+    /// Median spacing of recent events, refreshed on every ingest.
+    median_interval: Option<Micros>,
+}
+
+impl ModelTimeline {
+    pub fn events(&self) -> &[Rc<StoredEvent>] {
+        &self.events
+    }
+
+    /// Median spacing between this model's consecutive events (its analysis rate), if known.
+    pub fn median_interval(&self) -> Option<Micros> {
+        self.median_interval
+    }
+
+    /// Index of the first event with `timestamp >= t` (binary search).
+    pub fn first_at_or_after(&self, t: UnixMicros) -> usize {
+        self.events.partition_point(|e| e.timestamp < t)
+    }
+
+    /// Events with `from <= timestamp <= to`.
+    pub fn between(&self, from: UnixMicros, to: UnixMicros) -> &[Rc<StoredEvent>] {
+        let lo = self.first_at_or_after(from);
+        let hi = self.events.partition_point(|e| e.timestamp <= to);
+        &self.events[lo..hi.max(lo)]
+    }
+
+    fn refresh_interval(&mut self) {
+        // The last 64 intervals describe the model's current rate; ties (several
+        // events on one frame) are not intervals and are left out.
+        let n = self.events.len();
+        let tail = &self.events[n.saturating_sub(65)..];
+        let mut gaps: Vec<Micros> = tail
+            .windows(2)
+            .map(|w| w[1].timestamp.since(w[0].timestamp))
+            .filter(|g| *g > 0)
+            .collect();
+        gaps.sort_unstable();
+        self.median_interval = gaps.get(gaps.len() / 2).copied();
+    }
+}
+
+/// What one ingest did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    pub added: usize,
+    pub duplicates: usize,
+    pub evicted: usize,
+    /// Detections that no adapter could use.
+    pub skipped_detections: usize,
+}
+
+/// All events held for one camera.
+#[derive(Debug, Default)]
+pub struct EventStore {
+    limits: StoreLimits,
+    models: BTreeMap<Rc<str>, ModelTimeline>,
+    /// id -> (model, timestamp): de-duplication and eviction bookkeeping.
+    ids: HashMap<String, (Rc<str>, UnixMicros)>,
+    /// Bumped on every change, so callers can skip work when nothing changed.
+    version: u64,
+}
+
+impl EventStore {
+    pub fn new(limits: StoreLimits) -> Self {
+        Self { limits, ..Self::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.ids.contains_key(id)
+    }
+
+    /// The models held, in a stable (sorted) order.
+    pub fn models(&self) -> impl Iterator<Item = (&str, &ModelTimeline)> {
+        self.models.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    pub fn timeline(&self, model_id: &str) -> Option<&ModelTimeline> {
+        self.models.get(model_id)
+    }
+
+    /// Newest event time held, over all models.
+    pub fn newest(&self) -> Option<UnixMicros> {
+        self.models.values().filter_map(|m| m.events.last().map(|e| e.timestamp)).max()
+    }
+
+    /// Adds events, normalizing each payload once. Duplicate ids are ignored
+    /// (the first copy wins), so overlapping polls are harmless.
+    pub fn ingest(&mut self, events: impl IntoIterator<Item = WireEvent>) -> IngestReport {
+        let mut report = IngestReport::default();
+        let mut touched: Vec<Rc<str>> = Vec::new();
+        for ev in events {
+            if self.ids.contains_key(&ev.id) {
+                report.duplicates += 1;
+                continue;
+            }
+            let normalized = normalize_payload(&ev.detections, ev.event_metadata.as_ref());
+            report.skipped_detections += normalized.skipped;
+            let model: Rc<str> = match self.models.get_key_value(ev.model_id.as_str()) {
+                Some((k, _)) => Rc::clone(k),
+                None => Rc::from(ev.model_id.as_str()),
+            };
+            let stored = Rc::new(StoredEvent {
+                id: ev.id.clone(),
+                timestamp: ev.timestamp,
+                frame_id: ev.frame_id,
+                detections: normalized.detections,
+            });
+            let timeline = self.models.entry(Rc::clone(&model)).or_default();
+            // Events mostly arrive in time order, so this is usually an append.
+            let key = (stored.timestamp, stored.id.as_str());
+            let at = timeline.events.partition_point(|e| (e.timestamp, e.id.as_str()) < key);
+            timeline.events.insert(at, stored);
+            self.ids.insert(ev.id, (Rc::clone(&model), ev.timestamp));
+            if !touched.contains(&model) {
+                touched.push(model);
+            }
+            report.added += 1;
+        }
+        report.evicted = self.enforce_limits();
+        for model in touched {
+            if let Some(t) = self.models.get_mut(&model) {
+                t.refresh_interval();
+            }
+        }
+        if report.added > 0 || report.evicted > 0 {
+            self.version += 1;
+        }
+        report
+    }
+
+    /// Drops every event outside `[from, to]` (for playhead-centred caches).
+    pub fn retain_between(&mut self, from: UnixMicros, to: UnixMicros) -> usize {
+        let before = self.ids.len();
+        for timeline in self.models.values_mut() {
+            timeline.events.retain(|e| e.timestamp >= from && e.timestamp <= to);
+        }
+        self.ids.retain(|_, (_, t)| *t >= from && *t <= to);
+        self.models.retain(|_, t| !t.events.is_empty());
+        let removed = before - self.ids.len();
+        if removed > 0 {
+            self.version += 1;
+        }
+        removed
+    }
+
+    /// Applies the span and count bounds, oldest first; returns how many went.
+    fn enforce_limits(&mut self) -> usize {
+        let mut evicted = 0;
+        if let Some(newest) = self.newest() {
+            let cutoff = newest.plus(-self.limits.max_span);
+            for timeline in self.models.values_mut() {
+                let n = timeline.first_at_or_after(cutoff);
+                for e in timeline.events.drain(..n) {
+                    self.ids.remove(&e.id);
+                    evicted += 1;
+                }
+            }
+        }
+        let excess = self.ids.len().saturating_sub(self.limits.max_events);
+        if excess > 0 {
+            // A k-way walk over the models' oldest events decides how many each
+            // loses, then each model drains once: linear in the excess.
+            let mut take: Vec<usize> = vec![0; self.models.len()];
+            for _ in 0..excess {
+                let oldest = self
+                    .models
+                    .values()
+                    .enumerate()
+                    .filter_map(|(i, t)| t.events.get(take[i]).map(|e| (e.timestamp, i)))
+                    .min();
+                match oldest {
+                    Some((_, i)) => take[i] += 1,
+                    None => break,
+                }
+            }
+            for (timeline, n) in self.models.values_mut().zip(take) {
+                for e in timeline.events.drain(..n) {
+                    self.ids.remove(&e.id);
+                    evicted += 1;
+                }
+            }
+        }
+        self.models.retain(|_, t| !t.events.is_empty());
+        evicted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) fn ev(id: &str, model: &str, t_ms: i64) -> WireEvent {
+        WireEvent {
+            id: id.into(),
+            camera_id: None,
+            model_id: model.into(),
+            timestamp: UnixMicros(t_ms * 1000),
+            frame_id: None,
+            detections: json!({"detections": [{"class_name": "p", "bbox": [0.1, 0.1, 0.2, 0.2], "track_id": 1}]}),
+            confidence: None,
+            event_metadata: None,
+        }
+    }
+
+    fn times(store: &EventStore, model: &str) -> Vec<i64> {
+        store.timeline(model).map(|t| t.events().iter().map(|e| e.timestamp.0 / 1000).collect()).unwrap_or_default()
+    }
+
+    #[test]
+    fn sorts_unsorted_input_and_dedupes_by_id() {
+        let mut s = EventStore::new(StoreLimits::default());
+        let r = s.ingest([ev("c", "m", 300), ev("a", "m", 100), ev("b", "m", 200), ev("a", "m", 999)]);
+        assert_eq!((r.added, r.duplicates), (3, 1));
+        assert_eq!(times(&s, "m"), [100, 200, 300]);
+        let v = s.version();
+        let r = s.ingest([ev("b", "m", 200), ev("c", "m", 300)]);
+        assert_eq!((r.added, r.duplicates), (0, 2));
+        assert_eq!(s.version(), v, "a no-op ingest changes nothing");
+    }
+
+    #[test]
+    fn same_timestamp_events_are_all_kept_in_id_order() {
+        let mut s = EventStore::new(StoreLimits::default());
+        s.ingest([ev("z", "m", 100), ev("x", "m", 100), ev("y", "m", 100)]);
+        let ids: Vec<_> = s.timeline("m").unwrap().events().iter().map(|e| e.id.clone()).collect();
+        assert_eq!(ids, ["x", "y", "z"]);
+    }
+
+    #[test]
+    fn bounded_by_span_and_count() {
+        let mut s = EventStore::new(StoreLimits { max_events: 4, max_span: 1_000_000 });
+        s.ingest((0..6).map(|i| ev(&format!("a{i}"), "a", i * 100)));
+        assert_eq!(times(&s, "a"), [200, 300, 400, 500]);
+        s.ingest([ev("b0", "b", 50), ev("b1", "b", 450)]);
+        // b0 (oldest overall) and a200 go; the count stays at the bound.
+        assert_eq!(s.len(), 4);
+        assert_eq!(times(&s, "a"), [300, 400, 500]);
+        assert_eq!(times(&s, "b"), [450]);
+        // Span: an event 2 s newer evicts everything older than newest - 1 s.
+        s.ingest([ev("late", "a", 2_500)]);
+        assert_eq!(times(&s, "a"), [2_500]);
+        assert!(s.timeline("b").is_none());
+        assert!(!s.contains("b1"));
+    }
+
+    #[test]
+    fn window_queries_and_median_interval() {
+        let mut s = EventStore::new(StoreLimits::default());
+        s.ingest((0..10).map(|i| ev(&format!("e{i}"), "m", i * 100)));
+        s.ingest([ev("dup-time", "m", 500)]);
+        let t = s.timeline("m").unwrap();
+        assert_eq!(t.between(UnixMicros(200_000), UnixMicros(400_000)).len(), 3);
+        assert_eq!(t.between(UnixMicros(401_000), UnixMicros(401_500)).len(), 0);
+        assert_eq!(t.between(UnixMicros(900_000), UnixMicros(100_000)).len(), 0);
+        assert_eq!(t.median_interval(), Some(100_000));
+        assert_eq!(s.retain_between(UnixMicros(300_000), UnixMicros(600_000)), 6);
+        assert_eq!(times(&s, "m"), [300, 400, 500, 500, 600]);
+    }
+}

@@ -1,0 +1,140 @@
+//! Viewer configuration (`config.json` beside `index.html`), validated once at start.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use super::clip_params::{ClipParamError, ClipParams};
+
+/// The configuration in force.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ViewerConfig {
+    /// Base URL of the VAS API without a trailing slash; empty means the viewer's own origin.
+    pub api_base_url: String,
+    /// Sent as `X-API-Key` to the API origin only; never placed in a URL, a log line or the DOM.
+    pub api_key: Option<String>,
+    /// Known clips per camera, linked from the camera list (the demo uses this).
+    pub clips: Vec<ClipEntry>,
+}
+
+/// A clip that the camera list offers for a camera.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClipEntry {
+    pub camera_id: String,
+    pub clip: ClipParams,
+}
+
+/// What is wrong with `config.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    NotJson(String),
+    BadApiBaseUrl(String),
+    BadApiKey,
+    BadClip { index: usize, reason: ClipParamError },
+    EmptyCameraId { index: usize },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotJson(e) => write!(f, "config.json is not valid: {e}"),
+            Self::BadApiBaseUrl(u) => write!(f, "config.json: `apiBaseUrl` must be empty or an http(s) URL without query or fragment, not `{u}`"),
+            Self::BadApiKey => write!(f, "config.json: `apiKey` must be a non-empty string without spaces or control characters"),
+            Self::BadClip { index, reason } => write!(f, "config.json: clips[{index}]: {reason}"),
+            Self::EmptyCameraId { index } => write!(f, "config.json: clips[{index}] has an empty `cameraId`"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawConfig {
+    #[serde(default)]
+    api_base_url: Option<String>,
+    #[serde(default)]
+    api_key: Option<String>,
+    #[serde(default)]
+    clips: Vec<RawClip>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RawClip {
+    camera_id: String,
+    src: String,
+    start: String,
+}
+
+impl ViewerConfig {
+    /// Parses and validates `config.json`. Unknown keys are errors: a typo in
+    /// a key must not silently fall back to a default.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let raw: RawConfig = serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+        let base = raw.api_base_url.unwrap_or_default().trim().trim_end_matches('/').to_owned();
+        if !base.is_empty() {
+            let lower = base.to_ascii_lowercase();
+            let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
+            let host_ok = base.split("//").nth(1).is_some_and(|rest| !rest.is_empty());
+            if !scheme_ok || !host_ok || base.contains('?') || base.contains('#') || base.chars().any(char::is_whitespace) {
+                return Err(ConfigError::BadApiBaseUrl(base.chars().take(80).collect()));
+            }
+        }
+        let api_key = match raw.api_key {
+            None => None,
+            Some(k) if !k.is_empty() && k.chars().all(|c| c.is_ascii_graphic()) => Some(k),
+            Some(_) => return Err(ConfigError::BadApiKey),
+        };
+        let mut clips = Vec::with_capacity(raw.clips.len());
+        for (index, c) in raw.clips.into_iter().enumerate() {
+            if c.camera_id.trim().is_empty() {
+                return Err(ConfigError::EmptyCameraId { index });
+            }
+            let clip = ClipParams::parse(Some(&c.src), Some(&c.start)).map_err(|reason| ConfigError::BadClip { index, reason })?;
+            clips.push(ClipEntry { camera_id: c.camera_id.trim().to_owned(), clip });
+        }
+        Ok(Self { api_base_url: base, api_key, clips })
+    }
+
+    /// An absolute or origin-relative URL for an API path such as `/api/v1/devices`.
+    pub fn api_url(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.api_base_url, path_and_query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_good_configs() {
+        assert_eq!(ViewerConfig::parse("{}").unwrap(), ViewerConfig::default());
+        let c = ViewerConfig::parse(
+            r#"{"apiBaseUrl": "https://vas.example:8443/", "apiKey": "k-1",
+                "clips": [{"cameraId": "cam", "src": "/demo/clip.mp4", "start": "2026-01-05T12:00:00Z"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.api_base_url, "https://vas.example:8443");
+        assert_eq!(c.api_url("/api/v1/devices"), "https://vas.example:8443/api/v1/devices");
+        assert_eq!(c.api_key.as_deref(), Some("k-1"));
+        assert_eq!(c.clips[0].camera_id, "cam");
+    }
+
+    #[test]
+    fn rejects_bad_configs_with_a_reason() {
+        let cases = [
+            ("not json", "not valid"),
+            (r#"{"apiBaseURL": "x"}"#, "unknown field"),
+            (r#"{"apiBaseUrl": "ftp://h"}"#, "apiBaseUrl"),
+            (r#"{"apiBaseUrl": "https://"}"#, "apiBaseUrl"),
+            (r#"{"apiBaseUrl": "https://h/?a=1"}"#, "apiBaseUrl"),
+            (r#"{"apiKey": ""}"#, "apiKey"),
+            (r#"{"apiKey": "a b"}"#, "apiKey"),
+            (r#"{"clips": [{"cameraId": " ", "src": "/a", "start": "2026-01-05T12:00:00Z"}]}"#, "cameraId"),
+            (r#"{"clips": [{"cameraId": "c", "src": "/a", "start": "yesterday"}]}"#, "clips[0]"),
+        ];
+        for (text, needle) in cases {
+            let err = ViewerConfig::parse(text).unwrap_err().to_string();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+}
