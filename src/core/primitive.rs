@@ -60,8 +60,12 @@ pub fn chip_text(d: &Detection) -> String {
 
 /// The size of a chip for `text`, never wider than the visible picture.
 pub fn chip_size(text: &str, mapping: &ScreenMapping) -> CssSize {
-    let w = text.chars().count() as f64 * CHIP_CHAR_ADVANCE_PX + 2.0 * CHIP_PADDING_PX;
-    CssSize { width: mapping.snap(w.min(mapping.visible.width)), height: CHIP_HEIGHT_PX }
+    // One pixel of slack, rounded up to a device pixel: a chip a hair too
+    // narrow would ellipsize its last character.
+    let w = text.chars().count() as f64 * CHIP_CHAR_ADVANCE_PX + 2.0 * CHIP_PADDING_PX + 1.0;
+    let dpr = mapping.device_pixel_ratio;
+    let w = (w * dpr).ceil() / dpr;
+    CssSize { width: w.min(mapping.visible.width), height: CHIP_HEIGHT_PX }
 }
 
 /// Lays out the selected detections of every model for one frame.
@@ -161,6 +165,8 @@ mod tests {
         assert_eq!(text, "person 91%");
         assert_eq!(*origin, CssPoint { x: 640.0, y: 344.0 });
         assert_eq!(size.height, CHIP_HEIGHT_PX);
+        // 10 characters at 7.25 px, 2 x 4 px padding, 1 px slack, rounded up: never ellipsized.
+        assert_eq!(size.width, 82.0);
         assert_eq!((&*tag.model_id, &*tag.label, tag.track_id), ("m", "person", Some(3)));
     }
 

@@ -119,8 +119,8 @@ fn select_model<'a>(model_id: &'a str, timeline: &'a ModelTimeline, t: UnixMicro
     Some(ModelFrame { model_id, kind, event_time, detections, trails })
 }
 
-/// Moves each tracked detection of `prev` toward its match in `next`;
-/// untracked or unmatched ones are held as they were.
+/// Moves each tracked detection of `prev` toward its match in `next`.
+/// Untracked ones are held as they were; tracked ones absent from `next` are dropped.
 fn interpolate(prev: &[std::rc::Rc<StoredEvent>], next: &[std::rc::Rc<StoredEvent>], alpha: f64) -> Vec<Detection> {
     let alpha = alpha.clamp(0.0, 1.0);
     let by_track: HashMap<i64, &Detection> = next
@@ -130,8 +130,11 @@ fn interpolate(prev: &[std::rc::Rc<StoredEvent>], next: &[std::rc::Rc<StoredEven
         .collect();
     prev.iter()
         .flat_map(|e| e.detections.iter())
-        .map(|d| {
-            let Some(to) = d.track_id.and_then(|id| by_track.get(&id)) else { return d.clone() };
+        .filter_map(|d| {
+            let Some(id) = d.track_id else { return Some(d.clone()) };
+            // A track missing from the next known event has ended (or was lost):
+            // it is not drawn after the event that last saw it.
+            let to = by_track.get(&id)?;
             let mut out = d.clone();
             if let (Some(a), Some(b)) = (d.rect, to.rect) {
                 out.rect = Some(a.lerp(b, alpha));
@@ -144,7 +147,7 @@ fn interpolate(prev: &[std::rc::Rc<StoredEvent>], next: &[std::rc::Rc<StoredEven
                     .map(|(p, q)| NormPoint { x: p.x + (q.x - p.x) * alpha, y: p.y + (q.y - p.y) * alpha })
                     .collect();
             }
-            out
+            Some(out)
         })
         .collect()
 }
@@ -255,8 +258,9 @@ mod tests {
     }
 
     #[test]
-    fn untracked_boxes_hold_and_new_tracks_wait() {
+    fn untracked_boxes_hold_new_tracks_wait_and_ended_tracks_go() {
         // Event 0: track 1 and an untracked box. Event 100: track 1 moved, track 2 new.
+        // Event 200: only track 1; track 2 ended.
         let s = store(vec![
             ev("m", 0, &[(Some(1), 0.0), (None, 0.5)]),
             ev("m", 100, &[(Some(1), 0.2), (Some(2), 0.7)]),
@@ -265,6 +269,8 @@ mod tests {
         let (kind, xs) = pick(&s, "m", 50).unwrap();
         assert_eq!(kind, SelectionKind::Interpolated);
         assert_eq!(xs, vec![0.1, 0.5], "track 2 is not shown before its own event");
+        assert_eq!(pick(&s, "m", 100).unwrap().1, vec![0.2, 0.7]);
+        assert_eq!(pick(&s, "m", 150).unwrap().1, vec![0.3], "track 2 is gone by the next event");
     }
 
     #[test]

@@ -1,0 +1,114 @@
+//! HTTP client for VAS's read API (gloo-net): key header, timeout, typed errors.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use gloo_net::http::Request;
+use thiserror::Error;
+use web_sys::AbortController;
+
+use crate::core::time::UnixMicros;
+use crate::core::viewer_config::ViewerConfig;
+use crate::core::wire::{decode_devices, decode_event_page, Device, EventQuery, PageError, WireEvent, MAX_PAGE_LIMIT};
+
+/// Why an API call failed. Messages never include the API key.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ApiError {
+    /// Includes CORS refusals: VAS's 401/403 and bare 500s carry no CORS
+    /// headers, so a cross-origin browser sees them only as network errors.
+    #[error("network error: {0}")]
+    Network(String),
+    #[error("no answer within {0} ms")]
+    Timeout(u32),
+    #[error("HTTP status {0}")]
+    Status(u16),
+    #[error("unusable response: {0}")]
+    Decode(String),
+}
+
+impl From<PageError> for ApiError {
+    fn from(e: PageError) -> Self {
+        ApiError::Decode(match e {
+            PageError::NotJson(m) => m,
+            PageError::NoEventList => "no list in the response".into(),
+        })
+    }
+}
+
+/// The upstream VAS web client used 10 s.
+pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
+/// Most pages walked for one range, so a huge range cannot loop for ever.
+const MAX_PAGES: u64 = 200;
+
+#[derive(Clone, PartialEq)]
+pub struct ApiClient {
+    base: String,
+    api_key: Option<String>,
+    timeout_ms: u32,
+}
+
+impl ApiClient {
+    pub fn new(config: &ViewerConfig) -> Self {
+        Self { base: config.api_base_url.clone(), api_key: config.api_key.clone(), timeout_ms: REQUEST_TIMEOUT_MS }
+    }
+
+    /// GET `path_and_query` and return the body of a 2xx answer.
+    pub async fn get_bytes(&self, path_and_query: &str) -> Result<Vec<u8>, ApiError> {
+        let controller = AbortController::new().map_err(|e| ApiError::Network(format!("{e:?}")))?;
+        let timed_out = Rc::new(Cell::new(false));
+        let timer = {
+            let (controller, timed_out) = (controller.clone(), timed_out.clone());
+            gloo_timers::callback::Timeout::new(self.timeout_ms, move || {
+                timed_out.set(true);
+                controller.abort();
+            })
+        };
+        let mut req = Request::get(&format!("{}{}", self.base, path_and_query)).abort_signal(Some(&controller.signal()));
+        if let Some(key) = &self.api_key {
+            // The key travels only as a header, never in the URL.
+            req = req.header("X-API-Key", key);
+        }
+        let result = async {
+            let resp = req.send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+            if !resp.ok() {
+                return Err(ApiError::Status(resp.status()));
+            }
+            resp.binary().await.map_err(|e| ApiError::Network(e.to_string()))
+        }
+        .await;
+        drop(timer);
+        match result {
+            Err(_) if timed_out.get() => Err(ApiError::Timeout(self.timeout_ms)),
+            other => other,
+        }
+    }
+
+    /// `GET /api/v1/devices`.
+    pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {
+        let body = self.get_bytes("/api/v1/devices?skip=0&limit=1000").await?;
+        Ok(decode_devices(&body)?)
+    }
+
+    /// Every event of a camera with `start <= timestamp <= end`, walking pages.
+    /// Repeated rows (offsets shift when rows are inserted) are removed by the
+    /// store's de-duplication by id.
+    pub async fn events_between(&self, camera_id: &str, start: UnixMicros, end: UnixMicros) -> Result<Vec<WireEvent>, ApiError> {
+        let mut out = Vec::new();
+        for page_no in 0..MAX_PAGES {
+            let q = EventQuery {
+                camera_id: camera_id.to_owned(),
+                model_id: None,
+                start,
+                end,
+                limit: MAX_PAGE_LIMIT,
+                offset: page_no * u64::from(MAX_PAGE_LIMIT),
+            };
+            let page = decode_event_page(&self.get_bytes(&q.path_and_query()).await?)?;
+            out.extend(page.events);
+            if page.raw_len < MAX_PAGE_LIMIT as usize {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,35 @@
+//! A shared, cheaply cloned handle to one camera's event store, comparable by identity for Yew props.
+
+use std::cell::{Ref, RefCell};
+use std::rc::Rc;
+
+use crate::core::event_store::{EventStore, IngestReport, StoreLimits};
+use crate::core::wire::WireEvent;
+
+#[derive(Clone, Default)]
+pub struct StoreHandle(Rc<RefCell<EventStore>>);
+
+impl PartialEq for StoreHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl StoreHandle {
+    pub fn new(limits: StoreLimits) -> Self {
+        Self(Rc::new(RefCell::new(EventStore::new(limits))))
+    }
+
+    pub fn borrow(&self) -> Ref<'_, EventStore> {
+        self.0.borrow()
+    }
+
+    /// The store's change counter (0 if it is busy, which never lasts past a call).
+    pub fn version(&self) -> u64 {
+        self.0.try_borrow().map(|s| s.version()).unwrap_or(0)
+    }
+
+    pub fn ingest(&self, events: Vec<WireEvent>) -> IngestReport {
+        self.0.borrow_mut().ingest(events)
+    }
+}

@@ -1,0 +1,10 @@
+//! The overlay layer: frame loop, element pool, video-frame metadata and the fault guard.
+
+pub mod element_pool;
+pub mod fault_guard;
+pub mod frame_loop;
+#[allow(clippy::module_inception)]
+pub mod overlay;
+pub mod video_frame_callback;
+
+pub use overlay::{Overlay, OverlayProps};

@@ -1,0 +1,178 @@
+//! The per-frame loop: learn the presented frame, measure the screen, select, lay out, write.
+//!
+//! It runs on animation-frame callbacks. `requestVideoFrameCallback` only
+//! records which frame is on screen; the animation frame that follows does
+//! the work, so the overlay follows the browser's own frame pacing and never
+//! holds up the video. Nothing here seeks, pauses, buffers or otherwise
+//! touches playback: the video element is only read.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_render::{request_animation_frame, AnimationFrame};
+use wasm_bindgen::JsValue;
+use web_sys::{Element, HtmlVideoElement};
+
+use super::element_pool::ElementPool;
+use super::fault_guard::{self, STATE_ATTR};
+use super::video_frame_callback::VideoFrameWatcher;
+use crate::core::clock::ClipClock;
+use crate::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
+use crate::core::primitive::layout_frame;
+use crate::core::selection::{select_frame, SelectionParams};
+use crate::events::store_handle::StoreHandle;
+
+/// Everything that decides what is drawn; when it is unchanged, nothing is written.
+#[derive(Clone, PartialEq)]
+struct FrameKey {
+    media_time: Option<f64>,
+    store_version: u64,
+    element: CssRect,
+    video: VideoPx,
+    fit: ObjectFit,
+    dpr: f64,
+}
+
+struct LoopState {
+    video: HtmlVideoElement,
+    root: Element,
+    store: StoreHandle,
+    clock: ClipClock,
+    params: SelectionParams,
+    watcher: Option<VideoFrameWatcher>,
+    pool: ElementPool,
+    last_key: Option<FrameKey>,
+    /// Object-fit is read from computed style only when the element's size changes.
+    fit: ObjectFit,
+    fit_for: (f64, f64),
+    state_attr: &'static str,
+    next: Option<AnimationFrame>,
+}
+
+/// A running overlay loop; dropping it stops the loop and the frame watcher.
+pub struct FrameLoop {
+    state: Rc<RefCell<LoopState>>,
+}
+
+impl FrameLoop {
+    pub fn start(video: HtmlVideoElement, root: Element, store: StoreHandle, clock: ClipClock) -> Result<Self, JsValue> {
+        let document = root.owner_document().ok_or_else(|| JsValue::from_str("overlay root has no document"))?;
+        let pool = ElementPool::new(&document, &root)?;
+        let watcher = VideoFrameWatcher::start(&video);
+        root.set_attribute("data-clock", clock.method().as_attr())?;
+        root.set_attribute("data-frame-source", if watcher.is_some() { "video-frame-callback" } else { "current-time" })?;
+        let state = Rc::new(RefCell::new(LoopState {
+            video,
+            root,
+            store,
+            clock,
+            params: SelectionParams::default(),
+            watcher,
+            pool,
+            last_key: None,
+            fit: ObjectFit::Contain,
+            fit_for: (f64::NAN, f64::NAN),
+            state_attr: "",
+            next: None,
+        }));
+        arm(&state);
+        Ok(Self { state })
+    }
+
+    /// Elements created so far by the pool (constant after warm-up).
+    pub fn created_elements(&self) -> usize {
+        self.state.try_borrow().map(|s| s.pool.created).unwrap_or(0)
+    }
+}
+
+impl Drop for FrameLoop {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.state.try_borrow_mut() {
+            s.next = None;
+            s.watcher = None;
+        }
+    }
+}
+
+fn arm(state: &Rc<RefCell<LoopState>>) {
+    let weak = Rc::downgrade(state);
+    let handle = request_animation_frame(move |_ts| {
+        let Some(state) = weak.upgrade() else { return };
+        // Re-armed only after a frame completed: a panic (a wasm trap) or a
+        // DOM error ends the loop instead of faulting on every frame.
+        let result = { state.borrow_mut().tick() };
+        match result {
+            Ok(()) => arm(&state),
+            Err(e) => {
+                let s = state.borrow();
+                fault_guard::report(&s.root, &format!("{e:?}"));
+            }
+        }
+    });
+    if let Ok(mut s) = state.try_borrow_mut() {
+        s.next = Some(handle);
+    }
+}
+
+fn rect_of(el: &Element) -> CssRect {
+    let r = el.get_bounding_client_rect();
+    CssRect { x: r.left(), y: r.top(), width: r.width(), height: r.height() }
+}
+
+impl LoopState {
+    fn tick(&mut self) -> Result<(), JsValue> {
+        #[cfg(feature = "fault-injection")]
+        if fault_guard::injection::take() {
+            panic!("injected overlay fault (test only)");
+        }
+        if fault_guard::has_faulted() {
+            fault_guard::hide(&self.root);
+            return Err(JsValue::from_str("a fault happened earlier in this page"));
+        }
+        let media_time = match &self.watcher {
+            Some(w) => w.latest().map(|f| f.media_time),
+            // Without requestVideoFrameCallback, currentTime is the best available guess.
+            None => Some(self.video.current_time()).filter(|_| self.video.ready_state() >= 2),
+        };
+        // The video element's box relative to the overlay root: both are measured, so a
+        // root that does not exactly cover the video still lines up.
+        let root = rect_of(&self.root);
+        let v = rect_of(&self.video);
+        let element = CssRect { x: v.x - root.x, y: v.y - root.y, width: v.width, height: v.height };
+        if (element.width, element.height) != self.fit_for {
+            let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+            if let Some(style) = window.get_computed_style(&self.video)? {
+                self.fit = ObjectFit::from_css(&style.get_property_value("object-fit")?);
+            }
+            self.fit_for = (element.width, element.height);
+        }
+        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+        let video = VideoPx { width: f64::from(self.video.video_width()), height: f64::from(self.video.video_height()) };
+        let key = FrameKey { media_time, store_version: self.store.version(), element, video, fit: self.fit, dpr };
+        if self.last_key.as_ref() == Some(&key) {
+            return Ok(());
+        }
+        let mapping = ScreenMapping::new(element, video, self.fit, dpr);
+        let frame_time = media_time.and_then(|t| self.clock.frame_time(t));
+        let primitives = match (mapping, frame_time) {
+            (Some(mapping), Some(t)) => {
+                let store = self.store.borrow();
+                let models = select_frame(&store, t, &self.params);
+                layout_frame(&models, &mapping).primitives
+            }
+            _ => Vec::new(),
+        };
+        self.pool.render(&primitives)?;
+        let state = if primitives.is_empty() { "empty" } else { "ok" };
+        if self.state_attr != state {
+            self.root.set_attribute(STATE_ATTR, state)?;
+            self.state_attr = state;
+        }
+        if media_time != self.last_key.as_ref().and_then(|k| k.media_time) {
+            let text = media_time.map(|t| format!("{t:.6}")).unwrap_or_default();
+            self.root.set_attribute("data-media-time", &text)?;
+        }
+        self.last_key = Some(key);
+        Ok(())
+    }
+}

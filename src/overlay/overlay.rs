@@ -1,0 +1,53 @@
+//! The `Overlay` component: an absolutely positioned layer over the player's video.
+
+use std::rc::Rc;
+
+use web_sys::HtmlVideoElement;
+use yew::prelude::*;
+
+use super::fault_guard;
+use super::frame_loop::FrameLoop;
+use crate::core::clock::ClipClock;
+use crate::events::store_handle::StoreHandle;
+
+#[derive(Properties, PartialEq, Clone)]
+pub struct OverlayProps {
+    /// The player's `<video>`; only read, never controlled.
+    pub video: NodeRef,
+    pub store: StoreHandle,
+    pub clock: ClipClock,
+}
+
+/// Draws the store's detections over `video`, frame by frame.
+///
+/// Yew renders only the empty root; the primitives beneath it are managed by
+/// the frame loop's element pool through direct DOM writes.
+#[function_component(Overlay)]
+pub fn overlay(props: &OverlayProps) -> Html {
+    let root = use_node_ref();
+    {
+        let (root, video, store, clock) = (root.clone(), props.video.clone(), props.store.clone(), props.clock);
+        use_effect_with((store, clock), move |(store, clock)| {
+            let running: Option<Rc<FrameLoop>> = match (root.cast::<web_sys::Element>(), video.cast::<HtmlVideoElement>()) {
+                (Some(root_el), Some(video_el)) => match FrameLoop::start(video_el, root_el.clone(), store.clone(), *clock) {
+                    Ok(l) => Some(Rc::new(l)),
+                    Err(e) => {
+                        fault_guard::report(&root_el, &format!("{e:?}"));
+                        None
+                    }
+                },
+                _ => None,
+            };
+            move || drop(running)
+        });
+    }
+    let hidden = fault_guard::has_faulted();
+    let style = if hidden {
+        "display:none"
+    } else {
+        "position:absolute;inset:0;overflow:hidden;pointer-events:none;contain:strict"
+    };
+    html! {
+        <div ref={root} data-overlay-root="" data-overlay-state={if hidden { "hidden" } else { "empty" }} style={style} aria-hidden="true" />
+    }
+}

@@ -1,0 +1,98 @@
+//! `requestVideoFrameCallback` (absent from web-sys): which frame is on screen, from the browser.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlVideoElement;
+
+#[wasm_bindgen]
+extern "C" {
+    /// An `HTMLVideoElement` seen through the frame-callback methods web-sys lacks.
+    #[wasm_bindgen(extends = HtmlVideoElement)]
+    type FrameCallbackVideo;
+    #[wasm_bindgen(method, js_name = requestVideoFrameCallback)]
+    fn request_video_frame_callback(this: &FrameCallbackVideo, callback: &js_sys::Function) -> u32;
+    #[wasm_bindgen(method, js_name = cancelVideoFrameCallback)]
+    fn cancel_video_frame_callback(this: &FrameCallbackVideo, handle: u32);
+}
+
+fn with_callbacks(video: &HtmlVideoElement) -> &FrameCallbackVideo {
+    video.unchecked_ref::<FrameCallbackVideo>()
+}
+
+/// What the browser says about the frame it just presented.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PresentedFrame {
+    /// The frame's presentation timestamp in the media, seconds.
+    pub media_time: f64,
+    /// Frames presented since load; distinguishes repeats of one media time (loops).
+    pub presented_frames: u32,
+}
+
+/// Whether this browser has `requestVideoFrameCallback`.
+pub fn is_supported(video: &HtmlVideoElement) -> bool {
+    js_sys::Reflect::get(video, &JsValue::from_str("requestVideoFrameCallback")).is_ok_and(|f| f.is_function())
+}
+
+fn read_f64(obj: &JsValue, key: &str) -> Option<f64> {
+    js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok()?.as_f64()
+}
+
+type FrameClosure = Closure<dyn FnMut(f64, JsValue)>;
+
+/// Keeps a `requestVideoFrameCallback` registration alive and records the
+/// latest presented frame. Dropping it cancels the registration.
+pub struct VideoFrameWatcher {
+    video: HtmlVideoElement,
+    latest: Rc<Cell<Option<PresentedFrame>>>,
+    handle: Rc<Cell<Option<u32>>>,
+    closure: Rc<RefCell<Option<FrameClosure>>>,
+}
+
+impl VideoFrameWatcher {
+    /// Starts watching; `None` when the browser lacks the API.
+    pub fn start(video: &HtmlVideoElement) -> Option<Self> {
+        if !is_supported(video) {
+            return None;
+        }
+        let latest: Rc<Cell<Option<PresentedFrame>>> = Rc::new(Cell::new(None));
+        let handle: Rc<Cell<Option<u32>>> = Rc::new(Cell::new(None));
+        let closure: Rc<RefCell<Option<FrameClosure>>> = Rc::new(RefCell::new(None));
+        let (latest_c, handle_c, closure_c, video_c) = (latest.clone(), handle.clone(), Rc::downgrade(&closure), video.clone());
+        let cb = Closure::<dyn FnMut(f64, JsValue)>::new(move |_now: f64, metadata: JsValue| {
+            if let Some(media_time) = read_f64(&metadata, "mediaTime") {
+                let presented_frames = read_f64(&metadata, "presentedFrames").unwrap_or(0.0) as u32;
+                latest_c.set(Some(PresentedFrame { media_time, presented_frames }));
+            }
+            // Re-arm for the next frame. The callback only records metadata:
+            // it never touches the video, so playback cannot be affected.
+            if let Some(closure) = closure_c.upgrade() {
+                if let Some(f) = closure.borrow().as_ref() {
+                    handle_c.set(Some(with_callbacks(&video_c).request_video_frame_callback(f.as_ref().unchecked_ref())));
+                }
+            }
+        });
+        handle.set(Some(with_callbacks(video).request_video_frame_callback(cb.as_ref().unchecked_ref())));
+        *closure.borrow_mut() = Some(cb);
+        Some(Self { video: video.clone(), latest, handle, closure })
+    }
+
+    /// The most recently presented frame, if any yet.
+    pub fn latest(&self) -> Option<PresentedFrame> {
+        self.latest.get()
+    }
+}
+
+impl Drop for VideoFrameWatcher {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            with_callbacks(&self.video).cancel_video_frame_callback(h);
+        }
+        // Releasing the closure breaks the watcher's only self-reference.
+        if let Ok(mut c) = self.closure.try_borrow_mut() {
+            c.take();
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The pages behind the routes.
+
+pub mod camera_list;
+pub mod clip_page;
+pub mod not_found;

@@ -1,0 +1,144 @@
+//! End-to-end tests: the built viewer, served by the demo backend, used in headless Chromium like a user.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::demo_backend::{self, BackendConfig};
+use crate::webdriver::Browser;
+use crate::Result;
+
+/// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
+/// with at least `min_boxes` boxes, then reports what is drawn, or reports
+/// a timeout with the state seen.
+const WAIT_FOR_OVERLAY: &str = r#"
+const [minBoxes, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const t0 = performance.now();
+function snapshot() {
+  const root = document.querySelector('[data-overlay-root]');
+  const video = document.querySelector('video');
+  const visible = (sel) => root ? [...root.querySelectorAll(sel)].filter(e => e.style.display !== 'none') : [];
+  return {
+    state: root ? root.getAttribute('data-overlay-state') : null,
+    clock: root ? root.getAttribute('data-clock') : null,
+    frameSource: root ? root.getAttribute('data-frame-source') : null,
+    currentTime: video ? video.currentTime : null,
+    boxes: visible('[data-kind=box]').map(b => ({model: b.dataset.model, track: b.dataset.track, label: b.dataset.label})),
+    labels: visible('[data-kind=label]').map(l => l.textContent),
+    keypoints: visible('[data-kind=keypoint]').length,
+    trails: visible('[data-kind=polyline]').length,
+    message: (document.querySelector('[role=alert]') || {}).textContent || null,
+  };
+}
+function check() {
+  const s = snapshot();
+  if (s.state === 'ok' && s.boxes.length >= minBoxes && s.currentTime > 0.5) return done(s);
+  if (performance.now() - t0 > limitMs) { s.timeout = true; return done(s); }
+  requestAnimationFrame(check);
+}
+check();
+"#;
+
+/// Waits until the video has played `secs` more seconds, or reports a timeout.
+const WAIT_FOR_PLAYBACK: &str = r#"
+const [secs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const video = document.querySelector('video');
+if (!video) return done({error: 'no video'});
+const start = video.currentTime, t0 = performance.now();
+let played = 0, last = start;
+function tick() {
+  // Loops wrap currentTime back to 0: add up forward steps only.
+  const now = video.currentTime;
+  if (now > last) played += now - last;
+  last = now;
+  if (played >= secs) return done({played, paused: video.paused});
+  if (performance.now() - t0 > limitMs) return done({played, paused: video.paused, timeout: true});
+  requestAnimationFrame(tick);
+}
+tick();
+"#;
+
+/// Waits for an element matching a selector, then clicks it.
+const CLICK_WHEN_PRESENT: &str = r#"
+const [sel, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const t0 = performance.now();
+function look() {
+  const el = document.querySelector(sel);
+  if (el) { el.click(); return done({clicked: true, text: el.textContent}); }
+  if (performance.now() - t0 > limitMs) return done({clicked: false, body: document.body.innerText.slice(0, 300)});
+  requestAnimationFrame(look);
+}
+look();
+"#;
+
+/// Waits for an alert message and returns its text.
+const READ_ALERT: &str = r#"
+const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
+const t0 = performance.now();
+function look() {
+  const el = document.querySelector('[role=alert]');
+  if (el) return done(el.textContent);
+  if (performance.now() - t0 > limitMs) return done(null);
+  requestAnimationFrame(look);
+}
+look();
+"#;
+
+fn expect(cond: bool, what: &str, detail: &Value) -> Result {
+    if cond {
+        println!("  ok: {what}");
+        Ok(())
+    } else {
+        Err(format!("e2e: {what}: {detail}"))
+    }
+}
+
+/// Runs every end-to-end check against a fresh demo backend on a free port.
+pub fn run_all(root: &Path) -> Result<usize> {
+    let backend = demo_backend::start(
+        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
+        "127.0.0.1:0",
+    )
+    .map_err(|e| format!("demo backend: {e}"))?;
+    let base = backend.url();
+    let browser = Browser::start()?;
+    browser.set_script_timeout(60_000)?;
+    let mut passed = 0;
+
+    // 1. A newcomer opens the printed URL, sees the camera list and follows the clip link.
+    browser.goto(&base)?;
+    let click = browser.execute_async(CLICK_WHEN_PRESENT, json!(["a[href*='/clip']", 20_000]))?;
+    expect(click["clicked"] == true, "the camera list links the demo camera's clip", &click)?;
+    passed += 1;
+    let s = browser.execute_async(WAIT_FOR_OVERLAY, json!([3, 30_000]))?;
+    expect(s["timeout"].is_null(), "boxes appear on the playing demo clip", &s)?;
+    let models: std::collections::BTreeSet<&str> =
+        s["boxes"].as_array().into_iter().flatten().filter_map(|b| b["model"].as_str()).collect();
+    expect(models.len() >= 2, "both demo models are drawn (canonical and non-canonical payloads)", &s)?;
+    let labels = s["labels"].as_array().cloned().unwrap_or_default();
+    expect(labels.iter().any(|l| l.as_str().is_some_and(|t| t.ends_with('%'))), "label chips show class and confidence", &s)?;
+    expect(s["clock"] == "clip-start" && s["frameSource"] == "video-frame-callback", "frame clock from video-frame metadata", &s)?;
+    expect(s["keypoints"].as_u64().unwrap_or(0) > 0 && s["trails"].as_u64().unwrap_or(0) > 0, "keypoints and track trails drawn", &s)?;
+    passed += 5;
+    let shot = browser.screenshot_png()?;
+    let out = root.join("target/e2e");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("demo-camera.png"), &shot).map_err(|e| e.to_string())?;
+    println!("  screenshot: target/e2e/demo-camera.png ({} bytes)", shot.len());
+    let p = browser.execute_async(WAIT_FOR_PLAYBACK, json!([2.0, 20_000]))?;
+    expect(p["timeout"].is_null() && p["paused"] == false, "the video keeps playing under the overlay", &p)?;
+    passed += 1;
+
+    // 2. A bad address gives a clear message, not a blank page.
+    browser.goto(&format!("{base}cameras/abc/clip?src=/demo/clip.mp4"))?;
+    let msg = browser.execute_async(READ_ALERT, json!([20_000]))?;
+    expect(msg.as_str().is_some_and(|m| m.contains("start")), "a missing `start` parameter is explained", &msg)?;
+    browser.goto(&format!("{base}cameras/abc/clip?src=javascript:alert(1)&start=2026-01-05T12:00:00Z"))?;
+    let msg = browser.execute_async(READ_ALERT, json!([20_000]))?;
+    expect(msg.as_str().is_some_and(|m| m.contains("src")), "an unsupported `src` is refused with a message", &msg)?;
+    passed += 2;
+
+    drop(browser);
+    backend.stop();
+    Ok(passed)
+}

@@ -1,0 +1,72 @@
+//! Installs what building and testing need, and nothing that is already there.
+
+use std::process::Command;
+
+use crate::{repo_root, run, Result};
+
+const TRUNK_VERSION: &str = "0.21.14";
+
+fn output(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The exact wasm-bindgen version in Cargo.lock; the CLI must match it.
+fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string(repo_root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(l) = lines.next() {
+        if l == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("Cargo.lock names no wasm-bindgen version".into())
+}
+
+/// The wasm32 target, Trunk and wasm-bindgen-cli at the pinned versions.
+pub fn build_tools() -> Result {
+    let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+        println!("== installing the wasm32-unknown-unknown target");
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+    if !output("trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
+        println!("== installing trunk {TRUNK_VERSION} (about 6 minutes on 2 cores; cargo shows progress)");
+        run(Command::new("cargo").args(["install", "--locked", &format!("trunk@{TRUNK_VERSION}")]))?;
+    }
+    let wb = locked_wasm_bindgen()?;
+    let have = |bin: &str| output(bin, &["--version"]).is_some_and(|v| v.contains(&wb));
+    if !have("wasm-bindgen") || !have("wasm-bindgen-test-runner") {
+        println!("== installing wasm-bindgen-cli {wb} (matches Cargo.lock)");
+        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wb]))?;
+    }
+    Ok(())
+}
+
+fn is_root() -> bool {
+    output("id", &["-u"]).is_some_and(|u| u.trim() == "0")
+}
+
+/// Debian's Chromium and ChromeDriver for the browser and end-to-end tests.
+pub fn test_tools() -> Result {
+    let missing: Vec<&str> = [("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")]
+        .into_iter()
+        .filter(|(path, _)| !std::path::Path::new(path).exists())
+        .map(|(_, pkg)| pkg)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(format!(
+            "the browser tests need Debian's {}: run `sudo apt-get install -y {}` and try again",
+            missing.join(" and "),
+            missing.join(" ")
+        ));
+    }
+    println!("== installing {} (apt-get)", missing.join(" "));
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))
+}

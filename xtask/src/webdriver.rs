@@ -1,0 +1,121 @@
+//! A minimal W3C WebDriver client over ureq, enough to drive headless Chromium through ChromeDriver.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::Result;
+
+/// Chromium flags for this machine's closed network (see tests/webdriver/*.json).
+pub const CHROME_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+    "--window-size=1280,800",
+];
+
+/// A ChromeDriver process with one browser session; both end on drop.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    agent: ureq::Agent,
+}
+
+fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Result<Value> {
+    let req = agent.request(method, url);
+    let resp = match body {
+        Some(b) => req.send_json(b),
+        None => req.call(),
+    };
+    let value: Value = match resp {
+        Ok(r) => r.into_json().map_err(|e| format!("webdriver {url}: {e}"))?,
+        Err(ureq::Error::Status(code, r)) => {
+            let text = r.into_string().unwrap_or_default();
+            return Err(format!("webdriver {method} {url}: HTTP {code}: {}", text.chars().take(600).collect::<String>()));
+        }
+        Err(e) => return Err(format!("webdriver {method} {url}: {e}")),
+    };
+    Ok(value.get("value").cloned().unwrap_or(Value::Null))
+}
+
+impl Browser {
+    /// Starts ChromeDriver on a free loopback port and opens a session.
+    pub fn start() -> Result<Self> {
+        let port = free_port()?;
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start chromedriver: {e}"))?;
+        let base = format!("http://127.0.0.1:{port}");
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build();
+        // ChromeDriver has no readiness signal but its status endpoint: ask until it answers (bounded).
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if call(&agent, "GET", &format!("{base}/status"), None).is_ok_and(|v| v["ready"] == true) {
+                break;
+            }
+            if Instant::now() > deadline {
+                return Err("chromedriver did not become ready within 20 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": CHROME_ARGS}
+        }}});
+        let mut this = Self { driver, base, session: String::new(), agent };
+        let v = call(&this.agent, "POST", &format!("{}/session", this.base), Some(caps))?;
+        this.session = v["sessionId"].as_str().ok_or("webdriver: no session id")?.to_owned();
+        Ok(this)
+    }
+
+    fn url(&self, tail: &str) -> String {
+        format!("{}/session/{}/{tail}", self.base, self.session)
+    }
+
+    pub fn goto(&self, url: &str) -> Result {
+        call(&self.agent, "POST", &self.url("url"), Some(json!({ "url": url }))).map(|_| ())
+    }
+
+    /// Runs an async script; it reports through its last argument (a callback).
+    pub fn execute_async(&self, script: &str, args: Value) -> Result<Value> {
+        call(&self.agent, "POST", &self.url("execute/async"), Some(json!({ "script": script, "args": args })))
+    }
+
+    pub fn set_script_timeout(&self, ms: u64) -> Result {
+        call(&self.agent, "POST", &self.url("timeouts"), Some(json!({ "script": ms }))).map(|_| ())
+    }
+
+    /// A PNG screenshot of the viewport.
+    pub fn screenshot_png(&self) -> Result<Vec<u8>> {
+        use base64::Engine;
+        let v = call(&self.agent, "GET", &self.url("screenshot"), None)?;
+        base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default()).map_err(|e| e.to_string())
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = call(&self.agent, "DELETE", &format!("{}/session/{}", self.base, self.session), None);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
