@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use support::*;
 use vas_overlay_viewer::core::wire::decode_event_page;
 use vas_overlay_viewer::overlay::video_frame_callback::VideoFrameWatcher;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{MutationObserver, MutationObserverInit};
 
@@ -24,13 +23,16 @@ const TOLERANCE_CSS_PX: f64 = 2.0;
 /// contain` into the container. A frame between two events of a model shows
 /// the truth of that frame (the objects move linearly between events);
 /// after a model's last event it holds the last event's boxes.
+/// One object of the truth file: model, track id, and its box (pixels) on every frame.
+type TruthTrack = (String, String, Vec<Option<[f64; 4]>>);
+
 struct Expectation {
     width: f64,
     height: f64,
     frame_w: f64,
     frame_h: f64,
     /// (model, track) -> boxes per frame.
-    objects: Vec<(String, String, Vec<Option<[f64; 4]>>)>,
+    objects: Vec<TruthTrack>,
     /// model -> sorted frame numbers that carry an event.
     event_frames: HashMap<String, Vec<usize>>,
 }
@@ -100,12 +102,22 @@ struct Report {
 }
 
 /// Samples presented frames and compares every drawn box with its object.
-async fn sample_geometry(width: f64, height: f64, wanted: usize) -> Report {
+/// With `resize_to`, the container is resized once the overlay draws, and
+/// sampling starts after that: the overlay must follow the new geometry.
+async fn sample_geometry(width: f64, height: f64, wanted: usize, resize_to: Option<(f64, f64)>) -> Report {
     if let Some(dpr) = expected_dpr() {
         assert_eq!(window().device_pixel_ratio(), dpr, "this run must be at device pixel ratio {dpr}");
     }
     let m = mount(width, height, store_with(demo_events()));
     assert!(frames_until(900, || m.state() == "ok").await, "the overlay never drew (state {})", m.state());
+    let (width, height) = match resize_to {
+        Some((w, h)) => {
+            let style = format!("position:relative;width:{w}px;height:{h}px;margin:0");
+            m.container.set_attribute("style", &style).unwrap();
+            (w, h)
+        }
+        None => (width, height),
+    };
     let video = m.video();
     let watcher = VideoFrameWatcher::start(&video).expect("requestVideoFrameCallback");
     let exp = Expectation::new(width, height);
@@ -170,10 +182,11 @@ async fn sample_geometry(width: f64, height: f64, wanted: usize) -> Report {
     report
 }
 
-async fn geometry_case(name: &str, width: f64, height: f64) {
-    let r = sample_geometry(width, height, 90).await;
+async fn geometry_case(name: &str, width: f64, height: f64, resize_to: Option<(f64, f64)>) {
+    let r = sample_geometry(width, height, 90, resize_to).await;
     let line = format!(
-        "GEOMETRY {name} {width}x{height} dpr={}: {} of {} sampled frames within {TOLERANCE_CSS_PX} css px, worst {:.3} px",
+        "GEOMETRY {name} {width}x{height}{} dpr={}: {} of {} sampled frames within {TOLERANCE_CSS_PX} css px, worst {:.3} px",
+        resize_to.map(|(w, h)| format!(" resized to {w}x{h}")).unwrap_or_default(),
         window().device_pixel_ratio(),
         r.within,
         r.samples,
@@ -186,12 +199,17 @@ async fn geometry_case(name: &str, width: f64, height: f64) {
 
 #[wasm_bindgen_test]
 async fn boxes_match_objects_when_the_element_is_wider_than_the_video() {
-    geometry_case("wider", 900.0, 300.0).await;
+    geometry_case("wider", 900.0, 300.0, None).await;
 }
 
 #[wasm_bindgen_test]
 async fn boxes_match_objects_when_the_element_is_taller_than_the_video() {
-    geometry_case("taller", 360.0, 480.0).await;
+    geometry_case("taller", 360.0, 480.0, None).await;
+}
+
+#[wasm_bindgen_test]
+async fn boxes_follow_the_video_when_the_element_is_resized_mid_play() {
+    geometry_case("resized", 900.0, 300.0, Some((500.0, 500.0))).await;
 }
 
 #[wasm_bindgen_test]

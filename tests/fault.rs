@@ -16,6 +16,7 @@ async fn an_overlay_panic_hides_the_overlay_and_the_video_plays_on() {
     vas_overlay_viewer::overlay::fault_guard::install();
     let m = mount(640.0, 360.0, store_with(demo_events()));
     assert!(frames_until(900, || m.state() == "ok").await, "the overlay never drew");
+    web_sys::console::log_1(&"FAULT injecting an overlay panic on purpose: the panic report that follows is expected".into());
     vas_overlay_viewer::overlay::fault_guard::injection::panic_on_next_frame();
     assert!(frames_until(120, || m.state() == "hidden").await, "the overlay is not hidden after the panic");
     let root = m.root();

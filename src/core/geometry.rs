@@ -90,7 +90,8 @@ impl ObjectFit {
 /// relative to the overlay root). The result may extend beyond the element
 /// (cover, none); `None` while the video has no size yet.
 pub fn content_rect(element: CssRect, video: VideoPx, fit: ObjectFit) -> Option<CssRect> {
-    if !element.is_usable() || !(video.width > 0.0 && video.height > 0.0) || !video.width.is_finite() || !video.height.is_finite() {
+    let video_ok = video.width > 0.0 && video.height > 0.0 && video.width.is_finite() && video.height.is_finite();
+    if !element.is_usable() || !video_ok {
         return None;
     }
     let sx = element.width / video.width;

@@ -241,7 +241,8 @@ mod tests {
     fn exact_interpolated_held_and_expired() {
         let s = ten_hz();
         use SelectionKind::*;
-        let cases: &[(i64, Option<(SelectionKind, Vec<f64>)>)] = &[
+        type Case = (i64, Option<(SelectionKind, Vec<f64>)>);
+        let cases: &[Case] = &[
             (-20, None),                               // before the first event: nothing from the future
             (0, Some((Exact, vec![0.0]))),
             (10, Some((Exact, vec![0.0]))),            // within half a frame

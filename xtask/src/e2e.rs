@@ -64,7 +64,7 @@ const [sel, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.le
 const t0 = performance.now();
 function look() {
   const el = document.querySelector(sel);
-  if (el) { el.click(); return done({clicked: true, text: el.textContent}); }
+  if (el) { const body = document.body.innerText; el.click(); return done({clicked: true, text: el.textContent, body}); }
   if (performance.now() - t0 > limitMs) return done({clicked: false, body: document.body.innerText.slice(0, 300)});
   requestAnimationFrame(look);
 }
@@ -109,7 +109,13 @@ pub fn run_all(root: &Path) -> Result<usize> {
     browser.goto(&base)?;
     let click = browser.execute_async(CLICK_WHEN_PRESENT, json!(["a[href*='/clip']", 20_000]))?;
     expect(click["clicked"] == true, "the camera list links the demo camera's clip", &click)?;
-    passed += 1;
+    let body = click["body"].as_str().unwrap_or_default();
+    expect(
+        body.contains("Demo street") && !body.contains("rtsp") && !body.contains("secret"),
+        "the list shows the camera's name and never its rtsp_url",
+        &click,
+    )?;
+    passed += 2;
     let s = browser.execute_async(WAIT_FOR_OVERLAY, json!([3, 30_000]))?;
     expect(s["timeout"].is_null(), "boxes appear on the playing demo clip", &s)?;
     let models: std::collections::BTreeSet<&str> =
