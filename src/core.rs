@@ -4,14 +4,18 @@
 //! `js_sys`, `gloo` or `wasm_bindgen`, reads a clock or measures the DOM.
 //! Time and measurements come in as arguments, and no function panics on data.
 
+pub mod backoff;
 pub mod clip_params;
 pub mod clock;
 pub mod color;
 pub mod detection;
 pub mod event_store;
 pub mod geometry;
+pub mod live_poll;
+pub mod playhead_windows;
 pub mod primitive;
 pub mod selection;
 pub mod time;
 pub mod viewer_config;
+pub mod window_fetch;
 pub mod wire;

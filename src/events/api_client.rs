@@ -9,7 +9,8 @@ use web_sys::AbortController;
 
 use crate::core::time::UnixMicros;
 use crate::core::viewer_config::ViewerConfig;
-use crate::core::wire::{decode_devices, decode_event_page, Device, EventQuery, PageError, WireEvent, MAX_PAGE_LIMIT};
+use crate::core::window_fetch::FailureKind;
+use crate::core::wire::{decode_devices, decode_event_page, Device, EventPage, EventQuery, PageError, WireEvent, MAX_PAGE_LIMIT};
 
 /// Why an API call failed. Messages never include the API key.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -24,7 +25,27 @@ pub enum ApiError {
     Status(u16),
     #[error("unusable response: {0}")]
     Decode(String),
+    #[error("response of {0} bytes refused (limit {MAX_BODY_BYTES})")]
+    TooLarge(u64),
 }
+
+impl ApiError {
+    /// How window fetching should treat this failure. A server error or a
+    /// body that cannot be used may be caused by the window's content (a
+    /// poison row, a huge page): a smaller window may work. Everything else
+    /// (network, timeout, auth, 404, 422) is retried as it was, after a back-off.
+    pub fn failure_kind(&self) -> FailureKind {
+        match self {
+            ApiError::Status(s) if *s >= 500 => FailureKind::Window,
+            ApiError::Decode(_) | ApiError::TooLarge(_) => FailureKind::Window,
+            _ => FailureKind::Transient,
+        }
+    }
+}
+
+/// Largest response body read. Bigger pages are refused before download where
+/// the length is announced, and the window is fetched in smaller pieces.
+pub const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
 
 impl From<PageError> for ApiError {
     fn from(e: PageError) -> Self {
@@ -73,7 +94,16 @@ impl ApiClient {
             if !resp.ok() {
                 return Err(ApiError::Status(resp.status()));
             }
-            resp.binary().await.map_err(|e| ApiError::Network(e.to_string()))
+            let announced = resp.headers().get("content-length").and_then(|v| v.parse::<u64>().ok());
+            if let Some(n) = announced.filter(|n| *n > MAX_BODY_BYTES) {
+                controller.abort();
+                return Err(ApiError::TooLarge(n));
+            }
+            let body = resp.binary().await.map_err(|e| ApiError::Network(e.to_string()))?;
+            if body.len() as u64 > MAX_BODY_BYTES {
+                return Err(ApiError::TooLarge(body.len() as u64));
+            }
+            Ok(body)
         }
         .await;
         drop(timer);
@@ -87,6 +117,13 @@ impl ApiClient {
     pub async fn devices(&self) -> Result<Vec<Device>, ApiError> {
         let body = self.get_bytes("/api/v1/devices?skip=0&limit=1000").await?;
         Ok(decode_devices(&body)?)
+    }
+
+    /// One list page; also returns the body size (for load figures).
+    pub async fn event_page(&self, q: &EventQuery) -> Result<(EventPage, usize), ApiError> {
+        let body = self.get_bytes(&q.path_and_query()).await?;
+        let page = decode_event_page(&body)?;
+        Ok((page, body.len()))
     }
 
     /// Every event of a camera with `start <= timestamp <= end`, walking pages.

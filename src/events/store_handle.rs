@@ -4,6 +4,7 @@ use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use crate::core::event_store::{EventStore, IngestReport, StoreLimits};
+use crate::core::time::UnixMicros;
 use crate::core::wire::WireEvent;
 
 #[derive(Clone, Default)]
@@ -31,5 +32,9 @@ impl StoreHandle {
 
     pub fn ingest(&self, events: Vec<WireEvent>) -> IngestReport {
         self.0.borrow_mut().ingest(events)
+    }
+
+    pub fn retain_between(&self, from: UnixMicros, to: UnixMicros) -> usize {
+        self.0.borrow_mut().retain_between(from, to)
     }
 }

@@ -1,6 +1,6 @@
 //! `/cameras/{camera_id}/clip?src=..&start=..`: a played clip with the camera's detections on it.
 
-use web_sys::{Element, UrlSearchParams};
+use web_sys::{Element, HtmlVideoElement, UrlSearchParams};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -9,8 +9,10 @@ use crate::config::ConfigContext;
 use crate::core::clip_params::ClipParams;
 use crate::core::clock::ClipClock;
 use crate::core::event_store::StoreLimits;
-use crate::core::time::{UnixMicros, MICROS_PER_SEC};
+use crate::core::time::UnixMicros;
 use crate::events::api_client::ApiClient;
+use crate::events::live_feed::LiveFeed;
+use crate::events::playhead_feed::PlayheadFeed;
 use crate::events::store_handle::StoreHandle;
 use crate::overlay::Overlay;
 use crate::player::FilePlayer;
@@ -20,7 +22,7 @@ pub struct ClipPageProps {
     pub camera_id: AttrValue,
 }
 
-/// The routed page: validates the parameters, then loads events for the clip's span.
+/// The routed page: validates the parameters; the view loads events around the playhead.
 #[function_component(ClipPage)]
 pub fn clip_page(props: &ClipPageProps) -> Html {
     let location = use_location();
@@ -32,36 +34,7 @@ pub fn clip_page(props: &ClipPageProps) -> Html {
         ClipParams::parse(get("src").as_deref(), get("start").as_deref())
     });
     let store = use_memo(props.camera_id.clone(), |_| StoreHandle::new(StoreLimits::default()));
-    let duration = use_state(|| None::<f64>);
-    {
-        // In this version the clip's events are fetched once over its span; the
-        // event-wiring work makes this incremental.
-        let (store, config, camera_id) = ((*store).clone(), config.clone(), props.camera_id.to_string());
-        let params = (*params).clone();
-        use_effect_with((*duration, params.clone()), move |(duration, params)| {
-            if let (Some(d), Ok(p)) = (*duration, params) {
-                let end = UnixMicros::from_secs_f64(d).map_or(p.start, |span| p.start.plus(span.0 + MICROS_PER_SEC));
-                let start = p.start;
-                wasm_bindgen_futures::spawn_local(async move {
-                    match ApiClient::new(&config).events_between(&camera_id, start, end).await {
-                        Ok(events) => {
-                            store.ingest(events);
-                        }
-                        // Missing data only leaves the overlay empty; nothing is shown to the user.
-                        Err(e) => web_sys::console::debug_1(&format!("events not loaded: {e}").into()),
-                    }
-                });
-            }
-        });
-    }
-    let on_duration = {
-        let duration = duration.clone();
-        Callback::from(move |d: f64| {
-            if d.is_finite() && d > 0.0 {
-                duration.set(Some(d));
-            }
-        })
-    };
+    let feed = EventFeed::Playhead { client: ApiClient::new(&config), camera_id: props.camera_id.to_string() };
     match &*params {
         Err(e) => html! {
             <main class="page">
@@ -75,10 +48,29 @@ pub fn clip_page(props: &ClipPageProps) -> Html {
                     <Link<Route> to={Route::Cameras}>{ "Cameras" }</Link<Route>>
                     <span class="camera-id">{ format!("Camera {}", props.camera_id) }</span>
                 </header>
-                <ClipView src={AttrValue::from(p.src.clone())} clock={ClipClock { start: p.start }} store={(*store).clone()} on_duration={on_duration} />
+                <ClipView src={AttrValue::from(p.src.clone())} clock={ClipClock { start: p.start }} store={(*store).clone()} feed={feed} />
             </main>
         },
     }
+}
+
+/// Where a clip view's events come from.
+#[derive(Clone, PartialEq, Default)]
+pub enum EventFeed {
+    /// The store is filled by someone else (tests, replays).
+    #[default]
+    None,
+    /// Windows around the playhead, within the clip's span (recordings, clips).
+    Playhead { client: ApiClient, camera_id: String },
+    /// Incremental polling of the newest events (live).
+    Live { client: ApiClient, camera_id: String },
+}
+
+/// A running feed of either kind; dropping it stops it.
+#[allow(dead_code)] // held only for its Drop
+enum RunningFeed {
+    Playhead(PlayheadFeed),
+    Live(LiveFeed),
 }
 
 #[derive(Properties, PartialEq, Clone)]
@@ -87,7 +79,7 @@ pub struct ClipViewProps {
     pub clock: ClipClock,
     pub store: StoreHandle,
     #[prop_or_default]
-    pub on_duration: Callback<f64>,
+    pub feed: EventFeed,
 }
 
 /// The stage: the player's video with the overlay on top, filling its parent.
@@ -96,6 +88,37 @@ pub struct ClipViewProps {
 pub fn clip_view(props: &ClipViewProps) -> Html {
     let video_ref = use_node_ref();
     let stage_ref = use_node_ref();
+    let duration = use_state(|| None::<f64>);
+    {
+        let video_ref = video_ref.clone();
+        let deps = (props.feed.clone(), props.store.clone(), props.clock, *duration);
+        use_effect_with(deps, move |(feed, store, clock, duration)| {
+            let running = match feed {
+                EventFeed::None => None,
+                EventFeed::Live { client, camera_id } => {
+                    Some(RunningFeed::Live(LiveFeed::start(client.clone(), camera_id.clone(), store.clone())))
+                }
+                // The clip's span is known once its metadata is: fetch nothing outside it.
+                EventFeed::Playhead { client, camera_id } => match (duration, video_ref.cast::<HtmlVideoElement>()) {
+                    (Some(d), Some(video)) => {
+                        let end = UnixMicros::from_secs_f64(*d).map_or(clock.start, |span| clock.start.plus(span.0));
+                        let bounds = Some((clock.start, end));
+                        Some(RunningFeed::Playhead(PlayheadFeed::start(client.clone(), camera_id.clone(), store.clone(), video, *clock, bounds)))
+                    }
+                    _ => None,
+                },
+            };
+            move || drop(running)
+        });
+    }
+    let on_duration = {
+        let duration = duration.clone();
+        Callback::from(move |d: f64| {
+            if d.is_finite() && d > 0.0 {
+                duration.set(Some(d));
+            }
+        })
+    };
     let fullscreen = {
         let stage_ref = stage_ref.clone();
         Callback::from(move |_: MouseEvent| {
@@ -106,7 +129,7 @@ pub fn clip_view(props: &ClipViewProps) -> Html {
     };
     html! {
         <div class="stage" ref={stage_ref} style="position:relative;width:100%;height:100%;background:#000;overflow:hidden">
-            <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} on_duration={props.on_duration.clone()} />
+            <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} on_duration={on_duration} />
             <Overlay video={video_ref} store={props.store.clone()} clock={props.clock} />
             <button class="fullscreen" type="button" onclick={fullscreen} title="Fullscreen">{ "Fullscreen" }</button>
         </div>

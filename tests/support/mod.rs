@@ -9,7 +9,7 @@ use vas_overlay_viewer::core::event_store::StoreLimits;
 use vas_overlay_viewer::core::time::parse_rfc3339;
 use vas_overlay_viewer::core::wire::{decode_event_page, WireEvent};
 use vas_overlay_viewer::events::store_handle::StoreHandle;
-use vas_overlay_viewer::pages::clip_page::{ClipView, ClipViewProps};
+use vas_overlay_viewer::pages::clip_page::{ClipView, ClipViewProps, EventFeed};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, Element, HtmlElement, HtmlVideoElement, Url};
@@ -104,7 +104,7 @@ pub fn mount(width_px: f64, height_px: f64, store: StoreHandle) -> Mounted {
         src: clip_url().into(),
         clock: ClipClock { start: parse_rfc3339(DEMO_START).unwrap() },
         store,
-        on_duration: Default::default(),
+        feed: EventFeed::None,
     };
     let handle = yew::Renderer::<ClipView>::with_root_and_props(container.clone().into(), props).render();
     Mounted { container, handle }

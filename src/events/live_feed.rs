@@ -1,0 +1,60 @@
+//! The live feed: polls VAS for new events of one camera and keeps the store current.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use gloo_timers::future::TimeoutFuture;
+
+use super::api_client::ApiClient;
+use super::store_handle::StoreHandle;
+use super::window_runner::{run_fetch, Alive};
+use crate::core::backoff::Backoff;
+use crate::core::live_poll::{LivePoller, LiveStats, HIDDEN_INTERVAL_MS, LIVE_INTERVAL_MS};
+use crate::core::time::UnixMicros;
+
+/// A running live feed; dropping it stops the polling.
+pub struct LiveFeed {
+    alive: Alive,
+    stats: Rc<RefCell<LiveStats>>,
+}
+
+impl LiveFeed {
+    /// Starts polling `camera_id` into `store`.
+    pub fn start(client: ApiClient, camera_id: String, store: StoreHandle) -> Self {
+        let alive: Alive = Rc::new(Cell::new(true));
+        let stats = Rc::new(RefCell::new(LiveStats::default()));
+        let (alive_task, stats_task) = (alive.clone(), stats.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut poller = LivePoller::new(&camera_id);
+            let mut backoff = Backoff::new(500, 30_000);
+            while alive_task.get() {
+                // The viewer's clock only bounds the very first poll; see `LivePoller`.
+                let now = UnixMicros::from_millis_f64(js_sys::Date::now()).unwrap_or_default();
+                let summary = run_fetch(&client, poller.next_fetch(now), &store, &mut backoff, &alive_task).await;
+                if !alive_task.get() {
+                    break;
+                }
+                poller.stats.requests += u64::from(summary.requests);
+                poller.stats.bytes += summary.bytes;
+                poller.stats.rows += summary.rows;
+                poller.stats.new_rows += summary.new_row_times.len() as u64;
+                poller.on_poll_done(&summary.new_row_times);
+                *stats_task.borrow_mut() = poller.stats;
+                let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+                TimeoutFuture::new(if hidden { HIDDEN_INTERVAL_MS } else { LIVE_INTERVAL_MS }).await;
+            }
+        });
+        Self { alive, stats }
+    }
+
+    /// Load counters so far.
+    pub fn stats(&self) -> LiveStats {
+        *self.stats.borrow()
+    }
+}
+
+impl Drop for LiveFeed {
+    fn drop(&mut self) {
+        self.alive.set(false);
+    }
+}
