@@ -4,6 +4,8 @@
 //! space: the analysed frame, normalized to 0..1, top-left origin, corner
 //! form. Nothing here fails on data: unusable items are skipped and counted.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 /// Longest label kept, in characters; longer model output is cut, never rejected.
@@ -244,6 +246,7 @@ pub fn normalize_payload(payload: &Value, metadata: Option<&Value>) -> Normalize
     let frame = FramePx::from_metadata(metadata);
     let mut out = Normalized::default();
     let Some(root) = payload.as_object() else { return out };
+    let mut seen: HashSet<DedupeKey> = HashSet::new();
     for key in LIST_KEYS {
         let Some(list) = root.get(key).and_then(Value::as_array) else { continue };
         for item in list {
@@ -252,8 +255,11 @@ pub fn normalize_payload(payload: &Value, metadata: Option<&Value>) -> Normalize
                 continue;
             }
             match adapt_item(item, frame) {
-                Some(d) if !out.detections.iter().any(|e| same_detection(e, &d)) => out.detections.push(d),
-                Some(_) => {}
+                Some(d) => {
+                    if seen.insert(dedupe_key(&d)) {
+                        out.detections.push(d);
+                    }
+                }
                 None => out.skipped += 1,
             }
         }
@@ -261,19 +267,15 @@ pub fn normalize_payload(payload: &Value, metadata: Option<&Value>) -> Normalize
     out
 }
 
-fn same_detection(a: &Detection, b: &Detection) -> bool {
-    const EPS: f64 = 1e-6;
-    let rect_eq = match (a.rect, b.rect) {
-        (Some(r), Some(s)) => {
-            (r.x_min - s.x_min).abs() < EPS
-                && (r.y_min - s.y_min).abs() < EPS
-                && (r.x_max - s.x_max).abs() < EPS
-                && (r.y_max - s.y_max).abs() < EPS
-        }
-        (None, None) => a.keypoints == b.keypoints,
-        _ => false,
-    };
-    rect_eq && a.label == b.label && a.track_id == b.track_id
+/// Identity of a detection for de-duplication across lists: label, track, and
+/// geometry quantized to a millionth of the frame (well below a pixel).
+type DedupeKey = (String, Option<i64>, Vec<i64>);
+
+fn dedupe_key(d: &Detection) -> DedupeKey {
+    let q = |v: f64| (v * 1e6).round() as i64;
+    let mut geometry: Vec<i64> = d.rect.map_or_else(Vec::new, |r| vec![q(r.x_min), q(r.y_min), q(r.x_max), q(r.y_max)]);
+    geometry.extend(d.keypoints.iter().flat_map(|p| [q(p.x), q(p.y)]));
+    (d.label.clone(), d.track_id, geometry)
 }
 
 #[cfg(test)]

@@ -32,6 +32,17 @@ impl Default for StoreLimits {
     }
 }
 
+impl StoreLimits {
+    /// For live viewing: two minutes back is plenty for holds and trails, and
+    /// keeps memory flat over hours.
+    pub fn live() -> Self {
+        Self { max_events: 20_000, max_span: 120 * MICROS_PER_SEC }
+    }
+}
+
+/// How many events must agree before the store's notion of "newest" moves.
+pub const ANCHOR_RANK: usize = 3;
+
 /// One model's events, sorted by `(timestamp, id)`.
 #[derive(Debug, Clone, Default)]
 pub struct ModelTimeline {
@@ -128,9 +139,40 @@ impl EventStore {
         self.models.get(model_id)
     }
 
+    /// An estimate of the heap memory held, in bytes (for figures, not limits).
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let per_event = |e: &StoredEvent| {
+            size_of::<StoredEvent>()
+                + 2 * size_of::<usize>() // Rc counts
+                + 2 * e.id.len() // the event and the id index
+                + size_of::<(String, (Rc<str>, UnixMicros))>()
+                + e.detections
+                    .iter()
+                    .map(|d| size_of::<Detection>() + d.label.len() + d.keypoints.len() * size_of::<super::detection::NormPoint>())
+                    .sum::<usize>()
+        };
+        self.models.values().flat_map(|m| m.events.iter()).map(|e| per_event(e)).sum()
+    }
+
     /// Newest event time held, over all models.
     pub fn newest(&self) -> Option<UnixMicros> {
         self.models.values().filter_map(|m| m.events.last().map(|e| e.timestamp)).max()
+    }
+
+    /// The newest time confirmed by several events: the `ANCHOR_RANK`-th newest
+    /// timestamp held (or the oldest, with fewer events). One event with a
+    /// wild timestamp (a model with a broken clock, a year 9999) cannot move
+    /// it, so it can neither evict every real event nor drag a live poll
+    /// window into the future. Cost: a few events per model.
+    pub fn anchor(&self) -> Option<UnixMicros> {
+        let mut tail: Vec<UnixMicros> = self
+            .models
+            .values()
+            .flat_map(|m| m.events.iter().rev().take(ANCHOR_RANK).map(|e| e.timestamp))
+            .collect();
+        tail.sort_unstable_by(|a, b| b.cmp(a));
+        tail.get(ANCHOR_RANK - 1).or(tail.last()).copied()
     }
 
     /// Adds events, normalizing each payload once. Duplicate ids are ignored
@@ -196,8 +238,8 @@ impl EventStore {
     /// Applies the span and count bounds, oldest first; returns how many went.
     fn enforce_limits(&mut self) -> usize {
         let mut evicted = 0;
-        if let Some(newest) = self.newest() {
-            let cutoff = newest.plus(-self.limits.max_span);
+        if let Some(anchor) = self.anchor() {
+            let cutoff = anchor.plus(-self.limits.max_span);
             for timeline in self.models.values_mut() {
                 let n = timeline.first_at_or_after(cutoff);
                 for e in timeline.events.drain(..n) {
@@ -287,11 +329,36 @@ mod tests {
         assert_eq!(s.len(), 4);
         assert_eq!(times(&s, "a"), [300, 400, 500]);
         assert_eq!(times(&s, "b"), [450]);
-        // Span: an event 2 s newer evicts everything older than newest - 1 s.
-        s.ingest([ev("late", "a", 2_500)]);
-        assert_eq!(times(&s, "a"), [2_500]);
+        // Span: events 2 s newer (three agree) evict everything older than anchor - 1 s.
+        s.ingest([ev("late1", "a", 2_500), ev("late2", "a", 2_600), ev("late3", "a", 2_700)]);
+        assert_eq!(times(&s, "a"), [2_500, 2_600, 2_700]);
         assert!(s.timeline("b").is_none());
         assert!(!s.contains("b1"));
+    }
+
+    #[test]
+    fn one_wild_timestamp_does_not_evict_real_events() {
+        let mut s = EventStore::new(StoreLimits { max_events: 100, max_span: 1_000_000 });
+        s.ingest((0..10).map(|i| ev(&format!("a{i}"), "a", i * 100)));
+        s.ingest([ev("year-9999", "broken-clock", 253_402_300_799_000)]);
+        assert_eq!(s.len(), 11, "nothing evicted by a single far-future event");
+        assert_eq!(s.anchor(), Some(UnixMicros(800_000)));
+        // A real jump, confirmed by several events, does move the window.
+        s.ingest((0..3).map(|i| ev(&format!("b{i}"), "a", 3_600_000 + i * 100)));
+        assert_eq!(times(&s, "a"), [3_600_000, 3_600_100, 3_600_200]);
+    }
+
+    #[test]
+    fn live_limits_keep_memory_flat_over_a_simulated_hour() {
+        let mut s = EventStore::new(StoreLimits::live());
+        let mut sizes = Vec::new();
+        for minute in 0..60 {
+            s.ingest((0..600).map(|i| ev(&format!("e{minute:03}-{i:04}"), "m", minute * 60_000 + i * 100)));
+            sizes.push(s.approx_bytes());
+        }
+        // Two minutes at 10 events/s back from the anchor (the third newest), both ends inclusive.
+        assert_eq!(s.len(), 1203);
+        assert_eq!(sizes[5], sizes[59], "memory is flat once the window is full");
     }
 
     #[test]

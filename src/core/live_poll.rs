@@ -36,6 +36,8 @@ pub const SWEEP_EVERY: u64 = 16;
 pub const SWEEP_MARGIN: Micros = 15 * MICROS_PER_SEC;
 /// How far past the newest event (or now) a poll window reaches.
 const AHEAD: Micros = 3600 * MICROS_PER_SEC;
+/// The last instant RFC 3339 can write with a four-digit year (9999-12-31T23:59:59Z).
+pub const FAR_FUTURE: UnixMicros = UnixMicros(253_402_300_799 * MICROS_PER_SEC);
 /// The first poll looks this far back from the viewer's clock.
 const FIRST_LOOKBACK: Micros = 10 * MICROS_PER_SEC;
 
@@ -95,6 +97,10 @@ pub struct LiveStats {
 pub struct LivePoller {
     camera_id: String,
     newest_held: Option<UnixMicros>,
+    /// The newest timestamps seen, newest first; `newest_held` is the last of
+    /// them, so one row with a wild timestamp cannot drag the window away
+    /// (see `EventStore::anchor`).
+    top: Vec<UnixMicros>,
     lateness: LatenessTracker,
     /// The bounded first poll found nothing: ask for the newest rows of all time
     /// (the viewer's clock may be far from VAS's).
@@ -107,6 +113,7 @@ impl LivePoller {
         Self {
             camera_id: camera_id.to_owned(),
             newest_held: None,
+            top: Vec::new(),
             lateness: LatenessTracker::default(),
             first_found_nothing: false,
             stats: LiveStats::default(),
@@ -135,7 +142,7 @@ impl LivePoller {
                 WindowFetch::new(&self.camera_id, now_hint.plus(-FIRST_LOOKBACK), now_hint.plus(AHEAD), MAX_PAGE_LIMIT)
             }
             // Newest 100 rows of all time, one request: enough to anchor on VAS's clock.
-            None => WindowFetch::new(&self.camera_id, UnixMicros(0), now_hint.plus(100 * AHEAD), 100).with_max_requests(1),
+            None => WindowFetch::new(&self.camera_id, UnixMicros(0), FAR_FUTURE, 100).with_max_requests(1),
         }
     }
 
@@ -163,12 +170,15 @@ impl LivePoller {
                 self.lateness.record(latest);
             }
         }
-        let newest_new = new_row_times.iter().max().copied();
-        match (self.newest_held, newest_new) {
-            (_, None) if self.newest_held.is_none() => self.first_found_nothing = true,
-            (Some(h), Some(n)) if n <= h => {}
-            (_, Some(n)) => self.newest_held = Some(n),
-            _ => {}
+        if new_row_times.is_empty() && self.newest_held.is_none() {
+            self.first_found_nothing = true;
+        }
+        self.top.extend_from_slice(new_row_times);
+        self.top.sort_unstable_by(|a, b| b.cmp(a));
+        self.top.dedup();
+        self.top.truncate(crate::core::event_store::ANCHOR_RANK);
+        if let Some(&robust) = self.top.last() {
+            self.newest_held = Some(self.newest_held.map_or(robust, |h| h.max(robust)));
         }
     }
 }
@@ -258,7 +268,11 @@ mod tests {
         poller.on_poll_done(&[]);
         let (ids, _) = drive(&mut poller.next_fetch(wrong_now), &mut vas, 3);
         assert_eq!(ids.len(), 50);
-        poller.on_poll_done(&[UnixMicros(4900 * MS)]);
-        assert_eq!(poller.newest_held(), Some(UnixMicros(4900 * MS)));
+        poller.on_poll_done(&[UnixMicros(4900 * MS), UnixMicros(4800 * MS), UnixMicros(4700 * MS)]);
+        assert_eq!(poller.newest_held(), Some(UnixMicros(4700 * MS)), "the third newest anchors the window");
+        // One row from a model with a broken clock does not move the window.
+        poller.on_poll_done(&[FAR_FUTURE]);
+        assert_eq!(poller.newest_held(), Some(UnixMicros(4800 * MS)));
+        assert_eq!(crate::core::time::format_rfc3339_utc(FAR_FUTURE), "9999-12-31T23:59:59Z");
     }
 }

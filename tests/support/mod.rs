@@ -95,6 +95,11 @@ impl Mounted {
 
 /// Mounts the real `ClipView` (player and overlay) over the demo clip.
 pub fn mount(width_px: f64, height_px: f64, store: StoreHandle) -> Mounted {
+    mount_with(width_px, height_px, store, parse_rfc3339(DEMO_START).unwrap(), EventFeed::None)
+}
+
+/// Mounts the real `ClipView` over the demo clip with a given clock start and event feed.
+pub fn mount_with(width_px: f64, height_px: f64, store: StoreHandle, start: vas_overlay_viewer::core::time::UnixMicros, feed: EventFeed) -> Mounted {
     let container: HtmlElement = document().create_element("div").unwrap().dyn_into().unwrap();
     container
         .set_attribute("style", &format!("position:relative;width:{width_px}px;height:{height_px}px;margin:0"))
@@ -102,9 +107,9 @@ pub fn mount(width_px: f64, height_px: f64, store: StoreHandle) -> Mounted {
     document().body().unwrap().append_child(&container).unwrap();
     let props = ClipViewProps {
         src: clip_url().into(),
-        clock: ClipClock { start: parse_rfc3339(DEMO_START).unwrap() },
+        clock: ClipClock { start },
         store,
-        feed: EventFeed::None,
+        feed,
     };
     let handle = yew::Renderer::<ClipView>::with_root_and_props(container.clone().into(), props).render();
     Mounted { container, handle }

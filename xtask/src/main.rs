@@ -2,6 +2,7 @@
 
 mod demo_backend;
 mod e2e;
+mod native_client;
 mod setup;
 mod webdriver;
 
@@ -119,12 +120,21 @@ fn cmd_run(args: &[String]) -> Result {
     }
 }
 
+/// Generated inputs per core property in the test command.
+const FUZZ_CASES: u32 = 20_000;
+
 fn cmd_test() -> Result {
     setup::build_tools()?;
     setup::test_tools()?;
     let root = repo_root();
     println!("== native tests (pure core and tooling)");
     run(Command::new("cargo").args(["test", "--workspace"]).current_dir(&root))?;
+    println!("== property tests of the core on hostile input (release, {FUZZ_CASES} cases per property)");
+    run(Command::new("cargo")
+        .args(["test", "--release", "--test", "core_fuzz"])
+        .env("VAS_FUZZ_CASES", FUZZ_CASES.to_string())
+        .current_dir(&root))?;
+    println!("FUZZ: 3 properties x {FUZZ_CASES} generated inputs = {} inputs, plus the hostile corpus", 3 * FUZZ_CASES);
     for (dpr, json) in [("1", "tests/webdriver/dpr1.json"), ("2", "tests/webdriver/dpr2.json")] {
         println!("== browser tests in headless Chromium, device pixel ratio {dpr}");
         run(Command::new("cargo")

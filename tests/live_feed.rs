@@ -1,0 +1,130 @@
+//! Browser tests of the event wiring against the demo backend (started by `cargo xtask test`):
+//! live polling into a playing view, and every VAS failure mode survived.
+
+#![cfg(target_arch = "wasm32")]
+
+mod support;
+
+use gloo_net::http::Request;
+use serde_json::{json, Value};
+use support::*;
+use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
+use vas_overlay_viewer::core::viewer_config::ViewerConfig;
+use vas_overlay_viewer::events::api_client::ApiClient;
+use vas_overlay_viewer::events::store_handle::StoreHandle;
+use vas_overlay_viewer::pages::clip_page::EventFeed;
+use wasm_bindgen_test::*;
+use web_sys::RequestMode;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DEMO_CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
+
+fn backend() -> String {
+    option_env!("VAS_TEST_BACKEND").expect("VAS_TEST_BACKEND is set by cargo xtask test").trim_end_matches('/').to_owned()
+}
+
+/// Calls the demo backend's test-only control API. `no-cors` keeps it a simple
+/// request (no preflight); the answer is not needed, only its effect.
+async fn control(path: &str, body: Value) {
+    Request::post(&format!("{}{path}", backend()))
+        .mode(RequestMode::NoCors)
+        .header("Content-Type", "text/plain")
+        .body(body.to_string())
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Events of `model` every 100 ms over `secs` from `start`, one tracked box moving right.
+fn events(model: &str, start: UnixMicros, secs: i64) -> Value {
+    let list: Vec<Value> = (0..secs * 10)
+        .map(|k| {
+            let x = 0.1 + k as f64 * 0.004;
+            json!({
+                "id": format!("{model}-{k:05}"), "camera_id": DEMO_CAMERA, "model_id": model,
+                "timestamp": format_rfc3339_utc(start.plus(k * 100_000)), "frame_id": k,
+                "detections": {"detections": [{"class_name": "person", "confidence": 0.9, "bbox": [x, 0.3, x + 0.1, 0.7], "track_id": 1}]},
+                "confidence": 0.9, "event_metadata": {}, "created_at": "2026-01-01T00:00:00Z"
+            })
+        })
+        .collect();
+    Value::Array(list)
+}
+
+fn live_view(start: UnixMicros) -> (Mounted, StoreHandle) {
+    let config = ViewerConfig { api_base_url: backend(), ..ViewerConfig::default() };
+    let feed = EventFeed::Live { client: ApiClient::new(&config), camera_id: DEMO_CAMERA.into() };
+    let store = StoreHandle::new(Default::default());
+    (mount_with(640.0, 360.0, store.clone(), start, feed), store)
+}
+
+fn drawn_models(m: &Mounted) -> Vec<String> {
+    visible(&m.root(), "box").iter().filter_map(|b| b.get_attribute("data-model")).collect()
+}
+
+/// Wall time "now" on the viewer's clock, rounded to the millisecond.
+fn now() -> UnixMicros {
+    UnixMicros((js_sys::Date::now().round() as i64) * 1000)
+}
+
+#[wasm_bindgen_test]
+async fn the_overlay_follows_events_inserted_while_the_page_is_open() {
+    control("/__demo/reset", json!({})).await;
+    // The clip's media time 0 is "now": live-like times that the poller's window covers.
+    let start = now();
+    let (m, _store) = live_view(start);
+    assert!(frames_until(600, || m.video().current_time() > 0.3).await, "the video did not start");
+    assert_ne!(m.state(), "ok", "nothing to draw before the insert");
+    let t0 = js_sys::Date::now();
+    control("/__demo/events", events("inserted-live", start, 10)).await;
+    let shown = frames_until(1200, || drawn_models(&m).iter().any(|d| d == "inserted-live")).await;
+    assert!(shown, "inserted events never reached the overlay (state {})", m.state());
+    web_sys::console::log_1(&format!("LIVE insert to boxes drawn: {:.0} ms", js_sys::Date::now() - t0).into());
+    m.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn every_failure_mode_keeps_the_store_and_the_video_and_recovers() {
+    control("/__demo/reset", json!({})).await;
+    let start = now();
+    let (m, store) = live_view(start);
+    control("/__demo/events", events("before-faults", start, 10)).await;
+    assert!(frames_until(1200, || m.state() == "ok").await, "the first events never arrived");
+    let modes = [
+        ("bare_500", json!({"bare_500": true})),
+        ("db_fault_empty", json!({"db_fault_empty": true})),
+        ("auth_missing", json!({"auth": "missing"})),
+        ("auth_invalid", json!({"auth": "invalid"})),
+        ("truncate_body", json!({"truncate_body": true})),
+        ("huge_body", json!({"huge_body_mb": 10})),
+        ("json_500_poison", json!({"poison_at": [format_rfc3339_utc(start.plus(5_050_000))]})),
+    ];
+    for (name, faults) in modes {
+        let held = store.borrow().len();
+        control("/__demo/faults", faults).await;
+        // Let several polls meet the fault while the video plays on.
+        let video = m.video();
+        let (mut played, mut last) = (0.0, video.current_time());
+        while played < 1.0 {
+            next_animation_frame().await;
+            let now = video.current_time();
+            if now > last {
+                played += now - last;
+            }
+            last = now;
+        }
+        assert!(store.borrow().len() >= held, "{name}: the store lost data");
+        assert_eq!(m.state(), "ok", "{name}: the overlay stopped drawing its held data");
+        assert!(!video.paused(), "{name}: the video stopped");
+        // The fault clears: new events arrive again.
+        control("/__demo/faults", json!({})).await;
+        let model = format!("after-{name}");
+        control("/__demo/events", events(&model, start, 10)).await;
+        let recovered = frames_until(1800, || store.borrow().timeline(&model).is_some()).await;
+        assert!(recovered, "{name}: polling did not recover");
+        web_sys::console::log_1(&format!("FAULT MODE {name}: store kept {held}+ events, video played, recovered").into());
+    }
+    m.unmount();
+}
