@@ -9,28 +9,28 @@
 //! - serves `/demo/<file>` (with single-range support, needed for video seeking);
 //! - serves the Trunk output with an SPA fallback to `index.html`.
 //!
+//! Each connection has its own thread (`http`), so a slow answer (a large
+//! file, a slow upstream) never holds up another connection.
+//!
 //! The API key and device `rtsp_url`s are never logged. Per-request logging to
 //! stderr is enabled with `VAS_DEMO_LOG=1`.
+
+mod http;
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
-/// Worker threads answering requests; a slow request (a large file, a slow
-/// upstream) occupies one of them and never blocks the others.
-const WORKERS: usize = 16;
 /// Upper bound of one answer to an open-ended range (`bytes=a-`). Browsers
 /// continue with a new range request, so a paused media element never pins a
-/// worker for a whole large file.
+/// connection for a whole large file.
 const OPEN_RANGE_CAP: u64 = 8 * 1024 * 1024;
 /// Timeout of a proxied request to the real VAS.
 const PROXY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -55,9 +55,7 @@ pub struct BackendConfig {
 pub struct RunningBackend {
     local: SocketAddr,
     /// None once stopped.
-    server: Option<Arc<tiny_http::Server>>,
-    stopping: Arc<AtomicBool>,
-    workers: Vec<JoinHandle<()>>,
+    server: Option<http::Server>,
 }
 
 #[allow(dead_code)]
@@ -72,41 +70,16 @@ impl RunningBackend {
         format!("http://127.0.0.1:{}/", self.local.port())
     }
 
-    /// Stops accepting requests, joins the worker threads and returns once
-    /// the listening socket is closed (the port can be bound again).
+    /// Stops accepting requests, ends every connection once its current
+    /// answer is written, joins all threads and returns once the listening
+    /// socket is closed (the port can be bound again).
     pub fn stop(self) {
         // Drop does the work.
     }
 
     fn shutdown(&mut self) {
-        let Some(server) = self.server.take() else {
-            return;
-        };
-        self.stopping.store(true, Ordering::SeqCst);
-        // Each unblock wakes exactly one waiting `recv`; every worker exits
-        // after the first wake-up it sees once `stopping` is set.
-        for _ in 0..self.workers.len() {
-            server.unblock();
-        }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
-        // The last reference: tiny_http wakes its accept thread, which then
-        // drops the listener on its own a moment later. Wait (bounded) until
-        // the port refuses connections so that `stop` really means stopped.
-        drop(server);
-        let mut probe = self.local;
-        if probe.ip().is_unspecified() {
-            probe.set_ip(match probe {
-                SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
-                SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
-            });
-        }
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while Instant::now() < deadline
-            && TcpStream::connect_timeout(&probe, Duration::from_millis(200)).is_ok()
-        {
-            std::thread::sleep(Duration::from_millis(2));
+        if let Some(mut server) = self.server.take() {
+            server.stop();
         }
     }
 }
@@ -155,10 +128,6 @@ pub fn start(config: BackendConfig, bind: &str) -> io::Result<RunningBackend> {
 
     let listener = TcpListener::bind(bind)?;
     let local = listener.local_addr()?;
-    let server = tiny_http::Server::from_listener(listener, None)
-        .map_err(|e| io::Error::other(format!("demo backend: cannot start server: {e}")))?;
-    let server = Arc::new(server);
-
     let state = Arc::new(State {
         dist_dir: config.dist_dir,
         demo_dir,
@@ -168,45 +137,15 @@ pub fn start(config: BackendConfig, bind: &str) -> io::Result<RunningBackend> {
             .unwrap_or(false),
         local_host: format!("127.0.0.1:{}", local.port()),
     });
-    let stopping = Arc::new(AtomicBool::new(false));
-
-    let mut workers = Vec::with_capacity(WORKERS);
-    for i in 0..WORKERS {
-        let worker_server = Arc::clone(&server);
-        let worker_state = Arc::clone(&state);
-        let worker_stopping = Arc::clone(&stopping);
-        let spawned = std::thread::Builder::new()
-            .name(format!("demo-backend-{i}"))
-            .spawn(move || loop {
-                match worker_server.recv() {
-                    Ok(request) => worker_state.handle(request),
-                    Err(_) => {
-                        if worker_stopping.load(Ordering::SeqCst) {
-                            break;
-                        }
-                    }
-                }
-            });
-        match spawned {
-            Ok(handle) => workers.push(handle),
-            Err(e) => {
-                // Stop the ones already running before reporting.
-                drop(RunningBackend {
-                    local,
-                    server: Some(server),
-                    stopping,
-                    workers,
-                });
-                return Err(e);
-            }
-        }
-    }
-
+    let handler: Arc<http::Handler> =
+        Arc::new(move |request: &http::Request, out: &mut http::Responder| {
+            state.handle(request, out)
+        });
+    let server = http::Server::start(listener, handler)
+        .map_err(|e| io::Error::other(format!("demo backend: cannot start server: {e}")))?;
     Ok(RunningBackend {
         local,
         server: Some(server),
-        stopping,
-        workers,
     })
 }
 
@@ -440,22 +379,22 @@ impl Reply {
     }
 }
 
-/// The parts of a request the handlers need, detached from tiny_http.
+/// The parts of a request the handlers need, detached from the HTTP layer.
 struct Req<'a> {
     method: &'a str,
     /// Raw path as received (still percent-encoded).
     path: &'a str,
     /// Raw query (without `?`), if any.
     query: Option<&'a str>,
-    headers: &'a [tiny_http::Header],
+    headers: &'a [(String, String)],
 }
 
 impl Req<'_> {
     fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
-            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str())
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn is_get_or_head(&self) -> bool {
@@ -481,20 +420,20 @@ fn split_target(target: &str) -> (&str, Option<&str>) {
 }
 
 impl State {
-    fn handle(&self, request: tiny_http::Request) {
+    fn handle(&self, request: &http::Request, out: &mut http::Responder) {
         let started = Instant::now();
-        let method = request.method().as_str().to_ascii_uppercase();
-        let target = request.url().to_string();
-        let (path, query) = split_target(&target);
+        let method = request.method.to_ascii_uppercase();
+        let target = request.target.as_str();
+        let (path, query) = split_target(target);
         let req = Req {
             method: &method,
             path,
             query,
-            headers: request.headers(),
+            headers: &request.headers,
         };
         let (reply, proxied) = self.route(&req);
         let status = reply.status;
-        let result = send(request, reply);
+        let result = send(out, reply);
         if self.log {
             let via = if proxied { " (proxied)" } else { "" };
             let failed = match result {
@@ -1175,29 +1114,15 @@ fn serve_file(path: &Path, range: Option<&str>) -> Reply {
     }
 }
 
-fn send(request: tiny_http::Request, reply: Reply) -> io::Result<()> {
-    let headers: Vec<tiny_http::Header> = reply
-        .headers
-        .iter()
-        .filter_map(|(k, v)| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).ok())
-        .collect();
-    let (reader, len): (Box<dyn Read + Send>, u64) = match reply.body {
+fn send(out: &mut http::Responder, reply: Reply) -> io::Result<()> {
+    // Always a Content-Length (never chunked), which media elements prefer.
+    match reply.body {
         Body::Bytes(bytes) => {
             let len = bytes.len() as u64;
-            (Box::new(io::Cursor::new(bytes)), len)
+            out.send(reply.status, &reply.headers, &mut bytes.as_slice(), len)
         }
-        Body::File { file, len } => (Box::new(file.take(len)), len),
-    };
-    let response = tiny_http::Response::new(
-        tiny_http::StatusCode(reply.status),
-        headers,
-        reader,
-        Some(usize::try_from(len).unwrap_or(usize::MAX)),
-        None,
-    )
-    // Always a Content-Length (never chunked), which media elements prefer.
-    .with_chunked_threshold(usize::MAX);
-    request.respond(response)
+        Body::File { mut file, len } => out.send(reply.status, &reply.headers, &mut file, len),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1444,7 +1369,9 @@ fn parse_rfc3339(s: &str) -> Result<i64, &'static str> {
 mod tests {
     use super::*;
     use std::io::Write;
-    use std::sync::atomic::AtomicUsize;
+    use std::net::TcpStream;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::thread::JoinHandle;
 
     const CAM_A: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
     const CAM_B: &str = "11111111-2222-4333-8444-555555555555";
