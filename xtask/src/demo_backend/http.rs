@@ -284,7 +284,10 @@ fn serve(stream: TcpStream, handler: &Handler, stopping: &AtomicBool) {
         handler(&request, &mut out);
         if !out.sent {
             let mut body: &[u8] = b"Internal Server Error";
-            let headers = [("Content-Type".to_string(), "text/plain; charset=utf-8".to_string())];
+            let headers = [(
+                "Content-Type".to_string(),
+                "text/plain; charset=utf-8".to_string(),
+            )];
             out.close = true;
             let _ = out.send(500, &headers, &mut body, 21);
         }
@@ -311,7 +314,10 @@ impl From<io::Error> for ReadError {
 /// One line of the head without its line ending; None at end of input.
 fn read_line(reader: &mut impl BufRead, budget: &mut u64) -> Result<Option<String>, ReadError> {
     let mut line = Vec::new();
-    let n = reader.by_ref().take(*budget + 1).read_until(b'\n', &mut line)?;
+    let n = reader
+        .by_ref()
+        .take(*budget + 1)
+        .read_until(b'\n', &mut line)?;
     if n == 0 {
         return Ok(None);
     }
@@ -383,7 +389,10 @@ fn read_request(
         if headers.len() >= MAX_HEADERS {
             return Err(ReadError::Bad(431, "too many header lines"));
         }
-        headers.push((name.to_string(), value.trim_matches([' ', '\t']).to_string()));
+        headers.push((
+            name.to_string(),
+            value.trim_matches([' ', '\t']).to_string(),
+        ));
     }
     let header_values = |name: &'static str| {
         headers
@@ -455,7 +464,10 @@ fn write_simple(stream: &mut TcpStream, status: u16, message: &str) -> io::Resul
         close: true,
         sent: false,
     };
-    let headers = [("Content-Type".to_string(), "text/plain; charset=utf-8".to_string())];
+    let headers = [(
+        "Content-Type".to_string(),
+        "text/plain; charset=utf-8".to_string(),
+    )];
     let mut body = message.as_bytes();
     out.send(status, &headers, &mut body, message.len() as u64)
 }
@@ -549,7 +561,10 @@ mod tests {
         let mut head = String::new();
         loop {
             let mut line = String::new();
-            assert!(reader.read_line(&mut line).unwrap() > 0, "closed early: {head}");
+            assert!(
+                reader.read_line(&mut line).unwrap() > 0,
+                "closed early: {head}"
+            );
             head.push_str(&line);
             if line == "\r\n" {
                 break;
@@ -577,7 +592,10 @@ mod tests {
         .unwrap();
         let (head, body) = read_answer(&mut r);
         assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-        assert!(!head.contains("999") && !head.contains("Injected") && !head.contains("Bad"), "{head}");
+        assert!(
+            !head.contains("999") && !head.contains("Injected") && !head.contains("Bad"),
+            "{head}"
+        );
         assert!(!head.contains("Connection: close"), "{head}");
         assert_eq!(body, "POST /a?x=%2B1\nHost=h\nContent-Length=5\nhello");
         let (_, body) = read_answer(&mut r);
@@ -587,7 +605,8 @@ mod tests {
         let (head, body) = read_answer_head_only(&mut r);
         assert!(head.contains("Content-Length: 8\r\n"), "{head}");
         assert_eq!(body, "");
-        w.write_all(b"GET /empty HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+        w.write_all(b"GET /empty HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
         let mut rest = String::new();
         r.read_to_string(&mut rest).unwrap();
         assert!(rest.starts_with("HTTP/1.1 204 No Content\r\n"), "{rest}");
@@ -614,7 +633,10 @@ mod tests {
     fn http10_expect_and_errors() {
         let server = echo_server();
         let out = exchange(&server, b"GET /x HTTP/1.0\r\n\r\n");
-        assert!(out.starts_with("HTTP/1.1 200 OK\r\n") && out.contains("Connection: close\r\n"), "{out}");
+        assert!(
+            out.starts_with("HTTP/1.1 200 OK\r\n") && out.contains("Connection: close\r\n"),
+            "{out}"
+        );
         assert!(out.ends_with("GET /x\n"), "{out}");
 
         let mut s = connect(&server);
@@ -636,14 +658,24 @@ mod tests {
             (b"GET /x HTTP/1.1\r\nNoColon\r\n\r\n", "400"),
             (b"GET /x HTTP/1.1\r\nA: 1\r\n  folded\r\n\r\n", "400"),
             (b"GET /x HTTP/1.1\r\nContent-Length: x\r\n\r\n", "400"),
-            (b"GET /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", "400"),
-            (b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", "411"),
-            (b"POST /x HTTP/1.1\r\nContent-Length: 999999999999\r\n\r\n", "413"),
+            (
+                b"GET /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                "400",
+            ),
+            (
+                b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "411",
+            ),
+            (
+                b"POST /x HTTP/1.1\r\nContent-Length: 999999999999\r\n\r\n",
+                "413",
+            ),
         ];
         for (raw, status) in bad {
             let out = exchange(&server, raw);
             assert!(
-                out.starts_with(&format!("HTTP/1.1 {status} ")) && out.contains("Connection: close\r\n"),
+                out.starts_with(&format!("HTTP/1.1 {status} "))
+                    && out.contains("Connection: close\r\n"),
                 "{:?}: {out}",
                 String::from_utf8_lossy(raw)
             );
@@ -682,7 +714,8 @@ mod tests {
                     let mut w = s.try_clone().unwrap();
                     let mut r = BufReader::new(s);
                     let target = if i % 2 == 0 { "/slow" } else { "/quick" };
-                    w.write_all(format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes()).unwrap();
+                    w.write_all(format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes())
+                        .unwrap();
                     let t = Instant::now();
                     read_answer(&mut r);
                     (target, t.elapsed())
@@ -692,12 +725,21 @@ mod tests {
         for handle in burst {
             let (target, took) = handle.join().unwrap();
             let limit = if target == "/slow" { 1500 } else { 1000 };
-            assert!(took < Duration::from_millis(limit), "{target} took {took:?}");
+            assert!(
+                took < Duration::from_millis(limit),
+                "{target} took {took:?}"
+            );
         }
-        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
         // The idle ones still work.
         for r in &mut idle {
-            r.get_mut().write_all(b"GET /again HTTP/1.1\r\n\r\n").unwrap();
+            r.get_mut()
+                .write_all(b"GET /again HTTP/1.1\r\n\r\n")
+                .unwrap();
             assert_eq!(read_answer(r).1, "GET /again\n");
         }
     }
