@@ -39,7 +39,6 @@ pub struct Request {
     /// The request target as sent: path and query, still percent-encoded.
     pub target: String,
     pub headers: Vec<(String, String)>,
-    #[allow(dead_code)] // no handler reads a body yet
     pub body: Vec<u8>,
 }
 
