@@ -36,8 +36,9 @@
 //! | --- | --- | --- |
 //! | `GET /__demo/faults` | | the active [`Faults`] (all fields; `required_key` redacted) |
 //! | `POST /__demo/faults` | a [`Faults`] object (fields optional, unknown fields refused) | replaces the whole set; answers as GET |
-//! | `POST /__demo/reset` | | back to the started state: no faults, no inserted events, log and counters cleared; `{"reset": true}` |
+//! | `POST /__demo/reset` | | back to the started state: no faults, no inserted events, generators stopped, log and counters cleared; `{"reset": true}` |
 //! | `POST /__demo/events` | an array of VAS events, or `{"events": [...]}` | `{"inserted": n, "stored": total}`; all or nothing |
+//! | `POST /__demo/live` | a [`LiveConfig`] | `{"generator": id, "count": n}` |
 //! | `GET /__demo/log` | | the request log: an array of [`LogEntry`] |
 //!
 //! Errors answer 400 (or 409 for a duplicate event id) with
@@ -67,6 +68,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -88,11 +90,20 @@ const MAX_INSERT_BETWEEN_PAGES: u32 = 1000;
 const MAX_POISON_ROWS: usize = 1000;
 const MAX_INSERTED: usize = 200_000;
 const MAX_LOG_ENTRIES: usize = 10_000;
+/// Live generators: at most this many at once, each bounded in rate,
+/// duration and count.
+const MAX_GENERATORS: usize = 8;
+const MAX_LIVE_RATE_HZ: f64 = 100.0;
+const MAX_LIVE_DURATION_S: f64 = 600.0;
+const MAX_LIVE_LATENESS_MS: u64 = 600_000;
+const MAX_LIVE_EVENTS: u64 = 10_000;
 /// `created_at` of synthetic rows when the data has none to copy: VAS gives
 /// every row the same frozen value.
 const FROZEN_CREATED_AT: &str = "2026-01-01T00:00:00Z";
 /// Model of poison rows given as a bare instant.
 pub const POISON_MODEL_ID: &str = "demo-poison";
+/// Model of live-generator events when none is given.
+pub const LIVE_MODEL_ID: &str = "demo-live";
 /// Model of the synthetic `huge_body_mb` event when the query names none.
 pub const HUGE_MODEL_ID: &str = "demo-huge-body";
 
@@ -198,6 +209,40 @@ pub enum AuthFault {
     Invalid,
 }
 
+/// A live event generator (`POST /__demo/live`,
+/// [`RunningBackend::start_live`]): from now on, one event every `1/rate_hz`
+/// seconds with `timestamp = now - lateness_ms` (server clock), for
+/// `duration_s` seconds (`ceil(rate_hz * duration_s)` events, at most
+/// 10 000), or until a reset. Each carries one canonical (shape A) `person`
+/// detection moving left and right, `track_id` = the generator number,
+/// `frame_id` counting from 0, and ids `11fe<4 hex: generator>-0000-4000-8000-<12 hex: index>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveConfig {
+    /// Default: the demo camera.
+    #[serde(default)]
+    pub camera_id: Option<String>,
+    /// Default: [`LIVE_MODEL_ID`].
+    #[serde(default)]
+    pub model_id: Option<String>,
+    /// Events per second, in (0, 100].
+    pub rate_hz: f64,
+    /// How far behind the server clock each event is stamped, <= 600 000.
+    #[serde(default)]
+    pub lateness_ms: u64,
+    /// In (0, 600].
+    pub duration_s: f64,
+}
+
+/// A started generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LiveStarted {
+    /// Its number (from 1), also the `track_id` of its detections.
+    pub generator: u64,
+    /// How many events it will insert unless reset first.
+    pub count: u64,
+}
+
 /// One answered request (`/__demo/` ones excluded). Never holds a header
 /// value: the API key is only reported as present or not.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -260,8 +305,13 @@ impl RunningBackend {
         self.state.insert_events(events)
     }
 
-    /// Back to the started state: no faults, no inserted events, request
-    /// log and counters cleared.
+    /// Starts a live event generator (see [`LiveConfig`]). Emulated mode only.
+    pub fn start_live(&self, config: LiveConfig) -> Result<LiveStarted, String> {
+        self.state.start_live(&config)
+    }
+
+    /// Back to the started state: no faults, no inserted events, generators
+    /// stopped (and joined), request log and counters cleared.
     pub fn reset(&self) {
         self.state.reset();
     }
@@ -283,9 +333,9 @@ impl RunningBackend {
     }
 
     /// Stops accepting requests, ends every connection once its current
-    /// answer is written (delayed answers are sent at once), joins all
-    /// threads and returns once the listening socket is closed (the port can
-    /// be bound again).
+    /// answer is written (delayed answers are sent at once), stops the live
+    /// generators, joins all threads and returns once the listening socket is
+    /// closed (the port can be bound again).
     pub fn stop(self) {
         // Drop does the work.
     }
@@ -294,8 +344,15 @@ impl RunningBackend {
         let Some(mut server) = self.server.take() else {
             return;
         };
-        self.state.lock().shutting_down = true;
+        let generators = {
+            let mut ctl = self.state.lock();
+            ctl.shutting_down = true;
+            std::mem::take(&mut ctl.generators)
+        };
         self.state.wake.notify_all();
+        for generator in generators {
+            let _ = generator.join();
+        }
         server.stop();
     }
 }
@@ -590,7 +647,7 @@ struct State {
     log: bool,
     local_host: String,
     control: Mutex<Control>,
-    /// Wakes delayed answers on shutdown.
+    /// Wakes generators and delayed replies (on reset and shutdown).
     wake: Condvar,
 }
 
@@ -671,7 +728,7 @@ fn split_target(target: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// The run-time state tests switch: faults, inserted rows, log.
+/// The run-time state tests switch: faults, inserted rows, generators, log.
 #[derive(Default)]
 struct Control {
     faults: Faults,
@@ -689,7 +746,11 @@ struct Control {
     list_requests: u64,
     log: VecDeque<LogEntry>,
     log_seq: u64,
-    /// Set on stop: delayed answers go out at once.
+    /// Bumped by reset: generators of an older generation stop.
+    generation: u64,
+    next_generator: u64,
+    generators: Vec<JoinHandle<()>>,
+    /// Set on stop: delayed answers go out at once, generators end.
     shutting_down: bool,
 }
 
@@ -843,7 +904,7 @@ impl Outcome {
 type ControlError = (u16, String);
 
 const NOT_EMULATED: &str =
-    "fault modes and inserts need the emulated VAS (this backend proxies a real VAS)";
+    "fault modes, inserts and live events need the emulated VAS (this backend proxies a real VAS)";
 
 impl State {
     /// The control state; a panic elsewhere never locks tests out.
@@ -1172,10 +1233,11 @@ impl State {
 
     /// A `/__demo/` request.
     fn control(self: &Arc<Self>, method: &str, path: &str, body: &[u8]) -> Reply {
-        const PATHS: [&str; 4] = [
+        const PATHS: [&str; 5] = [
             "/__demo/faults",
             "/__demo/reset",
             "/__demo/events",
+            "/__demo/live",
             "/__demo/log",
         ];
         if method == "OPTIONS" {
@@ -1211,6 +1273,9 @@ impl State {
                 })
                 .and_then(|list| self.insert_events_inner(list))
                 .map(|n| json!({"inserted": n, "stored": self.lock().inserted.len()})),
+            ("POST", "/__demo/live") => parse_body::<LiveConfig>(body)
+                .and_then(|c| self.start_live_inner(&c))
+                .map(|started| json!(started)),
             ("GET", "/__demo/log") => Ok(json!(self.lock().log)),
             (_, p) if PATHS.contains(&p) => {
                 let allow = match p {
@@ -1336,12 +1401,168 @@ impl State {
         Ok(n)
     }
 
-    fn reset(&self) {
-        let mut ctl = self.lock();
-        *ctl = Control {
-            shutting_down: ctl.shutting_down,
-            ..Control::default()
+    fn start_live(self: &Arc<Self>, config: &LiveConfig) -> Result<LiveStarted, String> {
+        self.start_live_inner(config).map_err(|(_, m)| m)
+    }
+
+    fn start_live_inner(
+        self: &Arc<Self>,
+        config: &LiveConfig,
+    ) -> Result<LiveStarted, ControlError> {
+        let data = self.emulated()?;
+        let bad = |m: String| -> ControlError { (400, m) };
+        if !(config.rate_hz.is_finite()
+            && config.rate_hz > 0.0
+            && config.rate_hz <= MAX_LIVE_RATE_HZ)
+        {
+            return Err(bad(format!("rate_hz must be in (0, {MAX_LIVE_RATE_HZ}]")));
+        }
+        if !(config.duration_s.is_finite()
+            && config.duration_s > 0.0
+            && config.duration_s <= MAX_LIVE_DURATION_S)
+        {
+            return Err(bad(format!(
+                "duration_s must be in (0, {MAX_LIVE_DURATION_S}]"
+            )));
+        }
+        if config.lateness_ms > MAX_LIVE_LATENESS_MS {
+            return Err(bad(format!(
+                "lateness_ms must be at most {MAX_LIVE_LATENESS_MS}"
+            )));
+        }
+        let count = (config.rate_hz * config.duration_s).ceil() as u64;
+        if count > MAX_LIVE_EVENTS {
+            return Err(bad(format!(
+                "rate_hz * duration_s gives {count} events, more than {MAX_LIVE_EVENTS}"
+            )));
+        }
+        let camera_id = match &config.camera_id {
+            Some(c) => {
+                parse_uuid(c).map_err(|e| bad(format!("camera_id {c:?} is not a UUID ({e})")))?;
+                c.clone()
+            }
+            None => data.device_id_raw.clone(),
         };
+        let model_id = config
+            .model_id
+            .clone()
+            .unwrap_or_else(|| LIVE_MODEL_ID.into());
+        if model_id.is_empty() || model_id.chars().count() > 128 {
+            return Err(bad("model_id must have 1 to 128 characters".into()));
+        }
+        let mut ctl = self.lock();
+        if ctl.shutting_down {
+            return Err((503, "the backend is stopping".into()));
+        }
+        ctl.generators.retain(|h| !h.is_finished());
+        if ctl.generators.len() >= MAX_GENERATORS {
+            return Err((
+                409,
+                format!("at most {MAX_GENERATORS} live generators at once"),
+            ));
+        }
+        ctl.next_generator += 1;
+        let generator = Generator {
+            number: ctl.next_generator,
+            generation: ctl.generation,
+            count,
+            interval_s: 1.0 / config.rate_hz,
+            lateness_us: config.lateness_ms as i64 * 1000,
+            camera_id,
+            model_id,
+            created_at: data.created_at.clone(),
+        };
+        let number = generator.number;
+        let state = Arc::clone(self);
+        let handle = std::thread::Builder::new()
+            .name(format!("demo-backend-live-{number}"))
+            .spawn(move || generator.run(&state))
+            .map_err(|e| (500, format!("cannot start the generator: {e}")))?;
+        ctl.generators.push(handle);
+        Ok(LiveStarted {
+            generator: number,
+            count,
+        })
+    }
+
+    fn reset(&self) {
+        let generators = {
+            let mut ctl = self.lock();
+            let generators = std::mem::take(&mut ctl.generators);
+            *ctl = Control {
+                generation: ctl.generation + 1,
+                shutting_down: ctl.shutting_down,
+                ..Control::default()
+            };
+            generators
+        };
+        self.wake.notify_all();
+        for generator in generators {
+            let _ = generator.join();
+        }
+    }
+}
+
+/// A running live generator's settings.
+struct Generator {
+    number: u64,
+    generation: u64,
+    count: u64,
+    interval_s: f64,
+    lateness_us: i64,
+    camera_id: String,
+    model_id: String,
+    created_at: String,
+}
+
+impl Generator {
+    fn run(self, state: &State) {
+        let started = Instant::now();
+        let mut ctl = state.lock();
+        for i in 0..self.count {
+            let due = started + Duration::from_secs_f64(i as f64 * self.interval_s);
+            loop {
+                if ctl.generation != self.generation || ctl.shutting_down {
+                    return;
+                }
+                let now = Instant::now();
+                if now >= due {
+                    break;
+                }
+                ctl = match state.wake.wait_timeout(ctl, due - now) {
+                    Ok((guard, _)) => guard,
+                    Err(poisoned) => poisoned.into_inner().0,
+                };
+            }
+            if ctl.inserted.len() >= MAX_INSERTED {
+                return;
+            }
+            let ts = now_us() - self.lateness_us;
+            // A box sweeping left and right once every 8 s of events.
+            let phase = (i as f64 * self.interval_s / 8.0).fract();
+            let sweep = if phase < 0.5 {
+                phase * 2.0
+            } else {
+                2.0 - phase * 2.0
+            };
+            let x = ((0.05 + 0.7 * sweep) * 10_000.0).round() / 10_000.0;
+            let x2 = ((x + 0.2) * 10_000.0).round() / 10_000.0;
+            let raw = json!({
+                "id": format!("11fe{:04x}-0000-4000-8000-{:012x}", self.number & 0xffff, i),
+                "camera_id": self.camera_id, "model_id": self.model_id,
+                "timestamp": format_vas_time(ts), "frame_id": i,
+                "detections": {"detections": [{"class_id": 0, "class_name": "person",
+                    "confidence": 0.9, "bbox": [x, 0.3, x2, 0.8], "track_id": self.number}]},
+                "confidence": 0.9,
+                "event_metadata": {"frame_width": 1920, "frame_height": 1080, "generator": self.number},
+                "created_at": self.created_at,
+            });
+            if let Ok(row) = StoredEvent::parse(&raw, 0) {
+                if !ctl.inserted_ids.contains_key(&row.id) {
+                    ctl.store(row);
+                }
+            }
+        }
     }
 }
 
@@ -2289,7 +2510,6 @@ mod tests {
     use std::io::Write;
     use std::net::TcpStream;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::thread::JoinHandle;
 
     const CAM_A: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
     const CAM_B: &str = "11111111-2222-4333-8444-555555555555";
@@ -3617,7 +3837,7 @@ mod tests {
         assert!(rebound.is_ok(), "{rebound:?}");
     }
 
-    // -- fault modes, inserts, request log ----------------------------------
+    // -- fault modes, inserts, live events, request log ---------------------
 
     const LIST: &str = "/api/v1/ai-events";
     const POISON_ID: &str = "badbad00-0000-4000-8000-000000000001";
@@ -4484,6 +4704,112 @@ mod tests {
             outcomes.insert(seen);
         }
         assert!(outcomes.len() > 1, "{outcomes:?}");
+    }
+
+    #[test]
+    fn live_generator_inserts_at_the_rate_with_the_lateness() {
+        let f = Fixture::emulated();
+        let t0 = now_us();
+        let r = post(
+            &f.url("/__demo/live"),
+            r#"{"rate_hz": 40, "lateness_ms": 1500, "duration_s": 0.25}"#,
+        );
+        assert_eq!(
+            (r.status, r.json()),
+            (200, json!({"generator": 1, "count": 10}))
+        );
+        let query = format!("{LIST}?model_id={LIVE_MODEL_ID}");
+        wait_until("10 live events", || {
+            f.get(&query).json()["total"] == json!(10)
+        });
+        let t1 = now_us();
+        let listed = f.get(&query).json()["events"].as_array().unwrap().clone();
+        let times: Vec<i64> = listed
+            .iter()
+            .map(|e| parse_rfc3339(e["timestamp"].as_str().unwrap()).unwrap())
+            .collect();
+        for (i, e) in listed.iter().enumerate() {
+            let n = 9 - i as u64;
+            assert_eq!(e["id"], json!(format!("11fe0001-0000-4000-8000-{n:012x}")));
+            assert_eq!(e["frame_id"], json!(n));
+            assert_eq!(e["camera_id"], json!(CAM_A));
+            let d = &e["detections"]["detections"][0];
+            assert_eq!(d["track_id"], json!(1));
+            assert_eq!(d["bbox"].as_array().unwrap().len(), 4);
+            // Stamped lateness_ms before the server clock.
+            let ts = times[i];
+            assert!(
+                ts >= t0 - 1_500_000 && ts <= t1 - 1_500_000,
+                "{ts} not in [{t0}, {t1}] - 1.5 s"
+            );
+        }
+        assert_ne!(
+            listed[0]["detections"], listed[9]["detections"],
+            "the box moves"
+        );
+        // Spread of 9 intervals of 25 ms.
+        let spread = times[0] - times[9];
+        assert!((215_000..=400_000).contains(&spread), "spread {spread} us");
+        // Single events too.
+        let one = f.get(&format!("{LIST}/11fe0001-0000-4000-8000-000000000000"));
+        assert_eq!(one.json()["frame_id"], json!(0));
+
+        // Reset stops a long one at once.
+        let started = f
+            .backend
+            .start_live(LiveConfig {
+                camera_id: Some(CAM_B.into()),
+                model_id: Some("live-b".into()),
+                rate_hz: 10.0,
+                lateness_ms: 0,
+                duration_s: 60.0,
+            })
+            .unwrap();
+        assert_eq!(
+            started,
+            LiveStarted {
+                generator: 2,
+                count: 600
+            }
+        );
+        wait_until("the first event of generator 2", || {
+            f.get(&format!("{LIST}?model_id=live-b")).json()["total"] != json!(0)
+        });
+        let t = Instant::now();
+        f.backend.reset();
+        assert!(t.elapsed() < Duration::from_secs(1));
+        assert_eq!(f.get(LIST).json()["total"], json!(6));
+
+        // Bounded.
+        let bad: &[(&str, &str)] = &[
+            (r#"{"rate_hz": 0, "duration_s": 1}"#, "rate_hz"),
+            (r#"{"rate_hz": 1000, "duration_s": 1}"#, "rate_hz"),
+            (r#"{"rate_hz": 10, "duration_s": 601}"#, "duration_s"),
+            (r#"{"rate_hz": 100, "duration_s": 600}"#, "events"),
+            (
+                r#"{"rate_hz": 1, "duration_s": 1, "lateness_ms": 700000}"#,
+                "lateness_ms",
+            ),
+            (
+                r#"{"rate_hz": 1, "duration_s": 1, "camera_id": "cam"}"#,
+                "camera_id",
+            ),
+            (
+                r#"{"rate_hz": 1, "duration_s": 1, "model_id": ""}"#,
+                "model_id",
+            ),
+            (
+                r#"{"rate_hz": 1, "duration_s": 1, "speed": 2}"#,
+                "unknown field",
+            ),
+            (r#"{"duration_s": 1}"#, "rate_hz"),
+        ];
+        for (body, needle) in bad {
+            let r = post(&f.url("/__demo/live"), body);
+            assert_eq!(r.status, 400, "{body}");
+            let message = r.json()["error"].as_str().unwrap().to_string();
+            assert!(message.contains(needle), "{body}: {message}");
+        }
     }
 
     #[test]
