@@ -9,33 +9,259 @@
 //! - serves `/demo/<file>` (with single-range support, needed for video seeking);
 //! - serves the Trunk output with an SPA fallback to `index.html`.
 //!
+//! Each connection has its own thread (`http`), so a slow answer (a large
+//! file, a slow upstream, a `delay_ms` fault) never holds up another
+//! connection.
+//!
 //! The API key and device `rtsp_url`s are never logged. Per-request logging to
 //! stderr is enabled with `VAS_DEMO_LOG=1`.
+//!
+//! # Ordering
+//!
+//! Lists are newest `timestamp` first. VAS has no tie-breaker, so rows with
+//! equal timestamps come in an order that changes from one list request to
+//! the next (a hash of the event id and a per-request counter): deterministic
+//! for a given sequence of requests, never stable across pages. The fault
+//! field `stable_ties` restores a stable order (stored order), which is what
+//! PostgreSQL happened to give in every trial.
+//!
+//! # Test control: `/__demo/` (dev tooling, not part of VAS)
+//!
+//! Emulated mode only (in proxy mode these answer 409, except the log and
+//! reset). Every answer is JSON with `Access-Control-Allow-Origin: *`, so
+//! browser tests served from another origin can drive it; these requests are
+//! never subject to faults and never enter the request log.
+//!
+//! | request | body | answer |
+//! | --- | --- | --- |
+//! | `GET /__demo/faults` | | the active [`Faults`] (all fields; `required_key` redacted) |
+//! | `POST /__demo/faults` | a [`Faults`] object (fields optional, unknown fields refused) | replaces the whole set; answers as GET |
+//! | `POST /__demo/reset` | | back to the started state: no faults, no inserted events, generators stopped, log and counters cleared; `{"reset": true}` |
+//! | `POST /__demo/events` | an array of VAS events, or `{"events": [...]}` | `{"inserted": n, "stored": total}`; all or nothing |
+//! | `POST /__demo/live` | a [`LiveConfig`] | `{"generator": id, "count": n}` |
+//! | `GET /__demo/log` | | the request log: an array of [`LogEntry`] |
+//!
+//! Errors answer 400 (or 409 for a duplicate event id) with
+//! `{"error": "<message>"}`. The same operations are methods of
+//! [`RunningBackend`] for native tests.
+//!
+//! Fault modes fall in two groups:
+//! - stored state, always in force: `poison_at` (and any stored event whose
+//!   `detections` is not an object), `required_key`, `insert_between_pages`,
+//!   `stable_ties`;
+//! - answer faults, limited by `path_filter` and `fail_count`: `auth`,
+//!   `bare_500`, `db_fault_empty`, `delay_ms`, `truncate_body`,
+//!   `huge_body_mb`. A request counts against `fail_count` only when at least
+//!   one of them applies to it (see [`Faults`] for where each applies).
+//!
+//! Order of evaluation of an `/api/` request, as in VAS: `required_key`, then
+//! `auth` (both before CORS: their answers carry no CORS header, and they also
+//! refuse an OPTIONS preflight), then the preflight, `bare_500`, routing and
+//! validation (422 before any database fault), `db_fault_empty`,
+//! `huge_body_mb`, poison rows, and last `truncate_body` and `delay_ms`.
 
-use std::collections::HashMap;
+mod http;
+
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// Worker threads answering requests; a slow request (a large file, a slow
-/// upstream) occupies one of them and never blocks the others.
-const WORKERS: usize = 16;
 /// Upper bound of one answer to an open-ended range (`bytes=a-`). Browsers
 /// continue with a new range request, so a paused media element never pins a
-/// worker for a whole large file.
+/// connection for a whole large file.
 const OPEN_RANGE_CAP: u64 = 8 * 1024 * 1024;
 /// Timeout of a proxied request to the real VAS.
 const PROXY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest proxied body accepted from upstream.
 const PROXY_BODY_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// Bounds of the fault settings and of run-time inserts.
+const MAX_DELAY_MS: u64 = 60_000;
+const MAX_HUGE_BODY_MB: u32 = 256;
+const MAX_INSERT_BETWEEN_PAGES: u32 = 1000;
+const MAX_POISON_ROWS: usize = 1000;
+const MAX_INSERTED: usize = 200_000;
+const MAX_LOG_ENTRIES: usize = 10_000;
+/// Live generators: at most this many at once, each bounded in rate,
+/// duration and count.
+const MAX_GENERATORS: usize = 8;
+const MAX_LIVE_RATE_HZ: f64 = 100.0;
+const MAX_LIVE_DURATION_S: f64 = 600.0;
+const MAX_LIVE_LATENESS_MS: u64 = 600_000;
+const MAX_LIVE_EVENTS: u64 = 10_000;
+/// `created_at` of synthetic rows when the data has none to copy: VAS gives
+/// every row the same frozen value.
+const FROZEN_CREATED_AT: &str = "2026-01-01T00:00:00Z";
+/// Model of poison rows given as a bare instant.
+pub const POISON_MODEL_ID: &str = "demo-poison";
+/// Model of live-generator events when none is given.
+pub const LIVE_MODEL_ID: &str = "demo-live";
+/// Model of the synthetic `huge_body_mb` event when the query names none.
+pub const HUGE_MODEL_ID: &str = "demo-huge-body";
+
+/// Fault modes of the emulated VAS, switched at run time by tests through
+/// `POST /__demo/faults` or [`RunningBackend::set_faults`]. A new set
+/// replaces the previous one. In JSON every field is optional; unknown fields
+/// are refused (a typo never silently tests nothing).
+///
+/// ```json
+/// {"poison_at": ["2026-01-05T12:00:01.500000Z",
+///                {"timestamp": "2026-01-05T12:00:07Z", "camera_id": "...", "model_id": "m"}],
+///  "bare_500": false, "db_fault_empty": false, "auth": "missing" | "invalid" | null,
+///  "required_key": "k" | null, "delay_ms": 250 | null, "truncate_body": false,
+///  "huge_body_mb": 4 | null, "fail_count": 3 | null, "path_filter": "/cameras/" | null,
+///  "insert_between_pages": 2 | null, "stable_ties": false}
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// A stored poison row at each instant (its `detections` is a string, not
+    /// an object): every list page that would contain it answers 500 with the
+    /// JSON error envelope (CORS on), every time; pages without it succeed and
+    /// `total` counts it; a single-event request for it answers 500 too. A
+    /// bare instant gives the row the demo camera and model
+    /// [`POISON_MODEL_ID`]. Not limited by `fail_count` or `path_filter`.
+    pub poison_at: Vec<PoisonSpec>,
+    /// 500, `text/plain` body `Internal Server Error`, no CORS header. Every
+    /// `/api/` request except the preflight.
+    pub bare_500: bool,
+    /// A database fault: a list answers 200 `{"events": [], "total": 0,
+    /// "limit": L, "offset": O}`, a single event 404 (after validation, so a
+    /// bad query still answers 422). Event endpoints only: the contract says
+    /// nothing of devices.
+    pub db_fault_empty: bool,
+    /// 401 (`missing`) or 403 (`invalid`) with `{"detail": ...}` and no CORS
+    /// header, whatever the request carries. Every `/api/` request, the
+    /// preflight included.
+    pub auth: Option<AuthFault>,
+    /// VAS with authentication on: every `/api/` request (the preflight
+    /// included, as browsers never send the key on one) without exactly this
+    /// `X-API-Key` answers 401 (absent or empty) or 403 (different), without
+    /// CORS headers. Not limited by `fail_count` or `path_filter`.
+    pub required_key: Option<String>,
+    /// Answer this many milliseconds after the request arrived (the reply
+    /// waits on its own thread; workers stay free). Every `/api/` request.
+    pub delay_ms: Option<u64>,
+    /// Send only the first half of a JSON body, with a `Content-Length` equal
+    /// to what is sent. Every `/api/` answer with a JSON body.
+    pub truncate_body: bool,
+    /// An event list answers 200 with a valid list response of this many MiB:
+    /// one synthetic event matching the query whose `event_metadata.padding`
+    /// is a long string. Event list endpoints only.
+    pub huge_body_mb: Option<u32>,
+    /// Apply the answer faults to the next N requests they apply to only,
+    /// then behave normally; counts down (GET shows what is left). None:
+    /// always.
+    pub fail_count: Option<u64>,
+    /// Answer faults apply only to requests whose raw path contains this.
+    pub path_filter: Option<String>,
+    /// After every list request answered with a full page (200, `limit`
+    /// events), store K synthetic events matching that page's filters before
+    /// the next request: even ones newest in the window (at `end_time`, or 1
+    /// ms past the page's first row), odd ones at the very timestamp of a row
+    /// of the page. Ids are `feedc0de-0000-4000-8000-<12 hex digits>`
+    /// counting from 1. Not limited by `fail_count` or `path_filter`.
+    pub insert_between_pages: Option<u32>,
+    /// Ties in stored order instead of the per-request shuffled order.
+    pub stable_ties: bool,
+}
+
+/// One poison row: a bare RFC 3339 instant, or a row with its own camera and
+/// model (both optional).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PoisonSpec {
+    At(String),
+    Row(PoisonRow),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoisonRow {
+    pub timestamp: String,
+    #[serde(default)]
+    pub camera_id: Option<String>,
+    #[serde(default)]
+    pub model_id: Option<String>,
+}
+
+impl From<&str> for PoisonSpec {
+    fn from(at: &str) -> PoisonSpec {
+        PoisonSpec::At(at.to_string())
+    }
+}
+
+/// The forced authentication answers of [`Faults::auth`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthFault {
+    /// 401 `{"detail": "API key required. Provide X-API-Key header."}`
+    Missing,
+    /// 403 `{"detail": "Invalid or expired API key"}`
+    Invalid,
+}
+
+/// A live event generator (`POST /__demo/live`,
+/// [`RunningBackend::start_live`]): from now on, one event every `1/rate_hz`
+/// seconds with `timestamp = now - lateness_ms` (server clock), for
+/// `duration_s` seconds (`ceil(rate_hz * duration_s)` events, at most
+/// 10 000), or until a reset. Each carries one canonical (shape A) `person`
+/// detection moving left and right, `track_id` = the generator number,
+/// `frame_id` counting from 0, and ids `11fe<4 hex: generator>-0000-4000-8000-<12 hex: index>`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveConfig {
+    /// Default: the demo camera.
+    #[serde(default)]
+    pub camera_id: Option<String>,
+    /// Default: [`LIVE_MODEL_ID`].
+    #[serde(default)]
+    pub model_id: Option<String>,
+    /// Events per second, in (0, 100].
+    pub rate_hz: f64,
+    /// How far behind the server clock each event is stamped, <= 600 000.
+    #[serde(default)]
+    pub lateness_ms: u64,
+    /// In (0, 600].
+    pub duration_s: f64,
+}
+
+/// A started generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LiveStarted {
+    /// Its number (from 1), also the `track_id` of its detections.
+    pub generator: u64,
+    /// How many events it will insert unless reset first.
+    pub count: u64,
+}
+
+/// One answered request (`/__demo/` ones excluded). Never holds a header
+/// value: the API key is only reported as present or not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogEntry {
+    /// From 1 since start or the last reset.
+    pub seq: u64,
+    pub method: String,
+    /// The request target as received: path and query.
+    pub target: String,
+    pub status: u16,
+    /// Whether an `X-API-Key` header was present.
+    pub api_key_present: bool,
+    /// Body bytes sent (after any truncation).
+    pub bytes: u64,
+    /// The fault that shaped the answer (`poison`, `required_key`, `auth`,
+    /// `bare_500`, `db_fault_empty`, `huge_body_mb`, `truncate_body`,
+    /// `delay_ms`, joined by `+`), if any.
+    pub fault: Option<String>,
+}
 
 /// What the demo backend serves.
 #[allow(dead_code)]
@@ -55,13 +281,47 @@ pub struct BackendConfig {
 pub struct RunningBackend {
     local: SocketAddr,
     /// None once stopped.
-    server: Option<Arc<tiny_http::Server>>,
-    stopping: Arc<AtomicBool>,
-    workers: Vec<JoinHandle<()>>,
+    server: Option<http::Server>,
+    state: Arc<State>,
 }
 
 #[allow(dead_code)]
 impl RunningBackend {
+    /// Replaces the active fault modes (see [`Faults`]). Errors name a bad
+    /// field; nothing changes then. Emulated mode only.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        self.state.set_faults(faults)
+    }
+
+    /// The active fault modes (`fail_count` is what is left of it).
+    pub fn faults(&self) -> Faults {
+        self.state.lock().faults.clone()
+    }
+
+    /// Stores VAS event objects at run time (all or nothing); they show in
+    /// the lists at once. Returns how many were stored. An event whose
+    /// `detections` is not an object is a poison row. Emulated mode only.
+    pub fn insert_events(&self, events: Vec<Value>) -> Result<usize, String> {
+        self.state.insert_events(events)
+    }
+
+    /// Starts a live event generator (see [`LiveConfig`]). Emulated mode only.
+    pub fn start_live(&self, config: LiveConfig) -> Result<LiveStarted, String> {
+        self.state.start_live(&config)
+    }
+
+    /// Back to the started state: no faults, no inserted events, generators
+    /// stopped (and joined), request log and counters cleared.
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+
+    /// The requests answered since start or the last reset, oldest first
+    /// (the last 10 000).
+    pub fn request_log(&self) -> Vec<LogEntry> {
+        self.state.lock().log.iter().cloned().collect()
+    }
+
     /// The bound TCP port.
     pub fn port(&self) -> u16 {
         self.local.port()
@@ -72,42 +332,28 @@ impl RunningBackend {
         format!("http://127.0.0.1:{}/", self.local.port())
     }
 
-    /// Stops accepting requests, joins the worker threads and returns once
-    /// the listening socket is closed (the port can be bound again).
+    /// Stops accepting requests, ends every connection once its current
+    /// answer is written (delayed answers are sent at once), stops the live
+    /// generators, joins all threads and returns once the listening socket is
+    /// closed (the port can be bound again).
     pub fn stop(self) {
         // Drop does the work.
     }
 
     fn shutdown(&mut self) {
-        let Some(server) = self.server.take() else {
+        let Some(mut server) = self.server.take() else {
             return;
         };
-        self.stopping.store(true, Ordering::SeqCst);
-        // Each unblock wakes exactly one waiting `recv`; every worker exits
-        // after the first wake-up it sees once `stopping` is set.
-        for _ in 0..self.workers.len() {
-            server.unblock();
+        let generators = {
+            let mut ctl = self.state.lock();
+            ctl.shutting_down = true;
+            std::mem::take(&mut ctl.generators)
+        };
+        self.state.wake.notify_all();
+        for generator in generators {
+            let _ = generator.join();
         }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
-        // The last reference: tiny_http wakes its accept thread, which then
-        // drops the listener on its own a moment later. Wait (bounded) until
-        // the port refuses connections so that `stop` really means stopped.
-        drop(server);
-        let mut probe = self.local;
-        if probe.ip().is_unspecified() {
-            probe.set_ip(match probe {
-                SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
-                SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
-            });
-        }
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while Instant::now() < deadline
-            && TcpStream::connect_timeout(&probe, Duration::from_millis(200)).is_ok()
-        {
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        server.stop();
     }
 }
 
@@ -155,10 +401,6 @@ pub fn start(config: BackendConfig, bind: &str) -> io::Result<RunningBackend> {
 
     let listener = TcpListener::bind(bind)?;
     let local = listener.local_addr()?;
-    let server = tiny_http::Server::from_listener(listener, None)
-        .map_err(|e| io::Error::other(format!("demo backend: cannot start server: {e}")))?;
-    let server = Arc::new(server);
-
     let state = Arc::new(State {
         dist_dir: config.dist_dir,
         demo_dir,
@@ -167,46 +409,21 @@ pub fn start(config: BackendConfig, bind: &str) -> io::Result<RunningBackend> {
             .map(|v| v == "1")
             .unwrap_or(false),
         local_host: format!("127.0.0.1:{}", local.port()),
+        control: Mutex::new(Control::default()),
+        wake: Condvar::new(),
     });
-    let stopping = Arc::new(AtomicBool::new(false));
-
-    let mut workers = Vec::with_capacity(WORKERS);
-    for i in 0..WORKERS {
-        let worker_server = Arc::clone(&server);
-        let worker_state = Arc::clone(&state);
-        let worker_stopping = Arc::clone(&stopping);
-        let spawned = std::thread::Builder::new()
-            .name(format!("demo-backend-{i}"))
-            .spawn(move || loop {
-                match worker_server.recv() {
-                    Ok(request) => worker_state.handle(request),
-                    Err(_) => {
-                        if worker_stopping.load(Ordering::SeqCst) {
-                            break;
-                        }
-                    }
-                }
-            });
-        match spawned {
-            Ok(handle) => workers.push(handle),
-            Err(e) => {
-                // Stop the ones already running before reporting.
-                drop(RunningBackend {
-                    local,
-                    server: Some(server),
-                    stopping,
-                    workers,
-                });
-                return Err(e);
-            }
-        }
-    }
-
+    let handler: Arc<http::Handler> = {
+        let state = Arc::clone(&state);
+        Arc::new(move |request: &http::Request, out: &mut http::Responder| {
+            state.handle(request, out)
+        })
+    };
+    let server = http::Server::start(listener, handler)
+        .map_err(|e| io::Error::other(format!("demo backend: cannot start server: {e}")))?;
     Ok(RunningBackend {
         local,
         server: Some(server),
-        stopping,
-        workers,
+        state,
     })
 }
 
@@ -226,13 +443,56 @@ struct DemoData {
     events: Vec<StoredEvent>,
     /// Canonical event id to index in `events`.
     by_id: HashMap<String, usize>,
+    /// The frozen `created_at` of the data, given to synthetic rows.
+    created_at: String,
 }
 
 struct StoredEvent {
+    /// Canonical id.
+    id: String,
     ts_us: i64,
+    /// Canonical camera id.
     camera_id: String,
     model_id: String,
+    /// Stored order: ties keep it when `stable_ties` is on.
+    order: u64,
+    /// `detections` is not a JSON object: any page holding it fails.
+    poison: bool,
     raw: Value,
+}
+
+impl StoredEvent {
+    /// Validates a VAS event object as VAS would have stored it; errors name
+    /// the field.
+    fn parse(event: &Value, order: u64) -> Result<StoredEvent, String> {
+        if !event.is_object() {
+            return Err("must be a JSON object".into());
+        }
+        let field = |name: &str| -> Result<&str, String> {
+            event
+                .get(name)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("`{name}` must be a string"))
+        };
+        let id_raw = field("id")?;
+        let id = parse_uuid(id_raw).map_err(|e| format!("`id` {id_raw:?} is not a UUID ({e})"))?;
+        let camera_raw = field("camera_id")?;
+        let camera_id = parse_uuid(camera_raw)
+            .map_err(|e| format!("`camera_id` {camera_raw:?} is not a UUID ({e})"))?;
+        let model_id = field("model_id")?.to_string();
+        let ts_raw = field("timestamp")?;
+        let ts_us = parse_rfc3339(ts_raw)
+            .map_err(|e| format!("`timestamp` {ts_raw:?} is not an RFC 3339 time ({e})"))?;
+        Ok(StoredEvent {
+            id,
+            ts_us,
+            camera_id,
+            model_id,
+            order,
+            poison: !event.get("detections").is_some_and(Value::is_object),
+            raw: event.clone(),
+        })
+    }
 }
 
 fn data_error(path: &Path, what: impl std::fmt::Display) -> io::Error {
@@ -329,50 +589,27 @@ impl DemoData {
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, event) in list.iter().enumerate() {
             let at = |what: String| data_error(&events_path, format!("events[{i}]: {what}"));
-            if !event.is_object() {
-                return Err(at("must be a JSON object".into()));
-            }
-            let field = |name: &str| -> io::Result<&str> {
-                event
-                    .get(name)
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| at(format!("`{name}` must be a string")))
-            };
-            let id_raw = field("id")?;
-            let id = parse_uuid(id_raw)
-                .map_err(|e| at(format!("`id` {id_raw:?} is not a UUID ({e})")))?;
-            let camera_raw = field("camera_id")?;
-            let camera_id = parse_uuid(camera_raw)
-                .map_err(|e| at(format!("`camera_id` {camera_raw:?} is not a UUID ({e})")))?;
-            let model_id = field("model_id")?.to_string();
-            let ts_raw = field("timestamp")?;
-            let ts_us = parse_rfc3339(ts_raw).map_err(|e| {
-                at(format!(
-                    "`timestamp` {ts_raw:?} is not an RFC 3339 time ({e})"
-                ))
-            })?;
-            if let Some(first) = seen.insert(id.clone(), i) {
+            let stored = StoredEvent::parse(event, i as u64).map_err(at)?;
+            if let Some(first) = seen.insert(stored.id.clone(), i) {
                 return Err(at(format!(
-                    "duplicate `id` {id_raw:?} (also events[{first}])"
+                    "duplicate `id` {:?} (also events[{first}])",
+                    event["id"].as_str().unwrap_or_default()
                 )));
             }
-            events.push(StoredEvent {
-                ts_us,
-                camera_id,
-                model_id,
-                raw: event.clone(),
-            });
+            events.push(stored);
         }
         // Stable: equal timestamps keep their file order.
         events.sort_by_key(|e| std::cmp::Reverse(e.ts_us));
         let by_id = events
             .iter()
             .enumerate()
-            .filter_map(|(i, e)| {
-                let id = e.raw.get("id").and_then(Value::as_str)?;
-                Some((parse_uuid(id).ok()?, i))
-            })
+            .map(|(i, e)| (e.id.clone(), i))
             .collect();
+        let created_at = events
+            .iter()
+            .find_map(|e| e.raw.get("created_at").and_then(Value::as_str))
+            .unwrap_or(FROZEN_CREATED_AT)
+            .to_string();
 
         Ok(DemoData {
             dir: dir.to_path_buf(),
@@ -383,6 +620,7 @@ impl DemoData {
             clip,
             events,
             by_id,
+            created_at,
         })
     }
 }
@@ -408,6 +646,9 @@ struct State {
     mode: Mode,
     log: bool,
     local_host: String,
+    control: Mutex<Control>,
+    /// Wakes generators and delayed replies (on reset and shutdown).
+    wake: Condvar,
 }
 
 enum Body {
@@ -438,24 +679,31 @@ impl Reply {
         self.headers.push((name.into(), value.into()));
         self
     }
+
+    fn body_len(&self) -> u64 {
+        match &self.body {
+            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::File { len, .. } => *len,
+        }
+    }
 }
 
-/// The parts of a request the handlers need, detached from tiny_http.
+/// The parts of a request the handlers need, detached from the HTTP layer.
 struct Req<'a> {
     method: &'a str,
     /// Raw path as received (still percent-encoded).
     path: &'a str,
     /// Raw query (without `?`), if any.
     query: Option<&'a str>,
-    headers: &'a [tiny_http::Header],
+    headers: &'a [(String, String)],
 }
 
 impl Req<'_> {
     fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
-            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str())
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn is_get_or_head(&self) -> bool {
@@ -480,75 +728,312 @@ fn split_target(target: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// The run-time state tests switch: faults, inserted rows, generators, log.
+#[derive(Default)]
+struct Control {
+    faults: Faults,
+    /// The rows of `faults.poison_at`.
+    poison: Vec<StoredEvent>,
+    /// Rows stored at run time, in insertion order.
+    inserted: Vec<StoredEvent>,
+    /// Canonical id to index in `inserted`.
+    inserted_ids: HashMap<String, usize>,
+    /// Rows stored so far (their stored order).
+    insert_seq: u64,
+    /// Ids of `insert_between_pages` rows.
+    synthetic_seq: u64,
+    /// List requests answered: seeds the order of ties.
+    list_requests: u64,
+    log: VecDeque<LogEntry>,
+    log_seq: u64,
+    /// Bumped by reset: generators of an older generation stop.
+    generation: u64,
+    next_generator: u64,
+    generators: Vec<JoinHandle<()>>,
+    /// Set on stop: delayed answers go out at once, generators end.
+    shutting_down: bool,
+}
+
+/// Stored order of run-time rows and poison rows: after every row of the
+/// data files (ties keep it when `stable_ties` is on).
+const INSERTED_ORDER: u64 = 1 << 40;
+const POISON_ORDER: u64 = 1 << 50;
+
+impl Control {
+    fn store(&mut self, mut event: StoredEvent) {
+        event.order = INSERTED_ORDER + self.insert_seq;
+        self.insert_seq += 1;
+        self.inserted_ids
+            .insert(event.id.clone(), self.inserted.len());
+        self.inserted.push(event);
+    }
+
+    fn record(&mut self, mut entry: LogEntry) {
+        self.log_seq += 1;
+        entry.seq = self.log_seq;
+        if self.log.len() >= MAX_LOG_ENTRIES {
+            self.log.pop_front();
+        }
+        self.log.push_back(entry);
+    }
+
+    /// The answer faults that apply to this request; counts it against
+    /// `fail_count` when any does.
+    fn answer_faults(&mut self, path: &str, scope: Scope) -> Applied {
+        let f = &self.faults;
+        if f.path_filter.as_deref().is_some_and(|p| !path.contains(p)) || f.fail_count == Some(0) {
+            return Applied::default();
+        }
+        let applied = Applied {
+            auth: f.auth,
+            bare_500: f.bare_500 && scope != Scope::Preflight,
+            db_fault_empty: f.db_fault_empty && matches!(scope, Scope::EventList | Scope::Event),
+            delay: f.delay_ms.filter(|&ms| ms > 0).map(Duration::from_millis),
+            truncate: f.truncate_body && scope != Scope::Preflight,
+            huge_mb: f.huge_body_mb.filter(|_| scope == Scope::EventList),
+        };
+        if applied.is_empty() {
+            return Applied::default();
+        }
+        if let Some(n) = &mut self.faults.fail_count {
+            *n -= 1;
+        }
+        applied
+    }
+
+    /// `insert_between_pages`: stores `k` rows derived from a full page.
+    fn insert_between_pages(&mut self, seeds: &[Seed], k: u32, end: Option<i64>, created_at: &str) {
+        let Some(top) = seeds.first() else {
+            return;
+        };
+        for j in 0..k as usize {
+            if self.inserted.len() >= MAX_INSERTED {
+                return;
+            }
+            let seed = &seeds[(j / 2) % seeds.len()];
+            let (ts_us, timestamp) = if j % 2 == 0 {
+                let us = end.unwrap_or(top.ts_us + 1000 * (j as i64 / 2 + 1));
+                (us, format_vas_time(us))
+            } else {
+                (seed.ts_us, seed.timestamp.clone())
+            };
+            let id = loop {
+                self.synthetic_seq += 1;
+                let id = format!("feedc0de-0000-4000-8000-{:012x}", self.synthetic_seq);
+                if !self.inserted_ids.contains_key(&id) {
+                    break id;
+                }
+            };
+            let raw = json!({
+                "id": id, "camera_id": seed.camera_id, "model_id": seed.model_id,
+                "timestamp": timestamp, "frame_id": null,
+                "detections": {"detections": [{"class_id": 0, "class_name": "person",
+                    "confidence": 0.5, "bbox": [0.4, 0.4, 0.6, 0.9], "track_id": null}]},
+                "confidence": 0.5,
+                "event_metadata": {"synthetic": "insert_between_pages"},
+                "created_at": created_at,
+            });
+            if let Ok(mut event) = StoredEvent::parse(&raw, 0) {
+                event.ts_us = ts_us;
+                self.store(event);
+            }
+        }
+    }
+}
+
+/// What a row of a full page lends to `insert_between_pages` rows.
+struct Seed {
+    ts_us: i64,
+    timestamp: String,
+    camera_id: Value,
+    model_id: String,
+}
+
+/// Which answer faults can apply to a request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Preflight,
+    EventList,
+    Event,
+    Other,
+}
+
+/// The answer faults applied to one request.
+#[derive(Default)]
+struct Applied {
+    auth: Option<AuthFault>,
+    bare_500: bool,
+    db_fault_empty: bool,
+    delay: Option<Duration>,
+    truncate: bool,
+    huge_mb: Option<u32>,
+}
+
+impl Applied {
+    fn is_empty(&self) -> bool {
+        self.auth.is_none()
+            && !self.bare_500
+            && !self.db_fault_empty
+            && self.delay.is_none()
+            && !self.truncate
+            && self.huge_mb.is_none()
+    }
+}
+
+/// A routed answer and how it came about.
+struct Outcome {
+    reply: Reply,
+    proxied: bool,
+    /// Answer this long after the request arrived.
+    delay: Option<Duration>,
+    fault: Option<String>,
+}
+
+impl Outcome {
+    fn plain(reply: Reply) -> Outcome {
+        Outcome {
+            reply,
+            proxied: false,
+            delay: None,
+            fault: None,
+        }
+    }
+}
+
+/// An error of a control operation: HTTP status and message.
+type ControlError = (u16, String);
+
+const NOT_EMULATED: &str =
+    "fault modes, inserts and live events need the emulated VAS (this backend proxies a real VAS)";
+
 impl State {
-    fn handle(&self, request: tiny_http::Request) {
+    /// The control state; a panic elsewhere never locks tests out.
+    fn lock(&self) -> MutexGuard<'_, Control> {
+        self.control.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn emulated(&self) -> Result<&DemoData, ControlError> {
+        match &self.mode {
+            Mode::Emulated(data) => Ok(data),
+            Mode::Proxy(_) => Err((409, NOT_EMULATED.into())),
+        }
+    }
+
+    fn handle(self: &Arc<Self>, request: &http::Request, out: &mut http::Responder) {
         let started = Instant::now();
-        let method = request.method().as_str().to_ascii_uppercase();
-        let target = request.url().to_string();
-        let (path, query) = split_target(&target);
+        let method = request.method.to_ascii_uppercase();
+        let target = request.target.as_str();
+        let (path, query) = split_target(target);
+
+        if path == "/__demo" || path.starts_with("/__demo/") {
+            let reply = self.control(&method, path, &request.body);
+            let status = reply.status;
+            let result = send(out, reply);
+            if self.log {
+                eprintln!(
+                    "demo-backend: {method} {target} -> {status} (control){}",
+                    result
+                        .err()
+                        .map(|e| format!(" [send failed: {e}]"))
+                        .unwrap_or_default()
+                );
+            }
+            return;
+        }
+
         let req = Req {
             method: &method,
             path,
             query,
-            headers: request.headers(),
+            headers: &request.headers,
         };
-        let (reply, proxied) = self.route(&req);
+        let Outcome {
+            reply,
+            proxied,
+            delay,
+            fault,
+        } = self.route(&req);
         let status = reply.status;
-        let result = send(request, reply);
+        let bytes = if method == "HEAD" {
+            0
+        } else {
+            reply.body_len()
+        };
+        self.lock().record(LogEntry {
+            seq: 0,
+            method: method.clone(),
+            target: target.to_string(),
+            status,
+            api_key_present: req.header("X-API-Key").is_some(),
+            bytes,
+            fault: fault.clone(),
+        });
+        if let Some(delay) = delay {
+            // This connection's own thread waits; a stop cuts it short.
+            let ctl = self.lock();
+            let remaining = (started + delay).saturating_duration_since(Instant::now());
+            drop(
+                self.wake
+                    .wait_timeout_while(ctl, remaining, |c| !c.shutting_down)
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+        }
+        let result = send(out, reply);
         if self.log {
             let via = if proxied { " (proxied)" } else { "" };
+            let fault = fault.map(|f| format!(" [fault: {f}]")).unwrap_or_default();
             let failed = match result {
                 Ok(()) => String::new(),
                 Err(e) => format!(" [send failed: {e}]"),
             };
             eprintln!(
-                "demo-backend: {method} {target} -> {status}{via} in {:.1} ms{failed}",
+                "demo-backend: {method} {target} -> {status}{via}{fault} in {:.1} ms{failed}",
                 started.elapsed().as_secs_f64() * 1000.0
             );
         }
     }
 
-    /// Returns the reply and whether it came from the upstream VAS.
-    fn route(&self, req: &Req) -> (Reply, bool) {
+    fn route(&self, req: &Req) -> Outcome {
         if req.path == "/api" || req.path.starts_with("/api/") {
-            if req.method == "OPTIONS" {
-                return (preflight(req), false);
-            }
             return match &self.mode {
                 Mode::Proxy(proxy) => {
-                    if req.method == "GET" {
-                        (proxy.forward(req, &self.host(req)), true)
+                    if req.method == "OPTIONS" {
+                        Outcome::plain(preflight(req))
+                    } else if req.method == "GET" {
+                        Outcome {
+                            proxied: true,
+                            ..Outcome::plain(proxy.forward(req, &self.host(req)))
+                        }
                     } else {
-                        (
+                        Outcome::plain(
                             api_error(405, "Method Not Allowed", req.path).with("Allow", "GET"),
-                            false,
                         )
                     }
                 }
-                Mode::Emulated(data) => (self.emulate(data, req), false),
+                Mode::Emulated(data) => self.emulate_api(data, req),
             };
         }
         if req.path == "/config.json" {
             if !req.is_get_or_head() {
-                return (method_not_allowed(), false);
+                return Outcome::plain(method_not_allowed());
             }
-            return (self.config_json(), false);
+            return Outcome::plain(self.config_json());
         }
         if let Some(rest) = req.path.strip_prefix("/demo/") {
             if !req.is_get_or_head() {
-                return (method_not_allowed(), false);
+                return Outcome::plain(method_not_allowed());
             }
             let Some(dir) = &self.demo_dir else {
-                return (Reply::text(404, "Not Found"), false);
+                return Outcome::plain(Reply::text(404, "Not Found"));
             };
-            return match safe_relative_path(rest, true) {
+            return Outcome::plain(match safe_relative_path(rest, true) {
                 Some(rel) if dir.join(&rel).is_file() => {
-                    (serve_file(&dir.join(rel), req.header("Range")), false)
+                    serve_file(&dir.join(rel), req.header("Range"))
                 }
-                _ => (Reply::text(404, "Not Found"), false),
-            };
+                _ => Reply::text(404, "Not Found"),
+            });
         }
-        (self.static_file(req), false)
+        Outcome::plain(self.static_file(req))
     }
 
     fn host(&self, req: &Req) -> String {
@@ -610,8 +1095,78 @@ impl State {
 
     // -- emulated VAS -------------------------------------------------------
 
-    fn emulate(&self, data: &DemoData, req: &Req) -> Reply {
-        let route = match match_api_route(req.path) {
+    /// An `/api/` request in emulated mode, faults included.
+    fn emulate_api(&self, data: &DemoData, req: &Req) -> Outcome {
+        let route = match_api_route(req.path);
+        let scope = match (req.method, &route) {
+            ("OPTIONS", _) => Scope::Preflight,
+            ("GET", Some(ApiRoute::Events | ApiRoute::CameraEvents(_))) => Scope::EventList,
+            ("GET", Some(ApiRoute::Event(_))) => Scope::Event,
+            _ => Scope::Other,
+        };
+        let mut ctl = self.lock();
+        // VAS's auth middleware runs before CORS and routing.
+        if let Some(key) = ctl.faults.required_key.as_deref() {
+            let refused = match req.header("X-API-Key") {
+                None | Some("") => Some(AuthFault::Missing),
+                Some(given) if given != key => Some(AuthFault::Invalid),
+                Some(_) => None,
+            };
+            if let Some(kind) = refused {
+                return Outcome {
+                    fault: Some("required_key".into()),
+                    ..Outcome::plain(auth_reply(kind))
+                };
+            }
+        }
+        let applied = ctl.answer_faults(req.path, scope);
+        let mut faults: Vec<&'static str> = Vec::new();
+        let mut reply = self.emulate(data, &mut ctl, req, route, &applied, &mut faults);
+        drop(ctl);
+        if applied.truncate {
+            let is_json = reply
+                .headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("Content-Type") && v == "application/json");
+            if let (true, Body::Bytes(bytes)) = (is_json, &mut reply.body) {
+                if !bytes.is_empty() {
+                    bytes.truncate(bytes.len() / 2);
+                    faults.push("truncate_body");
+                }
+            }
+        }
+        if applied.delay.is_some() {
+            faults.push("delay_ms");
+        }
+        Outcome {
+            reply,
+            proxied: false,
+            delay: applied.delay,
+            fault: (!faults.is_empty()).then(|| faults.join("+")),
+        }
+    }
+
+    fn emulate(
+        &self,
+        data: &DemoData,
+        ctl: &mut Control,
+        req: &Req,
+        route: Option<ApiRoute>,
+        applied: &Applied,
+        faults: &mut Vec<&'static str>,
+    ) -> Reply {
+        if let Some(kind) = applied.auth {
+            faults.push("auth");
+            return auth_reply(kind);
+        }
+        if req.method == "OPTIONS" {
+            return preflight(req);
+        }
+        if applied.bare_500 {
+            faults.push("bare_500");
+            return Reply::text(500, "Internal Server Error");
+        }
+        let route = match route {
             Some(route) => route,
             None => {
                 // Starlette redirect_slashes: the same path without the
@@ -644,15 +1199,394 @@ impl State {
             },
             ApiRoute::Event(id) => match parse_uuid(&id) {
                 Err(e) => validation_error(vec![uuid_error("path", "event_id", &id, &e)], req.path),
-                Ok(id) => match data.by_id.get(&id) {
-                    Some(&i) => api_json(200, &data.events[i].raw, true),
-                    None => api_error(404, &format!("AI event {id} not found"), req.path),
-                },
+                Ok(id) => {
+                    let not_found =
+                        || api_error(404, &format!("AI event {id} not found"), req.path);
+                    if applied.db_fault_empty {
+                        faults.push("db_fault_empty");
+                        return not_found();
+                    }
+                    let found = data
+                        .by_id
+                        .get(&id)
+                        .map(|&i| &data.events[i])
+                        .or_else(|| ctl.inserted_ids.get(&id).map(|&i| &ctl.inserted[i]))
+                        .or_else(|| ctl.poison.iter().find(|p| p.id == id));
+                    match found {
+                        Some(e) if e.poison => {
+                            faults.push("poison");
+                            api_error(500, "Internal server error", req.path)
+                        }
+                        Some(e) => api_json(200, &e.raw, true),
+                        None => not_found(),
+                    }
+                }
             },
-            ApiRoute::Events => list_events(data, &query, None, req.path),
-            ApiRoute::CameraEvents(camera) => list_events(data, &query, Some(&camera), req.path),
+            ApiRoute::Events => list_events(data, ctl, &query, None, req.path, applied, faults),
+            ApiRoute::CameraEvents(camera) => {
+                list_events(data, ctl, &query, Some(&camera), req.path, applied, faults)
+            }
         }
     }
+
+    // -- test control -------------------------------------------------------
+
+    /// A `/__demo/` request.
+    fn control(self: &Arc<Self>, method: &str, path: &str, body: &[u8]) -> Reply {
+        const PATHS: [&str; 5] = [
+            "/__demo/faults",
+            "/__demo/reset",
+            "/__demo/events",
+            "/__demo/live",
+            "/__demo/log",
+        ];
+        if method == "OPTIONS" {
+            return Reply::bytes(204, "application/json", Vec::new())
+                .with("Access-Control-Allow-Origin", "*")
+                .with("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+                .with("Access-Control-Allow-Headers", "Content-Type")
+                .with("Access-Control-Max-Age", "600");
+        }
+        let result: Result<Value, ControlError> = match (method, path) {
+            ("GET", "/__demo/faults") => self.emulated().map(|_| self.faults_json()),
+            ("POST", "/__demo/faults") => parse_body::<Faults>(body)
+                .and_then(|f| self.set_faults_inner(f))
+                .map(|()| self.faults_json()),
+            ("POST", "/__demo/reset") => {
+                self.reset();
+                Ok(json!({"reset": true}))
+            }
+            ("POST", "/__demo/events") => parse_body::<Value>(body)
+                .and_then(|v| match v {
+                    Value::Array(list) => Ok(list),
+                    Value::Object(mut o) => match o.remove("events") {
+                        Some(Value::Array(list)) => Ok(list),
+                        _ => Err((
+                            400,
+                            "expected an array of events or {\"events\": [...]}".into(),
+                        )),
+                    },
+                    _ => Err((
+                        400,
+                        "expected an array of events or {\"events\": [...]}".into(),
+                    )),
+                })
+                .and_then(|list| self.insert_events_inner(list))
+                .map(|n| json!({"inserted": n, "stored": self.lock().inserted.len()})),
+            ("POST", "/__demo/live") => parse_body::<LiveConfig>(body)
+                .and_then(|c| self.start_live_inner(&c))
+                .map(|started| json!(started)),
+            ("GET", "/__demo/log") => Ok(json!(self.lock().log)),
+            (_, p) if PATHS.contains(&p) => {
+                let allow = match p {
+                    "/__demo/faults" => "GET, POST, OPTIONS",
+                    "/__demo/log" => "GET, OPTIONS",
+                    _ => "POST, OPTIONS",
+                };
+                return control_reply(405, &json!({"error": "method not allowed"}))
+                    .with("Allow", allow);
+            }
+            _ => Err((
+                404,
+                format!("no demo control at {path}; see xtask/src/demo_backend.rs"),
+            )),
+        };
+        match result {
+            Ok(body) => control_reply(200, &body),
+            Err((status, message)) => control_reply(status, &json!({"error": message})),
+        }
+    }
+
+    /// The active faults as JSON, the required key redacted.
+    fn faults_json(&self) -> Value {
+        let mut value = json!(self.lock().faults);
+        if value["required_key"].is_string() {
+            value["required_key"] = json!("<redacted>");
+        }
+        value
+    }
+
+    fn set_faults(&self, faults: Faults) -> Result<(), String> {
+        self.set_faults_inner(faults).map_err(|(_, m)| m)
+    }
+
+    fn set_faults_inner(&self, faults: Faults) -> Result<(), ControlError> {
+        let data = self.emulated()?;
+        let bad = |m: String| -> ControlError { (400, m) };
+        if faults.delay_ms.is_some_and(|ms| ms > MAX_DELAY_MS) {
+            return Err(bad(format!("delay_ms must be at most {MAX_DELAY_MS}")));
+        }
+        if faults
+            .huge_body_mb
+            .is_some_and(|mb| mb == 0 || mb > MAX_HUGE_BODY_MB)
+        {
+            return Err(bad(format!(
+                "huge_body_mb must be in 1..={MAX_HUGE_BODY_MB}"
+            )));
+        }
+        if faults
+            .insert_between_pages
+            .is_some_and(|k| k > MAX_INSERT_BETWEEN_PAGES)
+        {
+            return Err(bad(format!(
+                "insert_between_pages must be at most {MAX_INSERT_BETWEEN_PAGES}"
+            )));
+        }
+        if faults.required_key.as_deref() == Some("") {
+            return Err(bad("required_key must not be empty".into()));
+        }
+        if faults.poison_at.len() > MAX_POISON_ROWS {
+            return Err(bad(format!("at most {MAX_POISON_ROWS} poison rows")));
+        }
+        let mut poison = Vec::with_capacity(faults.poison_at.len());
+        for (i, spec) in faults.poison_at.iter().enumerate() {
+            let (timestamp, camera, model) = match spec {
+                PoisonSpec::At(t) => (t, None, None),
+                PoisonSpec::Row(r) => (&r.timestamp, r.camera_id.as_ref(), r.model_id.as_ref()),
+            };
+            let raw = json!({
+                "id": format!("badbad00-0000-4000-8000-{:012x}", i + 1),
+                "camera_id": camera.unwrap_or(&data.device_id_raw),
+                "model_id": model.map_or(POISON_MODEL_ID, String::as_str),
+                "timestamp": timestamp, "frame_id": null,
+                "detections": "poison row: detections is not a JSON object",
+                "confidence": null, "event_metadata": null, "created_at": data.created_at,
+            });
+            let row = StoredEvent::parse(&raw, POISON_ORDER + i as u64)
+                .map_err(|e| bad(format!("poison_at[{i}]: {e}")))?;
+            poison.push(row);
+        }
+        let mut ctl = self.lock();
+        ctl.faults = faults;
+        ctl.poison = poison;
+        Ok(())
+    }
+
+    fn insert_events(&self, events: Vec<Value>) -> Result<usize, String> {
+        self.insert_events_inner(events).map_err(|(_, m)| m)
+    }
+
+    fn insert_events_inner(&self, events: Vec<Value>) -> Result<usize, ControlError> {
+        let data = self.emulated()?;
+        let mut ctl = self.lock();
+        if ctl.inserted.len() + events.len() > MAX_INSERTED {
+            return Err((400, format!("at most {MAX_INSERTED} inserted events")));
+        }
+        let mut parsed: Vec<StoredEvent> = Vec::with_capacity(events.len());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, event) in events.iter().enumerate() {
+            let row =
+                StoredEvent::parse(event, 0).map_err(|e| (400, format!("events[{i}]: {e}")))?;
+            if data.by_id.contains_key(&row.id) || ctl.inserted_ids.contains_key(&row.id) {
+                return Err((
+                    409,
+                    format!("events[{i}]: duplicate `id` {} (already stored)", row.id),
+                ));
+            }
+            if let Some(first) = seen.insert(row.id.clone(), i) {
+                return Err((
+                    409,
+                    format!(
+                        "events[{i}]: duplicate `id` {} (also events[{first}])",
+                        row.id
+                    ),
+                ));
+            }
+            parsed.push(row);
+        }
+        let n = parsed.len();
+        for row in parsed {
+            ctl.store(row);
+        }
+        Ok(n)
+    }
+
+    fn start_live(self: &Arc<Self>, config: &LiveConfig) -> Result<LiveStarted, String> {
+        self.start_live_inner(config).map_err(|(_, m)| m)
+    }
+
+    fn start_live_inner(
+        self: &Arc<Self>,
+        config: &LiveConfig,
+    ) -> Result<LiveStarted, ControlError> {
+        let data = self.emulated()?;
+        let bad = |m: String| -> ControlError { (400, m) };
+        if !(config.rate_hz.is_finite()
+            && config.rate_hz > 0.0
+            && config.rate_hz <= MAX_LIVE_RATE_HZ)
+        {
+            return Err(bad(format!("rate_hz must be in (0, {MAX_LIVE_RATE_HZ}]")));
+        }
+        if !(config.duration_s.is_finite()
+            && config.duration_s > 0.0
+            && config.duration_s <= MAX_LIVE_DURATION_S)
+        {
+            return Err(bad(format!(
+                "duration_s must be in (0, {MAX_LIVE_DURATION_S}]"
+            )));
+        }
+        if config.lateness_ms > MAX_LIVE_LATENESS_MS {
+            return Err(bad(format!(
+                "lateness_ms must be at most {MAX_LIVE_LATENESS_MS}"
+            )));
+        }
+        let count = (config.rate_hz * config.duration_s).ceil() as u64;
+        if count > MAX_LIVE_EVENTS {
+            return Err(bad(format!(
+                "rate_hz * duration_s gives {count} events, more than {MAX_LIVE_EVENTS}"
+            )));
+        }
+        let camera_id = match &config.camera_id {
+            Some(c) => {
+                parse_uuid(c).map_err(|e| bad(format!("camera_id {c:?} is not a UUID ({e})")))?;
+                c.clone()
+            }
+            None => data.device_id_raw.clone(),
+        };
+        let model_id = config
+            .model_id
+            .clone()
+            .unwrap_or_else(|| LIVE_MODEL_ID.into());
+        if model_id.is_empty() || model_id.chars().count() > 128 {
+            return Err(bad("model_id must have 1 to 128 characters".into()));
+        }
+        let mut ctl = self.lock();
+        if ctl.shutting_down {
+            return Err((503, "the backend is stopping".into()));
+        }
+        ctl.generators.retain(|h| !h.is_finished());
+        if ctl.generators.len() >= MAX_GENERATORS {
+            return Err((
+                409,
+                format!("at most {MAX_GENERATORS} live generators at once"),
+            ));
+        }
+        ctl.next_generator += 1;
+        let generator = Generator {
+            number: ctl.next_generator,
+            generation: ctl.generation,
+            count,
+            interval_s: 1.0 / config.rate_hz,
+            lateness_us: config.lateness_ms as i64 * 1000,
+            camera_id,
+            model_id,
+            created_at: data.created_at.clone(),
+        };
+        let number = generator.number;
+        let state = Arc::clone(self);
+        let handle = std::thread::Builder::new()
+            .name(format!("demo-backend-live-{number}"))
+            .spawn(move || generator.run(&state))
+            .map_err(|e| (500, format!("cannot start the generator: {e}")))?;
+        ctl.generators.push(handle);
+        Ok(LiveStarted {
+            generator: number,
+            count,
+        })
+    }
+
+    fn reset(&self) {
+        let generators = {
+            let mut ctl = self.lock();
+            let generators = std::mem::take(&mut ctl.generators);
+            *ctl = Control {
+                generation: ctl.generation + 1,
+                shutting_down: ctl.shutting_down,
+                ..Control::default()
+            };
+            generators
+        };
+        self.wake.notify_all();
+        for generator in generators {
+            let _ = generator.join();
+        }
+    }
+}
+
+/// A running live generator's settings.
+struct Generator {
+    number: u64,
+    generation: u64,
+    count: u64,
+    interval_s: f64,
+    lateness_us: i64,
+    camera_id: String,
+    model_id: String,
+    created_at: String,
+}
+
+impl Generator {
+    fn run(self, state: &State) {
+        let started = Instant::now();
+        let mut ctl = state.lock();
+        for i in 0..self.count {
+            let due = started + Duration::from_secs_f64(i as f64 * self.interval_s);
+            loop {
+                if ctl.generation != self.generation || ctl.shutting_down {
+                    return;
+                }
+                let now = Instant::now();
+                if now >= due {
+                    break;
+                }
+                ctl = match state.wake.wait_timeout(ctl, due - now) {
+                    Ok((guard, _)) => guard,
+                    Err(poisoned) => poisoned.into_inner().0,
+                };
+            }
+            if ctl.inserted.len() >= MAX_INSERTED {
+                return;
+            }
+            let ts = now_us() - self.lateness_us;
+            // A box sweeping left and right once every 8 s of events.
+            let phase = (i as f64 * self.interval_s / 8.0).fract();
+            let sweep = if phase < 0.5 {
+                phase * 2.0
+            } else {
+                2.0 - phase * 2.0
+            };
+            let x = ((0.05 + 0.7 * sweep) * 10_000.0).round() / 10_000.0;
+            let x2 = ((x + 0.2) * 10_000.0).round() / 10_000.0;
+            let raw = json!({
+                "id": format!("11fe{:04x}-0000-4000-8000-{:012x}", self.number & 0xffff, i),
+                "camera_id": self.camera_id, "model_id": self.model_id,
+                "timestamp": format_vas_time(ts), "frame_id": i,
+                "detections": {"detections": [{"class_id": 0, "class_name": "person",
+                    "confidence": 0.9, "bbox": [x, 0.3, x2, 0.8], "track_id": self.number}]},
+                "confidence": 0.9,
+                "event_metadata": {"frame_width": 1920, "frame_height": 1080, "generator": self.number},
+                "created_at": self.created_at,
+            });
+            if let Ok(row) = StoredEvent::parse(&raw, 0) {
+                if !ctl.inserted_ids.contains_key(&row.id) {
+                    ctl.store(row);
+                }
+            }
+        }
+    }
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ControlError> {
+    serde_json::from_slice(body).map_err(|e| (400, format!("invalid JSON body: {e}")))
+}
+
+fn control_reply(status: u16, body: &Value) -> Reply {
+    Reply::bytes(status, "application/json", body.to_string())
+        .with("Access-Control-Allow-Origin", "*")
+        .with("Cache-Control", "no-store")
+}
+
+/// VAS's authentication answers: JSON, and no CORS header.
+fn auth_reply(kind: AuthFault) -> Reply {
+    let (status, detail) = match kind {
+        AuthFault::Missing => (401, "API key required. Provide X-API-Key header."),
+        AuthFault::Invalid => (403, "Invalid or expired API key"),
+    };
+    Reply::bytes(
+        status,
+        "application/json",
+        json!({"detail": detail}).to_string(),
+    )
 }
 
 fn method_not_allowed() -> Reply {
@@ -747,11 +1681,33 @@ struct ListPage<'a> {
     offset: i64,
 }
 
+/// A 64-bit mix (splitmix64 finalizer).
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Rank of a row among its ties in list request number `counter`: VAS has
+/// no tie-breaker, so ties come in an order that changes per request, yet is
+/// the same for the same sequence of requests.
+fn tie_rank(id: &str, counter: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    mix64(h ^ mix64(counter.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+}
+
 fn list_events(
     data: &DemoData,
+    ctl: &mut Control,
     query: &[(String, String)],
     path_camera: Option<&str>,
     path: &str,
+    applied: &Applied,
+    faults: &mut Vec<&'static str>,
 ) -> Reply {
     let mut errors = Vec::new();
     let mut camera: Option<String> = None;
@@ -778,26 +1734,110 @@ fn list_events(
         return validation_error(errors, path);
     }
 
-    let matches: Vec<&StoredEvent> = data
+    if applied.db_fault_empty {
+        faults.push("db_fault_empty");
+        return api_json(
+            200,
+            &json!({"events": [], "total": 0, "limit": limit, "offset": offset}),
+            true,
+        );
+    }
+    if let Some(mb) = applied.huge_mb {
+        faults.push("huge_body_mb");
+        let camera = camera.as_deref().unwrap_or(&data.device_id_raw);
+        let ts = end.or(start).unwrap_or_else(now_us);
+        return huge_list(data, camera, model, ts, limit, offset, mb);
+    }
+
+    let counter = ctl.list_requests;
+    ctl.list_requests += 1;
+    let stable = ctl.faults.stable_ties;
+    let between = ctl.faults.insert_between_pages.filter(|&k| k > 0);
+
+    let stored: &Control = ctl;
+    let mut matches: Vec<&StoredEvent> = data
         .events
         .iter()
+        .chain(&stored.inserted)
+        .chain(&stored.poison)
         .filter(|e| camera.as_ref().is_none_or(|c| &e.camera_id == c))
         .filter(|e| model.is_none_or(|m| e.model_id == m))
         .filter(|e| start.is_none_or(|s| e.ts_us >= s))
         .filter(|e| end.is_none_or(|t| e.ts_us <= t))
         .collect();
-    let page = ListPage {
-        events: matches
-            .iter()
-            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(|e| &e.raw)
-            .collect(),
-        total: matches.len(),
+    if stable {
+        matches.sort_by_key(|e| (std::cmp::Reverse(e.ts_us), e.order));
+    } else {
+        matches.sort_by_cached_key(|e| (std::cmp::Reverse(e.ts_us), tie_rank(&e.id, counter)));
+    }
+    let total = matches.len();
+    let rows: Vec<&StoredEvent> = matches
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    if rows.iter().any(|e| e.poison) {
+        // VAS fails serializing the page: the JSON envelope, CORS on.
+        faults.push("poison");
+        return api_error(500, "Internal server error", path);
+    }
+    let body = serde_json::to_vec(&ListPage {
+        events: rows.iter().map(|e| &e.raw).collect(),
+        total,
         limit,
         offset,
+    })
+    .unwrap_or_default();
+    let seeds: Vec<Seed> = match between {
+        Some(_) if rows.len() as i64 == limit => rows
+            .iter()
+            .map(|e| Seed {
+                ts_us: e.ts_us,
+                timestamp: e.raw["timestamp"].as_str().unwrap_or_default().to_string(),
+                camera_id: e.raw["camera_id"].clone(),
+                model_id: e.model_id.clone(),
+            })
+            .collect(),
+        _ => Vec::new(),
     };
-    let body = serde_json::to_vec(&page).unwrap_or_default();
+    if let Some(k) = between.filter(|_| !seeds.is_empty()) {
+        ctl.insert_between_pages(&seeds, k, end, &data.created_at);
+    }
+    Reply::bytes(200, "application/json", body).with("Access-Control-Allow-Origin", "*")
+}
+
+/// `huge_body_mb`: a valid list response of `mb` MiB, one synthetic event
+/// (matching the query) whose `event_metadata.padding` fills the size.
+fn huge_list(
+    data: &DemoData,
+    camera: &str,
+    model: Option<&str>,
+    ts: i64,
+    limit: i64,
+    offset: i64,
+    mb: u32,
+) -> Reply {
+    const MARK: &str = "\"padding\":\"@@padding@@\"";
+    let event = json!({
+        "id": "b16b0d1e-0000-4000-8000-000000000001", "camera_id": camera,
+        "model_id": model.unwrap_or(HUGE_MODEL_ID), "timestamp": format_vas_time(ts),
+        "frame_id": null, "detections": {"detections": []}, "confidence": null,
+        "event_metadata": {"padding": "@@padding@@"}, "created_at": data.created_at,
+    });
+    let page = json!({"events": [event], "total": offset + 1, "limit": limit, "offset": offset})
+        .to_string();
+    let target = mb as usize * 1024 * 1024;
+    let Some(at) = page.find(MARK) else {
+        return Reply::bytes(200, "application/json", page)
+            .with("Access-Control-Allow-Origin", "*");
+    };
+    let fixed = page.len() - "@@padding@@".len();
+    let pad = target.saturating_sub(fixed);
+    let mut body = Vec::with_capacity(fixed + pad);
+    let value_at = at + MARK.len() - "@@padding@@\"".len();
+    body.extend_from_slice(&page.as_bytes()[..value_at]);
+    body.resize(body.len() + pad, b'x');
+    body.extend_from_slice(&page.as_bytes()[value_at + "@@padding@@".len()..]);
     Reply::bytes(200, "application/json", body).with("Access-Control-Allow-Origin", "*")
 }
 
@@ -1175,29 +2215,15 @@ fn serve_file(path: &Path, range: Option<&str>) -> Reply {
     }
 }
 
-fn send(request: tiny_http::Request, reply: Reply) -> io::Result<()> {
-    let headers: Vec<tiny_http::Header> = reply
-        .headers
-        .iter()
-        .filter_map(|(k, v)| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).ok())
-        .collect();
-    let (reader, len): (Box<dyn Read + Send>, u64) = match reply.body {
+fn send(out: &mut http::Responder, reply: Reply) -> io::Result<()> {
+    // Always a Content-Length (never chunked), which media elements prefer.
+    match reply.body {
         Body::Bytes(bytes) => {
             let len = bytes.len() as u64;
-            (Box::new(io::Cursor::new(bytes)), len)
+            out.send(reply.status, &reply.headers, &mut bytes.as_slice(), len)
         }
-        Body::File { file, len } => (Box::new(file.take(len)), len),
-    };
-    let response = tiny_http::Response::new(
-        tiny_http::StatusCode(reply.status),
-        headers,
-        reader,
-        Some(usize::try_from(len).unwrap_or(usize::MAX)),
-        None,
-    )
-    // Always a Content-Length (never chunked), which media elements prefer.
-    .with_chunked_threshold(usize::MAX);
-    request.respond(response)
+        Body::File { mut file, len } => out.send(reply.status, &reply.headers, &mut file, len),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1440,11 +2466,50 @@ fn parse_rfc3339(s: &str) -> Result<i64, &'static str> {
     Ok(seconds * 1_000_000 + micros)
 }
 
+/// Microseconds since the Unix epoch, server clock.
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// A time as VAS writes it: UTC with `Z`, a 6-digit fraction only when it
+/// is not zero.
+fn format_vas_time(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let micros = us.rem_euclid(1_000_000);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    );
+    if micros != 0 {
+        out.push_str(&format!(".{micros:06}"));
+    }
+    out.push('Z');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
-    use std::sync::atomic::AtomicUsize;
+    use std::net::TcpStream;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     const CAM_A: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
     const CAM_B: &str = "11111111-2222-4333-8444-555555555555";
@@ -1475,8 +2540,8 @@ mod tests {
         })
     }
 
-    /// In file order (deliberately unsorted). Newest first is 5, 6 (tie, file
-    /// order kept), 4, 3, 2, 1.
+    /// In file order (deliberately unsorted). Newest first is 5, 6 (a tie:
+    /// file order with `stable_ties`, else shuffled per request), 4, 3, 2, 1.
     fn events() -> Vec<Value> {
         vec![
             event(3, CAM_A, "m2", "2026-01-05T12:00:01Z"),
@@ -1599,6 +2664,17 @@ mod tests {
         fn get(&self, path: &str) -> Resp {
             request("GET", &self.url(path), &[])
         }
+
+        fn stable_ties(&self) {
+            self.set(Faults {
+                stable_ties: true,
+                ..Faults::default()
+            });
+        }
+
+        fn set(&self, faults: Faults) {
+            self.backend.set_faults(faults).unwrap();
+        }
     }
 
     struct Resp {
@@ -1630,6 +2706,20 @@ mod tests {
     }
 
     fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Resp {
+        send_request(method, url, headers, None)
+    }
+
+    /// A POST with a JSON body.
+    fn post(url: &str, body: &str) -> Resp {
+        send_request(
+            "POST",
+            url,
+            &[("Content-Type", "application/json")],
+            Some(body),
+        )
+    }
+
+    fn send_request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Resp {
         let agent = ureq::AgentBuilder::new()
             .redirects(0)
             .timeout(Duration::from_secs(10))
@@ -1638,7 +2728,11 @@ mod tests {
         for (k, v) in headers {
             req = req.set(k, v);
         }
-        let response = match req.call() {
+        let sent = match body {
+            Some(body) => req.send_string(body),
+            None => req.call(),
+        };
+        let response = match sent {
             Ok(r) => r,
             Err(ureq::Error::Status(_, r)) => r,
             Err(e) => panic!("{method} {url}: {e}"),
@@ -1851,6 +2945,8 @@ mod tests {
     #[test]
     fn list_filters_ordering_and_paging() {
         let f = Fixture::emulated();
+        // Ties in stored order (as PostgreSQL gave them), so that pages are exact.
+        f.stable_ties();
         // query, expected ids in order, total, limit, offset
         let cases: &[(&str, &[u32], usize, i64, i64)] = &[
             ("", &[5, 6, 4, 3, 2, 1], 6, 100, 0),
@@ -1942,6 +3038,7 @@ mod tests {
     #[test]
     fn camera_endpoint_equals_camera_filter() {
         let f = Fixture::emulated();
+        f.stable_ties();
         let cases: &[(&str, &[u32], usize)] = &[
             ("", &[5, 6, 3, 2, 1], 5),
             ("?model_id=m2", &[3], 1),
@@ -2370,6 +3467,8 @@ mod tests {
     #[test]
     fn proxy_passes_upstream_answers_through() {
         let upstream = Fixture::emulated();
+        // The same order for the direct and the proxied request.
+        upstream.stable_ties();
         let base = format!("http://127.0.0.1:{}/", upstream.backend.port());
         let proxy = Fixture::proxy(&base, Some("demo-key"));
         let targets = [
@@ -2736,5 +3835,1067 @@ mod tests {
         // The port is free again once stopped.
         let rebound = TcpListener::bind(("127.0.0.1", port));
         assert!(rebound.is_ok(), "{rebound:?}");
+    }
+
+    // -- fault modes, inserts, live events, request log ---------------------
+
+    const LIST: &str = "/api/v1/ai-events";
+    const POISON_ID: &str = "badbad00-0000-4000-8000-000000000001";
+
+    fn assert_no_cors(r: &Resp, what: &str) {
+        assert_eq!(r.header("Access-Control-Allow-Origin"), None, "{what}");
+    }
+
+    /// The error envelope of a poison page.
+    fn assert_poison_500(r: &Resp, path: &str) {
+        assert_eq!(
+            r.status,
+            500,
+            "{path}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+        assert_api_headers(r);
+        assert_eq!(
+            r.json(),
+            json!({"error": {"status": 500, "message": "Internal server error", "path": path}}),
+            "{path}"
+        );
+    }
+
+    fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    #[test]
+    fn control_endpoints_set_get_reset() {
+        let f = Fixture::emulated();
+        let faults_url = f.url("/__demo/faults");
+        let defaults = json!({
+            "poison_at": [], "bare_500": false, "db_fault_empty": false, "auth": null,
+            "required_key": null, "delay_ms": null, "truncate_body": false,
+            "huge_body_mb": null, "fail_count": null, "path_filter": null,
+            "insert_between_pages": null, "stable_ties": false
+        });
+        let r = f.get("/__demo/faults");
+        assert_eq!(r.status, 200);
+        assert_api_headers(&r);
+        assert_eq!(r.json(), defaults);
+
+        let set = json!({
+            "poison_at": ["2026-01-05T12:00:01.5Z",
+                {"timestamp": "2026-01-05T12:00:02.5Z", "model_id": "m1"}],
+            "bare_500": true, "auth": "invalid", "fail_count": 3, "path_filter": "/cameras/"
+        });
+        let r = post(&faults_url, &set.to_string());
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let mut want = defaults.clone();
+        for (k, v) in set.as_object().unwrap() {
+            want[k] = v.clone();
+        }
+        // Answered with every field of a row.
+        want["poison_at"][1]["camera_id"] = json!(null);
+        assert_eq!(r.json(), want);
+        assert_eq!(f.get("/__demo/faults").json(), want);
+        let faults = f.backend.faults();
+        assert_eq!(faults.auth, Some(AuthFault::Invalid));
+        assert_eq!(
+            faults.poison_at[1],
+            PoisonSpec::Row(PoisonRow {
+                timestamp: "2026-01-05T12:00:02.5Z".into(),
+                camera_id: None,
+                model_id: Some("m1".into()),
+            })
+        );
+
+        // A POST replaces the whole set.
+        let r = post(&faults_url, r#"{"db_fault_empty": true}"#);
+        let mut want = defaults.clone();
+        want["db_fault_empty"] = json!(true);
+        assert_eq!(r.json(), want);
+
+        // Refused settings change nothing and say why.
+        let bad: &[(&str, &str)] = &[
+            (r#"{"bare500": true}"#, "unknown field"),
+            (r#"{"auth": "maybe"}"#, "unknown variant"),
+            (r#"{"poison_at": ["yesterday"]}"#, "poison_at[0]"),
+            (
+                r#"{"poison_at": [{"timestamp": "2026-01-05T12:00:00Z", "camera_id": "cam"}]}"#,
+                "camera_id",
+            ),
+            (r#"{"delay_ms": 999999}"#, "delay_ms"),
+            (r#"{"huge_body_mb": 0}"#, "huge_body_mb"),
+            (r#"{"insert_between_pages": 5000}"#, "insert_between_pages"),
+            (r#"{"required_key": ""}"#, "required_key"),
+            ("not json", "invalid JSON"),
+        ];
+        for (body, needle) in bad {
+            let r = post(&faults_url, body);
+            assert_eq!(r.status, 400, "{body}");
+            assert_api_headers(&r);
+            let message = r.json()["error"].as_str().unwrap().to_string();
+            assert!(message.contains(needle), "{body}: {message}");
+        }
+        assert_eq!(f.get("/__demo/faults").json(), want);
+        assert!(f
+            .backend
+            .set_faults(Faults {
+                delay_ms: Some(70_000),
+                ..Faults::default()
+            })
+            .is_err());
+
+        // The key is never echoed.
+        f.set(Faults {
+            required_key: Some("k-secret-1".into()),
+            ..Faults::default()
+        });
+        let r = f.get("/__demo/faults");
+        assert_eq!(r.json()["required_key"], json!("<redacted>"));
+        assert!(!String::from_utf8_lossy(&r.body).contains("k-secret-1"));
+
+        // Preflight for browser tests on another origin; methods; unknown paths.
+        let r = request(
+            "OPTIONS",
+            &faults_url,
+            &[
+                ("Origin", "http://127.0.0.1:9"),
+                ("Access-Control-Request-Method", "POST"),
+            ],
+        );
+        assert_eq!(r.status, 204);
+        assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
+        assert!(r
+            .header("Access-Control-Allow-Methods")
+            .unwrap()
+            .contains("POST"));
+        assert_eq!(request("PUT", &faults_url, &[]).status, 405);
+        assert_eq!(request("GET", &f.url("/__demo/reset"), &[]).status, 405);
+        assert_eq!(f.get("/__demo/nothing").status, 404);
+        assert_eq!(f.get("/__demo").status, 404);
+
+        let r = post(&f.url("/__demo/reset"), "");
+        assert_eq!((r.status, r.json()), (200, json!({"reset": true})));
+        assert_eq!(f.get("/__demo/faults").json(), defaults);
+        assert_eq!(f.backend.faults(), Faults::default());
+        // Control requests never enter the request log, nor take faults.
+        assert!(f.backend.request_log().is_empty());
+
+        // Proxy mode: only the log and reset.
+        let p = Fixture::proxy("http://127.0.0.1:9", None);
+        assert_eq!(post(&p.url("/__demo/faults"), "{}").status, 409);
+        assert_eq!(post(&p.url("/__demo/events"), "[]").status, 409);
+        assert!(p.backend.set_faults(Faults::default()).is_err());
+        assert!(p.backend.insert_events(vec![]).is_err());
+        assert_eq!(p.get("/__demo/log").status, 200);
+        assert_eq!(post(&p.url("/__demo/reset"), "").status, 200);
+    }
+
+    #[test]
+    fn poison_row_fails_only_pages_that_contain_it() {
+        let f = Fixture::emulated();
+        // Newest first with the poison row P: 5, 6, 4, P, 3, 2, 1.
+        f.set(Faults {
+            poison_at: vec!["2026-01-05T12:00:01.5Z".into()],
+            stable_ties: true,
+            ..Faults::default()
+        });
+        let w = |start: &str, end: &str| {
+            let mut q = format!("{LIST}?");
+            if !start.is_empty() {
+                q.push_str(&format!("start_time=2026-01-05T{start}Z&"));
+            }
+            if !end.is_empty() {
+                q.push_str(&format!("end_time=2026-01-05T{end}Z"));
+            }
+            q
+        };
+        /// Some((ids, total)) when the page succeeds, None when it fails.
+        type Expected<'a> = Option<(&'a [u32], usize)>;
+        let cases: &[(String, Expected)] = &[
+            (w("12:00:01", "12:00:02"), None),
+            (w("12:00:01.5", "12:00:01.5"), None),
+            (w("12:00:00", "12:00:01.4"), Some((&[3, 2, 1], 3))),
+            (w("12:00:01.6", "12:00:04"), Some((&[5, 6, 4], 3))),
+            (w("", "12:00:01.499999"), Some((&[3, 2, 1], 3))),
+            (w("12:00:01.500001", ""), Some((&[5, 6, 4], 3))),
+            (w("12:00:00", "12:00:01.5"), None),
+            (w("12:00:01.5", ""), None),
+            // paging over the whole set: total counts the poison row
+            (format!("{LIST}?limit=2"), Some((&[5, 6], 7))),
+            (format!("{LIST}?limit=2&offset=2"), None),
+            (format!("{LIST}?limit=2&offset=4"), Some((&[3, 2], 7))),
+            (format!("{LIST}?limit=2&offset=6"), Some((&[1], 7))),
+            (format!("{LIST}?limit=1&offset=2"), Some((&[4], 7))),
+            (format!("{LIST}?limit=1&offset=3"), None),
+            (format!("{LIST}?limit=3&offset=4"), Some((&[3, 2, 1], 7))),
+            (format!("{LIST}?offset=7"), Some((&[], 7))),
+            // other cameras and models do not hold it
+            (
+                format!("{LIST}/cameras/{CAM_A}/events?end_time=2026-01-05T12:00:02Z"),
+                None,
+            ),
+            (format!("{LIST}/cameras/{CAM_B}/events"), Some((&[4], 1))),
+            (
+                format!("{LIST}?model_id=m1&limit=1000"),
+                Some((&[5, 6, 4, 2, 1], 5)),
+            ),
+        ];
+        for (target, want) in cases {
+            let path = target.split('?').next().unwrap();
+            // Every time, not only once.
+            for _ in 0..2 {
+                let r = f.get(target);
+                match want {
+                    None => assert_poison_500(&r, path),
+                    Some((ids_want, total)) => {
+                        assert_eq!(r.status, 200, "{target}");
+                        assert_api_headers(&r);
+                        assert_eq!(r.ids(), ids(ids_want), "{target}");
+                        assert_eq!(r.json()["total"], json!(total), "{target}");
+                    }
+                }
+            }
+        }
+        // The poison row itself, by id.
+        let path = format!("{LIST}/{POISON_ID}");
+        assert_poison_500(&f.get(&path), &path);
+        let poisoned = f
+            .backend
+            .request_log()
+            .iter()
+            .filter(|e| e.fault.as_deref() == Some("poison"))
+            .count();
+        assert_eq!(poisoned, 2 * 7 + 1);
+
+        // A row with its own camera and model.
+        f.set(Faults {
+            poison_at: vec![PoisonSpec::Row(PoisonRow {
+                timestamp: "2026-01-05T12:00:00.1Z".into(),
+                camera_id: Some(CAM_B.into()),
+                model_id: Some("m1".into()),
+            })],
+            ..Faults::default()
+        });
+        assert_poison_500(&f.get(&format!("{LIST}?model_id=m1")), LIST);
+        assert_eq!(f.get(&format!("{LIST}?camera_id={CAM_A}")).status, 200);
+        assert_eq!(f.get(&format!("{LIST}?model_id=m2")).status, 200);
+
+        // Any stored event whose detections is not an object is a poison row.
+        f.set(Faults::default());
+        let mut bad = event(7, CAM_A, "m2", "2026-01-05T12:00:05Z");
+        bad["detections"] = json!(null);
+        f.backend.insert_events(vec![bad]).unwrap();
+        assert_poison_500(&f.get(&format!("{LIST}?limit=1")), LIST);
+        let r = f.get(&format!("{LIST}?limit=1&offset=1"));
+        assert_eq!((r.status, r.json()["total"].clone()), (200, json!(7)));
+        let path = format!("{LIST}/{}", eid(7));
+        assert_poison_500(&f.get(&path), &path);
+    }
+
+    #[test]
+    fn bare_500_is_plain_text_without_cors() {
+        let f = Fixture::emulated();
+        f.set(Faults {
+            bare_500: true,
+            ..Faults::default()
+        });
+        let targets = [
+            LIST.to_string(),
+            format!("{LIST}?limit=5&offset=1"),
+            format!("{LIST}/cameras/{CAM_A}/events"),
+            format!("{LIST}/{}", eid(1)),
+            "/api/v1/devices?skip=0&limit=100".to_string(),
+            format!("/api/v1/devices/{CAM_A}"),
+            "/api/v1/unknown".to_string(),
+        ];
+        for target in &targets {
+            let r = f.get(target);
+            assert_eq!(r.status, 500, "{target}");
+            assert_eq!(r.header("Content-Type"), Some("text/plain; charset=utf-8"));
+            assert_eq!(r.body, b"Internal Server Error", "{target}");
+            assert_no_cors(&r, target);
+        }
+        // The preflight still passes: the browser then sees a network error.
+        let r = request(
+            "OPTIONS",
+            &f.url(LIST),
+            &[("Access-Control-Request-Method", "GET")],
+        );
+        assert_eq!(r.status, 204);
+        assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
+        // Not VAS: untouched.
+        assert_eq!(f.get("/config.json").status, 200);
+        assert_eq!(f.get("/demo/clip.mp4").status, 200);
+    }
+
+    #[test]
+    fn db_fault_answers_an_empty_page_and_404() {
+        let f = Fixture::emulated();
+        f.set(Faults {
+            db_fault_empty: true,
+            ..Faults::default()
+        });
+        let cases: &[(String, i64, i64)] = &[
+            (LIST.to_string(), 100, 0),
+            (format!("{LIST}?limit=5&offset=3"), 5, 3),
+            (format!("{LIST}/cameras/{CAM_A}/events?limit=1000"), 1000, 0),
+        ];
+        for (target, limit, offset) in cases {
+            let r = f.get(target);
+            assert_eq!(r.status, 200, "{target}");
+            assert_api_headers(&r);
+            assert_eq!(
+                r.json(),
+                json!({"events": [], "total": 0, "limit": limit, "offset": offset}),
+                "{target}"
+            );
+        }
+        let path = format!("{LIST}/{}", eid(1));
+        let r = f.get(&path);
+        assert_eq!(r.status, 404);
+        assert_api_headers(&r);
+        assert_eq!(
+            r.json(),
+            json!({"error": {"status": 404, "message": format!("AI event {} not found", eid(1)), "path": path}})
+        );
+        // Validation happens before the database.
+        assert_eq!(f.get(&format!("{LIST}?limit=0")).status, 422);
+        // Devices are not affected.
+        assert_eq!(f.get("/api/v1/devices").json(), json!([device()]));
+    }
+
+    #[test]
+    fn auth_faults_and_required_key() {
+        let f = Fixture::emulated();
+        let missing = json!({"detail": "API key required. Provide X-API-Key header."});
+        let invalid = json!({"detail": "Invalid or expired API key"});
+        let preflight_headers = [
+            ("Origin", "http://127.0.0.1:9"),
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "x-api-key"),
+        ];
+
+        for (mode, status, body) in [
+            (AuthFault::Missing, 401, &missing),
+            (AuthFault::Invalid, 403, &invalid),
+        ] {
+            f.set(Faults {
+                auth: Some(mode),
+                ..Faults::default()
+            });
+            for headers in [&[][..], &[("X-API-Key", "whatever")][..]] {
+                for target in [
+                    LIST.to_string(),
+                    "/api/v1/devices".to_string(),
+                    format!("{LIST}/{}", eid(1)),
+                ] {
+                    let r = request("GET", &f.url(&target), headers);
+                    assert_eq!(r.status, status, "{mode:?} {target}");
+                    assert_eq!(r.header("Content-Type"), Some("application/json"));
+                    assert_eq!(&r.json(), body, "{mode:?} {target}");
+                    assert_no_cors(&r, &target);
+                }
+            }
+            let r = request("OPTIONS", &f.url(LIST), &preflight_headers);
+            assert_eq!(r.status, status, "{mode:?} preflight");
+            assert_no_cors(&r, "preflight");
+        }
+
+        f.set(Faults {
+            required_key: Some("k-secret-7".into()),
+            ..Faults::default()
+        });
+        // key sent, status, body (None: a normal answer with CORS)
+        let cases: &[(Option<&str>, u16, Option<&Value>)] = &[
+            (None, 401, Some(&missing)),
+            (Some(""), 401, Some(&missing)),
+            (Some("k-secret-8"), 403, Some(&invalid)),
+            (Some("K-SECRET-7"), 403, Some(&invalid)),
+            (Some("k-secret-7"), 200, None),
+        ];
+        for (key, status, body) in cases {
+            let headers: Vec<(&str, &str)> = key.iter().map(|k| ("X-API-Key", *k)).collect();
+            for target in [
+                format!("{LIST}?limit=2"),
+                "/api/v1/devices".to_string(),
+                "/api/v1/nope".to_string(),
+            ] {
+                let r = request("GET", &f.url(&target), &headers);
+                let want_status = if *status == 200 && target.ends_with("nope") {
+                    404
+                } else {
+                    *status
+                };
+                assert_eq!(r.status, want_status, "{key:?} {target}");
+                match body {
+                    Some(b) => {
+                        assert_eq!(&r.json(), *b, "{key:?} {target}");
+                        assert_no_cors(&r, &target);
+                    }
+                    None => assert_api_headers(&r),
+                }
+            }
+        }
+        // A browser preflight carries no key: refused, without CORS.
+        let r = request("OPTIONS", &f.url(LIST), &preflight_headers);
+        assert_eq!((r.status, r.json()), (401, missing.clone()));
+        assert_no_cors(&r, "preflight");
+        // Only the API is guarded here: the viewer itself is still served.
+        assert_eq!(f.get("/config.json").status, 200);
+        assert_eq!(f.get("/").status, 200);
+        // No fail_count or path_filter escape for the key.
+        f.set(Faults {
+            required_key: Some("k-secret-7".into()),
+            fail_count: Some(0),
+            path_filter: Some("/nothing".into()),
+            ..Faults::default()
+        });
+        assert_eq!(f.get(LIST).status, 401);
+
+        let log = f.backend.request_log();
+        assert!(log.iter().any(|e| e.api_key_present && e.status == 200));
+        assert!(log.iter().any(|e| !e.api_key_present && e.status == 401));
+        assert!(log
+            .iter()
+            .filter(|e| e.status == 401 || e.status == 403)
+            .all(|e| e.fault.is_some()));
+        let text = serde_json::to_string(&log).unwrap();
+        assert!(!text.contains("k-secret"), "{text}");
+    }
+
+    #[test]
+    fn delay_holds_only_its_own_connection_and_stop_is_prompt() {
+        const N: usize = 40;
+        let Fixture { backend, _dir } = Fixture::emulated();
+        let url = |path: &str| format!("http://127.0.0.1:{}{path}", backend.port());
+        backend
+            .set_faults(Faults {
+                delay_ms: Some(400),
+                path_filter: Some("/devices".into()),
+                ..Faults::default()
+            })
+            .unwrap();
+        let started = Instant::now();
+        // A burst of delayed requests, each on its own connection.
+        let slow: Vec<_> = (0..N)
+            .map(|_| {
+                let u = url("/api/v1/devices");
+                std::thread::spawn(move || {
+                    let t = Instant::now();
+                    let r = request("GET", &u, &[]);
+                    (r, t.elapsed())
+                })
+            })
+            .collect();
+        // The server takes every one of them at once (each is logged before
+        // its wait), long before the first is due.
+        wait_until("all delayed requests taken", || {
+            backend.request_log().len() == N
+        });
+        assert!(
+            started.elapsed() < Duration::from_millis(350),
+            "{:?}",
+            started.elapsed()
+        );
+        // Meanwhile other requests are answered at once.
+        let t = Instant::now();
+        let r = request("GET", &url(LIST), &[]);
+        assert_eq!(r.status, 200);
+        assert!(
+            t.elapsed() < Duration::from_millis(300),
+            "undelayed request took {:?}",
+            t.elapsed()
+        );
+        for handle in slow {
+            let (r, took) = handle.join().unwrap();
+            assert_eq!(r.status, 200);
+            assert_api_headers(&r);
+            assert_eq!(r.json(), json!([device()]));
+            assert!(
+                took >= Duration::from_millis(395),
+                "answered after {took:?}"
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            started.elapsed()
+        );
+        let log = backend.request_log();
+        assert_eq!(
+            log.iter()
+                .filter(|e| e.fault.as_deref() == Some("delay_ms"))
+                .count(),
+            N
+        );
+        assert_eq!(log.iter().filter(|e| e.fault.is_none()).count(), 1);
+
+        // A pending delayed answer never holds up stop: it is sent at once.
+        backend
+            .set_faults(Faults {
+                delay_ms: Some(60_000),
+                ..Faults::default()
+            })
+            .unwrap();
+        let u = url("/api/v1/devices");
+        let pending = std::thread::spawn(move || request("GET", &u, &[]).status);
+        wait_until("the pending request", || {
+            backend.request_log().len() == N + 2
+        });
+        let t = Instant::now();
+        backend.stop();
+        assert_eq!(pending.join().unwrap(), 200);
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn truncated_body_is_half_with_matching_length() {
+        let f = Fixture::emulated();
+        f.stable_ties();
+        let targets = [
+            format!("{LIST}?limit=3"),
+            format!("{LIST}/{}", eid(2)),
+            format!("{LIST}/{ABSENT}"),
+            "/api/v1/devices".to_string(),
+        ];
+        let full: Vec<Resp> = targets.iter().map(|t| f.get(t)).collect();
+        f.set(Faults {
+            truncate_body: true,
+            stable_ties: true,
+            ..Faults::default()
+        });
+        for (target, whole) in targets.iter().zip(&full) {
+            let r = f.get(target);
+            assert_eq!(r.status, whole.status, "{target}");
+            assert_api_headers(&r);
+            assert_eq!(r.body, whole.body[..whole.body.len() / 2], "{target}");
+            assert_eq!(
+                r.header("Content-Length"),
+                Some(r.body.len().to_string().as_str())
+            );
+            assert!(
+                serde_json::from_slice::<Value>(&r.body).is_err(),
+                "{target}"
+            );
+        }
+        let log = f.backend.request_log();
+        assert!(log[..4].iter().all(|e| e.fault.is_none()));
+        assert!(log[4..]
+            .iter()
+            .all(|e| e.fault.as_deref() == Some("truncate_body")));
+    }
+
+    #[test]
+    fn huge_body_is_a_valid_list_of_the_requested_size() {
+        let f = Fixture::emulated();
+        f.set(Faults {
+            huge_body_mb: Some(3),
+            ..Faults::default()
+        });
+        let r = f.get(&format!(
+            "{LIST}/cameras/{CAM_B}/events?model_id=m1&end_time=2026-01-05T12:00:02Z&limit=10&offset=2"
+        ));
+        assert_eq!(r.status, 200);
+        assert_api_headers(&r);
+        assert_eq!(r.body.len(), 3 * 1024 * 1024);
+        assert_eq!(r.header("Content-Length"), Some("3145728"));
+        let body = r.json();
+        assert_eq!(
+            (
+                body["limit"].clone(),
+                body["offset"].clone(),
+                body["total"].clone()
+            ),
+            (json!(10), json!(2), json!(3))
+        );
+        let events = body["events"].as_array().unwrap();
+        assert_eq!(events.len(), 1);
+        let e = &events[0];
+        assert_eq!(
+            (e["camera_id"].as_str(), e["model_id"].as_str()),
+            (Some(CAM_B), Some("m1"))
+        );
+        assert_eq!(e["timestamp"], json!("2026-01-05T12:00:02Z"));
+        assert!(e["detections"].is_object());
+        assert!(e["event_metadata"]["padding"].as_str().unwrap().len() > 3_000_000);
+        // Single events and devices are not affected.
+        assert_eq!(f.get(&format!("{LIST}/{}", eid(1))).json(), events_by_id(1));
+        assert_eq!(f.get("/api/v1/devices").json(), json!([device()]));
+        // Validation first.
+        assert_eq!(f.get(&format!("{LIST}?limit=1001")).status, 422);
+    }
+
+    fn events_by_id(n: u32) -> Value {
+        events()
+            .into_iter()
+            .find(|e| e["id"] == json!(eid(n)))
+            .unwrap()
+    }
+
+    #[test]
+    fn fail_count_recovers_and_path_filter_targets() {
+        let f = Fixture::emulated();
+        f.set(Faults {
+            bare_500: true,
+            fail_count: Some(2),
+            ..Faults::default()
+        });
+        let statuses: Vec<u16> = (0..4).map(|_| f.get(LIST).status).collect();
+        assert_eq!(statuses, [500, 500, 200, 200]);
+        assert_eq!(f.backend.faults().fail_count, Some(0));
+        assert_eq!(f.get("/__demo/faults").json()["fail_count"], json!(0));
+
+        // Only matching paths fail, and only they count.
+        f.set(Faults {
+            bare_500: true,
+            fail_count: Some(1),
+            path_filter: Some("/devices".into()),
+            ..Faults::default()
+        });
+        assert_eq!(f.get(LIST).status, 200);
+        assert_eq!(f.get(&format!("{LIST}/{}", eid(1))).status, 200);
+        assert_eq!(f.get("/api/v1/devices").status, 500);
+        assert_eq!(f.get("/api/v1/devices").status, 200);
+
+        // A request no active mode applies to does not count.
+        f.set(Faults {
+            db_fault_empty: true,
+            fail_count: Some(1),
+            ..Faults::default()
+        });
+        assert_eq!(f.get("/api/v1/devices").json(), json!([device()]));
+        assert_eq!(f.get(LIST).json()["total"], json!(0));
+        assert_eq!(f.get(LIST).json()["total"], json!(6));
+
+        // Several modes at once: the first that answers wins; the count is per request.
+        f.set(Faults {
+            auth: Some(AuthFault::Missing),
+            bare_500: true,
+            fail_count: Some(1),
+            ..Faults::default()
+        });
+        assert_eq!(f.get(LIST).status, 401);
+        assert_eq!(f.get(LIST).status, 200);
+
+        let faults: Vec<Option<String>> = f
+            .backend
+            .request_log()
+            .into_iter()
+            .map(|e| e.fault)
+            .collect();
+        let named = |s: &str| Some(s.to_string());
+        assert_eq!(
+            faults,
+            [
+                named("bare_500"),
+                named("bare_500"),
+                None,
+                None,
+                None,
+                None,
+                named("bare_500"),
+                None,
+                None,
+                named("db_fault_empty"),
+                None,
+                named("auth"),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn inserted_events_show_at_once_and_reset_removes_them() {
+        let f = Fixture::emulated();
+        f.stable_ties();
+        let newer = event(7, CAM_A, "m1", "2026-01-05T12:00:04Z");
+        let tied = event(8, CAM_A, "m1", "2026-01-05T12:00:03.500000Z");
+        assert_eq!(f.backend.insert_events(vec![newer.clone()]), Ok(1));
+        let r = post(
+            &f.url("/__demo/events"),
+            &json!({"events": [tied.clone()]}).to_string(),
+        );
+        assert_eq!(
+            (r.status, r.json()),
+            (200, json!({"inserted": 1, "stored": 2}))
+        );
+        assert_api_headers(&r);
+
+        let r = f.get(LIST);
+        assert_eq!(r.ids(), ids(&[7, 5, 6, 8, 4, 3, 2, 1]));
+        assert_eq!(r.json()["total"], json!(8));
+        assert_eq!(f.get(&format!("{LIST}/{}", eid(7))).json(), newer);
+        assert_eq!(
+            f.get(&format!("{LIST}/cameras/{CAM_A}/events?limit=2"))
+                .ids(),
+            ids(&[7, 5])
+        );
+        assert_eq!(
+            f.get(&format!(
+                "{LIST}?start_time=2026-01-05T12:00:03.5Z&end_time=2026-01-05T12:00:03.5Z"
+            ))
+            .ids(),
+            ids(&[5, 6, 8])
+        );
+
+        // Duplicates and bad events are refused, all or nothing.
+        let r = post(
+            &f.url("/__demo/events"),
+            &json!([
+                event(9, CAM_A, "m1", "2026-01-05T12:00:09Z"),
+                event(1, CAM_A, "m1", "2026-01-05T12:00:09Z")
+            ])
+            .to_string(),
+        );
+        assert_eq!(r.status, 409);
+        assert!(r.json()["error"].as_str().unwrap().contains("events[1]"));
+        let mut broken = event(9, CAM_A, "m1", "x");
+        broken["timestamp"] = json!("2026-01-05T12:00:00 01:00");
+        let err = f
+            .backend
+            .insert_events(vec![event(9, CAM_A, "m1", "2026-01-05T12:00:09Z"), broken])
+            .unwrap_err();
+        assert!(
+            err.contains("events[1]") && err.contains("invalid timezone sign"),
+            "{err}"
+        );
+        let err = f
+            .backend
+            .insert_events(vec![event(9, CAM_A, "m1", "2026-01-05T12:00:09Z"); 2])
+            .unwrap_err();
+        assert!(err.contains("duplicate"), "{err}");
+        assert_eq!(post(&f.url("/__demo/events"), r#"{"nope": 1}"#).status, 400);
+        assert_eq!(f.get(LIST).json()["total"], json!(8));
+
+        f.backend.reset();
+        let r = f.get(LIST);
+        assert_eq!(r.json()["total"], json!(6));
+        assert_eq!(f.get(&format!("{LIST}/{}", eid(7))).status, 404);
+    }
+
+    #[test]
+    fn insert_between_pages_shifts_offsets() {
+        let f = Fixture::emulated();
+        f.set(Faults {
+            insert_between_pages: Some(1),
+            stable_ties: true,
+            ..Faults::default()
+        });
+        let x = |n: u32| format!("feedc0de-0000-4000-8000-{n:012x}");
+        let page = |offset: u32| f.get(&format!("{LIST}?limit=2&offset={offset}"));
+
+        // page, ids, total: each full page adds one row newer than its first
+        // row, so the next page repeats a row already seen.
+        let r = page(0);
+        assert_eq!(
+            (r.ids(), r.json()["total"].clone()),
+            (ids(&[5, 6]), json!(6))
+        );
+        let r = page(2);
+        assert_eq!(
+            (r.ids(), r.json()["total"].clone()),
+            (ids(&[6, 4]), json!(7))
+        );
+        let r = page(4);
+        assert_eq!(
+            (r.ids(), r.json()["total"].clone()),
+            (ids(&[4, 3]), json!(8))
+        );
+        let all = f.get(&format!("{LIST}?limit=1000"));
+        let got = all.ids();
+        assert_eq!(
+            got,
+            [
+                x(1),
+                x(2),
+                eid(5),
+                eid(6),
+                x(3),
+                eid(4),
+                eid(3),
+                eid(2),
+                eid(1)
+            ],
+        );
+        let listed = all.json()["events"].as_array().unwrap().clone();
+        assert_eq!(listed[0]["timestamp"], json!("2026-01-05T12:00:03.501000Z"));
+        assert_eq!(listed[4]["timestamp"], json!("2026-01-05T12:00:02.001000Z"));
+        assert_eq!(listed[0]["camera_id"], json!(CAM_A));
+        assert!(listed[0]["detections"]["detections"].is_array());
+        // Not a full page (limit 1000, 9 rows): nothing added.
+        assert_eq!(
+            f.get(&format!("{LIST}?limit=1000")).json()["total"],
+            json!(9)
+        );
+
+        // Two per page: one newest, one sharing a row's timestamp exactly.
+        f.backend.reset();
+        f.set(Faults {
+            insert_between_pages: Some(2),
+            stable_ties: true,
+            ..Faults::default()
+        });
+        assert_eq!(page(0).ids(), ids(&[5, 6]));
+        let listed = f.get(&format!("{LIST}?limit=1000")).json()["events"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let added: Vec<&Value> = listed
+            .iter()
+            .filter(|e| e["id"].as_str().unwrap().starts_with("feedc0de"))
+            .collect();
+        assert_eq!(added.len(), 2);
+        assert_eq!(added[0]["timestamp"], json!("2026-01-05T12:00:03.501000Z"));
+        assert_eq!(added[1]["timestamp"], json!("2026-01-05T12:00:03.500000Z"));
+
+        // With an end_time, the newest ones sit at it (inside the window), on
+        // the filters of the page.
+        f.backend.reset();
+        f.set(Faults {
+            insert_between_pages: Some(1),
+            stable_ties: true,
+            ..Faults::default()
+        });
+        let window =
+            format!("{LIST}/cameras/{CAM_A}/events?model_id=m1&end_time=2026-01-05T12:00:01Z");
+        assert_eq!(f.get(&format!("{window}&limit=1")).ids(), ids(&[2]));
+        let r = f.get(&window);
+        assert_eq!(r.ids(), [x(1), eid(2), eid(1)]);
+        assert_eq!(
+            r.json()["events"][0]["timestamp"],
+            json!("2026-01-05T12:00:01Z")
+        );
+        assert_eq!(r.json()["events"][0]["model_id"], json!("m1"));
+    }
+
+    #[test]
+    fn ties_are_shuffled_per_request_but_deterministic() {
+        let f = Fixture::emulated();
+        let firsts = || -> Vec<String> {
+            (0..24)
+                .map(|_| {
+                    let r = f.get(LIST);
+                    let got = r.ids();
+                    // Only the tie moves.
+                    assert_eq!(got[2..], ids(&[4, 3, 2, 1])[..]);
+                    got[0].clone()
+                })
+                .collect()
+        };
+        let first = firsts();
+        assert!(
+            first.contains(&eid(5)) && first.contains(&eid(6)),
+            "{first:?}"
+        );
+        // The same sequence of requests gives the same orders.
+        f.backend.reset();
+        assert_eq!(firsts(), first);
+        // Paging through a tie may repeat or skip a row, as on VAS.
+        f.backend.reset();
+        let mut outcomes = std::collections::BTreeSet::new();
+        for _ in 0..24 {
+            let mut seen = f.get(&format!("{LIST}?limit=1")).ids();
+            seen.extend(f.get(&format!("{LIST}?limit=1&offset=1")).ids());
+            seen.sort();
+            outcomes.insert(seen);
+        }
+        assert!(outcomes.len() > 1, "{outcomes:?}");
+    }
+
+    #[test]
+    fn live_generator_inserts_at_the_rate_with_the_lateness() {
+        let f = Fixture::emulated();
+        let t0 = now_us();
+        let r = post(
+            &f.url("/__demo/live"),
+            r#"{"rate_hz": 40, "lateness_ms": 1500, "duration_s": 0.25}"#,
+        );
+        assert_eq!(
+            (r.status, r.json()),
+            (200, json!({"generator": 1, "count": 10}))
+        );
+        let query = format!("{LIST}?model_id={LIVE_MODEL_ID}");
+        wait_until("10 live events", || {
+            f.get(&query).json()["total"] == json!(10)
+        });
+        let t1 = now_us();
+        let listed = f.get(&query).json()["events"].as_array().unwrap().clone();
+        let times: Vec<i64> = listed
+            .iter()
+            .map(|e| parse_rfc3339(e["timestamp"].as_str().unwrap()).unwrap())
+            .collect();
+        for (i, e) in listed.iter().enumerate() {
+            let n = 9 - i as u64;
+            assert_eq!(e["id"], json!(format!("11fe0001-0000-4000-8000-{n:012x}")));
+            assert_eq!(e["frame_id"], json!(n));
+            assert_eq!(e["camera_id"], json!(CAM_A));
+            let d = &e["detections"]["detections"][0];
+            assert_eq!(d["track_id"], json!(1));
+            assert_eq!(d["bbox"].as_array().unwrap().len(), 4);
+            // Stamped lateness_ms before the server clock.
+            let ts = times[i];
+            assert!(
+                ts >= t0 - 1_500_000 && ts <= t1 - 1_500_000,
+                "{ts} not in [{t0}, {t1}] - 1.5 s"
+            );
+        }
+        assert_ne!(
+            listed[0]["detections"], listed[9]["detections"],
+            "the box moves"
+        );
+        // Spread of 9 intervals of 25 ms.
+        let spread = times[0] - times[9];
+        assert!((215_000..=400_000).contains(&spread), "spread {spread} us");
+        // Single events too.
+        let one = f.get(&format!("{LIST}/11fe0001-0000-4000-8000-000000000000"));
+        assert_eq!(one.json()["frame_id"], json!(0));
+
+        // Reset stops a long one at once.
+        let started = f
+            .backend
+            .start_live(LiveConfig {
+                camera_id: Some(CAM_B.into()),
+                model_id: Some("live-b".into()),
+                rate_hz: 10.0,
+                lateness_ms: 0,
+                duration_s: 60.0,
+            })
+            .unwrap();
+        assert_eq!(
+            started,
+            LiveStarted {
+                generator: 2,
+                count: 600
+            }
+        );
+        wait_until("the first event of generator 2", || {
+            f.get(&format!("{LIST}?model_id=live-b")).json()["total"] != json!(0)
+        });
+        let t = Instant::now();
+        f.backend.reset();
+        assert!(t.elapsed() < Duration::from_secs(1));
+        assert_eq!(f.get(LIST).json()["total"], json!(6));
+
+        // Bounded.
+        let bad: &[(&str, &str)] = &[
+            (r#"{"rate_hz": 0, "duration_s": 1}"#, "rate_hz"),
+            (r#"{"rate_hz": 1000, "duration_s": 1}"#, "rate_hz"),
+            (r#"{"rate_hz": 10, "duration_s": 601}"#, "duration_s"),
+            (r#"{"rate_hz": 100, "duration_s": 600}"#, "events"),
+            (
+                r#"{"rate_hz": 1, "duration_s": 1, "lateness_ms": 700000}"#,
+                "lateness_ms",
+            ),
+            (
+                r#"{"rate_hz": 1, "duration_s": 1, "camera_id": "cam"}"#,
+                "camera_id",
+            ),
+            (
+                r#"{"rate_hz": 1, "duration_s": 1, "model_id": ""}"#,
+                "model_id",
+            ),
+            (
+                r#"{"rate_hz": 1, "duration_s": 1, "speed": 2}"#,
+                "unknown field",
+            ),
+            (r#"{"duration_s": 1}"#, "rate_hz"),
+        ];
+        for (body, needle) in bad {
+            let r = post(&f.url("/__demo/live"), body);
+            assert_eq!(r.status, 400, "{body}");
+            let message = r.json()["error"].as_str().unwrap().to_string();
+            assert!(message.contains(needle), "{body}: {message}");
+        }
+    }
+
+    #[test]
+    fn request_log_records_requests_never_key_values() {
+        let f = Fixture::emulated();
+        let key = "log-secret-3";
+        let a = request(
+            "GET",
+            &f.url(&format!("{LIST}?limit=2")),
+            &[("X-API-Key", key)],
+        );
+        let b = f.get("/api/v1/devices?skip=0&limit=100");
+        let c = f.get("/missing.js");
+        let _ = f.get("/__demo/faults");
+        let d = request("HEAD", &f.url("/app.js"), &[]);
+        assert_eq!(d.status, 200);
+        let log = f.backend.request_log();
+        let want = vec![
+            LogEntry {
+                seq: 1,
+                method: "GET".into(),
+                target: format!("{LIST}?limit=2"),
+                status: 200,
+                api_key_present: true,
+                bytes: a.body.len() as u64,
+                fault: None,
+            },
+            LogEntry {
+                seq: 2,
+                method: "GET".into(),
+                target: "/api/v1/devices?skip=0&limit=100".into(),
+                status: 200,
+                api_key_present: false,
+                bytes: b.body.len() as u64,
+                fault: None,
+            },
+            LogEntry {
+                seq: 3,
+                method: "GET".into(),
+                target: "/missing.js".into(),
+                status: 404,
+                api_key_present: false,
+                bytes: c.body.len() as u64,
+                fault: None,
+            },
+            LogEntry {
+                seq: 4,
+                method: "HEAD".into(),
+                target: "/app.js".into(),
+                status: 200,
+                api_key_present: false,
+                bytes: 0,
+                fault: None,
+            },
+        ];
+        assert_eq!(log, want);
+        let r = f.get("/__demo/log");
+        assert_eq!(r.status, 200);
+        assert_api_headers(&r);
+        assert_eq!(r.json(), json!(want));
+        assert_eq!(
+            r.json()[0],
+            json!({"seq": 1, "method": "GET", "target": format!("{LIST}?limit=2"), "status": 200,
+                   "api_key_present": true, "bytes": a.body.len(), "fault": null})
+        );
+        assert!(!String::from_utf8_lossy(&r.body).contains(key));
+        f.backend.reset();
+        assert!(f.backend.request_log().is_empty());
+        let _ = f.get(LIST);
+        assert_eq!(f.backend.request_log()[0].seq, 1);
+    }
+
+    #[test]
+    fn vas_time_format_round_trips() {
+        let cases: &[(&str, i64)] = &[
+            ("2026-01-05T12:00:00Z", 1_767_614_400_000_000),
+            ("2026-01-05T12:00:00.123000Z", 1_767_614_400_123_000),
+            ("2026-01-05T12:00:00.000001Z", 1_767_614_400_000_001),
+            ("1970-01-01T00:00:00Z", 0),
+            ("1969-12-31T23:59:59.500000Z", -500_000),
+            ("2024-02-29T23:59:59.999999Z", 1_709_251_199_999_999),
+            ("2000-03-01T00:00:00Z", 951_868_800_000_000),
+        ];
+        for (text, us) in cases {
+            assert_eq!(format_vas_time(*us), *text);
+            assert_eq!(parse_rfc3339(text), Ok(*us));
+        }
     }
 }
