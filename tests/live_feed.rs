@@ -37,13 +37,19 @@ async fn control(path: &str, body: Value) {
         .unwrap();
 }
 
+/// A UUID-shaped id (VAS ids are UUIDs) unique per model and index.
+fn uuid_for(model: &str, k: i64) -> String {
+    let h = model.bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    format!("{h:08x}-0000-4000-8000-{k:012x}")
+}
+
 /// Events of `model` every 100 ms over `secs` from `start`, one tracked box moving right.
 fn events(model: &str, start: UnixMicros, secs: i64) -> Value {
     let list: Vec<Value> = (0..secs * 10)
         .map(|k| {
             let x = 0.1 + k as f64 * 0.004;
             json!({
-                "id": format!("{model}-{k:05}"), "camera_id": DEMO_CAMERA, "model_id": model,
+                "id": uuid_for(model, k), "camera_id": DEMO_CAMERA, "model_id": model,
                 "timestamp": format_rfc3339_utc(start.plus(k * 100_000)), "frame_id": k,
                 "detections": {"detections": [{"class_name": "person", "confidence": 0.9, "bbox": [x, 0.3, x + 0.1, 0.7], "track_id": 1}]},
                 "confidence": 0.9, "event_metadata": {}, "created_at": "2026-01-01T00:00:00Z"
@@ -75,7 +81,7 @@ async fn the_overlay_follows_events_inserted_while_the_page_is_open() {
     // The clip's media time 0 is "now": live-like times that the poller's window covers.
     let start = now();
     let (m, _store) = live_view(start);
-    assert!(frames_until(600, || m.video().current_time() > 0.3).await, "the video did not start");
+    assert!(frames_until(600, || m.current_time() > 0.3).await, "the video did not start");
     assert_ne!(m.state(), "ok", "nothing to draw before the insert");
     let t0 = js_sys::Date::now();
     control("/__demo/events", events("inserted-live", start, 10)).await;

@@ -139,6 +139,11 @@ impl EventStore {
         self.models.get(model_id)
     }
 
+    /// Events held with `from <= timestamp <= to`, over all models.
+    pub fn count_between(&self, from: UnixMicros, to: UnixMicros) -> usize {
+        self.models.values().map(|m| m.between(from, to).len()).sum()
+    }
+
     /// An estimate of the heap memory held, in bytes (for figures, not limits).
     pub fn approx_bytes(&self) -> usize {
         use std::mem::size_of;

@@ -39,6 +39,23 @@ impl LiveFeed {
                 poller.stats.rows += summary.rows;
                 poller.stats.new_rows += summary.new_row_times.len() as u64;
                 poller.on_poll_done(&summary.new_row_times);
+                poller.on_lost(&summary.lost);
+                if let Some(probe) = poller.next_sweep() {
+                    // A count probe: one row asked for; `total` tells whether rows were missed.
+                    poller.stats.requests += 1;
+                    if let Ok((page, bytes)) = client.event_page(&probe.query).await {
+                        poller.stats.bytes += bytes as u64;
+                        let held = store.borrow().count_between(probe.band.0, probe.band.1) as u64;
+                        if let Some(band) = poller.on_sweep(&probe, page.total.unwrap_or(0), held) {
+                            let s = run_fetch(&client, band, &store, &mut backoff, &alive_task).await;
+                            poller.stats.requests += u64::from(s.requests);
+                            poller.stats.bytes += s.bytes;
+                            poller.stats.rows += s.rows;
+                            poller.stats.new_rows += s.new_row_times.len() as u64;
+                            poller.on_lost(&s.lost);
+                        }
+                    }
+                }
                 *stats_task.borrow_mut() = poller.stats;
                 let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
                 TimeoutFuture::new(if hidden { HIDDEN_INTERVAL_MS } else { LIVE_INTERVAL_MS }).await;

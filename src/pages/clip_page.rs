@@ -66,13 +66,6 @@ pub enum EventFeed {
     Live { client: ApiClient, camera_id: String },
 }
 
-/// A running feed of either kind; dropping it stops it.
-#[allow(dead_code)] // held only for its Drop
-enum RunningFeed {
-    Playhead(PlayheadFeed),
-    Live(LiveFeed),
-}
-
 #[derive(Properties, PartialEq, Clone)]
 pub struct ClipViewProps {
     pub src: AttrValue,
@@ -90,23 +83,29 @@ pub fn clip_view(props: &ClipViewProps) -> Html {
     let stage_ref = use_node_ref();
     let duration = use_state(|| None::<f64>);
     {
+        // The live feed does not depend on the clip's span: it must not restart when
+        // the metadata arrives (each restart would begin with an unanchored first poll).
+        let deps = (props.feed.clone(), props.store.clone());
+        use_effect_with(deps, move |(feed, store)| {
+            let running = match feed {
+                EventFeed::Live { client, camera_id } => Some(LiveFeed::start(client.clone(), camera_id.clone(), store.clone())),
+                _ => None,
+            };
+            move || drop(running)
+        });
+    }
+    {
         let video_ref = video_ref.clone();
         let deps = (props.feed.clone(), props.store.clone(), props.clock, *duration);
         use_effect_with(deps, move |(feed, store, clock, duration)| {
-            let running = match feed {
-                EventFeed::None => None,
-                EventFeed::Live { client, camera_id } => {
-                    Some(RunningFeed::Live(LiveFeed::start(client.clone(), camera_id.clone(), store.clone())))
-                }
+            let running = match (feed, duration, video_ref.cast::<HtmlVideoElement>()) {
                 // The clip's span is known once its metadata is: fetch nothing outside it.
-                EventFeed::Playhead { client, camera_id } => match (duration, video_ref.cast::<HtmlVideoElement>()) {
-                    (Some(d), Some(video)) => {
-                        let end = UnixMicros::from_secs_f64(*d).map_or(clock.start, |span| clock.start.plus(span.0));
-                        let bounds = Some((clock.start, end));
-                        Some(RunningFeed::Playhead(PlayheadFeed::start(client.clone(), camera_id.clone(), store.clone(), video, *clock, bounds)))
-                    }
-                    _ => None,
-                },
+                (EventFeed::Playhead { client, camera_id }, Some(d), Some(video)) => {
+                    let end = UnixMicros::from_secs_f64(*d).map_or(clock.start, |span| clock.start.plus(span.0));
+                    let bounds = Some((clock.start, end));
+                    Some(PlayheadFeed::start(client.clone(), camera_id.clone(), store.clone(), video, *clock, bounds))
+                }
+                _ => None,
             };
             move || drop(running)
         });

@@ -77,6 +77,12 @@ impl Mounted {
         self.container.query_selector("video").unwrap().unwrap().dyn_into().unwrap()
     }
 
+    /// The media time, or 0 before Yew has rendered the player.
+    pub fn current_time(&self) -> f64 {
+        let video = self.container.query_selector("video").ok().flatten();
+        video.and_then(|v| v.dyn_into::<HtmlVideoElement>().ok()).map_or(0.0, |v| v.current_time())
+    }
+
     pub fn root(&self) -> Element {
         self.container.query_selector("[data-overlay-root]").unwrap().unwrap()
     }

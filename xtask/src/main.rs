@@ -1,7 +1,10 @@
 //! Project automation: `cargo xtask run` serves the viewer, `cargo xtask test` runs every test.
 
+#[cfg(test)]
+mod client_checks;
 mod demo_backend;
 mod e2e;
+#[cfg(test)]
 mod native_client;
 mod setup;
 mod webdriver;
@@ -135,17 +138,37 @@ fn cmd_test() -> Result {
         .env("VAS_FUZZ_CASES", FUZZ_CASES.to_string())
         .current_dir(&root))?;
     println!("FUZZ: 3 properties x {FUZZ_CASES} generated inputs = {} inputs, plus the hostile corpus", 3 * FUZZ_CASES);
+    // The browser tests of the event wiring talk to a demo backend of their own.
+    let backend = demo_backend::start(
+        demo_backend::BackendConfig {
+            dist_dir: root.join("dist"),
+            data_dir: Some(root.join("static/demo")),
+            vas_base_url: None,
+            vas_api_key: None,
+        },
+        "127.0.0.1:0",
+    )
+    .map_err(|e| format!("demo backend for browser tests: {e}"))?;
     for (dpr, json) in [("1", "tests/webdriver/dpr1.json"), ("2", "tests/webdriver/dpr2.json")] {
         println!("== browser tests in headless Chromium, device pixel ratio {dpr}");
+        let mut tests = vec!["--test", "browser", "--test", "fault"];
+        if dpr == "1" {
+            // Geometry does not depend on the event wiring: once is enough.
+            tests.extend(["--test", "live_feed"]);
+        }
         run(Command::new("cargo")
             .args(["test", "--target", "wasm32-unknown-unknown", "--features", "fault-injection"])
-            .args(["--test", "browser", "--test", "fault", "--", "--nocapture"])
+            .args(&tests)
+            .args(["--", "--nocapture"])
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root.join(json))
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
+            .env("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION", "1")
             .env("VAS_EXPECT_DPR", dpr)
+            .env("VAS_TEST_BACKEND", backend.url())
             .current_dir(&root))?;
     }
+    backend.stop();
     println!("== end-to-end: the built viewer served by the demo backend");
     build_viewer()?;
     let passed = e2e::run_all(&root)?;
