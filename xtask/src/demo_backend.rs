@@ -25,6 +25,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+// Recordings (HLS) of the demo camera: a separate module, see its notes.
+mod recording;
+
 /// Worker threads answering requests; a slow request (a large file, a slow
 /// upstream) occupies one of them and never blocks the others.
 const WORKERS: usize = 16;
@@ -226,6 +229,8 @@ struct DemoData {
     events: Vec<StoredEvent>,
     /// Canonical event id to index in `events`.
     by_id: HashMap<String, usize>,
+    /// The demo recording (`recording/` in the data dir), if present.
+    recording: Option<recording::DemoRecording>,
 }
 
 struct StoredEvent {
@@ -363,6 +368,11 @@ impl DemoData {
                 raw: event.clone(),
             });
         }
+        // The recording's events join the clip's (before sorting).
+        let recording = recording::load(dir)?.map(|(rec, recorded)| {
+            events.extend(recorded);
+            rec
+        });
         // Stable: equal timestamps keep their file order.
         events.sort_by_key(|e| std::cmp::Reverse(e.ts_us));
         let by_id = events
@@ -383,6 +393,7 @@ impl DemoData {
             clip,
             events,
             by_id,
+            recording,
         })
     }
 }
@@ -611,6 +622,9 @@ impl State {
     // -- emulated VAS -------------------------------------------------------
 
     fn emulate(&self, data: &DemoData, req: &Req) -> Reply {
+        if let Some(reply) = recording::route(data.recording.as_ref(), req) {
+            return reply;
+        }
         let route = match match_api_route(req.path) {
             Some(route) => route,
             None => {
@@ -2708,7 +2722,8 @@ mod tests {
         assert_eq!((r.status, r.body.len()), (206, 100));
         assert_eq!(r.header("Content-Type"), Some("video/mp4"));
 
-        let list = request("GET", &url("/api/v1/ai-events?limit=1000"), &[]).json();
+        // The clip's span only: the data dir's recording adds events of its own, later.
+        let list = request("GET", &url("/api/v1/ai-events?limit=1000&end_time=2026-01-05T12:00:10Z"), &[]).json();
         assert_eq!(list["total"], json!(stored.len()));
         let listed = list["events"].as_array().unwrap();
         let times: Vec<i64> = listed
