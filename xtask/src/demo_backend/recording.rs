@@ -23,7 +23,7 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{api_error, api_json, data_error, parse_rfc3339, parse_uuid, read_json, Body, Reply, Req, StoredEvent};
 
@@ -242,6 +242,7 @@ pub fn route(rec: Option<&DemoRecording>, req: &Req) -> Option<Reply> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn dates_and_pdt_text() {
