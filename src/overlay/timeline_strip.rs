@@ -119,7 +119,7 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
     html! {
         <section class="timeline-strip" data-overlay-root="" data-overlay-state="ok" data-timeline-strip="" aria-label="Detections along the recording">
             { body }
-            <p class="clock-info" data-clock-info="">
+            <p class="clock-info" data-clock-info="" data-runs={runs.len().to_string()}>
                 { method_note.map(|n| format!("Wall-clock time: {n}.")).unwrap_or_else(|| "Wall-clock time: not known yet.".into()) }
                 if disagreeing > 0 {
                     <span data-clock-disagree={disagreeing.to_string()}>

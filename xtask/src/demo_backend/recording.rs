@@ -15,8 +15,11 @@
 //! Dev tooling only: a second camera id, `PDT_CAMERA_ID`, serves the same
 //! recording with `EXT-X-PROGRAM-DATE-TIME` on every segment (true first-frame
 //! times), so tests can compare the viewer's estimates with an exact mapping.
-//! VAS itself writes no program date-time. Its events are copies of the
-//! recording's events under that camera id.
+//! VAS itself writes no program date-time. A third, `RESTART_CAMERA_ID`,
+//! serves the recording as it looked before the last restart for its first
+//! two playlist requests and in full afterwards, so a player sees a restart
+//! happen while it plays (the media sequence jumps while the old entries stay
+//! listed). Their events are copies of the recording's events under each id.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -29,6 +32,18 @@ use super::{api_error, api_json, data_error, parse_rfc3339, parse_uuid, read_jso
 
 /// The dev-only camera whose playlist carries program date-time.
 pub const PDT_CAMERA_ID: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
+/// The dev-only camera whose recorder restarts while the viewer plays.
+pub const RESTART_CAMERA_ID: &str = "7a3e9b14-2c5d-4f68-8e01-9d4c3b2a1f07";
+/// Playlist requests answered with the pre-restart playlist on that camera.
+const REQUESTS_BEFORE_RESTART: usize = 2;
+
+/// Which variant of the recording a camera id serves.
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Vas,
+    ProgramDateTime,
+    RestartWhilePlaying,
+}
 
 struct Segment {
     file: String,
@@ -45,6 +60,8 @@ pub struct DemoRecording {
     segments: HashMap<String, Segment>,
     /// `YYYYMMDD` of the first segment.
     date: String,
+    /// Playlist requests seen for `RESTART_CAMERA_ID`.
+    restart_requests: std::sync::atomic::AtomicUsize,
 }
 
 /// Loads `dir/recording/` if it exists; also returns its events (under the
@@ -85,23 +102,24 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
         let (Some(ts_us), Some(model)) = (ts, e["model_id"].as_str()) else {
             return Err(data_error(&events_path, format!("events[{i}]: needs `timestamp` and `model_id`")));
         };
-        for camera in [camera_id.as_str(), PDT_CAMERA_ID] {
+        for (k, camera) in [camera_id.as_str(), PDT_CAMERA_ID, RESTART_CAMERA_ID].into_iter().enumerate() {
             let mut raw = e.clone();
-            if camera == PDT_CAMERA_ID {
-                raw["camera_id"] = json!(PDT_CAMERA_ID);
-                raw["id"] = json!(flip_first_group(e["id"].as_str().unwrap_or_default()));
+            if k > 0 {
+                raw["camera_id"] = json!(camera);
+                raw["id"] = json!(flip_first_group(e["id"].as_str().unwrap_or_default(), k as u32));
             }
             events.push(StoredEvent { ts_us, camera_id: camera.to_string(), model_id: model.to_string(), raw });
         }
     }
-    Ok(Some((DemoRecording { dir, camera_id, playlist, segments, date }, events)))
+    let restart_requests = std::sync::atomic::AtomicUsize::new(0);
+    Ok(Some((DemoRecording { dir, camera_id, playlist, segments, date, restart_requests }, events)))
 }
 
-/// A distinct, still valid UUID for a copied event: the first group's bits inverted.
-fn flip_first_group(id: &str) -> String {
+/// A distinct, still valid UUID for the `copy`-th copy of an event: its first group's bits changed.
+fn flip_first_group(id: &str, copy: u32) -> String {
     match id.split_once('-') {
         Some((head, tail)) if head.len() == 8 => match u32::from_str_radix(head, 16) {
-            Ok(v) => format!("{:08x}-{tail}", !v),
+            Ok(v) => format!("{:08x}-{tail}", v ^ copy.wrapping_mul(0x9E37_79B9)),
             Err(_) => id.to_string(),
         },
         _ => id.to_string(),
@@ -158,15 +176,39 @@ fn match_route(path: &str) -> Option<Route<'_>> {
 }
 
 impl DemoRecording {
-    fn serves(&self, camera: &str) -> Option<bool> {
+    fn serves(&self, camera: &str) -> Option<Variant> {
         let id = parse_uuid(camera).ok()?;
         if id == self.camera_id {
-            Some(false)
+            Some(Variant::Vas)
         } else if id == PDT_CAMERA_ID {
-            Some(true)
+            Some(Variant::ProgramDateTime)
+        } else if id == RESTART_CAMERA_ID {
+            Some(Variant::RestartWhilePlaying)
         } else {
             None
         }
+    }
+
+    /// The playlist as VAS wrote it before its last restart: every entry up to
+    /// the last run, and the media sequence of that time (the start epoch of
+    /// the run that was newest then, by the numbering rule).
+    fn playlist_before_last_restart(&self) -> String {
+        let lines: Vec<&str> = self.playlist.lines().collect();
+        let runs: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.trim() == "#EXT-X-DISCONTINUITY").map(|(i, _)| i).collect();
+        let (Some(&last), Some(&prev)) = (runs.last(), runs.len().checked_sub(2).and_then(|i| runs.get(i))) else {
+            return self.playlist.clone();
+        };
+        let listed_before = lines[..prev].iter().filter(|l| l.trim().starts_with("segment-")).count() as i64;
+        let first_number = lines[prev..].iter().find_map(|l| l.trim().strip_prefix("segment-")?.strip_suffix(".ts")?.parse::<i64>().ok());
+        let mut out = String::new();
+        for line in &lines[..last] {
+            match (line.starts_with("#EXT-X-MEDIA-SEQUENCE:"), first_number) {
+                (true, Some(n)) => out.push_str(&format!("#EXT-X-MEDIA-SEQUENCE:{}", n - listed_before)),
+                _ => out.push_str(line),
+            }
+            out.push('\n');
+        }
+        out
     }
 
     /// The playlist with `EXT-X-PROGRAM-DATE-TIME` before every segment (dev tooling).
@@ -212,7 +254,7 @@ pub fn route(rec: Option<&DemoRecording>, req: &Req) -> Option<Reply> {
     if req.method != "GET" {
         return Some(api_error(405, "Method Not Allowed", req.path).with("Allow", "GET"));
     }
-    let served = |camera: &str| rec.and_then(|r| r.serves(camera).map(|pdt| (r, pdt)));
+    let served = |camera: &str| rec.and_then(|r| r.serves(camera).map(|variant| (r, variant)));
     Some(match route {
         Route::Dates(camera) => match served(camera) {
             Some((r, _)) => api_json(
@@ -226,8 +268,19 @@ pub fn route(rec: Option<&DemoRecording>, req: &Req) -> Option<Reply> {
             None => api_json(200, &json!({"status": "success", "dates": []}), true),
         },
         Route::Playlist(camera) => match served(camera) {
-            Some((r, pdt)) => {
-                let text = if pdt { r.playlist_with_pdt() } else { r.playlist.clone() };
+            Some((r, variant)) => {
+                let text = match variant {
+                    Variant::Vas => r.playlist.clone(),
+                    Variant::ProgramDateTime => r.playlist_with_pdt(),
+                    Variant::RestartWhilePlaying => {
+                        let n = r.restart_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if n < REQUESTS_BEFORE_RESTART {
+                            r.playlist_before_last_restart()
+                        } else {
+                            r.playlist.clone()
+                        }
+                    }
+                };
                 Reply::bytes(200, "application/vnd.apple.mpegurl", text).with("Access-Control-Allow-Origin", "*")
             }
             None => api_error(404, "No recordings found for this device", req.path),
@@ -249,7 +302,8 @@ mod tests {
         assert_eq!(date_of(1_767_618_000_830_000), "20260105");
         assert_eq!(date_of(0), "19700101");
         assert_eq!(pdt_text(1_767_618_000_950_000), "2026-01-05T13:00:00.950Z");
-        assert_eq!(flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01"), "f49085ad-3c1e-4f0a-9d2b-7e5c4a1f8e01");
+        assert_eq!(flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1), "955803eb-3c1e-4f0a-9d2b-7e5c4a1f8e01");
+        assert_ne!(flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 2), flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1));
         assert!(matches!(match_route("/api/v1/recordings/devices/x/segment-1.ts"), Some(Route::Segment("x", "segment-1.ts"))));
         assert!(match_route("/api/v1/recordings/devices/x/segment-1.ts/y").is_none());
         assert!(match_route("/api/v1/recordings/devices/x/other").is_none());
@@ -321,7 +375,15 @@ mod tests {
         assert_eq!(pdt.matches("#EXT-X-PROGRAM-DATE-TIME:").count(), 12);
         assert!(pdt.contains("#EXT-X-PROGRAM-DATE-TIME:2026-01-05T13:00:00.950Z\nsegment-1767618000.ts"), "{pdt}");
 
-        // The recording's events are served for both camera ids.
+        // The restart camera: the pre-restart playlist twice, then the full one.
+        let restart = |_: usize| String::from_utf8(get("GET", &format!("{base}/{RESTART_CAMERA_ID}/playlist")).2).unwrap();
+        let before = restart(0);
+        assert!(before.contains("#EXT-X-MEDIA-SEQUENCE:1767618437") && !before.contains("segment-1767619932.ts"), "{before}");
+        assert_eq!(before.matches("#EXT-X-DISCONTINUITY").count(), 2);
+        assert_eq!(restart(1), before);
+        assert_eq!(restart(2), text);
+
+        // The recording's events are served for every camera id.
         let events = |c: &str| {
             let url = format!(
                 "http://127.0.0.1:{}/api/v1/ai-events/cameras/{c}/events?start_time=2026-01-05T13:00:00Z&end_time=2026-01-05T13:00:10Z&limit=1000",
@@ -331,5 +393,6 @@ mod tests {
         };
         assert!(events(cam) > 0);
         assert_eq!(events(cam), events(PDT_CAMERA_ID));
+        assert_eq!(events(cam), events(RESTART_CAMERA_ID));
     }
 }

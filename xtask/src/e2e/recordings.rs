@@ -20,6 +20,8 @@ use crate::Result;
 /// The demo camera (VAS-faithful playlist) and the dev-only camera whose playlist carries program date-time.
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 const PDT_CAMERA: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
+/// The dev-only camera whose recorder restarts while the viewer plays (see the demo backend).
+const RESTART_CAMERA: &str = "7a3e9b14-2c5d-4f68-8e01-9d4c3b2a1f07";
 const TOLERANCE_PX: f64 = 2.0;
 /// Frames this close to a run's first or last frame are not scored for boxes:
 /// events (every 6th or 10th frame) do not cover them on both sides.
@@ -109,6 +111,20 @@ function look() {
   if (root.getAttribute('data-overlay-state') === 'ok' && boxes > 0 && mt >= target && mt < target + 2) return done({ms: performance.now() - t0, mt, boxes});
   if (performance.now() - t0 > limitMs) return done({timeout: true, mt, boxes, currentTime: video.currentTime});
   requestAnimationFrame(look);
+}
+look();
+"#;
+
+/// Waits until the page's recording clock knows `runs` recording runs.
+const WAIT_RUNS: &str = r#"
+const [runs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const t0 = performance.now();
+function look() {
+  const info = document.querySelector('[data-clock-info]');
+  const n = info ? info.getAttribute('data-runs') : null;
+  if (n === String(runs)) return done({ms: performance.now() - t0});
+  if (performance.now() - t0 > limitMs) return done({timeout: true, runs: n});
+  setTimeout(look, 100);
 }
 look();
 "#;
@@ -255,12 +271,17 @@ struct Score {
     runs: BTreeMap<usize, usize>,
     /// The first few frames whose drawn boxes were not the expected ones.
     mismatches: Vec<String>,
+    /// Frames whose own index is not the one their media time names: the
+    /// player put a segment somewhere else on the timeline than the playlist does.
+    off_timeline: usize,
 }
 
 impl Score {
     fn add(&mut self, truth: &Truth, s: &Value) {
         let Some(n) = s["code"].as_u64().map(|c| c as usize).filter(|n| *n < truth.frame_times.len()) else { return };
         self.samples += 1;
+        let mt = s["mt"].as_f64().unwrap_or(f64::NAN);
+        self.off_timeline += usize::from((mt * truth.fps).round() as i64 != n as i64);
         *self.clocks.entry(s["clock"].as_str().unwrap_or("none").to_owned()).or_default() += 1;
         self.disagree_notes += usize::from(s["note"].as_str() == Some("methods-disagree"));
         if let Some(r) = truth.run_of(n) {
@@ -437,6 +458,26 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
         }
         writeln!(report, "time from seek to boxes shown ({method}): {:?} ms", m.seek_ms.iter().map(|v| v.round()).collect::<Vec<_>>()).ok();
     }
+
+    // A restart while the viewer plays: the media sequence jumps to the new
+    // run's epoch while the old entries stay listed. Unfixed, hls.js takes it
+    // for a slide of the playlist and replays old segments at later media
+    // times; with the fixer every segment stays where the playlist puts it.
+    browser.goto(&format!("{base}cameras/{RESTART_CAMERA}/recordings"))?;
+    let first = browser.execute_async(WAIT_DRAWN, json!([1.0, 30_000]))?;
+    expect(first["timeout"].is_null(), "boxes appear on the recording before the restart", &first.to_string())?;
+    let seen = browser.execute_async(WAIT_RUNS, json!([truth.runs.len(), 40_000]))?;
+    expect(seen["timeout"].is_null(), "the restart reaches the page (a third run listed)", &seen.to_string())?;
+    let target = truth.media_start_of_run(truth.runs.len() - 1) + 1.5;
+    let s = browser.execute_async(SEEK_AND_WAIT, json!([target, 30_000]))?;
+    expect(s["timeout"].is_null(), "after a seek into the new run, boxes follow", &s.to_string())?;
+    let (score, _) = sample(browser, &truth, 45, target, f64::MAX)?;
+    let line = score.line("restart while playing (auto clock), new run");
+    println!("  {line}; frames off the playlist timeline: {}", score.off_timeline);
+    writeln!(report, "{line}; frames off the playlist timeline: {}", score.off_timeline).ok();
+    expect(score.samples >= 30 && score.off_timeline == 0, "every frame is where the playlist puts it after the restart", &format!("{} of {} off", score.off_timeline, score.samples))?;
+    expect(score.max_abs_error() < truth.fps, "mapping error under one second after the restart", &line)?;
+    passed += 5;
 
     // Fullscreen: the stage (video and overlay) goes fullscreen, and boxes stay aligned.
     browser.goto(&format!("{base}cameras/{PDT_CAMERA}/recordings"))?;
