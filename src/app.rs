@@ -11,6 +11,7 @@ use crate::config::{self, ConfigContext};
 use crate::pages::camera_list::CameraList;
 use crate::pages::clip_page::ClipPage;
 use crate::pages::not_found::NotFound;
+use crate::pages::recordings_page::RecordingsPage;
 
 #[derive(Routable, Clone, PartialEq, Debug)]
 pub enum Route {
@@ -18,6 +19,8 @@ pub enum Route {
     Cameras,
     #[at("/cameras/:camera_id/clip")]
     Clip { camera_id: String },
+    #[at("/cameras/:camera_id/recordings")]
+    Recordings { camera_id: String },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -27,6 +30,7 @@ fn switch(route: Route) -> Html {
     match route {
         Route::Cameras => html! { <CameraList /> },
         Route::Clip { camera_id } => html! { <ClipPage camera_id={camera_id} /> },
+        Route::Recordings { camera_id } => html! { <RecordingsPage camera_id={camera_id} /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }
@@ -83,6 +87,15 @@ a { color: #8ab4f8; }
 .stage { flex: 1; min-height: 0; }
 .stage .fullscreen { position: absolute; top: 8px; right: 8px; opacity: .7; background: #202124; color: #e8eaed;
   border: 1px solid #5f6368; border-radius: 4px; padding: 2px 8px; cursor: pointer; }
+.timeline-strip { flex: none; font-size: 12px; color: #9aa0a6; }
+.strip-body { display: flex; gap: 8px; align-items: flex-start; }
+.strip-labels { flex: none; width: 190px; }
+.strip-label { height: 14px; line-height: 14px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.strip-track { flex: 1; min-width: 0; background: #0b0d0f; }
+.strip-track svg { display: block; }
+.strip-axis { display: flex; justify-content: space-between; }
+.strip-empty { padding: 4px 0; }
+.clock-info { margin: 4px 0 0; }
 .player-message { position: absolute; left: 16px; top: 16px; padding: 8px 12px; background: rgba(32,33,36,.9);
   border-left: 4px solid #f28b82; }
 "#)} />

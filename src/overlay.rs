@@ -3,6 +3,7 @@
 pub mod element_pool;
 pub mod fault_guard;
 pub mod frame_loop;
+pub mod timeline_strip;
 #[allow(clippy::module_inception)]
 pub mod overlay;
 pub mod video_frame_callback;

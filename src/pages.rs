@@ -3,3 +3,4 @@
 pub mod camera_list;
 pub mod clip_page;
 pub mod not_found;
+pub mod recordings_page;

@@ -3,18 +3,58 @@
 use super::time::{Micros, UnixMicros};
 
 /// How a frame's wall time was worked out; written on the overlay root as `data-clock`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClockMethod {
     /// A played file whose media time 0 is a known wall time (`start` parameter).
     ClipStart,
+    /// A recording segment's `EXT-X-PROGRAM-DATE-TIME` (exact).
+    ProgramDateTime,
+    /// A recording run's start from VAS's segment numbering, plus `EXTINF` (about half a second).
+    SegmentEpoch,
+    /// A recording segment's `Last-Modified` minus its `EXTINF` (about half a second).
+    LastModified,
 }
 
 impl ClockMethod {
     pub fn as_attr(self) -> &'static str {
         match self {
             ClockMethod::ClipStart => "clip-start",
+            ClockMethod::ProgramDateTime => "program-date-time",
+            ClockMethod::SegmentEpoch => "segment-epoch",
+            ClockMethod::LastModified => "last-modified",
         }
     }
+
+    pub fn from_attr(text: &str) -> Option<Self> {
+        [Self::ClipStart, Self::ProgramDateTime, Self::SegmentEpoch, Self::LastModified].into_iter().find(|m| m.as_attr() == text)
+    }
+
+    /// How far off a wall time from this method may be, for people: the viewer
+    /// never claims frame accuracy it cannot have.
+    pub fn precision_note(self) -> &'static str {
+        match self {
+            ClockMethod::ClipStart => "as exact as the clip's start time",
+            ClockMethod::ProgramDateTime => "exact (program date-time)",
+            ClockMethod::SegmentEpoch => "estimated from segment numbers, within about half a second",
+            ClockMethod::LastModified => "estimated from segment Last-Modified times, within about half a second",
+        }
+    }
+}
+
+/// A presented frame's wall time and how it was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameTime {
+    pub at: UnixMicros,
+    pub method: ClockMethod,
+    /// Two methods disagreed by more than a segment for this frame's segment,
+    /// and `last-modified` was preferred (see `RecordingClock`).
+    pub methods_disagree: bool,
+}
+
+/// Anything that maps a presented frame's media time to VAS wall time.
+pub trait FrameClock {
+    /// Wall time of the frame whose media time is `media_secs`, if it can be known.
+    fn wall_time(&self, media_secs: f64) -> Option<FrameTime>;
 }
 
 /// The clock of a played clip: `start + mediaTime`.
@@ -43,6 +83,12 @@ impl ClipClock {
     }
 }
 
+impl FrameClock for ClipClock {
+    fn wall_time(&self, media_secs: f64) -> Option<FrameTime> {
+        Some(FrameTime { at: self.frame_time(media_secs)?, method: ClockMethod::ClipStart, methods_disagree: false })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +108,10 @@ mod tests {
             assert_eq!(c.frame_time(media).map(|t| t.0), expect, "{media}");
         }
         assert_eq!(c.method().as_attr(), "clip-start");
+        assert_eq!(c.wall_time(1.0).map(|f| (f.at.0, f.method)), Some((2_000_000, ClockMethod::ClipStart)));
+        for m in ["clip-start", "program-date-time", "segment-epoch", "last-modified"] {
+            assert_eq!(ClockMethod::from_attr(m).map(ClockMethod::as_attr), Some(m));
+        }
+        assert_eq!(ClockMethod::from_attr("auto"), None);
     }
 }

@@ -89,6 +89,24 @@ impl PlayheadWindows {
         self.loaded.len()
     }
 
+    /// The span of the unbroken block of loaded windows around the playhead's
+    /// window (the "loaded range" a timeline shows), if that window is loaded.
+    pub fn loaded_block(&self, playhead: UnixMicros) -> Option<(UnixMicros, UnixMicros)> {
+        let here = self.index_of(playhead);
+        if !self.loaded.contains_key(&here) {
+            return None;
+        }
+        let mut lo = here;
+        while self.loaded.contains_key(&(lo - 1)) {
+            lo -= 1;
+        }
+        let mut hi = here;
+        while self.loaded.contains_key(&(hi + 1)) {
+            hi += 1;
+        }
+        Some((self.span(lo).0, self.span(hi).1))
+    }
+
     /// Drops the windows farthest from the playhead beyond the bound, and
     /// returns the span still held (for the store to keep), if anything was dropped.
     pub fn evict(&mut self, playhead: UnixMicros) -> Option<(UnixMicros, UnixMicros)> {
@@ -150,6 +168,17 @@ mod tests {
         w.mark_loaded(1, false, 0.0);
         assert_eq!(w.next_to_fetch(at(10), 1_000.0), None, "windows 2 and -1 are outside the clip");
         assert_eq!(w.next_to_fetch(at(10), 30_000.0), Some(0), "the empty window may have hidden a fault");
+    }
+
+    #[test]
+    fn loaded_block_is_the_unbroken_run_around_the_playhead() {
+        let mut w = PlayheadWindows::new(WindowPlan::default(), None);
+        for i in [2, 3, 4, 9] {
+            w.mark_loaded(i, false, 0.0);
+        }
+        assert_eq!(w.loaded_block(at(95)), Some((at(60), UnixMicros(150 * S - 1))));
+        assert_eq!(w.loaded_block(at(275)), Some((at(270), UnixMicros(300 * S - 1))));
+        assert_eq!(w.loaded_block(at(200)), None);
     }
 
     #[test]

@@ -10,11 +10,14 @@ use super::api_client::ApiClient;
 use super::store_handle::StoreHandle;
 use super::window_runner::{run_fetch, Alive};
 use crate::core::backoff::Backoff;
-use crate::core::clock::ClipClock;
 use crate::core::playhead_windows::{PlayheadWindows, WindowPlan};
 use crate::core::time::UnixMicros;
 use crate::core::window_fetch::WindowFetch;
 use crate::core::wire::MAX_PAGE_LIMIT;
+use crate::player::ClockHandle;
+
+/// The unbroken block of loaded windows around the playhead, shared with a timeline.
+pub type LoadedSpan = Rc<Cell<Option<(UnixMicros, UnixMicros)>>>;
 
 /// How often the playhead is looked at when nothing needs fetching.
 const IDLE_MS: u32 = 250;
@@ -32,8 +35,9 @@ impl PlayheadFeed {
         camera_id: String,
         store: StoreHandle,
         video: HtmlVideoElement,
-        clock: ClipClock,
+        clock: ClockHandle,
         bounds: Option<(UnixMicros, UnixMicros)>,
+        loaded: LoadedSpan,
     ) -> Self {
         let alive: Alive = Rc::new(Cell::new(true));
         let alive_task = alive.clone();
@@ -41,8 +45,13 @@ impl PlayheadFeed {
             let mut windows = PlayheadWindows::new(WindowPlan::default(), bounds);
             let mut backoff = Backoff::new(500, 30_000);
             while alive_task.get() {
-                // currentTime is only read: the feed never touches playback.
-                let playhead = clock.frame_time(video.current_time()).unwrap_or(clock.start);
+                // currentTime is only read: the feed never touches playback. Until the
+                // clock can map it (a recording before its playlist), there is nothing to fetch.
+                let Some(playhead) = clock.wall_time(video.current_time()).map(|f| f.at) else {
+                    TimeoutFuture::new(IDLE_MS).await;
+                    continue;
+                };
+                loaded.set(windows.loaded_block(playhead));
                 let now_ms = js_sys::Date::now();
                 let Some(i) = windows.next_to_fetch(playhead, now_ms) else {
                     TimeoutFuture::new(IDLE_MS).await;
@@ -61,6 +70,7 @@ impl PlayheadFeed {
                 if let Some((keep_from, keep_to)) = windows.evict(playhead) {
                     store.retain_between(keep_from, keep_to);
                 }
+                loaded.set(windows.loaded_block(playhead));
             }
         });
         Self { alive }

@@ -16,17 +16,20 @@ use web_sys::{Element, HtmlVideoElement};
 use super::element_pool::ElementPool;
 use super::fault_guard::{self, STATE_ATTR};
 use super::video_frame_callback::VideoFrameWatcher;
-use crate::core::clock::ClipClock;
+use crate::core::clock::ClockMethod;
 use crate::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
 use crate::core::primitive::layout_frame;
 use crate::core::selection::{select_frame, SelectionParams};
 use crate::events::store_handle::StoreHandle;
+use crate::player::ClockHandle;
 
 /// Everything that decides what is drawn; when it is unchanged, nothing is written.
 #[derive(Clone, PartialEq)]
 struct FrameKey {
     media_time: Option<f64>,
     store_version: u64,
+    /// A recording's mapping can change under a frame already drawn.
+    clock_version: u64,
     element: CssRect,
     video: VideoPx,
     fit: ObjectFit,
@@ -37,7 +40,9 @@ struct LoopState {
     video: HtmlVideoElement,
     root: Element,
     store: StoreHandle,
-    clock: ClipClock,
+    clock: ClockHandle,
+    /// What `data-clock` and `data-clock-note` say now.
+    clock_attr: Option<(ClockMethod, bool)>,
     params: SelectionParams,
     watcher: Option<VideoFrameWatcher>,
     pool: ElementPool,
@@ -55,16 +60,19 @@ pub struct FrameLoop {
 }
 
 impl FrameLoop {
-    pub fn start(video: HtmlVideoElement, root: Element, store: StoreHandle, clock: ClipClock) -> Result<Self, JsValue> {
+    pub fn start(video: HtmlVideoElement, root: Element, store: StoreHandle, clock: ClockHandle) -> Result<Self, JsValue> {
         let document = root.owner_document().ok_or_else(|| JsValue::from_str("overlay root has no document"))?;
         let pool = ElementPool::new(&document, &root)?;
         let watcher = VideoFrameWatcher::start(&video);
-        root.set_attribute("data-clock", clock.method().as_attr())?;
+        if let Some(m) = clock.initial_method() {
+            root.set_attribute("data-clock", m.as_attr())?;
+        }
         root.set_attribute("data-frame-source", if watcher.is_some() { "video-frame-callback" } else { "current-time" })?;
         let state = Rc::new(RefCell::new(LoopState {
             video,
             root,
             store,
+            clock_attr: clock.initial_method().map(|m| (m, false)),
             clock,
             params: SelectionParams::default(),
             watcher,
@@ -148,13 +156,13 @@ impl LoopState {
         }
         let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
         let video = VideoPx { width: f64::from(self.video.video_width()), height: f64::from(self.video.video_height()) };
-        let key = FrameKey { media_time, store_version: self.store.version(), element, video, fit: self.fit, dpr };
+        let key = FrameKey { media_time, store_version: self.store.version(), clock_version: self.clock.version(), element, video, fit: self.fit, dpr };
         if self.last_key.as_ref() == Some(&key) {
             return Ok(());
         }
         let mapping = ScreenMapping::new(element, video, self.fit, dpr);
-        let frame_time = media_time.and_then(|t| self.clock.frame_time(t));
-        let primitives = match (mapping, frame_time) {
+        let frame = media_time.and_then(|t| self.clock.wall_time(t));
+        let primitives = match (mapping, frame.map(|f| f.at)) {
             (Some(mapping), Some(t)) => {
                 let store = self.store.borrow();
                 let models = select_frame(&store, t, &self.params);
@@ -168,9 +176,25 @@ impl LoopState {
             self.root.set_attribute(STATE_ATTR, state)?;
             self.state_attr = state;
         }
-        if media_time != self.last_key.as_ref().and_then(|k| k.media_time) {
+        // How this frame's wall time was found, said on the root (a recording can mix methods).
+        if let Some(f) = frame {
+            if self.clock_attr != Some((f.method, f.methods_disagree)) {
+                self.root.set_attribute("data-clock", f.method.as_attr())?;
+                if f.methods_disagree {
+                    self.root.set_attribute("data-clock-note", "methods-disagree")?;
+                } else {
+                    self.root.remove_attribute("data-clock-note")?;
+                }
+                self.clock_attr = Some((f.method, f.methods_disagree));
+            }
+        }
+        let last = self.last_key.as_ref();
+        if media_time != last.and_then(|k| k.media_time) || Some(key.clock_version) != last.map(|k| k.clock_version) {
             let text = media_time.map(|t| format!("{t:.6}")).unwrap_or_default();
             self.root.set_attribute("data-media-time", &text)?;
+            // The wall time the drawn frame was mapped to (microseconds), for tests and diagnostics.
+            let wall = frame.map(|f| f.at.0.to_string()).unwrap_or_default();
+            self.root.set_attribute("data-frame-time-us", &wall)?;
         }
         self.last_key = Some(key);
         Ok(())

@@ -79,7 +79,11 @@ fn row(d: &Device, config: &ConfigContext) -> Html {
             <td>{ &d.name }</td>
             <td>{ d.location.clone().unwrap_or_default() }</td>
             <td>{ if d.is_active { "yes" } else { "no" } }</td>
-            <td>{ if clips.is_empty() { html! { <span class="muted">{ "no clip configured" }</span> } } else { clips.into_iter().collect::<Html>() } }</td>
+            <td class="views">
+                { if clips.is_empty() { html! { <span class="muted">{ "no clip configured" }</span> } } else { clips.into_iter().collect::<Html>() } }
+                { " " }
+                <Link<Route> to={Route::Recordings { camera_id: d.id.clone() }}>{ "Recordings" }</Link<Route>>
+            </td>
         </tr>
     }
 }

@@ -15,7 +15,7 @@ use crate::events::live_feed::LiveFeed;
 use crate::events::playhead_feed::PlayheadFeed;
 use crate::events::store_handle::StoreHandle;
 use crate::overlay::Overlay;
-use crate::player::FilePlayer;
+use crate::player::{ClockHandle, FilePlayer};
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct ClipPageProps {
@@ -103,7 +103,7 @@ pub fn clip_view(props: &ClipViewProps) -> Html {
                 (EventFeed::Playhead { client, camera_id }, Some(d), Some(video)) => {
                     let end = UnixMicros::from_secs_f64(*d).map_or(clock.start, |span| clock.start.plus(span.0));
                     let bounds = Some((clock.start, end));
-                    Some(PlayheadFeed::start(client.clone(), camera_id.clone(), store.clone(), video, *clock, bounds))
+                    Some(PlayheadFeed::start(client.clone(), camera_id.clone(), store.clone(), video, ClockHandle::Clip(*clock), bounds, Default::default()))
                 }
                 _ => None,
             };
@@ -129,7 +129,7 @@ pub fn clip_view(props: &ClipViewProps) -> Html {
     html! {
         <div class="stage" ref={stage_ref} style="position:relative;width:100%;height:100%;background:#000;overflow:hidden">
             <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} on_duration={on_duration} />
-            <Overlay video={video_ref} store={props.store.clone()} clock={props.clock} />
+            <Overlay video={video_ref} store={props.store.clone()} clock={ClockHandle::Clip(props.clock)} />
             <button class="fullscreen" type="button" onclick={fullscreen} title="Fullscreen">{ "Fullscreen" }</button>
         </div>
     }

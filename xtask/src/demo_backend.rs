@@ -74,6 +74,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+// Recordings (HLS) of the demo camera: a separate module, see its notes.
+mod recording;
+
 /// Upper bound of one answer to an open-ended range (`bytes=a-`). Browsers
 /// continue with a new range request, so a paused media element never pins a
 /// connection for a whole large file.
@@ -445,6 +448,8 @@ struct DemoData {
     by_id: HashMap<String, usize>,
     /// The frozen `created_at` of the data, given to synthetic rows.
     created_at: String,
+    /// The demo recording (`recording/` in the data dir), if present.
+    recording: Option<recording::DemoRecording>,
 }
 
 struct StoredEvent {
@@ -598,6 +603,11 @@ impl DemoData {
             }
             events.push(stored);
         }
+        // The recording's events join the clip's (before sorting).
+        let recording = recording::load(dir)?.map(|(rec, recorded)| {
+            events.extend(recorded);
+            rec
+        });
         // Stable: equal timestamps keep their file order.
         events.sort_by_key(|e| std::cmp::Reverse(e.ts_us));
         let by_id = events
@@ -621,6 +631,7 @@ impl DemoData {
             events,
             by_id,
             created_at,
+            recording,
         })
     }
 }
@@ -1165,6 +1176,9 @@ impl State {
         if applied.bare_500 {
             faults.push("bare_500");
             return Reply::text(500, "Internal Server Error");
+        }
+        if let Some(reply) = recording::route(data.recording.as_ref(), req) {
+            return reply;
         }
         let route = match route {
             Some(route) => route,
@@ -3807,7 +3821,8 @@ mod tests {
         assert_eq!((r.status, r.body.len()), (206, 100));
         assert_eq!(r.header("Content-Type"), Some("video/mp4"));
 
-        let list = request("GET", &url("/api/v1/ai-events?limit=1000"), &[]).json();
+        // The clip's span only: the data dir's recording adds events of its own, later.
+        let list = request("GET", &url("/api/v1/ai-events?limit=1000&end_time=2026-01-05T12:00:10Z"), &[]).json();
         assert_eq!(list["total"], json!(stored.len()));
         let listed = list["events"].as_array().unwrap();
         let times: Vec<i64> = listed

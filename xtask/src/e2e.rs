@@ -8,6 +8,9 @@ use crate::demo_backend::{self, BackendConfig};
 use crate::webdriver::Browser;
 use crate::Result;
 
+// The recordings page against the demo recording: a separate module, see its notes.
+mod recordings;
+
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
 /// a timeout with the state seen.
@@ -143,6 +146,9 @@ pub fn run_all(root: &Path) -> Result<usize> {
     let msg = browser.execute_async(READ_ALERT, json!([20_000]))?;
     expect(msg.as_str().is_some_and(|m| m.contains("src")), "an unsupported `src` is refused with a message", &msg)?;
     passed += 2;
+
+    // 3. The recordings page: hls.js playback and alignment per mapping method.
+    passed += recordings::run(&browser, &base, root)?;
 
     drop(browser);
     backend.stop();

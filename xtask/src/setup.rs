@@ -1,4 +1,4 @@
-//! Installs what building and testing need, and nothing that is already there.
+//! Installs what building and testing need, and nothing that is already there (Rust tools, the hls.js bundle, Chromium).
 
 use std::process::Command;
 
@@ -41,6 +41,39 @@ pub fn build_tools() -> Result {
     if !have("wasm-bindgen") || !have("wasm-bindgen-test-runner") {
         println!("== installing wasm-bindgen-cli {wb} (matches Cargo.lock)");
         run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wb]))?;
+    }
+    js_bundle()
+}
+
+fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// hls.js (pinned in package-lock.json) bundled with esbuild into `js/dist/`,
+/// which Trunk copies into the built viewer. Node and npm come from Debian
+/// when missing (as root); `npm ci` and the bundling run only when their
+/// inputs changed.
+fn js_bundle() -> Result {
+    let root = repo_root();
+    if output("npm", &["--version"]).is_none() {
+        if !is_root() {
+            return Err("the hls.js bundle needs Node.js and npm: run `sudo apt-get install -y nodejs npm` and try again".into());
+        }
+        println!("== installing nodejs and npm (apt-get)");
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "nodejs", "npm"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    let lock = root.join("package-lock.json");
+    let installed = root.join("node_modules/.package-lock.json");
+    if modified(&installed).is_none() || modified(&installed) < modified(&lock) {
+        println!("== installing the JavaScript build dependencies (npm ci: hls.js, esbuild)");
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&root))?;
+    }
+    let out = root.join("js/dist/hls_player.js");
+    let inputs = ["js/hls_player.js", "js/bundle.mjs", "package-lock.json"];
+    if inputs.iter().any(|i| modified(&out).is_none() || modified(&out) < modified(&root.join(i))) {
+        println!("== bundling hls.js (esbuild)");
+        run(Command::new("node").arg("js/bundle.mjs").current_dir(&root))?;
     }
     Ok(())
 }

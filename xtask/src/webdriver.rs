@@ -102,6 +102,13 @@ impl Browser {
         call(&self.agent, "POST", &self.url("timeouts"), Some(json!({ "script": ms }))).map(|_| ())
     }
 
+    /// Clicks the first element matching a CSS selector, as a user would (with user activation).
+    pub fn click(&self, css: &str) -> Result {
+        let el = call(&self.agent, "POST", &self.url("element"), Some(json!({"using": "css selector", "value": css})))?;
+        let id = el["element-6066-11e4-a52e-4f735466cecf"].as_str().ok_or_else(|| format!("webdriver: no element for {css}"))?;
+        call(&self.agent, "POST", &self.url(&format!("element/{id}/click")), Some(json!({}))).map(|_| ())
+    }
+
     /// A PNG screenshot of the viewport.
     pub fn screenshot_png(&self) -> Result<Vec<u8>> {
         use base64::Engine;

@@ -1,0 +1,111 @@
+// Entry of the hls.js bundle: plays a VAS recording playlist in a <video> and reports what the viewer needs.
+//
+// Loaded only by the recordings page, through a dynamic import() (see
+// src/player/hls_bindings.rs). Bundled at build time with esbuild into
+// js/dist/hls_player.js; nothing is fetched from elsewhere at run time.
+//
+// The viewer's Rust code owns every decision: this file only wires hls.js to
+// the hooks it is given.
+//   hooks.fixPlaylist(text) -> text   rewrites each playlist before hls.js parses it
+//   hooks.onTimeline(Float64Array)    [sn, start, duration, ...] of the level's fragments,
+//                                     media seconds as hls.js places them (after every update)
+//   hooks.onFragment(sn, lastModified) the Last-Modified header of each loaded segment (or null)
+//   hooks.onError(fatal, text)        hls.js errors, for the page to show or log
+
+import Hls from 'hls.js/light';
+
+export function isSupported() {
+  return Hls.isSupported();
+}
+
+export function hlsVersion() {
+  return Hls.version;
+}
+
+function lastModifiedOf(networkDetails) {
+  if (!networkDetails) return null;
+  if (typeof networkDetails.getResponseHeader === 'function') {
+    return networkDetails.getResponseHeader('Last-Modified');
+  }
+  if (networkDetails.headers && typeof networkDetails.headers.get === 'function') {
+    return networkDetails.headers.get('Last-Modified');
+  }
+  return null;
+}
+
+function timelineOf(details) {
+  const frags = (details && details.fragments) || [];
+  const out = new Float64Array(frags.length * 3);
+  frags.forEach((f, i) => {
+    out[i * 3] = f.sn;
+    out[i * 3 + 1] = f.start;
+    out[i * 3 + 2] = f.duration;
+  });
+  return out;
+}
+
+// options: { url, apiKey (string or null), keyOrigin (origin the key may go to), startPosition }
+export function startHls(video, options, hooks) {
+  const Base = Hls.DefaultConfig.loader;
+  // Playlists pass through the viewer's fixer before hls.js parses them.
+  class PlaylistLoader extends Base {
+    load(context, config, callbacks) {
+      const onSuccess = callbacks.onSuccess;
+      const wrapped = Object.assign({}, callbacks, {
+        onSuccess(response, stats, ctx, details) {
+          if (typeof response.data === 'string') {
+            response.data = hooks.fixPlaylist(response.data);
+          }
+          onSuccess(response, stats, ctx, details);
+        },
+      });
+      super.load(context, config, wrapped);
+    }
+  }
+  const apiKey = options.apiKey || null;
+  const hls = new Hls({
+    pLoader: PlaylistLoader,
+    startPosition: typeof options.startPosition === 'number' ? options.startPosition : -1,
+    enableWorker: false,
+    lowLatencyMode: false,
+    backBufferLength: 60,
+    xhrSetup(xhr, url) {
+      // The key goes only to the API's origin, and only as a header.
+      if (apiKey && new URL(url, document.baseURI).origin === options.keyOrigin) {
+        if (!xhr.readyState) xhr.open('GET', url, true);
+        xhr.setRequestHeader('X-API-Key', apiKey);
+      }
+    },
+  });
+  const report = (data) => {
+    if (data && data.details) hooks.onTimeline(timelineOf(data.details));
+  };
+  hls.on(Hls.Events.LEVEL_UPDATED, (_e, data) => report(data));
+  hls.on(Hls.Events.LEVEL_PTS_UPDATED, (_e, data) => report(data));
+  hls.on(Hls.Events.FRAG_LOADED, (_e, data) => {
+    const frag = data.frag;
+    if (frag && typeof frag.sn === 'number') {
+      hooks.onFragment(frag.sn, lastModifiedOf(data.networkDetails));
+    }
+  });
+  hls.on(Hls.Events.ERROR, (_e, data) => {
+    hooks.onError(!!data.fatal, String(data.details || data.type || 'error'));
+    if (data.fatal && data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+      hls.recoverMediaError();
+    }
+  });
+  hls.attachMedia(video);
+  hls.loadSource(options.url);
+  return {
+    destroy() {
+      hls.destroy();
+    },
+    // For tests and diagnostics: the fragment under a media time.
+    fragmentAt(t) {
+      const level = hls.levels[hls.currentLevel >= 0 ? hls.currentLevel : 0];
+      const frags = (level && level.details && level.details.fragments) || [];
+      const f = frags.find((x) => x.start <= t && t < x.start + x.duration);
+      return f ? { sn: f.sn, start: f.start, duration: f.duration, cc: f.cc, url: f.url } : null;
+    },
+  };
+}

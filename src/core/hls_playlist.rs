@@ -1,0 +1,191 @@
+//! HLS media playlists as VAS writes them: the tags the viewer needs, parsed leniently.
+//!
+//! Only what wall-clock mapping and playback correction need is kept:
+//! `EXTINF`, `EXT-X-DISCONTINUITY`, `EXT-X-PROGRAM-DATE-TIME`,
+//! `EXT-X-MEDIA-SEQUENCE`, `EXT-X-DISCONTINUITY-SEQUENCE`,
+//! `EXT-X-TARGETDURATION`, `EXT-X-PLAYLIST-TYPE` and `EXT-X-ENDLIST`.
+//! Other tags are ignored; a malformed line is skipped and counted, never fatal.
+
+use super::time::{parse_rfc3339, UnixMicros};
+
+/// One media segment of the playlist, in listed order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaylistEntry {
+    /// The URI line as written (VAS: relative, `segment-N.ts`).
+    pub uri: String,
+    /// `EXTINF` duration, seconds.
+    pub duration: f64,
+    /// An `EXT-X-DISCONTINUITY` tag precedes this entry (a new recording run starts here).
+    pub discontinuity: bool,
+    /// `EXT-X-PROGRAM-DATE-TIME` given for this entry itself (not carried forward).
+    pub program_date_time: Option<UnixMicros>,
+    /// `N` of a `segment-N.ts` URI: VAS's segment number.
+    pub number: Option<i64>,
+}
+
+/// A parsed media playlist.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MediaPlaylist {
+    pub target_duration: Option<f64>,
+    pub media_sequence: Option<i64>,
+    pub discontinuity_sequence: Option<i64>,
+    /// `EVENT` or `VOD` as written.
+    pub playlist_type: Option<String>,
+    pub ended: bool,
+    pub entries: Vec<PlaylistEntry>,
+    /// Lines that looked like tags the parser knows but could not be read.
+    pub skipped_lines: usize,
+}
+
+/// VAS's segment number from a URI such as `segment-1795578823.ts` (query and
+/// directories ignored); `None` for any other shape.
+pub fn segment_number(uri: &str) -> Option<i64> {
+    let path = uri.split(['?', '#']).next().unwrap_or("");
+    let name = path.rsplit('/').next().unwrap_or("");
+    let digits = name.strip_prefix("segment-")?.strip_suffix(".ts")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+fn parse_f64(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+fn parse_i64(s: &str) -> Option<i64> {
+    s.trim().parse::<i64>().ok()
+}
+
+impl MediaPlaylist {
+    /// Parses playlist text. Never fails: a text without `#EXTM3U` or without
+    /// segments simply yields no entries.
+    pub fn parse(text: &str) -> MediaPlaylist {
+        let mut p = MediaPlaylist::default();
+        let mut pending_duration: Option<f64> = None;
+        let mut pending_discontinuity = false;
+        let mut pending_pdt: Option<UnixMicros> = None;
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        if lines.next() != Some("#EXTM3U") {
+            return p;
+        }
+        for line in lines {
+            if let Some(rest) = line.strip_prefix("#EXTINF:") {
+                let value = rest.split(',').next().unwrap_or("");
+                match parse_f64(value) {
+                    Some(d) => pending_duration = Some(d),
+                    None => p.skipped_lines += 1,
+                }
+            } else if line == "#EXT-X-DISCONTINUITY" {
+                pending_discontinuity = true;
+            } else if let Some(rest) = line.strip_prefix("#EXT-X-PROGRAM-DATE-TIME:") {
+                match parse_rfc3339(rest) {
+                    Some(t) => pending_pdt = Some(t),
+                    None => p.skipped_lines += 1,
+                }
+            } else if let Some(rest) = line.strip_prefix("#EXT-X-MEDIA-SEQUENCE:") {
+                p.media_sequence = parse_i64(rest);
+                p.skipped_lines += usize::from(p.media_sequence.is_none());
+            } else if let Some(rest) = line.strip_prefix("#EXT-X-DISCONTINUITY-SEQUENCE:") {
+                p.discontinuity_sequence = parse_i64(rest);
+                p.skipped_lines += usize::from(p.discontinuity_sequence.is_none());
+            } else if let Some(rest) = line.strip_prefix("#EXT-X-TARGETDURATION:") {
+                p.target_duration = parse_f64(rest);
+                p.skipped_lines += usize::from(p.target_duration.is_none());
+            } else if let Some(rest) = line.strip_prefix("#EXT-X-PLAYLIST-TYPE:") {
+                p.playlist_type = Some(rest.trim().to_owned());
+            } else if line == "#EXT-X-ENDLIST" {
+                p.ended = true;
+            } else if line.starts_with('#') {
+                // Comments and tags the viewer does not need.
+            } else {
+                match pending_duration.take() {
+                    Some(duration) => p.entries.push(PlaylistEntry {
+                        uri: line.to_owned(),
+                        duration,
+                        discontinuity: std::mem::take(&mut pending_discontinuity),
+                        program_date_time: pending_pdt.take(),
+                        number: segment_number(line),
+                    }),
+                    // A URI without EXTINF is not a valid segment: skip it, keep the tags for the next.
+                    None => p.skipped_lines += 1,
+                }
+            }
+        }
+        p
+    }
+
+    /// Sum of all `EXTINF`, seconds.
+    pub fn total_duration(&self) -> f64 {
+        self.entries.iter().map(|e| e.duration).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const VAS_PLAYLIST: &str = "#EXTM3U
+#EXT-X-VERSION:3
+#EXT-X-TARGETDURATION:6
+#EXT-X-MEDIA-SEQUENCE:1795578816
+#EXT-X-PLAYLIST-TYPE:EVENT
+#EXT-X-DISCONTINUITY
+#EXTINF:6.000000,
+segment-1795570000.ts
+#EXTINF:2.400000,
+segment-1795570001.ts
+#EXT-X-DISCONTINUITY
+#EXTINF:6.000000,
+segment-1795578823.ts
+";
+
+    #[test]
+    fn parses_vas_playlist() {
+        let p = MediaPlaylist::parse(VAS_PLAYLIST);
+        assert_eq!(p.media_sequence, Some(1_795_578_816));
+        assert_eq!(p.target_duration, Some(6.0));
+        assert_eq!(p.playlist_type.as_deref(), Some("EVENT"));
+        assert!(!p.ended);
+        let got: Vec<(Option<i64>, f64, bool)> = p.entries.iter().map(|e| (e.number, e.duration, e.discontinuity)).collect();
+        assert_eq!(got, [(Some(1_795_570_000), 6.0, true), (Some(1_795_570_001), 2.4, false), (Some(1_795_578_823), 6.0, true)]);
+        assert_eq!(p.skipped_lines, 0);
+        assert!((p.total_duration() - 14.4).abs() < 1e-9);
+    }
+
+    #[test]
+    fn segment_numbers() {
+        let cases = [
+            ("segment-1795578823.ts", Some(1_795_578_823)),
+            ("/api/v1/recordings/devices/x/segment-7.ts?x=1", Some(7)),
+            ("segment-.ts", None),
+            ("segment-12a.ts", None),
+            ("seg-12.ts", None),
+            ("segment-12.mp4", None),
+            ("segment-99999999999999999999.ts", None),
+        ];
+        for (uri, want) in cases {
+            assert_eq!(segment_number(uri), want, "{uri}");
+        }
+    }
+
+    #[test]
+    fn program_date_time_and_bad_lines() {
+        let text = "#EXTM3U\n#EXT-X-PROGRAM-DATE-TIME:2026-01-05T13:00:00.950Z\n#EXTINF:6.0,\na.ts\n\
+                    #EXTINF:oops,\nb.ts\n#EXT-X-PROGRAM-DATE-TIME:yesterday\n#EXTINF:6,\nc.ts\n#EXT-X-ENDLIST\n";
+        let p = MediaPlaylist::parse(text);
+        assert_eq!(p.entries.len(), 2, "b.ts has no readable EXTINF");
+        assert_eq!(p.entries[0].program_date_time, parse_rfc3339("2026-01-05T13:00:00.950Z"));
+        assert_eq!(p.entries[1].uri, "c.ts");
+        assert_eq!(p.entries[1].program_date_time, None);
+        assert_eq!(p.skipped_lines, 3);
+        assert!(p.ended);
+    }
+
+    #[test]
+    fn not_a_playlist() {
+        for text in ["", "hello", "<html>", "#EXTINF:6,\na.ts"] {
+            assert!(MediaPlaylist::parse(text).entries.is_empty(), "{text}");
+        }
+    }
+}

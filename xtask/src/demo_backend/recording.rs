@@ -1,0 +1,402 @@
+//! Demo backend, recordings: serves the demo recording as VAS's recorder and recordings API do.
+//!
+//! Reads `recording/` in the demo data dir (written by
+//! `xtask/demo/make_recording.py`): the playlist exactly as VAS writes it, the
+//! MPEG-TS segments, `recording.json` (each segment's Last-Modified, as the
+//! file's true last write) and the recording's events. Endpoints, as in
+//! vas-contract.md section 5:
+//! - `GET /api/v1/recordings/devices/{id}/dates`
+//! - `GET /api/v1/recordings/devices/{id}/playlist` (the rolling playlist; no
+//!   program date-time, `EXT-X-MEDIA-SEQUENCE` rewritten on each restart)
+//! - `GET /api/v1/recordings/devices/{id}/segment-N.ts` with `Last-Modified`,
+//!   `ETag`, `Cache-Control: public, max-age=31536000`; `Range` ignored, never
+//!   304, `HEAD` answers 405.
+//!
+//! Dev tooling only: a second camera id, `PDT_CAMERA_ID`, serves the same
+//! recording with `EXT-X-PROGRAM-DATE-TIME` on every segment (true first-frame
+//! times), so tests can compare the viewer's estimates with an exact mapping.
+//! VAS itself writes no program date-time. A third, `RESTART_CAMERA_ID`,
+//! serves the recording as it looked before the last restart for its first
+//! two playlist requests and in full afterwards, so a player sees a restart
+//! happen while it plays (the media sequence jumps while the old entries stay
+//! listed). Their events are copies of the recording's events under each id.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::{api_error, api_json, data_error, parse_rfc3339, parse_uuid, read_json, Body, Reply, Req, StoredEvent};
+
+/// The dev-only camera whose playlist carries program date-time.
+pub const PDT_CAMERA_ID: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
+/// The dev-only camera whose recorder restarts while the viewer plays.
+pub const RESTART_CAMERA_ID: &str = "7a3e9b14-2c5d-4f68-8e01-9d4c3b2a1f07";
+/// Playlist requests answered with the pre-restart playlist on that camera.
+const REQUESTS_BEFORE_RESTART: usize = 2;
+
+/// Which variant of the recording a camera id serves.
+#[derive(Clone, Copy, PartialEq)]
+enum Variant {
+    Vas,
+    ProgramDateTime,
+    RestartWhilePlaying,
+}
+
+struct Segment {
+    file: String,
+    last_modified: String,
+    /// True wall time of the segment's first frame, microseconds.
+    true_start_us: i64,
+}
+
+/// The demo recording, loaded once.
+pub struct DemoRecording {
+    dir: PathBuf,
+    camera_id: String,
+    playlist: String,
+    segments: HashMap<String, Segment>,
+    /// `YYYYMMDD` of the first segment.
+    date: String,
+    /// Playlist requests seen for `RESTART_CAMERA_ID`.
+    restart_requests: std::sync::atomic::AtomicUsize,
+}
+
+/// Loads `dir/recording/` if it exists; also returns its events (under the
+/// demo camera and the program date-time camera) for the event endpoints.
+pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>> {
+    let dir = dir.join("recording");
+    if !dir.join("recording.json").is_file() {
+        return Ok(None);
+    }
+    let meta_path = dir.join("recording.json");
+    let meta = read_json(&meta_path)?;
+    let camera_id = meta["camera_id"]
+        .as_str()
+        .and_then(|c| parse_uuid(c).ok())
+        .ok_or_else(|| data_error(&meta_path, "`camera_id` must be a UUID"))?;
+    let mut segments = HashMap::new();
+    let mut first_start = None;
+    for (i, s) in meta["segments"].as_array().into_iter().flatten().enumerate() {
+        let at = |what: &str| data_error(&meta_path, format!("segments[{i}]: {what}"));
+        let file = s["file"].as_str().ok_or_else(|| at("`file` must be a string"))?.to_string();
+        if !file.starts_with("segment-") || !file.ends_with(".ts") || !dir.join(&file).is_file() {
+            return Err(at("`file` must name an existing segment-N.ts"));
+        }
+        let true_start_us = s["true_start"].as_str().and_then(|t| parse_rfc3339(t).ok()).ok_or_else(|| at("bad `true_start`"))?;
+        first_start.get_or_insert(true_start_us);
+        let last_modified = s["last_modified"].as_str().ok_or_else(|| at("`last_modified` must be a string"))?.to_string();
+        segments.insert(file.clone(), Segment { file, last_modified, true_start_us });
+    }
+    let playlist = std::fs::read_to_string(dir.join("playlist.m3u8"))
+        .map_err(|e| data_error(&dir.join("playlist.m3u8"), format!("cannot read: {e}")))?;
+    let date = first_start.map(date_of).unwrap_or_default();
+
+    let events_path = dir.join("events.json");
+    let envelope = read_json(&events_path)?;
+    let mut events = Vec::new();
+    for (i, e) in envelope["events"].as_array().into_iter().flatten().enumerate() {
+        let ts = e["timestamp"].as_str().and_then(|t| parse_rfc3339(t).ok());
+        let (Some(ts_us), Some(model)) = (ts, e["model_id"].as_str()) else {
+            return Err(data_error(&events_path, format!("events[{i}]: needs `timestamp` and `model_id`")));
+        };
+        for (k, camera) in [camera_id.as_str(), PDT_CAMERA_ID, RESTART_CAMERA_ID].into_iter().enumerate() {
+            let mut raw = e.clone();
+            if k > 0 {
+                raw["camera_id"] = json!(camera);
+                raw["id"] = json!(flip_first_group(e["id"].as_str().unwrap_or_default(), k as u32));
+            }
+            // Stored like any other event (canonical id, poison check); after the clip's in stored order.
+            let order = 1_000_000 + (i * 3 + k) as u64;
+            let stored = StoredEvent::parse(&raw, order).map_err(|what| data_error(&events_path, format!("events[{i}]: {what}")))?;
+            debug_assert!(stored.ts_us == ts_us && stored.model_id == model);
+            events.push(stored);
+        }
+    }
+    let restart_requests = std::sync::atomic::AtomicUsize::new(0);
+    Ok(Some((DemoRecording { dir, camera_id, playlist, segments, date, restart_requests }, events)))
+}
+
+/// A distinct, still valid UUID for the `copy`-th copy of an event: its first group's bits changed.
+fn flip_first_group(id: &str, copy: u32) -> String {
+    match id.split_once('-') {
+        Some((head, tail)) if head.len() == 8 => match u32::from_str_radix(head, 16) {
+            Ok(v) => format!("{:08x}-{tail}", v ^ copy.wrapping_mul(0x9E37_79B9)),
+            Err(_) => id.to_string(),
+        },
+        _ => id.to_string(),
+    }
+}
+
+fn date_of(us: i64) -> String {
+    let days = us.div_euclid(86_400_000_000);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}{m:02}{d:02}")
+}
+
+/// RFC 3339 with milliseconds, as program date-time is usually written.
+fn pdt_text(us: i64) -> String {
+    let secs = us.div_euclid(1_000_000);
+    let ms = us.rem_euclid(1_000_000) / 1_000;
+    let day = date_of(us);
+    let sod = secs.rem_euclid(86_400);
+    format!(
+        "{}-{}-{}T{:02}:{:02}:{:02}.{ms:03}Z",
+        &day[0..4],
+        &day[4..6],
+        &day[6..8],
+        sod / 3600,
+        (sod % 3600) / 60,
+        sod % 60
+    )
+}
+
+enum Route<'a> {
+    Dates(&'a str),
+    Playlist(&'a str),
+    Segment(&'a str, &'a str),
+}
+
+fn match_route(path: &str) -> Option<Route<'_>> {
+    let rest = path.strip_prefix("/api/v1/recordings/devices/")?;
+    let (camera, tail) = rest.split_once('/')?;
+    match tail {
+        "dates" => Some(Route::Dates(camera)),
+        "playlist" => Some(Route::Playlist(camera)),
+        t if t.starts_with("segment-") && t.ends_with(".ts") && !t.contains('/') => Some(Route::Segment(camera, t)),
+        _ => None,
+    }
+}
+
+impl DemoRecording {
+    fn serves(&self, camera: &str) -> Option<Variant> {
+        let id = parse_uuid(camera).ok()?;
+        if id == self.camera_id {
+            Some(Variant::Vas)
+        } else if id == PDT_CAMERA_ID {
+            Some(Variant::ProgramDateTime)
+        } else if id == RESTART_CAMERA_ID {
+            Some(Variant::RestartWhilePlaying)
+        } else {
+            None
+        }
+    }
+
+    /// The playlist as VAS wrote it before its last restart: every entry up to
+    /// the last run, and the media sequence of that time (the start epoch of
+    /// the run that was newest then, by the numbering rule).
+    fn playlist_before_last_restart(&self) -> String {
+        let lines: Vec<&str> = self.playlist.lines().collect();
+        let runs: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.trim() == "#EXT-X-DISCONTINUITY").map(|(i, _)| i).collect();
+        let (Some(&last), Some(&prev)) = (runs.last(), runs.len().checked_sub(2).and_then(|i| runs.get(i))) else {
+            return self.playlist.clone();
+        };
+        let listed_before = lines[..prev].iter().filter(|l| l.trim().starts_with("segment-")).count() as i64;
+        let first_number = lines[prev..].iter().find_map(|l| l.trim().strip_prefix("segment-")?.strip_suffix(".ts")?.parse::<i64>().ok());
+        let mut out = String::new();
+        for line in &lines[..last] {
+            match (line.starts_with("#EXT-X-MEDIA-SEQUENCE:"), first_number) {
+                (true, Some(n)) => out.push_str(&format!("#EXT-X-MEDIA-SEQUENCE:{}", n - listed_before)),
+                _ => out.push_str(line),
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The playlist with `EXT-X-PROGRAM-DATE-TIME` before every segment (dev tooling).
+    fn playlist_with_pdt(&self) -> String {
+        let mut out = String::new();
+        for line in self.playlist.lines() {
+            if let Some(seg) = self.segments.get(line.trim()) {
+                out.push_str(&format!("#EXT-X-PROGRAM-DATE-TIME:{}\n", pdt_text(seg.true_start_us)));
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+
+    fn segment(&self, name: &str) -> Reply {
+        let Some(seg) = self.segments.get(name) else {
+            return api_error(404, "Segment not found", name);
+        };
+        let path = self.dir.join(&seg.file);
+        let opened = File::open(&path).and_then(|f| {
+            let len = f.metadata()?.len();
+            Ok((f, len))
+        });
+        let Ok((file, len)) = opened else {
+            return api_error(404, "Segment not found", name);
+        };
+        // Starlette's FileResponse: ETag from mtime and size; the demo's mtime is the true one.
+        let etag = format!("\"{:x}-{len:x}\"", seg.true_start_us);
+        Reply { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body: Body::File { file, len } }
+            .with("Last-Modified", seg.last_modified.clone())
+            .with("ETag", etag)
+            .with("Cache-Control", "public, max-age=31536000")
+            .with("Access-Control-Allow-Origin", "*")
+    }
+}
+
+/// Answers a recordings request, or `None` when the path is not one.
+/// Only a data dir with a recording has these routes (others answer 404 as before).
+pub fn route(rec: Option<&DemoRecording>, req: &Req) -> Option<Reply> {
+    rec?;
+    let route = match_route(req.path)?;
+    if req.method != "GET" {
+        return Some(api_error(405, "Method Not Allowed", req.path).with("Allow", "GET"));
+    }
+    let served = |camera: &str| rec.and_then(|r| r.serves(camera).map(|variant| (r, variant)));
+    Some(match route {
+        Route::Dates(camera) => match served(camera) {
+            Some((r, _)) => api_json(
+                200,
+                &json!({"status": "success", "device_id": camera, "dates": [{
+                    "date": r.date, "formatted": format!("{}-{}-{}", &r.date[0..4], &r.date[4..6], &r.date[6..8]),
+                    "segments_count": r.segments.len()
+                }]}),
+                true,
+            ),
+            None => api_json(200, &json!({"status": "success", "dates": []}), true),
+        },
+        Route::Playlist(camera) => match served(camera) {
+            Some((r, variant)) => {
+                let text = match variant {
+                    Variant::Vas => r.playlist.clone(),
+                    Variant::ProgramDateTime => r.playlist_with_pdt(),
+                    Variant::RestartWhilePlaying => {
+                        let n = r.restart_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if n < REQUESTS_BEFORE_RESTART {
+                            r.playlist_before_last_restart()
+                        } else {
+                            r.playlist.clone()
+                        }
+                    }
+                };
+                Reply::bytes(200, "application/vnd.apple.mpegurl", text).with("Access-Control-Allow-Origin", "*")
+            }
+            None => api_error(404, "No recordings found for this device", req.path),
+        },
+        Route::Segment(camera, name) => match served(camera) {
+            Some((r, _)) => r.segment(name),
+            None => api_error(404, "Segment not found", req.path),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    #[test]
+    fn dates_and_pdt_text() {
+        assert_eq!(date_of(1_767_618_000_830_000), "20260105");
+        assert_eq!(date_of(0), "19700101");
+        assert_eq!(pdt_text(1_767_618_000_950_000), "2026-01-05T13:00:00.950Z");
+        assert_eq!(flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1), "955803eb-3c1e-4f0a-9d2b-7e5c4a1f8e01");
+        assert_ne!(flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 2), flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1));
+        assert!(matches!(match_route("/api/v1/recordings/devices/x/segment-1.ts"), Some(Route::Segment("x", "segment-1.ts"))));
+        assert!(match_route("/api/v1/recordings/devices/x/segment-1.ts/y").is_none());
+        assert!(match_route("/api/v1/recordings/devices/x/other").is_none());
+    }
+
+    fn get(method: &str, url: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        use std::io::Read;
+        let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(10)).build();
+        let resp = match agent.request(method, url).call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {url}: {e}"),
+        };
+        let headers = resp.headers_names().into_iter().map(|n| (n.clone(), resp.header(&n).unwrap_or("").to_string())).collect();
+        let status = resp.status();
+        let mut body = Vec::new();
+        resp.into_reader().read_to_end(&mut body).unwrap();
+        (status, headers, body)
+    }
+
+    /// Against the shipped demo recording: endpoints, headers, numbering, program date-time variant.
+    #[test]
+    fn serves_the_shipped_recording_as_vas_does() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
+        let config = super::super::BackendConfig {
+            dist_dir: data.join("no-dist"),
+            data_dir: Some(data),
+            vas_base_url: None,
+            vas_api_key: None,
+        };
+        let backend = super::super::start(config, "127.0.0.1:0").unwrap();
+        let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
+        let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
+
+        let dates = get("GET", &format!("{base}/{cam}/dates"));
+        assert_eq!(dates.0, 200);
+        let v: Value = serde_json::from_slice(&dates.2).unwrap();
+        assert_eq!(v["device_id"], cam);
+        assert_eq!(v["dates"][0]["date"], "20260105");
+        assert_eq!(v["dates"][0]["formatted"], "2026-01-05");
+        assert_eq!(v["dates"][0]["segments_count"], 12);
+        let none = get("GET", &format!("{base}/00000000-0000-4000-8000-000000000000/dates"));
+        assert_eq!(serde_json::from_slice::<Value>(&none.2).unwrap(), json!({"status": "success", "dates": []}));
+
+        let pl = get("GET", &format!("{base}/{cam}/playlist"));
+        let text = String::from_utf8(pl.2).unwrap();
+        assert_eq!(pl.0, 200);
+        assert!(text.contains("#EXT-X-PLAYLIST-TYPE:EVENT") && !text.contains("ENDLIST") && !text.contains("PROGRAM-DATE-TIME"));
+        assert!(text.contains("#EXT-X-MEDIA-SEQUENCE:1767619925"), "the newest run's start epoch");
+        assert_eq!(text.matches("#EXT-X-DISCONTINUITY").count(), 3);
+        assert!(text.contains("segment-1767618441.ts"), "run 2: 1767618437 + 4 listed");
+        assert!(text.contains("segment-1767619932.ts"), "run 3: 1767619925 + 7 listed");
+        let missing = get("GET", &format!("{base}/00000000-0000-4000-8000-000000000000/playlist"));
+        assert_eq!(missing.0, 404);
+        assert_eq!(serde_json::from_slice::<Value>(&missing.2).unwrap()["error"]["status"], 404);
+
+        let seg = get("GET", &format!("{base}/{cam}/segment-1767618000.ts"));
+        assert_eq!(seg.0, 200);
+        let h = |n: &str| seg.1.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+        assert_eq!(h("Last-Modified").as_deref(), Some("Mon, 05 Jan 2026 13:00:07 GMT"));
+        assert_eq!(h("Cache-Control").as_deref(), Some("public, max-age=31536000"));
+        assert_eq!(h("Content-Type").as_deref(), Some("video/mp2t"));
+        assert!(h("ETag").is_some());
+        assert_eq!(seg.2.first(), Some(&0x47), "an MPEG-TS sync byte");
+        assert_eq!(get("HEAD", &format!("{base}/{cam}/segment-1767618000.ts")).0, 405);
+        assert_eq!(get("GET", &format!("{base}/{cam}/segment-1.ts")).0, 404);
+
+        let pdt = String::from_utf8(get("GET", &format!("{base}/{PDT_CAMERA_ID}/playlist")).2).unwrap();
+        assert_eq!(pdt.matches("#EXT-X-PROGRAM-DATE-TIME:").count(), 12);
+        assert!(pdt.contains("#EXT-X-PROGRAM-DATE-TIME:2026-01-05T13:00:00.950Z\nsegment-1767618000.ts"), "{pdt}");
+
+        // The restart camera: the pre-restart playlist twice, then the full one.
+        let restart = |_: usize| String::from_utf8(get("GET", &format!("{base}/{RESTART_CAMERA_ID}/playlist")).2).unwrap();
+        let before = restart(0);
+        assert!(before.contains("#EXT-X-MEDIA-SEQUENCE:1767618437") && !before.contains("segment-1767619932.ts"), "{before}");
+        assert_eq!(before.matches("#EXT-X-DISCONTINUITY").count(), 2);
+        assert_eq!(restart(1), before);
+        assert_eq!(restart(2), text);
+
+        // The recording's events are served for every camera id.
+        let events = |c: &str| {
+            let url = format!(
+                "http://127.0.0.1:{}/api/v1/ai-events/cameras/{c}/events?start_time=2026-01-05T13:00:00Z&end_time=2026-01-05T13:00:10Z&limit=1000",
+                backend.port()
+            );
+            serde_json::from_slice::<Value>(&get("GET", &url).2).unwrap()["total"].as_u64().unwrap()
+        };
+        assert!(events(cam) > 0);
+        assert_eq!(events(cam), events(PDT_CAMERA_ID));
+        assert_eq!(events(cam), events(RESTART_CAMERA_ID));
+    }
+}

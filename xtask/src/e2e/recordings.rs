@@ -1,0 +1,505 @@
+//! End-to-end, recordings: the demo recording played through hls.js, overlay alignment per mapping method against the known truth.
+//!
+//! The demo recording (`xtask/demo/make_recording.py`) has three recorder
+//! runs with restarts between them. Every frame carries its index as a pixel
+//! code, and `tests/fixtures/recording-truth.json` gives each frame's true
+//! wall time and every object's box. For each presented frame the overlay
+//! has drawn, the page reads the frame's code from the video itself, the wall
+//! time the overlay mapped it to (`data-frame-time-us`) and the boxes drawn;
+//! the mapping error in frames and the box error in CSS px follow.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::webdriver::Browser;
+use crate::Result;
+
+/// The demo camera (VAS-faithful playlist) and the dev-only camera whose playlist carries program date-time.
+const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
+const PDT_CAMERA: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
+/// The dev-only camera whose recorder restarts while the viewer plays (see the demo backend).
+const RESTART_CAMERA: &str = "7a3e9b14-2c5d-4f68-8e01-9d4c3b2a1f07";
+const TOLERANCE_PX: f64 = 2.0;
+/// Frames this close to a run's first or last frame are not scored for boxes:
+/// events (every 6th or 10th frame) do not cover them on both sides.
+const EDGE_FRAMES: usize = 10;
+
+/// Samples presented frames the overlay has drawn, with media time in
+/// [min, max]: the frame's own code (read from the video pixels in the
+/// frame callback), the overlay's wall time and clock attributes, and its
+/// boxes relative to the video element.
+const SAMPLE: &str = r#"
+const [wanted, limitMs, minMedia, maxMedia, fc, done] = [arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[arguments.length - 1]];
+const video = document.querySelector('video');
+const root = document.querySelector('[data-overlay-root]');
+const canvas = document.createElement('canvas');
+canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+const g = canvas.getContext('2d', {willReadFrequently: true});
+const codes = new Map();
+let active = true;
+function onFrame(now, md) {
+  if (!active) return;
+  g.drawImage(video, 0, 0, canvas.width, canvas.height);
+  const d = g.getImageData(fc.x, fc.y, fc.cell * fc.bits, fc.cell).data;
+  let n = 0;
+  for (let i = 0; i < fc.bits; i++) {
+    const o = ((fc.cell >> 1) * fc.cell * fc.bits + i * fc.cell + (fc.cell >> 1)) * 4;
+    n = n * 2 + (d[o] + d[o + 1] + d[o + 2] > 384 ? 1 : 0);
+  }
+  codes.set(md.mediaTime.toFixed(6), n);
+  video.requestVideoFrameCallback(onFrame);
+}
+video.requestVideoFrameCallback(onFrame);
+const samples = [], seen = new Set(), t0 = performance.now();
+function tick() {
+  const mt = root.getAttribute('data-media-time');
+  const code = codes.get(mt);
+  const m = parseFloat(mt);
+  if (code !== undefined && !seen.has(mt) && m >= minMedia && m <= maxMedia) {
+    seen.add(mt);
+    const vr = video.getBoundingClientRect();
+    const boxes = [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').map(b => {
+      const r = b.getBoundingClientRect();
+      return {model: b.dataset.model, track: b.dataset.track, r: [r.left - vr.left, r.top - vr.top, r.right - vr.left, r.bottom - vr.top]};
+    });
+    samples.push({mt: m, code, ft: root.getAttribute('data-frame-time-us'), clock: root.getAttribute('data-clock'),
+      note: root.getAttribute('data-clock-note'), boxes, w: vr.width, h: vr.height, vw: video.videoWidth, vh: video.videoHeight});
+  }
+  if (samples.length >= wanted || performance.now() - t0 > limitMs) {
+    active = false;
+    return done({samples, timeout: samples.length < wanted, currentTime: video.currentTime, paused: video.paused,
+      fullscreen: document.fullscreenElement ? document.fullscreenElement.className : null});
+  }
+  requestAnimationFrame(tick);
+}
+tick();
+"#;
+
+/// Waits until the overlay draws boxes for a frame at media time >= `from`
+/// (the recording is playing), or reports what it saw.
+const WAIT_DRAWN: &str = r#"
+const [from, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const t0 = performance.now();
+function look() {
+  const root = document.querySelector('[data-overlay-root]');
+  const video = document.querySelector('video');
+  const mt = root ? parseFloat(root.getAttribute('data-media-time')) : NaN;
+  const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
+  if (root && root.getAttribute('data-overlay-state') === 'ok' && boxes > 0 && mt >= from) return done({ms: performance.now() - t0, mt, boxes});
+  if (performance.now() - t0 > limitMs) return done({timeout: true, mt, boxes, state: root && root.getAttribute('data-overlay-state'),
+    currentTime: video && video.currentTime, alert: (document.querySelector('[role=alert]') || {}).textContent || null});
+  requestAnimationFrame(look);
+}
+look();
+"#;
+
+/// Seeks (as a user does with the native controls), then waits until the
+/// overlay shows boxes on a frame of the new place: the time from the seek to
+/// boxes shown.
+const SEEK_AND_WAIT: &str = r#"
+const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const video = document.querySelector('video');
+const root = document.querySelector('[data-overlay-root]');
+const t0 = performance.now();
+video.currentTime = target;
+function look() {
+  const mt = parseFloat(root.getAttribute('data-media-time'));
+  const boxes = [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length;
+  if (root.getAttribute('data-overlay-state') === 'ok' && boxes > 0 && mt >= target && mt < target + 2) return done({ms: performance.now() - t0, mt, boxes});
+  if (performance.now() - t0 > limitMs) return done({timeout: true, mt, boxes, currentTime: video.currentTime});
+  requestAnimationFrame(look);
+}
+look();
+"#;
+
+/// Waits until the page's recording clock knows `runs` recording runs.
+const WAIT_RUNS: &str = r#"
+const [runs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const t0 = performance.now();
+function look() {
+  const info = document.querySelector('[data-clock-info]');
+  const n = info ? info.getAttribute('data-runs') : null;
+  if (n === String(runs)) return done({ms: performance.now() - t0});
+  if (performance.now() - t0 > limitMs) return done({timeout: true, runs: n});
+  setTimeout(look, 100);
+}
+look();
+"#;
+
+const FULLSCREEN_STATE: &str = r#"
+const done = arguments[arguments.length - 1];
+const t0 = performance.now();
+function look() {
+  const fs = document.fullscreenElement;
+  if (fs || performance.now() - t0 > 3000) {
+    const stage = document.querySelector('.stage').getBoundingClientRect();
+    const video = document.querySelector('video').getBoundingClientRect();
+    const root = document.querySelector('[data-overlay-root]').getBoundingClientRect();
+    return done({element: fs ? fs.className : null, stage: [stage.width, stage.height], video: [video.left, video.top, video.width, video.height],
+      root: [root.left, root.top, root.width, root.height], screen: [window.innerWidth, window.innerHeight]});
+  }
+  requestAnimationFrame(look);
+}
+look();
+"#;
+
+struct Truth {
+    width: f64,
+    height: f64,
+    fps: f64,
+    frame_times: Vec<i64>,
+    /// (first frame, frame count) per run.
+    runs: Vec<(usize, usize)>,
+    /// (model, track) -> box per frame.
+    objects: BTreeMap<(String, String), Vec<[f64; 4]>>,
+    /// model -> sorted frames that carry an event of it.
+    event_frames: BTreeMap<String, Vec<usize>>,
+    frame_code: Value,
+}
+
+impl Truth {
+    fn load(root: &Path) -> Result<Truth> {
+        let path = root.join("tests/fixtures/recording-truth.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let f = |k: &str| v[k].as_f64().ok_or_else(|| format!("recording truth: no `{k}`"));
+        let objects = v["objects"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| {
+                let boxes = o["boxes_px"].as_array().into_iter().flatten().map(|b| [0, 1, 2, 3].map(|i| b[i].as_f64().unwrap_or(f64::NAN))).collect();
+                ((o["model_id"].as_str().unwrap_or_default().to_owned(), o["track_id"].to_string()), boxes)
+            })
+            .collect();
+        let events_path = root.join("static/demo/recording/events.json");
+        let events: Value = std::fs::read_to_string(&events_path)
+            .map_err(|e| format!("{}: {e}", events_path.display()))
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("{}: {e}", events_path.display())))?;
+        let mut event_frames: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for e in events["events"].as_array().into_iter().flatten() {
+            if let (Some(m), Some(f)) = (e["model_id"].as_str(), e["frame_id"].as_u64()) {
+                event_frames.entry(m.to_owned()).or_default().push(f as usize);
+            }
+        }
+        event_frames.values_mut().for_each(|v| v.sort_unstable());
+        Ok(Truth {
+            event_frames,
+            width: f("width")?,
+            height: f("height")?,
+            fps: f("fps")?,
+            frame_times: v["frame_times_us"].as_array().into_iter().flatten().filter_map(Value::as_i64).collect(),
+            runs: v["runs"].as_array().into_iter().flatten().map(|r| (r["first_frame"].as_u64().unwrap_or(0) as usize, r["frames"].as_u64().unwrap_or(0) as usize)).collect(),
+            objects,
+            frame_code: v["frame_code"].clone(),
+        })
+    }
+
+    fn run_of(&self, n: usize) -> Option<usize> {
+        self.runs.iter().position(|(first, len)| n >= *first && n < first + len)
+    }
+
+    fn media_start_of_run(&self, r: usize) -> f64 {
+        self.runs.get(r).map_or(0.0, |(first, _)| *first as f64 / self.fps)
+    }
+
+    /// 0: outside the picture, 1: partly inside (clipped), 2: wholly inside.
+    fn placement(&self, key: &(String, String), n: usize) -> u8 {
+        let Some(b) = self.objects.get(key).and_then(|b| b.get(n)) else { return 0 };
+        if b[2].min(self.width) <= b[0].max(0.0) || b[3].min(self.height) <= b[1].max(0.0) {
+            0
+        } else if b[0] >= 0.0 && b[1] >= 0.0 && b[2] <= self.width && b[3] <= self.height {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Whether frame `n` has a well-defined expectation: for every object, its
+    /// model's events before and after `n` agree with `n` on how the object
+    /// sits in the picture. An object entering or leaving between two events
+    /// is drawn by neither event alone, and a clipped box interpolated toward
+    /// an unclipped one bends at the edge: both are the selection's rules,
+    /// not clock errors, so such frames are not scored for boxes.
+    fn scorable(&self, n: usize) -> bool {
+        self.objects.keys().all(|key| {
+            let frames = self.event_frames.get(&key.0).map(Vec::as_slice).unwrap_or_default();
+            let p = frames.iter().rev().find(|f| **f <= n);
+            let q = frames.iter().find(|f| **f > n);
+            match (p, q) {
+                (Some(p), _) if *p == n => true,
+                (Some(p), Some(q)) => {
+                    let here = self.placement(key, n);
+                    self.placement(key, *p) == here && self.placement(key, *q) == here
+                }
+                _ => false,
+            }
+        })
+    }
+
+    /// Expected on-screen boxes of frame `n` in a video element of `w` x `h`
+    /// CSS px (object-fit: contain), relative to the element.
+    fn expected(&self, n: usize, w: f64, h: f64) -> BTreeMap<(String, String), [f64; 4]> {
+        let scale = (w / self.width).min(h / self.height);
+        let (ox, oy) = ((w - self.width * scale) / 2.0, (h - self.height * scale) / 2.0);
+        let mut out = BTreeMap::new();
+        for (key, boxes) in &self.objects {
+            let Some(b) = boxes.get(n) else { continue };
+            let c = [b[0].max(0.0), b[1].max(0.0), b[2].min(self.width), b[3].min(self.height)];
+            if c[2] <= c[0] || c[3] <= c[1] {
+                continue;
+            }
+            out.insert(key.clone(), [ox + c[0] * scale, oy + c[1] * scale, ox + c[2] * scale, oy + c[3] * scale]);
+        }
+        out
+    }
+}
+
+/// Scores of one stretch of sampled frames.
+#[derive(Default)]
+struct Score {
+    samples: usize,
+    box_scored: usize,
+    within: usize,
+    worst_px: f64,
+    errors_frames: Vec<f64>,
+    clocks: BTreeMap<String, usize>,
+    disagree_notes: usize,
+    runs: BTreeMap<usize, usize>,
+    /// The first few frames whose drawn boxes were not the expected ones.
+    mismatches: Vec<String>,
+    /// Frames whose own index is not the one their media time names: the
+    /// player put a segment somewhere else on the timeline than the playlist does.
+    off_timeline: usize,
+}
+
+impl Score {
+    fn add(&mut self, truth: &Truth, s: &Value) {
+        let Some(n) = s["code"].as_u64().map(|c| c as usize).filter(|n| *n < truth.frame_times.len()) else { return };
+        self.samples += 1;
+        let mt = s["mt"].as_f64().unwrap_or(f64::NAN);
+        self.off_timeline += usize::from((mt * truth.fps).round() as i64 != n as i64);
+        *self.clocks.entry(s["clock"].as_str().unwrap_or("none").to_owned()).or_default() += 1;
+        self.disagree_notes += usize::from(s["note"].as_str() == Some("methods-disagree"));
+        if let Some(r) = truth.run_of(n) {
+            *self.runs.entry(r).or_default() += 1;
+        }
+        if let Some(ft) = s["ft"].as_str().and_then(|t| t.parse::<i64>().ok()) {
+            let frame_us = 1e6 / truth.fps;
+            self.errors_frames.push((ft - truth.frame_times[n]) as f64 / frame_us);
+        }
+        let Some(run) = truth.run_of(n) else { return };
+        let (first, len) = truth.runs[run];
+        if n < first + EDGE_FRAMES || n + EDGE_FRAMES >= first + len || !truth.scorable(n) {
+            return;
+        }
+        let (w, h) = (s["w"].as_f64().unwrap_or(0.0), s["h"].as_f64().unwrap_or(0.0));
+        let expected = truth.expected(n, w, h);
+        let drawn: BTreeMap<(String, String), [f64; 4]> = s["boxes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|b| {
+                let r = [0, 1, 2, 3].map(|i| b["r"][i].as_f64().unwrap_or(f64::NAN));
+                ((b["model"].as_str().unwrap_or_default().to_owned(), b["track"].as_str().unwrap_or_default().to_owned()), r)
+            })
+            .collect();
+        let err = if drawn.keys().ne(expected.keys()) {
+            if self.mismatches.len() < 4 {
+                let d: Vec<_> = drawn.keys().map(|k| format!("{}/{}", k.0, k.1)).collect();
+                let e: Vec<_> = expected.keys().map(|k| format!("{}/{}", k.0, k.1)).collect();
+                self.mismatches.push(format!("frame {n} (media {}): drawn {d:?}, expected {e:?}", s["mt"]));
+            }
+            f64::INFINITY
+        } else {
+            expected.iter().map(|(k, e)| (0..4).map(|i| (drawn[k][i] - e[i]).abs()).fold(0.0, f64::max)).fold(0.0, f64::max)
+        };
+        if err.is_finite() && err > TOLERANCE_PX && self.mismatches.len() < 4 {
+            let worst = expected.iter().map(|(k, e)| (k, (0..4).map(|i| (drawn[k][i] - e[i]).abs()).fold(0.0, f64::max))).fold((None, 0.0), |a, (k, d)| if d > a.1 { (Some(k), d) } else { a });
+            if let Some(k) = worst.0 {
+                self.mismatches.push(format!("frame {n} (media {}): {}/{} drawn {:?} expected {:?}", s["mt"], k.0, k.1, drawn[k], expected[k]));
+            }
+        }
+        self.box_scored += 1;
+        self.within += usize::from(err <= TOLERANCE_PX);
+        self.worst_px = self.worst_px.max(err);
+    }
+
+    fn line(&self, what: &str) -> String {
+        let e = &self.errors_frames;
+        let (min, max) = e.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+        let mean = e.iter().sum::<f64>() / e.len().max(1) as f64;
+        format!(
+            "{what}: {} of {} scored frames within {TOLERANCE_PX} css px (worst {}), mapping error in frames mean {mean:+.2} min {min:+.2} max {max:+.2} over {} frames; data-clock {:?}{}",
+            self.within,
+            self.box_scored,
+            if self.worst_px.is_finite() { format!("{:.2} px", self.worst_px) } else { "a missing or extra box".into() },
+            e.len(),
+            self.clocks,
+            if self.disagree_notes > 0 { format!(", methods-disagree on {}", self.disagree_notes) } else { String::new() },
+        )
+    }
+
+    /// The line plus the first frames that missed, for a failure message.
+    fn detail(&self, what: &str) -> String {
+        let mut d = self.line(what);
+        if !self.mismatches.is_empty() {
+            d.push_str(&format!("; first mismatches: {}", self.mismatches.join("; ")));
+        }
+        d
+    }
+
+    fn max_abs_error(&self) -> f64 {
+        self.errors_frames.iter().fold(0.0, |a, x| a.max(x.abs()))
+    }
+}
+
+fn expect(cond: bool, what: &str, detail: &str) -> Result {
+    if cond {
+        println!("  ok: {what}");
+        Ok(())
+    } else {
+        Err(format!("e2e recordings: {what}: {detail}"))
+    }
+}
+
+/// Samples `wanted` frames between `from` and `to` (media seconds).
+fn sample(browser: &Browser, truth: &Truth, wanted: usize, from: f64, to: f64) -> Result<(Score, Value)> {
+    let v = browser.execute_async(SAMPLE, json!([wanted, 20_000, from, to, truth.frame_code]))?;
+    let mut score = Score::default();
+    for s in v["samples"].as_array().into_iter().flatten() {
+        score.add(truth, s);
+    }
+    Ok((score, v))
+}
+
+/// One camera page: run 1 (before any restart), then seeks into run 2 and
+/// into run 3 (about half an hour later on the wall clock: far outside the
+/// event windows loaded so far). One score per run, and the seek times.
+struct PageScores {
+    runs: Vec<Score>,
+    seek_ms: Vec<f64>,
+}
+
+fn measure(browser: &Browser, base: &str, camera: &str, query: &str, truth: &Truth) -> Result<PageScores> {
+    browser.goto(&format!("{base}cameras/{camera}/recordings{query}"))?;
+    let first = browser.execute_async(WAIT_DRAWN, json!([1.0, 30_000]))?;
+    expect(first["timeout"].is_null(), &format!("boxes appear on the playing recording ({camera}{query})"), &first.to_string())?;
+    let mut runs = Vec::new();
+    let mut seek_ms = Vec::new();
+    for r in 0..truth.runs.len() {
+        let from = if r == 0 {
+            0.0
+        } else {
+            let target = truth.media_start_of_run(r) + 1.5;
+            let s = browser.execute_async(SEEK_AND_WAIT, json!([target, 30_000]))?;
+            expect(s["timeout"].is_null(), &format!("after a seek into run {}, boxes follow", r + 1), &s.to_string())?;
+            seek_ms.push(s["ms"].as_f64().unwrap_or(f64::NAN));
+            target
+        };
+        let to = if r + 1 < truth.runs.len() { truth.media_start_of_run(r + 1) - 0.05 } else { f64::MAX };
+        let (score, raw) = sample(browser, truth, 45, from, to)?;
+        expect(score.samples >= 30, &format!("frames sampled in run {}", r + 1), &format!("{} samples, timeout {}", score.samples, raw["timeout"]))?;
+        runs.push(score);
+    }
+    Ok(PageScores { runs, seek_ms })
+}
+
+fn run_name(r: usize) -> &'static str {
+    match r {
+        0 => "run 1 (before any restart)",
+        1 => "run 2 (after a restart)",
+        _ => "run 3 (after a second restart, far seek)",
+    }
+}
+
+/// Runs the recordings checks; returns how many passed and writes the report.
+pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
+    let truth = Truth::load(root)?;
+    let mut passed = 0;
+    let mut report = String::from("Recording overlay alignment (demo recording, 3 runs, restarts between them)\n");
+
+    // Exact mapping (program date-time): every scored frame within 2 px, before and after restarts.
+    let pdt = measure(browser, base, PDT_CAMERA, "", &truth)?;
+    passed += 1 + 2 * truth.runs.len() + pdt.seek_ms.len();
+    for (r, s) in pdt.runs.iter().enumerate() {
+        let what = format!("program-date-time, {}", run_name(r));
+        let line = s.line(&what);
+        println!("  {line}");
+        writeln!(report, "{line}").ok();
+        expect(s.clocks.keys().eq(["program-date-time"]), "data-clock says program-date-time", &line)?;
+        expect(s.box_scored >= 15 && s.within == s.box_scored, "every scored frame within 2 css px", &s.detail(&what))?;
+        expect(s.max_abs_error() < 0.5, "mapping error under half a frame", &line)?;
+        passed += 3;
+    }
+    let seeks = format!(
+        "time from seek to boxes shown (program-date-time): into run 2 {:.0} ms; far seek into run 3 (32 min later on the wall clock, outside the loaded windows) {:.0} ms",
+        pdt.seek_ms.first().copied().unwrap_or(f64::NAN),
+        pdt.seek_ms.last().copied().unwrap_or(f64::NAN)
+    );
+    println!("  {seeks}");
+    writeln!(report, "{seeks}").ok();
+
+    // The estimates VAS's playlist allows, each preferred in turn.
+    for method in ["segment-epoch", "last-modified"] {
+        let m = measure(browser, base, CAMERA, &format!("?clock={method}"), &truth)?;
+        passed += 1 + 2 * truth.runs.len() + m.seek_ms.len();
+        for (r, s) in m.runs.iter().enumerate() {
+            let line = s.line(&format!("{method}, {}", run_name(r)));
+            println!("  {line}");
+            writeln!(report, "{line}").ok();
+            expect(s.clocks.keys().eq([method]), &format!("data-clock says {method}"), &line)?;
+            // Both sources have whole-second resolution: an estimate off by a second or more is a bug.
+            expect(s.max_abs_error() < truth.fps, "mapping error under one second", &line)?;
+            passed += 2;
+        }
+        writeln!(report, "time from seek to boxes shown ({method}): {:?} ms", m.seek_ms.iter().map(|v| v.round()).collect::<Vec<_>>()).ok();
+    }
+
+    // A restart while the viewer plays: the media sequence jumps to the new
+    // run's epoch while the old entries stay listed. Unfixed, hls.js takes it
+    // for a slide of the playlist and replays old segments at later media
+    // times; with the fixer every segment stays where the playlist puts it.
+    browser.goto(&format!("{base}cameras/{RESTART_CAMERA}/recordings"))?;
+    let first = browser.execute_async(WAIT_DRAWN, json!([1.0, 30_000]))?;
+    expect(first["timeout"].is_null(), "boxes appear on the recording before the restart", &first.to_string())?;
+    let seen = browser.execute_async(WAIT_RUNS, json!([truth.runs.len(), 40_000]))?;
+    expect(seen["timeout"].is_null(), "the restart reaches the page (a third run listed)", &seen.to_string())?;
+    let target = truth.media_start_of_run(truth.runs.len() - 1) + 1.5;
+    let s = browser.execute_async(SEEK_AND_WAIT, json!([target, 30_000]))?;
+    expect(s["timeout"].is_null(), "after a seek into the new run, boxes follow", &s.to_string())?;
+    let (score, _) = sample(browser, &truth, 45, target, f64::MAX)?;
+    let line = score.line("restart while playing (auto clock), new run");
+    println!("  {line}; frames off the playlist timeline: {}", score.off_timeline);
+    writeln!(report, "{line}; frames off the playlist timeline: {}", score.off_timeline).ok();
+    expect(score.samples >= 30 && score.off_timeline == 0, "every frame is where the playlist puts it after the restart", &format!("{} of {} off", score.off_timeline, score.samples))?;
+    expect(score.max_abs_error() < truth.fps, "mapping error under one second after the restart", &line)?;
+    passed += 5;
+
+    // Fullscreen: the stage (video and overlay) goes fullscreen, and boxes stay aligned.
+    browser.goto(&format!("{base}cameras/{PDT_CAMERA}/recordings"))?;
+    let first = browser.execute_async(WAIT_DRAWN, json!([1.0, 30_000]))?;
+    expect(first["timeout"].is_null(), "boxes appear before fullscreen", &first.to_string())?;
+    browser.click("button.fullscreen")?;
+    let fs = browser.execute_async(FULLSCREEN_STATE, json!([]))?;
+    let entered = fs["element"].as_str().is_some_and(|c| c.contains("stage"));
+    writeln!(report, "fullscreen: {}", if entered { format!("entered on the stage: {fs}") } else { format!("NOT entered headless: {fs}") }).ok();
+    expect(entered, "the stage (video and overlay) is the fullscreen element", &fs.to_string())?;
+    let (s, raw) = sample(browser, &truth, 45, 0.0, truth.media_start_of_run(1) - 0.05)?;
+    let line = s.line("program-date-time, fullscreen");
+    println!("  {line}");
+    writeln!(report, "{line}").ok();
+    expect(raw["fullscreen"].as_str().is_some_and(|c| c.contains("stage")), "still fullscreen while sampling", &raw["fullscreen"].to_string())?;
+    expect(s.box_scored >= 15 && s.within == s.box_scored, "every scored frame within 2 css px in fullscreen", &s.detail("fullscreen"))?;
+    passed += 4;
+
+    let out = root.join("target/e2e");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("recordings-report.txt"), &report).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("recording-fullscreen.png"), browser.screenshot_png()?).map_err(|e| e.to_string())?;
+    println!("  report: target/e2e/recordings-report.txt");
+    Ok(passed)
+}
