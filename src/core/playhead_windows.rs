@@ -24,7 +24,7 @@ pub struct WindowPlan {
 
 impl Default for WindowPlan {
     fn default() -> Self {
-        Self { window_len: 30 * MICROS_PER_SEC, ahead: 2, behind: 1, max_windows: 12, empty_retry_ms: 30_000.0 }
+        Self { window_len: 30 * MICROS_PER_SEC, ahead: 2, behind: 1, max_windows: 12, empty_retry_ms: 10_000.0 }
     }
 }
 
@@ -167,7 +167,7 @@ mod tests {
         w.mark_loaded(0, true, 0.0);
         w.mark_loaded(1, false, 0.0);
         assert_eq!(w.next_to_fetch(at(10), 1_000.0), None, "windows 2 and -1 are outside the clip");
-        assert_eq!(w.next_to_fetch(at(10), 30_000.0), Some(0), "the empty window may have hidden a fault");
+        assert_eq!(w.next_to_fetch(at(10), 10_000.0), Some(0), "the empty window may have hidden a fault");
     }
 
     #[test]

@@ -138,6 +138,19 @@ pub fn run_all(root: &Path) -> Result<usize> {
     expect(p["timeout"].is_null() && p["paused"] == false, "the video keeps playing under the overlay", &p)?;
     passed += 1;
 
+    // The page runs under its Content-Security-Policy: everything above worked
+    // under it, and an injected inline script does not run.
+    let index = ureq::get(&base).call().map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())?;
+    expect(index.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"), "index.html carries the CSP", &json!(index.len()))?;
+    let blocked = browser.execute_async(
+        "const done = arguments[arguments.length - 1]; const s = document.createElement('script'); \
+         s.textContent = 'window.__injected = 1'; document.head.appendChild(s); \
+         requestAnimationFrame(() => done(window.__injected === undefined));",
+        json!([]),
+    )?;
+    expect(blocked == true, "an injected inline script is refused by the CSP", &blocked)?;
+    passed += 2;
+
     // 2. A bad address gives a clear message, not a blank page.
     browser.goto(&format!("{base}cameras/abc/clip?src=/demo/clip.mp4"))?;
     let msg = browser.execute_async(READ_ALERT, json!([20_000]))?;

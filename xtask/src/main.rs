@@ -2,6 +2,7 @@
 
 #[cfg(test)]
 mod client_checks;
+mod csp;
 mod demo_backend;
 mod e2e;
 #[cfg(test)]
@@ -67,7 +68,11 @@ fn main() -> ExitCode {
 /// `trunk build --release` into `dist/`.
 pub fn build_viewer() -> Result {
     println!("== building the viewer (trunk build --release)");
-    run(Command::new("trunk").args(["build", "--release"]).current_dir(repo_root()))
+    run(Command::new("trunk").args(["build", "--release"]).current_dir(repo_root()))?;
+    let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    let policy = csp::apply(&repo_root().join("dist/index.html"), &origins)?;
+    println!("== Content-Security-Policy in dist/index.html: {policy}");
+    Ok(())
 }
 
 fn flag(args: &[String], name: &str) -> Result<Option<String>> {
@@ -172,6 +177,9 @@ fn cmd_test() -> Result {
     println!("== end-to-end: the built viewer served by the demo backend");
     build_viewer()?;
     let passed = e2e::run_all(&root)?;
+    if let Ok(text) = std::fs::read_to_string(root.join("target/figures/event-wiring.txt")) {
+        println!("== figures: event wiring (from the native checks)\n{text}");
+    }
     println!("all test stages passed (native, browser at DPR 1 and 2, end-to-end)");
     println!("e2e: {passed} passed, 0 failed");
     Ok(())
