@@ -163,6 +163,9 @@ pub fn run_all(root: &Path) -> Result<usize> {
     // 3. The recordings page: hls.js playback and alignment per mapping method.
     passed += recordings::run(&browser, &base, root)?;
 
+    // 4. The fault matrix: every VAS failure, the video plays on and the overlay recovers.
+    passed += crate::e2e_faults::run(&browser, &backend, &base, root)?;
+
     drop(browser);
     backend.stop();
     Ok(passed)

@@ -5,6 +5,7 @@ mod client_checks;
 mod csp;
 mod demo_backend;
 mod e2e;
+mod e2e_faults;
 #[cfg(test)]
 mod native_client;
 mod setup;
