@@ -2,6 +2,7 @@
 
 mod demo_backend;
 mod e2e;
+mod rig;
 mod setup;
 mod webdriver;
 
@@ -17,7 +18,9 @@ usage:
         the API key for --vas is read from the VAS_API_KEY environment variable)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
   cargo xtask build     build the viewer into dist/ (release)
-  cargo xtask setup     install the build tools only";
+  cargo xtask setup     install the build tools only
+  cargo xtask rig build-worker
+                        build (or find cached) the MediaSoup worker of the live test rig";
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(),
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),
         Some("setup") => setup::build_tools(),
+        Some("rig") => rig::cmd(&args[1..]),
         // The end-to-end stage alone, against the current dist/ (for development).
         Some("e2e") => setup::test_tools().and_then(|_| e2e::run_all(&repo_root())).map(|n| println!("e2e: {n} passed, 0 failed")),
         _ => {
