@@ -10,6 +10,7 @@ use yew_router::prelude::*;
 use crate::config::{self, ConfigContext};
 use crate::pages::camera_list::CameraList;
 use crate::pages::clip_page::ClipPage;
+use crate::pages::live_page::LivePage;
 use crate::pages::not_found::NotFound;
 
 #[derive(Routable, Clone, PartialEq, Debug)]
@@ -18,6 +19,8 @@ pub enum Route {
     Cameras,
     #[at("/cameras/:camera_id/clip")]
     Clip { camera_id: String },
+    #[at("/cameras/:camera_id")]
+    Live { camera_id: String },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -27,6 +30,7 @@ fn switch(route: Route) -> Html {
     match route {
         Route::Cameras => html! { <CameraList /> },
         Route::Clip { camera_id } => html! { <ClipPage camera_id={camera_id} /> },
+        Route::Live { camera_id } => html! { <LivePage camera_id={camera_id} /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }
@@ -83,6 +87,9 @@ a { color: #8ab4f8; }
 .stage { flex: 1; min-height: 0; }
 .stage .fullscreen { position: absolute; top: 8px; right: 8px; opacity: .7; background: #202124; color: #e8eaed;
   border: 1px solid #5f6368; border-radius: 4px; padding: 2px 8px; cursor: pointer; }
+.player-state { position: absolute; left: 16px; bottom: 16px; padding: 8px 12px; background: rgba(32,33,36,.9);
+  border-left: 4px solid #fdd663; }
+.player-state[hidden] { display: none; }
 .player-message { position: absolute; left: 16px; top: 16px; padding: 8px 12px; background: rgba(32,33,36,.9);
   border-left: 4px solid #f28b82; }
 "#)} />

@@ -2,4 +2,6 @@
 
 pub mod camera_list;
 pub mod clip_page;
+pub mod live_page;
 pub mod not_found;
+pub mod stage;

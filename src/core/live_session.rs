@@ -47,6 +47,9 @@ impl PlayerState {
             PlayerState::Stalled { retry_in_ms } => {
                 Some(format!("The stream stalled: no new picture. Reconnecting in {} s.", secs(retry_in_ms)))
             }
+            PlayerState::Reconnecting { attempt, retry_in_ms: 0, reason } => {
+                Some(format!("Connection lost ({reason}). Reconnecting now (attempt {attempt})."))
+            }
             PlayerState::Reconnecting { attempt, retry_in_ms, reason } => {
                 Some(format!("Connection lost ({reason}). Reconnecting in {} s (attempt {attempt}).", secs(retry_in_ms)))
             }

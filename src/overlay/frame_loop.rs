@@ -15,11 +15,12 @@ use web_sys::{Element, HtmlVideoElement};
 
 use super::element_pool::ElementPool;
 use super::fault_guard::{self, STATE_ATTR};
-use super::video_frame_callback::VideoFrameWatcher;
-use crate::core::clock::ClipClock;
+use super::frame_clock::{FrameClock, Timed};
+use super::video_frame_callback::{PresentedFrame, VideoFrameWatcher};
 use crate::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
 use crate::core::primitive::layout_frame;
 use crate::core::selection::{select_frame, SelectionParams};
+use crate::core::time::UnixMicros;
 use crate::events::store_handle::StoreHandle;
 
 /// Everything that decides what is drawn; when it is unchanged, nothing is written.
@@ -37,7 +38,12 @@ struct LoopState {
     video: HtmlVideoElement,
     root: Element,
     store: StoreHandle,
-    clock: ClipClock,
+    clock: FrameClock,
+    /// The frame last timed (by its presented-frame count) and its time: the
+    /// live clock learns from each frame once.
+    timed: Option<(u32, Option<Timed>)>,
+    clock_attr: &'static str,
+    time_origin: f64,
     params: SelectionParams,
     watcher: Option<VideoFrameWatcher>,
     pool: ElementPool,
@@ -55,17 +61,21 @@ pub struct FrameLoop {
 }
 
 impl FrameLoop {
-    pub fn start(video: HtmlVideoElement, root: Element, store: StoreHandle, clock: ClipClock) -> Result<Self, JsValue> {
+    pub fn start(video: HtmlVideoElement, root: Element, store: StoreHandle, clock: FrameClock) -> Result<Self, JsValue> {
         let document = root.owner_document().ok_or_else(|| JsValue::from_str("overlay root has no document"))?;
         let pool = ElementPool::new(&document, &root)?;
         let watcher = VideoFrameWatcher::start(&video);
-        root.set_attribute("data-clock", clock.method().as_attr())?;
+        root.set_attribute("data-clock", clock.initial_attr())?;
+        let time_origin = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin());
         root.set_attribute("data-frame-source", if watcher.is_some() { "video-frame-callback" } else { "current-time" })?;
         let state = Rc::new(RefCell::new(LoopState {
             video,
             root,
             store,
+            clock_attr: clock.initial_attr(),
             clock,
+            timed: None,
+            time_origin,
             params: SelectionParams::default(),
             watcher,
             pool,
@@ -129,11 +139,18 @@ impl LoopState {
             fault_guard::hide(&self.root);
             return Err(JsValue::from_str("a fault happened earlier in this page"));
         }
-        let media_time = match &self.watcher {
-            Some(w) => w.latest().map(|f| f.media_time),
+        let frame = match &self.watcher {
+            Some(w) => w.latest(),
             // Without requestVideoFrameCallback, currentTime is the best available guess.
-            None => Some(self.video.current_time()).filter(|_| self.video.ready_state() >= 2),
+            None => Some(self.video.current_time()).filter(|_| self.video.ready_state() >= 2).map(|t| PresentedFrame {
+                media_time: t,
+                presented_frames: 0,
+                rtp_timestamp: None,
+                receive_time: None,
+                expected_display_time: 0.0,
+            }),
         };
+        let media_time = frame.map(|f| f.media_time);
         // The video element's box relative to the overlay root: both are measured, so a
         // root that does not exactly cover the video still lines up.
         let root = rect_of(&self.root);
@@ -153,7 +170,10 @@ impl LoopState {
             return Ok(());
         }
         let mapping = ScreenMapping::new(element, video, self.fit, dpr);
-        let frame_time = media_time.and_then(|t| self.clock.frame_time(t));
+        let frame_time = match frame {
+            Some(f) => self.time_frame(&f)?,
+            None => None,
+        };
         let primitives = match (mapping, frame_time) {
             (Some(mapping), Some(t)) => {
                 let store = self.store.borrow();
@@ -174,5 +194,34 @@ impl LoopState {
         }
         self.last_key = Some(key);
         Ok(())
+    }
+
+    /// The VAS time of the presented frame, asking the clock once per new
+    /// frame; keeps `data-clock` (and, live, the frame's RTP and VAS time for
+    /// diagnosis and tests) on the root current.
+    fn time_frame(&mut self, f: &PresentedFrame) -> Result<Option<UnixMicros>, JsValue> {
+        let live = matches!(self.clock, FrameClock::Live(_));
+        let seen = self.timed.filter(|(n, _)| live && *n == f.presented_frames && f.presented_frames > 0);
+        let timed = match seen {
+            Some((_, t)) => t,
+            None => {
+                let t = self.clock.frame_time(f, self.time_origin);
+                self.timed = Some((f.presented_frames, t));
+                if live {
+                    let rtp = f.rtp_timestamp.map(|r| r.to_string()).unwrap_or_default();
+                    self.root.set_attribute("data-rtp-timestamp", &rtp)?;
+                    let vas = t.map(|(t, _)| t.0.to_string()).unwrap_or_default();
+                    self.root.set_attribute("data-frame-time", &vas)?;
+                }
+                t
+            }
+        };
+        if let Some((_, attr)) = timed {
+            if attr != self.clock_attr {
+                self.root.set_attribute("data-clock", attr)?;
+                self.clock_attr = attr;
+            }
+        }
+        Ok(timed.map(|(t, _)| t))
     }
 }

@@ -6,8 +6,8 @@ use web_sys::HtmlVideoElement;
 use yew::prelude::*;
 
 use super::fault_guard;
+use super::frame_clock::FrameClock;
 use super::frame_loop::FrameLoop;
-use crate::core::clock::ClipClock;
 use crate::events::store_handle::StoreHandle;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -15,7 +15,7 @@ pub struct OverlayProps {
     /// The player's `<video>`; only read, never controlled.
     pub video: NodeRef,
     pub store: StoreHandle,
-    pub clock: ClipClock,
+    pub clock: FrameClock,
 }
 
 /// Draws the store's detections over `video`, frame by frame.
@@ -26,10 +26,10 @@ pub struct OverlayProps {
 pub fn overlay(props: &OverlayProps) -> Html {
     let root = use_node_ref();
     {
-        let (root, video, store, clock) = (root.clone(), props.video.clone(), props.store.clone(), props.clock);
+        let (root, video, store, clock) = (root.clone(), props.video.clone(), props.store.clone(), props.clock.clone());
         use_effect_with((store, clock), move |(store, clock)| {
             let running: Option<Rc<FrameLoop>> = match (root.cast::<web_sys::Element>(), video.cast::<HtmlVideoElement>()) {
-                (Some(root_el), Some(video_el)) => match FrameLoop::start(video_el, root_el.clone(), store.clone(), *clock) {
+                (Some(root_el), Some(video_el)) => match FrameLoop::start(video_el, root_el.clone(), store.clone(), clock.clone()) {
                     Ok(l) => Some(Rc::new(l)),
                     Err(e) => {
                         fault_guard::report(&root_el, &format!("{e:?}"));

@@ -1,6 +1,6 @@
 //! `/cameras/{camera_id}/clip?src=..&start=..`: a played clip with the camera's detections on it.
 
-use web_sys::{Element, HtmlVideoElement, UrlSearchParams};
+use web_sys::{HtmlVideoElement, UrlSearchParams};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -14,7 +14,8 @@ use crate::events::api_client::ApiClient;
 use crate::events::live_feed::LiveFeed;
 use crate::events::playhead_feed::PlayheadFeed;
 use crate::events::store_handle::StoreHandle;
-use crate::overlay::Overlay;
+use crate::overlay::{FrameClock, Overlay};
+use crate::pages::stage::Stage;
 use crate::player::FilePlayer;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -82,12 +83,10 @@ pub struct ClipViewProps {
     pub feed: EventFeed,
 }
 
-/// The stage: the player's video with the overlay on top, filling its parent.
-/// Fullscreen applies to the stage, so the overlay stays above the video.
+/// A played clip: the file player and the overlay on a stage.
 #[function_component(ClipView)]
 pub fn clip_view(props: &ClipViewProps) -> Html {
     let video_ref = use_node_ref();
-    let stage_ref = use_node_ref();
     let duration = use_state(|| None::<f64>);
     {
         let video_ref = video_ref.clone();
@@ -119,19 +118,10 @@ pub fn clip_view(props: &ClipViewProps) -> Html {
             }
         })
     };
-    let fullscreen = {
-        let stage_ref = stage_ref.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(stage) = stage_ref.cast::<Element>() {
-                let _ = stage.request_fullscreen();
-            }
-        })
-    };
     html! {
-        <div class="stage" ref={stage_ref} style="position:relative;width:100%;height:100%;background:#000;overflow:hidden">
+        <Stage>
             <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} on_duration={on_duration} />
-            <Overlay video={video_ref} store={props.store.clone()} clock={props.clock} />
-            <button class="fullscreen" type="button" onclick={fullscreen} title="Fullscreen">{ "Fullscreen" }</button>
-        </div>
+            <Overlay video={video_ref} store={props.store.clone()} clock={FrameClock::Clip(props.clock)} />
+        </Stage>
     }
 }

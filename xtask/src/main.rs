@@ -64,10 +64,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// `trunk build --release` into `dist/`.
+/// `trunk build --release` into `dist/`, after bundling mediasoup-client.
 pub fn build_viewer() -> Result {
+    bundle_mediasoup_client()?;
     println!("== building the viewer (trunk build --release)");
     run(Command::new("trunk").args(["build", "--release"]).current_dir(repo_root()))
+}
+
+/// Bundles the pinned `mediasoup-client` into one ES module,
+/// `target/live-js/mediasoup-client.mjs`, which Trunk copies beside the
+/// viewer; the live page imports it (never from a CDN).
+pub fn bundle_mediasoup_client() -> Result {
+    let dir = repo_root().join("js/mediasoup-client");
+    let out = repo_root().join("target/live-js");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    rig::npm_ci(&dir)?;
+    run(Command::new(dir.join("node_modules/.bin/esbuild"))
+        .args(["entry.mjs", "--bundle", "--format=esm", "--platform=browser", "--target=es2020", "--minify", "--log-level=warning"])
+        .arg(format!("--outfile={}", out.join("mediasoup-client.mjs").display()))
+        .current_dir(&dir))
 }
 
 fn flag(args: &[String], name: &str) -> Result<Option<String>> {
