@@ -12,6 +12,7 @@ pub mod detection;
 pub mod event_store;
 pub mod geometry;
 pub mod live_clock;
+pub mod live_delay;
 pub mod live_poll;
 pub mod live_session;
 pub mod live_signaling;

@@ -178,6 +178,8 @@ pub struct LiveClock {
     rtp: RtpUnwrapper,
     jumped: usize,
     last_report_local: Option<f64>,
+    /// The VAS time of the latest frame timed, and how.
+    last_frame: Option<(UnixMicros, LiveClockMethod)>,
 }
 
 impl LiveClock {
@@ -189,6 +191,7 @@ impl LiveClock {
             rtp: RtpUnwrapper::default(),
             jumped: 0,
             last_report_local: None,
+            last_frame: None,
         }
     }
 
@@ -238,7 +241,14 @@ impl LiveClock {
             (_, Some(receive), Some(offset)) if max >= LiveClockMethod::Receive => (receive + offset, LiveClockMethod::Receive),
             _ => (receive.unwrap_or(meta.presented_ms), LiveClockMethod::Arrival),
         };
-        Some((UnixMicros::from_millis_f64(ms)?, method))
+        let t = UnixMicros::from_millis_f64(ms)?;
+        self.last_frame = Some((t, method));
+        Some((t, method))
+    }
+
+    /// The VAS time of the latest frame timed (the one on screen) and its method.
+    pub fn last_frame_time(&self) -> Option<(UnixMicros, LiveClockMethod)> {
+        self.last_frame
     }
 
     fn learn_anchor(&mut self, sample: f64) {

@@ -1,8 +1,11 @@
 //! `/cameras/{camera_id}`: the camera live, with the detections drawn on each presented frame.
 //!
-//! Optional query parameter `clock=rtp-sr|receive|arrival` caps the live
-//! frame clock's method (for diagnosis and the alignment tests); by default
-//! the best available method is used.
+//! Optional query parameters, for diagnosis and the alignment tests:
+//! `clock=rtp-sr|receive|arrival` caps the live frame clock's method (by
+//! default the best available one is used); `anchor=Q` sets the quantile of
+//! the RTP anchor (default 0.1; the tests compare 0.5, the median);
+//! `delay=off` turns off the playout delay that holds frames until their
+//! events have arrived.
 
 use web_sys::UrlSearchParams;
 use yew::prelude::*;
@@ -31,6 +34,15 @@ pub fn live_page(props: &LivePageProps) -> Html {
     let config = use_context::<ConfigContext>().expect("config context");
     let location = use_location();
     let query = location.map(|l| l.query_str().to_owned()).unwrap_or_default();
+    let search = UrlSearchParams::new_with_str(&query).ok();
+    let playout_delay = search.as_ref().and_then(|s| s.get("delay")).as_deref() != Some("off");
+    let defaults = LiveClockParams::default();
+    let anchor_quantile = search
+        .as_ref()
+        .and_then(|s| s.get("anchor"))
+        .and_then(|q| q.parse::<f64>().ok())
+        .filter(|q| (0.0..=1.0).contains(q))
+        .unwrap_or(defaults.anchor_quantile);
     let max_method = use_memo(query, |q| {
         let search = UrlSearchParams::new_with_str(q).ok();
         match search.and_then(|s| s.get("clock")) {
@@ -41,8 +53,8 @@ pub fn live_page(props: &LivePageProps) -> Html {
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let ws_url = websocket_url(&config.api_base_url, &origin);
     let store = use_memo(props.camera_id.clone(), |_| StoreHandle::new(StoreLimits::default()));
-    let clock = use_memo((props.camera_id.clone(), (*max_method).clone()), |(_, m)| {
-        LiveClockHandle::new(LiveClockParams { max_method: m.clone().unwrap_or(LiveClockMethod::RtpSr), ..LiveClockParams::default() })
+    let clock = use_memo((props.camera_id.clone(), (*max_method).clone(), anchor_quantile.to_bits()), move |(_, m, _)| {
+        LiveClockHandle::new(LiveClockParams { max_method: m.clone().unwrap_or(LiveClockMethod::RtpSr), anchor_quantile, ..defaults })
     });
     {
         let (config, store) = (config.clone(), (*store).clone());
@@ -70,7 +82,7 @@ pub fn live_page(props: &LivePageProps) -> Html {
             <main class="page camera-page">
                 { header }
                 <Stage>
-                    <LivePlayer camera_id={props.camera_id.clone()} ws_url={AttrValue::from(url)} video_ref={video_ref.clone()} clock={(*clock).clone()} />
+                    <LivePlayer camera_id={props.camera_id.clone()} ws_url={AttrValue::from(url)} video_ref={video_ref.clone()} clock={(*clock).clone()} store={(*store).clone()} {playout_delay} />
                     <Overlay video={video_ref} store={(*store).clone()} clock={FrameClock::Live((*clock).clone())} />
                 </Stage>
             </main>

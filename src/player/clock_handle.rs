@@ -37,4 +37,8 @@ impl LiveClockHandle {
     pub fn offset_ms(&self) -> Option<f64> {
         self.0.borrow().offset_ms()
     }
+
+    pub fn last_frame_time(&self) -> Option<(UnixMicros, LiveClockMethod)> {
+        self.0.borrow().last_frame_time()
+    }
 }

@@ -20,9 +20,11 @@ use yew::prelude::*;
 use super::clock_handle::LiveClockHandle;
 use super::mediasoup::{h264_only, serde_wasm_json, Consumer, Mediasoup, Transport};
 use super::signaling::Signaling;
-use crate::core::live_clock::SenderReportSample;
+use crate::core::live_clock::{LiveClockMethod, SenderReportSample};
+use crate::core::live_delay::{DelayParams, PlayoutDelay};
 use crate::core::live_session::{PlayerState, ReconnectPolicy, SessionEnd, SessionTiming, StallWatch};
 use crate::core::live_signaling::{consumer_info, producer_to_consume, Request, TransportInfo};
+use crate::events::store_handle::StoreHandle;
 use crate::overlay::video_frame_callback::VideoFrameWatcher;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -33,6 +35,12 @@ pub struct LivePlayerProps {
     /// Shared with the overlay, which only reads the element.
     pub video_ref: NodeRef,
     pub clock: LiveClockHandle,
+    /// The overlay's events, read only: the playout delay keeps frames behind
+    /// the newest event held.
+    pub store: StoreHandle,
+    /// Delay the picture until its events have arrived (see `core::live_delay`).
+    #[prop_or(true)]
+    pub playout_delay: bool,
     #[prop_or_default]
     pub timing: Option<SessionTiming>,
 }
@@ -76,6 +84,11 @@ struct Ctx {
     url: String,
     video: HtmlVideoElement,
     clock: LiveClockHandle,
+    store: StoreHandle,
+    /// None: no playout delay.
+    delay: Option<RefCell<PlayoutDelay>>,
+    /// Where the current target is shown (`data-playout-delay-ms`).
+    state_el: NodeRef,
     timing: SessionTiming,
     alive: Rc<Cell<bool>>,
     active: ActiveSlot,
@@ -216,9 +229,22 @@ async fn session(ctx: &Ctx, mediasoup: &Mediasoup, policy: &mut ReconnectPolicy)
 }
 
 /// Watches a playing session until it stalls, fails or the player goes.
+/// `RTCRtpReceiver.jitterBufferTarget` (ms; absent from web-sys): how long
+/// WebRTC holds frames before presenting them.
+fn set_jitter_buffer_target(consumer: &Consumer, ms: f64) {
+    if let Some(receiver) = consumer.rtp_receiver() {
+        let _ = js_sys::Reflect::set(&receiver, &"jitterBufferTarget".into(), &JsValue::from_f64(ms));
+    }
+}
+
 async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &mut ReconnectPolicy) -> SessionEnd {
     let watcher = VideoFrameWatcher::start(&ctx.video);
+    // A new session starts with the delay the last one had learnt.
+    if let Some(delay) = &ctx.delay {
+        set_jitter_buffer_target(consumer, delay.borrow().target_ms());
+    }
     let mut stall = StallWatch::new(now_ms());
+    let mut clock_method: Option<LiveClockMethod> = None;
     let mut last_report = 0.0;
     let mut tick = 0u32;
     while ctx.alive.get() {
@@ -249,6 +275,23 @@ async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &m
         if stall.is_stalled(now, &ctx.timing) {
             return SessionEnd::Stalled;
         }
+        if let Some(delay) = &ctx.delay {
+            let mut delay = delay.borrow_mut();
+            if let Some((frame, method)) = ctx.clock.last_frame_time() {
+                // Deficits measured with another clock method (start-up's
+                // `arrival` may be seconds off) say nothing about this one.
+                if clock_method.replace(method) != Some(method) {
+                    delay.forget_recent();
+                }
+                delay.observe(now, frame.0, ctx.store.borrow().newest().map(|t| t.0));
+            }
+            if let Some(target) = delay.next_target(now) {
+                set_jitter_buffer_target(consumer, target);
+                if let Some(el) = ctx.state_el.cast::<web_sys::Element>() {
+                    let _ = el.set_attribute("data-playout-delay-ms", &format!("{target:.0}"));
+                }
+            }
+        }
         // Sender reports come about once a second; a look every 200 ms catches
         // each soon after it arrives.
         if tick % 2 == 0 {
@@ -267,10 +310,12 @@ async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &m
 #[function_component(LivePlayer)]
 pub fn live_player(props: &LivePlayerProps) -> Html {
     let state = use_state(|| PlayerState::Connecting);
+    let state_el = use_node_ref();
     {
         let state = state.clone();
         let (video_ref, clock, timing) = (props.video_ref.clone(), props.clock.clone(), props.timing.unwrap_or_default());
-        use_effect_with((props.camera_id.clone(), props.ws_url.clone()), move |(camera_id, url)| {
+        let (store, state_el) = (props.store.clone(), state_el.clone());
+        use_effect_with((props.camera_id.clone(), props.ws_url.clone(), props.playout_delay), move |(camera_id, url, playout_delay)| {
             let alive = Rc::new(Cell::new(true));
             let active: ActiveSlot = Rc::new(RefCell::new(None));
             if let Some(video) = video_ref.cast::<HtmlVideoElement>() {
@@ -282,6 +327,9 @@ pub fn live_player(props: &LivePlayerProps) -> Html {
                     url: url.to_string(),
                     video,
                     clock,
+                    store,
+                    delay: playout_delay.then(|| RefCell::new(PlayoutDelay::new(DelayParams::default()))),
+                    state_el,
                     timing,
                     alive: alive.clone(),
                     active: active.clone(),
@@ -318,7 +366,7 @@ pub fn live_player(props: &LivePlayerProps) -> Html {
                 disablepictureinpicture=true
                 style="position:absolute;inset:0;width:100%;height:100%;object-fit:contain;background:#000"
             />
-            <div class="player-state" data-player-state={state.as_attr()} role="status" hidden={message.is_none()}>
+            <div ref={state_el} class="player-state" data-player-state={state.as_attr()} role="status" hidden={message.is_none()}>
                 { message.unwrap_or_default() }
             </div>
         </>

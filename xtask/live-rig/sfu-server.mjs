@@ -27,25 +27,23 @@ const defaults = {
   // The address WebRtcTransports listen on (a veth address in the test namespace).
   rtcIp: '127.0.0.1',
   rtcAnnouncedAddress: null,
-  // Cameras served (roomId = camera id); each gets a router and, if `feed`, a producer.
+  // Cameras served (roomId = camera id), as ids or {id, feed}; each gets a
+  // router and, unless `feed` is false, a producer fed from the start.
   cameras: [],
-  feed: true,
   // Where events are posted (`POST` of a JSON array of VAS events), or null.
   eventsUrl: null,
   // Events are posted this long after their frame, like an inference pipeline.
   eventLatenessMs: 80,
-  // Added to every time this server stamps (the worker's clock is shifted alike
-  // by xtask through LD_PRELOAD), to test clock skew.
-  clockOffsetMs: 0,
   modelId: 'rig-tracker',
   ffmpeg: 'ffmpeg',
 };
 
 const cfg = { ...defaults, ...JSON.parse(process.argv[2] || '{}') };
 
-/** This server's wall clock in microseconds since the epoch ("VAS's clock"). */
+/** This server's wall clock in microseconds since the epoch ("VAS's clock").
+ * For clock-skew tests xtask shifts it (and the worker's) with LD_PRELOAD. */
 function nowUs() {
-  return Math.round((performance.timeOrigin + performance.now() + cfg.clockOffsetMs) * 1000);
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
 function rfc3339(us) {
@@ -90,8 +88,9 @@ const rooms = new Map();
 /** transport id -> WebRtcTransport */
 const transports = new Map();
 
-for (const camera of cfg.cameras) {
-  rooms.set(camera, { router: await worker.createRouter({ mediaCodecs }), producers: [], feed: null, streams: 0 });
+const cameras = cfg.cameras.map((c) => (typeof c === 'string' ? { id: c, feed: true } : { feed: true, ...c }));
+for (const camera of cameras) {
+  rooms.set(camera.id, { router: await worker.createRouter({ mediaCodecs }), producers: [], feed: null, streams: 0 });
 }
 
 // ---------------------------------------------------------------------------
@@ -414,9 +413,9 @@ server.on('upgrade', (req, socket, head) => {
 });
 
 server.listen(cfg.port, cfg.host, async () => {
-  if (cfg.feed) for (const camera of cfg.cameras) await startFeed(camera);
+  for (const camera of cameras) if (camera.feed) await startFeed(camera.id);
   const { port } = server.address();
-  process.stdout.write(`${JSON.stringify({ ready: { port, rtcIp: cfg.rtcIp, cameras: cfg.cameras } })}\n`);
+  process.stdout.write(`${JSON.stringify({ ready: { port, rtcIp: cfg.rtcIp, cameras: cameras.map((c) => c.id) } })}\n`);
 });
 
 for (const sig of ['SIGINT', 'SIGTERM']) {

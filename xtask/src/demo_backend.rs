@@ -1232,6 +1232,11 @@ pub struct LiveCameras {
     pub devices: Vec<Value>,
 }
 
+/// An RFC 3339 time in microseconds since the epoch, as the backend reads `timestamp`.
+pub fn parse_time_us(s: &str) -> Option<i64> {
+    parse_rfc3339(s).ok()
+}
+
 /// Most live events kept; the oldest go first (a long demo run stays bounded).
 const MAX_LIVE_EVENTS: usize = 200_000;
 

@@ -48,6 +48,8 @@ fn main() -> ExitCode {
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),
         Some("setup") => setup::build_tools(),
         Some("rig") => rig::cmd(&args[1..]),
+        // The live stage alone, against the current dist/ (for development).
+        Some("live-e2e") => setup::test_tools().and_then(|_| rig::netns::run_inside("test", &[])),
         // The end-to-end stage alone, against the current dist/ (for development).
         Some("e2e") => setup::test_tools().and_then(|_| e2e::run_all(&repo_root())).map(|n| println!("e2e: {n} passed, 0 failed")),
         _ => {
@@ -158,7 +160,9 @@ fn cmd_test() -> Result {
     println!("== end-to-end: the built viewer served by the demo backend");
     build_viewer()?;
     let passed = e2e::run_all(&root)?;
-    println!("all test stages passed (native, browser at DPR 1 and 2, end-to-end)");
     println!("e2e: {passed} passed, 0 failed");
+    println!("== live: the real MediaSoup SFU in a private network namespace (first run builds its worker)");
+    rig::netns::run_inside("test", &[])?;
+    println!("all test stages passed (native, browser at DPR 1 and 2, end-to-end, live)");
     Ok(())
 }
