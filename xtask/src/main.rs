@@ -117,6 +117,18 @@ fn cmd_run(args: &[String]) -> Result {
     };
     setup::build_tools()?;
     build_viewer()?;
+    if vas.is_none() && data_dir.as_deref() == Some(repo_root().join("static/demo").as_path()) && rig::demo_ready() {
+        // The live demo: the test rig's SFU and scene, with the demo data beside it.
+        let rig = rig::Rig::start(&rig::demo_options(&format!("127.0.0.1:{port}")))
+            .map_err(|e| format!("the live demo could not start on 127.0.0.1:{port}: {e} (try --port)"))?;
+        println!();
+        println!("Viewer with the bundled demo camera and a live camera (the test rig's SFU):");
+        println!("  {}", rig.url());
+        println!("  (the camera list links the demo clip and the live scene; Ctrl-C stops everything)");
+        loop {
+            std::thread::park();
+        }
+    }
     let config = demo_backend::BackendConfig {
         dist_dir: repo_root().join("dist"),
         data_dir,
@@ -133,6 +145,7 @@ fn cmd_run(args: &[String]) -> Result {
     println!("  {}", backend.url());
     if vas.is_none() {
         println!("  (open it and follow the camera's Clip link; Ctrl-C stops the server)");
+        println!("  (a live camera is added once the live rig is installed: `cargo xtask rig build-worker`, or `cargo xtask test`)");
     }
     // Serve until the process is stopped.
     loop {
@@ -161,8 +174,12 @@ fn cmd_test() -> Result {
     build_viewer()?;
     let passed = e2e::run_all(&root)?;
     println!("e2e: {passed} passed, 0 failed");
-    println!("== live: the real MediaSoup SFU in a private network namespace (first run builds its worker)");
+    println!("== live: the real MediaSoup SFU in a private network namespace (the first run builds its worker)");
+    let count = root.join("target/live-e2e-passed");
+    let _ = std::fs::remove_file(&count);
     rig::netns::run_inside("test", &[])?;
+    let live: usize = std::fs::read_to_string(&count).ok().and_then(|n| n.trim().parse().ok()).unwrap_or(0);
     println!("all test stages passed (native, browser at DPR 1 and 2, end-to-end, live)");
+    println!("e2e: {} passed, 0 failed", passed + live);
     Ok(())
 }

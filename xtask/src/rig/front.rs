@@ -20,8 +20,8 @@ pub struct Front {
 }
 
 impl Front {
-    pub fn start(backend: SocketAddr, signaling: SocketAddr) -> io::Result<Front> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
+    pub fn start(bind: &str, backend: SocketAddr, signaling: SocketAddr) -> io::Result<Front> {
+        let listener = TcpListener::bind(bind)?;
         let addr = listener.local_addr()?;
         let stopping = Arc::new(AtomicBool::new(false));
         let stop = stopping.clone();
@@ -39,7 +39,7 @@ impl Front {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        format!("http://127.0.0.1:{}/", self.addr.port())
     }
 }
 

@@ -64,6 +64,7 @@ fn rig_options(clock_offset_ms: i64) -> RigOptions {
         rtc_ip: netns::RTC_IP.into(),
         event_lateness_ms: EVENT_LATENESS_MS,
         clock_offset_ms,
+        front_bind: "127.0.0.1:0".into(),
     }
 }
 
@@ -84,6 +85,7 @@ pub fn run_all() -> Result<usize> {
             passed += check_alignment(&f)?;
             figures.push(f);
         }
+        passed += screenshot(&rig, &browser)?;
     }
     {
         let rig = Rig::start(&rig_options(SKEW_MS))?;
@@ -283,6 +285,31 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     passed += 4;
     let _ = t0;
     Ok(passed)
+}
+
+/// Waits for boxes on the live picture and keeps a screenshot of it.
+fn screenshot(rig: &Rig, browser: &Browser) -> Result<usize> {
+    const WAIT_FOR_BOXES: &str = r#"
+const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
+const t0 = performance.now();
+const look = () => {
+  const root = document.querySelector('[data-overlay-root]');
+  const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
+  if (boxes >= 3 || performance.now() - t0 > limitMs) return done({boxes, clock: root && root.getAttribute('data-clock')});
+  requestAnimationFrame(look);
+};
+look();
+"#;
+    browser.goto(&format!("{}cameras/{CAM_FED}", rig.url()))?;
+    let s = browser.execute_async(WAIT_FOR_BOXES, json!([20_000]))?;
+    expect(s["boxes"].as_u64() >= Some(3) && s["clock"] == "rtp-sr", "boxes on the live picture, clock rtp-sr", &s)?;
+    let png = browser.screenshot_png()?;
+    let out = repo_root().join("target/e2e");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("live-camera.png"), &png).map_err(|e| e.to_string())?;
+    println!("  screenshot: target/e2e/live-camera.png ({} bytes)", png.len());
+    browser.goto(&rig.url())?;
+    Ok(1)
 }
 
 // ---------------------------------------------------------------------------

@@ -70,6 +70,32 @@ pub fn cmd(args: &[String]) -> Result {
     }
 }
 
+/// Whether `cargo xtask run` can add the live demo without building anything
+/// for minutes: the worker is cached and Node and FFmpeg are installed.
+pub fn demo_ready() -> bool {
+    let have = |cmd: &str| Command::new(cmd).arg("-version").output().is_ok() || Command::new(cmd).arg("--version").output().is_ok();
+    worker::cached_path().is_ok_and(|p| p.is_file()) && have("node") && have("ffmpeg")
+}
+
+/// The host's first non-loopback IPv4 address: where a browser on this
+/// machine (outside any namespace) can reach the demo SFU.
+pub fn host_ip() -> Option<String> {
+    let out = Command::new("ip").args(["-4", "-o", "addr", "show", "scope", "global"]).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().skip_while(|w| *w != "inet").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned)
+}
+
+/// The live demo's camera.
+pub fn demo_options(front_bind: &str) -> RigOptions {
+    RigOptions {
+        cameras: vec![RigCamera { id: "5e1f0000-0000-4000-8000-0000000de300".into(), name: "Live demo scene (test rig)".into(), feed: true }],
+        rtc_ip: host_ip().unwrap_or_else(|| "127.0.0.1".into()),
+        event_lateness_ms: 80,
+        clock_offset_ms: 0,
+        front_bind: front_bind.into(),
+    }
+}
+
 /// One camera of the rig.
 #[derive(Clone, Debug)]
 pub struct RigCamera {
@@ -89,6 +115,8 @@ pub struct RigOptions {
     pub event_lateness_ms: u32,
     /// The server's wall clock minus the real one (clock-skew tests); 0: unshifted.
     pub clock_offset_ms: i64,
+    /// Where the front (the viewer's origin) listens, e.g. `127.0.0.1:0`.
+    pub front_bind: String,
 }
 
 /// A running rig; dropping it stops every part.
@@ -176,7 +204,7 @@ impl Rig {
         };
         let signaling: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().map_err(|e| format!("{e}"))?;
         let backend_addr: std::net::SocketAddr = format!("127.0.0.1:{}", backend.port()).parse().map_err(|e| format!("{e}"))?;
-        let front = front::Front::start(backend_addr, signaling).map_err(|e| format!("front: {e}"))?;
+        let front = front::Front::start(&opts.front_bind, backend_addr, signaling).map_err(|e| format!("front on {}: {e}", opts.front_bind))?;
         Ok(Rig {
             sfu,
             control: format!("http://127.0.0.1:{port}"),

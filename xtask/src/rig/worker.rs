@@ -32,10 +32,14 @@ const DEBIAN_PACKAGES: &[&str] =
 /// Bumped whenever the port below changes, so a stale cached binary is rebuilt.
 const PORT_REVISION: u32 = 1;
 
+/// Where the worker binary for the current sources is (or will be) cached.
+pub fn cached_path() -> Result<PathBuf> {
+    Ok(cache_dir().join(format!("mediasoup-worker-{MEDIASOUP_VERSION}-{:016x}", build_key()?)))
+}
+
 /// The cached worker binary, built first if it is missing.
 pub fn ensure_worker() -> Result<PathBuf> {
-    let key = build_key()?;
-    let bin = cache_dir().join(format!("mediasoup-worker-{MEDIASOUP_VERSION}-{key:016x}"));
+    let bin = cached_path()?;
     if bin.is_file() {
         return Ok(bin);
     }
