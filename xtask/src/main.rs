@@ -119,6 +119,7 @@ fn cmd_run(args: &[String]) -> Result {
     build_viewer()?;
     if vas.is_none() && data_dir.as_deref() == Some(repo_root().join("static/demo").as_path()) && rig::demo_ready() {
         // The live demo: the test rig's SFU and scene, with the demo data beside it.
+        rig::prepare()?;
         let rig = rig::Rig::start(&rig::demo_options(&format!("127.0.0.1:{port}")))
             .map_err(|e| format!("the live demo could not start on 127.0.0.1:{port}: {e} (try --port)"))?;
         println!();

@@ -63,7 +63,7 @@ pub fn npm_ci(dir: &Path) -> Result {
 /// `cargo xtask rig <what>`: the rig's parts by hand.
 pub fn cmd(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
-        Some("build-worker") => worker::ensure_worker().map(|bin| println!("{}", bin.display())),
+        Some("build-worker") => prepare().and_then(|_| worker::ensure_worker()).map(|bin| println!("{}", bin.display())),
         // Inside the namespace made by `netns::run_inside` (not for direct use).
         Some("inside-netns") => netns::inside(&args[1..]),
         _ => Err("usage: cargo xtask rig build-worker".into()),
@@ -94,6 +94,15 @@ pub fn demo_options(front_bind: &str) -> RigOptions {
         clock_offset_ms: 0,
         front_bind: front_bind.into(),
     }
+}
+
+/// Installs and builds everything the rig needs, outside any namespace
+/// (registries are reachable only there): the worker, the Node packages,
+/// the clock-shift library.
+pub fn prepare() -> Result {
+    worker::ensure_worker()?;
+    npm_ci(&rig_dir())?;
+    clockshift_lib().map(|_| ())
 }
 
 /// One camera of the rig.
@@ -153,10 +162,13 @@ fn clockshift_lib() -> Result<PathBuf> {
 }
 
 impl Rig {
-    /// Builds what is missing, then starts the backend, the SFU and the front.
+    /// Starts the backend, the SFU and the front; `prepare` must have run
+    /// (inside the test namespace there is no network to install anything).
     pub fn start(opts: &RigOptions) -> Result<Rig> {
-        let worker = worker::ensure_worker()?;
-        npm_ci(&rig_dir())?;
+        let worker = worker::cached_path()?;
+        if !worker.is_file() || !rig_dir().join("node_modules/mediasoup").is_dir() {
+            return Err("the live rig is not prepared (cargo xtask rig build-worker)".into());
+        }
         let root = repo_root();
         let live = LiveCameras { devices: opts.cameras.iter().map(device).collect() };
         let backend = demo_backend::start_with_live(

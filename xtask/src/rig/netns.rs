@@ -15,6 +15,7 @@ const PEER_IP: &str = "10.203.0.2";
 
 /// Runs `cargo xtask rig inside-netns <what> [args]` (this same binary) in a new network namespace.
 pub fn run_inside(what: &str, args: &[String]) -> Result {
+    super::prepare()?;
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if !is_root {
