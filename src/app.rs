@@ -10,6 +10,7 @@ use yew_router::prelude::*;
 use crate::config::{self, ConfigContext};
 use crate::pages::camera_list::CameraList;
 use crate::pages::clip_page::ClipPage;
+use crate::pages::live_page::LivePage;
 use crate::pages::not_found::NotFound;
 use crate::pages::recordings_page::RecordingsPage;
 
@@ -21,6 +22,8 @@ pub enum Route {
     Clip { camera_id: String },
     #[at("/cameras/:camera_id/recordings")]
     Recordings { camera_id: String },
+    #[at("/cameras/:camera_id")]
+    Live { camera_id: String },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -31,6 +34,7 @@ fn switch(route: Route) -> Html {
         Route::Cameras => html! { <CameraList /> },
         Route::Clip { camera_id } => html! { <ClipPage camera_id={camera_id} /> },
         Route::Recordings { camera_id } => html! { <RecordingsPage camera_id={camera_id} /> },
+        Route::Live { camera_id } => html! { <LivePage camera_id={camera_id} /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }
@@ -96,6 +100,9 @@ a { color: #8ab4f8; }
 .strip-axis { display: flex; justify-content: space-between; }
 .strip-empty { padding: 4px 0; }
 .clock-info { margin: 4px 0 0; }
+.player-state { position: absolute; left: 16px; bottom: 16px; padding: 8px 12px; background: rgba(32,33,36,.9);
+  border-left: 4px solid #fdd663; }
+.player-state[hidden] { display: none; }
 .player-message { position: absolute; left: 16px; top: 16px; padding: 8px 12px; background: rgba(32,33,36,.9);
   border-left: 4px solid #f28b82; }
 "#)} />

@@ -2,5 +2,7 @@
 
 pub mod camera_list;
 pub mod clip_page;
+pub mod live_page;
 pub mod not_found;
 pub mod recordings_page;
+pub mod stage;

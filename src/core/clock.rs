@@ -13,6 +13,23 @@ pub enum ClockMethod {
     SegmentEpoch,
     /// A recording segment's `Last-Modified` minus its `EXTINF` (about half a second).
     LastModified,
+    /// Live: the frame's RTP time anchored to VAS's clock through sender reports.
+    LiveRtpSr,
+    /// Live: the frame's receive time moved onto VAS's clock by the sender-report offset.
+    LiveReceive,
+    /// Live: the browser's own time of the frame, clocks assumed equal.
+    LiveArrival,
+}
+
+impl From<super::live_clock::LiveClockMethod> for ClockMethod {
+    fn from(m: super::live_clock::LiveClockMethod) -> Self {
+        use super::live_clock::LiveClockMethod as L;
+        match m {
+            L::RtpSr => ClockMethod::LiveRtpSr,
+            L::Receive => ClockMethod::LiveReceive,
+            L::Arrival => ClockMethod::LiveArrival,
+        }
+    }
 }
 
 impl ClockMethod {
@@ -22,11 +39,16 @@ impl ClockMethod {
             ClockMethod::ProgramDateTime => "program-date-time",
             ClockMethod::SegmentEpoch => "segment-epoch",
             ClockMethod::LastModified => "last-modified",
+            ClockMethod::LiveRtpSr => "rtp-sr",
+            ClockMethod::LiveReceive => "receive",
+            ClockMethod::LiveArrival => "arrival",
         }
     }
 
     pub fn from_attr(text: &str) -> Option<Self> {
-        [Self::ClipStart, Self::ProgramDateTime, Self::SegmentEpoch, Self::LastModified].into_iter().find(|m| m.as_attr() == text)
+        [Self::ClipStart, Self::ProgramDateTime, Self::SegmentEpoch, Self::LastModified, Self::LiveRtpSr, Self::LiveReceive, Self::LiveArrival]
+            .into_iter()
+            .find(|m| m.as_attr() == text)
     }
 
     /// How far off a wall time from this method may be, for people: the viewer
@@ -37,6 +59,9 @@ impl ClockMethod {
             ClockMethod::ProgramDateTime => "exact (program date-time)",
             ClockMethod::SegmentEpoch => "estimated from segment numbers, within about half a second",
             ClockMethod::LastModified => "estimated from segment Last-Modified times, within about half a second",
+            ClockMethod::LiveRtpSr => "live: RTP time anchored through the SFU's sender reports",
+            ClockMethod::LiveReceive => "live: receive time moved onto VAS's clock by the sender-report offset",
+            ClockMethod::LiveArrival => "live: the browser's own clock, assumed equal to VAS's",
         }
     }
 }

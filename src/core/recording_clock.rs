@@ -64,7 +64,8 @@ impl SegmentClock {
             ClockMethod::ProgramDateTime => self.program_date_time,
             ClockMethod::SegmentEpoch => self.epoch,
             ClockMethod::LastModified => self.last_modified_start(),
-            ClockMethod::ClipStart => None,
+            // Not recording methods.
+            ClockMethod::ClipStart | ClockMethod::LiveRtpSr | ClockMethod::LiveReceive | ClockMethod::LiveArrival => None,
         }
     }
 

@@ -323,12 +323,15 @@ pub(crate) mod sim {
         pub poison: bool,
     }
 
+    /// Called with the rows and the request number before each answer.
+    pub type InsertHook = Box<dyn FnMut(&mut Vec<Row>, u32)>;
+
     pub struct FakeVas {
         pub rows: Vec<Row>,
         pub down: bool,
         pub requests: u32,
         /// Called before each answer: may insert rows (rows arriving while a client pages).
-        pub before_answer: Option<Box<dyn FnMut(&mut Vec<Row>, u32)>>,
+        pub before_answer: Option<InsertHook>,
         seed: u64,
     }
 

@@ -15,8 +15,8 @@ use web_sys::{Element, HtmlVideoElement};
 
 use super::element_pool::ElementPool;
 use super::fault_guard::{self, STATE_ATTR};
-use super::video_frame_callback::VideoFrameWatcher;
-use crate::core::clock::ClockMethod;
+use super::video_frame_callback::{PresentedFrame, VideoFrameWatcher};
+use crate::core::clock::{ClockMethod, FrameTime};
 use crate::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
 use crate::core::primitive::layout_frame;
 use crate::core::selection::{select_frame, SelectionParams};
@@ -43,6 +43,11 @@ struct LoopState {
     clock: ClockHandle,
     /// What `data-clock` and `data-clock-note` say now.
     clock_attr: Option<(ClockMethod, bool)>,
+    /// The live clock learns from every frame, so each presented frame is
+    /// timed once: its presented-frame count and the time it got.
+    timed: Option<(u32, Option<FrameTime>)>,
+    /// `performance.timeOrigin`, to put frame metadata times on the wall clock.
+    time_origin: f64,
     params: SelectionParams,
     watcher: Option<VideoFrameWatcher>,
     pool: ElementPool,
@@ -67,12 +72,15 @@ impl FrameLoop {
         if let Some(m) = clock.initial_method() {
             root.set_attribute("data-clock", m.as_attr())?;
         }
+        let time_origin = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin());
         root.set_attribute("data-frame-source", if watcher.is_some() { "video-frame-callback" } else { "current-time" })?;
         let state = Rc::new(RefCell::new(LoopState {
             video,
             root,
             store,
             clock_attr: clock.initial_method().map(|m| (m, false)),
+            timed: None,
+            time_origin,
             clock,
             params: SelectionParams::default(),
             watcher,
@@ -137,11 +145,12 @@ impl LoopState {
             fault_guard::hide(&self.root);
             return Err(JsValue::from_str("a fault happened earlier in this page"));
         }
-        let media_time = match &self.watcher {
-            Some(w) => w.latest().map(|f| f.media_time),
+        let presented = match &self.watcher {
+            Some(w) => w.latest(),
             // Without requestVideoFrameCallback, currentTime is the best available guess.
-            None => Some(self.video.current_time()).filter(|_| self.video.ready_state() >= 2),
+            None => Some(self.video.current_time()).filter(|_| self.video.ready_state() >= 2).map(PresentedFrame::at_media_time),
         };
+        let media_time = presented.map(|f| f.media_time);
         // The video element's box relative to the overlay root: both are measured, so a
         // root that does not exactly cover the video still lines up.
         let root = rect_of(&self.root);
@@ -161,7 +170,10 @@ impl LoopState {
             return Ok(());
         }
         let mapping = ScreenMapping::new(element, video, self.fit, dpr);
-        let frame = media_time.and_then(|t| self.clock.wall_time(t));
+        let frame = match presented {
+            Some(f) => self.time_frame(&f)?,
+            None => None,
+        };
         let primitives = match (mapping, frame.map(|f| f.at)) {
             (Some(mapping), Some(t)) => {
                 let store = self.store.borrow();
@@ -198,5 +210,26 @@ impl LoopState {
         }
         self.last_key = Some(key);
         Ok(())
+    }
+
+    /// The VAS time of a presented frame. Live frames are timed once each (the
+    /// live clock learns from every frame) and their RTP and VAS times are
+    /// written on the root for diagnosis and the live tests.
+    fn time_frame(&mut self, f: &PresentedFrame) -> Result<Option<FrameTime>, JsValue> {
+        if !self.clock.is_live() {
+            return Ok(self.clock.frame_time(f, self.time_origin));
+        }
+        if let Some((n, t)) = self.timed {
+            if n == f.presented_frames && n > 0 {
+                return Ok(t);
+            }
+        }
+        let t = self.clock.frame_time(f, self.time_origin);
+        self.timed = Some((f.presented_frames, t));
+        let rtp = f.rtp_timestamp.map(|r| r.to_string()).unwrap_or_default();
+        self.root.set_attribute("data-rtp-timestamp", &rtp)?;
+        let vas = t.map(|t| t.at.0.to_string()).unwrap_or_default();
+        self.root.set_attribute("data-frame-time", &vas)?;
+        Ok(t)
     }
 }

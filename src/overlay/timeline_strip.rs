@@ -69,6 +69,8 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
             Err(_) => (Vec::new(), 0, None),
         },
         ClockHandle::Clip(_) => (Vec::new(), 0, Some(ClockMethod::ClipStart.precision_note())),
+        // The strip belongs to recordings; a live clock has no runs or segments to show.
+        ClockHandle::Live(_) => (Vec::new(), 0, None),
     };
     let span = props.loaded.get();
     let layout = span.map(|s| StripLayout::compute(&props.store.borrow(), s, BINS, &runs, playhead));

@@ -29,6 +29,19 @@ pub struct PresentedFrame {
     pub media_time: f64,
     /// Frames presented since load; distinguishes repeats of one media time (loops).
     pub presented_frames: u32,
+    /// RTP timestamp of a WebRTC frame (90 kHz), when the browser gives it.
+    pub rtp_timestamp: Option<u32>,
+    /// When a WebRTC frame's last packet arrived (`performance.now()` time base, ms).
+    pub receive_time: Option<f64>,
+    /// When the frame is expected on screen (`performance.now()` time base, ms).
+    pub expected_display_time: f64,
+}
+
+impl PresentedFrame {
+    /// A frame known only by its media time (no frame metadata available).
+    pub fn at_media_time(media_time: f64) -> Self {
+        Self { media_time, presented_frames: 0, rtp_timestamp: None, receive_time: None, expected_display_time: 0.0 }
+    }
 }
 
 /// Whether this browser has `requestVideoFrameCallback`.
@@ -61,10 +74,16 @@ impl VideoFrameWatcher {
         let handle: Rc<Cell<Option<u32>>> = Rc::new(Cell::new(None));
         let closure: Rc<RefCell<Option<FrameClosure>>> = Rc::new(RefCell::new(None));
         let (latest_c, handle_c, closure_c, video_c) = (latest.clone(), handle.clone(), Rc::downgrade(&closure), video.clone());
-        let cb = Closure::<dyn FnMut(f64, JsValue)>::new(move |_now: f64, metadata: JsValue| {
+        let cb = Closure::<dyn FnMut(f64, JsValue)>::new(move |now: f64, metadata: JsValue| {
             if let Some(media_time) = read_f64(&metadata, "mediaTime") {
                 let presented_frames = read_f64(&metadata, "presentedFrames").unwrap_or(0.0) as u32;
-                latest_c.set(Some(PresentedFrame { media_time, presented_frames }));
+                latest_c.set(Some(PresentedFrame {
+                    media_time,
+                    presented_frames,
+                    rtp_timestamp: read_f64(&metadata, "rtpTimestamp").filter(|r| (0.0..=f64::from(u32::MAX)).contains(r)).map(|r| r as u32),
+                    receive_time: read_f64(&metadata, "receiveTime"),
+                    expected_display_time: read_f64(&metadata, "expectedDisplayTime").unwrap_or(now),
+                }));
             }
             // Re-arm for the next frame. The callback only records metadata:
             // it never touches the video, so playback cannot be affected.

@@ -74,13 +74,15 @@ fn row(d: &Device, config: &ConfigContext) -> Html {
             }
         })
         .collect();
+    let live = html! { <Link<Route> to={Route::Live { camera_id: d.id.clone() }}>{ "Live" }</Link<Route>> };
     html! {
         <tr data-camera={d.id.clone()}>
             <td>{ &d.name }</td>
             <td>{ d.location.clone().unwrap_or_default() }</td>
             <td>{ if d.is_active { "yes" } else { "no" } }</td>
             <td class="views">
-                { if clips.is_empty() { html! { <span class="muted">{ "no clip configured" }</span> } } else { clips.into_iter().collect::<Html>() } }
+                { live }
+                { clips.into_iter().collect::<Html>() }
                 { " " }
                 <Link<Route> to={Route::Recordings { camera_id: d.id.clone() }}>{ "Recordings" }</Link<Route>>
             </td>

@@ -1,6 +1,6 @@
 //! `/cameras/{camera_id}/clip?src=..&start=..`: a played clip with the camera's detections on it.
 
-use web_sys::{Element, HtmlVideoElement, UrlSearchParams};
+use web_sys::{HtmlVideoElement, UrlSearchParams};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -15,6 +15,7 @@ use crate::events::live_feed::LiveFeed;
 use crate::events::playhead_feed::PlayheadFeed;
 use crate::events::store_handle::StoreHandle;
 use crate::overlay::Overlay;
+use crate::pages::stage::Stage;
 use crate::player::{ClockHandle, FilePlayer};
 
 #[derive(Properties, PartialEq, Clone)]
@@ -75,12 +76,10 @@ pub struct ClipViewProps {
     pub feed: EventFeed,
 }
 
-/// The stage: the player's video with the overlay on top, filling its parent.
-/// Fullscreen applies to the stage, so the overlay stays above the video.
+/// A played clip: the file player and the overlay on a stage.
 #[function_component(ClipView)]
 pub fn clip_view(props: &ClipViewProps) -> Html {
     let video_ref = use_node_ref();
-    let stage_ref = use_node_ref();
     let duration = use_state(|| None::<f64>);
     {
         // The live feed does not depend on the clip's span: it must not restart when
@@ -118,19 +117,10 @@ pub fn clip_view(props: &ClipViewProps) -> Html {
             }
         })
     };
-    let fullscreen = {
-        let stage_ref = stage_ref.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(stage) = stage_ref.cast::<Element>() {
-                let _ = stage.request_fullscreen();
-            }
-        })
-    };
     html! {
-        <div class="stage" ref={stage_ref} style="position:relative;width:100%;height:100%;background:#000;overflow:hidden">
+        <Stage>
             <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} on_duration={on_duration} />
             <Overlay video={video_ref} store={props.store.clone()} clock={ClockHandle::Clip(props.clock)} />
-            <button class="fullscreen" type="button" onclick={fullscreen} title="Fullscreen">{ "Fullscreen" }</button>
-        </div>
+        </Stage>
     }
 }

@@ -1,10 +1,14 @@
-//! The player's clock as the overlay and the feeds share it: a clip's fixed start, or a recording's live mapping.
+//! The player's clock as the overlay and the feeds share it: a clip's fixed start, a recording's per-segment mapping, or the live frame clock.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::core::clock::{ClipClock, ClockMethod, FrameClock, FrameTime};
+use crate::core::live_clock::LiveFrameMeta;
 use crate::core::recording_clock::RecordingClock;
+use crate::overlay::video_frame_callback::PresentedFrame;
+
+use super::live_clock_handle::LiveClockHandle;
 
 /// A frame clock owned by a player. The recording clock changes as hls.js
 /// loads playlists and segments, so it is shared; its `version` tells readers
@@ -13,6 +17,8 @@ use crate::core::recording_clock::RecordingClock;
 pub enum ClockHandle {
     Clip(ClipClock),
     Recording(Rc<RefCell<RecordingClock>>),
+    /// Live WebRTC video: RTP and receive times anchored through sender reports.
+    Live(LiveClockHandle),
 }
 
 impl PartialEq for ClockHandle {
@@ -20,6 +26,7 @@ impl PartialEq for ClockHandle {
         match (self, other) {
             (Self::Clip(a), Self::Clip(b)) => a == b,
             (Self::Recording(a), Self::Recording(b)) => Rc::ptr_eq(a, b),
+            (Self::Live(a), Self::Live(b)) => a == b,
             _ => false,
         }
     }
@@ -32,6 +39,29 @@ impl ClockHandle {
             Self::Clip(c) => c.wall_time(media_secs),
             // A borrow failure cannot outlast the call that holds it; skipping one frame is harmless.
             Self::Recording(c) => c.try_borrow().ok()?.wall_time(media_secs),
+            // Live media time means nothing on VAS's clock: use `frame_time`.
+            Self::Live(_) => None,
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        matches!(self, Self::Live(_))
+    }
+
+    /// Wall time of a presented frame from everything the browser said about it
+    /// (`time_origin` is `performance.timeOrigin`). The live clock learns from
+    /// each call, so call it once per new frame.
+    pub fn frame_time(&self, frame: &PresentedFrame, time_origin: f64) -> Option<FrameTime> {
+        match self {
+            Self::Live(h) => {
+                let meta = LiveFrameMeta {
+                    rtp_timestamp: frame.rtp_timestamp,
+                    receive_ms: frame.receive_time.filter(|r| *r > 0.0).map(|r| time_origin + r),
+                    presented_ms: time_origin + frame.expected_display_time,
+                };
+                h.frame_time(&meta).map(|(at, m)| FrameTime { at, method: m.into(), methods_disagree: false })
+            }
+            _ => self.wall_time(frame.media_time),
         }
     }
 
@@ -39,6 +69,7 @@ impl ClockHandle {
         match self {
             Self::Clip(_) => 0,
             Self::Recording(c) => c.try_borrow().map(|c| c.version()).unwrap_or(0),
+            Self::Live(_) => 0,
         }
     }
 
@@ -46,7 +77,7 @@ impl ClockHandle {
     pub fn initial_method(&self) -> Option<ClockMethod> {
         match self {
             Self::Clip(c) => Some(c.method()),
-            Self::Recording(_) => None,
+            Self::Recording(_) | Self::Live(_) => None,
         }
     }
 }

@@ -370,6 +370,12 @@ impl Drop for RunningBackend {
 /// example `127.0.0.1:0`), starts the workers and returns at once.
 #[allow(dead_code)]
 pub fn start(config: BackendConfig, bind: &str) -> io::Result<RunningBackend> {
+    start_with_live(config, bind, None)
+}
+
+/// `start`, with the live rig's cameras listed beside the data (see the
+/// "Live rig" section).
+pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCameras>) -> io::Result<RunningBackend> {
     let mode = match (&config.vas_base_url, &config.data_dir) {
         (Some(base), _) => {
             let base = base.trim().trim_end_matches('/').to_string();
@@ -414,6 +420,7 @@ pub fn start(config: BackendConfig, bind: &str) -> io::Result<RunningBackend> {
         local_host: format!("127.0.0.1:{}", local.port()),
         control: Mutex::new(Control::default()),
         wake: Condvar::new(),
+        live: live.map(LiveStore::new).transpose()?,
     });
     let handler: Arc<http::Handler> = {
         let state = Arc::clone(&state);
@@ -660,6 +667,8 @@ struct State {
     control: Mutex<Control>,
     /// Wakes generators and delayed replies (on reset and shutdown).
     wake: Condvar,
+    /// The live rig's cameras and their events, when the rig runs.
+    live: Option<LiveStore>,
 }
 
 enum Body {
@@ -931,6 +940,9 @@ impl State {
     }
 
     fn handle(self: &Arc<Self>, request: &http::Request, out: &mut http::Responder) {
+        if self.live_handle(request, out) {
+            return;
+        }
         let started = Instant::now();
         let method = request.method.to_ascii_uppercase();
         let target = request.target.as_str();
@@ -2237,6 +2249,158 @@ fn send(out: &mut http::Responder, reply: Reply) -> io::Result<()> {
             out.send(reply.status, &reply.headers, &mut bytes.as_slice(), len)
         }
         Body::File { mut file, len } => out.send(reply.status, &reply.headers, &mut file, len),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Live rig: live cameras and their events
+//
+// The live test rig (`xtask/src/rig/`) runs a real SFU whose feeds stand for
+// VAS cameras. The backend lists those cameras beside the demo data and
+// serves their events, which the rig posts as its frames are produced, as
+// VAS's pipeline would write them:
+//
+// | request | body | answer |
+// | --- | --- | --- |
+// | `POST /__live/events` | an array of VAS events of live cameras | `{"inserted": n, "stored": total}` |
+// | `GET /api/v1/devices` | | the demo's devices, then the live cameras |
+// | `GET /api/v1/devices/{live id}` | | that camera |
+// | event lists of a live camera | | its events, filtered and paged as VAS does |
+//
+// Everything else is answered by the sections above.
+
+/// The live cameras: VAS device objects (with a UUID `id`).
+#[derive(Clone, Debug, Default)]
+pub struct LiveCameras {
+    pub devices: Vec<Value>,
+}
+
+/// An RFC 3339 time in microseconds since the epoch, as the backend reads `timestamp`.
+pub fn parse_time_us(s: &str) -> Option<i64> {
+    parse_rfc3339(s).ok()
+}
+
+/// Most live events kept; the oldest go first (a long demo run stays bounded).
+const MAX_RIG_EVENTS: usize = 200_000;
+
+struct LiveStore {
+    /// Canonical ids of the live cameras, in `devices` order.
+    ids: Vec<String>,
+    devices: Vec<Value>,
+    /// (timestamp in us, canonical camera id, model id, event), newest first.
+    events: std::sync::Mutex<Vec<(i64, String, String, Value)>>,
+}
+
+impl LiveStore {
+    fn new(cameras: LiveCameras) -> io::Result<LiveStore> {
+        let ids = cameras
+            .devices
+            .iter()
+            .map(|d| {
+                let raw = d.get("id").and_then(Value::as_str).unwrap_or_default();
+                parse_uuid(raw).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("live camera id {raw:?}: {e}")))
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        Ok(LiveStore { ids, devices: cameras.devices, events: std::sync::Mutex::new(Vec::new()) })
+    }
+
+    fn is_live(&self, raw_id: &str) -> bool {
+        parse_uuid(raw_id).is_ok_and(|id| self.ids.contains(&id))
+    }
+
+    /// Stores events (all or nothing); each must name a live camera.
+    fn insert(&self, body: &[u8]) -> Result<(usize, usize), String> {
+        let list: Vec<Value> = serde_json::from_slice(body).map_err(|e| format!("not a JSON array of events: {e}"))?;
+        let mut rows = Vec::with_capacity(list.len());
+        for (i, e) in list.into_iter().enumerate() {
+            let text = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_owned).ok_or(format!("events[{i}]: `{k}` must be a string"));
+            let camera = parse_uuid(&text("camera_id")?).map_err(|err| format!("events[{i}]: camera_id: {err}"))?;
+            if !self.ids.contains(&camera) {
+                return Err(format!("events[{i}]: camera {camera} is not a live camera"));
+            }
+            let ts = parse_rfc3339(&text("timestamp")?).map_err(|err| format!("events[{i}]: timestamp: {err}"))?;
+            rows.push((ts, camera, text("model_id")?, e));
+        }
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let n = rows.len();
+        events.extend(rows);
+        events.sort_by_key(|r| std::cmp::Reverse(r.0));
+        events.truncate(MAX_RIG_EVENTS);
+        Ok((n, events.len()))
+    }
+
+    /// An event list of one live camera, as `list_events` answers for the demo data.
+    fn list(&self, camera: &str, query: &[(String, String)], path: &str) -> Reply {
+        let mut errors = Vec::new();
+        let model = query_get(query, "model_id");
+        let start = time_param(query, "start_time", &mut errors);
+        let end = time_param(query, "end_time", &mut errors);
+        let limit = int_param(query, "limit", 100, Some(1), Some(1000), &mut errors);
+        let offset = int_param(query, "offset", 0, Some(0), None, &mut errors);
+        if !errors.is_empty() {
+            return validation_error(errors, path);
+        }
+        let camera = parse_uuid(camera).unwrap_or_default();
+        let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let matches: Vec<&Value> = events
+            .iter()
+            .filter(|(ts, cam, m, _)| {
+                *cam == camera && model.is_none_or(|x| x == m) && start.is_none_or(|s| *ts >= s) && end.is_none_or(|t| *ts <= t)
+            })
+            .map(|r| &r.3)
+            .collect();
+        let page: Vec<&Value> = matches
+            .iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .copied()
+            .collect();
+        api_json(200, &json!({"events": page, "total": matches.len(), "limit": limit, "offset": offset}), true)
+    }
+}
+
+impl State {
+    /// Answers the live rig's requests; returns false for every other request.
+    fn live_handle(&self, request: &http::Request, out: &mut http::Responder) -> bool {
+        let Some(live) = &self.live else { return false };
+        let target = request.target.as_str();
+        let (path, query) = split_target(target);
+        let method = request.method.to_ascii_uppercase();
+        let reply = if path == "/__live/events" && method == "POST" {
+            match live.insert(&request.body) {
+                Ok((n, total)) => api_json(200, &json!({"inserted": n, "stored": total}), true),
+                Err(e) => api_json(400, &json!({"error": e}), true),
+            }
+        } else if method != "GET" {
+            return false;
+        } else {
+            let q = parse_query(query.unwrap_or(""));
+            match match_api_route(path) {
+                Some(ApiRoute::Devices) => {
+                    // The demo's (or the proxied VAS's) answer, then the live cameras.
+                    let req = Req { method: &method, path, query, headers: &request.headers };
+                    let outcome = self.route(&req);
+                    let mut list: Vec<Value> = match &outcome.reply.body {
+                        Body::Bytes(b) if outcome.reply.status == 200 => serde_json::from_slice(b).unwrap_or_default(),
+                        _ => return false,
+                    };
+                    list.extend(live.devices.iter().cloned());
+                    api_json(200, &json!(list), true)
+                }
+                Some(ApiRoute::Device(id)) if live.is_live(&id) => {
+                    let i = live.ids.iter().position(|x| parse_uuid(&id).is_ok_and(|id| &id == x)).unwrap_or(0);
+                    api_json(200, &live.devices[i], true)
+                }
+                Some(ApiRoute::CameraEvents(camera)) if live.is_live(&camera) => live.list(&camera, &q, path),
+                Some(ApiRoute::Events) if query_get(&q, "camera_id").is_some_and(|c| live.is_live(c)) => {
+                    let camera = query_get(&q, "camera_id").unwrap_or_default().to_owned();
+                    live.list(&camera, &q, path)
+                }
+                _ => return false,
+            }
+        };
+        let _ = send(out, reply);
+        true
     }
 }
 

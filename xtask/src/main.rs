@@ -8,6 +8,7 @@ mod e2e;
 mod e2e_faults;
 #[cfg(test)]
 mod native_client;
+mod rig;
 mod setup;
 mod webdriver;
 
@@ -23,7 +24,9 @@ usage:
         the API key for --vas is read from the VAS_API_KEY environment variable)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
   cargo xtask build     build the viewer into dist/ (release)
-  cargo xtask setup     install the build tools only";
+  cargo xtask setup     install the build tools only
+  cargo xtask rig build-worker
+                        build (or find cached) the MediaSoup worker of the live test rig";
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -50,6 +53,9 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(),
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),
         Some("setup") => setup::build_tools(),
+        Some("rig") => rig::cmd(&args[1..]),
+        // The live stage alone, against the current dist/ (for development).
+        Some("live-e2e") => setup::test_tools().and_then(|_| rig::netns::run_inside("test", &[])),
         // The end-to-end stage alone, against the current dist/ (for development).
         Some("e2e") => setup::test_tools().and_then(|_| e2e::run_all(&repo_root())).map(|n| println!("e2e: {n} passed, 0 failed")),
         _ => {
@@ -66,14 +72,29 @@ fn main() -> ExitCode {
     }
 }
 
-/// `trunk build --release` into `dist/`.
+/// `trunk build --release` into `dist/`, after bundling mediasoup-client.
 pub fn build_viewer() -> Result {
+    bundle_mediasoup_client()?;
     println!("== building the viewer (trunk build --release)");
     run(Command::new("trunk").args(["build", "--release"]).current_dir(repo_root()))?;
     let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     let policy = csp::apply(&repo_root().join("dist/index.html"), &origins)?;
     println!("== Content-Security-Policy in dist/index.html: {policy}");
     Ok(())
+}
+
+/// Bundles the pinned `mediasoup-client` into one ES module,
+/// `target/live-js/mediasoup-client.mjs`, which Trunk copies beside the
+/// viewer; the live page imports it (never from a CDN).
+pub fn bundle_mediasoup_client() -> Result {
+    let dir = repo_root().join("js/mediasoup-client");
+    let out = repo_root().join("target/live-js");
+    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    rig::npm_ci(&dir)?;
+    run(Command::new(dir.join("node_modules/.bin/esbuild"))
+        .args(["entry.mjs", "--bundle", "--format=esm", "--platform=browser", "--target=es2020", "--minify", "--log-level=warning"])
+        .arg(format!("--outfile={}", out.join("mediasoup-client.mjs").display()))
+        .current_dir(&dir))
 }
 
 fn flag(args: &[String], name: &str) -> Result<Option<String>> {
@@ -106,6 +127,19 @@ fn cmd_run(args: &[String]) -> Result {
     };
     setup::build_tools()?;
     build_viewer()?;
+    if vas.is_none() && data_dir.as_deref() == Some(repo_root().join("static/demo").as_path()) && rig::demo_ready() {
+        // The live demo: the test rig's SFU and scene, with the demo data beside it.
+        rig::prepare()?;
+        let rig = rig::Rig::start(&rig::demo_options(&format!("127.0.0.1:{port}")))
+            .map_err(|e| format!("the live demo could not start on 127.0.0.1:{port}: {e} (try --port)"))?;
+        println!();
+        println!("Viewer with the bundled demo camera and a live camera (the test rig's SFU):");
+        println!("  {}", rig.url());
+        println!("  (the camera list links the demo clip and the live scene; Ctrl-C stops everything)");
+        loop {
+            std::thread::park();
+        }
+    }
     let config = demo_backend::BackendConfig {
         dist_dir: repo_root().join("dist"),
         data_dir,
@@ -122,6 +156,7 @@ fn cmd_run(args: &[String]) -> Result {
     println!("  {}", backend.url());
     if vas.is_none() {
         println!("  (open it and follow the camera's Clip link; Ctrl-C stops the server)");
+        println!("  (a live camera is added once the live rig is installed: `cargo xtask rig build-worker`, or `cargo xtask test`)");
     }
     // Serve until the process is stopped.
     loop {
@@ -183,5 +218,12 @@ fn cmd_test() -> Result {
     }
     println!("all test stages passed (native, browser at DPR 1 and 2, end-to-end)");
     println!("e2e: {passed} passed, 0 failed");
+    println!("== live: the real MediaSoup SFU in a private network namespace (the first run builds its worker)");
+    let count = root.join("target/live-e2e-passed");
+    let _ = std::fs::remove_file(&count);
+    rig::netns::run_inside("test", &[])?;
+    let live: usize = std::fs::read_to_string(&count).ok().and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    println!("all test stages passed (native, browser at DPR 1 and 2, end-to-end, live)");
+    println!("e2e: {} passed, 0 failed", passed + live);
     Ok(())
 }

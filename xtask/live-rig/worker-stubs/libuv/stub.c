@@ -1,0 +1,1 @@
+int rig_stub_libuv;

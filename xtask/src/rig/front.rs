@@ -1,0 +1,85 @@
+//! The rig's front door: one loopback port that relays `/ws/mediasoup` to the signaling server and everything else to the demo backend.
+//!
+//! VAS's backend relays the signaling WebSocket to its MediaSoup server on
+//! the same origin as its API, and the viewer derives the socket's URL from
+//! the API base. The front reproduces that at the TCP level: it reads a new
+//! connection's request line and pipes the connection, bytes unchanged, to
+//! one upstream or the other. Browsers open a dedicated connection for each
+//! WebSocket, so the first request line decides.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A running front; dropping it stops accepting connections.
+pub struct Front {
+    pub addr: SocketAddr,
+    stopping: Arc<AtomicBool>,
+}
+
+impl Front {
+    pub fn start(bind: &str, backend: SocketAddr, signaling: SocketAddr) -> io::Result<Front> {
+        let listener = TcpListener::bind(bind)?;
+        let addr = listener.local_addr()?;
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop = stopping.clone();
+        std::thread::Builder::new().name("rig-front".into()).spawn(move || {
+            for conn in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(client) = conn {
+                    let _ = std::thread::Builder::new().name("rig-front-conn".into()).spawn(move || relay(client, backend, signaling));
+                }
+            }
+        })?;
+        Ok(Front { addr, stopping })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.addr.port())
+    }
+}
+
+impl Drop for Front {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(200));
+    }
+}
+
+fn relay(client: TcpStream, backend: SocketAddr, signaling: SocketAddr) {
+    let mut head = [0u8; 64];
+    let _ = client.set_read_timeout(Some(Duration::from_secs(10)));
+    let n = client.peek(&mut head).unwrap_or(0);
+    let _ = client.set_read_timeout(None);
+    let upstream = if head[..n].starts_with(b"GET /ws/mediasoup") { signaling } else { backend };
+    let Ok(server) = TcpStream::connect(upstream) else {
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    };
+    let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else { return };
+    let up = std::thread::spawn(move || pipe(c2, s2));
+    pipe(server, client);
+    let _ = up.join();
+}
+
+/// Copies `from` to `to` until `from` ends, then closes both directions.
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(Shutdown::Both);
+    let _ = from.shutdown(Shutdown::Both);
+}

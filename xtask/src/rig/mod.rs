@@ -1,0 +1,264 @@
+//! The live test rig: a real MediaSoup SFU with VAS's signaling, fed by FFmpeg, in a private network namespace.
+//!
+//! - `worker.rs`: builds the MediaSoup worker from the npm package, cached.
+//! - `front.rs`: one origin for the viewer, the API and `/ws/mediasoup`.
+//! - [`Rig`]: starts the demo backend (with live cameras), the signaling
+//!   server (Node, `xtask/live-rig/sfu-server.mjs`) and the front.
+//! - `netns.rs`: the private network namespace the tests run in.
+//! - `live_e2e.rs`: the protocol, alignment and skew tests.
+//!
+//! The Node parts live in `xtask/live-rig/` (its own `package.json`, pinned).
+
+pub mod front;
+pub mod live_e2e;
+pub mod netns;
+pub mod worker;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::demo_backend::{self, BackendConfig, LiveCameras, RunningBackend};
+use crate::{repo_root, run, Result};
+
+/// `xtask/live-rig/`: the Node package of the rig.
+pub fn rig_dir() -> PathBuf {
+    repo_root().join("xtask/live-rig")
+}
+
+/// Where built artefacts that outlive a clone are kept: `$VAS_RIG_CACHE`, else
+/// `$XDG_CACHE_HOME/vas-overlay-viewer`, else `~/.cache/vas-overlay-viewer`.
+pub fn cache_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("VAS_RIG_CACHE").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| repo_root().join("target"));
+    base.join("vas-overlay-viewer")
+}
+
+/// `npm ci` (no install scripts: nothing is downloaded or built by npm) when
+/// `node_modules` is missing or older than the lock file.
+pub fn npm_ci(dir: &Path) -> Result {
+    let lock = dir.join("package-lock.json");
+    let marker = dir.join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock).and_then(|m| m.modified()), std::fs::metadata(&marker).and_then(|m| m.modified())) {
+        (Ok(l), Ok(m)) => m >= l,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    println!("== npm ci in {}", dir.display());
+    run(Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(dir))
+}
+
+/// `cargo xtask rig <what>`: the rig's parts by hand.
+pub fn cmd(args: &[String]) -> Result {
+    match args.first().map(String::as_str) {
+        Some("build-worker") => prepare().and_then(|_| worker::ensure_worker()).map(|bin| println!("{}", bin.display())),
+        // Inside the namespace made by `netns::run_inside` (not for direct use).
+        Some("inside-netns") => netns::inside(&args[1..]),
+        _ => Err("usage: cargo xtask rig build-worker".into()),
+    }
+}
+
+/// Whether `cargo xtask run` can add the live demo without building anything
+/// for minutes: the worker is cached and Node and FFmpeg are installed.
+pub fn demo_ready() -> bool {
+    let have = |cmd: &str| Command::new(cmd).arg("-version").output().is_ok() || Command::new(cmd).arg("--version").output().is_ok();
+    worker::cached_path().is_ok_and(|p| p.is_file()) && have("node") && have("ffmpeg")
+}
+
+/// The host's first non-loopback IPv4 address: where a browser on this
+/// machine (outside any namespace) can reach the demo SFU.
+pub fn host_ip() -> Option<String> {
+    let out = Command::new("ip").args(["-4", "-o", "addr", "show", "scope", "global"]).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().skip_while(|w| *w != "inet").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned)
+}
+
+/// The live demo's camera.
+pub fn demo_options(front_bind: &str) -> RigOptions {
+    RigOptions {
+        cameras: vec![RigCamera { id: "5e1f0000-0000-4000-8000-0000000de300".into(), name: "Live demo scene (test rig)".into(), feed: true }],
+        rtc_ip: host_ip().unwrap_or_else(|| "127.0.0.1".into()),
+        event_lateness_ms: 80,
+        clock_offset_ms: 0,
+        front_bind: front_bind.into(),
+    }
+}
+
+/// Installs and builds everything the rig needs, outside any namespace
+/// (registries are reachable only there): the worker, the Node packages,
+/// the clock-shift library.
+pub fn prepare() -> Result {
+    worker::ensure_worker()?;
+    npm_ci(&rig_dir())?;
+    clockshift_lib().map(|_| ())
+}
+
+/// One camera of the rig.
+#[derive(Clone, Debug)]
+pub struct RigCamera {
+    pub id: String,
+    pub name: String,
+    /// Fed from the start; otherwise its producer list stays empty until a test starts a feed.
+    pub feed: bool,
+}
+
+/// How to run the rig.
+#[derive(Clone, Debug)]
+pub struct RigOptions {
+    pub cameras: Vec<RigCamera>,
+    /// The address the SFU's WebRTC transports listen on.
+    pub rtc_ip: String,
+    /// How long after its frame an event is posted (inference latency).
+    pub event_lateness_ms: u32,
+    /// The server's wall clock minus the real one (clock-skew tests); 0: unshifted.
+    pub clock_offset_ms: i64,
+    /// Where the front (the viewer's origin) listens, e.g. `127.0.0.1:0`.
+    pub front_bind: String,
+}
+
+/// A running rig; dropping it stops every part.
+pub struct Rig {
+    sfu: Child,
+    /// `http://127.0.0.1:PORT` of the signaling server (its `/__rig/` control API).
+    pub control: String,
+    front: front::Front,
+    _backend: RunningBackend,
+    agent: ureq::Agent,
+}
+
+/// The camera objects the backend lists for the rig (VAS device shape;
+/// the rtsp_url is a dummy that must never show).
+fn device(c: &RigCamera) -> Value {
+    json!({
+        "id": c.id, "name": c.name, "description": "the live test rig's generated scene",
+        "rtsp_url": "rtsp://rig:secret@127.0.0.1/never-shown", "is_active": true, "location": "live rig",
+        "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+    })
+}
+
+/// The clock-shift preload library, compiled once into the cache.
+fn clockshift_lib() -> Result<PathBuf> {
+    let src = rig_dir().join("clockshift.c");
+    let text = std::fs::read(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let key = text.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    let lib = cache_dir().join(format!("clockshift-{key:016x}.so"));
+    if !lib.is_file() {
+        std::fs::create_dir_all(cache_dir()).map_err(|e| e.to_string())?;
+        run(Command::new("cc").args(["-shared", "-fPIC", "-O2", "-o"]).arg(&lib).arg(&src).arg("-ldl"))?;
+    }
+    Ok(lib)
+}
+
+impl Rig {
+    /// Starts the backend, the SFU and the front; `prepare` must have run
+    /// (inside the test namespace there is no network to install anything).
+    pub fn start(opts: &RigOptions) -> Result<Rig> {
+        let worker = worker::cached_path()?;
+        if !worker.is_file() || !rig_dir().join("node_modules/mediasoup").is_dir() {
+            return Err("the live rig is not prepared (cargo xtask rig build-worker)".into());
+        }
+        let root = repo_root();
+        let live = LiveCameras { devices: opts.cameras.iter().map(device).collect() };
+        let backend = demo_backend::start_with_live(
+            BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
+            "127.0.0.1:0",
+            Some(live),
+        )
+        .map_err(|e| format!("demo backend: {e}"))?;
+        let config = json!({
+            "workerBin": worker,
+            "port": 0,
+            "rtcIp": opts.rtc_ip,
+            "cameras": opts.cameras.iter().map(|c| json!({"id": c.id, "feed": c.feed})).collect::<Vec<_>>(),
+            "eventsUrl": format!("{}__live/events", backend.url()),
+            "eventLatenessMs": opts.event_lateness_ms,
+        });
+        let mut cmd = Command::new("node");
+        cmd.arg(rig_dir().join("sfu-server.mjs")).arg(config.to_string()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        if opts.clock_offset_ms != 0 {
+            cmd.env("LD_PRELOAD", clockshift_lib()?).env("RIG_CLOCK_OFFSET_MS", opts.clock_offset_ms.to_string());
+        }
+        let mut sfu = cmd.spawn().map_err(|e| format!("could not start node: {e}"))?;
+        let stdout = sfu.stdout.take().ok_or("no stdout")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+                // The first `ready` line is the answer; later output is drained.
+                if !sent {
+                    if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                        if let Some(port) = v["ready"]["port"].as_u64() {
+                            let _ = tx.send(port);
+                            sent = true;
+                        }
+                    }
+                }
+            }
+        });
+        let port = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(p) => p,
+            Err(_) => {
+                let _ = sfu.kill();
+                return Err("the signaling server did not start within 30 s".into());
+            }
+        };
+        let signaling: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().map_err(|e| format!("{e}"))?;
+        let backend_addr: std::net::SocketAddr = format!("127.0.0.1:{}", backend.port()).parse().map_err(|e| format!("{e}"))?;
+        let front = front::Front::start(&opts.front_bind, backend_addr, signaling).map_err(|e| format!("front on {}: {e}", opts.front_bind))?;
+        Ok(Rig {
+            sfu,
+            control: format!("http://127.0.0.1:{port}"),
+            front,
+            _backend: backend,
+            agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(20)).build(),
+        })
+    }
+
+    /// The viewer's URL (same origin for the API and the signaling socket).
+    pub fn url(&self) -> String {
+        self.front.url()
+    }
+
+    /// GET on the signaling server's control API.
+    pub fn get(&self, path: &str) -> Result<Value> {
+        self.agent.get(&format!("{}{path}", self.control)).call().map_err(|e| format!("{path}: {e}"))?.into_json().map_err(|e| e.to_string())
+    }
+
+    /// POST on the signaling server's control API.
+    pub fn post(&self, path: &str, body: Value) -> Result<Value> {
+        self.agent.post(&format!("{}{path}", self.control)).send_json(body).map_err(|e| format!("{path}: {e}"))?.into_json().map_err(|e| e.to_string())
+    }
+
+    /// GET on the demo backend (through the front).
+    pub fn api(&self, path_and_query: &str) -> Result<Value> {
+        let url = format!("{}{}", self.url(), path_and_query.trim_start_matches('/'));
+        self.agent.get(&url).call().map_err(|e| format!("{url}: {e}"))?.into_json().map_err(|e| e.to_string())
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        // SIGTERM lets the server stop its FFmpeg children and the worker.
+        let _ = Command::new("kill").arg(self.sfu.id().to_string()).status();
+        for _ in 0..50 {
+            if matches!(self.sfu.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.sfu.kill();
+        let _ = self.sfu.wait();
+    }
+}
