@@ -216,8 +216,6 @@ fn cmd_test() -> Result {
     if let Ok(text) = std::fs::read_to_string(root.join("target/figures/event-wiring.txt")) {
         println!("== figures: event wiring (from the native checks)\n{text}");
     }
-    println!("all test stages passed (native, browser at DPR 1 and 2, end-to-end)");
-    println!("e2e: {passed} passed, 0 failed");
     println!("== live: the real MediaSoup SFU in a private network namespace (the first run builds its worker)");
     let count = root.join("target/live-e2e-passed");
     let _ = std::fs::remove_file(&count);
