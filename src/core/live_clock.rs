@@ -92,6 +92,12 @@ pub struct LiveClockParams {
     pub jump_ms: f64,
     /// Consecutive jumped frames that restart the anchor.
     pub jump_frames: usize,
+    /// Frames of a session that get no time at all (nothing is drawn) while
+    /// no sender report has arrived, before `arrival` is used: the first
+    /// report comes within about a second, and until then the browser's
+    /// clock may be off by any amount (boxes seconds away from their frame).
+    /// Not applied when `arrival` is the cap.
+    pub arrival_grace_frames: usize,
 }
 
 impl Default for LiveClockParams {
@@ -104,6 +110,7 @@ impl Default for LiveClockParams {
             offset_window: 9,
             jump_ms: 500.0,
             jump_frames: 3,
+            arrival_grace_frames: 60,
         }
     }
 }
@@ -180,6 +187,8 @@ pub struct LiveClock {
     last_report_local: Option<f64>,
     /// The VAS time of the latest frame timed, and how.
     last_frame: Option<(UnixMicros, LiveClockMethod)>,
+    /// Frames seen since the session started.
+    frames: usize,
 }
 
 impl LiveClock {
@@ -192,6 +201,7 @@ impl LiveClock {
             jumped: 0,
             last_report_local: None,
             last_frame: None,
+            frames: 0,
         }
     }
 
@@ -224,6 +234,7 @@ impl LiveClock {
     /// Learns from a presented frame and returns its time on VAS's clock with
     /// the method used. Call once per presented frame, in presentation order.
     pub fn frame_time(&mut self, meta: &LiveFrameMeta) -> Option<(UnixMicros, LiveClockMethod)> {
+        self.frames = self.frames.saturating_add(1);
         let receive = meta.receive_ms.filter(|r| r.is_finite() && *r > 0.0);
         let offset = self.offset_ms();
         let rtp_ms = meta.rtp_timestamp.map(|r| self.rtp.unwrap(r) as f64 / RTP_TICKS_PER_MS);
@@ -239,6 +250,7 @@ impl LiveClock {
                 (rtp_ms + anchor + offset, LiveClockMethod::RtpSr)
             }
             (_, Some(receive), Some(offset)) if max >= LiveClockMethod::Receive => (receive + offset, LiveClockMethod::Receive),
+            _ if max > LiveClockMethod::Arrival && self.frames <= self.params.arrival_grace_frames => return None,
             _ => (receive.unwrap_or(meta.presented_ms), LiveClockMethod::Arrival),
         };
         let t = UnixMicros::from_millis_f64(ms)?;
@@ -300,7 +312,7 @@ mod tests {
     #[test]
     fn degrades_when_inputs_are_missing() {
         let skew = 2500.0;
-        let mut c = LiveClock::new(LiveClockParams::default());
+        let mut c = LiveClock::new(LiveClockParams { arrival_grace_frames: 0, ..LiveClockParams::default() });
         // No sender report yet: the browser's own clock, skew and all.
         let (e, m) = err_ms(&mut c, 0, &frame(0, 5.0, skew));
         assert_eq!(m, Arrival);
@@ -325,6 +337,19 @@ mod tests {
         let (e, m) = err_ms(&mut c, 11, &bare);
         assert_eq!(m, Arrival);
         assert!((e - (skew + 29.0)).abs() < 0.01, "presentation time is the last resort: {e}");
+    }
+
+    #[test]
+    fn no_time_before_the_first_report_during_the_grace_frames() {
+        let params = LiveClockParams { arrival_grace_frames: 3, ..LiveClockParams::default() };
+        let mut c = LiveClock::new(params);
+        let got: Vec<Option<LiveClockMethod>> = (0..5).map(|n| c.frame_time(&frame(n, 5.0, 900.0)).map(|(_, m)| m)).collect();
+        assert_eq!(got, [None, None, None, Some(Arrival), Some(Arrival)], "then the browser's clock, for want of better");
+        let mut capped = LiveClock::new(LiveClockParams { max_method: Arrival, ..params });
+        assert_eq!(capped.frame_time(&frame(0, 5.0, 0.0)).map(|(_, m)| m), Some(Arrival), "no grace when arrival is the cap");
+        c.reset();
+        c.observe_sender_report(report(T0, 1.0, 900.0));
+        assert_eq!(c.frame_time(&frame(0, 5.0, 900.0)).map(|(_, m)| m), Some(Receive), "a report ends the grace");
     }
 
     #[test]

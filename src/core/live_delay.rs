@@ -29,11 +29,15 @@ pub struct DelayParams {
     pub every_ms: f64,
     /// The jitter buffer accepts up to 4 s; live viewing should stay well below.
     pub max_ms: f64,
+    /// The target a first session starts with, before anything is measured:
+    /// events reach the viewer at least half a poll period after their frame,
+    /// so starting at zero only means blank seconds while the target grows.
+    pub initial_ms: f64,
 }
 
 impl Default for DelayParams {
     fn default() -> Self {
-        Self { window_ms: 4_000.0, quantile: 0.95, margin_ms: 40.0, min_step_ms: 25.0, every_ms: 1_000.0, max_ms: 2_000.0 }
+        Self { window_ms: 4_000.0, quantile: 0.95, margin_ms: 40.0, min_step_ms: 25.0, every_ms: 1_000.0, max_ms: 2_000.0, initial_ms: 300.0 }
     }
 }
 
@@ -49,7 +53,7 @@ pub struct PlayoutDelay {
 
 impl PlayoutDelay {
     pub fn new(params: DelayParams) -> Self {
-        Self { params, deficits: VecDeque::new(), target_ms: 0.0, last_change_ms: None }
+        Self { params, deficits: VecDeque::new(), target_ms: params.initial_ms.clamp(0.0, params.max_ms), last_change_ms: None }
     }
 
     pub fn target_ms(&self) -> f64 {
@@ -106,8 +110,8 @@ mod tests {
 
     /// A simulated session: events reach the viewer `lag` ms after their
     /// frame; a frame is shown `base` ms plus the target after it.
-    fn settle(lag: f64, base: f64, seconds: u32) -> (PlayoutDelay, Vec<f64>) {
-        let mut c = PlayoutDelay::new(DelayParams::default());
+    fn settle(lag: f64, base: f64, seconds: u32, initial_ms: f64) -> (PlayoutDelay, Vec<f64>) {
+        let mut c = PlayoutDelay::new(DelayParams { initial_ms, ..DelayParams::default() });
         let mut changes = Vec::new();
         for tick in 0..seconds * 30 {
             let now = f64::from(tick) * 33.3;
@@ -126,22 +130,25 @@ mod tests {
 
     #[test]
     fn grows_until_events_come_in_time_and_then_holds() {
-        let (c, changes) = settle(200.0, 50.0, 20);
-        // Needed: lag + worst jitter - base = 200 + 99 - 50 = 249, plus the margin.
-        assert!((270.0..340.0).contains(&c.target_ms()), "{} {changes:?}", c.target_ms());
-        assert!(changes.len() <= 4, "settles quickly: {changes:?}");
+        for initial in [0.0, 300.0, 900.0] {
+            let (c, changes) = settle(200.0, 50.0, 30, initial);
+            // Needed: lag + worst jitter - base = 200 + 99 - 50 = 249, plus the margin.
+            assert!((270.0..340.0).contains(&c.target_ms()), "from {initial}: {} {changes:?}", c.target_ms());
+            assert!(changes.len() <= 8, "settles: {changes:?}");
+        }
     }
 
     #[test]
     fn events_already_in_time_need_no_delay() {
-        let (c, changes) = settle(-200.0, 50.0, 10);
+        let (c, changes) = settle(-200.0, 50.0, 10, 0.0);
         assert_eq!((c.target_ms(), changes.len()), (0.0, 0));
+        let (c, _) = settle(-200.0, 50.0, 20, 300.0);
+        assert!(c.target_ms() < 40.0, "the initial guess is given up: {}", c.target_ms());
     }
 
     #[test]
     fn shrinks_slowly_when_events_get_faster_and_ignores_absurd_gaps() {
-        let mut c = PlayoutDelay::new(DelayParams::default());
-        c.target_ms = 800.0;
+        let mut c = PlayoutDelay::new(DelayParams { initial_ms: 800.0, ..DelayParams::default() });
         for i in 0..40 {
             // Events 300 ms ahead of the frame on screen: 300 - 40 ms too much delay.
             c.observe(f64::from(i) * 33.0, 0, Some(300_000));

@@ -45,16 +45,16 @@ pub struct LivePlayerProps {
     pub timing: Option<SessionTiming>,
 }
 
+/// mediasoup-client's `connect` listener: `(params, callback, errback)`.
+type ConnectListener = Closure<dyn FnMut(JsValue, js_sys::Function, js_sys::Function)>;
 
-/// The transport's `connect` handler: (DTLS parameters, callback, errback).
-type ConnectClosure = Closure<dyn FnMut(JsValue, js_sys::Function, js_sys::Function)>;
 /// What a running session holds; torn down at its end or when the page goes.
 struct Active {
     signaling: Rc<Signaling>,
     transport_id: Option<String>,
     transport: Option<Transport>,
     consumer: Option<Consumer>,
-    _on_connect: Option<ConnectClosure>,
+    _on_connect: Option<ConnectListener>,
 }
 
 impl Active {
@@ -172,7 +172,7 @@ async fn session(ctx: &Ctx, mediasoup: &Mediasoup, policy: &mut ReconnectPolicy)
     let transport = attempt!(device.recv_transport(&raw));
     let on_connect = {
         let (signaling, transport_id) = (signaling.clone(), info.id.clone());
-        Closure::<dyn FnMut(JsValue, js_sys::Function, js_sys::Function)>::new(
+        ConnectListener::new(
             move |params: JsValue, callback: js_sys::Function, errback: js_sys::Function| {
                 let (signaling, transport_id) = (signaling.clone(), transport_id.clone());
                 wasm_bindgen_futures::spawn_local(async move {

@@ -100,6 +100,8 @@ pub fn demo_options(front_bind: &str) -> RigOptions {
 /// (registries are reachable only there): the worker, the Node packages,
 /// the clock-shift library.
 pub fn prepare() -> Result {
+    // FFmpeg encodes the scene (libx264); iproute2 and util-linux make the namespace.
+    worker::ensure_debian_packages(&["ffmpeg", "iproute2", "util-linux"])?;
     worker::ensure_worker()?;
     npm_ci(&rig_dir())?;
     clockshift_lib().map(|_| ())

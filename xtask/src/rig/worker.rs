@@ -45,7 +45,7 @@ pub fn ensure_worker() -> Result<PathBuf> {
     }
     println!("== building the MediaSoup worker {MEDIASOUP_VERSION} (first run only: about 7 to 15 minutes on 2 cores)");
     let started = Instant::now();
-    ensure_debian_packages()?;
+    ensure_debian_packages(DEBIAN_PACKAGES)?;
     let (meson, ninja) = ensure_build_python()?;
     npm_ci(&rig_dir())?;
     let openssl = ensure_openssl()?;
@@ -132,8 +132,9 @@ fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-fn ensure_debian_packages() -> Result {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+/// Installs those of `packages` that are missing (apt-get, as root).
+pub fn ensure_debian_packages(packages: &[&str]) -> Result {
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|p| {
