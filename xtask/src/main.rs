@@ -1,7 +1,11 @@
 //! Project automation: `cargo xtask run` serves the viewer, `cargo xtask test` runs every test.
 
+mod bench;
+mod cdp;
 mod demo_backend;
 mod e2e;
+mod frame_costs;
+mod proc_cpu;
 mod setup;
 mod webdriver;
 
@@ -16,6 +20,7 @@ usage:
         --data replays another data dir: camera.json, events.json, clip;
         the API key for --vas is read from the VAS_API_KEY environment variable)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
+  cargo xtask bench     measure the overlay in headless Chromium and print one table (see BENCHMARKS.md)
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask setup     install the build tools only";
 
@@ -42,6 +47,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
         Some("test") => cmd_test(),
+        Some("bench") => bench::run_bench(&args[1..]),
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),
         Some("setup") => setup::build_tools(),
         // The end-to-end stage alone, against the current dist/ (for development).
