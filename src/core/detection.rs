@@ -9,7 +9,9 @@ use serde_json::{Map, Value};
 /// Longest label kept, in characters; longer model output is cut, never rejected.
 pub const MAX_LABEL_CHARS: usize = 64;
 /// Most detections taken from one event; the rest are skipped (and counted).
-pub const MAX_DETECTIONS_PER_EVENT: usize = 2_000;
+/// Dense scenes (crowds, parking lots) reach thousands; the overlay draws
+/// them on its canvas layer.
+pub const MAX_DETECTIONS_PER_EVENT: usize = 5_000;
 /// Most keypoints kept per detection.
 pub const MAX_KEYPOINTS: usize = 64;
 /// VAS's analysis size, used for pixel payloads that do not state their frame size.
@@ -246,13 +248,17 @@ pub fn normalize_payload(payload: &Value, metadata: Option<&Value>) -> Normalize
     let Some(root) = payload.as_object() else { return out };
     for key in LIST_KEYS {
         let Some(list) = root.get(key).and_then(Value::as_array) else { continue };
+        // Repeats are looked for in the earlier lists only: comparing within a
+        // list too would make a dense payload quadratic (25 million
+        // comparisons for 5,000 boxes), and one list does not repeat itself.
+        let earlier = out.detections.len();
         for item in list {
             if out.detections.len() >= MAX_DETECTIONS_PER_EVENT {
                 out.skipped += 1;
                 continue;
             }
             match adapt_item(item, frame) {
-                Some(d) if !out.detections.iter().any(|e| same_detection(e, &d)) => out.detections.push(d),
+                Some(d) if !out.detections[..earlier].iter().any(|e| same_detection(e, &d)) => out.detections.push(d),
                 Some(_) => {}
                 None => out.skipped += 1,
             }
@@ -333,6 +339,13 @@ mod tests {
             r#"{"detections": [{"class_name": "p", "bbox": [0.1,0.1,0.2,0.2]}], "objects": [{"class": "p", "bbox": [0.1,0.1,0.2,0.2]}]}"#,
             None,
             &[[0.1, 0.1, 0.2, 0.2]],
+            0,
+        );
+        // Within one list nothing is compared (that would be quadratic): the list is taken as it is.
+        check(
+            r#"{"detections": [{"class_name": "p", "bbox": [0.1,0.1,0.2,0.2]}, {"class_name": "p", "bbox": [0.1,0.1,0.2,0.2]}]}"#,
+            None,
+            &[[0.1, 0.1, 0.2, 0.2], [0.1, 0.1, 0.2, 0.2]],
             0,
         );
         // Different detections in two lists are both kept.
