@@ -1,5 +1,6 @@
 //! The overlay primitives (one enum) and the layout of a selected frame into them.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::color::{color_for, Rgb};
@@ -101,8 +102,14 @@ pub fn layout_frame(models: &[ModelFrame<'_>], mapping: &ScreenMapping) -> Frame
                 }
             }
         }
+        // A trail's class, looked up by track id (a scan per trail would be quadratic in dense frames).
+        let labels_by_track: HashMap<i64, &str> = if m.trails.is_empty() {
+            HashMap::new()
+        } else {
+            m.detections.iter().rev().filter_map(|d| Some((d.track_id?, d.label.as_str()))).collect()
+        };
         for (track_id, path) in &m.trails {
-            let label = m.detections.iter().find(|d| d.track_id == Some(*track_id)).map_or("", |d| d.label.as_str());
+            let label = labels_by_track.get(track_id).copied().unwrap_or("");
             let color = color_for(m.model_id, label, Some(*track_id));
             let points: Vec<CssPoint> = path.iter().map(|p| mapping.norm_to_css_point(*p)).collect();
             let tag = PrimitiveTag { model_id: Rc::clone(&model_id), label: Rc::from(label), track_id: Some(*track_id) };
