@@ -10,8 +10,9 @@
 //! - window B, traced: per-frame main-thread costs from Chromium's trace
 //!   (see `frame_costs.rs`).
 //!
-//! Then memory over 10 simulated minutes and the production bundle's sizes.
-//! It prints figures; timing never fails it.
+//! Then memory over 10 simulated minutes, the production bundle's sizes,
+//! and the core's native benchmark (`benches/core.rs`). It prints figures;
+//! timing never fails it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -239,6 +240,20 @@ fn bundle_sizes(root: &Path) -> Result<Vec<(String, u64, u64)>> {
     Ok(out)
 }
 
+/// Runs the core's native benchmark and returns its lines.
+fn core_bench(root: &Path) -> Result<String> {
+    println!("== core benchmark (cargo bench --bench core)");
+    let out = Command::new("cargo")
+        .args(["bench", "--quiet", "--bench", "core"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cargo bench: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo bench failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 fn f1(v: f64) -> String {
     format!("{v:.1}")
 }
@@ -373,6 +388,7 @@ pub fn run_bench(args: &[String]) -> Result {
     setup::build_tools()?;
     setup::test_tools()?;
     let sizes = bundle_sizes(&root)?;
+    let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench(&root)? };
     let dist = build_bench_page(&root)?;
     let backend = demo_backend::start(
         BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
@@ -441,6 +457,9 @@ pub fn run_bench(args: &[String]) -> Result {
         initial += gz;
     }
     let _ = writeln!(report, "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)", initial as f64 / 1024.0);
+    if !core.is_empty() {
+        let _ = writeln!(report, "\nCore, native (cargo bench --bench core):\n{core}");
+    }
     println!("{report}");
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
