@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 /// Longest label kept, in characters; longer model output is cut, never rejected.
 pub const MAX_LABEL_CHARS: usize = 64;
 /// Most detections taken from one event; the rest are skipped (and counted).
-pub const MAX_DETECTIONS_PER_EVENT: usize = 2_000;
+/// Dense scenes (crowds, parking lots) reach thousands; the overlay draws
+/// them on its canvas layer.
+pub const MAX_DETECTIONS_PER_EVENT: usize = 5_000;
 /// Most keypoints kept per detection.
 pub const MAX_KEYPOINTS: usize = 64;
 /// VAS's analysis size, used for pixel payloads that do not state their frame size.
@@ -246,9 +248,13 @@ pub fn normalize_payload(payload: &Value, metadata: Option<&Value>) -> Normalize
     let frame = FramePx::from_metadata(metadata);
     let mut out = Normalized::default();
     let Some(root) = payload.as_object() else { return out };
+    // Keys of the detections of the lists already read: a repeat is looked for
+    // there only (hashed, so a dense payload stays linear). Identical items of
+    // one list are separate detections and are all kept.
     let mut seen: HashSet<DedupeKey> = HashSet::new();
     for key in LIST_KEYS {
         let Some(list) = root.get(key).and_then(Value::as_array) else { continue };
+        let mut this_list: Vec<DedupeKey> = Vec::new();
         for item in list {
             if out.detections.len() >= MAX_DETECTIONS_PER_EVENT {
                 out.skipped += 1;
@@ -256,13 +262,16 @@ pub fn normalize_payload(payload: &Value, metadata: Option<&Value>) -> Normalize
             }
             match adapt_item(item, frame) {
                 Some(d) => {
-                    if seen.insert(dedupe_key(&d)) {
+                    let k = dedupe_key(&d);
+                    if !seen.contains(&k) {
+                        this_list.push(k);
                         out.detections.push(d);
                     }
                 }
                 None => out.skipped += 1,
             }
         }
+        seen.extend(this_list);
     }
     out
 }
@@ -335,6 +344,13 @@ mod tests {
             r#"{"detections": [{"class_name": "p", "bbox": [0.1,0.1,0.2,0.2]}], "objects": [{"class": "p", "bbox": [0.1,0.1,0.2,0.2]}]}"#,
             None,
             &[[0.1, 0.1, 0.2, 0.2]],
+            0,
+        );
+        // Within one list nothing is compared (that would be quadratic): the list is taken as it is.
+        check(
+            r#"{"detections": [{"class_name": "p", "bbox": [0.1,0.1,0.2,0.2]}, {"class_name": "p", "bbox": [0.1,0.1,0.2,0.2]}]}"#,
+            None,
+            &[[0.1, 0.1, 0.2, 0.2], [0.1, 0.1, 0.2, 0.2]],
             0,
         );
         // Different detections in two lists are both kept.

@@ -1,5 +1,6 @@
 //! The overlay primitives (one enum) and the layout of a selected frame into them.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::color::{color_for, Rgb};
@@ -8,7 +9,8 @@ use super::geometry::{CssPoint, CssRect, CssSize, ScreenMapping};
 use super::selection::ModelFrame;
 
 /// Most primitives laid out for one frame; the rest are dropped (and counted).
-pub const MAX_PRIMITIVES_PER_FRAME: usize = 5_000;
+/// Room for 5,000 boxes with their label chips.
+pub const MAX_PRIMITIVES_PER_FRAME: usize = 10_000;
 /// Label chip metrics. The chip uses a monospace font of this size, so its
 /// width follows from the character count without measuring text in the DOM.
 pub const CHIP_FONT_PX: f64 = 12.0;
@@ -100,21 +102,33 @@ pub fn layout_frame(models: &[ModelFrame<'_>], mapping: &ScreenMapping) -> Frame
                 }
             }
         }
+        // A trail's class, looked up by track id (a scan per trail would be quadratic in dense frames).
+        let labels_by_track: HashMap<i64, &str> = if m.trails.is_empty() {
+            HashMap::new()
+        } else {
+            m.detections.iter().rev().filter_map(|d| Some((d.track_id?, d.label.as_str()))).collect()
+        };
         for (track_id, path) in &m.trails {
-            let label = m.detections.iter().find(|d| d.track_id == Some(*track_id)).map_or("", |d| d.label.as_str());
+            let label = labels_by_track.get(track_id).copied().unwrap_or("");
             let color = color_for(m.model_id, label, Some(*track_id));
             let points: Vec<CssPoint> = path.iter().map(|p| mapping.norm_to_css_point(*p)).collect();
             let tag = PrimitiveTag { model_id: Rc::clone(&model_id), label: Rc::from(label), track_id: Some(*track_id) };
             trails.push(Primitive::Polyline { points, color, tag });
         }
     }
+    // Over the cap, the least informative kinds go first: trails, then
+    // keypoints, then labels; boxes are kept longest. The drawing order stays.
+    let total = trails.len() + boxes.len() + points.len() + labels.len();
+    let mut budget = MAX_PRIMITIVES_PER_FRAME;
+    for kind in [&mut boxes, &mut labels, &mut points, &mut trails] {
+        kind.truncate(budget);
+        budget -= kind.len();
+    }
     let mut primitives = trails;
     primitives.extend(boxes);
     primitives.extend(points);
     primitives.extend(labels);
-    let dropped = primitives.len().saturating_sub(MAX_PRIMITIVES_PER_FRAME);
-    primitives.truncate(MAX_PRIMITIVES_PER_FRAME);
-    FrameLayout { primitives, dropped }
+    FrameLayout { dropped: total - primitives.len(), primitives }
 }
 
 #[cfg(test)]
@@ -190,9 +204,16 @@ mod tests {
         let l = layout_frame(&[f], &mapping());
         assert_eq!(l.primitives.len(), 1);
         assert!(matches!(l.primitives[0], Primitive::Keypoint { center: CssPoint { x: 640.0, y: 360.0 }, .. }));
-        let many: Vec<_> = (0..3000).map(|i| det("x", None, Some([0.0, 0.0, 0.1 + i as f64 * 1e-5, 0.1]), &[])).collect();
-        let l = layout_frame(&[frame(many)], &mapping());
+        // Over the cap, trails and keypoints go first, then labels; every box stays.
+        let many: Vec<_> = (0..6000).map(|i| det("x", None, Some([0.0, 0.0, 0.1 + i as f64 * 1e-5, 0.1]), &[(0.05, 0.05)])).collect();
+        let mut f = frame(many);
+        f.trails = vec![(3, vec![NormPoint { x: 0.1, y: 0.1 }, NormPoint { x: 0.2, y: 0.2 }])];
+        let l = layout_frame(&[f], &mapping());
         assert_eq!(l.primitives.len(), MAX_PRIMITIVES_PER_FRAME);
-        assert_eq!(l.dropped, 1000);
+        assert_eq!(l.dropped, 6000 * 3 + 1 - MAX_PRIMITIVES_PER_FRAME);
+        let count = |want: fn(&Primitive) -> bool| l.primitives.iter().filter(|p| want(p)).count();
+        assert_eq!(count(|p| matches!(p, Primitive::Box { .. })), 6000);
+        assert_eq!(count(|p| matches!(p, Primitive::Label { .. })), MAX_PRIMITIVES_PER_FRAME - 6000);
+        assert_eq!(count(|p| matches!(p, Primitive::Keypoint { .. }) || matches!(p, Primitive::Polyline { .. })), 0);
     }
 }

@@ -94,7 +94,7 @@ fn select_model<'a>(model_id: &'a str, timeline: &'a ModelTimeline, t: UnixMicro
     let tol = params.frame_tolerance.max(0);
     // First event not before the frame's window; everything before it is earlier.
     let lo = timeline.first_at_or_after(t.plus(-tol));
-    let hi = events.partition_point(|e| e.timestamp <= t.plus(tol));
+    let hi = timeline.first_after(t.plus(tol));
     let (kind, event_time, detections) = if lo < hi {
         // Nearest event inside the window; on a tie the earlier one (never prefer the future).
         let best = (lo..hi).min_by_key(|&i| (events[i].timestamp.since(t).abs(), events[i].timestamp))?;

@@ -1,13 +1,17 @@
 //! Project automation: `cargo xtask run` serves the viewer, `cargo xtask test` runs every test.
 
+mod bench;
+mod cdp;
 #[cfg(test)]
 mod client_checks;
 mod csp;
 mod demo_backend;
 mod e2e;
 mod e2e_faults;
+mod frame_costs;
 #[cfg(test)]
 mod native_client;
+mod proc_cpu;
 mod rig;
 mod setup;
 mod webdriver;
@@ -23,6 +27,7 @@ usage:
         --data replays another data dir: camera.json, events.json, clip;
         the API key for --vas is read from the VAS_API_KEY environment variable)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
+  cargo xtask bench     measure the overlay in headless Chromium and print one table (see BENCHMARKS.md)
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask setup     install the build tools only
   cargo xtask rig build-worker
@@ -51,6 +56,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
         Some("test") => cmd_test(),
+        Some("bench") => bench::run_bench(&args[1..]),
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),
         Some("setup") => setup::build_tools(),
         Some("rig") => rig::cmd(&args[1..]),

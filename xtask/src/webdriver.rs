@@ -28,6 +28,8 @@ pub struct Browser {
     base: String,
     session: String,
     agent: ureq::Agent,
+    /// `host:port` of the browser's DevTools endpoint, when ChromeDriver reports it.
+    pub debugger_address: Option<String>,
 }
 
 fn free_port() -> Result<u16> {
@@ -55,6 +57,11 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Re
 impl Browser {
     /// Starts ChromeDriver on a free loopback port and opens a session.
     pub fn start() -> Result<Self> {
+        Self::start_with(&[])
+    }
+
+    /// As `start`, with Chromium flags added to `CHROME_ARGS`.
+    pub fn start_with(extra_args: &[&str]) -> Result<Self> {
         let port = free_port()?;
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
@@ -75,18 +82,25 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let args: Vec<&str> = CHROME_ARGS.iter().chain(extra_args).copied().collect();
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": CHROME_ARGS}
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
         }}});
-        let mut this = Self { driver, base, session: String::new(), agent };
+        let mut this = Self { driver, base, session: String::new(), agent, debugger_address: None };
         let v = call(&this.agent, "POST", &format!("{}/session", this.base), Some(caps))?;
         this.session = v["sessionId"].as_str().ok_or("webdriver: no session id")?.to_owned();
+        this.debugger_address = v["capabilities"]["goog:chromeOptions"]["debuggerAddress"].as_str().map(str::to_owned);
         Ok(this)
     }
 
     fn url(&self, tail: &str) -> String {
         format!("{}/session/{}/{tail}", self.base, self.session)
+    }
+
+    /// The ChromeDriver process id (the browser's processes descend from it).
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
     }
 
     pub fn goto(&self, url: &str) -> Result {

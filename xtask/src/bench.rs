@@ -1,0 +1,477 @@
+//! `cargo xtask bench`: the viewer's overlay against a naive canvas overlay, measured in headless Chromium.
+//!
+//! Builds the bench page (`xtask/bench/`, the viewer's crate with the bench
+//! page as its binary) and a 2 s, 30 fps, 1280x720 bench clip, serves both
+//! with the demo backend, and measures every scene in a fresh page:
+//! - window A, untraced: the overlay update rate and the video's presented,
+//!   decoded and dropped frames (page counters), main-thread time from
+//!   `Performance.getMetrics` deltas, and CPU time of every browser thread
+//!   from `/proc`;
+//! - window B, traced: per-frame main-thread costs from Chromium's trace
+//!   (see `frame_costs.rs`).
+//!
+//! Then memory over 10 simulated minutes, the production bundle's sizes,
+//! and the core's native benchmark (`benches/core.rs`). It prints figures;
+//! timing never fails it.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::cdp::CdpClient;
+use crate::demo_backend::{self, BackendConfig};
+use crate::frame_costs::{percentile, FrameCost, FrameCosts};
+use crate::proc_cpu::{machine_busy_ms, ProcessCpu};
+use crate::webdriver::Browser;
+use crate::{build_viewer, repo_root, run, setup, Result};
+
+/// The bench clip: the demo clip's first 60 frames (2 s at 30 fps, 1280x720), looped.
+const CLIP_FRAMES: u32 = 60;
+const FPS: u32 = 30;
+const START: &str = "2026-01-05T12:00:00Z";
+const START_MS: i64 = 1_767_614_400_000;
+
+/// Main-thread trace categories: top-level tasks, the DevTools timeline
+/// events (script, style, layout, paint, commit) and the frame and
+/// user-timing markers the analysis keys on.
+const TRACE_CATEGORIES: &[&str] = &[
+    "toplevel",
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "disabled-by-default-devtools.timeline.frame",
+    "blink.user_timing",
+];
+
+/// One measured configuration.
+#[derive(Debug, Clone)]
+struct Scene {
+    /// `off` (the video alone), `viewer` (the viewer's overlay) or `naive`.
+    mode: &'static str,
+    n: u32,
+    moving: bool,
+    dpr: u32,
+}
+
+impl Scene {
+    fn name(&self) -> String {
+        if self.mode == "off" {
+            return format!("video only{}", if self.dpr != 1 { format!(", DPR {}", self.dpr) } else { String::new() });
+        }
+        let dpr = if self.dpr != 1 { format!(" DPR {}", self.dpr) } else { String::new() };
+        format!("{} {}{dpr}", self.n, if self.moving { "moving" } else { "static" })
+    }
+}
+
+fn scenes(only: Option<&str>) -> Vec<Scene> {
+    let mut out = vec![Scene { mode: "off", n: 0, moving: true, dpr: 1 }];
+    for n in [10, 100, 1000, 5000] {
+        for moving in [true, false] {
+            for mode in ["viewer", "naive"] {
+                out.push(Scene { mode, n, moving, dpr: 1 });
+            }
+        }
+    }
+    out.push(Scene { mode: "off", n: 0, moving: true, dpr: 2 });
+    for mode in ["viewer", "naive"] {
+        out.push(Scene { mode, n: 1000, moving: true, dpr: 2 });
+    }
+    if let Some(only) = only {
+        out.retain(|s| s.mode == "off" || format!("{} {}", s.mode, s.name()).contains(only));
+    }
+    out
+}
+
+/// What one scene measured.
+struct Measured {
+    scene: Scene,
+    setup: Value,
+    /// Page counters of the untraced window.
+    window: Value,
+    /// `Performance.getMetrics` deltas of the untraced window, ms.
+    metrics: BTreeMap<String, f64>,
+    /// CPU per browser thread group in the untraced window, ms.
+    cpu: BTreeMap<String, f64>,
+    /// CPU the whole machine spent in the untraced window, ms (to see other load).
+    machine_ms: f64,
+    costs: FrameCosts,
+}
+
+fn build_bench_page(root: &Path) -> Result<PathBuf> {
+    println!("== building the bench page (trunk build --release, feature bench)");
+    let dist = root.join("target/bench-dist");
+    run(Command::new("trunk").args(["build", "--release=true", "--dist"]).arg(&dist).arg("xtask/bench/index.html").current_dir(root))?;
+    let clip = dist.join("bench-clip.mp4");
+    run(Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(root.join("static/demo/clip.mp4"))
+        .args(["-frames:v", &CLIP_FRAMES.to_string(), "-an", "-c:v", "libx264", "-preset", "medium", "-crf", "23"])
+        .args(["-g", "30", "-pix_fmt", "yuv420p", "-movflags", "+faststart"])
+        .arg(&clip))
+    .map_err(|e| format!("{e} (the bench needs ffmpeg with libx264)"))?;
+    Ok(dist)
+}
+
+fn sleep_s(s: f64) {
+    std::thread::sleep(Duration::from_secs_f64(s));
+}
+
+/// Collects a trace started with `Tracing.start` (events reported over the socket).
+fn end_trace(cdp: &mut CdpClient) -> Result<Vec<Value>> {
+    cdp.call("Tracing.end", json!({}))?;
+    let mut events = Vec::new();
+    cdp.wait_event("Tracing.tracingComplete", Duration::from_secs(180), |e| {
+        if e["method"] == "Tracing.dataCollected" {
+            if let Some(list) = e["params"]["value"].as_array() {
+                events.extend(list.iter().cloned());
+            }
+        }
+    })?;
+    Ok(events)
+}
+
+fn metrics(cdp: &mut CdpClient) -> Result<BTreeMap<String, f64>> {
+    let m = cdp.call("Performance.getMetrics", json!({}))?;
+    Ok(m["metrics"].as_array().into_iter().flatten().filter_map(|x| Some((x["name"].as_str()?.to_owned(), x["value"].as_f64()?))).collect())
+}
+
+/// Opens the bench page afresh and sets `scene` up on it.
+fn open_scene(browser: &Browser, cdp: &mut CdpClient, base: &str, scene: &Scene) -> Result<Value> {
+    // Now and then (under heavy machine load) the first load of the page never
+    // finishes instantiating its wasm; a reload does.
+    for attempt in 1..=3 {
+        browser.goto(&format!("{base}index.html"))?;
+        if cdp.eval("bench.ready()")? == json!(true) {
+            break;
+        }
+        println!("   the bench page's wasm did not start within 15 s (attempt {attempt}); reloading");
+    }
+    let opts = json!({"mode": scene.mode, "n": scene.n, "moving": scene.moving, "frames": CLIP_FRAMES, "fps": FPS,
+                      "start": START, "src": "/bench-clip.mp4", "width": 1280, "height": 720});
+    cdp.eval(&format!("bench.setup({opts})")).inspect_err(|_| {
+        // What the page said before failing (exceptions, console errors) explains most failures.
+        for e in cdp.take_events() {
+            if e["method"] == "Runtime.exceptionThrown" || e["method"] == "Runtime.consoleAPICalled" {
+                println!("   page: {}", e["params"]);
+            }
+        }
+    })
+}
+
+fn measure(browser: &Browser, cdp: &mut CdpClient, base: &str, scene: &Scene, window_s: f64) -> Result<Measured> {
+    let setup = open_scene(browser, cdp, base, scene)?;
+    sleep_s(2.0);
+    // Window A, untraced.
+    cdp.call("Performance.enable", json!({}))?;
+    let m0 = metrics(cdp)?;
+    let cpu0 = ProcessCpu::snapshot(browser.driver_pid());
+    let busy0 = machine_busy_ms();
+    cdp.eval("bench.windowStart()")?;
+    sleep_s(window_s);
+    let window = cdp.eval("bench.windowStop()")?;
+    let busy1 = machine_busy_ms();
+    let cpu1 = ProcessCpu::snapshot(browser.driver_pid());
+    let m1 = metrics(cdp)?;
+    cdp.call("Performance.disable", json!({}))?;
+    let metrics: BTreeMap<String, f64> = m1.iter().map(|(k, v)| (k.clone(), v - m0.get(k).copied().unwrap_or(0.0))).collect();
+    // Window B, traced.
+    cdp.call("Tracing.start", json!({"traceConfig": {"includedCategories": TRACE_CATEGORIES, "excludedCategories": ["*"]}, "transferMode": "ReportEvents"}))?;
+    cdp.eval("bench.windowStart()")?;
+    sleep_s(window_s.min(5.0));
+    cdp.eval("bench.windowStop()")?;
+    let trace = end_trace(cdp)?;
+    let costs = FrameCosts::from_trace(&trace)?;
+    if std::env::var("VAS_BENCH_KEEP_TRACES").is_ok_and(|v| v == "1") {
+        let out = repo_root().join("target/bench");
+        let _ = std::fs::create_dir_all(&out);
+        let name = format!("trace-{}-{}.json", scene.mode, scene.name().replace([' ', ','], "-"));
+        let _ = std::fs::write(out.join(name), Value::Array(trace).to_string());
+    }
+    Ok(Measured { scene: scene.clone(), setup, window, metrics, cpu: cpu0.ms_since(&cpu1), machine_ms: busy1 - busy0, costs })
+}
+
+/// Memory after warm-up and after 10 simulated minutes of events at 30/s.
+fn measure_memory(browser: &Browser, cdp: &mut CdpClient, base: &str) -> Result<Value> {
+    let scene = Scene { mode: "viewer", n: 100, moving: true, dpr: 1 };
+    open_scene(browser, cdp, base, &scene)?;
+    // Warm-up: 30 minutes of history before the clip (the store's span bound), while the overlay draws.
+    let history = json!({"fromMs": START_MS - 30 * 60_000, "minutes": 30, "perSecond": 30, "detections": 4, "idPrefix": "h"});
+    cdp.eval(&format!("bench.feed({history})"))?;
+    sleep_s(3.0);
+    let warm = snapshot_memory(cdp)?;
+    // Ten more minutes, after the clip: each ingest evicts the oldest events.
+    let t = std::time::Instant::now();
+    let later = json!({"fromMs": START_MS + 10_000, "minutes": 10, "perSecond": 30, "detections": 4, "idPrefix": "f"});
+    cdp.eval(&format!("bench.feed({later})"))?;
+    let feed_s = t.elapsed().as_secs_f64();
+    sleep_s(3.0);
+    let after = snapshot_memory(cdp)?;
+    Ok(json!({"warm": warm, "after": after, "feed_seconds": feed_s}))
+}
+
+fn snapshot_memory(cdp: &mut CdpClient) -> Result<Value> {
+    cdp.call("HeapProfiler.collectGarbage", json!({}))?;
+    let heap = cdp.call("Runtime.getHeapUsage", json!({}))?;
+    let page = cdp.eval("bench.memory()")?;
+    Ok(json!({"domNodes": page["domNodes"], "wasmBytes": page["wasmBytes"], "held": page["held"], "jsHeapUsed": heap["usedSize"]}))
+}
+
+/// Gzipped size of a file (`gzip -9`), bytes.
+fn gzip_size(path: &Path) -> Result<u64> {
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(path).output().map_err(|e| format!("gzip: {e}"))?;
+    Ok(out.stdout.len() as u64)
+}
+
+/// The production build's files, raw and gzipped.
+fn bundle_sizes(root: &Path) -> Result<Vec<(String, u64, u64)>> {
+    build_viewer()?;
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root.join("dist")).map_err(|e| e.to_string())?.flatten() {
+        let p = entry.path();
+        if p.is_file() {
+            let raw = p.metadata().map(|m| m.len()).unwrap_or(0);
+            out.push((entry.file_name().to_string_lossy().into_owned(), raw, gzip_size(&p)?));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Runs the core's native benchmark and returns its lines.
+fn core_bench(root: &Path) -> Result<String> {
+    println!("== core benchmark (cargo bench --bench core)");
+    let out = Command::new("cargo")
+        .args(["bench", "--quiet", "--bench", "core"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cargo bench: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo bench failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn f1(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+fn f2(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+struct Row {
+    cells: Vec<String>,
+}
+
+/// Medians of each part over `frames`, and p50/p95/max of their totals.
+fn frame_stats(frames: &[FrameCost]) -> [f64; 6] {
+    let pick = |f: fn(&FrameCost) -> f64| frames.iter().map(f).collect::<Vec<f64>>();
+    let totals = pick(FrameCost::total);
+    [
+        percentile(&pick(|f| f.script), 50.0),
+        percentile(&pick(|f| f.style_layout), 50.0),
+        percentile(&pick(|f| f.paint_composite), 50.0),
+        percentile(&totals, 50.0),
+        percentile(&totals, 95.0),
+        percentile(&totals, 100.0),
+    ]
+}
+
+fn row(m: &Measured, naive: Option<&Measured>) -> Row {
+    let w = &m.window;
+    let secs = w["seconds"].as_f64().unwrap_or(1.0).max(1e-3);
+    let video_frames = w["videoCallbacks"].as_f64().unwrap_or(0.0);
+    let per_video_frame = |ms: f64| if video_frames > 0.0 { ms / video_frames } else { 0.0 };
+    let updates = m.costs.updates();
+    // Without overlay updates (the video alone), every frame is reported.
+    let frames: Vec<FrameCost> = if updates.is_empty() { m.costs.frames.clone() } else { updates };
+    let s = frame_stats(&frames);
+    let cpu = |prefix: &str| m.cpu.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, v)| v).sum::<f64>();
+    let renderer_main = cpu("renderer/main");
+    let renderer_all = cpu("renderer/");
+    let gpu = cpu("gpu/");
+    let trace_busy = m.costs.busy_ms / (m.costs.window_ms / 1000.0).max(1e-3);
+    let metrics_busy = m.metrics.get("TaskDuration").copied().unwrap_or(0.0) * 1000.0 / secs;
+    let own_ms: f64 = m.cpu.values().sum();
+    let others = ((m.machine_ms - own_ms) / (secs * 1000.0) * 100.0).max(0.0);
+    let ratio = naive.map(|n| {
+        let ns = frame_stats(&n.costs.updates());
+        if ns[3] > 0.0 {
+            format!("{:.2}", s[3] / ns[3])
+        } else {
+            "-".into()
+        }
+    });
+    let cells = vec![
+        m.scene.name(),
+        match m.scene.mode {
+            "viewer" => format!("viewer/{}", w["renderer"].as_str().unwrap_or("?")),
+            other => other.to_owned(),
+        },
+        f1(w["updates"].as_f64().unwrap_or(0.0) / secs),
+        f1(video_frames / secs),
+        format!("{}/{}", w["dropped"], w["decoded"]),
+        f2(s[0]),
+        f2(s[1]),
+        f2(s[2]),
+        f2(s[3]),
+        f2(s[4]),
+        f2(s[5]),
+        f1(trace_busy),
+        f1(metrics_busy),
+        f2(per_video_frame(renderer_main)),
+        f2(per_video_frame(renderer_all)),
+        f2(per_video_frame(gpu)),
+        ratio.unwrap_or_else(|| "-".into()),
+        format!("{others:.0}%"),
+    ];
+    Row { cells }
+}
+
+const HEADERS: &[&str] = &[
+    "scene",
+    "overlay",
+    "upd/s",
+    "video fps",
+    "dropped/decoded",
+    "script p50",
+    "style+layout p50",
+    "paint+comp p50",
+    "total p50",
+    "total p95",
+    "total max",
+    "main ms/s trace",
+    "main ms/s metrics",
+    "CPU/vframe main",
+    "CPU/vframe renderer",
+    "CPU/vframe gpu",
+    "x naive p50",
+    "other load",
+];
+
+fn markdown_table(rows: &[Row]) -> String {
+    let mut widths: Vec<usize> = HEADERS.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(&r.cells) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let mut s = String::from("|");
+        for (c, w) in cells.iter().zip(&widths) {
+            let _ = write!(s, " {c:>w$} |");
+        }
+        s
+    };
+    let mut out = line(HEADERS.iter().map(|h| h.to_string()).collect());
+    out.push('\n');
+    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect()));
+    for r in rows {
+        out.push('\n');
+        out.push_str(&line(r.cells.clone()));
+    }
+    out
+}
+
+fn flag_value(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+pub fn run_bench(args: &[String]) -> Result {
+    let root = repo_root();
+    let quick = args.iter().any(|a| a == "--quick");
+    let only = flag_value(args, "--only");
+    let window_s = if quick { 3.0 } else { 10.0 };
+    setup::build_tools()?;
+    setup::test_tools()?;
+    let sizes = bundle_sizes(&root)?;
+    let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench(&root)? };
+    let dist = build_bench_page(&root)?;
+    let backend = demo_backend::start(
+        BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
+        "127.0.0.1:0",
+    )
+    .map_err(|e| format!("demo backend: {e}"))?;
+    let base = backend.url();
+    let all = scenes(only.as_deref());
+    let mut measured: Vec<Measured> = Vec::new();
+    let mut memory = Value::Null;
+    for dpr in [1, 2] {
+        let batch: Vec<&Scene> = all.iter().filter(|s| s.dpr == dpr).collect();
+        if batch.iter().all(|s| s.mode == "off") && only.is_some() {
+            continue;
+        }
+        let browser = Browser::start_with(&[&format!("--force-device-scale-factor={dpr}")])?;
+        let addr = browser.debugger_address.clone().ok_or("chromedriver reported no debugger address")?;
+        let mut cdp = CdpClient::connect_to_page(&addr)?;
+        cdp.call("Runtime.enable", json!({}))?;
+        for scene in batch {
+            println!("== {} {} (DPR {dpr})", scene.mode, scene.name());
+            cdp.take_events();
+            let m = measure(&browser, &mut cdp, &base, scene, window_s)?;
+            println!("   {}", m.window);
+            measured.push(m);
+        }
+        if dpr == 1 && !args.iter().any(|a| a == "--no-memory") {
+            println!("== memory: 30 simulated minutes of warm-up, then 10 more at 30 events/s");
+            memory = measure_memory(&browser, &mut cdp, &base)?;
+        }
+    }
+    backend.stop();
+
+    let rows: Vec<Row> = measured
+        .iter()
+        .map(|m| {
+            let naive = (m.scene.mode == "viewer")
+                .then(|| measured.iter().find(|n| n.scene.mode == "naive" && n.scene.n == m.scene.n && n.scene.moving == m.scene.moving && n.scene.dpr == m.scene.dpr))
+                .flatten();
+            row(m, naive)
+        })
+        .collect();
+    let mut report = String::new();
+    let _ = writeln!(report, "\nOverlay cost per update frame (ms, renderer main thread, Chromium trace), window {window_s} s per scene:\n");
+    report.push_str(&markdown_table(&rows));
+    report.push('\n');
+    if !memory.is_null() {
+        let mb = |v: &Value| v.as_f64().unwrap_or(0.0) / 1_048_576.0;
+        let _ = writeln!(report, "\nMemory (viewer, 100 moving boxes, events of 4 boxes at 30/s, store bounded at 30 min):");
+        for (label, key) in [("after warm-up (30 simulated min)", "warm"), ("after 10 more simulated min", "after")] {
+            let v = &memory[key];
+            let _ = writeln!(
+                report,
+                "  {label}: DOM elements {}, JS heap {:.1} MB, wasm memory {:.1} MB, events held {}",
+                v["domNodes"],
+                mb(&v["jsHeapUsed"]),
+                mb(&v["wasmBytes"]),
+                v["held"]
+            );
+        }
+    }
+    let _ = writeln!(report, "\nProduction bundle (dist/, gzip -9); no bundle is loaded lazily:");
+    let mut initial = 0;
+    for (name, raw, gz) in &sizes {
+        let _ = writeln!(report, "  {name}: {raw} bytes, {gz} gzip");
+        initial += gz;
+    }
+    let _ = writeln!(report, "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)", initial as f64 / 1024.0);
+    if !core.is_empty() {
+        let _ = writeln!(report, "\nCore, native (cargo bench --bench core):\n{core}");
+    }
+    println!("{report}");
+    let out = root.join("target/bench");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("report.md"), &report).map_err(|e| e.to_string())?;
+    let raw: Vec<Value> = measured
+        .iter()
+        .map(|m| {
+            json!({"scene": m.scene.name(), "mode": m.scene.mode, "setup": m.setup, "window": m.window, "metrics": m.metrics,
+                   "cpu": m.cpu, "machine_ms": m.machine_ms, "frames": m.costs.frames.iter().map(|f| json!([f.script, f.style_layout, f.paint_composite, f.other, f.update])).collect::<Vec<_>>()})
+        })
+        .collect();
+    std::fs::write(out.join("results.json"), json!({"scenes": raw, "memory": memory}).to_string()).map_err(|e| e.to_string())?;
+    println!("(report in target/bench/report.md, raw figures in target/bench/results.json)");
+    Ok(())
+}
