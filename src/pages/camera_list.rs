@@ -82,6 +82,7 @@ fn row(d: &Device, config: &ConfigContext) -> Html {
             <td>{ if d.is_active { "yes" } else { "no" } }</td>
             <td class="views">
                 { live }
+                { " " }
                 { clips.into_iter().collect::<Html>() }
                 { " " }
                 <Link<Route> to={Route::Recordings { camera_id: d.id.clone() }}>{ "Recordings" }</Link<Route>>
