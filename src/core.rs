@@ -4,6 +4,7 @@
 //! `js_sys`, `gloo` or `wasm_bindgen`, reads a clock or measures the DOM.
 //! Time and measurements come in as arguments, and no function panics on data.
 
+pub mod canvas_plan;
 pub mod clip_params;
 pub mod clock;
 pub mod color;
@@ -11,6 +12,7 @@ pub mod detection;
 pub mod event_store;
 pub mod geometry;
 pub mod primitive;
+pub mod renderer_choice;
 pub mod selection;
 pub mod time;
 pub mod viewer_config;

@@ -9,6 +9,7 @@ use crate::config::ConfigContext;
 use crate::core::clip_params::ClipParams;
 use crate::core::clock::ClipClock;
 use crate::core::event_store::StoreLimits;
+use crate::core::renderer_choice::RendererPolicy;
 use crate::core::time::{UnixMicros, MICROS_PER_SEC};
 use crate::events::api_client::ApiClient;
 use crate::events::store_handle::StoreHandle;
@@ -88,6 +89,9 @@ pub struct ClipViewProps {
     pub store: StoreHandle,
     #[prop_or_default]
     pub on_duration: Callback<f64>,
+    /// The overlay's renderers (`Auto` in the viewer; tests pin one).
+    #[prop_or_default]
+    pub renderer: RendererPolicy,
 }
 
 /// The stage: the player's video with the overlay on top, filling its parent.
@@ -107,7 +111,7 @@ pub fn clip_view(props: &ClipViewProps) -> Html {
     html! {
         <div class="stage" ref={stage_ref} style="position:relative;width:100%;height:100%;background:#000;overflow:hidden">
             <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} on_duration={props.on_duration.clone()} />
-            <Overlay video={video_ref} store={props.store.clone()} clock={props.clock} />
+            <Overlay video={video_ref} store={props.store.clone()} clock={props.clock} renderer={props.renderer} />
             <button class="fullscreen" type="button" onclick={fullscreen} title="Fullscreen">{ "Fullscreen" }</button>
         </div>
     }

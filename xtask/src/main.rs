@@ -20,7 +20,10 @@ usage:
         --data replays another data dir: camera.json, events.json, clip;
         the API key for --vas is read from the VAS_API_KEY environment variable)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench     measure the overlay in headless Chromium and print one table (see BENCHMARKS.md)
+  cargo xtask bench [--quick] [--crossover] [--only TEXT] [--no-core] [--no-memory]
+        measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
+        --quick: 3 s windows; --crossover: both renderers pinned from 50 to 1000 boxes;
+        --only: scenes whose name contains TEXT (e.g. \"viewer 1000 moving\")
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask setup     install the build tools only";
 
@@ -135,7 +138,7 @@ fn cmd_test() -> Result {
         println!("== browser tests in headless Chromium, device pixel ratio {dpr}");
         run(Command::new("cargo")
             .args(["test", "--target", "wasm32-unknown-unknown", "--features", "fault-injection"])
-            .args(["--test", "browser", "--test", "fault", "--", "--nocapture"])
+            .args(["--test", "browser", "--test", "canvas", "--test", "fault", "--", "--nocapture"])
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root.join(json))
             .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
