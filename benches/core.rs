@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use serde_json::{json, Value};
+use vas_overlay_viewer::core::canvas_plan::CanvasPlan;
 use vas_overlay_viewer::core::detection::normalize_payload;
 use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
@@ -144,10 +145,16 @@ fn main() {
         let query_us = time_us(11, 20, |_| {
             black_box(layout_frame(&select_frame(&store, t, &params), &m));
         });
+        let primitives = layout_frame(&select_frame(&store, t, &params), &m).primitives;
+        let mut plan = CanvasPlan::default();
+        let plan_us = time_us(11, 20, |_| plan.rebuild(&primitives, 1.0));
         println!(
-            "  {boxes:>5} boxes{}: select {select_us:>8.1} us, select + layout {query_us:>8.1} us ({:.3} us per box)",
+            "  {boxes:>5} boxes{}: select {select_us:>8.1} us, select + layout {query_us:>8.1} us ({:.3} us per box); \
+             canvas plan {plan_us:>7.1} us, {} of {} chips hidden",
             if tracked { ", tracked" } else { "         " },
-            query_us / boxes as f64
+            query_us / boxes as f64,
+            plan.hidden_labels,
+            plan.hidden_labels + plan.labels.len()
         );
     }
     println!("payload normalization, per detection:");

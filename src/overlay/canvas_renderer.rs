@@ -176,7 +176,7 @@ impl CanvasRenderer {
     /// Shows exactly `primitives` on a root of `css_size` at device pixel ratio `dpr`.
     pub fn render(&mut self, primitives: &[Primitive], css_size: CssSize, dpr: f64) -> Result<(), JsValue> {
         self.fit(css_size, dpr)?;
-        self.plan.rebuild(primitives);
+        self.plan.rebuild(primitives, dpr);
         self.clear()?;
         let Self { ctx, plan, strings, .. } = self;
         ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0)?;
