@@ -591,6 +591,17 @@ pub fn run_bench(args: &[String]) -> Result {
         initial += gz;
     }
     let _ = writeln!(report, "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)", initial as f64 / 1024.0);
+    if args.iter().any(|a| a == "--breakdown") {
+        let _ = writeln!(report, "\nWhere the main thread's time goes (trace self time by event, ms per overlay update, or per frame without updates; top 6):");
+        for m in &measured {
+            let updates = match m.costs.updates().len() {
+                0 => m.costs.frames.len().max(1),
+                n => n,
+            } as f64;
+            let top: Vec<String> = m.costs.by_name.iter().take(6).map(|(k, v)| format!("{k} {:.2}", v / updates)).collect();
+            let _ = writeln!(report, "  {} {}: {}", m.scene.name(), m.scene.mode, top.join(", "));
+        }
+    }
     if !core.is_empty() {
         let _ = writeln!(report, "\nCore, native (cargo bench --bench core):\n{core}");
     }

@@ -79,6 +79,8 @@ pub struct FrameCosts {
     pub busy_ms: f64,
     /// The window's length by the trace clock, ms.
     pub window_ms: f64,
+    /// Self time per trace event name over the window, ms, largest first.
+    pub by_name: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -151,9 +153,15 @@ impl FrameCosts {
             let inherited = own.or(stack.last().and_then(|(_, c, _)| *c));
             stack.push((s.ts + s.dur, inherited, i));
         }
+        let mut by_name: std::collections::HashMap<&str, f64> = std::collections::HashMap::new();
         for i in 0..slices.len() {
             tasks[task_of[i]].cost.add(cat_of[i], self_ms[i].max(0.0));
+            if slices[i].ts >= t0 && slices[i].ts < t1 {
+                *by_name.entry(slices[i].name.as_str()).or_default() += self_ms[i].max(0.0);
+            }
         }
+        let mut by_name: Vec<(String, f64)> = by_name.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        by_name.sort_by(|a, b| b.1.total_cmp(&a.1));
         tasks.retain(|t| t.ts >= t0 && t.ts < t1);
 
         // Frame starts: the tasks that hold a BeginMainThreadFrame.
@@ -180,7 +188,7 @@ impl FrameCosts {
         }
         // The last frame may be cut by the end of the window: leave it out.
         frames.pop();
-        Ok(Self { frames, busy_ms, window_ms: (t1 - t0) / 1000.0 })
+        Ok(Self { frames, busy_ms, window_ms: (t1 - t0) / 1000.0, by_name })
     }
 
     /// The frames the overlay updated in.
@@ -251,6 +259,9 @@ mod tests {
         assert!(close(a.cpu, (1.6 + 0.2) / 2.0) && close(f.frames[1].cpu, 0.15), "{a:?}");
         assert!(close(f.busy_ms, 1.6 + 0.2 + 0.3 + 0.1));
         assert_eq!(f.updates().len(), 1);
+        // Where the time went, by event name (self time), largest first.
+        assert_eq!(f.by_name[0].0, "FunctionCall");
+        assert!(close(f.by_name[0].1, 0.6));
     }
 
     #[test]
