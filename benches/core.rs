@@ -9,6 +9,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use serde_json::{json, Value};
+use vas_overlay_viewer::core::canvas_plan::CanvasPlan;
 use vas_overlay_viewer::core::detection::normalize_payload;
 use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
@@ -21,24 +22,29 @@ const T0: i64 = 1_767_614_400_000_000;
 /// Events at 30 per second.
 const STEP_US: i64 = 33_333;
 
-fn payload(i: u64, boxes: usize) -> Value {
+fn payload(i: u64, boxes: usize, tracked: bool) -> Value {
     let dets: Vec<Value> = (0..boxes)
         .map(|b| {
             let x = ((i as f64 * 0.001 + b as f64 * 0.13) % 0.8).abs();
-            json!({"class_id": 0, "class_name": "person", "confidence": 0.87, "bbox": [x, 0.2, x + 0.1, 0.5], "track_id": b + 1})
+            let track = if tracked { json!(b + 1) } else { Value::Null };
+            json!({"class_id": 0, "class_name": "person", "confidence": 0.87, "bbox": [x, 0.2, x + 0.1, 0.5], "track_id": track})
         })
         .collect();
     json!({ "detections": dets })
 }
 
 fn event(i: u64, boxes: usize) -> WireEvent {
+    event_of(i, boxes, true)
+}
+
+fn event_of(i: u64, boxes: usize, tracked: bool) -> WireEvent {
     WireEvent {
         id: format!("e{i}"),
         camera_id: None,
         model_id: "bench".into(),
         timestamp: UnixMicros(T0 + i as i64 * STEP_US),
         frame_id: Some(i as i64),
-        detections: payload(i, boxes),
+        detections: payload(i, boxes, tracked),
         confidence: None,
         event_metadata: None,
     }
@@ -63,12 +69,16 @@ fn time_us(reps: usize, per_batch: usize, mut f: impl FnMut(usize)) -> f64 {
 }
 
 fn store_holding(n: u64, boxes: usize) -> (EventStore, f64) {
+    store_of(n, boxes, true)
+}
+
+fn store_of(n: u64, boxes: usize, tracked: bool) -> (EventStore, f64) {
     let limits = StoreLimits { max_events: n as usize + 1, max_span: i64::MAX / 4 };
     let mut store = EventStore::new(limits);
     let t = Instant::now();
     let mut i = 0;
     while i < n {
-        let page: Vec<WireEvent> = (i..(i + 1000).min(n)).map(|k| event(k, boxes)).collect();
+        let page: Vec<WireEvent> = (i..(i + 1000).min(n)).map(|k| event_of(k, boxes, tracked)).collect();
         i += page.len() as u64;
         store.ingest(page);
     }
@@ -125,9 +135,9 @@ fn main() {
         );
     }
 
-    println!("per-frame query by boxes per frame (an event per frame, each with all the boxes):");
-    for boxes in [10usize, 100, 1000, 5000] {
-        let (store, _) = store_holding(300, boxes);
+    println!("per-frame query by boxes per frame (an event per frame, each with all the boxes; tracked boxes also get trails):");
+    for (boxes, tracked) in [10usize, 100, 1000, 5000].into_iter().flat_map(|b| [(b, false), (b, true)]) {
+        let (store, _) = store_of(300, boxes, tracked);
         let t = UnixMicros(T0 + 150 * STEP_US);
         let select_us = time_us(11, 20, |_| {
             black_box(select_frame(&store, t, &params));
@@ -135,9 +145,16 @@ fn main() {
         let query_us = time_us(11, 20, |_| {
             black_box(layout_frame(&select_frame(&store, t, &params), &m));
         });
+        let primitives = layout_frame(&select_frame(&store, t, &params), &m).primitives;
+        let mut plan = CanvasPlan::default();
+        let plan_us = time_us(11, 20, |_| plan.rebuild(&primitives, 1.0));
         println!(
-            "  {boxes:>5} boxes: select {select_us:>8.1} us, select + layout {query_us:>8.1} us ({:.3} us per box)",
-            query_us / boxes as f64
+            "  {boxes:>5} boxes{}: select {select_us:>8.1} us, select + layout {query_us:>8.1} us ({:.3} us per box); \
+             canvas plan {plan_us:>7.1} us, {} of {} chips hidden",
+            if tracked { ", tracked" } else { "         " },
+            query_us / boxes as f64,
+            plan.hidden_labels,
+            plan.hidden_labels + plan.labels.len()
         );
     }
     println!("payload normalization, per detection:");

@@ -5,6 +5,7 @@
 //! Time and measurements come in as arguments, and no function panics on data.
 
 pub mod backoff;
+pub mod canvas_plan;
 pub mod clip_params;
 pub mod clock;
 pub mod color;
@@ -24,6 +25,7 @@ pub mod primitive;
 pub mod recording_clock;
 pub mod recording_dates;
 pub mod recording_runs;
+pub mod renderer_choice;
 pub mod selection;
 pub mod timeline_strip;
 pub mod time;

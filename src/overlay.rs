@@ -1,5 +1,6 @@
-//! The overlay layer: frame loop, element pool, video-frame metadata and the fault guard.
+//! The overlay layer: frame loop, its two renderers (element pool, canvas), video-frame metadata and the fault guard.
 
+pub mod canvas_renderer;
 pub mod element_pool;
 pub mod fault_guard;
 pub mod frame_loop;

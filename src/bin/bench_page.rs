@@ -13,6 +13,7 @@ mod page {
 
     use vas_overlay_viewer::core::clock::ClipClock;
     use vas_overlay_viewer::core::event_store::StoreLimits;
+    use vas_overlay_viewer::core::renderer_choice::{RendererKind, RendererPolicy};
     use vas_overlay_viewer::core::time::parse_rfc3339;
     use vas_overlay_viewer::core::wire::decode_event_page;
     use vas_overlay_viewer::events::store_handle::StoreHandle;
@@ -26,8 +27,8 @@ mod page {
     enum Mode {
         /// The video alone: the baseline.
         Off,
-        /// The viewer's overlay.
-        Viewer,
+        /// The viewer's overlay, with its renderers as allowed.
+        Viewer(RendererPolicy),
         /// The video alone; the page's naive canvas overlay draws over it.
         Naive,
     }
@@ -49,8 +50,8 @@ mod page {
         html! {
             <div data-bench-stage="" style={style}>
                 <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} />
-                if props.mode == Mode::Viewer {
-                    <Overlay video={video_ref} store={props.store.clone()} clock={props.clock} />
+                if let Mode::Viewer(renderer) = props.mode {
+                    <Overlay video={video_ref} store={props.store.clone()} clock={props.clock} {renderer} />
                 }
             </div>
         }
@@ -65,12 +66,15 @@ mod page {
         static MOUNTED: RefCell<Option<Mounted>> = const { RefCell::new(None) };
     }
 
-    /// Mounts the stage on `<body>`: `mode` is `off`, `viewer` or `naive`.
+    /// Mounts the stage on `<body>`: `mode` is `off`, `viewer` (renderers
+    /// chosen by the overlay), `dom` or `canvas` (one renderer pinned), or `naive`.
     #[wasm_bindgen]
     pub fn bench_mount(mode: &str, src: &str, start: &str, width: f64, height: f64) -> Result<(), JsValue> {
         let mode = match mode {
             "off" => Mode::Off,
-            "viewer" => Mode::Viewer,
+            "viewer" => Mode::Viewer(RendererPolicy::Auto),
+            "dom" => Mode::Viewer(RendererPolicy::Only(RendererKind::Dom)),
+            "canvas" => Mode::Viewer(RendererPolicy::Only(RendererKind::Canvas)),
             "naive" => Mode::Naive,
             other => return Err(JsValue::from_str(&format!("unknown mode {other}"))),
         };

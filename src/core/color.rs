@@ -1,5 +1,7 @@
 //! Stable colors: one per class, or per track when a track id exists, readable on any video.
 
+use std::sync::OnceLock;
+
 /// An sRGB color.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Rgb {
@@ -19,15 +21,20 @@ impl Rgb {
 
     /// WCAG relative luminance, 0 (black) to 1 (white).
     pub fn luminance(self) -> f64 {
-        let lin = |c: u8| {
-            let c = f64::from(c) / 255.0;
-            if c <= 0.039_28 {
-                c / 12.92
-            } else {
-                ((c + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        0.2126 * lin(self.r) + 0.7152 * lin(self.g) + 0.0722 * lin(self.b)
+        // The overlay asks for colors of every box on every frame it lays
+        // out: a table of the 256 linearized channel values saves three `powf`.
+        static LINEAR: OnceLock<[f64; 256]> = OnceLock::new();
+        let lin = LINEAR.get_or_init(|| {
+            std::array::from_fn(|i| {
+                let c = i as f64 / 255.0;
+                if c <= 0.039_28 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            })
+        });
+        0.2126 * lin[usize::from(self.r)] + 0.7152 * lin[usize::from(self.g)] + 0.0722 * lin[usize::from(self.b)]
     }
 
     /// WCAG contrast ratio between two colors (1 to 21).

@@ -70,6 +70,13 @@ pub fn chip_size(text: &str, mapping: &ScreenMapping) -> CssSize {
     CssSize { width: w.min(mapping.visible.width), height: CHIP_HEIGHT_PX }
 }
 
+/// Whether a chip's text is wider than its chip (the chip was narrowed to
+/// the visible picture), so the text must be clipped to it. Only then do
+/// renderers clip: a clip per chip costs the DOM a paint clip node each.
+pub fn chip_clips_text(text: &str, size: CssSize) -> bool {
+    text.chars().count() as f64 * CHIP_CHAR_ADVANCE_PX + 2.0 * CHIP_PADDING_PX > size.width
+}
+
 /// Lays out the selected detections of every model for one frame.
 ///
 /// Order is the drawing order: trails, boxes, keypoints, then labels on top.
@@ -182,6 +189,20 @@ mod tests {
         // 10 characters at 7.25 px, 2 x 4 px padding, 1 px slack, rounded up: never ellipsized.
         assert_eq!(size.width, 82.0);
         assert_eq!((&*tag.model_id, &*tag.label, tag.track_id), ("m", "person", Some(3)));
+    }
+
+    #[test]
+    fn chips_clip_only_when_narrowed() {
+        // "person 91%": 10 characters, 72.5 px of text and 8 px of padding.
+        let chip = |width| CssSize { width, height: CHIP_HEIGHT_PX };
+        assert!(!chip_clips_text("person 91%", chip(82.0)));
+        assert!(!chip_clips_text("person 91%", chip(80.5)));
+        assert!(chip_clips_text("person 91%", chip(60.0)));
+        // The width layout gives a chip never clips its own text.
+        let m = mapping();
+        for text in ["a", "person 91%", "a much longer class name 100%"] {
+            assert!(!chip_clips_text(text, chip_size(text, &m)), "{text}");
+        }
     }
 
     #[test]

@@ -1,24 +1,35 @@
-//! The per-frame loop: learn the presented frame, measure the screen, select, lay out, write.
+//! The per-frame loop: learn the presented frame, measure the screen, select, lay out, draw.
 //!
 //! It runs on animation-frame callbacks. `requestVideoFrameCallback` only
 //! records which frame is on screen; the animation frame that follows does
 //! the work, so the overlay follows the browser's own frame pacing and never
 //! holds up the video. Nothing here seeks, pauses, buffers or otherwise
 //! touches playback: the video element is only read.
+//!
+//! Work is done only when something changed: an unchanged frame key (media
+//! time, store version, geometry, pixel ratio) skips everything, and a frame
+//! whose primitives equal the last drawn ones (a static scene on a playing
+//! video) writes nothing to the DOM and draws nothing on the canvas.
+//! Ordinary frames go to pooled DOM elements; dense ones to one canvas
+//! (`core::renderer_choice` decides). A switch draws the new renderer and
+//! clears the old one in the same callback, so no frame shows neither.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_render::{request_animation_frame, AnimationFrame};
-use wasm_bindgen::JsValue;
-use web_sys::{Element, HtmlVideoElement};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlVideoElement, ResizeObserver};
 
+use super::canvas_renderer::CanvasRenderer;
 use super::element_pool::ElementPool;
 use super::fault_guard::{self, STATE_ATTR};
 use super::video_frame_callback::{PresentedFrame, VideoFrameWatcher};
 use crate::core::clock::{ClockMethod, FrameTime};
-use crate::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
-use crate::core::primitive::layout_frame;
+use crate::core::geometry::{CssRect, CssSize, ObjectFit, ScreenMapping, VideoPx};
+use crate::core::primitive::{layout_frame, Primitive};
+use crate::core::renderer_choice::{RendererChoice, RendererKind, RendererPolicy};
 use crate::core::selection::{select_frame, SelectionParams};
 use crate::events::store_handle::StoreHandle;
 use crate::player::ClockHandle;
@@ -51,11 +62,24 @@ struct LoopState {
     params: SelectionParams,
     watcher: Option<VideoFrameWatcher>,
     pool: ElementPool,
+    /// Created the first time a frame is dense enough for it.
+    canvas: Option<CanvasRenderer>,
+    choice: RendererChoice,
+    /// What is on screen: the primitives, by which renderer, over which root size.
+    drawn: Vec<Primitive>,
+    drawn_with: Option<RendererKind>,
+    drawn_size: CssSize,
     last_key: Option<FrameKey>,
     /// Object-fit is read from computed style only when the element's size changes.
     fit: ObjectFit,
     fit_for: (f64, f64),
     state_attr: &'static str,
+    /// The root's and the video's boxes as last measured (video relative to root).
+    measured: Option<(CssRect, CssRect)>,
+    /// The media time they were measured at, and whether a resize was observed since.
+    measured_for: Option<f64>,
+    resized: Rc<Cell<bool>>,
+    resize_observer: Option<(ResizeObserver, Closure<dyn FnMut()>)>,
     next: Option<AnimationFrame>,
 }
 
@@ -65,10 +89,22 @@ pub struct FrameLoop {
 }
 
 impl FrameLoop {
-    pub fn start(video: HtmlVideoElement, root: Element, store: StoreHandle, clock: ClockHandle) -> Result<Self, JsValue> {
+    pub fn start(video: HtmlVideoElement, root: Element, store: StoreHandle, clock: ClockHandle, policy: RendererPolicy) -> Result<Self, JsValue> {
         let document = root.owner_document().ok_or_else(|| JsValue::from_str("overlay root has no document"))?;
         let pool = ElementPool::new(&document, &root)?;
         let watcher = VideoFrameWatcher::start(&video);
+        let choice = RendererChoice::new(policy);
+        // Boxes are measured when a new frame is presented, and between
+        // frames only after a resize of the root or the video: measuring
+        // costs two layout queries, which were the largest fixed cost of an
+        // animation frame without a new video frame.
+        let resized = Rc::new(Cell::new(true));
+        let flag = Rc::clone(&resized);
+        let on_resize = Closure::<dyn FnMut()>::new(move || flag.set(true));
+        let resize_observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref())?;
+        resize_observer.observe(&root);
+        resize_observer.observe(&video);
+        root.set_attribute("data-renderer", choice.current().as_attr())?;
         if let Some(m) = clock.initial_method() {
             root.set_attribute("data-clock", m.as_attr())?;
         }
@@ -85,10 +121,19 @@ impl FrameLoop {
             params: SelectionParams::default(),
             watcher,
             pool,
+            canvas: None,
+            choice,
+            drawn: Vec::new(),
+            drawn_with: None,
+            drawn_size: CssSize::default(),
             last_key: None,
             fit: ObjectFit::Contain,
             fit_for: (f64::NAN, f64::NAN),
             state_attr: "",
+            measured: None,
+            measured_for: None,
+            resized,
+            resize_observer: Some((resize_observer, on_resize)),
             next: None,
         }));
         arm(&state);
@@ -99,6 +144,11 @@ impl FrameLoop {
     pub fn created_elements(&self) -> usize {
         self.state.try_borrow().map(|s| s.pool.created).unwrap_or(0)
     }
+
+    /// Frames drawn on the canvas so far.
+    pub fn canvas_draws(&self) -> usize {
+        self.state.try_borrow().ok().and_then(|s| s.canvas.as_ref().map(|c| c.draws)).unwrap_or(0)
+    }
 }
 
 impl Drop for FrameLoop {
@@ -106,6 +156,9 @@ impl Drop for FrameLoop {
         if let Ok(mut s) = self.state.try_borrow_mut() {
             s.next = None;
             s.watcher = None;
+            if let Some((observer, _)) = s.resize_observer.take() {
+                observer.disconnect();
+            }
         }
     }
 }
@@ -152,10 +205,21 @@ impl LoopState {
         };
         let media_time = presented.map(|f| f.media_time);
         // The video element's box relative to the overlay root: both are measured, so a
-        // root that does not exactly cover the video still lines up.
-        let root = rect_of(&self.root);
-        let v = rect_of(&self.video);
-        let element = CssRect { x: v.x - root.x, y: v.y - root.y, width: v.width, height: v.height };
+        // root that does not exactly cover the video still lines up. They are measured
+        // again for every new presented frame and after any resize; an animation frame
+        // between video frames reuses them.
+        let (root, element) = match self.measured {
+            Some(m) if !self.resized.get() && self.measured_for == media_time => m,
+            _ => {
+                self.resized.set(false);
+                let root = rect_of(&self.root);
+                let v = rect_of(&self.video);
+                let m = (root, CssRect { x: v.x - root.x, y: v.y - root.y, width: v.width, height: v.height });
+                self.measured = Some(m);
+                self.measured_for = media_time;
+                m
+            }
+        };
         if (element.width, element.height) != self.fit_for {
             let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
             if let Some(style) = window.get_computed_style(&self.video)? {
@@ -182,13 +246,9 @@ impl LoopState {
             }
             _ => Vec::new(),
         };
-        self.pool.render(&primitives)?;
-        let state = if primitives.is_empty() { "empty" } else { "ok" };
-        if self.state_attr != state {
-            self.root.set_attribute(STATE_ATTR, state)?;
-            self.state_attr = state;
-        }
-        // How this frame's wall time was found, said on the root (a recording can mix methods).
+        self.last_key = Some(key);
+        // How this frame's wall time was found, said on the root (a recording can
+        // mix methods). Written only when it changes, so not per frame.
         if let Some(f) = frame {
             if self.clock_attr != Some((f.method, f.methods_disagree)) {
                 self.root.set_attribute("data-clock", f.method.as_attr())?;
@@ -200,15 +260,50 @@ impl LoopState {
                 self.clock_attr = Some((f.method, f.methods_disagree));
             }
         }
-        let last = self.last_key.as_ref();
-        if media_time != last.and_then(|k| k.media_time) || Some(key.clock_version) != last.map(|k| k.clock_version) {
-            let text = media_time.map(|t| format!("{t:.6}")).unwrap_or_default();
-            self.root.set_attribute("data-media-time", &text)?;
-            // The wall time the drawn frame was mapped to (microseconds), for tests and diagnostics.
-            let wall = frame.map(|f| f.at.0.to_string()).unwrap_or_default();
-            self.root.set_attribute("data-frame-time-us", &wall)?;
+        let kind = self.choice.choose(primitives.len());
+        let size = CssSize { width: root.width, height: root.height };
+        // The same picture as the last one drawn, by the same renderer: nothing to do.
+        if self.drawn_with == Some(kind) && self.drawn == primitives && (kind == RendererKind::Dom || self.drawn_size == size) {
+            return Ok(());
         }
-        self.last_key = Some(key);
+        match kind {
+            RendererKind::Dom => {
+                self.pool.render(&primitives)?;
+                if let Some(canvas) = &mut self.canvas {
+                    canvas.hide()?;
+                }
+            }
+            RendererKind::Canvas => {
+                if self.canvas.is_none() {
+                    let document = self.root.owner_document().ok_or_else(|| JsValue::from_str("overlay root has no document"))?;
+                    self.canvas = Some(CanvasRenderer::new(&document, &self.root)?);
+                }
+                if let Some(canvas) = &mut self.canvas {
+                    canvas.render(&primitives, size, dpr)?;
+                }
+                if self.drawn_with != Some(RendererKind::Canvas) {
+                    self.pool.render(&[])?;
+                }
+            }
+        }
+        if self.drawn_with != Some(kind) {
+            self.root.set_attribute("data-renderer", kind.as_attr())?;
+        }
+        let state = if primitives.is_empty() { "empty" } else { "ok" };
+        if self.state_attr != state {
+            self.root.set_attribute(STATE_ATTR, state)?;
+            self.state_attr = state;
+        }
+        // The media time of the frame last drawn and the wall time it was mapped to
+        // (microseconds), for tests and diagnostics. Like everything else they are
+        // written only when the picture changed: a static scene writes nothing.
+        let text = media_time.map(|t| format!("{t:.6}")).unwrap_or_default();
+        self.root.set_attribute("data-media-time", &text)?;
+        let wall = frame.map(|f| f.at.0.to_string()).unwrap_or_default();
+        self.root.set_attribute("data-frame-time-us", &wall)?;
+        self.drawn = primitives;
+        self.drawn_with = Some(kind);
+        self.drawn_size = size;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use super::fault_guard;
 use super::frame_loop::FrameLoop;
+use crate::core::renderer_choice::RendererPolicy;
 use crate::events::store_handle::StoreHandle;
 use crate::player::ClockHandle;
 
@@ -17,20 +18,23 @@ pub struct OverlayProps {
     pub store: StoreHandle,
     /// Media time to wall time: a clip's start, or a recording's per-segment mapping.
     pub clock: ClockHandle,
+    /// Which renderers the overlay may use (tests and the benchmark pin one).
+    #[prop_or_default]
+    pub renderer: RendererPolicy,
 }
 
 /// Draws the store's detections over `video`, frame by frame.
 ///
-/// Yew renders only the empty root; the primitives beneath it are managed by
-/// the frame loop's element pool through direct DOM writes.
+/// Yew renders only the empty root; the primitives beneath it are drawn by
+/// the frame loop, through direct DOM writes or on its canvas layer.
 #[function_component(Overlay)]
 pub fn overlay(props: &OverlayProps) -> Html {
     let root = use_node_ref();
     {
         let (root, video, store, clock) = (root.clone(), props.video.clone(), props.store.clone(), props.clock.clone());
-        use_effect_with((store, clock), move |(store, clock)| {
+        use_effect_with((store, clock, props.renderer), move |(store, clock, renderer)| {
             let running: Option<Rc<FrameLoop>> = match (root.cast::<web_sys::Element>(), video.cast::<HtmlVideoElement>()) {
-                (Some(root_el), Some(video_el)) => match FrameLoop::start(video_el, root_el.clone(), store.clone(), clock.clone()) {
+                (Some(root_el), Some(video_el)) => match FrameLoop::start(video_el, root_el.clone(), store.clone(), clock.clone(), *renderer) {
                     Ok(l) => Some(Rc::new(l)),
                     Err(e) => {
                         fault_guard::report(&root_el, &format!("{e:?}"));

@@ -16,6 +16,20 @@ extern "C" {
     fn request_video_frame_callback(this: &FrameCallbackVideo, callback: &js_sys::Function) -> u32;
     #[wasm_bindgen(method, js_name = cancelVideoFrameCallback)]
     fn cancel_video_frame_callback(this: &FrameCallbackVideo, handle: u32);
+
+    /// The metadata dictionary handed to a video-frame callback. Typed
+    /// getters read it without building a key string per read.
+    type FrameMetadata;
+    #[wasm_bindgen(method, getter, js_name = mediaTime)]
+    fn media_time(this: &FrameMetadata) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = presentedFrames)]
+    fn presented_frames(this: &FrameMetadata) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = rtpTimestamp)]
+    fn rtp_timestamp(this: &FrameMetadata) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = receiveTime)]
+    fn receive_time(this: &FrameMetadata) -> Option<f64>;
+    #[wasm_bindgen(method, getter, js_name = expectedDisplayTime)]
+    fn expected_display_time(this: &FrameMetadata) -> Option<f64>;
 }
 
 fn with_callbacks(video: &HtmlVideoElement) -> &FrameCallbackVideo {
@@ -49,11 +63,7 @@ pub fn is_supported(video: &HtmlVideoElement) -> bool {
     js_sys::Reflect::get(video, &JsValue::from_str("requestVideoFrameCallback")).is_ok_and(|f| f.is_function())
 }
 
-fn read_f64(obj: &JsValue, key: &str) -> Option<f64> {
-    js_sys::Reflect::get(obj, &JsValue::from_str(key)).ok()?.as_f64()
-}
-
-type FrameClosure = Closure<dyn FnMut(f64, JsValue)>;
+type FrameClosure = Closure<dyn FnMut(f64, FrameMetadata)>;
 
 /// Keeps a `requestVideoFrameCallback` registration alive and records the
 /// latest presented frame. Dropping it cancels the registration.
@@ -74,15 +84,16 @@ impl VideoFrameWatcher {
         let handle: Rc<Cell<Option<u32>>> = Rc::new(Cell::new(None));
         let closure: Rc<RefCell<Option<FrameClosure>>> = Rc::new(RefCell::new(None));
         let (latest_c, handle_c, closure_c, video_c) = (latest.clone(), handle.clone(), Rc::downgrade(&closure), video.clone());
-        let cb = Closure::<dyn FnMut(f64, JsValue)>::new(move |now: f64, metadata: JsValue| {
-            if let Some(media_time) = read_f64(&metadata, "mediaTime") {
-                let presented_frames = read_f64(&metadata, "presentedFrames").unwrap_or(0.0) as u32;
+        let cb = Closure::<dyn FnMut(f64, FrameMetadata)>::new(move |now: f64, metadata: FrameMetadata| {
+            if let Some(media_time) = metadata.media_time().filter(|t| t.is_finite()) {
+                let presented_frames = metadata.presented_frames().unwrap_or(0.0) as u32;
                 latest_c.set(Some(PresentedFrame {
                     media_time,
                     presented_frames,
-                    rtp_timestamp: read_f64(&metadata, "rtpTimestamp").filter(|r| (0.0..=f64::from(u32::MAX)).contains(r)).map(|r| r as u32),
-                    receive_time: read_f64(&metadata, "receiveTime"),
-                    expected_display_time: read_f64(&metadata, "expectedDisplayTime").unwrap_or(now),
+                    // RTP timestamps are 32-bit; anything else is not one.
+                    rtp_timestamp: metadata.rtp_timestamp().filter(|r| (0.0..=f64::from(u32::MAX)).contains(r)).map(|r| r as u32),
+                    receive_time: metadata.receive_time().filter(|t| t.is_finite()),
+                    expected_display_time: metadata.expected_display_time().filter(|t| t.is_finite()).unwrap_or(now),
                 }));
             }
             // Re-arm for the next frame. The callback only records metadata:

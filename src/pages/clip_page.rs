@@ -9,6 +9,7 @@ use crate::config::ConfigContext;
 use crate::core::clip_params::ClipParams;
 use crate::core::clock::ClipClock;
 use crate::core::event_store::StoreLimits;
+use crate::core::renderer_choice::RendererPolicy;
 use crate::core::time::UnixMicros;
 use crate::events::api_client::ApiClient;
 use crate::events::live_feed::LiveFeed;
@@ -74,6 +75,9 @@ pub struct ClipViewProps {
     pub store: StoreHandle,
     #[prop_or_default]
     pub feed: EventFeed,
+    /// The overlay's renderers (`Auto` in the viewer; tests pin one).
+    #[prop_or_default]
+    pub renderer: RendererPolicy,
 }
 
 /// A played clip: the file player and the overlay on a stage.
@@ -120,7 +124,7 @@ pub fn clip_view(props: &ClipViewProps) -> Html {
     html! {
         <Stage>
             <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} on_duration={on_duration} />
-            <Overlay video={video_ref} store={props.store.clone()} clock={ClockHandle::Clip(props.clock)} />
+            <Overlay video={video_ref} store={props.store.clone()} clock={ClockHandle::Clip(props.clock)} renderer={props.renderer} />
         </Stage>
     }
 }

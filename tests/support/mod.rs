@@ -6,6 +6,7 @@ use js_sys::{Array, Promise, Uint8Array};
 use serde_json::Value;
 use vas_overlay_viewer::core::clock::ClipClock;
 use vas_overlay_viewer::core::event_store::StoreLimits;
+use vas_overlay_viewer::core::renderer_choice::RendererPolicy;
 use vas_overlay_viewer::core::time::parse_rfc3339;
 use vas_overlay_viewer::core::wire::{decode_event_page, WireEvent};
 use vas_overlay_viewer::events::store_handle::StoreHandle;
@@ -106,6 +107,16 @@ pub fn mount(width_px: f64, height_px: f64, store: StoreHandle) -> Mounted {
 
 /// Mounts the real `ClipView` over the demo clip with a given clock start and event feed.
 pub fn mount_with(width_px: f64, height_px: f64, store: StoreHandle, start: vas_overlay_viewer::core::time::UnixMicros, feed: EventFeed) -> Mounted {
+    mount_full(width_px, height_px, store, start, feed, RendererPolicy::Auto)
+}
+
+/// As `mount`, with the overlay's renderers as `renderer` allows.
+pub fn mount_renderer(width_px: f64, height_px: f64, store: StoreHandle, renderer: RendererPolicy) -> Mounted {
+    mount_full(width_px, height_px, store, parse_rfc3339(DEMO_START).unwrap(), EventFeed::None, renderer)
+}
+
+/// Mounts the real `ClipView` with every choice given.
+pub fn mount_full(width_px: f64, height_px: f64, store: StoreHandle, start: vas_overlay_viewer::core::time::UnixMicros, feed: EventFeed, renderer: RendererPolicy) -> Mounted {
     let container: HtmlElement = document().create_element("div").unwrap().dyn_into().unwrap();
     container
         .set_attribute("style", &format!("position:relative;width:{width_px}px;height:{height_px}px;margin:0"))
@@ -116,6 +127,7 @@ pub fn mount_with(width_px: f64, height_px: f64, store: StoreHandle, start: vas_
         clock: ClipClock { start },
         store,
         feed,
+        renderer,
     };
     let handle = yew::Renderer::<ClipView>::with_root_and_props(container.clone().into(), props).render();
     Mounted { container, handle }

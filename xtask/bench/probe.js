@@ -11,7 +11,6 @@ const bench = {
   naive: null,
   marks: 0,
   observer: null,
-  presented: 0,
   rvfc: 0,
   counting: false,
   quality0: null,
@@ -28,7 +27,7 @@ const bench = {
     if (!(await bench.ready())) throw new Error('the bench page wasm did not start');
     const w = window.wasmBindings;
     bench.startMs = Date.parse(opts.start);
-    w.bench_mount(opts.mode === 'naive' ? 'naive' : opts.mode === 'off' ? 'off' : 'viewer', opts.src, opts.start, opts.width, opts.height);
+    w.bench_mount(opts.mode, opts.src, opts.start, opts.width, opts.height);
     const t0 = performance.now();
     const events = opts.n > 0 ? benchScene({ n: opts.n, moving: opts.moving, frames: opts.frames, fps: opts.fps, startMs: bench.startMs }) : [];
     const generatedMs = performance.now() - t0;
@@ -70,13 +69,12 @@ const bench = {
     const onFrame = (_now, meta) => {
       if (!bench.counting || generation !== bench.generation) return;
       bench.rvfc++;
-      bench.presented = meta.presentedFrames;
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
     const root = bench.overlayRoot();
     if (root) {
-      // The viewer writes data-media-time once per update (a new presented frame drawn).
+      // The viewer writes data-media-time once per update: a presented frame whose picture changed.
       bench.observer = new MutationObserver((records) => {
         for (let i = 0; i < records.length; i++) performance.mark('bench-update');
         bench.marks += records.length;
@@ -90,7 +88,6 @@ const bench = {
       };
     }
     bench.quality0 = video.getVideoPlaybackQuality();
-    bench.presented0 = null;
     performance.mark('bench-window-start');
     bench.t0 = performance.now();
     return true;

@@ -66,12 +66,20 @@ impl Scene {
     }
 }
 
-fn scenes(only: Option<&str>) -> Vec<Scene> {
+fn scenes(only: Option<&str>, crossover: bool) -> Vec<Scene> {
     let mut out = vec![Scene { mode: "off", n: 0, moving: true, dpr: 1 }];
     for n in [10, 100, 1000, 5000] {
         for moving in [true, false] {
             for mode in ["viewer", "naive"] {
                 out.push(Scene { mode, n, moving, dpr: 1 });
+            }
+        }
+    }
+    if crossover {
+        // Each renderer pinned, moving scenes around the threshold.
+        for n in [10, 25, 50, 100, 200, 500, 1000] {
+            for mode in ["dom", "canvas"] {
+                out.push(Scene { mode, n, moving: true, dpr: 1 });
             }
         }
     }
@@ -138,16 +146,41 @@ fn metrics(cdp: &mut CdpClient) -> Result<BTreeMap<String, f64>> {
     Ok(m["metrics"].as_array().into_iter().flatten().filter_map(|x| Some((x["name"].as_str()?.to_owned(), x["value"].as_f64()?))).collect())
 }
 
+/// Loads the bench page afresh and waits for its wasm; true when it started.
+///
+/// Navigation goes through the DevTools protocol rather than WebDriver: now
+/// and then (under heavy machine load) a load never finishes instantiating
+/// the wasm, and WebDriver's navigation would block on it; here the page is
+/// simply loaded again.
+fn load_page(cdp: &mut CdpClient, url: &str) -> Result<bool> {
+    cdp.call("Page.navigate", json!({ "url": url }))?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        // The old document may answer (or vanish mid-call) until the new one is in.
+        let probe = cdp.eval("location.href + '|' + (typeof bench) + '|' + !!window.wasmBindings");
+        if let Ok(Value::String(s)) = probe {
+            if s.starts_with(url) && s.ends_with("|object|true") {
+                return Ok(true);
+            }
+        }
+        sleep_s(0.1);
+    }
+    Ok(false)
+}
+
 /// Opens the bench page afresh and sets `scene` up on it.
-fn open_scene(browser: &Browser, cdp: &mut CdpClient, base: &str, scene: &Scene) -> Result<Value> {
-    // Now and then (under heavy machine load) the first load of the page never
-    // finishes instantiating its wasm; a reload does.
+fn open_scene(cdp: &mut CdpClient, base: &str, scene: &Scene) -> Result<Value> {
+    let url = format!("{base}index.html");
+    let mut loaded = false;
     for attempt in 1..=3 {
-        browser.goto(&format!("{base}index.html"))?;
-        if cdp.eval("bench.ready()")? == json!(true) {
+        if load_page(cdp, &url)? {
+            loaded = true;
             break;
         }
-        println!("   the bench page's wasm did not start within 15 s (attempt {attempt}); reloading");
+        println!("   the bench page's wasm did not start within 20 s (attempt {attempt}); loading it again");
+    }
+    if !loaded {
+        return Err("the bench page's wasm never started".into());
     }
     let opts = json!({"mode": scene.mode, "n": scene.n, "moving": scene.moving, "frames": CLIP_FRAMES, "fps": FPS,
                       "start": START, "src": "/bench-clip.mp4", "width": 1280, "height": 720});
@@ -162,7 +195,7 @@ fn open_scene(browser: &Browser, cdp: &mut CdpClient, base: &str, scene: &Scene)
 }
 
 fn measure(browser: &Browser, cdp: &mut CdpClient, base: &str, scene: &Scene, window_s: f64) -> Result<Measured> {
-    let setup = open_scene(browser, cdp, base, scene)?;
+    let setup = open_scene(cdp, base, scene)?;
     sleep_s(2.0);
     // Window A, untraced.
     cdp.call("Performance.enable", json!({}))?;
@@ -190,26 +223,46 @@ fn measure(browser: &Browser, cdp: &mut CdpClient, base: &str, scene: &Scene, wi
         let name = format!("trace-{}-{}.json", scene.mode, scene.name().replace([' ', ','], "-"));
         let _ = std::fs::write(out.join(name), Value::Array(trace).to_string());
     }
+    if std::env::var("VAS_BENCH_PROFILE").is_ok_and(|v| v == "1") {
+        // A V8 sampling profile of a further window, for finding where script time goes.
+        cdp.call("Profiler.enable", json!({}))?;
+        cdp.call("Profiler.setSamplingInterval", json!({"interval": 100}))?;
+        cdp.call("Profiler.start", json!({}))?;
+        sleep_s(window_s.min(5.0));
+        let profile = cdp.call("Profiler.stop", json!({}))?;
+        cdp.call("Profiler.disable", json!({}))?;
+        let out = repo_root().join("target/bench");
+        let _ = std::fs::create_dir_all(&out);
+        let name = format!("profile-{}-{}.cpuprofile", scene.mode, scene.name().replace([' ', ','], "-"));
+        let _ = std::fs::write(out.join(name), profile["profile"].to_string());
+    }
     Ok(Measured { scene: scene.clone(), setup, window, metrics, cpu: cpu0.ms_since(&cpu1), machine_ms: busy1 - busy0, costs })
 }
 
-/// Memory after warm-up and after 10 simulated minutes of events at 30/s.
-fn measure_memory(browser: &Browser, cdp: &mut CdpClient, base: &str) -> Result<Value> {
+/// Memory after warm-up and after each further 10 simulated minutes of events at 30/s.
+///
+/// The viewer draws the 100-box moving scene throughout. Warm-up fills the
+/// store to its span bound (30 minutes of history, ending 5 s before the
+/// clip, so none of it is drawn); each later feed then evicts as much as it
+/// adds. Ten minutes is what the issue asks for; three rounds (a whole
+/// turnover of the store) show whether the figures keep rising.
+fn measure_memory(cdp: &mut CdpClient, base: &str) -> Result<Value> {
     let scene = Scene { mode: "viewer", n: 100, moving: true, dpr: 1 };
-    open_scene(browser, cdp, base, &scene)?;
-    // Warm-up: 30 minutes of history before the clip (the store's span bound), while the overlay draws.
-    let history = json!({"fromMs": START_MS - 30 * 60_000, "minutes": 30, "perSecond": 30, "detections": 4, "idPrefix": "h"});
+    open_scene(cdp, base, &scene)?;
+    let history = json!({"fromMs": START_MS - 30 * 60_000 - 5_000, "minutes": 30, "perSecond": 30, "detections": 4, "idPrefix": "h"});
     cdp.eval(&format!("bench.feed({history})"))?;
     sleep_s(3.0);
-    let warm = snapshot_memory(cdp)?;
-    // Ten more minutes, after the clip: each ingest evicts the oldest events.
-    let t = std::time::Instant::now();
-    let later = json!({"fromMs": START_MS + 10_000, "minutes": 10, "perSecond": 30, "detections": 4, "idPrefix": "f"});
-    cdp.eval(&format!("bench.feed({later})"))?;
-    let feed_s = t.elapsed().as_secs_f64();
-    sleep_s(3.0);
-    let after = snapshot_memory(cdp)?;
-    Ok(json!({"warm": warm, "after": after, "feed_seconds": feed_s}))
+    let mut points = vec![json!({"minutes": 0, "memory": snapshot_memory(cdp)?})];
+    for round in 0..3 {
+        let t = std::time::Instant::now();
+        let from = START_MS + 10_000 + round * 10 * 60_000;
+        let later = json!({"fromMs": from, "minutes": 10, "perSecond": 30, "detections": 4, "idPrefix": format!("f{round}-")});
+        cdp.eval(&format!("bench.feed({later})"))?;
+        let feed_s = t.elapsed().as_secs_f64();
+        sleep_s(3.0);
+        points.push(json!({"minutes": (round + 1) * 10, "feed_seconds": feed_s, "memory": snapshot_memory(cdp)?}));
+    }
+    Ok(Value::Array(points))
 }
 
 fn snapshot_memory(cdp: &mut CdpClient) -> Result<Value> {
@@ -266,8 +319,8 @@ struct Row {
     cells: Vec<String>,
 }
 
-/// Medians of each part over `frames`, and p50/p95/max of their totals.
-fn frame_stats(frames: &[FrameCost]) -> [f64; 6] {
+/// Medians of each part over `frames`, p50/p95/max of their totals, and the median CPU time.
+fn frame_stats(frames: &[FrameCost]) -> [f64; 7] {
     let pick = |f: fn(&FrameCost) -> f64| frames.iter().map(f).collect::<Vec<f64>>();
     let totals = pick(FrameCost::total);
     [
@@ -277,6 +330,7 @@ fn frame_stats(frames: &[FrameCost]) -> [f64; 6] {
         percentile(&totals, 50.0),
         percentile(&totals, 95.0),
         percentile(&totals, 100.0),
+        percentile(&pick(|f| f.cpu), 50.0),
     ]
 }
 
@@ -297,18 +351,20 @@ fn row(m: &Measured, naive: Option<&Measured>) -> Row {
     let metrics_busy = m.metrics.get("TaskDuration").copied().unwrap_or(0.0) * 1000.0 / secs;
     let own_ms: f64 = m.cpu.values().sum();
     let others = ((m.machine_ms - own_ms) / (secs * 1000.0) * 100.0).max(0.0);
+    // Whole-frame cost against the naive canvas's: per update (wall, then CPU) and per video frame (renderer CPU).
     let ratio = naive.map(|n| {
         let ns = frame_stats(&n.costs.updates());
-        if ns[3] > 0.0 {
-            format!("{:.2}", s[3] / ns[3])
-        } else {
-            "-".into()
-        }
+        let nw = &n.window;
+        let n_frames = nw["videoCallbacks"].as_f64().unwrap_or(0.0).max(1.0);
+        let n_cpu: f64 = n.cpu.iter().filter(|(k, _)| k.starts_with("renderer/")).map(|(_, v)| v).sum::<f64>() / n_frames;
+        let r = |a: f64, b: f64| if b > 0.0 { format!("{:.2}", a / b) } else { "-".into() };
+        format!("{} / {} / {}", r(s[3], ns[3]), r(s[6], ns[6]), r(per_video_frame(renderer_all), n_cpu))
     });
     let cells = vec![
         m.scene.name(),
         match m.scene.mode {
             "viewer" => format!("viewer/{}", w["renderer"].as_str().unwrap_or("?")),
+            "dom" | "canvas" => format!("{} pinned", m.scene.mode),
             other => other.to_owned(),
         },
         f1(w["updates"].as_f64().unwrap_or(0.0) / secs),
@@ -320,6 +376,7 @@ fn row(m: &Measured, naive: Option<&Measured>) -> Row {
         f2(s[3]),
         f2(s[4]),
         f2(s[5]),
+        f2(s[6]),
         f1(trace_busy),
         f1(metrics_busy),
         f2(per_video_frame(renderer_main)),
@@ -343,12 +400,13 @@ const HEADERS: &[&str] = &[
     "total p50",
     "total p95",
     "total max",
+    "CPU p50",
     "main ms/s trace",
     "main ms/s metrics",
     "CPU/vframe main",
     "CPU/vframe renderer",
     "CPU/vframe gpu",
-    "x naive p50",
+    "x naive: p50 / CPU p50 / CPU per vframe",
     "other load",
 ];
 
@@ -380,6 +438,71 @@ fn flag_value(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
+/// Runs `xtask/bench/micro_canvas.js` (ways to draw boxes and labels on a
+/// canvas, timed in the page) at each pixel ratio and prints its figures.
+fn micro_canvas(root: &Path, base: &str) -> Result {
+    let script = std::fs::read_to_string(root.join("xtask/bench/micro_canvas.js")).map_err(|e| e.to_string())?;
+    for dpr in [1, 2] {
+        let browser = Browser::start_with(&[&format!("--force-device-scale-factor={dpr}")])?;
+        let addr = browser.debugger_address.clone().ok_or("chromedriver reported no debugger address")?;
+        let mut cdp = CdpClient::connect_to_page(&addr)?;
+        load_page(&mut cdp, &format!("{base}index.html"))?;
+        for n in [100, 1000, 5000] {
+            if std::env::var("VAS_BENCH_MICRO_DOM_ONLY").is_ok() {
+                break;
+            }
+            let v = cdp.eval(&format!("window.__N = {n}; window.__DPR = {dpr}; {script}"))?;
+            println!("micro canvas, {n} boxes, DPR {dpr} (ms per frame, drawn and flushed):");
+            for (k, ms) in v.as_object().into_iter().flatten() {
+                println!("  {k:<40} {ms}");
+            }
+        }
+        if dpr == 1 {
+            micro_dom(root, &mut cdp, base)?;
+        }
+        if std::env::var("VAS_BENCH_MICRO_DOM_ONLY").is_ok() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `xtask/bench/micro_dom.js` (ways to style and move DOM boxes over the
+/// playing bench clip) and prints Chromium's main-thread time per frame for each.
+fn micro_dom(root: &Path, cdp: &mut CdpClient, base: &str) -> Result {
+    let script = std::fs::read_to_string(root.join("xtask/bench/micro_dom.js")).map_err(|e| e.to_string())?;
+    let variants = [
+        "shadows+will-change|clip|transform",
+        "shadows|clip|transform",
+        "shadows|plain|transform",
+        "outline|plain|transform",
+        "border only|plain|transform",
+        "outline|plain|translate",
+        "outline|plain|leftTop",
+        "class|class|transform",
+    ];
+    for n in [10, 100, 300] {
+        println!("micro DOM, {n} boxes with chips, DPR 1 (main-thread ms per frame from Performance.getMetrics):");
+        for v in variants {
+            open_scene(cdp, base, &Scene { mode: "off", n: 0, moving: true, dpr: 1 })?;
+            cdp.call("Performance.enable", json!({}))?;
+            let m0 = metrics(cdp)?;
+            let frames = cdp.eval(&format!("window.__N = {n}; window.__VARIANT = {v:?}; {script}"))?.as_f64().unwrap_or(1.0);
+            let m1 = metrics(cdp)?;
+            cdp.call("Performance.disable", json!({}))?;
+            let d = |k: &str| (m1.get(k).copied().unwrap_or(0.0) - m0.get(k).copied().unwrap_or(0.0)) * 1000.0 / frames;
+            println!(
+                "  {v:<36} task {:>6.2}  script {:>5.2}  style {:>5.2}  layout {:>5.2}",
+                d("TaskDuration"),
+                d("ScriptDuration"),
+                d("RecalcStyleDuration"),
+                d("LayoutDuration")
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn run_bench(args: &[String]) -> Result {
     let root = repo_root();
     let quick = args.iter().any(|a| a == "--quick");
@@ -396,7 +519,10 @@ pub fn run_bench(args: &[String]) -> Result {
     )
     .map_err(|e| format!("demo backend: {e}"))?;
     let base = backend.url();
-    let all = scenes(only.as_deref());
+    if args.iter().any(|a| a == "--micro") {
+        return micro_canvas(&root, &base);
+    }
+    let all = scenes(only.as_deref(), args.iter().any(|a| a == "--crossover"));
     let mut measured: Vec<Measured> = Vec::new();
     let mut memory = Value::Null;
     for dpr in [1, 2] {
@@ -417,7 +543,7 @@ pub fn run_bench(args: &[String]) -> Result {
         }
         if dpr == 1 && !args.iter().any(|a| a == "--no-memory") {
             println!("== memory: 30 simulated minutes of warm-up, then 10 more at 30 events/s");
-            memory = measure_memory(&browser, &mut cdp, &base)?;
+            memory = measure_memory(&mut cdp, &base)?;
         }
     }
     backend.stop();
@@ -425,7 +551,7 @@ pub fn run_bench(args: &[String]) -> Result {
     let rows: Vec<Row> = measured
         .iter()
         .map(|m| {
-            let naive = (m.scene.mode == "viewer")
+            let naive = (m.scene.mode != "naive" && m.scene.mode != "off")
                 .then(|| measured.iter().find(|n| n.scene.mode == "naive" && n.scene.n == m.scene.n && n.scene.moving == m.scene.moving && n.scene.dpr == m.scene.dpr))
                 .flatten();
             row(m, naive)
@@ -435,14 +561,22 @@ pub fn run_bench(args: &[String]) -> Result {
     let _ = writeln!(report, "\nOverlay cost per update frame (ms, renderer main thread, Chromium trace), window {window_s} s per scene:\n");
     report.push_str(&markdown_table(&rows));
     report.push('\n');
-    if !memory.is_null() {
+    if let Some(points) = memory.as_array() {
         let mb = |v: &Value| v.as_f64().unwrap_or(0.0) / 1_048_576.0;
-        let _ = writeln!(report, "\nMemory (viewer, 100 moving boxes, events of 4 boxes at 30/s, store bounded at 30 min):");
-        for (label, key) in [("after warm-up (30 simulated min)", "warm"), ("after 10 more simulated min", "after")] {
-            let v = &memory[key];
+        let _ = writeln!(
+            report,
+            "\nMemory (viewer drawing 100 moving boxes; simulated events of 4 boxes at 30/s, fed 1 simulated minute per 0.1 s; store bounded at 30 min):"
+        );
+        for p in points {
+            let v = &p["memory"];
+            let when = match p["minutes"].as_u64() {
+                Some(0) => "after warm-up (30 simulated min)".to_owned(),
+                Some(m) => format!("+{m} simulated min"),
+                None => "?".into(),
+            };
             let _ = writeln!(
                 report,
-                "  {label}: DOM elements {}, JS heap {:.1} MB, wasm memory {:.1} MB, events held {}",
+                "  {when:<34} DOM elements {:>4}, JS heap {:>5.1} MB, wasm memory {:>5.1} MB, events held {}",
                 v["domNodes"],
                 mb(&v["jsHeapUsed"]),
                 mb(&v["wasmBytes"]),
@@ -457,6 +591,17 @@ pub fn run_bench(args: &[String]) -> Result {
         initial += gz;
     }
     let _ = writeln!(report, "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)", initial as f64 / 1024.0);
+    if args.iter().any(|a| a == "--breakdown") {
+        let _ = writeln!(report, "\nWhere the main thread's time goes (trace self time by event, ms per overlay update, or per frame without updates; top 6):");
+        for m in &measured {
+            let updates = match m.costs.updates().len() {
+                0 => m.costs.frames.len().max(1),
+                n => n,
+            } as f64;
+            let top: Vec<String> = m.costs.by_name.iter().take(6).map(|(k, v)| format!("{k} {:.2}", v / updates)).collect();
+            let _ = writeln!(report, "  {} {}: {}", m.scene.name(), m.scene.mode, top.join(", "));
+        }
+    }
     if !core.is_empty() {
         let _ = writeln!(report, "\nCore, native (cargo bench --bench core):\n{core}");
     }

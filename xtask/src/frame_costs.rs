@@ -9,6 +9,12 @@
 //! innermost categorized event around it: script, style and layout, paint and
 //! composite, or other (scheduler and task overhead the trace names nothing).
 //! A frame that holds a `bench-update` mark is an overlay update.
+//!
+//! Durations are wall time on the main thread, as DevTools shows them; a
+//! frame's `cpu` is the thread time of the same tasks (`tdur`), which leaves
+//! out time the thread spent descheduled or blocked (the main thread waits
+//! for the compositor during a commit), so it is also the figure least
+//! disturbed by other load on the machine.
 
 use serde_json::Value;
 
@@ -44,6 +50,8 @@ pub struct FrameCost {
     pub style_layout: f64,
     pub paint_composite: f64,
     pub other: f64,
+    /// Thread (CPU) time of the frame's tasks, ms.
+    pub cpu: f64,
     /// True when the overlay updated in this frame.
     pub update: bool,
 }
@@ -71,12 +79,16 @@ pub struct FrameCosts {
     pub busy_ms: f64,
     /// The window's length by the trace clock, ms.
     pub window_ms: f64,
+    /// Self time per trace event name over the window, ms, largest first.
+    pub by_name: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone)]
 struct Slice {
     ts: f64,
     dur: f64,
+    /// Thread time, when the trace has it.
+    tdur: Option<f64>,
     name: String,
 }
 
@@ -94,7 +106,12 @@ impl FrameCosts {
             .filter(on_main)
             .filter(|e| e["ph"] == "X")
             .filter_map(|e| {
-                Some(Slice { ts: e["ts"].as_f64()?, dur: e["dur"].as_f64().unwrap_or(0.0), name: e["name"].as_str()?.to_owned() })
+                Some(Slice {
+                    ts: e["ts"].as_f64()?,
+                    dur: e["dur"].as_f64().unwrap_or(0.0),
+                    tdur: e["tdur"].as_f64(),
+                    name: e["name"].as_str()?.to_owned(),
+                })
             })
             .collect();
         // Parents before children: by start, then longest first.
@@ -129,15 +146,22 @@ impl FrameCosts {
                 None => {
                     cat_of[i] = own.unwrap_or(Category::Other);
                     task_of[i] = tasks.len();
-                    tasks.push(Task { ts: s.ts, end: s.ts + s.dur, cost: FrameCost::default() });
+                    let cpu = s.tdur.unwrap_or(s.dur) / 1000.0;
+                    tasks.push(Task { ts: s.ts, end: s.ts + s.dur, cost: FrameCost { cpu, ..FrameCost::default() } });
                 }
             }
             let inherited = own.or(stack.last().and_then(|(_, c, _)| *c));
             stack.push((s.ts + s.dur, inherited, i));
         }
+        let mut by_name: std::collections::HashMap<&str, f64> = std::collections::HashMap::new();
         for i in 0..slices.len() {
             tasks[task_of[i]].cost.add(cat_of[i], self_ms[i].max(0.0));
+            if slices[i].ts >= t0 && slices[i].ts < t1 {
+                *by_name.entry(slices[i].name.as_str()).or_default() += self_ms[i].max(0.0);
+            }
         }
+        let mut by_name: Vec<(String, f64)> = by_name.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        by_name.sort_by(|a, b| b.1.total_cmp(&a.1));
         tasks.retain(|t| t.ts >= t0 && t.ts < t1);
 
         // Frame starts: the tasks that hold a BeginMainThreadFrame.
@@ -155,6 +179,7 @@ impl FrameCosts {
             f.style_layout += t.cost.style_layout;
             f.paint_composite += t.cost.paint_composite;
             f.other += t.cost.other;
+            f.cpu += t.cost.cpu;
         }
         for m in update_marks.iter().filter(|m| **m >= t0 && **m < t1) {
             if let Some(k) = starts.iter().rposition(|s| s <= m) {
@@ -163,7 +188,7 @@ impl FrameCosts {
         }
         // The last frame may be cut by the end of the window: leave it out.
         frames.pop();
-        Ok(Self { frames, busy_ms, window_ms: (t1 - t0) / 1000.0 })
+        Ok(Self { frames, busy_ms, window_ms: (t1 - t0) / 1000.0, by_name })
     }
 
     /// The frames the overlay updated in.
@@ -189,7 +214,8 @@ mod tests {
     use serde_json::json;
 
     fn x(name: &str, ts: f64, dur: f64) -> Value {
-        json!({"name": name, "ph": "X", "ts": ts, "dur": dur, "pid": 1, "tid": 1, "cat": "t"})
+        // Thread time: half the wall time (the thread waited for the rest).
+        json!({"name": name, "ph": "X", "ts": ts, "dur": dur, "tdur": dur / 2.0, "pid": 1, "tid": 1, "cat": "t"})
     }
     fn i(name: &str, ts: f64, cat: &str) -> Value {
         json!({"name": name, "ph": "I", "ts": ts, "pid": 1, "tid": 1, "cat": cat})
@@ -229,8 +255,13 @@ mod tests {
         assert!(close(a.script, 0.6 + 0.2), "{a:?}");
         assert!(close(a.style_layout, 0.4) && close(a.paint_composite, 0.5) && close(a.other, 0.1), "{a:?}");
         assert!(close(f.frames[1].style_layout, 0.1) && close(f.frames[1].other, 0.2));
+        // CPU: the top-level tasks' thread time.
+        assert!(close(a.cpu, (1.6 + 0.2) / 2.0) && close(f.frames[1].cpu, 0.15), "{a:?}");
         assert!(close(f.busy_ms, 1.6 + 0.2 + 0.3 + 0.1));
         assert_eq!(f.updates().len(), 1);
+        // Where the time went, by event name (self time), largest first.
+        assert_eq!(f.by_name[0].0, "FunctionCall");
+        assert!(close(f.by_name[0].1, 0.6));
     }
 
     #[test]

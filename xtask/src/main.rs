@@ -27,7 +27,11 @@ usage:
         --data replays another data dir: camera.json, events.json, clip;
         the API key for --vas is read from the VAS_API_KEY environment variable)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench     measure the overlay in headless Chromium and print one table (see BENCHMARKS.md)
+  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--only TEXT] [--no-core] [--no-memory]
+        measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
+        --quick: 3 s windows; --crossover: both renderers pinned from 10 to 1000 boxes;
+        --breakdown: where the main thread's time goes, by trace event; --micro: the canvas
+        and DOM micro-benchmarks instead; --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask setup     install the build tools only
   cargo xtask rig build-worker
@@ -198,7 +202,7 @@ fn cmd_test() -> Result {
     .map_err(|e| format!("demo backend for browser tests: {e}"))?;
     for (dpr, json) in [("1", "tests/webdriver/dpr1.json"), ("2", "tests/webdriver/dpr2.json")] {
         println!("== browser tests in headless Chromium, device pixel ratio {dpr}");
-        let mut tests = vec!["--test", "browser", "--test", "fault"];
+        let mut tests = vec!["--test", "browser", "--test", "canvas", "--test", "fault"];
         if dpr == "1" {
             // Geometry does not depend on the event wiring: once is enough.
             tests.extend(["--test", "live_feed"]);
