@@ -10,9 +10,12 @@
 //! (`cargo xtask bench --micro`, BENCHMARKS.md): one `strokeRect` per box is
 //! about 6 times cheaper than one path of many rectangles per color, and
 //! `fillText` (Skia keeps rasterized glyphs in its cache) is cheaper than
-//! copying cached chip bitmaps, so boxes and labels are drawn one call each,
-//! in order, which also keeps the DOM's stacking. Trails and keypoints are
-//! paths anyway and go one path per color. A canvas stroke is centred on its
+//! copying cached chip bitmaps, so boxes and labels are drawn one call each.
+//! Boxes go in two passes, every dark outline first (one style), then the
+//! borders color by color, so a frame sets each color once; where boxes
+//! overlap, a border is never hidden under a later box's outline. Labels go
+//! in order, which keeps the DOM's stacking of overlapping chips. Trails and
+//! keypoints are paths anyway and go one path per color. A canvas stroke is centred on its
 //! path, so each stroke runs along the middle of the pixels it must cover.
 
 use std::collections::HashMap;
@@ -192,6 +195,8 @@ pub struct CanvasPlan {
     pub trails: ByColor<usize>,
     /// Boxes, in order.
     pub boxes: Vec<BoxStrokes>,
+    /// The same boxes (indices into `boxes`) grouped by color, for the border pass.
+    pub box_colors: ByColor<usize>,
     /// Keypoint centres, one path of discs per color.
     pub keypoints: ByColor<CssPoint>,
     /// Label chips, in order, drawn last; chips hidden under later chips are left out.
@@ -209,6 +214,7 @@ impl CanvasPlan {
     pub fn rebuild(&mut self, primitives: &[Primitive], dpr: f64) {
         self.trails.clear();
         self.boxes.clear();
+        self.box_colors.clear();
         self.keypoints.clear();
         self.labels.clear();
         self.chip_rects.clear();
@@ -216,7 +222,10 @@ impl CanvasPlan {
             match p {
                 Primitive::Polyline { color, points, .. } if points.len() >= 2 => self.trails.push(*color, index),
                 Primitive::Polyline { .. } => {}
-                Primitive::Box { rect, color, .. } => self.boxes.push(box_strokes(*rect, *color)),
+                Primitive::Box { rect, color, .. } => {
+                    self.box_colors.push(*color, self.boxes.len());
+                    self.boxes.push(box_strokes(*rect, *color));
+                }
                 Primitive::Keypoint { center, color, .. } => self.keypoints.push(*color, *center),
                 Primitive::Label { text, size, origin, .. } => {
                     self.labels.push(LabelDraw { index, clip: chip_clips_text(text, *size) });
@@ -285,6 +294,16 @@ mod tests {
         let colors: Vec<Rgb> = plan.boxes.iter().map(|b| b.color).collect();
         assert_eq!(colors, [BLUE, RED, BLUE]);
         assert_eq!(plan.boxes[2].border.unwrap().path.x, 41.0);
+        // The border pass goes color by color, boxes in order within a color.
+        let by_color: Vec<(Rgb, Vec<usize>)> = plan.box_colors.batches.iter().map(|b| (b.color, b.items.clone())).collect();
+        let mut want: Vec<(Rgb, Vec<usize>)> = Vec::new();
+        for (i, c) in colors.iter().enumerate() {
+            match want.iter_mut().find(|(w, _)| w == c) {
+                Some((_, items)) => items.push(i),
+                None => want.push((*c, vec![i])),
+            }
+        }
+        assert_eq!(by_color, want);
         // A one-point trail draws nothing; the rest group by color.
         let trails: Vec<(Rgb, Vec<usize>)> = plan.trails.batches.iter().map(|b| (b.color, b.items.clone())).collect();
         assert_eq!(trails, [(RED, vec![0]), (BLUE, vec![2])]);

@@ -68,6 +68,8 @@ pub struct CanvasRenderer {
     ctx: CanvasRenderingContext2d,
     plan: CanvasPlan,
     strings: JsStrings,
+    /// The boxes' dark outline color, made once.
+    outline: JsValue,
     /// CSS size and pixel ratio the backing store was made for.
     css_size: CssSize,
     dpr: f64,
@@ -130,6 +132,7 @@ impl CanvasRenderer {
             ctx,
             plan: CanvasPlan::default(),
             strings: JsStrings::default(),
+            outline: black(BOX_OUTLINE_ALPHA),
             css_size: CssSize::default(),
             dpr: 0.0,
             visible: false,
@@ -178,7 +181,7 @@ impl CanvasRenderer {
         self.fit(css_size, dpr)?;
         self.plan.rebuild(primitives, dpr);
         self.clear()?;
-        let Self { ctx, plan, strings, .. } = self;
+        let Self { ctx, plan, strings, outline, .. } = self;
         ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0)?;
         let mut pen = Pen { ctx: ctx.unchecked_ref::<Context2d>(), strings, stroke: None, fill: None, line_width: f64::NAN };
 
@@ -207,17 +210,17 @@ impl CanvasRenderer {
             ctx.set_line_join("miter");
         }
 
-        // Boxes in order, each its dark outline then its border: one
-        // `strokeRect` each, the canvas's fast path for rectangles.
-        let outline = black(BOX_OUTLINE_ALPHA);
-        for b in &plan.boxes {
-            if let Some(s) = b.outline {
-                pen.stroke_css(&outline);
-                pen.line_width(s.width);
-                ctx.stroke_rect(s.path.x, s.path.y, s.path.width, s.path.height);
-            }
-            if let Some(s) = b.border {
-                pen.stroke(b.color);
+        // Boxes: every dark outline (one style, one width), then the borders
+        // color by color. One `strokeRect` each, the canvas's fast path for
+        // rectangles; each color string is handed over once per frame.
+        pen.stroke_css(outline);
+        for s in plan.boxes.iter().filter_map(|b| b.outline) {
+            pen.line_width(s.width);
+            ctx.stroke_rect(s.path.x, s.path.y, s.path.width, s.path.height);
+        }
+        for batch in &plan.box_colors.batches {
+            pen.stroke(batch.color);
+            for s in batch.items.iter().filter_map(|&i| plan.boxes[i].border) {
                 pen.line_width(s.width);
                 ctx.stroke_rect(s.path.x, s.path.y, s.path.width, s.path.height);
             }
