@@ -12,6 +12,7 @@ mod page {
     use std::cell::RefCell;
 
     use vas_overlay_viewer::core::clock::ClipClock;
+    use vas_overlay_viewer::player::ClockHandle;
     use vas_overlay_viewer::core::event_store::StoreLimits;
     use vas_overlay_viewer::core::renderer_choice::{RendererKind, RendererPolicy};
     use vas_overlay_viewer::core::time::parse_rfc3339;
@@ -51,7 +52,7 @@ mod page {
             <div data-bench-stage="" style={style}>
                 <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} />
                 if let Mode::Viewer(renderer) = props.mode {
-                    <Overlay video={video_ref} store={props.store.clone()} clock={props.clock} {renderer} />
+                    <Overlay video={video_ref} store={props.store.clone()} clock={ClockHandle::Clip(props.clock)} {renderer} />
                 }
             </div>
         }

@@ -183,6 +183,12 @@ fn cmd_test() -> Result {
     let root = repo_root();
     println!("== native tests (pure core and tooling)");
     run(Command::new("cargo").args(["test", "--workspace"]).current_dir(&root))?;
+    // The benchmark page is built only by `cargo xtask bench`: type-check it
+    // here, so a change to the overlay's props cannot leave the bench broken.
+    println!("== the benchmark page compiles");
+    run(Command::new("cargo")
+        .args(["check", "--target", "wasm32-unknown-unknown", "--bin", "vas-overlay-bench", "--features", "bench"])
+        .current_dir(&root))?;
     println!("== property tests of the core on hostile input (release, {FUZZ_CASES} cases per property)");
     run(Command::new("cargo")
         .args(["test", "--release", "--test", "core_fuzz"])
