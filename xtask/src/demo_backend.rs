@@ -73,6 +73,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use vas_overlay_viewer::core::time::{days_from_civil, days_in_month, format_rfc3339_utc, UnixMicros};
 
 // Recordings (HLS) of the demo camera: a separate module, see its notes.
 mod recording;
@@ -2496,37 +2497,17 @@ fn parse_uuid(s: &str) -> Result<String, String> {
     ))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ => {
-            if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
-                29
-            } else {
-                28
-            }
-        }
-    }
-}
-
 /// Parses an RFC 3339 date-time to microseconds since the Unix epoch.
 ///
 /// `YYYY-MM-DD(T|t| )HH:MM:SS[.fraction][Z|z|+hh:mm|-hh:mm]`; the fraction has
 /// 1 to 9 digits (digits past the microsecond are truncated); a time without a
 /// zone is read as UTC (the local zone of this server). Errors read like the
 /// ones VAS reports ("invalid timezone sign" for `+` decoded to a space).
+///
+/// Not the core's `parse_rfc3339`, which is the viewer's: this one accepts
+/// what VAS accepts (a time without a zone) and refuses what VAS refuses
+/// (second 60, fractions past 9 digits), with VAS's reasons. The calendar
+/// arithmetic is the core's.
 fn parse_rfc3339(s: &str) -> Result<i64, &'static str> {
     let b = s.as_bytes();
     if b.len() < 19 {
@@ -2653,33 +2634,9 @@ fn now_us() -> i64 {
 }
 
 /// A time as VAS writes it: UTC with `Z`, a 6-digit fraction only when it
-/// is not zero.
+/// is not zero (the core's formatter).
 fn format_vas_time(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
-    let micros = us.rem_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    );
-    if micros != 0 {
-        out.push_str(&format!(".{micros:06}"));
-    }
-    out.push('Z');
-    out
+    format_rfc3339_utc(UnixMicros(us))
 }
 
 #[cfg(test)]
