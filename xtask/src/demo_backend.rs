@@ -721,15 +721,20 @@ struct Req<'a> {
 
 impl Req<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_value(self.headers, name)
     }
 
     fn is_get_or_head(&self) -> bool {
         self.method == "GET" || self.method == "HEAD"
     }
+}
+
+/// The value of the first header named `name` (case-insensitive).
+fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// Splits a request target into raw path and raw query; absolute-form
@@ -1727,6 +1732,29 @@ fn tie_rank(id: &str, counter: u64) -> u64 {
     mix64(h ^ mix64(counter.wrapping_add(0x9e37_79b9_7f4a_7c15)))
 }
 
+/// The filters and page of an event list request (the demo's and a live camera's).
+struct ListQuery<'a> {
+    model: Option<&'a str>,
+    start: Option<i64>,
+    end: Option<i64>,
+    limit: i64,
+    offset: i64,
+}
+
+impl<'a> ListQuery<'a> {
+    /// Reads them as VAS does, in VAS's order; each invalid one adds its 422
+    /// detail to `errors`.
+    fn parse(query: &'a [(String, String)], errors: &mut Vec<Value>) -> ListQuery<'a> {
+        ListQuery {
+            model: query_get(query, "model_id"),
+            start: time_param(query, "start_time", errors),
+            end: time_param(query, "end_time", errors),
+            limit: int_param(query, "limit", 100, Some(1), Some(1000), errors),
+            offset: int_param(query, "offset", 0, Some(0), None, errors),
+        }
+    }
+}
+
 fn list_events(
     data: &DemoData,
     ctl: &mut Control,
@@ -1752,11 +1780,7 @@ fn list_events(
             }
         }
     }
-    let model = query_get(query, "model_id");
-    let start = time_param(query, "start_time", &mut errors);
-    let end = time_param(query, "end_time", &mut errors);
-    let limit = int_param(query, "limit", 100, Some(1), Some(1000), &mut errors);
-    let offset = int_param(query, "offset", 0, Some(0), None, &mut errors);
+    let ListQuery { model, start, end, limit, offset } = ListQuery::parse(query, &mut errors);
     if !errors.is_empty() {
         return validation_error(errors, path);
     }
@@ -2333,11 +2357,7 @@ impl LiveStore {
     /// An event list of one live camera, as `list_events` answers for the demo data.
     fn list(&self, camera: &str, query: &[(String, String)], path: &str) -> Reply {
         let mut errors = Vec::new();
-        let model = query_get(query, "model_id");
-        let start = time_param(query, "start_time", &mut errors);
-        let end = time_param(query, "end_time", &mut errors);
-        let limit = int_param(query, "limit", 100, Some(1), Some(1000), &mut errors);
-        let offset = int_param(query, "offset", 0, Some(0), None, &mut errors);
+        let ListQuery { model, start, end, limit, offset } = ListQuery::parse(query, &mut errors);
         if !errors.is_empty() {
             return validation_error(errors, path);
         }
@@ -2820,10 +2840,7 @@ mod tests {
 
     impl Resp {
         fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
+            header_value(&self.headers, name)
         }
         fn json(&self) -> Value {
             serde_json::from_slice(&self.body).unwrap_or_else(|e| {
