@@ -2743,11 +2743,22 @@ mod tests {
         std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
     }
 
+    /// `camera.json` of the test data, changed by `change` first.
+    fn write_camera_with(dir: &Path, change: impl FnOnce(&mut Value)) {
+        let mut camera = json!({"device": device(), "start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"});
+        change(&mut camera);
+        write_json(&dir.join("camera.json"), &camera);
+    }
+
+    /// `events.json` with the test events, changed by `change` first.
+    fn write_events_with(dir: &Path, change: impl FnOnce(&mut Vec<Value>)) {
+        let mut list = events();
+        change(&mut list);
+        write_json(&dir.join("events.json"), &json!({"events": list}));
+    }
+
     fn write_data(dir: &Path) {
-        write_json(
-            &dir.join("camera.json"),
-            &json!({"device": device(), "start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"}),
-        );
+        write_camera_with(dir, |_| {});
         write_json(
             &dir.join("events.json"),
             &json!({"events": events(), "total": 6, "limit": 100, "offset": 0}),
@@ -2773,6 +2784,11 @@ mod tests {
         }
     }
 
+    /// An emulating backend's configuration (no data dir: refused at start).
+    fn emulated_config(dist_dir: PathBuf, data_dir: Option<PathBuf>) -> BackendConfig {
+        BackendConfig { dist_dir, data_dir, vas_base_url: None, vas_api_key: None }
+    }
+
     struct Fixture {
         backend: RunningBackend,
         _dir: TempDir,
@@ -2783,17 +2799,15 @@ mod tests {
             let dir = TempDir::new();
             write_data(&dir.data());
             write_dist(&dir.dist());
-            let backend = start(
-                BackendConfig {
-                    dist_dir: dir.dist(),
-                    data_dir: Some(dir.data()),
-                    vas_base_url: None,
-                    vas_api_key: None,
-                },
-                "127.0.0.1:0",
-            )
-            .unwrap();
+            let backend = start(emulated_config(dir.dist(), Some(dir.data())), "127.0.0.1:0").unwrap();
             Fixture { backend, _dir: dir }
+        }
+
+        /// An emulating backend with these faults on.
+        fn with_faults(faults: Faults) -> Fixture {
+            let f = Fixture::emulated();
+            f.set(faults);
+            f
         }
 
         fn proxy(base: &str, key: Option<&str>) -> Fixture {
@@ -3807,31 +3821,20 @@ mod tests {
             (
                 "no device",
                 |d| {
-                    write_json(
-                        &d.join("camera.json"),
-                        &json!({"start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"}),
-                    )
+                    write_camera_with(d, |c| {
+                        c.as_object_mut().unwrap().remove("device");
+                    })
                 },
                 &["camera.json", "`device`"],
             ),
             (
                 "bad device id",
-                |d| {
-                    write_json(
-                        &d.join("camera.json"),
-                        &json!({"device": {"id": "cam"}, "start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"}),
-                    )
-                },
+                |d| write_camera_with(d, |c| c["device"] = json!({"id": "cam"})),
                 &["camera.json", "`device.id`", "UUID"],
             ),
             (
                 "bad start",
-                |d| {
-                    write_json(
-                        &d.join("camera.json"),
-                        &json!({"device": device(), "start": "noon", "clip": "clip.mp4"}),
-                    )
-                },
+                |d| write_camera_with(d, |c| c["start"] = json!("noon")),
                 &["camera.json", "`start`", "RFC 3339"],
             ),
             (
@@ -3841,12 +3844,7 @@ mod tests {
             ),
             (
                 "clip escapes",
-                |d| {
-                    write_json(
-                        &d.join("camera.json"),
-                        &json!({"device": device(), "start": "2026-01-05T12:00:00Z", "clip": "../clip.mp4"}),
-                    )
-                },
+                |d| write_camera_with(d, |c| c["clip"] = json!("../clip.mp4")),
                 &["camera.json", "`clip`", "inside the data dir"],
             ),
             (
@@ -3856,11 +3854,7 @@ mod tests {
             ),
             (
                 "bad timestamp",
-                |d| {
-                    let mut list = events();
-                    list[1]["timestamp"] = json!("2026-01-05T12:00:00 01:00");
-                    write_json(&d.join("events.json"), &json!({"events": list}));
-                },
+                |d| write_events_with(d, |list| list[1]["timestamp"] = json!("2026-01-05T12:00:00 01:00")),
                 &[
                     "events.json",
                     "events[1]",
@@ -3871,19 +3865,15 @@ mod tests {
             (
                 "missing model",
                 |d| {
-                    let mut list = events();
-                    list[2].as_object_mut().unwrap().remove("model_id");
-                    write_json(&d.join("events.json"), &json!({"events": list}));
+                    write_events_with(d, |list| {
+                        list[2].as_object_mut().unwrap().remove("model_id");
+                    })
                 },
                 &["events.json", "events[2]", "`model_id`"],
             ),
             (
                 "duplicate id",
-                |d| {
-                    let mut list = events();
-                    list[4]["id"] = list[0]["id"].clone();
-                    write_json(&d.join("events.json"), &json!({"events": list}));
-                },
+                |d| write_events_with(d, |list| list[4]["id"] = list[0]["id"].clone()),
                 &["events.json", "events[4]", "duplicate", "events[0]"],
             ),
         ];
@@ -3891,13 +3881,7 @@ mod tests {
             let dir = TempDir::new();
             write_data(&dir.data());
             mutate(&dir.data());
-            let config = BackendConfig {
-                dist_dir: dir.dist(),
-                data_dir: Some(dir.data()),
-                vas_base_url: None,
-                vas_api_key: None,
-            };
-            let err = match start(config, "127.0.0.1:0") {
+            let err = match start(emulated_config(dir.dist(), Some(dir.data())), "127.0.0.1:0") {
                 Ok(_) => panic!("{name}: started"),
                 Err(e) => e.to_string(),
             };
@@ -3907,12 +3891,7 @@ mod tests {
         }
 
         let dir = TempDir::new();
-        let config = |data_dir: Option<PathBuf>| BackendConfig {
-            dist_dir: dir.dist(),
-            data_dir,
-            vas_base_url: None,
-            vas_api_key: None,
-        };
+        let config = |data_dir: Option<PathBuf>| emulated_config(dir.dist(), data_dir);
         let err = start(config(Some(dir.0.join("nope"))), "127.0.0.1:0")
             .err()
             .unwrap();
@@ -3932,16 +3911,8 @@ mod tests {
         }
         let dir = TempDir::new();
         write_dist(&dir.dist());
-        let backend = start(
-            BackendConfig {
-                dist_dir: dir.dist(),
-                data_dir: Some(data.clone()),
-                vas_base_url: None,
-                vas_api_key: None,
-            },
-            "127.0.0.1:0",
-        )
-        .unwrap_or_else(|e| panic!("shipped demo data rejected: {e}"));
+        let backend = start(emulated_config(dir.dist(), Some(data.clone())), "127.0.0.1:0")
+            .unwrap_or_else(|e| panic!("shipped demo data rejected: {e}"));
         let url = |path: &str| format!("http://127.0.0.1:{}{path}", backend.port());
 
         let camera: Value =
@@ -4149,9 +4120,8 @@ mod tests {
 
     #[test]
     fn poison_row_fails_only_pages_that_contain_it() {
-        let f = Fixture::emulated();
         // Newest first with the poison row P: 5, 6, 4, P, 3, 2, 1.
-        f.set(Faults {
+        let f = Fixture::with_faults(Faults {
             poison_at: vec!["2026-01-05T12:00:01.5Z".into()],
             stable_ties: true,
             ..Faults::default()
@@ -4251,11 +4221,7 @@ mod tests {
 
     #[test]
     fn bare_500_is_plain_text_without_cors() {
-        let f = Fixture::emulated();
-        f.set(Faults {
-            bare_500: true,
-            ..Faults::default()
-        });
+        let f = Fixture::with_faults(Faults { bare_500: true, ..Faults::default() });
         let targets = [
             LIST.to_string(),
             format!("{LIST}?limit=5&offset=1"),
@@ -4287,11 +4253,7 @@ mod tests {
 
     #[test]
     fn db_fault_answers_an_empty_page_and_404() {
-        let f = Fixture::emulated();
-        f.set(Faults {
-            db_fault_empty: true,
-            ..Faults::default()
-        });
+        let f = Fixture::with_faults(Faults { db_fault_empty: true, ..Faults::default() });
         let cases: &[(String, i64, i64)] = &[
             (LIST.to_string(), 100, 0),
             (format!("{LIST}?limit=5&offset=3"), 5, 3),
@@ -4544,11 +4506,7 @@ mod tests {
 
     #[test]
     fn huge_body_is_a_valid_list_of_the_requested_size() {
-        let f = Fixture::emulated();
-        f.set(Faults {
-            huge_body_mb: Some(3),
-            ..Faults::default()
-        });
+        let f = Fixture::with_faults(Faults { huge_body_mb: Some(3), ..Faults::default() });
         let r = f.get(&format!(
             "{LIST}/cameras/{CAM_B}/events?model_id=m1&end_time=2026-01-05T12:00:02Z&limit=10&offset=2"
         ));
@@ -4591,8 +4549,7 @@ mod tests {
 
     #[test]
     fn fail_count_recovers_and_path_filter_targets() {
-        let f = Fixture::emulated();
-        f.set(Faults {
+        let f = Fixture::with_faults(Faults {
             bare_500: true,
             fail_count: Some(2),
             ..Faults::default()
@@ -4732,8 +4689,7 @@ mod tests {
 
     #[test]
     fn insert_between_pages_shifts_offsets() {
-        let f = Fixture::emulated();
-        f.set(Faults {
+        let f = Fixture::with_faults(Faults {
             insert_between_pages: Some(1),
             stable_ties: true,
             ..Faults::default()
