@@ -17,15 +17,16 @@ import datetime
 import json
 import math
 import os
-import subprocess
-import sys
-import uuid
+
+from synthetic import (FFMPEG_BITEXACT, FrameCode, encode, ffmpeg_raw_input, make_background, render_frame,
+                       scene_object, vas_event, vas_time, write_events)
 
 # ---------------------------------------------------------------------------
 # Constants
 # ---------------------------------------------------------------------------
 
 W, H = 1280, 720
+SIZE = (W, H)
 FPS = 30
 FRAMES = 300  # 10 s
 
@@ -36,18 +37,14 @@ CAMERA_ID = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10"
 PERSON_MODEL = "yolov8-person-detection"
 VEHICLE_MODEL = "vehicle-detector-v2"
 
-# The left part of the picture (x < SPLIT_X) is dark, the rest is bright.
-SPLIT_X = 640
+# The left half of the picture is dark, the right half bright (synthetic.make_background).
 
 # Frame-number code drawn in every frame (bottom-left corner, on the dark
-# side, where no object ever goes): FRAME_CODE_BITS cells of CELL x CELL px,
-# most significant bit first, white = 1, black = 0. Cells are aligned to the
-# 16 px macroblock grid so they survive compression. A browser test can read
-# the frame number shown by sampling the centre of each cell.
-FRAME_CODE_X = 16
-FRAME_CODE_Y = 688
-FRAME_CODE_CELL = 16
-FRAME_CODE_BITS = 9  # 0..511 >= 300 frames
+# side, where no object ever goes): 9 cells (0..511 >= 300 frames) of 16 x 16
+# px, most significant bit first, white = 1, black = 0. Cells are aligned to
+# the 16 px macroblock grid so they survive compression. A browser test can
+# read the frame number shown by sampling the centre of each cell.
+FRAME_CODE = FrameCode(x=16, y=688, cell=16, bits=9)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT_DEMO = os.path.join(ROOT, "static", "demo")
@@ -60,49 +57,33 @@ OUT_TRUTH = os.path.join(ROOT, "tests", "fixtures", "demo-truth.json")
 # first_second * FPS <= n <= last_second * FPS.
 # ---------------------------------------------------------------------------
 
+PERSON_SIZE, VEHICLE_SIZE = (70, 170), (220, 110)
+
+
+def waypoints(first_second, points):
+    """A path with one waypoint per whole second, from first_second on."""
+    return {first_second + i: p for i, p in enumerate(points)}
+
+
 OBJECTS = [
-    {
-        # Walks along the top lane from the dark side into the bright side.
-        "track_id": 1, "label": "person", "model_id": PERSON_MODEL,
-        "size": (70, 170), "color": (235, 120, 30),
-        "path": {t: (90.0 + 93.5 * t, 60.0 + (0.0, 6.5, 12.0, 6.5)[t % 4]) for t in range(11)},
-    },
-    {
-        # Wanders on the bright side, bottom lane: left, then back right.
-        "track_id": 2, "label": "person", "model_id": PERSON_MODEL,
-        "size": (70, 170), "color": (200, 40, 160),
-        "path": {
-            0: (1150.0, 500.0), 1: (1082.5, 495.0), 2: (995.0, 503.5), 3: (910.0, 500.0),
-            4: (835.5, 497.0), 5: (770.0, 505.0), 6: (805.0, 500.0), 7: (880.5, 496.0),
-            8: (960.0, 503.0), 9: (1055.0, 500.0), 10: (1140.0, 498.0),
-        },
-    },
-    {
-        # Only present from t = 2 s to t = 7 s (frames 60..=210), dark side.
-        "track_id": 3, "label": "person", "model_id": PERSON_MODEL,
-        "size": (70, 170), "color": (40, 175, 70),
-        "path": {
-            2: (120.0, 505.0), 3: (188.5, 500.0), 4: (262.0, 504.0),
-            5: (330.0, 498.5), 6: (401.5, 503.0), 7: (470.0, 500.0),
-        },
-    },
-    {
-        # Drives right, leaves the frame partly through the right edge
-        # (t = 5.5 .. 7.5 s) and comes back.
-        "track_id": 11, "label": "car", "model_id": VEHICLE_MODEL,
-        "size": (220, 110), "color": (40, 90, 225),
-        "path": {
-            0: (60.0, 250.0), 1: (250.5, 252.0), 2: (445.0, 250.0), 3: (640.0, 248.5),
-            4: (835.0, 250.0), 5: (1010.0, 252.0), 6: (1125.5, 250.0), 7: (1170.0, 249.0),
-            8: (1040.0, 250.0), 9: (860.0, 251.5), 10: (680.0, 250.0),
-        },
-    },
-    {
-        # Drives left across the whole frame, middle lane.
-        "track_id": 12, "label": "truck", "model_id": VEHICLE_MODEL,
-        "size": (220, 110), "color": (225, 190, 30),
-        "path": {t: (1010.0 - 97.0 * t, 375.0 + (0.0, 2.0, 0.0, -2.0)[t % 4]) for t in range(11)},
-    },
+    # Walks along the top lane from the dark side into the bright side.
+    scene_object(1, "person", PERSON_MODEL, PERSON_SIZE, (235, 120, 30),
+                 waypoints(0, [(90.0 + 93.5 * t, 60.0 + (0.0, 6.5, 12.0, 6.5)[t % 4]) for t in range(11)])),
+    # Wanders on the bright side, bottom lane: left, then back right.
+    scene_object(2, "person", PERSON_MODEL, PERSON_SIZE, (200, 40, 160), waypoints(0, [
+        (1150.0, 500.0), (1082.5, 495.0), (995.0, 503.5), (910.0, 500.0), (835.5, 497.0), (770.0, 505.0),
+        (805.0, 500.0), (880.5, 496.0), (960.0, 503.0), (1055.0, 500.0), (1140.0, 498.0)])),
+    # Only present from t = 2 s to t = 7 s (frames 60..=210), dark side.
+    scene_object(3, "person", PERSON_MODEL, PERSON_SIZE, (40, 175, 70), waypoints(2, [
+        (120.0, 505.0), (188.5, 500.0), (262.0, 504.0), (330.0, 498.5), (401.5, 503.0), (470.0, 500.0)])),
+    # Drives right, leaves the frame partly through the right edge
+    # (t = 5.5 .. 7.5 s) and comes back.
+    scene_object(11, "car", VEHICLE_MODEL, VEHICLE_SIZE, (40, 90, 225), waypoints(0, [
+        (60.0, 250.0), (250.5, 252.0), (445.0, 250.0), (640.0, 248.5), (835.0, 250.0), (1010.0, 252.0),
+        (1125.5, 250.0), (1170.0, 249.0), (1040.0, 250.0), (860.0, 251.5), (680.0, 250.0)])),
+    # Drives left across the whole frame, middle lane.
+    scene_object(12, "truck", VEHICLE_MODEL, VEHICLE_SIZE, (225, 190, 30),
+                 waypoints(0, [(1010.0 - 97.0 * t, 375.0 + (0.0, 2.0, 0.0, -2.0)[t % 4]) for t in range(11)])),
 ]
 
 
@@ -143,71 +124,18 @@ TRUTH = {obj["track_id"]: [box_px(obj, n) for n in range(FRAMES)] for obj in OBJ
 # ---------------------------------------------------------------------------
 
 
-def make_background():
-    """Dark slate with a subtle grid on the left, light sky/gray gradient on the right."""
-    rows = []
-    dark = (38, 46, 58)
-    grid = (52, 62, 76)
-    dark_row = bytearray()
-    grid_row = bytearray()
-    for x in range(SPLIT_X):
-        dark_row += bytes(grid if x % 40 == 0 else dark)
-        grid_row += bytes(grid)
-    for y in range(H):
-        # Bright side: pale sky at the top to light gray at the bottom.
-        f = y / (H - 1)
-        c = (round(196 + (214 - 196) * f), round(214 + (214 - 214) * f), round(232 + (212 - 232) * f))
-        bright = bytes(c) * (W - SPLIT_X)
-        left = grid_row if y % 40 == 0 else dark_row
-        rows.append(bytes(left) + bright)
-    return b"".join(rows)
-
-
-def fill_rect(buf, x1, y1, x2, y2, color):
-    x1, x2 = max(0, x1), min(W, x2)
-    y1, y2 = max(0, y1), min(H, y2)
-    if x1 >= x2 or y1 >= y2:
-        return
-    line = bytes(color) * (x2 - x1)
-    for y in range(y1, y2):
-        off = (y * W + x1) * 3
-        buf[off:off + len(line)] = line
-
-
-def render_frame(bg, n):
-    buf = bytearray(bg)
-    for obj in OBJECTS:
-        b = TRUTH[obj["track_id"]][n]
-        if b is not None:
-            fill_rect(buf, b[0], b[1], b[2], b[3], obj["color"])
-    for i in range(FRAME_CODE_BITS):
-        bit = (n >> (FRAME_CODE_BITS - 1 - i)) & 1
-        x = FRAME_CODE_X + i * FRAME_CODE_CELL
-        fill_rect(buf, x, FRAME_CODE_Y, x + FRAME_CODE_CELL, FRAME_CODE_Y + FRAME_CODE_CELL,
-                  (255, 255, 255) if bit else (0, 0, 0))
-    return bytes(buf)
-
-
 def write_clip(path):
     cmd = [
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{W}x{H}", "-r", str(FPS), "-i", "-",
+        *ffmpeg_raw_input(SIZE, FPS),
         "-an", "-c:v", "libx264", "-preset", "medium", "-crf", "20",
         "-pix_fmt", "yuv420p", "-profile:v", "high", "-g", str(FPS),
-        # Single-threaded and bitexact so reruns give the same bytes.
-        "-threads", "1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
+        *FFMPEG_BITEXACT,
         "-movflags", "+faststart",
         path,
     ]
-    bg = make_background()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
-    try:
-        for n in range(FRAMES):
-            proc.stdin.write(render_frame(bg, n))
-    finally:
-        proc.stdin.close()
-    if proc.wait() != 0:
-        sys.exit("ffmpeg failed")
+    bg = make_background(SIZE)
+    encode(cmd, (render_frame(bg, SIZE, [(TRUTH[o["track_id"]][n], o["color"]) for o in OBJECTS], FRAME_CODE, n)
+                 for n in range(FRAMES)))
 
 
 # ---------------------------------------------------------------------------
@@ -219,11 +147,7 @@ def frame_time(n):
     """Wall-clock time of frame n rounded to whole microseconds, VAS format."""
     us_num = n * 1_000_000
     us = (2 * us_num + FPS) // (2 * FPS)  # round half up, exact integer arithmetic
-    t = START + datetime.timedelta(microseconds=us)
-    s = t.strftime("%Y-%m-%dT%H:%M:%S")
-    if t.microsecond:
-        s += ".%06d" % t.microsecond
-    return s + "Z", t
+    return vas_time(START + datetime.timedelta(microseconds=us))
 
 
 def smooth_conf(n, phase):
@@ -273,42 +197,31 @@ def vehicle_box(obj, n, b):
 
 
 def make_events():
+    def event(model_id, n, detections, confidence, metadata):
+        return vas_event("vas-overlay-viewer-demo", CAMERA_ID, model_id, n, frame_time(n), detections,
+                         confidence, metadata, CREATED_AT)
+
+    def present(model_id, n):
+        """(object, box) of every object of the model present on frame n."""
+        boxes = [(o, TRUTH[o["track_id"]][n]) for o in OBJECTS if o["model_id"] == model_id]
+        return [(o, b) for o, b in boxes if b]
+
     events = []
     for n in range(FRAMES):
-        ts, _ = frame_time(n)
         if n % 3 == 0:
-            dets = [person_detection(o, n, TRUTH[o["track_id"]][n])
-                    for o in OBJECTS if o["model_id"] == PERSON_MODEL and TRUTH[o["track_id"]][n]]
-            events.append({
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"vas-overlay-viewer-demo/{PERSON_MODEL}/{n}")),
-                "camera_id": CAMERA_ID,
-                "model_id": PERSON_MODEL,
-                "timestamp": ts,
-                "frame_id": n,
-                "detections": {"detections": dets},
-                "confidence": max((d["confidence"] for d in dets), default=None),
-                "event_metadata": {"model_version": "8.0.1", "inference_latency_ms": 40.0,
-                                   "frame_width": W, "frame_height": H},
-                "created_at": CREATED_AT,
-            })
+            dets = [person_detection(o, n, b) for o, b in present(PERSON_MODEL, n)]
+            confidence = max((d["confidence"] for d in dets), default=None)
+            metadata = {"model_version": "8.0.1", "inference_latency_ms": 40.0, "frame_width": W, "frame_height": H}
+            events.append(event(PERSON_MODEL, n, {"detections": dets}, confidence, metadata))
         if n % 6 == 0:
-            boxes = [vehicle_box(o, n, TRUTH[o["track_id"]][n])
-                     for o in OBJECTS if o["model_id"] == VEHICLE_MODEL and TRUTH[o["track_id"]][n]]
-            events.append({
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"vas-overlay-viewer-demo/{VEHICLE_MODEL}/{n}")),
-                "camera_id": CAMERA_ID,
-                "model_id": VEHICLE_MODEL,
-                "timestamp": ts,
-                "frame_id": n,
-                "detections": {"boxes": boxes, "count": len(boxes)},
-                "confidence": max((b["score"] for b in boxes), default=None),
-                "event_metadata": {"frame_width": W, "frame_height": H},
-                "created_at": CREATED_AT,
-            })
+            boxes = [vehicle_box(o, n, b) for o, b in present(VEHICLE_MODEL, n)]
+            confidence = max((b["score"] for b in boxes), default=None)
+            metadata = {"frame_width": W, "frame_height": H}
+            events.append(event(VEHICLE_MODEL, n, {"boxes": boxes, "count": len(boxes)}, confidence, metadata))
     # Newest first; ties (same frame) ordered by model_id for determinism.
     events.sort(key=lambda e: e["model_id"])
     events.sort(key=lambda e: e["frame_id"], reverse=True)
-    return {"events": events, "total": len(events), "limit": len(events), "offset": 0}
+    return events
 
 
 def make_camera():
@@ -323,7 +236,7 @@ def make_camera():
             "created_at": "2026-01-01T00:00:00Z",
             "updated_at": "2026-01-01T00:00:00Z",
         },
-        "start": frame_time(0)[0],
+        "start": frame_time(0),
         "clip": "clip.mp4",
     }
 
@@ -334,10 +247,10 @@ def make_truth():
         "height": H,
         "fps": FPS,
         "frames": FRAMES,
-        "start": frame_time(0)[0],
+        "start": frame_time(0),
         "frame_code": {
-            "x": FRAME_CODE_X, "y": FRAME_CODE_Y, "cell": FRAME_CODE_CELL,
-            "bits": FRAME_CODE_BITS, "order": "msb-first",
+            "x": FRAME_CODE.x, "y": FRAME_CODE.y, "cell": FRAME_CODE.cell,
+            "bits": FRAME_CODE.bits, "order": "msb-first",
             "one": [255, 255, 255], "zero": [0, 0, 0],
         },
         "objects": [
@@ -357,21 +270,6 @@ def write_json(path, data):
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         json.dump(data, f, indent=1)
         f.write("\n")
-
-
-def write_events(path, data):
-    """List envelope with one compact event per line (small, but diffable)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    events = data["events"]
-    lines = ['{"events": [']
-    for i, e in enumerate(events):
-        lines.append(json.dumps(e, separators=(",", ":")) + ("," if i < len(events) - 1 else ""))
-    lines.append(f'], "total": {data["total"]}, "limit": {data["limit"]}, "offset": {data["offset"]}}}')
-    text = "\n".join(lines) + "\n"
-    if json.loads(text) != data:  # sanity: must round-trip
-        sys.exit("events.json does not round-trip")
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
 
 
 def write_truth(path, data):

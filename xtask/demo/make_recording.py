@@ -28,16 +28,17 @@ after its last frame's end; Last-Modified has whole-second resolution.
 Python 3.11 standard library only, plus the ffmpeg binary on PATH.
 """
 
-import datetime
 import email.utils
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import uuid
+
+from synthetic import (FFMPEG_BITEXACT, FrameCode, encode, ffmpeg_raw_input, make_background, render_frame,
+                       scene_object, vas_event, vas_time_us, write_events)
 
 W, H = 640, 360
+SIZE = (W, H)
 FPS = 30
 CAMERA_ID = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10"
 CREATED_AT = "2026-01-05T11:00:00Z"
@@ -45,11 +46,8 @@ PERSON_MODEL = "yolov8-person-detection"
 VEHICLE_MODEL = "vehicle-detector-v2"
 
 # Frame-number code: the recording frame index (0.. over all runs) as
-# FRAME_CODE_BITS cells, most significant bit first, white = 1, black = 0.
-FRAME_CODE_X = 16
-FRAME_CODE_Y = 336
-FRAME_CODE_CELL = 16
-FRAME_CODE_BITS = 11
+# 11 cells, most significant bit first, white = 1, black = 0.
+FRAME_CODE = FrameCode(x=16, y=336, cell=16, bits=11)
 
 FIRST_FRAME_LATENCY_US = 120_000
 LAST_MODIFIED_LATENCY_US = 50_000
@@ -121,17 +119,17 @@ def make_path(seed, size, y_range, step):
     return pts
 
 
+def moving(track_id, label, model_id, size, color, y_range, step):
+    """A scene object on make_path's path, seeded with its track id."""
+    return scene_object(track_id, label, model_id, size, color, make_path(track_id, size, y_range, step))
+
+
 OBJECTS = [
-    {"track_id": 21, "label": "person", "model_id": PERSON_MODEL, "size": (36, 86), "color": (235, 120, 30),
-     "path": make_path(21, (36, 86), (16, 90), 40)},
-    {"track_id": 22, "label": "person", "model_id": PERSON_MODEL, "size": (36, 86), "color": (200, 40, 160),
-     "path": make_path(22, (36, 86), (200, 226), 34)},
-    {"track_id": 23, "label": "person", "model_id": PERSON_MODEL, "size": (36, 86), "color": (40, 175, 70),
-     "path": make_path(23, (36, 86), (110, 140), 48)},
-    {"track_id": 31, "label": "car", "model_id": VEHICLE_MODEL, "size": (110, 56), "color": (40, 90, 225),
-     "path": make_path(31, (110, 56), (120, 150), 70)},
-    {"track_id": 32, "label": "truck", "model_id": VEHICLE_MODEL, "size": (110, 56), "color": (225, 190, 30),
-     "path": make_path(32, (110, 56), (20, 60), 55)},
+    moving(21, "person", PERSON_MODEL, (36, 86), (235, 120, 30), (16, 90), 40),
+    moving(22, "person", PERSON_MODEL, (36, 86), (200, 40, 160), (200, 226), 34),
+    moving(23, "person", PERSON_MODEL, (36, 86), (40, 175, 70), (110, 140), 48),
+    moving(31, "car", VEHICLE_MODEL, (110, 56), (40, 90, 225), (120, 150), 70),
+    moving(32, "truck", VEHICLE_MODEL, (110, 56), (225, 190, 30), (20, 60), 55),
 ]
 
 
@@ -157,65 +155,20 @@ TRUTH = {o["track_id"]: [box_px(o, n) for n in range(FRAMES)] for o in OBJECTS}
 # ---------------------------------------------------------------------------
 
 
-def make_background():
-    """Dark slate with a grid on the left half, a pale gradient on the right half."""
-    split = W // 2
-    rows = []
-    for y in range(H):
-        f = y / (H - 1)
-        bright = bytes((round(196 + 18 * f), 214, round(232 - 20 * f))) * (W - split)
-        left = bytearray()
-        for x in range(split):
-            left += bytes((52, 62, 76) if (x % 40 == 0 or y % 40 == 0) else (38, 46, 58))
-        rows.append(bytes(left) + bright)
-    return b"".join(rows)
-
-
-def fill_rect(buf, x1, y1, x2, y2, color):
-    x1, x2 = max(0, x1), min(W, x2)
-    y1, y2 = max(0, y1), min(H, y2)
-    if x1 >= x2 or y1 >= y2:
-        return
-    line = bytes(color) * (x2 - x1)
-    for y in range(y1, y2):
-        off = (y * W + x1) * 3
-        buf[off:off + len(line)] = line
-
-
-def render_frame(bg, n):
-    buf = bytearray(bg)
-    for o in OBJECTS:
-        b = TRUTH[o["track_id"]][n]
-        fill_rect(buf, b[0], b[1], b[2], b[3], o["color"])
-    for i in range(FRAME_CODE_BITS):
-        bit = (n >> (FRAME_CODE_BITS - 1 - i)) & 1
-        x = FRAME_CODE_X + i * FRAME_CODE_CELL
-        fill_rect(buf, x, FRAME_CODE_Y, x + FRAME_CODE_CELL, FRAME_CODE_Y + FRAME_CODE_CELL,
-                  (255, 255, 255) if bit else (0, 0, 0))
-    return bytes(buf)
-
-
 def encode_run(bg, first, count, workdir):
     """Encodes frames first..first+count as 6 s MPEG-TS segments; returns the files in order."""
     pattern = os.path.join(workdir, "part-%03d.ts")
     cmd = [
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{W}x{H}", "-r", str(FPS), "-i", "-",
+        *ffmpeg_raw_input(SIZE, FPS),
         "-an", "-c:v", "libx264", "-preset", "medium", "-crf", "30", "-pix_fmt", "yuv420p",
         # VAS's media: constrained baseline, a keyframe every 30 frames.
         "-profile:v", "baseline", "-level", "3.1", "-g", str(FPS), "-keyint_min", str(FPS), "-sc_threshold", "0",
-        "-threads", "1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
+        *FFMPEG_BITEXACT,
         "-f", "segment", "-segment_time", "6", "-segment_format", "mpegts", "-reset_timestamps", "0",
         pattern,
     ]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
-    try:
-        for n in range(first, first + count):
-            proc.stdin.write(render_frame(bg, n))
-    finally:
-        proc.stdin.close()
-    if proc.wait() != 0:
-        sys.exit("ffmpeg failed")
+    encode(cmd, (render_frame(bg, SIZE, [(TRUTH[o["track_id"]][n], o["color"]) for o in OBJECTS], FRAME_CODE, n)
+                 for n in range(first, first + count)))
     return sorted(os.path.join(workdir, f) for f in os.listdir(workdir) if f.startswith("part-"))
 
 
@@ -224,16 +177,8 @@ def http_date(us):
     return email.utils.formatdate(us // 1_000_000, usegmt=True)
 
 
-def rfc3339(us):
-    t = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(microseconds=us)
-    s = t.strftime("%Y-%m-%dT%H:%M:%S")
-    if t.microsecond:
-        s += ".%06d" % t.microsecond
-    return s + "Z"
-
-
 def write_segments_and_playlist():
-    bg = make_background()
+    bg = make_background(SIZE)
     for f in os.listdir(OUT) if os.path.isdir(OUT) else []:
         if f.startswith("segment-") and f.endswith(".ts"):
             os.remove(os.path.join(OUT, f))
@@ -261,7 +206,7 @@ def write_segments_and_playlist():
                 segments.append({
                     "number": number, "file": name, "run": r, "extinf": round(nframes / FPS, 6),
                     "first_frame": frame, "frames": nframes,
-                    "true_start": rfc3339(true_start),
+                    "true_start": vas_time_us(true_start),
                     "last_modified": http_date(true_end + LAST_MODIFIED_LATENCY_US),
                 })
                 frame += nframes
@@ -272,58 +217,35 @@ def write_segments_and_playlist():
 
 
 def make_events():
+    def event(model_id, n, detections, confidence):
+        return vas_event("vas-overlay-viewer-recording", CAMERA_ID, model_id, n, vas_time_us(TIMES[n]), detections,
+                         confidence, {"frame_width": W, "frame_height": H}, CREATED_AT)
+
+    def boxes_of(model_id, n):
+        return [(o, TRUTH[o["track_id"]][n]) for o in OBJECTS if o["model_id"] == model_id]
+
     events = []
     for n in range(FRAMES):
-        ts = rfc3339(TIMES[n])
         if n % 6 == 0:
-            dets = []
-            for o in OBJECTS:
-                if o["model_id"] != PERSON_MODEL:
-                    continue
-                x1, y1, x2, y2 = TRUTH[o["track_id"]][n]
-                dets.append({"class_id": 0, "class_name": "person", "confidence": 0.9,
-                             "bbox": [round(x1 / W, 6), round(y1 / H, 6), round(x2 / W, 6), round(y2 / H, 6)],
-                             "track_id": o["track_id"]})
-            events.append({
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"vas-overlay-viewer-recording/{PERSON_MODEL}/{n}")),
-                "camera_id": CAMERA_ID, "model_id": PERSON_MODEL, "timestamp": ts, "frame_id": n,
-                "detections": {"detections": dets}, "confidence": 0.9,
-                "event_metadata": {"frame_width": W, "frame_height": H}, "created_at": CREATED_AT,
-            })
+            dets = [{"class_id": 0, "class_name": "person", "confidence": 0.9,
+                     "bbox": [round(x1 / W, 6), round(y1 / H, 6), round(x2 / W, 6), round(y2 / H, 6)],
+                     "track_id": o["track_id"]}
+                    for o, (x1, y1, x2, y2) in boxes_of(PERSON_MODEL, n)]
+            events.append(event(PERSON_MODEL, n, {"detections": dets}, 0.9))
         if n % 10 == 0:
-            boxes = []
-            for o in OBJECTS:
-                if o["model_id"] != VEHICLE_MODEL:
-                    continue
-                x1, y1, x2, y2 = TRUTH[o["track_id"]][n]
-                boxes.append({"x": x1, "y": y1, "w": x2 - x1, "h": y2 - y1, "label": o["label"], "score": 0.8,
-                              "track_id": o["track_id"], "normalized": False})
-            events.append({
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"vas-overlay-viewer-recording/{VEHICLE_MODEL}/{n}")),
-                "camera_id": CAMERA_ID, "model_id": VEHICLE_MODEL, "timestamp": ts, "frame_id": n,
-                "detections": {"boxes": boxes, "count": len(boxes)}, "confidence": 0.8,
-                "event_metadata": {"frame_width": W, "frame_height": H}, "created_at": CREATED_AT,
-            })
+            boxes = [{"x": x1, "y": y1, "w": x2 - x1, "h": y2 - y1, "label": o["label"], "score": 0.8,
+                      "track_id": o["track_id"], "normalized": False}
+                     for o, (x1, y1, x2, y2) in boxes_of(VEHICLE_MODEL, n)]
+            events.append(event(VEHICLE_MODEL, n, {"boxes": boxes, "count": len(boxes)}, 0.8))
     events.sort(key=lambda e: e["model_id"])
     events.sort(key=lambda e: TIMES[e["frame_id"]], reverse=True)
     return events
 
 
-def write_events(path, events):
-    lines = ['{"events": [']
-    for i, e in enumerate(events):
-        lines.append(json.dumps(e, separators=(",", ":")) + ("," if i < len(events) - 1 else ""))
-    lines.append(f'], "total": {len(events)}, "limit": {len(events)}, "offset": 0}}')
-    text = "\n".join(lines) + "\n"
-    json.loads(text)
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-
-
 def write_truth(path, segments):
     head = {
         "width": W, "height": H, "fps": FPS, "frames": FRAMES,
-        "frame_code": {"x": FRAME_CODE_X, "y": FRAME_CODE_Y, "cell": FRAME_CODE_CELL, "bits": FRAME_CODE_BITS,
+        "frame_code": {"x": FRAME_CODE.x, "y": FRAME_CODE.y, "cell": FRAME_CODE.cell, "bits": FRAME_CODE.bits,
                        "order": "msb-first"},
         "runs": [{"first_frame": RUN_FIRST[r], "frames": sum(s), "recorder_start_us": start}
                  for r, (start, s) in enumerate(RUNS)],

@@ -73,6 +73,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use vas_overlay_viewer::core::time::{days_from_civil, days_in_month, format_rfc3339_utc, UnixMicros};
 
 // Recordings (HLS) of the demo camera: a separate module, see its notes.
 mod recording;
@@ -720,15 +721,20 @@ struct Req<'a> {
 
 impl Req<'_> {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_value(self.headers, name)
     }
 
     fn is_get_or_head(&self) -> bool {
         self.method == "GET" || self.method == "HEAD"
     }
+}
+
+/// The value of the first header named `name` (case-insensitive).
+fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 /// Splits a request target into raw path and raw query; absolute-form
@@ -1726,6 +1732,29 @@ fn tie_rank(id: &str, counter: u64) -> u64 {
     mix64(h ^ mix64(counter.wrapping_add(0x9e37_79b9_7f4a_7c15)))
 }
 
+/// The filters and page of an event list request (the demo's and a live camera's).
+struct ListQuery<'a> {
+    model: Option<&'a str>,
+    start: Option<i64>,
+    end: Option<i64>,
+    limit: i64,
+    offset: i64,
+}
+
+impl<'a> ListQuery<'a> {
+    /// Reads them as VAS does, in VAS's order; each invalid one adds its 422
+    /// detail to `errors`.
+    fn parse(query: &'a [(String, String)], errors: &mut Vec<Value>) -> ListQuery<'a> {
+        ListQuery {
+            model: query_get(query, "model_id"),
+            start: time_param(query, "start_time", errors),
+            end: time_param(query, "end_time", errors),
+            limit: int_param(query, "limit", 100, Some(1), Some(1000), errors),
+            offset: int_param(query, "offset", 0, Some(0), None, errors),
+        }
+    }
+}
+
 fn list_events(
     data: &DemoData,
     ctl: &mut Control,
@@ -1751,11 +1780,7 @@ fn list_events(
             }
         }
     }
-    let model = query_get(query, "model_id");
-    let start = time_param(query, "start_time", &mut errors);
-    let end = time_param(query, "end_time", &mut errors);
-    let limit = int_param(query, "limit", 100, Some(1), Some(1000), &mut errors);
-    let offset = int_param(query, "offset", 0, Some(0), None, &mut errors);
+    let ListQuery { model, start, end, limit, offset } = ListQuery::parse(query, &mut errors);
     if !errors.is_empty() {
         return validation_error(errors, path);
     }
@@ -2332,11 +2357,7 @@ impl LiveStore {
     /// An event list of one live camera, as `list_events` answers for the demo data.
     fn list(&self, camera: &str, query: &[(String, String)], path: &str) -> Reply {
         let mut errors = Vec::new();
-        let model = query_get(query, "model_id");
-        let start = time_param(query, "start_time", &mut errors);
-        let end = time_param(query, "end_time", &mut errors);
-        let limit = int_param(query, "limit", 100, Some(1), Some(1000), &mut errors);
-        let offset = int_param(query, "offset", 0, Some(0), None, &mut errors);
+        let ListQuery { model, start, end, limit, offset } = ListQuery::parse(query, &mut errors);
         if !errors.is_empty() {
             return validation_error(errors, path);
         }
@@ -2496,37 +2517,17 @@ fn parse_uuid(s: &str) -> Result<String, String> {
     ))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ => {
-            if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
-                29
-            } else {
-                28
-            }
-        }
-    }
-}
-
 /// Parses an RFC 3339 date-time to microseconds since the Unix epoch.
 ///
 /// `YYYY-MM-DD(T|t| )HH:MM:SS[.fraction][Z|z|+hh:mm|-hh:mm]`; the fraction has
 /// 1 to 9 digits (digits past the microsecond are truncated); a time without a
 /// zone is read as UTC (the local zone of this server). Errors read like the
 /// ones VAS reports ("invalid timezone sign" for `+` decoded to a space).
+///
+/// Not the core's `parse_rfc3339`, which is the viewer's: this one accepts
+/// what VAS accepts (a time without a zone) and refuses what VAS refuses
+/// (second 60, fractions past 9 digits), with VAS's reasons. The calendar
+/// arithmetic is the core's.
 fn parse_rfc3339(s: &str) -> Result<i64, &'static str> {
     let b = s.as_bytes();
     if b.len() < 19 {
@@ -2653,33 +2654,9 @@ fn now_us() -> i64 {
 }
 
 /// A time as VAS writes it: UTC with `Z`, a 6-digit fraction only when it
-/// is not zero.
+/// is not zero (the core's formatter).
 fn format_vas_time(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
-    let micros = us.rem_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    );
-    if micros != 0 {
-        out.push_str(&format!(".{micros:06}"));
-    }
-    out.push('Z');
-    out
+    format_rfc3339_utc(UnixMicros(us))
 }
 
 #[cfg(test)]
@@ -2766,11 +2743,22 @@ mod tests {
         std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
     }
 
+    /// `camera.json` of the test data, changed by `change` first.
+    fn write_camera_with(dir: &Path, change: impl FnOnce(&mut Value)) {
+        let mut camera = json!({"device": device(), "start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"});
+        change(&mut camera);
+        write_json(&dir.join("camera.json"), &camera);
+    }
+
+    /// `events.json` with the test events, changed by `change` first.
+    fn write_events_with(dir: &Path, change: impl FnOnce(&mut Vec<Value>)) {
+        let mut list = events();
+        change(&mut list);
+        write_json(&dir.join("events.json"), &json!({"events": list}));
+    }
+
     fn write_data(dir: &Path) {
-        write_json(
-            &dir.join("camera.json"),
-            &json!({"device": device(), "start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"}),
-        );
+        write_camera_with(dir, |_| {});
         write_json(
             &dir.join("events.json"),
             &json!({"events": events(), "total": 6, "limit": 100, "offset": 0}),
@@ -2796,6 +2784,11 @@ mod tests {
         }
     }
 
+    /// An emulating backend's configuration (no data dir: refused at start).
+    fn emulated_config(dist_dir: PathBuf, data_dir: Option<PathBuf>) -> BackendConfig {
+        BackendConfig { dist_dir, data_dir, vas_base_url: None, vas_api_key: None }
+    }
+
     struct Fixture {
         backend: RunningBackend,
         _dir: TempDir,
@@ -2806,17 +2799,15 @@ mod tests {
             let dir = TempDir::new();
             write_data(&dir.data());
             write_dist(&dir.dist());
-            let backend = start(
-                BackendConfig {
-                    dist_dir: dir.dist(),
-                    data_dir: Some(dir.data()),
-                    vas_base_url: None,
-                    vas_api_key: None,
-                },
-                "127.0.0.1:0",
-            )
-            .unwrap();
+            let backend = start(emulated_config(dir.dist(), Some(dir.data())), "127.0.0.1:0").unwrap();
             Fixture { backend, _dir: dir }
+        }
+
+        /// An emulating backend with these faults on.
+        fn with_faults(faults: Faults) -> Fixture {
+            let f = Fixture::emulated();
+            f.set(faults);
+            f
         }
 
         fn proxy(base: &str, key: Option<&str>) -> Fixture {
@@ -2863,10 +2854,7 @@ mod tests {
 
     impl Resp {
         fn header(&self, name: &str) -> Option<&str> {
-            self.headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
+            header_value(&self.headers, name)
         }
         fn json(&self) -> Value {
             serde_json::from_slice(&self.body).unwrap_or_else(|e| {
@@ -3833,31 +3821,20 @@ mod tests {
             (
                 "no device",
                 |d| {
-                    write_json(
-                        &d.join("camera.json"),
-                        &json!({"start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"}),
-                    )
+                    write_camera_with(d, |c| {
+                        c.as_object_mut().unwrap().remove("device");
+                    })
                 },
                 &["camera.json", "`device`"],
             ),
             (
                 "bad device id",
-                |d| {
-                    write_json(
-                        &d.join("camera.json"),
-                        &json!({"device": {"id": "cam"}, "start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"}),
-                    )
-                },
+                |d| write_camera_with(d, |c| c["device"] = json!({"id": "cam"})),
                 &["camera.json", "`device.id`", "UUID"],
             ),
             (
                 "bad start",
-                |d| {
-                    write_json(
-                        &d.join("camera.json"),
-                        &json!({"device": device(), "start": "noon", "clip": "clip.mp4"}),
-                    )
-                },
+                |d| write_camera_with(d, |c| c["start"] = json!("noon")),
                 &["camera.json", "`start`", "RFC 3339"],
             ),
             (
@@ -3867,12 +3844,7 @@ mod tests {
             ),
             (
                 "clip escapes",
-                |d| {
-                    write_json(
-                        &d.join("camera.json"),
-                        &json!({"device": device(), "start": "2026-01-05T12:00:00Z", "clip": "../clip.mp4"}),
-                    )
-                },
+                |d| write_camera_with(d, |c| c["clip"] = json!("../clip.mp4")),
                 &["camera.json", "`clip`", "inside the data dir"],
             ),
             (
@@ -3882,11 +3854,7 @@ mod tests {
             ),
             (
                 "bad timestamp",
-                |d| {
-                    let mut list = events();
-                    list[1]["timestamp"] = json!("2026-01-05T12:00:00 01:00");
-                    write_json(&d.join("events.json"), &json!({"events": list}));
-                },
+                |d| write_events_with(d, |list| list[1]["timestamp"] = json!("2026-01-05T12:00:00 01:00")),
                 &[
                     "events.json",
                     "events[1]",
@@ -3897,19 +3865,15 @@ mod tests {
             (
                 "missing model",
                 |d| {
-                    let mut list = events();
-                    list[2].as_object_mut().unwrap().remove("model_id");
-                    write_json(&d.join("events.json"), &json!({"events": list}));
+                    write_events_with(d, |list| {
+                        list[2].as_object_mut().unwrap().remove("model_id");
+                    })
                 },
                 &["events.json", "events[2]", "`model_id`"],
             ),
             (
                 "duplicate id",
-                |d| {
-                    let mut list = events();
-                    list[4]["id"] = list[0]["id"].clone();
-                    write_json(&d.join("events.json"), &json!({"events": list}));
-                },
+                |d| write_events_with(d, |list| list[4]["id"] = list[0]["id"].clone()),
                 &["events.json", "events[4]", "duplicate", "events[0]"],
             ),
         ];
@@ -3917,13 +3881,7 @@ mod tests {
             let dir = TempDir::new();
             write_data(&dir.data());
             mutate(&dir.data());
-            let config = BackendConfig {
-                dist_dir: dir.dist(),
-                data_dir: Some(dir.data()),
-                vas_base_url: None,
-                vas_api_key: None,
-            };
-            let err = match start(config, "127.0.0.1:0") {
+            let err = match start(emulated_config(dir.dist(), Some(dir.data())), "127.0.0.1:0") {
                 Ok(_) => panic!("{name}: started"),
                 Err(e) => e.to_string(),
             };
@@ -3933,12 +3891,7 @@ mod tests {
         }
 
         let dir = TempDir::new();
-        let config = |data_dir: Option<PathBuf>| BackendConfig {
-            dist_dir: dir.dist(),
-            data_dir,
-            vas_base_url: None,
-            vas_api_key: None,
-        };
+        let config = |data_dir: Option<PathBuf>| emulated_config(dir.dist(), data_dir);
         let err = start(config(Some(dir.0.join("nope"))), "127.0.0.1:0")
             .err()
             .unwrap();
@@ -3958,16 +3911,8 @@ mod tests {
         }
         let dir = TempDir::new();
         write_dist(&dir.dist());
-        let backend = start(
-            BackendConfig {
-                dist_dir: dir.dist(),
-                data_dir: Some(data.clone()),
-                vas_base_url: None,
-                vas_api_key: None,
-            },
-            "127.0.0.1:0",
-        )
-        .unwrap_or_else(|e| panic!("shipped demo data rejected: {e}"));
+        let backend = start(emulated_config(dir.dist(), Some(data.clone())), "127.0.0.1:0")
+            .unwrap_or_else(|e| panic!("shipped demo data rejected: {e}"));
         let url = |path: &str| format!("http://127.0.0.1:{}{path}", backend.port());
 
         let camera: Value =
@@ -4175,9 +4120,8 @@ mod tests {
 
     #[test]
     fn poison_row_fails_only_pages_that_contain_it() {
-        let f = Fixture::emulated();
         // Newest first with the poison row P: 5, 6, 4, P, 3, 2, 1.
-        f.set(Faults {
+        let f = Fixture::with_faults(Faults {
             poison_at: vec!["2026-01-05T12:00:01.5Z".into()],
             stable_ties: true,
             ..Faults::default()
@@ -4277,11 +4221,7 @@ mod tests {
 
     #[test]
     fn bare_500_is_plain_text_without_cors() {
-        let f = Fixture::emulated();
-        f.set(Faults {
-            bare_500: true,
-            ..Faults::default()
-        });
+        let f = Fixture::with_faults(Faults { bare_500: true, ..Faults::default() });
         let targets = [
             LIST.to_string(),
             format!("{LIST}?limit=5&offset=1"),
@@ -4313,11 +4253,7 @@ mod tests {
 
     #[test]
     fn db_fault_answers_an_empty_page_and_404() {
-        let f = Fixture::emulated();
-        f.set(Faults {
-            db_fault_empty: true,
-            ..Faults::default()
-        });
+        let f = Fixture::with_faults(Faults { db_fault_empty: true, ..Faults::default() });
         let cases: &[(String, i64, i64)] = &[
             (LIST.to_string(), 100, 0),
             (format!("{LIST}?limit=5&offset=3"), 5, 3),
@@ -4570,11 +4506,7 @@ mod tests {
 
     #[test]
     fn huge_body_is_a_valid_list_of_the_requested_size() {
-        let f = Fixture::emulated();
-        f.set(Faults {
-            huge_body_mb: Some(3),
-            ..Faults::default()
-        });
+        let f = Fixture::with_faults(Faults { huge_body_mb: Some(3), ..Faults::default() });
         let r = f.get(&format!(
             "{LIST}/cameras/{CAM_B}/events?model_id=m1&end_time=2026-01-05T12:00:02Z&limit=10&offset=2"
         ));
@@ -4617,8 +4549,7 @@ mod tests {
 
     #[test]
     fn fail_count_recovers_and_path_filter_targets() {
-        let f = Fixture::emulated();
-        f.set(Faults {
+        let f = Fixture::with_faults(Faults {
             bare_500: true,
             fail_count: Some(2),
             ..Faults::default()
@@ -4758,8 +4689,7 @@ mod tests {
 
     #[test]
     fn insert_between_pages_shifts_offsets() {
-        let f = Fixture::emulated();
-        f.set(Faults {
+        let f = Fixture::with_faults(Faults {
             insert_between_pages: Some(1),
             stable_ties: true,
             ..Faults::default()

@@ -27,6 +27,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
+use vas_overlay_viewer::core::time::{civil_from_days, format_rfc3339_utc, UnixMicros};
 
 use super::{api_error, api_json, data_error, parse_rfc3339, parse_uuid, read_json, Body, Reply, Req, StoredEvent};
 
@@ -130,36 +131,17 @@ fn flip_first_group(id: &str, copy: u32) -> String {
     }
 }
 
+/// The UTC day of an instant as VAS's recordings API names it: `YYYYMMDD`.
 fn date_of(us: i64) -> String {
-    let days = us.div_euclid(86_400_000_000);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = civil_from_days(us.div_euclid(86_400_000_000));
     format!("{y:04}{m:02}{d:02}")
 }
 
 /// RFC 3339 with milliseconds, as program date-time is usually written.
 fn pdt_text(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
+    let whole_second = format_rfc3339_utc(UnixMicros(us.div_euclid(1_000_000) * 1_000_000));
     let ms = us.rem_euclid(1_000_000) / 1_000;
-    let day = date_of(us);
-    let sod = secs.rem_euclid(86_400);
-    format!(
-        "{}-{}-{}T{:02}:{:02}:{:02}.{ms:03}Z",
-        &day[0..4],
-        &day[4..6],
-        &day[6..8],
-        sod / 3600,
-        (sod % 3600) / 60,
-        sod % 60
-    )
+    format!("{}.{ms:03}Z", whole_second.trim_end_matches('Z'))
 }
 
 enum Route<'a> {
