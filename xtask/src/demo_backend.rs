@@ -48,7 +48,8 @@
 //! Fault modes fall in two groups:
 //! - stored state, always in force: `poison_at` (and any stored event whose
 //!   `detections` is not an object), `required_key`, `insert_between_pages`,
-//!   `stable_ties`;
+//!   `stable_ties`, and for recordings `missing_segments` and
+//!   `garbage_segments`;
 //! - answer faults, limited by `path_filter` and `fail_count`: `auth`,
 //!   `bare_500`, `db_fault_empty`, `delay_ms`, `truncate_body`,
 //!   `huge_body_mb`. A request counts against `fail_count` only when at least
@@ -92,6 +93,7 @@ const MAX_DELAY_MS: u64 = 60_000;
 const MAX_HUGE_BODY_MB: u32 = 256;
 const MAX_INSERT_BETWEEN_PAGES: u32 = 1000;
 const MAX_POISON_ROWS: usize = 1000;
+const MAX_SEGMENT_FAULTS: usize = 1000;
 const MAX_INSERTED: usize = 200_000;
 const MAX_LOG_ENTRIES: usize = 10_000;
 /// Live generators: at most this many at once, each bounded in rate,
@@ -122,7 +124,8 @@ pub const HUGE_MODEL_ID: &str = "demo-huge-body";
 ///  "bare_500": false, "db_fault_empty": false, "auth": "missing" | "invalid" | null,
 ///  "required_key": "k" | null, "delay_ms": 250 | null, "truncate_body": false,
 ///  "huge_body_mb": 4 | null, "fail_count": 3 | null, "path_filter": "/cameras/" | null,
-///  "insert_between_pages": 2 | null, "stable_ties": false}
+///  "insert_between_pages": 2 | null, "stable_ties": false,
+///  "missing_segments": ["segment-1767618001.ts"], "garbage_segments": ["1767619934"]}
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -176,6 +179,16 @@ pub struct Faults {
     pub insert_between_pages: Option<u32>,
     /// Ties in stored order instead of the per-request shuffled order.
     pub stable_ties: bool,
+    /// Recordings: these segments (`segment-N.ts` or the bare number `N`)
+    /// answer 404 with VAS's error envelope, as when the recorder's file is
+    /// gone, on every camera that serves the recording. Not limited by
+    /// `fail_count` or `path_filter`.
+    pub missing_segments: Vec<String>,
+    /// Recordings: these segments answer 200 with their usual headers and
+    /// length but a body that is not media (repeated text, no MPEG-TS sync
+    /// byte), as a damaged file would. Not limited by `fail_count` or
+    /// `path_filter`.
+    pub garbage_segments: Vec<String>,
 }
 
 /// One poison row: a bare RFC 3339 instant, or a row with its own camera and
@@ -263,7 +276,7 @@ pub struct LogEntry {
     pub bytes: u64,
     /// The fault that shaped the answer (`poison`, `required_key`, `auth`,
     /// `bare_500`, `db_fault_empty`, `huge_body_mb`, `truncate_body`,
-    /// `delay_ms`, joined by `+`), if any.
+    /// `delay_ms`, `missing_segments`, `garbage_segments`, joined by `+`), if any.
     pub fault: Option<String>,
 }
 
@@ -1195,7 +1208,8 @@ impl State {
             faults.push("bare_500");
             return Reply::text(500, "Internal Server Error");
         }
-        if let Some(reply) = recording::route(data.recording.as_ref(), req) {
+        if let Some((reply, fault)) = recording::route(data.recording.as_ref(), req, &ctl.faults) {
+            faults.extend(fault);
             return reply;
         }
         let route = match route {
@@ -1366,6 +1380,14 @@ impl State {
         }
         if faults.required_key.as_deref() == Some("") {
             return Err(bad("required_key must not be empty".into()));
+        }
+        for (name, list) in [("missing_segments", &faults.missing_segments), ("garbage_segments", &faults.garbage_segments)] {
+            if list.len() > MAX_SEGMENT_FAULTS {
+                return Err(bad(format!("at most {MAX_SEGMENT_FAULTS} {name}")));
+            }
+            if let Some((i, bad_name)) = list.iter().enumerate().find(|(_, n)| recording::segment_key(n).is_none()) {
+                return Err(bad(format!("{name}[{i}]: `{bad_name}` is not `segment-N.ts` or a number N")));
+            }
         }
         if faults.poison_at.len() > MAX_POISON_ROWS {
             return Err(bad(format!("at most {MAX_POISON_ROWS} poison rows")));
@@ -4002,7 +4024,8 @@ mod tests {
             "poison_at": [], "bare_500": false, "db_fault_empty": false, "auth": null,
             "required_key": null, "delay_ms": null, "truncate_body": false,
             "huge_body_mb": null, "fail_count": null, "path_filter": null,
-            "insert_between_pages": null, "stable_ties": false
+            "insert_between_pages": null, "stable_ties": false,
+            "missing_segments": [], "garbage_segments": []
         });
         let r = f.get("/__demo/faults");
         assert_eq!(r.status, 200);

@@ -20,6 +20,11 @@
 //! two playlist requests and in full afterwards, so a player sees a restart
 //! happen while it plays (the media sequence jumps while the old entries stay
 //! listed). Their events are copies of the recording's events under each id.
+//!
+//! Segment faults (`Faults::missing_segments`, `Faults::garbage_segments`)
+//! apply to a segment by its number on every camera id: a 404 with VAS's
+//! error envelope, or a 200 with the usual headers and length whose bytes
+//! are not media.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -29,7 +34,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use vas_overlay_viewer::core::time::{civil_from_days, format_rfc3339_utc, UnixMicros};
 
-use super::{api_error, api_json, data_error, parse_rfc3339, parse_uuid, read_json, Body, Reply, Req, StoredEvent};
+use super::{api_error, api_json, data_error, parse_rfc3339, parse_uuid, read_json, Body, Faults, Reply, Req, StoredEvent};
 
 /// The dev-only camera whose playlist carries program date-time.
 pub const PDT_CAMERA_ID: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
@@ -144,6 +149,34 @@ fn pdt_text(us: i64) -> String {
     format!("{}.{ms:03}Z", whole_second.trim_end_matches('Z'))
 }
 
+/// The segment number named by a fault entry: `segment-N.ts` or `N`.
+pub fn segment_key(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("segment-").and_then(|n| n.strip_suffix(".ts")).unwrap_or(name);
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.parse().ok()).flatten()
+}
+
+/// The body served for a damaged segment: text repeated to `len` bytes. It
+/// holds no MPEG-TS sync byte (0x47, `G`), no ADTS or MP3 sync (0xFF) and no
+/// MP4 box name, so no demuxer of hls.js takes it for media.
+fn garbage_bytes(len: u64) -> Vec<u8> {
+    const TEXT: &[u8] = b"vas demo backend: damaged segment, these bytes are not media\n";
+    debug_assert!(!TEXT.contains(&0x47) && !TEXT.contains(&0xFF));
+    TEXT.iter().copied().cycle().take(len as usize).collect()
+}
+
+/// Which fault, if any, applies to segment `name`.
+fn segment_fault(faults: &Faults, name: &str) -> Option<&'static str> {
+    let n = segment_key(name)?;
+    let listed = |list: &[String]| list.iter().any(|e| segment_key(e) == Some(n));
+    if listed(&faults.missing_segments) {
+        Some("missing_segments")
+    } else if listed(&faults.garbage_segments) {
+        Some("garbage_segments")
+    } else {
+        None
+    }
+}
+
 enum Route<'a> {
     Dates(&'a str),
     Playlist(&'a str),
@@ -210,10 +243,13 @@ impl DemoRecording {
         out
     }
 
-    fn segment(&self, name: &str) -> Reply {
+    fn segment(&self, name: &str, fault: Option<&'static str>) -> Reply {
         let Some(seg) = self.segments.get(name) else {
             return api_error(404, "Segment not found", name);
         };
+        if fault == Some("missing_segments") {
+            return api_error(404, "Segment not found", name);
+        }
         let path = self.dir.join(&seg.file);
         let opened = File::open(&path).and_then(|f| {
             let len = f.metadata()?.len();
@@ -224,7 +260,8 @@ impl DemoRecording {
         };
         // Starlette's FileResponse: ETag from mtime and size; the demo's mtime is the true one.
         let etag = format!("\"{:x}-{len:x}\"", seg.true_start_us);
-        Reply { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body: Body::File { file, len } }
+        let body = if fault == Some("garbage_segments") { Body::Bytes(garbage_bytes(len)) } else { Body::File { file, len } };
+        Reply { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body }
             .with("Last-Modified", seg.last_modified.clone())
             .with("ETag", etag)
             .with("Cache-Control", "public, max-age=31536000")
@@ -232,16 +269,18 @@ impl DemoRecording {
     }
 }
 
-/// Answers a recordings request, or `None` when the path is not one.
+/// Answers a recordings request, or `None` when the path is not one; with the
+/// answer, the segment fault that shaped it (for the request log).
 /// Only a data dir with a recording has these routes (others answer 404 as before).
-pub fn route(rec: Option<&DemoRecording>, req: &Req) -> Option<Reply> {
+pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults) -> Option<(Reply, Option<&'static str>)> {
     rec?;
     let route = match_route(req.path)?;
     if req.method != "GET" {
-        return Some(api_error(405, "Method Not Allowed", req.path).with("Allow", "GET"));
+        return Some((api_error(405, "Method Not Allowed", req.path).with("Allow", "GET"), None));
     }
     let served = |camera: &str| rec.and_then(|r| r.serves(camera).map(|variant| (r, variant)));
-    Some(match route {
+    let mut fault = None;
+    let reply = match route {
         Route::Dates(camera) => match served(camera) {
             Some((r, _)) => api_json(
                 200,
@@ -272,10 +311,14 @@ pub fn route(rec: Option<&DemoRecording>, req: &Req) -> Option<Reply> {
             None => api_error(404, "No recordings found for this device", req.path),
         },
         Route::Segment(camera, name) => match served(camera) {
-            Some((r, _)) => r.segment(name),
+            Some((r, _)) => {
+                fault = segment_fault(faults, name).filter(|_| r.segments.contains_key(name));
+                r.segment(name, fault)
+            }
             None => api_error(404, "Segment not found", req.path),
         },
-    })
+    };
+    Some((reply, fault))
 }
 
 #[cfg(test)]
@@ -380,5 +423,64 @@ mod tests {
         assert!(events(cam) > 0);
         assert_eq!(events(cam), events(PDT_CAMERA_ID));
         assert_eq!(events(cam), events(RESTART_CAMERA_ID));
+    }
+
+    /// Segment faults: a 404 as VAS sends it, or the usual answer with bytes that are not media;
+    /// on every camera serving the recording, logged, refused when malformed, cleared by reset.
+    #[test]
+    fn missing_and_garbage_segments() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
+        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), vas_base_url: None, vas_api_key: None };
+        let backend = super::super::start(config, "127.0.0.1:0").unwrap();
+        let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
+        let seg = |cam: &str, n: u64| get("GET", &format!("{base}/{cam}/segment-{n}.ts"));
+        let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
+        let original = std::fs::read(data.join("recording/segment-1767618002.ts")).unwrap();
+        backend
+            .set_faults(Faults {
+                missing_segments: vec!["segment-1767618001.ts".into(), "1767619936".into()],
+                garbage_segments: vec!["1767618002".into()],
+                ..Faults::default()
+            })
+            .unwrap();
+        for camera in [cam, PDT_CAMERA_ID, RESTART_CAMERA_ID] {
+            for n in [1_767_618_001, 1_767_619_936] {
+                let (status, _, body) = seg(camera, n);
+                assert_eq!(status, 404, "{camera} {n}");
+                let v: Value = serde_json::from_slice(&body).unwrap();
+                assert_eq!(v["error"]["status"], 404);
+                assert_eq!(v["error"]["message"], "Segment not found");
+            }
+            let (status, headers, body) = seg(camera, 1_767_618_002);
+            assert_eq!(status, 200);
+            let h = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+            assert_eq!(h("Content-Type").as_deref(), Some("video/mp2t"));
+            assert_eq!(h("Last-Modified").as_deref(), Some("Mon, 05 Jan 2026 13:00:19 GMT"));
+            assert_eq!(body.len(), original.len(), "the file's length");
+            assert!(body != original && !body.contains(&0x47) && !body.contains(&0xFF), "no sync byte of any demuxer");
+            // Other segments are untouched.
+            let (status, _, body) = seg(camera, 1_767_618_000);
+            assert_eq!((status, body.first()), (200, Some(&0x47)));
+        }
+        let faults: Vec<Option<String>> = backend.request_log().into_iter().map(|e| e.fault).collect();
+        assert_eq!(faults.iter().filter(|f| f.as_deref() == Some("missing_segments")).count(), 6);
+        assert_eq!(faults.iter().filter(|f| f.as_deref() == Some("garbage_segments")).count(), 3);
+        assert_eq!(faults.iter().filter(|f| f.is_none()).count(), 3);
+        // A segment that does not exist stays a plain 404, not a fault.
+        backend.set_faults(Faults { missing_segments: vec!["1".into()], ..Faults::default() }).unwrap();
+        assert_eq!(seg(cam, 1).0, 404);
+        assert_eq!(backend.request_log().last().and_then(|e| e.fault.clone()), None);
+        // Malformed entries are refused with the field named.
+        for bad in ["segment-.ts", "seg-1.ts", "12a", "", "segment-1.mp4"] {
+            let err = backend.set_faults(Faults { garbage_segments: vec![bad.into()], ..Faults::default() }).unwrap_err();
+            assert!(err.contains("garbage_segments[0]"), "{bad}: {err}");
+        }
+        // Reset serves every segment again.
+        backend.reset();
+        assert_eq!(seg(cam, 1_767_618_001).0, 200);
+        assert_eq!(seg(cam, 1_767_618_002).2, original);
+        assert_eq!(segment_key("segment-1767618001.ts"), Some(1_767_618_001));
+        assert_eq!(segment_key("42"), Some(42));
+        assert_eq!(segment_key("segment-99999999999999999999.ts"), None);
     }
 }
