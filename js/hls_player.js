@@ -10,7 +10,12 @@
 //   hooks.onTimeline(Float64Array)    [sn, start, duration, ...] of the level's fragments,
 //                                     media seconds as hls.js places them (after every update)
 //   hooks.onFragment(sn, lastModified) the Last-Modified header of each loaded segment (or null)
-//   hooks.onError(fatal, text)        hls.js errors, for the page to show or log
+//   hooks.onBuffered(sn)              a segment was parsed and appended: it plays
+//   hooks.onError(fatal, type, details, sn, status)
+//                                     hls.js errors as reported: the fragment's sn (-1: none) and
+//                                     the HTTP status of its response (0: none). What to do about
+//                                     them (skip a segment, retry, recover, show) is Rust's call,
+//                                     carried out through the controller's methods below.
 
 import Hls from 'hls.js/light';
 
@@ -88,17 +93,28 @@ export function startHls(video, options, hooks) {
       hooks.onFragment(frag.sn, lastModifiedOf(data.networkDetails));
     }
   });
+  hls.on(Hls.Events.FRAG_BUFFERED, (_e, data) => {
+    const frag = data.frag;
+    if (frag && typeof frag.sn === 'number') hooks.onBuffered(frag.sn);
+  });
+  // Registered after hls.js's own error handling, so `fatal` is final here.
   hls.on(Hls.Events.ERROR, (_e, data) => {
-    hooks.onError(!!data.fatal, String(data.details || data.type || 'error'));
-    if (data.fatal && data.type === Hls.ErrorTypes.MEDIA_ERROR) {
-      hls.recoverMediaError();
-    }
+    const sn = data.frag && typeof data.frag.sn === 'number' ? data.frag.sn : -1;
+    const status = data.response && typeof data.response.code === 'number' ? data.response.code : 0;
+    hooks.onError(!!data.fatal, String(data.type || ''), String(data.details || 'error'), sn, status);
   });
   hls.attachMedia(video);
   hls.loadSource(options.url);
   return {
     destroy() {
       hls.destroy();
+    },
+    // Loading after a fatal error stopped it, or from a new position (-1: the playhead).
+    startLoad(position) {
+      hls.startLoad(position);
+    },
+    recoverMediaError() {
+      hls.recoverMediaError();
     },
     // For tests and diagnostics: the fragment under a media time.
     fragmentAt(t) {

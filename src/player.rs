@@ -5,6 +5,7 @@ pub mod live_clock_handle;
 pub mod file_player;
 pub mod hls_bindings;
 pub mod hls_player;
+pub mod hls_recovery;
 pub mod live_player;
 pub mod mediasoup;
 pub mod signaling;

@@ -7,7 +7,9 @@ use web_sys::HtmlVideoElement;
 use yew::prelude::*;
 
 use super::hls_bindings::{self, HlsSession, HlsSource};
+use super::hls_recovery::HlsRecovery;
 use super::ClockHandle;
+use crate::core::segment_skips::SegmentSkips;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct HlsPlayerProps {
@@ -33,6 +35,11 @@ enum Status {
 /// As with `FilePlayer`, the video's own fullscreen button is removed
 /// (`controlslist`): fullscreen on the bare video would hide the overlay, so
 /// the page offers fullscreen on the stage that holds both.
+///
+/// A missing or damaged segment is jumped over once the playhead reaches it
+/// (`HlsRecovery`, deciding with `core::segment_skips`); fatal media errors
+/// are recovered a bounded number of times. Only when playback cannot go on
+/// does the player show an error.
 #[function_component(HlsPlayer)]
 pub fn hls_player(props: &HlsPlayerProps) -> Html {
     let status = use_state(|| Status::Starting);
@@ -43,23 +50,27 @@ pub fn hls_player(props: &HlsPlayerProps) -> Html {
         use_effect_with(deps, move |(url, key, origin, clock)| {
             let alive = Rc::new(Cell::new(true));
             let session: Rc<RefCell<Option<HlsSession>>> = Rc::new(RefCell::new(None));
+            let recovery: Rc<RefCell<Option<HlsRecovery>>> = Rc::new(RefCell::new(None));
             if let (Some(video), ClockHandle::Recording(clock)) = (video_ref.cast::<HtmlVideoElement>(), clock.clone()) {
                 status.set(Status::Starting);
                 // The muted property (not only the attribute) is what autoplay policies check.
                 video.set_muted(true);
+                let skips = Rc::new(RefCell::new(SegmentSkips::default()));
+                let on_failed = {
+                    let (status, alive) = (status.clone(), alive.clone());
+                    move |what: String| {
+                        if alive.get() {
+                            status.set(Status::Failed(what));
+                        }
+                    }
+                };
+                let faults = HlsRecovery::start(video.clone(), session.clone(), skips.clone(), on_failed);
+                let on_error = faults.error_handler();
+                *recovery.borrow_mut() = Some(faults);
                 let (alive, session, status, url, key, origin) = (alive.clone(), session.clone(), status.clone(), url.clone(), key.clone(), origin.clone());
                 wasm_bindgen_futures::spawn_local(async move {
-                    let on_error = {
-                        let (status, alive) = (status.clone(), alive.clone());
-                        move |fatal: bool, what: String| {
-                            web_sys::console::debug_1(&format!("hls.js {}: {what}", if fatal { "fatal error" } else { "error" }).into());
-                            if fatal && alive.get() {
-                                status.set(Status::Failed(what));
-                            }
-                        }
-                    };
                     let source = HlsSource { playlist_url: &url, api_key: key.as_deref(), key_origin: &origin };
-                    match hls_bindings::start(&video, source, clock, on_error).await {
+                    match hls_bindings::start(&video, source, clock, skips, on_error).await {
                         Ok(s) if alive.get() => {
                             *session.borrow_mut() = Some(s);
                             status.set(Status::Playing);
@@ -77,6 +88,7 @@ pub fn hls_player(props: &HlsPlayerProps) -> Html {
             }
             move || {
                 alive.set(false);
+                recovery.borrow_mut().take();
                 session.borrow_mut().take();
             }
         });
