@@ -10,6 +10,8 @@ use crate::Result;
 
 // The recordings page against the demo recording: a separate module, see its notes.
 mod recordings;
+// The recordings page with segments missing or damaged.
+mod hls_faults;
 
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
@@ -96,6 +98,18 @@ fn expect(cond: bool, what: &str, detail: &Value) -> Result {
     }
 }
 
+/// Runs only the HLS segment-fault rows (`cargo xtask e2e hls-faults`, for development).
+pub fn run_hls_faults(root: &Path) -> Result<usize> {
+    let backend = demo_backend::start(
+        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
+        "127.0.0.1:0",
+    )
+    .map_err(|e| format!("demo backend: {e}"))?;
+    let passed = hls_faults::run(&backend, &backend.url(), root)?;
+    backend.stop();
+    Ok(passed)
+}
+
 /// Runs every end-to-end check against a fresh demo backend on a free port.
 pub fn run_all(root: &Path) -> Result<usize> {
     let backend = demo_backend::start(
@@ -165,6 +179,9 @@ pub fn run_all(root: &Path) -> Result<usize> {
 
     // 4. The fault matrix: every VAS failure, the video plays on and the overlay recovers.
     passed += crate::e2e_faults::run(&browser, &backend, &base, root)?;
+
+    // 5. The HLS segment faults: playback moves past missing and damaged segments, boxes stay aligned.
+    passed += hls_faults::run(&backend, &base, root)?;
 
     drop(browser);
     backend.stop();

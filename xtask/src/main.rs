@@ -67,7 +67,17 @@ fn main() -> ExitCode {
         // The live stage alone, against the current dist/ (for development).
         Some("live-e2e") => setup::test_tools().and_then(|_| rig::netns::run_inside("test", &[])),
         // The end-to-end stage alone, against the current dist/ (for development).
-        Some("e2e") => setup::test_tools().and_then(|_| e2e::run_all(&repo_root())).map(|n| println!("e2e: {n} passed, 0 failed")),
+        // The HLS segment-fault rows alone.
+        Some("e2e") if args.get(1).map(String::as_str) == Some("hls-faults") => setup::test_tools()
+            .and_then(|_| e2e::run_hls_faults(&repo_root()))
+            .map(|n| {
+                print_figure("hls-faults.txt", "HLS segment faults (end to end)");
+                println!("e2e: {n} passed, 0 failed")
+            }),
+        Some("e2e") => setup::test_tools().and_then(|_| e2e::run_all(&repo_root())).map(|n| {
+            print_figure("hls-faults.txt", "HLS segment faults (end to end)");
+            println!("e2e: {n} passed, 0 failed")
+        }),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -174,6 +184,13 @@ fn cmd_run(args: &[String]) -> Result {
     }
 }
 
+/// Prints a figures file of `target/figures/` under a heading, if it was written.
+fn print_figure(file: &str, heading: &str) {
+    if let Ok(text) = std::fs::read_to_string(repo_root().join("target/figures").join(file)) {
+        println!("== figures: {heading}\n{text}");
+    }
+}
+
 /// Generated inputs per core property in the test command.
 const FUZZ_CASES: u32 = 20_000;
 
@@ -229,9 +246,8 @@ fn cmd_test() -> Result {
     println!("== end-to-end: the built viewer served by the demo backend");
     build_viewer()?;
     let passed = e2e::run_all(&root)?;
-    if let Ok(text) = std::fs::read_to_string(root.join("target/figures/event-wiring.txt")) {
-        println!("== figures: event wiring (from the native checks)\n{text}");
-    }
+    print_figure("event-wiring.txt", "event wiring (from the native checks)");
+    print_figure("hls-faults.txt", "HLS segment faults (end to end)");
     println!("== live: the real MediaSoup SFU in a private network namespace (the first run builds its worker)");
     let count = root.join("target/live-e2e-passed");
     let _ = std::fs::remove_file(&count);

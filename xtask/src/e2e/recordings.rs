@@ -22,7 +22,7 @@ const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 const PDT_CAMERA: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
 /// The dev-only camera whose recorder restarts while the viewer plays (see the demo backend).
 const RESTART_CAMERA: &str = "7a3e9b14-2c5d-4f68-8e01-9d4c3b2a1f07";
-const TOLERANCE_PX: f64 = 2.0;
+pub(super) const TOLERANCE_PX: f64 = 2.0;
 /// Frames this close to a run's first or last frame are not scored for boxes:
 /// events (every 6th or 10th frame) do not cover them on both sides.
 const EDGE_FRAMES: usize = 10;
@@ -80,7 +80,7 @@ tick();
 
 /// Waits until the overlay draws boxes for a frame at media time >= `from`
 /// (the recording is playing), or reports what it saw.
-const WAIT_DRAWN: &str = r#"
+pub(super) const WAIT_DRAWN: &str = r#"
 const [from, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const t0 = performance.now();
 function look() {
@@ -146,22 +146,22 @@ function look() {
 look();
 "#;
 
-struct Truth {
+pub(super) struct Truth {
     width: f64,
     height: f64,
-    fps: f64,
+    pub(super) fps: f64,
     frame_times: Vec<i64>,
     /// (first frame, frame count) per run.
-    runs: Vec<(usize, usize)>,
+    pub(super) runs: Vec<(usize, usize)>,
     /// (model, track) -> box per frame.
     objects: BTreeMap<(String, String), Vec<[f64; 4]>>,
     /// model -> sorted frames that carry an event of it.
     event_frames: BTreeMap<String, Vec<usize>>,
-    frame_code: Value,
+    pub(super) frame_code: Value,
 }
 
 impl Truth {
-    fn load(root: &Path) -> Result<Truth> {
+    pub(super) fn load(root: &Path) -> Result<Truth> {
         let path = root.join("tests/fixtures/recording-truth.json");
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -202,7 +202,7 @@ impl Truth {
         self.runs.iter().position(|(first, len)| n >= *first && n < first + len)
     }
 
-    fn media_start_of_run(&self, r: usize) -> f64 {
+    pub(super) fn media_start_of_run(&self, r: usize) -> f64 {
         self.runs.get(r).map_or(0.0, |(first, _)| *first as f64 / self.fps)
     }
 
@@ -260,11 +260,11 @@ impl Truth {
 
 /// Scores of one stretch of sampled frames.
 #[derive(Default)]
-struct Score {
-    samples: usize,
-    box_scored: usize,
-    within: usize,
-    worst_px: f64,
+pub(super) struct Score {
+    pub(super) samples: usize,
+    pub(super) box_scored: usize,
+    pub(super) within: usize,
+    pub(super) worst_px: f64,
     errors_frames: Vec<f64>,
     clocks: BTreeMap<String, usize>,
     disagree_notes: usize,
@@ -279,7 +279,7 @@ struct Score {
 }
 
 impl Score {
-    fn add(&mut self, truth: &Truth, s: &Value) {
+    pub(super) fn add(&mut self, truth: &Truth, s: &Value) {
         let Some(code) = s["code"].as_u64().map(|c| c as usize).filter(|n| *n < truth.frame_times.len()) else { return };
         self.samples += 1;
         let mt = s["mt"].as_f64().unwrap_or(f64::NAN);
@@ -357,7 +357,7 @@ impl Score {
     }
 
     /// The line plus the first frames that missed, for a failure message.
-    fn detail(&self, what: &str) -> String {
+    pub(super) fn detail(&self, what: &str) -> String {
         let mut d = self.line(what);
         if !self.mismatches.is_empty() {
             d.push_str(&format!("; first mismatches: {}", self.mismatches.join("; ")));

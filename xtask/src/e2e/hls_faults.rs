@@ -1,0 +1,355 @@
+//! End-to-end, HLS segment faults: the recordings page plays past missing and damaged segments, with the overlay on the frames shown.
+//!
+//! Each row opens the recordings page (the program date-time camera, whose
+//! exact mapping lets boxes be scored to the pixel) in a fresh browser (a
+//! segment fetched earlier would come from the HTTP cache, since VAS serves
+//! segments cacheable for a year), with segments made missing (404) or
+//! damaged (bytes that are not media) by the demo backend. It seeks a few
+//! seconds before the hole and watches in the page, frame by frame: seconds
+//! played, jumps of the playhead, the longest stall, the longest gap between
+//! animation frames, any alert, and every presented frame's own index (read
+//! from its pixels) with the boxes drawn on it. The boxes of the frames after
+//! the hole are scored against the recording's truth, as in `recordings.rs`.
+//! The newest segment missing is waited for, not skipped past the end; when
+//! the fault clears it plays.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::recordings::{Score, Truth, TOLERANCE_PX, WAIT_DRAWN};
+use crate::demo_backend::{Faults, RunningBackend};
+use crate::webdriver::Browser;
+use crate::Result;
+
+/// The dev-only camera whose playlist carries program date-time (exact mapping).
+const CAMERA: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
+/// Seconds of playback watched before the hole.
+const LEAD_SECS: f64 = 3.0;
+/// Seconds of playback watched after the landing point.
+const AFTER_SECS: f64 = 3.0;
+/// A playhead step larger than this within one animation frame is a jump, not playback.
+const JUMP_STEP_SECS: f64 = 0.3;
+/// How long the newest-segment row waits at the hole before the fault clears.
+const NEWEST_HOLD_MS: u64 = 4_000;
+/// An observation that ends only at its media time or its limit.
+const NO_HOLD: u64 = u64::MAX / 2;
+
+/// Seeks and waits until the video plays from there.
+const SEEK_AND_PLAY: &str = r#"
+const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const video = document.querySelector('video');
+const t0 = performance.now();
+video.currentTime = target;
+function look() {
+  if (!video.seeking && video.currentTime >= target + 0.2 && !video.paused) return done({ms: performance.now() - t0, ct: video.currentTime});
+  if (performance.now() - t0 > limitMs) return done({timeout: true, ct: video.currentTime, seeking: video.seeking, rs: video.readyState});
+  requestAnimationFrame(look);
+}
+look();
+"#;
+
+/// Watches playback until the playhead passes `stopAt` (media seconds), or
+/// `holdMs` after it first reached `gapStart`, or `limitMs`. Per animation
+/// frame: playhead steps (played, jumps), stalls, the frame interval, alerts.
+/// Per presented frame: its index from its pixels; per newly drawn overlay
+/// frame: the boxes, as `recordings.rs` samples them, with the time.
+const OBSERVE: &str = r#"
+const [p, done] = [arguments[0], arguments[arguments.length - 1]];
+const video = document.querySelector('video');
+const root = document.querySelector('[data-overlay-root]');
+const canvas = document.createElement('canvas');
+canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+const g = canvas.getContext('2d', {willReadFrequently: true});
+const fc = p.fc, codes = new Map();
+let active = true;
+function onFrame(now, md) {
+  if (!active) return;
+  g.drawImage(video, 0, 0, canvas.width, canvas.height);
+  const d = g.getImageData(fc.x, fc.y, fc.cell * fc.bits, fc.cell).data;
+  let n = 0;
+  for (let i = 0; i < fc.bits; i++) {
+    const o = ((fc.cell >> 1) * fc.cell * fc.bits + i * fc.cell + (fc.cell >> 1)) * 4;
+    n = n * 2 + (d[o] + d[o + 1] + d[o + 2] > 384 ? 1 : 0);
+  }
+  codes.set(md.mediaTime.toFixed(6), n);
+  video.requestVideoFrameCallback(onFrame);
+}
+video.requestVideoFrameCallback(onFrame);
+const t0 = performance.now();
+let last = null, lastFrame = null, worstGap = 0, played = 0, stallStart = null, longestStall = 0, maxCt = 0;
+let reachedAt = null, alert = null, lastMt = null;
+const jumps = [], samples = [];
+function tick(now) {
+  const ct = video.currentTime;
+  if (lastFrame !== null) worstGap = Math.max(worstGap, now - lastFrame);
+  lastFrame = now;
+  if (last !== null) {
+    const step = ct - last;
+    if (step > p.jumpStep) jumps.push({from: last, to: ct, at: now - t0});
+    else if (step > 0) played += step;
+    if (step === 0 && !video.paused) {
+      if (stallStart === null) stallStart = now;
+      longestStall = Math.max(longestStall, now - stallStart);
+    } else stallStart = null;
+  }
+  last = ct;
+  maxCt = Math.max(maxCt, ct);
+  if (reachedAt === null && ct >= p.gapStart - 0.1) reachedAt = now;
+  const a = document.querySelector('[role=alert]');
+  if (a && alert === null) alert = a.textContent;
+  const mt = root.getAttribute('data-media-time');
+  const code = codes.get(mt);
+  if (mt !== lastMt && code !== undefined) {
+    lastMt = mt;
+    const vr = video.getBoundingClientRect();
+    const boxes = [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').map(b => {
+      const r = b.getBoundingClientRect();
+      return {model: b.dataset.model, track: b.dataset.track, r: [r.left - vr.left, r.top - vr.top, r.right - vr.left, r.bottom - vr.top]};
+    });
+    samples.push({t: now - t0, mt: parseFloat(mt), code, ft: root.getAttribute('data-frame-time-us'), clock: root.getAttribute('data-clock'),
+      note: root.getAttribute('data-clock-note'), boxes, w: vr.width, h: vr.height, vw: video.videoWidth, vh: video.videoHeight});
+  }
+  const held = reachedAt !== null && now - reachedAt >= p.holdMs;
+  if (ct >= p.stopAt || held || now - t0 > p.limitMs) {
+    active = false;
+    return done({played, jumps, longestStallMs: longestStall, worstGapMs: worstGap, alert, maxCt, ct, paused: video.paused,
+      reachedAtMs: reachedAt === null ? null : reachedAt - t0, samples, timeout: !(ct >= p.stopAt || held)});
+  }
+  requestAnimationFrame(tick);
+}
+requestAnimationFrame(tick);
+"#;
+
+/// A segment of the demo recording on the player's media timeline.
+struct Segment {
+    number: u64,
+    run: u64,
+    start: f64,
+    end: f64,
+}
+
+fn segments(root: &Path) -> Result<Vec<Segment>> {
+    let path = root.join("static/demo/recording/recording.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut start = 0.0;
+    let mut out = Vec::new();
+    for s in v["segments"].as_array().into_iter().flatten() {
+        let (Some(number), Some(run), Some(extinf)) = (s["number"].as_u64(), s["run"].as_u64(), s["extinf"].as_f64()) else {
+            return Err(format!("{}: a segment without number, run or extinf", path.display()));
+        };
+        out.push(Segment { number, run, start, end: start + extinf });
+        start += extinf;
+    }
+    Ok(out)
+}
+
+/// One row: which segments fail and how.
+struct Case {
+    name: &'static str,
+    missing: Vec<u64>,
+    garbage: Vec<u64>,
+}
+
+fn cases(segs: &[Segment]) -> Result<Vec<Case>> {
+    let first_of_run = |r: u64| segs.iter().position(|s| s.run == r).ok_or_else(|| format!("the demo recording has no run {}", r + 1));
+    let (run2, run3) = (first_of_run(1)?, first_of_run(2)?);
+    let n = |i: usize| segs[i].number;
+    Ok(vec![
+        Case { name: "one segment 404 mid-run", missing: vec![n(run3 + 1)], garbage: vec![] },
+        Case { name: "two segments 404 across a recorder restart", missing: vec![n(run2 - 1), n(run2)], garbage: vec![] },
+        Case { name: "one damaged segment (not media)", missing: vec![], garbage: vec![n(1)] },
+        Case { name: "the newest segment 404", missing: vec![n(segs.len() - 1)], garbage: vec![] },
+    ])
+}
+
+fn check(cond: bool, what: &str, detail: &str) -> Result {
+    if cond {
+        Ok(())
+    } else {
+        Err(format!("e2e HLS faults: {what}: {detail}"))
+    }
+}
+
+/// What one observation says about the boxes after `from` (media seconds).
+struct Boxes {
+    /// Every frame from the first one drawn with boxes on.
+    score: Score,
+    /// Frames shown with no boxes at all before that: the overlay waiting for
+    /// the events of a new time (a jump across a restart is like a far seek).
+    empty_before: usize,
+    /// Milliseconds from the hole being reached to the first frame with every box within tolerance.
+    first_aligned_ms: Option<f64>,
+}
+
+fn score_after(truth: &Truth, o: &Value, from: f64, reached_ms: f64) -> Boxes {
+    let mut score = Score::default();
+    let mut first_aligned_ms = None;
+    let mut empty_before = 0;
+    let mut drawing = false;
+    for s in o["samples"].as_array().into_iter().flatten().filter(|s| s["mt"].as_f64().is_some_and(|m| m >= from)) {
+        // Nothing drawn is the overlay degrading silently; boxes drawn must be right.
+        drawing |= s["boxes"].as_array().is_some_and(|b| !b.is_empty());
+        if !drawing {
+            empty_before += 1;
+            continue;
+        }
+        score.add(truth, s);
+        let mut one = Score::default();
+        one.add(truth, s);
+        if first_aligned_ms.is_none() && one.box_scored == 1 && one.within == 1 {
+            first_aligned_ms = s["t"].as_f64().map(|t| t - reached_ms);
+        }
+    }
+    Boxes { score, empty_before, first_aligned_ms }
+}
+
+fn observe(browser: &Browser, gap_start: f64, stop_at: f64, hold_ms: u64, limit_ms: u64, truth: &Truth) -> Result<Value> {
+    let p = json!({"gapStart": gap_start, "stopAt": stop_at, "holdMs": hold_ms, "limitMs": limit_ms, "jumpStep": JUMP_STEP_SECS, "fc": truth.frame_code});
+    browser.execute_async(OBSERVE, json!([p]))
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+/// Runs the rows; returns the number of checks passed and writes the table.
+pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
+    let truth = Truth::load(root)?;
+    let segs = segments(root)?;
+    let page = format!("{base}cameras/{CAMERA}/recordings");
+    let mut passed = 0;
+    let mut ok = |cond: bool, what: &str, detail: &str| -> Result {
+        check(cond, what, detail)?;
+        passed += 1;
+        Ok(())
+    };
+    let mut table = String::from(
+        "HLS segment faults, end to end (recordings page, hls.js, program date-time camera; boxes within 2 css px of the truth)\n\
+         | fault | played | jump | longest stall | worst rAF gap | boxes after the gap | gap to aligned boxes | alert | responsive |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    for case in cases(&segs)? {
+        let faulty: Vec<&Segment> = segs.iter().filter(|s| case.missing.contains(&s.number) || case.garbage.contains(&s.number)).collect();
+        let (Some(first), Some(last)) = (faulty.first(), faulty.last()) else {
+            return Err(format!("e2e HLS faults: {}: no such segments", case.name));
+        };
+        let gap_start = first.start;
+        // Where playback should land: the next segment after the faulty ones (none: the newest is missing).
+        let resume = segs.iter().find(|s| s.start >= last.end - 1e-6).map(|s| s.start);
+        backend.reset();
+        backend
+            .set_faults(Faults {
+                missing_segments: case.missing.iter().map(u64::to_string).collect(),
+                garbage_segments: case.garbage.iter().map(u64::to_string).collect(),
+                ..Faults::default()
+            })
+            .map_err(|e| format!("set faults: {e}"))?;
+        // A fresh browser: an empty HTTP cache, so every segment is asked for.
+        let browser = Browser::start()?;
+        browser.set_script_timeout(90_000)?;
+        browser.goto(&page)?;
+        let first_boxes = browser.execute_async(WAIT_DRAWN, json!([0.5, 30_000]))?;
+        ok(first_boxes["timeout"].is_null(), &format!("{}: boxes on the playing recording", case.name), &first_boxes.to_string())?;
+        let seek_to = (gap_start - LEAD_SECS).max(0.5);
+        let s = browser.execute_async(SEEK_AND_PLAY, json!([seek_to, 20_000]))?;
+        ok(s["timeout"].is_null(), &format!("{}: plays from {seek_to:.1} s", case.name), &s.to_string())?;
+
+        let detail = |o: &Value| {
+            let mut o = o.clone();
+            o["samples"] = json!(o["samples"].as_array().map_or(0, Vec::len));
+            o.to_string()
+        };
+        let (o, boxes, jump_text) = match resume {
+            Some(resume) => {
+                let o = observe(&browser, gap_start, resume + AFTER_SECS, NO_HOLD, 40_000, &truth)?;
+                let jumps: Vec<(f64, f64)> = o["jumps"].as_array().into_iter().flatten().map(|j| (f(&j["from"]), f(&j["to"]))).collect();
+                let jumped: f64 = jumps.iter().map(|(a, b)| b - a).sum();
+                ok(o["timeout"] == false, &format!("{}: the video plays past the hole", case.name), &detail(&o))?;
+                ok(
+                    jumps.first().is_some_and(|j| j.0 >= gap_start - 0.5) && jumps.last().is_some_and(|j| (j.1 - resume).abs() < 0.3),
+                    &format!("{}: playback jumps from the hole at {gap_start:.1} s to the next playable segment at {resume:.1} s", case.name),
+                    &detail(&o),
+                )?;
+                ok((jumped - (resume - gap_start)).abs() < 0.5, &format!("{}: only the hole is skipped", case.name), &detail(&o))?;
+                let boxes = score_after(&truth, &o, resume, f(&o["reachedAtMs"]));
+                let jump_text = format!("{:.1} -> {:.1} s ({jumped:.1} s in {} jump{})", jumps[0].0, jumps[jumps.len() - 1].1, jumps.len(), if jumps.len() == 1 { "" } else { "s" });
+                (o, boxes, jump_text)
+            }
+            None => {
+                // The newest segment: wait at the hole, never past it...
+                let o = observe(&browser, gap_start, f64::MAX, NEWEST_HOLD_MS, 40_000, &truth)?;
+                ok(o["timeout"] == false, &format!("{}: the playhead reaches the newest segment", case.name), &detail(&o))?;
+                ok(
+                    o["jumps"].as_array().is_some_and(Vec::is_empty) && f(&o["maxCt"]) < gap_start + 0.05,
+                    &format!("{}: no jump past the end while the newest segment is missing", case.name),
+                    &detail(&o),
+                )?;
+                ok(o["alert"].is_null(), &format!("{}: waiting is silent", case.name), &detail(&o))?;
+                // ...and play it once it is there.
+                backend.set_faults(Faults::default()).map_err(|e| format!("clear faults: {e}"))?;
+                let after = observe(&browser, gap_start, gap_start + 0.8, NO_HOLD, 30_000, &truth)?;
+                ok(after["timeout"] == false, &format!("{}: the newest segment plays once it is there", case.name), &detail(&after))?;
+                let recovered_ms = after["samples"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|s| f(&s["mt"]) >= gap_start)
+                    .map_or(f64::NAN, |s| f(&s["t"]));
+                let mut merged = after.clone();
+                merged["worstGapMs"] = json!(f(&o["worstGapMs"]).max(f(&after["worstGapMs"])));
+                merged["played"] = json!(f(&o["played"]) + f(&after["played"]));
+                merged["longestStallMs"] = json!(f(&o["longestStallMs"]).max(f(&after["longestStallMs"])));
+                merged["alert"] = if o["alert"].is_null() { after["alert"].clone() } else { o["alert"].clone() };
+                let boxes = score_after(&truth, &after, gap_start, 0.0);
+                let text = format!(
+                    "none: waited {:.1} s at {gap_start:.1} s, played {recovered_ms:.0} ms after the fault cleared",
+                    NEWEST_HOLD_MS as f64 / 1000.0
+                );
+                (merged, boxes, text)
+            }
+        };
+        let played = f(&o["played"]);
+        ok(played >= 2.0, &format!("{}: the video advances", case.name), &detail(&o))?;
+        ok(o["alert"].is_null(), &format!("{}: no alert or error shown", case.name), &detail(&o))?;
+        ok(f(&o["worstGapMs"]) < 1_000.0, &format!("{}: the page stays responsive", case.name), &detail(&o))?;
+        let stall_bound_ms = if resume.is_some() { 3_000.0 } else { f64::INFINITY };
+        ok(f(&o["longestStallMs"]) < stall_bound_ms, &format!("{}: the stall at the hole is short", case.name), &detail(&o))?;
+        let scored = &boxes.score;
+        ok(
+            scored.box_scored >= 5 && scored.within == scored.box_scored,
+            &format!("{}: boxes after the gap aligned with the frame shown", case.name),
+            &scored.detail(case.name),
+        )?;
+        // The page answers a script promptly after all this.
+        let ping = browser.execute_async("const d = arguments[arguments.length - 1]; const t = performance.now(); requestAnimationFrame(() => d(performance.now() - t));", json!([]))?;
+        ok(f(&ping) < 500.0, &format!("{}: the page answers", case.name), &ping.to_string())?;
+        let to_aligned = boxes.first_aligned_ms.map_or("never".to_owned(), |ms| format!("{ms:.0} ms"));
+        // The newest segment's hole was reached long before: its clock starts when the fault clears.
+        let to_aligned = if resume.is_some() { to_aligned } else { format!("{to_aligned} after the fault cleared") };
+        let worst = if scored.worst_px.is_finite() { format!("{:.2}", scored.worst_px) } else { "a box missing".into() };
+        writeln!(
+            table,
+            "| {} | {played:.1} s | {jump_text} | {:.0} ms | {:.0} ms | {}/{} within {TOLERANCE_PX} px (worst {worst} px), {} empty before | {to_aligned} | none | yes ({:.0} ms) |",
+            case.name,
+            f(&o["longestStallMs"]),
+            f(&o["worstGapMs"]),
+            scored.within,
+            scored.box_scored,
+            boxes.empty_before,
+            f(&ping),
+        )
+        .ok();
+        println!("  ok: {}: played {played:.1} s, jump {jump_text}, boxes {}/{} aligned, silent, responsive", case.name, scored.within, scored.box_scored);
+        drop(browser);
+    }
+    drop(ok);
+    backend.reset();
+    let out = root.join("target/figures");
+    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("hls-faults.txt"), &table).map_err(|e| e.to_string())?;
+    println!("  table: target/figures/hls-faults.txt");
+    Ok(passed)
+}
