@@ -169,9 +169,12 @@ impl Inner {
             _ if error.fatal && error.kind == HLS_MEDIA_ERROR => match self.media.on_fatal_media_error(js_sys::Date::now()) {
                 RecoveryVerdict::Recover { n } => {
                     web_sys::console::debug_1(&format!("media error recovery {n}").into());
+                    // hls.js restarts loading after a recovery only if it was loading, and a
+                    // fatal error has stopped it: start again from the playhead.
+                    let at = self.video.current_time();
                     self.with_session(|s| {
                         s.recover_media_error();
-                        s.start_load(-1.0);
+                        s.start_load(if at > 0.0 { at } else { -1.0 });
                     });
                     self.stopped = false;
                     None
