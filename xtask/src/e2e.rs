@@ -99,7 +99,7 @@ fn expect(cond: bool, what: &str, detail: &Value) -> Result {
 /// Runs every end-to-end check against a fresh demo backend on a free port.
 pub fn run_all(root: &Path) -> Result<usize> {
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
+        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None, viewer_api_key: None },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("demo backend: {e}"))?;

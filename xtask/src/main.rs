@@ -155,6 +155,7 @@ fn cmd_run(args: &[String]) -> Result {
         data_dir,
         vas_base_url: vas.clone(),
         vas_api_key: std::env::var("VAS_API_KEY").ok().filter(|k| !k.is_empty()),
+        viewer_api_key: None,
     };
     let backend = demo_backend::start(config, &format!("127.0.0.1:{port}"))
         .map_err(|e| format!("the demo backend could not start on 127.0.0.1:{port}: {e} (try --port)"))?;
@@ -202,6 +203,7 @@ fn cmd_test() -> Result {
             data_dir: Some(root.join("static/demo")),
             vas_base_url: None,
             vas_api_key: None,
+            viewer_api_key: None,
         },
         "127.0.0.1:0",
     )

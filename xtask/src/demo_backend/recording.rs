@@ -319,6 +319,7 @@ mod tests {
             data_dir: Some(data),
             vas_base_url: None,
             vas_api_key: None,
+            viewer_api_key: None,
         };
         let backend = super::super::start(config, "127.0.0.1:0").unwrap();
         let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";

@@ -174,7 +174,7 @@ impl Rig {
         let root = repo_root();
         let live = LiveCameras { devices: opts.cameras.iter().map(device).collect() };
         let backend = demo_backend::start_with_live(
-            BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
+            BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None, viewer_api_key: None },
             "127.0.0.1:0",
             Some(live),
         )
