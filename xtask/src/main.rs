@@ -33,6 +33,8 @@ usage:
         --breakdown: where the main thread's time goes, by trace event; --micro: the canvas
         and DOM micro-benchmarks instead; --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
+  cargo xtask e2e [--only clip|recordings|faults|panic]
+                        the end-to-end stage alone, against the current dist/
   cargo xtask setup     install the build tools only
   cargo xtask rig build-worker
                         build (or find cached) the MediaSoup worker of the live test rig";
@@ -67,7 +69,11 @@ fn main() -> ExitCode {
         // The live stage alone, against the current dist/ (for development).
         Some("live-e2e") => setup::test_tools().and_then(|_| rig::netns::run_inside("test", &[])),
         // The end-to-end stage alone, against the current dist/ (for development).
-        Some("e2e") => setup::test_tools().and_then(|_| e2e::run_all(&repo_root())).map(|n| println!("e2e: {n} passed, 0 failed")),
+        // `--only panic|secrets|...` runs one part (see `e2e::run_all`).
+        Some("e2e") => setup::test_tools()
+            .and_then(|_| build_fault_injection_viewer())
+            .and_then(|_| e2e::run_all(&repo_root(), flag(&args[1..], "--only")?.as_deref()))
+            .map(|n| println!("e2e: {n} passed, 0 failed")),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -90,6 +96,28 @@ pub fn build_viewer() -> Result {
     let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     let policy = csp::apply(&repo_root().join("dist/index.html"), &origins)?;
     println!("== Content-Security-Policy in dist/index.html: {policy}");
+    Ok(())
+}
+
+/// Where the test-only copy of the viewer built with `--features
+/// fault-injection` goes: never `dist/`, so it cannot be served or shipped
+/// by mistake.
+pub const FAULT_INJECTION_DIST: &str = "target/fault-injection-dist";
+
+/// `trunk build --release --features fault-injection` into
+/// [`FAULT_INJECTION_DIST`], under the same Content-Security-Policy as
+/// `dist/`: the viewer with the page hook `window.__vasInjectFault`, for the
+/// end-to-end overlay-panic tests.
+pub fn build_fault_injection_viewer() -> Result {
+    bundle_mediasoup_client()?;
+    let out = repo_root().join(FAULT_INJECTION_DIST);
+    println!("== building the test-only fault-injection viewer into {FAULT_INJECTION_DIST}");
+    run(Command::new("trunk")
+        .args(["build", "--release", "--features", "fault-injection", "--dist"])
+        .arg(&out)
+        .current_dir(repo_root()))?;
+    let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    csp::apply(&out.join("index.html"), &origins)?;
     Ok(())
 }
 
@@ -230,9 +258,15 @@ fn cmd_test() -> Result {
     backend.stop();
     println!("== end-to-end: the built viewer served by the demo backend");
     build_viewer()?;
-    let passed = e2e::run_all(&root)?;
+    build_fault_injection_viewer()?;
+    let passed = e2e::run_all(&root, None)?;
     if let Ok(text) = std::fs::read_to_string(root.join("target/figures/event-wiring.txt")) {
         println!("== figures: event wiring (from the native checks)\n{text}");
+    }
+    for (what, file) in [("overlay panic", "overlay-panic.txt")] {
+        if let Ok(text) = std::fs::read_to_string(root.join("target/figures").join(file)) {
+            println!("== figures: {what} (end-to-end)\n{text}");
+        }
     }
     println!("== live: the real MediaSoup SFU in a private network namespace (the first run builds its worker)");
     let count = root.join("target/live-e2e-passed");
