@@ -12,9 +12,11 @@ use crate::Result;
 mod recordings;
 // An overlay panic injected into the test-only fault-injection build.
 mod overlay_panic;
+// The secrets scan: API key and camera credentials nowhere but where they belong.
+mod secrets;
 
 /// The parts of the stage, for `cargo xtask e2e --only PART`.
-const PARTS: &[&str] = &["clip", "recordings", "faults", "panic"];
+const PARTS: &[&str] = &["clip", "recordings", "faults", "panic", "secrets"];
 
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
@@ -114,6 +116,9 @@ pub fn run_all(root: &Path, only: Option<&str>) -> Result<usize> {
     }
     if wanted("panic") {
         passed += overlay_panic::run(root)?;
+    }
+    if wanted("secrets") {
+        passed += secrets::run(root)?;
     }
     Ok(passed)
 }

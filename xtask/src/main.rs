@@ -33,8 +33,9 @@ usage:
         --breakdown: where the main thread's time goes, by trace event; --micro: the canvas
         and DOM micro-benchmarks instead; --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
-  cargo xtask e2e [--only clip|recordings|faults|panic]
+  cargo xtask e2e [--only clip|recordings|faults|panic|secrets]
                         the end-to-end stage alone, against the current dist/
+                        (it builds the test-only fault-injection copy first)
   cargo xtask setup     install the build tools only
   cargo xtask rig build-worker
                         build (or find cached) the MediaSoup worker of the live test rig";
@@ -263,7 +264,7 @@ fn cmd_test() -> Result {
     if let Ok(text) = std::fs::read_to_string(root.join("target/figures/event-wiring.txt")) {
         println!("== figures: event wiring (from the native checks)\n{text}");
     }
-    for (what, file) in [("overlay panic", "overlay-panic.txt")] {
+    for (what, file) in [("overlay panic", "overlay-panic.txt"), ("secrets", "secrets.txt")] {
         if let Ok(text) = std::fs::read_to_string(root.join("target/figures").join(file)) {
             println!("== figures: {what} (end-to-end)\n{text}");
         }
