@@ -10,8 +10,8 @@ use crate::Result;
 
 // The recordings page against the demo recording: a separate module, see its notes.
 mod recordings;
-// An overlay panic injected into the test-only fault-injection build.
-mod overlay_panic;
+// An overlay panic injected into the test-only fault-injection build (the live stage uses it too).
+pub mod overlay_panic;
 // The secrets scan: API key and camera credentials nowhere but where they belong.
 mod secrets;
 

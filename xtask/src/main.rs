@@ -68,7 +68,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::build_tools(),
         Some("rig") => rig::cmd(&args[1..]),
         // The live stage alone, against the current dist/ (for development).
-        Some("live-e2e") => setup::test_tools().and_then(|_| rig::netns::run_inside("test", &[])),
+        Some("live-e2e") => setup::test_tools().and_then(|_| build_fault_injection_viewer()).and_then(|_| rig::netns::run_inside("test", &[])),
         // The end-to-end stage alone, against the current dist/ (for development).
         // `--only panic|secrets|...` runs one part (see `e2e::run_all`).
         Some("e2e") => setup::test_tools()
@@ -264,16 +264,17 @@ fn cmd_test() -> Result {
     if let Ok(text) = std::fs::read_to_string(root.join("target/figures/event-wiring.txt")) {
         println!("== figures: event wiring (from the native checks)\n{text}");
     }
-    for (what, file) in [("overlay panic", "overlay-panic.txt"), ("secrets", "secrets.txt")] {
-        if let Ok(text) = std::fs::read_to_string(root.join("target/figures").join(file)) {
-            println!("== figures: {what} (end-to-end)\n{text}");
-        }
-    }
     println!("== live: the real MediaSoup SFU in a private network namespace (the first run builds its worker)");
     let count = root.join("target/live-e2e-passed");
     let _ = std::fs::remove_file(&count);
     rig::netns::run_inside("test", &[])?;
     let live: usize = std::fs::read_to_string(&count).ok().and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    // The overlay-panic figures have their live row only now.
+    for (what, file) in [("overlay panic", "overlay-panic.txt"), ("secrets", "secrets.txt")] {
+        if let Ok(text) = std::fs::read_to_string(root.join("target/figures").join(file)) {
+            println!("== figures: {what} (end-to-end)\n{text}");
+        }
+    }
     println!("all test stages passed (native, browser at DPR 1 and 2, end-to-end, live)");
     println!("e2e: {} passed, 0 failed", passed + live);
     Ok(())

@@ -6,8 +6,9 @@
 //! panic. A Rust panic in wasm ends in a trap, so this is the real failure:
 //! the panic hook and the window `error` listener of `fault_guard` must hide
 //! every overlay root, and the player, the router and the rest of the page
-//! must go on. On the clip page and the recordings page (hls.js, whose
-//! playlists still pass through the Rust fixer after the trap) it measures
+//! must go on. On the clip page, the recordings page (hls.js, whose
+//! playlists still pass through the Rust fixer after the trap) and, in the
+//! live stage, the live page (WebRTC from the rig's SFU) it measures
 //! how fast the overlay is hidden, how much video plays after the panic, the
 //! worst gap between animation frames, and then routes to the camera list
 //! and back inside the same page instance. It also checks that the
@@ -192,63 +193,8 @@ pub fn run(root: &Path) -> Result<usize> {
          | page | hidden after (bound {HIDE_WITHIN_MS} ms, {HIDE_WITHIN_FRAMES} frames) | video played after | worst frame gap | paused | routed away and back |\n|---|---|---|---|---|---|\n"
     );
     for case in &cases {
-        let url = format!("{}{}{}", base.trim_end_matches('/'), case.path, case.query);
-        browser.goto(&url)?;
-        let s = browser.execute_async(super::WAIT_FOR_OVERLAY, json!([case.min_boxes, 45_000]))?;
-        check(s["timeout"].is_null(), &format!("{}: boxes drawn before the panic", case.name), &s)?;
-
-        let o = browser.execute_async(INJECT_AND_OBSERVE, json!([PAGE_HOOK, PLAY_AFTER_S, 45_000]))?;
-        check(o["error"].is_null() && o["known"] == true && o["unknown"] == false, &format!("{}: the page hook arms only a known fault", case.name), &o)?;
-        let hidden_ms = o["hiddenMs"].as_f64();
-        check(
-            hidden_ms.is_some_and(|ms| ms <= HIDE_WITHIN_MS) && o["framesToHide"].as_u64().is_some_and(|f| f <= HIDE_WITHIN_FRAMES),
-            &format!("{}: every overlay root hidden within {HIDE_WITHIN_MS} ms and {HIDE_WITHIN_FRAMES} animation frames of the panic", case.name),
-            &o,
-        )?;
-        let played = o["played"].as_f64().unwrap_or(0.0);
-        check(played >= PLAY_AFTER_S && o["paused"] == false, &format!("{}: the video plays on after the panic", case.name), &o)?;
-        let gap = o["worstGapMs"].as_f64().unwrap_or(f64::MAX);
-        check(gap < MAX_FRAME_GAP_MS, &format!("{}: the page stays responsive (worst frame gap under {MAX_FRAME_GAP_MS} ms)", case.name), &o)?;
-        check(
-            o["alert"].is_null() && o["dialogs"] == 0,
-            &format!("{}: the fault is silent (no alert, no dialog)", case.name),
-            &o,
-        )?;
-        check(o["shownFrames"] == 0, &format!("{}: the overlay stays hidden", case.name), &o)?;
-        let trapped = o["uncaught"].as_array().is_some_and(|u| u.iter().any(|n| n == "RuntimeError"));
-        check(trapped, &format!("{}: the panic was a real WebAssembly trap", case.name), &o)?;
-        passed += 7;
-
-        // In-app routing: to the camera list and back, in the same page instance.
-        browser.click("a[href='/']")?;
-        let l = browser.execute_async(CAMERA_LIST_SHOWN, json!([20_000]))?;
-        check(
-            l["timeout"].is_null() && l["sameInstance"] == true && l["alert"].is_null(),
-            &format!("{}: routing to the camera list works after the panic", case.name),
-            &l,
-        )?;
-        browser.click(&case.link)?;
-        let b = browser.execute_async(BACK_ON_PAGE, json!([case.path, 1.0, 30_000]))?;
-        check(
-            b["timeout"] == false && b["sameInstance"] == true && b["paused"] == false,
-            &format!("{}: routing back to the page plays its video again", case.name),
-            &b,
-        )?;
-        check(
-            b["frames"].as_u64().unwrap_or(0) > 0 && b["shownFrames"] == 0 && b["alert"].is_null() && b["dialogs"] == 0,
-            &format!("{}: back on the page, the overlay is still hidden and nothing is shown to the user", case.name),
-            &b,
-        )?;
-        passed += 3;
-        let line = format!(
-            "| {} | {:.0} ms, frame {} | {:.2} s | {:.0} ms | no | yes |\n",
-            case.name,
-            hidden_ms.unwrap_or(f64::NAN),
-            o["framesToHide"],
-            played,
-            gap,
-        );
-        print!("  {line}");
+        let (n, line) = run_case(&browser, &base, case)?;
+        passed += n;
         figures.push_str(&line);
     }
     drop(browser);
@@ -256,6 +202,88 @@ pub fn run(root: &Path) -> Result<usize> {
     let out = root.join("target/figures");
     let _ = std::fs::create_dir_all(&out);
     let _ = std::fs::write(out.join("overlay-panic.txt"), &figures);
+    Ok(passed)
+}
+
+/// One page: boxes first, then the panic and what follows it, then routing
+/// to the camera list and back. Returns the checks passed and the figures row.
+fn run_case(browser: &Browser, base: &str, case: &PageCase) -> Result<(usize, String)> {
+    let mut passed = 0;
+    let url = format!("{}{}{}", base.trim_end_matches('/'), case.path, case.query);
+    browser.goto(&url)?;
+    let s = browser.execute_async(super::WAIT_FOR_OVERLAY, json!([case.min_boxes, 45_000]))?;
+    check(s["timeout"].is_null(), &format!("{}: boxes drawn before the panic", case.name), &s)?;
+
+    let o = browser.execute_async(INJECT_AND_OBSERVE, json!([PAGE_HOOK, PLAY_AFTER_S, 45_000]))?;
+    check(o["error"].is_null() && o["known"] == true && o["unknown"] == false, &format!("{}: the page hook arms only a known fault", case.name), &o)?;
+    let hidden_ms = o["hiddenMs"].as_f64();
+    check(
+        hidden_ms.is_some_and(|ms| ms <= HIDE_WITHIN_MS) && o["framesToHide"].as_u64().is_some_and(|f| f <= HIDE_WITHIN_FRAMES),
+        &format!("{}: every overlay root hidden within {HIDE_WITHIN_MS} ms and {HIDE_WITHIN_FRAMES} animation frames of the panic", case.name),
+        &o,
+    )?;
+    let played = o["played"].as_f64().unwrap_or(0.0);
+    check(played >= PLAY_AFTER_S && o["paused"] == false, &format!("{}: the video plays on after the panic", case.name), &o)?;
+    let gap = o["worstGapMs"].as_f64().unwrap_or(f64::MAX);
+    check(gap < MAX_FRAME_GAP_MS, &format!("{}: the page stays responsive (worst frame gap under {MAX_FRAME_GAP_MS} ms)", case.name), &o)?;
+    check(
+        o["alert"].is_null() && o["dialogs"] == 0,
+        &format!("{}: the fault is silent (no alert, no dialog)", case.name),
+        &o,
+    )?;
+    check(o["shownFrames"] == 0, &format!("{}: the overlay stays hidden", case.name), &o)?;
+    let trapped = o["uncaught"].as_array().is_some_and(|u| u.iter().any(|n| n == "RuntimeError"));
+    check(trapped, &format!("{}: the panic was a real WebAssembly trap", case.name), &o)?;
+    passed += 7;
+
+    // In-app routing: to the camera list and back, in the same page instance.
+    browser.click("a[href='/']")?;
+    let l = browser.execute_async(CAMERA_LIST_SHOWN, json!([20_000]))?;
+    check(
+        l["timeout"].is_null() && l["sameInstance"] == true && l["alert"].is_null(),
+        &format!("{}: routing to the camera list works after the panic", case.name),
+        &l,
+    )?;
+    browser.click(&case.link)?;
+    let b = browser.execute_async(BACK_ON_PAGE, json!([case.path, 1.0, 30_000]))?;
+    check(
+        b["timeout"] == false && b["sameInstance"] == true && b["paused"] == false,
+        &format!("{}: routing back to the page plays its video again", case.name),
+        &b,
+    )?;
+    check(
+        b["frames"].as_u64().unwrap_or(0) > 0 && b["shownFrames"] == 0 && b["alert"].is_null() && b["dialogs"] == 0,
+        &format!("{}: back on the page, the overlay is still hidden and nothing is shown to the user", case.name),
+        &b,
+    )?;
+    passed += 3;
+    let line = format!(
+        "| {} | {:.0} ms, frame {} | {:.2} s | {:.0} ms | no | yes |\n",
+        case.name,
+        hidden_ms.unwrap_or(f64::NAN),
+        o["framesToHide"],
+        played,
+        gap,
+    );
+    print!("  {line}");
+    Ok((passed, line))
+}
+
+/// The live page of `camera` (the live stage's rig serves the
+/// fault-injection build): the same checks; its row is added to the figures.
+pub fn run_live(browser: &Browser, base: &str, camera: &str) -> Result<usize> {
+    let case = PageCase {
+        name: "live",
+        path: format!("/cameras/{camera}"),
+        query: "",
+        link: format!("tr[data-camera='{camera}'] a[href='/cameras/{camera}']"),
+        min_boxes: 1,
+    };
+    let (passed, line) = run_case(browser, base, &case)?;
+    let path = crate::repo_root().join("target/figures/overlay-panic.txt");
+    // Replaces the live row of an earlier live run, if any.
+    let text: String = std::fs::read_to_string(&path).unwrap_or_default().lines().filter(|l| !l.starts_with("| live |")).map(|l| format!("{l}\n")).collect();
+    let _ = std::fs::write(&path, text + &line);
     Ok(passed)
 }
 
