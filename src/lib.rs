@@ -18,9 +18,13 @@ pub mod pages;
 #[cfg(target_arch = "wasm32")]
 pub mod player;
 
-/// Installs the fault guard and mounts the app on `<body>`.
+/// Installs the fault guard (and, in the fault-injection build, its page
+/// hook) and mounts the app on `<body>`.
 #[cfg(target_arch = "wasm32")]
 pub fn start() {
     overlay::fault_guard::install();
+    // Only in the test-only build of `cargo xtask` (target/fault-injection-dist).
+    #[cfg(feature = "fault-injection")]
+    overlay::fault_guard::injection::install_page_hook();
     yew::Renderer::<app::App>::new().render();
 }

@@ -6,8 +6,9 @@ use serde::Deserialize;
 
 use super::clip_params::{ClipParamError, ClipParams};
 
-/// The configuration in force.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The configuration in force. Its `Debug` form leaves the key out, so a
+/// debug line that prints the configuration cannot leak it.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct ViewerConfig {
     /// Base URL of the VAS API without a trailing slash; empty means the viewer's own origin.
     pub api_base_url: String,
@@ -15,6 +16,16 @@ pub struct ViewerConfig {
     pub api_key: Option<String>,
     /// Known clips per camera, linked from the camera list (the demo uses this).
     pub clips: Vec<ClipEntry>,
+}
+
+impl fmt::Debug for ViewerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ViewerConfig")
+            .field("api_base_url", &self.api_base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("clips", &self.clips)
+            .finish()
+    }
 }
 
 /// A clip that the camera list offers for a camera.
@@ -29,6 +40,8 @@ pub struct ClipEntry {
 pub enum ConfigError {
     NotJson(String),
     BadApiBaseUrl(String),
+    /// `user:password@` in `apiBaseUrl`; the URL is not repeated in the message.
+    CredentialsInApiBaseUrl,
     BadApiKey,
     BadClip { index: usize, reason: ClipParamError },
     EmptyCameraId { index: usize },
@@ -39,6 +52,9 @@ impl fmt::Display for ConfigError {
         match self {
             Self::NotJson(e) => write!(f, "config.json is not valid: {e}"),
             Self::BadApiBaseUrl(u) => write!(f, "config.json: `apiBaseUrl` must be empty or an http(s) URL without query or fragment, not `{u}`"),
+            Self::CredentialsInApiBaseUrl => {
+                write!(f, "config.json: `apiBaseUrl` must not carry credentials (`user:password@`); give the key as `apiKey`")
+            }
             Self::BadApiKey => write!(f, "config.json: `apiKey` must be a non-empty string without spaces or control characters"),
             Self::BadClip { index, reason } => write!(f, "config.json: clips[{index}]: {reason}"),
             Self::EmptyCameraId { index } => write!(f, "config.json: clips[{index}] has an empty `cameraId`"),
@@ -72,6 +88,11 @@ impl ViewerConfig {
         let raw: RawConfig = serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
         let base = raw.api_base_url.unwrap_or_default().trim().trim_end_matches('/').to_owned();
         if !base.is_empty() {
+            // Checked first: the other message repeats the URL, and it is shown on the page.
+            let authority = base.split("//").nth(1).unwrap_or_default().split('/').next().unwrap_or_default();
+            if authority.contains('@') {
+                return Err(ConfigError::CredentialsInApiBaseUrl);
+            }
             let lower = base.to_ascii_lowercase();
             let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
             let host_ok = base.split("//").nth(1).is_some_and(|rest| !rest.is_empty());
@@ -128,6 +149,7 @@ mod tests {
             (r#"{"apiBaseUrl": "https://"}"#, "apiBaseUrl"),
             (r#"{"apiBaseUrl": "https://h/?a=1"}"#, "apiBaseUrl"),
             (r#"{"apiKey": ""}"#, "apiKey"),
+            (r#"{"apiBaseUrl": "https://u:p@vas:8000"}"#, "credentials"),
             (r#"{"apiKey": "a b"}"#, "apiKey"),
             (r#"{"clips": [{"cameraId": " ", "src": "/a", "start": "2026-01-05T12:00:00Z"}]}"#, "cameraId"),
             (r#"{"clips": [{"cameraId": "c", "src": "/a", "start": "yesterday"}]}"#, "clips[0]"),
@@ -135,6 +157,35 @@ mod tests {
         for (text, needle) in cases {
             let err = ViewerConfig::parse(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+
+    /// The key and base-URL credentials never reach a message shown on the
+    /// page or a debug line: not through an error, not through `Debug`.
+    #[test]
+    fn secrets_stay_out_of_messages_and_debug_output() {
+        let key = "Canary-Key-51";
+        let good = ViewerConfig::parse(&format!(r#"{{"apiKey": "{key}", "clips": [{{"cameraId": "c", "src": "/a", "start": "2026-01-05T12:00:00Z"}}]}}"#)).unwrap();
+        assert_eq!(good.api_key.as_deref(), Some(key));
+        let debug = format!("{good:?}");
+        assert!(!debug.contains(key) && debug.contains("<redacted>") && debug.contains("/a"), "{debug}");
+        assert!(!format!("{:?}", ViewerConfig::default()).contains("redacted"));
+        let bad = [
+            format!(r#"{{"apiKey": "{key} x"}}"#),
+            format!(r#"{{"apiKey": "{key}\n"}}"#),
+            format!(r#"{{"apikey": "{key}"}}"#),
+            format!(r#"{{"apiKey": ["{key}"]}}"#),
+            format!(r#"{{"apiKey": {{"k": "{key}"}}}}"#),
+            format!(r#"{{"apiKey": "{key}", "apiBaseUrl": "ftp://h"}}"#),
+            format!(r#"{{"apiKey": "{key}", "clips": [{{"cameraId": "", "src": "/a", "start": "2026-01-05T12:00:00Z"}}]}}"#),
+            format!(r#"{{"apiBaseUrl": "https://user:{key}@vas:8000/?x=1"}}"#),
+            format!(r#"{{"apiBaseUrl": "https://{key}@vas"}}"#),
+        ];
+        for text in bad {
+            let err = ViewerConfig::parse(&text).unwrap_err();
+            for shown in [err.to_string(), format!("{err:?}")] {
+                assert!(!shown.contains(key), "{text}: {shown}");
+            }
         }
     }
 }

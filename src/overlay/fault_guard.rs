@@ -101,4 +101,31 @@ pub mod injection {
     pub(crate) fn take() -> bool {
         ARMED.swap(false, Ordering::Relaxed)
     }
+
+    /// The page hook of the fault-injection build: `window.__vasInjectFault(kind)`.
+    pub const PAGE_HOOK: &str = "__vasInjectFault";
+    /// The one kind the page hook knows: a panic in the next overlay frame.
+    pub const OVERLAY_PANIC: &str = "overlay-panic";
+
+    /// Defines `window.__vasInjectFault(kind)` for end-to-end tests of the
+    /// fault-injection build (`cargo xtask` builds it into
+    /// `target/fault-injection-dist/`, never into `dist/`): `'overlay-panic'`
+    /// arms [`panic_on_next_frame`] and returns true, any other kind returns
+    /// false and arms nothing.
+    pub fn install_page_hook() {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsValue;
+
+        let Some(window) = web_sys::window() else { return };
+        let hook = Closure::<dyn FnMut(JsValue) -> bool>::new(|kind: JsValue| {
+            let known = kind.as_string().as_deref() == Some(OVERLAY_PANIC);
+            if known {
+                panic_on_next_frame();
+            }
+            known
+        });
+        let _ = js_sys::Reflect::set(&window, &PAGE_HOOK.into(), hook.as_ref());
+        // The hook lives as long as the page.
+        hook.forget();
+    }
 }

@@ -41,6 +41,12 @@
 //! | `POST /__demo/live` | a [`LiveConfig`] | `{"generator": id, "count": n}` |
 //! | `GET /__demo/log` | | the request log: an array of [`LogEntry`] |
 //!
+//! Secrets scans: [`RunningBackend::watch_secrets`] names strings (an API
+//! key, camera credentials) whose every occurrence in a request's target or
+//! header values the log records by label and place (`secrets_seen`), never
+//! by value. `viewer_api_key` in [`BackendConfig`] hands the browser a key
+//! in `/config.json`, for a viewer that sends the key itself.
+//!
 //! Errors answer 400 (or 409 for a duplicate event id) with
 //! `{"error": "<message>"}`. The same operations are methods of
 //! [`RunningBackend`] for native tests.
@@ -278,6 +284,12 @@ pub struct LogEntry {
     /// `bare_500`, `db_fault_empty`, `huge_body_mb`, `truncate_body`,
     /// `delay_ms`, `missing_segments`, `garbage_segments`, joined by `+`), if any.
     pub fault: Option<String>,
+    /// Where a watched secret (see [`RunningBackend::watch_secrets`])
+    /// occurred in the request: `<label> in target` or `<label> in header
+    /// <name>` (name in lower case). Labels and places only, never values;
+    /// left out of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets_seen: Vec<String>,
 }
 
 /// What the demo backend serves.
@@ -291,6 +303,11 @@ pub struct BackendConfig {
     pub vas_base_url: Option<String>,
     /// Added as X-API-Key header on proxied requests only.
     pub vas_api_key: Option<String>,
+    /// Written into `/config.json` as `apiKey`, so that the browser holds the
+    /// key and sends it itself (a viewer talking to VAS directly). For the
+    /// secrets scan; `cargo xtask run` never sets it (its proxy adds the key
+    /// on the server side, so the browser never sees one).
+    pub viewer_api_key: Option<String>,
 }
 
 /// A started backend; dropping it stops it as `stop` does.
@@ -331,6 +348,16 @@ impl RunningBackend {
     /// stopped (and joined), request log and counters cleared.
     pub fn reset(&self) {
         self.state.reset();
+    }
+
+    /// Watches these secrets from now on, as `(label, value)` pairs: every
+    /// request whose target (raw or percent-decoded) or any header value
+    /// contains a value (case-insensitively) gets `<label> in ...` in its
+    /// log entry's `secrets_seen`. Replaces the previous list; a reset keeps
+    /// it. Empty values are ignored.
+    pub fn watch_secrets(&self, secrets: Vec<(String, String)>) {
+        *self.state.watched.lock().unwrap_or_else(|e| e.into_inner()) =
+            secrets.into_iter().filter(|(_, v)| !v.is_empty()).collect();
     }
 
     /// The requests answered since start or the last reset, oldest first
@@ -435,6 +462,8 @@ pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCamer
         control: Mutex::new(Control::default()),
         wake: Condvar::new(),
         live: live.map(LiveStore::new).transpose()?,
+        viewer_api_key: config.viewer_api_key.filter(|k| !k.is_empty()),
+        watched: Mutex::new(Vec::new()),
     });
     let handler: Arc<http::Handler> = {
         let state = Arc::clone(&state);
@@ -683,6 +712,10 @@ struct State {
     wake: Condvar,
     /// The live rig's cameras and their events, when the rig runs.
     live: Option<LiveStore>,
+    /// `apiKey` of the generated `/config.json`.
+    viewer_api_key: Option<String>,
+    /// Secrets whose occurrences the log records (see `watch_secrets`).
+    watched: Mutex<Vec<(String, String)>>,
 }
 
 enum Body {
@@ -1009,6 +1042,7 @@ impl State {
             api_key_present: req.header("X-API-Key").is_some(),
             bytes,
             fault: fault.clone(),
+            secrets_seen: self.secrets_in(target, &request.headers),
         });
         if let Some(delay) = delay {
             // This connection's own thread waits; a stop cuts it short.
@@ -1078,6 +1112,29 @@ impl State {
         Outcome::plain(self.static_file(req))
     }
 
+    /// Where the watched secrets occur in a request (see `watch_secrets`).
+    fn secrets_in(&self, target: &str, headers: &[(String, String)]) -> Vec<String> {
+        let watched = self.watched.lock().unwrap_or_else(|e| e.into_inner());
+        if watched.is_empty() {
+            return Vec::new();
+        }
+        let has = |text: &str, value: &str| text.to_ascii_lowercase().contains(&value.to_ascii_lowercase());
+        // A secret could travel encoded: `+` as a space, `@` as `%40`.
+        let decoded = percent_decode(target, true);
+        let mut seen = Vec::new();
+        for (label, value) in watched.iter() {
+            if has(target, value) || has(&decoded, value) {
+                seen.push(format!("{label} in target"));
+            }
+            for (name, v) in headers {
+                if has(v, value) || has(&percent_decode(v, false), value) {
+                    seen.push(format!("{label} in header {}", name.to_ascii_lowercase()));
+                }
+            }
+        }
+        seen
+    }
+
     fn host(&self, req: &Req) -> String {
         req.header("Host")
             .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
@@ -1094,7 +1151,10 @@ impl State {
             }]),
             Mode::Proxy(_) => json!([]),
         };
-        let body = json!({"apiBaseUrl": "", "clips": clips});
+        let mut body = json!({"apiBaseUrl": "", "clips": clips});
+        if let Some(key) = &self.viewer_api_key {
+            body["apiKey"] = json!(key);
+        }
         Reply::bytes(200, "application/json", body.to_string()).with("Cache-Control", "no-cache")
     }
 
@@ -2808,7 +2868,7 @@ mod tests {
 
     /// An emulating backend's configuration (no data dir: refused at start).
     fn emulated_config(dist_dir: PathBuf, data_dir: Option<PathBuf>) -> BackendConfig {
-        BackendConfig { dist_dir, data_dir, vas_base_url: None, vas_api_key: None }
+        BackendConfig { dist_dir, data_dir, vas_base_url: None, vas_api_key: None, viewer_api_key: None }
     }
 
     struct Fixture {
@@ -2841,6 +2901,7 @@ mod tests {
                     data_dir: None,
                     vas_base_url: Some(base.to_string()),
                     vas_api_key: key.map(str::to_string),
+                    viewer_api_key: None,
                 },
                 "127.0.0.1:0",
             )
@@ -4968,6 +5029,7 @@ mod tests {
                 api_key_present: true,
                 bytes: a.body.len() as u64,
                 fault: None,
+                secrets_seen: vec![],
             },
             LogEntry {
                 seq: 2,
@@ -4977,6 +5039,7 @@ mod tests {
                 api_key_present: false,
                 bytes: b.body.len() as u64,
                 fault: None,
+                secrets_seen: vec![],
             },
             LogEntry {
                 seq: 3,
@@ -4986,6 +5049,7 @@ mod tests {
                 api_key_present: false,
                 bytes: c.body.len() as u64,
                 fault: None,
+                secrets_seen: vec![],
             },
             LogEntry {
                 seq: 4,
@@ -4995,6 +5059,7 @@ mod tests {
                 api_key_present: false,
                 bytes: 0,
                 fault: None,
+                secrets_seen: vec![],
             },
         ];
         assert_eq!(log, want);
@@ -5012,6 +5077,44 @@ mod tests {
         assert!(f.backend.request_log().is_empty());
         let _ = f.get(LIST);
         assert_eq!(f.backend.request_log()[0].seq, 1);
+    }
+
+    #[test]
+    fn watched_secrets_are_logged_by_label_and_place_only() {
+        let f = Fixture::emulated();
+        let (key, pass) = ("Watch-Key-9", "p@ss");
+        f.backend.watch_secrets(vec![("api-key".into(), key.into()), ("rtsp-password".into(), pass.into()), ("empty".into(), String::new())]);
+        let _ = request("GET", &f.url(LIST), &[("X-API-Key", key)]);
+        // Lower case and percent-encoded still count.
+        let _ = request("GET", &f.url(&format!("{LIST}?k=watch-key-9&p=p%40ss")), &[("Referer", "http://x/?q=p%40ss")]);
+        let _ = f.get("/api/v1/devices");
+        let seen: Vec<Vec<String>> = f.backend.request_log().into_iter().map(|e| e.secrets_seen).collect();
+        let want: Vec<Vec<String>> = vec![
+            vec!["api-key in header x-api-key".into()],
+            vec!["api-key in target".into(), "rtsp-password in target".into(), "rtsp-password in header referer".into()],
+            vec![],
+        ];
+        assert_eq!(seen, want);
+        let log = f.get("/__demo/log").json();
+        assert_eq!(log[0]["secrets_seen"], json!(["api-key in header x-api-key"]));
+        assert!(log[2].get("secrets_seen").is_none(), "left out when empty: {}", log[2]);
+        f.backend.reset();
+        let _ = request("GET", &f.url("/index.html"), &[("X-Other", key)]);
+        let seen: Vec<Vec<String>> = f.backend.request_log().into_iter().map(|e| e.secrets_seen).collect();
+        assert_eq!(seen, vec![vec!["api-key in header x-other".to_string()]], "the watch outlives a reset");
+    }
+
+    #[test]
+    fn config_json_carries_a_viewer_key_only_when_configured() {
+        let f = Fixture::emulated();
+        assert!(f.get("/config.json").json().get("apiKey").is_none());
+        let dir = TempDir::new();
+        write_data(&dir.data());
+        write_dist(&dir.dist());
+        let config = BackendConfig { viewer_api_key: Some("viewer-key".into()), ..emulated_config(dir.dist(), Some(dir.data())) };
+        let backend = start(config, "127.0.0.1:0").unwrap();
+        let r = request("GET", &format!("http://127.0.0.1:{}/config.json", backend.port()), &[]);
+        assert_eq!(r.json()["apiKey"], "viewer-key");
     }
 
     #[test]

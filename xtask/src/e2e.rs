@@ -12,6 +12,13 @@ use crate::Result;
 mod recordings;
 // The recordings page with segments missing or damaged.
 mod hls_faults;
+// An overlay panic injected into the test-only fault-injection build (the live stage uses it too).
+pub mod overlay_panic;
+// The secrets scan: API key and camera credentials nowhere but where they belong.
+mod secrets;
+
+/// The parts of the stage, for `cargo xtask e2e --only PART`.
+const PARTS: &[&str] = &["clip", "recordings", "faults", "hls", "panic", "secrets"];
 
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
@@ -98,22 +105,30 @@ fn expect(cond: bool, what: &str, detail: &Value) -> Result {
     }
 }
 
-/// Runs only the HLS segment-fault rows (`cargo xtask e2e hls-faults`, for development).
-pub fn run_hls_faults(root: &Path) -> Result<usize> {
-    let backend = demo_backend::start(
-        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
-        "127.0.0.1:0",
-    )
-    .map_err(|e| format!("demo backend: {e}"))?;
-    let passed = hls_faults::run(&backend, &backend.url(), root)?;
-    backend.stop();
+/// Runs every end-to-end check (or only the part named, one of [`PARTS`])
+/// against a fresh demo backend on a free port.
+pub fn run_all(root: &Path, only: Option<&str>) -> Result<usize> {
+    if let Some(part) = only.filter(|p| !PARTS.contains(p)) {
+        return Err(format!("e2e: no part named {part}; the parts are {}", PARTS.join(", ")));
+    }
+    let wanted = |part: &str| only.is_none_or(|p| p == part);
+    let mut passed = 0;
+    if wanted("clip") || wanted("recordings") || wanted("faults") || wanted("hls") {
+        passed += run_demo_parts(root, &wanted)?;
+    }
+    if wanted("panic") {
+        passed += overlay_panic::run(root)?;
+    }
+    if wanted("secrets") {
+        passed += secrets::run(root)?;
+    }
     Ok(passed)
 }
 
-/// Runs every end-to-end check against a fresh demo backend on a free port.
-pub fn run_all(root: &Path) -> Result<usize> {
+/// The clip page, the recordings page and the fault matrix, on one backend and browser.
+fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
+        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None, viewer_api_key: None },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("demo backend: {e}"))?;
@@ -121,9 +136,32 @@ pub fn run_all(root: &Path) -> Result<usize> {
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;
     let mut passed = 0;
+    if wanted("clip") {
+        passed += run_clip(&browser, &base, root)?;
+    }
+    // 3. The recordings page: hls.js playback and alignment per mapping method.
+    if wanted("recordings") {
+        passed += recordings::run(&browser, &base, root)?;
+    }
+    // 4. The fault matrix: every VAS failure, the video plays on and the overlay recovers.
+    if wanted("faults") {
+        passed += crate::e2e_faults::run(&browser, &backend, &base, root)?;
+    }
+    // 5. The HLS segment faults: playback moves past missing and damaged segments, boxes stay aligned.
+    if wanted("hls") {
+        passed += hls_faults::run(&backend, &base, root)?;
+    }
+    drop(browser);
+    backend.stop();
+    Ok(passed)
+}
+
+/// The camera list, the clip page, its CSP and its parameter messages.
+fn run_clip(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
+    let mut passed = 0;
 
     // 1. A newcomer opens the printed URL, sees the camera list and follows the clip link.
-    browser.goto(&base)?;
+    browser.goto(base)?;
     let click = browser.execute_async(CLICK_WHEN_PRESENT, json!(["a[href*='/clip']", 20_000]))?;
     expect(click["clicked"] == true, "the camera list links the demo camera's clip", &click)?;
     let body = click["body"].as_str().unwrap_or_default();
@@ -154,7 +192,7 @@ pub fn run_all(root: &Path) -> Result<usize> {
 
     // The page runs under its Content-Security-Policy: everything above worked
     // under it, and an injected inline script does not run.
-    let index = ureq::get(&base).call().map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())?;
+    let index = ureq::get(base).call().map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())?;
     expect(index.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"), "index.html carries the CSP", &json!(index.len()))?;
     let blocked = browser.execute_async(
         "const done = arguments[arguments.length - 1]; const s = document.createElement('script'); \
@@ -173,17 +211,5 @@ pub fn run_all(root: &Path) -> Result<usize> {
     let msg = browser.execute_async(READ_ALERT, json!([20_000]))?;
     expect(msg.as_str().is_some_and(|m| m.contains("src")), "an unsupported `src` is refused with a message", &msg)?;
     passed += 2;
-
-    // 3. The recordings page: hls.js playback and alignment per mapping method.
-    passed += recordings::run(&browser, &base, root)?;
-
-    // 4. The fault matrix: every VAS failure, the video plays on and the overlay recovers.
-    passed += crate::e2e_faults::run(&browser, &backend, &base, root)?;
-
-    // 5. The HLS segment faults: playback moves past missing and damaged segments, boxes stay aligned.
-    passed += hls_faults::run(&backend, &base, root)?;
-
-    drop(browser);
-    backend.stop();
     Ok(passed)
 }

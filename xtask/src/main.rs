@@ -33,6 +33,9 @@ usage:
         --breakdown: where the main thread's time goes, by trace event; --micro: the canvas
         and DOM micro-benchmarks instead; --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
+  cargo xtask e2e [--only clip|recordings|faults|panic|secrets]
+                        the end-to-end stage alone, against the current dist/
+                        (it builds the test-only fault-injection copy first)
   cargo xtask setup     install the build tools only
   cargo xtask rig build-worker
                         build (or find cached) the MediaSoup worker of the live test rig";
@@ -65,19 +68,16 @@ fn main() -> ExitCode {
         Some("setup") => setup::build_tools(),
         Some("rig") => rig::cmd(&args[1..]),
         // The live stage alone, against the current dist/ (for development).
-        Some("live-e2e") => setup::test_tools().and_then(|_| rig::netns::run_inside("test", &[])),
+        Some("live-e2e") => setup::test_tools().and_then(|_| build_fault_injection_viewer()).and_then(|_| rig::netns::run_inside("test", &[])),
         // The end-to-end stage alone, against the current dist/ (for development).
-        // The HLS segment-fault rows alone.
-        Some("e2e") if args.get(1).map(String::as_str) == Some("hls-faults") => setup::test_tools()
-            .and_then(|_| e2e::run_hls_faults(&repo_root()))
+        // `--only hls|panic|secrets|...` runs one part (see `e2e::run_all`).
+        Some("e2e") => setup::test_tools()
+            .and_then(|_| build_fault_injection_viewer())
+            .and_then(|_| e2e::run_all(&repo_root(), flag(&args[1..], "--only")?.as_deref()))
             .map(|n| {
                 print_figure("hls-faults.txt", "HLS segment faults (end to end)");
                 println!("e2e: {n} passed, 0 failed")
             }),
-        Some("e2e") => setup::test_tools().and_then(|_| e2e::run_all(&repo_root())).map(|n| {
-            print_figure("hls-faults.txt", "HLS segment faults (end to end)");
-            println!("e2e: {n} passed, 0 failed")
-        }),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -100,6 +100,28 @@ pub fn build_viewer() -> Result {
     let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     let policy = csp::apply(&repo_root().join("dist/index.html"), &origins)?;
     println!("== Content-Security-Policy in dist/index.html: {policy}");
+    Ok(())
+}
+
+/// Where the test-only copy of the viewer built with `--features
+/// fault-injection` goes: never `dist/`, so it cannot be served or shipped
+/// by mistake.
+pub const FAULT_INJECTION_DIST: &str = "target/fault-injection-dist";
+
+/// `trunk build --release --features fault-injection` into
+/// [`FAULT_INJECTION_DIST`], under the same Content-Security-Policy as
+/// `dist/`: the viewer with the page hook `window.__vasInjectFault`, for the
+/// end-to-end overlay-panic tests.
+pub fn build_fault_injection_viewer() -> Result {
+    bundle_mediasoup_client()?;
+    let out = repo_root().join(FAULT_INJECTION_DIST);
+    println!("== building the test-only fault-injection viewer into {FAULT_INJECTION_DIST}");
+    run(Command::new("trunk")
+        .args(["build", "--release", "--features", "fault-injection", "--dist"])
+        .arg(&out)
+        .current_dir(repo_root()))?;
+    let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    csp::apply(&out.join("index.html"), &origins)?;
     Ok(())
 }
 
@@ -165,6 +187,7 @@ fn cmd_run(args: &[String]) -> Result {
         data_dir,
         vas_base_url: vas.clone(),
         vas_api_key: std::env::var("VAS_API_KEY").ok().filter(|k| !k.is_empty()),
+        viewer_api_key: None,
     };
     let backend = demo_backend::start(config, &format!("127.0.0.1:{port}"))
         .map_err(|e| format!("the demo backend could not start on 127.0.0.1:{port}: {e} (try --port)"))?;
@@ -219,6 +242,7 @@ fn cmd_test() -> Result {
             data_dir: Some(root.join("static/demo")),
             vas_base_url: None,
             vas_api_key: None,
+            viewer_api_key: None,
         },
         "127.0.0.1:0",
     )
@@ -245,7 +269,8 @@ fn cmd_test() -> Result {
     backend.stop();
     println!("== end-to-end: the built viewer served by the demo backend");
     build_viewer()?;
-    let passed = e2e::run_all(&root)?;
+    build_fault_injection_viewer()?;
+    let passed = e2e::run_all(&root, None)?;
     print_figure("event-wiring.txt", "event wiring (from the native checks)");
     print_figure("hls-faults.txt", "HLS segment faults (end to end)");
     println!("== live: the real MediaSoup SFU in a private network namespace (the first run builds its worker)");
@@ -253,6 +278,12 @@ fn cmd_test() -> Result {
     let _ = std::fs::remove_file(&count);
     rig::netns::run_inside("test", &[])?;
     let live: usize = std::fs::read_to_string(&count).ok().and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    // The overlay-panic figures have their live row only now.
+    for (what, file) in [("overlay panic", "overlay-panic.txt"), ("secrets", "secrets.txt")] {
+        if let Ok(text) = std::fs::read_to_string(root.join("target/figures").join(file)) {
+            println!("== figures: {what} (end-to-end)\n{text}");
+        }
+    }
     println!("all test stages passed (native, browser at DPR 1 and 2, end-to-end, live)");
     println!("e2e: {} passed, 0 failed", passed + live);
     Ok(())

@@ -65,6 +65,7 @@ fn rig_options(clock_offset_ms: i64) -> RigOptions {
         event_lateness_ms: EVENT_LATENESS_MS,
         clock_offset_ms,
         front_bind: "127.0.0.1:0".into(),
+        dist_dir: None,
     }
 }
 
@@ -97,6 +98,13 @@ pub fn run_all() -> Result<usize> {
             passed += check_alignment(&f)?;
             figures.push(f);
         }
+    }
+    // An overlay panic on the live page, in the test-only fault-injection build.
+    {
+        let rig = Rig::start(&RigOptions { dist_dir: Some(repo_root().join(crate::FAULT_INJECTION_DIST)), ..rig_options(0) })?;
+        let browser = Browser::start()?;
+        browser.set_script_timeout(120_000)?;
+        passed += crate::e2e::overlay_panic::run_live(&browser, &rig.url(), CAM_FED)?;
     }
     print_figures(&figures);
     let out = repo_root().join("target/live-figures.json");

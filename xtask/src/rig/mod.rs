@@ -93,6 +93,7 @@ pub fn demo_options(front_bind: &str) -> RigOptions {
         event_lateness_ms: 80,
         clock_offset_ms: 0,
         front_bind: front_bind.into(),
+        dist_dir: None,
     }
 }
 
@@ -126,6 +127,8 @@ pub struct RigOptions {
     pub event_lateness_ms: u32,
     /// The server's wall clock minus the real one (clock-skew tests); 0: unshifted.
     pub clock_offset_ms: i64,
+    /// The built viewer served; None: `dist/`.
+    pub dist_dir: Option<PathBuf>,
     /// Where the front (the viewer's origin) listens, e.g. `127.0.0.1:0`.
     pub front_bind: String,
 }
@@ -174,7 +177,13 @@ impl Rig {
         let root = repo_root();
         let live = LiveCameras { devices: opts.cameras.iter().map(device).collect() };
         let backend = demo_backend::start_with_live(
-            BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
+            BackendConfig {
+                dist_dir: opts.dist_dir.clone().unwrap_or_else(|| root.join("dist")),
+                data_dir: Some(root.join("static/demo")),
+                vas_base_url: None,
+                vas_api_key: None,
+                viewer_api_key: None,
+            },
             "127.0.0.1:0",
             Some(live),
         )
