@@ -40,3 +40,29 @@ async fn an_overlay_panic_hides_the_overlay_and_the_video_plays_on() {
     assert!(!video.paused());
     assert_eq!(m.state(), "hidden", "the overlay stays hidden after a panic");
 }
+
+/// A real overlay panic in the middle of a frame is a wasm trap: nothing
+/// unwinds, so the store and the live clock it was reading can stay borrowed
+/// for good. The live player shares both; what it calls must answer (or do
+/// nothing) instead of trapping in the player's own callbacks.
+#[wasm_bindgen_test]
+fn what_the_player_shares_with_the_overlay_survives_a_trap_mid_frame() {
+    use vas_overlay_viewer::core::live_clock::{LiveClockParams, LiveFrameMeta, SenderReportSample};
+    use vas_overlay_viewer::core::event_store::StoreLimits;
+    use vas_overlay_viewer::events::store_handle::StoreHandle;
+    use vas_overlay_viewer::player::live_clock_handle::LiveClockHandle;
+
+    let store = StoreHandle::new(StoreLimits::default());
+    store.stay_borrowed_as_after_a_trap();
+    assert_eq!(store.newest(), None);
+    assert_eq!(store.version(), 0);
+
+    let clock = LiveClockHandle::new(LiveClockParams::default());
+    clock.stay_borrowed_as_after_a_trap();
+    clock.reset();
+    clock.observe_sender_report(SenderReportSample { remote_ms: 1.0e12, local_ms: 1.0e12 });
+    let meta = LiveFrameMeta { rtp_timestamp: Some(90_000), receive_ms: Some(1.0e12), presented_ms: 1.0e12 };
+    assert_eq!(clock.frame_time(&meta), None);
+    assert_eq!(clock.last_frame_time(), None);
+    assert_eq!(clock.offset_ms(), None);
+}

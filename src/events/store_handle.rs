@@ -30,6 +30,21 @@ impl StoreHandle {
         self.0.try_borrow().map(|s| s.version()).unwrap_or(0)
     }
 
+    /// The newest event time held, for the live player's playout delay.
+    /// The player must not trap because the overlay did: after an overlay
+    /// panic mid-frame (a wasm trap, no unwinding) the store may stay
+    /// borrowed forever, and then this answers `None`.
+    pub fn newest(&self) -> Option<UnixMicros> {
+        self.0.try_borrow().ok()?.newest()
+    }
+
+    /// Test only: leaves the cell borrowed for good, as an overlay trap in
+    /// the middle of a frame does (wasm does not unwind).
+    #[cfg(feature = "fault-injection")]
+    pub fn stay_borrowed_as_after_a_trap(&self) {
+        std::mem::forget(self.0.borrow_mut());
+    }
+
     pub fn ingest(&self, events: Vec<WireEvent>) -> IngestReport {
         self.0.borrow_mut().ingest(events)
     }
@@ -38,3 +53,4 @@ impl StoreHandle {
         self.0.borrow_mut().retain_between(from, to)
     }
 }
+

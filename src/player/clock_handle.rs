@@ -37,7 +37,9 @@ impl ClockHandle {
     pub fn wall_time(&self, media_secs: f64) -> Option<FrameTime> {
         match self {
             Self::Clip(c) => c.wall_time(media_secs),
-            // A borrow failure cannot outlast the call that holds it; skipping one frame is harmless.
+            // A failed borrow skips one frame. It can last only after an
+            // overlay trap left the cell borrowed (wasm does not unwind),
+            // when the overlay is hidden anyway.
             Self::Recording(c) => c.try_borrow().ok()?.wall_time(media_secs),
             // Live media time means nothing on VAS's clock: use `frame_time`.
             Self::Live(_) => None,

@@ -286,7 +286,7 @@ async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &m
                 if clock_method.replace(method) != Some(method) {
                     delay.forget_recent();
                 }
-                delay.observe(now, frame.0, ctx.store.borrow().newest().map(|t| t.0));
+                delay.observe(now, frame.0, ctx.store.newest().map(|t| t.0));
             }
             if let Some(target) = delay.next_target(now) {
                 set_jitter_buffer_target(consumer, target);
