@@ -11,7 +11,6 @@ use support::*;
 use vas_overlay_viewer::core::wire::decode_event_page;
 use vas_overlay_viewer::overlay::video_frame_callback::VideoFrameWatcher;
 use wasm_bindgen_test::*;
-use web_sys::{MutationObserver, MutationObserverInit};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -220,13 +219,7 @@ async fn nothing_is_written_while_the_frame_and_geometry_stay_the_same() {
     video.pause().unwrap();
     // Let the last frame settle: the paused frame is drawn once more at most.
     frames_until(10, || false).await;
-    let observer = MutationObserver::new(&js_sys::Function::new_no_args("")).unwrap();
-    let init = MutationObserverInit::new();
-    init.set_subtree(true);
-    init.set_attributes(true);
-    init.set_child_list(true);
-    init.set_character_data(true);
-    observer.observe_with_options(&m.root(), &init).unwrap();
+    let observer = observe_every_mutation(&m.root());
     frames_until(30, || false).await;
     let records = observer.take_records();
     observer.disconnect();

@@ -12,7 +12,7 @@ use vas_overlay_viewer::core::wire::decode_event_page;
 use vas_overlay_viewer::events::store_handle::StoreHandle;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement, MutationObserver, MutationObserverInit};
+use web_sys::{CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -191,13 +191,7 @@ async fn a_static_scene_on_a_playing_video_draws_nothing_after_its_first_frame()
         let root = m.root();
         let kind = renderer(&root);
         assert_eq!(kind, if count * 2 > CANVAS_ABOVE { "canvas" } else { "dom" });
-        let observer = MutationObserver::new(&js_sys::Function::new_no_args("")).unwrap();
-        let init = MutationObserverInit::new();
-        init.set_subtree(true);
-        init.set_attributes(true);
-        init.set_child_list(true);
-        init.set_character_data(true);
-        observer.observe_with_options(&root, &init).unwrap();
+        let observer = observe_every_mutation(&root);
         let calls = count_canvas_calls();
         let t0 = m.video().current_time();
         frames_until(30, || false).await;

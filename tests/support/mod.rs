@@ -13,7 +13,7 @@ use vas_overlay_viewer::events::store_handle::StoreHandle;
 use vas_overlay_viewer::pages::clip_page::{ClipView, ClipViewProps, EventFeed};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, Element, HtmlElement, HtmlVideoElement, Url};
+use web_sys::{Blob, BlobPropertyBag, Element, HtmlElement, HtmlVideoElement, MutationObserver, MutationObserverInit, Url};
 
 pub const CLIP: &[u8] = include_bytes!("../../static/demo/clip.mp4");
 pub const EVENTS: &str = include_str!("../../static/demo/events.json");
@@ -155,4 +155,17 @@ pub fn truth() -> Value {
 
 pub fn expected_dpr() -> Option<f64> {
     option_env!("VAS_EXPECT_DPR").and_then(|v| v.parse().ok())
+}
+
+/// Starts recording every DOM mutation under `root` (attributes, children,
+/// text); read them with `take_records()`.
+pub fn observe_every_mutation(root: &Element) -> MutationObserver {
+    let observer = MutationObserver::new(&js_sys::Function::new_no_args("")).unwrap();
+    let init = MutationObserverInit::new();
+    init.set_subtree(true);
+    init.set_attributes(true);
+    init.set_child_list(true);
+    init.set_character_data(true);
+    observer.observe_with_options(root, &init).unwrap();
+    observer
 }

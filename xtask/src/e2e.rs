@@ -96,13 +96,24 @@ function look() {
 look();
 "#;
 
-fn expect(cond: bool, what: &str, detail: &Value) -> Result {
+/// One end-to-end assertion: an error naming the part, the check and what was seen.
+pub fn ensure(part: &str, cond: bool, what: &str, detail: impl std::fmt::Display) -> Result {
     if cond {
-        println!("  ok: {what}");
         Ok(())
     } else {
-        Err(format!("e2e: {what}: {detail}"))
+        Err(format!("{part}: {what}: {detail}"))
     }
+}
+
+/// [`ensure`], printing the check when it holds.
+pub fn ensure_loud(part: &str, cond: bool, what: &str, detail: impl std::fmt::Display) -> Result {
+    ensure(part, cond, what, detail)?;
+    println!("  ok: {what}");
+    Ok(())
+}
+
+fn expect(cond: bool, what: &str, detail: &Value) -> Result {
+    ensure_loud("e2e", cond, what, detail)
 }
 
 /// Runs every end-to-end check (or only the part named, one of [`PARTS`])

@@ -73,11 +73,7 @@ fn cases() -> Vec<Case> {
 }
 
 fn check(cond: bool, what: &str, detail: &Value) -> Result {
-    if cond {
-        Ok(())
-    } else {
-        Err(format!("e2e fault matrix: {what}: {detail}"))
-    }
+    crate::e2e::ensure("e2e fault matrix", cond, what, detail)
 }
 
 /// Runs the matrix; returns the number of checks passed and writes the table.

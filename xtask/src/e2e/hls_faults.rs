@@ -55,29 +55,15 @@ look();
 /// frame: playhead steps (played, jumps), stalls, the frame interval, alerts.
 /// Per presented frame: its index from its pixels; per newly drawn overlay
 /// frame: the boxes, as `recordings.rs` samples them, with the time.
-const OBSERVE: &str = r#"
+const OBSERVE: &str = concat!(
+    r#"
 const [p, done] = [arguments[0], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const root = document.querySelector('[data-overlay-root]');
-const canvas = document.createElement('canvas');
-canvas.width = video.videoWidth; canvas.height = video.videoHeight;
-const g = canvas.getContext('2d', {willReadFrequently: true});
-const fc = p.fc, codes = new Map();
-let active = true;
-function onFrame(now, md) {
-  if (!active) return;
-  g.drawImage(video, 0, 0, canvas.width, canvas.height);
-  const d = g.getImageData(fc.x, fc.y, fc.cell * fc.bits, fc.cell).data;
-  let n = 0;
-  for (let i = 0; i < fc.bits; i++) {
-    const o = ((fc.cell >> 1) * fc.cell * fc.bits + i * fc.cell + (fc.cell >> 1)) * 4;
-    n = n * 2 + (d[o] + d[o + 1] + d[o + 2] > 384 ? 1 : 0);
-  }
-  codes.set(md.mediaTime.toFixed(6), n);
-  video.requestVideoFrameCallback(onFrame);
-}
-video.requestVideoFrameCallback(onFrame);
-const t0 = performance.now();
+const fc = p.fc;
+"#,
+    super::recordings::frame_code_reader!(),
+    r#"const t0 = performance.now();
 let last = null, lastFrame = null, worstGap = 0, played = 0, stallStart = null, longestStall = 0, maxCt = 0;
 let reachedAt = null, alert = null, lastMt = null;
 const jumps = [], samples = [];
@@ -120,7 +106,8 @@ function tick(now) {
   requestAnimationFrame(tick);
 }
 requestAnimationFrame(tick);
-"#;
+"#
+);
 
 /// A segment of the demo recording on the player's media timeline.
 struct Segment {
@@ -166,11 +153,7 @@ fn cases(segs: &[Segment]) -> Result<Vec<Case>> {
 }
 
 fn check(cond: bool, what: &str, detail: &str) -> Result {
-    if cond {
-        Ok(())
-    } else {
-        Err(format!("e2e HLS faults: {what}: {detail}"))
-    }
+    super::ensure("e2e HLS faults", cond, what, detail)
 }
 
 /// What one observation says about the boxes after `from` (media seconds).

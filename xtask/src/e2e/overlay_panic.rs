@@ -137,12 +137,7 @@ requestAnimationFrame(tick);
 "#;
 
 fn check(cond: bool, what: &str, detail: &Value) -> Result {
-    if cond {
-        println!("  ok: {what}");
-        Ok(())
-    } else {
-        Err(format!("e2e overlay panic: {what}: {detail}"))
-    }
+    super::ensure_loud("e2e overlay panic", cond, what, detail)
 }
 
 /// One camera page under test: where it is, how it is reached from the camera list.

@@ -27,15 +27,13 @@ pub(super) const TOLERANCE_PX: f64 = 2.0;
 /// events (every 6th or 10th frame) do not cover them on both sides.
 const EDGE_FRAMES: usize = 10;
 
-/// Samples presented frames the overlay has drawn, with media time in
-/// [min, max]: the frame's own code (read from the video pixels in the
-/// frame callback), the overlay's wall time and clock attributes, and its
-/// boxes relative to the video element.
-const SAMPLE: &str = r#"
-const [wanted, limitMs, minMedia, maxMedia, fc, done] = [arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[arguments.length - 1]];
-const video = document.querySelector('video');
-const root = document.querySelector('[data-overlay-root]');
-const canvas = document.createElement('canvas');
+/// Page script (a literal, for `concat!`): reads the frame code burnt into
+/// each presented frame's pixels, in the frame callback, into `codes`
+/// (media time -> frame index) until `active` is false. Needs `video` and
+/// `fc` (the code's cell geometry) in scope.
+macro_rules! frame_code_reader {
+    () => {
+        r#"const canvas = document.createElement('canvas');
 canvas.width = video.videoWidth; canvas.height = video.videoHeight;
 const g = canvas.getContext('2d', {willReadFrequently: true});
 const codes = new Map();
@@ -53,7 +51,23 @@ function onFrame(now, md) {
   video.requestVideoFrameCallback(onFrame);
 }
 video.requestVideoFrameCallback(onFrame);
-const samples = [], seen = new Set(), t0 = performance.now();
+"#
+    };
+}
+pub(super) use frame_code_reader;
+
+/// Samples presented frames the overlay has drawn, with media time in
+/// [min, max]: the frame's own code (read from the video pixels in the
+/// frame callback), the overlay's wall time and clock attributes, and its
+/// boxes relative to the video element.
+const SAMPLE: &str = concat!(
+    r#"
+const [wanted, limitMs, minMedia, maxMedia, fc, done] = [arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[arguments.length - 1]];
+const video = document.querySelector('video');
+const root = document.querySelector('[data-overlay-root]');
+"#,
+    frame_code_reader!(),
+    r#"const samples = [], seen = new Set(), t0 = performance.now();
 function tick() {
   const mt = root.getAttribute('data-media-time');
   const code = codes.get(mt);
@@ -76,7 +90,8 @@ function tick() {
   requestAnimationFrame(tick);
 }
 tick();
-"#;
+"#
+);
 
 /// Waits until the overlay draws boxes for a frame at media time >= `from`
 /// (the recording is playing), or reports what it saw.
@@ -371,12 +386,7 @@ impl Score {
 }
 
 fn expect(cond: bool, what: &str, detail: &str) -> Result {
-    if cond {
-        println!("  ok: {what}");
-        Ok(())
-    } else {
-        Err(format!("e2e recordings: {what}: {detail}"))
-    }
+    super::ensure_loud("e2e recordings", cond, what, detail)
 }
 
 /// Samples `wanted` frames between `from` and `to` (media seconds).

@@ -70,12 +70,7 @@ look();
 "#;
 
 fn check(cond: bool, what: &str, detail: &Value) -> Result {
-    if cond {
-        println!("  ok: {what}");
-        Ok(())
-    } else {
-        Err(format!("e2e secrets: {what}: {detail}"))
-    }
+    super::ensure_loud("e2e secrets", cond, what, detail)
 }
 
 /// A copy of the demo data whose camera's `rtsp_url` carries the canary credentials.

@@ -47,12 +47,7 @@ if (look() === null) observer.observe(document.documentElement, {subtree: true, 
 "#;
 
 fn expect(cond: bool, what: &str, detail: impl std::fmt::Display) -> Result {
-    if cond {
-        println!("  ok: {what}");
-        Ok(())
-    } else {
-        Err(format!("live e2e: {what}: {detail}"))
-    }
+    crate::e2e::ensure_loud("live e2e", cond, what, detail)
 }
 
 fn rig_options(clock_offset_ms: i64) -> RigOptions {
