@@ -9,7 +9,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +17,8 @@ use std::time::Duration;
 pub struct Front {
     pub addr: SocketAddr,
     stopping: Arc<AtomicBool>,
+    /// Signaling connections still to refuse (see [`Front::refuse_signaling`]).
+    refusals: Arc<AtomicUsize>,
 }
 
 impl Front {
@@ -25,17 +27,32 @@ impl Front {
         let addr = listener.local_addr()?;
         let stopping = Arc::new(AtomicBool::new(false));
         let stop = stopping.clone();
+        let refusals = Arc::new(AtomicUsize::new(0));
+        let refuse = refusals.clone();
         std::thread::Builder::new().name("rig-front".into()).spawn(move || {
             for conn in listener.incoming() {
                 if stop.load(Ordering::SeqCst) {
                     break;
                 }
                 if let Ok(client) = conn {
-                    let _ = std::thread::Builder::new().name("rig-front-conn".into()).spawn(move || relay(client, backend, signaling));
+                    let refuse = refuse.clone();
+                    let _ = std::thread::Builder::new().name("rig-front-conn".into()).spawn(move || relay(client, backend, signaling, &refuse));
                 }
             }
         })?;
-        Ok(Front { addr, stopping })
+        Ok(Front { addr, stopping, refusals })
+    }
+
+    /// Refuses the next `count` signaling connections: each is closed before
+    /// its WebSocket handshake, which the page sees exactly as a refused or
+    /// unreachable socket (an `error`, then `close` with code 1006).
+    pub fn refuse_signaling(&self, count: usize) {
+        self.refusals.store(count, Ordering::SeqCst);
+    }
+
+    /// Signaling connections still to refuse.
+    pub fn signaling_refusals_left(&self) -> usize {
+        self.refusals.load(Ordering::SeqCst)
     }
 
     pub fn url(&self) -> String {
@@ -51,12 +68,17 @@ impl Drop for Front {
     }
 }
 
-fn relay(client: TcpStream, backend: SocketAddr, signaling: SocketAddr) {
+fn relay(client: TcpStream, backend: SocketAddr, signaling: SocketAddr, refusals: &AtomicUsize) {
     let mut head = [0u8; 64];
     let _ = client.set_read_timeout(Some(Duration::from_secs(10)));
     let n = client.peek(&mut head).unwrap_or(0);
     let _ = client.set_read_timeout(None);
-    let upstream = if head[..n].starts_with(b"GET /ws/mediasoup") { signaling } else { backend };
+    let is_signaling = head[..n].starts_with(b"GET /ws/mediasoup");
+    if is_signaling && refusals.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_ok() {
+        let _ = client.shutdown(Shutdown::Both);
+        return;
+    }
+    let upstream = if is_signaling { signaling } else { backend };
     let Ok(server) = TcpStream::connect(upstream) else {
         let _ = client.shutdown(Shutdown::Both);
         return;

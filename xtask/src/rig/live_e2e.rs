@@ -241,6 +241,25 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     expect(sent(&l, first) == ["getRouterRtpCapabilities", "createWebRtcTransport", "getProducers", "closeTransport"], "the timed-out session closed its transport", json!(sent(&l, first)))?;
     passed += 5;
 
+    // 5b. The signaling socket refused twice (closed before its handshake):
+    //     reconnecting with the reason, back-off, then a session that plays.
+    browser.goto(&base)?;
+    rig.post("/__rig/reset-log", json!({}))?;
+    rig.refuse_signaling(2);
+    let refused_at = Instant::now();
+    browser.goto(&live_url(CAM_FED))?;
+    let s = wait_state(browser, &["reconnecting"], 20_000)?;
+    expect(s["state"] == "reconnecting" && !s["text"].as_str().unwrap_or_default().is_empty(), "a refused signaling socket shows as reconnecting, with the reason", &s)?;
+    let s = wait_state(browser, &["live"], 40_000)?;
+    expect(s["state"] == "live", "once the socket is accepted again, the session plays", &s)?;
+    expect(rig.signaling_refusals_left() == 0, "both refused connections were attempts of the page", rig.signaling_refusals_left())?;
+    let l = log(rig)?;
+    let conns = connections(&l);
+    let last = conns.last().copied().unwrap_or_default();
+    expect(sent(&l, last) == SEQUENCE, "the connection accepted after them carries the full sequence", json!(sent(&l, last)))?;
+    println!("    refused twice: live {:.1} s after the first refusal", refused_at.elapsed().as_secs_f64());
+    passed += 4;
+
     // 6. An empty producer list: stream not started, and picked up once it starts.
     rig.post("/__rig/reset-log", json!({}))?;
     browser.goto(&live_url(CAM_IDLE))?;

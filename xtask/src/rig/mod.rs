@@ -243,6 +243,16 @@ impl Rig {
     }
 
     /// GET on the signaling server's control API.
+    /// Refuses the next `count` signaling connections at the front (see [`front::Front::refuse_signaling`]).
+    pub fn refuse_signaling(&self, count: usize) {
+        self.front.refuse_signaling(count);
+    }
+
+    /// Signaling connections the front has still to refuse.
+    pub fn signaling_refusals_left(&self) -> usize {
+        self.front.signaling_refusals_left()
+    }
+
     pub fn get(&self, path: &str) -> Result<Value> {
         self.agent.get(&format!("{}{path}", self.control)).call().map_err(|e| format!("{path}: {e}"))?.into_json().map_err(|e| e.to_string())
     }
