@@ -111,7 +111,7 @@ struct Measured {
 fn build_bench_page(root: &Path) -> Result<PathBuf> {
     println!("== building the bench page (trunk build --release, feature bench)");
     let dist = root.join("target/bench-dist");
-    run(Command::new("trunk").args(["build", "--release=true", "--dist"]).arg(&dist).arg("xtask/bench/index.html").current_dir(root))?;
+    run(setup::trunk().args(["build", "--release=true", "--dist"]).arg(&dist).arg("xtask/bench/index.html").current_dir(root))?;
     let clip = dist.join("bench-clip.mp4");
     run(Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-i"])

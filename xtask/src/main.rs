@@ -86,7 +86,7 @@ fn main() -> ExitCode {
 pub fn build_viewer() -> Result {
     bundle_mediasoup_client()?;
     println!("== building the viewer (trunk build --release)");
-    run(Command::new("trunk").args(["build", "--release"]).current_dir(repo_root()))?;
+    run(setup::trunk().args(["build", "--release"]).current_dir(repo_root()))?;
     let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     let policy = csp::apply(&repo_root().join("dist/index.html"), &origins)?;
     println!("== Content-Security-Policy in dist/index.html: {policy}");
