@@ -278,18 +278,40 @@ fn gzip_size(path: &Path) -> Result<u64> {
     Ok(out.stdout.len() as u64)
 }
 
-/// The production build's files, raw and gzipped.
-fn bundle_sizes(root: &Path) -> Result<Vec<(String, u64, u64)>> {
+/// Where the production build keeps what only some pages import, on demand:
+/// the hls.js bundle (recordings) and mediasoup-client (live cameras).
+const LAZY_DIRS: &[&str] = &["js/", "live-js/"];
+
+/// One file of the production build.
+struct BundleFile {
+    /// The path inside `dist/`.
+    name: String,
+    raw: u64,
+    gzip: u64,
+    /// Imported on demand by some pages, not loaded at start.
+    lazy: bool,
+}
+
+/// The production build's files (`dist/`, subfolders included), raw and gzipped.
+fn bundle_sizes(root: &Path) -> Result<Vec<BundleFile>> {
     build_viewer()?;
+    let dist = root.join("dist");
+    let mut dirs = vec![dist.clone()];
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(root.join("dist")).map_err(|e| e.to_string())?.flatten() {
-        let p = entry.path();
-        if p.is_file() {
-            let raw = p.metadata().map(|m| m.len()).unwrap_or(0);
-            out.push((entry.file_name().to_string_lossy().into_owned(), raw, gzip_size(&p)?));
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.is_file() {
+                let name = p.strip_prefix(&dist).map_err(|e| e.to_string())?.to_string_lossy().into_owned();
+                let raw = p.metadata().map(|m| m.len()).unwrap_or(0);
+                let lazy = LAZY_DIRS.iter().any(|d| name.starts_with(d));
+                out.push(BundleFile { name, raw, gzip: gzip_size(&p)?, lazy });
+            }
         }
     }
-    out.sort();
+    out.sort_by(|a, b| (a.lazy, &a.name).cmp(&(b.lazy, &b.name)));
     Ok(out)
 }
 
@@ -305,6 +327,22 @@ fn core_bench(root: &Path) -> Result<String> {
         return Err(format!("cargo bench failed:\n{}", String::from_utf8_lossy(&out.stderr)));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The sizes' part of the report: what a page loads at start, and what it imports on demand.
+fn sizes_report(sizes: &[BundleFile]) -> String {
+    let mut report = String::new();
+    let _ = writeln!(report, "\nProduction bundle (dist/, gzip -9), loaded at start:");
+    let initial: u64 = sizes.iter().filter(|f| !f.lazy).map(|f| f.gzip).sum();
+    for f in sizes.iter().filter(|f| !f.lazy) {
+        let _ = writeln!(report, "  {}: {} bytes, {} gzip", f.name, f.raw, f.gzip);
+    }
+    let _ = writeln!(report, "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)", initial as f64 / 1024.0);
+    let _ = writeln!(report, "Loaded on demand (recordings: the hls.js bundle; live cameras: mediasoup-client):");
+    for f in sizes.iter().filter(|f| f.lazy) {
+        let _ = writeln!(report, "  {}: {} bytes, {} gzip ({:.1} KB)", f.name, f.raw, f.gzip, f.gzip as f64 / 1024.0);
+    }
+    report
 }
 
 fn f1(v: f64) -> String {
@@ -511,6 +549,10 @@ pub fn run_bench(args: &[String]) -> Result {
     setup::build_tools()?;
     setup::test_tools()?;
     let sizes = bundle_sizes(&root)?;
+    if args.iter().any(|a| a == "--sizes") {
+        println!("{}", sizes_report(&sizes));
+        return Ok(());
+    }
     let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench(&root)? };
     let dist = build_bench_page(&root)?;
     let backend = demo_backend::start(
@@ -584,13 +626,7 @@ pub fn run_bench(args: &[String]) -> Result {
             );
         }
     }
-    let _ = writeln!(report, "\nProduction bundle (dist/, gzip -9); no bundle is loaded lazily:");
-    let mut initial = 0;
-    for (name, raw, gz) in &sizes {
-        let _ = writeln!(report, "  {name}: {raw} bytes, {gz} gzip");
-        initial += gz;
-    }
-    let _ = writeln!(report, "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)", initial as f64 / 1024.0);
+    report.push_str(&sizes_report(&sizes));
     if args.iter().any(|a| a == "--breakdown") {
         let _ = writeln!(report, "\nWhere the main thread's time goes (trace self time by event, ms per overlay update, or per frame without updates; top 6):");
         for m in &measured {

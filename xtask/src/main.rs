@@ -27,11 +27,12 @@ usage:
         --data replays another data dir: camera.json, events.json, clip;
         the API key for --vas is read from the VAS_API_KEY environment variable)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--only TEXT] [--no-core] [--no-memory]
+  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--only TEXT] [--no-core] [--no-memory]
         measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
-        --quick: 3 s windows; --crossover: both renderers pinned from 10 to 1000 boxes;
-        --breakdown: where the main thread's time goes, by trace event; --micro: the canvas
-        and DOM micro-benchmarks instead; --only: scenes whose name contains TEXT
+        --quick: 3 s windows; --crossover: both
+        renderers pinned from 10 to 1000 boxes; --breakdown: where the main thread's time
+        goes, by trace event; --micro: the canvas and DOM micro-benchmarks instead;
+        --sizes: the production build's sizes only; --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask setup     install the build tools only
   cargo xtask rig build-worker
