@@ -11,8 +11,8 @@
 //!   (see `frame_costs.rs`).
 //!
 //! Then memory over 10 simulated minutes, the production bundle's sizes,
-//! and the core's native benchmark (`benches/core.rs`). It prints figures;
-//! timing never fails it.
+//! and the core's native benchmark (`benches/core.rs`, criterion, summarized
+//! by `core_bench.rs`). It prints figures; timing never fails it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,7 +27,7 @@ use crate::demo_backend::{self, BackendConfig};
 use crate::frame_costs::{percentile, FrameCost, FrameCosts};
 use crate::proc_cpu::{machine_busy_ms, ProcessCpu};
 use crate::webdriver::Browser;
-use crate::{build_viewer, repo_root, run, setup, Result};
+use crate::{build_viewer, core_bench, repo_root, run, setup, Result};
 
 /// The bench clip: the demo clip's first 60 frames (2 s at 30 fps, 1280x720), looped.
 const CLIP_FRAMES: u32 = 60;
@@ -315,20 +315,6 @@ fn bundle_sizes(root: &Path) -> Result<Vec<BundleFile>> {
     Ok(out)
 }
 
-/// Runs the core's native benchmark and returns its lines.
-fn core_bench(root: &Path) -> Result<String> {
-    println!("== core benchmark (cargo bench --bench core)");
-    let out = Command::new("cargo")
-        .args(["bench", "--quiet", "--bench", "core"])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cargo bench: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo bench failed:\n{}", String::from_utf8_lossy(&out.stderr)));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// The sizes' part of the report: what a page loads at start, and what it imports on demand.
 fn sizes_report(sizes: &[BundleFile]) -> String {
     let mut report = String::new();
@@ -546,6 +532,10 @@ pub fn run_bench(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
     let only = flag_value(args, "--only");
     let window_s = if quick { 3.0 } else { 10.0 };
+    if args.iter().any(|a| a == "--core") {
+        println!("\nCore, native (cargo bench --bench core, criterion; details in target/criterion/):\n\n{}", core_bench::run_and_summarize(&root, quick)?);
+        return Ok(());
+    }
     setup::build_tools()?;
     setup::test_tools()?;
     let sizes = bundle_sizes(&root)?;
@@ -553,7 +543,7 @@ pub fn run_bench(args: &[String]) -> Result {
         println!("{}", sizes_report(&sizes));
         return Ok(());
     }
-    let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench(&root)? };
+    let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
     let dist = build_bench_page(&root)?;
     let backend = demo_backend::start(
         BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None },
@@ -639,7 +629,7 @@ pub fn run_bench(args: &[String]) -> Result {
         }
     }
     if !core.is_empty() {
-        let _ = writeln!(report, "\nCore, native (cargo bench --bench core):\n{core}");
+        let _ = writeln!(report, "\nCore, native (cargo bench --bench core, criterion; details in target/criterion/):\n\n{core}");
     }
     println!("{report}");
     let out = root.join("target/bench");
