@@ -1,13 +1,30 @@
-//! Native benchmark of the pure core: store ingest rate, per-frame query cost by store size, payload normalization.
+//! Native benchmark of the pure core (criterion): store ingest rate and per-frame query cost by store size, per-frame cost by boxes, payload normalization.
 //!
-//! A plain harness (no framework): each figure is the median of several
-//! timed repetitions, printed one per line. Run it with
-//! `cargo bench --bench core`; `cargo xtask bench` includes its output.
-//! It prints figures and never fails on timing.
+//! `cargo bench --bench core` measures (`-- --quick` for a shorter run);
+//! `cargo xtask bench` runs it and prints a summary read from criterion's
+//! `target/criterion/<group>/<benchmark>/<parameter>/new/estimates.json`;
+//! `cargo xtask test` runs every benchmark once in criterion's test mode
+//! (`-- --test`, nothing timed). Every benchmark sets its throughput, so
+//! criterion reports elements per second: frames queried, events ingested,
+//! boxes drawn or detections normalized. It prints figures and never fails
+//! on timing.
+//!
+//! Benchmark ids (the summary reads them):
+//! - `store/query_playback/N`, `store/query_seek/N`: one frame's
+//!   `select_frame` + `layout_frame` in a store holding N events (one model,
+//!   an event every 33 ms with one box), at consecutive frames or at random
+//!   times (a seek);
+//! - `store/ingest_page/N`: a page of 1,000 later events into that store
+//!   (a live poll; the store is at its count bound, so it evicts as much);
+//! - `store/fill/N`: N events into an empty store, in pages of 1,000;
+//! - `frame/{select,select_layout,canvas_plan}[_tracked]/B`: one frame of an
+//!   event with B boxes (tracked boxes also get trails);
+//! - `normalize/<shape>/D`: one payload of D detections.
 
 use std::hint::black_box;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::canvas_plan::CanvasPlan;
 use vas_overlay_viewer::core::detection::normalize_payload;
@@ -21,6 +38,8 @@ use vas_overlay_viewer::core::wire::WireEvent;
 const T0: i64 = 1_767_614_400_000_000;
 /// Events at 30 per second.
 const STEP_US: i64 = 33_333;
+/// Events per ingested page, as VAS's list pages.
+const PAGE: u64 = 1000;
 
 fn payload(i: u64, boxes: usize, tracked: bool) -> Value {
     let dets: Vec<Value> = (0..boxes)
@@ -31,10 +50,6 @@ fn payload(i: u64, boxes: usize, tracked: bool) -> Value {
         })
         .collect();
     json!({ "detections": dets })
-}
-
-fn event(i: u64, boxes: usize) -> WireEvent {
-    event_of(i, boxes, true)
 }
 
 fn event_of(i: u64, boxes: usize, tracked: bool) -> WireEvent {
@@ -50,39 +65,29 @@ fn event_of(i: u64, boxes: usize, tracked: bool) -> WireEvent {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+/// Events `from..to`, one box each, tracked: a page as a poll returns it.
+fn page(from: u64, to: u64) -> Vec<WireEvent> {
+    (from..to).map(|k| event_of(k, 1, true)).collect()
 }
 
-/// Microseconds per call of `f`, median over `reps` batches of `per_batch` calls.
-fn time_us(reps: usize, per_batch: usize, mut f: impl FnMut(usize)) -> f64 {
-    let mut samples = Vec::with_capacity(reps);
-    for r in 0..reps {
-        let t = Instant::now();
-        for k in 0..per_batch {
-            f(r * per_batch + k);
-        }
-        samples.push(t.elapsed().as_secs_f64() * 1e6 / per_batch as f64);
-    }
-    median(samples)
+/// An empty store bounded at `n + 1` events and no span.
+fn empty_store(n: u64) -> EventStore {
+    EventStore::new(StoreLimits { max_events: n as usize + 1, max_span: i64::MAX / 4 })
 }
 
-fn store_holding(n: u64, boxes: usize) -> (EventStore, f64) {
-    store_of(n, boxes, true)
-}
-
-fn store_of(n: u64, boxes: usize, tracked: bool) -> (EventStore, f64) {
-    let limits = StoreLimits { max_events: n as usize + 1, max_span: i64::MAX / 4 };
-    let mut store = EventStore::new(limits);
-    let t = Instant::now();
+/// A store holding `n` events of `boxes` boxes, and the time its ingest calls took.
+fn store_of(n: u64, boxes: usize, tracked: bool) -> (EventStore, Duration) {
+    let mut store = empty_store(n);
+    let mut ingest = Duration::ZERO;
     let mut i = 0;
     while i < n {
-        let page: Vec<WireEvent> = (i..(i + 1000).min(n)).map(|k| event_of(k, boxes, tracked)).collect();
-        i += page.len() as u64;
-        store.ingest(page);
+        let p: Vec<WireEvent> = (i..(i + PAGE).min(n)).map(|k| event_of(k, boxes, tracked)).collect();
+        i += p.len() as u64;
+        let t = Instant::now();
+        store.ingest(p);
+        ingest += t.elapsed();
     }
-    (store, t.elapsed().as_secs_f64())
+    (store, ingest)
 }
 
 fn mapping() -> ScreenMapping {
@@ -103,86 +108,130 @@ fn random_times(span: i64, count: usize) -> Vec<UnixMicros> {
         .collect()
 }
 
-fn main() {
+/// Store ingest and per-frame query by the number of events held.
+fn store_size(c: &mut Criterion) {
     let params = SelectionParams::default();
     let m = mapping();
-    println!("store ingest and per-frame query by store size (one model, an event every 33 ms with 1 box):");
     for n in [10_000u64, 100_000, 1_000_000] {
-        let (mut store, fill_s) = store_holding(n, 1);
+        let (mut store, _) = store_of(n, 1, true);
+        let mut g = c.benchmark_group("store");
         // Per-frame query: select + layout, as the overlay does for each presented frame.
         // Playback asks for consecutive frames; a seek asks for any time in the span.
+        g.throughput(Throughput::Elements(1));
         let span = n as i64 * STEP_US;
         let start = T0 + span / 2;
-        let playback_us = time_us(21, 2000, |k| {
-            let t = UnixMicros(start + (k as i64 % 3000) * STEP_US);
-            black_box(layout_frame(&select_frame(&store, t, &params), &m));
+        let mut k = 0i64;
+        g.bench_function(BenchmarkId::new("query_playback", n), |b| {
+            b.iter(|| {
+                k = (k + 1) % 3000;
+                black_box(layout_frame(&select_frame(&store, UnixMicros(start + k * STEP_US), &params), &m))
+            })
         });
-        let seeks = random_times(span, 21 * 2000);
-        let seek_us = time_us(21, 2000, |k| {
-            black_box(layout_frame(&select_frame(&store, seeks[k], &params), &m));
+        let seeks = random_times(span, 1 << 16);
+        let mut s = 0usize;
+        g.bench_function(BenchmarkId::new("query_seek", n), |b| {
+            b.iter(|| {
+                s = (s + 1) & 0xffff;
+                black_box(layout_frame(&select_frame(&store, seeks[s], &params), &m))
+            })
         });
-        // A further page of 1000 events in time order (a live poll), payloads built beforehand.
-        let pages: Vec<Vec<WireEvent>> = (0..5u64).map(|r| (n + r * 1000..n + (r + 1) * 1000).map(|k| event(k, 1)).collect()).collect();
-        let mut pages = pages.into_iter();
-        let page_us = time_us(5, 1, |_| {
-            black_box(store.ingest(pages.next().unwrap_or_default()));
+        // A further page of later events (a live poll), built outside the timing.
+        g.throughput(Throughput::Elements(PAGE));
+        let mut next = n;
+        g.bench_function(BenchmarkId::new("ingest_page", n), |b| {
+            b.iter_batched(
+                || {
+                    next += PAGE;
+                    page(next - PAGE, next)
+                },
+                |p| store.ingest(p),
+                BatchSize::LargeInput,
+            )
         });
-        println!(
-            "  holding {n:>9} events: per-frame query {playback_us:>6.2} us in playback, {seek_us:>6.2} us after a seek; \
-             ingest {:>7.0} events/s into this store ({:>7.0} events/s filling it from empty)",
-            1000.0 / page_us * 1e6,
-            n as f64 / fill_s,
-        );
+        drop(store);
+        // Filling a store from empty: only the ingest calls are timed.
+        g.throughput(Throughput::Elements(n));
+        g.sampling_mode(SamplingMode::Flat);
+        g.sample_size(10);
+        g.warm_up_time(Duration::from_millis(500));
+        g.bench_function(BenchmarkId::new("fill", n), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| store_of(n, 1, true).1).sum())
+        });
+        g.finish();
     }
+}
 
-    println!("per-frame query by boxes per frame (an event per frame, each with all the boxes; tracked boxes also get trails):");
+/// One frame by boxes per frame: an event per frame, each with all the boxes.
+fn frame_boxes(c: &mut Criterion) {
+    let params = SelectionParams::default();
+    let m = mapping();
+    let mut g = c.benchmark_group("frame");
     for (boxes, tracked) in [10usize, 100, 1000, 5000].into_iter().flat_map(|b| [(b, false), (b, true)]) {
         let (store, _) = store_of(300, boxes, tracked);
         let t = UnixMicros(T0 + 150 * STEP_US);
-        let select_us = time_us(11, 20, |_| {
-            black_box(select_frame(&store, t, &params));
-        });
-        let query_us = time_us(11, 20, |_| {
-            black_box(layout_frame(&select_frame(&store, t, &params), &m));
+        let suffix = if tracked { "_tracked" } else { "" };
+        g.throughput(Throughput::Elements(boxes as u64));
+        g.bench_function(BenchmarkId::new(format!("select{suffix}"), boxes), |b| b.iter(|| black_box(select_frame(&store, t, &params))));
+        g.bench_function(BenchmarkId::new(format!("select_layout{suffix}"), boxes), |b| {
+            b.iter(|| black_box(layout_frame(&select_frame(&store, t, &params), &m)))
         });
         let primitives = layout_frame(&select_frame(&store, t, &params), &m).primitives;
         let mut plan = CanvasPlan::default();
-        let plan_us = time_us(11, 20, |_| plan.rebuild(&primitives, 1.0));
+        plan.rebuild(&primitives, 1.0);
         println!(
-            "  {boxes:>5} boxes{}: select {select_us:>8.1} us, select + layout {query_us:>8.1} us ({:.3} us per box); \
-             canvas plan {plan_us:>7.1} us, {} of {} chips hidden",
-            if tracked { ", tracked" } else { "         " },
-            query_us / boxes as f64,
+            "frame/canvas_plan{suffix}/{boxes}: {} of {} label chips hidden under later chips",
             plan.hidden_labels,
             plan.hidden_labels + plan.labels.len()
         );
+        g.bench_function(BenchmarkId::new(format!("canvas_plan{suffix}"), boxes), |b| b.iter(|| plan.rebuild(black_box(&primitives), 1.0)));
     }
-    println!("payload normalization, per detection:");
+    g.finish();
+}
+
+/// Payload normalization, one payload per iteration, by shape.
+fn normalization(c: &mut Criterion) {
     let meta = json!({"frame_width": 1280, "frame_height": 720});
     let shapes: Vec<(&str, Value)> = vec![
         (
-            "canonical corner bbox, normalized",
+            "canonical",
             json!({"detections": (0..100).map(|i| json!({"class_id": 0, "class_name": "person", "confidence": 0.9, "bbox": [0.1, 0.2, 0.3 + i as f64 * 1e-3, 0.8], "track_id": i})).collect::<Vec<_>>()}),
         ),
         (
-            "corner bbox in pixels (objects)",
+            "corner_pixels",
             json!({"objects": (0..100).map(|i| json!({"class": "person", "bbox": [128, 72, 384 + i, 648], "confidence": 0.95})).collect::<Vec<_>>()}),
         ),
         (
-            "x/y/w/h normalized (boxes)",
+            "xywh",
             json!({"boxes": (0..100).map(|i| json!({"x": 0.5, "y": 0.3, "w": 0.2, "h": 0.4 - i as f64 * 1e-3, "class": "person", "confidence": 0.95})).collect::<Vec<_>>()}),
         ),
         (
-            "left/top/width/height in pixels",
+            "ltwh_pixels",
             json!({"objects": (0..100).map(|i| json!({"left": 100, "top": 50, "width": 200 + i, "height": 100, "name": "bicycle", "conf": 0.5})).collect::<Vec<_>>()}),
         ),
+        (
+            "canonical",
+            json!({"detections": (0..5000).map(|i| json!({"class_id": 0, "class_name": "person", "confidence": 0.9, "bbox": [0.1, 0.2, 0.3 + i as f64 * 1e-5, 0.8], "track_id": i})).collect::<Vec<_>>()}),
+        ),
     ];
-    let dense = json!({"detections": (0..5000).map(|i| json!({"class_id": 0, "class_name": "person", "confidence": 0.9, "bbox": [0.1, 0.2, 0.3 + i as f64 * 1e-5, 0.8], "track_id": i})).collect::<Vec<_>>()});
-    for (name, p, reps) in shapes.iter().map(|(n, p)| (format!("{n}, 100 a payload"), p, 200)).chain([("canonical, 5000 a payload".to_owned(), &dense, 4)]) {
-        let us = time_us(21, reps, |_| {
-            black_box(normalize_payload(p, Some(&meta)));
-        });
+    let mut g = c.benchmark_group("normalize");
+    for (name, p) in &shapes {
         let n = normalize_payload(p, Some(&meta)).detections.len();
-        println!("  {name:<48} {:>6.3} us per detection ({:>5.2} M detections/s)", us / n as f64, n as f64 / us);
+        assert!(n > 0, "{name}: the payload normalizes to no detection");
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(BenchmarkId::new(*name, n), |b| b.iter(|| black_box(normalize_payload(black_box(p), Some(&meta)))));
     }
+    g.finish();
 }
+
+fn config() -> Criterion {
+    // Shorter than criterion's defaults (3 s and 5 s): 41 benchmarks, each
+    // steady within a second on this machine.
+    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
+}
+
+criterion_group! {
+    name = core;
+    config = config();
+    targets = store_size, frame_boxes, normalization
+}
+criterion_main!(core);

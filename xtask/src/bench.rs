@@ -11,8 +11,8 @@
 //!   (see `frame_costs.rs`).
 //!
 //! Then memory over 10 simulated minutes, the production bundle's sizes,
-//! and the core's native benchmark (`benches/core.rs`). It prints figures;
-//! timing never fails it.
+//! and the core's native benchmark (`benches/core.rs`, criterion, summarized
+//! by `core_bench.rs`). It prints figures; timing never fails it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,7 +27,7 @@ use crate::demo_backend::{self, BackendConfig};
 use crate::frame_costs::{percentile, FrameCost, FrameCosts};
 use crate::proc_cpu::{machine_busy_ms, ProcessCpu};
 use crate::webdriver::Browser;
-use crate::{build_viewer, repo_root, run, setup, Result};
+use crate::{build_viewer, core_bench, repo_root, run, setup, Result};
 
 /// The bench clip: the demo clip's first 60 frames (2 s at 30 fps, 1280x720), looped.
 const CLIP_FRAMES: u32 = 60;
@@ -111,7 +111,7 @@ struct Measured {
 fn build_bench_page(root: &Path) -> Result<PathBuf> {
     println!("== building the bench page (trunk build --release, feature bench)");
     let dist = root.join("target/bench-dist");
-    run(Command::new("trunk").args(["build", "--release=true", "--dist"]).arg(&dist).arg("xtask/bench/index.html").current_dir(root))?;
+    run(setup::trunk().args(["build", "--release=true", "--dist"]).arg(&dist).arg("xtask/bench/index.html").current_dir(root))?;
     let clip = dist.join("bench-clip.mp4");
     run(Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-i"])
@@ -278,33 +278,57 @@ fn gzip_size(path: &Path) -> Result<u64> {
     Ok(out.stdout.len() as u64)
 }
 
-/// The production build's files, raw and gzipped.
-fn bundle_sizes(root: &Path) -> Result<Vec<(String, u64, u64)>> {
+/// Where the production build keeps what only some pages import, on demand:
+/// the hls.js bundle (recordings) and mediasoup-client (live cameras).
+const LAZY_DIRS: &[&str] = &["js/", "live-js/"];
+
+/// One file of the production build.
+struct BundleFile {
+    /// The path inside `dist/`.
+    name: String,
+    raw: u64,
+    gzip: u64,
+    /// Imported on demand by some pages, not loaded at start.
+    lazy: bool,
+}
+
+/// The production build's files (`dist/`, subfolders included), raw and gzipped.
+fn bundle_sizes(root: &Path) -> Result<Vec<BundleFile>> {
     build_viewer()?;
+    let dist = root.join("dist");
+    let mut dirs = vec![dist.clone()];
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(root.join("dist")).map_err(|e| e.to_string())?.flatten() {
-        let p = entry.path();
-        if p.is_file() {
-            let raw = p.metadata().map(|m| m.len()).unwrap_or(0);
-            out.push((entry.file_name().to_string_lossy().into_owned(), raw, gzip_size(&p)?));
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.is_file() {
+                let name = p.strip_prefix(&dist).map_err(|e| e.to_string())?.to_string_lossy().into_owned();
+                let raw = p.metadata().map(|m| m.len()).unwrap_or(0);
+                let lazy = LAZY_DIRS.iter().any(|d| name.starts_with(d));
+                out.push(BundleFile { name, raw, gzip: gzip_size(&p)?, lazy });
+            }
         }
     }
-    out.sort();
+    out.sort_by(|a, b| (a.lazy, &a.name).cmp(&(b.lazy, &b.name)));
     Ok(out)
 }
 
-/// Runs the core's native benchmark and returns its lines.
-fn core_bench(root: &Path) -> Result<String> {
-    println!("== core benchmark (cargo bench --bench core)");
-    let out = Command::new("cargo")
-        .args(["bench", "--quiet", "--bench", "core"])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cargo bench: {e}"))?;
-    if !out.status.success() {
-        return Err(format!("cargo bench failed:\n{}", String::from_utf8_lossy(&out.stderr)));
+/// The sizes' part of the report: what a page loads at start, and what it imports on demand.
+fn sizes_report(sizes: &[BundleFile]) -> String {
+    let mut report = String::new();
+    let _ = writeln!(report, "\nProduction bundle (dist/, gzip -9), loaded at start:");
+    let initial: u64 = sizes.iter().filter(|f| !f.lazy).map(|f| f.gzip).sum();
+    for f in sizes.iter().filter(|f| !f.lazy) {
+        let _ = writeln!(report, "  {}: {} bytes, {} gzip", f.name, f.raw, f.gzip);
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let _ = writeln!(report, "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)", initial as f64 / 1024.0);
+    let _ = writeln!(report, "Loaded on demand (recordings: the hls.js bundle; live cameras: mediasoup-client):");
+    for f in sizes.iter().filter(|f| f.lazy) {
+        let _ = writeln!(report, "  {}: {} bytes, {} gzip ({:.1} KB)", f.name, f.raw, f.gzip, f.gzip as f64 / 1024.0);
+    }
+    report
 }
 
 fn f1(v: f64) -> String {
@@ -508,10 +532,18 @@ pub fn run_bench(args: &[String]) -> Result {
     let quick = args.iter().any(|a| a == "--quick");
     let only = flag_value(args, "--only");
     let window_s = if quick { 3.0 } else { 10.0 };
+    if args.iter().any(|a| a == "--core") {
+        println!("\nCore, native (cargo bench --bench core, criterion; details in target/criterion/):\n\n{}", core_bench::run_and_summarize(&root, quick)?);
+        return Ok(());
+    }
     setup::build_tools()?;
     setup::test_tools()?;
     let sizes = bundle_sizes(&root)?;
-    let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench(&root)? };
+    if args.iter().any(|a| a == "--sizes") {
+        println!("{}", sizes_report(&sizes));
+        return Ok(());
+    }
+    let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
     let dist = build_bench_page(&root)?;
     let backend = demo_backend::start(
         BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None, viewer_api_key: None },
@@ -584,13 +616,7 @@ pub fn run_bench(args: &[String]) -> Result {
             );
         }
     }
-    let _ = writeln!(report, "\nProduction bundle (dist/, gzip -9); no bundle is loaded lazily:");
-    let mut initial = 0;
-    for (name, raw, gz) in &sizes {
-        let _ = writeln!(report, "  {name}: {raw} bytes, {gz} gzip");
-        initial += gz;
-    }
-    let _ = writeln!(report, "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)", initial as f64 / 1024.0);
+    report.push_str(&sizes_report(&sizes));
     if args.iter().any(|a| a == "--breakdown") {
         let _ = writeln!(report, "\nWhere the main thread's time goes (trace self time by event, ms per overlay update, or per frame without updates; top 6):");
         for m in &measured {
@@ -603,7 +629,7 @@ pub fn run_bench(args: &[String]) -> Result {
         }
     }
     if !core.is_empty() {
-        let _ = writeln!(report, "\nCore, native (cargo bench --bench core):\n{core}");
+        let _ = writeln!(report, "\nCore, native (cargo bench --bench core, criterion; details in target/criterion/):\n\n{core}");
     }
     println!("{report}");
     let out = root.join("target/bench");

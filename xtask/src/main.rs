@@ -4,6 +4,7 @@ mod bench;
 mod cdp;
 #[cfg(test)]
 mod client_checks;
+mod core_bench;
 mod csp;
 mod demo_backend;
 mod e2e;
@@ -27,11 +28,13 @@ usage:
         --data replays another data dir: camera.json, events.json, clip;
         the API key for --vas is read from the VAS_API_KEY environment variable)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--only TEXT] [--no-core] [--no-memory]
+  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--only TEXT] [--no-core] [--no-memory]
         measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
-        --quick: 3 s windows; --crossover: both renderers pinned from 10 to 1000 boxes;
-        --breakdown: where the main thread's time goes, by trace event; --micro: the canvas
-        and DOM micro-benchmarks instead; --only: scenes whose name contains TEXT
+        --quick: 3 s windows (and criterion's --quick for the core); --crossover: both
+        renderers pinned from 10 to 1000 boxes; --breakdown: where the main thread's time
+        goes, by trace event; --micro: the canvas and DOM micro-benchmarks instead;
+        --sizes: the production build's sizes only; --core: the core's native benchmark
+        only (criterion); --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask e2e [--only clip|recordings|faults|panic|secrets]
                         the end-to-end stage alone, against the current dist/
@@ -96,7 +99,7 @@ fn main() -> ExitCode {
 pub fn build_viewer() -> Result {
     bundle_mediasoup_client()?;
     println!("== building the viewer (trunk build --release)");
-    run(Command::new("trunk").args(["build", "--release"]).current_dir(repo_root()))?;
+    run(setup::trunk().args(["build", "--release"]).current_dir(repo_root()))?;
     let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     let policy = csp::apply(&repo_root().join("dist/index.html"), &origins)?;
     println!("== Content-Security-Policy in dist/index.html: {policy}");
@@ -229,6 +232,10 @@ fn cmd_test() -> Result {
     run(Command::new("cargo")
         .args(["check", "--target", "wasm32-unknown-unknown", "--bin", "vas-overlay-bench", "--features", "bench"])
         .current_dir(&root))?;
+    // The core's benchmark is run only by `cargo xtask bench`: run each of its
+    // benchmarks once here (criterion's test mode, nothing timed), so it cannot rot.
+    println!("== the core benchmark runs (cargo bench --bench core -- --test)");
+    core_bench::test_once(&root)?;
     println!("== property tests of the core on hostile input (release, {FUZZ_CASES} cases per property)");
     run(Command::new("cargo")
         .args(["test", "--release", "--test", "core_fuzz"])

@@ -1,5 +1,6 @@
-//! Installs what building and testing need, and nothing that is already there (Rust tools, the hls.js bundle, Chromium).
+//! Installs what building and testing need, and nothing that is already there (Rust tools, wasm-opt, the hls.js bundle, Chromium).
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use crate::{repo_root, run, Result};
@@ -25,7 +26,36 @@ fn locked_wasm_bindgen() -> Result<String> {
     Err("Cargo.lock names no wasm-bindgen version".into())
 }
 
-/// The wasm32 target, Trunk and wasm-bindgen-cli at the pinned versions.
+/// The exact wasm-opt version pinned in Trunk.toml (`[tools] wasm_opt = "version_N"`).
+fn pinned_wasm_opt() -> Result<String> {
+    let toml = std::fs::read_to_string(repo_root().join("Trunk.toml")).map_err(|e| format!("Trunk.toml: {e}"))?;
+    toml.lines()
+        .find_map(|l| l.strip_prefix("wasm_opt = \"").map(|v| v.trim_end_matches('"').to_owned()))
+        .ok_or_else(|| "Trunk.toml pins no wasm_opt version".into())
+}
+
+/// Where `npm ci` puts the executables of the JavaScript build dependencies,
+/// among them `wasm-opt` from the pinned `binaryen` package.
+fn npm_bin_dir() -> PathBuf {
+    repo_root().join("node_modules/.bin")
+}
+
+/// `trunk`, with the pinned wasm-opt (`node_modules/.bin`) first on its PATH.
+///
+/// Trunk looks wasm-opt up on PATH and uses it when its version is the one
+/// Trunk.toml names; `build_tools` checks that it is, so Trunk never
+/// downloads one.
+pub fn trunk() -> Command {
+    let mut dirs = vec![npm_bin_dir()];
+    dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    let mut cmd = Command::new("trunk");
+    if let Ok(path) = std::env::join_paths(dirs) {
+        cmd.env("PATH", path);
+    }
+    cmd
+}
+
+/// The wasm32 target, Trunk, wasm-bindgen-cli and wasm-opt at the pinned versions.
 pub fn build_tools() -> Result {
     let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
     if !targets.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
@@ -42,15 +72,31 @@ pub fn build_tools() -> Result {
         println!("== installing wasm-bindgen-cli {wb} (matches Cargo.lock)");
         run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wb]))?;
     }
-    js_bundle()
+    js_bundle()?;
+    check_wasm_opt()
+}
+
+/// The wasm-opt that `npm ci` installed (npm's `binaryen`) must be the
+/// version Trunk.toml names: on a mismatch Trunk would download its own.
+fn check_wasm_opt() -> Result {
+    let want = pinned_wasm_opt()?;
+    let bin = npm_bin_dir().join("wasm-opt");
+    let text = output(&bin.to_string_lossy(), &["--version"]).ok_or_else(|| format!("{} --version failed (is npm's binaryen installed?)", bin.display()))?;
+    // Trunk's reading of `wasm-opt version N (...)`: the third word.
+    let have = text.split(' ').nth(2).map(|v| format!("version_{}", v.trim())).unwrap_or_default();
+    if have != want {
+        return Err(format!("{} is {have:?} but Trunk.toml pins wasm_opt = {want:?}; pin the same version in both package.json and Trunk.toml", bin.display()));
+    }
+    Ok(())
 }
 
 fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-/// hls.js (pinned in package-lock.json) bundled with esbuild into `js/dist/`,
-/// which Trunk copies into the built viewer. Node and npm come from Debian
+/// The JavaScript build dependencies pinned in package-lock.json (hls.js,
+/// esbuild, binaryen for wasm-opt), and hls.js bundled with esbuild into
+/// `js/dist/`, which Trunk copies into the built viewer. Node and npm come from Debian
 /// when missing (as root); `npm ci` and the bundling run only when their
 /// inputs changed.
 fn js_bundle() -> Result {
@@ -66,7 +112,7 @@ fn js_bundle() -> Result {
     let lock = root.join("package-lock.json");
     let installed = root.join("node_modules/.package-lock.json");
     if modified(&installed).is_none() || modified(&installed) < modified(&lock) {
-        println!("== installing the JavaScript build dependencies (npm ci: hls.js, esbuild)");
+        println!("== installing the JavaScript build dependencies (npm ci: hls.js, esbuild, binaryen's wasm-opt)");
         run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&root))?;
     }
     let out = root.join("js/dist/hls_player.js");
