@@ -119,7 +119,7 @@ pub fn build_fault_injection_viewer() -> Result {
     bundle_mediasoup_client()?;
     let out = repo_root().join(FAULT_INJECTION_DIST);
     println!("== building the test-only fault-injection viewer into {FAULT_INJECTION_DIST}");
-    run(Command::new("trunk")
+    run(setup::trunk()
         .args(["build", "--release", "--features", "fault-injection", "--dist"])
         .arg(&out)
         .current_dir(repo_root()))?;
