@@ -20,6 +20,7 @@ pub mod live_poll;
 pub mod live_session;
 pub mod live_signaling;
 pub mod media_recovery;
+pub mod number_order;
 pub mod playhead_windows;
 pub mod playlist_fixer;
 pub mod primitive;

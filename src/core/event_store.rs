@@ -211,7 +211,10 @@ impl EventStore {
             .values()
             .flat_map(|m| m.events.iter().rev().take(ANCHOR_RANK).map(|e| e.timestamp))
             .collect();
-        tail.sort_unstable_by(|a, b| b.cmp(a));
+        // Newest first. A plain sort then a reversal, as in `live_poll`: one
+        // instantiation of the standard sort for both (wasm size).
+        tail.sort_unstable();
+        tail.reverse();
         tail.get(ANCHOR_RANK - 1).or(tail.last()).copied()
     }
 

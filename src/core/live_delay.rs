@@ -12,6 +12,7 @@
 //! shrinks slowly when events have been early for a while. No clock offset
 //! is needed for this, and nothing in the overlay changes.
 
+use super::number_order::sort_by_number;
 use std::collections::VecDeque;
 
 /// Tuning of the controller.
@@ -87,7 +88,7 @@ impl PlayoutDelay {
             return None;
         }
         let mut d: Vec<f64> = self.deficits.iter().map(|(_, d)| *d).collect();
-        d.sort_by(f64::total_cmp);
+        sort_by_number(&mut d, |x| *x);
         let q = d[((d.len() - 1) as f64 * self.params.quantile).round() as usize];
         // Deficits were measured with the current target in force: the change is relative.
         let wanted = (self.target_ms + q + self.params.margin_ms).clamp(0.0, self.params.max_ms);

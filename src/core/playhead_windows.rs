@@ -7,6 +7,7 @@
 //! may hide a database fault in VAS and is retried after a while. The number
 //! of windows kept is bounded; the farthest from the playhead go first.
 
+use super::number_order::sort_by_number;
 use std::collections::BTreeMap;
 
 use super::time::{Micros, UnixMicros, MICROS_PER_SEC};
@@ -115,7 +116,10 @@ impl PlayheadWindows {
         }
         let here = self.index_of(playhead);
         let mut by_distance: Vec<i64> = self.loaded.keys().copied().collect();
-        by_distance.sort_by_key(|i| (std::cmp::Reverse((i - here).abs()), *i));
+        // Farthest first; equal distances keep the keys' ascending order (the
+        // map's), so the lower index goes first. Window indices are far below
+        // 2^53, where f64 is exact.
+        sort_by_number(&mut by_distance, |i| -((i - here).abs() as f64));
         let excess = self.loaded.len() - self.plan.max_windows;
         for i in by_distance.into_iter().take(excess) {
             self.loaded.remove(&i);

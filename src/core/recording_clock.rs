@@ -23,6 +23,7 @@
 //! time does not. A method can be preferred explicitly (for comparisons); a
 //! segment it cannot serve falls back to the rule above.
 
+use super::number_order::sort_by_number;
 use std::collections::HashMap;
 
 use super::clock::{ClockMethod, FrameClock, FrameTime};
@@ -197,7 +198,7 @@ impl RecordingClock {
             .filter(|c| c.iter().all(|v| v.is_finite()) && c[0] >= 0.0 && c[2] > 0.0)
             .map(|c| MediaSpan { sn: c[0] as u64, start: c[1], duration: c[2] })
             .collect();
-        spans.sort_by(|a, b| a.start.total_cmp(&b.start));
+        sort_by_number(&mut spans, |s| s.start);
         if spans != self.timeline {
             self.timeline = spans;
             self.timeline_from_player = true;

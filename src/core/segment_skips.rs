@@ -26,6 +26,7 @@
 //! (the fault may have cleared); the player's own jumps are told apart by
 //! their target.
 
+use super::number_order::sort_by_number;
 use std::collections::BTreeMap;
 
 use super::backoff::Backoff;
@@ -214,7 +215,7 @@ impl SegmentSkips {
             .filter(|c| c.iter().all(|v| v.is_finite()) && c[0] >= 0.0 && c[2] > 0.0)
             .map(|c| Span { sn: c[0] as u64, start_secs: c[1], duration_secs: c[2] })
             .collect();
-        spans.sort_by(|a, b| a.start_secs.total_cmp(&b.start_secs));
+        sort_by_number(&mut spans, |s| s.start_secs);
         let listed = |sn: &u64| spans.iter().any(|s| s.sn == *sn);
         self.unplayable.retain(|sn, _| listed(sn));
         self.network_failures.retain(|sn, _| listed(sn));

@@ -7,6 +7,7 @@
 //! is a fraction of the span. Positions are fractions 0..=1 of the span, so
 //! the shell scales them to whatever width it draws.
 
+use super::number_order::sort_by_number;
 use super::color::{color_for, Rgb};
 use super::event_store::EventStore;
 use super::time::UnixMicros;
@@ -65,7 +66,7 @@ impl StripLayout {
             .collect();
         // Gaps: the complement of the runs, clipped to the span.
         let mut covered: Vec<(f64, f64)> = runs.iter().filter(|(a, b)| b > a).map(|(a, b)| (frac(*a), frac(*b))).filter(|(a, b)| b > a).collect();
-        covered.sort_by(|x, y| x.0.total_cmp(&y.0));
+        sort_by_number(&mut covered, |c| c.0);
         let mut gaps = Vec::new();
         let mut cursor = 0.0;
         for (a, b) in covered {
