@@ -11,6 +11,7 @@ pub mod clock;
 pub mod color;
 pub mod detection;
 pub mod event_store;
+pub mod fragment_span;
 pub mod geometry;
 pub mod hls_playlist;
 pub mod http_date;

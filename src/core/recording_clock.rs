@@ -23,7 +23,7 @@
 //! time does not. A method can be preferred explicitly (for comparisons); a
 //! segment it cannot serve falls back to the rule above.
 
-use super::number_order::sort_by_number;
+use super::fragment_span::{fragment_spans, FragmentSpan};
 use std::collections::HashMap;
 
 use super::clock::{ClockMethod, FrameClock, FrameTime};
@@ -93,14 +93,6 @@ impl SegmentClock {
     }
 }
 
-/// Where hls.js put a segment on the media timeline.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct MediaSpan {
-    start: f64,
-    duration: f64,
-    sn: u64,
-}
-
 /// A recording run as the page shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
@@ -119,7 +111,7 @@ pub struct RecordingClock {
     listed: Vec<u64>,
     run_count: usize,
     run_checks: Vec<SequenceCheck>,
-    timeline: Vec<MediaSpan>,
+    timeline: Vec<FragmentSpan>,
     /// hls.js has reported its own timeline (else it is the EXTINF sum).
     timeline_from_player: bool,
     version: u64,
@@ -177,7 +169,7 @@ impl RecordingClock {
                 .iter()
                 .map(|sn| {
                     let duration = segments[sn].duration;
-                    let span = MediaSpan { start, duration, sn: *sn };
+                    let span = FragmentSpan { sn: *sn, start_secs: start, duration_secs: duration };
                     start += duration;
                     span
                 })
@@ -193,12 +185,7 @@ impl RecordingClock {
     /// Takes hls.js's fragment positions: `[sn, start, duration]` triples, media seconds.
     /// Malformed triples are skipped.
     pub fn on_timeline(&mut self, flat: &[f64]) {
-        let mut spans: Vec<MediaSpan> = flat
-            .chunks_exact(3)
-            .filter(|c| c.iter().all(|v| v.is_finite()) && c[0] >= 0.0 && c[2] > 0.0)
-            .map(|c| MediaSpan { sn: c[0] as u64, start: c[1], duration: c[2] })
-            .collect();
-        sort_by_number(&mut spans, |s| s.start);
+        let spans = fragment_spans(flat);
         if spans != self.timeline {
             self.timeline = spans;
             self.timeline_from_player = true;
@@ -217,13 +204,13 @@ impl RecordingClock {
         }
     }
 
-    fn span_at(&self, media_secs: f64) -> Option<&MediaSpan> {
+    fn span_at(&self, media_secs: f64) -> Option<&FragmentSpan> {
         if !media_secs.is_finite() {
             return None;
         }
-        let i = self.timeline.partition_point(|s| s.start <= media_secs + BOUNDARY_SLACK_SECS).checked_sub(1)?;
+        let i = self.timeline.partition_point(|s| s.start_secs <= media_secs + BOUNDARY_SLACK_SECS).checked_sub(1)?;
         let s = &self.timeline[i];
-        (media_secs < s.start + s.duration + END_SLACK_SECS).then_some(s)
+        (media_secs < s.end_secs() + END_SLACK_SECS).then_some(s)
     }
 
     /// The wall start chosen for segment `sn`.
@@ -241,7 +228,7 @@ impl RecordingClock {
         self.timeline.iter().find_map(|span| {
             let start = self.segment_start(span.sn)?.at;
             let offset = t.since(start) as f64 / 1e6;
-            (0.0..span.duration).contains(&offset).then_some(span.start + offset)
+            (0.0..span.duration_secs).contains(&offset).then_some(span.start_secs + offset)
         })
     }
 
@@ -279,7 +266,7 @@ impl FrameClock for RecordingClock {
     fn wall_time(&self, media_secs: f64) -> Option<FrameTime> {
         let span = self.span_at(media_secs)?;
         let start = self.segment_start(span.sn)?;
-        let offset = UnixMicros::from_secs_f64(media_secs - span.start)?.0;
+        let offset = UnixMicros::from_secs_f64(media_secs - span.start_secs)?.0;
         Some(FrameTime { at: start.at.plus(offset), ..start })
     }
 }

@@ -26,7 +26,7 @@
 //! (the fault may have cleared); the player's own jumps are told apart by
 //! their target.
 
-use super::number_order::sort_by_number;
+use super::fragment_span::{fragment_spans, FragmentSpan};
 use std::collections::BTreeMap;
 
 use super::backoff::Backoff;
@@ -125,20 +125,6 @@ pub struct SkipCounters {
     pub retries: u32,
 }
 
-/// One segment on hls.js's media timeline.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Span {
-    sn: u64,
-    start_secs: f64,
-    duration_secs: f64,
-}
-
-impl Span {
-    fn end_secs(&self) -> f64 {
-        self.start_secs + self.duration_secs
-    }
-}
-
 /// Seeks this close to the target of the player's own jump are that jump.
 const OWN_SEEK_TOLERANCE_SECS: f64 = 0.05;
 
@@ -147,7 +133,7 @@ const OWN_SEEK_TOLERANCE_SECS: f64 = 0.05;
 pub struct SegmentSkips {
     limits: SkipLimits,
     /// Sorted by start.
-    timeline: Vec<Span>,
+    timeline: Vec<FragmentSpan>,
     /// The playlist may still grow (no `ENDLIST`).
     growing: bool,
     unplayable: BTreeMap<u64, SegmentFault>,
@@ -210,12 +196,7 @@ impl SegmentSkips {
     /// seconds (as `RecordingClock::on_timeline`). Malformed triples are skipped;
     /// what is known of segments no longer listed is dropped.
     pub fn on_timeline(&mut self, flat: &[f64]) {
-        let mut spans: Vec<Span> = flat
-            .chunks_exact(3)
-            .filter(|c| c.iter().all(|v| v.is_finite()) && c[0] >= 0.0 && c[2] > 0.0)
-            .map(|c| Span { sn: c[0] as u64, start_secs: c[1], duration_secs: c[2] })
-            .collect();
-        sort_by_number(&mut spans, |s| s.start_secs);
+        let spans = fragment_spans(flat);
         let listed = |sn: &u64| spans.iter().any(|s| s.sn == *sn);
         self.unplayable.retain(|sn, _| listed(sn));
         self.network_failures.retain(|sn, _| listed(sn));
@@ -227,7 +208,7 @@ impl SegmentSkips {
     }
 
     /// The first segment after position `i` not known to be unplayable.
-    fn next_playable_after(&self, i: usize) -> Option<&Span> {
+    fn next_playable_after(&self, i: usize) -> Option<&FragmentSpan> {
         self.timeline.get(i + 1..)?.iter().find(|s| !self.unplayable.contains_key(&s.sn))
     }
 
