@@ -45,6 +45,8 @@ pub enum ConfigError {
     BadApiKey,
     BadClip { index: usize, reason: ClipParamError },
     EmptyCameraId { index: usize },
+    /// `/config.json` answered with a status that is neither success nor 404.
+    HttpStatus(u16),
 }
 
 impl fmt::Display for ConfigError {
@@ -58,6 +60,7 @@ impl fmt::Display for ConfigError {
             Self::BadApiKey => write!(f, "config.json: `apiKey` must be a non-empty string without spaces or control characters"),
             Self::BadClip { index, reason } => write!(f, "config.json: clips[{index}]: {reason}"),
             Self::EmptyCameraId { index } => write!(f, "config.json: clips[{index}] has an empty `cameraId`"),
+            Self::HttpStatus(s) => write!(f, "config.json could not be loaded: HTTP status {s}"),
         }
     }
 }
@@ -81,7 +84,40 @@ struct RawClip {
     start: String,
 }
 
+/// What the viewer starts with, from the answer to `GET /config.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigAnswer {
+    /// A configuration file, parsed and valid.
+    File(ViewerConfig),
+    /// No configuration file: the defaults. The reason is for a debug line.
+    Defaults(&'static str),
+}
+
 impl ViewerConfig {
+    /// Decides from an answer to `GET /config.json` (status, `Content-Type`,
+    /// body). No file means the defaults: a 404, an empty body, or HTML,
+    /// which is what static hosting with an SPA fallback answers for a file
+    /// it does not have. A body that is not HTML is the operator's file and
+    /// must be valid: a wrong one is refused with its reason, never replaced
+    /// by defaults.
+    pub fn from_answer(status: u16, content_type: Option<&str>, body: &str) -> Result<ConfigAnswer, ConfigError> {
+        match status {
+            404 => Ok(ConfigAnswer::Defaults("config.json is absent (404)")),
+            200..=299 => {
+                let html = content_type.is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/html"));
+                let trimmed = body.trim_start_matches('\u{feff}').trim_start();
+                if html || trimmed.starts_with('<') {
+                    Ok(ConfigAnswer::Defaults("config.json answered with HTML (a static host's SPA fallback)"))
+                } else if trimmed.is_empty() {
+                    Ok(ConfigAnswer::Defaults("config.json is empty"))
+                } else {
+                    Self::parse(body).map(ConfigAnswer::File)
+                }
+            }
+            s => Err(ConfigError::HttpStatus(s)),
+        }
+    }
+
     /// Parses and validates `config.json`. Unknown keys are errors: a typo in
     /// a key must not silently fall back to a default.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
@@ -157,6 +193,32 @@ mod tests {
         for (text, needle) in cases {
             let err = ViewerConfig::parse(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn answers_without_a_file_mean_the_defaults_and_a_wrong_file_is_refused() {
+        let page = "<!DOCTYPE html><html><head></head><body></body></html>";
+        let rows: [(u16, Option<&str>, &str, Result<bool, &str>); 11] = [
+            (404, None, "", Ok(false)),
+            (404, Some("text/html"), page, Ok(false)),
+            (200, Some("text/html; charset=utf-8"), page, Ok(false)),
+            (200, Some("application/octet-stream"), page, Ok(false)),
+            (200, None, "\u{feff}  \n<html></html>", Ok(false)),
+            (200, Some("application/json"), "", Ok(false)),
+            (200, Some("application/json"), "{}", Ok(true)),
+            (200, Some("application/json"), r#"{"apiBaseUrl": "https://vas:8443"}"#, Ok(true)),
+            (200, Some("application/json"), "{\"apiBaseURL\": \"x\"}", Err("unknown field")),
+            (200, Some("application/json"), "[1, 2", Err("not valid")),
+            (500, None, "", Err("HTTP status 500")),
+        ];
+        for (status, content_type, body, expected) in rows {
+            let got = ViewerConfig::from_answer(status, content_type, body);
+            match (got, expected) {
+                (Ok(ConfigAnswer::File(_)), Ok(true)) | (Ok(ConfigAnswer::Defaults(_)), Ok(false)) => {}
+                (Err(e), Err(needle)) => assert!(e.to_string().contains(needle), "{status} {body}: {e}"),
+                (got, expected) => panic!("{status} {content_type:?} {body}: got {got:?}, expected {expected:?}"),
+            }
         }
     }
 
