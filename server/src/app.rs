@@ -42,7 +42,6 @@ impl AppState {
             }),
             signaling: Arc::new(SignalingUpstream {
                 url: config.signaling_url(),
-                key: config.api_key.clone(),
                 slots: Arc::new(Semaphore::new(config.max_signaling_sessions)),
                 tls,
             }),

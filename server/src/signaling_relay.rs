@@ -25,7 +25,6 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::app::AppState;
 use crate::host_guard::origin_is_own;
-use crate::vas_proxy::API_KEY_HEADER;
 
 /// Largest signaling message either way (router capabilities are about 10 KB).
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
@@ -44,9 +43,9 @@ const INTERNAL: u16 = 1011;
 
 /// The signaling side of VAS as the server reaches it.
 pub struct SignalingUpstream {
-    /// `ws(s)://vas/ws/mediasoup`.
+    /// `ws(s)://vas/ws/mediasoup`. VAS never checks a key on `/ws` paths
+    /// (contract, section 1), so none is sent there.
     pub url: String,
-    pub key: Option<axum::http::HeaderValue>,
     /// Slots for relayed sessions.
     pub slots: Arc<Semaphore>,
     pub tls: Option<tokio_tungstenite::Connector>,
@@ -78,10 +77,7 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebS
 }
 
 async fn connect(signaling: &SignalingUpstream) -> Result<Upstream, String> {
-    let mut request = signaling.url.as_str().into_client_request().map_err(|e| e.to_string())?;
-    if let Some(key) = &signaling.key {
-        request.headers_mut().insert(API_KEY_HEADER, key.clone());
-    }
+    let request = signaling.url.as_str().into_client_request().map_err(|e| e.to_string())?;
     let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE_BYTES)).max_frame_size(Some(MAX_MESSAGE_BYTES));
     let connecting = tokio_tungstenite::connect_async_tls_with_config(request, Some(config), true, signaling.tls.clone());
     match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {

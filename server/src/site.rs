@@ -69,17 +69,21 @@ async fn cache_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether a file name carries Trunk's content hash: a `-` followed by 16
-/// lower-case hex digits, then `.` or `_` (`name-0123456789abcdef_bg.wasm`).
+/// Whether a file name carries Trunk's content hash: a `-`, then the hash
+/// (a 64-bit value in lower-case hex without leading zeros, so 12 to 16
+/// digits in practice), then `.` or `_` (`name-e42764e2484c9a0_bg.wasm`).
 pub fn is_content_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     file.match_indices('-').any(|(i, _)| {
-        let tail = &file[i + 1..];
-        tail.len() > 16
-            && tail.as_bytes()[..16].iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
-            && matches!(tail.as_bytes()[16], b'.' | b'_')
+        let tail = &file.as_bytes()[i + 1..];
+        let digits = tail.iter().take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)).count();
+        (MIN_HASH_DIGITS..=16).contains(&digits) && matches!(tail.get(digits), Some(b'.' | b'_'))
     })
 }
+
+/// Fewer hex digits than this are not taken for a hash (a 64-bit hash has
+/// fewer than 12 only once in 2^16 builds; such a build is merely revalidated).
+const MIN_HASH_DIGITS: usize = 12;
 
 /// A 404 for a path under a prefix the site never serves (`/api/`, `/ws/`).
 pub async fn not_found() -> impl IntoResponse {
@@ -100,9 +104,13 @@ mod tests {
             ("/config.json", false),
             ("/js/hls.mjs", false),
             ("/mediasoup-client.mjs", false),
+            ("/vas-overlay-viewer-e42764e2484c9a0_bg.wasm", true),
+            ("/vas-overlay-viewer-e42764e2484c9a0.js", true),
             ("/vas-overlay-viewer-8F1B0C3D2E4A5B6C.js", false),
-            ("/a-0123456789abcde.js", false),
+            ("/a-0123456789a.js", false),
+            ("/a-0123456789abcdef0.js", false),
             ("/a-0123456789abcdef", false),
+            ("/hls-light.mjs", false),
         ];
         for (path, expected) in rows {
             assert_eq!(is_content_hashed(path), expected, "{path}");
