@@ -303,7 +303,8 @@ fn bundle_sizes(root: &Path) -> Result<Vec<BundleFile>> {
             let p = entry.path();
             if p.is_dir() {
                 dirs.push(p);
-            } else if p.is_file() {
+            } else if p.is_file() && !p.extension().is_some_and(|e| e == "br" || e == "gz") {
+                // The precompressed siblings are other encodings of the same files.
                 let name = p.strip_prefix(&dist).map_err(|e| e.to_string())?.to_string_lossy().into_owned();
                 let raw = p.metadata().map(|m| m.len()).unwrap_or(0);
                 let lazy = LAZY_DIRS.iter().any(|d| name.starts_with(d));
@@ -546,7 +547,7 @@ pub fn run_bench(args: &[String]) -> Result {
     let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
     let dist = build_bench_page(&root)?;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None, viewer_api_key: None },
+        BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("demo backend: {e}"))?;

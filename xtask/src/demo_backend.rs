@@ -4,14 +4,15 @@
 //! - emulates the VAS AI-event and device read endpoints from a demo data dir
 //!   (`camera.json`, `events.json`, a clip), following `vas-contract.md`
 //!   (filters, inclusive bounds, newest-first ordering, paging, 422/404/405/307
-//!   shapes, CORS), or proxies `/api/*` to a real VAS instead;
+//!   shapes, CORS, and with `api_key` set VAS's auth: 401/403 before CORS);
+//!   the production server (`vas-viewer-server`) relays to it as to VAS;
 //! - generates `/config.json` for the viewer;
 //! - serves `/demo/<file>` (with single-range support, needed for video seeking);
 //! - serves the Trunk output with an SPA fallback to `index.html`.
 //!
-//! Each connection has its own thread (`http`), so a slow answer (a large
-//! file, a slow upstream, a `delay_ms` fault) never holds up another
-//! connection.
+//! HTTP is hyper's (`serve`); each request's handler runs on a thread of its
+//! own, so a slow answer (a large file, a slow upstream, a `delay_ms` fault)
+//! never holds up another connection.
 //!
 //! The API key and device `rtsp_url`s are never logged. Per-request logging to
 //! stderr is enabled with `VAS_DEMO_LOG=1`.
@@ -27,8 +28,7 @@
 //!
 //! # Test control: `/__demo/` (dev tooling, not part of VAS)
 //!
-//! Emulated mode only (in proxy mode these answer 409, except the log and
-//! reset). Every answer is JSON with `Access-Control-Allow-Origin: *`, so
+//! Every answer is JSON with `Access-Control-Allow-Origin: *`, so
 //! browser tests served from another origin can drive it; these requests are
 //! never subject to faults and never enter the request log.
 //!
@@ -67,11 +67,11 @@
 //! validation (422 before any database fault), `db_fault_empty`,
 //! `huge_body_mb`, poison rows, and last `truncate_body` and `delay_ms`.
 
-mod http;
+mod serve;
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Seek, SeekFrom};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -89,10 +89,6 @@ mod recording;
 /// continue with a new range request, so a paused media element never pins a
 /// connection for a whole large file.
 const OPEN_RANGE_CAP: u64 = 8 * 1024 * 1024;
-/// Timeout of a proxied request to the real VAS.
-const PROXY_TIMEOUT: Duration = Duration::from_secs(15);
-/// Largest proxied body accepted from upstream.
-const PROXY_BODY_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// Bounds of the fault settings and of run-time inserts.
 const MAX_DELAY_MS: u64 = 60_000;
@@ -128,7 +124,7 @@ pub const HUGE_MODEL_ID: &str = "demo-huge-body";
 /// {"poison_at": ["2026-01-05T12:00:01.500000Z",
 ///                {"timestamp": "2026-01-05T12:00:07Z", "camera_id": "...", "model_id": "m"}],
 ///  "bare_500": false, "db_fault_empty": false, "auth": "missing" | "invalid" | null,
-///  "required_key": "k" | null, "delay_ms": 250 | null, "truncate_body": false,
+///  "required_key": "k" | null, "database_key": "k" | null, "delay_ms": 250 | null, "truncate_body": false,
 ///  "huge_body_mb": 4 | null, "fail_count": 3 | null, "path_filter": "/cameras/" | null,
 ///  "insert_between_pages": 2 | null, "stable_ties": false,
 ///  "missing_segments": ["segment-1767618001.ts"], "garbage_segments": ["1767619934"]}
@@ -160,6 +156,11 @@ pub struct Faults {
     /// `X-API-Key` answers 401 (absent or empty) or 403 (different), without
     /// CORS headers. Not limited by `fail_count` or `path_filter`.
     pub required_key: Option<String>,
+    /// A key created in VAS's database rather than given in its environment:
+    /// VAS answers every `/api/` request carrying it with a bare `text/plain`
+    /// 500 (contract, section 6), before any other auth check. Not limited by
+    /// `fail_count` or `path_filter`.
+    pub database_key: Option<String>,
     /// Answer this many milliseconds after the request arrived (the reply
     /// waits on its own thread; workers stay free). Every `/api/` request.
     pub delay_ms: Option<u64>,
@@ -297,16 +298,17 @@ pub struct LogEntry {
 pub struct BackendConfig {
     /// The built viewer (Trunk output): index.html, wasm, js, css.
     pub dist_dir: PathBuf,
-    /// Demo data: camera.json, events.json, the clip file; None in proxy mode.
+    /// Demo data: camera.json, events.json, the clip file (required).
     pub data_dir: Option<PathBuf>,
-    /// Some(url): proxy /api/* to a real VAS instead of emulating it.
-    pub vas_base_url: Option<String>,
-    /// Added as X-API-Key header on proxied requests only.
-    pub vas_api_key: Option<String>,
+    /// VAS's key as set in its process environment (auth on): every `/api/`
+    /// request then needs it in `X-API-Key`; a missing key answers 401, a
+    /// wrong one 403, both before CORS and routing, the preflight included,
+    /// as VAS does. Survives `reset` (it is configuration, not a fault).
+    pub api_key: Option<String>,
     /// Written into `/config.json` as `apiKey`, so that the browser holds the
     /// key and sends it itself (a viewer talking to VAS directly). For the
-    /// secrets scan; `cargo xtask run` never sets it (its proxy adds the key
-    /// on the server side, so the browser never sees one).
+    /// secrets scan; `cargo xtask run` never sets it (the production server
+    /// adds the key on the server side, so the browser never sees one).
     pub viewer_api_key: Option<String>,
 }
 
@@ -315,7 +317,7 @@ pub struct BackendConfig {
 pub struct RunningBackend {
     local: SocketAddr,
     /// None once stopped.
-    server: Option<http::Server>,
+    server: Option<serve::Server>,
     state: Arc<State>,
 }
 
@@ -417,44 +419,19 @@ pub fn start(config: BackendConfig, bind: &str) -> io::Result<RunningBackend> {
 /// `start`, with the live rig's cameras listed beside the data (see the
 /// "Live rig" section).
 pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCameras>) -> io::Result<RunningBackend> {
-    let mode = match (&config.vas_base_url, &config.data_dir) {
-        (Some(base), _) => {
-            let base = base.trim().trim_end_matches('/').to_string();
-            if !(base.starts_with("http://") || base.starts_with("https://")) {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "vas_base_url must start with http:// or https://",
-                ));
-            }
-            Mode::Proxy(Proxy {
-                base,
-                key: config.vas_api_key.clone().filter(|k| !k.is_empty()),
-                agent: ureq::AgentBuilder::new()
-                    .timeout(PROXY_TIMEOUT)
-                    .redirects(0)
-                    .build(),
-            })
-        }
-        (None, Some(dir)) => Mode::Emulated(Box::new(DemoData::load(dir)?)),
-        (None, None) => {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "demo backend: set either data_dir (emulated VAS) or vas_base_url (proxy)",
-            ))
-        }
+    let Some(dir) = &config.data_dir else {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "demo backend: the emulated VAS needs a data_dir"));
     };
-    // In proxy mode a data dir, if given anyway, still serves /demo/ files.
-    let demo_dir = match &mode {
-        Mode::Emulated(data) => Some(data.dir.clone()),
-        Mode::Proxy(_) => config.data_dir.clone(),
-    };
+    let data = Box::new(DemoData::load(dir)?);
+    let demo_dir = Some(data.dir.clone());
 
     let listener = TcpListener::bind(bind)?;
     let local = listener.local_addr()?;
     let state = Arc::new(State {
         dist_dir: config.dist_dir,
         demo_dir,
-        mode,
+        data,
+        api_key: config.api_key.filter(|k| !k.is_empty()),
         log: std::env::var("VAS_DEMO_LOG")
             .map(|v| v == "1")
             .unwrap_or(false),
@@ -465,13 +442,13 @@ pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCamer
         viewer_api_key: config.viewer_api_key.filter(|k| !k.is_empty()),
         watched: Mutex::new(Vec::new()),
     });
-    let handler: Arc<http::Handler> = {
+    let handler: Arc<serve::Handler> = {
         let state = Arc::clone(&state);
-        Arc::new(move |request: &http::Request, out: &mut http::Responder| {
+        Arc::new(move |request: &serve::Request, out: &mut serve::Responder| {
             state.handle(request, out)
         })
     };
-    let server = http::Server::start(listener, handler)
+    let server = serve::Server::start(listener, handler)
         .map_err(|e| io::Error::other(format!("demo backend: cannot start server: {e}")))?;
     Ok(RunningBackend {
         local,
@@ -689,22 +666,12 @@ impl DemoData {
 // ---------------------------------------------------------------------------
 // Request handling
 
-enum Mode {
-    Emulated(Box<DemoData>),
-    Proxy(Proxy),
-}
-
-struct Proxy {
-    /// Without a trailing slash.
-    base: String,
-    key: Option<String>,
-    agent: ureq::Agent,
-}
-
 struct State {
     dist_dir: PathBuf,
     demo_dir: Option<PathBuf>,
-    mode: Mode,
+    data: Box<DemoData>,
+    /// VAS's environment key (see [`BackendConfig::api_key`]).
+    api_key: Option<String>,
     log: bool,
     local_host: String,
     control: Mutex<Control>,
@@ -955,7 +922,6 @@ impl Applied {
 /// A routed answer and how it came about.
 struct Outcome {
     reply: Reply,
-    proxied: bool,
     /// Answer this long after the request arrived.
     delay: Option<Duration>,
     fault: Option<String>,
@@ -965,7 +931,6 @@ impl Outcome {
     fn plain(reply: Reply) -> Outcome {
         Outcome {
             reply,
-            proxied: false,
             delay: None,
             fault: None,
         }
@@ -975,9 +940,6 @@ impl Outcome {
 /// An error of a control operation: HTTP status and message.
 type ControlError = (u16, String);
 
-const NOT_EMULATED: &str =
-    "fault modes, inserts and live events need the emulated VAS (this backend proxies a real VAS)";
-
 impl State {
     /// The control state; a panic elsewhere never locks tests out.
     fn lock(&self) -> MutexGuard<'_, Control> {
@@ -985,13 +947,10 @@ impl State {
     }
 
     fn emulated(&self) -> Result<&DemoData, ControlError> {
-        match &self.mode {
-            Mode::Emulated(data) => Ok(data),
-            Mode::Proxy(_) => Err((409, NOT_EMULATED.into())),
-        }
+        Ok(&self.data)
     }
 
-    fn handle(self: &Arc<Self>, request: &http::Request, out: &mut http::Responder) {
+    fn handle(self: &Arc<Self>, request: &serve::Request, out: &mut serve::Responder) {
         if self.live_handle(request, out) {
             return;
         }
@@ -1024,7 +983,6 @@ impl State {
         };
         let Outcome {
             reply,
-            proxied,
             delay,
             fault,
         } = self.route(&req);
@@ -1056,14 +1014,13 @@ impl State {
         }
         let result = send(out, reply);
         if self.log {
-            let via = if proxied { " (proxied)" } else { "" };
             let fault = fault.map(|f| format!(" [fault: {f}]")).unwrap_or_default();
             let failed = match result {
                 Ok(()) => String::new(),
                 Err(e) => format!(" [send failed: {e}]"),
             };
             eprintln!(
-                "demo-backend: {method} {target} -> {status}{via}{fault} in {:.1} ms{failed}",
+                "demo-backend: {method} {target} -> {status}{fault} in {:.1} ms{failed}",
                 started.elapsed().as_secs_f64() * 1000.0
             );
         }
@@ -1071,23 +1028,7 @@ impl State {
 
     fn route(&self, req: &Req) -> Outcome {
         if req.path == "/api" || req.path.starts_with("/api/") {
-            return match &self.mode {
-                Mode::Proxy(proxy) => {
-                    if req.method == "OPTIONS" {
-                        Outcome::plain(preflight(req))
-                    } else if req.method == "GET" {
-                        Outcome {
-                            proxied: true,
-                            ..Outcome::plain(proxy.forward(req, &self.host(req)))
-                        }
-                    } else {
-                        Outcome::plain(
-                            api_error(405, "Method Not Allowed", req.path).with("Allow", "GET"),
-                        )
-                    }
-                }
-                Mode::Emulated(data) => self.emulate_api(data, req),
-            };
+            return self.emulate_api(&self.data, req);
         }
         if req.path == "/config.json" {
             if !req.is_get_or_head() {
@@ -1143,14 +1084,12 @@ impl State {
     }
 
     fn config_json(&self) -> Reply {
-        let clips = match &self.mode {
-            Mode::Emulated(data) => json!([{
-                "cameraId": data.device_id_raw,
-                "src": format!("/demo/{}", encode_path(&data.clip)),
-                "start": data.start,
-            }]),
-            Mode::Proxy(_) => json!([]),
-        };
+        let data = &self.data;
+        let clips = json!([{
+            "cameraId": data.device_id_raw,
+            "src": format!("/demo/{}", encode_path(&data.clip)),
+            "start": data.start,
+        }]);
         let mut body = json!({"apiBaseUrl": "", "clips": clips});
         if let Some(key) = &self.viewer_api_key {
             body["apiKey"] = json!(key);
@@ -1206,8 +1145,24 @@ impl State {
             ("GET", Some(ApiRoute::Event(_))) => Scope::Event,
             _ => Scope::Other,
         };
+        // VAS's auth middleware runs before CORS and routing. A key from its
+        // database fails inside it, unhandled; then the environment key
+        // (configuration), then the fault's.
+        let database_key = self.lock().faults.database_key.clone();
+        if database_key.is_some() && req.header("X-API-Key") == database_key.as_deref() {
+            return Outcome { fault: Some("database_key".into()), ..Outcome::plain(Reply::text(500, "Internal Server Error")) };
+        }
+        if let Some(key) = self.api_key.as_deref() {
+            let refused = match req.header("X-API-Key") {
+                None | Some("") => Some(AuthFault::Missing),
+                Some(given) if given != key => Some(AuthFault::Invalid),
+                Some(_) => None,
+            };
+            if let Some(kind) = refused {
+                return Outcome { fault: Some("api_key".into()), ..Outcome::plain(auth_reply(kind)) };
+            }
+        }
         let mut ctl = self.lock();
-        // VAS's auth middleware runs before CORS and routing.
         if let Some(key) = ctl.faults.required_key.as_deref() {
             let refused = match req.header("X-API-Key") {
                 None | Some("") => Some(AuthFault::Missing),
@@ -1242,7 +1197,6 @@ impl State {
         }
         Outcome {
             reply,
-            proxied: false,
             delay: applied.delay,
             fault: (!faults.is_empty()).then(|| faults.join("+")),
         }
@@ -1406,8 +1360,10 @@ impl State {
     /// The active faults as JSON, the required key redacted.
     fn faults_json(&self) -> Value {
         let mut value = json!(self.lock().faults);
-        if value["required_key"].is_string() {
-            value["required_key"] = json!("<redacted>");
+        for key in ["required_key", "database_key"] {
+            if value[key].is_string() {
+                value[key] = json!("<redacted>");
+            }
         }
         value
     }
@@ -1440,6 +1396,9 @@ impl State {
         }
         if faults.required_key.as_deref() == Some("") {
             return Err(bad("required_key must not be empty".into()));
+        }
+        if faults.database_key.as_deref() == Some("") {
+            return Err(bad("database_key must not be empty".into()));
         }
         for (name, list) in [("missing_segments", &faults.missing_segments), ("garbage_segments", &faults.garbage_segments)] {
             if list.len() > MAX_SEGMENT_FAULTS {
@@ -2099,92 +2058,6 @@ fn parse_int(raw: &str) -> Option<i64> {
 }
 
 // ---------------------------------------------------------------------------
-// Proxy
-
-impl Proxy {
-    fn forward(&self, req: &Req, host: &str) -> Reply {
-        let mut url = format!("{}{}", self.base, req.path);
-        if let Some(q) = req.query {
-            url.push('?');
-            url.push_str(q);
-        }
-        let mut request = self.agent.get(&url);
-        let key = self
-            .key
-            .as_deref()
-            .or_else(|| req.header("X-API-Key").filter(|k| !k.is_empty()));
-        if let Some(key) = key {
-            request = request.set("X-API-Key", key);
-        }
-        if let Some(accept) = req.header("Accept") {
-            request = request.set("Accept", accept);
-        }
-        let response = match request.call() {
-            Ok(response) => response,
-            Err(ureq::Error::Status(_, response)) => response,
-            Err(ureq::Error::Transport(t)) => {
-                // Not the Display of `t`: it would print the URL, which may
-                // carry credentials in its userinfo.
-                let mut message = format!("VAS unreachable: {}", t.kind());
-                if let Some(m) = t.message() {
-                    message.push_str(": ");
-                    message.push_str(m);
-                }
-                if let Some(source) = std::error::Error::source(&t) {
-                    message.push_str(": ");
-                    message.push_str(&source.to_string());
-                }
-                return api_error(502, &message, req.path);
-            }
-        };
-
-        let status = response.status();
-        let mut headers = Vec::new();
-        for name in [
-            "Content-Type",
-            "Cache-Control",
-            "ETag",
-            "Last-Modified",
-            "Allow",
-        ] {
-            if let Some(value) = response.header(name) {
-                headers.push((name.to_string(), value.to_string()));
-            }
-        }
-        if let Some(location) = response.header("Location") {
-            // VAS builds redirects from the Host it saw (the upstream one):
-            // point them back at this server.
-            let location = match location.strip_prefix(self.base.as_str()) {
-                Some(rest) if rest.is_empty() || rest.starts_with('/') || rest.starts_with('?') => {
-                    format!("http://{host}{rest}")
-                }
-                _ => location.to_string(),
-            };
-            headers.push(("Location".into(), location));
-        }
-        headers.push(("Access-Control-Allow-Origin".into(), "*".into()));
-
-        let mut body = Vec::new();
-        if let Err(e) = response
-            .into_reader()
-            .take(PROXY_BODY_LIMIT)
-            .read_to_end(&mut body)
-        {
-            return api_error(
-                502,
-                &format!("VAS response could not be read: {e}"),
-                req.path,
-            );
-        }
-        Reply {
-            status,
-            headers,
-            body: Body::Bytes(body),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
 // Files
 
 fn content_type(path: &Path) -> &'static str {
@@ -2348,7 +2221,7 @@ fn serve_file(path: &Path, range: Option<&str>) -> Reply {
     }
 }
 
-fn send(out: &mut http::Responder, reply: Reply) -> io::Result<()> {
+fn send(out: &mut serve::Responder, reply: Reply) -> io::Result<()> {
     // Always a Content-Length (never chunked), which media elements prefer.
     match reply.body {
         Body::Bytes(bytes) => {
@@ -2464,7 +2337,7 @@ impl LiveStore {
 
 impl State {
     /// Answers the live rig's requests; returns false for every other request.
-    fn live_handle(&self, request: &http::Request, out: &mut http::Responder) -> bool {
+    fn live_handle(&self, request: &serve::Request, out: &mut serve::Responder) -> bool {
         let Some(live) = &self.live else { return false };
         let target = request.target.as_str();
         let (path, query) = split_target(target);
@@ -2480,7 +2353,7 @@ impl State {
             let q = parse_query(query.unwrap_or(""));
             match match_api_route(path) {
                 Some(ApiRoute::Devices) => {
-                    // The demo's (or the proxied VAS's) answer, then the live cameras.
+                    // The demo's answer, then the live cameras.
                     let req = Req { method: &method, path, query, headers: &request.headers };
                     let outcome = self.route(&req);
                     let mut list: Vec<Value> = match &outcome.reply.body {
@@ -2744,7 +2617,7 @@ fn format_vas_time(us: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::net::TcpStream;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -2868,7 +2741,7 @@ mod tests {
 
     /// An emulating backend's configuration (no data dir: refused at start).
     fn emulated_config(dist_dir: PathBuf, data_dir: Option<PathBuf>) -> BackendConfig {
-        BackendConfig { dist_dir, data_dir, vas_base_url: None, vas_api_key: None, viewer_api_key: None }
+        BackendConfig { dist_dir, data_dir, api_key: None, viewer_api_key: None }
     }
 
     struct Fixture {
@@ -2892,22 +2765,6 @@ mod tests {
             f
         }
 
-        fn proxy(base: &str, key: Option<&str>) -> Fixture {
-            let dir = TempDir::new();
-            write_dist(&dir.dist());
-            let backend = start(
-                BackendConfig {
-                    dist_dir: dir.dist(),
-                    data_dir: None,
-                    vas_base_url: Some(base.to_string()),
-                    vas_api_key: key.map(str::to_string),
-                    viewer_api_key: None,
-                },
-                "127.0.0.1:0",
-            )
-            .unwrap();
-            Fixture { backend, _dir: dir }
-        }
 
         fn url(&self, path: &str) -> String {
             format!("http://127.0.0.1:{}{}", self.backend.port(), path)
@@ -3583,13 +3440,6 @@ mod tests {
         );
         let clip = f.get("/demo/clip.mp4");
         assert_eq!((clip.status, clip.body), (200, clip_bytes()));
-
-        let p = Fixture::proxy("http://127.0.0.1:9", None);
-        assert_eq!(
-            p.get("/config.json").json(),
-            json!({"apiBaseUrl": "", "clips": []})
-        );
-        assert_eq!(p.get("/demo/clip.mp4").status, 404);
     }
 
     #[test]
@@ -3709,175 +3559,6 @@ mod tests {
         ] {
             assert_eq!(raw_status(port, target), 404, "{target}");
         }
-    }
-
-    // -- proxy mode ---------------------------------------------------------
-
-    #[test]
-    fn proxy_passes_upstream_answers_through() {
-        let upstream = Fixture::emulated();
-        // The same order for the direct and the proxied request.
-        upstream.stable_ties();
-        let base = format!("http://127.0.0.1:{}/", upstream.backend.port());
-        let proxy = Fixture::proxy(&base, Some("demo-key"));
-        let targets = [
-            "/api/v1/ai-events?limit=2&offset=1".to_string(),
-            format!("/api/v1/ai-events/cameras/{CAM_A}/events?model_id=m1"),
-            format!("/api/v1/ai-events/{}", eid(4)),
-            format!("/api/v1/ai-events/{ABSENT}"),
-            "/api/v1/ai-events?limit=0".to_string(),
-            "/api/v1/ai-events?start_time=2026-01-05T13:00:00+01:00".to_string(),
-            "/api/v1/ai-events?start_time=2026-01-05T13:00:00%2B01:00".to_string(),
-            "/api/v1/devices?skip=0&limit=100".to_string(),
-            "/api/v1/unknown".to_string(),
-        ];
-        for target in &targets {
-            let direct = upstream.get(target);
-            let via = proxy.get(target);
-            assert_eq!(via.status, direct.status, "{target}");
-            assert_eq!(
-                via.header("Content-Type"),
-                direct.header("Content-Type"),
-                "{target}"
-            );
-            assert_eq!(via.body, direct.body, "{target}");
-            assert_eq!(
-                via.header("Access-Control-Allow-Origin"),
-                Some("*"),
-                "{target}"
-            );
-        }
-        let r = proxy.get("/api/v1/ai-events?start_time=2026-01-05T13:00:00+01:00");
-        assert_eq!(r.status, 422);
-        assert!(r.json()["error"]["details"][0]["msg"]
-            .as_str()
-            .unwrap()
-            .contains("invalid timezone sign"));
-
-        // Redirects point back at the proxy.
-        let r = proxy.get("/api/v1/ai-events/?limit=5");
-        assert_eq!(r.status, 307);
-        let want = format!(
-            "http://127.0.0.1:{}/api/v1/ai-events?limit=5",
-            proxy.backend.port()
-        );
-        assert_eq!(r.header("Location"), Some(want.as_str()));
-
-        // Answered locally: preflight, non-GET; the viewer is still served.
-        let r = request("OPTIONS", &proxy.url("/api/v1/ai-events"), &[]);
-        assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
-        assert_eq!(
-            request("HEAD", &proxy.url("/api/v1/ai-events"), &[]).status,
-            405
-        );
-        assert_eq!(
-            request("POST", &proxy.url("/api/v1/devices"), &[]).status,
-            405
-        );
-        assert_eq!(proxy.get("/cameras/x").status, 200);
-    }
-
-    /// A stand-in VAS that echoes the API key and the request target it got.
-    struct Echo {
-        server: Arc<tiny_http::Server>,
-        thread: Option<JoinHandle<()>>,
-    }
-
-    impl Echo {
-        fn start() -> Echo {
-            let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-            let s = Arc::clone(&server);
-            let thread = std::thread::spawn(move || {
-                while let Ok(rq) = s.recv() {
-                    let key = rq
-                        .headers()
-                        .iter()
-                        .find(|h| h.field.equiv("X-API-Key"))
-                        .map(|h| h.value.to_string());
-                    let body = json!({"key": key, "target": rq.url()}).to_string();
-                    let status = if key.is_some() { 200 } else { 401 };
-                    let header =
-                        tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap();
-                    let _ = rq.respond(
-                        tiny_http::Response::from_string(body)
-                            .with_status_code(status)
-                            .with_header(header),
-                    );
-                }
-            });
-            Echo {
-                server,
-                thread: Some(thread),
-            }
-        }
-
-        fn base(&self) -> String {
-            format!(
-                "http://127.0.0.1:{}",
-                self.server.server_addr().to_ip().unwrap().port()
-            )
-        }
-    }
-
-    impl Drop for Echo {
-        fn drop(&mut self) {
-            self.server.unblock();
-            if let Some(t) = self.thread.take() {
-                let _ = t.join();
-            }
-        }
-    }
-
-    #[test]
-    fn proxy_api_key_and_raw_query() {
-        let echo = Echo::start();
-        let with_key = Fixture::proxy(&echo.base(), Some("configured-key"));
-        let without_key = Fixture::proxy(&echo.base(), None);
-        let target = "/api/v1/ai-events?start_time=2026-01-05T12:00:00+01:00&model_id=a%20b&x=%2B";
-        // proxy, incoming key, status, key seen upstream
-        let cases: &[(&Fixture, Option<&str>, u16, Value)] = &[
-            (&with_key, None, 200, json!("configured-key")),
-            (
-                &with_key,
-                Some("incoming-key"),
-                200,
-                json!("configured-key"),
-            ),
-            (
-                &without_key,
-                Some("incoming-key"),
-                200,
-                json!("incoming-key"),
-            ),
-            (&without_key, None, 401, json!(null)),
-        ];
-        for (proxy, incoming, status, key) in cases {
-            let headers: Vec<(&str, &str)> = incoming.iter().map(|k| ("X-API-Key", *k)).collect();
-            let r = request("GET", &proxy.url(target), &headers);
-            assert_eq!(r.status, *status, "{incoming:?}");
-            assert_eq!(r.header("Content-Type"), Some("application/json"));
-            assert_eq!(
-                r.json(),
-                json!({"key": key, "target": target}),
-                "{incoming:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn proxy_unreachable_upstream_is_502() {
-        let port = {
-            let l = TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let proxy = Fixture::proxy(&format!("http://127.0.0.1:{port}"), Some("secret-key"));
-        let r = proxy.get("/api/v1/ai-events?limit=1");
-        assert_eq!(r.status, 502);
-        assert_api_headers(&r);
-        let body = r.json();
-        assert_eq!(body["error"]["status"], json!(502));
-        assert_eq!(body["error"]["path"], json!("/api/v1/ai-events"));
-        assert!(!String::from_utf8_lossy(&r.body).contains("secret-key"));
     }
 
     // -- loading ------------------------------------------------------------
@@ -4083,7 +3764,7 @@ mod tests {
         let faults_url = f.url("/__demo/faults");
         let defaults = json!({
             "poison_at": [], "bare_500": false, "db_fault_empty": false, "auth": null,
-            "required_key": null, "delay_ms": null, "truncate_body": false,
+            "required_key": null, "database_key": null, "delay_ms": null, "truncate_body": false,
             "huge_body_mb": null, "fail_count": null, "path_filter": null,
             "insert_between_pages": null, "stable_ties": false,
             "missing_segments": [], "garbage_segments": []
@@ -4191,15 +3872,6 @@ mod tests {
         assert_eq!(f.backend.faults(), Faults::default());
         // Control requests never enter the request log, nor take faults.
         assert!(f.backend.request_log().is_empty());
-
-        // Proxy mode: only the log and reset.
-        let p = Fixture::proxy("http://127.0.0.1:9", None);
-        assert_eq!(post(&p.url("/__demo/faults"), "{}").status, 409);
-        assert_eq!(post(&p.url("/__demo/events"), "[]").status, 409);
-        assert!(p.backend.set_faults(Faults::default()).is_err());
-        assert!(p.backend.insert_events(vec![]).is_err());
-        assert_eq!(p.get("/__demo/log").status, 200);
-        assert_eq!(post(&p.url("/__demo/reset"), "").status, 200);
     }
 
     #[test]
@@ -4365,6 +4037,44 @@ mod tests {
         assert_eq!(f.get(&format!("{LIST}?limit=0")).status, 422);
         // Devices are not affected.
         assert_eq!(f.get("/api/v1/devices").json(), json!([device()]));
+    }
+
+    /// VAS with auth on (its environment key): every `/api/` request needs
+    /// the key, the preflight included, before CORS; the setting survives a
+    /// reset; the emulator's own extras (`/config.json`, `/demo/`) do not
+    /// need it.
+    #[test]
+    fn environment_key_is_required_like_vas_with_auth_on() {
+        let dir = TempDir::new();
+        write_data(&dir.data());
+        write_dist(&dir.dist());
+        let mut config = emulated_config(dir.dist(), Some(dir.data()));
+        config.api_key = Some("env-key-3".into());
+        let f = Fixture { backend: start(config, "127.0.0.1:0").unwrap(), _dir: dir };
+        let preflight = [("Origin", "http://127.0.0.1:9"), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "x-api-key")];
+        for round in 0..2 {
+            for (headers, status) in [(&[][..], 401), (&[("X-API-Key", "wrong")][..], 403), (&[("X-API-Key", "env-key-3")][..], 200)] {
+                for target in [LIST.to_string(), "/api/v1/devices".to_string()] {
+                    let r = request("GET", &f.url(&target), headers);
+                    assert_eq!(r.status, status, "round {round} {target} {headers:?}");
+                    if status != 200 {
+                        assert_no_cors(&r, &target);
+                    }
+                }
+            }
+            let r = request("OPTIONS", &f.url(LIST), &preflight);
+            assert_eq!(r.status, 401);
+            assert_no_cors(&r, "preflight");
+            assert_eq!(f.get("/config.json").status, 200);
+            assert_eq!(f.get("/demo/clip.mp4").status, 200);
+            f.backend.reset();
+        }
+        // A key created in VAS's database: a bare 500, no CORS.
+        f.set(Faults { database_key: Some("db-key-1".into()), ..Faults::default() });
+        let r = request("GET", &f.url(LIST), &[("X-API-Key", "db-key-1")]);
+        assert_eq!((r.status, r.body.as_slice()), (500, &b"Internal Server Error"[..]));
+        assert_no_cors(&r, LIST);
+        assert_eq!(f.get("/__demo/faults").json()["database_key"], json!("<redacted>"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::demo_backend::{self, BackendConfig};
+use crate::viewer_server;
 use crate::webdriver::Browser;
 use crate::Result;
 
@@ -16,9 +17,13 @@ mod hls_faults;
 pub mod overlay_panic;
 // The secrets scan: API key and camera credentials nowhere but where they belong.
 mod secrets;
+// The built viewer on a plain static host with an SPA fallback and no config.json.
+mod static_hosting;
+// The production server's flags and start-up check, as an operator meets them.
+mod server_cli;
 
 /// The parts of the stage, for `cargo xtask e2e --only PART`.
-const PARTS: &[&str] = &["clip", "recordings", "faults", "hls", "panic", "secrets"];
+const PARTS: &[&str] = &["clip", "recordings", "faults", "hls", "panic", "secrets", "static", "server"];
 
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
@@ -133,17 +138,32 @@ pub fn run_all(root: &Path, only: Option<&str>) -> Result<usize> {
     if wanted("secrets") {
         passed += secrets::run(root)?;
     }
+    if wanted("static") {
+        passed += static_hosting::run(root)?;
+    }
+    if wanted("server") {
+        passed += server_cli::run(root)?;
+    }
     Ok(passed)
 }
 
 /// The clip page, the recordings page and the fault matrix, on one backend and browser.
 fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None, viewer_api_key: None },
+        BackendConfig {
+            dist_dir: root.join("dist"),
+            data_dir: Some(root.join("static/demo")),
+            api_key: Some(viewer_server::EMULATED_VAS_KEY.into()),
+            viewer_api_key: None,
+        },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("demo backend: {e}"))?;
-    let base = backend.url();
+    // The pages reach the emulator (VAS with auth on) through the production
+    // server, as a browser reaches VAS; the tests drive the emulator directly.
+    let key = Some(viewer_server::EMULATED_VAS_KEY.into());
+    let server = viewer_server::in_front_of(&backend.url(), &root.join("dist"), Some(&root.join("static/demo")), "e2e", "127.0.0.1:0", key)?;
+    let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;
     let mut passed = 0;
@@ -163,6 +183,7 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
         passed += hls_faults::run(&backend, &base, root)?;
     }
     drop(browser);
+    drop(server);
     backend.stop();
     Ok(passed)
 }

@@ -12,9 +12,12 @@ mod e2e_faults;
 mod frame_costs;
 #[cfg(test)]
 mod native_client;
+mod precompress;
 mod proc_cpu;
 mod rig;
+mod server_bench;
 mod setup;
+mod viewer_server;
 mod webdriver;
 
 use std::path::{Path, PathBuf};
@@ -28,13 +31,14 @@ usage:
         --data replays another data dir: camera.json, events.json, clip;
         the API key for --vas is read from the VAS_API_KEY environment variable)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--only TEXT] [--no-core] [--no-memory]
+  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--only TEXT] [--no-core] [--no-memory]
         measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
         --quick: 3 s windows (and criterion's --quick for the core); --crossover: both
         renderers pinned from 10 to 1000 boxes; --breakdown: where the main thread's time
         goes, by trace event; --micro: the canvas and DOM micro-benchmarks instead;
         --sizes: the production build's sizes only; --core: the core's native benchmark
-        only (criterion); --only: scenes whose name contains TEXT
+        only (criterion); --server: the production server's added latency and memory
+        beside direct requests; --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask e2e [--only clip|recordings|faults|panic|secrets]
                         the end-to-end stage alone, against the current dist/
@@ -66,16 +70,21 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
         Some("test") => cmd_test(),
+        Some("bench") if args.iter().any(|a| a == "--server") => server_bench::run(),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),
         Some("setup") => setup::build_tools(),
         Some("rig") => rig::cmd(&args[1..]),
         // The live stage alone, against the current dist/ (for development).
-        Some("live-e2e") => setup::test_tools().and_then(|_| build_fault_injection_viewer()).and_then(|_| rig::netns::run_inside("test", &[])),
+        Some("live-e2e") => setup::test_tools()
+            .and_then(|_| build_fault_injection_viewer())
+            .and_then(|_| viewer_server::build())
+            .and_then(|_| rig::netns::run_inside("test", &[])),
         // The end-to-end stage alone, against the current dist/ (for development).
         // `--only hls|panic|secrets|...` runs one part (see `e2e::run_all`).
         Some("e2e") => setup::test_tools()
             .and_then(|_| build_fault_injection_viewer())
+            .and_then(|_| viewer_server::build())
             .and_then(|_| e2e::run_all(&repo_root(), flag(&args[1..], "--only")?.as_deref()))
             .map(|n| {
                 print_figure("hls-faults.txt", "HLS segment faults (end to end)");
@@ -103,6 +112,8 @@ pub fn build_viewer() -> Result {
     let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     let policy = csp::apply(&repo_root().join("dist/index.html"), &origins)?;
     println!("== Content-Security-Policy in dist/index.html: {policy}");
+    let (files, raw, br) = precompress::precompress(&repo_root().join("dist"))?;
+    println!("== precompressed {files} files for the server: {} KB -> {} KB (brotli), gzip beside", raw / 1024, br / 1024);
     Ok(())
 }
 
@@ -166,45 +177,60 @@ fn cmd_run(args: &[String]) -> Result {
         }
     }
     let data_dir = match (flag(args, "--data")?, &vas) {
-        (Some(d), _) => Some(PathBuf::from(d)),
+        (Some(_), Some(_)) => return Err("--data replays recorded data in place of VAS: give --data or --vas, not both".into()),
+        (Some(d), None) => Some(PathBuf::from(d)),
         (None, None) => Some(repo_root().join("static/demo")),
         (None, Some(_)) => None,
     };
     setup::build_tools()?;
     build_viewer()?;
-    if vas.is_none() && data_dir.as_deref() == Some(repo_root().join("static/demo").as_path()) && rig::demo_ready() {
-        // The live demo: the test rig's SFU and scene, with the demo data beside it.
+    viewer_server::build()?;
+    let listen = format!("127.0.0.1:{port}");
+    let root = repo_root();
+    let dist = root.join("dist");
+    let in_use = |e: String| format!("the viewer's server could not start on {listen}: {e} (try --port)");
+    // Against a real VAS: the production server alone, in front of it.
+    if let Some(v) = &vas {
+        let server = viewer_server::ViewerServer::start(&viewer_server::ServerOptions {
+            site: dist,
+            vas: v.clone(),
+            listen: listen.clone(),
+            api_key: std::env::var("VAS_API_KEY").ok().filter(|k| !k.is_empty()),
+            extra: Vec::new(),
+        })
+        .map_err(in_use)?;
+        println!();
+        println!("Viewer against VAS at {v} (its read API and live signaling relayed by vas-viewer-server):");
+        println!("  {}", server.url());
+        return park_forever();
+    }
+    // The demo: the VAS emulator (and the live rig when it is installed)
+    // behind the production server, as a real VAS would be.
+    if data_dir.as_deref() == Some(root.join("static/demo").as_path()) && rig::demo_ready() {
         rig::prepare()?;
-        let rig = rig::Rig::start(&rig::demo_options(&format!("127.0.0.1:{port}")))
-            .map_err(|e| format!("the live demo could not start on 127.0.0.1:{port}: {e} (try --port)"))?;
+        let rig = rig::Rig::start(&rig::demo_options(&listen)).map_err(in_use)?;
         println!();
         println!("Viewer with the bundled demo camera and a live camera (the test rig's SFU):");
         println!("  {}", rig.url());
         println!("  (the camera list links the demo clip and the live scene; Ctrl-C stops everything)");
-        loop {
-            std::thread::park();
-        }
+        let _keep = rig;
+        return park_forever();
     }
-    let config = demo_backend::BackendConfig {
-        dist_dir: repo_root().join("dist"),
-        data_dir,
-        vas_base_url: vas.clone(),
-        vas_api_key: std::env::var("VAS_API_KEY").ok().filter(|k| !k.is_empty()),
-        viewer_api_key: None,
-    };
-    let backend = demo_backend::start(config, &format!("127.0.0.1:{port}"))
-        .map_err(|e| format!("the demo backend could not start on 127.0.0.1:{port}: {e} (try --port)"))?;
+    let key = viewer_server::EMULATED_VAS_KEY;
+    let config = demo_backend::BackendConfig { dist_dir: dist.clone(), data_dir: data_dir.clone(), api_key: Some(key.into()), viewer_api_key: None };
+    let backend = demo_backend::start(config, "127.0.0.1:0").map_err(|e| format!("the VAS emulator could not start: {e}"))?;
+    let server = viewer_server::in_front_of(&backend.url(), &dist, data_dir.as_deref(), "demo", &listen, Some(key.into())).map_err(in_use)?;
     println!();
-    match &vas {
-        Some(v) => println!("Viewer against VAS at {v} (API proxied):"),
-        None => println!("Viewer with the bundled demo camera:"),
-    }
-    println!("  {}", backend.url());
-    if vas.is_none() {
-        println!("  (open it and follow the camera's Clip link; Ctrl-C stops the server)");
-        println!("  (a live camera is added once the live rig is installed: `cargo xtask rig build-worker`, or `cargo xtask test`)");
-    }
-    // Serve until the process is stopped.
+    println!("Viewer with the bundled demo camera:");
+    println!("  {}", server.url());
+    println!("  (open it and follow the camera's Clip link; Ctrl-C stops the server)");
+    println!("  (a live camera is added once the live rig is installed: `cargo xtask rig build-worker`, or `cargo xtask test`)");
+    let _keep = (backend, server);
+    park_forever()
+}
+
+/// Serves until the process is stopped (Ctrl-C ends every child with it).
+fn park_forever() -> Result {
     loop {
         std::thread::park();
     }
@@ -226,6 +252,7 @@ fn cmd_test() -> Result {
     let root = repo_root();
     println!("== native tests (pure core and tooling)");
     run(Command::new("cargo").args(["test", "--workspace"]).current_dir(&root))?;
+    print_figure("server-security.txt", "the production server under attack (server/tests/security.rs)");
     // The benchmark page is built only by `cargo xtask bench`: type-check it
     // here, so a change to the overlay's props cannot leave the bench broken.
     println!("== the benchmark page compiles");
@@ -247,8 +274,7 @@ fn cmd_test() -> Result {
         demo_backend::BackendConfig {
             dist_dir: root.join("dist"),
             data_dir: Some(root.join("static/demo")),
-            vas_base_url: None,
-            vas_api_key: None,
+            api_key: None,
             viewer_api_key: None,
         },
         "127.0.0.1:0",
@@ -277,6 +303,7 @@ fn cmd_test() -> Result {
     println!("== end-to-end: the built viewer served by the demo backend");
     build_viewer()?;
     build_fault_injection_viewer()?;
+    viewer_server::build()?;
     let passed = e2e::run_all(&root, None)?;
     print_figure("event-wiring.txt", "event wiring (from the native checks)");
     print_figure("hls-faults.txt", "HLS segment faults (end to end)");

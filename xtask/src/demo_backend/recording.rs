@@ -360,8 +360,7 @@ mod tests {
         let config = super::super::BackendConfig {
             dist_dir: data.join("no-dist"),
             data_dir: Some(data),
-            vas_base_url: None,
-            vas_api_key: None,
+            api_key: None,
             viewer_api_key: None,
         };
         let backend = super::super::start(config, "127.0.0.1:0").unwrap();
@@ -431,7 +430,7 @@ mod tests {
     #[test]
     fn missing_and_garbage_segments() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), vas_base_url: None, vas_api_key: None, viewer_api_key: None };
+        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), api_key: None, viewer_api_key: None };
         let backend = super::super::start(config, "127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
         let seg = |cam: &str, n: u64| get("GET", &format!("{base}/{cam}/segment-{n}.ts"));

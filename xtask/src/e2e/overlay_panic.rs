@@ -159,12 +159,15 @@ pub fn run(root: &Path) -> Result<usize> {
     if !dist.join("index.html").is_file() {
         return Err(format!("e2e overlay panic: {} is not built (cargo xtask e2e builds it)", dist.display()));
     }
+    let key = crate::viewer_server::EMULATED_VAS_KEY;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), vas_base_url: None, vas_api_key: None, viewer_api_key: None },
+        BackendConfig { dist_dir: dist.clone(), data_dir: Some(root.join("static/demo")), api_key: Some(key.into()), viewer_api_key: None },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("demo backend: {e}"))?;
-    let base = backend.url();
+    // The fault-injection build, served by the production server in front of the emulator.
+    let server = crate::viewer_server::in_front_of(&backend.url(), &dist, Some(&root.join("static/demo")), "overlay-panic", "127.0.0.1:0", Some(key.into()))?;
+    let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(90_000)?;
     let cases = [
@@ -193,6 +196,7 @@ pub fn run(root: &Path) -> Result<usize> {
         figures.push_str(&line);
     }
     drop(browser);
+    drop(server);
     backend.stop();
     let out = root.join("target/figures");
     let _ = std::fs::create_dir_all(&out);

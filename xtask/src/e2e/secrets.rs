@@ -1,9 +1,15 @@
-//! End-to-end, secrets: the API key travels only as a header to the API origin, camera credentials nowhere.
+//! End-to-end, secrets: VAS's key never reaches a browser behind the production server, camera credentials nowhere.
 //!
-//! The built viewer is served with a canary API key handed to the browser in
-//! `config.json` (a viewer that talks to VAS directly and sends the key
-//! itself; the emulated VAS refuses every API request without it) and a
-//! camera whose `rtsp_url` holds canary credentials. Every page the camera
+//! Two deployments, each scanned whole:
+//! - **server**: the viewer behind `vas-viewer-server`, which holds a canary
+//!   key (`VAS_API_KEY`) that the emulated VAS requires (auth on, as VAS's
+//!   environment key). The key may appear nowhere a browser can see, and at
+//!   VAS only as the `X-API-Key` header of API requests.
+//! - **browser key**: a viewer that talks to VAS directly, with the canary
+//!   key handed to the browser in `config.json`; the key may appear only as
+//!   the `X-API-Key` header of API requests to the API origin.
+//!
+//! In both, a camera's `rtsp_url` holds canary credentials. Every page the camera
 //! list links (live, clip, recordings) is visited after the list itself,
 //! with a few API failures on the way so that the viewer's debug log lines
 //! are written too. Then everything the page and the browser held or sent
@@ -195,29 +201,67 @@ impl Sent {
     }
 }
 
-/// Runs the scan; returns how many checks passed and writes `target/figures/secrets.txt`.
+/// Where VAS's key is kept.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum KeyHolder {
+    /// `vas-viewer-server` (`VAS_API_KEY`); the browser never has it.
+    Server,
+    /// The browser (`config.json`'s `apiKey`), talking to VAS directly.
+    Browser,
+}
+
+/// Runs the scan in both deployments; returns how many checks passed and
+/// writes `target/figures/secrets.txt`.
 pub fn run(root: &Path) -> Result<usize> {
+    let mut figures = String::new();
+    let mut passed = 0;
+    for holder in [KeyHolder::Server, KeyHolder::Browser] {
+        let (n, text) = run_with(root, holder)?;
+        passed += n;
+        figures.push_str(&text);
+        figures.push('\n');
+    }
+    let out = root.join("target/figures");
+    let _ = std::fs::create_dir_all(&out);
+    let _ = std::fs::write(out.join("secrets.txt"), &figures);
+    Ok(passed)
+}
+
+fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
+    println!("  secrets scan, VAS's key held by the {}", if holder == KeyHolder::Server { "production server" } else { "browser" });
     let data = canary_data(root)?;
     let backend = demo_backend::start(
         BackendConfig {
             dist_dir: root.join("dist"),
-            data_dir: Some(data),
-            vas_base_url: None,
-            vas_api_key: None,
-            viewer_api_key: Some(API_KEY.into()),
+            data_dir: Some(data.clone()),
+            api_key: (holder == KeyHolder::Server).then(|| API_KEY.into()),
+            viewer_api_key: (holder == KeyHolder::Browser).then(|| API_KEY.into()),
         },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("demo backend: {e}"))?;
-    let base = backend.url();
+    let server = match holder {
+        KeyHolder::Server => Some(crate::viewer_server::in_front_of(&backend.url(), &root.join("dist"), Some(&data), "secrets", "127.0.0.1:0", Some(API_KEY.into()))?),
+        KeyHolder::Browser => None,
+    };
+    let base = server.as_ref().map_or_else(|| backend.url(), |s| s.url().to_owned());
     let api_origin = base.trim_end_matches('/').to_owned();
 
     // The emulated VAS does hold the canary credentials (so finding none in the page means something).
-    let devices = ureq::get(&format!("{base}api/v1/devices")).call().map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())?;
+    let devices = ureq::get(&format!("{}api/v1/devices", backend.url()))
+        .set("X-API-Key", API_KEY)
+        .call()
+        .map_err(|e| e.to_string())?
+        .into_string()
+        .map_err(|e| e.to_string())?;
     check(devices.contains(RTSP_USER) && devices.contains(RTSP_PASS), "the camera's rtsp_url holds the canary credentials", &json!(devices.len()))?;
     // From here on, VAS with authentication on, and a request log of the browser's requests only.
     backend.reset();
-    let keyed = |more: Faults| Faults { required_key: Some(API_KEY.into()), ..more };
+    let keyed = |more: Faults| match holder {
+        // VAS's environment key is configuration: always in force.
+        KeyHolder::Server => more,
+        KeyHolder::Browser => Faults { required_key: Some(API_KEY.into()), ..more },
+    };
     backend.set_faults(keyed(Faults::default()))?;
     backend.watch_secrets(vec![
         ("api-key".into(), API_KEY.into()),
@@ -266,6 +310,7 @@ pub fn run(root: &Path) -> Result<usize> {
     let events = cdp.take_events();
     drop(cdp);
     drop(browser);
+    drop(server);
     let log = backend.request_log();
     backend.stop();
 
@@ -317,7 +362,7 @@ pub fn run(root: &Path) -> Result<usize> {
             api_with_key += usize::from(keyed_header);
         }
         for (name, value) in headers {
-            let allowed = name == "x-api-key" && is_api(url);
+            let allowed = holder == KeyHolder::Browser && name == "x-api-key" && is_api(url);
             scan(&mut leaks, &format!("request header {name} of {url}"), value, if allowed { &secrets[1..] } else { &secrets });
         }
     }
@@ -337,8 +382,12 @@ pub fn run(root: &Path) -> Result<usize> {
         }
     }
 
+    let setting = match holder {
+        KeyHolder::Server => "canary API key in vas-viewer-server's VAS_API_KEY, VAS with auth on",
+        KeyHolder::Browser => "canary API key in config.json, the browser talking to VAS directly",
+    };
     let figures = format!(
-        "secrets scan (canary API key in config.json, canary rtsp credentials on the camera)\n\
+        "secrets scan ({setting}; canary rtsp credentials on the camera)\n\
          pages visited: {}\n\
          DOM attribute values: {attr_count}\n\
          distinct URLs the pages touched: {} ({} in the pages' own records; {} requests seen by DevTools, {} of them WebSockets)\n\
@@ -356,9 +405,6 @@ pub fn run(root: &Path) -> Result<usize> {
         leaks.len(),
     );
     print!("{figures}");
-    let out = root.join("target/figures");
-    let _ = std::fs::create_dir_all(&out);
-    let _ = std::fs::write(out.join("secrets.txt"), &figures);
 
     let counts = json!({"pages": pages.len(), "attrs": attr_count, "urls": all_urls.len(), "console": console.len(), "debug": debug_lines,
         "requests": log.len(), "api": backend_api, "browser api": api_requests, "websockets": sent.websockets.len()});
@@ -368,7 +414,19 @@ pub fn run(root: &Path) -> Result<usize> {
         "the scan saw attributes, URLs, debug lines, API requests and the signaling socket",
         &counts,
     )?;
-    check(api_with_key == api_requests, "every API request from the browser carried the key header", &counts)?;
-    check(leaks.is_empty(), "the key appears only as the X-API-Key header of API requests; the rtsp credentials nowhere", &json!(leaks))?;
-    Ok(passed + 3)
+    match holder {
+        KeyHolder::Browser => {
+            check(api_with_key == api_requests, "every API request from the browser carried the key header", &counts)?;
+            check(leaks.is_empty(), "the key appears only as the X-API-Key header of API requests; the rtsp credentials nowhere", &json!(leaks))?;
+        }
+        KeyHolder::Server => {
+            check(api_with_key == 0, "no request from the browser carried a key", &counts)?;
+            check(
+                leaks.is_empty(),
+                "the key appears nowhere a browser can see, and at VAS only as the X-API-Key header of API requests; the rtsp credentials nowhere",
+                &json!(leaks),
+            )?;
+        }
+    }
+    Ok((passed + 3, figures))
 }

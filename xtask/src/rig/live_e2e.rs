@@ -82,6 +82,8 @@ pub fn run_all() -> Result<usize> {
             figures.push(f);
         }
         passed += screenshot(&rig, &browser)?;
+        drop(browser);
+        passed += over_tls(&rig)?;
     }
     // The server's clock ahead of the browser's, then behind it.
     for (skew, methods) in [(SKEW_MS, &["rtp-sr", "receive", "arrival"][..]), (-SKEW_MS, &["rtp-sr"][..])] {
@@ -208,7 +210,15 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     expect(closed(&l, conns[0]) == [transport.clone()], "leaving the page closes the viewer's own transport", json!(closed(&l, conns[0])))?;
     let open = rig.get("/__rig/state")?["transports"].clone();
     expect(!open.as_array().into_iter().flatten().any(|t| t == transport.as_str()), "the server no longer holds it", &open)?;
-    passed += 2;
+    // VAS's relay (the front) keeps its upstream connection, as VAS does;
+    // the production server closed its own side, so nothing else stays open.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while rig.signaling_clients_open() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sides = json!({"server sessions open at VAS": rig.signaling_clients_open(), "kept by VAS's relay": rig.signaling_leaked()});
+    expect(rig.signaling_clients_open() == 0 && rig.signaling_leaked() >= 1, "the server closed its side of the signaling; VAS's relay kept its own (as VAS does)", &sides)?;
+    passed += 3;
 
     // 4. An error reply: teardown, then a new session that works.
     rig.post("/__rig/reset-log", json!({}))?;
@@ -406,6 +416,48 @@ fn truth(rig: &Rig, stream: u64) -> Result<Truth> {
         }
     }
     Ok(out)
+}
+
+/// The live page over HTTPS, its signaling over WSS: the production server
+/// terminating TLS (rustls) with a self-signed certificate, in front of the
+/// same rig; the browser is told to accept that certificate.
+fn over_tls(rig: &Rig) -> Result<usize> {
+    let (cert, key) = crate::viewer_server::self_signed_tls(&repo_root().join("target/tls"))?;
+    let extra = vec!["--tls-cert".into(), cert.display().to_string(), "--tls-key".into(), key.display().to_string()];
+    let server = crate::viewer_server::in_front_of_with(
+        &rig.vas_url(),
+        &repo_root().join("dist"),
+        Some(&repo_root().join("static/demo")),
+        "rig-tls",
+        "127.0.0.1:0",
+        Some(crate::viewer_server::EMULATED_VAS_KEY.into()),
+        extra,
+    )?;
+    expect(server.url().starts_with("https://"), "the server serves HTTPS", server.url())?;
+    let browser = Browser::start_with(&["--ignore-certificate-errors"])?;
+    browser.set_script_timeout(60_000)?;
+    browser.goto(&format!("{}cameras/{CAM_FED}", server.url()))?;
+    let s = browser.execute_async(
+        r#"
+const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
+const t0 = performance.now();
+const look = () => {
+  const root = document.querySelector('[data-overlay-root]');
+  const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
+  const video = document.querySelector('video');
+  if ((boxes >= 3 && video && video.currentTime > 0.5) || performance.now() - t0 > limitMs) return done({boxes, playing: video ? video.currentTime : null, protocol: location.protocol, secure: window.isSecureContext});
+  requestAnimationFrame(look);
+};
+look();
+"#,
+        json!([30_000]),
+    )?;
+    expect(
+        s["boxes"].as_u64() >= Some(3) && s["protocol"] == "https:" && s["secure"] == true,
+        "over HTTPS and WSS through the server's own TLS: live video plays with boxes",
+        &s,
+    )?;
+    Ok(1)
 }
 
 fn alignment(rig: &Rig, browser: &Browser, method: &str, delay: bool, skew_ms: i64) -> Result<Figures> {

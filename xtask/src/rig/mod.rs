@@ -3,7 +3,10 @@
 //! - `worker.rs`: builds the MediaSoup worker from the npm package, cached.
 //! - `front.rs`: one origin for the viewer, the API and `/ws/mediasoup`.
 //! - [`Rig`]: starts the demo backend (with live cameras), the signaling
-//!   server (Node, `xtask/live-rig/sfu-server.mjs`) and the front.
+//!   server (Node, `xtask/live-rig/sfu-server.mjs`) and the front, which
+//!   together play VAS (API and `/ws/mediasoup` on one origin), and the
+//!   production server (`vas-viewer-server`) in front of them, where the
+//!   browser goes.
 //! - `netns.rs`: the private network namespace the tests run in.
 //! - `live_e2e.rs`: the protocol, alignment and skew tests.
 //!
@@ -129,7 +132,7 @@ pub struct RigOptions {
     pub clock_offset_ms: i64,
     /// The built viewer served; None: `dist/`.
     pub dist_dir: Option<PathBuf>,
-    /// Where the front (the viewer's origin) listens, e.g. `127.0.0.1:0`.
+    /// Where the viewer's origin (the production server) listens, e.g. `127.0.0.1:0`.
     pub front_bind: String,
 }
 
@@ -139,6 +142,8 @@ pub struct Rig {
     /// `http://127.0.0.1:PORT` of the signaling server (its `/__rig/` control API).
     pub control: String,
     front: front::Front,
+    /// The production server in front of the rig: the viewer's origin.
+    server: crate::viewer_server::ViewerServer,
     _backend: RunningBackend,
     agent: ureq::Agent,
 }
@@ -180,8 +185,8 @@ impl Rig {
             BackendConfig {
                 dist_dir: opts.dist_dir.clone().unwrap_or_else(|| root.join("dist")),
                 data_dir: Some(root.join("static/demo")),
-                vas_base_url: None,
-                vas_api_key: None,
+                // VAS with auth on: the production server holds the key.
+                api_key: Some(crate::viewer_server::EMULATED_VAS_KEY.into()),
                 viewer_api_key: None,
             },
             "127.0.0.1:0",
@@ -227,19 +232,26 @@ impl Rig {
         };
         let signaling: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().map_err(|e| format!("{e}"))?;
         let backend_addr: std::net::SocketAddr = format!("127.0.0.1:{}", backend.port()).parse().map_err(|e| format!("{e}"))?;
-        let front = front::Front::start(&opts.front_bind, backend_addr, signaling).map_err(|e| format!("front on {}: {e}", opts.front_bind))?;
+        let front = front::Front::start("127.0.0.1:0", backend_addr, signaling).map_err(|e| format!("front: {e}"))?;
+        let dist = opts.dist_dir.clone().unwrap_or_else(|| root.join("dist"));
+        let site = format!("rig-{}", front.addr.port());
+        let key = Some(crate::viewer_server::EMULATED_VAS_KEY.into());
+        let server = crate::viewer_server::in_front_of(&front.url(), &dist, Some(&root.join("static/demo")), &site, &opts.front_bind, key)
+            .map_err(|e| format!("the viewer's server on {}: {e}", opts.front_bind))?;
         Ok(Rig {
             sfu,
             control: format!("http://127.0.0.1:{port}"),
             front,
+            server,
             _backend: backend,
             agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(20)).build(),
         })
     }
 
-    /// The viewer's URL (same origin for the API and the signaling socket).
+    /// The viewer's URL: the production server, the one origin of the
+    /// viewer, the API and the signaling socket.
     pub fn url(&self) -> String {
-        self.front.url()
+        self.server.url().to_owned()
     }
 
     /// GET on the signaling server's control API.
@@ -251,6 +263,21 @@ impl Rig {
     /// Signaling connections the front has still to refuse.
     pub fn signaling_refusals_left(&self) -> usize {
         self.front.signaling_refusals_left()
+    }
+
+    /// VAS as the rig plays it (the front: API and `/ws/mediasoup` on one origin).
+    pub fn vas_url(&self) -> String {
+        self.front.url()
+    }
+
+    /// Signaling sessions of the production server still open at VAS's side.
+    pub fn signaling_clients_open(&self) -> usize {
+        self.front.signaling_clients_open()
+    }
+
+    /// Connections VAS's relay (the front) kept to the signaling server after their client left.
+    pub fn signaling_leaked(&self) -> usize {
+        self.front.signaling_leaked()
     }
 
     pub fn get(&self, path: &str) -> Result<Value> {

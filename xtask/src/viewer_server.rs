@@ -1,0 +1,185 @@
+//! Runs the production server (`vas-viewer-server`, the `server/` crate) in front of a VAS: the emulator, the live rig or a real one.
+//!
+//! `cargo xtask run` and every end-to-end stage reach the viewer through
+//! this server, as an operator's browser does: the emulator plays VAS
+//! behind it, with its API key required as VAS requires it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::{repo_root, run, Result};
+
+/// VAS's key in the end-to-end stages and the demo: the emulator requires
+/// it as VAS with auth on requires its environment key, and the server holds
+/// it. No browser ever sees it (the secrets scan checks with its own canary).
+pub const EMULATED_VAS_KEY: &str = "emulated-vas-env-key-41c7";
+
+/// The cargo profile the server is built with (see the workspace `Cargo.toml`).
+const PROFILE: &str = "server";
+
+/// The server's binary, built by [`build`].
+pub fn binary() -> PathBuf {
+    repo_root().join("target").join(PROFILE).join("vas-viewer-server")
+}
+
+/// Builds the server binary (optimized; a no-op when up to date).
+pub fn build() -> Result {
+    println!("== building the production server (cargo build --profile {PROFILE} -p vas-viewer-server)");
+    run(Command::new("cargo").args(["build", "--quiet", "--profile", PROFILE, "-p", "vas-viewer-server"]).current_dir(repo_root()))
+}
+
+/// How to run the server.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// The site served: `dist/` or a staged copy with a `config.json`.
+    pub site: PathBuf,
+    /// VAS's base URL (the emulator's, the rig's front, or a real VAS).
+    pub vas: String,
+    /// `127.0.0.1:0` for a free port.
+    pub listen: String,
+    /// VAS's key, handed to the server in `VAS_API_KEY`.
+    pub api_key: Option<String>,
+    /// Extra flags (`--server-name`, `--tls-cert`, ...).
+    pub extra: Vec<String>,
+}
+
+/// A running server; dropping it stops it (SIGTERM, then a kill).
+pub struct ViewerServer {
+    child: Child,
+    url: String,
+}
+
+impl ViewerServer {
+    /// Starts the built binary and waits for its "serving ... on URL" line.
+    pub fn start(opts: &ServerOptions) -> Result<ViewerServer> {
+        let bin = binary();
+        if !bin.is_file() {
+            return Err(format!("{} is not built (cargo xtask builds it first)", bin.display()));
+        }
+        let mut cmd = Command::new(&bin);
+        cmd.arg("--dist").arg(&opts.site).args(["--vas", &opts.vas, "--listen", &opts.listen]).args(&opts.extra);
+        cmd.env_remove("VAS_API_KEY");
+        if let Some(key) = &opts.api_key {
+            cmd.env("VAS_API_KEY", key);
+        }
+        if std::env::var_os("RUST_LOG").is_none() {
+            cmd.env("RUST_LOG", "warn");
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let mut child = cmd.spawn().map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+                if !sent {
+                    if let Some(url) = line.strip_prefix("serving the viewer on ").and_then(|r| r.split_whitespace().next()) {
+                        let _ = tx.send(url.to_owned());
+                        sent = true;
+                    }
+                }
+            }
+        });
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(url) => Ok(ViewerServer { child, url }),
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                Err(format!("vas-viewer-server did not start ({status}); its error is printed above"))
+            }
+        }
+    }
+
+    /// `http(s)://127.0.0.1:PORT/`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The process id (for memory figures).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for ViewerServer {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        for _ in 0..100 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Stages a site for the demo: every file of `dist` (linked, not copied),
+/// the emulator's `config.json` (the demo clips), and under `/demo/` the
+/// clip files that config names, nothing else of the data folder (its
+/// `camera.json` holds an `rtsp_url`). Returns the staged folder.
+pub fn stage_demo_site(dist: &Path, data_dir: Option<&Path>, config_json: &str, name: &str) -> Result<PathBuf> {
+    let site = repo_root().join("target/sites").join(name);
+    let _ = std::fs::remove_dir_all(&site);
+    std::fs::create_dir_all(&site).map_err(|e| format!("{}: {e}", site.display()))?;
+    let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e} (build the viewer first)", dist.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        if entry.file_name() == "config.json" {
+            continue;
+        }
+        link(&entry.path(), &site.join(entry.file_name()))?;
+    }
+    if let Some(data) = data_dir {
+        let config: serde_json::Value = serde_json::from_str(config_json).map_err(|e| format!("the demo's config.json: {e}"))?;
+        for clip in config["clips"].as_array().into_iter().flatten() {
+            let Some(file) = clip["src"].as_str().and_then(|s| s.strip_prefix("/demo/")) else { continue };
+            if file.contains(['/', '%']) || file.starts_with('.') {
+                return Err(format!("the demo's clip {file} is not a plain file name"));
+            }
+            std::fs::create_dir_all(site.join("demo")).map_err(|e| e.to_string())?;
+            link(&data.join(file), &site.join("demo").join(file))?;
+        }
+    }
+    std::fs::write(site.join("config.json"), config_json).map_err(|e| e.to_string())?;
+    Ok(site)
+}
+
+fn link(from: &Path, to: &Path) -> Result {
+    let from = from.canonicalize().map_err(|e| format!("{}: {e}", from.display()))?;
+    std::os::unix::fs::symlink(&from, to).map_err(|e| format!("{} -> {}: {e}", to.display(), from.display()))
+}
+
+/// The production server in front of a running emulator (or the live rig's
+/// front, which plays VAS's one origin for API and signaling): the site is
+/// `dist` staged with the emulator's `config.json` and demo clips.
+pub fn in_front_of(vas_url: &str, dist: &Path, data_dir: Option<&Path>, name: &str, listen: &str, api_key: Option<String>) -> Result<ViewerServer> {
+    in_front_of_with(vas_url, dist, data_dir, name, listen, api_key, Vec::new())
+}
+
+/// [`in_front_of`] with extra flags (`--tls-cert`, ...).
+pub fn in_front_of_with(vas_url: &str, dist: &Path, data_dir: Option<&Path>, name: &str, listen: &str, api_key: Option<String>, extra: Vec<String>) -> Result<ViewerServer> {
+    let config_url = format!("{}/config.json", vas_url.trim_end_matches('/'));
+    let config = ureq::get(&config_url)
+        .call()
+        .map_err(|e| format!("{config_url}: {e}"))?
+        .into_string()
+        .map_err(|e| format!("{config_url}: {e}"))?;
+    let site = stage_demo_site(dist, data_dir, &config, name)?;
+    ViewerServer::start(&ServerOptions { site, vas: vas_url.trim_end_matches('/').to_owned(), listen: listen.to_owned(), api_key, extra })
+}
+
+/// A self-signed certificate for `localhost` and `127.0.0.1`, written as
+/// PEM files into `dir`: (certificate, key).
+pub fn self_signed_tls(dir: &Path) -> Result<(PathBuf, PathBuf)> {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).map_err(|e| e.to_string())?;
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).map_err(|e| e.to_string())?;
+    Ok((cert_path, key_path))
+}
