@@ -6,7 +6,8 @@ use axum::http::HeaderValue;
 use axum::routing::{any, get};
 use axum::Router;
 use tokio::sync::{watch, Semaphore};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tracing::Level;
 
 use crate::config::ServerConfig;
 use crate::host_guard::{self, HostNames};
@@ -64,6 +65,9 @@ pub fn router(config: &ServerConfig, state: AppState, policy: HeaderValue) -> Ro
         app = app.layer(layer);
     }
     app.layer(axum::middleware::from_fn_with_state(state.clone(), host_guard::check_host))
-        .layer(TraceLayer::new_for_http())
+        // Requests at debug level; a 5xx is no server failure of ours (VAS
+        // answers 500 for a poison row, every time), so it stays at debug
+        // too: what needs an operator is logged where it happens, at warn.
+        .layer(TraceLayer::new_for_http().on_failure(DefaultOnFailure::new().level(Level::DEBUG)))
         .with_state(state)
 }

@@ -1,5 +1,6 @@
 //! `vas-viewer-server`: parse the flags, start serving, stop on Ctrl-C or SIGTERM.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,6 +14,7 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     vas_viewer_server::install_crypto();
     let flags = Flags::parse();

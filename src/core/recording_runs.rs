@@ -76,7 +76,9 @@ pub fn recording_runs(playlist: &MediaPlaylist) -> Vec<RecordingRun> {
         let first_number = playlist.entries[run.first_entry].number;
         // Entries listed before the run when it started (for the first listed run: none known).
         let listed_before = if r == 0 { 0 } else { run.first_entry as i64 };
-        let by_numbering = first_number.map(|n| n - listed_before);
+        // Segment numbers and the media sequence come from the playlist:
+        // checked arithmetic, so a hostile number gives no estimate, not a panic.
+        let by_numbering = first_number.and_then(|n| n.checked_sub(listed_before));
         run.start_epoch_secs = by_numbering;
         if r + 1 == count {
             if let (Some(n), Some(seq)) = (by_numbering, playlist.media_sequence) {
@@ -86,7 +88,7 @@ pub fn recording_runs(playlist: &MediaPlaylist) -> Vec<RecordingRun> {
                     // The media sequence names the newest run's start outright; a
                     // difference means entries rolled off since (K is too small).
                     run.start_epoch_secs = Some(seq);
-                    SequenceCheck::Differs { numbering_minus_sequence_secs: n - seq }
+                    SequenceCheck::Differs { numbering_minus_sequence_secs: n.saturating_sub(seq) }
                 };
             }
         }
@@ -170,6 +172,25 @@ mod tests {
         let runs = recording_runs(&p);
         assert_eq!(runs[1].start_epoch_secs, Some(5_000), "the media sequence wins for the newest run");
         assert_eq!(runs[1].check, SequenceCheck::Differs { numbering_minus_sequence_secs: 2 });
+    }
+
+    #[test]
+    fn extreme_numbers_never_overflow() {
+        // (first numbers of two runs, media sequence) -> start of the newest
+        // run, its check. The newest run's numbering minus one listed entry
+        // against a sequence at the other end of i64 overflowed before.
+        let rows: [(i64, i64, Option<i64>, Option<i64>, SequenceCheck); 3] = [
+            (5, i64::MAX, Some(i64::MIN), Some(i64::MIN), SequenceCheck::Differs { numbering_minus_sequence_secs: i64::MAX }),
+            (5, 0, Some(i64::MAX), Some(i64::MAX), SequenceCheck::Differs { numbering_minus_sequence_secs: i64::MIN }),
+            (5, 0, Some(-1), Some(-1), SequenceCheck::Agrees),
+        ];
+        for (old, newest, seq, start, check) in rows {
+            let p = playlist(seq, &[&[(old, 6.0)], &[(newest, 6.0)]]);
+            let runs = recording_runs(&p);
+            assert_eq!((runs[1].start_epoch_secs, runs[1].check), (start, check), "{newest} {seq:?}");
+            // The estimates stay optional, never wrapped.
+            let _ = segment_epoch_starts(&p, &runs);
+        }
     }
 
     #[test]

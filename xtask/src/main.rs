@@ -25,11 +25,14 @@ use std::process::{Command, ExitCode};
 
 const USAGE: &str = "\
 usage:
-  cargo xtask run [--port N] [--vas URL] [--data DIR]
-        build the viewer and serve it on 127.0.0.1 with the demo backend
-        (default: the bundled demo; --vas proxies a real VAS API instead;
-        --data replays another data dir: camera.json, events.json, clip;
-        the API key for --vas is read from the VAS_API_KEY environment variable)
+  cargo xtask run [--port N] [--vas URL [-- SERVER FLAGS]] [--data DIR]
+        build the viewer and the production server (vas-viewer-server) and serve
+        the viewer through it on 127.0.0.1 (default: in front of the VAS emulator
+        with the bundled demo, and the live rig when installed; --vas: in front of
+        a real VAS, its key read from VAS_API_KEY, flags after `--` passed to
+        vas-viewer-server, e.g. -- --listen 0.0.0.0:443 --server-name NAME
+        --tls-cert FILE --tls-key FILE; --data: the emulator replays another data
+        dir: camera.json, events.json, clip)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
   cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--only TEXT] [--no-core] [--no-memory]
         measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
@@ -40,7 +43,7 @@ usage:
         only (criterion); --server: the production server's added latency and memory
         beside direct requests; --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
-  cargo xtask e2e [--only clip|recordings|faults|panic|secrets]
+  cargo xtask e2e [--only clip|recordings|faults|hls|panic|secrets|static|server]
                         the end-to-end stage alone, against the current dist/
                         (it builds the test-only fault-injection copy first)
   cargo xtask setup     install the build tools only
@@ -161,6 +164,11 @@ fn flag(args: &[String], name: &str) -> Result<Option<String>> {
 }
 
 fn cmd_run(args: &[String]) -> Result {
+    // After `--`: flags for vas-viewer-server itself (with --vas only).
+    let (args, server_flags) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], args[i + 1..].to_vec()),
+        None => (args, Vec::new()),
+    };
     for a in args.iter().filter(|a| a.starts_with("--")) {
         if !["--port", "--vas", "--data"].contains(&a.as_str()) {
             return Err(format!("unknown option {a}\n{USAGE}"));
@@ -182,6 +190,9 @@ fn cmd_run(args: &[String]) -> Result {
         (None, None) => Some(repo_root().join("static/demo")),
         (None, Some(_)) => None,
     };
+    if vas.is_none() && !server_flags.is_empty() {
+        return Err("flags after `--` go to vas-viewer-server in front of a real VAS: give --vas URL".into());
+    }
     setup::build_tools()?;
     build_viewer()?;
     viewer_server::build()?;
@@ -191,12 +202,14 @@ fn cmd_run(args: &[String]) -> Result {
     let in_use = |e: String| format!("the viewer's server could not start on {listen}: {e} (try --port)");
     // Against a real VAS: the production server alone, in front of it.
     if let Some(v) = &vas {
+        // `-- --listen ADDR` replaces --port's loopback address.
+        let listen = if server_flags.iter().any(|f| f == "--listen" || f.starts_with("--listen=")) { None } else { Some(listen.clone()) };
         let server = viewer_server::ViewerServer::start(&viewer_server::ServerOptions {
             site: dist,
             vas: v.clone(),
-            listen: listen.clone(),
+            listen,
             api_key: std::env::var("VAS_API_KEY").ok().filter(|k| !k.is_empty()),
-            extra: Vec::new(),
+            extra: server_flags,
         })
         .map_err(in_use)?;
         println!();
@@ -234,6 +247,21 @@ fn park_forever() -> Result {
     loop {
         std::thread::park();
     }
+}
+
+/// Stops a child process: SIGTERM (so it can stop its own children), up
+/// to `grace` to exit, then a kill.
+pub fn stop_child(child: &mut std::process::Child, grace: std::time::Duration) {
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let deadline = std::time::Instant::now() + grace;
+    while std::time::Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Prints a figures file of `target/figures/` under a heading, if it was written.
@@ -313,7 +341,7 @@ fn cmd_test() -> Result {
     rig::netns::run_inside("test", &[])?;
     let live: usize = std::fs::read_to_string(&count).ok().and_then(|n| n.trim().parse().ok()).unwrap_or(0);
     // The overlay-panic figures have their live row only now.
-    for (what, file) in [("overlay panic", "overlay-panic.txt"), ("secrets", "secrets.txt")] {
+    for (what, file) in [("overlay panic", "overlay-panic.txt"), ("secrets", "secrets.txt"), ("the production server's flags and --check", "server-cli.txt")] {
         if let Ok(text) = std::fs::read_to_string(root.join("target/figures").join(file)) {
             println!("== figures: {what} (end-to-end)\n{text}");
         }

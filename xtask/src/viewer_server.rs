@@ -38,8 +38,8 @@ pub struct ServerOptions {
     pub site: PathBuf,
     /// VAS's base URL (the emulator's, the rig's front, or a real VAS).
     pub vas: String,
-    /// `127.0.0.1:0` for a free port.
-    pub listen: String,
+    /// `127.0.0.1:0` for a free port; None: given among `extra`.
+    pub listen: Option<String>,
     /// VAS's key, handed to the server in `VAS_API_KEY`.
     pub api_key: Option<String>,
     /// Extra flags (`--server-name`, `--tls-cert`, ...).
@@ -60,7 +60,11 @@ impl ViewerServer {
             return Err(format!("{} is not built (cargo xtask builds it first)", bin.display()));
         }
         let mut cmd = Command::new(&bin);
-        cmd.arg("--dist").arg(&opts.site).args(["--vas", &opts.vas, "--listen", &opts.listen]).args(&opts.extra);
+        cmd.arg("--dist").arg(&opts.site).args(["--vas", &opts.vas]);
+        if let Some(listen) = &opts.listen {
+            cmd.args(["--listen", listen]);
+        }
+        cmd.args(&opts.extra);
         cmd.env_remove("VAS_API_KEY");
         if let Some(key) = &opts.api_key {
             cmd.env("VAS_API_KEY", key);
@@ -106,15 +110,8 @@ impl ViewerServer {
 
 impl Drop for ViewerServer {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
-        for _ in 0..100 {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // The server's graceful shutdown waits up to 10 s for open requests.
+        crate::stop_child(&mut self.child, Duration::from_secs(12));
     }
 }
 
@@ -170,7 +167,7 @@ pub fn in_front_of_with(vas_url: &str, dist: &Path, data_dir: Option<&Path>, nam
         .into_string()
         .map_err(|e| format!("{config_url}: {e}"))?;
     let site = stage_demo_site(dist, data_dir, &config, name)?;
-    ViewerServer::start(&ServerOptions { site, vas: vas_url.trim_end_matches('/').to_owned(), listen: listen.to_owned(), api_key, extra })
+    ViewerServer::start(&ServerOptions { site, vas: vas_url.trim_end_matches('/').to_owned(), listen: Some(listen.to_owned()), api_key, extra })
 }
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`, written as

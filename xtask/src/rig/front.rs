@@ -155,18 +155,9 @@ fn copy_until_end(mut from: TcpStream, mut to: TcpStream) {
 }
 
 /// Copies `from` to `to` until `from` ends, then closes both directions.
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if to.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    let _ = to.shutdown(Shutdown::Both);
-    let _ = from.shutdown(Shutdown::Both);
+fn pipe(from: TcpStream, to: TcpStream) {
+    let (Ok(from_end), Ok(to_end)) = (from.try_clone(), to.try_clone()) else { return };
+    copy_until_end(from, to);
+    let _ = to_end.shutdown(Shutdown::Both);
+    let _ = from_end.shutdown(Shutdown::Both);
 }

@@ -299,14 +299,6 @@ impl Rig {
 impl Drop for Rig {
     fn drop(&mut self) {
         // SIGTERM lets the server stop its FFmpeg children and the worker.
-        let _ = Command::new("kill").arg(self.sfu.id().to_string()).status();
-        for _ in 0..50 {
-            if matches!(self.sfu.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.sfu.kill();
-        let _ = self.sfu.wait();
+        crate::stop_child(&mut self.sfu, Duration::from_secs(5));
     }
 }
