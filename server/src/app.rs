@@ -51,8 +51,9 @@ impl AppState {
     }
 }
 
-/// The whole application: routes, then the layers every answer passes
-/// (host check outermost, then the security headers).
+/// The whole application: routes, then the layers every answer passes:
+/// the host check, then (outside it, so that its refusals carry them too)
+/// the security headers.
 pub fn router(config: &ServerConfig, state: AppState, policy: HeaderValue) -> Router {
     let mut app = Router::new()
         .route("/api/{*rest}", any(vas_proxy::forward))
@@ -60,11 +61,12 @@ pub fn router(config: &ServerConfig, state: AppState, policy: HeaderValue) -> Ro
         .route("/ws/{*rest}", any(site::not_found))
         .route("/api", any(site::not_found))
         .route("/ws", any(site::not_found))
-        .merge(site::router(&config.dist));
+        .merge(site::router(&config.dist))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), host_guard::check_host));
     for layer in security_headers::layers(policy) {
         app = app.layer(layer);
     }
-    app.layer(axum::middleware::from_fn_with_state(state.clone(), host_guard::check_host))
+    app
         // Requests at debug level; a 5xx is no server failure of ours (VAS
         // answers 500 for a poison row, every time), so it stays at debug
         // too: what needs an operator is logged where it happens, at warn.

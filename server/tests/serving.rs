@@ -41,6 +41,12 @@ async fn the_viewer_its_routes_and_cache_lifetimes() {
         assert!(text.contains(body), "{path}: {text}");
         assert!(status != 404 || !text.contains("viewer"), "{path} answered with the page");
     }
+    // Refusals carry the security headers too.
+    let refused = http.get(server.url("/")).header("host", "attacker.example").send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 421);
+    for name in ["content-security-policy", "x-content-type-options", "referrer-policy"] {
+        assert!(refused.headers().contains_key(name), "421 without {name}");
+    }
     // Precompressed siblings go to browsers that accept them.
     let answer = http.get(server.url("/vas-overlay-viewer-0123456789abcdef.js")).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(answer.headers().get("content-encoding").unwrap(), "gzip");

@@ -197,9 +197,18 @@ pub async fn start_server(vas: &StandInVas, tag: &str, extra: &[&str]) -> Runnin
     Running { addr, stop, done, dist }
 }
 
-/// A plain HTTP client (no proxy, no redirects).
+/// A plain HTTP client (no proxy, no redirects). It drops idle connections
+/// before the server's header timeout closes them (10 s, which also bounds
+/// an idle keep-alive connection), as browsers retry on such a race and
+/// reqwest does not.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(30)).build().unwrap()
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 /// Sends raw bytes on a new connection and returns the status line's code
