@@ -79,7 +79,7 @@ async fn security_table() {
     let answer = answer.unwrap();
     assert_eq!((answer.status().as_u16(), up), (403, 0));
     assert!(answer.headers().get("access-control-allow-origin").is_none());
-    table.row("a page of another origin fetches /api/v1/devices", format!("{} , no CORS headers", answer.status()), up);
+    table.row("a page of another origin fetches /api/v1/devices", format!("{}, no CORS headers", answer.status()), up);
 
     let (answer, up) = counted(
         &vas,
