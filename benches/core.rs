@@ -72,7 +72,7 @@ fn page(from: u64, to: u64) -> Vec<WireEvent> {
 
 /// An empty store bounded at `n + 1` events and no span.
 fn empty_store(n: u64) -> EventStore {
-    EventStore::new(StoreLimits { max_events: n as usize + 1, max_span: i64::MAX / 4 })
+    EventStore::new(StoreLimits { max_events: n as usize + 1, max_span: i64::MAX / 4, max_bytes: usize::MAX })
 }
 
 /// A store holding `n` events of `boxes` boxes, and the time its ingest calls took.

@@ -141,7 +141,7 @@ proptest! {
     ) {
         let body = json!({"events": events, "total": 7}).to_string();
         let Ok(page) = decode_event_page(body.as_bytes()) else { return Ok(()) };
-        let mut store = EventStore::new(StoreLimits { max_events: 64, max_span: 3_600_000_000 });
+        let mut store = EventStore::new(StoreLimits { max_events: 64, max_span: 3_600_000_000, max_bytes: usize::MAX });
         store.ingest(page.events.clone());
         prop_assert!(store.len() <= 64);
         let fit = [ObjectFit::Contain, ObjectFit::Cover, ObjectFit::Fill, ObjectFit::None, ObjectFit::ScaleDown][fit as usize];

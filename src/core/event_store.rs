@@ -16,28 +16,50 @@ pub struct StoredEvent {
     pub detections: Vec<Detection>,
 }
 
-/// How much the store may hold.
+/// How much the store may hold. Each bound evicts the oldest events first.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StoreLimits {
-    /// Most events held across all models; the oldest go first.
+    /// Most events held across all models.
     pub max_events: usize,
-    /// Longest span kept, measured back from the newest event held.
+    /// Longest span kept per model, measured back from that model's own
+    /// newest confirmed time (see [`ModelTimeline::anchor`]).
     pub max_span: Micros,
+    /// Most bytes held (the store's own accounting, [`stored_bytes`]): what
+    /// bounds memory when a model is dense (1,000 boxes an event is about
+    /// 130 KB an event).
+    pub max_bytes: usize,
 }
 
 impl Default for StoreLimits {
+    /// For the clip and recordings pages, whose windows are bounded by the
+    /// playhead too: 30 events/s for 30 minutes, and 96 MB.
     fn default() -> Self {
-        // 30 events/s for 30 minutes, well under 100 MB even with dense payloads.
-        Self { max_events: 60_000, max_span: 30 * 60 * MICROS_PER_SEC }
+        Self { max_events: 60_000, max_span: 30 * 60 * MICROS_PER_SEC, max_bytes: 96 * 1024 * 1024 }
     }
 }
 
 impl StoreLimits {
     /// For live viewing: two minutes back is plenty for holds and trails, and
-    /// keeps memory flat over hours.
+    /// keeps memory flat over hours; 32 MB holds about 25 s of a model with
+    /// 1,000 boxes an event at 10 events/s, and all two minutes of ordinary ones.
     pub fn live() -> Self {
-        Self { max_events: 20_000, max_span: 120 * MICROS_PER_SEC }
+        Self { max_events: 20_000, max_span: 120 * MICROS_PER_SEC, max_bytes: 32 * 1024 * 1024 }
     }
+}
+
+/// The heap bytes one stored event accounts for: the event, its id (held
+/// twice: the event and the id index), the index entry, and its detections
+/// with their labels and keypoints.
+pub fn stored_bytes(e: &StoredEvent) -> usize {
+    use std::mem::size_of;
+    size_of::<StoredEvent>()
+        + 2 * size_of::<usize>() // Rc counts
+        + 2 * e.id.len()
+        + size_of::<(String, (Rc<str>, UnixMicros))>()
+        + e.detections
+            .iter()
+            .map(|d| size_of::<Detection>() + d.label.len() + d.keypoints.len() * size_of::<super::detection::NormPoint>())
+            .sum::<usize>()
 }
 
 /// How many events must agree before the store's notion of "newest" moves.
@@ -64,6 +86,15 @@ impl ModelTimeline {
     /// Median spacing between this model's consecutive events (its analysis rate), if known.
     pub fn median_interval(&self) -> Option<Micros> {
         self.median_interval
+    }
+
+    /// This model's newest time confirmed by several of its events: the
+    /// `ANCHOR_RANK`-th newest (or the oldest, with fewer). One or two wild
+    /// timestamps of the model cannot move it, and a model whose clock is
+    /// wrong moves only its own anchor, so it can evict only its own events.
+    pub fn anchor(&self) -> Option<UnixMicros> {
+        let n = self.times.len();
+        self.times.get(n.saturating_sub(ANCHOR_RANK)).copied()
     }
 
     /// Index of the first event with `timestamp >= t` (binary search).
@@ -142,6 +173,8 @@ pub struct EventStore {
     ids: HashMap<String, (Rc<str>, UnixMicros)>,
     /// Bumped on every change, so callers can skip work when nothing changed.
     version: u64,
+    /// The sum of [`stored_bytes`] over the events held.
+    held_bytes: usize,
 }
 
 impl EventStore {
@@ -179,20 +212,10 @@ impl EventStore {
         self.models.values().map(|m| m.between(from, to).len()).sum()
     }
 
-    /// An estimate of the heap memory held, in bytes (for figures, not limits).
+    /// The heap bytes held, by the store's own accounting ([`stored_bytes`];
+    /// bounded by [`StoreLimits::max_bytes`]).
     pub fn approx_bytes(&self) -> usize {
-        use std::mem::size_of;
-        let per_event = |e: &StoredEvent| {
-            size_of::<StoredEvent>()
-                + 2 * size_of::<usize>() // Rc counts
-                + 2 * e.id.len() // the event and the id index
-                + size_of::<(String, (Rc<str>, UnixMicros))>()
-                + e.detections
-                    .iter()
-                    .map(|d| size_of::<Detection>() + d.label.len() + d.keypoints.len() * size_of::<super::detection::NormPoint>())
-                    .sum::<usize>()
-        };
-        self.models.values().flat_map(|m| m.events.iter()).map(|e| per_event(e)).sum()
+        self.held_bytes
     }
 
     /// Newest event time held, over all models.
@@ -200,23 +223,6 @@ impl EventStore {
         self.models.values().filter_map(|m| m.times.last().copied()).max()
     }
 
-    /// The newest time confirmed by several events: the `ANCHOR_RANK`-th newest
-    /// timestamp held (or the oldest, with fewer events). One event with a
-    /// wild timestamp (a model with a broken clock, a year 9999) cannot move
-    /// it, so it can neither evict every real event nor drag a live poll
-    /// window into the future. Cost: a few events per model.
-    pub fn anchor(&self) -> Option<UnixMicros> {
-        let mut tail: Vec<UnixMicros> = self
-            .models
-            .values()
-            .flat_map(|m| m.events.iter().rev().take(ANCHOR_RANK).map(|e| e.timestamp))
-            .collect();
-        // Newest first. A plain sort then a reversal, as in `live_poll`: one
-        // instantiation of the standard sort for both (wasm size).
-        tail.sort_unstable();
-        tail.reverse();
-        tail.get(ANCHOR_RANK - 1).or(tail.last()).copied()
-    }
 
     /// Adds events, normalizing each payload once. Duplicate ids are ignored
     /// (the first copy wins), so overlapping polls are harmless.
@@ -240,6 +246,7 @@ impl EventStore {
                 frame_id: ev.frame_id,
                 detections: normalized.detections,
             });
+            self.held_bytes += stored_bytes(&stored);
             self.models.entry(Rc::clone(&model)).or_default().insert(stored);
             self.ids.insert(ev.id, (Rc::clone(&model), ev.timestamp));
             if !touched.contains(&model) {
@@ -265,6 +272,7 @@ impl EventStore {
         for timeline in self.models.values_mut() {
             timeline.retain_between(from, to);
         }
+        self.held_bytes = self.models.values().flat_map(|m| m.events.iter()).map(|e| stored_bytes(e)).sum();
         self.ids.retain(|_, (_, t)| *t >= from && *t <= to);
         self.models.retain(|_, t| !t.events.is_empty());
         let removed = before - self.ids.len();
@@ -274,39 +282,45 @@ impl EventStore {
         removed
     }
 
-    /// Applies the span and count bounds, oldest first; returns how many went.
+    /// Applies the bounds, oldest first; returns how many went. The span
+    /// is per model (from its own anchor); count and bytes are over the
+    /// whole store, taken from whichever model holds the oldest event.
     fn enforce_limits(&mut self) -> usize {
         let mut evicted = 0;
-        if let Some(anchor) = self.anchor() {
-            let cutoff = anchor.plus(-self.limits.max_span);
-            for timeline in self.models.values_mut() {
-                let n = timeline.first_at_or_after(cutoff);
-                for e in timeline.drain_oldest(n) {
-                    self.ids.remove(&e.id);
-                    evicted += 1;
-                }
+        for timeline in self.models.values_mut() {
+            let Some(anchor) = timeline.anchor() else { continue };
+            let n = timeline.first_at_or_after(anchor.plus(-self.limits.max_span));
+            for e in timeline.drain_oldest(n) {
+                self.ids.remove(&e.id);
+                self.held_bytes = self.held_bytes.saturating_sub(stored_bytes(&e));
+                evicted += 1;
             }
         }
-        let excess = self.ids.len().saturating_sub(self.limits.max_events);
-        if excess > 0 {
+        if self.ids.len() > self.limits.max_events || self.held_bytes > self.limits.max_bytes {
             // A k-way walk over the models' oldest events decides how many each
-            // loses, then each model drains once: linear in the excess.
+            // loses, then each model drains once: linear in what goes.
             let mut take: Vec<usize> = vec![0; self.models.len()];
-            for _ in 0..excess {
+            let (mut count, mut bytes) = (self.ids.len(), self.held_bytes);
+            while count > self.limits.max_events || bytes > self.limits.max_bytes {
                 let oldest = self
                     .models
                     .values()
                     .enumerate()
-                    .filter_map(|(i, t)| t.times.get(take[i]).map(|ts| (*ts, i)))
-                    .min();
+                    .filter_map(|(i, t)| t.events.get(take[i]).map(|e| (e.timestamp, i, stored_bytes(e))))
+                    .min_by_key(|(ts, i, _)| (*ts, *i));
                 match oldest {
-                    Some((_, i)) => take[i] += 1,
+                    Some((_, i, b)) => {
+                        take[i] += 1;
+                        count -= 1;
+                        bytes = bytes.saturating_sub(b);
+                    }
                     None => break,
                 }
             }
             for (timeline, n) in self.models.values_mut().zip(take) {
                 for e in timeline.drain_oldest(n) {
                     self.ids.remove(&e.id);
+                    self.held_bytes = self.held_bytes.saturating_sub(stored_bytes(&e));
                     evicted += 1;
                 }
             }
@@ -365,7 +379,7 @@ mod tests {
 
     #[test]
     fn bounded_by_span_and_count() {
-        let mut s = EventStore::new(StoreLimits { max_events: 4, max_span: 1_000_000 });
+        let mut s = EventStore::new(StoreLimits { max_events: 4, max_span: 1_000_000, max_bytes: usize::MAX });
         s.ingest((0..6).map(|i| ev(&format!("a{i}"), "a", i * 100)));
         assert_eq!(times(&s, "a"), [200, 300, 400, 500]);
         s.ingest([ev("b0", "b", 50), ev("b1", "b", 450)]);
@@ -373,23 +387,75 @@ mod tests {
         assert_eq!(s.len(), 4);
         assert_eq!(times(&s, "a"), [300, 400, 500]);
         assert_eq!(times(&s, "b"), [450]);
-        // Span: events 2 s newer (three agree) evict everything older than anchor - 1 s.
+        // Span: events of `a` 2 s newer (three agree) evict `a`'s events older
+        // than its anchor - 1 s; `b` keeps its own (the span is per model).
         s.ingest([ev("late1", "a", 2_500), ev("late2", "a", 2_600), ev("late3", "a", 2_700)]);
         assert_eq!(times(&s, "a"), [2_500, 2_600, 2_700]);
-        assert!(s.timeline("b").is_none());
-        assert!(!s.contains("b1"));
+        assert_eq!(times(&s, "b"), [450]);
+        // ... until `b` moves on too: its span drops b450, then the count
+        // bound takes the oldest of all (b2000, b2100).
+        s.ingest((0..3).map(|i| ev(&format!("b-late{i}"), "b", 2_000 + i * 100)));
+        assert_eq!(times(&s, "b"), [2_200]);
+        assert_eq!(times(&s, "a"), [2_500, 2_600, 2_700]);
     }
 
     #[test]
     fn one_wild_timestamp_does_not_evict_real_events() {
-        let mut s = EventStore::new(StoreLimits { max_events: 100, max_span: 1_000_000 });
+        let mut s = EventStore::new(StoreLimits { max_events: 100, max_span: 1_000_000, max_bytes: usize::MAX });
         s.ingest((0..10).map(|i| ev(&format!("a{i}"), "a", i * 100)));
-        s.ingest([ev("year-9999", "broken-clock", 253_402_300_799_000)]);
-        assert_eq!(s.len(), 11, "nothing evicted by a single far-future event");
-        assert_eq!(s.anchor(), Some(UnixMicros(800_000)));
+        s.ingest([ev("year-9999", "a", 253_402_300_799_000), ev("year-9999b", "a", 253_402_300_799_000)]);
+        assert_eq!(s.len(), 12, "nothing evicted by two far-future events");
+        assert_eq!(s.timeline("a").unwrap().anchor(), Some(UnixMicros(900_000)));
+        s.retain_between(UnixMicros(0), UnixMicros(1_000_000));
         // A real jump, confirmed by several events, does move the window.
         s.ingest((0..3).map(|i| ev(&format!("b{i}"), "a", 3_600_000 + i * 100)));
         assert_eq!(times(&s, "a"), [3_600_000, 3_600_100, 3_600_200]);
+    }
+
+    /// A model with a broken clock, however many of its rows agree, evicts
+    /// only its own events: every other model keeps all of its own.
+    #[test]
+    fn a_model_with_a_wild_clock_evicts_nothing_of_other_models() {
+        for wild_rows in [1, 2, 3, 10, 100] {
+            for ahead_ms in [3_600_000, 253_402_300_799_000] {
+                let mut s = EventStore::new(StoreLimits::live());
+                s.ingest((0..100).map(|i| ev(&format!("real{i}"), "good", 1_000_000 + i * 100)));
+                s.ingest((0..wild_rows).map(|i| ev(&format!("wild{i}"), "skewed", 1_000_000 + ahead_ms + i)));
+                // Real rows keep coming after the wild ones, and are kept.
+                s.ingest((100..110).map(|i| ev(&format!("real{i}"), "good", 1_000_000 + i * 100)));
+                assert_eq!(s.timeline("good").map(|t| t.events().len()), Some(110), "{wild_rows} rows {ahead_ms} ms ahead");
+            }
+        }
+    }
+
+    /// Dense models are bounded by bytes: the oldest go first, whatever model holds them.
+    #[test]
+    fn dense_payloads_are_bounded_in_bytes() {
+        let dense = |id: &str, t_ms: i64| {
+            let boxes: Vec<_> = (0..1000).map(|k| json!({"class_name": "person", "bbox": [0.1, 0.1, 0.2, 0.2], "track_id": k})).collect();
+            WireEvent { detections: json!({"detections": boxes}), ..ev(id, "dense", t_ms) }
+        };
+        let mut s = EventStore::new(StoreLimits::live());
+        s.ingest((0..20).map(|i| ev(&format!("light{i}"), "light", i * 100)));
+        let one = {
+            let mut probe = EventStore::new(StoreLimits::live());
+            probe.ingest([dense("probe", 0)]);
+            probe.approx_bytes()
+        };
+        assert!(one > 100_000, "a 1,000-box event accounts for {one} bytes");
+        let mut most = 0;
+        for second in 0..60 {
+            s.ingest((0..10).map(|i| dense(&format!("d{second}-{i}"), 2_000 + second * 1000 + i * 100)));
+            most = most.max(s.approx_bytes());
+        }
+        let limit = StoreLimits::live().max_bytes;
+        assert!(most <= limit, "{most} bytes held, limit {limit}");
+        assert!(most + one > limit, "the bound is reached, not undershot by more than an event: {most}");
+        // The oldest went first: the light model's events (older) are gone.
+        assert!(s.timeline("light").is_none());
+        // The accounting equals a recount.
+        let recount: usize = s.models().flat_map(|(_, t)| t.events().iter()).map(|e| stored_bytes(e)).sum();
+        assert_eq!(recount, s.approx_bytes());
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub fn live_page(props: &LivePageProps) -> Html {
     });
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let ws_url = websocket_url(&config.api_base_url, &origin);
-    let store = use_memo(props.camera_id.clone(), |_| StoreHandle::new(StoreLimits::default()));
+    let store = use_memo(props.camera_id.clone(), |_| StoreHandle::new(StoreLimits::live()));
     let clock = use_memo((props.camera_id.clone(), (*max_method).clone(), anchor_quantile.to_bits()), move |(_, m, _)| {
         LiveClockHandle::new(LiveClockParams { max_method: m.clone().unwrap_or(LiveClockMethod::RtpSr), anchor_quantile, ..defaults })
     });
