@@ -47,6 +47,14 @@ pub fn run(root: &Path) -> Result<usize> {
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;
     browser.goto(&format!("{base}cameras/{CAMERA}/clip?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z"))?;
+    // The page builds its video element once the viewer has started (its
+    // config answered, the wasm compiled): wait for it, then for playback.
+    let started = browser.execute_async(
+        "const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]]; const t0 = performance.now(); \
+         const look = () => document.querySelector('video') ? done(true) : performance.now() - t0 > limitMs ? done(false) : requestAnimationFrame(look); look();",
+        json!([30_000]),
+    )?;
+    super::ensure_loud(part, started == true, "the viewer starts without a config.json and shows the clip's video", &started)?;
     let played = browser.execute_async(super::WAIT_FOR_PLAYBACK, json!([2.0, 30_000]))?;
     super::ensure_loud(part, played["timeout"].is_null() && played["paused"] == false, "the clip page starts with the defaults and plays the demo clip", &played)?;
     let alert = browser.execute_async(
@@ -54,5 +62,5 @@ pub fn run(root: &Path) -> Result<usize> {
         json!([]),
     )?;
     super::ensure_loud(part, alert.is_null(), "no configuration error on the page", &alert)?;
-    Ok(3)
+    Ok(4)
 }
