@@ -14,7 +14,6 @@ use vas_overlay_viewer::events::api_client::ApiClient;
 use vas_overlay_viewer::events::store_handle::StoreHandle;
 use vas_overlay_viewer::pages::clip_page::EventFeed;
 use wasm_bindgen_test::*;
-use web_sys::RequestMode;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -26,17 +25,30 @@ fn backend() -> String {
     url.trim_end_matches('/').to_owned()
 }
 
-/// Calls the demo backend's test-only control API. `no-cors` keeps it a simple
-/// request (no preflight); the answer is not needed, only its effect.
-async fn control(path: &str, body: Value) {
-    Request::post(&format!("{}{path}", backend()))
-        .mode(RequestMode::NoCors)
+/// Calls the demo backend's test-only control API and returns its answer,
+/// which must be a success: a fault or insert the backend refused would
+/// make the test prove nothing. A `text/plain` POST is a simple request (no
+/// preflight), and the control API answers with CORS open, so the answer
+/// can be read.
+async fn control(path: &str, body: Value) -> Value {
+    let answer = Request::post(&format!("{}{path}", backend()))
         .header("Content-Type", "text/plain")
         .body(body.to_string())
         .unwrap()
         .send()
         .await
         .unwrap();
+    let status = answer.status();
+    let text = answer.text().await.unwrap_or_default();
+    assert_eq!(status, 200, "{path}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// The demo backend's request log (`GET /__demo/log`, CORS open).
+async fn request_log() -> Vec<Value> {
+    let answer = Request::get(&format!("{}/__demo/log", backend())).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    answer.json::<Vec<Value>>().await.unwrap()
 }
 
 /// A UUID-shaped id (VAS ids are UUIDs) unique per model and index.
@@ -59,6 +71,11 @@ fn events(model: &str, start: UnixMicros, secs: i64) -> Value {
         })
         .collect();
     Value::Array(list)
+}
+
+/// Requests in the log that the fault named `key` shaped.
+fn shaped_by(log: &[Value], key: &str) -> usize {
+    log.iter().filter(|e| e["fault"].as_str().is_some_and(|f| f.split('+').any(|k| k == key))).count()
 }
 
 fn live_view(start: UnixMicros) -> (Mounted, StoreHandle) {
@@ -100,17 +117,19 @@ async fn every_failure_mode_keeps_the_store_and_the_video_and_recovers() {
     let (m, store) = live_view(start);
     control("/__demo/events", events("before-faults", start, 10)).await;
     assert!(frames_until(1200, || m.state() == "ok").await, "the first events never arrived");
+    // (name, faults, the name the backend's log gives the fault)
     let modes = [
-        ("bare_500", json!({"bare_500": true})),
-        ("db_fault_empty", json!({"db_fault_empty": true})),
-        ("auth_missing", json!({"auth": "missing"})),
-        ("auth_invalid", json!({"auth": "invalid"})),
-        ("truncate_body", json!({"truncate_body": true})),
-        ("huge_body", json!({"huge_body_mb": 10})),
-        ("json_500_poison", json!({"poison_at": [format_rfc3339_utc(start.plus(5_050_000))]})),
+        ("bare_500", json!({"bare_500": true}), "bare_500"),
+        ("db_fault_empty", json!({"db_fault_empty": true}), "db_fault_empty"),
+        ("auth_missing", json!({"auth": "missing"}), "auth"),
+        ("auth_invalid", json!({"auth": "invalid"}), "auth"),
+        ("truncate_body", json!({"truncate_body": true}), "truncate_body"),
+        ("huge_body", json!({"huge_body_mb": 10}), "huge_body_mb"),
+        ("json_500_poison", json!({"poison_at": [format_rfc3339_utc(start.plus(5_050_000))]}), "poison"),
     ];
-    for (name, faults) in modes {
+    for (name, faults, key) in modes {
         let held = store.borrow().len();
+        let shaped_before = shaped_by(&request_log().await, key);
         control("/__demo/faults", faults).await;
         // Let several polls meet the fault while the video plays on.
         let video = m.video();
@@ -126,13 +145,15 @@ async fn every_failure_mode_keeps_the_store_and_the_video_and_recovers() {
         assert!(store.borrow().len() >= held, "{name}: the store lost data");
         assert_eq!(m.state(), "ok", "{name}: the overlay stopped drawing its held data");
         assert!(!video.paused(), "{name}: the video stopped");
+        let shaped = shaped_by(&request_log().await, key) - shaped_before;
+        assert!(shaped > 0, "{name}: no request met the fault, so this row proves nothing");
         // The fault clears: new events arrive again.
         control("/__demo/faults", json!({})).await;
         let model = format!("after-{name}");
         control("/__demo/events", events(&model, start, 10)).await;
         let recovered = frames_until(1800, || store.borrow().timeline(&model).is_some()).await;
         assert!(recovered, "{name}: polling did not recover");
-        web_sys::console::log_1(&format!("FAULT MODE {name}: store kept {held}+ events, video played, recovered").into());
+        web_sys::console::log_1(&format!("FAULT MODE {name}: {shaped} requests met it; store kept {held}+ events, video played, recovered").into());
     }
     m.unmount();
 }

@@ -1,5 +1,10 @@
 //! Bounded exponential back-off, so a dead API is retried but never hammered.
 
+/// First wait after a failed API request.
+pub const API_BACKOFF_BASE_MS: u32 = 500;
+/// Longest wait between API retries.
+pub const API_BACKOFF_MAX_MS: u32 = 30_000;
+
 /// Back-off state for one poller.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backoff {
@@ -11,6 +16,25 @@ pub struct Backoff {
 impl Backoff {
     pub fn new(base_ms: u32, max_ms: u32) -> Self {
         Self { base_ms, max_ms, failures: 0 }
+    }
+
+    /// The back-off of the event feeds' API requests.
+    pub fn for_api() -> Self {
+        Self::new(API_BACKOFF_BASE_MS, API_BACKOFF_MAX_MS)
+    }
+
+    /// The most requests a feed backing off from its first failure can send
+    /// within `window_ms` (every wait at its shortest, jitter included).
+    pub fn most_attempts_within(&self, window_ms: u64) -> u32 {
+        let mut probe = Self::new(self.base_ms, self.max_ms);
+        let (mut attempts, mut t) = (1u32, 0u64);
+        loop {
+            t = t.saturating_add(u64::from(probe.on_failure(1.0)));
+            if t > window_ms || attempts == u32::MAX {
+                return attempts;
+            }
+            attempts += 1;
+        }
     }
 
     /// Consecutive failures so far.
@@ -52,5 +76,15 @@ mod tests {
             b.on_failure(0.5);
         }
         assert!(b.on_failure(0.0) <= 30_000);
+    }
+
+    #[test]
+    fn attempts_within_a_window() {
+        // Shortest waits (a quarter off): 375, 750, 1500, 3000 ms after the first try.
+        let b = Backoff::for_api();
+        let rows = [(0, 1), (374, 1), (375, 2), (1_125, 3), (2_625, 4), (5_624, 4), (5_625, 5), (60_000, 8)];
+        for (window, attempts) in rows {
+            assert_eq!(b.most_attempts_within(window), attempts, "{window} ms");
+        }
     }
 }

@@ -77,6 +77,11 @@ pub struct WindowFetch {
 /// Most requests one window may take before what is left is given up.
 pub const DEFAULT_MAX_REQUESTS: u32 = 400;
 
+/// During an outage, the most requests a window fetch sends before its first
+/// back-off (the window, its two halves, the probe outside it); after that,
+/// one request per back-off step.
+pub const OUTAGE_REQUESTS_BEFORE_BACKOFF: u32 = 4;
+
 impl WindowFetch {
     pub fn new(camera_id: &str, start: UnixMicros, end: UnixMicros, limit: u32) -> Self {
         let (start, end) = if start <= end { (start, end) } else { (end, start) };
@@ -552,7 +557,12 @@ mod tests {
             action = f.on_result(Err(FailureKind::Window)).1;
         }
         assert_eq!(action, Action::BackOff);
-        assert_eq!(sent, 4, "window, two halves, probe");
+        assert_eq!(sent, OUTAGE_REQUESTS_BEFORE_BACKOFF, "window, two halves, probe");
+        // From then on, one request per back-off step, however long it lasts.
+        for _ in 0..20 {
+            f.next_request().unwrap();
+            assert_eq!(f.on_result(Err(FailureKind::Window)).1, Action::BackOff);
+        }
         assert!(f.lost().is_empty(), "nothing is given up during an outage");
     }
 

@@ -26,7 +26,7 @@ impl LiveFeed {
         let (alive_task, stats_task) = (alive.clone(), stats.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let mut poller = LivePoller::new(&camera_id);
-            let mut backoff = Backoff::new(500, 30_000);
+            let mut backoff = Backoff::for_api();
             while alive_task.get() {
                 // The viewer's clock only bounds the very first poll; see `LivePoller`.
                 let now = UnixMicros::from_millis_f64(js_sys::Date::now()).unwrap_or_default();

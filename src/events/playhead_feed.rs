@@ -43,7 +43,7 @@ impl PlayheadFeed {
         let alive_task = alive.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let mut windows = PlayheadWindows::new(WindowPlan::default(), bounds);
-            let mut backoff = Backoff::new(500, 30_000);
+            let mut backoff = Backoff::for_api();
             while alive_task.get() {
                 // currentTime is only read: the feed never touches playback. Until the
                 // clock can map it (a recording before its playlist), there is nothing to fetch.

@@ -1,14 +1,27 @@
 //! End-to-end fault matrix: the built clip page against every VAS failure the contract lists.
 //!
-//! For each fault the page is opened while VAS misbehaves (or the fault
-//! starts mid-session), then: the video must keep playing, the page must stay
-//! responsive (no long gap between animation frames), the overlay must degrade
-//! silently (never an alert, never hidden), and once the fault clears the
-//! boxes must come back by themselves.
+//! For each fault the page is opened while VAS misbehaves, then: the video
+//! must keep playing, the page must stay responsive (no long gap between
+//! animation frames), the overlay must degrade silently (never an alert,
+//! never hidden), and once the fault clears the boxes must come back by
+//! themselves. Every row proves its fault fired: the emulator's log names
+//! the fault on the requests it shaped, and a limited fault's count went
+//! down by as many. During the outage (the API down from the start, for
+//! good), the browser's requests are bounded by the feed's back-off
+//! (removing it fails the row).
+//!
+//! A fault that starts mid-session is no row here: once the clip page has
+//! loaded its windows it sends nothing, so the fault would never fire (an
+//! earlier version of this matrix had such a row, which proved nothing).
+//! The live feed's browser test (`tests/live_feed.rs`) meets every fault
+//! mid-session, with proof that each fired.
 
 use std::path::Path;
 
 use serde_json::{json, Value};
+
+use vas_overlay_viewer::core::backoff::Backoff;
+use vas_overlay_viewer::core::window_fetch::OUTAGE_REQUESTS_BEFORE_BACKOFF;
 
 use crate::demo_backend::{AuthFault, Faults, RunningBackend};
 use crate::webdriver::Browser;
@@ -53,22 +66,25 @@ look();
 struct Case {
     name: &'static str,
     faults: Faults,
-    /// True: the fault starts after the page has drawn (API dying mid-session).
-    mid_session: bool,
+    /// The name the emulator's log gives the fault on the requests it shaped.
+    fault_key: &'static str,
+    /// The fault lasts the whole observation: the requests sent meanwhile are
+    /// bounded by the back-off.
+    outage: bool,
 }
 
 fn cases() -> Vec<Case> {
     let f = Faults::default;
     vec![
-        Case { name: "API down at start (bare 500, no CORS)", faults: Faults { bare_500: true, fail_count: Some(4), ..f() }, mid_session: false },
-        Case { name: "API dying mid-session (bare 500)", faults: Faults { bare_500: true, ..f() }, mid_session: true },
-        Case { name: "JSON 500 (poison row)", faults: Faults { poison_at: vec!["2026-01-05T12:00:02Z".into()], ..f() }, mid_session: false },
-        Case { name: "401 without CORS", faults: Faults { auth: Some(AuthFault::Missing), fail_count: Some(3), ..f() }, mid_session: false },
-        Case { name: "403 without CORS", faults: Faults { auth: Some(AuthFault::Invalid), fail_count: Some(3), ..f() }, mid_session: false },
-        Case { name: "slower than the 10 s timeout", faults: Faults { delay_ms: Some(10_500), fail_count: Some(1), ..f() }, mid_session: false },
-        Case { name: "truncated body", faults: Faults { truncate_body: true, fail_count: Some(3), ..f() }, mid_session: false },
-        Case { name: "10 MB body", faults: Faults { huge_body_mb: Some(10), fail_count: Some(3), ..f() }, mid_session: false },
-        Case { name: "empty page (database fault)", faults: Faults { db_fault_empty: true, fail_count: Some(1), ..f() }, mid_session: false },
+        Case { name: "API down (bare 500, no CORS) for the whole observation", fault_key: "bare_500", faults: Faults { bare_500: true, ..f() }, outage: true },
+        Case { name: "API down at start, 4 requests (bare 500, no CORS)", fault_key: "bare_500", faults: Faults { bare_500: true, fail_count: Some(4), ..f() }, outage: false },
+        Case { name: "JSON 500 (poison row)", fault_key: "poison", faults: Faults { poison_at: vec!["2026-01-05T12:00:02Z".into()], ..f() }, outage: false },
+        Case { name: "401 without CORS", fault_key: "auth", faults: Faults { auth: Some(AuthFault::Missing), fail_count: Some(3), ..f() }, outage: false },
+        Case { name: "403 without CORS", fault_key: "auth", faults: Faults { auth: Some(AuthFault::Invalid), fail_count: Some(3), ..f() }, outage: false },
+        Case { name: "slower than the 10 s timeout", fault_key: "delay_ms", faults: Faults { delay_ms: Some(10_500), fail_count: Some(1), ..f() }, outage: false },
+        Case { name: "truncated body", fault_key: "truncate_body", faults: Faults { truncate_body: true, fail_count: Some(3), ..f() }, outage: false },
+        Case { name: "10 MB body", fault_key: "huge_body_mb", faults: Faults { huge_body_mb: Some(10), fail_count: Some(3), ..f() }, outage: false },
+        Case { name: "empty page (database fault)", fault_key: "db_fault_empty", faults: Faults { db_fault_empty: true, fail_count: Some(1), ..f() }, outage: false },
     ]
 }
 
@@ -80,19 +96,30 @@ fn check(cond: bool, what: &str, detail: &Value) -> Result {
 pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
     let page = format!("{base}cameras/9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10/clip?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z");
     let mut passed = 0;
-    let mut table = String::from("| fault | video played | worst frame gap | overlay states during the fault | alert | recovered after |\n|---|---|---|---|---|---|\n");
+    let mut table = String::from(
+        "| fault | requests it shaped | video played | worst frame gap | overlay states during the fault | alert | recovered after |\n|---|---|---|---|---|---|---|\n",
+    );
     for case in cases() {
         backend.reset();
-        if case.mid_session {
-            browser.goto(&page)?;
-            let r = browser.execute_async(RECOVERED, json!([30_000]))?;
-            check(r["timeout"].is_null(), &format!("{}: boxes before the fault", case.name), &r)?;
-        }
         backend.set_faults(case.faults.clone()).map_err(|e| format!("set faults: {e}"))?;
-        if !case.mid_session {
-            browser.goto(&page)?;
-        }
+        let fault_on = std::time::Instant::now();
+        browser.goto(&page)?;
         let o = browser.execute_async(OBSERVE, json!([3.0, 30_000]))?;
+        let outage_ms = fault_on.elapsed().as_millis() as u64;
+        // The fault fired: the log names it on the requests it shaped, and a
+        // limited fault's count went down by as many.
+        let shaped = backend.request_log().iter().filter(|e| e.fault.as_deref().is_some_and(|f| f.split('+').any(|k| k == case.fault_key))).count();
+        let left = backend.faults().fail_count;
+        let used = case.faults.fail_count.zip(left).map(|(given, left)| given - left);
+        let fired = json!({"shaped": shaped, "fail_count used": used, "fault": case.fault_key});
+        check(shaped > 0 && used.is_none_or(|u| u == shaped as u64), &format!("{}: the fault fired", case.name), &fired)?;
+        if case.outage {
+            // One feed on the page: its window fetch's first requests, then
+            // one per back-off step (see `core::window_fetch`).
+            let bound = (OUTAGE_REQUESTS_BEFORE_BACKOFF - 1 + Backoff::for_api().most_attempts_within(outage_ms)) as usize;
+            let load = json!({"requests": shaped, "bound": bound, "outage ms": outage_ms});
+            check(shaped <= bound, &format!("{}: the browser backs off during the outage", case.name), &load)?;
+        }
         check(o["played"].as_f64().unwrap_or(0.0) >= 3.0 && o["paused"] == false, &format!("{}: the video keeps playing", case.name), &o)?;
         check(o["worstGapMs"].as_u64().unwrap_or(u64::MAX) < 1_000, &format!("{}: the page stays responsive", case.name), &o)?;
         check(o["alert"].is_null(), &format!("{}: the fault is silent", case.name), &o)?;
@@ -100,9 +127,9 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
         backend.set_faults(Faults::default()).map_err(|e| format!("clear faults: {e}"))?;
         let r = browser.execute_async(RECOVERED, json!([45_000]))?;
         check(r["timeout"].is_null(), &format!("{}: the overlay recovers by itself", case.name), &r)?;
-        passed += 5;
+        passed += 6 + usize::from(case.outage);
         table.push_str(&format!(
-            "| {} | {:.1} s | {} ms | {} | none | {} ms |\n",
+            "| {} | {shaped} | {:.1} s | {} ms | {} | none | {} ms |\n",
             case.name,
             o["played"].as_f64().unwrap_or(0.0),
             o["worstGapMs"],
