@@ -45,12 +45,19 @@ impl StoreHandle {
         std::mem::forget(self.0.borrow_mut());
     }
 
+    /// Adds events. After an overlay trap inside the store's borrow the
+    /// store stays borrowed for good: the events are then dropped (nothing
+    /// draws them any more) rather than trapping the feed as well.
     pub fn ingest(&self, events: Vec<WireEvent>) -> IngestReport {
-        self.0.borrow_mut().ingest(events)
+        match self.0.try_borrow_mut() {
+            Ok(mut store) => store.ingest(events),
+            Err(_) => IngestReport::default(),
+        }
     }
 
+    /// Drops events outside `[from, to]`; nothing after an overlay trap (see [`Self::ingest`]).
     pub fn retain_between(&self, from: UnixMicros, to: UnixMicros) -> usize {
-        self.0.borrow_mut().retain_between(from, to)
+        self.0.try_borrow_mut().map(|mut store| store.retain_between(from, to)).unwrap_or(0)
     }
 }
 

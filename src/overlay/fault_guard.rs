@@ -92,37 +92,53 @@ pub mod injection {
     use std::sync::atomic::{AtomicBool, Ordering};
 
     static ARMED: AtomicBool = AtomicBool::new(false);
+    static ARMED_IN_BORROW: AtomicBool = AtomicBool::new(false);
 
     /// Arms a panic for the next frame the overlay processes.
     pub fn panic_on_next_frame() {
         ARMED.store(true, Ordering::Relaxed);
     }
 
+    /// Arms a panic inside the store's borrow, in the next frame that reads
+    /// the store: the case the players' `try_borrow*` invariant exists for
+    /// (the trap leaves the store borrowed for good).
+    pub fn panic_in_store_borrow_on_next_frame() {
+        ARMED_IN_BORROW.store(true, Ordering::Relaxed);
+    }
+
     pub(crate) fn take() -> bool {
         ARMED.swap(false, Ordering::Relaxed)
     }
 
+    pub(crate) fn take_in_borrow() -> bool {
+        ARMED_IN_BORROW.swap(false, Ordering::Relaxed)
+    }
+
     /// The page hook of the fault-injection build: `window.__vasInjectFault(kind)`.
     pub const PAGE_HOOK: &str = "__vasInjectFault";
-    /// The one kind the page hook knows: a panic in the next overlay frame.
+    /// A panic at the start of the next overlay frame.
     pub const OVERLAY_PANIC: &str = "overlay-panic";
+    /// A panic inside the store's borrow in the next frame that reads it.
+    pub const OVERLAY_PANIC_IN_BORROW: &str = "overlay-panic-in-borrow";
 
     /// Defines `window.__vasInjectFault(kind)` for end-to-end tests of the
     /// fault-injection build (`cargo xtask` builds it into
     /// `target/fault-injection-dist/`, never into `dist/`): `'overlay-panic'`
-    /// arms [`panic_on_next_frame`] and returns true, any other kind returns
-    /// false and arms nothing.
+    /// arms [`panic_on_next_frame`], `'overlay-panic-in-borrow'`
+    /// [`panic_in_store_borrow_on_next_frame`], and both return true; any
+    /// other kind returns false and arms nothing.
     pub fn install_page_hook() {
         use wasm_bindgen::closure::Closure;
         use wasm_bindgen::JsValue;
 
         let Some(window) = web_sys::window() else { return };
         let hook = Closure::<dyn FnMut(JsValue) -> bool>::new(|kind: JsValue| {
-            let known = kind.as_string().as_deref() == Some(OVERLAY_PANIC);
-            if known {
-                panic_on_next_frame();
+            match kind.as_string().as_deref() {
+                Some(OVERLAY_PANIC) => panic_on_next_frame(),
+                Some(OVERLAY_PANIC_IN_BORROW) => panic_in_store_borrow_on_next_frame(),
+                _ => return false,
             }
-            known
+            true
         });
         let _ = js_sys::Reflect::set(&window, &PAGE_HOOK.into(), hook.as_ref());
         // The hook lives as long as the page.

@@ -241,6 +241,10 @@ impl LoopState {
         let primitives = match (mapping, frame.map(|f| f.at)) {
             (Some(mapping), Some(t)) => {
                 let store = self.store.borrow();
+                #[cfg(feature = "fault-injection")]
+                if fault_guard::injection::take_in_borrow() {
+                    panic!("injected overlay fault inside the store's borrow (test only)");
+                }
                 let models = select_frame(&store, t, &self.params);
                 layout_frame(&models, &mapping).primitives
             }

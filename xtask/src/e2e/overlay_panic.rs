@@ -13,6 +13,14 @@
 //! worst gap between animation frames, and then routes to the camera list
 //! and back inside the same page instance. It also checks that the
 //! production `dist/` holds no trace of the hook.
+//!
+//! Each page takes two panics, in two page loads: one at the start of an
+//! overlay frame, and one inside the store's borrow
+//! (`'overlay-panic-in-borrow'`), which leaves the store borrowed for good,
+//! as a trap does: the players, which reach what they share with the
+//! overlay only through `try_borrow*`, must play on regardless. The second
+//! panic can only fire in a frame that reads the store, so an overlay hidden
+//! after it proves it fired there.
 
 use std::path::Path;
 
@@ -30,6 +38,8 @@ const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 const PAGE_HOOK: &str = "__vasInjectFault";
 /// Strings that only the fault-injection build may contain.
 const INJECTION_TRACES: &[&str] = &[PAGE_HOOK, "overlay-panic", "injected overlay fault"];
+/// The panics the page hook arms (`fault_guard::injection`'s kinds).
+const KINDS: [(&str, &str); 2] = [("overlay-panic", ""), ("overlay-panic-in-borrow", " (in the store's borrow)")];
 /// Every overlay root must be hidden within this long after the hook is
 /// called, and by the second animation frame: the panic happens in the
 /// overlay's next frame. The time bound leaves room for a loaded machine.
@@ -46,7 +56,7 @@ const MAX_FRAME_GAP_MS: f64 = 1_000.0;
 /// the worst gap between animation frames from the injection on, frames on
 /// which any root showed again, dialogs and alerts.
 const INJECT_AND_OBSERVE: &str = r#"
-const [hook, secs, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
+const [hook, kind, secs, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[3], arguments[arguments.length - 1]];
 if (typeof window[hook] !== 'function') return done({error: 'no page hook ' + hook});
 const roots = () => [...document.querySelectorAll('[data-overlay-root]')];
 const allHidden = () => { const r = roots(); return r.length > 0 && r.every(e => e.getAttribute('data-overlay-state') === 'hidden' && e.style.display === 'none'); };
@@ -65,7 +75,7 @@ let hiddenAt = null;
 const observer = new MutationObserver(() => { if (hiddenAt === null && allHidden()) hiddenAt = performance.now(); });
 roots().forEach(r => observer.observe(r, {attributes: true}));
 const t0 = performance.now();
-const known = window[hook]('overlay-panic');
+const known = window[hook](kind);
 let played = 0, last = video.currentTime, lastFrame = null, worstGap = 0, hiddenFrames = 0, shownFrames = 0;
 let frames = 0, framesToHide = null;
 function tick(now) {
@@ -142,7 +152,9 @@ fn check(cond: bool, what: &str, detail: &Value) -> Result {
 
 /// One camera page under test: where it is, how it is reached from the camera list.
 struct PageCase {
-    name: &'static str,
+    name: String,
+    /// The panic armed (one of [`KINDS`]).
+    kind: &'static str,
     path: String,
     query: &'static str,
     /// The camera list's link back to this page.
@@ -170,24 +182,18 @@ pub fn run(root: &Path) -> Result<usize> {
     let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(90_000)?;
-    let cases = [
-        PageCase {
-            name: "clip",
-            path: format!("/cameras/{CAMERA}/clip"),
-            query: "?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z",
-            link: format!("tr[data-camera='{CAMERA}'] a[href*='/clip']"),
-            min_boxes: 3,
-        },
-        PageCase {
-            name: "recordings",
-            path: format!("/cameras/{CAMERA}/recordings"),
-            query: "",
-            link: format!("tr[data-camera='{CAMERA}'] a[href$='/recordings']"),
-            min_boxes: 1,
-        },
+    let pages = [
+        ("clip", format!("/cameras/{CAMERA}/clip"), "?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z", format!("tr[data-camera='{CAMERA}'] a[href*='/clip']"), 3),
+        ("recordings", format!("/cameras/{CAMERA}/recordings"), "", format!("tr[data-camera='{CAMERA}'] a[href$='/recordings']"), 1),
     ];
+    let cases: Vec<PageCase> = pages
+        .iter()
+        .flat_map(|(name, path, query, link, min_boxes)| {
+            KINDS.map(|(kind, note)| PageCase { name: format!("{name}{note}"), kind, path: path.clone(), query, link: link.clone(), min_boxes: *min_boxes })
+        })
+        .collect();
     let mut figures = format!(
-        "overlay panic injected through window.{PAGE_HOOK}('overlay-panic') in the fault-injection build\n\
+        "overlay panic injected through window.{PAGE_HOOK}('overlay-panic' or 'overlay-panic-in-borrow') in the fault-injection build\n\
          | page | hidden after (bound {HIDE_WITHIN_MS} ms, {HIDE_WITHIN_FRAMES} frames) | video played after | worst frame gap | paused | routed away and back |\n|---|---|---|---|---|---|\n"
     );
     for case in &cases {
@@ -213,7 +219,7 @@ fn run_case(browser: &Browser, base: &str, case: &PageCase) -> Result<(usize, St
     let s = browser.execute_async(super::WAIT_FOR_OVERLAY, json!([case.min_boxes, 45_000]))?;
     check(s["timeout"].is_null(), &format!("{}: boxes drawn before the panic", case.name), &s)?;
 
-    let o = browser.execute_async(INJECT_AND_OBSERVE, json!([PAGE_HOOK, PLAY_AFTER_S, 45_000]))?;
+    let o = browser.execute_async(INJECT_AND_OBSERVE, json!([PAGE_HOOK, case.kind, PLAY_AFTER_S, 45_000]))?;
     check(o["error"].is_null() && o["known"] == true && o["unknown"] == false, &format!("{}: the page hook arms only a known fault", case.name), &o)?;
     let hidden_ms = o["hiddenMs"].as_f64();
     check(
@@ -271,18 +277,25 @@ fn run_case(browser: &Browser, base: &str, case: &PageCase) -> Result<(usize, St
 /// The live page of `camera` (the live stage's rig serves the
 /// fault-injection build): the same checks; its row is added to the figures.
 pub fn run_live(browser: &Browser, base: &str, camera: &str) -> Result<usize> {
-    let case = PageCase {
-        name: "live",
-        path: format!("/cameras/{camera}"),
-        query: "",
-        link: format!("tr[data-camera='{camera}'] a[href='/cameras/{camera}']"),
-        min_boxes: 1,
-    };
-    let (passed, line) = run_case(browser, base, &case)?;
+    let mut passed = 0;
+    let mut lines = String::new();
+    for (kind, note) in KINDS {
+        let case = PageCase {
+            name: format!("live{note}"),
+            kind,
+            path: format!("/cameras/{camera}"),
+            query: "",
+            link: format!("tr[data-camera='{camera}'] a[href='/cameras/{camera}']"),
+            min_boxes: 1,
+        };
+        let (n, line) = run_case(browser, base, &case)?;
+        passed += n;
+        lines.push_str(&line);
+    }
     let path = crate::repo_root().join("target/figures/overlay-panic.txt");
-    // Replaces the live row of an earlier live run, if any.
-    let text: String = std::fs::read_to_string(&path).unwrap_or_default().lines().filter(|l| !l.starts_with("| live |")).map(|l| format!("{l}\n")).collect();
-    let _ = std::fs::write(&path, text + &line);
+    // Replaces the live rows of an earlier live run, if any.
+    let text: String = std::fs::read_to_string(&path).unwrap_or_default().lines().filter(|l| !l.starts_with("| live")).map(|l| format!("{l}\n")).collect();
+    let _ = std::fs::write(&path, text + &lines);
     Ok(passed)
 }
 
