@@ -59,7 +59,8 @@ pub fn run(root: &Path) -> Result<usize> {
     let mut table = String::from("| setting | exit | message |\n| --- | --- | --- |\n");
     for (what, args, key, code, words) in rows {
         let (got, text) = server(&args, key)?;
-        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().to_owned();
+        // The message's first two lines (clap names the missing flag on its second).
+        let first = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("Usage:")).take(2).collect::<Vec<_>>().join(" ");
         table.push_str(&format!("| {what} | {got} | {} |\n", first.replace('|', "\\|")));
         super::ensure_loud(part, got == code && text.contains(words), &format!("{what}: exit {code}, says \"{words}\""), &text)?;
         // The key never appears in what the server prints.
