@@ -65,7 +65,8 @@ impl PlayoutDelay {
     /// event held (us), at local time `now_ms`. With no event yet nothing is learnt.
     pub fn observe(&mut self, now_ms: f64, frame_us: i64, newest_event_us: Option<i64>) {
         let Some(newest) = newest_event_us else { return };
-        let deficit = (frame_us - newest) as f64 / 1000.0;
+        // Saturating: times from opposite ends of the range must not wrap into a small deficit.
+        let deficit = frame_us.saturating_sub(newest) as f64 / 1000.0;
         // A deficit of many seconds is not lateness (a stopped model, a reset
         // stream): waiting for it would only freeze the picture.
         if deficit.abs() > self.params.max_ms * 2.0 {
@@ -161,5 +162,21 @@ mod tests {
         }
         assert_eq!(d.next_target(2_000.0), None, "a minute behind is not lateness");
         assert_eq!(PlayoutDelay::new(DelayParams::default()).next_target(0.0), None);
+    }
+
+    /// (frame time, newest event time): times from opposite ends of the
+    /// range are absurd gaps, learnt from as nothing (they overflowed before).
+    #[test]
+    fn extreme_times_are_ignored() {
+        // The last one wrapped to a deficit of -500 ms, which was learnt from.
+        let rows = [(i64::MAX, -2), (i64::MIN, 1), (i64::MIN, i64::MAX), (i64::MAX, i64::MIN), (i64::MAX, i64::MIN + 500_000)];
+        for (frame_us, newest_us) in rows {
+            let mut c = PlayoutDelay::new(DelayParams::default());
+            for i in 0..40 {
+                c.observe(f64::from(i) * 33.0, frame_us, Some(newest_us));
+            }
+            assert_eq!(c.next_target(2_000.0), None, "{frame_us} {newest_us}");
+            assert_eq!(c.target_ms(), DelayParams::default().initial_ms);
+        }
     }
 }

@@ -34,8 +34,9 @@ const MAX_MARGIN: Micros = 60 * MICROS_PER_SEC;
 const SAMPLES: usize = 256;
 /// A count probe after every this many polls (5 s at the live rate).
 pub const SWEEP_EVERY: u64 = 20;
-/// How far back a count probe looks; it overlaps the previous probe's band
-/// several times over, so a row is checked several times before it leaves it.
+/// How far behind the margin a count probe looks; it overlaps the previous
+/// probe's band several times over, so a row is checked several times before
+/// it leaves it.
 pub const SWEEP_MARGIN: Micros = 30 * MICROS_PER_SEC;
 /// A newest row this far ahead of the next newest is treated as a wild timestamp.
 const WILD_GAP: Micros = 10 * MICROS_PER_SEC;
@@ -69,7 +70,8 @@ impl LatenessTracker {
     pub fn margin(&self) -> Micros {
         let observed = match self.behind_newest.iter().max() {
             None => INITIAL_MARGIN,
-            Some(&m) => m + m / 2 + 100 * MICROS_PER_MILLI,
+            // Saturating: a lateness near `i64::MAX` (rows far from the newest held) must not wrap.
+            Some(&m) => m.saturating_add(m / 2).saturating_add(100 * MICROS_PER_MILLI),
         };
         observed.max(self.floor).clamp(MIN_MARGIN, MAX_MARGIN)
     }
@@ -167,7 +169,11 @@ impl LivePoller {
         if self.stats.polls == 0 || self.stats.polls % SWEEP_EVERY != 0 {
             return None;
         }
-        let band = (newest.plus(-SWEEP_MARGIN), newest.plus(-self.margin() - 1));
+        // Behind the margin, whatever the margin: a band ending where it starts
+        // (a margin of 30 s, which sweeps that find missed rows soon reach)
+        // would be empty, find nothing, and so never let the margin sink again.
+        let behind = newest.plus(-self.margin() - 1);
+        let band = (behind.plus(-SWEEP_MARGIN + 1), behind);
         let query = EventQuery { camera_id: self.camera_id.clone(), model_id: None, start: band.0, end: band.1, limit: 1, offset: 0 };
         Some(SweepProbe { query, band })
     }
@@ -256,6 +262,47 @@ mod tests {
         assert_eq!(l.margin(), MIN_MARGIN, "old spikes age out");
         l.missed_rows_found();
         assert_eq!(l.margin(), 2 * MIN_MARGIN, "a probe that finds missed rows doubles the margin");
+    }
+
+    /// (probes that found missed rows, margin): the probe's band lies behind
+    /// the margin, never empty, even at the largest margin probes set (its
+    /// band was inverted from a 30 s margin on, and the margin stuck there).
+    #[test]
+    fn the_probe_band_stays_behind_the_margin() {
+        let newest = UnixMicros(1_000_000 * MICROS_PER_SEC);
+        let rows = [(0, 100 * MICROS_PER_MILLI), (1, 200 * MICROS_PER_MILLI), (9, SWEEP_MARGIN), (20, SWEEP_MARGIN)];
+        for (misses, margin) in rows {
+            let mut poller = LivePoller::new("cam");
+            for _ in 0..SWEEP_EVERY {
+                poller.on_poll_done(&[newest]);
+            }
+            for _ in 0..misses {
+                let probe = poller.next_sweep().unwrap();
+                assert!(poller.on_sweep(&probe, 1, 0).is_some());
+            }
+            assert_eq!(poller.margin(), margin, "{misses} misses");
+            let probe = poller.next_sweep().unwrap();
+            assert_eq!(probe.band, (newest.plus(-margin - SWEEP_MARGIN), newest.plus(-margin - 1)), "{misses} misses");
+            // A probe that finds every row held lets the margin sink.
+            assert!(poller.on_sweep(&probe, 5, 5).is_none());
+            assert!(poller.margin() < margin || margin == 100 * MICROS_PER_MILLI, "{misses} misses: {}", poller.margin());
+        }
+    }
+
+    /// (lateness recorded, margin): the largest lateness a poll can report
+    /// (rows from the far end of the time range) overflowed the margin.
+    #[test]
+    fn extreme_lateness_gives_the_largest_margin() {
+        let rows = [(i64::MAX, MAX_MARGIN), (i64::MAX / 2, MAX_MARGIN), (i64::MIN, MIN_MARGIN), (0, MIN_MARGIN)];
+        for (behind, margin) in rows {
+            let mut l = LatenessTracker::default();
+            l.record(behind);
+            assert_eq!(l.margin(), margin, "{behind}");
+        }
+        let mut poller = LivePoller::new("cam");
+        poller.on_poll_done(&[UnixMicros(0), UnixMicros(1)]);
+        poller.on_poll_done(&[UnixMicros(i64::MIN)]);
+        assert_eq!(poller.margin(), MAX_MARGIN);
     }
 
     fn keep(store: &mut HashSet<String>, inserted: &[Row], ids: Vec<String>) -> Vec<UnixMicros> {

@@ -173,9 +173,11 @@ pub fn consumer_info(r: &Reply) -> Result<Value, ReplyError> {
 pub fn websocket_url(api_base: &str, page_origin: &str) -> Result<String, String> {
     let base = if api_base.trim().is_empty() { page_origin } else { api_base.trim() };
     let base = base.trim_end_matches('/');
-    let rest = if let Some(r) = base.strip_prefix("https://") {
+    // Schemes are case-insensitive: `ViewerConfig` accepts `HTTPS://...`, so this must too.
+    let scheme = |prefix: &str| base.get(..prefix.len()).filter(|s| s.eq_ignore_ascii_case(prefix)).map(|_| &base[prefix.len()..]);
+    let rest = if let Some(r) = scheme("https://") {
         format!("wss://{r}")
-    } else if let Some(r) = base.strip_prefix("http://") {
+    } else if let Some(r) = scheme("http://") {
         format!("ws://{r}")
     } else {
         return Err(format!("the API base {base:?} is not an http(s) URL"));
@@ -260,6 +262,9 @@ mod tests {
             ("", "https://viewer.example", Ok("wss://viewer.example/ws/mediasoup")),
             ("https://vas.example:8443/", "http://x", Ok("wss://vas.example:8443/ws/mediasoup")),
             ("http://vas.example/prefix", "http://x", Ok("ws://vas.example/prefix/ws/mediasoup")),
+            ("HTTPS://vas.example", "http://x", Ok("wss://vas.example/ws/mediasoup")),
+            ("Http://vas.example/Prefix", "http://x", Ok("ws://vas.example/Prefix/ws/mediasoup")),
+            ("", "HTTP://127.0.0.1:8080", Ok("ws://127.0.0.1:8080/ws/mediasoup")),
             ("ftp://vas.example", "http://x", Err(())),
             ("http://", "http://x", Err(())),
         ];

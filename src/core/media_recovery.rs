@@ -44,10 +44,12 @@ impl MediaRecovery {
     /// Decides about one fatal media error at `now_ms`.
     pub fn on_fatal_media_error(&mut self, now_ms: f64) -> RecoveryVerdict {
         // A clock that is not finite or runs backwards forgives nothing:
-        // the bound must hold whatever the caller's clock does.
+        // the bound must hold whatever the caller's clock does. A recovery
+        // made at a non-finite time never leaves the window either (one at
+        // minus infinity would otherwise be forgiven by any finite clock).
         if now_ms.is_finite() {
             let window = self.window_ms;
-            self.recent_ms.retain(|t| !(now_ms >= *t && now_ms - *t >= window));
+            self.recent_ms.retain(|t| !(t.is_finite() && now_ms >= *t && now_ms - *t >= window));
         }
         let made = self.recent_ms.len() as u32;
         if made >= self.max_recoveries {
@@ -82,6 +84,16 @@ mod tests {
             ("the oldest leaves the window", &[0.0, 10.0, 20.0, 60_000.0], &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Recover { n: 3 }]),
             ("a NaN clock forgives nothing", &[0.0, f64::NAN, f64::NAN, f64::NAN], &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }]),
             ("a clock going backwards forgives nothing", &[100_000.0, 0.0, 10.0, 20.0], &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }]),
+            (
+                "recoveries at minus infinity are never forgiven",
+                &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0, 1e9],
+                &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }, Fail { recoveries: 3 }],
+            ),
+            (
+                "nor at infinity",
+                &[f64::INFINITY, f64::INFINITY, f64::INFINITY, 1e9],
+                &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }],
+            ),
         ];
         for (what, times, want) in rows {
             assert_eq!(run(times), *want, "{what}");

@@ -125,13 +125,23 @@ impl ViewerConfig {
         let base = raw.api_base_url.unwrap_or_default().trim().trim_end_matches('/').to_owned();
         if !base.is_empty() {
             // Checked first: the other message repeats the URL, and it is shown on the page.
-            let authority = base.split("//").nth(1).unwrap_or_default().split('/').next().unwrap_or_default();
+            // The authority as a browser finds it: after the scheme, if there is one,
+            // and any run of slashes either way round (`https:/u:p@h`, `https:\\u:p@h`
+            // and `//u:p@h` carry credentials too), up to the path, query or fragment.
+            let is_scheme = |s: &str| s.starts_with(|c: char| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            let after_scheme = match base.split_once(':') {
+                Some((scheme, rest)) if is_scheme(scheme) => rest,
+                _ => base.as_str(),
+            };
+            let authority = after_scheme.trim_start_matches(['/', '\\']).split(['/', '\\', '?', '#']).next().unwrap_or_default();
             if authority.contains('@') {
                 return Err(ConfigError::CredentialsInApiBaseUrl);
             }
             let lower = base.to_ascii_lowercase();
             let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
-            let host_ok = base.split("//").nth(1).is_some_and(|rest| !rest.is_empty());
+            // A host right after `//`: `https:///vas` is read as `https://vas` by a
+            // browser's fetch, but names no host for the signaling URL.
+            let host_ok = base.split_once("//").is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with(['/', '\\']));
             if !scheme_ok || !host_ok || base.contains('?') || base.contains('#') || base.chars().any(char::is_whitespace) {
                 return Err(ConfigError::BadApiBaseUrl(base.chars().take(80).collect()));
             }
@@ -186,6 +196,8 @@ mod tests {
             (r#"{"apiBaseUrl": "https://h/?a=1"}"#, "apiBaseUrl"),
             (r#"{"apiKey": ""}"#, "apiKey"),
             (r#"{"apiBaseUrl": "https://u:p@vas:8000"}"#, "credentials"),
+            (r#"{"apiBaseUrl": "https:///vas"}"#, "apiBaseUrl"),
+            (r#"{"apiBaseUrl": "http://\\vas"}"#, "apiBaseUrl"),
             (r#"{"apiKey": "a b"}"#, "apiKey"),
             (r#"{"clips": [{"cameraId": " ", "src": "/a", "start": "2026-01-05T12:00:00Z"}]}"#, "cameraId"),
             (r#"{"clips": [{"cameraId": "c", "src": "/a", "start": "yesterday"}]}"#, "clips[0]"),
@@ -242,6 +254,13 @@ mod tests {
             format!(r#"{{"apiKey": "{key}", "clips": [{{"cameraId": "", "src": "/a", "start": "2026-01-05T12:00:00Z"}}]}}"#),
             format!(r#"{{"apiBaseUrl": "https://user:{key}@vas:8000/?x=1"}}"#),
             format!(r#"{{"apiBaseUrl": "https://{key}@vas"}}"#),
+            // Spellings a browser still reads as credentials; they were echoed as a bad URL.
+            format!(r#"{{"apiBaseUrl": "https:/user:{key}@vas"}}"#),
+            format!(r#"{{"apiBaseUrl": "https:user:{key}@vas"}}"#),
+            format!(r#"{{"apiBaseUrl": "https:\\\\user:{key}@vas"}}"#),
+            format!(r#"{{"apiBaseUrl": "user:{key}@vas:8000"}}"#),
+            format!(r#"{{"apiBaseUrl": "//{key}@vas:8000"}}"#),
+            format!(r#"{{"apiBaseUrl": "{key}@vas:8000"}}"#),
         ];
         for text in bad {
             let err = ViewerConfig::parse(&text).unwrap_err();

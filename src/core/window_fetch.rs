@@ -261,7 +261,7 @@ impl WindowFetch {
                 }
                 let id = self.split_failures.len() as u32;
                 self.split_failures.push(0);
-                let mid = UnixMicros(start.0 + (cursor_end.0 - start.0) / 2);
+                let mid = midpoint(start, cursor_end);
                 // Older half pushed first so the newer half is fetched first.
                 self.stack.push(Task::Walk { start, cursor_end: mid, split: Some(id) });
                 self.stack.push(Task::Walk { start: mid.plus(1), cursor_end, split: Some(id) });
@@ -289,7 +289,7 @@ fn split_all(halves: Vec<Task>, split_failures: &mut Vec<u8>) -> Vec<Task> {
             Task::Walk { start, cursor_end, .. } if start < cursor_end => {
                 let id = split_failures.len() as u32;
                 split_failures.push(0);
-                let mid = UnixMicros(start.0 + (cursor_end.0 - start.0) / 2);
+                let mid = midpoint(start, cursor_end);
                 out.push(Task::Walk { start, cursor_end: mid, split: Some(id) });
                 out.push(Task::Walk { start: mid.plus(1), cursor_end, split: Some(id) });
             }
@@ -298,6 +298,14 @@ fn split_all(halves: Vec<Task>, split_failures: &mut Vec<u8>) -> Vec<Task> {
         }
     }
     out
+}
+
+/// The middle of `[start, end]` (`start < end`), rounded down, so that
+/// `[start, mid]` and `[mid + 1, end]` split it. Widened to `i128`: a window
+/// can span more than `i64` holds (`end - start` overflows for times from
+/// opposite ends of the range), and the halves must still be exact.
+fn midpoint(start: UnixMicros, end: UnixMicros) -> UnixMicros {
+    UnixMicros(start.0 + ((i128::from(end.0) - i128::from(start.0)) / 2) as i64)
 }
 
 fn task_span(t: &Task) -> (UnixMicros, UnixMicros) {
@@ -430,6 +438,26 @@ mod tests {
             }
         }
         rows
+    }
+
+    /// (window, the newer half asked for after the window fails): the split
+    /// of windows whose width overflows `i64` (it panicked or wrapped before).
+    #[test]
+    fn windows_of_any_width_split_in_two() {
+        let rows: [((i64, i64), (i64, i64)); 5] = [
+            ((0, 10), (6, 10)),
+            ((-3, -2), (-2, -2)),
+            ((i64::MIN, i64::MAX), (0, i64::MAX)),
+            ((i64::MIN, i64::MIN + 1), (i64::MIN + 1, i64::MIN + 1)),
+            ((-5_000_000_000_000_000_000, 5_000_000_000_000_000_000), (1, 5_000_000_000_000_000_000)),
+        ];
+        for ((start, end), (lo, hi)) in rows {
+            let mut f = WindowFetch::new("cam", UnixMicros(start), UnixMicros(end), 100);
+            f.next_request().unwrap();
+            assert_eq!(f.on_result(Err(FailureKind::Window)).1, Action::Continue);
+            let q = f.next_request().unwrap();
+            assert_eq!((q.start.0, q.end.0), (lo, hi), "{start}..{end}");
+        }
     }
 
     #[test]

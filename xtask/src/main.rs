@@ -271,7 +271,9 @@ fn print_figure(file: &str, heading: &str) {
     }
 }
 
-/// Generated inputs per core property in the test command.
+/// Generated inputs per unit of weight of a core property in the test
+/// command (`tests/core_props/runner.rs`: each property runs this times its
+/// weight, cheap parsers more, whole stores and playlists fewer).
 const FUZZ_CASES: u32 = 20_000;
 
 fn cmd_test() -> Result {
@@ -291,12 +293,30 @@ fn cmd_test() -> Result {
     // benchmarks once here (criterion's test mode, nothing timed), so it cannot rot.
     println!("== the core benchmark runs (cargo bench --bench core -- --test)");
     core_bench::test_once(&root)?;
-    println!("== property tests of the core on hostile input (release, {FUZZ_CASES} cases per property)");
+    println!("== property tests of the core on hostile input (release with overflow checks, {FUZZ_CASES} cases per unit of weight)");
+    // Each property that passes writes its case count there: the line below states what ran.
+    let fuzz_report = root.join("target/figures/fuzz-cases");
+    let _ = std::fs::remove_dir_all(&fuzz_report);
+    let fuzz_started = std::time::Instant::now();
     run(Command::new("cargo")
         .args(["test", "--release", "--test", "core_fuzz"])
         .env("VAS_FUZZ_CASES", FUZZ_CASES.to_string())
+        .env("VAS_FUZZ_REPORT", &fuzz_report)
+        // A silent wrap on generated input then panics, and the property that met it fails.
+        .env("CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS", "true")
         .current_dir(&root))?;
-    println!("FUZZ: 3 properties x {FUZZ_CASES} generated inputs = {} inputs, plus the hostile corpus", 3 * FUZZ_CASES);
+    let fuzz_cases: Vec<u64> = std::fs::read_dir(&fuzz_report)
+        .map_err(|e| format!("{}: {e}", fuzz_report.display()))?
+        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok()?.trim().parse().ok())
+        .collect();
+    println!(
+        "FUZZ: {} properties x {} to {} cases = {} generated inputs in {:.0} s (build included), plus the hostile corpus",
+        fuzz_cases.len(),
+        fuzz_cases.iter().min().unwrap_or(&0),
+        fuzz_cases.iter().max().unwrap_or(&0),
+        fuzz_cases.iter().sum::<u64>(),
+        fuzz_started.elapsed().as_secs_f64()
+    );
     // The browser tests of the event wiring talk to a demo backend of their own.
     let backend = demo_backend::start(
         demo_backend::BackendConfig {

@@ -1,0 +1,14 @@
+//! The core's properties, one file per area; `runner` runs each with its weight and regression file.
+
+pub mod gen;
+pub mod runner;
+
+mod config;
+mod dates;
+pub mod events;
+mod fetch;
+mod live;
+mod playlists;
+mod recording;
+mod skips;
+mod wire;
