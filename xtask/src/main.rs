@@ -249,6 +249,31 @@ fn park_forever() -> Result {
     }
 }
 
+/// Waits up to `limit` for the first line of the child's stdout that `parse`
+/// accepts, and returns what it made of it; later output is drained, so the
+/// child never blocks on a full pipe.
+pub fn wait_for_stdout_line<T: Send + 'static>(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+    parse: impl Fn(&str) -> Option<T> + Send + 'static,
+) -> Option<T> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take()?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in std::io::BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            if !sent {
+                if let Some(found) = parse(&line) {
+                    let _ = tx.send(found);
+                    sent = true;
+                }
+            }
+        }
+    });
+    rx.recv_timeout(limit).ok()
+}
+
 /// Stops a child process: SIGTERM (so it can stop its own children), up
 /// to `grace` to exit, then a kill.
 pub fn stop_child(child: &mut std::process::Child, grace: std::time::Duration) {

@@ -4,10 +4,8 @@
 //! this server, as an operator's browser does: the emulator plays VAS
 //! behind it, with its API key required as VAS requires it.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::{repo_root, run, Result};
@@ -74,22 +72,12 @@ impl ViewerServer {
         }
         cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
         let mut child = cmd.spawn().map_err(|e| format!("could not start {}: {e}", bin.display()))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
-                if !sent {
-                    if let Some(url) = line.strip_prefix("serving the viewer on ").and_then(|r| r.split_whitespace().next()) {
-                        let _ = tx.send(url.to_owned());
-                        sent = true;
-                    }
-                }
-            }
+        let url = crate::wait_for_stdout_line(&mut child, Duration::from_secs(20), |line| {
+            line.strip_prefix("serving the viewer on ").and_then(|r| r.split_whitespace().next()).map(str::to_owned)
         });
-        match rx.recv_timeout(Duration::from_secs(20)) {
-            Ok(url) => Ok(ViewerServer { child, url }),
-            Err(_) => {
+        match url {
+            Some(url) => Ok(ViewerServer { child, url }),
+            None => {
                 let _ = child.kill();
                 let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
                 Err(format!("vas-viewer-server did not start ({status}); its error is printed above"))

@@ -17,10 +17,8 @@ pub mod live_e2e;
 pub mod netns;
 pub mod worker;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -207,25 +205,13 @@ impl Rig {
             cmd.env("LD_PRELOAD", clockshift_lib()?).env("RIG_CLOCK_OFFSET_MS", opts.clock_offset_ms.to_string());
         }
         let mut sfu = cmd.spawn().map_err(|e| format!("could not start node: {e}"))?;
-        let stdout = sfu.stdout.take().ok_or("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
-                // The first `ready` line is the answer; later output is drained.
-                if !sent {
-                    if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                        if let Some(port) = v["ready"]["port"].as_u64() {
-                            let _ = tx.send(port);
-                            sent = true;
-                        }
-                    }
-                }
-            }
+        // The first `ready` line is the answer.
+        let ready = crate::wait_for_stdout_line(&mut sfu, Duration::from_secs(30), |line| {
+            serde_json::from_str::<Value>(line).ok().and_then(|v| v["ready"]["port"].as_u64())
         });
-        let port = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(p) => p,
-            Err(_) => {
+        let port = match ready {
+            Some(p) => p,
+            None => {
                 let _ = sfu.kill();
                 return Err("the signaling server did not start within 30 s".into());
             }
