@@ -5,7 +5,8 @@
 // js/dist/hls_player.js; nothing is fetched from elsewhere at run time.
 //
 // The viewer's Rust code owns every decision: this file only wires hls.js to
-// the hooks it is given.
+// the hooks it is given, and applies the playlist size limit Rust gives
+// (options.maxPlaylistLength).
 //   hooks.fixPlaylist(text) -> text   rewrites each playlist before hls.js parses it
 //   hooks.onTimeline(Float64Array)    [sn, start, duration, ...] of the level's fragments,
 //                                     media seconds as hls.js places them (after every update)
@@ -49,9 +50,11 @@ function timelineOf(details) {
   return out;
 }
 
-// options: { url, apiKey (string or null), keyOrigin (origin the key may go to), startPosition }
+// options: { url, apiKey (string or null), keyOrigin (origin the key may go to), startPosition,
+//            maxPlaylistLength (characters) }
 export function startHls(video, options, hooks) {
   const Base = Hls.DefaultConfig.loader;
+  const maxLength = options.maxPlaylistLength;
   // Playlists pass through the viewer's fixer before hls.js parses them.
   class PlaylistLoader extends Base {
     load(context, config, callbacks) {
@@ -59,6 +62,13 @@ export function startHls(video, options, hooks) {
       const wrapped = Object.assign({}, callbacks, {
         onSuccess(response, stats, ctx, details) {
           if (typeof response.data === 'string') {
+            if (response.data.length > maxLength) {
+              // Refused unparsed, as a failed load: hls.js retries it per its
+              // playlist load policy (the HTTP status is a success), then reports it.
+              const text = `playlist of ${response.data.length} characters refused (limit ${maxLength})`;
+              callbacks.onError({ code: response.code, text }, ctx, details, stats);
+              return;
+            }
             response.data = hooks.fixPlaylist(response.data);
           }
           onSuccess(response, stats, ctx, details);

@@ -1,5 +1,5 @@
 //! Browser tests of the event wiring against the demo backend (started by `cargo xtask test`):
-//! live polling into a playing view, and every VAS failure mode survived.
+//! live polling into a playing view, every VAS failure mode survived, bodies read as a stream up to the limit.
 
 #![cfg(target_arch = "wasm32")]
 
@@ -8,9 +8,10 @@ mod support;
 use gloo_net::http::Request;
 use serde_json::{json, Value};
 use support::*;
-use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
+use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
 use vas_overlay_viewer::core::viewer_config::ViewerConfig;
-use vas_overlay_viewer::events::api_client::ApiClient;
+use vas_overlay_viewer::core::wire::{decode_event_page, EventQuery};
+use vas_overlay_viewer::events::api_client::{ApiClient, ApiError, MAX_BODY_BYTES};
 use vas_overlay_viewer::events::store_handle::StoreHandle;
 use vas_overlay_viewer::pages::clip_page::EventFeed;
 use wasm_bindgen_test::*;
@@ -125,6 +126,8 @@ async fn every_failure_mode_keeps_the_store_and_the_video_and_recovers() {
         ("auth_invalid", json!({"auth": "invalid"}), "auth"),
         ("truncate_body", json!({"truncate_body": true}), "truncate_body"),
         ("huge_body", json!({"huge_body_mb": 10}), "huge_body_mb"),
+        ("huge_body_chunked", json!({"huge_body_mb": 10, "chunked_body": true}), "chunked_body"),
+        ("huge_body_gzip", json!({"huge_body_mb": 10, "gzip_body": true}), "gzip_body"),
         ("json_500_poison", json!({"poison_at": [format_rfc3339_utc(start.plus(5_050_000))]}), "poison"),
     ];
     for (name, faults, key) in modes {
@@ -156,4 +159,88 @@ async fn every_failure_mode_keeps_the_store_and_the_video_and_recovers() {
         web_sys::console::log_1(&format!("FAULT MODE {name}: {shaped} requests met it; store kept {held}+ events, video played, recovered").into());
     }
     m.unmount();
+}
+
+/// The log entry of the last request the backend answered.
+async fn last_logged() -> Value {
+    request_log().await.pop().expect("a request in the log")
+}
+
+/// An answer without `Content-Length` (chunked) or compressed (its length
+/// counts compressed bytes) is read as a stream: a normal one whole, and one
+/// past the limit refused as soon as the decoded bytes pass it, its transfer
+/// abandoned long before the end.
+#[wasm_bindgen_test]
+async fn bodies_are_read_as_a_stream_and_abandoned_past_the_limit() {
+    control("/__demo/reset", json!({})).await;
+    let client = ApiClient::new(&ViewerConfig { api_base_url: backend(), ..ViewerConfig::default() });
+    let start = parse_rfc3339("2026-01-05T12:00:00Z").unwrap();
+    let query = EventQuery { camera_id: DEMO_CAMERA.into(), model_id: None, start, end: start.plus(10_000_000), limit: 500, offset: 0 };
+    let path = query.path_and_query();
+    // Ties in a stable order, so that every answer to the query has the same bytes.
+    control("/__demo/faults", json!({"stable_ties": true})).await;
+    let plain = client.get_bytes(&path).await.expect("the plain answer");
+    let events = decode_event_page(&plain).expect("a list").events.len();
+    assert!(events > 10, "the window holds demo events ({events})");
+
+    // Normal answers, chunked and compressed, are read whole.
+    for (name, key) in [("chunked", "chunked_body"), ("gzip", "gzip_body")] {
+        let mut faults = json!({"stable_ties": true});
+        faults[key] = json!(true);
+        control("/__demo/faults", faults).await;
+        let body = client.get_bytes(&path).await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(body, plain, "{name}: the same list");
+        let logged = last_logged().await;
+        assert_eq!(logged["fault"], key, "{name}: the fault shaped the answer");
+        // What the browser saw: no length at all, or the compressed one.
+        let raw = Request::get(&format!("{}{path}", backend())).send().await.unwrap();
+        let length = raw.headers().get("content-length").and_then(|v| v.parse::<usize>().ok());
+        let decoded = raw.binary().await.unwrap().len();
+        match name {
+            "chunked" => assert_eq!(length, None, "{name}: no Content-Length"),
+            _ => assert!(length.is_some_and(|n| n < decoded / 2), "{name}: Content-Length {length:?} counts the compressed bytes, {decoded} decoded"),
+        }
+    }
+
+    // Past the limit: refused just past it, without reading the rest.
+    let mib = 1024 * 1024;
+    let oversized = [
+        ("chunked, 64 MiB", json!({"chunked_body": true, "huge_body_mb": 64}), 64 * mib),
+        ("gzip, 16 MiB decoded", json!({"gzip_body": true, "huge_body_mb": 16}), 16 * mib),
+        ("gzip and chunked, 16 MiB decoded", json!({"gzip_body": true, "chunked_body": true, "huge_body_mb": 16}), 16 * mib),
+    ];
+    for (name, faults, total) in oversized {
+        control("/__demo/faults", faults).await;
+        let t0 = js_sys::Date::now();
+        let result = client.get_bytes(&path).await;
+        let ms = js_sys::Date::now() - t0;
+        let Err(ApiError::TooLarge(read)) = result else {
+            panic!("{name}: not refused as too large: {:?}", result.map(|b| b.len()));
+        };
+        // The bytes read include the chunk that crossed the limit (the browser's, up to a few MiB).
+        assert!(read > MAX_BODY_BYTES && read < total.min(MAX_BODY_BYTES + 4 * mib), "{name}: refused at {read} bytes, not soon past the limit");
+        let mut logged = last_logged().await;
+        assert!(logged["fault"].as_str().is_some_and(|f| f.starts_with("huge_body_mb+")), "{name}: the fault shaped the answer: {logged}");
+        let chunked = name.contains("chunked");
+        // A chunked answer's bytes are logged once the backend stops sending.
+        for _ in 0..600 {
+            if !chunked || logged["bytes"].as_u64().is_some_and(|b| b > 0) {
+                break;
+            }
+            next_animation_frame().await;
+            logged = last_logged().await;
+        }
+        let on_wire = logged["bytes"].as_u64().unwrap_or(0);
+        assert!(on_wire > 0, "{name}: the backend's bytes sent are logged: {logged}");
+        if name.starts_with("gzip") {
+            // Small on the wire: a Content-Length check alone would have let it in.
+            assert!(on_wire < MAX_BODY_BYTES, "{name}: {on_wire} bytes on the wire");
+        } else {
+            assert!(on_wire < total, "{name}: the backend sent all {on_wire} bytes: the transfer was not abandoned");
+        }
+        web_sys::console::log_1(
+            &format!("OVERSIZED {name}: refused after {read} decoded bytes in {ms:.0} ms; the backend sent {on_wire} of {total} bytes{}", if chunked { "" } else { " (compressed, whole)" }).into(),
+        );
+    }
+    control("/__demo/reset", json!({})).await;
 }

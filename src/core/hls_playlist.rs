@@ -37,6 +37,16 @@ pub struct MediaPlaylist {
     pub skipped_lines: usize,
 }
 
+/// Longest playlist text the viewer reads, in bytes (VAS's playlists are
+/// ASCII: characters too); a longer one is refused unparsed, as a failed
+/// load. VAS keeps 24 h in one rolling playlist: 14,400 segments of 6 s at 40
+/// bytes each (`#EXTINF:6.000000,` and `segment-N.ts` lines), about 576 KB,
+/// or about 1.3 MB with a program date-time on every segment. 4 MiB is seven
+/// times the first (a week of 6 s segments) and three times the second,
+/// while what hls.js builds from one playlist stays bounded (an object per
+/// segment: about 100,000 at this size).
+pub const MAX_PLAYLIST_BYTES: usize = 4 * 1024 * 1024;
+
 /// VAS's segment number from a URI such as `segment-1795578823.ts` (query and
 /// directories ignored); `None` for any other shape.
 pub fn segment_number(uri: &str) -> Option<i64> {
@@ -187,5 +197,22 @@ segment-1795578823.ts
         for text in ["", "hello", "<html>", "#EXTINF:6,\na.ts"] {
             assert!(MediaPlaylist::parse(text).entries.is_empty(), "{text}");
         }
+    }
+
+    /// The limit has its stated margin over VAS's 24 h playlist, even with a
+    /// program date-time on every segment (which VAS does not write).
+    #[test]
+    fn a_day_of_segments_is_well_within_the_playlist_limit() {
+        let mut day = String::from("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:1795570000\n#EXT-X-PLAYLIST-TYPE:EVENT\n");
+        let mut with_dates = day.clone();
+        for k in 0..14_400 {
+            let entry = format!("#EXTINF:6.000000,\nsegment-{}.ts\n", 1_795_570_000 + k);
+            day.push_str(&entry);
+            with_dates.push_str(&format!("#EXT-X-PROGRAM-DATE-TIME:2026-11-24T{:02}:{:02}:{:02}.000Z\n{entry}", k / 600, k / 10 % 60, k % 10 * 6));
+        }
+        assert_eq!(MediaPlaylist::parse(&day).entries.len(), 14_400);
+        assert_eq!(MediaPlaylist::parse(&with_dates).entries.iter().filter(|e| e.program_date_time.is_some()).count(), 14_400);
+        assert!(day.len() * 7 <= MAX_PLAYLIST_BYTES, "24 h: {} bytes", day.len());
+        assert!(with_dates.len() * 3 <= MAX_PLAYLIST_BYTES, "24 h with dates: {} bytes", with_dates.len());
     }
 }

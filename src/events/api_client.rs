@@ -1,11 +1,14 @@
-//! HTTP client for VAS's read API (gloo-net): key header, timeout, typed errors.
+//! HTTP client for VAS's read API (gloo-net): key header, timeout, bodies read as a stream up to a limit, typed errors.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_net::http::Request;
+use js_sys::Uint8Array;
 use thiserror::Error;
-use web_sys::AbortController;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, ReadableStream, ReadableStreamDefaultReader, ReadableStreamReadResult};
 
 use crate::core::time::UnixMicros;
 use crate::core::viewer_config::ViewerConfig;
@@ -25,6 +28,8 @@ pub enum ApiError {
     Status(u16),
     #[error("unusable response: {0}")]
     Decode(String),
+    /// The bytes announced by `Content-Length`, or those read when the body
+    /// passed the limit and was abandoned.
     #[error("response of {0} bytes refused (limit {MAX_BODY_BYTES})")]
     TooLarge(u64),
 }
@@ -43,8 +48,10 @@ impl ApiError {
     }
 }
 
-/// Largest response body read. Bigger pages are refused before download where
-/// the length is announced, and the window is fetched in smaller pieces.
+/// Largest response body read, counted as the browser decodes it. Bigger
+/// pages are refused before download where the length is announced, else
+/// abandoned as soon as the count passes it; the window is then fetched in
+/// smaller pieces.
 pub const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
 
 impl From<PageError> for ApiError {
@@ -60,6 +67,34 @@ impl From<PageError> for ApiError {
 pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
 /// Most pages walked for one range, so a huge range cannot loop for ever.
 const MAX_PAGES: u64 = 200;
+
+/// Reads a body chunk by chunk as the browser delivers it (after any
+/// `Content-Encoding` is undone, so a chunked or compressed answer is
+/// counted as it grows); past [`MAX_BODY_BYTES`] the request is aborted and
+/// the rest never read.
+async fn read_bounded(body: Option<ReadableStream>, controller: &AbortController) -> Result<Vec<u8>, ApiError> {
+    let Some(body) = body else {
+        return Ok(Vec::new());
+    };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let read = JsFuture::from(reader.read()).await.map_err(|e| ApiError::Network(format!("body: {e:?}")))?;
+        let read: ReadableStreamReadResult = read.unchecked_into();
+        if read.get_done().unwrap_or(true) {
+            return Ok(out);
+        }
+        let chunk: Uint8Array = read.get_value().unchecked_into();
+        let total = out.len() as u64 + u64::from(chunk.length());
+        if total > MAX_BODY_BYTES {
+            controller.abort();
+            return Err(ApiError::TooLarge(total));
+        }
+        let at = out.len();
+        out.resize(total as usize, 0);
+        chunk.copy_to(&mut out[at..]);
+    }
+}
 
 #[derive(Clone, PartialEq)]
 pub struct ApiClient {
@@ -99,11 +134,8 @@ impl ApiClient {
                 controller.abort();
                 return Err(ApiError::TooLarge(n));
             }
-            let body = resp.binary().await.map_err(|e| ApiError::Network(e.to_string()))?;
-            if body.len() as u64 > MAX_BODY_BYTES {
-                return Err(ApiError::TooLarge(body.len() as u64));
-            }
-            Ok(body)
+            // No length, or the compressed one: the decoded stream is what counts.
+            read_bounded(resp.body(), &controller).await
         }
         .await;
         drop(timer);

@@ -3,7 +3,8 @@
 //! The bundle is fetched with a dynamic `import()` from a tiny inline module,
 //! so pages other than the recordings page never load it. Every decision
 //! stays in Rust: the bundle only hands over what hls.js knows (playlist
-//! text, fragment positions, response headers) through the hooks below.
+//! text, fragment positions, response headers) through the hooks below, and
+//! applies the playlist size limit it is given.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
-use crate::core::hls_playlist::MediaPlaylist;
+use crate::core::hls_playlist::{MediaPlaylist, MAX_PLAYLIST_BYTES};
 use crate::core::playlist_fixer::PlaylistFixer;
 use crate::core::recording_clock::RecordingClock;
 use crate::core::segment_skips::SegmentSkips;
@@ -173,6 +174,8 @@ pub async fn start(
     set("keyOrigin", source.key_origin.into()).map_err(|e| format!("{e:?}"))?;
     // From the oldest listed segment: the recording plays from end to end.
     set("startPosition", 0.0.into()).map_err(|e| format!("{e:?}"))?;
+    // A longer playlist is refused before the fixer sees it, as a failed load.
+    set("maxPlaylistLength", (MAX_PLAYLIST_BYTES as f64).into()).map_err(|e| format!("{e:?}"))?;
     let hooks = js_sys::Object::new();
     for (k, f) in [
         ("fixPlaylist", fix.as_ref()),

@@ -58,14 +58,16 @@
 //!   `garbage_segments`;
 //! - answer faults, limited by `path_filter` and `fail_count`: `auth`,
 //!   `bare_500`, `db_fault_empty`, `delay_ms`, `truncate_body`,
-//!   `huge_body_mb`. A request counts against `fail_count` only when at least
-//!   one of them applies to it (see [`Faults`] for where each applies).
+//!   `huge_body_mb`, `chunked_body`, `gzip_body`, `huge_playlist_mb`. A
+//!   request counts against `fail_count` only when at least one of them
+//!   applies to it (see [`Faults`] for where each applies).
 //!
 //! Order of evaluation of an `/api/` request, as in VAS: `required_key`, then
 //! `auth` (both before CORS: their answers carry no CORS header, and they also
 //! refuse an OPTIONS preflight), then the preflight, `bare_500`, routing and
 //! validation (422 before any database fault), `db_fault_empty`,
-//! `huge_body_mb`, poison rows, and last `truncate_body` and `delay_ms`.
+//! `huge_body_mb`, poison rows, then `truncate_body`, `gzip_body`,
+//! `chunked_body`, and last `delay_ms`.
 
 mod serve;
 
@@ -125,7 +127,8 @@ pub const HUGE_MODEL_ID: &str = "demo-huge-body";
 ///                {"timestamp": "2026-01-05T12:00:07Z", "camera_id": "...", "model_id": "m"}],
 ///  "bare_500": false, "db_fault_empty": false, "auth": "missing" | "invalid" | null,
 ///  "required_key": "k" | null, "database_key": "k" | null, "delay_ms": 250 | null, "truncate_body": false,
-///  "huge_body_mb": 4 | null, "fail_count": 3 | null, "path_filter": "/cameras/" | null,
+///  "huge_body_mb": 4 | null, "chunked_body": false, "gzip_body": false, "huge_playlist_mb": 6 | null,
+///  "fail_count": 3 | null, "path_filter": "/cameras/" | null,
 ///  "insert_between_pages": 2 | null, "stable_ties": false,
 ///  "missing_segments": ["segment-1767618001.ts"], "garbage_segments": ["1767619934"]}
 /// ```
@@ -171,6 +174,21 @@ pub struct Faults {
     /// one synthetic event matching the query whose `event_metadata.padding`
     /// is a long string. Event list endpoints only.
     pub huge_body_mb: Option<u32>,
+    /// An event list answer goes out without `Content-Length`, in chunked
+    /// encoding, as a streamed answer does (the log's `bytes` are then those
+    /// handed to the connection before the body ended or the client left).
+    /// Event list endpoints only.
+    pub chunked_body: bool,
+    /// An event list answer goes out gzip-compressed (`Content-Encoding:
+    /// gzip`) when the request accepts gzip: a browser decodes it, and
+    /// `Content-Length` (and the log's `bytes`) count the compressed bytes.
+    /// Event list endpoints only.
+    pub gzip_body: bool,
+    /// Recordings: a playlist answers with its usual entries followed by
+    /// synthetic ones (6 s segments numbered on from the last, with no
+    /// segment files behind them) up to this many MiB, as a recorder that
+    /// keeps days in one rolling playlist would write. Playlists only.
+    pub huge_playlist_mb: Option<u32>,
     /// Apply the answer faults to the next N requests they apply to only,
     /// then behave normally; counts down (GET shows what is left). None:
     /// always.
@@ -279,11 +297,13 @@ pub struct LogEntry {
     pub status: u16,
     /// Whether an `X-API-Key` header was present.
     pub api_key_present: bool,
-    /// Body bytes sent (after any truncation).
+    /// Body bytes sent (after any truncation or compression; of a chunked
+    /// answer, those handed to the connection before it ended).
     pub bytes: u64,
     /// The fault that shaped the answer (`poison`, `required_key`, `auth`,
     /// `bare_500`, `db_fault_empty`, `huge_body_mb`, `truncate_body`,
-    /// `delay_ms`, `missing_segments`, `garbage_segments`, joined by `+`), if any.
+    /// `gzip_body`, `chunked_body`, `delay_ms`, `missing_segments`,
+    /// `garbage_segments`, `huge_playlist_mb`, joined by `+`), if any.
     pub fault: Option<String>,
     /// Where a watched secret (see [`RunningBackend::watch_secrets`])
     /// occurred in the request: `<label> in target` or `<label> in header
@@ -688,6 +708,8 @@ struct State {
 enum Body {
     Bytes(Vec<u8>),
     File { file: File, len: u64 },
+    /// Sent without a `Content-Length` (`chunked_body`).
+    Chunked(Vec<u8>),
 }
 
 struct Reply {
@@ -716,7 +738,7 @@ impl Reply {
 
     fn body_len(&self) -> u64 {
         match &self.body {
-            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::Bytes(bytes) | Body::Chunked(bytes) => bytes.len() as u64,
             Body::File { len, .. } => *len,
         }
     }
@@ -807,20 +829,22 @@ impl Control {
         self.inserted.push(event);
     }
 
-    fn record(&mut self, mut entry: LogEntry) {
+    /// Logs an answered request; returns its `seq`.
+    fn record(&mut self, mut entry: LogEntry) -> u64 {
         self.log_seq += 1;
         entry.seq = self.log_seq;
         if self.log.len() >= MAX_LOG_ENTRIES {
             self.log.pop_front();
         }
         self.log.push_back(entry);
+        self.log_seq
     }
 
     /// The answer faults that apply to this request; counts it against
     /// `fail_count` when any does.
-    fn answer_faults(&mut self, path: &str, scope: Scope) -> Applied {
+    fn answer_faults(&mut self, req: &Req, scope: Scope) -> Applied {
         let f = &self.faults;
-        if f.path_filter.as_deref().is_some_and(|p| !path.contains(p)) || f.fail_count == Some(0) {
+        if f.path_filter.as_deref().is_some_and(|p| !req.path.contains(p)) || f.fail_count == Some(0) {
             return Applied::default();
         }
         let applied = Applied {
@@ -830,6 +854,9 @@ impl Control {
             delay: f.delay_ms.filter(|&ms| ms > 0).map(Duration::from_millis),
             truncate: f.truncate_body && scope != Scope::Preflight,
             huge_mb: f.huge_body_mb.filter(|_| scope == Scope::EventList),
+            chunked: f.chunked_body && scope == Scope::EventList,
+            gzip: f.gzip_body && scope == Scope::EventList && accepts_gzip(req),
+            huge_playlist_mb: f.huge_playlist_mb.filter(|_| scope == Scope::Playlist),
         };
         if applied.is_empty() {
             return Applied::default();
@@ -894,6 +921,8 @@ enum Scope {
     Preflight,
     EventList,
     Event,
+    /// A recording's playlist.
+    Playlist,
     Other,
 }
 
@@ -906,6 +935,9 @@ struct Applied {
     delay: Option<Duration>,
     truncate: bool,
     huge_mb: Option<u32>,
+    chunked: bool,
+    gzip: bool,
+    huge_playlist_mb: Option<u32>,
 }
 
 impl Applied {
@@ -916,6 +948,9 @@ impl Applied {
             && self.delay.is_none()
             && !self.truncate
             && self.huge_mb.is_none()
+            && !self.chunked
+            && !self.gzip
+            && self.huge_playlist_mb.is_none()
     }
 }
 
@@ -987,12 +1022,13 @@ impl State {
             fault,
         } = self.route(&req);
         let status = reply.status;
-        let bytes = if method == "HEAD" {
+        // A chunked answer's bytes are logged once they are sent.
+        let bytes = if method == "HEAD" || matches!(reply.body, Body::Chunked(_)) {
             0
         } else {
             reply.body_len()
         };
-        self.lock().record(LogEntry {
+        let seq = self.lock().record(LogEntry {
             seq: 0,
             method: method.clone(),
             target: target.to_string(),
@@ -1012,7 +1048,16 @@ impl State {
                     .unwrap_or_else(|e| e.into_inner()),
             );
         }
-        let result = send(out, reply);
+        let result = match reply.body {
+            Body::Chunked(bytes) => {
+                let (sent, result) = out.send_chunked(reply.status, &reply.headers, &mut bytes.as_slice());
+                if let Some(entry) = self.lock().log.iter_mut().rev().find(|e| e.seq == seq) {
+                    entry.bytes = sent;
+                }
+                result
+            }
+            body => send(out, Reply { body, ..reply }),
+        };
         if self.log {
             let fault = fault.map(|f| format!(" [fault: {f}]")).unwrap_or_default();
             let failed = match result {
@@ -1143,6 +1188,7 @@ impl State {
             ("OPTIONS", _) => Scope::Preflight,
             ("GET", Some(ApiRoute::Events | ApiRoute::CameraEvents(_))) => Scope::EventList,
             ("GET", Some(ApiRoute::Event(_))) => Scope::Event,
+            ("GET", None) if recording::is_playlist(req.path) => Scope::Playlist,
             _ => Scope::Other,
         };
         // VAS's auth middleware runs before CORS and routing. A key from its
@@ -1176,7 +1222,7 @@ impl State {
                 };
             }
         }
-        let applied = ctl.answer_faults(req.path, scope);
+        let applied = ctl.answer_faults(req, scope);
         let mut faults: Vec<&'static str> = Vec::new();
         let mut reply = self.emulate(data, &mut ctl, req, route, &applied, &mut faults);
         drop(ctl);
@@ -1191,6 +1237,15 @@ impl State {
                     faults.push("truncate_body");
                 }
             }
+        }
+        if let (true, Body::Bytes(bytes)) = (applied.gzip, &mut reply.body) {
+            *bytes = gzip(bytes);
+            reply.headers.push(("Content-Encoding".into(), "gzip".into()));
+            faults.push("gzip_body");
+        }
+        if let (true, Body::Bytes(bytes)) = (applied.chunked, &mut reply.body) {
+            reply.body = Body::Chunked(std::mem::take(bytes));
+            faults.push("chunked_body");
         }
         if applied.delay.is_some() {
             faults.push("delay_ms");
@@ -1222,7 +1277,7 @@ impl State {
             faults.push("bare_500");
             return Reply::text(500, "Internal Server Error");
         }
-        if let Some((reply, fault)) = recording::route(data.recording.as_ref(), req, &ctl.faults) {
+        if let Some((reply, fault)) = recording::route(data.recording.as_ref(), req, &ctl.faults, applied.huge_playlist_mb) {
             faults.extend(fault);
             return reply;
         }
@@ -1385,6 +1440,9 @@ impl State {
             return Err(bad(format!(
                 "huge_body_mb must be in 1..={MAX_HUGE_BODY_MB}"
             )));
+        }
+        if faults.huge_playlist_mb.is_some_and(|mb| mb == 0 || mb > MAX_HUGE_BODY_MB) {
+            return Err(bad(format!("huge_playlist_mb must be in 1..={MAX_HUGE_BODY_MB}")));
         }
         if faults
             .insert_between_pages
@@ -1933,6 +1991,22 @@ fn huge_list(
     Reply::bytes(200, "application/json", body).with("Access-Control-Allow-Origin", "*")
 }
 
+/// Whether the request's `Accept-Encoding` names gzip (`gzip_body`).
+fn accepts_gzip(req: &Req) -> bool {
+    req.header("Accept-Encoding")
+        .is_some_and(|v| v.split(',').any(|c| c.split(';').next().is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip"))))
+}
+
+/// `gzip_body`: the bytes gzip-compressed (at the fastest level: a huge
+/// body must not hold up its answer, in a debug build too).
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
 /// The last value of a query parameter (FastAPI reads the last one).
 fn query_get<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
     query
@@ -2222,13 +2296,14 @@ fn serve_file(path: &Path, range: Option<&str>) -> Reply {
 }
 
 fn send(out: &mut serve::Responder, reply: Reply) -> io::Result<()> {
-    // Always a Content-Length (never chunked), which media elements prefer.
+    // A Content-Length (chunked only as a fault), which media elements prefer.
     match reply.body {
         Body::Bytes(bytes) => {
             let len = bytes.len() as u64;
             out.send(reply.status, &reply.headers, &mut bytes.as_slice(), len)
         }
         Body::File { mut file, len } => out.send(reply.status, &reply.headers, &mut file, len),
+        Body::Chunked(bytes) => out.send_chunked(reply.status, &reply.headers, &mut bytes.as_slice()).1,
     }
 }
 
@@ -3765,7 +3840,8 @@ mod tests {
         let defaults = json!({
             "poison_at": [], "bare_500": false, "db_fault_empty": false, "auth": null,
             "required_key": null, "database_key": null, "delay_ms": null, "truncate_body": false,
-            "huge_body_mb": null, "fail_count": null, "path_filter": null,
+            "huge_body_mb": null, "chunked_body": false, "gzip_body": false, "huge_playlist_mb": null,
+            "fail_count": null, "path_filter": null,
             "insert_between_pages": null, "stable_ties": false,
             "missing_segments": [], "garbage_segments": []
         });
@@ -3817,6 +3893,7 @@ mod tests {
             ),
             (r#"{"delay_ms": 999999}"#, "delay_ms"),
             (r#"{"huge_body_mb": 0}"#, "huge_body_mb"),
+            (r#"{"huge_playlist_mb": 0}"#, "huge_playlist_mb"),
             (r#"{"insert_between_pages": 5000}"#, "insert_between_pages"),
             (r#"{"required_key": ""}"#, "required_key"),
             ("not json", "invalid JSON"),
@@ -4332,6 +4409,49 @@ mod tests {
         assert_eq!(f.get("/api/v1/devices").json(), json!([device()]));
         // Validation first.
         assert_eq!(f.get(&format!("{LIST}?limit=1001")).status, 422);
+    }
+
+    #[test]
+    fn chunked_and_gzip_bodies_carry_the_same_list() {
+        let gunzip = |bytes: &[u8]| {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out).unwrap();
+            out
+        };
+        let f = Fixture::emulated();
+        let path = format!("{LIST}/cameras/{CAM_B}/events?limit=10");
+        let plain = f.get(&path);
+        assert_eq!((plain.status, plain.header("Content-Encoding")), (200, None));
+
+        // Chunked: no length, the same bytes.
+        f.set(Faults { chunked_body: true, ..Faults::default() });
+        let chunked = f.get(&path);
+        assert_eq!((chunked.header("Content-Length"), chunked.header("Transfer-Encoding")), (None, Some("chunked")));
+        assert_eq!(chunked.body, plain.body);
+        // Devices are not affected.
+        assert!(f.get("/api/v1/devices").header("Content-Length").is_some());
+
+        // Gzip, to a request that accepts it only.
+        f.set(Faults { gzip_body: true, ..Faults::default() });
+        assert_eq!(f.get(&path).body, plain.body);
+        let gz = request("GET", &f.url(&path), &[("Accept-Encoding", "br, GZip;q=0.8")]);
+        assert_eq!(gz.header("Content-Encoding"), Some("gzip"));
+        assert_eq!(gz.header("Content-Length"), Some(gz.body.len().to_string().as_str()));
+        assert_eq!(gunzip(&gz.body), plain.body);
+
+        // All three: small on the wire, past any sane limit decoded.
+        f.set(Faults { huge_body_mb: Some(16), gzip_body: true, chunked_body: true, ..Faults::default() });
+        let both = request("GET", &f.url(&path), &[("Accept-Encoding", "gzip")]);
+        assert_eq!((both.header("Content-Length"), both.header("Content-Encoding")), (None, Some("gzip")));
+        assert!(both.body.len() < 100_000, "{} bytes on the wire", both.body.len());
+        assert_eq!(gunzip(&both.body).len(), 16 << 20);
+
+        // The log names what shaped each answer; a chunked one's bytes are
+        // those sent, logged once sent.
+        let faults = |f: &Fixture| f.backend.request_log().iter().map(|e| e.fault.clone().unwrap_or_default()).collect::<Vec<_>>();
+        assert_eq!(faults(&f), ["", "chunked_body", "", "", "gzip_body", "huge_body_mb+gzip_body+chunked_body"]);
+        wait_until("the chunked answer's bytes in the log", || f.backend.request_log().last().is_some_and(|e| e.bytes > 0));
+        assert_eq!(f.backend.request_log().last().map(|e| e.bytes), Some(both.body.len() as u64));
     }
 
     fn events_by_id(n: u32) -> Value {

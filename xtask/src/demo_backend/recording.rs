@@ -24,7 +24,8 @@
 //! Segment faults (`Faults::missing_segments`, `Faults::garbage_segments`)
 //! apply to a segment by its number on every camera id: a 404 with VAS's
 //! error envelope, or a 200 with the usual headers and length whose bytes
-//! are not media.
+//! are not media. `Faults::huge_playlist_mb` pads a playlist with synthetic
+//! entries.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -183,6 +184,27 @@ enum Route<'a> {
     Segment(&'a str, &'a str),
 }
 
+/// Whether `path` is a recording's playlist (`Faults::huge_playlist_mb` applies to it).
+pub fn is_playlist(path: &str) -> bool {
+    matches!(match_route(path), Some(Route::Playlist(_)))
+}
+
+/// `huge_playlist_mb`: the playlist, then entries of 6 s segments numbered on
+/// from its last one until the text reaches `mb` MiB.
+fn padded(mut text: String, mb: u32) -> String {
+    let target = mb as usize * 1024 * 1024;
+    let last = text.lines().filter_map(|l| segment_key(l.trim())).max().unwrap_or(0);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let mut n = last;
+    while text.len() < target {
+        n += 1;
+        text.push_str(&format!("#EXTINF:6.000000,\nsegment-{n}.ts\n"));
+    }
+    text
+}
+
 fn match_route(path: &str) -> Option<Route<'_>> {
     let rest = path.strip_prefix("/api/v1/recordings/devices/")?;
     let (camera, tail) = rest.split_once('/')?;
@@ -270,9 +292,10 @@ impl DemoRecording {
 }
 
 /// Answers a recordings request, or `None` when the path is not one; with the
-/// answer, the segment fault that shaped it (for the request log).
+/// answer, the fault that shaped it (for the request log). `huge_playlist_mb`
+/// is the answer fault applied to this request, if any.
 /// Only a data dir with a recording has these routes (others answer 404 as before).
-pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults) -> Option<(Reply, Option<&'static str>)> {
+pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults, huge_playlist_mb: Option<u32>) -> Option<(Reply, Option<&'static str>)> {
     rec?;
     let route = match_route(req.path)?;
     if req.method != "GET" {
@@ -305,6 +328,13 @@ pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults) -> Option<
                             r.playlist.clone()
                         }
                     }
+                };
+                let text = match huge_playlist_mb {
+                    Some(mb) => {
+                        fault = Some("huge_playlist_mb");
+                        padded(text, mb)
+                    }
+                    None => text,
                 };
                 Reply::bytes(200, "application/vnd.apple.mpegurl", text).with("Access-Control-Allow-Origin", "*")
             }
@@ -482,5 +512,31 @@ mod tests {
         assert_eq!(segment_key("segment-1767618001.ts"), Some(1_767_618_001));
         assert_eq!(segment_key("42"), Some(42));
         assert_eq!(segment_key("segment-99999999999999999999.ts"), None);
+    }
+
+    /// An oversized playlist: the usual one, then synthetic entries to the size asked, for playlists only, counted by `fail_count`.
+    #[test]
+    fn huge_playlist() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
+        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data), api_key: None, viewer_api_key: None };
+        let backend = super::super::start(config, "127.0.0.1:0").unwrap();
+        let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices/{PDT_CAMERA_ID}", backend.port());
+        let usual = String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap();
+        backend.set_faults(Faults { huge_playlist_mb: Some(3), fail_count: Some(1), ..Faults::default() }).unwrap();
+        // A segment is not a playlist: untouched, and not counted.
+        assert_eq!(get("GET", &format!("{base}/segment-1767618000.ts")).2.first(), Some(&0x47));
+        let (status, _, body) = get("GET", &format!("{base}/playlist"));
+        let huge = String::from_utf8(body).unwrap();
+        assert_eq!(status, 200);
+        assert!(huge.starts_with(&usual), "the usual entries first");
+        assert!((3 << 20..(3 << 20) + 64).contains(&huge.len()), "{} bytes", huge.len());
+        assert!(huge[usual.len()..].starts_with("#EXTINF:6.000000,\nsegment-1767619937.ts\n"), "numbered on from the last");
+        let parsed = vas_overlay_viewer::core::hls_playlist::MediaPlaylist::parse(&huge);
+        assert_eq!((parsed.entries.len(), parsed.skipped_lines), (12 + (huge.len() - usual.len()) / 40, 0));
+        // fail_count: the next playlist is the usual one again.
+        assert_eq!(String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap(), usual);
+        let faults: Vec<Option<String>> = backend.request_log().into_iter().map(|e| e.fault).collect();
+        assert_eq!(faults, [None, None, Some("huge_playlist_mb".into()), None]);
+        assert_eq!(backend.faults().fail_count, Some(0));
     }
 }

@@ -14,10 +14,11 @@
 //! costs a few chunks of memory, and a client that stops reading stops the
 //! copy.
 //!
-//! Answers always carry a `Content-Length` (none for 1xx, 204 and 304), never
-//! chunked encoding, which media elements prefer; `HEAD` answers carry the
-//! length of the body they omit. A body that ends short of its length breaks
-//! the connection, so the client sees a truncated answer, never a complete one.
+//! Answers carry a `Content-Length` (none for 1xx, 204 and 304), which media
+//! elements prefer; `HEAD` answers carry the length of the body they omit. A
+//! body that ends short of its length breaks the connection, so the client
+//! sees a truncated answer, never a complete one. Only `send_chunked` answers
+//! without a length, in chunked encoding (a fault mode of the emulator).
 
 use std::convert::Infallible;
 use std::io::{self, Read};
@@ -98,6 +99,33 @@ impl Responder {
         body: &mut dyn Read,
         len: u64,
     ) -> io::Result<()> {
+        self.stream(status, headers, body, Some(len), &mut 0)
+    }
+
+    /// As `send`, without a `Content-Length`: the body goes out in chunked
+    /// encoding until `body` ends. Also returns the bytes handed on before
+    /// the body ended or the client went away (an error then).
+    pub fn send_chunked(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        body: &mut dyn Read,
+    ) -> (u64, io::Result<()>) {
+        let mut copied = 0;
+        let result = self.stream(status, headers, body, None, &mut copied);
+        (copied, result)
+    }
+
+    /// Sends an answer of `len` bytes (None: chunked, until `body` ends),
+    /// counting in `copied` the bytes handed on.
+    fn stream(
+        &mut self,
+        status: u16,
+        headers: &[(String, String)],
+        body: &mut dyn Read,
+        len: Option<u64>,
+        copied: &mut u64,
+    ) -> io::Result<()> {
         let status = StatusCode::from_u16(status).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -110,7 +138,7 @@ impl Responder {
         let bodiless = status.is_informational()
             || status == StatusCode::NO_CONTENT
             || status == StatusCode::NOT_MODIFIED;
-        let streamed = !bodiless && !self.head_only && len > 0;
+        let streamed = !bodiless && !self.head_only && len != Some(0);
         let (chunks, response_body) = if streamed {
             let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
             (
@@ -141,7 +169,7 @@ impl Responder {
                 response.headers_mut().append(name, value);
             }
         }
-        if !bodiless {
+        if let (false, Some(len)) = (bodiless, len) {
             // For a HEAD request hyper keeps this header and sends no body.
             response
                 .headers_mut()
@@ -153,18 +181,23 @@ impl Responder {
         let Some(chunks) = chunks else {
             return Ok(());
         };
-        let mut copied = 0;
-        while copied < len {
+        while len.is_none_or(|len| *copied < len) {
+            let want = len.map_or(CHUNK_BYTES, |len| (len - *copied).min(CHUNK_BYTES));
             let mut chunk = Vec::new();
-            Read::take(&mut *body, (len - copied).min(CHUNK_BYTES)).read_to_end(&mut chunk)?;
-            if chunk.is_empty() {
+            Read::take(&mut *body, want).read_to_end(&mut chunk)?;
+            match (chunk.is_empty(), len) {
+                (false, _) => {}
+                // The end of a chunked body: dropping `chunks` ends it.
+                (true, None) => return Ok(()),
                 // Dropping `chunks` now tells the body it ended short.
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    format!("body ended after {copied} of {len} bytes"),
-                ));
+                (true, Some(len)) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("body ended after {copied} of {len} bytes"),
+                    ))
+                }
             }
-            copied += chunk.len() as u64;
+            *copied += chunk.len() as u64;
             let sent = self
                 .runtime
                 .block_on(chunks.send_timeout(Bytes::from(chunk), IO_TIMEOUT));
@@ -439,12 +472,14 @@ fn never(never: Infallible) -> io::Error {
     match never {}
 }
 
-/// A body of known length fed by a handler through a channel. The channel
-/// closing before the length is reached is an error, which makes hyper break
-/// the connection instead of ending the answer.
+/// A body fed by a handler through a channel. With a known length, the
+/// channel closing before the length is reached is an error, which makes
+/// hyper break the connection instead of ending the answer; without one
+/// (chunked), the channel closing ends the body.
 struct Streamed {
     chunks: mpsc::Receiver<Bytes>,
-    remaining: u64,
+    /// None: chunked.
+    remaining: Option<u64>,
     /// The channel closed short and hyper was given one chance to flush.
     flushed: bool,
 }
@@ -457,15 +492,16 @@ impl Body for Streamed {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        if self.remaining == 0 {
+        if self.remaining == Some(0) {
             return Poll::Ready(None);
         }
         match self.chunks.poll_recv(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(chunk)) => {
-                self.remaining = self.remaining.saturating_sub(chunk.len() as u64);
+                self.remaining = self.remaining.map(|n| n.saturating_sub(chunk.len() as u64));
                 Poll::Ready(Some(Ok(Frame::data(chunk))))
             }
+            Poll::Ready(None) if self.remaining.is_none() => Poll::Ready(None),
             // hyper flushes what it holds when the body is pending; on an
             // error it drops the connection at once. One pending poll first
             // gets the client every byte the handler produced.
@@ -482,11 +518,11 @@ impl Body for Streamed {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.remaining == 0
+        self.remaining == Some(0)
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.remaining)
+        self.remaining.map_or_else(SizeHint::default, SizeHint::with_exact)
     }
 }
 

@@ -12,14 +12,24 @@
 //! the hole are scored against the recording's truth, as in `recordings.rs`.
 //! The newest segment missing is waited for, not skipped past the end; when
 //! the fault clears it plays.
+//!
+//! One more row serves playlists past the viewer's limit
+//! (`MAX_PLAYLIST_BYTES`) to hls.js's reloads while the recording plays: the
+//! viewer refuses them unparsed (hls.js retries, as after a failed load),
+//! the video and the overlay go on, and the next playlist of normal size is
+//! taken. The emulator's log shows every oversized playlist sent; the
+//! video's duration, unchanged, shows none was parsed (its synthetic
+//! entries would have made it days long).
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::{json, Value};
 
+use vas_overlay_viewer::core::hls_playlist::MAX_PLAYLIST_BYTES;
+
 use super::recordings::{Score, Truth, TOLERANCE_PX, WAIT_DRAWN};
-use crate::demo_backend::{Faults, RunningBackend};
+use crate::demo_backend::{Faults, LogEntry, RunningBackend};
 use crate::webdriver::Browser;
 use crate::Result;
 
@@ -35,6 +45,13 @@ const JUMP_STEP_SECS: f64 = 0.3;
 const NEWEST_HOLD_MS: u64 = 4_000;
 /// An observation that ends only at its media time or its limit.
 const NO_HOLD: u64 = u64::MAX / 2;
+/// The oversized playlist row: playlists of this many MiB (past the
+/// viewer's limit), this many times in a row (a reload and hls.js's first
+/// retry; its second retry gets a normal one).
+const HUGE_PLAYLIST_MB: u32 = 6;
+const HUGE_PLAYLISTS: u64 = 2;
+/// How long that row waits for the oversized playlists to be asked for and a normal one after them.
+const HUGE_PLAYLIST_LIMIT: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// Seeks and waits until the video plays from there.
 const SEEK_AND_PLAY: &str = r#"
@@ -210,7 +227,7 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         Ok(())
     };
     let mut table = String::from(
-        "HLS segment faults, end to end (recordings page, hls.js, program date-time camera; boxes within 2 css px of the truth)\n\
+        "HLS segment and playlist faults, end to end (recordings page, hls.js, program date-time camera; boxes within 2 css px of the truth)\n\
          | fault | played | jump | longest stall | worst rAF gap | boxes after the gap | gap to aligned boxes | alert | responsive |\n\
          |---|---|---|---|---|---|---|---|---|\n",
     );
@@ -329,10 +346,114 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         drop(browser);
     }
     drop(ok);
+    passed += oversized_playlist(backend, &page, &truth, &mut table)?;
     backend.reset();
     let out = root.join("target/figures");
     std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
     std::fs::write(out.join("hls-faults.txt"), &table).map_err(|e| e.to_string())?;
     println!("  table: target/figures/hls-faults.txt");
+    Ok(passed)
+}
+
+/// Two observations as one: playback added up, the worst of the rest, samples and jumps in order.
+fn merge(a: Option<Value>, b: Value) -> Value {
+    let Some(mut a) = a else { return b };
+    a["played"] = json!(f(&a["played"]) + f(&b["played"]));
+    for k in ["longestStallMs", "worstGapMs"] {
+        a[k] = json!(f(&a[k]).max(f(&b[k])));
+    }
+    for k in ["jumps", "samples"] {
+        let more = b[k].as_array().cloned().unwrap_or_default();
+        if let Some(list) = a[k].as_array_mut() {
+            list.extend(more);
+        }
+    }
+    if a["alert"].is_null() {
+        a["alert"] = b["alert"].clone();
+    }
+    a["timeout"] = json!(a["timeout"] == true || b["timeout"] == true);
+    for k in ["ct", "maxCt", "paused"] {
+        a[k] = b[k].clone();
+    }
+    a
+}
+
+/// The row of oversized playlists: refused while the recording plays on, with proof they were sent.
+fn oversized_playlist(backend: &RunningBackend, page: &str, truth: &Truth, table: &mut String) -> Result<usize> {
+    let name = format!("playlist of {HUGE_PLAYLIST_MB} MiB (limit {} MiB) on {HUGE_PLAYLISTS} loads", MAX_PLAYLIST_BYTES >> 20);
+    let mut passed = 0;
+    let mut ok = |cond: bool, what: &str, detail: &str| -> Result {
+        check(cond, &format!("{name}: {what}"), detail)?;
+        passed += 1;
+        Ok(())
+    };
+    backend.reset();
+    let browser = Browser::start()?;
+    browser.set_script_timeout(90_000)?;
+    browser.goto(page)?;
+    let first = browser.execute_async(WAIT_DRAWN, json!([0.5, 30_000]))?;
+    ok(first["timeout"].is_null(), "boxes on the playing recording", &first.to_string())?;
+    const DURATION: &str = "arguments[arguments.length - 1](document.querySelector('video').duration)";
+    let duration_before = f(&browser.execute_async(DURATION, json!([]))?);
+    let since = backend.request_log().last().map_or(0, |e| e.seq);
+    backend
+        .set_faults(Faults { huge_playlist_mb: Some(HUGE_PLAYLIST_MB), fail_count: Some(HUGE_PLAYLISTS), ..Faults::default() })
+        .map_err(|e| format!("set faults: {e}"))?;
+    let playlists = || -> Vec<LogEntry> { backend.request_log().into_iter().filter(|e| e.seq > since && e.target.ends_with("/playlist")).collect() };
+    let oversized = |log: &[LogEntry]| log.iter().filter(|e| e.fault.as_deref() == Some("huge_playlist_mb")).count() as u64;
+    // Watch playback 2 s at a time until hls.js has asked for every oversized
+    // playlist and then for a normal one (the emulator's log says when).
+    let started = std::time::Instant::now();
+    let mut at = f(&first["mt"]);
+    let mut watched = None;
+    loop {
+        let o = observe(&browser, f64::MAX, at + 2.0, NO_HOLD, 20_000, truth)?;
+        at = f(&o["ct"]);
+        watched = Some(merge(watched, o));
+        let log = playlists();
+        let normal_after = log.iter().rev().take_while(|e| e.fault.is_none()).filter(|e| e.status == 200).count();
+        if (oversized(&log) == HUGE_PLAYLISTS && normal_after > 0) || started.elapsed() > HUGE_PLAYLIST_LIMIT {
+            break;
+        }
+    }
+    // And on, past the normal playlist.
+    let o = merge(watched, observe(&browser, f64::MAX, at + 2.0, NO_HOLD, 20_000, truth)?);
+    let log = playlists();
+    let sizes: Vec<String> = log.iter().map(|e| format!("{}{}", e.bytes, if e.fault.is_some() { " (oversized)" } else { "" })).collect();
+    let fired = format!("playlists sent since the fault was set, bytes: {sizes:?}; fail_count left {:?}", backend.faults().fail_count);
+    ok(oversized(&log) == HUGE_PLAYLISTS && backend.faults().fail_count == Some(0), "the fault fired on every oversized playlist", &fired)?;
+    ok(log.iter().filter(|e| e.fault.is_some()).all(|e| e.bytes > MAX_PLAYLIST_BYTES as u64), "each was past the limit", &fired)?;
+    let normal_after = log.iter().rev().take_while(|e| e.fault.is_none()).filter(|e| e.status == 200).count();
+    ok(normal_after > 0, "hls.js asks again and gets a normal playlist", &fired)?;
+    let duration_after = f(&browser.execute_async(DURATION, json!([]))?);
+    let durations = format!("video duration {duration_before} s before, {duration_after} s after");
+    ok(duration_before.is_finite() && duration_after == duration_before, "no oversized playlist was parsed", &durations)?;
+    let detail = {
+        let mut d = o.clone();
+        d["samples"] = json!(d["samples"].as_array().map_or(0, Vec::len));
+        d.to_string()
+    };
+    let played = f(&o["played"]);
+    ok(played >= 4.0 && o["paused"] == false, "the video plays on", &detail)?;
+    ok(o["jumps"].as_array().is_some_and(Vec::is_empty), "no jump", &detail)?;
+    ok(f(&o["longestStallMs"]) < 1_000.0, "no stall", &detail)?;
+    ok(o["alert"].is_null(), "no alert or error shown", &detail)?;
+    ok(f(&o["worstGapMs"]) < 1_000.0, "the page stays responsive", &detail)?;
+    let boxes = score_after(truth, &o, 0.0, 0.0);
+    let scored = &boxes.score;
+    ok(scored.box_scored >= 5 && scored.within == scored.box_scored && boxes.empty_before == 0, "boxes aligned with the frame shown throughout", &scored.detail(&name))?;
+    let worst = if scored.worst_px.is_finite() { format!("{:.2}", scored.worst_px) } else { "a box missing".into() };
+    writeln!(
+        table,
+        "| {name} | {played:.1} s | none | {:.0} ms | {:.0} ms | {}/{} within {TOLERANCE_PX} px (worst {worst} px), {} empty | no gap; refused {HUGE_PLAYLISTS} x {} bytes, then a normal one loaded, duration unchanged ({duration_after:.1} s) | none | yes |",
+        f(&o["longestStallMs"]),
+        f(&o["worstGapMs"]),
+        scored.within,
+        scored.box_scored,
+        boxes.empty_before,
+        log.iter().find(|e| e.fault.is_some()).map_or(0, |e| e.bytes),
+    )
+    .ok();
+    println!("  ok: {name}: refused, played {played:.1} s, boxes {}/{} aligned, silent; {fired}; {durations}", scored.within, scored.box_scored);
     Ok(passed)
 }
