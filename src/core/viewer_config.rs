@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use super::clip_params::{ClipParamError, ClipParams};
+use super::clip_params::{echo, plain_char, ClipParamError, ClipParams};
 
 /// The configuration in force. Its `Debug` form leaves the key out, so a
 /// debug line that prints the configuration cannot leak it.
@@ -84,6 +84,21 @@ struct RawClip {
     start: String,
 }
 
+/// Longest part of serde_json's message kept in `ConfigError::NotJson`.
+const JSON_ERROR_CHARS: usize = 120;
+
+/// serde_json's message, which repeats an unknown key or a value of the
+/// wrong type in full: cut to a length the page can show, its position
+/// kept, and plain (`plain_char`: no controls).
+fn json_error(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if text.chars().count() <= JSON_ERROR_CHARS {
+        return text.chars().map(plain_char).collect();
+    }
+    let head: String = text.chars().take(JSON_ERROR_CHARS).map(plain_char).collect();
+    format!("{head}... at line {} column {}", e.line(), e.column())
+}
+
 /// What the viewer starts with, from the answer to `GET /config.json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigAnswer {
@@ -121,29 +136,38 @@ impl ViewerConfig {
     /// Parses and validates `config.json`. Unknown keys are errors: a typo in
     /// a key must not silently fall back to a default.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let raw: RawConfig = serde_json::from_str(text).map_err(|e| ConfigError::NotJson(e.to_string()))?;
+        let raw: RawConfig = serde_json::from_str(text).map_err(|e| ConfigError::NotJson(json_error(&e)))?;
         let base = raw.api_base_url.unwrap_or_default().trim().trim_end_matches('/').to_owned();
         if !base.is_empty() {
             // Checked first: the other message repeats the URL, and it is shown on the page.
-            // The authority as a browser finds it: after the scheme, if there is one,
-            // and any run of slashes either way round (`https:/u:p@h`, `https:\\u:p@h`
-            // and `//u:p@h` carry credentials too), up to the path, query or fragment.
+            // The authority as a browser finds it: in the text with C0 controls and
+            // spaces dropped at both ends and tabs and newlines removed (`https:/\t/u:p@h`),
+            // after the scheme, if there is one, and any run of slashes either way
+            // round (`https:/u:p@h`, `https:\\u:p@h` and `//u:p@h` carry credentials
+            // too), up to the path, query or fragment; a backslash ends it only in
+            // the schemes a browser reads it as a slash in (`foo://h\\u:p@h` carries
+            // credentials), and in a URL without a scheme, read against the page's.
+            let browser: String = base.trim_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
             let is_scheme = |s: &str| s.starts_with(|c: char| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
-            let after_scheme = match base.split_once(':') {
-                Some((scheme, rest)) if is_scheme(scheme) => rest,
-                _ => base.as_str(),
+            let (after_scheme, backslash_ends) = match browser.split_once(':') {
+                Some((scheme, rest)) if is_scheme(scheme) => {
+                    (rest, ["http", "https", "ws", "wss", "ftp", "file"].iter().any(|s| s.eq_ignore_ascii_case(scheme)))
+                }
+                _ => (browser.as_str(), true),
             };
-            let authority = after_scheme.trim_start_matches(['/', '\\']).split(['/', '\\', '?', '#']).next().unwrap_or_default();
+            let ends: &[char] = if backslash_ends { &['/', '\\', '?', '#'] } else { &['/', '?', '#'] };
+            let authority = after_scheme.trim_start_matches(['/', '\\']).split(ends).next().unwrap_or_default();
             if authority.contains('@') {
                 return Err(ConfigError::CredentialsInApiBaseUrl);
             }
             let lower = base.to_ascii_lowercase();
             let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
             // A host right after `//`: `https:///vas` is read as `https://vas` by a
-            // browser's fetch, but names no host for the signaling URL.
-            let host_ok = base.split_once("//").is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with(['/', '\\']));
+            // browser's fetch, but names no host for the signaling URL; nor does
+            // `https://:8443` (a port without a host) or `https://://vas`.
+            let host_ok = base.split_once("//").is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with(['/', '\\', ':']));
             if !scheme_ok || !host_ok || base.contains('?') || base.contains('#') || base.chars().any(char::is_whitespace) {
-                return Err(ConfigError::BadApiBaseUrl(base.chars().take(80).collect()));
+                return Err(ConfigError::BadApiBaseUrl(echo(&base)));
             }
         }
         let api_key = match raw.api_key {
@@ -198,6 +222,10 @@ mod tests {
             (r#"{"apiBaseUrl": "https://u:p@vas:8000"}"#, "credentials"),
             (r#"{"apiBaseUrl": "https:///vas"}"#, "apiBaseUrl"),
             (r#"{"apiBaseUrl": "http://\\vas"}"#, "apiBaseUrl"),
+            // No host (found with the fuzz targets in fuzz/: an accepted base
+            // must name a signaling URL, and `websocket_url` refuses these).
+            (r#"{"apiBaseUrl": "https://://vas"}"#, "apiBaseUrl"),
+            (r#"{"apiBaseUrl": "https://:8443"}"#, "apiBaseUrl"),
             (r#"{"apiKey": "a b"}"#, "apiKey"),
             (r#"{"clips": [{"cameraId": " ", "src": "/a", "start": "2026-01-05T12:00:00Z"}]}"#, "cameraId"),
             (r#"{"clips": [{"cameraId": "c", "src": "/a", "start": "yesterday"}]}"#, "clips[0]"),
@@ -206,6 +234,23 @@ mod tests {
             let err = ViewerConfig::parse(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text}: {err}");
         }
+        // serde_json repeats an unknown key or a wrongly typed value in full:
+        // the message stays short (found with the `config` fuzz target, fuzz/).
+        let long = r#"\u0001\\\"\u0301"#.repeat(1000);
+        for (text, needle, position) in [
+            (format!(r#"{{"apiBaseUr{long}": 1}}"#), "unknown field", "... at line 1 column 16012"),
+            (format!(r#"{{"clips": "{long}"}}"#), "invalid type", "... at line 1 column 16012"),
+            (format!(r#"{{"{}": 1}}"#, r"\u0301".repeat(100)), "unknown field `????", "at line 1 column 603"),
+            (r#"{"apiBaseURL": "x"}"#.to_owned(), "unknown field `apiBaseURL`", "at line 1 column 13"),
+        ] {
+            let err = ViewerConfig::parse(&text).unwrap_err();
+            for shown in [err.to_string(), format!("{err:?}")] {
+                assert!(shown.chars().count() < 400 && shown.contains(needle) && shown.contains(position), "{shown}");
+            }
+        }
+        // A bad base URL is echoed plain: no controls for its debug line to spell out.
+        let err = ViewerConfig::parse(&format!(r#"{{"apiBaseUrl": "{}https://vas"}}"#, r"\u007f".repeat(100))).unwrap_err();
+        assert_eq!(err, ConfigError::BadApiBaseUrl("?".repeat(80)));
     }
 
     #[test]
@@ -261,6 +306,13 @@ mod tests {
             format!(r#"{{"apiBaseUrl": "user:{key}@vas:8000"}}"#),
             format!(r#"{{"apiBaseUrl": "//{key}@vas:8000"}}"#),
             format!(r#"{{"apiBaseUrl": "{key}@vas:8000"}}"#),
+            // Found with the `config` fuzz target (fuzz/), whose oracle is WHATWG
+            // URL parsing: a browser drops C0 controls at the ends and tabs and
+            // newlines anywhere, and a backslash is a slash only in special schemes.
+            format!(r#"{{"apiBaseUrl": "https:/\t/user:{key}@vas"}}"#),
+            format!(r#"{{"apiBaseUrl": "\u0001https://user:{key}@vas"}}"#),
+            format!(r#"{{"apiBaseUrl": "ht\ntps://user:{key}@vas"}}"#),
+            format!(r#"{{"apiBaseUrl": "foo://h\\user:{key}@vas"}}"#),
         ];
         for text in bad {
             let err = ViewerConfig::parse(&text).unwrap_err();

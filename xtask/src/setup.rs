@@ -6,6 +6,8 @@ use std::process::Command;
 use crate::{repo_root, run, Result};
 
 const TRUNK_VERSION: &str = "0.21.14";
+/// The fuzzing driver of `fuzz/` (its targets build on stable Rust with `--sanitizer none`).
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 fn output(cmd: &str, args: &[&str]) -> Option<String> {
     let out = Command::new(cmd).args(args).output().ok()?;
@@ -128,8 +130,15 @@ fn is_root() -> bool {
     output("id", &["-u"]).is_some_and(|u| u.trim() == "0")
 }
 
-/// Debian's Chromium and ChromeDriver for the browser and end-to-end tests.
+/// cargo-fuzz at the pinned version (libFuzzer is built from source by
+/// `libfuzzer-sys` with the machine's C++ compiler), and Debian's Chromium
+/// and ChromeDriver for the browser and end-to-end tests.
 pub fn test_tools() -> Result {
+    // `cargo fuzz --version` prints `cargo-fuzz 0.13.2`.
+    if output("cargo", &["fuzz", "--version"]).is_none_or(|v| v.split_whitespace().nth(1) != Some(CARGO_FUZZ_VERSION)) {
+        println!("== installing cargo-fuzz {CARGO_FUZZ_VERSION} (about 2 minutes on 2 cores; cargo shows progress)");
+        run(Command::new("cargo").args(["install", "--locked", &format!("cargo-fuzz@{CARGO_FUZZ_VERSION}")]))?;
+    }
     let missing: Vec<&str> = [("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")]
         .into_iter()
         .filter(|(path, _)| !std::path::Path::new(path).exists())
