@@ -8,6 +8,8 @@ pub mod hls_player;
 pub mod hls_recovery;
 pub mod live_player;
 pub mod mediasoup;
+pub mod monotonic;
+pub mod page_visibility;
 pub mod signaling;
 
 pub use clock_handle::ClockHandle;

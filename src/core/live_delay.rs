@@ -46,15 +46,15 @@ impl Default for DelayParams {
 #[derive(Debug, Clone)]
 pub struct PlayoutDelay {
     params: DelayParams,
-    /// (local ms, deficit ms) of recent frames.
+    /// (monotonic ms, deficit ms) of recent frames.
     deficits: VecDeque<(f64, f64)>,
     target_ms: f64,
-    last_change_ms: Option<f64>,
+    last_change_mono_ms: Option<f64>,
 }
 
 impl PlayoutDelay {
     pub fn new(params: DelayParams) -> Self {
-        Self { params, deficits: VecDeque::new(), target_ms: params.initial_ms.clamp(0.0, params.max_ms), last_change_ms: None }
+        Self { params, deficits: VecDeque::new(), target_ms: params.initial_ms.clamp(0.0, params.max_ms), last_change_mono_ms: None }
     }
 
     pub fn target_ms(&self) -> f64 {
@@ -62,8 +62,9 @@ impl PlayoutDelay {
     }
 
     /// Records the frame on screen (its VAS time, us) against the newest
-    /// event held (us), at local time `now_ms`. With no event yet nothing is learnt.
-    pub fn observe(&mut self, now_ms: f64, frame_us: i64, newest_event_us: Option<i64>) {
+    /// event held (us), at `now_mono_ms` on the monotonic clock (the window
+    /// of recent deficits is a duration). With no event yet nothing is learnt.
+    pub fn observe(&mut self, now_mono_ms: f64, frame_us: i64, newest_event_us: Option<i64>) {
         let Some(newest) = newest_event_us else { return };
         // Saturating: times from opposite ends of the range must not wrap into a small deficit.
         let deficit = frame_us.saturating_sub(newest) as f64 / 1000.0;
@@ -72,8 +73,8 @@ impl PlayoutDelay {
         if deficit.abs() > self.params.max_ms * 2.0 {
             return;
         }
-        self.deficits.push_back((now_ms, deficit));
-        while self.deficits.front().is_some_and(|(t, _)| now_ms - t > self.params.window_ms) {
+        self.deficits.push_back((now_mono_ms, deficit));
+        while self.deficits.front().is_some_and(|(t, _)| now_mono_ms - t > self.params.window_ms) {
             self.deficits.pop_front();
         }
     }
@@ -83,9 +84,10 @@ impl PlayoutDelay {
         self.deficits.clear();
     }
 
-    /// A new jitter-buffer target (ms) when one is due, else `None`.
-    pub fn next_target(&mut self, now_ms: f64) -> Option<f64> {
-        if self.last_change_ms.is_some_and(|t| now_ms - t < self.params.every_ms) || self.deficits.len() < 15 {
+    /// A new jitter-buffer target (ms) when one is due at `now_mono_ms`
+    /// (monotonic: the least time between two changes is a duration), else `None`.
+    pub fn next_target(&mut self, now_mono_ms: f64) -> Option<f64> {
+        if self.last_change_mono_ms.is_some_and(|t| now_mono_ms - t < self.params.every_ms) || self.deficits.len() < 15 {
             return None;
         }
         let mut d: Vec<f64> = self.deficits.iter().map(|(_, d)| *d).collect();
@@ -99,7 +101,7 @@ impl PlayoutDelay {
             return None;
         }
         self.target_ms = next;
-        self.last_change_ms = Some(now_ms);
+        self.last_change_mono_ms = Some(now_mono_ms);
         // Frames shown under the old target say nothing about the new one.
         self.deficits.clear();
         Some(next)

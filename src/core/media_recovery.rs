@@ -6,7 +6,8 @@
 //! playhead. A stream that keeps failing would loop through recoveries
 //! without ever playing, so only `max_recoveries` are allowed within
 //! `window_ms`; the next one fails with an error the player shows. Times are
-//! any monotonic millisecond clock of the caller.
+//! the caller's monotonic millisecond clock (`performance.now()`), never the
+//! wall clock: a step back would keep old recoveries in the window for hours.
 
 /// hls.js's error type of media pipeline errors (`Hls.ErrorTypes.MEDIA_ERROR`).
 pub const HLS_MEDIA_ERROR: &str = "mediaError";
@@ -41,21 +42,21 @@ impl MediaRecovery {
         Self { max_recoveries, window_ms, recent_ms: Vec::new() }
     }
 
-    /// Decides about one fatal media error at `now_ms`.
-    pub fn on_fatal_media_error(&mut self, now_ms: f64) -> RecoveryVerdict {
+    /// Decides about one fatal media error at `now_mono_ms` (`performance.now()`).
+    pub fn on_fatal_media_error(&mut self, now_mono_ms: f64) -> RecoveryVerdict {
         // A clock that is not finite or runs backwards forgives nothing:
         // the bound must hold whatever the caller's clock does. A recovery
         // made at a non-finite time never leaves the window either (one at
         // minus infinity would otherwise be forgiven by any finite clock).
-        if now_ms.is_finite() {
+        if now_mono_ms.is_finite() {
             let window = self.window_ms;
-            self.recent_ms.retain(|t| !(t.is_finite() && now_ms >= *t && now_ms - *t >= window));
+            self.recent_ms.retain(|t| !(t.is_finite() && now_mono_ms >= *t && now_mono_ms - *t >= window));
         }
         let made = self.recent_ms.len() as u32;
         if made >= self.max_recoveries {
             return RecoveryVerdict::Fail { recoveries: made };
         }
-        self.recent_ms.push(now_ms);
+        self.recent_ms.push(now_mono_ms);
         RecoveryVerdict::Recover { n: made + 1 }
     }
 }

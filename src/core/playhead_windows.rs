@@ -31,7 +31,8 @@ impl Default for WindowPlan {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Loaded {
-    at_ms: f64,
+    /// When it was fetched, on the monotonic clock.
+    at_mono_ms: f64,
     empty: bool,
 }
 
@@ -65,21 +66,22 @@ impl PlayheadWindows {
         self.bounds.is_none_or(|(lo, hi)| e >= lo && s <= hi)
     }
 
-    /// The next window to fetch for this playhead, if any.
-    pub fn next_to_fetch(&self, playhead: UnixMicros, now_ms: f64) -> Option<i64> {
+    /// The next window to fetch for this playhead, if any; `now_mono_ms`
+    /// (`performance.now()`) times the retry of empty windows.
+    pub fn next_to_fetch(&self, playhead: UnixMicros, now_mono_ms: f64) -> Option<i64> {
         let here = self.index_of(playhead);
         let order = std::iter::once(here)
             .chain((1..=self.plan.ahead).map(|k| here + k))
             .chain((1..=self.plan.behind).map(|k| here - k));
         order.filter(|i| self.in_bounds(*i)).find(|i| match self.loaded.get(i) {
             None => true,
-            Some(l) => l.empty && now_ms - l.at_ms >= self.plan.empty_retry_ms,
+            Some(l) => l.empty && now_mono_ms - l.at_mono_ms >= self.plan.empty_retry_ms,
         })
     }
 
-    /// Records a fetched window.
-    pub fn mark_loaded(&mut self, i: i64, empty: bool, now_ms: f64) {
-        self.loaded.insert(i, Loaded { at_ms: now_ms, empty });
+    /// Records a fetched window, at `now_mono_ms` (`performance.now()`).
+    pub fn mark_loaded(&mut self, i: i64, empty: bool, now_mono_ms: f64) {
+        self.loaded.insert(i, Loaded { at_mono_ms: now_mono_ms, empty });
     }
 
     pub fn is_loaded(&self, i: i64) -> bool {

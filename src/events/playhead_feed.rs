@@ -14,6 +14,7 @@ use crate::core::playhead_windows::{PlayheadWindows, WindowPlan};
 use crate::core::time::UnixMicros;
 use crate::core::window_fetch::WindowFetch;
 use crate::core::wire::MAX_PAGE_LIMIT;
+use crate::player::monotonic::now_mono_ms;
 use crate::player::ClockHandle;
 
 /// The unbroken block of loaded windows around the playhead, shared with a timeline.
@@ -52,8 +53,7 @@ impl PlayheadFeed {
                     continue;
                 };
                 loaded.set(windows.loaded_block(playhead));
-                let now_ms = js_sys::Date::now();
-                let Some(i) = windows.next_to_fetch(playhead, now_ms) else {
+                let Some(i) = windows.next_to_fetch(playhead, now_mono_ms()) else {
                     TimeoutFuture::new(IDLE_MS).await;
                     continue;
                 };
@@ -65,7 +65,7 @@ impl PlayheadFeed {
                 }
                 if summary.completed {
                     // An empty window may hide a database fault in VAS: it is retried later.
-                    windows.mark_loaded(i, summary.rows == 0, js_sys::Date::now());
+                    windows.mark_loaded(i, summary.rows == 0, now_mono_ms());
                 }
                 if let Some((keep_from, keep_to)) = windows.evict(playhead) {
                     store.retain_between(keep_from, keep_to);

@@ -7,6 +7,11 @@
 //! one starts after a back-off. The states show in the player's own area;
 //! the overlay never sees any of this. The player also feeds the SFU's
 //! sender reports (`getStats`) into the live frame clock.
+//!
+//! Every duration (stall, playout delay) is measured on `performance.now()`,
+//! never the wall clock. While the page is hidden the browser presents no
+//! frames: stall detection is suspended then, re-armed on return, and no new
+//! session is opened until the page is shown (`core::live_session`).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -19,6 +24,8 @@ use yew::prelude::*;
 
 use super::live_clock_handle::LiveClockHandle;
 use super::mediasoup::{h264_only, serde_wasm_json, Consumer, Mediasoup, Transport};
+use super::monotonic::now_mono_ms;
+use super::page_visibility::PageVisibility;
 use super::signaling::Signaling;
 use crate::core::live_clock::{LiveClockMethod, SenderReportSample};
 use crate::core::live_delay::{DelayParams, PlayoutDelay};
@@ -96,10 +103,17 @@ struct Ctx {
     alive: Rc<Cell<bool>>,
     active: ActiveSlot,
     set_state: Rc<dyn Fn(PlayerState)>,
+    visibility: Rc<PageVisibility>,
 }
 
-fn now_ms() -> f64 {
-    js_sys::Date::now()
+/// Waits until the policy allows a new session (the page is shown); false
+/// when the player went away meanwhile.
+async fn until_session_allowed(ctx: &Ctx, policy: &ReconnectPolicy) -> bool {
+    while ctx.alive.get() && !policy.may_open(ctx.visibility.now()) {
+        web_sys::console::debug_1(&"live: the page is hidden; the next session waits until it is shown".into());
+        ctx.visibility.until_visible().await;
+    }
+    ctx.alive.get()
 }
 
 /// Runs sessions until the player goes away.
@@ -114,7 +128,7 @@ async fn run(ctx: Ctx) {
     let mut policy = ReconnectPolicy::new(&ctx.timing);
     let mut attempt = 0u32;
     let mut last_end: Option<SessionEnd> = None;
-    while ctx.alive.get() {
+    while until_session_allowed(&ctx, &policy).await {
         attempt += 1;
         match &last_end {
             None => (ctx.set_state)(PlayerState::Connecting),
@@ -246,7 +260,8 @@ async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &m
     if let Some(delay) = &ctx.delay {
         set_jitter_buffer_target(consumer, delay.borrow().target_ms());
     }
-    let mut stall = StallWatch::new(now_ms());
+    ctx.visibility.forget_changes();
+    let mut stall = StallWatch::new(now_mono_ms(), ctx.visibility.now());
     let mut clock_method: Option<LiveClockMethod> = None;
     let mut last_report = 0.0;
     let mut tick = 0u32;
@@ -256,9 +271,17 @@ async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &m
             break;
         }
         tick += 1;
-        let now = now_ms();
+        let now = now_mono_ms();
+        // Hidden and shown at the times the events came, then as the page is
+        // now (which changes nothing unless an event was missed).
+        for (visibility, at) in ctx.visibility.take_changes() {
+            stall.on_visibility(visibility, at);
+        }
+        stall.on_visibility(ctx.visibility.now(), now);
         let frame_id = match &watcher {
-            Some(w) => w.latest().map(|f| u64::from(f.presented_frames)),
+            // The RTP timestamp names the frame's content: a frame presented
+            // again is no progress. The presented-frame count when there is none.
+            Some(w) => w.latest().map(|f| f.rtp_timestamp.map_or(u64::from(f.presented_frames), u64::from)),
             // Without frame callbacks, decoded frames still tell progress.
             None => Some((ctx.video.current_time() * 1000.0) as u64).filter(|_| ctx.video.ready_state() >= 2),
         };
@@ -278,7 +301,9 @@ async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &m
         if stall.is_stalled(now, &ctx.timing) {
             return SessionEnd::Stalled;
         }
-        if let Some(delay) = &ctx.delay {
+        // A hidden page keeps its last frame on screen while events go on
+        // arriving: that frame says nothing about lateness.
+        if let Some(delay) = ctx.delay.as_ref().filter(|_| stall.picture_is_current()) {
             let mut delay = delay.borrow_mut();
             if let Some((frame, method)) = ctx.clock.last_frame_time() {
                 // Deficits measured with another clock method (start-up's
@@ -321,6 +346,7 @@ pub fn live_player(props: &LivePlayerProps) -> Html {
         use_effect_with((props.camera_id.clone(), props.ws_url.clone(), props.playout_delay), move |(camera_id, url, playout_delay)| {
             let alive = Rc::new(Cell::new(true));
             let active: ActiveSlot = Rc::new(RefCell::new(None));
+            let visibility = Rc::new(PageVisibility::start());
             if let Some(video) = video_ref.cast::<HtmlVideoElement>() {
                 // The muted property (not only the attribute) is what autoplay policies check.
                 video.set_muted(true);
@@ -337,6 +363,7 @@ pub fn live_player(props: &LivePlayerProps) -> Html {
                     alive: alive.clone(),
                     active: active.clone(),
                     set_state,
+                    visibility: visibility.clone(),
                 };
                 wasm_bindgen_futures::spawn_local(run(ctx));
             }
@@ -352,6 +379,8 @@ pub fn live_player(props: &LivePlayerProps) -> Html {
             move || {
                 alive.set(false);
                 tear_down(&active);
+                // A run parked until the page is shown wakes, sees it is over and ends.
+                visibility.release_waiters();
                 if let Some(w) = &window {
                     let _ = w.remove_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
                 }

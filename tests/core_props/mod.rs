@@ -10,5 +10,6 @@ mod fetch;
 mod live;
 mod playlists;
 mod recording;
+mod session;
 mod skips;
 mod wire;

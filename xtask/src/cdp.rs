@@ -44,6 +44,18 @@ impl CdpClient {
         Self::connect(&ws)
     }
 
+    /// Connects to the browser itself (its `Target` and `Browser` domains:
+    /// tabs and windows), at `debugger_address` (`host:port`).
+    pub fn connect_to_browser(debugger_address: &str) -> Result<Self> {
+        let version: Value = ureq::get(&format!("http://{debugger_address}/json/version"))
+            .call()
+            .map_err(|e| format!("devtools version: {e}"))?
+            .into_json()
+            .map_err(|e| format!("devtools version: {e}"))?;
+        let ws = version["webSocketDebuggerUrl"].as_str().ok_or("devtools: no browser endpoint")?.to_owned();
+        Self::connect(&ws)
+    }
+
     /// Opens `ws://host:port/path`.
     pub fn connect(url: &str) -> Result<Self> {
         let rest = url.strip_prefix("ws://").ok_or_else(|| format!("not a ws:// URL: {url}"))?;
