@@ -63,7 +63,14 @@ fn short_string(v: Option<&Value>) -> Option<String> {
 
 /// Decodes one event object; anything unusable yields the reason instead of a panic.
 pub fn decode_event(v: &Value) -> Result<WireEvent, SkipReason> {
-    let obj = v.as_object().ok_or(SkipReason::NotAnObject)?;
+    decode_owned_event(v.clone())
+}
+
+/// As [`decode_event`], taking the value: its detections and metadata are
+/// moved into the event, not copied (a page of dense events would otherwise
+/// be held twice while it is decoded).
+fn decode_owned_event(mut v: Value) -> Result<WireEvent, SkipReason> {
+    let obj = v.as_object_mut().ok_or(SkipReason::NotAnObject)?;
     let id = short_string(obj.get("id")).ok_or(SkipReason::MissingId)?;
     let model_id = short_string(obj.get("model_id")).ok_or(SkipReason::MissingModel)?;
     let timestamp = obj
@@ -77,23 +84,23 @@ pub fn decode_event(v: &Value) -> Result<WireEvent, SkipReason> {
         model_id,
         timestamp,
         frame_id: obj.get("frame_id").and_then(Value::as_i64),
-        detections: obj.get("detections").cloned().unwrap_or(Value::Null),
+        detections: obj.remove("detections").unwrap_or(Value::Null),
         confidence: obj.get("confidence").and_then(Value::as_f64).filter(|c| c.is_finite()),
-        event_metadata: obj.get("event_metadata").filter(|m| m.is_object()).cloned(),
+        event_metadata: obj.remove("event_metadata").filter(Value::is_object),
     })
 }
 
-/// Decodes a list response body (`{"events": [...], "total": ...}`).
+/// Decodes a list response body (`{"events": [...], "total": ...}`). Each
+/// row's value is consumed as it is decoded.
 pub fn decode_event_page(body: &[u8]) -> Result<EventPage, PageError> {
-    let root: Value = serde_json::from_slice(body).map_err(|e| PageError::NotJson(e.to_string()))?;
-    let list = root.get("events").and_then(Value::as_array).ok_or(PageError::NoEventList)?;
-    let mut page = EventPage {
-        total: root.get("total").and_then(Value::as_u64),
-        raw_len: list.len(),
-        ..EventPage::default()
+    let mut root: Value = serde_json::from_slice(body).map_err(|e| PageError::NotJson(e.to_string()))?;
+    let total = root.get("total").and_then(Value::as_u64);
+    let Some(Value::Array(list)) = root.get_mut("events").map(Value::take) else {
+        return Err(PageError::NoEventList);
     };
+    let mut page = EventPage { total, raw_len: list.len(), ..EventPage::default() };
     for item in list {
-        match decode_event(item) {
+        match decode_owned_event(item) {
             Ok(ev) => page.events.push(ev),
             Err(_) => page.skipped += 1,
         }
