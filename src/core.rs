@@ -8,6 +8,7 @@ pub mod backoff;
 pub mod canvas_plan;
 pub mod clip_params;
 pub mod clock;
+pub mod credible_newest;
 pub mod color;
 pub mod detection;
 pub mod event_store;

@@ -93,7 +93,18 @@ impl ModelTimeline {
     /// timestamps of the model cannot move it, and a model whose clock is
     /// wrong moves only its own anchor, so it can evict only its own events.
     pub fn anchor(&self) -> Option<UnixMicros> {
-        let n = self.times.len();
+        self.anchor_under(None)
+    }
+
+    /// The anchor counting only events at or below `ceiling` (rows above it
+    /// are wild on the live page's agreed clock, see
+    /// `credible_newest::CredibleNewest::ceiling`); a model with none below
+    /// is on a clock of its own and keeps its own anchor.
+    pub fn anchor_under(&self, ceiling: Option<UnixMicros>) -> Option<UnixMicros> {
+        let n = match ceiling.map(|c| self.first_after(c)) {
+            Some(under) if under > 0 => under,
+            _ => self.times.len(),
+        };
         self.times.get(n.saturating_sub(ANCHOR_RANK)).copied()
     }
 
@@ -175,6 +186,8 @@ pub struct EventStore {
     version: u64,
     /// The sum of [`stored_bytes`] over the events held.
     held_bytes: usize,
+    /// Events above this do not count as "newest" (see [`Self::set_ceiling`]).
+    ceiling: Option<UnixMicros>,
 }
 
 impl EventStore {
@@ -218,9 +231,20 @@ impl EventStore {
         self.held_bytes
     }
 
-    /// Newest event time held, over all models.
+    /// Newest event time held at or below the ceiling, over all models.
     pub fn newest(&self) -> Option<UnixMicros> {
-        self.models.values().filter_map(|m| m.times.last().copied()).max()
+        match self.ceiling {
+            Some(c) => self.models.values().filter_map(|m| m.times[..m.first_after(c)].last().copied()).max(),
+            None => self.models.values().filter_map(|m| m.times.last().copied()).max(),
+        }
+    }
+
+    /// Sets the time above which events are wild (the live page's agreed
+    /// clock plus a tolerance): they are kept and drawn if a frame ever
+    /// reaches them, but set neither [`Self::newest`] nor any model's anchor,
+    /// so they evict nothing real. Takes effect from the next ingest.
+    pub fn set_ceiling(&mut self, ceiling: Option<UnixMicros>) {
+        self.ceiling = ceiling;
     }
 
 
@@ -288,7 +312,7 @@ impl EventStore {
     fn enforce_limits(&mut self) -> usize {
         let mut evicted = 0;
         for timeline in self.models.values_mut() {
-            let Some(anchor) = timeline.anchor() else { continue };
+            let Some(anchor) = timeline.anchor_under(self.ceiling) else { continue };
             let n = timeline.first_at_or_after(anchor.plus(-self.limits.max_span));
             for e in timeline.drain_oldest(n) {
                 self.ids.remove(&e.id);
@@ -426,6 +450,34 @@ mod tests {
                 assert_eq!(s.timeline("good").map(|t| t.events().len()), Some(110), "{wild_rows} rows {ahead_ms} ms ahead");
             }
         }
+    }
+
+    /// With the live page's ceiling, rows above it (2..N wild rows within a
+    /// real model, a whole model an hour ahead) evict nothing real, and do not
+    /// count as the newest; a model with no row under it keeps its own span.
+    #[test]
+    fn rows_above_the_ceiling_evict_nothing_real() {
+        let real = |i: i64| 1_000_000 + i * 100;
+        let ceiling = UnixMicros(real(200) * 1000 + 10_000_000);
+        for wild_rows in [1, 2, 3, 10, 100] {
+            for ahead_ms in [3_600_000, 253_402_300_799_000] {
+                for wild_model in ["good", "skewed"] {
+                    let mut s = EventStore::new(StoreLimits::live());
+                    s.set_ceiling(Some(ceiling));
+                    s.ingest((0..100).map(|i| ev(&format!("real{i}"), "good", real(i))));
+                    s.ingest((0..wild_rows).map(|i| ev(&format!("wild{i}"), wild_model, real(100) + ahead_ms + i)));
+                    s.ingest((100..110).map(|i| ev(&format!("real{i}"), "good", real(i))));
+                    let case = format!("{wild_rows} rows of {wild_model} {ahead_ms} ms ahead");
+                    assert_eq!(s.len(), 110 + wild_rows as usize, "{case}");
+                    assert_eq!(s.newest(), Some(UnixMicros(real(109) * 1000)), "{case}");
+                }
+            }
+        }
+        // A model wholly above the ceiling is bounded by its own span.
+        let mut s = EventStore::new(StoreLimits { max_events: 1000, max_span: 1_000_000, max_bytes: usize::MAX });
+        s.set_ceiling(Some(UnixMicros(0)));
+        s.ingest((0..10).map(|i| ev(&format!("s{i}"), "skewed", 3_600_000 + i * 500)));
+        assert_eq!(times(&s, "skewed"), [3_602_500, 3_603_000, 3_603_500, 3_604_000, 3_604_500]);
     }
 
     /// Dense models are bounded by bytes: the oldest go first, whatever model holds them.

@@ -13,9 +13,19 @@
 //! clock agreement between viewer and VAS (`created_at` is broken in VAS and
 //! never used), unlike arrival time minus timestamp, which is kept only as a
 //! figure for reports.
+//!
+//! "Newest" is the one the models agree on ([`CredibleNewest`]): wild rows,
+//! a model on another clock, or VAS's clock stepped and corrected never move
+//! the window past the real rows for good. After a quiet spell ("newest"
+//! still for [`QUIET_POLLS`] polls) one poll in [`QUIET_EVERY`] looks where
+//! the rows may have gone instead, by turns around the frame on screen (whose
+//! time the live clock takes from VAS's own clock, so it follows VAS's clock
+//! when it steps either way; the viewer's clock without one) and at the
+//! newest rows of all time (a step ahead by more than the window reaches).
 
 use std::collections::VecDeque;
 
+use super::credible_newest::{CredibleNewest, RowSeen, WILD_GAP};
 use super::time::{Micros, UnixMicros, MICROS_PER_MILLI, MICROS_PER_SEC};
 use super::window_fetch::WindowFetch;
 use super::wire::{EventQuery, MAX_PAGE_LIMIT};
@@ -38,8 +48,11 @@ pub const SWEEP_EVERY: u64 = 20;
 /// probe's band several times over, so a row is checked several times before
 /// it leaves it.
 pub const SWEEP_MARGIN: Micros = 30 * MICROS_PER_SEC;
-/// A newest row this far ahead of the next newest is treated as a wild timestamp.
-const WILD_GAP: Micros = 10 * MICROS_PER_SEC;
+/// Polls without a newer row (8 s at the live rate) after which the poller
+/// looks for rows that moved (see the module's notes).
+pub const QUIET_POLLS: u64 = 32;
+/// During a quiet spell, one poll in this many looks elsewhere.
+pub const QUIET_EVERY: u64 = 4;
 /// How far past the newest event (or now) a poll window reaches.
 const AHEAD: Micros = 3600 * MICROS_PER_SEC;
 /// The last instant RFC 3339 can write with a four-digit year (9999-12-31T23:59:59Z).
@@ -103,11 +116,9 @@ pub struct LiveStats {
 #[derive(Debug, Clone)]
 pub struct LivePoller {
     camera_id: String,
-    newest_held: Option<UnixMicros>,
-    /// The two newest timestamps seen, newest first. The newest counts only if
-    /// the next one is close behind it, so one row with a wild timestamp (a
-    /// model with a broken clock) cannot drag the poll window away.
-    top: Vec<UnixMicros>,
+    newest: CredibleNewest,
+    /// Consecutive polls after which "newest" had not moved.
+    quiet_polls: u64,
     lateness: LatenessTracker,
     /// The bounded first poll found nothing: ask for the newest rows of all time
     /// (the viewer's clock may be far from VAS's).
@@ -129,8 +140,8 @@ impl LivePoller {
     pub fn new(camera_id: &str) -> Self {
         Self {
             camera_id: camera_id.to_owned(),
-            newest_held: None,
-            top: Vec::new(),
+            newest: CredibleNewest::default(),
+            quiet_polls: 0,
             lateness: LatenessTracker::default(),
             first_found_nothing: false,
             lost_instants: Vec::new(),
@@ -143,13 +154,28 @@ impl LivePoller {
     }
 
     pub fn newest_held(&self) -> Option<UnixMicros> {
-        self.newest_held
+        self.newest.newest()
     }
 
-    /// The fetch for the next poll. `now_hint` is the viewer's clock, used only
-    /// to bound the very first poll.
-    pub fn next_fetch(&self, now_hint: UnixMicros) -> WindowFetch {
-        match self.newest_held {
+    /// Rows above this are wild (see [`CredibleNewest::ceiling`]): the store
+    /// does not let them set a model's newest for eviction.
+    pub fn ceiling(&self, now_wall: UnixMicros) -> Option<UnixMicros> {
+        self.newest.ceiling(now_wall)
+    }
+
+    /// The fetch for the next poll. `now_hint` is the viewer's clock: it
+    /// bounds the very first poll. `vas_now` is VAS's time of the frame on
+    /// screen, when the page knows it (the live clock follows VAS's clock,
+    /// steps included): a quiet spell looks around it, or around the
+    /// viewer's clock without it.
+    pub fn next_fetch(&self, now_hint: UnixMicros, vas_now: Option<UnixMicros>) -> WindowFetch {
+        let quiet_turn = self.quiet_turn();
+        match self.newest.newest() {
+            Some(_) if quiet_turn == Some(false) => {
+                let around = vas_now.unwrap_or(now_hint);
+                WindowFetch::new(&self.camera_id, around.plus(-FIRST_LOOKBACK), around.plus(AHEAD), MAX_PAGE_LIMIT)
+            }
+            Some(_) if quiet_turn == Some(true) => WindowFetch::new(&self.camera_id, UnixMicros(0), FAR_FUTURE, 100).with_max_requests(1),
             Some(newest) => {
                 let start = newest.plus(-self.margin());
                 let end = newest.max(now_hint).plus(AHEAD);
@@ -163,9 +189,19 @@ impl LivePoller {
         }
     }
 
+    /// Whether the next poll is a quiet spell's look elsewhere: Some(false)
+    /// around the frame on screen, Some(true) at the newest rows of all time.
+    fn quiet_turn(&self) -> Option<bool> {
+        self.newest.newest()?;
+        match self.quiet_polls.checked_sub(QUIET_POLLS) {
+            Some(q) if q % QUIET_EVERY == 0 => Some((q / QUIET_EVERY) % 2 == 1),
+            _ => None,
+        }
+    }
+
     /// The count probe due after the poll just finished, if any.
     pub fn next_sweep(&self) -> Option<SweepProbe> {
-        let newest = self.newest_held?;
+        let newest = self.newest.newest()?;
         if self.stats.polls == 0 || self.stats.polls % SWEEP_EVERY != 0 {
             return None;
         }
@@ -208,32 +244,31 @@ impl LivePoller {
         }
     }
 
-    /// Records a finished poll: the timestamps of rows that were new to the store.
-    pub fn on_poll_done(&mut self, new_row_times: &[UnixMicros]) {
+    /// Records a finished poll: the rows that were new to the store, at the
+    /// viewer's wall clock `now_wall` and monotonic clock `now_mono`;
+    /// `vas_now` as for [`Self::next_fetch`].
+    pub fn on_poll_done(&mut self, new_rows: &[RowSeen], now_wall: UnixMicros, now_mono: Micros, vas_now: Option<UnixMicros>) {
+        let regular = self.quiet_turn().is_none();
         self.stats.polls += 1;
-        if let Some(newest) = self.newest_held {
-            // Rows found by a poll lay within its margin: their lateness is exact.
-            if let Some(latest) = new_row_times.iter().map(|t| newest.since(*t)).max() {
-                self.lateness.record(latest);
-            }
-        }
-        if new_row_times.is_empty() && self.newest_held.is_none() {
+        let before = self.newest.newest();
+        if new_rows.is_empty() && before.is_none() {
             self.first_found_nothing = true;
         }
-        self.top.extend_from_slice(new_row_times);
-        // Newest first (a plain sort, then reversed: the store's sort of the
-        // same type is shared, which keeps the wasm smaller).
-        self.top.sort_unstable();
-        self.top.reverse();
-        self.top.dedup();
-        self.top.truncate(2);
-        let robust = match self.top.as_slice() {
-            [newest, next] if newest.since(*next) > WILD_GAP => Some(*next),
-            [newest, ..] => Some(*newest),
-            [] => None,
-        };
-        if let Some(robust) = robust {
-            self.newest_held = Some(self.newest_held.map_or(robust, |h| h.max(robust)));
+        let ceiling = self.newest.ceiling(now_wall);
+        let after = self.newest.on_rows(new_rows, now_wall, now_mono, vas_now.unwrap_or(now_wall));
+        self.quiet_polls = if after != before { 0 } else { self.quiet_polls.saturating_add(1) };
+        // Rows found by a regular poll lay within its margin: their lateness
+        // is exact, unless "newest" changed clocks, or a row lies further
+        // behind than any margin (a model's clock being replaced, not
+        // lateness). A quiet spell's look searched elsewhere: it says nothing.
+        if let (Some(before), Some(after), true) = (before, after, regular) {
+            if after.since(before).unsigned_abs() <= WILD_GAP.unsigned_abs() {
+                let credible = new_rows.iter().map(|r| r.timestamp).filter(|t| ceiling.is_none_or(|c| *t <= c));
+                let late = credible.map(|t| before.since(t)).filter(|l| *l <= MAX_MARGIN);
+                if let Some(latest) = late.max() {
+                    self.lateness.record(latest);
+                }
+            }
         }
     }
 }
@@ -245,6 +280,11 @@ mod tests {
     use std::collections::HashSet;
 
     const MS: i64 = 1000;
+
+    /// Rows of one model, as a poll reports them.
+    fn seen(times: &[UnixMicros]) -> Vec<RowSeen> {
+        times.iter().map(|t| RowSeen { model_id: "m".into(), timestamp: *t }).collect()
+    }
 
     #[test]
     fn margin_adapts_to_observed_lateness() {
@@ -274,7 +314,7 @@ mod tests {
         for (misses, margin) in rows {
             let mut poller = LivePoller::new("cam");
             for _ in 0..SWEEP_EVERY {
-                poller.on_poll_done(&[newest]);
+                poller.on_poll_done(&seen(&[newest]), newest, 0, None);
             }
             for _ in 0..misses {
                 let probe = poller.next_sweep().unwrap();
@@ -300,15 +340,20 @@ mod tests {
             assert_eq!(l.margin(), margin, "{behind}");
         }
         let mut poller = LivePoller::new("cam");
-        poller.on_poll_done(&[UnixMicros(0), UnixMicros(1)]);
-        poller.on_poll_done(&[UnixMicros(i64::MIN)]);
-        assert_eq!(poller.margin(), MAX_MARGIN);
+        poller.on_poll_done(&seen(&[UnixMicros(0), UnixMicros(1)]), UnixMicros(1), 0, None);
+        // A row further behind than any margin is another clock, not lateness.
+        poller.on_poll_done(&seen(&[UnixMicros(i64::MIN)]), UnixMicros(1), 0, None);
+        assert_eq!(poller.margin(), INITIAL_MARGIN);
     }
 
-    fn keep(store: &mut HashSet<String>, inserted: &[Row], ids: Vec<String>) -> Vec<UnixMicros> {
+    /// Ids are `model-frame`.
+    fn keep(store: &mut HashSet<String>, inserted: &[Row], ids: Vec<String>) -> Vec<RowSeen> {
         ids.into_iter()
             .filter(|id| store.insert(id.clone()))
-            .map(|id| inserted.iter().find(|r| r.id == id).unwrap().ts)
+            .map(|id| {
+                let ts = inserted.iter().find(|r| r.id == id).unwrap().ts;
+                RowSeen { model_id: id.split('-').next().unwrap_or_default().to_owned(), timestamp: ts }
+            })
             .collect()
     }
 
@@ -338,13 +383,13 @@ mod tests {
                     }
                 }
             }
-            let mut fetch = poller.next_fetch(UnixMicros(now));
+            let mut fetch = poller.next_fetch(UnixMicros(now), None);
             let before = vas.requests;
             let (ids, _) = drive(&mut fetch, &mut vas, 3);
             requests += vas.requests - before;
             rows_received += ids.len();
             let new_times = keep(&mut store, &inserted, ids);
-            poller.on_poll_done(&new_times);
+            poller.on_poll_done(&new_times, UnixMicros(now), step * 250 * MS, None);
             if let Some(probe) = poller.next_sweep() {
                 let total = vas.answer(&probe.query).unwrap().total.unwrap();
                 requests += 1;
@@ -383,6 +428,130 @@ mod tests {
         assert!(requests < 300, "about one request per poll plus a probe every 5 s: {requests}");
     }
 
+    /// What a clock fault did to a simulated live page.
+    #[derive(Debug)]
+    struct ClockRun {
+        /// Seconds from each phase's start until "newest" was on VAS's clock
+        /// of the moment for good (within 2 s of it).
+        recovered_s: Vec<Option<f64>>,
+        /// Rows on the clock the page follows, but never fetched.
+        missing: usize,
+        /// The largest lateness margin over the last 10 s.
+        late_margin_s: f64,
+    }
+
+    /// Two models at 10 rows/s each (80 and 400 ms late) polled every 250 ms
+    /// for 100 s; VAS stamps frame `t` with `t + vas_offset(model, t)`;
+    /// `phases` are the instants at which recovery is timed. `wild` rows of
+    /// the fast model are added once, 1 s apart, an hour ahead: at 5 s, or
+    /// before the page opens when `wild_first`.
+    fn clock_run(vas_offset: &dyn Fn(&str, i64) -> i64, phases: &[i64], wild: usize, wild_first: bool) -> ClockRun {
+        let mut vas = FakeVas::new(Vec::new());
+        let mut poller = LivePoller::new("cam");
+        let mut store: HashSet<String> = HashSet::new();
+        let mut inserted: Vec<Row> = Vec::new();
+        let mut inserted_ids: HashSet<String> = HashSet::new();
+        let t0 = 1_800_000_000_000 * MS;
+        let mut recovered_s = vec![None; phases.len()];
+        let mut late_margin_s: f64 = 0.0;
+        for step in 0..400i64 {
+            let now = t0 + step * 250 * MS;
+            for frame in 0..=(step * 250 / 100) {
+                let t = t0 + frame * 100 * MS;
+                for (model, late) in [("fast", 80 * MS), ("slow", 400 * MS)] {
+                    let id = format!("{model}-{frame}");
+                    if t + late <= now && inserted_ids.insert(id.clone()) {
+                        let row = Row { ts: UnixMicros(t + vas_offset(model, t - t0)), id, poison: false };
+                        vas.rows.push(row.clone());
+                        inserted.push(row);
+                    }
+                }
+            }
+            if step == if wild_first { 0 } else { 20 } {
+                for i in 0..wild {
+                    let row = Row { ts: UnixMicros(now + 3600 * MICROS_PER_SEC + i as i64 * MICROS_PER_SEC), id: format!("fast-wild{i}"), poison: false };
+                    vas.rows.push(row.clone());
+                    inserted.push(row);
+                }
+            }
+            // The live clock gives the frame on screen VAS's time of the moment.
+            let vas_now = UnixMicros(now + vas_offset("fast", now - t0));
+            let (ids, _) = drive(&mut poller.next_fetch(UnixMicros(now), Some(vas_now)), &mut vas, 3);
+            let new_rows = keep(&mut store, &inserted, ids);
+            poller.on_poll_done(&new_rows, UnixMicros(now), step * 250 * MS, Some(vas_now));
+            if step >= 360 {
+                late_margin_s = late_margin_s.max(poller.margin() as f64 / MICROS_PER_SEC as f64);
+            }
+            if let Some(probe) = poller.next_sweep() {
+                let total = vas.answer(&probe.query).unwrap().total.unwrap();
+                let (lo, hi) = probe.band;
+                let held = inserted.iter().filter(|r| r.ts >= lo && r.ts <= hi && store.contains(&r.id)).count() as u64;
+                if let Some(mut band) = poller.on_sweep(&probe, total, held) {
+                    let (ids, _) = drive(&mut band, &mut vas, 3);
+                    keep(&mut store, &inserted, ids);
+                }
+            }
+            // VAS's clock of the moment (the fast model's).
+            let vas_now = now + vas_offset("fast", now - t0);
+            let on_clock = poller.newest_held().is_some_and(|n| n.since(UnixMicros(vas_now)).abs() <= 2 * MICROS_PER_SEC);
+            // The phase this poll is in: recovery is the time from its start
+            // to the first poll after which "newest" stayed on the clock.
+            if let Some(i) = phases.iter().rposition(|p| now - t0 >= *p) {
+                if !on_clock {
+                    recovered_s[i] = Some((now - t0 - phases[i] + 250 * MS) as f64 / MICROS_PER_SEC as f64);
+                } else if recovered_s[i].is_none() {
+                    recovered_s[i] = Some(0.0);
+                }
+            }
+        }
+        // Rows on the followed clock, present at the end: the last phase's, and a second behind the last probe.
+        let last = t0 + phases.last().copied().unwrap_or(0);
+        let end = t0 + 400 * 250 * MS;
+        let missing = inserted
+            .iter()
+            .filter(|r| !r.id.contains("wild"))
+            .filter(|r| {
+                let frame: i64 = r.id.split('-').nth(1).unwrap().parse().unwrap();
+                let t = t0 + frame * 100 * MS;
+                t >= last && t < end - 10 * MICROS_PER_SEC && r.ts.0 == t + vas_offset(r.id.split('-').next().unwrap(), t - t0)
+            })
+            .filter(|r| !store.contains(&r.id))
+            .count();
+        ClockRun { recovered_s, missing, late_margin_s }
+    }
+
+    /// (fault, VAS's offset per model and time since the start, phases timed,
+    /// wild rows and whether VAS holds them before the page opens, most
+    /// seconds to recover in each phase). Recovery is timed from each phase's
+    /// start; a quiet spell's look comes after 8 s, the model's new clock is
+    /// taken at its second look 2 s later.
+    #[test]
+    fn clock_faults_recover_within_stated_times() {
+        const S: i64 = MICROS_PER_SEC;
+        const H: i64 = 3600 * S;
+        let step = |ahead: i64| move |_: &str, t: i64| if (30 * S..60 * S).contains(&t) { ahead } else { 0 };
+        type Offset = Box<dyn Fn(&str, i64) -> i64>;
+        let cases: Vec<(&str, Offset, Vec<i64>, (usize, bool), Vec<f64>)> = vec![
+            ("no fault", Box::new(|_: &str, _| 0), vec![0], (0, false), vec![1.0]),
+            ("2 of a model's rows an hour ahead", Box::new(|_: &str, _| 0), vec![0], (2, false), vec![1.0]),
+            ("50 of a model's rows an hour ahead", Box::new(|_: &str, _| 0), vec![0], (50, false), vec![1.0]),
+            ("a page opened while VAS holds 50 of a model's rows an hour ahead", Box::new(|_: &str, _| 0), vec![0], (50, true), vec![1.0]),
+            ("one model's clock an hour ahead", Box::new(|m: &str, _| if m == "slow" { H } else { 0 }), vec![0], (0, false), vec![1.0]),
+            ("VAS's clock 1 h ahead for 30 s, then corrected", Box::new(step(H)), vec![0, 30 * S, 60 * S], (0, false), vec![1.0, 2.0, 11.0]),
+            ("VAS's clock 5 h ahead for 30 s, then corrected", Box::new(step(5 * H)), vec![0, 30 * S, 60 * S], (0, false), vec![1.0, 11.0, 11.0]),
+            ("VAS's clock 1 h behind for 30 s, then corrected", Box::new(step(-H)), vec![0, 30 * S, 60 * S], (0, false), vec![1.0, 11.0, 11.0]),
+        ];
+        for (fault, offset, phases, (wild, wild_first), most) in cases {
+            let run = clock_run(offset.as_ref(), &phases, wild, wild_first);
+            for (i, (got, most)) in run.recovered_s.iter().zip(&most).enumerate() {
+                assert!(got.is_some_and(|s| s <= *most), "{fault}, phase {i}: recovered after {got:?} s, stated {most} s ({run:?})");
+            }
+            assert_eq!(run.missing, 0, "{fault}: rows lost ({run:?})");
+            // The slow model is 400 ms late: a margin learned from a clock change would be a minute.
+            assert!(run.late_margin_s <= 1.0, "{fault}: margin {} s at the end ({run:?})", run.late_margin_s);
+        }
+    }
+
     #[test]
     fn a_first_poll_that_finds_nothing_falls_back_to_the_newest_rows() {
         // The viewer's clock is a day off: the bounded first poll sees nothing.
@@ -390,16 +559,21 @@ mod tests {
         let mut vas = FakeVas::new(rows);
         let mut poller = LivePoller::new("cam");
         let wrong_now = UnixMicros(86_400_000 * MS);
-        let (ids, _) = drive(&mut poller.next_fetch(wrong_now), &mut vas, 3);
+        let (ids, _) = drive(&mut poller.next_fetch(wrong_now, None), &mut vas, 3);
         assert!(ids.is_empty());
-        poller.on_poll_done(&[]);
-        let (ids, _) = drive(&mut poller.next_fetch(wrong_now), &mut vas, 3);
+        poller.on_poll_done(&[], wrong_now, 0, None);
+        let (ids, _) = drive(&mut poller.next_fetch(wrong_now, None), &mut vas, 3);
         assert_eq!(ids.len(), 50);
-        poller.on_poll_done(&[UnixMicros(4900 * MS), UnixMicros(4800 * MS), UnixMicros(4700 * MS)]);
-        assert_eq!(poller.newest_held(), Some(UnixMicros(4900 * MS)));
+        poller.on_poll_done(&seen(&[UnixMicros(4900 * MS), UnixMicros(4800 * MS), UnixMicros(4700 * MS)]), wrong_now, 0, None);
+        // Rows a day from the viewer's clock (and no frame on screen yet): a second poll must agree.
+        assert_eq!(poller.newest_held(), None);
+        let fetch = poller.next_fetch(wrong_now, None);
+        assert_eq!(fetch.window(), (UnixMicros(0), FAR_FUTURE), "still the newest rows of all time");
+        poller.on_poll_done(&seen(&[UnixMicros(5000 * MS)]), wrong_now, 250 * MS, None);
+        assert_eq!(poller.newest_held(), Some(UnixMicros(5000 * MS)));
         // One row from a model with a broken clock does not move the window.
-        poller.on_poll_done(&[FAR_FUTURE]);
-        assert_eq!(poller.newest_held(), Some(UnixMicros(4900 * MS)));
+        poller.on_poll_done(&seen(&[FAR_FUTURE]), wrong_now, 500 * MS, None);
+        assert_eq!(poller.newest_held(), Some(UnixMicros(5000 * MS)));
         assert_eq!(crate::core::time::format_rfc3339_utc(FAR_FUTURE), "9999-12-31T23:59:59Z");
     }
 }

@@ -12,6 +12,16 @@ use crate::core::backoff::Backoff;
 use crate::core::live_poll::{LivePoller, LiveStats, HIDDEN_INTERVAL_MS, LIVE_INTERVAL_MS};
 use crate::core::time::UnixMicros;
 
+/// VAS's time of the frame on screen, when the page knows it (the live clock's).
+pub type FrameTimeHint = Rc<dyn Fn() -> Option<UnixMicros>>;
+
+/// The viewer's wall clock and monotonic clock, in microseconds.
+fn clocks() -> (UnixMicros, i64) {
+    let wall = UnixMicros::from_millis_f64(js_sys::Date::now()).unwrap_or_default();
+    let mono = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    (wall, (mono * 1000.0) as i64)
+}
+
 /// A running live feed; dropping it stops the polling.
 pub struct LiveFeed {
     alive: Alive,
@@ -19,8 +29,9 @@ pub struct LiveFeed {
 }
 
 impl LiveFeed {
-    /// Starts polling `camera_id` into `store`.
-    pub fn start(client: ApiClient, camera_id: String, store: StoreHandle) -> Self {
+    /// Starts polling `camera_id` into `store`; `frame_time` tells a quiet
+    /// spell where VAS's clock is (see `LivePoller::next_fetch`).
+    pub fn start(client: ApiClient, camera_id: String, store: StoreHandle, frame_time: Option<FrameTimeHint>) -> Self {
         let alive: Alive = Rc::new(Cell::new(true));
         let stats = Rc::new(RefCell::new(LiveStats::default()));
         let (alive_task, stats_task) = (alive.clone(), stats.clone());
@@ -28,17 +39,20 @@ impl LiveFeed {
             let mut poller = LivePoller::new(&camera_id);
             let mut backoff = Backoff::for_api();
             while alive_task.get() {
-                // The viewer's clock only bounds the very first poll; see `LivePoller`.
-                let now = UnixMicros::from_millis_f64(js_sys::Date::now()).unwrap_or_default();
-                let summary = run_fetch(&client, poller.next_fetch(now), &store, &mut backoff, &alive_task).await;
+                // The viewer's clock bounds the first poll and places the agreed clock; see `LivePoller`.
+                let (now, _) = clocks();
+                let vas_now = frame_time.as_ref().and_then(|f| f());
+                let summary = run_fetch(&client, poller.next_fetch(now, vas_now), &store, &mut backoff, &alive_task).await;
                 if !alive_task.get() {
                     break;
                 }
                 poller.stats.requests += u64::from(summary.requests);
                 poller.stats.bytes += summary.bytes;
                 poller.stats.rows += summary.rows;
-                poller.stats.new_rows += summary.new_row_times.len() as u64;
-                poller.on_poll_done(&summary.new_row_times);
+                poller.stats.new_rows += summary.new_rows.len() as u64;
+                let (now, now_mono) = clocks();
+                poller.on_poll_done(&summary.new_rows, now, now_mono, frame_time.as_ref().and_then(|f| f()));
+                store.set_ceiling(poller.ceiling(now));
                 poller.on_lost(&summary.lost);
                 if let Some(probe) = poller.next_sweep() {
                     // A count probe: one row asked for; `total` tells whether rows were missed.
@@ -51,14 +65,23 @@ impl LiveFeed {
                             poller.stats.requests += u64::from(s.requests);
                             poller.stats.bytes += s.bytes;
                             poller.stats.rows += s.rows;
-                            poller.stats.new_rows += s.new_row_times.len() as u64;
+                            poller.stats.new_rows += s.new_rows.len() as u64;
                             poller.on_lost(&s.lost);
                         }
                     }
                 }
                 *stats_task.borrow_mut() = poller.stats;
-                let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
-                TimeoutFuture::new(if hidden { HIDDEN_INTERVAL_MS } else { LIVE_INTERVAL_MS }).await;
+                // Hidden: one poll per HIDDEN_INTERVAL_MS, but the page's
+                // return is noticed within one live period, not a hidden one.
+                let mut waited_ms = 0;
+                loop {
+                    TimeoutFuture::new(LIVE_INTERVAL_MS).await;
+                    waited_ms += LIVE_INTERVAL_MS;
+                    let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+                    if !hidden || waited_ms >= HIDDEN_INTERVAL_MS || !alive_task.get() {
+                        break;
+                    }
+                }
             }
         });
         Self { alive, stats }

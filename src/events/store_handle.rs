@@ -55,6 +55,13 @@ impl StoreHandle {
         }
     }
 
+    /// Sets the time above which events are wild (see `EventStore::set_ceiling`); nothing after an overlay trap.
+    pub fn set_ceiling(&self, ceiling: Option<UnixMicros>) {
+        if let Ok(mut store) = self.0.try_borrow_mut() {
+            store.set_ceiling(ceiling);
+        }
+    }
+
     /// Drops events outside `[from, to]`; nothing after an overlay trap (see [`Self::ingest`]).
     pub fn retain_between(&self, from: UnixMicros, to: UnixMicros) -> usize {
         self.0.try_borrow_mut().map(|mut store| store.retain_between(from, to)).unwrap_or(0)

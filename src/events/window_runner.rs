@@ -8,6 +8,7 @@ use gloo_timers::future::TimeoutFuture;
 use super::api_client::ApiClient;
 use super::store_handle::StoreHandle;
 use crate::core::backoff::Backoff;
+use crate::core::credible_newest::RowSeen;
 use crate::core::time::UnixMicros;
 use crate::core::window_fetch::{Action, WindowFetch};
 
@@ -18,8 +19,8 @@ pub struct FetchSummary {
     pub requests: u32,
     pub bytes: u64,
     pub rows: u64,
-    /// Timestamps of the rows that were new to the store.
-    pub new_row_times: Vec<UnixMicros>,
+    /// The rows that were new to the store.
+    pub new_rows: Vec<RowSeen>,
     pub lost: Vec<(UnixMicros, UnixMicros)>,
 }
 
@@ -50,13 +51,12 @@ pub async fn run_fetch(client: &ApiClient, mut fetch: WindowFetch, store: &Store
         };
         let (events, action) = fetch.on_result(result);
         summary.rows += events.len() as u64;
-        let times: Vec<(String, UnixMicros)> = events.iter().map(|e| (e.id.clone(), e.timestamp)).collect();
-        let fresh: Vec<bool> = {
+        let fresh: Vec<RowSeen> = {
             let s = store.borrow();
-            times.iter().map(|(id, _)| !s.contains(id)).collect()
+            events.iter().filter(|e| !s.contains(&e.id)).map(|e| RowSeen { model_id: e.model_id.clone(), timestamp: e.timestamp }).collect()
         };
         store.ingest(events);
-        summary.new_row_times.extend(times.into_iter().zip(fresh).filter(|(_, f)| *f).map(|((_, t), _)| t));
+        summary.new_rows.extend(fresh);
         match action {
             Action::Continue => backoff.on_success(),
             Action::Done => {

@@ -91,7 +91,7 @@ pub fn clip_view(props: &ClipViewProps) -> Html {
         let deps = (props.feed.clone(), props.store.clone());
         use_effect_with(deps, move |(feed, store)| {
             let running = match feed {
-                EventFeed::Live { client, camera_id } => Some(LiveFeed::start(client.clone(), camera_id.clone(), store.clone())),
+                EventFeed::Live { client, camera_id } => Some(LiveFeed::start(client.clone(), camera_id.clone(), store.clone(), None)),
                 _ => None,
             };
             move || drop(running)

@@ -17,7 +17,7 @@ use crate::core::event_store::StoreLimits;
 use crate::core::live_clock::{LiveClockMethod, LiveClockParams};
 use crate::core::live_signaling::websocket_url;
 use crate::events::api_client::ApiClient;
-use crate::events::live_feed::LiveFeed;
+use crate::events::live_feed::{FrameTimeHint, LiveFeed};
 use crate::events::store_handle::StoreHandle;
 use crate::overlay::Overlay;
 use crate::player::ClockHandle;
@@ -58,9 +58,12 @@ pub fn live_page(props: &LivePageProps) -> Html {
         LiveClockHandle::new(LiveClockParams { max_method: m.clone().unwrap_or(LiveClockMethod::RtpSr), anchor_quantile, ..defaults })
     });
     {
-        let (config, store) = (config.clone(), (*store).clone());
-        use_effect_with(props.camera_id.clone(), move |camera_id| {
-            let feed = LiveFeed::start(ApiClient::new(&config), camera_id.to_string(), store);
+        let (config, store, clock) = (config.clone(), (*store).clone(), (*clock).clone());
+        // Keyed on the clock too: a new clock (other page parameters) must be the one asked.
+        use_effect_with((props.camera_id.clone(), clock), move |(camera_id, clock)| {
+            let clock = clock.clone();
+            let frame_time: FrameTimeHint = std::rc::Rc::new(move || clock.last_frame_time().map(|(t, _)| t));
+            let feed = LiveFeed::start(ApiClient::new(&config), camera_id.to_string(), store, Some(frame_time));
             move || drop(feed)
         });
     }

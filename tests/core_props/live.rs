@@ -5,7 +5,10 @@ use serde_json::{json, Value};
 use vas_overlay_viewer::core::clock::ClockMethod;
 use vas_overlay_viewer::core::live_clock::{LiveClock, LiveClockMethod, LiveClockParams, LiveFrameMeta, SenderReportSample};
 use vas_overlay_viewer::core::live_delay::{DelayParams, PlayoutDelay};
-use vas_overlay_viewer::core::live_poll::{LivePoller, SWEEP_EVERY};
+use std::collections::HashSet;
+
+use vas_overlay_viewer::core::credible_newest::{RowSeen, WILD_GAP};
+use vas_overlay_viewer::core::live_poll::{LivePoller, FAR_FUTURE, SWEEP_EVERY};
 use vas_overlay_viewer::core::live_signaling::{consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request, TransportInfo};
 use vas_overlay_viewer::core::time::UnixMicros;
 
@@ -171,53 +174,48 @@ fn the_playout_delay_stays_within_its_bounds() {
 
 #[derive(Debug, Clone)]
 enum PollEvent {
-    /// New rows at these times (relative to the newest held when `relative`).
-    Done { times: Vec<i64>, relative: bool },
+    /// New rows of models 0..3 at these times (relative to the newest held when `relative`).
+    Done { rows: Vec<(u8, i64)>, relative: bool },
     Sweep { total: u64, held: u64 },
     Lost { pairs: Vec<(i64, i64)> },
     Fetch { now: i64 },
 }
 
-/// The live poller under rows at any time, late and wild ones included:
-/// the margin stays within its bounds, the newest time held only moves
-/// forward and never to one lone wild row, each poll asks from the margin
-/// before the newest held, and a count probe asks about an ordered band.
+/// The live poller under rows of several models at any time, late and wild
+/// ones included, with the viewer's clock anywhere: "newest" is always a
+/// time some row had, the margin stays within its bounds, each poll asks
+/// from the margin before "newest" (or, in a quiet spell, around the frame
+/// on screen or for the newest rows of all time), and a count probe asks
+/// about an ordered band.
 #[test]
 fn the_live_poller_stays_anchored_and_bounded() {
     check("the_live_poller_stays_anchored_and_bounded", 1.0, || {
         let time = prop_oneof![4 => -120_000_000i64..2_000_000, 1 => hostile_i64()];
         let event = prop_oneof![
-            6 => (prop::collection::vec(time, 0..6), prop::bool::weighted(0.8)).prop_map(|(times, relative)| PollEvent::Done { times, relative }),
+            6 => (prop::collection::vec((0u8..3, time), 0..6), prop::bool::weighted(0.8)).prop_map(|(rows, relative)| PollEvent::Done { rows, relative }),
             2 => (any::<u64>(), 0u64..1_000_000).prop_map(|(total, held)| PollEvent::Sweep { total, held }),
             1 => prop::collection::vec((hostile_i64(), hostile_i64()), 0..4).prop_map(|pairs| PollEvent::Lost { pairs }),
             2 => hostile_i64().prop_map(|now| PollEvent::Fetch { now }),
         ];
-        prop::collection::vec(event, 0..120)
-    }, |events| {
+        (prop::collection::vec(event, 0..120), hostile_i64())
+    }, |(events, viewer_offset)| {
         let mut poller = LivePoller::new("cam");
-        // The two newest distinct times seen, newest first: what the documented rule needs.
-        let mut top: Vec<i64> = Vec::new();
-        let mut newest: Option<i64> = None;
+        let mut seen: HashSet<i64> = HashSet::new();
+        let mut mono = 0i64;
         for event in events {
+            mono = mono.saturating_add(250_000);
             match event {
-                PollEvent::Done { times, relative } => {
-                    let anchor = newest.unwrap_or(T0);
-                    let times: Vec<UnixMicros> = times.iter().map(|t| UnixMicros(if relative { anchor.saturating_add(*t) } else { *t })).collect();
-                    poller.on_poll_done(&times);
-                    top.extend(times.iter().map(|t| t.0));
-                    top.sort_unstable_by(|a, b| b.cmp(a));
-                    top.dedup();
-                    top.truncate(2);
-                    let robust = match top.as_slice() {
-                        [a, b] if a.saturating_sub(*b) > 10_000_000 => Some(*b),
-                        [a, ..] => Some(*a),
-                        [] => None,
-                    };
-                    newest = match (newest, robust) {
-                        (Some(n), Some(r)) => Some(n.max(r)),
-                        (n, r) => n.or(r),
-                    };
-                    prop_assert_eq!(poller.newest_held().map(|t| t.0), newest);
+                PollEvent::Done { rows, relative } => {
+                    let anchor = poller.newest_held().map_or(T0, |t| t.0);
+                    let rows: Vec<RowSeen> = rows
+                        .iter()
+                        .map(|(m, t)| RowSeen { model_id: format!("m{m}"), timestamp: UnixMicros(if relative { anchor.saturating_add(*t) } else { *t }) })
+                        .collect();
+                    seen.extend(rows.iter().map(|r| r.timestamp.0));
+                    poller.on_poll_done(&rows, UnixMicros(T0.saturating_add(viewer_offset)), mono, None);
+                    if let Some(n) = poller.newest_held() {
+                        prop_assert!(seen.contains(&n.0), "newest {n:?} is no row's time");
+                    }
                     if let Some(probe) = poller.next_sweep() {
                         prop_assert!(poller.stats.polls % SWEEP_EVERY == 0);
                         prop_assert!(probe.band.0 <= probe.band.1, "an inverted band {:?} (margin {})", probe.band, poller.margin());
@@ -238,17 +236,53 @@ fn the_live_poller_stays_anchored_and_bounded() {
                     poller.on_lost(&pairs);
                 }
                 PollEvent::Fetch { now } => {
-                    let fetch = poller.next_fetch(UnixMicros(now));
+                    let on_screen = UnixMicros(now.saturating_sub(viewer_offset));
+                    let fetch = poller.next_fetch(UnixMicros(now), Some(on_screen));
                     let (start, end) = fetch.window();
                     prop_assert!(start <= end);
-                    if let Some(n) = newest {
-                        prop_assert_eq!(start, UnixMicros(n).plus(-poller.margin()));
-                        prop_assert_eq!(end, UnixMicros(n.max(now)).plus(3_600_000_000));
+                    if let Some(n) = poller.newest_held() {
+                        let usual = (n.plus(-poller.margin()), n.max(UnixMicros(now)).plus(3_600_000_000));
+                        let around = (on_screen.plus(-10_000_000), on_screen.plus(3_600_000_000));
+                        let all_time = (UnixMicros(0), FAR_FUTURE);
+                        prop_assert!([usual, around, all_time].contains(&(start, end)), "window {:?}", (start, end));
                     }
                 }
             }
             let margin = poller.margin();
             prop_assert!((100_000..=60_000_000).contains(&margin), "margin {margin}");
+        }
+        Ok(())
+    });
+}
+
+/// Two models on VAS's clock and a third sending anything: "newest" stays
+/// at the honest models' newest row (or within the tolerance above it),
+/// whatever the third sends and however far the viewer's clock is off: from
+/// the first poll when the page knows VAS's time from the frame on screen,
+/// else from the second (the first may stand aside, its rows all ahead of
+/// the viewer's clock).
+#[test]
+fn a_model_sending_anything_cannot_move_newest() {
+    check("a_model_sending_anything_cannot_move_newest", 0.5, || {
+        // The viewer's clock anywhere RFC 3339 can write (0001 to 9999 is within this).
+        (prop::collection::vec((0i64..1_000_000, prop::collection::vec(hostile_i64(), 0..4)), 1..80), -T0..253_402_300_799_000_000 - T0, any::<bool>())
+    }, |(polls, viewer_offset, frame_known)| {
+        let mut poller = LivePoller::new("cam");
+        let mut honest_newest = 0i64;
+        for (i, (late, wild)) in polls.iter().enumerate() {
+            let vas_now = T0 + i as i64 * 250_000;
+            let mut rows: Vec<RowSeen> = ["a", "b"].iter().map(|m| RowSeen { model_id: (*m).into(), timestamp: UnixMicros(vas_now - late) }).collect();
+            honest_newest = honest_newest.max(vas_now - late);
+            rows.extend(wild.iter().map(|t| RowSeen { model_id: "wild".into(), timestamp: UnixMicros(*t) }));
+            let on_screen = frame_known.then_some(UnixMicros(vas_now));
+            poller.on_poll_done(&rows, UnixMicros(vas_now.saturating_add(viewer_offset)), i as i64 * 250_000, on_screen);
+            let newest = match poller.newest_held() {
+                Some(n) => n.0,
+                None if i == 0 && !frame_known => continue,
+                None => return Err(TestCaseError::fail(format!("no newest after poll {i}"))),
+            };
+            // A wild row within the tolerance of the honest clock is indistinguishable from a real one.
+            prop_assert!(newest >= honest_newest && newest <= honest_newest + WILD_GAP + 1_000_000, "newest {newest}, honest {honest_newest}, poll {i}");
         }
         Ok(())
     });

@@ -9,7 +9,7 @@
 // one JSON argument (see `defaults` below); prints one JSON line
 // `{"ready": {...}}` on stdout once it listens. A small control API under
 // `/__rig/` on the same port lets tests stop and start feeds, inject faulty
-// replies and read the message log.
+// replies, step the stamps of posted events and read the message log.
 
 import http from 'node:http';
 import { spawn } from 'node:child_process';
@@ -98,6 +98,10 @@ for (const camera of cameras) {
 
 const eventQueue = [];
 let eventTimer = null;
+/** Added to the stamps of posted events only (not to the frames' RTP or
+ * sender-report clock): VAS's clock stepped for its events. Set by the fault
+ * `{on: 'event-stamps', offsetMs}` (see `/__rig/faults`). */
+let stampOffsetUs = 0;
 
 function queueEvent(event) {
   if (!cfg.eventsUrl) return;
@@ -191,7 +195,7 @@ async function startFeed(camera) {
       id: eventId(camera, stream, n),
       camera_id: camera,
       model_id: cfg.modelId,
-      timestamp: rfc3339(stampUs),
+      timestamp: rfc3339(stampUs + stampOffsetUs),
       frame_id: n,
       detections: { detections: scene.detections(n) },
       confidence: 0.9,
@@ -229,7 +233,7 @@ function stopFeed(camera, close) {
 
 /** Every message in and out, for conformance tests. */
 const messageLog = [];
-/** Injected faults: [{ on: type, reply: 'error'|'silent', count }] */
+/** Injected faults: [{ on: type, reply: 'error'|'silent', count }] (the event-stamp offset is kept apart, in `stampOffsetUs`) */
 let faults = [];
 let nextConnection = 1;
 
@@ -349,6 +353,7 @@ function readBody(req) {
 function state() {
   return {
     transports: [...transports.keys()],
+    eventStampOffsetMs: stampOffsetUs / 1000,
     cameras: Object.fromEntries(
       [...rooms].map(([id, r]) => [
         id,
@@ -389,8 +394,15 @@ const server = http.createServer(async (req, res) => {
     }
     if (req.method === 'POST' && url.pathname === '/__rig/faults') {
       const b = await readBody(req);
-      faults = (Array.isArray(b) ? b : []).map((f) => ({ on: f.on, reply: f.reply, count: f.count ?? 1 }));
-      return reply(200, { faults });
+      // The list replaces every fault: `{on: 'event-stamps', offsetMs}` steps
+      // the stamps of events posted from now on, until a list without it.
+      const list = Array.isArray(b) ? b : [];
+      const stamps = list.filter((f) => f.on === 'event-stamps');
+      const offsetMs = stamps.reduce((sum, f) => sum + Number(f.offsetMs || 0), 0);
+      if (!Number.isFinite(offsetMs)) return reply(400, { error: 'offsetMs must be a number' });
+      stampOffsetUs = Math.round(offsetMs * 1000);
+      faults = list.filter((f) => f.on !== 'event-stamps').map((f) => ({ on: f.on, reply: f.reply, count: f.count ?? 1 }));
+      return reply(200, { faults, eventStampOffsetMs: stampOffsetUs / 1000 });
     }
     if (req.method === 'POST' && url.pathname === '/__rig/reset-log') {
       messageLog.length = 0;

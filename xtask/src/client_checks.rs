@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
+use vas_overlay_viewer::core::credible_newest::RowSeen;
 use vas_overlay_viewer::core::live_poll::{LivePoller, LIVE_INTERVAL_MS};
 use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
 use vas_overlay_viewer::core::window_fetch::WindowFetch;
@@ -178,7 +179,7 @@ fn live_polling_catches_every_late_row_with_bounded_load() {
     let run_for = Duration::from_secs_f64(seconds + 2.0);
     while t0.elapsed() < run_for {
         let now = UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64);
-        let mut fetch = poller.next_fetch(now);
+        let mut fetch = poller.next_fetch(now, None);
         let mut new_times = Vec::new();
         let mut rows = 0u64;
         let tally = client.run(&mut fetch, 3, 50, |events| {
@@ -186,7 +187,7 @@ fn live_polling_catches_every_late_row_with_bounded_load() {
             let arrived = UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64);
             for e in &events {
                 if !store.contains(&e.id) {
-                    new_times.push(e.timestamp);
+                    new_times.push(RowSeen { model_id: e.model_id.clone(), timestamp: e.timestamp });
                     // Inserted at timestamp + lateness on the server's clock (the same machine).
                     // Only the generator's rows have a known insert time (the demo data is old).
                     if e.model_id == demo_backend::LIVE_MODEL_ID {
@@ -200,7 +201,8 @@ fn live_polling_catches_every_late_row_with_bounded_load() {
         poller.stats.bytes += tally.bytes;
         poller.stats.rows += rows;
         poller.stats.new_rows += new_times.len() as u64;
-        poller.on_poll_done(&new_times);
+        let now_after = UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64);
+        poller.on_poll_done(&new_times, now_after, t0.elapsed().as_micros() as i64, None);
         poller.on_lost(&tally.lost);
         if let Some(probe) = poller.next_sweep() {
             let (page, bytes) = client.page(&probe.query);

@@ -1,6 +1,7 @@
 //! Project automation: `cargo xtask run` serves the viewer, `cargo xtask test` runs every test.
 
 mod bench;
+mod cargo_fuzz;
 mod cdp;
 #[cfg(test)]
 mod client_checks;
@@ -34,14 +35,16 @@ usage:
         --tls-cert FILE --tls-key FILE; --data: the emulator replays another data
         dir: camera.json, events.json, clip)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--only TEXT] [--no-core] [--no-memory]
+  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--live-memory [--minutes N]] [--only TEXT] [--no-core] [--no-memory]
         measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
         --quick: 3 s windows (and criterion's --quick for the core); --crossover: both
         renderers pinned from 10 to 1000 boxes; --breakdown: where the main thread's time
         goes, by trace event; --micro: the canvas and DOM micro-benchmarks instead;
         --sizes: the production build's sizes only; --core: the core's native benchmark
         only (criterion); --server: the production server's added latency and memory
-        beside direct requests; --only: scenes whose name contains TEXT
+        beside direct requests; --live-memory: the live page's browser-measured memory
+        on the live rig, 2 min as it is then N (10) min with a dense model added;
+        --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask e2e [--only clip|recordings|faults|hls|panic|secrets|static|server]
                         the end-to-end stage alone, against the current dist/
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Some("run") => cmd_run(&args[1..]),
         Some("test") => cmd_test(),
         Some("bench") if args.iter().any(|a| a == "--server") => server_bench::run(),
+        Some("bench") if args.iter().any(|a| a == "--live-memory") => rig::live_memory::run_outside(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),
         Some("setup") => setup::build_tools(),
@@ -90,7 +94,7 @@ fn main() -> ExitCode {
             .and_then(|_| viewer_server::build())
             .and_then(|_| e2e::run_all(&repo_root(), flag(&args[1..], "--only")?.as_deref()))
             .map(|n| {
-                print_figure("hls-faults.txt", "HLS segment faults (end to end)");
+                print_figure("hls-faults.txt", "HLS segment and playlist faults (end to end)");
                 println!("e2e: {n} passed, 0 failed")
             }),
         _ => {
@@ -342,6 +346,12 @@ fn cmd_test() -> Result {
         fuzz_cases.iter().sum::<u64>(),
         fuzz_started.elapsed().as_secs_f64()
     );
+    println!(
+        "== cargo fuzz: {} targets of fuzz/, {} s each from their seed corpora (stable Rust, no sanitizer)",
+        cargo_fuzz::TARGETS.len(),
+        cargo_fuzz::SECONDS_PER_TARGET
+    );
+    cargo_fuzz::run_short(&root)?;
     // The browser tests of the event wiring talk to a demo backend of their own.
     let backend = demo_backend::start(
         demo_backend::BackendConfig {
@@ -379,14 +389,14 @@ fn cmd_test() -> Result {
     viewer_server::build()?;
     let passed = e2e::run_all(&root, None)?;
     print_figure("event-wiring.txt", "event wiring (from the native checks)");
-    print_figure("hls-faults.txt", "HLS segment faults (end to end)");
+    print_figure("hls-faults.txt", "HLS segment and playlist faults (end to end)");
     println!("== live: the real MediaSoup SFU in a private network namespace (the first run builds its worker)");
     let count = root.join("target/live-e2e-passed");
     let _ = std::fs::remove_file(&count);
     rig::netns::run_inside("test", &[])?;
     let live: usize = std::fs::read_to_string(&count).ok().and_then(|n| n.trim().parse().ok()).unwrap_or(0);
     // The overlay-panic figures have their live row only now.
-    for (what, file) in [("overlay panic", "overlay-panic.txt"), ("secrets", "secrets.txt"), ("the production server's flags and --check", "server-cli.txt")] {
+    for (what, file) in [("overlay panic", "overlay-panic.txt"), ("secrets", "secrets.txt"), ("the production server's flags and --check", "server-cli.txt"), ("a hidden live tab and a stepped wall clock", "live-background.txt")] {
         if let Ok(text) = std::fs::read_to_string(root.join("target/figures").join(file)) {
             println!("== figures: {what} (end-to-end)\n{text}");
         }

@@ -1,4 +1,4 @@
-//! Live end-to-end tests on the real SFU: signaling conformance, stall and recovery, alignment per clock method, clock skew.
+//! Live end-to-end tests on the real SFU: signaling conformance, stall and recovery, a hidden tab and a stepped wall clock (`live_background.rs`), alignment per clock method, clock skew.
 //!
 //! Runs inside the rig's network namespace (see `netns.rs`) against the
 //! built viewer. Figures go to stdout and to `target/live-figures.json`.
@@ -13,7 +13,7 @@ use crate::webdriver::Browser;
 use crate::{repo_root, Result};
 
 /// A fed camera and one without a stream.
-const CAM_FED: &str = "5e1f0000-0000-4000-8000-00000000c001";
+pub(super) const CAM_FED: &str = "5e1f0000-0000-4000-8000-00000000c001";
 const CAM_IDLE: &str = "5e1f0000-0000-4000-8000-00000000c002";
 /// How long each alignment run records: at least 20 s of live video after start-up.
 const PROBE_MS: u64 = 24_000;
@@ -46,7 +46,7 @@ setTimeout(() => { observer.disconnect(); done(document.body.innerText); }, limi
 if (look() === null) observer.observe(document.documentElement, {subtree: true, childList: true});
 "#;
 
-fn expect(cond: bool, what: &str, detail: impl std::fmt::Display) -> Result {
+pub(super) fn expect(cond: bool, what: &str, detail: impl std::fmt::Display) -> Result {
     crate::e2e::ensure_loud("live e2e", cond, what, detail)
 }
 
@@ -68,6 +68,17 @@ fn rig_options(clock_offset_ms: i64) -> RigOptions {
 pub fn run_all() -> Result<usize> {
     let mut passed = 0;
     let mut figures = Vec::new();
+    // VAS_LIVE_ONLY=clock runs only the clock-fault part, on its own rig (development only).
+    if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("clock") {
+        return super::live_clock_faults::run();
+    }
+    // VAS_LIVE_ONLY=background runs only the hidden-tab and wall-clock part (development only).
+    if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("background") {
+        let rig = Rig::start(&rig_options(0))?;
+        let browser = Browser::start()?;
+        browser.set_script_timeout(120_000)?;
+        return super::live_background::run(&rig, &browser);
+    }
     {
         let rig = Rig::start(&rig_options(0))?;
         let browser = Browser::start()?;
@@ -75,6 +86,7 @@ pub fn run_all() -> Result<usize> {
         // VAS_LIVE_ONLY=alignment skips the conformance part (development only).
         if std::env::var("VAS_LIVE_ONLY").as_deref() != Ok("alignment") {
             passed += conformance(&rig, &browser)?;
+            passed += super::live_background::run(&rig, &browser)?;
         }
         for (method, delay) in [("rtp-sr", true), ("rtp-sr-median", true), ("rtp-sr", false), ("receive", true), ("arrival", true)] {
             let f = alignment(&rig, &browser, method, delay, 0)?;
@@ -103,6 +115,7 @@ pub fn run_all() -> Result<usize> {
         browser.set_script_timeout(120_000)?;
         passed += crate::e2e::overlay_panic::run_live(&browser, &rig.url(), CAM_FED)?;
     }
+    passed += super::live_clock_faults::run()?; // last, on a rig of its own: its wild rows stay in that rig's VAS
     print_figures(&figures);
     let out = repo_root().join("target/live-figures.json");
     let _ = std::fs::write(&out, serde_json::to_string_pretty(&figures).unwrap_or_default());
@@ -113,12 +126,12 @@ pub fn run_all() -> Result<usize> {
 // ---------------------------------------------------------------------------
 // Signaling conformance, stall and recovery
 
-fn wait_state(browser: &Browser, states: &[&str], limit_ms: u64) -> Result<Value> {
+pub(super) fn wait_state(browser: &Browser, states: &[&str], limit_ms: u64) -> Result<Value> {
     browser.execute_async(WAIT_FOR_STATE, json!([states, limit_ms]))
 }
 
 /// The rig's message log: entries `{conn, dir, type, payload, overlapping}`.
-fn log(rig: &Rig) -> Result<Vec<Value>> {
+pub(super) fn log(rig: &Rig) -> Result<Vec<Value>> {
     Ok(rig.get("/__rig/log")?.as_array().cloned().unwrap_or_default())
 }
 
@@ -130,7 +143,7 @@ fn sent(log: &[Value], conn: u64) -> Vec<String> {
         .collect()
 }
 
-fn connections(log: &[Value]) -> Vec<u64> {
+pub(super) fn connections(log: &[Value]) -> Vec<u64> {
     let mut c: Vec<u64> = log.iter().filter(|e| e["dir"] == "open").filter_map(|e| e["conn"].as_u64()).collect();
     c.dedup();
     c
@@ -138,7 +151,7 @@ fn connections(log: &[Value]) -> Vec<u64> {
 
 /// Waits (bounded) until the rig's log satisfies `cond`; the log is in another
 /// process, so it is asked every 100 ms.
-fn wait_log(rig: &Rig, limit: Duration, cond: impl Fn(&[Value]) -> bool) -> Result<Vec<Value>> {
+pub(super) fn wait_log(rig: &Rig, limit: Duration, cond: impl Fn(&[Value]) -> bool) -> Result<Vec<Value>> {
     let deadline = Instant::now() + limit;
     loop {
         let l = log(rig)?;

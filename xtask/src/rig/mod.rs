@@ -8,12 +8,18 @@
 //!   production server (`vas-viewer-server`) in front of them, where the
 //!   browser goes.
 //! - `netns.rs`: the private network namespace the tests run in.
-//! - `live_e2e.rs`: the protocol, alignment and skew tests.
+//! - `live_memory.rs`: the benchmark of the live page's memory under a dense model.
+//! - `live_e2e.rs`: the protocol, alignment and skew tests;
+//!   `live_background.rs`: a hidden tab and a stepped wall clock.
+//! - `live_clock_faults.rs`: wild rows and stepped event stamps against the live poller's agreed clock.
 //!
 //! The Node parts live in `xtask/live-rig/` (its own `package.json`, pinned).
 
 pub mod front;
+pub mod live_background;
+pub mod live_clock_faults;
 pub mod live_e2e;
+pub mod live_memory;
 pub mod netns;
 pub mod worker;
 

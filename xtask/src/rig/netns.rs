@@ -35,6 +35,10 @@ pub fn inside(args: &[String]) -> Result {
             println!("live: {n} passed, 0 failed");
             Ok(())
         }
+        Some("bench-memory") => {
+            let minutes = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(10);
+            super::live_memory::run(minutes)
+        }
         Some(other) => Err(format!("unknown rig stage {other}")),
         None => Err("no rig stage given".into()),
     }
