@@ -25,6 +25,7 @@ pub mod media_recovery;
 pub mod number_order;
 pub mod playhead_windows;
 pub mod playlist_fixer;
+pub mod poll_grid;
 pub mod primitive;
 pub mod recording_clock;
 pub mod recording_dates;

@@ -26,6 +26,7 @@
 use std::collections::VecDeque;
 
 use super::credible_newest::{CredibleNewest, RowSeen, WILD_GAP};
+use super::poll_grid::{self, CELL};
 use super::time::{Micros, UnixMicros, MICROS_PER_MILLI, MICROS_PER_SEC};
 use super::window_fetch::WindowFetch;
 use super::wire::{EventQuery, MAX_PAGE_LIMIT};
@@ -42,8 +43,14 @@ const MIN_MARGIN: Micros = 100 * MICROS_PER_MILLI;
 const MAX_MARGIN: Micros = 60 * MICROS_PER_SEC;
 /// Polls remembered for the margin: about a minute at the live rate.
 const SAMPLES: usize = 256;
-/// A count probe after every this many polls (5 s at the live rate).
-pub const SWEEP_EVERY: u64 = 20;
+/// A count probe after the poll of every cell whose number is this many
+/// cells apart (5 s at the live rate; see [`SWEEP_PHASE`]).
+pub const SWEEP_EVERY: i64 = 20;
+/// The cells of count probes: number `SWEEP_PHASE` modulo [`SWEEP_EVERY`],
+/// never those of a hidden page's polls (multiples of [`HIDDEN_EVERY`]).
+pub const SWEEP_PHASE: i64 = 10;
+/// A hidden page polls in cells whose number is a multiple of this ([`HIDDEN_INTERVAL_MS`]).
+pub const HIDDEN_EVERY: i64 = HIDDEN_INTERVAL_MS as i64 / LIVE_INTERVAL_MS as i64;
 /// How far behind the margin a count probe looks; it overlaps the previous
 /// probe's band several times over, so a row is checked several times before
 /// it leaves it.
@@ -125,6 +132,9 @@ pub struct LivePoller {
     first_found_nothing: bool,
     /// Instants given up (poison rows): VAS counts their rows, the store never holds them.
     lost_instants: Vec<UnixMicros>,
+    /// Where the last regular poll's window started: a new row behind it
+    /// was never looked at before, so how late it came is unknown.
+    last_start: Option<UnixMicros>,
     pub stats: LiveStats,
 }
 
@@ -145,6 +155,7 @@ impl LivePoller {
             lateness: LatenessTracker::default(),
             first_found_nothing: false,
             lost_instants: Vec::new(),
+            last_start: None,
             stats: LiveStats::default(),
         }
     }
@@ -170,23 +181,32 @@ impl LivePoller {
     /// viewer's clock without it.
     pub fn next_fetch(&self, now_hint: UnixMicros, vas_now: Option<UnixMicros>) -> WindowFetch {
         let quiet_turn = self.quiet_turn();
+        // Every bound on the shared grid (see `poll_grid`): viewers holding
+        // the same rows ask for the same window.
+        let around = |t: UnixMicros| (poll_grid::floor_to(t.plus(-FIRST_LOOKBACK), CELL), poll_grid::ceil_to(t.plus(AHEAD), CELL));
         match self.newest.newest() {
             Some(_) if quiet_turn == Some(false) => {
-                let around = vas_now.unwrap_or(now_hint);
-                WindowFetch::new(&self.camera_id, around.plus(-FIRST_LOOKBACK), around.plus(AHEAD), MAX_PAGE_LIMIT)
+                let (start, end) = around(vas_now.unwrap_or(now_hint));
+                WindowFetch::new(&self.camera_id, start, end, MAX_PAGE_LIMIT)
             }
             Some(_) if quiet_turn == Some(true) => WindowFetch::new(&self.camera_id, UnixMicros(0), FAR_FUTURE, 100).with_max_requests(1),
             Some(newest) => {
-                let start = newest.plus(-self.margin());
-                let end = newest.max(now_hint).plus(AHEAD);
-                WindowFetch::new(&self.camera_id, start, end, MAX_PAGE_LIMIT)
+                let end = poll_grid::ceil_to(newest.max(now_hint).plus(AHEAD), CELL);
+                WindowFetch::new(&self.camera_id, self.window_start(newest), end, MAX_PAGE_LIMIT)
             }
             None if !self.first_found_nothing => {
-                WindowFetch::new(&self.camera_id, now_hint.plus(-FIRST_LOOKBACK), now_hint.plus(AHEAD), MAX_PAGE_LIMIT)
+                let (start, end) = around(now_hint);
+                WindowFetch::new(&self.camera_id, start, end, MAX_PAGE_LIMIT)
             }
             // Newest 100 rows of all time, one request: enough to anchor on VAS's clock.
             None => WindowFetch::new(&self.camera_id, UnixMicros(0), FAR_FUTURE, 100).with_max_requests(1),
         }
+    }
+
+    /// Where a regular poll's window starts: the margin (on its grid) before
+    /// "newest", rounded down to the cell.
+    fn window_start(&self, newest: UnixMicros) -> UnixMicros {
+        poll_grid::floor_to(newest.plus(-self.margin()), CELL)
     }
 
     /// Whether the next poll is a quiet spell's look elsewhere: Some(false)
@@ -199,16 +219,21 @@ impl LivePoller {
         }
     }
 
-    /// The count probe due after the poll just finished, if any.
-    pub fn next_sweep(&self) -> Option<SweepProbe> {
+    /// The count probe due after the poll that started at `poll_started`
+    /// (the viewer's wall clock), if any: after the poll of every
+    /// [`SWEEP_EVERY`]th cell, the same cells for every viewer.
+    pub fn next_sweep(&self, poll_started: UnixMicros) -> Option<SweepProbe> {
         let newest = self.newest.newest()?;
-        if self.stats.polls == 0 || self.stats.polls % SWEEP_EVERY != 0 {
+        // Not before a probe period of polls: a margin still learning would
+        // take rows not yet fetched for missed ones, and double for nothing.
+        if self.stats.polls < SWEEP_EVERY as u64 || poll_grid::cell_of(poll_started).rem_euclid(SWEEP_EVERY) != SWEEP_PHASE {
             return None;
         }
-        // Behind the margin, whatever the margin: a band ending where it starts
-        // (a margin of 30 s, which sweeps that find missed rows soon reach)
-        // would be empty, find nothing, and so never let the margin sink again.
-        let behind = newest.plus(-self.margin() - 1);
+        // Right behind the window, whatever the margin: a band ending where
+        // the margin starts (a margin of 30 s, which sweeps that find missed
+        // rows soon reach) would be empty, find nothing, and so never let
+        // the margin sink again.
+        let behind = self.window_start(newest).plus(-1);
         let band = (behind.plus(-SWEEP_MARGIN + 1), behind);
         let query = EventQuery { camera_id: self.camera_id.clone(), model_id: None, start: band.0, end: band.1, limit: 1, offset: 0 };
         Some(SweepProbe { query, band })
@@ -249,8 +274,11 @@ impl LivePoller {
     /// `vas_now` as for [`Self::next_fetch`].
     pub fn on_poll_done(&mut self, new_rows: &[RowSeen], now_wall: UnixMicros, now_mono: Micros, vas_now: Option<UnixMicros>) {
         let regular = self.quiet_turn().is_none();
+        let looked_from = self.last_start;
         self.stats.polls += 1;
         let before = self.newest.newest();
+        // This poll's window started here (the margin has not changed since `next_fetch`).
+        self.last_start = before.filter(|_| regular).map(|b| self.window_start(b));
         if new_rows.is_empty() && before.is_none() {
             self.first_found_nothing = true;
         }
@@ -264,7 +292,10 @@ impl LivePoller {
         if let (Some(before), Some(after), true) = (before, after, regular) {
             if after.since(before).unsigned_abs() <= WILD_GAP.unsigned_abs() {
                 let credible = new_rows.iter().map(|r| r.timestamp).filter(|t| ceiling.is_none_or(|c| *t <= c));
-                let late = credible.map(|t| before.since(t)).filter(|l| *l <= MAX_MARGIN);
+                // Rows behind the previous window were never looked at: a
+                // window that widened finds them, but not how late they came.
+                let looked_at = credible.filter(|t| looked_from.is_some_and(|from| *t >= from));
+                let late = looked_at.map(|t| before.since(t)).filter(|l| *l <= MAX_MARGIN);
                 if let Some(latest) = late.max() {
                     self.lateness.record(latest);
                 }
@@ -311,18 +342,21 @@ mod tests {
     fn the_probe_band_stays_behind_the_margin() {
         let newest = UnixMicros(1_000_000 * MICROS_PER_SEC);
         let rows = [(0, 100 * MICROS_PER_MILLI), (1, 200 * MICROS_PER_MILLI), (9, SWEEP_MARGIN), (20, SWEEP_MARGIN)];
+        let sweep_cell = UnixMicros(SWEEP_PHASE * CELL);
         for (misses, margin) in rows {
             let mut poller = LivePoller::new("cam");
             for _ in 0..SWEEP_EVERY {
                 poller.on_poll_done(&seen(&[newest]), newest, 0, None);
             }
             for _ in 0..misses {
-                let probe = poller.next_sweep().unwrap();
+                let probe = poller.next_sweep(sweep_cell).unwrap();
                 assert!(poller.on_sweep(&probe, 1, 0).is_some());
             }
             assert_eq!(poller.margin(), margin, "{misses} misses");
-            let probe = poller.next_sweep().unwrap();
-            assert_eq!(probe.band, (newest.plus(-margin - SWEEP_MARGIN), newest.plus(-margin - 1)), "{misses} misses");
+            let probe = poller.next_sweep(sweep_cell).unwrap();
+            let start = poll_grid::floor_to(newest.plus(-margin), CELL);
+            assert_eq!(probe.band, (start.plus(-SWEEP_MARGIN), start.plus(-1)), "{misses} misses");
+            assert!(poller.next_sweep(sweep_cell.plus(CELL)).is_none(), "probes only in their cells");
             // A probe that finds every row held lets the margin sink.
             assert!(poller.on_sweep(&probe, 5, 5).is_none());
             assert!(poller.margin() < margin || margin == 100 * MICROS_PER_MILLI, "{misses} misses: {}", poller.margin());
@@ -390,7 +424,7 @@ mod tests {
             rows_received += ids.len();
             let new_times = keep(&mut store, &inserted, ids);
             poller.on_poll_done(&new_times, UnixMicros(now), step * 250 * MS, None);
-            if let Some(probe) = poller.next_sweep() {
+            if let Some(probe) = poller.next_sweep(UnixMicros(now)) {
                 let total = vas.answer(&probe.query).unwrap().total.unwrap();
                 requests += 1;
                 let (lo, hi) = probe.band;
@@ -422,9 +456,11 @@ mod tests {
         assert!(poller.margin() >= 820 * MS && poller.margin() <= 2500 * MS, "margin {}", poller.margin());
         // Overlap cost: rows fetched again because they were inside the margin.
         let refetched = rows_received as f64 / all.len() as f64 - 1.0;
-        // The margin must cover the slowest model's lateness (here about 1.3 s at
-        // 20 rows/s), so each 250 ms poll re-reads about five times what is new.
-        assert!(refetched < 4.0, "refetch share {refetched}");
+        // The margin must cover the slowest model's lateness (here about 1.2 s
+        // at 20 rows/s), and the window starts on the grid (half a cell
+        // earlier on average), so each 250 ms poll re-reads about five times
+        // what is new: (1.15 + 0.125) s x 20 rows/s / 5 new rows.
+        assert!(refetched < 6.0, "refetch share {refetched}");
         assert!(requests < 300, "about one request per poll plus a probe every 5 s: {requests}");
     }
 
@@ -482,7 +518,7 @@ mod tests {
             if step >= 360 {
                 late_margin_s = late_margin_s.max(poller.margin() as f64 / MICROS_PER_SEC as f64);
             }
-            if let Some(probe) = poller.next_sweep() {
+            if let Some(probe) = poller.next_sweep(UnixMicros(now)) {
                 let total = vas.answer(&probe.query).unwrap().total.unwrap();
                 let (lo, hi) = probe.band;
                 let held = inserted.iter().filter(|r| r.ts >= lo && r.ts <= hi && store.contains(&r.id)).count() as u64;

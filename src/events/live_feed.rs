@@ -9,7 +9,8 @@ use super::api_client::ApiClient;
 use super::store_handle::StoreHandle;
 use super::window_runner::{run_fetch, Alive};
 use crate::core::backoff::Backoff;
-use crate::core::live_poll::{LivePoller, LiveStats, HIDDEN_INTERVAL_MS, LIVE_INTERVAL_MS};
+use crate::core::live_poll::{LivePoller, LiveStats, HIDDEN_EVERY};
+use crate::core::poll_grid;
 use crate::core::time::UnixMicros;
 
 /// VAS's time of the frame on screen, when the page knows it (the live clock's).
@@ -40,9 +41,9 @@ impl LiveFeed {
             let mut backoff = Backoff::for_api();
             while alive_task.get() {
                 // The viewer's clock bounds the first poll and places the agreed clock; see `LivePoller`.
-                let (now, _) = clocks();
+                let (started, _) = clocks();
                 let vas_now = frame_time.as_ref().and_then(|f| f());
-                let summary = run_fetch(&client, poller.next_fetch(now, vas_now), &store, &mut backoff, &alive_task).await;
+                let summary = run_fetch(&client, poller.next_fetch(started, vas_now), &store, &mut backoff, &alive_task).await;
                 if !alive_task.get() {
                     break;
                 }
@@ -54,7 +55,7 @@ impl LiveFeed {
                 poller.on_poll_done(&summary.new_rows, now, now_mono, frame_time.as_ref().and_then(|f| f()));
                 store.set_ceiling(poller.ceiling(now));
                 poller.on_lost(&summary.lost);
-                if let Some(probe) = poller.next_sweep() {
+                if let Some(probe) = poller.next_sweep(started) {
                     // A count probe: one row asked for; `total` tells whether rows were missed.
                     poller.stats.requests += 1;
                     if let Ok((page, bytes)) = client.event_page(&probe.query).await {
@@ -71,14 +72,15 @@ impl LiveFeed {
                     }
                 }
                 *stats_task.borrow_mut() = poller.stats;
-                // Hidden: one poll per HIDDEN_INTERVAL_MS, but the page's
-                // return is noticed within one live period, not a hidden one.
-                let mut waited_ms = 0;
+                // The next poll in the middle of the next cell (a slow
+                // answer skips the cells it overran). Hidden: only in cells
+                // of the hidden period, but the page's return is noticed
+                // within one cell, not a hidden period.
                 loop {
-                    TimeoutFuture::new(LIVE_INTERVAL_MS).await;
-                    waited_ms += LIVE_INTERVAL_MS;
+                    TimeoutFuture::new(poll_grid::ms_until_poll(clocks().0, 1)).await;
                     let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
-                    if !hidden || waited_ms >= HIDDEN_INTERVAL_MS || !alive_task.get() {
+                    let cell = poll_grid::cell_of(clocks().0);
+                    if !hidden || cell.rem_euclid(HIDDEN_EVERY) == 0 || !alive_task.get() {
                         break;
                     }
                 }

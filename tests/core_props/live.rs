@@ -8,7 +8,8 @@ use vas_overlay_viewer::core::live_delay::{DelayParams, PlayoutDelay};
 use std::collections::HashSet;
 
 use vas_overlay_viewer::core::credible_newest::{RowSeen, WILD_GAP};
-use vas_overlay_viewer::core::live_poll::{LivePoller, FAR_FUTURE, SWEEP_EVERY};
+use vas_overlay_viewer::core::live_poll::{LivePoller, FAR_FUTURE, SWEEP_EVERY, SWEEP_PHASE};
+use vas_overlay_viewer::core::poll_grid::{self, CELL};
 use vas_overlay_viewer::core::live_signaling::{consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request, TransportInfo};
 use vas_overlay_viewer::core::time::UnixMicros;
 
@@ -216,14 +217,17 @@ fn the_live_poller_stays_anchored_and_bounded() {
                     if let Some(n) = poller.newest_held() {
                         prop_assert!(seen.contains(&n.0), "newest {n:?} is no row's time");
                     }
-                    if let Some(probe) = poller.next_sweep() {
-                        prop_assert!(poller.stats.polls % SWEEP_EVERY == 0);
+                    let started = UnixMicros(T0.saturating_add(viewer_offset).saturating_add(mono));
+                    if let Some(probe) = poller.next_sweep(started) {
+                        prop_assert!(poller.stats.polls >= SWEEP_EVERY as u64);
+                        prop_assert_eq!(poll_grid::cell_of(started).rem_euclid(SWEEP_EVERY), SWEEP_PHASE);
                         prop_assert!(probe.band.0 <= probe.band.1, "an inverted band {:?} (margin {})", probe.band, poller.margin());
                         prop_assert_eq!((probe.query.start, probe.query.end, probe.query.limit), (probe.band.0, probe.band.1, 1));
                     }
                 }
                 PollEvent::Sweep { total, held } => {
-                    if let Some(probe) = poller.next_sweep() {
+                    // A poll that started in a probe's cell.
+                    if let Some(probe) = poller.next_sweep(UnixMicros(SWEEP_PHASE * CELL)) {
                         let margin = poller.margin();
                         if let Some(fetch) = poller.on_sweep(&probe, total, held) {
                             prop_assert_eq!(fetch.window(), probe.band);
@@ -241,10 +245,16 @@ fn the_live_poller_stays_anchored_and_bounded() {
                     let (start, end) = fetch.window();
                     prop_assert!(start <= end);
                     if let Some(n) = poller.newest_held() {
+                        // On the grid, and never narrower than the window it rounds.
+                        let on_grid = |(a, b): (UnixMicros, UnixMicros)| (poll_grid::floor_to(a, CELL), poll_grid::ceil_to(b, CELL));
                         let usual = (n.plus(-poller.margin()), n.max(UnixMicros(now)).plus(3_600_000_000));
                         let around = (on_screen.plus(-10_000_000), on_screen.plus(3_600_000_000));
                         let all_time = (UnixMicros(0), FAR_FUTURE);
-                        prop_assert!([usual, around, all_time].contains(&(start, end)), "window {:?}", (start, end));
+                        let shape = [usual, around].into_iter().find(|w| on_grid(*w) == (start, end)).or(Some(all_time).filter(|w| *w == (start, end)));
+                        prop_assert!(shape.is_some(), "window {:?}", (start, end));
+                        let (a, b) = shape.unwrap_or(all_time);
+                        prop_assert!(start <= a && end >= b, "window {:?} narrower than {:?}", (start, end), (a, b));
+                        prop_assert!(a.since(start) < CELL && b.since(end) > -CELL, "window {:?} widened too far from {:?}", (start, end), (a, b));
                     }
                 }
             }

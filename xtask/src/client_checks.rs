@@ -11,6 +11,7 @@ use serde_json::json;
 use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::credible_newest::RowSeen;
 use vas_overlay_viewer::core::live_poll::{LivePoller, LIVE_INTERVAL_MS};
+use vas_overlay_viewer::core::poll_grid;
 use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
 use vas_overlay_viewer::core::window_fetch::WindowFetch;
 use vas_overlay_viewer::core::wire::{decode_event_page, WireEvent};
@@ -204,7 +205,7 @@ fn live_polling_catches_every_late_row_with_bounded_load() {
         let now_after = UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64);
         poller.on_poll_done(&new_times, now_after, t0.elapsed().as_micros() as i64, None);
         poller.on_lost(&tally.lost);
-        if let Some(probe) = poller.next_sweep() {
+        if let Some(probe) = poller.next_sweep(now) {
             let (page, bytes) = client.page(&probe.query);
             poller.stats.requests += 1;
             poller.stats.bytes += bytes;
@@ -219,7 +220,9 @@ fn live_polling_catches_every_late_row_with_bounded_load() {
                 }
             }
         }
-        std::thread::sleep(Duration::from_millis(u64::from(LIVE_INTERVAL_MS)));
+        // The next poll in the middle of the next cell, as the live page polls.
+        let now = UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64);
+        std::thread::sleep(Duration::from_millis(u64::from(poll_grid::ms_until_poll(now, 1))));
     }
     let live_rows = store.timeline(demo_backend::LIVE_MODEL_ID).map_or(0, |t| t.events().len());
     assert_eq!(live_rows as u64, started.count, "every generated row reached the store");

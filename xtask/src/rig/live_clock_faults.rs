@@ -95,8 +95,11 @@ const WILD_MODEL: &str = "wild-clock-model";
 const AHEAD_MS: f64 = 1_800_000.0;
 /// 9999-12-31T23:59:59Z in microseconds: the year-9999 rows lie just before it.
 const FAR_FUTURE_US: i64 = 253_402_300_799_000_000;
-/// The span of a quiet spell's look around the frame on screen (`FIRST_LOOKBACK` plus `AHEAD` in `live_poll.rs`).
+/// The span of a quiet spell's look around the frame on screen (`FIRST_LOOKBACK` plus `AHEAD` in `live_poll.rs`),
+/// before both ends are rounded out to the poll grid's cell (`poll_grid.rs`: up to a cell each).
 const AROUND_SPAN_MS: f64 = 3_610_000.0;
+/// The poll grid's cell.
+const CELL_MS: f64 = vas_overlay_viewer::core::poll_grid::CELL as f64 / 1000.0;
 
 /// Installed in the live page: every frame the overlay drew (an animation
 /// frame in which the root's `data-rtp-timestamp` changed) with its visible
@@ -243,8 +246,9 @@ fn classify(start: f64, end: f64, wall: f64, limit: u64) -> Window {
         Window::AllTime
     } else if start - wall > AHEAD_MS {
         Window::Ahead
-    } else if (end - start - AROUND_SPAN_MS).abs() < 1.0 {
-        // A regular window spans an hour plus the margin and the time since the newest row: never this to the millisecond.
+    } else if (AROUND_SPAN_MS..AROUND_SPAN_MS + 2.0 * CELL_MS).contains(&(end - start)) {
+        // A regular window spans an hour plus the margin and the time since
+        // the newest row (a second or two on the rig), rounded out to the grid.
         Window::Around
     } else {
         Window::OnClock
@@ -810,6 +814,8 @@ mod tests {
         let hour = 3_600_000.0;
         assert_eq!(classify(wall - 300.0, wall + hour + 400.0, wall, 1000), Window::OnClock);
         assert_eq!(classify(wall - 10_200.0, wall - 200.0 + hour, wall, 1000), Window::Around);
+        assert_eq!(classify(wall - 10_250.0, wall + hour, wall, 1000), Window::Around);
+        assert_eq!(classify(wall - 1_250.0, wall + hour, wall, 1000), Window::OnClock);
         assert_eq!(classify(wall + hour, wall + 2.0 * hour, wall, 1000), Window::Ahead);
         assert_eq!(classify(0.0, 253_402_300_799_000.0, wall, 100), Window::AllTime);
         assert_eq!(classify(wall + hour, wall + 2.0 * hour, wall, 1), Window::Sweep);
