@@ -9,6 +9,7 @@ use tokio::sync::{watch, Semaphore};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
+use crate::answer_cache::AnswerCache;
 use crate::config::ServerConfig;
 use crate::host_guard::{self, HostNames};
 use crate::security_headers;
@@ -22,6 +23,9 @@ pub struct AppState {
     pub hosts: Arc<HostNames>,
     pub upstream: Arc<Upstream>,
     pub signaling: Arc<SignalingUpstream>,
+    /// The API answer cache (`None` with `--cache-period-ms 0`); its
+    /// counters are read with [`AnswerCache::counts`].
+    pub answers: Option<Arc<AnswerCache>>,
     /// Turns true when the server shuts down (relayed sessions then close).
     pub shutdown: watch::Receiver<bool>,
 }
@@ -46,6 +50,7 @@ impl AppState {
                 slots: Arc::new(Semaphore::new(config.max_signaling_sessions)),
                 tls,
             }),
+            answers: (config.cache_period_ms > 0).then(|| Arc::new(AnswerCache::new(config.cache_period_ms, config.cache_max_bytes))),
             shutdown,
         })
     }

@@ -13,6 +13,10 @@ use crate::listener::ConnectionLimits;
 
 /// The environment variable that holds VAS's API key.
 pub const API_KEY_ENV: &str = "VAS_API_KEY";
+/// The environment variable that may give `--cache-period-ms`.
+pub const CACHE_PERIOD_ENV: &str = "VAS_VIEWER_CACHE_PERIOD_MS";
+/// The environment variable that may give `--cache-max-mb`.
+pub const CACHE_MAX_ENV: &str = "VAS_VIEWER_CACHE_MAX_MB";
 
 /// Serves the built VAS overlay viewer beside VAS on one origin: the viewer's
 /// files, VAS's read API (only the paths the viewer uses, with VAS's key
@@ -57,6 +61,18 @@ pub struct Flags {
     /// Seconds VAS may take to start an answer (and each read of its body).
     #[arg(long, value_name = "SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub upstream_timeout: u64,
+    /// Milliseconds of the API answer cache's wall-clock grid: identical API
+    /// requests (same path and query) in one cell are sent to VAS once and
+    /// answered from that one answer until the cell ends. The default is
+    /// the viewer's live poll period (250 ms), so the viewers of one camera
+    /// cost VAS one event request per period. 0 turns the cache and the
+    /// sharing off (every request goes to VAS). Segments are never kept.
+    #[arg(long, value_name = "MS", env = CACHE_PERIOD_ENV, default_value_t = 250, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub cache_period_ms: u64,
+    /// MiB of API answers the cache keeps at most (one answer at most 8 MiB;
+    /// a longer one is relayed, never kept).
+    #[arg(long, value_name = "MIB", env = CACHE_MAX_ENV, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=16_384))]
+    pub cache_max_mb: u64,
     /// Ask VAS once with the key, report, and exit (0 when VAS answered).
     #[arg(long)]
     pub check: bool,
@@ -76,6 +92,10 @@ pub struct ServerConfig {
     pub max_upstream_requests: usize,
     pub max_signaling_sessions: usize,
     pub upstream_timeout: Duration,
+    /// The API answer cache's grid period; 0: no cache, no sharing.
+    pub cache_period_ms: u64,
+    /// The API answer cache's bound on kept answers.
+    pub cache_max_bytes: u64,
 }
 
 /// A configuration mistake, said so that it can be fixed.
@@ -123,6 +143,8 @@ impl ServerConfig {
             max_upstream_requests: flags.max_upstream_requests as usize,
             max_signaling_sessions: flags.max_signaling_sessions as usize,
             upstream_timeout: Duration::from_secs(flags.upstream_timeout),
+            cache_period_ms: flags.cache_period_ms,
+            cache_max_bytes: flags.cache_max_mb * 1024 * 1024,
         })
     }
 
@@ -205,6 +227,17 @@ mod tests {
         assert!(c.hosts.accepts("localhost:8080") && c.hosts.accepts("127.0.0.1:8080") && c.hosts.accepts("[::1]:8080"));
         assert_eq!(c.signaling_url(), "ws://127.0.0.1:8000/ws/mediasoup");
         assert!(c.api_key.is_none());
+        if std::env::var_os(CACHE_PERIOD_ENV).is_none() && std::env::var_os(CACHE_MAX_ENV).is_none() {
+            assert_eq!((c.cache_period_ms, c.cache_max_bytes), (250, 64 * 1024 * 1024));
+        }
+    }
+
+    #[test]
+    fn the_cache_can_be_tuned_or_turned_off() {
+        let c = ServerConfig::from_flags(&flags(&["--vas", "http://vas", "--cache-period-ms", "0", "--cache-max-mb", "8"]), None).unwrap();
+        assert_eq!((c.cache_period_ms, c.cache_max_bytes), (0, 8 * 1024 * 1024));
+        assert!(Flags::try_parse_from(["vas-viewer-server", "--dist", "d", "--vas", "http://v", "--cache-period-ms", "-1"]).is_err());
+        assert!(Flags::try_parse_from(["vas-viewer-server", "--dist", "d", "--vas", "http://v", "--cache-max-mb", "0"]).is_err());
     }
 
     #[test]

@@ -34,7 +34,7 @@ impl HostNames {
     /// Whether a `Host` header value (`name`, `name:port`, `[v6]:port`) names one of ours.
     pub fn accepts(&self, host_header: &str) -> bool {
         match host_name(host_header) {
-            Some(name) => self.0.iter().any(|n| *n == name),
+            Some(name) => self.0.contains(&name),
             None => false,
         }
     }

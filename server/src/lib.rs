@@ -7,12 +7,14 @@
 //! - `security_headers`: CSP, `nosniff`, `no-referrer` on every answer.
 //! - `host_guard`: `Host` and `Origin` checks.
 //! - `api_route`: the allow-list of VAS read paths (pure).
-//! - `vas_proxy`: forwarding to VAS, streamed, with the key added.
+//! - `vas_proxy`: forwarding to VAS with the key added; API answers through the cache, segments streamed.
+//! - `answer_cache`: identical API requests sent to VAS once per wall-clock grid cell, the answer kept to the cell's end.
 //! - `device_redaction`: `rtsp_url` removed from device answers (pure).
 //! - `signaling_relay`: `/ws/mediasoup` relayed to VAS, both sides closed together.
 //! - `listener`: connections, TLS, limits, graceful shutdown.
 //! - `vas_check`: whether VAS answers and takes the key, in words.
 
+pub mod answer_cache;
 pub mod api_route;
 pub mod app;
 pub mod config;

@@ -162,6 +162,8 @@ pub struct Running {
     pub stop: watch::Sender<bool>,
     pub done: tokio::task::JoinHandle<()>,
     pub dist: PathBuf,
+    /// The server's shared state (its answer cache's counters among it).
+    pub state: vas_viewer_server::app::AppState,
 }
 
 impl Running {
@@ -188,13 +190,14 @@ pub async fn start_server(vas: &StandInVas, tag: &str, extra: &[&str]) -> Runnin
     let addr = listener.local_addr().unwrap();
     let mut stopped = stop.subscribe();
     let limits = config.limits;
+    let state = prepared.state.clone();
     let done = tokio::spawn(async move {
         vas_viewer_server::listener::serve(listener, prepared.router, prepared.tls, limits, async move {
             let _ = stopped.wait_for(|s| *s).await;
         })
         .await
     });
-    Running { addr, stop, done, dist }
+    Running { addr, stop, done, dist, state }
 }
 
 /// A plain HTTP client (no proxy, no redirects). It drops idle connections
