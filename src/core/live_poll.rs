@@ -130,7 +130,8 @@ pub struct LivePoller {
     /// The bounded first poll found nothing: ask for the newest rows of all time
     /// (the viewer's clock may be far from VAS's).
     first_found_nothing: bool,
-    /// Instants given up (poison rows): VAS counts their rows, the store never holds them.
+    /// Instants given up (poison rows): VAS counts their rows, the store
+    /// never holds them, and windows are walked around them.
     lost_instants: Vec<UnixMicros>,
     /// Where the last regular poll's window started: a new row behind it
     /// was never looked at before, so how late it came is unknown.
@@ -187,12 +188,12 @@ impl LivePoller {
         match self.newest.newest() {
             Some(_) if quiet_turn == Some(false) => {
                 let (start, end) = around(vas_now.unwrap_or(now_hint));
-                WindowFetch::new(&self.camera_id, start, end, MAX_PAGE_LIMIT)
+                WindowFetch::new(&self.camera_id, start, end, MAX_PAGE_LIMIT).with_known_lost(&self.lost_instants)
             }
             Some(_) if quiet_turn == Some(true) => WindowFetch::new(&self.camera_id, UnixMicros(0), FAR_FUTURE, 100).with_max_requests(1),
             Some(newest) => {
                 let end = poll_grid::ceil_to(newest.max(now_hint).plus(AHEAD), CELL);
-                WindowFetch::new(&self.camera_id, self.window_start(newest), end, MAX_PAGE_LIMIT)
+                WindowFetch::new(&self.camera_id, self.window_start(newest), end, MAX_PAGE_LIMIT).with_known_lost(&self.lost_instants)
             }
             None if !self.first_found_nothing => {
                 let (start, end) = around(now_hint);

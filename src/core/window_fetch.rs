@@ -100,6 +100,38 @@ impl WindowFetch {
         }
     }
 
+    /// Instants already given up (poison rows found by an earlier fetch):
+    /// the window is walked around them and they are reported lost without
+    /// a request, so a live window that holds a poison row for seconds is
+    /// not bisected down to it again on every poll. A poison row stays
+    /// poison (VAS never rewrites a row).
+    pub fn with_known_lost(mut self, instants: &[UnixMicros]) -> Self {
+        let (start, end) = self.window;
+        let mut inside: Vec<UnixMicros> = instants.iter().copied().filter(|t| *t >= start && *t <= end).collect();
+        if inside.is_empty() || self.requests > 0 {
+            return self;
+        }
+        inside.sort_unstable();
+        inside.dedup();
+        let mut walks = Vec::new();
+        let mut from = Some(start);
+        for p in inside {
+            if let (Some(a), Some(b)) = (from, p.0.checked_sub(1)) {
+                if a.0 <= b {
+                    walks.push(Task::Walk { start: a, cursor_end: UnixMicros(b), split: None });
+                }
+            }
+            self.lost.push((p, p));
+            from = p.0.checked_add(1).map(UnixMicros);
+        }
+        if let Some(a) = from.filter(|a| *a <= end) {
+            walks.push(Task::Walk { start: a, cursor_end: end, split: None });
+        }
+        // Newest first, as one walk would go: the stack pops from its end.
+        self.stack = walks;
+        self
+    }
+
     pub fn with_max_requests(mut self, n: u32) -> Self {
         self.max_requests = n.max(1);
         self
@@ -457,6 +489,44 @@ mod tests {
             assert_eq!(f.on_result(Err(FailureKind::Window)).1, Action::Continue);
             let q = f.next_request().unwrap();
             assert_eq!((q.start.0, q.end.0), (lo, hi), "{start}..{end}");
+        }
+    }
+
+    /// (poison instants, known ones): a window walked around the instants
+    /// already given up costs no request for them, and still every other row.
+    #[test]
+    fn known_poison_instants_are_walked_around_without_a_request() {
+        let rows_for = |poison: &[i64]| {
+            let mut rows = rows_every(100, 60, 1);
+            rows.extend(poison.iter().map(|p| Row { ts: UnixMicros(*p), id: format!("poison-{p}"), poison: true }));
+            rows
+        };
+        let cases: [(&[i64], &[i64]); 5] = [
+            (&[2 * S], &[2 * S]),
+            (&[2 * S, 4 * S + 1], &[4 * S + 1, 2 * S, 2 * S]),
+            (&[0], &[0]),
+            (&[6 * S], &[6 * S]),
+            (&[2 * S], &[-S, 9 * S]),
+        ];
+        for (poison, known) in cases {
+            let rows = rows_for(poison);
+            // A row sharing a poison row's microsecond is given up with it.
+            let good: HashSet<String> = rows.iter().filter(|r| !poison.contains(&r.ts.0)).map(|r| r.id.clone()).collect();
+            let known: Vec<UnixMicros> = known.iter().map(|t| UnixMicros(*t)).collect();
+            let mut cold = WindowFetch::new("cam", UnixMicros(0), UnixMicros(6 * S), 1000);
+            let (ids, _) = drive(&mut cold, &mut FakeVas::new(rows.clone()), 3);
+            assert_eq!(ids.iter().cloned().collect::<HashSet<_>>(), good, "{poison:?}: cold");
+            let mut warm = WindowFetch::new("cam", UnixMicros(0), UnixMicros(6 * S), 1000).with_known_lost(&known);
+            let (ids, _) = drive(&mut warm, &mut FakeVas::new(rows), 3);
+            assert_eq!(ids.iter().cloned().collect::<HashSet<_>>(), good, "{poison:?} known {known:?}: warm");
+            let lost: HashSet<_> = warm.lost().iter().copied().collect();
+            let cold_lost: HashSet<_> = cold.lost().iter().copied().collect();
+            assert!(cold_lost.is_subset(&lost), "{poison:?}: {lost:?} misses {cold_lost:?}");
+            let all_known = poison.iter().all(|p| known.contains(&UnixMicros(*p)));
+            if all_known {
+                assert!(warm.requests() <= poison.len() as u32 + 1, "{poison:?}: {} requests (cold {})", warm.requests(), cold.requests());
+                assert!(cold.requests() > 10, "{poison:?}: the cold fetch bisected ({})", cold.requests());
+            }
         }
     }
 

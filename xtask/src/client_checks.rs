@@ -9,15 +9,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
-use vas_overlay_viewer::core::credible_newest::RowSeen;
-use vas_overlay_viewer::core::live_poll::{LivePoller, LIVE_INTERVAL_MS};
-use vas_overlay_viewer::core::poll_grid;
+use vas_overlay_viewer::core::live_poll::LIVE_INTERVAL_MS;
 use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
 use vas_overlay_viewer::core::window_fetch::WindowFetch;
 use vas_overlay_viewer::core::wire::{decode_event_page, WireEvent};
 
 use crate::demo_backend::{self, AuthFault, BackendConfig, Faults, LiveConfig, RunningBackend};
-use crate::native_client::NativeClient;
+use crate::native_client::{now_wall, LiveViewer, NativeClient};
 
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 
@@ -172,58 +170,17 @@ fn live_polling_catches_every_late_row_with_bounded_load() {
     let started = b
         .start_live(LiveConfig { camera_id: Some(CAMERA.into()), model_id: None, rate_hz: 10.0, lateness_ms, duration_s: seconds })
         .unwrap();
-    let client = NativeClient::new(&b.url(), None, Duration::from_secs(10));
-    let mut poller = LivePoller::new(CAMERA);
-    let mut store = EventStore::new(StoreLimits::live());
+    let mut viewer = LiveViewer::new(CAMERA, NativeClient::new(&b.url(), None, Duration::from_secs(10)));
     let mut delays_ms: Vec<f64> = Vec::new();
     let t0 = Instant::now();
-    let run_for = Duration::from_secs_f64(seconds + 2.0);
-    while t0.elapsed() < run_for {
-        let now = UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64);
-        let mut fetch = poller.next_fetch(now, None);
-        let mut new_times = Vec::new();
-        let mut rows = 0u64;
-        let tally = client.run(&mut fetch, 3, 50, |events| {
-            rows += events.len() as u64;
-            let arrived = UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64);
-            for e in &events {
-                if !store.contains(&e.id) {
-                    new_times.push(RowSeen { model_id: e.model_id.clone(), timestamp: e.timestamp });
-                    // Inserted at timestamp + lateness on the server's clock (the same machine).
-                    // Only the generator's rows have a known insert time (the demo data is old).
-                    if e.model_id == demo_backend::LIVE_MODEL_ID {
-                        delays_ms.push(arrived.since(e.timestamp.plus(lateness_ms as i64 * 1000)) as f64 / 1000.0);
-                    }
-                }
-            }
-            store.ingest(events);
-        });
-        poller.stats.requests += u64::from(tally.requests);
-        poller.stats.bytes += tally.bytes;
-        poller.stats.rows += rows;
-        poller.stats.new_rows += new_times.len() as u64;
-        let now_after = UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64);
-        poller.on_poll_done(&new_times, now_after, t0.elapsed().as_micros() as i64, None);
-        poller.on_lost(&tally.lost);
-        if let Some(probe) = poller.next_sweep(now) {
-            let (page, bytes) = client.page(&probe.query);
-            poller.stats.requests += 1;
-            poller.stats.bytes += bytes;
-            if let Ok(page) = page {
-                let held = store.count_between(probe.band.0, probe.band.1) as u64;
-                if let Some(mut band) = poller.on_sweep(&probe, page.total.unwrap_or(0), held) {
-                    let t = client.run(&mut band, 3, 50, |events| {
-                        store.ingest(events);
-                    });
-                    poller.stats.requests += u64::from(t.requests);
-                    poller.stats.bytes += t.bytes;
-                }
-            }
+    viewer.poll_until(t0 + Duration::from_secs_f64(seconds + 2.0), |e| {
+        // Inserted at timestamp + lateness on the server's clock (the same machine).
+        // Only the generator's rows have a known insert time (the demo data is old).
+        if e.model_id == demo_backend::LIVE_MODEL_ID {
+            delays_ms.push(now_wall().since(e.timestamp.plus(lateness_ms as i64 * 1000)) as f64 / 1000.0);
         }
-        // The next poll in the middle of the next cell, as the live page polls.
-        let now = UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_micros() as i64);
-        std::thread::sleep(Duration::from_millis(u64::from(poll_grid::ms_until_poll(now, 1))));
-    }
+    });
+    let (poller, store) = (&viewer.poller, &viewer.store);
     let live_rows = store.timeline(demo_backend::LIVE_MODEL_ID).map_or(0, |t| t.events().len());
     assert_eq!(live_rows as u64, started.count, "every generated row reached the store");
     let minutes = t0.elapsed().as_secs_f64() / 60.0;

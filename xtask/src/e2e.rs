@@ -21,9 +21,11 @@ mod secrets;
 mod static_hosting;
 // The production server's flags and start-up check, as an operator meets them.
 mod server_cli;
+// Several live viewers of two cameras through the production server.
+mod shared_polls;
 
 /// The parts of the stage, for `cargo xtask e2e --only PART`.
-const PARTS: &[&str] = &["clip", "recordings", "faults", "hls", "panic", "secrets", "static", "server"];
+const PARTS: &[&str] = &["clip", "recordings", "faults", "hls", "shared", "panic", "secrets", "static", "server"];
 
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
@@ -129,7 +131,7 @@ pub fn run_all(root: &Path, only: Option<&str>) -> Result<usize> {
     }
     let wanted = |part: &str| only.is_none_or(|p| p == part);
     let mut passed = 0;
-    if wanted("clip") || wanted("recordings") || wanted("faults") || wanted("hls") {
+    if ["clip", "recordings", "faults", "hls", "shared"].iter().any(|p| wanted(p)) {
         passed += run_demo_parts(root, &wanted)?;
     }
     if wanted("panic") {
@@ -181,6 +183,10 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
     // 5. The HLS segment faults: playback moves past missing and damaged segments, boxes stay aligned.
     if wanted("hls") {
         passed += hls_faults::run(&backend, &base, root)?;
+    }
+    // 6. Several live viewers of two cameras: every row to each, VAS asked once.
+    if wanted("shared") {
+        passed += shared_polls::run(&backend, &base)?;
     }
     drop(browser);
     drop(server);

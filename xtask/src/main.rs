@@ -11,7 +11,6 @@ mod demo_backend;
 mod e2e;
 mod e2e_faults;
 mod frame_costs;
-#[cfg(test)]
 mod native_client;
 mod precompress;
 mod proc_cpu;
@@ -46,7 +45,7 @@ usage:
         on the live rig, 2 min as it is then N (10) min with a dense model added;
         --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
-  cargo xtask e2e [--only clip|recordings|faults|hls|panic|secrets|static|server]
+  cargo xtask e2e [--only clip|recordings|faults|hls|shared|panic|secrets|static|server]
                         the end-to-end stage alone, against the current dist/
                         (it builds the test-only fault-injection copy first)
   cargo xtask setup     install the build tools only

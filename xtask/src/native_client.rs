@@ -8,6 +8,10 @@ use std::io::Read;
 use std::time::Duration;
 
 use vas_overlay_viewer::core::backoff::Backoff;
+use vas_overlay_viewer::core::credible_newest::RowSeen;
+use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
+use vas_overlay_viewer::core::live_poll::LivePoller;
+use vas_overlay_viewer::core::poll_grid;
 use vas_overlay_viewer::core::time::UnixMicros;
 use vas_overlay_viewer::core::window_fetch::{Action, FailureKind, WindowFetch};
 use vas_overlay_viewer::core::wire::{decode_event_page, EventPage, EventQuery, WireEvent};
@@ -91,4 +95,83 @@ impl NativeClient {
         tally.completed = fetch.is_done();
         tally
     }
+}
+
+/// One live viewer as the live page polls: its poller, store and transport.
+/// [`LiveViewer::poll`] is one turn of the page's loop (`events/live_feed.rs`):
+/// the window, then the count probe due in its cell.
+pub struct LiveViewer {
+    pub poller: LivePoller,
+    pub store: EventStore,
+    pub client: NativeClient,
+    /// Instants given up as poison rows, as reported by the fetches.
+    pub lost: Vec<(UnixMicros, UnixMicros)>,
+}
+
+impl LiveViewer {
+    pub fn new(camera_id: &str, client: NativeClient) -> Self {
+        Self { poller: LivePoller::new(camera_id), store: EventStore::new(StoreLimits::live()), client, lost: Vec::new() }
+    }
+
+    /// One poll started at `started` (the wall clock); `sink` sees every
+    /// event new to the store, as it arrives.
+    pub fn poll(&mut self, started: UnixMicros, mut sink: impl FnMut(&WireEvent)) {
+        let mut fetch = self.poller.next_fetch(started, None);
+        let (mut new_rows, mut rows) = (Vec::new(), 0u64);
+        let store = &mut self.store;
+        let tally = self.client.run(&mut fetch, 3, 50, |events| keep(store, events, &mut new_rows, &mut rows, &mut sink));
+        self.poller.stats.requests += u64::from(tally.requests);
+        self.poller.stats.bytes += tally.bytes;
+        self.poller.on_poll_done(&new_rows, now_wall(), monotonic_micros(), None);
+        self.poller.on_lost(&tally.lost);
+        self.lost.extend(tally.lost);
+        if let Some(probe) = self.poller.next_sweep(started) {
+            let (page, bytes) = self.client.page(&probe.query);
+            self.poller.stats.requests += 1;
+            self.poller.stats.bytes += bytes;
+            if let Ok(page) = page {
+                let held = self.store.count_between(probe.band.0, probe.band.1) as u64;
+                if let Some(mut band) = self.poller.on_sweep(&probe, page.total.unwrap_or(0), held) {
+                    let (store, mut found) = (&mut self.store, Vec::new());
+                    let t = self.client.run(&mut band, 3, 50, |events| keep(store, events, &mut found, &mut rows, &mut sink));
+                    self.poller.stats.requests += u64::from(t.requests);
+                    self.poller.stats.bytes += t.bytes;
+                    self.poller.on_lost(&t.lost);
+                    self.lost.extend(t.lost);
+                }
+            }
+        }
+        self.poller.stats.rows += rows;
+        self.poller.stats.new_rows += new_rows.len() as u64;
+    }
+
+    /// Polls on the grid (each poll in the middle of a cell, as the page
+    /// does) until `deadline`.
+    pub fn poll_until(&mut self, deadline: std::time::Instant, mut sink: impl FnMut(&WireEvent)) {
+        while std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(u64::from(poll_grid::ms_until_poll(now_wall(), 1))));
+            self.poll(now_wall(), &mut sink);
+        }
+    }
+}
+
+/// Stores a page's events; those new to the store go to `sink` and, as rows seen, to `new_rows`.
+fn keep(store: &mut EventStore, events: Vec<WireEvent>, new_rows: &mut Vec<RowSeen>, rows: &mut u64, sink: &mut impl FnMut(&WireEvent)) {
+    *rows += events.len() as u64;
+    for e in events.iter().filter(|e| !store.contains(&e.id)) {
+        new_rows.push(RowSeen { model_id: e.model_id.clone(), timestamp: e.timestamp });
+        sink(e);
+    }
+    store.ingest(events);
+}
+
+/// The machine's wall clock.
+pub fn now_wall() -> UnixMicros {
+    UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64))
+}
+
+/// A monotonic clock in microseconds (since the first call).
+fn monotonic_micros() -> i64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_micros() as i64
 }
