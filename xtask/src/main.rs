@@ -18,6 +18,7 @@ mod rig;
 mod server_bench;
 mod setup;
 mod viewer_server;
+mod viewers_bench;
 mod webdriver;
 
 use std::path::{Path, PathBuf};
@@ -34,14 +35,16 @@ usage:
         --tls-cert FILE --tls-key FILE; --data: the emulator replays another data
         dir: camera.json, events.json, clip)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--live-memory [--minutes N]] [--only TEXT] [--no-core] [--no-memory]
+  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--viewers] [--live-memory [--minutes N]] [--only TEXT] [--no-core] [--no-memory]
         measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
         --quick: 3 s windows (and criterion's --quick for the core); --crossover: both
         renderers pinned from 10 to 1000 boxes; --breakdown: where the main thread's time
         goes, by trace event; --micro: the canvas and DOM micro-benchmarks instead;
         --sizes: the production build's sizes only; --core: the core's native benchmark
         only (criterion); --server: the production server's added latency and memory
-        beside direct requests; --live-memory: the live page's browser-measured memory
+        beside direct requests; --viewers: what VAS pays for 1, 10 and 50 live
+        viewers of a camera and 16 cameras x 3 (native viewers), the server's answer
+        cache on and off; --live-memory: the live page's browser-measured memory
         on the live rig, 2 min as it is then N (10) min with a dense model added;
         --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Some("run") => cmd_run(&args[1..]),
         Some("test") => cmd_test(),
         Some("bench") if args.iter().any(|a| a == "--server") => server_bench::run(),
+        Some("bench") if args.iter().any(|a| a == "--viewers") => viewers_bench::run(),
         Some("bench") if args.iter().any(|a| a == "--live-memory") => rig::live_memory::run_outside(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),
