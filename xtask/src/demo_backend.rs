@@ -69,7 +69,7 @@
 //! `huge_body_mb`, poison rows, then `truncate_body`, `gzip_body`,
 //! `chunked_body`, and last `delay_ms`.
 
-mod serve;
+pub(crate) mod serve;
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -2317,12 +2317,13 @@ fn send(out: &mut serve::Responder, reply: Reply) -> io::Result<()> {
 //
 // | request | body | answer |
 // | --- | --- | --- |
-// | `POST /__live/events` | an array of VAS events of live cameras | `{"inserted": n, "stored": total}` |
+// | `POST /__live/events` | an array of VAS events of live cameras | `{"inserted": n, "stored": total, "inserted_at_us": when they became listable (server clock)}` |
 // | `GET /api/v1/devices` | | the demo's devices, then the live cameras |
 // | `GET /api/v1/devices/{live id}` | | that camera |
 // | event lists of a live camera | | its events, filtered and paged as VAS does |
 //
-// Everything else is answered by the sections above.
+// Everything else is answered by the sections above. The `GET` answers go
+// into the request log as every other section's do (the side door does not).
 
 /// The live cameras: VAS device objects (with a UUID `id`).
 #[derive(Clone, Debug, Default)]
@@ -2419,7 +2420,7 @@ impl State {
         let method = request.method.to_ascii_uppercase();
         let reply = if path == "/__live/events" && method == "POST" {
             match live.insert(&request.body) {
-                Ok((n, total)) => api_json(200, &json!({"inserted": n, "stored": total}), true),
+                Ok((n, total)) => api_json(200, &json!({"inserted": n, "stored": total, "inserted_at_us": now_us()}), true),
                 Err(e) => api_json(400, &json!({"error": e}), true),
             }
         } else if method != "GET" {
@@ -2450,6 +2451,12 @@ impl State {
                 _ => return false,
             }
         };
+        if method == "GET" {
+            let api_key_present = header_value(&request.headers, "X-API-Key").is_some();
+            let secrets_seen = self.secrets_in(target, &request.headers);
+            let entry = LogEntry { seq: 0, method, target: target.to_string(), status: reply.status, api_key_present, bytes: reply.body_len(), fault: None, secrets_seen };
+            self.lock().record(entry);
+        }
         let _ = send(out, reply);
         true
     }

@@ -35,7 +35,7 @@ usage:
         --tls-cert FILE --tls-key FILE; --data: the emulator replays another data
         dir: camera.json, events.json, clip)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--viewers] [--live-memory [--minutes N]] [--only TEXT] [--no-core] [--no-memory]
+  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--viewers] [--live-memory [--minutes N]] [--many-viewers [--minutes N]] [--only TEXT] [--no-core] [--no-memory]
         measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
         --quick: 3 s windows (and criterion's --quick for the core); --crossover: both
         renderers pinned from 10 to 1000 boxes; --breakdown: where the main thread's time
@@ -46,6 +46,9 @@ usage:
         viewers of a camera and 16 cameras x 3 (native viewers), the server's answer
         cache on and off; --live-memory: the live page's browser-measured memory
         on the live rig, 2 min as it is then N (10) min with a dense model added;
+        --many-viewers: 1, 10 and 50 viewers of one live camera, then 16 cameras x 3
+        viewers, on the live rig through the server: VAS's requests and bytes per minute,
+        insert-to-drawn delay, the server's CPU and memory, N (1) min each;
         --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask e2e [--only clip|recordings|faults|hls|shared|panic|secrets|static|server]
@@ -81,6 +84,7 @@ fn main() -> ExitCode {
         Some("bench") if args.iter().any(|a| a == "--server") => server_bench::run(),
         Some("bench") if args.iter().any(|a| a == "--viewers") => viewers_bench::run(),
         Some("bench") if args.iter().any(|a| a == "--live-memory") => rig::live_memory::run_outside(&args[1..]),
+        Some("bench") if args.iter().any(|a| a == "--many-viewers") => rig::many_viewers::run_outside(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),
         Some("setup") => setup::build_tools(),

@@ -68,7 +68,8 @@ fn thread_group(kind: &str, name: &str, is_main: bool) -> String {
     format!("{kind}/{sub}")
 }
 
-fn descendants(root: u32) -> Vec<u32> {
+/// `root` and every process below it.
+pub fn descendants(root: u32) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };

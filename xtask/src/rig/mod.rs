@@ -9,6 +9,7 @@
 //!   browser goes.
 //! - `netns.rs`: the private network namespace the tests run in.
 //! - `live_memory.rs`: the benchmark of the live page's memory under a dense model.
+//! - `many_viewers.rs`: the benchmark of many viewers of the same cameras through the server (VAS's load, delays, the server's CPU).
 //! - `live_e2e.rs`: the protocol, alignment and skew tests;
 //!   `live_background.rs`: a hidden tab and a stepped wall clock.
 //! - `live_clock_faults.rs`: wild rows and stepped event stamps against the live poller's agreed clock.
@@ -20,6 +21,7 @@ pub mod live_background;
 pub mod live_clock_faults;
 pub mod live_e2e;
 pub mod live_memory;
+pub mod many_viewers;
 pub mod netns;
 pub mod worker;
 
@@ -148,7 +150,7 @@ pub struct Rig {
     front: front::Front,
     /// The production server in front of the rig: the viewer's origin.
     server: crate::viewer_server::ViewerServer,
-    _backend: RunningBackend,
+    backend: RunningBackend,
     agent: ureq::Agent,
 }
 
@@ -235,7 +237,7 @@ impl Rig {
             control: format!("http://127.0.0.1:{port}"),
             front,
             server,
-            _backend: backend,
+            backend,
             agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(20)).build(),
         })
     }
@@ -244,6 +246,21 @@ impl Rig {
     /// viewer, the API and the signaling socket.
     pub fn url(&self) -> String {
         self.server.url().to_owned()
+    }
+
+    /// The emulated VAS itself (its request log).
+    pub fn backend(&self) -> &RunningBackend {
+        &self.backend
+    }
+
+    /// The production server's process id.
+    pub fn server_pid(&self) -> u32 {
+        self.server.pid()
+    }
+
+    /// The signaling server's process id (its worker and FFmpeg feeds descend from it).
+    pub fn sfu_pid(&self) -> u32 {
+        self.sfu.id()
     }
 
     /// GET on the signaling server's control API.

@@ -39,6 +39,10 @@ pub fn inside(args: &[String]) -> Result {
             let minutes = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(10);
             super::live_memory::run(minutes)
         }
+        Some("bench-viewers") => {
+            let minutes = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(1.0);
+            super::many_viewers::run(minutes)
+        }
         Some(other) => Err(format!("unknown rig stage {other}")),
         None => Err("no rig stage given".into()),
     }
