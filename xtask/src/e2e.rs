@@ -5,6 +5,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::demo_backend::{self, BackendConfig};
+use vas_overlay_viewer::core::poll_grid;
 use crate::viewer_server;
 use crate::webdriver::Browser;
 use crate::Result;
@@ -116,6 +117,22 @@ pub fn ensure(part: &str, cond: bool, what: &str, detail: impl std::fmt::Display
 pub fn ensure_loud(part: &str, cond: bool, what: &str, detail: impl std::fmt::Display) -> Result {
     ensure(part, cond, what, detail)?;
     println!("  ok: {what}");
+    Ok(())
+}
+
+/// Switches the emulator's fault modes, then waits out the production
+/// server's answer cache: answers from before the switch are kept to the end
+/// of their cell of the wall clock (`server/src/answer_cache.rs`, one cell of
+/// `poll_grid::CELL` by default), so a page asking in that cell could be
+/// answered from before the switch and the new fault never reach it. The
+/// wait is to the next cell boundary of the clock the server shares with
+/// this process, plus 5 ms.
+pub fn switch_faults(backend: &demo_backend::RunningBackend, faults: demo_backend::Faults) -> Result {
+    backend.set_faults(faults).map_err(|e| format!("set faults: {e}"))?;
+    let now = crate::native_client::now_wall();
+    let next_cell = poll_grid::floor_to(now, poll_grid::CELL).plus(poll_grid::CELL);
+    let wait_us = next_cell.since(now).max(0) as u64 + 5_000;
+    std::thread::sleep(std::time::Duration::from_micros(wait_us));
     Ok(())
 }
 

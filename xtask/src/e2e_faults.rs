@@ -101,7 +101,7 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
     );
     for case in cases() {
         backend.reset();
-        backend.set_faults(case.faults.clone()).map_err(|e| format!("set faults: {e}"))?;
+        crate::e2e::switch_faults(backend, case.faults.clone())?;
         let fault_on = std::time::Instant::now();
         browser.goto(&page)?;
         let o = browser.execute_async(OBSERVE, json!([3.0, 30_000]))?;
@@ -124,7 +124,7 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
         check(o["worstGapMs"].as_u64().unwrap_or(u64::MAX) < 1_000, &format!("{}: the page stays responsive", case.name), &o)?;
         check(o["alert"].is_null(), &format!("{}: the fault is silent", case.name), &o)?;
         check(o["states"].get("hidden").is_none(), &format!("{}: the overlay degrades, it is not hidden", case.name), &o)?;
-        backend.set_faults(Faults::default()).map_err(|e| format!("clear faults: {e}"))?;
+        crate::e2e::switch_faults(backend, Faults::default())?;
         let r = browser.execute_async(RECOVERED, json!([45_000]))?;
         check(r["timeout"].is_null(), &format!("{}: the overlay recovers by itself", case.name), &r)?;
         passed += 6 + usize::from(case.outage);

@@ -240,13 +240,14 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         // Where playback should land: the next segment after the faulty ones (none: the newest is missing).
         let resume = segs.iter().find(|s| s.start >= last.end - 1e-6).map(|s| s.start);
         backend.reset();
-        backend
-            .set_faults(Faults {
+        super::switch_faults(
+            backend,
+            Faults {
                 missing_segments: case.missing.iter().map(u64::to_string).collect(),
                 garbage_segments: case.garbage.iter().map(u64::to_string).collect(),
                 ..Faults::default()
-            })
-            .map_err(|e| format!("set faults: {e}"))?;
+            },
+        )?;
         // A fresh browser: an empty HTTP cache, so every segment is asked for.
         let browser = Browser::start()?;
         browser.set_script_timeout(90_000)?;
@@ -289,7 +290,7 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
                 )?;
                 ok(o["alert"].is_null(), &format!("{}: waiting is silent", case.name), &detail(&o))?;
                 // ...and play it once it is there.
-                backend.set_faults(Faults::default()).map_err(|e| format!("clear faults: {e}"))?;
+                super::switch_faults(backend, Faults::default())?;
                 let after = observe(&browser, gap_start, gap_start + 0.8, NO_HOLD, 30_000, &truth)?;
                 ok(after["timeout"] == false, &format!("{}: the newest segment plays once it is there", case.name), &detail(&after))?;
                 let recovered_ms = after["samples"]
@@ -396,9 +397,7 @@ fn oversized_playlist(backend: &RunningBackend, page: &str, truth: &Truth, table
     const DURATION: &str = "arguments[arguments.length - 1](document.querySelector('video').duration)";
     let duration_before = f(&browser.execute_async(DURATION, json!([]))?);
     let since = backend.request_log().last().map_or(0, |e| e.seq);
-    backend
-        .set_faults(Faults { huge_playlist_mb: Some(HUGE_PLAYLIST_MB), fail_count: Some(HUGE_PLAYLISTS), ..Faults::default() })
-        .map_err(|e| format!("set faults: {e}"))?;
+    super::switch_faults(backend, Faults { huge_playlist_mb: Some(HUGE_PLAYLIST_MB), fail_count: Some(HUGE_PLAYLISTS), ..Faults::default() })?;
     let playlists = || -> Vec<LogEntry> { backend.request_log().into_iter().filter(|e| e.seq > since && e.target.ends_with("/playlist")).collect() };
     let oversized = |log: &[LogEntry]| log.iter().filter(|e| e.fault.as_deref() == Some("huge_playlist_mb")).count() as u64;
     // Watch playback 2 s at a time until hls.js has asked for every oversized

@@ -292,7 +292,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
         // A few failing API answers on every page, so that the viewer writes
         // its debug lines about failed requests (they are scanned too).
         // Event requests only: a failed playlist could stop hls.js for good.
-        backend.set_faults(keyed(Faults { bare_500: true, fail_count: Some(2), path_filter: Some("/events".into()), ..Faults::default() }))?;
+        super::switch_faults(&backend, keyed(Faults { bare_500: true, fail_count: Some(2), path_filter: Some("/events".into()), ..Faults::default() }))?;
         browser.goto(&format!("{api_origin}{link}"))?;
         let (what, waited) = if link.contains("/clip") || link.contains("/recordings") {
             ("boxes drawn (its event requests carried the key)", browser.execute_async(super::WAIT_FOR_OVERLAY, json!([1, 45_000]))?)
