@@ -547,7 +547,7 @@ pub fn run_bench(args: &[String]) -> Result {
     let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
     let dist = build_bench_page(&root)?;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None },
+        BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("demo backend: {e}"))?;

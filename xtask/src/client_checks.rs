@@ -21,7 +21,7 @@ const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 
 fn backend() -> RunningBackend {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let config = BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None };
+    let config = BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None };
     demo_backend::start(config, "127.0.0.1:0").expect("backend starts")
 }
 

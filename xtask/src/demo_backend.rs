@@ -86,6 +86,8 @@ use vas_overlay_viewer::core::time::{days_from_civil, days_in_month, format_rfc3
 
 // Recordings (HLS) of the demo camera: a separate module, see its notes.
 mod recording;
+// The day camera: a day of VAS's rolling playlist, growing on the clock; see its notes.
+pub mod day_recording;
 
 /// Upper bound of one answer to an open-ended range (`bytes=a-`). Browsers
 /// continue with a new range request, so a paused media element never pins a
@@ -330,6 +332,10 @@ pub struct BackendConfig {
     /// secrets scan; `cargo xtask run` never sets it (the production server
     /// adds the key on the server side, so the browser never sees one).
     pub viewer_api_key: Option<String>,
+    /// Speed of the day camera's clock (`day_recording::DAY_CAMERA_ID`): its
+    /// now is the backend's start plus the real time elapsed times this
+    /// (above 0, at most `day_recording::MAX_DAY_SPEED`). None: 1.
+    pub day_speed: Option<f64>,
 }
 
 /// A started backend; dropping it stops it as `stop` does.
@@ -388,6 +394,12 @@ impl RunningBackend {
         self.state.lock().log.iter().cloned().collect()
     }
 
+    /// The day camera's truth now: its runs, every listed segment's number,
+    /// true start and duration, the newest; None without the demo recording.
+    pub fn day_truth(&self) -> Option<day_recording::DayTruth> {
+        self.state.data.day.as_ref().map(|d| d.truth())
+    }
+
     /// The bound TCP port.
     pub fn port(&self) -> u16 {
         self.local.port()
@@ -442,7 +454,9 @@ pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCamer
     let Some(dir) = &config.data_dir else {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "demo backend: the emulated VAS needs a data_dir"));
     };
-    let data = Box::new(DemoData::load(dir)?);
+    let mut data = Box::new(DemoData::load(dir)?);
+    let day_clock = day_recording::DayClock::start(now_us(), config.day_speed)?;
+    data.day = day_recording::DayRecording::load(dir, day_clock)?;
     let demo_dir = Some(data.dir.clone());
 
     let listener = TcpListener::bind(bind)?;
@@ -497,6 +511,8 @@ struct DemoData {
     created_at: String,
     /// The demo recording (`recording/` in the data dir), if present.
     recording: Option<recording::DemoRecording>,
+    /// The day camera, made of the demo recording, if present.
+    day: Option<day_recording::DayRecording>,
 }
 
 struct StoredEvent {
@@ -679,6 +695,7 @@ impl DemoData {
             by_id,
             created_at,
             recording,
+            day: None,
         })
     }
 }
@@ -1276,6 +1293,10 @@ impl State {
         if applied.bare_500 {
             faults.push("bare_500");
             return Reply::text(500, "Internal Server Error");
+        }
+        if let Some((reply, fault)) = day_recording::route(data.day.as_ref(), req, &ctl.faults, applied.huge_playlist_mb) {
+            faults.extend(fault);
+            return reply;
         }
         if let Some((reply, fault)) = recording::route(data.recording.as_ref(), req, &ctl.faults, applied.huge_playlist_mb) {
             faults.extend(fault);
@@ -1915,15 +1936,18 @@ fn list_events(
         .filter(|e| start.is_none_or(|s| e.ts_us >= s))
         .filter(|e| end.is_none_or(|t| e.ts_us <= t))
         .collect();
+    // The day camera's rows: generated for this page only, the rest counted.
+    let day = day_recording::rows_for(data.day.as_ref(), camera.as_deref(), model, start, end, offset, limit, matches.len());
+    matches.extend(&day.rows);
     if stable {
         matches.sort_by_key(|e| (std::cmp::Reverse(e.ts_us), e.order));
     } else {
         matches.sort_by_cached_key(|e| (std::cmp::Reverse(e.ts_us), tie_rank(&e.id, counter)));
     }
-    let total = matches.len();
+    let total = matches.len() + day.skipped_newer + day.skipped_older;
     let rows: Vec<&StoredEvent> = matches
         .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX).saturating_sub(day.skipped_newer))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
     if rows.iter().any(|e| e.poison) {
@@ -2823,7 +2847,7 @@ mod tests {
 
     /// An emulating backend's configuration (no data dir: refused at start).
     fn emulated_config(dist_dir: PathBuf, data_dir: Option<PathBuf>) -> BackendConfig {
-        BackendConfig { dist_dir, data_dir, api_key: None, viewer_api_key: None }
+        BackendConfig { dist_dir, data_dir, api_key: None, viewer_api_key: None, day_speed: None }
     }
 
     struct Fixture {

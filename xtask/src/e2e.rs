@@ -174,6 +174,7 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
             data_dir: Some(root.join("static/demo")),
             api_key: Some(viewer_server::EMULATED_VAS_KEY.into()),
             viewer_api_key: None,
+            day_speed: None,
         },
         "127.0.0.1:0",
     )

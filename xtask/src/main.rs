@@ -241,7 +241,7 @@ fn cmd_run(args: &[String]) -> Result {
         return park_forever();
     }
     let key = viewer_server::EMULATED_VAS_KEY;
-    let config = demo_backend::BackendConfig { dist_dir: dist.clone(), data_dir: data_dir.clone(), api_key: Some(key.into()), viewer_api_key: None };
+    let config = demo_backend::BackendConfig { dist_dir: dist.clone(), data_dir: data_dir.clone(), api_key: Some(key.into()), viewer_api_key: None, day_speed: None };
     let backend = demo_backend::start(config, "127.0.0.1:0").map_err(|e| format!("the VAS emulator could not start: {e}"))?;
     let server = viewer_server::in_front_of(&backend.url(), &dist, data_dir.as_deref(), "demo", &listen, Some(key.into())).map_err(in_use)?;
     println!();
@@ -366,6 +366,7 @@ fn cmd_test() -> Result {
             data_dir: Some(root.join("static/demo")),
             api_key: None,
             viewer_api_key: None,
+            day_speed: None,
         },
         "127.0.0.1:0",
     )

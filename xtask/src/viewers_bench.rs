@@ -67,7 +67,7 @@ pub fn run() -> Result {
     crate::build_viewer()?;
     viewer_server::build()?;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None },
+        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("VAS emulator: {e}"))?;

@@ -159,14 +159,14 @@ pub fn segment_key(name: &str) -> Option<u64> {
 /// The body served for a damaged segment: text repeated to `len` bytes. It
 /// holds no MPEG-TS sync byte (0x47, `G`), no ADTS or MP3 sync (0xFF) and no
 /// MP4 box name, so no demuxer of hls.js takes it for media.
-fn garbage_bytes(len: u64) -> Vec<u8> {
+pub(super) fn garbage_bytes(len: u64) -> Vec<u8> {
     const TEXT: &[u8] = b"vas demo backend: damaged segment, these bytes are not media\n";
     debug_assert!(!TEXT.contains(&0x47) && !TEXT.contains(&0xFF));
     TEXT.iter().copied().cycle().take(len as usize).collect()
 }
 
 /// Which fault, if any, applies to segment `name`.
-fn segment_fault(faults: &Faults, name: &str) -> Option<&'static str> {
+pub(super) fn segment_fault(faults: &Faults, name: &str) -> Option<&'static str> {
     let n = segment_key(name)?;
     let listed = |list: &[String]| list.iter().any(|e| segment_key(e) == Some(n));
     if listed(&faults.missing_segments) {
@@ -191,7 +191,7 @@ pub fn is_playlist(path: &str) -> bool {
 
 /// `huge_playlist_mb`: the playlist, then entries of 6 s segments numbered on
 /// from its last one until the text reaches `mb` MiB.
-fn padded(mut text: String, mb: u32) -> String {
+pub(super) fn padded(mut text: String, mb: u32) -> String {
     let target = mb as usize * 1024 * 1024;
     let last = text.lines().filter_map(|l| segment_key(l.trim())).max().unwrap_or(0);
     if !text.ends_with('\n') {
@@ -392,6 +392,7 @@ mod tests {
             data_dir: Some(data),
             api_key: None,
             viewer_api_key: None,
+            day_speed: None,
         };
         let backend = super::super::start(config, "127.0.0.1:0").unwrap();
         let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
@@ -460,7 +461,7 @@ mod tests {
     #[test]
     fn missing_and_garbage_segments() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), api_key: None, viewer_api_key: None };
+        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), api_key: None, viewer_api_key: None, day_speed: None };
         let backend = super::super::start(config, "127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
         let seg = |cam: &str, n: u64| get("GET", &format!("{base}/{cam}/segment-{n}.ts"));
@@ -518,7 +519,7 @@ mod tests {
     #[test]
     fn huge_playlist() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data), api_key: None, viewer_api_key: None };
+        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data), api_key: None, viewer_api_key: None, day_speed: None };
         let backend = super::super::start(config, "127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices/{PDT_CAMERA_ID}", backend.port());
         let usual = String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap();

@@ -182,7 +182,7 @@ pub fn run(root: &Path) -> Result<usize> {
     }
     let key = crate::viewer_server::EMULATED_VAS_KEY;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: dist.clone(), data_dir: Some(root.join("static/demo")), api_key: Some(key.into()), viewer_api_key: None },
+        BackendConfig { dist_dir: dist.clone(), data_dir: Some(root.join("static/demo")), api_key: Some(key.into()), viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("demo backend: {e}"))?;
@@ -193,7 +193,7 @@ pub fn run(root: &Path) -> Result<usize> {
     browser.set_script_timeout(90_000)?;
     let pages = [
         ("clip", format!("/cameras/{CAMERA}/clip"), "?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z", format!("tr[data-camera='{CAMERA}'] a[href*='/clip']"), 3),
-        ("recordings", format!("/cameras/{CAMERA}/recordings"), "", format!("tr[data-camera='{CAMERA}'] a[href$='/recordings']"), 1),
+        ("recordings", format!("/cameras/{CAMERA}/recordings"), "?at=2026-01-05T13:00:02Z", format!("tr[data-camera='{CAMERA}'] a[href$='/recordings']"), 1),
     ];
     let cases: Vec<PageCase> = pages
         .iter()

@@ -236,6 +236,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
             data_dir: Some(data.clone()),
             api_key: (holder == KeyHolder::Server).then(|| API_KEY.into()),
             viewer_api_key: (holder == KeyHolder::Browser).then(|| API_KEY.into()),
+            day_speed: None,
         },
         "127.0.0.1:0",
     )

@@ -30,7 +30,7 @@ pub fn run(root: &Path) -> Result<usize> {
     let dist = root.join("dist");
     let dist = dist.to_str().ok_or("dist path is not UTF-8")?;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: Some(EMULATED_VAS_KEY.into()), viewer_api_key: None },
+        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: Some(EMULATED_VAS_KEY.into()), viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
     .map_err(|e| format!("demo backend: {e}"))?;

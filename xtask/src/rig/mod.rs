@@ -194,6 +194,7 @@ impl Rig {
                 // VAS with auth on: the production server holds the key.
                 api_key: Some(crate::viewer_server::EMULATED_VAS_KEY.into()),
                 viewer_api_key: None,
+                day_speed: None,
             },
             "127.0.0.1:0",
             Some(live),
