@@ -2,7 +2,11 @@
 //!
 //! Purely visual and drawn from the event store: the span is cut into bins,
 //! each bin counts the model's detections (events without geometry count
-//! as one), and densities are relative to the busiest bin of that model.
+//! as one). Densities spread a model's non-empty bins between a visible
+//! floor (its quietest bin) and 1 (its busiest), so a model that detects in
+//! every bin still shows where it detects most; an empty bin stays empty.
+//! Axis labels carry the date when it is not the newest recording's (a day
+//! of recording reads yesterday's 22:36 apart from today's).
 //! Recording gaps are the parts of the span that no run covers; the playhead
 //! is a fraction of the span. Positions are fractions 0..=1 of the span, so
 //! the shell scales them to whatever width it draws.
@@ -10,7 +14,7 @@
 use super::number_order::sort_by_number;
 use super::color::{color_for, Rgb};
 use super::event_store::EventStore;
-use super::time::UnixMicros;
+use super::time::{format_rfc3339_utc, UnixMicros, MICROS_PER_SEC};
 
 /// One model's row.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,13 +25,40 @@ pub struct StripRow {
     pub counts: Vec<u32>,
 }
 
+/// The density of a model's quietest non-empty bin.
+pub const DENSITY_FLOOR: f64 = 0.25;
+
 impl StripRow {
-    /// Per bin, 0..=1 relative to the busiest bin (0 where nothing was detected).
+    /// Per bin: 0 where nothing was detected, else `DENSITY_FLOOR` (the
+    /// quietest non-empty bin) to 1 (the busiest), linear in the count.
     pub fn densities(&self) -> Vec<f64> {
-        let max = self.counts.iter().copied().max().unwrap_or(0).max(1);
-        self.counts.iter().map(|c| f64::from(*c) / f64::from(max)).collect()
+        let max = self.counts.iter().copied().max().unwrap_or(0);
+        let min = self.counts.iter().copied().filter(|c| *c > 0).min().unwrap_or(0);
+        self.counts
+            .iter()
+            .map(|c| match *c {
+                0 => 0.0,
+                _ if max == min => 1.0,
+                c => DENSITY_FLOOR + (1.0 - DENSITY_FLOOR) * f64::from(c - min) / f64::from(max - min),
+            })
+            .collect()
     }
 }
+
+/// An axis label: `13:00:00` on the date of `newest` (the newest recording),
+/// `2026-01-04 13:00:00` on another; UTC, VAS's clock.
+pub fn axis_label(t: UnixMicros, newest: Option<UnixMicros>) -> String {
+    let text = format_rfc3339_utc(t);
+    let (date, time) = (text.get(0..10).unwrap_or_default(), text.get(11..19).unwrap_or_default());
+    let same_day = newest.is_some_and(|n| n.0.div_euclid(MICROS_PER_DAY) == t.0.div_euclid(MICROS_PER_DAY));
+    if same_day {
+        time.to_owned()
+    } else {
+        format!("{date} {time}")
+    }
+}
+
+const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SEC;
 
 /// What the strip shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +118,7 @@ impl StripLayout {
 mod tests {
     use super::*;
     use crate::core::event_store::StoreLimits;
+    use crate::core::time::parse_rfc3339;
     use crate::core::wire::decode_event_page;
 
     fn store(events: &[(&str, &str, usize)]) -> EventStore {
@@ -121,7 +153,7 @@ mod tests {
         assert_eq!(l.rows.len(), 2);
         assert_eq!((l.rows[0].model_id.as_str(), l.rows[0].counts.clone()), ("a", vec![3, 0, 0, 0, 1]));
         assert_eq!(l.rows[1].counts, vec![0, 0, 1, 0, 0], "an event without geometry counts once; 13:00:20 is outside");
-        assert_eq!(l.rows[0].densities(), vec![1.0, 0.0, 0.0, 0.0, 1.0 / 3.0]);
+        assert_eq!(l.rows[0].densities(), vec![1.0, 0.0, 0.0, 0.0, DENSITY_FLOOR]);
         assert_eq!(l.gaps, vec![(0.4, 0.6), (0.8, 1.0)]);
         assert_eq!(l.playhead, Some(0.5));
         assert_eq!(l.rows[0].color, model_color("a"));
@@ -138,5 +170,29 @@ mod tests {
         assert_eq!(l.gaps, vec![(0.0, 1.0)], "no run: all gap");
         assert_eq!(l.playhead, None, "a playhead outside the span is not drawn");
         assert_eq!(StripRow { model_id: "x".into(), color: model_color("x"), counts: vec![0, 0] }.densities(), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    fn densities_show_where_when_every_bin_has_some() {
+        let row = |counts: Vec<u32>| StripRow { model_id: "m".into(), color: model_color("m"), counts }.densities();
+        // Every bin busy (a model at 2 events/s): the busiest stand out from the quietest.
+        assert_eq!(row(vec![40, 44, 48, 40]), vec![DENSITY_FLOOR, DENSITY_FLOOR + 0.375, 1.0, DENSITY_FLOOR]);
+        assert_eq!(row(vec![7, 7, 0, 7]), vec![1.0, 1.0, 0.0, 1.0], "uniform: all full, the empty bin empty");
+        assert_eq!(row(vec![u32::MAX, 1, 0]), vec![1.0, DENSITY_FLOOR, 0.0]);
+    }
+
+    #[test]
+    fn axis_labels_are_dated_off_the_newest_day() {
+        let newest = parse_rfc3339("2026-01-05T00:10:00Z");
+        let rows = [
+            ("2026-01-05T13:00:00.5Z", "13:00:00"),
+            ("2026-01-04T22:36:00Z", "2026-01-04 22:36:00"),
+            ("2026-01-05T00:00:00Z", "00:00:00"),
+            ("2026-01-04T23:59:59.999999Z", "2026-01-04 23:59:59"),
+        ];
+        for (t, want) in rows {
+            assert_eq!(axis_label(parse_rfc3339(t).unwrap(), newest), want, "{t}");
+        }
+        assert_eq!(axis_label(parse_rfc3339("2026-01-05T13:00:00Z").unwrap(), None), "2026-01-05 13:00:00", "no newest known: dated");
     }
 }

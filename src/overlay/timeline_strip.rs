@@ -12,8 +12,8 @@ use yew::prelude::*;
 
 use super::fault_guard;
 use crate::core::clock::ClockMethod;
-use crate::core::time::{format_rfc3339_utc, UnixMicros};
-use crate::core::timeline_strip::StripLayout;
+use crate::core::time::UnixMicros;
+use crate::core::timeline_strip::{axis_label, StripLayout};
 use crate::events::playhead_feed::LoadedSpan;
 use crate::events::store_handle::StoreHandle;
 use crate::player::ClockHandle;
@@ -34,11 +34,6 @@ impl PartialEq for TimelineStripProps {
     fn eq(&self, o: &Self) -> bool {
         self.video == o.video && self.store == o.store && self.clock == o.clock && std::rc::Rc::ptr_eq(&self.loaded, &o.loaded)
     }
-}
-
-fn hhmmss(t: UnixMicros) -> String {
-    // "2026-01-05T13:00:00.5Z" -> "13:00:00"
-    format_rfc3339_utc(t).get(11..19).unwrap_or_default().to_owned()
 }
 
 #[function_component(TimelineStrip)]
@@ -72,6 +67,8 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
         // The strip belongs to recordings; a live clock has no runs or segments to show.
         ClockHandle::Live(_) => (Vec::new(), 0, None),
     };
+    // The newest recorded moment: labels on its date need none.
+    let newest = runs.iter().map(|r| r.1).max();
     let span = props.loaded.get();
     let layout = span.map(|s| StripLayout::compute(&props.store.borrow(), s, BINS, &runs, playhead));
     let height = layout.as_ref().map_or(0.0, |l| l.rows.len().max(1) as f64 * ROW_HEIGHT);
@@ -83,7 +80,7 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
                 let y = r as f64 * ROW_HEIGHT;
                 let fill = row.color.css();
                 let cells = row.densities().into_iter().enumerate().filter(|(_, d)| *d > 0.0).map(|(i, d)| {
-                    html! { <rect x={format!("{:.2}", i as f64 * w)} y={format!("{:.1}", y + 2.0)} width={format!("{w:.2}")} height={format!("{:.1}", ROW_HEIGHT - 4.0)} fill={fill.clone()} fill-opacity={format!("{:.2}", 0.3 + 0.7 * d)} /> }
+                    html! { <rect x={format!("{:.2}", i as f64 * w)} y={format!("{:.1}", y + 2.0)} width={format!("{w:.2}")} height={format!("{:.1}", ROW_HEIGHT - 4.0)} fill={fill.clone()} fill-opacity={format!("{d:.2}")} /> }
                 });
                 html! { <g data-model={row.model_id.clone()} data-bins={row.counts.iter().filter(|c| **c > 0).count().to_string()}>{ for cells }</g> }
             });
@@ -110,8 +107,8 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
                             { for cursor }
                         </svg>
                         <div class="strip-axis">
-                            <span>{ hhmmss(l.span.0) }</span>
-                            <span>{ hhmmss(l.span.1) }</span>
+                            <span data-axis-from="">{ axis_label(l.span.0, newest) }</span>
+                            <span data-axis-to="">{ format!("{} UTC", axis_label(l.span.1, newest)) }</span>
                         </div>
                     </div>
                 </div>
