@@ -19,7 +19,11 @@
 //! - `store/fill/N`: N events into an empty store, in pages of 1,000;
 //! - `frame/{select,select_layout,canvas_plan}[_tracked]/B`: one frame of an
 //!   event with B boxes (tracked boxes also get trails);
-//! - `normalize/<shape>/D`: one payload of D detections.
+//! - `normalize/<shape>/D`: one payload of D detections;
+//! - `playlist/{reload,reload_whole}/N`: one reload of VAS's rolling playlist
+//!   of N entries (one rolled off, one new) through the fixer and the
+//!   recording clock, incrementally as the player does and parsed whole (what
+//!   the player did before), per entry listed.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -30,6 +34,8 @@ use vas_overlay_viewer::core::canvas_plan::CanvasPlan;
 use vas_overlay_viewer::core::detection::normalize_payload;
 use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
+use vas_overlay_viewer::core::playlist_fixer::{ListChange, PlaylistFixer};
+use vas_overlay_viewer::core::recording_clock::RecordingClock;
 use vas_overlay_viewer::core::primitive::layout_frame;
 use vas_overlay_viewer::core::selection::{select_frame, SelectionParams};
 use vas_overlay_viewer::core::time::UnixMicros;
@@ -223,6 +229,42 @@ fn normalization(c: &mut Criterion) {
     g.finish();
 }
 
+/// VAS's rolling playlist: `len` 6 s entries from segment `first`, one run, media sequence `first`.
+fn rolling_playlist(first: i64, len: i64) -> String {
+    let mut s = format!("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:{first}\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-DISCONTINUITY\n");
+    for n in first..first + len {
+        s.push_str(&format!("#EXTINF:6.000000,\nsegment-{n}.ts\n"));
+    }
+    s
+}
+
+fn playlist_reload(c: &mut Criterion) {
+    let mut g = c.benchmark_group("playlist");
+    for len in [720i64, 14_400] {
+        let texts: Vec<String> = (0..64).map(|k| rolling_playlist(1_795_570_000 + k, len)).collect();
+        g.throughput(Throughput::Elements(len as u64));
+        for (name, whole) in [("reload", false), ("reload_whole", true)] {
+            g.bench_function(BenchmarkId::new(name, len), |b| {
+                let mut fixer = PlaylistFixer::new();
+                let mut clock = RecordingClock::new(None);
+                let update = fixer.fix(&texts[0]);
+                clock.on_playlist(&fixer, update.change);
+                let mut k = 0usize;
+                b.iter(|| {
+                    // The next reload, one entry on; back to the start now and then (a whole reload, rarely).
+                    k = k % (texts.len() - 1) + 1;
+                    let text = &texts[k];
+                    let update = if whole { fixer.fix_whole(text) } else { fixer.fix(text) };
+                    let change = if whole { ListChange::Replaced } else { update.change };
+                    clock.on_playlist(&fixer, change);
+                    black_box(update.header.len())
+                });
+            });
+        }
+    }
+    g.finish();
+}
+
 fn config() -> Criterion {
     // Shorter than criterion's defaults (3 s and 5 s): 41 benchmarks, each
     // steady within a second on this machine.
@@ -232,6 +274,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = core;
     config = config();
-    targets = store_size, frame_boxes, normalization
+    targets = store_size, frame_boxes, normalization, playlist_reload
 }
 criterion_main!(core);

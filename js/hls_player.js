@@ -7,7 +7,9 @@
 // The viewer's Rust code owns every decision: this file only wires hls.js to
 // the hooks it is given, and applies the playlist size limit Rust gives
 // (options.maxPlaylistLength).
-//   hooks.fixPlaylist(text) -> text   rewrites each playlist before hls.js parses it
+//   hooks.fixPlaylist(text) -> [header, bodyStart]
+//                                     rewrites each playlist before hls.js parses it: the
+//                                     text before index bodyStart is replaced by header
 //   hooks.onTimeline(Float64Array)    [sn, start, duration, ...] of the level's fragments,
 //                                     media seconds as hls.js places them (after every update)
 //   hooks.onFragment(sn, lastModified) the Last-Modified header of each loaded segment (or null)
@@ -39,6 +41,19 @@ function lastModifiedOf(networkDetails) {
   return null;
 }
 
+// Runs `f` in a task of its own, after the current one (a message is not
+// clamped as nested timers are).
+const tasks = new MessageChannel();
+const queued = [];
+tasks.port1.onmessage = () => {
+  const f = queued.shift();
+  if (f) f();
+};
+function nextTask(f) {
+  queued.push(f);
+  tasks.port2.postMessage(null);
+}
+
 function timelineOf(details) {
   const frags = (details && details.fragments) || [];
   const out = new Float64Array(frags.length * 3);
@@ -51,13 +66,14 @@ function timelineOf(details) {
 }
 
 // options: { url, apiKey (string or null), keyOrigin (origin the key may go to), startPosition,
-//            maxPlaylistLength (characters) }
+//            autoStartLoad (false: loading waits for startLoad), maxPlaylistLength (characters) }
 export function startHls(video, options, hooks) {
   const Base = Hls.DefaultConfig.loader;
   const maxLength = options.maxPlaylistLength;
   // Playlists pass through the viewer's fixer before hls.js parses them.
   class PlaylistLoader extends Base {
     load(context, config, callbacks) {
+      const loader = this;
       const onSuccess = callbacks.onSuccess;
       const wrapped = Object.assign({}, callbacks, {
         onSuccess(response, stats, ctx, details) {
@@ -69,7 +85,14 @@ export function startHls(video, options, hooks) {
               callbacks.onError({ code: response.code, text }, ctx, details, stats);
               return;
             }
-            response.data = hooks.fixPlaylist(response.data);
+            const [header, bodyStart] = hooks.fixPlaylist(response.data);
+            response.data = header + response.data.slice(bodyStart);
+            // hls.js's own parse of the playlist (a day of VAS's is 14,400
+            // entries) runs in the next task, not in this one with the fix.
+            nextTask(() => {
+              if (loader.callbacks && loader.stats && !loader.stats.aborted) onSuccess(response, stats, ctx, details);
+            });
+            return;
           }
           onSuccess(response, stats, ctx, details);
         },
@@ -81,6 +104,7 @@ export function startHls(video, options, hooks) {
   const hls = new Hls({
     pLoader: PlaylistLoader,
     startPosition: typeof options.startPosition === 'number' ? options.startPosition : -1,
+    autoStartLoad: options.autoStartLoad !== false,
     enableWorker: false,
     lowLatencyMode: false,
     backBufferLength: 60,

@@ -29,6 +29,7 @@ pub mod poll_grid;
 pub mod primitive;
 pub mod recording_clock;
 pub mod recording_dates;
+pub mod recording_params;
 pub mod recording_runs;
 pub mod renderer_choice;
 pub mod segment_skips;

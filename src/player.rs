@@ -10,6 +10,7 @@ pub mod live_player;
 pub mod mediasoup;
 pub mod monotonic;
 pub mod page_visibility;
+pub mod segment_probe;
 pub mod signaling;
 
 pub use clock_handle::ClockHandle;

@@ -7,7 +7,8 @@
 //! durations, VAS segment numbers only from `segment-N.ts` URIs; the fixed
 //! text parses back to the same entries with the sequence tags the fixer
 //! states, numbers running on by one per entry and the continuity counter by
-//! one per discontinuity; a reload of the same text keeps every number.
+//! one per discontinuity; a reload of the same text keeps every number; the
+//! incremental reload gives exactly what a whole parse of each text gives.
 
 #![no_main]
 
@@ -20,16 +21,20 @@ use vas_overlay_viewer::core::playlist_fixer::{FixedPlaylist, PlaylistFixer};
 fuzz_target!(|data: &[u8]| {
     let input = String::from_utf8_lossy(data);
     let mut fixer = PlaylistFixer::new();
+    let mut whole = PlaylistFixer::new();
     for text in input.split('\0').take(3) {
         let parsed = MediaPlaylist::parse(text);
         check_parsed(text, &parsed);
-        let fixed = fixer.fix(text, &parsed);
+        let fixed = fixer.fix_text(text);
+        let reference = whole.fix_whole(text);
+        assert_eq!(fixed.text, reference.apply(text), "the incremental reload differs from a whole parse:\n{text}");
+        assert_eq!(fixer.listed(), whole.listed(), "the incremental reload lists other entries:\n{text}");
         check_fixed(text, &parsed, &fixed);
         // The same text again: a URI keeps its numbers while it is listed
         // (when each URI is listed once; VAS never lists one twice).
         let mut seen = HashSet::new();
         if parsed.entries.iter().all(|e| seen.insert(e.uri.as_str())) {
-            let again = fixer.fix(text, &parsed);
+            let again = fixer.fix_text(text);
             assert_eq!(again, fixed, "a reload of the same text renumbered it:\n{text}");
         }
     }

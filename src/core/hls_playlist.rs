@@ -67,62 +67,151 @@ fn parse_i64(s: &str) -> Option<i64> {
     s.trim().parse::<i64>().ok()
 }
 
+/// Where a playlist's parts lie in its text, for the fixer's incremental reloads.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlaylistLayout {
+    /// Byte offset of the first line that belongs to a segment (its tags or
+    /// its URI): everything before it is the header. The text's length when
+    /// no segment line follows the header.
+    pub body_start: usize,
+    /// Per entry: the byte offset just past its URI line (line break included).
+    /// An entry's lines run from the previous entry's end (or `body_start`) to its own.
+    pub entry_ends: Vec<usize>,
+    /// A playlist-level tag (`EXT-X-MEDIA-SEQUENCE`, `EXT-X-DISCONTINUITY-SEQUENCE`,
+    /// `EXT-X-TARGETDURATION`, `EXT-X-PLAYLIST-TYPE`) appears after `body_start`.
+    pub header_tags_in_body: bool,
+    /// `EXT-X-ENDLIST` appears before the last entry.
+    pub ended_before_last: bool,
+}
+
+/// The parser's state between lines.
+#[derive(Default)]
+struct Pending {
+    duration: Option<f64>,
+    discontinuity: bool,
+    pdt: Option<UnixMicros>,
+}
+
+/// Whether a trimmed line belongs to a segment (a segment tag or a URI) rather than the header.
+fn is_segment_line(line: &str) -> bool {
+    line.starts_with("#EXTINF:") || line == "#EXT-X-DISCONTINUITY" || line.starts_with("#EXT-X-PROGRAM-DATE-TIME:") || !line.starts_with('#')
+}
+
+/// The lines of `text` from byte `from`, trimmed, with the byte offset just past each (line break included).
+fn lines_from(text: &str, from: usize) -> impl Iterator<Item = (&str, usize)> {
+    let mut offset = from;
+    text.get(from..).unwrap_or("").split_inclusive('\n').map(move |raw| {
+        offset += raw.len();
+        (raw.trim(), offset)
+    })
+}
+
 impl MediaPlaylist {
     /// Parses playlist text. Never fails: a text without `#EXTM3U` or without
     /// segments simply yields no entries.
     pub fn parse(text: &str) -> MediaPlaylist {
+        Self::parse_with_layout(text).0
+    }
+
+    /// Parses playlist text and says where its header and entries lie.
+    pub fn parse_with_layout(text: &str) -> (MediaPlaylist, PlaylistLayout) {
         let mut p = MediaPlaylist::default();
-        let mut pending_duration: Option<f64> = None;
-        let mut pending_discontinuity = false;
-        let mut pending_pdt: Option<UnixMicros> = None;
-        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        if lines.next() != Some("#EXTM3U") {
-            return p;
+        let mut layout = PlaylistLayout { body_start: text.len(), ..PlaylistLayout::default() };
+        let mut lines = lines_from(text, 0).filter(|(l, _)| !l.is_empty());
+        let Some(("#EXTM3U", mut header_end)) = lines.next() else {
+            return (p, layout);
+        };
+        let mut in_body = false;
+        let mut pending = Pending::default();
+        for (line, end) in lines {
+            if !in_body && is_segment_line(line) {
+                in_body = true;
+                layout.body_start = header_end;
+            }
+            if !in_body {
+                header_end = end;
+            }
+            p.read_line(line, end, &mut pending, in_body, &mut layout);
         }
-        for line in lines {
-            if let Some(rest) = line.strip_prefix("#EXTINF:") {
-                let value = rest.split(',').next().unwrap_or("");
-                match parse_f64(value) {
-                    Some(d) => pending_duration = Some(d),
-                    None => p.skipped_lines += 1,
-                }
-            } else if line == "#EXT-X-DISCONTINUITY" {
-                pending_discontinuity = true;
-            } else if let Some(rest) = line.strip_prefix("#EXT-X-PROGRAM-DATE-TIME:") {
-                match parse_rfc3339(rest) {
-                    Some(t) => pending_pdt = Some(t),
-                    None => p.skipped_lines += 1,
-                }
-            } else if let Some(rest) = line.strip_prefix("#EXT-X-MEDIA-SEQUENCE:") {
-                p.media_sequence = parse_i64(rest);
-                p.skipped_lines += usize::from(p.media_sequence.is_none());
-            } else if let Some(rest) = line.strip_prefix("#EXT-X-DISCONTINUITY-SEQUENCE:") {
-                p.discontinuity_sequence = parse_i64(rest);
-                p.skipped_lines += usize::from(p.discontinuity_sequence.is_none());
-            } else if let Some(rest) = line.strip_prefix("#EXT-X-TARGETDURATION:") {
-                p.target_duration = parse_f64(rest);
-                p.skipped_lines += usize::from(p.target_duration.is_none());
-            } else if let Some(rest) = line.strip_prefix("#EXT-X-PLAYLIST-TYPE:") {
-                p.playlist_type = Some(rest.trim().to_owned());
-            } else if line == "#EXT-X-ENDLIST" {
-                p.ended = true;
-            } else if line.starts_with('#') {
-                // Comments and tags the viewer does not need.
-            } else {
-                match pending_duration.take() {
-                    Some(duration) => p.entries.push(PlaylistEntry {
-                        uri: line.to_owned(),
-                        duration,
-                        discontinuity: std::mem::take(&mut pending_discontinuity),
-                        program_date_time: pending_pdt.take(),
-                        number: segment_number(line),
-                    }),
-                    // A URI without EXTINF is not a valid segment: skip it, keep the tags for the next.
-                    None => p.skipped_lines += 1,
-                }
+        (p, layout)
+    }
+
+    /// Parses the segment lines of `text` from byte `from` (the start of a
+    /// line) as more entries of this playlist, with their ends in `layout`.
+    pub fn parse_more(&mut self, text: &str, from: usize, layout: &mut PlaylistLayout) {
+        let mut pending = Pending::default();
+        for (line, end) in lines_from(text, from).filter(|(l, _)| !l.is_empty()) {
+            self.read_line(line, end, &mut pending, true, layout);
+        }
+    }
+
+    /// Parses the first entry of the segment lines from byte `from`: the entry
+    /// and the offset just past its URI line, or `None` when no entry follows.
+    pub fn first_entry_from(text: &str, from: usize) -> Option<(PlaylistEntry, usize)> {
+        let mut one = MediaPlaylist::default();
+        let mut layout = PlaylistLayout::default();
+        let mut pending = Pending::default();
+        for (line, end) in lines_from(text, from).filter(|(l, _)| !l.is_empty()) {
+            one.read_line(line, end, &mut pending, true, &mut layout);
+            if let (Some(e), Some(end)) = (one.entries.pop(), layout.entry_ends.pop()) {
+                return Some((e, end));
             }
         }
-        p
+        None
+    }
+
+    fn read_line(&mut self, line: &str, end: usize, pending: &mut Pending, in_body: bool, layout: &mut PlaylistLayout) {
+        let p = self;
+        let header_tag = |layout: &mut PlaylistLayout| layout.header_tags_in_body |= in_body;
+        if let Some(rest) = line.strip_prefix("#EXTINF:") {
+            let value = rest.split(',').next().unwrap_or("");
+            match parse_f64(value) {
+                Some(d) => pending.duration = Some(d),
+                None => p.skipped_lines += 1,
+            }
+        } else if line == "#EXT-X-DISCONTINUITY" {
+            pending.discontinuity = true;
+        } else if let Some(rest) = line.strip_prefix("#EXT-X-PROGRAM-DATE-TIME:") {
+            match parse_rfc3339(rest) {
+                Some(t) => pending.pdt = Some(t),
+                None => p.skipped_lines += 1,
+            }
+        } else if let Some(rest) = line.strip_prefix("#EXT-X-MEDIA-SEQUENCE:") {
+            header_tag(layout);
+            p.media_sequence = parse_i64(rest);
+            p.skipped_lines += usize::from(p.media_sequence.is_none());
+        } else if let Some(rest) = line.strip_prefix("#EXT-X-DISCONTINUITY-SEQUENCE:") {
+            header_tag(layout);
+            p.discontinuity_sequence = parse_i64(rest);
+            p.skipped_lines += usize::from(p.discontinuity_sequence.is_none());
+        } else if let Some(rest) = line.strip_prefix("#EXT-X-TARGETDURATION:") {
+            header_tag(layout);
+            p.target_duration = parse_f64(rest);
+            p.skipped_lines += usize::from(p.target_duration.is_none());
+        } else if let Some(rest) = line.strip_prefix("#EXT-X-PLAYLIST-TYPE:") {
+            header_tag(layout);
+            p.playlist_type = Some(rest.trim().to_owned());
+        } else if line == "#EXT-X-ENDLIST" {
+            p.ended = true;
+        } else if line.starts_with('#') {
+            // Comments and tags the viewer does not need.
+        } else {
+            match pending.duration.take() {
+                Some(duration) => {
+                    layout.ended_before_last |= p.ended;
+                    p.entries.push(PlaylistEntry {
+                        uri: line.to_owned(),
+                        duration,
+                        discontinuity: std::mem::take(&mut pending.discontinuity),
+                        program_date_time: pending.pdt.take(),
+                        number: segment_number(line),
+                    });
+                    layout.entry_ends.push(end);
+                }
+                // A URI without EXTINF is not a valid segment: skip it, keep the tags for the next.
+                None => p.skipped_lines += 1,
+            }
+        }
     }
 
     /// Sum of all `EXTINF`, seconds.

@@ -16,21 +16,33 @@
 //!   (its file is last written when its last frame is in), read from the
 //!   response hls.js already fetched.
 //!
+//! Within a run the recorder writes one continuous stream, so a wall start
+//! known for one segment holds for the run's others, moved by the `EXTINF`
+//! between them: a `Last-Modified` is carried from the nearest segment of
+//! the run that has one (its own first), as program date-time is carried
+//! forward. The player asks for the headers of one segment per run it has
+//! none for (`take_probes`), so every run is placed before it is played.
+//!
 //! Choice, per segment: program date-time when present; else segment-epoch;
 //! but when segment-epoch and last-modified disagree by more than a segment,
 //! last-modified is preferred and the frame says so (`methods_disagree`):
 //! the numbering rule fails when entries rolled off the playlist, the file
 //! time does not. A method can be preferred explicitly (for comparisons); a
 //! segment it cannot serve falls back to the rule above.
+//!
+//! The clock follows the fixer's reloads incrementally: segments that left
+//! the playlist's front and segments new at its end are all a reload
+//! touches. A segment that rolls off keeps the wall start and media span it
+//! had for a while (`RETIRED_SEGMENTS`), so frames already loaded or on
+//! screen, a paused playhead's among them, keep their times.
 
-use super::fragment_span::{fragment_spans, FragmentSpan};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::clock::{ClockMethod, FrameClock, FrameTime};
-use super::hls_playlist::MediaPlaylist;
+use super::fragment_span::{fragment_spans, FragmentSpan};
 use super::http_date::parse_http_date;
-use super::playlist_fixer::FixedEntry;
-use super::recording_runs::{recording_runs, segment_epoch_starts, SequenceCheck, WHOLE_SECOND_MIDPOINT_US};
+use super::playlist_fixer::{ListChange, ListedEntry, PlaylistFixer};
+use super::recording_runs::{epoch_start, run_start, runs_of, SequenceCheck, WHOLE_SECOND_MIDPOINT_US};
 use super::time::UnixMicros;
 
 /// Frames within this much of a segment boundary belong to the later segment
@@ -40,57 +52,113 @@ const BOUNDARY_SLACK_SECS: f64 = 0.001;
 const END_SLACK_SECS: f64 = 0.1;
 /// "More than a segment" when the playlist gives no target duration.
 const DEFAULT_SEGMENT_SECS: f64 = 6.0;
+/// Segments that left the playlist and keep their mapping: an hour of VAS's
+/// 6 s segments, longer than hls.js keeps media behind the playhead (60 s)
+/// and than a rolling window moves under a paused page in a typical pause.
+pub const RETIRED_SEGMENTS: usize = 600;
+
+fn secs_to_micros(secs: f64) -> Option<i64> {
+    UnixMicros::from_secs_f64(secs).map(|d| d.0)
+}
 
 #[derive(Debug, Clone, PartialEq)]
 struct SegmentClock {
+    sn: u64,
     duration: f64,
-    run: usize,
+    run_id: u64,
+    /// Seconds from the run's origin (its first entry the clock saw) to this segment's start, by `EXTINF`.
+    offset_secs: f64,
+    /// Its own, or carried forward within the run.
     program_date_time: Option<UnixMicros>,
-    epoch: Option<UnixMicros>,
-    /// The `Last-Modified` header as an instant (whole seconds).
+    /// Its own `Last-Modified` header as an instant (whole seconds).
     last_modified: Option<UnixMicros>,
-    /// "More than a segment", seconds.
-    disagreement_threshold: f64,
 }
 
-impl SegmentClock {
-    fn last_modified_start(&self) -> Option<UnixMicros> {
-        // The file's time is truncated to the second: take the middle of that second.
-        let lm = self.last_modified?.plus(WHOLE_SECOND_MIDPOINT_US);
-        Some(lm.plus(-UnixMicros::from_secs_f64(self.duration)?.0))
+/// A segment's start by its own `Last-Modified`: the file is last written
+/// when its last frame is in, and the header truncates to the second.
+fn last_modified_start(last_modified: UnixMicros, duration: f64) -> Option<UnixMicros> {
+    Some(last_modified.plus(WHOLE_SECOND_MIDPOINT_US).plus(-secs_to_micros(duration)?))
+}
+
+/// A segment of the run with a known `Last-Modified`: its start by that header.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Anchor {
+    start: UnixMicros,
+    offset_secs: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct RunClock {
+    id: u64,
+    /// The segment-epoch estimate of the run's origin.
+    origin_epoch: Option<UnixMicros>,
+    check: SequenceCheck,
+    /// First listed sn and number of listed segments.
+    first_sn: u64,
+    len: usize,
+    /// By sn. Kept after their segment rolls off: they still place the run.
+    anchors: BTreeMap<u64, Anchor>,
+    /// The player was asked for one of its segments' headers.
+    probed: bool,
+    /// Some segment of it carries a program date-time.
+    has_pdt: bool,
+}
+
+impl RunClock {
+    fn last_sn(&self) -> u64 {
+        self.first_sn + self.len.saturating_sub(1) as u64
     }
 
-    fn by_method(&self, m: ClockMethod) -> Option<UnixMicros> {
-        match m {
-            ClockMethod::ProgramDateTime => self.program_date_time,
-            ClockMethod::SegmentEpoch => self.epoch,
-            ClockMethod::LastModified => self.last_modified_start(),
-            // Not recording methods.
-            ClockMethod::ClipStart | ClockMethod::LiveRtpSr | ClockMethod::LiveReceive | ClockMethod::LiveArrival => None,
+    fn epoch(&self, offset_secs: f64) -> Option<UnixMicros> {
+        Some(self.origin_epoch?.plus(secs_to_micros(offset_secs)?))
+    }
+
+    /// The anchor nearest to `sn` (the lower one on a tie).
+    fn nearest_anchor(&self, sn: u64) -> Option<(u64, Anchor)> {
+        let below = self.anchors.range(..=sn).next_back();
+        let above = self.anchors.range(sn..).next();
+        match (below, above) {
+            (Some(b), Some(a)) => Some(if sn - b.0 <= a.0 - sn { (*b.0, *b.1) } else { (*a.0, *a.1) }),
+            (Some(x), None) | (None, Some(x)) => Some((*x.0, *x.1)),
+            (None, None) => None,
         }
     }
 
-    fn disagree(&self) -> bool {
-        match (self.epoch, self.last_modified_start()) {
-            (Some(a), Some(b)) => (a.since(b).unsigned_abs() as f64) / 1e6 > self.disagreement_threshold,
-            _ => false,
-        }
+    /// Segment-epoch and last-modified disagree by more than `threshold_secs` at an anchor.
+    fn disagree_at(&self, anchor: &Anchor, threshold_secs: f64) -> bool {
+        self.epoch(anchor.offset_secs).is_some_and(|e| (e.since(anchor.start).unsigned_abs() as f64) / 1e6 > threshold_secs)
     }
 
-    /// The chosen wall start of this segment.
-    fn start(&self, prefer: Option<ClockMethod>) -> Option<FrameTime> {
-        let pick = |method: ClockMethod, methods_disagree: bool| self.by_method(method).map(|at| FrameTime { at, method, methods_disagree });
-        let disagree = self.disagree();
-        if let Some(p) = prefer {
-            if let Some(t) = pick(p, disagree && p == ClockMethod::LastModified) {
-                return Some(t);
+    /// The listed sns nearest to each anchor, as inclusive ranges, with the anchor.
+    fn regions(&self) -> Vec<(u64, u64, Option<Anchor>)> {
+        let (first, last) = (self.first_sn, self.last_sn());
+        if self.len == 0 {
+            return Vec::new();
+        }
+        if self.anchors.is_empty() {
+            return vec![(first, last, None)];
+        }
+        let keys: Vec<(u64, Anchor)> = self.anchors.iter().map(|(k, a)| (*k, *a)).collect();
+        let mut out = Vec::new();
+        let mut lo = 0u64;
+        for (j, (k, a)) in keys.iter().enumerate() {
+            // Ties go to the lower anchor.
+            let hi = keys.get(j + 1).map_or(u64::MAX, |(next, _)| k + (next - k) / 2);
+            let (from, to) = (lo.max(first), hi.min(last));
+            if from <= to {
+                out.push((from, to, Some(*a)));
             }
+            lo = hi.saturating_add(1);
         }
-        pick(ClockMethod::ProgramDateTime, false)
-            .or_else(|| if disagree { pick(ClockMethod::LastModified, true) } else { None })
-            .or_else(|| pick(ClockMethod::SegmentEpoch, false))
-            .or_else(|| pick(ClockMethod::LastModified, false))
+        out
     }
+}
+
+/// A segment that left the playlist, as it was mapped then.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RetiredSegment {
+    span: FragmentSpan,
+    start: Option<FrameTime>,
 }
 
 /// A recording run as the page shows it.
@@ -102,15 +170,30 @@ pub struct RunSummary {
     pub sequence_check: SequenceCheck,
 }
 
+/// Where a wall-clock time falls in the recording.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Located {
+    /// Recorded: the media time of its frame.
+    Recorded { media_secs: f64 },
+    /// Not recorded: the nearest recorded moment and its media time.
+    NotRecorded { nearest: UnixMicros, media_secs: f64 },
+    /// Nothing is mapped yet.
+    Unknown,
+}
+
 /// The clock of one played recording playlist.
 #[derive(Debug, Clone, Default)]
 pub struct RecordingClock {
     prefer: Option<ClockMethod>,
-    segments: HashMap<u64, SegmentClock>,
-    /// Listed order: (sn, run index).
-    listed: Vec<u64>,
-    run_count: usize,
-    run_checks: Vec<SequenceCheck>,
+    /// Listed order; their sns run on by one.
+    segments: VecDeque<SegmentClock>,
+    /// Listed order; ids run on by one.
+    runs: VecDeque<RunClock>,
+    next_run_id: u64,
+    /// The playlist's target duration: "more than a segment".
+    target_secs: Option<f64>,
+    /// Oldest first, by sn.
+    retired: VecDeque<RetiredSegment>,
     timeline: Vec<FragmentSpan>,
     /// hls.js has reported its own timeline (else it is the EXTINF sum).
     timeline_from_player: bool,
@@ -132,54 +215,126 @@ impl RecordingClock {
         self.prefer
     }
 
-    /// Takes a (re)loaded playlist with the numbers hls.js will use (from `PlaylistFixer`).
-    pub fn on_playlist(&mut self, playlist: &MediaPlaylist, fixed: &[FixedEntry]) {
-        let runs = recording_runs(playlist);
-        let epochs = segment_epoch_starts(playlist, &runs);
-        let threshold = playlist.target_duration.unwrap_or(DEFAULT_SEGMENT_SECS);
-        let mut segments = HashMap::with_capacity(playlist.entries.len());
-        let mut listed = Vec::with_capacity(playlist.entries.len());
-        for (r, run) in runs.iter().enumerate() {
-            // Program date-time holds for its own segment and, by EXTINF, for the
-            // following ones of the same run (never across a discontinuity).
-            let mut carried: Option<UnixMicros> = None;
-            for i in run.entries() {
-                let (Some(e), Some(f)) = (playlist.entries.get(i), fixed.get(i)) else { continue };
-                let pdt = e.program_date_time.or(carried);
-                carried = pdt.and_then(|t| Some(t.plus(UnixMicros::from_secs_f64(e.duration)?.0)));
-                let last_modified = self.segments.get(&f.sn).and_then(|s| s.last_modified);
-                segments.insert(
-                    f.sn,
-                    SegmentClock {
-                        duration: e.duration,
-                        run: r,
-                        program_date_time: pdt,
-                        epoch: epochs[i],
-                        last_modified,
-                        disagreement_threshold: threshold.max(e.duration),
-                    },
-                );
-                listed.push(f.sn);
+    fn threshold_secs(&self) -> f64 {
+        self.target_secs.unwrap_or(DEFAULT_SEGMENT_SECS)
+    }
+
+    fn segment(&self, sn: u64) -> Option<&SegmentClock> {
+        let first = self.segments.front()?.sn;
+        self.segments.get(usize::try_from(sn.checked_sub(first)?).ok()?)
+    }
+
+    fn run(&self, id: u64) -> Option<&RunClock> {
+        let first = self.runs.front()?.id;
+        self.runs.get(usize::try_from(id.checked_sub(first)?).ok()?)
+    }
+
+    /// Takes a (re)load the fixer has just taken (`change` is what `fix` said).
+    pub fn on_playlist(&mut self, fixer: &PlaylistFixer, change: ListChange) {
+        let listed = fixer.listed();
+        self.target_secs = fixer.header().target_duration;
+        let media_sequence = fixer.header().media_sequence;
+        // A reload the clock missed (never in the player: both follow each load) is taken whole.
+        let in_step = match change {
+            ListChange::Slid { dropped, appended } => (self.segments.len() + appended).checked_sub(dropped) == Some(listed.len()),
+            ListChange::Replaced => true,
+        };
+        let change = if in_step { change } else { ListChange::Replaced };
+        match change {
+            ListChange::Replaced => {
+                let first = listed.front().map(|l| l.fixed.sn);
+                // What the player may still show of segments listed before and not now.
+                let gone: Vec<u64> = self.segments.iter().map(|s| s.sn).filter(|sn| first.is_none_or(|f| *sn < f)).collect();
+                self.retire(&gone);
+                // Headers already read stay known.
+                let known: Vec<(u64, UnixMicros)> = self.segments.iter().filter_map(|s| Some((s.sn, s.last_modified?))).collect();
+                self.segments.clear();
+                self.runs.clear();
+                let runs = runs_of(listed.iter().map(|l| &l.entry), media_sequence);
+                let mut entries = listed.iter();
+                for run in &runs {
+                    let origin_epoch = run.estimated_start();
+                    self.push_run(origin_epoch, run.check);
+                    for l in entries.by_ref().take(run.len) {
+                        self.push_segment(l);
+                    }
+                }
+                for (sn, lm) in known {
+                    self.set_last_modified(sn, lm);
+                }
+                if !self.timeline_from_player {
+                    self.timeline = extinf_timeline(listed);
+                }
+            }
+            ListChange::Slid { dropped, appended } => {
+                let gone: Vec<u64> = self.segments.iter().take(dropped).map(|s| s.sn).collect();
+                self.retire(&gone);
+                for _ in 0..dropped {
+                    if let Some(s) = self.segments.pop_front() {
+                        if let Some(run) = self.runs.front_mut().filter(|r| r.id == s.run_id) {
+                            run.first_sn += 1;
+                            run.len = run.len.saturating_sub(1);
+                        }
+                    }
+                    while self.runs.front().is_some_and(|r| r.len == 0) {
+                        self.runs.pop_front();
+                    }
+                }
+                let start = listed.len().saturating_sub(appended);
+                for (i, l) in listed.iter().enumerate().skip(start) {
+                    if l.entry.discontinuity || self.segments.is_empty() {
+                        // A run new at the end: numbered by the rule with the entries listed before it.
+                        let listed_before = if i == 0 { 0 } else { i as i64 };
+                        let (secs, check) = run_start(l.entry.number, listed_before, media_sequence);
+                        self.push_run(secs.and_then(epoch_start), check);
+                    }
+                    self.push_segment(l);
+                }
+                if !self.timeline_from_player && appended + dropped > 0 {
+                    self.timeline = extinf_timeline(listed);
+                }
             }
         }
-        if !self.timeline_from_player {
-            // Until hls.js reports, its own first guess: EXTINF laid end to end from 0.
-            let mut start = 0.0;
-            self.timeline = listed
-                .iter()
-                .map(|sn| {
-                    let duration = segments[sn].duration;
-                    let span = FragmentSpan { sn: *sn, start_secs: start, duration_secs: duration };
-                    start += duration;
-                    span
-                })
-                .collect();
-        }
-        self.segments = segments;
-        self.listed = listed;
-        self.run_count = runs.len();
-        self.run_checks = runs.iter().map(|r| r.check).collect();
         self.version += 1;
+    }
+
+    fn push_run(&mut self, origin_epoch: Option<UnixMicros>, check: SequenceCheck) {
+        let id = self.next_run_id;
+        self.next_run_id += 1;
+        self.runs.push_back(RunClock { id, origin_epoch, check, first_sn: 0, len: 0, anchors: BTreeMap::new(), probed: false, has_pdt: false });
+    }
+
+    /// Appends a listed entry to the last run.
+    fn push_segment(&mut self, l: &ListedEntry) {
+        let Some(run) = self.runs.back_mut() else { return };
+        let prev = self.segments.back().filter(|s| s.run_id == run.id);
+        let offset_secs = prev.map_or(0.0, |p| p.offset_secs + p.duration);
+        // Program date-time holds for its own segment and, by EXTINF, for the
+        // following ones of the same run (never across a discontinuity).
+        let carried = prev.and_then(|p| Some(p.program_date_time?.plus(secs_to_micros(p.duration)?)));
+        let program_date_time = l.entry.program_date_time.or(carried);
+        if run.len == 0 {
+            run.first_sn = l.fixed.sn;
+        }
+        run.len += 1;
+        run.has_pdt |= program_date_time.is_some();
+        self.segments.push_back(SegmentClock { sn: l.fixed.sn, duration: l.entry.duration, run_id: run.id, offset_secs, program_date_time, last_modified: None });
+    }
+
+    /// Keeps what these listed segments map to, for frames still in the player.
+    fn retire(&mut self, sns: &[u64]) {
+        for &sn in sns {
+            // Never placed by the player: nothing of it can be on screen.
+            let Some(span) = self.timeline.iter().find(|s| s.sn == sn).copied() else { continue };
+            if self.retired.back().is_some_and(|r| r.span.sn >= sn || r.span.start_secs > span.start_secs) {
+                continue;
+            }
+            let start = self.segment_start(sn);
+            self.retired.push_back(RetiredSegment { span, start });
+            if self.retired.len() > RETIRED_SEGMENTS {
+                self.retired.pop_front();
+            }
+        }
     }
 
     /// Takes hls.js's fragment positions: `[sn, start, duration]` triples, media seconds.
@@ -195,27 +350,94 @@ impl RecordingClock {
 
     /// Takes the `Last-Modified` header of a loaded segment (`None` or garbage: ignored).
     pub fn on_last_modified(&mut self, sn: u64, header: Option<&str>) {
-        let Some(t) = header.and_then(parse_http_date) else { return };
-        if let Some(s) = self.segments.get_mut(&sn) {
-            if s.last_modified != Some(t) {
-                s.last_modified = Some(t);
-                self.version += 1;
-            }
+        if let Some(t) = header.and_then(parse_http_date) {
+            self.set_last_modified(sn, t);
         }
     }
 
-    fn span_at(&self, media_secs: f64) -> Option<&FragmentSpan> {
+    fn set_last_modified(&mut self, sn: u64, t: UnixMicros) {
+        let Some(first) = self.segments.front().map(|s| s.sn) else { return };
+        let Some(i) = sn.checked_sub(first).and_then(|d| usize::try_from(d).ok()) else { return };
+        let Some(seg) = self.segments.get_mut(i) else { return };
+        if seg.last_modified == Some(t) {
+            return;
+        }
+        seg.last_modified = Some(t);
+        let (run_id, duration, offset_secs) = (seg.run_id, seg.duration, seg.offset_secs);
+        let Some(start) = last_modified_start(t, duration) else { return };
+        let Some(first_run) = self.runs.front().map(|r| r.id) else { return };
+        if let Some(run) = run_id.checked_sub(first_run).and_then(|d| usize::try_from(d).ok()).and_then(|r| self.runs.get_mut(r)) {
+            run.anchors.insert(sn, Anchor { start, offset_secs });
+            // Anchors of segments long gone place nothing the player can still show.
+            let keep_from = run.first_sn.saturating_sub(RETIRED_SEGMENTS as u64);
+            while run.anchors.first_key_value().is_some_and(|(k, _)| *k < keep_from) {
+                run.anchors.pop_first();
+            }
+        }
+        self.version += 1;
+    }
+
+    /// Segments whose headers the player should read, one per run placed by
+    /// nothing yet (the run's newest listed segment); each run is asked for once.
+    pub fn take_probes(&mut self) -> Vec<u64> {
+        let mut out = Vec::new();
+        for run in self.runs.iter_mut().filter(|r| !r.probed && r.anchors.is_empty() && !r.has_pdt && r.len > 0) {
+            run.probed = true;
+            out.push(run.last_sn());
+        }
+        out
+    }
+
+    fn span_at(&self, media_secs: f64) -> Option<FragmentSpan> {
         if !media_secs.is_finite() {
             return None;
         }
-        let i = self.timeline.partition_point(|s| s.start_secs <= media_secs + BOUNDARY_SLACK_SECS).checked_sub(1)?;
-        let s = &self.timeline[i];
-        (media_secs < s.end_secs() + END_SLACK_SECS).then_some(s)
+        let starts_by = |s: &FragmentSpan| s.start_secs <= media_secs + BOUNDARY_SLACK_SECS;
+        let i = self.timeline.partition_point(starts_by);
+        let span = match i.checked_sub(1) {
+            Some(i) => self.timeline.get(i).copied(),
+            // Before the listed segments: those that left the playlist.
+            None => {
+                let r = self.retired.partition_point(|r| starts_by(&r.span));
+                r.checked_sub(1).and_then(|r| self.retired.get(r)).map(|r| r.span)
+            }
+        }?;
+        (media_secs < span.end_secs() + END_SLACK_SECS).then_some(span)
     }
 
-    /// The wall start chosen for segment `sn`.
+    /// The wall start chosen for segment `sn` (listed, or retired with what it had).
     pub fn segment_start(&self, sn: u64) -> Option<FrameTime> {
-        self.segments.get(&sn)?.start(self.prefer)
+        let Some(seg) = self.segment(sn) else {
+            let i = self.retired.partition_point(|r| r.span.sn < sn);
+            return self.retired.get(i).filter(|r| r.span.sn == sn).and_then(|r| r.start);
+        };
+        let run = self.run(seg.run_id)?;
+        let anchor = run.nearest_anchor(sn).map(|(_, a)| a);
+        self.choose(seg, run, anchor)
+    }
+
+    /// The start of `seg` by the rule in the module notes, `anchor` being its run's nearest.
+    fn choose(&self, seg: &SegmentClock, run: &RunClock, anchor: Option<Anchor>) -> Option<FrameTime> {
+        let epoch = run.epoch(seg.offset_secs);
+        let last_modified = anchor.and_then(|a| Some(a.start.plus(secs_to_micros(seg.offset_secs - a.offset_secs)?)));
+        let disagree = anchor.is_some_and(|a| run.disagree_at(&a, self.threshold_secs()));
+        let by = |m: ClockMethod| match m {
+            ClockMethod::ProgramDateTime => seg.program_date_time,
+            ClockMethod::SegmentEpoch => epoch,
+            ClockMethod::LastModified => last_modified,
+            // Not recording methods.
+            ClockMethod::ClipStart | ClockMethod::LiveRtpSr | ClockMethod::LiveReceive | ClockMethod::LiveArrival => None,
+        };
+        let pick = |method: ClockMethod, methods_disagree: bool| by(method).map(|at| FrameTime { at, method, methods_disagree });
+        if let Some(p) = self.prefer {
+            if let Some(t) = pick(p, disagree && p == ClockMethod::LastModified) {
+                return Some(t);
+            }
+        }
+        pick(ClockMethod::ProgramDateTime, false)
+            .or_else(|| if disagree { pick(ClockMethod::LastModified, true) } else { None })
+            .or_else(|| pick(ClockMethod::SegmentEpoch, false))
+            .or_else(|| pick(ClockMethod::LastModified, false))
     }
 
     /// The `sn` of the segment under a media time (diagnostics and tests).
@@ -232,34 +454,93 @@ impl RecordingClock {
         })
     }
 
+    /// Where wall time `t` falls: its frame's media time, or the nearest recorded moment.
+    pub fn locate(&self, t: UnixMicros) -> Located {
+        if let Some(media_secs) = self.media_time_of(t) {
+            return Located::Recorded { media_secs };
+        }
+        let mut best: Option<(u64, UnixMicros, f64)> = None;
+        for span in &self.timeline {
+            let Some(start) = self.segment_start(span.sn).map(|f| f.at) else { continue };
+            let Some(end) = secs_to_micros(span.duration_secs).map(|d| start.plus(d)) else { continue };
+            // The segment's first frame, or its last moment.
+            for (at, media_secs) in [(start, span.start_secs), (end, span.end_secs() - 0.001)] {
+                let distance = t.since(at).unsigned_abs();
+                if best.is_none_or(|(d, _, _)| distance < d) {
+                    best = Some((distance, at, media_secs));
+                }
+            }
+        }
+        match best {
+            Some((_, nearest, media_secs)) => Located::NotRecorded { nearest, media_secs },
+            None => Located::Unknown,
+        }
+    }
+
     /// Per run, in listed order: its wall span by the chosen methods.
     pub fn runs(&self) -> Vec<RunSummary> {
-        let mut out: Vec<RunSummary> = (0..self.run_count)
-            .map(|r| RunSummary { wall: None, segments: 0, sequence_check: self.run_checks.get(r).copied().unwrap_or(SequenceCheck::NotChecked) })
-            .collect();
-        for sn in &self.listed {
-            let Some(seg) = self.segments.get(sn) else { continue };
-            let Some(run) = out.get_mut(seg.run) else { continue };
-            run.segments += 1;
-            let Some(start) = seg.start(self.prefer).map(|f| f.at) else { continue };
-            let end = start.plus(UnixMicros::from_secs_f64(seg.duration).map_or(0, |d| d.0));
-            run.wall = Some(match run.wall {
-                None => (start, end),
-                Some((a, b)) => (a.min(start), b.max(end)),
-            });
-        }
-        out
+        self.runs
+            .iter()
+            .map(|run| {
+                let mut wall: Option<(UnixMicros, UnixMicros)> = None;
+                let mut widen = |seg: &SegmentClock, anchor: Option<Anchor>| {
+                    let Some(start) = self.choose(seg, run, anchor).map(|f| f.at) else { return };
+                    let end = start.plus(secs_to_micros(seg.duration).unwrap_or(0));
+                    wall = Some(match wall {
+                        None => (start, end),
+                        Some((a, b)) => (a.min(start), b.max(end)),
+                    });
+                };
+                if run.has_pdt {
+                    // Program date-time may start anywhere in the run: every segment.
+                    for sn in run.first_sn..=run.last_sn() {
+                        if let Some(seg) = self.segment(sn) {
+                            widen(seg, run.nearest_anchor(sn).map(|(_, a)| a));
+                        }
+                    }
+                } else {
+                    // Elsewhere a start grows with the offset within a region of one anchor: its ends suffice.
+                    for (from, to, anchor) in run.regions() {
+                        for sn in [from, to] {
+                            if let Some(seg) = self.segment(sn) {
+                                widen(seg, anchor);
+                            }
+                        }
+                    }
+                }
+                RunSummary { wall, segments: run.len, sequence_check: run.check }
+            })
+            .collect()
     }
 
     /// Segments whose segment-epoch and last-modified estimates disagree by more than a segment.
     pub fn disagreeing_segments(&self) -> usize {
-        self.segments.values().filter(|s| s.disagree()).count()
+        self.runs
+            .iter()
+            .flat_map(|run| run.regions().into_iter().map(move |r| (run, r)))
+            .filter(|(run, (_, _, anchor))| anchor.is_some_and(|a| run.disagree_at(&a, self.threshold_secs())))
+            .map(|(_, (from, to, _))| usize::try_from(to - from + 1).unwrap_or(usize::MAX))
+            .sum()
     }
 
     /// Listed segments and how many of them have a `Last-Modified` yet.
     pub fn segment_counts(&self) -> (usize, usize) {
-        (self.segments.len(), self.segments.values().filter(|s| s.last_modified.is_some()).count())
+        let with = self.runs.iter().map(|r| r.anchors.range(r.first_sn..=r.last_sn()).count()).sum();
+        (self.segments.len(), with)
     }
+}
+
+/// hls.js's own first guess before it reports: `EXTINF` laid end to end from 0.
+fn extinf_timeline(listed: &VecDeque<ListedEntry>) -> Vec<FragmentSpan> {
+    let mut start = 0.0;
+    listed
+        .iter()
+        .map(|l| {
+            let span = FragmentSpan { sn: l.fixed.sn, start_secs: start, duration_secs: l.entry.duration };
+            start += l.entry.duration;
+            span
+        })
+        .collect()
 }
 
 impl FrameClock for RecordingClock {
@@ -274,7 +555,7 @@ impl FrameClock for RecordingClock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::playlist_fixer::PlaylistFixer;
+    use crate::core::playlist_fixer::{FixedEntry, PlaylistFixer};
     use crate::core::time::parse_rfc3339;
 
     /// Three runs as in the demo recording: started at 13:00:00.83 (4 segments),
@@ -282,11 +563,11 @@ mod tests {
     const DEMO: &str = include_str!("../../static/demo/recording/playlist.m3u8");
 
     fn clock(text: &str, prefer: Option<ClockMethod>) -> (RecordingClock, Vec<FixedEntry>) {
-        let p = MediaPlaylist::parse(text);
-        let fixed = PlaylistFixer::new().fix(text, &p).entries;
+        let mut f = PlaylistFixer::new();
+        let update = f.fix(text);
         let mut c = RecordingClock::new(prefer);
-        c.on_playlist(&p, &fixed);
-        (c, fixed)
+        c.on_playlist(&f, update.change);
+        (c, f.listed().iter().map(|l| l.fixed).collect())
     }
 
     fn at(text: &str) -> UnixMicros {
@@ -339,12 +620,22 @@ mod tests {
         let (mut lm, _) = clock(DEMO, Some(ClockMethod::LastModified));
         lm.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:07 GMT"));
         check(&lm, 1.0, Some(("2026-01-05T13:00:02.500000Z", ClockMethod::LastModified, false)));
-        // Without its header a segment falls back to segment-epoch.
-        check(&lm, 7.0, Some(("2026-01-05T13:00:07.500000Z", ClockMethod::SegmentEpoch, false)));
-        // Off by more than a segment (entries rolled off, say): last-modified wins and says so.
+        // Carried within the run by EXTINF to segments without their own header.
+        check(&lm, 7.0, Some(("2026-01-05T13:00:08.500000Z", ClockMethod::LastModified, false)));
+        // Not across a discontinuity: run 2 has no header and falls back to segment-epoch.
+        check(&lm, 21.0, Some(("2026-01-05T13:07:18.100000Z", ClockMethod::SegmentEpoch, false)));
+        // Off by more than a segment (entries rolled off, say): last-modified wins and says so,
+        // for the whole run.
         c.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:30 GMT"));
         check(&c, 1.0, Some(("2026-01-05T13:00:25.500000Z", ClockMethod::LastModified, true)));
-        assert_eq!(c.disagreeing_segments(), 1);
+        check(&c, 19.0, Some(("2026-01-05T13:00:43.500000Z", ClockMethod::LastModified, true)));
+        assert_eq!(c.disagreeing_segments(), 4);
+        // A header of the run's last segment: each segment takes the nearer (the lower on a tie).
+        c.on_last_modified(fixed[3].sn, Some("Mon, 05 Jan 2026 13:00:21 GMT"));
+        check(&c, 19.0, Some(("2026-01-05T13:00:19.500000Z", ClockMethod::SegmentEpoch, false)));
+        check(&c, 7.0, Some(("2026-01-05T13:00:31.500000Z", ClockMethod::LastModified, true)));
+        assert_eq!(c.disagreeing_segments(), 2);
+        assert_eq!(c.segment_counts(), (12, 2));
         // Garbage headers and unknown segments change nothing.
         let v = c.version();
         c.on_last_modified(first, Some("yesterday"));
@@ -391,5 +682,79 @@ mod tests {
         assert_eq!(c.version(), v, "an unchanged timeline is not a change");
         // An empty clock maps nothing.
         assert_eq!(RecordingClock::new(None).wall_time(1.0), None);
+    }
+
+    /// A rolling playlist of one run from `first` (6 s entries), media sequence `first`.
+    fn rolling(first: i64, len: i64) -> String {
+        let mut s = format!("#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:{first}\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-DISCONTINUITY\n");
+        for n in first..first + len {
+            s.push_str(&format!("#EXTINF:6.000000,\nsegment-{n}.ts\n"));
+        }
+        s
+    }
+
+    fn player_timeline(f: &PlaylistFixer, first_start: f64) -> Vec<f64> {
+        f.listed().iter().enumerate().flat_map(|(i, l)| [l.fixed.sn as f64, first_start + 6.0 * i as f64, 6.0]).collect()
+    }
+
+    #[test]
+    fn a_segment_that_rolls_off_keeps_its_mapping() {
+        let mut f = PlaylistFixer::new();
+        let mut c = RecordingClock::new(None);
+        let u = f.fix(&rolling(1000, 4));
+        c.on_playlist(&f, u.change);
+        c.on_timeline(&player_timeline(&f, 0.0));
+        let before = c.wall_time(3.0);
+        assert_eq!(before.map(|t| t.at), Some(UnixMicros(1_003_500_000)));
+        // Two roll off the front and two come; hls.js then reports the listed ones only.
+        let u = f.fix(&rolling(1002, 4));
+        assert_eq!(u.change, ListChange::Slid { dropped: 2, appended: 2 });
+        c.on_playlist(&f, u.change);
+        c.on_timeline(&player_timeline(&f, 12.0));
+        assert_eq!(c.wall_time(3.0), before, "the paused frame keeps its time");
+        assert_eq!(c.segment_at(3.0), Some(0));
+        assert_eq!(c.wall_time(13.0).map(|t| t.at), Some(UnixMicros(1_013_500_000)));
+        // A long pause: older than the retired bound, a segment maps nothing.
+        for k in 1..=RETIRED_SEGMENTS as i64 {
+            let u = f.fix(&rolling(1002 + k, 4));
+            c.on_playlist(&f, u.change);
+            c.on_timeline(&player_timeline(&f, 12.0 + 6.0 * k as f64));
+        }
+        assert_eq!(c.wall_time(3.0), None);
+        assert!(c.wall_time(6.0 * 12.0).is_some());
+    }
+
+    #[test]
+    fn every_run_is_probed_once() {
+        let (mut c, fixed) = clock(DEMO, None);
+        assert_eq!(c.take_probes(), [fixed[3].sn, fixed[6].sn, fixed[11].sn], "each run's newest segment");
+        assert_eq!(c.take_probes(), Vec::<u64>::new());
+        // A run new at the end is asked for when it comes.
+        let (mut c, _) = clock(DEMO, None);
+        c.on_last_modified(fixed[0].sn, Some("Mon, 05 Jan 2026 13:00:07 GMT"));
+        assert_eq!(c.take_probes(), [fixed[6].sn, fixed[11].sn], "a run with a header needs none");
+    }
+
+    #[test]
+    fn locate_a_wall_time() {
+        let (c, _) = clock(DEMO, None);
+        let rows = [
+            ("2026-01-05T13:00:01.500000Z", Located::Recorded { media_secs: 1.0 }),
+            // Between runs 1 (ends 13:00:20.9) and 2 (starts 13:07:17.5): run 1's end is nearer.
+            ("2026-01-05T13:01:00Z", Located::NotRecorded { nearest: at("2026-01-05T13:00:20.900000Z"), media_secs: 20.399 }),
+            ("2026-01-05T13:07:00Z", Located::NotRecorded { nearest: at("2026-01-05T13:07:17.500000Z"), media_secs: 20.4 }),
+            ("2026-01-05T12:00:00Z", Located::NotRecorded { nearest: at("2026-01-05T13:00:00.500000Z"), media_secs: 0.0 }),
+        ];
+        for (t, want) in rows {
+            match (c.locate(at(t)), want) {
+                (Located::Recorded { media_secs: a }, Located::Recorded { media_secs: b }) => assert!((a - b).abs() < 1e-9, "{t}: {a}"),
+                (Located::NotRecorded { nearest: n, media_secs: a }, Located::NotRecorded { nearest: m, media_secs: b }) => {
+                    assert_eq!(n, m, "{t}");
+                    assert!((a - b).abs() < 1e-9, "{t}: {a}");
+                }
+                (got, _) => panic!("{t}: {got:?}"),
+            }
+        }
+        assert_eq!(RecordingClock::new(None).locate(at("2026-01-05T13:00:00Z")), Located::Unknown);
     }
 }

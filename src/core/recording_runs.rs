@@ -23,7 +23,7 @@
 //! count K too small; the `last-modified` cross-check in `RecordingClock`
 //! catches that.
 
-use super::hls_playlist::MediaPlaylist;
+use super::hls_playlist::{MediaPlaylist, PlaylistEntry};
 use super::time::{UnixMicros, MICROS_PER_SEC};
 
 /// Added to a whole-second epoch: the middle of the second it truncates.
@@ -53,8 +53,7 @@ pub struct RecordingRun {
 impl RecordingRun {
     /// Estimated wall time of the run's first frame (see the module notes).
     pub fn estimated_start(&self) -> Option<UnixMicros> {
-        let secs = self.start_epoch_secs?;
-        Some(UnixMicros(secs.checked_mul(MICROS_PER_SEC)?.checked_add(WHOLE_SECOND_MIDPOINT_US)?))
+        epoch_start(self.start_epoch_secs?)
     }
 
     pub fn entries(&self) -> std::ops::Range<usize> {
@@ -64,36 +63,52 @@ impl RecordingRun {
 
 /// Splits the playlist into runs and works out each run's start epoch.
 pub fn recording_runs(playlist: &MediaPlaylist) -> Vec<RecordingRun> {
+    runs_of(&playlist.entries, playlist.media_sequence)
+}
+
+/// `recording_runs` over listed entries and the playlist's media sequence.
+pub fn runs_of<'a>(entries: impl IntoIterator<Item = &'a PlaylistEntry>, media_sequence: Option<i64>) -> Vec<RecordingRun> {
     let mut runs: Vec<RecordingRun> = Vec::new();
-    for (i, e) in playlist.entries.iter().enumerate() {
+    let mut first_numbers: Vec<Option<i64>> = Vec::new();
+    for (i, e) in entries.into_iter().enumerate() {
         match runs.last_mut() {
             Some(run) if !e.discontinuity => run.len += 1,
-            _ => runs.push(RecordingRun { first_entry: i, len: 1, start_epoch_secs: None, check: SequenceCheck::NotChecked }),
-        }
-    }
-    let count = runs.len();
-    for (r, run) in runs.iter_mut().enumerate() {
-        let first_number = playlist.entries[run.first_entry].number;
-        // Entries listed before the run when it started (for the first listed run: none known).
-        let listed_before = if r == 0 { 0 } else { run.first_entry as i64 };
-        // Segment numbers and the media sequence come from the playlist:
-        // checked arithmetic, so a hostile number gives no estimate, not a panic.
-        let by_numbering = first_number.and_then(|n| n.checked_sub(listed_before));
-        run.start_epoch_secs = by_numbering;
-        if r + 1 == count {
-            if let (Some(n), Some(seq)) = (by_numbering, playlist.media_sequence) {
-                run.check = if n == seq {
-                    SequenceCheck::Agrees
-                } else {
-                    // The media sequence names the newest run's start outright; a
-                    // difference means entries rolled off since (K is too small).
-                    run.start_epoch_secs = Some(seq);
-                    SequenceCheck::Differs { numbering_minus_sequence_secs: n.saturating_sub(seq) }
-                };
+            _ => {
+                runs.push(RecordingRun { first_entry: i, len: 1, start_epoch_secs: None, check: SequenceCheck::NotChecked });
+                first_numbers.push(e.number);
             }
         }
     }
+    let count = runs.len();
+    for (r, (run, first_number)) in runs.iter_mut().zip(first_numbers).enumerate() {
+        // Entries listed before the run when it started (for the first listed run: none known).
+        let listed_before = if r == 0 { 0 } else { run.first_entry as i64 };
+        let (start, check) = run_start(first_number, listed_before, (r + 1 == count).then_some(media_sequence).flatten());
+        run.start_epoch_secs = start;
+        run.check = check;
+    }
     runs
+}
+
+/// A run's start epoch by the numbering rule, from its first listed number
+/// and the entries listed before it; for the newest run, checked against
+/// (and, when they differ, taken from) the media sequence.
+pub fn run_start(first_number: Option<i64>, listed_before: i64, newest_media_sequence: Option<i64>) -> (Option<i64>, SequenceCheck) {
+    // Segment numbers and the media sequence come from the playlist:
+    // checked arithmetic, so a hostile number gives no estimate, not a panic.
+    let by_numbering = first_number.and_then(|n| n.checked_sub(listed_before));
+    match (by_numbering, newest_media_sequence) {
+        (Some(n), Some(seq)) if n == seq => (Some(n), SequenceCheck::Agrees),
+        // The media sequence names the newest run's start outright; a
+        // difference means entries rolled off since (K is too small).
+        (Some(n), Some(seq)) => (Some(seq), SequenceCheck::Differs { numbering_minus_sequence_secs: n.saturating_sub(seq) }),
+        _ => (by_numbering, SequenceCheck::NotChecked),
+    }
+}
+
+/// The wall start of a whole-second epoch: the middle of that second.
+pub fn epoch_start(secs: i64) -> Option<UnixMicros> {
+    Some(UnixMicros(secs.checked_mul(MICROS_PER_SEC)?.checked_add(WHOLE_SECOND_MIDPOINT_US)?))
 }
 
 /// The `segment-epoch` start estimate of every entry: its run's estimated

@@ -30,7 +30,7 @@ use super::fragment_span::{fragment_spans, FragmentSpan};
 use std::collections::BTreeMap;
 
 use super::backoff::Backoff;
-use super::hls_playlist::MediaPlaylist;
+use super::playlist_fixer::PlaylistHeader;
 
 /// What went wrong with one segment, from hls.js's error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,9 +187,9 @@ impl SegmentSkips {
         self.unplayable.contains_key(&sn)
     }
 
-    /// Takes a (re)loaded playlist: whether it may still grow.
-    pub fn on_playlist(&mut self, playlist: &MediaPlaylist) {
-        self.growing = !playlist.ended && playlist.playlist_type.as_deref() != Some("VOD");
+    /// Takes a (re)loaded playlist's header: whether it may still grow.
+    pub fn on_playlist(&mut self, header: &PlaylistHeader) {
+        self.growing = !header.ended && header.playlist_type.as_deref() != Some("VOD");
     }
 
     /// Takes hls.js's fragment positions: `[sn, start, duration]` triples, media
@@ -328,8 +328,8 @@ mod tests {
         s
     }
 
-    fn ended() -> MediaPlaylist {
-        MediaPlaylist { ended: true, ..MediaPlaylist::default() }
+    fn ended() -> PlaylistHeader {
+        PlaylistHeader { ended: true, ..PlaylistHeader::default() }
     }
 
     #[test]
@@ -386,8 +386,8 @@ mod tests {
     #[test]
     fn playlist_growth_is_read_from_the_playlist() {
         let mut s = skips();
-        let event = MediaPlaylist { playlist_type: Some("EVENT".into()), ..MediaPlaylist::default() };
-        let vod = MediaPlaylist { playlist_type: Some("VOD".into()), ..MediaPlaylist::default() };
+        let event = PlaylistHeader { playlist_type: Some("EVENT".into()), ..PlaylistHeader::default() };
+        let vod = PlaylistHeader { playlist_type: Some("VOD".into()), ..PlaylistHeader::default() };
         for (p, want_wait) in [(&event, true), (&ended(), false), (&vod, false), (&event, true)] {
             s.on_playlist(p);
             let v = SegmentSkips { unplayable: BTreeMap::new(), ..s.clone() }.on_fragment_error(14, SegmentFault::Missing, 0.0);

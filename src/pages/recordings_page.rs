@@ -1,8 +1,12 @@
-//! `/cameras/{camera_id}/recordings[?clock=...]`: a camera's VAS recording played with hls.js, with detections drawn and a timeline.
+//! `/cameras/{camera_id}/recordings[?at=...&clock=...]`: a camera's VAS recording played with hls.js, with detections drawn and a timeline.
 //!
-//! `clock` optionally names the mapping method to prefer (`segment-epoch`,
-//! `last-modified`, `program-date-time`), for comparing them; by default the
-//! recording clock chooses per segment (see `core::recording_clock`).
+//! Playback opens at the newest recording, or with `at` (an RFC 3339 time
+//! on VAS's clock) at the frame whose estimated wall time is nearest; a time
+//! outside what VAS holds is said on the page, with where the nearest
+//! recording is. `clock` optionally names the mapping method to prefer
+//! (`segment-epoch`, `last-modified`, `program-date-time`), for comparing
+//! them; by default the recording clock chooses per segment (see
+//! `core::recording_clock`). Parameters are read by `core::recording_params`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -15,14 +19,17 @@ use crate::app::Route;
 use crate::config::ConfigContext;
 use crate::core::clock::ClockMethod;
 use crate::core::event_store::StoreLimits;
-use crate::core::recording_clock::RecordingClock;
+use crate::core::recording_clock::{Located, RecordingClock};
 use crate::core::recording_dates::{decode_recording_dates, RecordedDate};
+use crate::core::recording_params::{recording_params, ParamError, RecordingParams};
+use crate::core::time::{format_rfc3339_utc, UnixMicros};
 use crate::core::wire::percent_encode;
 use crate::events::api_client::{ApiClient, ApiError};
 use crate::events::playhead_feed::{LoadedSpan, PlayheadFeed};
 use crate::events::store_handle::StoreHandle;
 use crate::overlay::timeline_strip::TimelineStrip;
 use crate::overlay::Overlay;
+use crate::player::hls_bindings::StartAt;
 use crate::player::{ClockHandle, HlsPlayer};
 
 #[derive(Properties, PartialEq, Clone)]
@@ -47,9 +54,20 @@ pub fn recordings_page(props: &RecordingsPageProps) -> Html {
     let config = use_context::<ConfigContext>().expect("config context");
     let location = use_location();
     let query = location.map(|l| l.query_str().to_owned()).unwrap_or_default();
-    let prefer = use_memo(query, |q| {
-        let search = UrlSearchParams::new_with_str(q).ok();
-        search.and_then(|s| s.get("clock")).map(|m| ClockMethod::from_attr(&m).ok_or(m))
+    let params = use_memo(query, |q| {
+        // The browser decodes the query; the core validates it.
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        if let Ok(search) = UrlSearchParams::new_with_str(q) {
+            if let Some(entries) = js_sys::try_iter(&search).ok().flatten() {
+                for entry in entries.flatten() {
+                    let pair = js_sys::Array::from(&entry);
+                    if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                        pairs.push((k, v));
+                    }
+                }
+            }
+        }
+        recording_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     });
     let dates = use_state(|| Dates::Loading);
     {
@@ -76,15 +94,14 @@ pub fn recordings_page(props: &RecordingsPageProps) -> Html {
             }
         </header>
     };
-    let body = match (&*dates, &*prefer) {
-        (_, Some(Err(bad))) => html! {
-            <p class="message" role="alert">{ format!("Unknown `clock` value `{bad}`: use segment-epoch, last-modified or program-date-time") }</p>
+    let body = match (&*dates, &*params) {
+        (_, Err(errors)) => html! {
+            <>{ for errors.iter().map(|ParamError { name, message }| html! { <p class="message" role="alert" data-param-error={*name}>{ message.clone() }</p> }) }</>
         },
         (Dates::Loading, _) => html! { <p class="message">{ "Looking for recordings..." }</p> },
         (Dates::Failed(e), _) => html! { <p class="message" role="alert">{ format!("The recordings could not be listed ({e}).") }</p> },
         (Dates::Loaded(d), _) if d.is_empty() => html! { <p class="message" role="alert">{ "VAS has no recordings for this camera." }</p> },
-        (Dates::Loaded(_), Some(Ok(m))) => html! { <RecordingView camera_id={props.camera_id.clone()} prefer={Some(*m)} /> },
-        (Dates::Loaded(_), None) => html! { <RecordingView camera_id={props.camera_id.clone()} prefer={None::<ClockMethod>} /> },
+        (Dates::Loaded(_), Ok(RecordingParams { prefer, at })) => html! { <RecordingView camera_id={props.camera_id.clone()} prefer={*prefer} at={*at} /> },
     };
     html! {
         <main class="page camera-page">
@@ -98,6 +115,21 @@ pub fn recordings_page(props: &RecordingsPageProps) -> Html {
 pub struct RecordingViewProps {
     pub camera_id: AttrValue,
     pub prefer: Option<ClockMethod>,
+    /// Open at this wall time (VAS's clock); else at the newest recording.
+    pub at: Option<UnixMicros>,
+}
+
+/// What the page says about where playback opened, when asked for a time.
+fn start_note(at: UnixMicros, located: &Located) -> Option<String> {
+    match located {
+        Located::Recorded { .. } => None,
+        Located::NotRecorded { nearest, .. } => Some(format!(
+            "VAS holds no recording at {}; playing from the nearest recorded moment, {}.",
+            format_rfc3339_utc(at),
+            format_rfc3339_utc(*nearest)
+        )),
+        Located::Unknown => Some(format!("The recording could not be placed on VAS's clock, so {} could not be found: playing from the newest recording.", format_rfc3339_utc(at))),
+    }
 }
 
 /// The stage (hls.js player with the overlay on top) and the detection timeline under it.
@@ -109,6 +141,12 @@ pub fn recording_view(props: &RecordingViewProps) -> Html {
     let clock = use_memo((props.camera_id.clone(), props.prefer), |(_, prefer)| ClockHandle::Recording(Rc::new(RefCell::new(RecordingClock::new(*prefer)))));
     let store = use_memo(props.camera_id.clone(), |_| StoreHandle::new(StoreLimits::default()));
     let loaded: Rc<LoadedSpan> = use_memo(props.camera_id.clone(), |_| Rc::new(Cell::new(None)));
+    let note = use_state(|| None::<String>);
+    let on_start = {
+        let (note, at) = (note.clone(), props.at);
+        Callback::from(move |located: Located| note.set(at.and_then(|at| start_note(at, &located))))
+    };
+    let start_at = props.at.map_or(StartAt::Newest, StartAt::Wall);
     {
         let (video_ref, client) = (video_ref.clone(), ApiClient::new(&config));
         let deps = (props.camera_id.clone(), (*store).clone(), (*clock).clone());
@@ -141,10 +179,13 @@ pub fn recording_view(props: &RecordingViewProps) -> Html {
         <>
             <div class="stage" ref={stage_ref} style="position:relative;width:100%;height:100%;background:#000;overflow:hidden">
                 <HlsPlayer playlist_url={AttrValue::from(playlist_url)} api_key={config.api_key.clone().map(AttrValue::from)}
-                    key_origin={AttrValue::from(key_origin)} video_ref={video_ref.clone()} clock={(*clock).clone()} />
+                    key_origin={AttrValue::from(key_origin)} video_ref={video_ref.clone()} clock={(*clock).clone()} {start_at} {on_start} />
                 <Overlay video={video_ref.clone()} store={(*store).clone()} clock={(*clock).clone()} />
                 <button class="fullscreen" type="button" onclick={fullscreen} title="Fullscreen">{ "Fullscreen" }</button>
             </div>
+            if let Some(n) = &*note {
+                <p class="message" data-start-note="">{ n.clone() }</p>
+            }
             <TimelineStrip video={video_ref} store={(*store).clone()} clock={(*clock).clone()} loaded={(*loaded).clone()} />
         </>
     }

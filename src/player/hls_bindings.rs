@@ -13,10 +13,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
-use crate::core::hls_playlist::{MediaPlaylist, MAX_PLAYLIST_BYTES};
+use crate::core::hls_playlist::MAX_PLAYLIST_BYTES;
 use crate::core::playlist_fixer::PlaylistFixer;
 use crate::core::recording_clock::RecordingClock;
+use crate::core::recording_clock::Located;
 use crate::core::segment_skips::SegmentSkips;
+use crate::core::time::UnixMicros;
+
+use super::segment_probe;
 
 #[wasm_bindgen(inline_js = "export function import_module(url) { return import(url); }")]
 extern "C" {
@@ -35,6 +39,53 @@ pub struct HlsSource<'a> {
     pub key_origin: &'a str,
 }
 
+/// Where playback starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    /// At the newest recording (hls.js's live start: three target durations before the end).
+    Newest,
+    /// At the frame whose estimated wall time is nearest, once every run is placed.
+    Wall(UnixMicros),
+}
+
+/// A start at a wall time, waiting for what it needs: hls.js's first timeline,
+/// the run probes' answers, and the controller to call.
+struct PendingStart {
+    target: UnixMicros,
+    probes_in_flight: usize,
+    timeline_seen: bool,
+    controller: Option<JsValue>,
+    on_start: Box<dyn FnOnce(Located)>,
+}
+
+type Pending = Rc<RefCell<Option<PendingStart>>>;
+
+/// Starts loading at the target once everything it needs is in (deferred:
+/// callers may be inside hls.js's event dispatch).
+fn try_start(pending: &Pending, clock: &Rc<RefCell<RecordingClock>>) {
+    let ready = pending.borrow().as_ref().is_some_and(|p| p.timeline_seen && p.probes_in_flight == 0 && p.controller.is_some());
+    if !ready {
+        return;
+    }
+    let Some(p) = pending.borrow_mut().take() else { return };
+    let located = match clock.try_borrow() {
+        Ok(c) => c.locate(p.target),
+        Err(_) => Located::Unknown,
+    };
+    let position = match located {
+        Located::Recorded { media_secs } | Located::NotRecorded { media_secs, .. } => media_secs,
+        Located::Unknown => -1.0,
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Some(controller) = &p.controller {
+            if let Ok(f) = js_sys::Reflect::get(controller, &"startLoad".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+                let _ = f.call1(controller, &position.into());
+            }
+        }
+        (p.on_start)(located);
+    });
+}
+
 /// An hls.js error as reported, for the player to decide about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HlsError {
@@ -50,7 +101,7 @@ pub struct HlsError {
     pub http_status: u16,
 }
 
-type FixHook = Closure<dyn FnMut(String) -> String>;
+type FixHook = Closure<dyn FnMut(String) -> js_sys::Array>;
 type TimelineHook = Closure<dyn FnMut(js_sys::Float64Array)>;
 type FragmentHook = Closure<dyn FnMut(f64, Option<String>)>;
 type BufferedHook = Closure<dyn FnMut(f64)>;
@@ -108,6 +159,8 @@ pub async fn start(
     source: HlsSource<'_>,
     clock: Rc<RefCell<RecordingClock>>,
     skips: Rc<RefCell<SegmentSkips>>,
+    start_at: StartAt,
+    on_start: impl FnOnce(Located) + 'static,
     mut on_error: impl FnMut(HlsError) + 'static,
 ) -> Result<HlsSession, String> {
     let promise = import_module(BUNDLE_URL).map_err(|e| format!("the hls.js bundle could not be imported: {e:?}"))?;
@@ -119,25 +172,49 @@ pub async fn start(
         return Err("this browser cannot play HLS recordings (no Media Source Extensions)".into());
     }
 
+    let pending: Pending = Rc::new(RefCell::new(match start_at {
+        StartAt::Newest => None,
+        StartAt::Wall(target) => Some(PendingStart { target, probes_in_flight: 0, timeline_seen: false, controller: None, on_start: Box::new(on_start) }),
+    }));
     let fixer = Rc::new(RefCell::new(PlaylistFixer::new()));
     let fix: FixHook = {
-        let (clock, skips) = (clock.clone(), skips.clone());
-        Closure::new(move |text: String| -> String {
+        let (clock, skips, pending) = (clock.clone(), skips.clone(), pending.clone());
+        let playlist_url = source.playlist_url.to_owned();
+        let probe_key = source.api_key.map(str::to_owned);
+        let key_origin = source.key_origin.to_owned();
+        Closure::new(move |text: String| -> js_sys::Array {
             // hls.js would mis-number VAS's playlist after a restart: hand it stable numbers,
-            // and give the clock the same numbers for its segments.
-            let playlist = MediaPlaylist::parse(&text);
-            let fixed = fixer.borrow_mut().fix(&text, &playlist);
+            // and give the clock the same numbers for its segments. Only the header is
+            // rewritten: the bundle splices it onto the text it holds.
+            let update = fixer.borrow_mut().fix(&text);
+            let fixer = fixer.borrow();
             if let Ok(mut c) = clock.try_borrow_mut() {
-                c.on_playlist(&playlist, &fixed.entries);
+                c.on_playlist(&fixer, update.change);
+                // One segment of every run not placed yet: its Last-Modified places the run.
+                for sn in c.take_probes() {
+                    if let Some(uri) = fixer.listed().front().and_then(|f| fixer.listed().get(usize::try_from(sn.checked_sub(f.fixed.sn)?).ok()?)).map(|l| l.entry.uri.clone()) {
+                        if let Some(p) = pending.borrow_mut().as_mut() {
+                            p.probes_in_flight += 1;
+                        }
+                        let (pending, clock_done) = (pending.clone(), clock.clone());
+                        let done = move || {
+                            if let Some(p) = pending.borrow_mut().as_mut() {
+                                p.probes_in_flight = p.probes_in_flight.saturating_sub(1);
+                            }
+                            try_start(&pending, &clock_done);
+                        };
+                        segment_probe::spawn(&playlist_url, &uri, probe_key.as_deref(), &key_origin, sn, clock.clone(), done);
+                    }
+                }
             }
             if let Ok(mut s) = skips.try_borrow_mut() {
-                s.on_playlist(&playlist);
+                s.on_playlist(fixer.header());
             }
-            fixed.text
+            js_sys::Array::of2(&JsValue::from(update.header.as_str()), &JsValue::from(update.body_start_utf16(&text) as f64))
         })
     };
     let timeline: TimelineHook = {
-        let (clock, skips) = (clock.clone(), skips.clone());
+        let (clock, skips, pending) = (clock.clone(), skips.clone(), pending.clone());
         Closure::new(move |flat: js_sys::Float64Array| {
             let flat = flat.to_vec();
             if let Ok(mut c) = clock.try_borrow_mut() {
@@ -146,6 +223,10 @@ pub async fn start(
             if let Ok(mut s) = skips.try_borrow_mut() {
                 s.on_timeline(&flat);
             }
+            if let Some(p) = pending.borrow_mut().as_mut() {
+                p.timeline_seen = true;
+            }
+            try_start(&pending, &clock);
         })
     };
     let buffered: BufferedHook = Closure::new(move |sn: f64| {
@@ -172,8 +253,10 @@ pub async fn start(
     set("url", source.playlist_url.into()).map_err(|e| format!("{e:?}"))?;
     set("apiKey", source.api_key.map_or(JsValue::NULL, JsValue::from)).map_err(|e| format!("{e:?}"))?;
     set("keyOrigin", source.key_origin.into()).map_err(|e| format!("{e:?}"))?;
-    // From the oldest listed segment: the recording plays from end to end.
-    set("startPosition", 0.0.into()).map_err(|e| format!("{e:?}"))?;
+    // At the newest recording (hls.js's live start), or loading held until the
+    // wall time asked for is placed on the media timeline.
+    set("startPosition", (-1.0).into()).map_err(|e| format!("{e:?}"))?;
+    set("autoStartLoad", matches!(start_at, StartAt::Newest).into()).map_err(|e| format!("{e:?}"))?;
     // A longer playlist is refused before the fixer sees it, as a failed load.
     set("maxPlaylistLength", (MAX_PLAYLIST_BYTES as f64).into()).map_err(|e| format!("{e:?}"))?;
     let hooks = js_sys::Object::new();
@@ -189,5 +272,9 @@ pub async fn start(
     let controller = function(&module, "startHls")?
         .call3(&JsValue::NULL, video, &options, &hooks)
         .map_err(|e| format!("hls.js could not start: {e:?}"))?;
+    if let Some(p) = pending.borrow_mut().as_mut() {
+        p.controller = Some(controller.clone());
+    }
+    try_start(&pending, &clock);
     Ok(HlsSession { controller, _hooks: (fix, timeline, fragment, buffered, error) })
 }

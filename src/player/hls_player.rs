@@ -6,9 +6,10 @@ use std::rc::Rc;
 use web_sys::HtmlVideoElement;
 use yew::prelude::*;
 
-use super::hls_bindings::{self, HlsSession, HlsSource};
+use super::hls_bindings::{self, HlsSession, HlsSource, StartAt};
 use super::hls_recovery::HlsRecovery;
 use super::ClockHandle;
+use crate::core::recording_clock::Located;
 use crate::core::segment_skips::SegmentSkips;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -21,6 +22,11 @@ pub struct HlsPlayerProps {
     pub video_ref: NodeRef,
     /// Must be `ClockHandle::Recording`: hls.js feeds it playlists, positions and headers.
     pub clock: ClockHandle,
+    /// Where playback starts.
+    pub start_at: StartAt,
+    /// Told where a start at a wall time landed.
+    #[prop_or_default]
+    pub on_start: Callback<Located>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -46,8 +52,9 @@ pub fn hls_player(props: &HlsPlayerProps) -> Html {
     {
         let status = status.clone();
         let video_ref = props.video_ref.clone();
-        let deps = (props.playlist_url.clone(), props.api_key.clone(), props.key_origin.clone(), props.clock.clone());
-        use_effect_with(deps, move |(url, key, origin, clock)| {
+        let on_start = props.on_start.clone();
+        let deps = (props.playlist_url.clone(), props.api_key.clone(), props.key_origin.clone(), props.clock.clone(), props.start_at);
+        use_effect_with(deps, move |(url, key, origin, clock, start_at)| {
             let alive = Rc::new(Cell::new(true));
             let session: Rc<RefCell<Option<HlsSession>>> = Rc::new(RefCell::new(None));
             let recovery: Rc<RefCell<Option<HlsRecovery>>> = Rc::new(RefCell::new(None));
@@ -67,10 +74,18 @@ pub fn hls_player(props: &HlsPlayerProps) -> Html {
                 let faults = HlsRecovery::start(video.clone(), session.clone(), skips.clone(), on_failed);
                 let on_error = faults.error_handler();
                 *recovery.borrow_mut() = Some(faults);
-                let (alive, session, status, url, key, origin) = (alive.clone(), session.clone(), status.clone(), url.clone(), key.clone(), origin.clone());
+                let (alive, session, status, url, key, origin, start_at) = (alive.clone(), session.clone(), status.clone(), url.clone(), key.clone(), origin.clone(), *start_at);
+                let on_start = {
+                    let alive = alive.clone();
+                    move |located: Located| {
+                        if alive.get() {
+                            on_start.emit(located);
+                        }
+                    }
+                };
                 wasm_bindgen_futures::spawn_local(async move {
                     let source = HlsSource { playlist_url: &url, api_key: key.as_deref(), key_origin: &origin };
-                    match hls_bindings::start(&video, source, clock, skips, on_error).await {
+                    match hls_bindings::start(&video, source, clock, skips, start_at, on_start, on_error).await {
                         Ok(s) if alive.get() => {
                             *session.borrow_mut() = Some(s);
                             status.set(Status::Playing);

@@ -252,7 +252,7 @@ fn hostile_playlists_pass_through_the_fixer() {
         let mut fixer = PlaylistFixer::new();
         for text in &texts {
             let parsed = MediaPlaylist::parse(text);
-            let out = fixer.fix(text, &parsed);
+            let out = fixer.fix_text(text);
             check_fixed(text, &parsed, &out.entries, &out.text)?;
         }
         Ok(())
@@ -271,6 +271,8 @@ fn rolling_playlists_keep_stable_numbers() {
         (pool, reloads)
     }, |(pool, reloads)| {
         let mut fixer = PlaylistFixer::new();
+        // The same reloads, each parsed whole: the incremental fixer must agree with it exactly.
+        let mut whole = PlaylistFixer::new();
         let (mut start, mut end) = (0usize, 0usize);
         let mut given: HashMap<usize, FixedEntry> = HashMap::new();
         for (advance, grow, sequence, ended) in reloads {
@@ -287,7 +289,12 @@ fn rolling_playlists_keep_stable_numbers() {
                 text.push_str("#EXT-X-ENDLIST\n");
             }
             let parsed = MediaPlaylist::parse(&text);
-            let out = fixer.fix(&text, &parsed);
+            let update = fixer.fix(&text);
+            let reference = whole.fix_whole(&text);
+            prop_assert_eq!(update.apply(&text), reference.apply(&text));
+            prop_assert_eq!(fixer.listed(), whole.listed());
+            prop_assert_eq!(fixer.header(), whole.header());
+            let out = fixer.fix_text(&text);
             check_fixed(&text, &parsed, &out.entries, &out.text)?;
             for (k, f) in out.entries.iter().enumerate() {
                 let i = start + k;

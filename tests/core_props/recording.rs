@@ -139,9 +139,11 @@ fn the_recording_clock_is_exact_within_a_segment() {
     }, |(model, prefer, inputs, mut probes)| {
         let text = model.text();
         let p = MediaPlaylist::parse(&text);
-        let fixed = PlaylistFixer::new().fix(&text, &p).entries;
+        let mut fixer = PlaylistFixer::new();
+        let update = fixer.fix(&text);
+        let fixed: Vec<_> = fixer.listed().iter().map(|l| l.fixed).collect();
         let mut clock = RecordingClock::new(prefer);
-        clock.on_playlist(&p, &fixed);
+        clock.on_playlist(&fixer, update.change);
         prop_assert_eq!(clock.runs().len(), recording_runs(&p).len());
         prop_assert_eq!(clock.runs().iter().map(|r| r.segments).sum::<usize>(), p.entries.len());
         let mut realistic = true;

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use proptest::prelude::*;
 use vas_overlay_viewer::core::fragment_span::fragment_spans;
-use vas_overlay_viewer::core::hls_playlist::MediaPlaylist;
+use vas_overlay_viewer::core::playlist_fixer::PlaylistHeader;
 use vas_overlay_viewer::core::media_recovery::{MediaRecovery, RecoveryVerdict};
 use vas_overlay_viewer::core::segment_skips::{FaultVerdict, SegmentFault, SegmentSkips, SkipLimits};
 
@@ -135,7 +135,7 @@ fn segment_skipping_is_bounded_and_only_jumps_forward() {
                     new_in_a_row.clear();
                 }
                 SkipOp::Playlist { ended, vod } => {
-                    let p = MediaPlaylist { ended, playlist_type: Some(if vod { "VOD" } else { "EVENT" }.into()), ..MediaPlaylist::default() };
+                    let p = PlaylistHeader { ended, playlist_type: Some(if vod { "VOD" } else { "EVENT" }.into()), ..PlaylistHeader::default() };
                     skips.on_playlist(&p);
                 }
                 SkipOp::Timeline { roll, grow, hostile } => {

@@ -146,6 +146,18 @@ pub fn summary(dir: &Path) -> Result<String> {
         let f = figure(dir, &format!("normalize/{bench}/{n}"))?;
         let _ = writeln!(out, "| {label} | {n} | {} | {} |", cell(&f, |f| duration(f.ns_per_element())), cell(&f, |f| rate(f.per_second())));
     }
+
+    let _ = writeln!(out, "\nOne reload of VAS's rolling playlist (one entry rolled off, one new) through the fixer and the recording clock; median per reload:\n");
+    let _ = writeln!(out, "| entries listed | incremental | parsed whole | whole / incremental |");
+    let _ = writeln!(out, "| --: | --: | --: | --: |");
+    for n in [720, 14_400] {
+        let (inc, whole) = (figure(dir, &format!("playlist/reload/{n}"))?, figure(dir, &format!("playlist/reload_whole/{n}"))?);
+        let ratio = match (&inc, &whole) {
+            (Some(a), Some(b)) => format!("{:.0}", b.ns / a.ns),
+            _ => "-".into(),
+        };
+        let _ = writeln!(out, "| {n} | {} | {} | {ratio} |", cell(&inc, |f| duration(f.ns)), cell(&whole, |f| duration(f.ns)));
+    }
     Ok(out)
 }
 

@@ -219,7 +219,7 @@ fn f(v: &Value) -> f64 {
 pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
     let truth = Truth::load(root)?;
     let segs = segments(root)?;
-    let page = format!("{base}cameras/{CAMERA}/recordings");
+    let page = format!("{base}cameras/{CAMERA}/recordings?{}", super::recordings::AT_RUN_1);
     let mut passed = 0;
     let mut ok = |cond: bool, what: &str, detail: &str| -> Result {
         check(cond, what, detail)?;

@@ -23,6 +23,9 @@ const PDT_CAMERA: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
 /// The dev-only camera whose recorder restarts while the viewer plays (see the demo backend).
 const RESTART_CAMERA: &str = "7a3e9b14-2c5d-4f68-8e01-9d4c3b2a1f07";
 pub(super) const TOLERANCE_PX: f64 = 2.0;
+/// Opens a page at run 1 of the demo recording (about a second after its first
+/// frame): without `at` a page opens at the newest recording.
+pub(super) const AT_RUN_1: &str = "at=2026-01-05T13:00:02Z";
 /// Frames this close to a run's first or last frame are not scored for boxes:
 /// events (every 6th or 10th frame) do not cover them on both sides.
 const EDGE_FRAMES: usize = 10;
@@ -399,6 +402,73 @@ fn sample(browser: &Browser, truth: &Truth, wanted: usize, from: f64, to: f64) -
     Ok((score, v))
 }
 
+/// Where the page opens, once boxes are drawn: the media time, the wall time
+/// of the frame drawn, the start note and any alert.
+const OPENED: &str = r#"
+const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
+const t0 = performance.now();
+function look() {
+  const root = document.querySelector('[data-overlay-root]');
+  const video = document.querySelector('video');
+  const alert = document.querySelector('[role=alert]');
+  const note = document.querySelector('[data-start-note]');
+  const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
+  const base = {ms: performance.now() - t0, note: note && note.textContent, alert: alert && alert.textContent,
+    paramError: alert && alert.getAttribute('data-param-error'), duration: video && video.duration};
+  if (alert) return done(base);
+  if (root && boxes > 0) return done(Object.assign(base, {mt: parseFloat(root.getAttribute('data-media-time')),
+    frameUs: parseInt(root.getAttribute('data-frame-time-us'), 10)}));
+  if (performance.now() - t0 > limitMs) return done(Object.assign(base, {timeout: true, currentTime: video && video.currentTime}));
+  requestAnimationFrame(look);
+}
+look();
+"#;
+
+/// Where a page opens: at the newest recording by default, at the frame
+/// nearest a time asked for with `at`, at the nearest recorded moment (and
+/// saying so) for a time VAS does not hold, and never for a malformed time.
+fn opening(browser: &Browser, base: &str, truth: &Truth, report: &mut String) -> Result<usize> {
+    let us = |t: &str| vas_overlay_viewer::core::time::parse_rfc3339(t).map_or(0, |t| t.0);
+    let open = |camera: &str, query: &str| -> Result<Value> {
+        browser.goto(&format!("{base}cameras/{camera}/recordings{query}"))?;
+        browser.execute_async(OPENED, json!([30_000]))
+    };
+    // Default: the newest recording (hls.js's live start, three 6 s target durations before the end).
+    let newest = open(CAMERA, "")?;
+    let end = truth.media_start_of_run(truth.runs.len() - 1);
+    let duration = newest["duration"].as_f64().unwrap_or(f64::NAN);
+    let line = format!("opened without `at`: media {:.2} s of {duration:.2} s (the newest run starts at {end:.2} s), boxes after {:.0} ms", newest["mt"].as_f64().unwrap_or(f64::NAN), newest["ms"].as_f64().unwrap_or(f64::NAN));
+    println!("  {line}");
+    writeln!(report, "{line}").ok();
+    expect(newest["timeout"].is_null() && newest["alert"].is_null(), "without `at`, boxes are drawn", &newest.to_string())?;
+    expect(newest["mt"].as_f64().is_some_and(|m| m >= end && m >= duration - 3.0 * 6.0 - 1.0), "without `at`, the page opens at the newest recording", &newest.to_string())?;
+    // A time in run 3, exact clock: the first frame drawn is the one asked for (or just after, as it plays).
+    let asked = "2026-01-05T13:32:20Z";
+    let inside = open(PDT_CAMERA, &format!("?at={asked}"))?;
+    let late_ms = (inside["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(us(asked))) as f64 / 1e3;
+    let line = format!("opened at {asked} (program date-time): first frame drawn {late_ms:.0} ms after the time asked, {:.0} ms after load", inside["ms"].as_f64().unwrap_or(f64::NAN));
+    println!("  {line}");
+    writeln!(report, "{line}").ok();
+    expect(inside["timeout"].is_null() && inside["note"].is_null(), "`at` inside a run: boxes, no note", &inside.to_string())?;
+    expect((-40.0..3_000.0).contains(&late_ms), "`at` inside a run: the frame drawn is the one asked for, or played on from it", &inside.to_string())?;
+    // VAS's own playlist (segment numbers, Last-Modified): within a second.
+    let vas = open(CAMERA, &format!("?at={asked}"))?;
+    let off_ms = (vas["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(us(asked))) as f64 / 1e3;
+    expect((-1_000.0..4_000.0).contains(&off_ms), "`at` on VAS's playlist: the frame drawn is within a second of the time asked", &vas.to_string())?;
+    // Between runs 1 and 2: not recorded, said, and played from the nearest recorded moment (the end of run 1).
+    let between = open(PDT_CAMERA, "?at=2026-01-05T13:02:00Z")?;
+    let note = between["note"].as_str().unwrap_or_default().to_owned();
+    writeln!(report, "opened at 13:02:00 (between runs): {note}").ok();
+    expect(note.contains("no recording at 2026-01-05T13:02:00Z") && note.contains("2026-01-05T13:00:21"), "`at` between runs: the page says so and names the nearest recording", &between.to_string())?;
+    // Its last frame is where playback starts: boxes are drawn there or just after, as run 2 plays on.
+    let run_2 = truth.media_start_of_run(1);
+    expect(between["mt"].as_f64().is_some_and(|m| (run_2 - 0.2..run_2 + 1.5).contains(&m)), "`at` between runs: playback from the end of run 1", &between.to_string())?;
+    // A malformed time: refused with a message, nothing played.
+    let bad = open(CAMERA, "?at=13:02")?;
+    expect(bad["paramError"] == "at" && bad["alert"].as_str().is_some_and(|a| a.contains("RFC 3339")), "a malformed `at` is refused with a message", &bad.to_string())?;
+    Ok(7)
+}
+
 /// One camera page: run 1 (before any restart), then seeks into run 2 and
 /// into run 3 (about half an hour later on the wall clock: far outside the
 /// event windows loaded so far). One score per run, and the seek times.
@@ -408,7 +478,8 @@ struct PageScores {
 }
 
 fn measure(browser: &Browser, base: &str, camera: &str, query: &str, truth: &Truth) -> Result<PageScores> {
-    browser.goto(&format!("{base}cameras/{camera}/recordings{query}"))?;
+    let sep = if query.is_empty() { "?" } else { "&" };
+    browser.goto(&format!("{base}cameras/{camera}/recordings{query}{sep}{AT_RUN_1}"))?;
     let first = browser.execute_async(WAIT_DRAWN, json!([1.0, 30_000]))?;
     expect(first["timeout"].is_null(), &format!("boxes appear on the playing recording ({camera}{query})"), &first.to_string())?;
     let mut runs = Vec::new();
@@ -502,8 +573,10 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     expect(score.max_abs_error() < truth.fps, "mapping error under one second after the restart", &line)?;
     passed += 5;
 
+    passed += opening(browser, base, &truth, &mut report)?;
+
     // Fullscreen: the stage (video and overlay) goes fullscreen, and boxes stay aligned.
-    browser.goto(&format!("{base}cameras/{PDT_CAMERA}/recordings"))?;
+    browser.goto(&format!("{base}cameras/{PDT_CAMERA}/recordings?{AT_RUN_1}"))?;
     let first = browser.execute_async(WAIT_DRAWN, json!([1.0, 30_000]))?;
     expect(first["timeout"].is_null(), "boxes appear before fullscreen", &first.to_string())?;
     browser.click("button.fullscreen")?;
