@@ -24,9 +24,11 @@ mod static_hosting;
 mod server_cli;
 // Several live viewers of two cameras through the production server.
 mod shared_polls;
+// The recordings page on a day of VAS's rolling playlist.
+mod day_recording;
 
 /// The parts of the stage, for `cargo xtask e2e --only PART`.
-const PARTS: &[&str] = &["clip", "recordings", "faults", "hls", "shared", "panic", "secrets", "static", "server"];
+const PARTS: &[&str] = &["clip", "recordings", "day", "faults", "hls", "shared", "panic", "secrets", "static", "server"];
 
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
@@ -148,7 +150,7 @@ pub fn run_all(root: &Path, only: Option<&str>) -> Result<usize> {
     }
     let wanted = |part: &str| only.is_none_or(|p| p == part);
     let mut passed = 0;
-    if ["clip", "recordings", "faults", "hls", "shared"].iter().any(|p| wanted(p)) {
+    if ["clip", "recordings", "day", "faults", "hls", "shared"].iter().any(|p| wanted(p)) {
         passed += run_demo_parts(root, &wanted)?;
     }
     if wanted("panic") {
@@ -193,6 +195,10 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
     // 3. The recordings page: hls.js playback and alignment per mapping method.
     if wanted("recordings") {
         passed += recordings::run(&browser, &base, root)?;
+    }
+    // A day of VAS's rolling playlist: opened at the newest, no blink as segments roll off, a day back.
+    if wanted("day") {
+        passed += day_recording::run(&browser, &backend, &base)?;
     }
     // 4. The fault matrix: every VAS failure, the video plays on and the overlay recovers.
     if wanted("faults") {
