@@ -21,9 +21,9 @@
 //!   event with B boxes (tracked boxes also get trails);
 //! - `normalize/<shape>/D`: one payload of D detections;
 //! - `playlist/{reload,reload_whole}/N`: one reload of VAS's rolling playlist
-//!   of N entries (one rolled off, one new) through the fixer and the
-//!   recording clock, incrementally as the player does and parsed whole (what
-//!   the player did before), per entry listed.
+//!   of N entries (one rolled off, one new) through the fixer, the recording
+//!   clock and the segment skips (hls.js's timeline after it included), incrementally as
+//!   the player does and parsed whole (what the player did before).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -34,7 +34,9 @@ use vas_overlay_viewer::core::canvas_plan::CanvasPlan;
 use vas_overlay_viewer::core::detection::normalize_payload;
 use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
+use vas_overlay_viewer::core::fragment_span::fragment_spans;
 use vas_overlay_viewer::core::playlist_fixer::{ListChange, PlaylistFixer};
+use vas_overlay_viewer::core::segment_skips::SegmentSkips;
 use vas_overlay_viewer::core::recording_clock::RecordingClock;
 use vas_overlay_viewer::core::primitive::layout_frame;
 use vas_overlay_viewer::core::selection::{select_frame, SelectionParams};
@@ -242,22 +244,39 @@ fn playlist_reload(c: &mut Criterion) {
     let mut g = c.benchmark_group("playlist");
     for len in [720i64, 14_400] {
         let texts: Vec<String> = (0..64).map(|k| rolling_playlist(1_795_570_000 + k, len)).collect();
+        // hls.js's timeline after each reload ([sn, start, duration]), as the player hands it on.
+        let timelines: Vec<Vec<f64>> = (0..64i64).map(|k| (0..len).flat_map(|i| [(k + i) as f64, 6.0 * (k + i) as f64, 6.0]).collect()).collect();
         g.throughput(Throughput::Elements(len as u64));
         for (name, whole) in [("reload", false), ("reload_whole", true)] {
             g.bench_function(BenchmarkId::new(name, len), |b| {
-                let mut fixer = PlaylistFixer::new();
-                let mut clock = RecordingClock::new(None);
-                let update = fixer.fix(&texts[0]);
-                clock.on_playlist(&fixer, update.change);
-                let mut k = 0usize;
-                b.iter(|| {
-                    // The next reload, one entry on; back to the start now and then (a whole reload, rarely).
-                    k = k % (texts.len() - 1) + 1;
-                    let text = &texts[k];
-                    let update = if whole { fixer.fix_whole(text) } else { fixer.fix(text) };
-                    let change = if whole { ListChange::Replaced } else { update.change };
-                    clock.on_playlist(&fixer, change);
-                    black_box(update.header.len())
+                b.iter_custom(|iters| {
+                    // Reloads one entry on at a time; the fixer is primed anew (untimed)
+                    // when the prepared texts run out, so every timed reload slides.
+                    let mut timed = Duration::ZERO;
+                    let mut left = iters;
+                    while left > 0 {
+                        let mut fixer = PlaylistFixer::new();
+                        let mut clock = RecordingClock::new(None);
+                        let mut skips = SegmentSkips::default();
+                        let update = fixer.fix(&texts[0]);
+                        clock.on_playlist(&fixer, update.change);
+                        clock.on_timeline(&timelines[0]);
+                        for (text, timeline) in texts.iter().zip(&timelines).skip(1).take(usize::try_from(left).unwrap_or(usize::MAX)) {
+                            let t = Instant::now();
+                            let update = if whole { fixer.fix_whole(text) } else { fixer.fix(text) };
+                            let change = if whole { ListChange::Replaced } else { update.change };
+                            clock.on_playlist(&fixer, change);
+                            skips.on_playlist(fixer.header());
+                            // What the player does with hls.js's timeline after the reload.
+                            let spans = fragment_spans(timeline);
+                            skips.on_spans(spans.clone());
+                            clock.on_spans(spans);
+                            black_box(update.header.len());
+                            timed += t.elapsed();
+                            left -= 1;
+                        }
+                    }
+                    timed
                 });
             });
         }

@@ -146,16 +146,41 @@ impl MediaPlaylist {
     }
 
     /// Parses the first entry of the segment lines from byte `from`: the entry
-    /// and the offset just past its URI line, or `None` when no entry follows.
+    /// and the offset just past its URI line, or `None` when no entry follows
+    /// or a playlist-level tag or `EXT-X-ENDLIST` comes before it.
     pub fn first_entry_from(text: &str, from: usize) -> Option<(PlaylistEntry, usize)> {
         let mut one = MediaPlaylist::default();
         let mut layout = PlaylistLayout::default();
         let mut pending = Pending::default();
         for (line, end) in lines_from(text, from).filter(|(l, _)| !l.is_empty()) {
             one.read_line(line, end, &mut pending, true, &mut layout);
+            if layout.header_tags_in_body || one.ended {
+                return None;
+            }
             if let (Some(e), Some(end)) = (one.entries.pop(), layout.entry_ends.pop()) {
                 return Some((e, end));
             }
+        }
+        None
+    }
+
+    /// Parses the header alone (the lines before the first one that belongs
+    /// to a segment): its fields and where it ends; `None` for a text that
+    /// is not a playlist or has no segment line.
+    pub fn header_of(text: &str) -> Option<(MediaPlaylist, usize)> {
+        let mut p = MediaPlaylist::default();
+        let mut layout = PlaylistLayout::default();
+        let mut pending = Pending::default();
+        let mut lines = lines_from(text, 0).filter(|(l, _)| !l.is_empty());
+        let Some(("#EXTM3U", mut header_end)) = lines.next() else {
+            return None;
+        };
+        for (line, end) in lines {
+            if is_segment_line(line) {
+                return Some((p, header_end));
+            }
+            p.read_line(line, end, &mut pending, false, &mut layout);
+            header_end = end;
         }
         None
     }

@@ -156,7 +156,11 @@ impl PlaylistFixer {
             return None;
         }
         // The header is parsed on its own (VAS's is six lines).
-        let (head, body_start) = split_header(text)?;
+        let (head, body_start) = MediaPlaylist::header_of(text)?;
+        if head.ended {
+            // Entries after an ENDLIST: never slid along.
+            return None;
+        }
         let (first, first_end) = MediaPlaylist::first_entry_from(text, body_start)?;
         let known = *self.known.get(&first.uri)?;
         let d = usize::try_from(known.sn.checked_sub(self.listed.front()?.fixed.sn)?).ok()?;
@@ -204,7 +208,7 @@ impl PlaylistFixer {
         }
         self.body.clear();
         self.body.push_str(text.get(body_start..prev_end)?);
-        self.header = PlaylistHeader { target_duration: head.target_duration, media_sequence: head.media_sequence, playlist_type: head.playlist_type, ended: head.ended || more.ended };
+        self.header = PlaylistHeader { target_duration: head.target_duration, media_sequence: head.media_sequence, playlist_type: head.playlist_type, ended: more.ended };
         self.after_change();
         Some(PlaylistUpdate { header: self.header_text(text.get(..body_start)?), body_start, change: ListChange::Slid { dropped: d, appended } })
     }
@@ -278,22 +282,6 @@ impl PlaylistFixer {
         rewrite_header(head, self.media_sequence(), self.discontinuity_sequence())
     }
 }
-
-/// The header's fields and its end (the start of the first line that belongs
-/// to a segment), read from the text's first bytes; `None` when the header
-/// does not end there or playlist-level tags follow it there.
-fn split_header(text: &str) -> Option<(MediaPlaylist, usize)> {
-    let mut end = text.len().min(HEADER_SCAN_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let scan = &text[..end];
-    let (head, layout) = MediaPlaylist::parse_with_layout(scan);
-    (layout.body_start < scan.len() && !layout.header_tags_in_body && !layout.ended_before_last).then_some((head, layout.body_start))
-}
-
-/// How far into a text its header is looked for: VAS's is six lines.
-const HEADER_SCAN_BYTES: usize = 4096;
 
 /// Replaces (or adds, right after `#EXTM3U`) the two sequence tags.
 fn rewrite_header(text: &str, media_seq: u64, disc_seq: u64) -> String {

@@ -340,7 +340,11 @@ impl RecordingClock {
     /// Takes hls.js's fragment positions: `[sn, start, duration]` triples, media seconds.
     /// Malformed triples are skipped.
     pub fn on_timeline(&mut self, flat: &[f64]) {
-        let spans = fragment_spans(flat);
+        self.on_spans(fragment_spans(flat));
+    }
+
+    /// `on_timeline` with the positions already parsed (`fragment_spans`).
+    pub fn on_spans(&mut self, spans: Vec<FragmentSpan>) {
         if spans != self.timeline {
             self.timeline = spans;
             self.timeline_from_player = true;

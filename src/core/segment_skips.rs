@@ -196,7 +196,11 @@ impl SegmentSkips {
     /// seconds (as `RecordingClock::on_timeline`). Malformed triples are skipped;
     /// what is known of segments no longer listed is dropped.
     pub fn on_timeline(&mut self, flat: &[f64]) {
-        let spans = fragment_spans(flat);
+        self.on_spans(fragment_spans(flat));
+    }
+
+    /// `on_timeline` with the positions already parsed (`fragment_spans`).
+    pub fn on_spans(&mut self, spans: Vec<FragmentSpan>) {
         let listed = |sn: &u64| spans.iter().any(|s| s.sn == *sn);
         self.unplayable.retain(|sn, _| listed(sn));
         self.network_failures.retain(|sn, _| listed(sn));

@@ -13,6 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
+use crate::core::fragment_span::fragment_spans;
 use crate::core::hls_playlist::MAX_PLAYLIST_BYTES;
 use crate::core::playlist_fixer::PlaylistFixer;
 use crate::core::recording_clock::RecordingClock;
@@ -216,12 +217,13 @@ pub async fn start(
     let timeline: TimelineHook = {
         let (clock, skips, pending) = (clock.clone(), skips.clone(), pending.clone());
         Closure::new(move |flat: js_sys::Float64Array| {
-            let flat = flat.to_vec();
-            if let Ok(mut c) = clock.try_borrow_mut() {
-                c.on_timeline(&flat);
-            }
+            // One parse for both: a day of playlist is 14,400 positions.
+            let spans = fragment_spans(&flat.to_vec());
             if let Ok(mut s) = skips.try_borrow_mut() {
-                s.on_timeline(&flat);
+                s.on_spans(spans.clone());
+            }
+            if let Ok(mut c) = clock.try_borrow_mut() {
+                c.on_spans(spans);
             }
             if let Some(p) = pending.borrow_mut().as_mut() {
                 p.timeline_seen = true;
