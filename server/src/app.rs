@@ -5,6 +5,8 @@ use std::sync::Arc;
 use axum::http::HeaderValue;
 use axum::routing::{any, get};
 use axum::Router;
+
+use crate::api_compression;
 use tokio::sync::{watch, Semaphore};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
@@ -61,7 +63,7 @@ impl AppState {
 /// the security headers.
 pub fn router(config: &ServerConfig, state: AppState, policy: HeaderValue) -> Router {
     let mut app = Router::new()
-        .route("/api/{*rest}", any(vas_proxy::forward))
+        .route("/api/{*rest}", any(vas_proxy::forward).layer(api_compression::layer()))
         .route("/ws/mediasoup", get(signaling_relay::upgrade))
         .route("/ws/{*rest}", any(site::not_found))
         .route("/api", any(site::not_found))

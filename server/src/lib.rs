@@ -15,6 +15,7 @@
 //! - `vas_check`: whether VAS answers and takes the key, in words.
 
 pub mod answer_cache;
+pub mod api_compression;
 pub mod api_route;
 pub mod app;
 pub mod config;
