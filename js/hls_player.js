@@ -68,6 +68,8 @@ function timelineOf(details) {
 // options: { url, apiKey (string or null), keyOrigin (origin the key may go to), startPosition,
 //            autoStartLoad (false: loading waits for startLoad), maxPlaylistLength (characters) }
 export function startHls(video, options, hooks) {
+  // Set by destroy(): the hooks are freed after it, so no deferred call may reach them.
+  let destroyed = false;
   const Base = Hls.DefaultConfig.loader;
   const maxLength = options.maxPlaylistLength;
   // Playlists pass through the viewer's fixer before hls.js parses them.
@@ -116,8 +118,19 @@ export function startHls(video, options, hooks) {
       }
     },
   });
+  // The positions go to Rust in a task of their own, not in hls.js's (its
+  // parse of a day of playlist is long enough), the latest of a burst once.
+  let latest = null;
   const report = (data) => {
-    if (data && data.details) hooks.onTimeline(timelineOf(data.details));
+    if (!data || !data.details) return;
+    const queued = latest !== null;
+    latest = data.details;
+    if (queued) return;
+    nextTask(() => {
+      const details = latest;
+      latest = null;
+      if (!destroyed) hooks.onTimeline(timelineOf(details));
+    });
   };
   hls.on(Hls.Events.LEVEL_UPDATED, (_e, data) => report(data));
   hls.on(Hls.Events.LEVEL_PTS_UPDATED, (_e, data) => report(data));
@@ -141,6 +154,7 @@ export function startHls(video, options, hooks) {
   hls.loadSource(options.url);
   return {
     destroy() {
+      destroyed = true;
       hls.destroy();
     },
     // Loading after a fatal error stopped it, or from a new position (-1: the playhead).

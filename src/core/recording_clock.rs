@@ -481,6 +481,13 @@ impl RecordingClock {
         }
     }
 
+    /// The end of the newest listed segment by its chosen start: what the
+    /// recording holds up to (it grows while the recorder runs).
+    pub fn recorded_until(&self) -> Option<UnixMicros> {
+        let last = self.segments.back()?;
+        Some(self.segment_start(last.sn)?.at.plus(secs_to_micros(last.duration)?))
+    }
+
     /// Per run, in listed order: its wall span by the chosen methods.
     pub fn runs(&self) -> Vec<RunSummary> {
         self.runs

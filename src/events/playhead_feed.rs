@@ -65,7 +65,8 @@ impl PlayheadFeed {
                 }
                 if summary.completed {
                     // An empty window may hide a database fault in VAS: it is retried later.
-                    windows.mark_loaded(i, summary.rows == 0, now_mono_ms());
+                    // An open window (past what the recording held at the fetch) is fetched again too.
+                    windows.mark_loaded(i, summary.rows == 0, now_mono_ms(), clock.recorded_until());
                 }
                 if let Some((keep_from, keep_to)) = windows.evict(playhead) {
                     store.retain_between(keep_from, keep_to);

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use crate::core::clock::{ClipClock, ClockMethod, FrameClock, FrameTime};
 use crate::core::live_clock::LiveFrameMeta;
 use crate::core::recording_clock::RecordingClock;
+use crate::core::time::UnixMicros;
 use crate::overlay::video_frame_callback::PresentedFrame;
 
 use super::live_clock_handle::LiveClockHandle;
@@ -43,6 +44,14 @@ impl ClockHandle {
             Self::Recording(c) => c.try_borrow().ok()?.wall_time(media_secs),
             // Live media time means nothing on VAS's clock: use `frame_time`.
             Self::Live(_) => None,
+        }
+    }
+
+    /// What a growing recording holds up to (its newest segment's end); `None` for a clip or live.
+    pub fn recorded_until(&self) -> Option<UnixMicros> {
+        match self {
+            ClockHandle::Recording(c) => c.try_borrow().ok()?.recorded_until(),
+            _ => None,
         }
     }
 

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use serde_json::json;
-use vas_overlay_viewer::core::playhead_windows::{PlayheadWindows, WindowPlan};
+use vas_overlay_viewer::core::playhead_windows::{PlayheadWindows, WindowPlan, OPEN_MARGIN_US};
 use vas_overlay_viewer::core::time::UnixMicros;
 use vas_overlay_viewer::core::window_fetch::{Action, FailureKind, WindowFetch};
 use vas_overlay_viewer::core::wire::{EventPage, EventQuery, WireEvent, MAX_PAGE_LIMIT};
@@ -146,13 +146,13 @@ fn window_fetches_get_every_row_of_an_honest_vas() {
 
 #[derive(Debug, Clone)]
 enum PlayheadOp {
-    Fetch { playhead: i64, now: f64, mark_empty: Option<bool> },
+    Fetch { playhead: i64, now: f64, mark_empty: Option<bool>, recorded: Option<i64> },
     Evict { playhead: i64 },
 }
 
 /// The playhead's windows, for any playhead and clock: the window asked for
 /// is the playhead's own or one of its neighbours within the plan and the
-/// bounds, never one loaded (unless empty and due again); eviction keeps the
+/// bounds, never one loaded (unless empty or open, and due again); eviction keeps the
 /// bound; the loaded block around the playhead contains it.
 #[test]
 fn playhead_windows_stay_near_the_playhead_and_bounded() {
@@ -161,20 +161,21 @@ fn playhead_windows_stay_near_the_playhead_and_bounded() {
         let bounds = prop::option::weighted(0.3, (hostile_instant(), hostile_instant()));
         let playhead = prop_oneof![4 => T0 - 600_000_000..T0 + 600_000_000, 1 => hostile_i64()];
         let op = prop_oneof![
-            5 => (playhead.clone(), prop_oneof![0.0f64..1e6, hostile_f64()], prop::option::weighted(0.8, any::<bool>()))
-                .prop_map(|(playhead, now, mark_empty)| PlayheadOp::Fetch { playhead, now, mark_empty }),
+            5 => (playhead.clone(), prop_oneof![0.0f64..1e6, hostile_f64()], prop::option::weighted(0.8, any::<bool>()), prop::option::weighted(0.5, playhead.clone()))
+                .prop_map(|(playhead, now, mark_empty, recorded)| PlayheadOp::Fetch { playhead, now, mark_empty, recorded }),
             1 => playhead.prop_map(|playhead| PlayheadOp::Evict { playhead }),
         ];
         (plan, bounds, prop::collection::vec(op, 0..60))
     }, |((len, ahead, behind, max_windows, retry), bounds, ops)| {
-        let plan = WindowPlan { window_len: len, ahead, behind, max_windows, empty_retry_ms: retry };
+        let open_retry = retry / 3.0;
+        let plan = WindowPlan { window_len: len, ahead, behind, max_windows, empty_retry_ms: retry, open_retry_ms: open_retry };
         let bounds = bounds.map(|(a, b)| (UnixMicros(a.min(b)), UnixMicros(a.max(b))));
         let mut w = PlayheadWindows::new(plan, bounds);
-        // Window index -> (came back empty, when), as marked.
-        let mut marked: HashMap<i64, (bool, f64)> = HashMap::new();
+        // Window index -> (came back empty, when, open), as marked.
+        let mut marked: HashMap<i64, (bool, f64, bool)> = HashMap::new();
         for op in ops {
             match op {
-                PlayheadOp::Fetch { playhead, now, mark_empty } => {
+                PlayheadOp::Fetch { playhead, now, mark_empty, recorded } => {
                     let p = UnixMicros(playhead);
                     let here = w.index_of(p);
                     let (a, b) = w.span(here);
@@ -186,12 +187,15 @@ fn playhead_windows_stay_near_the_playhead_and_bounded() {
                         if let Some((lo, hi)) = bounds {
                             prop_assert!(e >= lo && s <= hi, "window {i} outside the bounds");
                         }
-                        if let Some((empty, at)) = marked.get(&i) {
-                            prop_assert!(*empty && now - at >= retry, "window {i} asked for again though loaded");
+                        if let Some((empty, at, open)) = marked.get(&i) {
+                            prop_assert!((*empty && now - at >= retry) || (*open && now - at >= open_retry), "window {i} asked for again though loaded");
                         }
                         if let Some(empty) = mark_empty {
-                            w.mark_loaded(i, empty, now);
-                            marked.insert(i, (empty, now));
+                            let recorded = recorded.map(UnixMicros);
+                            w.mark_loaded(i, empty, now, recorded);
+                            // Open: it reached past what was recorded (by the margin for late events).
+                            let open = recorded.is_some_and(|r| e.plus(OPEN_MARGIN_US) > r);
+                            marked.insert(i, (empty, now, open));
                         }
                     }
                     if let Some((lo, hi)) = w.loaded_block(p) {

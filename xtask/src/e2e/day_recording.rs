@@ -2,7 +2,8 @@
 //!
 //! The day camera lists 14,400 segments of 6 s in four recorder runs and
 //! gains one every 6 s while the oldest rolls off; its events cover every
-//! second. The page must open at the newest recording, keep its boxes while
+//! second. The page must open at the newest recording and draw boxes as it
+//! plays there (where events are written after the first fetch), keep its boxes while
 //! the segment it plays rolls off the playlist (no blink at each reload, and
 //! back at once after a pause), and open at a time asked for a day back, with
 //! the frame drawn within about a second of it.
@@ -40,21 +41,25 @@ const video = document.querySelector('video');
 const root = document.querySelector('[data-overlay-root]');
 const reloadsBefore = performance.getEntriesByType('resource').filter(e => e.name.includes('/playlist')).length;
 const t0 = performance.now(), start = video.currentTime;
-let frames = 0, withBoxes = 0, gapFrom = null, worstGap = 0;
+let frames = 0, withBoxes = 0, gapFrom = null, gapMt = null, gapState = null, worstGap = 0;
+const stretches = [];
 function tick() {
   const now = performance.now();
   const boxes = [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length;
   frames++;
   if (boxes > 0 && root.getAttribute('data-overlay-state') === 'ok') {
     withBoxes++;
-    if (gapFrom !== null) worstGap = Math.max(worstGap, now - gapFrom);
+    if (gapFrom !== null) {
+      worstGap = Math.max(worstGap, now - gapFrom);
+      if (stretches.length < 10) stretches.push({ms: Math.round(now - gapFrom), mt: gapMt, state: gapState, frameUs: root.getAttribute('data-frame-time-us')});
+    }
     gapFrom = null;
-  } else if (gapFrom === null) gapFrom = now;
+  } else if (gapFrom === null) { gapFrom = now; gapMt = video.currentTime; gapState = root.getAttribute('data-overlay-state'); }
   const played = video.currentTime - start;
   if (played >= secs || now - t0 > limitMs) {
     if (gapFrom !== null) worstGap = Math.max(worstGap, now - gapFrom);
     const reloads = performance.getEntriesByType('resource').filter(e => e.name.includes('/playlist')).length - reloadsBefore;
-    return done({frames, withBoxes, worstGapMs: worstGap, played, reloads, timeout: played < secs,
+    return done({frames, withBoxes, worstGapMs: worstGap, played, reloads, timeout: played < secs, stretches,
       clockInfo: (document.querySelector('[data-clock-info]') || {}).textContent || null});
   }
   requestAnimationFrame(tick);
@@ -109,6 +114,12 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str) -> Result<us
     println!("  opened without `at`: boxes after {:.0} ms, {behind_s:.1} s behind the newest segment's end", first["ms"].as_f64().unwrap_or(f64::NAN));
     check(first["timeout"].is_null(), "a day of playlist: boxes drawn", &first)?;
     check((0.0..40.0).contains(&behind_s), "a day of playlist opens at the newest recording (within 40 s of its end)", &json!({"behind_s": behind_s, "first": first}))?;
+    // Playing at the newest: the event windows there were fetched before their later events were
+    // written, and are fetched again until the recording has passed them.
+    let w = browser.execute_async(WATCH, json!([20.0, 50_000]))?;
+    let share = w["withBoxes"].as_f64().unwrap_or(0.0) / w["frames"].as_f64().unwrap_or(1.0).max(1.0);
+    println!("  playing at the newest for {:.1} s: boxes on {:.1}% of frames, longest stretch without {:.0} ms", w["played"].as_f64().unwrap_or(f64::NAN), share * 100.0, w["worstGapMs"].as_f64().unwrap_or(f64::NAN));
+    check(w["timeout"] == false && share >= 0.98 && w["worstGapMs"].as_f64().is_some_and(|g| g < 600.0), "playing at the newest, boxes on every frame (events written after the first fetch are fetched)", &w)?;
 
     // At the oldest listed segment: it rolls off the playlist while it plays.
     let t = truth(backend)?;
@@ -146,5 +157,5 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str) -> Result<us
     let off_ms = (first["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(asked)) as f64 / 1e3;
     println!("  opened 12 h back: boxes after {:.0} ms, frame {off_ms:.0} ms from the time asked", first["ms"].as_f64().unwrap_or(f64::NAN));
     check(first["timeout"].is_null() && (-1_500.0..4_000.0).contains(&off_ms), "`at` 12 h back: boxes on the frame asked for, within about a second", &first)?;
-    Ok(8)
+    Ok(9)
 }
