@@ -7,6 +7,7 @@ mod cdp;
 mod client_checks;
 mod core_bench;
 mod csp;
+mod day_bench;
 mod demo_backend;
 mod e2e;
 mod e2e_faults;
@@ -35,7 +36,7 @@ usage:
         --tls-cert FILE --tls-key FILE; --data: the emulator replays another data
         dir: camera.json, events.json, clip)
   cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--viewers] [--live-memory [--minutes N]] [--many-viewers [--minutes N]] [--only TEXT] [--no-core] [--no-memory]
+  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--viewers] [--live-memory [--minutes N]] [--many-viewers [--minutes N]] [--day-recording [--dist DIR] [--minutes N]] [--only TEXT] [--no-core] [--no-memory]
         measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
         --quick: 3 s windows (and criterion's --quick for the core); --crossover: both
         renderers pinned from 10 to 1000 boxes; --breakdown: where the main thread's time
@@ -49,6 +50,12 @@ usage:
         --many-viewers: 1, 10 and 50 viewers of one live camera, then 16 cameras x 3
         viewers, on the live rig through the server: VAS's requests and bytes per minute,
         insert-to-drawn delay, the server's CPU and memory, N (1) min each;
+        --day-recording: the recordings page on a day of VAS recording (14,400
+        segments, growing) beside the demo recording, through the server: time to
+        first frame and boxes, where it opens, per playlist reload its bytes and the
+        longest main-thread task after it, frames with boxes, resume after a pause,
+        memory, ?at= 12 h back, memory after an hour of growth (day clock x60);
+        N (2) min of play per page, N (1) min at x60; --dist: another viewer build;
         --only: scenes whose name contains TEXT
   cargo xtask build     build the viewer into dist/ (release)
   cargo xtask e2e [--only clip|recordings|faults|hls|shared|panic|secrets|static|server]
@@ -84,6 +91,7 @@ fn main() -> ExitCode {
         Some("bench") if args.iter().any(|a| a == "--server") => server_bench::run(),
         Some("bench") if args.iter().any(|a| a == "--viewers") => viewers_bench::run(),
         Some("bench") if args.iter().any(|a| a == "--live-memory") => rig::live_memory::run_outside(&args[1..]),
+        Some("bench") if args.iter().any(|a| a == "--day-recording") => day_bench::run(&args[1..]),
         Some("bench") if args.iter().any(|a| a == "--many-viewers") => rig::many_viewers::run_outside(&args[1..]),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("build") => setup::build_tools().and_then(|_| build_viewer()),

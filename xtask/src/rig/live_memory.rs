@@ -121,7 +121,7 @@ pub fn run(minutes: u64) -> Result {
 
 /// The size of every WebAssembly memory in the page (the viewer has one),
 /// found by DevTools among the heap's objects: the page exposes none.
-fn wasm_memory_bytes(cdp: &mut CdpClient) -> Result<f64> {
+pub(crate) fn wasm_memory_bytes(cdp: &mut CdpClient) -> Result<f64> {
     let proto = cdp.call("Runtime.evaluate", json!({"expression": "WebAssembly.Memory.prototype"}))?;
     let proto_id = proto["result"]["objectId"].as_str().ok_or("no WebAssembly.Memory prototype")?.to_owned();
     let found = cdp.call("Runtime.queryObjects", json!({"prototypeObjectId": proto_id}))?;
