@@ -727,6 +727,7 @@ pub(super) fn rows_for(day: Option<&DayRecording>, camera: Option<&str>, model: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo_backend::recording::tests::get;
     use vas_overlay_viewer::core::hls_playlist::MediaPlaylist;
     use vas_overlay_viewer::core::http_date::parse_http_date;
 
@@ -1062,21 +1063,6 @@ mod tests {
         // Only the day camera's queries get them.
         assert_eq!(rows_for(Some(&day), None, None, None, None, 0, 100, 0).rows.len(), 0);
         assert_eq!(rows_for(Some(&day), Some(super::super::recording::PDT_CAMERA_ID), None, None, None, 0, 100, 0).rows.len(), 0);
-    }
-
-    fn get(method: &str, url: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        use std::io::Read;
-        let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(30)).build();
-        let resp = match agent.request(method, url).call() {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("{method} {url}: {e}"),
-        };
-        let headers = resp.headers_names().into_iter().map(|n| (n.clone(), resp.header(&n).unwrap_or("").to_string())).collect();
-        let status = resp.status();
-        let mut body = Vec::new();
-        resp.into_reader().read_to_end(&mut body).unwrap();
-        (status, headers, body)
     }
 
     /// Through the running backend: routes, headers, faults, the event endpoints'
