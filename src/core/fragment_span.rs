@@ -31,8 +31,9 @@ pub fn fragment_spans(flat: &[f64]) -> Vec<FragmentSpan> {
         .filter(|c| c.iter().all(|v| v.is_finite()) && c[0] >= 0.0 && c[2] > 0.0)
         .map(|c| FragmentSpan { sn: c[0] as u64, start_secs: c[1], duration_secs: c[2] })
         .collect();
-    // hls.js reports them in order: sorted only when they are not (a day of them is 14,400).
-    if !spans.is_sorted_by(|a, b| a.start_secs <= b.start_secs) {
+    // hls.js reports them in order: sorted only when they are not (a day of
+    // them is 14,400), in the sort's own order (IEEE total order: -0 before 0).
+    if !spans.is_sorted_by(|a, b| a.start_secs.total_cmp(&b.start_secs).is_le()) {
         sort_by_number(&mut spans, |s| s.start_secs);
     }
     spans
