@@ -87,6 +87,17 @@ struct Anchor {
     offset_secs: f64,
 }
 
+/// The probe of a run: its frames are not mapped while it is out, so no
+/// frame is drawn by a clock a day off (a broken numbering) before its run
+/// is placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    NotAsked,
+    Out,
+    /// Answered, failed or timed out: what is known is used.
+    Done,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct RunClock {
     id: u64,
@@ -98,8 +109,8 @@ struct RunClock {
     len: usize,
     /// By sn. Kept after their segment rolls off: they still place the run.
     anchors: BTreeMap<u64, Anchor>,
-    /// The player was asked for one of its segments' headers.
-    probed: bool,
+    /// Where the probe of one of its segments' headers stands.
+    probe: Probe,
     /// Some segment of it carries a program date-time.
     has_pdt: bool,
 }
@@ -301,7 +312,7 @@ impl RecordingClock {
     fn push_run(&mut self, origin_epoch: Option<UnixMicros>, check: SequenceCheck) {
         let id = self.next_run_id;
         self.next_run_id += 1;
-        self.runs.push_back(RunClock { id, origin_epoch, check, first_sn: 0, len: 0, anchors: BTreeMap::new(), probed: false, has_pdt: false });
+        self.runs.push_back(RunClock { id, origin_epoch, check, first_sn: 0, len: 0, anchors: BTreeMap::new(), probe: Probe::NotAsked, has_pdt: false });
     }
 
     /// Appends a listed entry to the last run.
@@ -385,11 +396,25 @@ impl RecordingClock {
     /// nothing yet (the run's newest listed segment); each run is asked for once.
     pub fn take_probes(&mut self) -> Vec<u64> {
         let mut out = Vec::new();
-        for run in self.runs.iter_mut().filter(|r| !r.probed && r.anchors.is_empty() && !r.has_pdt && r.len > 0) {
-            run.probed = true;
+        for run in self.runs.iter_mut().filter(|r| r.probe == Probe::NotAsked && r.anchors.is_empty() && !r.has_pdt && r.len > 0) {
+            run.probe = Probe::Out;
             out.push(run.last_sn());
         }
         out
+    }
+
+    /// The probe of segment `sn` (from `take_probes`) is over, whatever came of
+    /// it: its run is mapped from now on with what is known.
+    pub fn on_probe_done(&mut self, sn: u64) {
+        if let Some(run) = self.runs.iter_mut().find(|r| r.probe == Probe::Out && r.first_sn <= sn && sn <= r.last_sn()) {
+            run.probe = Probe::Done;
+            self.version += 1;
+        }
+    }
+
+    /// Probes asked for and not over yet.
+    pub fn probes_out(&self) -> usize {
+        self.runs.iter().filter(|r| r.probe == Probe::Out).count()
     }
 
     fn span_at(&self, media_secs: f64) -> Option<FragmentSpan> {
@@ -422,6 +447,10 @@ impl RecordingClock {
 
     /// The start of `seg` by the rule in the module notes, `anchor` being its run's nearest.
     fn choose(&self, seg: &SegmentClock, run: &RunClock, anchor: Option<Anchor>) -> Option<FrameTime> {
+        if run.probe == Probe::Out && anchor.is_none() && seg.program_date_time.is_none() {
+            // Not placed yet: its probe is out.
+            return None;
+        }
         let epoch = run.epoch(seg.offset_secs);
         let last_modified = anchor.and_then(|a| Some(a.start.plus(secs_to_micros(seg.offset_secs - a.offset_secs)?)));
         let disagree = anchor.is_some_and(|a| run.disagree_at(&a, self.threshold_secs()));
@@ -740,6 +769,15 @@ mod tests {
         let (mut c, fixed) = clock(DEMO, None);
         assert_eq!(c.take_probes(), [fixed[3].sn, fixed[6].sn, fixed[11].sn], "each run's newest segment");
         assert_eq!(c.take_probes(), Vec::<u64>::new());
+        // A run is not mapped while its probe is out; a header places it, a failed probe leaves segment-epoch.
+        assert_eq!((c.probes_out(), c.wall_time(1.0), c.wall_time(21.0)), (3, None, None));
+        c.on_last_modified(fixed[3].sn, Some("Mon, 05 Jan 2026 13:00:21 GMT"));
+        c.on_probe_done(fixed[3].sn);
+        c.on_probe_done(fixed[6].sn);
+        assert_eq!(c.probes_out(), 1);
+        check(&c, 1.0, Some(("2026-01-05T13:00:01.500000Z", ClockMethod::SegmentEpoch, false)));
+        check(&c, 21.0, Some(("2026-01-05T13:07:18.100000Z", ClockMethod::SegmentEpoch, false)));
+        assert_eq!(c.wall_time(40.0), None, "run 3's probe is still out");
         // A run new at the end is asked for when it comes.
         let (mut c, _) = clock(DEMO, None);
         c.on_last_modified(fixed[0].sn, Some("Mon, 05 Jan 2026 13:00:07 GMT"));

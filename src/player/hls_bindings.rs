@@ -199,6 +199,10 @@ pub async fn start(
                         }
                         let (pending, clock_done) = (pending.clone(), clock.clone());
                         let done = move || {
+                            // The probe ends after the fix hook returned: nothing else holds the clock then.
+                            if let Ok(mut c) = clock_done.try_borrow_mut() {
+                                c.on_probe_done(sn);
+                            }
                             if let Some(p) = pending.borrow_mut().as_mut() {
                                 p.probes_in_flight = p.probes_in_flight.saturating_sub(1);
                             }

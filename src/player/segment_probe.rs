@@ -22,13 +22,14 @@ pub const PROBE_TIMEOUT_MS: u32 = 5_000;
 /// to the clock as segment `sn`'s; `done` runs after, whatever the outcome.
 pub fn spawn(playlist_url: &str, uri: &str, api_key: Option<&str>, key_origin: &str, sn: u64, clock: Rc<RefCell<RecordingClock>>, done: impl FnOnce() + 'static) {
     let base = web_sys::window().and_then(|w| w.document()).and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
-    let Some(url) = web_sys::Url::new_with_base(playlist_url, &base).ok().and_then(|p| web_sys::Url::new_with_base(uri, &p.href()).ok()) else {
-        done();
-        return;
-    };
-    let key = api_key.filter(|_| url.origin() == key_origin).map(str::to_owned);
-    let href = url.href();
+    let url = web_sys::Url::new_with_base(playlist_url, &base).ok().and_then(|p| web_sys::Url::new_with_base(uri, &p.href()).ok());
+    let key = url.as_ref().and_then(|u| api_key.filter(|_| u.origin() == key_origin)).map(str::to_owned);
+    // Everything, `done` included, after the caller returns: it holds the clock.
     wasm_bindgen_futures::spawn_local(async move {
+        let Some(href) = url.map(|u| u.href()) else {
+            done();
+            return;
+        };
         let Ok(controller) = AbortController::new() else {
             done();
             return;
