@@ -100,6 +100,9 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
         "| fault | requests it shaped | video played | worst frame gap | overlay states during the fault | alert | recovered after |\n|---|---|---|---|---|---|---|\n",
     );
     for case in cases() {
+        // Nothing left loading from the page before (a recording page keeps
+        // fetching segments and playlists): only this case's page meets the fault.
+        browser.goto("about:blank")?;
         backend.reset();
         crate::e2e::switch_faults(backend, case.faults.clone())?;
         let fault_on = std::time::Instant::now();
