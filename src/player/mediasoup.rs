@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-/// Where the bundle is served (Trunk copies `target/live-js/` into the dist).
+/// Where the bundle is served (Trunk copies `js/live-dist/` there).
 pub const MODULE_URL: &str = "/live-js/mediasoup-client.mjs";
 
 #[wasm_bindgen(inline_js = "export function import_module(url) { return import(url); }")]

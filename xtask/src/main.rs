@@ -126,9 +126,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// `trunk build --release` into `dist/`, after bundling mediasoup-client.
+/// `trunk build --release` into `dist/`, after bundling hls.js and mediasoup-client.
 pub fn build_viewer() -> Result {
-    bundle_mediasoup_client()?;
+    setup::js_bundle()?;
     println!("== building the viewer (trunk build --release)");
     run(setup::trunk().args(["build", "--release"]).current_dir(repo_root()))?;
     let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
@@ -149,7 +149,7 @@ pub const FAULT_INJECTION_DIST: &str = "target/fault-injection-dist";
 /// `dist/`: the viewer with the page hook `window.__vasInjectFault`, for the
 /// end-to-end overlay-panic tests.
 pub fn build_fault_injection_viewer() -> Result {
-    bundle_mediasoup_client()?;
+    setup::js_bundle()?;
     let out = repo_root().join(FAULT_INJECTION_DIST);
     println!("== building the test-only fault-injection viewer into {FAULT_INJECTION_DIST}");
     run(setup::trunk()
@@ -159,20 +159,6 @@ pub fn build_fault_injection_viewer() -> Result {
     let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
     csp::apply(&out.join("index.html"), &origins)?;
     Ok(())
-}
-
-/// Bundles the pinned `mediasoup-client` into one ES module,
-/// `target/live-js/mediasoup-client.mjs`, which Trunk copies beside the
-/// viewer; the live page imports it (never from a CDN).
-pub fn bundle_mediasoup_client() -> Result {
-    let dir = repo_root().join("js/mediasoup-client");
-    let out = repo_root().join("target/live-js");
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
-    rig::npm_ci(&dir)?;
-    run(Command::new(dir.join("node_modules/.bin/esbuild"))
-        .args(["entry.mjs", "--bundle", "--format=esm", "--platform=browser", "--target=es2020", "--minify", "--log-level=warning"])
-        .arg(format!("--outfile={}", out.join("mediasoup-client.mjs").display()))
-        .current_dir(&dir))
 }
 
 fn flag(args: &[String], name: &str) -> Result<Option<String>> {

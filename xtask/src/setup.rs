@@ -97,11 +97,12 @@ fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
 }
 
 /// The JavaScript build dependencies pinned in package-lock.json (hls.js,
-/// esbuild, binaryen for wasm-opt), and hls.js bundled with esbuild into
-/// `js/dist/`, which Trunk copies into the built viewer. Node and npm come from Debian
+/// mediasoup-client, esbuild, binaryen for wasm-opt), and the viewer's two
+/// bundles made with esbuild (`js/bundle.mjs`): hls.js into `js/dist/`,
+/// mediasoup-client into `js/live-dist/`, which Trunk copies into the built viewer. Node and npm come from Debian
 /// when missing (as root); `npm ci` and the bundling run only when their
 /// inputs changed.
-fn js_bundle() -> Result {
+pub fn js_bundle() -> Result {
     let root = repo_root();
     if output("npm", &["--version"]).is_none() {
         if !is_root() {
@@ -114,13 +115,14 @@ fn js_bundle() -> Result {
     let lock = root.join("package-lock.json");
     let installed = root.join("node_modules/.package-lock.json");
     if modified(&installed).is_none() || modified(&installed) < modified(&lock) {
-        println!("== installing the JavaScript build dependencies (npm ci: hls.js, esbuild, binaryen's wasm-opt)");
+        println!("== installing the JavaScript build dependencies (npm ci: hls.js, mediasoup-client, esbuild, binaryen's wasm-opt)");
         run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&root))?;
     }
-    let out = root.join("js/dist/hls_player.js");
-    let inputs = ["js/hls_player.js", "js/bundle.mjs", "package-lock.json"];
-    if inputs.iter().any(|i| modified(&out).is_none() || modified(&out) < modified(&root.join(i))) {
-        println!("== bundling hls.js (esbuild)");
+    let outputs = [root.join("js/dist/hls_player.js"), root.join("js/live-dist/mediasoup-client.mjs")];
+    let inputs = ["js/hls_player.js", "js/mediasoup_client.mjs", "js/bundle.mjs", "package-lock.json"];
+    let stale = |out: &PathBuf| inputs.iter().any(|i| modified(out).is_none() || modified(out) < modified(&root.join(i)));
+    if outputs.iter().any(stale) {
+        println!("== bundling hls.js and mediasoup-client (esbuild)");
         run(Command::new("node").arg("js/bundle.mjs").current_dir(&root))?;
     }
     Ok(())
