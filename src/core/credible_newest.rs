@@ -215,7 +215,8 @@ mod tests {
     /// (case, polls, newest after the last poll as an offset from the viewer's clock)
     #[test]
     fn newest_follows_the_models_agreement() {
-        let cases: &[(&str, Vec<&[(&str, Micros)]>, Option<Micros>)] = &[
+        type Case<'a> = (&'a str, Vec<&'a [(&'a str, Micros)]>, Option<Micros>);
+        let cases: &[Case] = &[
             ("one model", vec![&[("a", -200 * MS)], &[("a", -100 * MS)]], Some(-100 * MS)),
             ("nothing yet", vec![&[], &[]], None),
             (
@@ -285,7 +286,7 @@ mod tests {
     fn the_ceiling_follows_the_winning_group() {
         let mut c = CredibleNewest::default();
         assert_eq!(c.ceiling(NOW), None);
-        c.on_rows(&rows(&[("a", -200 * MS), ("skew", HOUR), ("b", -1 * S)], NOW), NOW, 0, NOW);
+        c.on_rows(&rows(&[("a", -200 * MS), ("skew", HOUR), ("b", -S)], NOW), NOW, 0, NOW);
         assert_eq!(c.ceiling(NOW), Some(NOW.plus(-200 * MS + WILD_GAP)));
         // The viewer's clock stepped a day back: leads move with it, nothing else does.
         let stepped = NOW.plus(-24 * HOUR);

@@ -568,7 +568,8 @@ mod tests {
         const H: i64 = 3600 * S;
         let step = |ahead: i64| move |_: &str, t: i64| if (30 * S..60 * S).contains(&t) { ahead } else { 0 };
         type Offset = Box<dyn Fn(&str, i64) -> i64>;
-        let cases: Vec<(&str, Offset, Vec<i64>, (usize, bool), Vec<f64>)> = vec![
+        type Case<'a> = (&'a str, Offset, Vec<i64>, (usize, bool), Vec<f64>);
+        let cases: Vec<Case> = vec![
             ("no fault", Box::new(|_: &str, _| 0), vec![0], (0, false), vec![1.0]),
             ("2 of a model's rows an hour ahead", Box::new(|_: &str, _| 0), vec![0], (2, false), vec![1.0]),
             ("50 of a model's rows an hour ahead", Box::new(|_: &str, _| 0), vec![0], (50, false), vec![1.0]),

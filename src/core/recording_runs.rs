@@ -194,7 +194,8 @@ mod tests {
         // (first numbers of two runs, media sequence) -> start of the newest
         // run, its check. The newest run's numbering minus one listed entry
         // against a sequence at the other end of i64 overflowed before.
-        let rows: [(i64, i64, Option<i64>, Option<i64>, SequenceCheck); 3] = [
+        type Row = (i64, i64, Option<i64>, Option<i64>, SequenceCheck);
+        let rows: [Row; 3] = [
             (5, i64::MAX, Some(i64::MIN), Some(i64::MIN), SequenceCheck::Differs { numbering_minus_sequence_secs: i64::MAX }),
             (5, 0, Some(i64::MAX), Some(i64::MAX), SequenceCheck::Differs { numbering_minus_sequence_secs: i64::MIN }),
             (5, 0, Some(-1), Some(-1), SequenceCheck::Agrees),

@@ -256,7 +256,8 @@ mod tests {
     #[test]
     fn answers_without_a_file_mean_the_defaults_and_a_wrong_file_is_refused() {
         let page = "<!DOCTYPE html><html><head></head><body></body></html>";
-        let rows: [(u16, Option<&str>, &str, Result<bool, &str>); 11] = [
+        type Row<'a> = (u16, Option<&'a str>, &'a str, Result<bool, &'a str>);
+        let rows: [Row; 11] = [
             (404, None, "", Ok(false)),
             (404, Some("text/html"), page, Ok(false)),
             (200, Some("text/html; charset=utf-8"), page, Ok(false)),

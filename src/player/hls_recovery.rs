@@ -44,9 +44,12 @@ struct Inner {
     retry: Option<Timeout>,
     /// hls.js stopped loading after a fatal error and nothing has restarted it yet.
     stopped: bool,
-    on_failed: Rc<dyn Fn(String)>,
+    on_failed: FatalCallback,
     failed: bool,
 }
+
+/// Told, with the message, when playback cannot go on.
+type FatalCallback = Rc<dyn Fn(String)>;
 
 /// The fault handling of one hls.js session; dropping it stops its timers and listener.
 pub struct HlsRecovery {
@@ -141,7 +144,7 @@ impl Inner {
 
     /// Decides about one error; returns the message and the callback to tell when playback cannot go on
     /// (called by the caller once this state is no longer borrowed).
-    fn on_error(&mut self, error: &HlsError, this: &Rc<RefCell<Inner>>) -> Option<(String, Rc<dyn Fn(String)>)> {
+    fn on_error(&mut self, error: &HlsError, this: &Rc<RefCell<Inner>>) -> Option<(String, FatalCallback)> {
         if self.failed {
             return None;
         }

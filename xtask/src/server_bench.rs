@@ -81,9 +81,12 @@ pub fn run() -> Result {
     Ok(())
 }
 
+/// p50 and p95 in ms.
+type Percentiles = (f64, f64);
+
 /// p50 and p95 in ms of `ROUNDS` GETs of `path` on each base, alternating,
 /// each on a kept-alive connection; and the answer's size.
-fn interleaved(direct: &str, through: &str, path: &str) -> Result<((f64, f64), (f64, f64), usize)> {
+fn interleaved(direct: &str, through: &str, path: &str) -> Result<(Percentiles, Percentiles, usize)> {
     let (a, b) = (ureq::agent(), ureq::agent());
     let mut times = (Vec::with_capacity(ROUNDS), Vec::with_capacity(ROUNDS));
     let mut bytes = 0;

@@ -346,7 +346,6 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         println!("  ok: {}: played {played:.1} s, jump {jump_text}, boxes {}/{} aligned, silent, responsive", case.name, scored.within, scored.box_scored);
         drop(browser);
     }
-    drop(ok);
     passed += oversized_playlist(backend, &page, &truth, &mut table)?;
     backend.reset();
     let out = root.join("target/figures");

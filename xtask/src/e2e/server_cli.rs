@@ -42,7 +42,8 @@ pub fn run(root: &Path) -> Result<usize> {
         format!("http://{}", l.local_addr().map_err(|e| e.to_string())?)
     };
     // (what, args, key, expected exit code, words the message must hold)
-    let rows: Vec<(&str, Vec<&str>, Option<&str>, i32, &str)> = vec![
+    type Row<'a> = (&'a str, Vec<&'a str>, Option<&'a str>, i32, &'a str);
+    let rows: Vec<Row> = vec![
         ("no --vas", vec!["--dist", dist], None, 2, "--vas"),
         ("--vas without a scheme", vec!["--dist", dist, "--vas", "vas-host:8000"], None, 2, "http:// or https://"),
         ("credentials in --vas", vec!["--dist", dist, "--vas", "http://admin:pw@vas:8000"], None, 2, "must not carry credentials"),
