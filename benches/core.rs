@@ -19,6 +19,8 @@
 //! - `store/fill/N`: N events into an empty store, in pages of 1,000;
 //! - `frame/{select,select_layout,canvas_plan}[_tracked]/B`: one frame of an
 //!   event with B boxes (tracked boxes also get trails);
+//! - `sparse/select_between[_tracked]/B`: one frame between two events of a
+//!   5 Hz model with B boxes each (untracked boxes matched by position);
 //! - `normalize/<shape>/D`: one payload of D detections;
 //! - `playlist/{reload,reload_whole}/N`: one reload of VAS's rolling playlist
 //!   of N entries (one rolled off, one new) through the fixer, the recording
@@ -196,6 +198,23 @@ fn frame_boxes(c: &mut Criterion) {
     g.finish();
 }
 
+/// One frame between two events of a 5 Hz model (six frames apart), by
+/// boxes per event: tracked boxes are paired by id, untracked ones by
+/// `box_association` (all held above its `MAX_BOXES`).
+fn sparse_frame(c: &mut Criterion) {
+    let params = SelectionParams::default();
+    let mut g = c.benchmark_group("sparse");
+    for (boxes, tracked) in [10usize, 64, 100].into_iter().flat_map(|b| [(b, false), (b, true)]) {
+        let mut store = empty_store(60);
+        store.ingest((0..60).map(|k| WireEvent { timestamp: UnixMicros(T0 + k as i64 * 6 * STEP_US), ..event_of(k, boxes, tracked) }));
+        let t = UnixMicros(T0 + 30 * 6 * STEP_US + 3 * STEP_US);
+        let suffix = if tracked { "_tracked" } else { "" };
+        g.throughput(Throughput::Elements(boxes as u64));
+        g.bench_function(BenchmarkId::new(format!("select_between{suffix}"), boxes), |b| b.iter(|| black_box(select_frame(&store, t, &params))));
+    }
+    g.finish();
+}
+
 /// Payload normalization, one payload per iteration, by shape.
 fn normalization(c: &mut Criterion) {
     let meta = json!({"frame_width": 1280, "frame_height": 720});
@@ -293,6 +312,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = core;
     config = config();
-    targets = store_size, frame_boxes, normalization, playlist_reload
+    targets = store_size, frame_boxes, sparse_frame, normalization, playlist_reload
 }
 criterion_main!(core);

@@ -5,6 +5,7 @@
 //! Time and measurements come in as arguments, and no function panics on data.
 
 pub mod backoff;
+pub mod box_association;
 pub mod canvas_plan;
 pub mod clip_params;
 pub mod clock;

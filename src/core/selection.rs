@@ -5,12 +5,14 @@
 //! an event within half a frame of `t` is that frame's event; otherwise the
 //! latest earlier event is held for at most a max age derived from the
 //! model's observed interval; when the next event is known too and the gap is
-//! a normal one, boxes sharing a track id are interpolated linearly. Only one
+//! a normal one, boxes sharing a track id, and untracked boxes matched by
+//! label, size and position (`box_association`), are interpolated linearly. Only one
 //! instant is ever drawn per model, so boxes of several frames never stack,
 //! and nothing from a later frame is ever shown on its own.
 
 use std::collections::HashMap;
 
+use super::box_association;
 use super::detection::{Detection, NormPoint};
 use super::event_store::{EventStore, ModelTimeline, StoredEvent};
 use super::time::{Micros, UnixMicros, MICROS_PER_MILLI, MICROS_PER_SEC};
@@ -56,7 +58,7 @@ pub enum SelectionKind {
     Exact,
     /// An earlier event, still young enough.
     Held,
-    /// Between two known events; tracked boxes moved linearly.
+    /// Between two known events; tracked and matched untracked boxes moved linearly.
     Interpolated,
 }
 
@@ -119,8 +121,10 @@ fn select_model<'a>(model_id: &'a str, timeline: &'a ModelTimeline, t: UnixMicro
     Some(ModelFrame { model_id, kind, event_time, detections, trails })
 }
 
-/// Moves each tracked detection of `prev` toward its match in `next`.
-/// Untracked ones are held as they were; tracked ones absent from `next` are dropped.
+/// Moves each detection of `prev` toward its match in `next`: the same track
+/// id, or for an untracked box an unambiguous match of the same label within
+/// the gates of [`box_association`]. Untracked boxes without a match are held
+/// as they were; tracked ones absent from `next` are dropped.
 fn interpolate(prev: &[std::rc::Rc<StoredEvent>], next: &[std::rc::Rc<StoredEvent>], alpha: f64) -> Vec<Detection> {
     let alpha = alpha.clamp(0.0, 1.0);
     let by_track: HashMap<i64, &Detection> = next
@@ -128,28 +132,46 @@ fn interpolate(prev: &[std::rc::Rc<StoredEvent>], next: &[std::rc::Rc<StoredEven
         .flat_map(|e| e.detections.iter())
         .filter_map(|d| d.track_id.map(|id| (id, d)))
         .collect();
+    let (from, to) = (untracked(prev), untracked(next));
+    let mut untracked_matches = box_association::match_untracked(&from, &to).into_iter();
     prev.iter()
         .flat_map(|e| e.detections.iter())
         .filter_map(|d| {
-            let Some(id) = d.track_id else { return Some(d.clone()) };
-            // A track missing from the next known event has ended (or was lost):
-            // it is not drawn after the event that last saw it.
-            let to = by_track.get(&id)?;
-            let mut out = d.clone();
-            if let (Some(a), Some(b)) = (d.rect, to.rect) {
-                out.rect = Some(a.lerp(b, alpha));
-            }
-            if d.keypoints.len() == to.keypoints.len() {
-                out.keypoints = d
-                    .keypoints
-                    .iter()
-                    .zip(&to.keypoints)
-                    .map(|(p, q)| NormPoint { x: p.x + (q.x - p.x) * alpha, y: p.y + (q.y - p.y) * alpha })
-                    .collect();
-            }
-            Some(out)
+            let to = match d.track_id {
+                // Same order as `from`: the untracked boxes of `prev` in turn.
+                None => match untracked_matches.next().flatten() {
+                    Some(j) => to[j],
+                    None => return Some(d.clone()),
+                },
+                // A track missing from the next known event has ended (or was lost):
+                // it is not drawn after the event that last saw it.
+                Some(id) => by_track.get(&id)?,
+            };
+            Some(moved(d, to, alpha))
         })
         .collect()
+}
+
+/// The detections without a track id of one instant, in order.
+fn untracked(group: &[std::rc::Rc<StoredEvent>]) -> Vec<&Detection> {
+    group.iter().flat_map(|e| e.detections.iter()).filter(|d| d.track_id.is_none()).collect()
+}
+
+/// `from` moved toward `to` by `alpha`: its box, and its keypoints when both have the same number.
+fn moved(from: &Detection, to: &Detection, alpha: f64) -> Detection {
+    let mut out = from.clone();
+    if let (Some(a), Some(b)) = (from.rect, to.rect) {
+        out.rect = Some(a.lerp(b, alpha));
+    }
+    if from.keypoints.len() == to.keypoints.len() {
+        out.keypoints = from
+            .keypoints
+            .iter()
+            .zip(&to.keypoints)
+            .map(|(p, q)| NormPoint { x: p.x + (q.x - p.x) * alpha, y: p.y + (q.y - p.y) * alpha })
+            .collect();
+    }
+    out
 }
 
 fn centre(d: &Detection) -> Option<NormPoint> {
@@ -272,6 +294,23 @@ mod tests {
         assert_eq!(xs, vec![0.1, 0.5], "track 2 is not shown before its own event");
         assert_eq!(pick(&s, "m", 100).unwrap().1, vec![0.2, 0.7]);
         assert_eq!(pick(&s, "m", 150).unwrap().1, vec![0.3], "track 2 is gone by the next event");
+    }
+
+    #[test]
+    fn untracked_boxes_move_when_matched_and_hold_when_not() {
+        // A 5 Hz model without a tracker: one person walks 0.05 per event;
+        // a second untracked box appears far away at 200 ms.
+        let s = store(vec![
+            ev("m", 0, &[(None, 0.30)]),
+            ev("m", 200, &[(None, 0.35), (None, 0.80)]),
+            ev("m", 400, &[(None, 0.40)]),
+        ]);
+        use SelectionKind::*;
+        assert_eq!(pick(&s, "m", 100), Some((Interpolated, vec![0.325])), "moved halfway, the new box not shown early");
+        assert_eq!(pick(&s, "m", 250), Some((Interpolated, vec![0.363, 0.8])), "moved a quarter; the unmatched box holds");
+        // A box that jumps more than its own width is another object: held.
+        let jump = store(vec![ev("m", 0, &[(None, 0.30)]), ev("m", 200, &[(None, 0.45)])]);
+        assert_eq!(pick(&jump, "m", 100), Some((Interpolated, vec![0.3])));
     }
 
     #[test]

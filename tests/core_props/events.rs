@@ -4,7 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use vas_overlay_viewer::core::detection::{normalize_payload, MAX_DETECTIONS_PER_EVENT, MAX_LABEL_CHARS};
+use vas_overlay_viewer::core::box_association::{match_untracked, pair_cost, MAX_CENTRE_SHIFT_IN_SIZES, MAX_SIZE_RATIO};
+use vas_overlay_viewer::core::detection::{normalize_payload, Detection, NormRect, MAX_DETECTIONS_PER_EVENT, MAX_LABEL_CHARS};
 use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
 use vas_overlay_viewer::core::primitive::{layout_frame, Primitive, MAX_PRIMITIVES_PER_FRAME};
@@ -12,7 +13,7 @@ use vas_overlay_viewer::core::selection::{select_frame, SelectionParams};
 use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
 use vas_overlay_viewer::core::wire::{decode_event, decode_event_page, WireEvent};
 
-use super::gen::{css_number, hostile_event, json_value, plain_event, T0};
+use super::gen::{css_number, hostile_event, hostile_f64, json_value, plain_event, T0};
 use super::runner::check;
 
 pub fn finite_primitive(p: &Primitive) -> bool {
@@ -167,6 +168,48 @@ fn the_primitive_cap_is_reached_and_boxes_are_kept() {
         prop_assert_eq!(count(|p| matches!(p, Primitive::Box { .. })), n, "every box is kept");
         prop_assert_eq!(count(|p| matches!(p, Primitive::Label { .. })), n.min(MAX_PRIMITIVES_PER_FRAME - n));
         prop_assert!(layout.primitives.iter().all(finite_primitive));
+        Ok(())
+    });
+}
+
+/// An untracked detection: a plain box in the frame most of the time, any
+/// four numbers (NaN, infinities, inverted) otherwise; one of three labels.
+fn untracked_detection() -> impl Strategy<Value = Detection> {
+    let plain = (0.0..0.9f64, 0.0..0.9f64, 0.01..0.1f64, 0.01..0.1f64).prop_map(|(x, y, w, h)| NormRect { x_min: x, y_min: y, x_max: x + w, y_max: y + h });
+    let any = (hostile_f64(), hostile_f64(), hostile_f64(), hostile_f64()).prop_map(|(a, b, c, d)| NormRect { x_min: a, y_min: b, x_max: c, y_max: d });
+    (prop_oneof![9 => plain.prop_map(Some), 1 => any.prop_map(Some), 1 => Just(None)], 0..3usize).prop_map(|(rect, label)| Detection {
+        rect,
+        label: ["person", "car", ""][label].into(),
+        confidence: None,
+        track_id: None,
+        keypoints: Vec::new(),
+    })
+}
+
+/// Matches of untracked boxes are one to one, same label, within the gates,
+/// and each pair is the other's best candidate; nothing panics on broken boxes.
+#[test]
+fn untracked_matches_are_one_to_one_within_the_gates() {
+    check("untracked_matches_are_one_to_one_within_the_gates", 0.2, || {
+        (prop::collection::vec(untracked_detection(), 0..40), prop::collection::vec(untracked_detection(), 0..40))
+    }, |(from, to)| {
+        let (a, b): (Vec<&Detection>, Vec<&Detection>) = (from.iter().collect(), to.iter().collect());
+        let matched = match_untracked(&a, &b);
+        prop_assert_eq!(matched.len(), a.len());
+        let mut taken = HashSet::new();
+        for (i, m) in matched.iter().enumerate() {
+            let Some(j) = *m else { continue };
+            prop_assert!(taken.insert(j), "box {} of the next event matched twice", j);
+            prop_assert_eq!(&a[i].label, &b[j].label);
+            let (ra, rb) = (a[i].rect.unwrap(), b[j].rect.unwrap());
+            let (wa, wb) = (ra.x_max - ra.x_min, rb.x_max - rb.x_min);
+            prop_assert!(wa > 0.0 && wb > 0.0 && (wb / wa) <= MAX_SIZE_RATIO * (1.0 + 1e-12));
+            let shift = ((rb.x_min + rb.x_max) - (ra.x_min + ra.x_max)).abs() / (wa + wb);
+            prop_assert!(shift <= MAX_CENTRE_SHIFT_IN_SIZES * (1.0 + 1e-12));
+            let cost = pair_cost(a[i], b[j]).unwrap();
+            prop_assert!(b.iter().enumerate().all(|(k, o)| k == j || pair_cost(a[i], o).is_none_or(|c| c > cost)));
+            prop_assert!(a.iter().enumerate().all(|(k, o)| k == i || pair_cost(o, b[j]).is_none_or(|c| c > cost)));
+        }
         Ok(())
     });
 }
