@@ -10,7 +10,9 @@
 //! ahead of the newest event held (`frame time - newest event time`); the
 //! target grows by a high quantile of the recent deficits plus a margin, and
 //! shrinks slowly when events have been early for a while. No clock offset
-//! is needed for this, and nothing in the overlay changes.
+//! is needed for this, and nothing in the overlay changes. The events must
+//! reach one model interval past the frame, not just the frame: a sparse
+//! model's boxes then move toward its next event instead of being held.
 
 use super::number_order::sort_by_number;
 use std::collections::VecDeque;
@@ -42,6 +44,17 @@ impl Default for DelayParams {
     }
 }
 
+/// The most room kept for the next event: a model slower than 2 per second
+/// is held between its events rather than delay the picture further.
+pub const MAX_NEXT_EVENT_ROOM_US: i64 = 500_000;
+
+/// How far past a frame the events must reach for every model's next event
+/// to be in: the longest of the models' usual intervals (`median_interval`
+/// of each model's timeline), at most [`MAX_NEXT_EVENT_ROOM_US`].
+pub fn next_event_room_us(median_intervals_us: impl IntoIterator<Item = i64>) -> i64 {
+    median_intervals_us.into_iter().map(|i| i.clamp(0, MAX_NEXT_EVENT_ROOM_US)).max().unwrap_or(0)
+}
+
 /// The controller of one session.
 #[derive(Debug, Clone)]
 pub struct PlayoutDelay {
@@ -63,11 +76,14 @@ impl PlayoutDelay {
 
     /// Records the frame on screen (its VAS time, us) against the newest
     /// event held (us), at `now_mono_ms` on the monotonic clock (the window
-    /// of recent deficits is a duration). With no event yet nothing is learnt.
-    pub fn observe(&mut self, now_mono_ms: f64, frame_us: i64, newest_event_us: Option<i64>) {
+    /// of recent deficits is a duration). `room_us` is how far past the
+    /// frame the events must reach ([`next_event_room_us`]: the next event of
+    /// a sparse model, so its boxes move toward it instead of being held).
+    /// With no event yet nothing is learnt.
+    pub fn observe(&mut self, now_mono_ms: f64, frame_us: i64, room_us: i64, newest_event_us: Option<i64>) {
         let Some(newest) = newest_event_us else { return };
         // Saturating: times from opposite ends of the range must not wrap into a small deficit.
-        let deficit = frame_us.saturating_sub(newest) as f64 / 1000.0;
+        let deficit = frame_us.saturating_add(room_us.clamp(0, MAX_NEXT_EVENT_ROOM_US)).saturating_sub(newest) as f64 / 1000.0;
         // A deficit of many seconds is not lateness (a stopped model, a reset
         // stream): waiting for it would only freeze the picture.
         if deficit.abs() > self.params.max_ms * 2.0 {
@@ -115,6 +131,10 @@ mod tests {
     /// A simulated session: events reach the viewer `lag` ms after their
     /// frame; a frame is shown `base` ms plus the target after it.
     fn settle(lag: f64, base: f64, seconds: u32, initial_ms: f64) -> (PlayoutDelay, Vec<f64>) {
+        settle_with_room(lag, base, seconds, initial_ms, 0)
+    }
+
+    fn settle_with_room(lag: f64, base: f64, seconds: u32, initial_ms: f64, room_us: i64) -> (PlayoutDelay, Vec<f64>) {
         let mut c = PlayoutDelay::new(DelayParams { initial_ms, ..DelayParams::default() });
         let mut changes = Vec::new();
         for tick in 0..seconds * 30 {
@@ -124,7 +144,7 @@ mod tests {
             let frame_us = ((now - base - c.target_ms()) * 1000.0) as i64;
             let jitter = f64::from((tick * 37) % 100);
             let newest_us = ((now - lag - jitter) * 1000.0) as i64;
-            c.observe(now, frame_us, Some(newest_us));
+            c.observe(now, frame_us, room_us, Some(newest_us));
             if let Some(t) = c.next_target(now) {
                 changes.push(t);
             }
@@ -142,6 +162,18 @@ mod tests {
         }
     }
 
+    /// (slowest model's interval, target wanted): lag 200 + jitter 99 - base
+    /// 50 + margin 40 = 289 ms, plus room for the next event, at most 500 ms.
+    #[test]
+    fn room_is_kept_for_the_next_event_of_the_slowest_model() {
+        let rows: [(&[i64], f64); 4] = [(&[], 289.0), (&[33_333, 100_000], 389.0), (&[200_000, 100_000], 489.0), (&[2_000_000], 789.0)];
+        for (intervals, wanted) in rows {
+            let room = next_event_room_us(intervals.iter().copied());
+            let (c, _) = settle_with_room(200.0, 50.0, 30, 300.0, room);
+            assert!((c.target_ms() - wanted).abs() < 30.0, "{intervals:?}: {} against {wanted}", c.target_ms());
+        }
+    }
+
     #[test]
     fn events_already_in_time_need_no_delay() {
         let (c, changes) = settle(-200.0, 50.0, 10, 0.0);
@@ -155,12 +187,12 @@ mod tests {
         let mut c = PlayoutDelay::new(DelayParams { initial_ms: 800.0, ..DelayParams::default() });
         for i in 0..40 {
             // Events 300 ms ahead of the frame on screen: 300 - 40 ms too much delay.
-            c.observe(f64::from(i) * 33.0, 0, Some(300_000));
+            c.observe(f64::from(i) * 33.0, 0, 0, Some(300_000));
         }
         assert_eq!(c.next_target(2_000.0), Some(800.0 - (260.0 / 2.0)));
         let mut d = PlayoutDelay::new(DelayParams::default());
         for i in 0..40 {
-            d.observe(f64::from(i) * 33.0, 60_000_000, Some(0));
+            d.observe(f64::from(i) * 33.0, 60_000_000, 0, Some(0));
         }
         assert_eq!(d.next_target(2_000.0), None, "a minute behind is not lateness");
         assert_eq!(PlayoutDelay::new(DelayParams::default()).next_target(0.0), None);
@@ -175,7 +207,7 @@ mod tests {
         for (frame_us, newest_us) in rows {
             let mut c = PlayoutDelay::new(DelayParams::default());
             for i in 0..40 {
-                c.observe(f64::from(i) * 33.0, frame_us, Some(newest_us));
+                c.observe(f64::from(i) * 33.0, frame_us, 0, Some(newest_us));
             }
             assert_eq!(c.next_target(2_000.0), None, "{frame_us} {newest_us}");
             assert_eq!(c.target_ms(), DelayParams::default().initial_ms);

@@ -38,6 +38,14 @@ impl StoreHandle {
         self.0.try_borrow().ok()?.newest()
     }
 
+    /// The longest usual interval between two events of one model (us),
+    /// for the live player's room for the next event; 0 when none is known
+    /// or after an overlay trap (see `newest`).
+    pub fn slowest_model_interval_us(&self) -> i64 {
+        let Ok(store) = self.0.try_borrow() else { return 0 };
+        store.models().filter_map(|(_, timeline)| timeline.median_interval()).max().unwrap_or(0)
+    }
+
     /// Test only: leaves the cell borrowed for good, as an overlay trap in
     /// the middle of a frame does (wasm does not unwind).
     #[cfg(feature = "fault-injection")]

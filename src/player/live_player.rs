@@ -28,7 +28,7 @@ use super::monotonic::now_mono_ms;
 use super::page_visibility::PageVisibility;
 use super::signaling::Signaling;
 use crate::core::live_clock::{LiveClockMethod, SenderReportSample};
-use crate::core::live_delay::{DelayParams, PlayoutDelay};
+use crate::core::live_delay::{next_event_room_us, DelayParams, PlayoutDelay};
 use crate::core::live_session::{PlayerState, ReconnectPolicy, SessionEnd, SessionTiming, StallWatch};
 use crate::core::live_signaling::{consumer_info, producer_to_consume, Request, TransportInfo};
 use crate::events::store_handle::StoreHandle;
@@ -311,7 +311,8 @@ async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &m
                 if clock_method.replace(method) != Some(method) {
                     delay.forget_recent();
                 }
-                delay.observe(now, frame.0, ctx.store.newest().map(|t| t.0));
+                let room_us = next_event_room_us([ctx.store.slowest_model_interval_us()]);
+                delay.observe(now, frame.0, room_us, ctx.store.newest().map(|t| t.0));
             }
             if let Some(target) = delay.next_target(now) {
                 set_jitter_buffer_target(consumer, target);

@@ -117,7 +117,7 @@ fn the_live_clock_survives_hostile_inputs() {
 
 #[derive(Debug, Clone)]
 enum DelayEvent {
-    Observe { now: f64, frame_us: i64, newest_us: Option<i64> },
+    Observe { now: f64, frame_us: i64, room_us: i64, newest_us: Option<i64> },
     Next { now: f64 },
     Forget,
 }
@@ -131,12 +131,12 @@ fn the_playout_delay_stays_within_its_bounds() {
     check("the_playout_delay_stays_within_its_bounds", 1.0, || {
         let deficit = prop_oneof![4 => -3_000_000i64..3_000_000, 1 => hostile_i64()];
         let event = prop_oneof![
-            8 => (0.0f64..100.0, deficit, hostile_i64(), prop::bool::weighted(0.9)).prop_map(|(step, deficit, wild, sane)| {
+            8 => (0.0f64..100.0, deficit, hostile_i64(), prop::bool::weighted(0.9), prop_oneof![4 => 0i64..600_000, 1 => hostile_i64()]).prop_map(|(step, deficit, wild, sane, room_us)| {
                 // `now` as a step here; made absolute below.
                 let (frame_us, newest_us) = if sane { (T0.saturating_add(deficit), Some(T0)) } else { (wild, Some(deficit)) };
-                DelayEvent::Observe { now: step, frame_us, newest_us }
+                DelayEvent::Observe { now: step, frame_us, room_us, newest_us }
             }),
-            1 => Just(DelayEvent::Observe { now: 1.0, frame_us: T0, newest_us: None }),
+            1 => Just(DelayEvent::Observe { now: 1.0, frame_us: T0, room_us: 0, newest_us: None }),
             2 => (0.0f64..2_000.0).prop_map(|now| DelayEvent::Next { now }),
             1 => Just(DelayEvent::Forget),
         ];
@@ -148,9 +148,9 @@ fn the_playout_delay_stays_within_its_bounds() {
         let mut last_change: Option<f64> = None;
         for event in events {
             match event {
-                DelayEvent::Observe { now: step, frame_us, newest_us } => {
+                DelayEvent::Observe { now: step, frame_us, room_us, newest_us } => {
                     now += step;
-                    delay.observe(wild_now.unwrap_or(now), frame_us, newest_us);
+                    delay.observe(wild_now.unwrap_or(now), frame_us, room_us, newest_us);
                 }
                 DelayEvent::Next { now: step } => {
                     now += step;
