@@ -24,6 +24,7 @@ pub mod live_session;
 pub mod live_signaling;
 pub mod media_recovery;
 pub mod number_order;
+pub mod picture_offset;
 pub mod playhead_windows;
 pub mod playlist_fixer;
 pub mod poll_grid;

@@ -8,6 +8,7 @@ mod dates;
 pub mod events;
 mod fetch;
 mod live;
+mod picture;
 mod playlists;
 mod recording;
 mod session;
