@@ -1,6 +1,9 @@
 //! Frame clocks: a presented frame's media time to its wall time on VAS's clock.
 
-use super::time::{Micros, UnixMicros};
+pub mod live;
+pub mod recording;
+
+use crate::core::time::{Micros, UnixMicros};
 
 /// How a frame's wall time was worked out; written on the overlay root as `data-clock`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,9 +24,9 @@ pub enum ClockMethod {
     LiveArrival,
 }
 
-impl From<super::live_clock::LiveClockMethod> for ClockMethod {
-    fn from(m: super::live_clock::LiveClockMethod) -> Self {
-        use super::live_clock::LiveClockMethod as L;
+impl From<crate::core::clock::live::live_clock::LiveClockMethod> for ClockMethod {
+    fn from(m: crate::core::clock::live::live_clock::LiveClockMethod) -> Self {
+        use crate::core::clock::live::live_clock::LiveClockMethod as L;
         match m {
             L::RtpSr => ClockMethod::LiveRtpSr,
             L::Receive => ClockMethod::LiveReceive,

@@ -3,7 +3,7 @@
 //! Purely visual: it reads the event store, the clock and the video's
 //! `currentTime`, and never seeks. It redraws a few times a second (and so
 //! follows windows as they load); the layout comes from
-//! `core::timeline_strip`. Like the overlay it carries `data-overlay-root`,
+//! `core::draw::timeline_strip`. Like the overlay it carries `data-overlay-root`,
 //! so the fault guard hides it too.
 
 use gloo_timers::callback::Interval;
@@ -13,7 +13,7 @@ use yew::prelude::*;
 use super::fault_guard;
 use crate::core::clock::ClockMethod;
 use crate::core::time::UnixMicros;
-use crate::core::timeline_strip::{axis_label, StripLayout};
+use crate::core::draw::timeline_strip::{axis_label, StripLayout};
 use crate::events::playhead_feed::LoadedSpan;
 use crate::events::store_handle::StoreHandle;
 use crate::player::ClockHandle;

@@ -6,10 +6,10 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::clip_params::ClipParams;
+use crate::core::params::clip_params::ClipParams;
 use crate::core::clock::ClipClock;
-use crate::core::event_store::StoreLimits;
-use crate::core::renderer_choice::RendererPolicy;
+use crate::core::events::event_store::StoreLimits;
+use crate::core::draw::renderer_choice::RendererPolicy;
 use crate::core::time::UnixMicros;
 use crate::events::api_client::ApiClient;
 use crate::events::live_feed::LiveFeed;

@@ -13,9 +13,9 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::event_store::StoreLimits;
-use crate::core::live_clock::{LiveClockMethod, LiveClockParams};
-use crate::core::live_signaling::websocket_url;
+use crate::core::events::event_store::StoreLimits;
+use crate::core::clock::live::live_clock::{LiveClockMethod, LiveClockParams};
+use crate::core::clock::live::live_signaling::websocket_url;
 use crate::events::api_client::ApiClient;
 use crate::events::live_feed::{FrameTimeHint, LiveFeed};
 use crate::events::store_handle::StoreHandle;

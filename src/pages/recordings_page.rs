@@ -6,7 +6,7 @@
 //! recording is. `clock` optionally names the mapping method to prefer
 //! (`segment-epoch`, `last-modified`, `program-date-time`), for comparing
 //! them; by default the recording clock chooses per segment (see
-//! `core::recording_clock`). Parameters are read by `core::recording_params`.
+//! `core::clock::recording::recording_clock`). Parameters are read by `core::params::recording_params`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -18,12 +18,12 @@ use yew_router::prelude::*;
 use crate::app::Route;
 use crate::config::ConfigContext;
 use crate::core::clock::ClockMethod;
-use crate::core::event_store::StoreLimits;
-use crate::core::recording_clock::{Located, RecordingClock};
-use crate::core::recording_dates::{decode_recording_dates, RecordedDate};
-use crate::core::recording_params::{recording_params, ParamError, RecordingParams};
+use crate::core::events::event_store::StoreLimits;
+use crate::core::clock::recording::recording_clock::{Located, RecordingClock};
+use crate::core::clock::recording::recording_dates::{decode_recording_dates, RecordedDate};
+use crate::core::params::recording_params::{recording_params, ParamError, RecordingParams};
 use crate::core::time::{format_rfc3339_utc, UnixMicros};
-use crate::core::wire::percent_encode;
+use crate::core::events::wire::percent_encode;
 use crate::events::api_client::{ApiClient, ApiError};
 use crate::events::playhead_feed::{LoadedSpan, PlayheadFeed};
 use crate::events::store_handle::StoreHandle;

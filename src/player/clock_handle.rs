@@ -4,8 +4,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::core::clock::{ClipClock, ClockMethod, FrameClock, FrameTime};
-use crate::core::live_clock::LiveFrameMeta;
-use crate::core::recording_clock::RecordingClock;
+use crate::core::clock::live::live_clock::LiveFrameMeta;
+use crate::core::clock::recording::recording_clock::RecordingClock;
 use crate::core::time::UnixMicros;
 use crate::overlay::video_frame_callback::PresentedFrame;
 

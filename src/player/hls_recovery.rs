@@ -26,8 +26,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
 use super::hls_bindings::{HlsError, HlsSession};
-use crate::core::media_recovery::{MediaRecovery, RecoveryVerdict, HLS_MEDIA_ERROR};
-use crate::core::segment_skips::{FaultVerdict, SegmentFault, SegmentSkips};
+use crate::core::clock::recording::media_recovery::{MediaRecovery, RecoveryVerdict, HLS_MEDIA_ERROR};
+use crate::core::clock::recording::segment_skips::{FaultVerdict, SegmentFault, SegmentSkips};
 
 /// How often the playhead is checked against known holes: a stall at a hole
 /// lasts at most about this long before the jump.

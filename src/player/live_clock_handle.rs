@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::core::live_clock::{LiveClock, LiveClockParams, LiveFrameMeta, LiveClockMethod, SenderReportSample};
+use crate::core::clock::live::live_clock::{LiveClock, LiveClockParams, LiveFrameMeta, LiveClockMethod, SenderReportSample};
 use crate::core::time::UnixMicros;
 
 /// A cheaply cloned handle, compared by identity for Yew props.

@@ -3,14 +3,14 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::clock::ClockMethod;
-use vas_overlay_viewer::core::live_clock::{LiveClock, LiveClockMethod, LiveClockParams, LiveFrameMeta, SenderReportSample};
-use vas_overlay_viewer::core::live_delay::{DelayParams, PlayoutDelay};
+use vas_overlay_viewer::core::clock::live::live_clock::{LiveClock, LiveClockMethod, LiveClockParams, LiveFrameMeta, SenderReportSample};
+use vas_overlay_viewer::core::clock::live::live_delay::{DelayParams, PlayoutDelay};
 use std::collections::HashSet;
 
-use vas_overlay_viewer::core::credible_newest::{RowSeen, WILD_GAP};
-use vas_overlay_viewer::core::live_poll::{LivePoller, FAR_FUTURE, SWEEP_EVERY, SWEEP_PHASE};
-use vas_overlay_viewer::core::poll_grid::{self, CELL};
-use vas_overlay_viewer::core::live_signaling::{consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request, TransportInfo};
+use vas_overlay_viewer::core::events::credible_newest::{RowSeen, WILD_GAP};
+use vas_overlay_viewer::core::events::live_poll::{LivePoller, FAR_FUTURE, SWEEP_EVERY, SWEEP_PHASE};
+use vas_overlay_viewer::core::events::poll_grid::{self, CELL};
+use vas_overlay_viewer::core::clock::live::live_signaling::{consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request, TransportInfo};
 use vas_overlay_viewer::core::time::UnixMicros;
 
 use super::gen::{hostile_f64, hostile_i64, text, T0};

@@ -2,11 +2,11 @@
 
 use proptest::prelude::*;
 use vas_overlay_viewer::core::clock::{ClockMethod, FrameClock};
-use vas_overlay_viewer::core::fragment_span::{fragment_spans, FragmentSpan};
-use vas_overlay_viewer::core::hls_playlist::MediaPlaylist;
-use vas_overlay_viewer::core::playlist_fixer::PlaylistFixer;
-use vas_overlay_viewer::core::recording_clock::RecordingClock;
-use vas_overlay_viewer::core::recording_runs::{recording_runs, segment_epoch_starts, SequenceCheck};
+use vas_overlay_viewer::core::clock::recording::fragment_span::{fragment_spans, FragmentSpan};
+use vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist;
+use vas_overlay_viewer::core::clock::recording::playlist_fixer::PlaylistFixer;
+use vas_overlay_viewer::core::clock::recording::recording_clock::RecordingClock;
+use vas_overlay_viewer::core::clock::recording::recording_runs::{recording_runs, segment_epoch_starts, SequenceCheck};
 use vas_overlay_viewer::core::time::UnixMicros;
 
 use super::gen::{hostile_f64, text};
@@ -170,7 +170,7 @@ fn the_recording_clock_is_exact_within_a_segment() {
                 }
                 ClockInput::LastModified { pick, random_sn, header } => {
                     let sn = random_sn.or_else(|| fixed.get(pick % fixed.len().max(1)).map(|f| f.sn)).unwrap_or(0);
-                    let readable = header.as_deref().and_then(vas_overlay_viewer::core::http_date::parse_http_date).is_some();
+                    let readable = header.as_deref().and_then(vas_overlay_viewer::core::clock::recording::http_date::parse_http_date).is_some();
                     clock.on_last_modified(sn, header.as_deref());
                     if !readable {
                         prop_assert_eq!(clock.version(), version, "an unreadable header changed the clock");
