@@ -50,7 +50,7 @@ fn what_the_player_shares_with_the_overlay_survives_a_trap_mid_frame() {
     use vas_overlay_viewer::core::clock::live::live_clock::{LiveClockParams, LiveFrameMeta, SenderReportSample};
     use vas_overlay_viewer::core::events::event_store::StoreLimits;
     use vas_overlay_viewer::events::store_handle::StoreHandle;
-    use vas_overlay_viewer::player::live_clock_handle::LiveClockHandle;
+    use vas_overlay_viewer::media::live_clock_handle::LiveClockHandle;
 
     let store = StoreHandle::new(StoreLimits::default());
     store.stay_borrowed_as_after_a_trap();

@@ -11,8 +11,8 @@
 mod page {
     use std::cell::RefCell;
 
-    use vas_overlay_viewer::core::clock::ClipClock;
-    use vas_overlay_viewer::player::ClockHandle;
+    use vas_overlay_viewer::core::clock::clip::ClipClock;
+    use vas_overlay_viewer::media::ClockHandle;
     use vas_overlay_viewer::core::events::event_store::StoreLimits;
     use vas_overlay_viewer::core::draw::renderer_choice::{RendererKind, RendererPolicy};
     use vas_overlay_viewer::core::time::parse_rfc3339;

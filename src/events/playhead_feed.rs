@@ -14,8 +14,8 @@ use crate::core::events::playhead_windows::{PlayheadWindows, WindowPlan};
 use crate::core::time::UnixMicros;
 use crate::core::events::window_fetch::WindowFetch;
 use crate::core::events::wire::MAX_PAGE_LIMIT;
-use crate::player::monotonic::now_mono_ms;
-use crate::player::ClockHandle;
+use crate::media::monotonic::now_mono_ms;
+use crate::media::ClockHandle;
 
 /// The unbroken block of loaded windows around the playhead, shared with a timeline.
 pub type LoadedSpan = Rc<Cell<Option<(UnixMicros, UnixMicros)>>>;

@@ -7,7 +7,7 @@ use yew_router::prelude::*;
 use crate::app::Route;
 use crate::config::ConfigContext;
 use crate::core::params::clip_params::ClipParams;
-use crate::core::clock::ClipClock;
+use crate::core::clock::clip::ClipClock;
 use crate::core::events::event_store::StoreLimits;
 use crate::core::draw::renderer_choice::RendererPolicy;
 use crate::core::time::UnixMicros;
@@ -17,7 +17,8 @@ use crate::events::playhead_feed::PlayheadFeed;
 use crate::events::store_handle::StoreHandle;
 use crate::overlay::Overlay;
 use crate::pages::stage::Stage;
-use crate::player::{ClockHandle, FilePlayer};
+use crate::media::ClockHandle;
+use crate::player::FilePlayer;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct ClipPageProps {

@@ -20,9 +20,9 @@ use crate::events::api_client::ApiClient;
 use crate::events::live_feed::{FrameTimeHint, LiveFeed};
 use crate::events::store_handle::StoreHandle;
 use crate::overlay::Overlay;
-use crate::player::ClockHandle;
+use crate::media::ClockHandle;
 use crate::pages::stage::Stage;
-use crate::player::live_clock_handle::LiveClockHandle;
+use crate::media::live_clock_handle::LiveClockHandle;
 use crate::player::LivePlayer;
 
 #[derive(Properties, PartialEq, Clone)]

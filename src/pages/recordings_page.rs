@@ -17,7 +17,7 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::clock::ClockMethod;
+use crate::core::clock::recording::recording_method::RecordingClockMethod;
 use crate::core::events::event_store::StoreLimits;
 use crate::core::clock::recording::recording_clock::{Located, RecordingClock};
 use crate::core::clock::recording::recording_dates::{decode_recording_dates, RecordedDate};
@@ -30,7 +30,8 @@ use crate::events::store_handle::StoreHandle;
 use crate::overlay::timeline_strip::TimelineStrip;
 use crate::overlay::Overlay;
 use crate::player::hls_bindings::StartAt;
-use crate::player::{ClockHandle, HlsPlayer};
+use crate::media::ClockHandle;
+use crate::player::HlsPlayer;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct RecordingsPageProps {
@@ -114,7 +115,7 @@ pub fn recordings_page(props: &RecordingsPageProps) -> Html {
 #[derive(Properties, PartialEq, Clone)]
 pub struct RecordingViewProps {
     pub camera_id: AttrValue,
-    pub prefer: Option<ClockMethod>,
+    pub prefer: Option<RecordingClockMethod>,
     /// Open at this wall time (VAS's clock); else at the newest recording.
     pub at: Option<UnixMicros>,
 }

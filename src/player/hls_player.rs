@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::hls_bindings::{self, HlsSession, HlsSource, StartAt};
 use super::hls_recovery::HlsRecovery;
-use super::ClockHandle;
+use crate::media::ClockHandle;
 use crate::core::clock::recording::recording_clock::Located;
 use crate::core::clock::recording::segment_skips::SegmentSkips;
 

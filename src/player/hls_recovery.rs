@@ -166,7 +166,7 @@ impl Inner {
                     FaultVerdict::NotListed => None,
                 }
             }
-            _ if error.fatal && error.kind == HLS_MEDIA_ERROR => match self.media.on_fatal_media_error(super::monotonic::now_mono_ms()) {
+            _ if error.fatal && error.kind == HLS_MEDIA_ERROR => match self.media.on_fatal_media_error(crate::media::monotonic::now_mono_ms()) {
                 RecoveryVerdict::Recover { n } => {
                     web_sys::console::debug_1(&format!("media error recovery {n}").into());
                     // hls.js restarts loading after a recovery only if it was loading, and a

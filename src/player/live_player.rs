@@ -22,9 +22,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlVideoElement, MediaStream, MediaStreamTrackState};
 use yew::prelude::*;
 
-use super::live_clock_handle::LiveClockHandle;
+use crate::media::live_clock_handle::LiveClockHandle;
 use super::mediasoup::{h264_only, serde_wasm_json, Consumer, Mediasoup, Transport};
-use super::monotonic::now_mono_ms;
+use crate::media::monotonic::now_mono_ms;
 use super::page_visibility::PageVisibility;
 use super::signaling::Signaling;
 use crate::core::clock::live::live_clock::{LiveClockMethod, SenderReportSample};
@@ -32,7 +32,7 @@ use crate::core::clock::live::live_delay::{DelayParams, PlayoutDelay};
 use crate::core::clock::live::live_session::{PlayerState, ReconnectPolicy, SessionEnd, SessionTiming, StallWatch};
 use crate::core::clock::live::live_signaling::{consumer_info, producer_to_consume, Request, TransportInfo};
 use crate::events::store_handle::StoreHandle;
-use crate::overlay::video_frame_callback::VideoFrameWatcher;
+use crate::media::video_frame_callback::VideoFrameWatcher;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct LivePlayerProps {

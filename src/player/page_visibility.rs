@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::monotonic::now_mono_ms;
+use crate::media::monotonic::now_mono_ms;
 use crate::core::clock::live::live_session::Visibility;
 
 #[derive(Default)]

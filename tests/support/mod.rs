@@ -4,7 +4,7 @@
 
 use js_sys::{Array, Promise, Uint8Array};
 use serde_json::Value;
-use vas_overlay_viewer::core::clock::ClipClock;
+use vas_overlay_viewer::core::clock::clip::ClipClock;
 use vas_overlay_viewer::core::events::event_store::StoreLimits;
 use vas_overlay_viewer::core::draw::renderer_choice::RendererPolicy;
 use vas_overlay_viewer::core::time::parse_rfc3339;

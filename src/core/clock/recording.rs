@@ -7,5 +7,6 @@ pub mod media_recovery;
 pub mod playlist_fixer;
 pub mod recording_clock;
 pub mod recording_dates;
+pub mod recording_method;
 pub mod recording_runs;
 pub mod segment_skips;

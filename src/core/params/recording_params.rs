@@ -6,16 +6,13 @@
 //! as a space (form encoding); a space where the zone's sign belongs is read
 //! back as `+`, so a pasted time with a positive offset still works.
 
-use crate::core::clock::ClockMethod;
+use crate::core::clock::recording::recording_method::RecordingClockMethod;
 use crate::core::time::{parse_rfc3339, UnixMicros};
-
-/// The recording mapping methods a page may prefer.
-pub const RECORDING_METHODS: [ClockMethod; 3] = [ClockMethod::SegmentEpoch, ClockMethod::LastModified, ClockMethod::ProgramDateTime];
 
 /// What the page was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RecordingParams {
-    pub prefer: Option<ClockMethod>,
+    pub prefer: Option<RecordingClockMethod>,
     pub at: Option<UnixMicros>,
 }
 
@@ -32,7 +29,7 @@ pub fn recording_params<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>)
     let mut errors = Vec::new();
     for (name, value) in pairs {
         match name {
-            "clock" => match ClockMethod::from_attr(value).filter(|m| RECORDING_METHODS.contains(m)) {
+            "clock" => match RecordingClockMethod::from_attr(value) {
                 Some(m) => params.prefer = Some(m),
                 None => errors.push(ParamError {
                     name: "clock",
@@ -84,12 +81,12 @@ mod tests {
         type Row<'a> = (Vec<(&'a str, &'a str)>, Result<RecordingParams, Vec<&'static str>>);
         let rows: Vec<Row> = vec![
             (vec![], ok(None, None)),
-            (vec![("clock", "last-modified")], ok(Some(ClockMethod::LastModified), None)),
+            (vec![("clock", "last-modified")], ok(Some(RecordingClockMethod::LastModified), None)),
             (vec![("at", "2026-01-05T13:00:00Z")], ok(None, Some("2026-01-05T13:00:00Z"))),
             (vec![("at", "2026-01-05T15:00:00.25+02:00")], ok(None, Some("2026-01-05T13:00:00.25Z"))),
             // A `+` that arrived as a space.
             (vec![("at", "2026-01-05T15:00:00 02:00")], ok(None, Some("2026-01-05T13:00:00Z"))),
-            (vec![("at", " 2026-01-05T13:00:00Z "), ("clock", "segment-epoch"), ("x", "1")], ok(Some(ClockMethod::SegmentEpoch), Some("2026-01-05T13:00:00Z"))),
+            (vec![("at", " 2026-01-05T13:00:00Z "), ("clock", "segment-epoch"), ("x", "1")], ok(Some(RecordingClockMethod::SegmentEpoch), Some("2026-01-05T13:00:00Z"))),
             // Live and clip methods are not recording methods.
             (vec![("clock", "rtp-sr")], Err(bad(&["clock"]))),
             (vec![("clock", "clip-start")], Err(bad(&["clock"]))),

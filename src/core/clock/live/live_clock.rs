@@ -29,7 +29,7 @@ use std::collections::VecDeque;
 use crate::core::time::UnixMicros;
 
 /// How a live frame's VAS time was worked out; written on the overlay root as `data-clock`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LiveClockMethod {
     /// The browser's own time of the frame (receive or presentation), clocks assumed equal.
     Arrival,
@@ -51,6 +51,15 @@ impl LiveClockMethod {
     /// Parses an attribute value (used for the `clock` page parameter).
     pub fn from_attr(s: &str) -> Option<Self> {
         [LiveClockMethod::Arrival, LiveClockMethod::Receive, LiveClockMethod::RtpSr].into_iter().find(|m| m.as_attr() == s)
+    }
+
+    /// How far off a wall time from this method may be, for people.
+    pub fn precision_note(self) -> &'static str {
+        match self {
+            LiveClockMethod::RtpSr => "live: RTP time anchored through the SFU's sender reports",
+            LiveClockMethod::Receive => "live: receive time moved onto VAS's clock by the sender-report offset",
+            LiveClockMethod::Arrival => "live: the browser's own clock, assumed equal to VAS's",
+        }
     }
 }
 

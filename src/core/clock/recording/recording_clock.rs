@@ -8,7 +8,7 @@
 //! `wall_start(s) + (t - media_start(s))`: within a segment frames are evenly
 //! spaced on both axes, so only each segment's wall start has to be found.
 //!
-//! A segment's wall start comes from one of three methods (`ClockMethod`):
+//! A segment's wall start comes from one of three methods (`RecordingClockMethod`):
 //! - `program-date-time`: the playlist's `EXT-X-PROGRAM-DATE-TIME`, carried
 //!   forward by `EXTINF` within a run (exact; VAS does not write it today);
 //! - `segment-epoch`: the run's start from VAS's numbering (`recording_runs`);
@@ -38,7 +38,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::core::clock::{ClockMethod, FrameClock, FrameTime};
+use crate::core::clock::recording::recording_method::RecordingClockMethod;
+use crate::core::clock::{FrameClock, FrameTime};
 use crate::core::clock::recording::fragment_span::{fragment_spans, FragmentSpan};
 use crate::core::clock::recording::http_date::parse_http_date;
 use crate::core::clock::recording::playlist_fixer::{ListChange, ListedEntry, PlaylistFixer};
@@ -195,7 +196,7 @@ pub enum Located {
 /// The clock of one played recording playlist.
 #[derive(Debug, Clone, Default)]
 pub struct RecordingClock {
-    prefer: Option<ClockMethod>,
+    prefer: Option<RecordingClockMethod>,
     /// Listed order; their sns run on by one.
     segments: VecDeque<SegmentClock>,
     /// Listed order; ids run on by one.
@@ -213,7 +214,7 @@ pub struct RecordingClock {
 
 impl RecordingClock {
     /// A clock that prefers `prefer` where it can (`None`: the rule in the module notes).
-    pub fn new(prefer: Option<ClockMethod>) -> Self {
+    pub fn new(prefer: Option<RecordingClockMethod>) -> Self {
         Self { prefer, ..Self::default() }
     }
 
@@ -222,7 +223,7 @@ impl RecordingClock {
         self.version
     }
 
-    pub fn prefer(&self) -> Option<ClockMethod> {
+    pub fn prefer(&self) -> Option<RecordingClockMethod> {
         self.prefer
     }
 
@@ -454,23 +455,21 @@ impl RecordingClock {
         let epoch = run.epoch(seg.offset_secs);
         let last_modified = anchor.and_then(|a| Some(a.start.plus(secs_to_micros(seg.offset_secs - a.offset_secs)?)));
         let disagree = anchor.is_some_and(|a| run.disagree_at(&a, self.threshold_secs()));
-        let by = |m: ClockMethod| match m {
-            ClockMethod::ProgramDateTime => seg.program_date_time,
-            ClockMethod::SegmentEpoch => epoch,
-            ClockMethod::LastModified => last_modified,
-            // Not recording methods.
-            ClockMethod::ClipStart | ClockMethod::LiveRtpSr | ClockMethod::LiveReceive | ClockMethod::LiveArrival => None,
+        let by = |m: RecordingClockMethod| match m {
+            RecordingClockMethod::ProgramDateTime => seg.program_date_time,
+            RecordingClockMethod::SegmentEpoch => epoch,
+            RecordingClockMethod::LastModified => last_modified,
         };
-        let pick = |method: ClockMethod, methods_disagree: bool| by(method).map(|at| FrameTime { at, method, methods_disagree });
+        let pick = |method: RecordingClockMethod, methods_disagree: bool| by(method).map(|at| FrameTime { at, method: method.into(), methods_disagree });
         if let Some(p) = self.prefer {
-            if let Some(t) = pick(p, disagree && p == ClockMethod::LastModified) {
+            if let Some(t) = pick(p, disagree && p == RecordingClockMethod::LastModified) {
                 return Some(t);
             }
         }
-        pick(ClockMethod::ProgramDateTime, false)
-            .or_else(|| if disagree { pick(ClockMethod::LastModified, true) } else { None })
-            .or_else(|| pick(ClockMethod::SegmentEpoch, false))
-            .or_else(|| pick(ClockMethod::LastModified, false))
+        pick(RecordingClockMethod::ProgramDateTime, false)
+            .or_else(|| if disagree { pick(RecordingClockMethod::LastModified, true) } else { None })
+            .or_else(|| pick(RecordingClockMethod::SegmentEpoch, false))
+            .or_else(|| pick(RecordingClockMethod::LastModified, false))
     }
 
     /// The `sn` of the segment under a media time (diagnostics and tests).
@@ -602,7 +601,7 @@ mod tests {
     /// 13:07:17.21 with 4 listed (3 segments), 13:32:05.64 with 7 listed (5 segments).
     const DEMO: &str = include_str!("../../../../static/demo/recording/playlist.m3u8");
 
-    fn clock(text: &str, prefer: Option<ClockMethod>) -> (RecordingClock, Vec<FixedEntry>) {
+    fn clock(text: &str, prefer: Option<RecordingClockMethod>) -> (RecordingClock, Vec<FixedEntry>) {
         let mut f = PlaylistFixer::new();
         let update = f.fix(text);
         let mut c = RecordingClock::new(prefer);
@@ -614,16 +613,16 @@ mod tests {
         parse_rfc3339(text).unwrap()
     }
 
-    fn check(c: &RecordingClock, media: f64, want: Option<(&str, ClockMethod, bool)>) {
+    fn check(c: &RecordingClock, media: f64, want: Option<(&str, RecordingClockMethod, bool)>) {
         let got = c.wall_time(media);
-        let want = want.map(|(t, method, methods_disagree)| FrameTime { at: at(t), method, methods_disagree });
+        let want = want.map(|(t, method, methods_disagree)| FrameTime { at: at(t), method: method.into(), methods_disagree });
         assert_eq!(got, want, "media {media}");
     }
 
     #[test]
     fn segment_epoch_over_the_demo_recording_runs() {
         let (c, _) = clock(DEMO, None);
-        let m = ClockMethod::SegmentEpoch;
+        let m = RecordingClockMethod::SegmentEpoch;
         let rows = [
             // Run 1 starts at its first number 1767618000 (13:00:00) + 0.5 s.
             (0.0, Some(("2026-01-05T13:00:00.500000Z", m, false))),
@@ -656,24 +655,24 @@ mod tests {
         let first = fixed[0].sn;
         // Last-Modified 13:00:07 of a 6 s segment: started in [13:00:01, 13:00:02) -> 13:00:01.5.
         c.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:07 GMT"));
-        check(&c, 1.0, Some(("2026-01-05T13:00:01.500000Z", ClockMethod::SegmentEpoch, false)));
-        let (mut lm, _) = clock(DEMO, Some(ClockMethod::LastModified));
+        check(&c, 1.0, Some(("2026-01-05T13:00:01.500000Z", RecordingClockMethod::SegmentEpoch, false)));
+        let (mut lm, _) = clock(DEMO, Some(RecordingClockMethod::LastModified));
         lm.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:07 GMT"));
-        check(&lm, 1.0, Some(("2026-01-05T13:00:02.500000Z", ClockMethod::LastModified, false)));
+        check(&lm, 1.0, Some(("2026-01-05T13:00:02.500000Z", RecordingClockMethod::LastModified, false)));
         // Carried within the run by EXTINF to segments without their own header.
-        check(&lm, 7.0, Some(("2026-01-05T13:00:08.500000Z", ClockMethod::LastModified, false)));
+        check(&lm, 7.0, Some(("2026-01-05T13:00:08.500000Z", RecordingClockMethod::LastModified, false)));
         // Not across a discontinuity: run 2 has no header and falls back to segment-epoch.
-        check(&lm, 21.0, Some(("2026-01-05T13:07:18.100000Z", ClockMethod::SegmentEpoch, false)));
+        check(&lm, 21.0, Some(("2026-01-05T13:07:18.100000Z", RecordingClockMethod::SegmentEpoch, false)));
         // Off by more than a segment (entries rolled off, say): last-modified wins and says so,
         // for the whole run.
         c.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:30 GMT"));
-        check(&c, 1.0, Some(("2026-01-05T13:00:25.500000Z", ClockMethod::LastModified, true)));
-        check(&c, 19.0, Some(("2026-01-05T13:00:43.500000Z", ClockMethod::LastModified, true)));
+        check(&c, 1.0, Some(("2026-01-05T13:00:25.500000Z", RecordingClockMethod::LastModified, true)));
+        check(&c, 19.0, Some(("2026-01-05T13:00:43.500000Z", RecordingClockMethod::LastModified, true)));
         assert_eq!(c.disagreeing_segments(), 4);
         // A header of the run's last segment: each segment takes the nearer (the lower on a tie).
         c.on_last_modified(fixed[3].sn, Some("Mon, 05 Jan 2026 13:00:21 GMT"));
-        check(&c, 19.0, Some(("2026-01-05T13:00:19.500000Z", ClockMethod::SegmentEpoch, false)));
-        check(&c, 7.0, Some(("2026-01-05T13:00:31.500000Z", ClockMethod::LastModified, true)));
+        check(&c, 19.0, Some(("2026-01-05T13:00:19.500000Z", RecordingClockMethod::SegmentEpoch, false)));
+        check(&c, 7.0, Some(("2026-01-05T13:00:31.500000Z", RecordingClockMethod::LastModified, true)));
         assert_eq!(c.disagreeing_segments(), 2);
         assert_eq!(c.segment_counts(), (12, 2));
         // Garbage headers and unknown segments change nothing.
@@ -689,14 +688,14 @@ mod tests {
         let text = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:200\n\
             #EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-01-05T13:00:00.950Z\n#EXTINF:6.0,\nsegment-100.ts\n#EXTINF:2.4,\nsegment-101.ts\n\
             #EXT-X-DISCONTINUITY\n#EXTINF:6.0,\nsegment-202.ts\n";
-        let (c, _) = clock(text, Some(ClockMethod::SegmentEpoch));
+        let (c, _) = clock(text, Some(RecordingClockMethod::SegmentEpoch));
         // Preferring segment-epoch: run 1 starts at its first number, 100 s (+ 0.5 s).
-        check(&c, 0.5, Some(("1970-01-01T00:01:41Z", ClockMethod::SegmentEpoch, false)));
+        check(&c, 0.5, Some(("1970-01-01T00:01:41Z", RecordingClockMethod::SegmentEpoch, false)));
         let (c, _) = clock(text, None);
-        check(&c, 0.5, Some(("2026-01-05T13:00:01.450000Z", ClockMethod::ProgramDateTime, false)));
-        check(&c, 7.0, Some(("2026-01-05T13:00:07.950000Z", ClockMethod::ProgramDateTime, false)));
+        check(&c, 0.5, Some(("2026-01-05T13:00:01.450000Z", RecordingClockMethod::ProgramDateTime, false)));
+        check(&c, 7.0, Some(("2026-01-05T13:00:07.950000Z", RecordingClockMethod::ProgramDateTime, false)));
         // Not across the discontinuity: run 2 falls back to its numbering (202 - 2 listed = 200 s).
-        check(&c, 9.0, Some(("1970-01-01T00:03:21.100000Z", ClockMethod::SegmentEpoch, false)));
+        check(&c, 9.0, Some(("1970-01-01T00:03:21.100000Z", RecordingClockMethod::SegmentEpoch, false)));
     }
 
     #[test]
@@ -715,7 +714,7 @@ mod tests {
         let v = c.version();
         c.on_timeline(&flat);
         assert!(c.version() > v);
-        check(&c, 6.04, Some(("2026-01-05T13:00:06.500000Z", ClockMethod::SegmentEpoch, false)));
+        check(&c, 6.04, Some(("2026-01-05T13:00:06.500000Z", RecordingClockMethod::SegmentEpoch, false)));
         assert_eq!(c.segment_at(6.03), Some(fixed[0].sn));
         let v = c.version();
         c.on_timeline(&flat);
@@ -775,8 +774,8 @@ mod tests {
         c.on_probe_done(fixed[3].sn);
         c.on_probe_done(fixed[6].sn);
         assert_eq!(c.probes_out(), 1);
-        check(&c, 1.0, Some(("2026-01-05T13:00:01.500000Z", ClockMethod::SegmentEpoch, false)));
-        check(&c, 21.0, Some(("2026-01-05T13:07:18.100000Z", ClockMethod::SegmentEpoch, false)));
+        check(&c, 1.0, Some(("2026-01-05T13:00:01.500000Z", RecordingClockMethod::SegmentEpoch, false)));
+        check(&c, 21.0, Some(("2026-01-05T13:07:18.100000Z", RecordingClockMethod::SegmentEpoch, false)));
         assert_eq!(c.wall_time(40.0), None, "run 3's probe is still out");
         // A run new at the end is asked for when it comes.
         let (mut c, _) = clock(DEMO, None);

@@ -7,6 +7,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
+use crate::core::clock::presented_frame::PresentedFrame;
+
 #[wasm_bindgen]
 extern "C" {
     /// An `HTMLVideoElement` seen through the frame-callback methods web-sys lacks.
@@ -34,28 +36,6 @@ extern "C" {
 
 fn with_callbacks(video: &HtmlVideoElement) -> &FrameCallbackVideo {
     video.unchecked_ref::<FrameCallbackVideo>()
-}
-
-/// What the browser says about the frame it just presented.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PresentedFrame {
-    /// The frame's presentation timestamp in the media, seconds.
-    pub media_time: f64,
-    /// Frames presented since load; distinguishes repeats of one media time (loops).
-    pub presented_frames: u32,
-    /// RTP timestamp of a WebRTC frame (90 kHz), when the browser gives it.
-    pub rtp_timestamp: Option<u32>,
-    /// When a WebRTC frame's last packet arrived (`performance.now()` time base, ms).
-    pub receive_time: Option<f64>,
-    /// When the frame is expected on screen (`performance.now()` time base, ms).
-    pub expected_display_time: f64,
-}
-
-impl PresentedFrame {
-    /// A frame known only by its media time (no frame metadata available).
-    pub fn at_media_time(media_time: f64) -> Self {
-        Self { media_time, presented_frames: 0, rtp_timestamp: None, receive_time: None, expected_display_time: 0.0 }
-    }
 }
 
 /// Whether this browser has `requestVideoFrameCallback`.

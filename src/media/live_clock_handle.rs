@@ -45,6 +45,11 @@ impl LiveClockHandle {
         self.0.try_borrow_mut().ok()?.frame_time(meta)
     }
 
+    /// Lends the clock to `f` for one call (`None` when the cell is stuck).
+    pub fn with_clock<R>(&self, f: impl FnOnce(&mut LiveClock) -> R) -> Option<R> {
+        Some(f(&mut *self.0.try_borrow_mut().ok()?))
+    }
+
     pub fn offset_ms(&self) -> Option<f64> {
         self.0.try_borrow().ok()?.offset_ms()
     }
