@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::core::params::{echo, PageParams, ParamError};
 use crate::core::time::{parse_rfc3339, UnixMicros};
 
 /// A validated clip request.
@@ -35,47 +36,64 @@ impl fmt::Display for ClipParamError {
     }
 }
 
-/// Longest parameter echoed back in a message.
-const ECHO_CHARS: usize = 80;
-
-/// A character as a message shows it: one that a debug line would escape
-/// at length (a control, a lone combining mark) becomes `?`, so the message
-/// and its `Debug` form stay as short as the echo.
-pub(crate) fn plain_char(c: char) -> char {
-    if c.escape_debug().count() > 2 {
-        '?'
-    } else {
-        c
+impl ClipParams {
+    /// Validates the decoded query values (the first error only; the page reports both through `PageParams`).
+    pub fn parse(src: Option<&str>, start: Option<&str>) -> Result<Self, ClipParamError> {
+        let src = parse_src(src)?;
+        let start = parse_start(start)?;
+        Ok(Self { src: src.to_owned(), start })
     }
 }
 
-/// A value repeated in a message: its first `ECHO_CHARS` characters, plain.
-pub(crate) fn echo(s: &str) -> String {
-    s.chars().take(ECHO_CHARS).map(plain_char).collect()
+/// `src`, trimmed, if a browser resolves it to http(s), blob or this server.
+fn parse_src(src: Option<&str>) -> Result<&str, ClipParamError> {
+    let src = src.map(str::trim).filter(|s| !s.is_empty()).ok_or(ClipParamError::MissingSrc)?;
+    let lower = src.to_ascii_lowercase();
+    let allowed = lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("blob:")
+        || (src.starts_with('/') && !src.starts_with("//"))
+        || (!lower.contains(':') && !src.starts_with("//"));
+    if !allowed {
+        return Err(ClipParamError::UnsupportedSrc(echo(src)));
+    }
+    Ok(src)
 }
 
-impl ClipParams {
-    /// Validates the decoded query values.
-    pub fn parse(src: Option<&str>, start: Option<&str>) -> Result<Self, ClipParamError> {
-        let src = src.map(str::trim).filter(|s| !s.is_empty()).ok_or(ClipParamError::MissingSrc)?;
-        let lower = src.to_ascii_lowercase();
-        let allowed = lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("blob:")
-            || (src.starts_with('/') && !src.starts_with("//"))
-            || (!lower.contains(':') && !src.starts_with("//"));
-        if !allowed {
-            return Err(ClipParamError::UnsupportedSrc(echo(src)));
+/// `start`, an RFC 3339 time with its zone.
+fn parse_start(start: Option<&str>) -> Result<UnixMicros, ClipParamError> {
+    let start_text = start.map(str::trim).filter(|s| !s.is_empty()).ok_or(ClipParamError::MissingStart)?;
+    parse_rfc3339(start_text).ok_or_else(|| ClipParamError::BadStart(echo(start_text)))
+}
+
+/// The clip page's query: `src` and `start` as the browser's `URLSearchParams.get`
+/// reads them (the first of each), both checked, so a page with two bad values
+/// says so twice.
+impl PageParams for ClipParams {
+    fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, Vec<ParamError>> {
+        let (mut src, mut start) = (None, None);
+        for (name, value) in pairs {
+            match name {
+                "src" if src.is_none() => src = Some(value),
+                "start" if start.is_none() => start = Some(value),
+                _ => {}
+            }
         }
-        let start_text = start.map(str::trim).filter(|s| !s.is_empty()).ok_or(ClipParamError::MissingStart)?;
-        let start = parse_rfc3339(start_text).ok_or_else(|| ClipParamError::BadStart(echo(start_text)))?;
-        Ok(Self { src: src.to_owned(), start })
+        match (parse_src(src), parse_start(start)) {
+            (Ok(src), Ok(start)) => Ok(Self { src: src.to_owned(), start }),
+            (src, start) => Err([src.err().map(|e| ("src", e)), start.err().map(|e| ("start", e))]
+                .into_iter()
+                .flatten()
+                .map(|(name, e)| ParamError { name, message: e.to_string() })
+                .collect()),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::params::ECHO_CHARS;
 
     #[test]
     fn table() {
@@ -98,5 +116,18 @@ mod tests {
         let err = ok("/a.mp4", &"\u{7f}\u{301}".repeat(500)).unwrap_err();
         assert_eq!(err, ClipParamError::BadStart("?".repeat(ECHO_CHARS)));
         assert!(format!("{err:?}").len() < 250, "{err:?}");
+    }
+
+    #[test]
+    fn every_bad_value_is_reported() {
+        let names = |pairs: &[(&'static str, &'static str)]| ClipParams::from_pairs(pairs.iter().copied()).map(|p| p.start.0).map_err(|e| e.iter().map(|e| e.name).collect::<Vec<_>>());
+        assert_eq!(names(&[("src", "/a.mp4"), ("start", "2026-01-05T12:00:00Z"), ("x", "1")]), Ok(1_767_614_400_000_000));
+        // The first of each counts, as `URLSearchParams.get` reads it.
+        assert_eq!(names(&[("src", "/a.mp4"), ("start", "2026-01-05T12:00:00Z"), ("start", "x")]), Ok(1_767_614_400_000_000));
+        assert_eq!(names(&[]), Err(vec!["src", "start"]));
+        assert_eq!(names(&[("src", "javascript:x"), ("start", "noon")]), Err(vec!["src", "start"]));
+        assert_eq!(names(&[("src", "/a.mp4"), ("start", "noon")]), Err(vec!["start"]));
+        let e = ClipParams::from_pairs([("start", "noon"), ("src", "/a.mp4")]).unwrap_err();
+        assert_eq!(e[0].message, ClipParamError::BadStart("noon".into()).to_string());
     }
 }

@@ -7,6 +7,7 @@
 //! back as `+`, so a pasted time with a positive offset still works.
 
 use crate::core::clock::recording::recording_method::RecordingClockMethod;
+use crate::core::params::{PageParams, ParamError};
 use crate::core::time::{parse_rfc3339, UnixMicros};
 
 /// What the page was asked for.
@@ -16,43 +17,38 @@ pub struct RecordingParams {
     pub at: Option<UnixMicros>,
 }
 
-/// A parameter the page cannot use, with the message it shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParamError {
-    pub name: &'static str,
-    pub message: String,
-}
-
-/// Reads the page's decoded query pairs; every malformed value is reported.
-pub fn recording_params<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<RecordingParams, Vec<ParamError>> {
-    let mut params = RecordingParams::default();
-    let mut errors = Vec::new();
-    for (name, value) in pairs {
-        match name {
-            "clock" => match RecordingClockMethod::from_attr(value) {
-                Some(m) => params.prefer = Some(m),
-                None => errors.push(ParamError {
-                    name: "clock",
-                    message: format!("Unknown `clock` value `{value}`: use segment-epoch, last-modified or program-date-time."),
-                }),
-            },
-            "at" => match parse_at(value) {
-                Some(t) => params.at = Some(t),
-                None => errors.push(ParamError {
-                    name: "at",
-                    message: format!(
-                        "`at` must be an RFC 3339 time with its zone, such as 2026-01-05T13:00:00Z or 2026-01-05T15:00:00+02:00 (got `{value}`)."
-                    ),
-                }),
-            },
-            // Other parameters belong to no one here: ignored, as links may carry them.
-            _ => {}
+/// Every pair is read: a malformed value is reported wherever it stands, and of two good ones the last counts.
+impl PageParams for RecordingParams {
+    fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, Vec<ParamError>> {
+        let mut params = Self::default();
+        let mut errors = Vec::new();
+        for (name, value) in pairs {
+            match name {
+                "clock" => match RecordingClockMethod::from_attr(value) {
+                    Some(m) => params.prefer = Some(m),
+                    None => errors.push(ParamError {
+                        name: "clock",
+                        message: format!("Unknown `clock` value `{value}`: use segment-epoch, last-modified or program-date-time."),
+                    }),
+                },
+                "at" => match parse_at(value) {
+                    Some(t) => params.at = Some(t),
+                    None => errors.push(ParamError {
+                        name: "at",
+                        message: format!(
+                            "`at` must be an RFC 3339 time with its zone, such as 2026-01-05T13:00:00Z or 2026-01-05T15:00:00+02:00 (got `{value}`)."
+                        ),
+                    }),
+                },
+                // Other parameters belong to no one here: ignored, as links may carry them.
+                _ => {}
+            }
         }
-    }
-    if errors.is_empty() {
-        Ok(params)
-    } else {
-        Err(errors)
+        if errors.is_empty() {
+            Ok(params)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -100,10 +96,10 @@ mod tests {
             (vec![("clock", "x"), ("at", "y")], Err(bad(&["clock", "at"]))),
         ];
         for (pairs, want) in rows {
-            let got = recording_params(pairs.iter().copied()).map_err(|e| e.iter().map(|x| x.name).collect::<Vec<_>>());
+            let got = RecordingParams::from_pairs(pairs.iter().copied()).map_err(|e| e.iter().map(|x| x.name).collect::<Vec<_>>());
             assert_eq!(got, want, "{pairs:?}");
         }
-        let message = recording_params([("at", "soon")]).unwrap_err().remove(0).message;
+        let message = RecordingParams::from_pairs([("at", "soon")]).unwrap_err().remove(0).message;
         assert!(message.contains("`soon`") && message.contains("RFC 3339"), "{message}");
     }
 }

@@ -4,7 +4,8 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::core::params::clip_params::{echo, plain_char, ClipParamError, ClipParams};
+use crate::core::params::clip_params::{ClipParamError, ClipParams};
+use crate::core::params::{echo, plain_char};
 
 /// The configuration in force. Its `Debug` form leaves the key out, so a
 /// debug line that prints the configuration cannot leak it.
