@@ -32,18 +32,18 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
 use serde_json::{json, Value};
-use vas_overlay_viewer::core::canvas_plan::CanvasPlan;
-use vas_overlay_viewer::core::detection::normalize_payload;
-use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
-use vas_overlay_viewer::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
-use vas_overlay_viewer::core::fragment_span::fragment_spans;
-use vas_overlay_viewer::core::playlist_fixer::{ListChange, PlaylistFixer};
-use vas_overlay_viewer::core::segment_skips::SegmentSkips;
-use vas_overlay_viewer::core::recording_clock::RecordingClock;
-use vas_overlay_viewer::core::primitive::layout_frame;
-use vas_overlay_viewer::core::selection::{select_frame, SelectionParams};
+use vas_overlay_viewer::core::draw::canvas_plan::CanvasPlan;
+use vas_overlay_viewer::core::events::detection::normalize_payload;
+use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
+use vas_overlay_viewer::core::draw::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
+use vas_overlay_viewer::core::clock::recording::fragment_span::fragment_spans;
+use vas_overlay_viewer::core::clock::recording::playlist_fixer::{ListChange, PlaylistFixer};
+use vas_overlay_viewer::core::clock::recording::segment_skips::SegmentSkips;
+use vas_overlay_viewer::core::clock::recording::recording_clock::RecordingClock;
+use vas_overlay_viewer::core::draw::primitive::layout_frame;
+use vas_overlay_viewer::core::draw::selection::{select_frame, SelectionParams};
 use vas_overlay_viewer::core::time::UnixMicros;
-use vas_overlay_viewer::core::wire::WireEvent;
+use vas_overlay_viewer::core::events::wire::WireEvent;
 
 const T0: i64 = 1_767_614_400_000_000;
 /// Events at 30 per second.

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use gloo_net::http::Request;
 
-use crate::core::viewer_config::{ConfigAnswer, ViewerConfig};
+use crate::core::params::viewer_config::{ConfigAnswer, ViewerConfig};
 
 /// The configuration as a context value.
 pub type ConfigContext = Rc<ViewerConfig>;

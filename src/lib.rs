@@ -12,6 +12,10 @@ pub mod config;
 #[cfg(target_arch = "wasm32")]
 pub mod events;
 #[cfg(target_arch = "wasm32")]
+pub mod hooks;
+#[cfg(target_arch = "wasm32")]
+pub mod media;
+#[cfg(target_arch = "wasm32")]
 pub mod overlay;
 #[cfg(target_arch = "wasm32")]
 pub mod pages;

@@ -1,4 +1,4 @@
-//! The overlay layer: frame loop, its two renderers (element pool, canvas), video-frame metadata and the fault guard.
+//! The overlay layer: frame loop, its two renderers (element pool, canvas) and the fault guard.
 
 pub mod canvas_renderer;
 pub mod element_pool;
@@ -7,6 +7,5 @@ pub mod frame_loop;
 pub mod timeline_strip;
 #[allow(clippy::module_inception)]
 pub mod overlay;
-pub mod video_frame_callback;
 
 pub use overlay::{Overlay, OverlayProps};

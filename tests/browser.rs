@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Value};
 use support::*;
-use vas_overlay_viewer::core::wire::decode_event_page;
-use vas_overlay_viewer::overlay::video_frame_callback::VideoFrameWatcher;
+use vas_overlay_viewer::core::events::wire::decode_event_page;
+use vas_overlay_viewer::media::video_frame_callback::VideoFrameWatcher;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

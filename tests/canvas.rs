@@ -6,9 +6,9 @@ mod support;
 
 use serde_json::{json, Value};
 use support::*;
-use vas_overlay_viewer::core::color::{color_for, Rgb};
-use vas_overlay_viewer::core::renderer_choice::{RendererKind, RendererPolicy, CANVAS_ABOVE};
-use vas_overlay_viewer::core::wire::decode_event_page;
+use vas_overlay_viewer::core::draw::color::{color_for, Rgb};
+use vas_overlay_viewer::core::draw::renderer_choice::{RendererKind, RendererPolicy, CANVAS_ABOVE};
+use vas_overlay_viewer::core::events::wire::decode_event_page;
 use vas_overlay_viewer::events::store_handle::StoreHandle;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

@@ -22,13 +22,13 @@
 mod core_props;
 
 use serde_json::{json, Value};
-use vas_overlay_viewer::core::detection::{MAX_DETECTIONS_PER_EVENT, MAX_LABEL_CHARS};
-use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
-use vas_overlay_viewer::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
-use vas_overlay_viewer::core::primitive::{layout_frame, MAX_PRIMITIVES_PER_FRAME};
-use vas_overlay_viewer::core::selection::{select_frame, SelectionParams};
+use vas_overlay_viewer::core::events::detection::{MAX_DETECTIONS_PER_EVENT, MAX_LABEL_CHARS};
+use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
+use vas_overlay_viewer::core::draw::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
+use vas_overlay_viewer::core::draw::primitive::{layout_frame, MAX_PRIMITIVES_PER_FRAME};
+use vas_overlay_viewer::core::draw::selection::{select_frame, SelectionParams};
 use vas_overlay_viewer::core::time::parse_rfc3339;
-use vas_overlay_viewer::core::wire::decode_event_page;
+use vas_overlay_viewer::core::events::wire::decode_event_page;
 
 use core_props::events::finite_primitive;
 

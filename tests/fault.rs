@@ -47,10 +47,10 @@ async fn an_overlay_panic_hides_the_overlay_and_the_video_plays_on() {
 /// nothing) instead of trapping in the player's own callbacks.
 #[wasm_bindgen_test]
 fn what_the_player_shares_with_the_overlay_survives_a_trap_mid_frame() {
-    use vas_overlay_viewer::core::live_clock::{LiveClockParams, LiveFrameMeta, SenderReportSample};
-    use vas_overlay_viewer::core::event_store::StoreLimits;
+    use vas_overlay_viewer::core::clock::live::live_clock::{LiveClockParams, LiveFrameMeta, SenderReportSample};
+    use vas_overlay_viewer::core::events::event_store::StoreLimits;
     use vas_overlay_viewer::events::store_handle::StoreHandle;
-    use vas_overlay_viewer::player::live_clock_handle::LiveClockHandle;
+    use vas_overlay_viewer::media::live_clock_handle::LiveClockHandle;
 
     let store = StoreHandle::new(StoreLimits::default());
     store.stay_borrowed_as_after_a_trap();

@@ -16,8 +16,8 @@
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
 use url::Url;
-use vas_overlay_viewer::core::live_signaling::websocket_url;
-use vas_overlay_viewer::core::viewer_config::{ConfigAnswer, ConfigError, ViewerConfig};
+use vas_overlay_viewer::core::clock::live::live_signaling::websocket_url;
+use vas_overlay_viewer::core::params::viewer_config::{ConfigAnswer, ConfigError, ViewerConfig};
 
 /// Planted where only a secret belongs (as in tests/core_props/config.rs).
 const SECRET: &str = "Canary-Secret-93";

@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vas_overlay_viewer::core::http_date::parse_http_date;
+use vas_overlay_viewer::core::clock::recording::http_date::parse_http_date;
 use vas_overlay_viewer::core::time::{civil_from_days, UnixMicros};
 
 /// 0000-01-01T00:00:00Z and the last microsecond of 9999, as in tests/core_props/gen.rs.

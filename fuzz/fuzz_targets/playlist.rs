@@ -15,8 +15,8 @@
 use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
-use vas_overlay_viewer::core::hls_playlist::{segment_number, MediaPlaylist};
-use vas_overlay_viewer::core::playlist_fixer::{FixedPlaylist, PlaylistFixer};
+use vas_overlay_viewer::core::clock::recording::hls_playlist::{segment_number, MediaPlaylist};
+use vas_overlay_viewer::core::clock::recording::playlist_fixer::{FixedPlaylist, PlaylistFixer};
 
 fuzz_target!(|data: &[u8]| {
     let input = String::from_utf8_lossy(data);

@@ -13,7 +13,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
-use vas_overlay_viewer::core::live_signaling::{consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request, TransportInfo};
+use vas_overlay_viewer::core::clock::live::live_signaling::{consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request, TransportInfo};
 
 fn requests(text: &str) -> [Request; 6] {
     let s = text.to_owned();

@@ -1,7 +1,7 @@
 //! The micro-cache of VAS's API answers: identical GETs in one cell of a wall-clock grid reach VAS once, and the answer is kept to the end of that cell only.
 //!
 //! Many viewers of one camera poll VAS's event list every live period
-//! (`LIVE_INTERVAL_MS`, 250 ms, in `src/core/live_poll.rs`) with the same
+//! (`LIVE_INTERVAL_MS`, 250 ms, in `src/core/events/live_poll.rs`) with the same
 //! URL in the same cell of the wall clock's grid; VAS saturates at about
 //! 220 event-list requests a second. So:
 //!

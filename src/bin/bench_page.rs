@@ -11,12 +11,12 @@
 mod page {
     use std::cell::RefCell;
 
-    use vas_overlay_viewer::core::clock::ClipClock;
-    use vas_overlay_viewer::player::ClockHandle;
-    use vas_overlay_viewer::core::event_store::StoreLimits;
-    use vas_overlay_viewer::core::renderer_choice::{RendererKind, RendererPolicy};
+    use vas_overlay_viewer::core::clock::clip::ClipClock;
+    use vas_overlay_viewer::media::ClockHandle;
+    use vas_overlay_viewer::core::events::event_store::StoreLimits;
+    use vas_overlay_viewer::core::draw::renderer_choice::{RendererKind, RendererPolicy};
     use vas_overlay_viewer::core::time::parse_rfc3339;
-    use vas_overlay_viewer::core::wire::decode_event_page;
+    use vas_overlay_viewer::core::events::wire::decode_event_page;
     use vas_overlay_viewer::events::store_handle::StoreHandle;
     use vas_overlay_viewer::overlay::Overlay;
     use vas_overlay_viewer::player::FilePlayer;

@@ -11,9 +11,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, ReadableStream, ReadableStreamDefaultReader, ReadableStreamReadResult};
 
 use crate::core::time::UnixMicros;
-use crate::core::viewer_config::ViewerConfig;
-use crate::core::window_fetch::FailureKind;
-use crate::core::wire::{decode_devices, decode_event_page, Device, EventPage, EventQuery, PageError, WireEvent, MAX_PAGE_LIMIT};
+use crate::core::params::viewer_config::ViewerConfig;
+use crate::core::events::window_fetch::FailureKind;
+use crate::core::events::wire::{decode_devices, decode_event_page, Device, EventPage, EventQuery, PageError, WireEvent, MAX_PAGE_LIMIT};
 
 /// Why an API call failed. Messages never include the API key.
 #[derive(Debug, Error, Clone, PartialEq)]

@@ -9,8 +9,8 @@ use super::api_client::ApiClient;
 use super::store_handle::StoreHandle;
 use super::window_runner::{run_fetch, Alive};
 use crate::core::backoff::Backoff;
-use crate::core::live_poll::{LivePoller, LiveStats, HIDDEN_EVERY};
-use crate::core::poll_grid;
+use crate::core::events::live_poll::{LivePoller, LiveStats, HIDDEN_EVERY};
+use crate::core::events::poll_grid;
 use crate::core::time::UnixMicros;
 
 /// VAS's time of the frame on screen, when the page knows it (the live clock's).

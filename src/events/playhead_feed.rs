@@ -10,12 +10,12 @@ use super::api_client::ApiClient;
 use super::store_handle::StoreHandle;
 use super::window_runner::{run_fetch, Alive};
 use crate::core::backoff::Backoff;
-use crate::core::playhead_windows::{PlayheadWindows, WindowPlan};
+use crate::core::events::playhead_windows::{PlayheadWindows, WindowPlan};
 use crate::core::time::UnixMicros;
-use crate::core::window_fetch::WindowFetch;
-use crate::core::wire::MAX_PAGE_LIMIT;
-use crate::player::monotonic::now_mono_ms;
-use crate::player::ClockHandle;
+use crate::core::events::window_fetch::WindowFetch;
+use crate::core::events::wire::MAX_PAGE_LIMIT;
+use crate::media::monotonic::now_mono_ms;
+use crate::media::ClockHandle;
 
 /// The unbroken block of loaded windows around the playhead, shared with a timeline.
 pub type LoadedSpan = Rc<Cell<Option<(UnixMicros, UnixMicros)>>>;

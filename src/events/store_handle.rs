@@ -3,9 +3,9 @@
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
-use crate::core::event_store::{EventStore, IngestReport, StoreLimits};
+use crate::core::events::event_store::{EventStore, IngestReport, StoreLimits};
 use crate::core::time::UnixMicros;
-use crate::core::wire::WireEvent;
+use crate::core::events::wire::WireEvent;
 
 #[derive(Clone, Default)]
 pub struct StoreHandle(Rc<RefCell<EventStore>>);

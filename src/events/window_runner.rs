@@ -8,9 +8,9 @@ use gloo_timers::future::TimeoutFuture;
 use super::api_client::ApiClient;
 use super::store_handle::StoreHandle;
 use crate::core::backoff::Backoff;
-use crate::core::credible_newest::RowSeen;
+use crate::core::events::credible_newest::RowSeen;
 use crate::core::time::UnixMicros;
-use crate::core::window_fetch::{Action, WindowFetch};
+use crate::core::events::window_fetch::{Action, WindowFetch};
 
 /// What a finished (or abandoned) window fetch did.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -1,4 +1,4 @@
-//! The dense-scene renderer: a frame's primitives drawn on one canvas layer, following `core::canvas_plan`.
+//! The dense-scene renderer: a frame's primitives drawn on one canvas layer, following `core::draw::canvas_plan`.
 //!
 //! It draws the same primitive list as the DOM renderer. The canvas is the
 //! overlay root's last child, so it sits above the DOM layers and falls under
@@ -17,10 +17,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, CssStyleDeclaration, Document, Element, HtmlCanvasElement};
 
-use crate::core::canvas_plan::{CanvasPlan, BOX_OUTLINE_ALPHA, KEYPOINT_RIM_ALPHA, TRAIL_ALPHA, TRAIL_WIDTH_PX};
-use crate::core::color::Rgb;
-use crate::core::geometry::CssSize;
-use crate::core::primitive::{Primitive, CHIP_FONT_PX, CHIP_HEIGHT_PX, CHIP_PADDING_PX};
+use crate::core::draw::canvas_plan::{CanvasPlan, BOX_OUTLINE_ALPHA, KEYPOINT_RIM_ALPHA, TRAIL_ALPHA, TRAIL_WIDTH_PX};
+use crate::core::draw::color::Rgb;
+use crate::core::draw::geometry::CssSize;
+use crate::core::draw::primitive::{Primitive, CHIP_FONT_PX, CHIP_HEIGHT_PX, CHIP_PADDING_PX};
 
 #[wasm_bindgen]
 extern "C" {

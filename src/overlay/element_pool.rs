@@ -22,8 +22,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CssStyleDeclaration, Document, Element, HtmlElement, SvgElement};
 
-use crate::core::color::Rgb;
-use crate::core::primitive::{chip_clips_text, Primitive, PrimitiveTag, CHIP_FONT_PX, CHIP_HEIGHT_PX, CHIP_PADDING_PX};
+use crate::core::draw::color::Rgb;
+use crate::core::draw::primitive::{chip_clips_text, Primitive, PrimitiveTag, CHIP_FONT_PX, CHIP_HEIGHT_PX, CHIP_PADDING_PX};
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 

@@ -11,7 +11,7 @@
 //! whose primitives equal the last drawn ones (a static scene on a playing
 //! video) writes nothing to the DOM and draws nothing on the canvas.
 //! Ordinary frames go to pooled DOM elements; dense ones to one canvas
-//! (`core::renderer_choice` decides). A switch draws the new renderer and
+//! (`core::draw::renderer_choice` decides). A switch draws the new renderer and
 //! clears the old one in the same callback, so no frame shows neither.
 
 use std::cell::{Cell, RefCell};
@@ -25,14 +25,15 @@ use web_sys::{Element, HtmlVideoElement, ResizeObserver};
 use super::canvas_renderer::CanvasRenderer;
 use super::element_pool::ElementPool;
 use super::fault_guard::{self, STATE_ATTR};
-use super::video_frame_callback::{PresentedFrame, VideoFrameWatcher};
-use crate::core::clock::{ClockMethod, FrameTime};
-use crate::core::geometry::{CssRect, CssSize, ObjectFit, ScreenMapping, VideoPx};
-use crate::core::primitive::{layout_frame, Primitive};
-use crate::core::renderer_choice::{RendererChoice, RendererKind, RendererPolicy};
-use crate::core::selection::{select_frame, SelectionParams};
+use crate::core::clock::presented_frame::PresentedFrame;
+use crate::core::clock::{FrameClockMethod, FrameTime};
+use crate::core::draw::geometry::{CssRect, CssSize, ObjectFit, ScreenMapping, VideoPx};
+use crate::core::draw::primitive::{layout_frame, Primitive};
+use crate::core::draw::renderer_choice::{RendererChoice, RendererKind, RendererPolicy};
+use crate::core::draw::selection::{select_frame, SelectionParams};
 use crate::events::store_handle::StoreHandle;
-use crate::player::ClockHandle;
+use crate::media::video_frame_callback::VideoFrameWatcher;
+use crate::media::ClockHandle;
 
 /// Everything that decides what is drawn; when it is unchanged, nothing is written.
 #[derive(Clone, PartialEq)]
@@ -53,7 +54,7 @@ struct LoopState {
     store: StoreHandle,
     clock: ClockHandle,
     /// What `data-clock` and `data-clock-note` say now.
-    clock_attr: Option<(ClockMethod, bool)>,
+    clock_attr: Option<(FrameClockMethod, bool)>,
     /// The live clock learns from every frame, so each presented frame is
     /// timed once: its presented-frame count and the time it got.
     timed: Option<(u32, Option<FrameTime>)>,

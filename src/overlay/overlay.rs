@@ -7,9 +7,9 @@ use yew::prelude::*;
 
 use super::fault_guard;
 use super::frame_loop::FrameLoop;
-use crate::core::renderer_choice::RendererPolicy;
+use crate::core::draw::renderer_choice::RendererPolicy;
 use crate::events::store_handle::StoreHandle;
-use crate::player::ClockHandle;
+use crate::media::ClockHandle;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct OverlayProps {

@@ -3,7 +3,7 @@
 //! Purely visual: it reads the event store, the clock and the video's
 //! `currentTime`, and never seeks. It redraws a few times a second (and so
 //! follows windows as they load); the layout comes from
-//! `core::timeline_strip`. Like the overlay it carries `data-overlay-root`,
+//! `core::draw::timeline_strip`. Like the overlay it carries `data-overlay-root`,
 //! so the fault guard hides it too.
 
 use gloo_timers::callback::Interval;
@@ -11,12 +11,12 @@ use web_sys::HtmlVideoElement;
 use yew::prelude::*;
 
 use super::fault_guard;
-use crate::core::clock::ClockMethod;
+use crate::core::clock::clip::ClipClockMethod;
 use crate::core::time::UnixMicros;
-use crate::core::timeline_strip::{axis_label, StripLayout};
+use crate::core::draw::timeline_strip::{axis_label, StripLayout};
 use crate::events::playhead_feed::LoadedSpan;
 use crate::events::store_handle::StoreHandle;
-use crate::player::ClockHandle;
+use crate::media::ClockHandle;
 
 const BINS: usize = 120;
 const REFRESH_MS: u32 = 250;
@@ -63,7 +63,7 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
             }
             Err(_) => (Vec::new(), 0, None),
         },
-        ClockHandle::Clip(_) => (Vec::new(), 0, Some(ClockMethod::ClipStart.precision_note())),
+        ClockHandle::Clip(_) => (Vec::new(), 0, Some(ClipClockMethod::Start.precision_note())),
         // The strip belongs to recordings; a live clock has no runs or segments to show.
         ClockHandle::Live(_) => (Vec::new(), 0, None),
     };

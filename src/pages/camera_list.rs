@@ -6,7 +6,7 @@ use yew_router::prelude::*;
 use crate::app::Route;
 use crate::config::ConfigContext;
 use crate::core::time::format_rfc3339_utc;
-use crate::core::wire::Device;
+use crate::core::events::wire::Device;
 use crate::events::api_client::ApiClient;
 
 /// The clip page's query string.

@@ -1,23 +1,26 @@
 //! `/cameras/{camera_id}/clip?src=..&start=..`: a played clip with the camera's detections on it.
 
-use web_sys::{HtmlVideoElement, UrlSearchParams};
+use web_sys::HtmlVideoElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::clip_params::ClipParams;
-use crate::core::clock::ClipClock;
-use crate::core::event_store::StoreLimits;
-use crate::core::renderer_choice::RendererPolicy;
+use crate::core::params::clip_params::ClipParams;
+use crate::core::clock::clip::ClipClock;
+use crate::core::events::event_store::StoreLimits;
+use crate::core::draw::renderer_choice::RendererPolicy;
 use crate::core::time::UnixMicros;
 use crate::events::api_client::ApiClient;
 use crate::events::live_feed::LiveFeed;
 use crate::events::playhead_feed::PlayheadFeed;
 use crate::events::store_handle::StoreHandle;
+use crate::hooks::use_page_params;
 use crate::overlay::Overlay;
+use crate::pages::param_errors::param_errors;
 use crate::pages::stage::Stage;
-use crate::player::{ClockHandle, FilePlayer};
+use crate::media::ClockHandle;
+use crate::player::FilePlayer;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct ClipPageProps {
@@ -27,20 +30,14 @@ pub struct ClipPageProps {
 /// The routed page: validates the parameters; the view loads events around the playhead.
 #[function_component(ClipPage)]
 pub fn clip_page(props: &ClipPageProps) -> Html {
-    let location = use_location();
     let config = use_context::<ConfigContext>().expect("config context");
-    let query = location.map(|l| l.query_str().to_owned()).unwrap_or_default();
-    let params = use_memo(query, |q| {
-        let search = UrlSearchParams::new_with_str(q).ok();
-        let get = |k: &str| search.as_ref().and_then(|s| s.get(k));
-        ClipParams::parse(get("src").as_deref(), get("start").as_deref())
-    });
+    let params = use_page_params::<ClipParams>();
     let store = use_memo(props.camera_id.clone(), |_| StoreHandle::new(StoreLimits::default()));
     let feed = EventFeed::Playhead { client: ApiClient::new(&config), camera_id: props.camera_id.to_string() };
     match &*params {
-        Err(e) => html! {
+        Err(errors) => html! {
             <main class="page">
-                <p class="message" role="alert">{ e.to_string() }</p>
+                { param_errors(errors) }
                 <Link<Route> to={Route::Cameras}>{ "Back to the camera list" }</Link<Route>>
             </main>
         },

@@ -5,24 +5,27 @@
 //! default the best available one is used); `anchor=Q` sets the quantile of
 //! the RTP anchor (default 0.1; the tests compare 0.5, the median);
 //! `delay=off` turns off the playout delay that holds frames until their
-//! events have arrived.
+//! events have arrived. They are read by `use_page_params` and validated by
+//! `core::params::live_params`; a malformed one is said on the page.
 
-use web_sys::UrlSearchParams;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::event_store::StoreLimits;
-use crate::core::live_clock::{LiveClockMethod, LiveClockParams};
-use crate::core::live_signaling::websocket_url;
+use crate::core::events::event_store::StoreLimits;
+use crate::core::clock::live::live_clock::LiveClockParams;
+use crate::core::clock::live::live_signaling::websocket_url;
+use crate::core::params::live_params::LiveParams;
 use crate::events::api_client::ApiClient;
 use crate::events::live_feed::{FrameTimeHint, LiveFeed};
 use crate::events::store_handle::StoreHandle;
+use crate::hooks::use_page_params;
 use crate::overlay::Overlay;
-use crate::player::ClockHandle;
+use crate::media::ClockHandle;
+use crate::pages::param_errors::param_errors;
 use crate::pages::stage::Stage;
-use crate::player::live_clock_handle::LiveClockHandle;
+use crate::media::live_clock_handle::LiveClockHandle;
 use crate::player::LivePlayer;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -33,29 +36,15 @@ pub struct LivePageProps {
 #[function_component(LivePage)]
 pub fn live_page(props: &LivePageProps) -> Html {
     let config = use_context::<ConfigContext>().expect("config context");
-    let location = use_location();
-    let query = location.map(|l| l.query_str().to_owned()).unwrap_or_default();
-    let search = UrlSearchParams::new_with_str(&query).ok();
-    let playout_delay = search.as_ref().and_then(|s| s.get("delay")).as_deref() != Some("off");
-    let defaults = LiveClockParams::default();
-    let anchor_quantile = search
-        .as_ref()
-        .and_then(|s| s.get("anchor"))
-        .and_then(|q| q.parse::<f64>().ok())
-        .filter(|q| (0.0..=1.0).contains(q))
-        .unwrap_or(defaults.anchor_quantile);
-    let max_method = use_memo(query, |q| {
-        let search = UrlSearchParams::new_with_str(q).ok();
-        match search.and_then(|s| s.get("clock")) {
-            None => Ok(LiveClockMethod::RtpSr),
-            Some(c) => LiveClockMethod::from_attr(&c).ok_or(format!("Unknown clock {c:?}: use rtp-sr, receive or arrival.")),
-        }
-    });
+    let params = use_page_params::<LiveParams>();
+    // Hooks run whatever the parameters (on the defaults when some are
+    // malformed); the page then shows the messages instead of the player.
+    let LiveParams { max_method, anchor_quantile, playout_delay } = params.as_ref().as_ref().copied().unwrap_or_default();
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let ws_url = websocket_url(&config.api_base_url, &origin);
     let store = use_memo(props.camera_id.clone(), |_| StoreHandle::new(StoreLimits::live()));
-    let clock = use_memo((props.camera_id.clone(), (*max_method).clone(), anchor_quantile.to_bits()), move |(_, m, _)| {
-        LiveClockHandle::new(LiveClockParams { max_method: m.clone().unwrap_or(LiveClockMethod::RtpSr), anchor_quantile, ..defaults })
+    let clock = use_memo((props.camera_id.clone(), max_method, anchor_quantile.to_bits()), move |(_, max_method, _)| {
+        LiveClockHandle::new(LiveClockParams { max_method: *max_method, anchor_quantile, ..LiveClockParams::default() })
     });
     {
         let (config, store, clock) = (config.clone(), (*store).clone(), (*clock).clone());
@@ -74,15 +63,14 @@ pub fn live_page(props: &LivePageProps) -> Html {
             <span class="camera-id">{ format!("Camera {} (live)", props.camera_id) }</span>
         </header>
     };
-    let problem = match (&ws_url, &*max_method) {
-        (Err(e), _) | (_, Err(e)) => Some(e.clone()),
-        _ => None,
-    };
-    match (problem, ws_url) {
-        (Some(e), _) | (None, Err(e)) => html! {
+    match (&*params, ws_url) {
+        (Err(errors), _) => html! {
+            <main class="page">{ header }{ param_errors(errors) }</main>
+        },
+        (Ok(_), Err(e)) => html! {
             <main class="page">{ header }<p class="message" role="alert">{ e }</p></main>
         },
-        (None, Ok(url)) => html! {
+        (Ok(_), Ok(url)) => html! {
             <main class="page camera-page">
                 { header }
                 <Stage>

@@ -6,31 +6,35 @@
 //! recording is. `clock` optionally names the mapping method to prefer
 //! (`segment-epoch`, `last-modified`, `program-date-time`), for comparing
 //! them; by default the recording clock chooses per segment (see
-//! `core::recording_clock`). Parameters are read by `core::recording_params`.
+//! `core::clock::recording::recording_clock`). Parameters are read by
+//! `use_page_params` and validated by `core::params::recording_params`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use web_sys::{Element, HtmlVideoElement, UrlSearchParams};
+use web_sys::{Element, HtmlVideoElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::clock::ClockMethod;
-use crate::core::event_store::StoreLimits;
-use crate::core::recording_clock::{Located, RecordingClock};
-use crate::core::recording_dates::{decode_recording_dates, RecordedDate};
-use crate::core::recording_params::{recording_params, ParamError, RecordingParams};
+use crate::core::clock::recording::recording_method::RecordingClockMethod;
+use crate::core::events::event_store::StoreLimits;
+use crate::core::clock::recording::recording_clock::{Located, RecordingClock};
+use crate::core::clock::recording::recording_dates::{decode_recording_dates, RecordedDate};
+use crate::core::params::recording_params::RecordingParams;
 use crate::core::time::{format_rfc3339_utc, UnixMicros};
-use crate::core::wire::percent_encode;
+use crate::core::events::wire::percent_encode;
 use crate::events::api_client::{ApiClient, ApiError};
 use crate::events::playhead_feed::{LoadedSpan, PlayheadFeed};
 use crate::events::store_handle::StoreHandle;
+use crate::hooks::use_page_params;
 use crate::overlay::timeline_strip::TimelineStrip;
 use crate::overlay::Overlay;
+use crate::pages::param_errors::param_errors;
 use crate::player::hls_bindings::StartAt;
-use crate::player::{ClockHandle, HlsPlayer};
+use crate::media::ClockHandle;
+use crate::player::HlsPlayer;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct RecordingsPageProps {
@@ -52,23 +56,7 @@ fn recordings_path(camera_id: &str, tail: &str) -> String {
 #[function_component(RecordingsPage)]
 pub fn recordings_page(props: &RecordingsPageProps) -> Html {
     let config = use_context::<ConfigContext>().expect("config context");
-    let location = use_location();
-    let query = location.map(|l| l.query_str().to_owned()).unwrap_or_default();
-    let params = use_memo(query, |q| {
-        // The browser decodes the query; the core validates it.
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        if let Ok(search) = UrlSearchParams::new_with_str(q) {
-            if let Some(entries) = js_sys::try_iter(&search).ok().flatten() {
-                for entry in entries.flatten() {
-                    let pair = js_sys::Array::from(&entry);
-                    if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-                        pairs.push((k, v));
-                    }
-                }
-            }
-        }
-        recording_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    });
+    let params = use_page_params::<RecordingParams>();
     let dates = use_state(|| Dates::Loading);
     {
         let (dates, config) = (dates.clone(), config.clone());
@@ -95,9 +83,7 @@ pub fn recordings_page(props: &RecordingsPageProps) -> Html {
         </header>
     };
     let body = match (&*dates, &*params) {
-        (_, Err(errors)) => html! {
-            <>{ for errors.iter().map(|ParamError { name, message }| html! { <p class="message" role="alert" data-param-error={*name}>{ message.clone() }</p> }) }</>
-        },
+        (_, Err(errors)) => param_errors(errors),
         (Dates::Loading, _) => html! { <p class="message">{ "Looking for recordings..." }</p> },
         (Dates::Failed(e), _) => html! { <p class="message" role="alert">{ format!("The recordings could not be listed ({e}).") }</p> },
         (Dates::Loaded(d), _) if d.is_empty() => html! { <p class="message" role="alert">{ "VAS has no recordings for this camera." }</p> },
@@ -114,7 +100,7 @@ pub fn recordings_page(props: &RecordingsPageProps) -> Html {
 #[derive(Properties, PartialEq, Clone)]
 pub struct RecordingViewProps {
     pub camera_id: AttrValue,
-    pub prefer: Option<ClockMethod>,
+    pub prefer: Option<RecordingClockMethod>,
     /// Open at this wall time (VAS's clock); else at the newest recording.
     pub at: Option<UnixMicros>,
 }

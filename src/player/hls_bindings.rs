@@ -13,12 +13,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
-use crate::core::fragment_span::fragment_spans;
-use crate::core::hls_playlist::MAX_PLAYLIST_BYTES;
-use crate::core::playlist_fixer::PlaylistFixer;
-use crate::core::recording_clock::RecordingClock;
-use crate::core::recording_clock::Located;
-use crate::core::segment_skips::SegmentSkips;
+use crate::core::clock::recording::fragment_span::fragment_spans;
+use crate::core::clock::recording::hls_playlist::MAX_PLAYLIST_BYTES;
+use crate::core::clock::recording::playlist_fixer::PlaylistFixer;
+use crate::core::clock::recording::recording_clock::RecordingClock;
+use crate::core::clock::recording::recording_clock::Located;
+use crate::core::clock::recording::segment_skips::SegmentSkips;
 use crate::core::time::UnixMicros;
 
 use super::segment_probe;

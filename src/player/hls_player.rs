@@ -8,9 +8,9 @@ use yew::prelude::*;
 
 use super::hls_bindings::{self, HlsSession, HlsSource, StartAt};
 use super::hls_recovery::HlsRecovery;
-use super::ClockHandle;
-use crate::core::recording_clock::Located;
-use crate::core::segment_skips::SegmentSkips;
+use crate::media::ClockHandle;
+use crate::core::clock::recording::recording_clock::Located;
+use crate::core::clock::recording::segment_skips::SegmentSkips;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct HlsPlayerProps {
@@ -43,7 +43,7 @@ enum Status {
 /// the page offers fullscreen on the stage that holds both.
 ///
 /// A missing or damaged segment is jumped over once the playhead reaches it
-/// (`HlsRecovery`, deciding with `core::segment_skips`); fatal media errors
+/// (`HlsRecovery`, deciding with `core::clock::recording::segment_skips`); fatal media errors
 /// are recovered a bounded number of times. Only when playback cannot go on
 /// does the player show an error.
 #[function_component(HlsPlayer)]

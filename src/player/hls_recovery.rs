@@ -26,8 +26,8 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
 use super::hls_bindings::{HlsError, HlsSession};
-use crate::core::media_recovery::{MediaRecovery, RecoveryVerdict, HLS_MEDIA_ERROR};
-use crate::core::segment_skips::{FaultVerdict, SegmentFault, SegmentSkips};
+use crate::core::clock::recording::media_recovery::{MediaRecovery, RecoveryVerdict, HLS_MEDIA_ERROR};
+use crate::core::clock::recording::segment_skips::{FaultVerdict, SegmentFault, SegmentSkips};
 
 /// How often the playhead is checked against known holes: a stall at a hole
 /// lasts at most about this long before the jump.
@@ -169,7 +169,7 @@ impl Inner {
                     FaultVerdict::NotListed => None,
                 }
             }
-            _ if error.fatal && error.kind == HLS_MEDIA_ERROR => match self.media.on_fatal_media_error(super::monotonic::now_mono_ms()) {
+            _ if error.fatal && error.kind == HLS_MEDIA_ERROR => match self.media.on_fatal_media_error(crate::media::monotonic::now_mono_ms()) {
                 RecoveryVerdict::Recover { n } => {
                     web_sys::console::debug_1(&format!("media error recovery {n}").into());
                     // hls.js restarts loading after a recovery only if it was loading, and a

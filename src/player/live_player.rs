@@ -11,7 +11,7 @@
 //! Every duration (stall, playout delay) is measured on `performance.now()`,
 //! never the wall clock. While the page is hidden the browser presents no
 //! frames: stall detection is suspended then, re-armed on return, and no new
-//! session is opened until the page is shown (`core::live_session`).
+//! session is opened until the page is shown (`core::clock::live::live_session`).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -22,17 +22,17 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlVideoElement, MediaStream, MediaStreamTrackState};
 use yew::prelude::*;
 
-use super::live_clock_handle::LiveClockHandle;
+use crate::media::live_clock_handle::LiveClockHandle;
 use super::mediasoup::{h264_only, serde_wasm_json, Consumer, Mediasoup, Transport};
-use super::monotonic::now_mono_ms;
+use crate::media::monotonic::now_mono_ms;
 use super::page_visibility::PageVisibility;
 use super::signaling::Signaling;
-use crate::core::live_clock::{LiveClockMethod, SenderReportSample};
-use crate::core::live_delay::{next_event_room_us, DelayParams, PlayoutDelay};
-use crate::core::live_session::{PlayerState, ReconnectPolicy, SessionEnd, SessionTiming, StallWatch};
-use crate::core::live_signaling::{consumer_info, producer_to_consume, Request, TransportInfo};
+use crate::core::clock::live::live_clock::{LiveClockMethod, SenderReportSample};
+use crate::core::clock::live::live_delay::{next_event_room_us, DelayParams, PlayoutDelay};
+use crate::core::clock::live::live_session::{PlayerState, ReconnectPolicy, SessionEnd, SessionTiming, StallWatch};
+use crate::core::clock::live::live_signaling::{consumer_info, producer_to_consume, Request, TransportInfo};
 use crate::events::store_handle::StoreHandle;
-use crate::overlay::video_frame_callback::VideoFrameWatcher;
+use crate::media::video_frame_callback::VideoFrameWatcher;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct LivePlayerProps {
@@ -45,7 +45,7 @@ pub struct LivePlayerProps {
     /// The overlay's events, read only: the playout delay keeps frames behind
     /// the newest event held.
     pub store: StoreHandle,
-    /// Delay the picture until its events have arrived (see `core::live_delay`).
+    /// Delay the picture until its events have arrived (see `core::clock::live::live_delay`).
     #[prop_or(true)]
     pub playout_delay: bool,
     #[prop_or_default]

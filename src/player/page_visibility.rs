@@ -1,4 +1,4 @@
-//! `document.visibilityState` and its `visibilitychange` events, for the live player (which decides nothing here: see `core::live_session`).
+//! `document.visibilityState` and its `visibilitychange` events, for the live player (which decides nothing here: see `core::clock::live::live_session`).
 //!
 //! Chromium presents no video frames in a hidden tab, so the live player
 //! must know when the page was hidden and shown, at what monotonic time, to
@@ -12,8 +12,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::monotonic::now_mono_ms;
-use crate::core::live_session::Visibility;
+use crate::media::monotonic::now_mono_ms;
+use crate::core::clock::live::live_session::Visibility;
 
 #[derive(Default)]
 struct Shared {

@@ -13,7 +13,7 @@ use gloo_net::http::Request;
 use gloo_timers::callback::Timeout;
 use web_sys::AbortController;
 
-use crate::core::recording_clock::RecordingClock;
+use crate::core::clock::recording::recording_clock::RecordingClock;
 
 /// A probe that has no headers after this long is abandoned.
 pub const PROBE_TIMEOUT_MS: u32 = 5_000;

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, WebSocket};
 
-use crate::core::live_signaling::{parse_reply, Reply, ReplyError, Request};
+use crate::core::clock::live::live_signaling::{parse_reply, Reply, ReplyError, Request};
 
 /// Why a request got no usable reply.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,10 +2,10 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use vas_overlay_viewer::core::clip_params::{ClipParamError, ClipParams};
-use vas_overlay_viewer::core::live_signaling::websocket_url;
+use vas_overlay_viewer::core::params::clip_params::{ClipParamError, ClipParams};
+use vas_overlay_viewer::core::clock::live::live_signaling::websocket_url;
 use vas_overlay_viewer::core::time::parse_rfc3339;
-use vas_overlay_viewer::core::viewer_config::{ConfigAnswer, ConfigError, ViewerConfig};
+use vas_overlay_viewer::core::params::viewer_config::{ConfigAnswer, ConfigError, ViewerConfig};
 
 use super::gen::text;
 use super::live::url_base;

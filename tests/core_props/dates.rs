@@ -1,7 +1,7 @@
 //! Properties of the two date parsers: RFC 3339 (event times, page parameters) and HTTP dates (`Last-Modified`).
 
 use proptest::prelude::*;
-use vas_overlay_viewer::core::http_date::parse_http_date;
+use vas_overlay_viewer::core::clock::recording::http_date::parse_http_date;
 use vas_overlay_viewer::core::time::{civil_from_days, days_from_civil, format_rfc3339_utc, parse_rfc3339, UnixMicros};
 
 use super::gen::{hostile_instant, text, YEAR_0, YEAR_9999_END};

@@ -4,14 +4,14 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use vas_overlay_viewer::core::box_association::{match_untracked, pair_cost, MAX_CENTRE_SHIFT_IN_SIZES, MAX_SIZE_RATIO};
-use vas_overlay_viewer::core::detection::{normalize_payload, Detection, NormRect, MAX_DETECTIONS_PER_EVENT, MAX_LABEL_CHARS};
-use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
-use vas_overlay_viewer::core::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
-use vas_overlay_viewer::core::primitive::{layout_frame, Primitive, MAX_PRIMITIVES_PER_FRAME};
-use vas_overlay_viewer::core::selection::{select_frame, SelectionParams};
+use vas_overlay_viewer::core::draw::box_association::{match_untracked, pair_cost, MAX_CENTRE_SHIFT_IN_SIZES, MAX_SIZE_RATIO};
+use vas_overlay_viewer::core::draw::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
+use vas_overlay_viewer::core::draw::primitive::{layout_frame, Primitive, MAX_PRIMITIVES_PER_FRAME};
+use vas_overlay_viewer::core::draw::selection::{select_frame, SelectionParams};
+use vas_overlay_viewer::core::events::detection::{normalize_payload, Detection, NormRect, MAX_DETECTIONS_PER_EVENT, MAX_LABEL_CHARS};
+use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
-use vas_overlay_viewer::core::wire::{decode_event, decode_event_page, WireEvent};
+use vas_overlay_viewer::core::events::wire::{decode_event, decode_event_page, WireEvent};
 
 use super::gen::{css_number, hostile_event, hostile_f64, json_value, plain_event, T0};
 use super::runner::check;

@@ -4,10 +4,10 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use serde_json::json;
-use vas_overlay_viewer::core::playhead_windows::{PlayheadWindows, WindowPlan, OPEN_MARGIN_US};
+use vas_overlay_viewer::core::events::playhead_windows::{PlayheadWindows, WindowPlan, OPEN_MARGIN_US};
 use vas_overlay_viewer::core::time::UnixMicros;
-use vas_overlay_viewer::core::window_fetch::{Action, FailureKind, WindowFetch};
-use vas_overlay_viewer::core::wire::{EventPage, EventQuery, WireEvent, MAX_PAGE_LIMIT};
+use vas_overlay_viewer::core::events::window_fetch::{Action, FailureKind, WindowFetch};
+use vas_overlay_viewer::core::events::wire::{EventPage, EventQuery, WireEvent, MAX_PAGE_LIMIT};
 
 use super::gen::{hostile_f64, hostile_i64, hostile_instant, T0};
 use super::runner::check;

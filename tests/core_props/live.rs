@@ -2,15 +2,17 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use vas_overlay_viewer::core::clock::ClockMethod;
-use vas_overlay_viewer::core::live_clock::{LiveClock, LiveClockMethod, LiveClockParams, LiveFrameMeta, SenderReportSample};
-use vas_overlay_viewer::core::live_delay::{DelayParams, PlayoutDelay};
+use vas_overlay_viewer::core::clock::clip::ClipClockMethod;
+use vas_overlay_viewer::core::clock::recording::recording_method::RecordingClockMethod;
+use vas_overlay_viewer::core::clock::FrameClockMethod;
+use vas_overlay_viewer::core::clock::live::live_clock::{LiveClock, LiveClockMethod, LiveClockParams, LiveFrameMeta, SenderReportSample};
+use vas_overlay_viewer::core::clock::live::live_delay::{DelayParams, PlayoutDelay};
 use std::collections::HashSet;
 
-use vas_overlay_viewer::core::credible_newest::{RowSeen, WILD_GAP};
-use vas_overlay_viewer::core::live_poll::{LivePoller, FAR_FUTURE, SWEEP_EVERY, SWEEP_PHASE};
-use vas_overlay_viewer::core::poll_grid::{self, CELL};
-use vas_overlay_viewer::core::live_signaling::{consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request, TransportInfo};
+use vas_overlay_viewer::core::events::credible_newest::{RowSeen, WILD_GAP};
+use vas_overlay_viewer::core::events::live_poll::{LivePoller, FAR_FUTURE, SWEEP_EVERY, SWEEP_PHASE};
+use vas_overlay_viewer::core::events::poll_grid::{self, CELL};
+use vas_overlay_viewer::core::clock::live::live_signaling::{consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request, TransportInfo};
 use vas_overlay_viewer::core::time::UnixMicros;
 
 use super::gen::{hostile_f64, hostile_i64, text, T0};
@@ -461,10 +463,7 @@ fn websocket_urls_keep_host_and_path() {
 /// value is one's attribute name, and every name reads back as its method.
 #[test]
 fn clock_parameters_name_a_method_or_nothing() {
-    let all = [
-        ClockMethod::ClipStart, ClockMethod::ProgramDateTime, ClockMethod::SegmentEpoch, ClockMethod::LastModified,
-        ClockMethod::LiveRtpSr, ClockMethod::LiveReceive, ClockMethod::LiveArrival,
-    ];
+    let all = FrameClockMethod::ALL;
     check("clock_parameters_name_a_method_or_nothing", 4.0, || {
         let value = prop_oneof![
             (0usize..7, any::<u32>(), prop_oneof![Just(""), Just(" "), Just("\u{0}"), Just("x")], any::<bool>()).prop_map(move |(i, mask, pad, upper)| {
@@ -475,14 +474,19 @@ fn clock_parameters_name_a_method_or_nothing() {
         ];
         value
     }, move |value| {
-        prop_assert_eq!(ClockMethod::from_attr(&value), all.iter().copied().find(|m| m.as_attr() == value));
+        prop_assert_eq!(FrameClockMethod::from_attr(&value), all.iter().copied().find(|m| m.as_attr() == value));
         prop_assert_eq!(LiveClockMethod::from_attr(&value), METHODS.iter().copied().find(|m| m.as_attr() == value));
+        prop_assert_eq!(RecordingClockMethod::from_attr(&value), RecordingClockMethod::ALL.iter().copied().find(|m| m.as_attr() == value));
+        prop_assert_eq!(ClipClockMethod::from_attr(&value), ClipClockMethod::ALL.iter().copied().find(|m| m.as_attr() == value));
         for m in all {
-            prop_assert_eq!(ClockMethod::from_attr(m.as_attr()), Some(m));
+            prop_assert_eq!(FrameClockMethod::from_attr(m.as_attr()), Some(m));
         }
         for m in METHODS {
             prop_assert_eq!(LiveClockMethod::from_attr(m.as_attr()), Some(m));
-            prop_assert_eq!(ClockMethod::from(m).as_attr(), m.as_attr());
+            prop_assert_eq!(FrameClockMethod::from(m).as_attr(), m.as_attr());
+        }
+        for m in RecordingClockMethod::ALL {
+            prop_assert_eq!(FrameClockMethod::from(m).as_attr(), m.as_attr());
         }
         Ok(())
     });

@@ -1,8 +1,8 @@
 //! Properties of the picture offset: any frames at any times, any boxes, and the estimate stays in its range without a panic.
 
 use proptest::prelude::*;
-use vas_overlay_viewer::core::detection::NormRect;
-use vas_overlay_viewer::core::picture_offset::{Estimate, OffsetParams, PictureOffset};
+use vas_overlay_viewer::core::events::detection::NormRect;
+use vas_overlay_viewer::core::clock::picture_offset::{Estimate, OffsetParams, PictureOffset};
 use vas_overlay_viewer::core::time::UnixMicros;
 
 use super::gen::{hostile_f64, hostile_i64};

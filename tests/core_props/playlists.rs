@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use proptest::prelude::*;
-use vas_overlay_viewer::core::hls_playlist::{segment_number, MediaPlaylist};
-use vas_overlay_viewer::core::playlist_fixer::{FixedEntry, PlaylistFixer};
+use vas_overlay_viewer::core::clock::recording::hls_playlist::{segment_number, MediaPlaylist};
+use vas_overlay_viewer::core::clock::recording::playlist_fixer::{FixedEntry, PlaylistFixer};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
 use super::gen::{hostile_i64, text, T0, YEAR_0, YEAR_9999_END};

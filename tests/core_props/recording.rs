@@ -1,12 +1,13 @@
 //! Properties of the recording clock: recording runs, fragment spans, and media time to wall time per segment.
 
 use proptest::prelude::*;
-use vas_overlay_viewer::core::clock::{ClockMethod, FrameClock};
-use vas_overlay_viewer::core::fragment_span::{fragment_spans, FragmentSpan};
-use vas_overlay_viewer::core::hls_playlist::MediaPlaylist;
-use vas_overlay_viewer::core::playlist_fixer::PlaylistFixer;
-use vas_overlay_viewer::core::recording_clock::RecordingClock;
-use vas_overlay_viewer::core::recording_runs::{recording_runs, segment_epoch_starts, SequenceCheck};
+use vas_overlay_viewer::core::clock::recording::recording_method::RecordingClockMethod;
+use vas_overlay_viewer::core::clock::{FrameClock, FrameClockMethod};
+use vas_overlay_viewer::core::clock::recording::fragment_span::{fragment_spans, FragmentSpan};
+use vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist;
+use vas_overlay_viewer::core::clock::recording::playlist_fixer::PlaylistFixer;
+use vas_overlay_viewer::core::clock::recording::recording_clock::RecordingClock;
+use vas_overlay_viewer::core::clock::recording::recording_runs::{recording_runs, segment_epoch_starts, SequenceCheck};
 use vas_overlay_viewer::core::time::UnixMicros;
 
 use super::gen::{hostile_f64, text};
@@ -118,10 +119,11 @@ fn clock_input() -> impl Strategy<Value = ClockInput> {
     ]
 }
 
-fn prefer() -> impl Strategy<Value = Option<ClockMethod>> {
+/// Another family's method cannot be preferred: the type has none.
+fn prefer() -> impl Strategy<Value = Option<RecordingClockMethod>> {
     prop_oneof![
         3 => Just(None),
-        1 => prop_oneof![Just(ClockMethod::ProgramDateTime), Just(ClockMethod::SegmentEpoch), Just(ClockMethod::LastModified), Just(ClockMethod::LiveRtpSr), Just(ClockMethod::ClipStart)].prop_map(Some),
+        1 => prop_oneof![Just(RecordingClockMethod::ProgramDateTime), Just(RecordingClockMethod::SegmentEpoch), Just(RecordingClockMethod::LastModified)].prop_map(Some),
     ]
 }
 
@@ -170,7 +172,7 @@ fn the_recording_clock_is_exact_within_a_segment() {
                 }
                 ClockInput::LastModified { pick, random_sn, header } => {
                     let sn = random_sn.or_else(|| fixed.get(pick % fixed.len().max(1)).map(|f| f.sn)).unwrap_or(0);
-                    let readable = header.as_deref().and_then(vas_overlay_viewer::core::http_date::parse_http_date).is_some();
+                    let readable = header.as_deref().and_then(vas_overlay_viewer::core::clock::recording::http_date::parse_http_date).is_some();
                     clock.on_last_modified(sn, header.as_deref());
                     if !readable {
                         prop_assert_eq!(clock.version(), version, "an unreadable header changed the clock");
@@ -182,7 +184,7 @@ fn the_recording_clock_is_exact_within_a_segment() {
         // Very long segments (1e300 s) make microseconds meaningless; realistic ones are exact.
         realistic &= p.entries.iter().all(|e| e.duration < 1e5);
         probes.sort_by(f64::total_cmp);
-        let mut previous: Option<(f64, u64, UnixMicros, ClockMethod)> = None;
+        let mut previous: Option<(f64, u64, UnixMicros, FrameClockMethod)> = None;
         for t in probes {
             let wall = clock.wall_time(t);
             let segment = clock.segment_at(t);

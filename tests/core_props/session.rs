@@ -1,7 +1,7 @@
 //! The live player's stall watch: frames, hidden and shown pages, and any clock.
 
 use proptest::prelude::*;
-use vas_overlay_viewer::core::live_session::{SessionTiming, StallWatch, Visibility};
+use vas_overlay_viewer::core::clock::live::live_session::{SessionTiming, StallWatch, Visibility};
 
 use super::gen::hostile_f64;
 use super::runner::check;

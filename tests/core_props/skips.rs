@@ -3,10 +3,10 @@
 use std::collections::HashSet;
 
 use proptest::prelude::*;
-use vas_overlay_viewer::core::fragment_span::fragment_spans;
-use vas_overlay_viewer::core::playlist_fixer::PlaylistHeader;
-use vas_overlay_viewer::core::media_recovery::{MediaRecovery, RecoveryVerdict};
-use vas_overlay_viewer::core::segment_skips::{FaultVerdict, SegmentFault, SegmentSkips, SkipLimits};
+use vas_overlay_viewer::core::clock::recording::fragment_span::fragment_spans;
+use vas_overlay_viewer::core::clock::recording::playlist_fixer::PlaylistHeader;
+use vas_overlay_viewer::core::clock::recording::media_recovery::{MediaRecovery, RecoveryVerdict};
+use vas_overlay_viewer::core::clock::recording::segment_skips::{FaultVerdict, SegmentFault, SegmentSkips, SkipLimits};
 
 use super::gen::{hostile_f64, text};
 use super::runner::check;

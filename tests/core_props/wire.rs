@@ -2,9 +2,9 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use vas_overlay_viewer::core::recording_dates::decode_recording_dates;
+use vas_overlay_viewer::core::clock::recording::recording_dates::decode_recording_dates;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
-use vas_overlay_viewer::core::wire::{decode_devices, decode_event_page, EventQuery, MAX_PAGE_LIMIT};
+use vas_overlay_viewer::core::events::wire::{decode_devices, decode_event_page, EventQuery, MAX_PAGE_LIMIT};
 
 use super::gen::{hostile_instant, number, text, YEAR_0, YEAR_9999_END};
 use super::runner::check;

@@ -4,11 +4,11 @@
 
 use js_sys::{Array, Promise, Uint8Array};
 use serde_json::Value;
-use vas_overlay_viewer::core::clock::ClipClock;
-use vas_overlay_viewer::core::event_store::StoreLimits;
-use vas_overlay_viewer::core::renderer_choice::RendererPolicy;
+use vas_overlay_viewer::core::clock::clip::ClipClock;
+use vas_overlay_viewer::core::events::event_store::StoreLimits;
+use vas_overlay_viewer::core::draw::renderer_choice::RendererPolicy;
 use vas_overlay_viewer::core::time::parse_rfc3339;
-use vas_overlay_viewer::core::wire::{decode_event_page, WireEvent};
+use vas_overlay_viewer::core::events::wire::{decode_event_page, WireEvent};
 use vas_overlay_viewer::events::store_handle::StoreHandle;
 use vas_overlay_viewer::pages::clip_page::{ClipView, ClipViewProps, EventFeed};
 use wasm_bindgen::JsCast;

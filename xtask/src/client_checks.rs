@@ -8,11 +8,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
-use vas_overlay_viewer::core::live_poll::LIVE_INTERVAL_MS;
+use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
+use vas_overlay_viewer::core::events::live_poll::LIVE_INTERVAL_MS;
 use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
-use vas_overlay_viewer::core::window_fetch::WindowFetch;
-use vas_overlay_viewer::core::wire::{decode_event_page, WireEvent};
+use vas_overlay_viewer::core::events::window_fetch::WindowFetch;
+use vas_overlay_viewer::core::events::wire::{decode_event_page, WireEvent};
 
 use crate::demo_backend::{self, AuthFault, BackendConfig, Faults, LiveConfig, RunningBackend};
 use crate::native_client::{now_wall, LiveViewer, NativeClient};

@@ -21,7 +21,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use vas_overlay_viewer::core::backoff::Backoff;
-use vas_overlay_viewer::core::window_fetch::OUTAGE_REQUESTS_BEFORE_BACKOFF;
+use vas_overlay_viewer::core::events::window_fetch::OUTAGE_REQUESTS_BEFORE_BACKOFF;
 
 use crate::demo_backend::{AuthFault, Faults, RunningBackend};
 use crate::webdriver::Browser;
@@ -118,7 +118,7 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
         check(shaped > 0 && used.is_none_or(|u| u == shaped as u64), &format!("{}: the fault fired", case.name), &fired)?;
         if case.outage {
             // One feed on the page: its window fetch's first requests, then
-            // one per back-off step (see `core::window_fetch`).
+            // one per back-off step (see `core::events::window_fetch`).
             let bound = (OUTAGE_REQUESTS_BEFORE_BACKOFF - 1 + Backoff::for_api().most_attempts_within(outage_ms)) as usize;
             let load = json!({"requests": shaped, "bound": bound, "outage ms": outage_ms});
             check(shaped <= bound, &format!("{}: the browser backs off during the outage", case.name), &load)?;

@@ -8,13 +8,13 @@ use std::io::Read;
 use std::time::Duration;
 
 use vas_overlay_viewer::core::backoff::Backoff;
-use vas_overlay_viewer::core::credible_newest::RowSeen;
-use vas_overlay_viewer::core::event_store::{EventStore, StoreLimits};
-use vas_overlay_viewer::core::live_poll::LivePoller;
-use vas_overlay_viewer::core::poll_grid;
+use vas_overlay_viewer::core::events::credible_newest::RowSeen;
+use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
+use vas_overlay_viewer::core::events::live_poll::LivePoller;
+use vas_overlay_viewer::core::events::poll_grid;
 use vas_overlay_viewer::core::time::UnixMicros;
-use vas_overlay_viewer::core::window_fetch::{Action, FailureKind, WindowFetch};
-use vas_overlay_viewer::core::wire::{decode_event_page, EventPage, EventQuery, WireEvent};
+use vas_overlay_viewer::core::events::window_fetch::{Action, FailureKind, WindowFetch};
+use vas_overlay_viewer::core::events::wire::{decode_event_page, EventPage, EventQuery, WireEvent};
 
 /// Same limit as the viewer's client.
 const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;

@@ -728,8 +728,8 @@ pub(super) fn rows_for(day: Option<&DayRecording>, camera: Option<&str>, model: 
 mod tests {
     use super::*;
     use crate::demo_backend::recording::tests::get;
-    use vas_overlay_viewer::core::hls_playlist::MediaPlaylist;
-    use vas_overlay_viewer::core::http_date::parse_http_date;
+    use vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist;
+    use vas_overlay_viewer::core::clock::recording::http_date::parse_http_date;
 
     /// 2026-01-06T10:00:00.123456Z: the listed day spans two UTC dates.
     const T0: i64 = 1_767_693_600_123_456;

@@ -533,7 +533,7 @@ pub(in crate::demo_backend) mod tests {
         assert!(huge.starts_with(&usual), "the usual entries first");
         assert!((3 << 20..(3 << 20) + 64).contains(&huge.len()), "{} bytes", huge.len());
         assert!(huge[usual.len()..].starts_with("#EXTINF:6.000000,\nsegment-1767619937.ts\n"), "numbered on from the last");
-        let parsed = vas_overlay_viewer::core::hls_playlist::MediaPlaylist::parse(&huge);
+        let parsed = vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist::parse(&huge);
         assert_eq!((parsed.entries.len(), parsed.skipped_lines), (12 + (huge.len() - usual.len()) / 40, 0));
         // fail_count: the next playlist is the usual one again.
         assert_eq!(String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap(), usual);

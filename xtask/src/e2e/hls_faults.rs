@@ -26,7 +26,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use vas_overlay_viewer::core::hls_playlist::MAX_PLAYLIST_BYTES;
+use vas_overlay_viewer::core::clock::recording::hls_playlist::MAX_PLAYLIST_BYTES;
 
 use super::recordings::{Score, Truth, TOLERANCE_PX, WAIT_DRAWN};
 use crate::demo_backend::{Faults, LogEntry, RunningBackend};

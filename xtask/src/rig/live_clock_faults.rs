@@ -1,8 +1,8 @@
 //! Live end-to-end test of the poller's agreed "newest" under clock faults: VAS's event stamps stepped an hour ahead and back, wild rows inserted while live, and pages opened afterwards.
 //!
 //! The live poller places its window, and the store its eviction, from the
-//! newest VAS time the models agree on (`src/core/credible_newest.rs`,
-//! `src/core/live_poll.rs`, `EventStore::set_ceiling`). On the live page of
+//! newest VAS time the models agree on (`src/core/events/credible_newest.rs`,
+//! `src/core/events/live_poll.rs`, `EventStore::set_ceiling`). On the live page of
 //! the fed camera, watched by a probe (`window.__clk`: every frame the overlay
 //! drew, with its visible boxes; every event request of the page, from the
 //! browser's resource timing, with its window and size):
@@ -99,7 +99,7 @@ const FAR_FUTURE_US: i64 = 253_402_300_799_000_000;
 /// before both ends are rounded out to the poll grid's cell (`poll_grid.rs`: up to a cell each).
 const AROUND_SPAN_MS: f64 = 3_610_000.0;
 /// The poll grid's cell.
-const CELL_MS: f64 = vas_overlay_viewer::core::poll_grid::CELL as f64 / 1000.0;
+const CELL_MS: f64 = vas_overlay_viewer::core::events::poll_grid::CELL as f64 / 1000.0;
 
 /// Installed in the live page: every frame the overlay drew (an animation
 /// frame in which the root's `data-rtp-timestamp` changed) with its visible

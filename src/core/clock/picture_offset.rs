@@ -1,0 +1,337 @@
+//! The clock offset learnt from the picture: the shift of the events' times at which their boxes best explain where the picture moves.
+//!
+//! The page knows each frame's time with a constant but unknown offset
+//! against VAS's event stamps (live: the pipeline between the RTP send and
+//! VAS's frame reader, about one frame; recordings: the error of the segment
+//! evidence, up to seconds). Moving objects change the pixels where their
+//! boxes are. The shell hands in small grayscale frames as they are
+//! presented (`push_frame`); each pair of consecutive frames becomes a
+//! motion sample: the absolute difference, kept as a summed-area table so
+//! the motion inside any box costs four reads, timed at the midpoint of the
+//! two frames (the difference shows the motion between them). For a
+//! candidate offset `d`, the score is the share of all motion that falls
+//! inside the boxes selected at `frame time + d`, less the share their area
+//! would catch at random. A moving object's box overlaps its motion over a
+//! run of offsets (its width over its speed either side) centred on the true
+//! one, and the run's two edges are sharp (about a frame's displacement): a
+//! coarse scan over the search range finds the run at half height, a fine
+//! scan across each edge finds where it crosses, and the estimate is midway.
+//!
+//! Confidence: enough samples with motion and boxes, a peak that stands
+//! out from the scores elsewhere in the range (`min_contrast`), and two
+//! independent halves of the samples (odd and even) that agree within
+//! `agree_us`. Anything else is `Estimate::Unsure` with the reason: a static
+//! scene, no boxes, motion the boxes do not explain, or halves that disagree.
+//! The caller keeps its stamp-based clock then, and states why.
+//!
+//! Pure: frame data, times and the selection of boxes come in as arguments.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::core::events::detection::NormRect;
+use crate::core::time::{Micros, UnixMicros};
+
+/// Tuning of the estimator.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OffsetParams {
+    /// Width and height of the grayscale frames handed in (cells).
+    pub grid_width: usize,
+    pub grid_height: usize,
+    /// Offsets searched: event time = frame time + offset, within these bounds.
+    pub search_min_us: Micros,
+    pub search_max_us: Micros,
+    /// Steps of the coarse scan over the whole range and of the fine scan around its best.
+    pub coarse_step_us: Micros,
+    pub fine_step_us: Micros,
+    /// Samples kept (the newest); the estimate needs `min_samples` of them with motion and boxes.
+    pub max_samples: usize,
+    pub min_samples: usize,
+    /// A sample counts when its frames differ by at least this much in total
+    /// (sum of absolute 8-bit differences): codec noise alone stays below.
+    pub min_motion: u64,
+    /// The peak must explain this much more of the motion than the median offset does.
+    pub min_contrast: f64,
+    /// The two halves' estimates must agree this closely (half a frame at 30 fps).
+    pub agree_us: Micros,
+    /// Frames further apart than this are not a pair (a stall, a seek, a hidden tab).
+    pub max_pair_gap_us: Micros,
+}
+
+impl OffsetParams {
+    /// 64 x 36 cells, offsets within +-`range_us`.
+    pub fn within(range_us: Micros) -> Self {
+        let range_us = range_us.clamp(0, 10_000_000);
+        Self {
+            grid_width: 64,
+            grid_height: 36,
+            search_min_us: -range_us,
+            search_max_us: range_us,
+            coarse_step_us: 50_000,
+            fine_step_us: 2_000,
+            max_samples: 180,
+            min_samples: 45,
+            min_motion: 64 * 36 * 2,
+            min_contrast: 0.04,
+            agree_us: 16_667,
+            max_pair_gap_us: 200_000,
+        }
+    }
+}
+
+/// One pair of consecutive frames: where the picture changed between them.
+#[derive(Debug, Clone)]
+struct MotionSample {
+    /// Midway between the two frames' times, on the page's frame clock.
+    mid_time: UnixMicros,
+    /// Summed-area table of the absolute differences, (width + 1) x (height + 1).
+    table: Vec<u64>,
+    total: u64,
+}
+
+impl MotionSample {
+    /// The motion inside `rect` (normalized frame coordinates) and the rect's
+    /// area in cells, both with edge cells counted by the share covered: the
+    /// table read between its corners is exact for motion spread evenly over
+    /// each cell, so the score moves smoothly as a box moves by a fraction of a cell.
+    fn inside(&self, rect: &NormRect, width: usize, height: usize) -> (f64, f64) {
+        let clamp = |v: f64| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 };
+        let (x0, x1) = (clamp(rect.x_min) * width as f64, clamp(rect.x_max) * width as f64);
+        let (y0, y1) = (clamp(rect.y_min) * height as f64, clamp(rect.y_max) * height as f64);
+        if x1 <= x0 || y1 <= y0 {
+            return (0.0, 0.0);
+        }
+        let motion = self.table_at(x1, y1, width, height) + self.table_at(x0, y0, width, height)
+            - self.table_at(x0, y1, width, height)
+            - self.table_at(x1, y0, width, height);
+        (motion.max(0.0), (x1 - x0) * (y1 - y0))
+    }
+
+    /// The table at a point in cells (0..=width, 0..=height), bilinear between its entries.
+    fn table_at(&self, x: f64, y: f64, width: usize, height: usize) -> f64 {
+        let (xi, yi) = ((x.floor() as usize).min(width.saturating_sub(1)), (y.floor() as usize).min(height.saturating_sub(1)));
+        let (fx, fy) = (x - xi as f64, y - yi as f64);
+        let at = |x: usize, y: usize| self.table[y * (width + 1) + x] as f64;
+        let top = at(xi, yi) * (1.0 - fx) + at(xi + 1, yi) * fx;
+        let bottom = at(xi, yi + 1) * (1.0 - fx) + at(xi + 1, yi + 1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
+}
+
+/// What the picture says about the offset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Estimate {
+    /// Event time = frame time + `offset_us`, within +-`uncertainty_us`.
+    Found { offset_us: Micros, uncertainty_us: Micros, contrast: f64, samples: usize },
+    /// No usable evidence yet, and why.
+    Unsure(Unsure),
+}
+
+/// Why the picture gives no offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsure {
+    /// Fewer usable samples than needed so far (`usable` of them).
+    TooFewSamples { usable: usize },
+    /// The boxes do not explain the motion better at one offset than elsewhere
+    /// (a static scene, boxes on still objects, motion the events do not cover).
+    NoPeak,
+    /// Two halves of the samples point at offsets further apart than allowed.
+    HalvesDisagree { apart_us: Micros },
+}
+
+impl Estimate {
+    /// The text for `data-clock-offset`: the offset and its uncertainty in ms, or why there is none.
+    pub fn describe(&self) -> String {
+        match self {
+            Estimate::Found { offset_us, uncertainty_us, .. } => {
+                format!("{:+.1} ms +-{:.1} ms", *offset_us as f64 / 1000.0, *uncertainty_us as f64 / 1000.0)
+            }
+            Estimate::Unsure(Unsure::TooFewSamples { usable }) => format!("unknown: {usable} usable samples"),
+            Estimate::Unsure(Unsure::NoPeak) => "unknown: the boxes do not explain the motion".into(),
+            Estimate::Unsure(Unsure::HalvesDisagree { apart_us }) => {
+                format!("unknown: the samples disagree by {:.1} ms", *apart_us as f64 / 1000.0)
+            }
+        }
+    }
+}
+
+/// The estimator of one clock: frames in, an offset out.
+#[derive(Debug, Clone)]
+pub struct PictureOffset {
+    params: OffsetParams,
+    previous: Option<(UnixMicros, Vec<u8>)>,
+    samples: VecDeque<MotionSample>,
+}
+
+/// Scores of one offset: the excess share of motion inside the boxes, over
+/// all samples and over each half.
+#[derive(Debug, Clone, Copy, Default)]
+struct Score {
+    all: f64,
+    halves: [f64; 2],
+}
+
+impl PictureOffset {
+    pub fn new(params: OffsetParams) -> Self {
+        Self { params, previous: None, samples: VecDeque::new() }
+    }
+
+    pub fn params(&self) -> &OffsetParams {
+        &self.params
+    }
+
+    /// Forgets everything (a new live session, a recorder restart, a seek to another run).
+    pub fn reset(&mut self) {
+        self.previous = None;
+        self.samples.clear();
+    }
+
+    /// Motion samples held.
+    pub fn sample_count(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// A presented frame at `frame_time` on the page's clock, as `grid_width`
+    /// x `grid_height` 8-bit luma, row-major. Returns whether it was used: a
+    /// frame of the wrong size is refused, and a frame not after the previous
+    /// one, or too long after it, starts a new pair.
+    pub fn push_frame(&mut self, frame_time: UnixMicros, luma: &[u8]) -> bool {
+        let (w, h) = (self.params.grid_width, self.params.grid_height);
+        if w.checked_mul(h) != Some(luma.len()) || luma.is_empty() {
+            return false;
+        }
+        let previous = self.previous.replace((frame_time, luma.to_vec()));
+        let Some((before_time, before)) = previous else { return true };
+        let gap = frame_time.since(before_time);
+        if gap <= 0 || gap > self.params.max_pair_gap_us {
+            return true;
+        }
+        let mut table = vec![0u64; (w + 1) * (h + 1)];
+        let mut total = 0u64;
+        for y in 0..h {
+            let mut row = 0u64;
+            for x in 0..w {
+                row += u64::from(luma[y * w + x].abs_diff(before[y * w + x]));
+                table[(y + 1) * (w + 1) + x + 1] = table[y * (w + 1) + x + 1] + row;
+            }
+            total += row;
+        }
+        self.samples.push_back(MotionSample { mid_time: before_time.plus(gap / 2), table, total });
+        while self.samples.len() > self.params.max_samples {
+            self.samples.pop_front();
+        }
+        true
+    }
+
+    /// The score of `offset_us`, given the boxes the events put at an event time.
+    fn score(&self, usable: &[&MotionSample], offset_us: Micros, boxes_at: &mut impl FnMut(UnixMicros) -> Vec<NormRect>) -> Score {
+        let (w, h) = (self.params.grid_width, self.params.grid_height);
+        let cells = (w * h) as f64;
+        let mut inside = [0.0f64; 2];
+        let mut chance = [0.0f64; 2];
+        let mut totals = [0.0f64; 2];
+        for (k, sample) in usable.iter().enumerate() {
+            let half = k % 2;
+            let (mut motion, mut area) = (0.0f64, 0.0f64);
+            for rect in boxes_at(sample.mid_time.plus(offset_us)) {
+                let (m, a) = sample.inside(&rect, w, h);
+                motion += m;
+                area += a;
+            }
+            let total = sample.total as f64;
+            inside[half] += motion;
+            chance[half] += total * (area / cells).min(1.0);
+            totals[half] += total;
+        }
+        let excess = |i: f64, c: f64, t: f64| if t > 0.0 { (i - c) / t } else { 0.0 };
+        Score {
+            all: excess(inside[0] + inside[1], chance[0] + chance[1], totals[0] + totals[1]),
+            halves: [excess(inside[0], chance[0], totals[0]), excess(inside[1], chance[1], totals[1])],
+        }
+    }
+
+    /// The offset the held samples point at. `boxes_at(t)` gives the boxes
+    /// the events put on the frame at event time `t` (every model's, as the
+    /// overlay would draw them). Costs (range / coarse step + 2 x plateau /
+    /// fine step) x samples calls of `boxes_at`.
+    pub fn estimate(&self, mut boxes_at: impl FnMut(UnixMicros) -> Vec<NormRect>) -> Estimate {
+        let p = &self.params;
+        // Usable: enough motion, and boxes somewhere in the range at its time.
+        let usable: Vec<&MotionSample> = self
+            .samples
+            .iter()
+            .filter(|s| s.total >= p.min_motion)
+            .filter(|s| !boxes_at(s.mid_time.plus(p.search_min_us)).is_empty() || !boxes_at(s.mid_time.plus(p.search_max_us)).is_empty() || !boxes_at(s.mid_time).is_empty())
+            .collect();
+        if usable.len() < p.min_samples.max(2) {
+            return Estimate::Unsure(Unsure::TooFewSamples { usable: usable.len() });
+        }
+        let steps = |lo: Micros, hi: Micros, step: Micros| -> Vec<Micros> {
+            let step = step.max(1);
+            let n = (hi.saturating_sub(lo) / step).clamp(0, 10_000);
+            (0..=n).map(|i| lo.saturating_add(i * step)).collect()
+        };
+        let mut scores: BTreeMap<Micros, Score> = BTreeMap::new();
+        let coarse: Vec<Micros> = steps(p.search_min_us, p.search_max_us, p.coarse_step_us);
+        for &d in &coarse {
+            scores.insert(d, self.score(&usable, d, &mut boxes_at));
+        }
+        let all = |s: &Score| s.all;
+        let first_half = |s: &Score| s.halves[0];
+        let second_half = |s: &Score| s.halves[1];
+        let curves: [&dyn Fn(&Score) -> f64; 3] = [&all, &first_half, &second_half];
+        let mut centres = [0.0f64; 3];
+        let mut contrast = 0.0;
+        for (c, pick) in curves.into_iter().enumerate() {
+            let values: Vec<f64> = coarse.iter().map(|d| pick(&scores[d])).collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let (median, best) = (sorted[sorted.len() / 2], sorted[sorted.len() - 1]);
+            if c == 0 {
+                contrast = best - median;
+                if contrast.is_nan() || contrast < p.min_contrast {
+                    return Estimate::Unsure(Unsure::NoPeak);
+                }
+            }
+            // The run of coarse offsets around the best at half height: its
+            // edges must lie inside the range, between two coarse offsets.
+            let threshold = median + (best - median) / 2.0;
+            let Some(best_i) = values.iter().position(|v| *v == best) else { return Estimate::Unsure(Unsure::NoPeak) };
+            let first = (0..=best_i).rev().take_while(|&i| values[i] >= threshold).last().unwrap_or(best_i);
+            let last = (best_i..values.len()).take_while(|&i| values[i] >= threshold).last().unwrap_or(best_i);
+            if first == 0 || last + 1 == values.len() {
+                return Estimate::Unsure(Unsure::NoPeak);
+            }
+            let mut edge = |lo: Micros, hi: Micros, rising: bool| -> Option<f64> {
+                let fine = steps(lo, hi, p.fine_step_us);
+                for &d in &fine {
+                    scores.entry(d).or_insert_with(|| self.score(&usable, d, &mut boxes_at));
+                }
+                let points: Vec<(Micros, f64)> = fine.iter().map(|d| (*d, pick(&scores[d]))).collect();
+                let crossing = |pair: &[(Micros, f64)]| {
+                    let ((d0, v0), (d1, v1)) = (pair[0], pair[1]);
+                    let share = if v1 != v0 { ((threshold - v0) / (v1 - v0)).clamp(0.0, 1.0) } else { 0.5 };
+                    d0 as f64 + (d1 - d0) as f64 * share
+                };
+                if rising {
+                    points.windows(2).find(|w| w[0].1 < threshold && w[1].1 >= threshold).map(crossing)
+                } else {
+                    points.windows(2).rev().find(|w| w[0].1 >= threshold && w[1].1 < threshold).map(crossing)
+                }
+            };
+            let (Some(left), Some(right)) = (edge(coarse[first - 1], coarse[first], true), edge(coarse[last], coarse[last + 1], false)) else {
+                return Estimate::Unsure(Unsure::NoPeak);
+            };
+            centres[c] = (left + right) / 2.0;
+        }
+        let offset = centres[0].round() as Micros;
+        let (a, b) = (centres[1].round() as Micros, centres[2].round() as Micros);
+        let apart = a.abs_diff(b).min(i64::MAX as u64) as Micros;
+        if apart > p.agree_us {
+            return Estimate::Unsure(Unsure::HalvesDisagree { apart_us: apart });
+        }
+        Estimate::Found { offset_us: offset, uncertainty_us: (apart / 2).max(p.fine_step_us), contrast, samples: usable.len() }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,168 @@
+//! The estimator on synthetic scenes: people walking over a textured background, seen at 30 fps, with events at a model's rate on a clock offset from the frames'.
+
+use super::*;
+use crate::core::events::event_store::{EventStore, StoreLimits};
+use crate::core::draw::selection::{select_frame, SelectionParams};
+use crate::core::events::wire::WireEvent;
+use serde_json::json;
+
+const T0: i64 = 1_767_614_400_000_000;
+const FRAME_US: i64 = 33_333;
+/// Offsets of up to 2 s, plus the half-width of a walker's run of offsets (its width over its speed).
+const SEARCH_US: i64 = 3_500_000;
+
+/// A walker: a box bouncing between x = 0.05 and 0.85 at `speed` (frame widths per second).
+#[derive(Clone, Copy)]
+struct Walker {
+    x0: f64,
+    speed: f64,
+    y: (f64, f64),
+    width: f64,
+}
+
+impl Walker {
+    /// Its box at `t_us` (true time).
+    fn rect(&self, t_us: i64) -> NormRect {
+        let travel = 0.8 - self.width;
+        let s = (self.x0 - 0.05 + self.speed * (t_us - T0) as f64 / 1e6).rem_euclid(2.0 * travel);
+        let x = 0.05 + if s < travel { s } else { 2.0 * travel - s };
+        NormRect { x_min: x, y_min: self.y.0, x_max: x + self.width, y_max: self.y.1 }
+    }
+}
+
+const WALKERS: [Walker; 2] = [
+    Walker { x0: 0.10, speed: 0.12, y: (0.40, 0.78), width: 0.08 },
+    Walker { x0: 0.60, speed: -0.09, y: (0.15, 0.45), width: 0.06 },
+];
+
+/// A tiny deterministic generator (xorshift).
+fn noise(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+/// The 64 x 36 luma frame at true time `t_us`: a fixed texture, the walkers
+/// drawn bright with their edges covering cells in part, and +-2 of codec noise.
+fn frame(walkers: &[Walker], t_us: i64, seed: &mut u64) -> Vec<u8> {
+    let (w, h) = (64usize, 36usize);
+    let rects: Vec<NormRect> = walkers.iter().map(|p| p.rect(t_us)).collect();
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        for x in 0..w {
+            let background = 20.0 + ((x * 7919 + y * 104_729) % 100) as f64;
+            let cell = (x as f64 / w as f64, y as f64 / h as f64, (x + 1) as f64 / w as f64, (y + 1) as f64 / h as f64);
+            let cover: f64 = rects
+                .iter()
+                .map(|r| {
+                    let ox = (r.x_max.min(cell.2) - r.x_min.max(cell.0)).max(0.0) * w as f64;
+                    let oy = (r.y_max.min(cell.3) - r.y_min.max(cell.1)).max(0.0) * h as f64;
+                    ox * oy
+                })
+                .sum::<f64>()
+                .min(1.0);
+            let jitter = (noise(seed) % 5) as f64 - 2.0;
+            out.push((background * (1.0 - cover) + 220.0 * cover + jitter).clamp(0.0, 255.0) as u8);
+        }
+    }
+    out
+}
+
+/// A store of events at `per_second`, true times, the walkers' true boxes (`boxes_of` may move them).
+fn events(walkers: &[Walker], per_second: i64, tracked: bool, seconds: i64, boxes_of: impl Fn(i64, usize) -> NormRect) -> EventStore {
+    let mut store = EventStore::new(StoreLimits::default());
+    let step = 1_000_000 / per_second;
+    let page: Vec<WireEvent> = (0..seconds * per_second)
+        .map(|j| {
+            let t = T0 + j * step;
+            let dets: Vec<_> = (0..walkers.len())
+                .map(|i| {
+                    let r = boxes_of(t, i);
+                    let track = if tracked { json!(i + 1) } else { serde_json::Value::Null };
+                    json!({"class_name": "person", "bbox": [r.x_min, r.y_min, r.x_max, r.y_max], "track_id": track})
+                })
+                .collect();
+            WireEvent {
+                id: format!("e{j}"),
+                camera_id: None,
+                model_id: "m".into(),
+                timestamp: UnixMicros(t),
+                frame_id: None,
+                detections: json!({ "detections": dets }),
+                confidence: None,
+                event_metadata: None,
+            }
+        })
+        .collect();
+    store.ingest(page);
+    store
+}
+
+fn boxes_at(store: &EventStore) -> impl FnMut(UnixMicros) -> Vec<NormRect> + '_ {
+    let params = SelectionParams { trail_span: 0, ..SelectionParams::default() };
+    move |t| select_frame(store, t, &params).into_iter().flat_map(|m| m.detections).filter_map(|d| d.rect).collect()
+}
+
+/// Frames of `seconds` seconds, from 2 s in, shown with the page's clock
+/// `offset_us` behind the events' (event time = frame time + offset).
+fn watch(walkers: &[Walker], store: &EventStore, offset_us: i64, seconds: i64) -> Estimate {
+    let mut calibration = PictureOffset::new(OffsetParams::within(SEARCH_US));
+    let mut seed = 0x9e37_79b9_7f4a_7c15;
+    let first = T0 + 3_000_000;
+    for k in 0..seconds * 30 {
+        let t_true = first + k * FRAME_US;
+        assert!(calibration.push_frame(UnixMicros(t_true - offset_us), &frame(walkers, t_true, &mut seed)));
+    }
+    calibration.estimate(boxes_at(store))
+}
+
+#[test]
+fn the_offset_is_found_at_every_rate_with_and_without_tracks() {
+    let mut worst = 0i64;
+    for per_second in [30, 10, 5] {
+        for tracked in [true, false] {
+            let store = events(&WALKERS, per_second, tracked, 20, |t, i| WALKERS[i].rect(t));
+            for offset in [0, FRAME_US, -FRAME_US, 500_000, -500_000, 2_000_000, -2_000_000] {
+                let found = watch(&WALKERS, &store, offset, 6);
+                let Estimate::Found { offset_us, uncertainty_us, .. } = found else {
+                    panic!("{per_second}/s tracked {tracked} offset {offset}: {found:?}");
+                };
+                let error = (offset_us - offset).abs();
+                worst = worst.max(error);
+                assert!(error <= FRAME_US / 4, "{per_second}/s tracked {tracked} offset {offset}: {found:?}");
+                assert!(uncertainty_us <= FRAME_US / 2, "{found:?}");
+            }
+        }
+    }
+    println!("picture offset: worst error {worst} us over rates, tracks and offsets");
+}
+
+#[test]
+fn a_static_scene_no_boxes_or_unexplained_motion_give_no_offset() {
+    let still = [Walker { speed: 0.0, ..WALKERS[0] }, Walker { speed: 0.0, ..WALKERS[1] }];
+    let store = events(&still, 10, true, 20, |t, i| still[i].rect(t));
+    assert!(matches!(watch(&still, &store, 0, 6), Estimate::Unsure(Unsure::TooFewSamples { usable: 0 })), "static");
+
+    let empty = EventStore::new(StoreLimits::default());
+    assert_eq!(watch(&WALKERS, &empty, 0, 6), Estimate::Unsure(Unsure::TooFewSamples { usable: 0 }), "no boxes");
+
+    // Boxes of objects that are not in the picture: still, in a corner.
+    let elsewhere = events(&WALKERS, 10, true, 20, |_, i| NormRect { x_min: 0.9, y_min: 0.05 + 0.1 * i as f64, x_max: 0.98, y_max: 0.12 + 0.1 * i as f64 });
+    assert!(matches!(watch(&WALKERS, &elsewhere, 0, 6), Estimate::Unsure(Unsure::NoPeak)), "boxes that explain nothing");
+}
+
+#[test]
+fn frames_of_the_wrong_size_and_gaps_are_not_samples() {
+    let mut c = PictureOffset::new(OffsetParams::within(1_000_000));
+    assert!(!c.push_frame(UnixMicros(T0), &[0; 10]));
+    assert!(c.push_frame(UnixMicros(T0), &[0; 64 * 36]));
+    assert!(c.push_frame(UnixMicros(T0 - 1), &[9; 64 * 36]), "a frame back in time starts over");
+    assert!(c.push_frame(UnixMicros(T0 + 5_000_000), &[9; 64 * 36]), "so does a frame long after");
+    assert_eq!(c.sample_count(), 0);
+    assert!(c.push_frame(UnixMicros(T0 + 5_033_333), &[0; 64 * 36]));
+    assert_eq!(c.sample_count(), 1);
+    c.reset();
+    assert_eq!(c.sample_count(), 0);
+}
+

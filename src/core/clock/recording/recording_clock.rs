@@ -1,0 +1,808 @@
+//! The recording clock: a presented frame's media time to VAS wall time, segment by segment.
+//!
+//! Two time axes meet here. Media time is hls.js's timeline: it lays the
+//! playlist's segments end to end from 0 (each `EXTINF` after the other, then
+//! corrected to the parsed timestamps), across discontinuities, and reports
+//! where each segment starts. Wall time is VAS's clock, the one event
+//! timestamps use. A frame at media time `t` inside segment `s` is at
+//! `wall_start(s) + (t - media_start(s))`: within a segment frames are evenly
+//! spaced on both axes, so only each segment's wall start has to be found.
+//!
+//! A segment's wall start comes from one of three methods (`RecordingClockMethod`):
+//! - `program-date-time`: the playlist's `EXT-X-PROGRAM-DATE-TIME`, carried
+//!   forward by `EXTINF` within a run (exact; VAS does not write it today);
+//! - `segment-epoch`: the run's start from VAS's numbering (`recording_runs`);
+//! - `last-modified`: the segment's `Last-Modified` header minus its `EXTINF`
+//!   (its file is last written when its last frame is in), read from the
+//!   response hls.js already fetched.
+//!
+//! Within a run the recorder writes one continuous stream, so a wall start
+//! known for one segment holds for the run's others, moved by the `EXTINF`
+//! between them: a `Last-Modified` is carried from the nearest segment of
+//! the run that has one (its own first), as program date-time is carried
+//! forward. The player asks for the headers of one segment per run it has
+//! none for (`take_probes`), so every run is placed before it is played.
+//!
+//! Choice, per segment: program date-time when present; else segment-epoch;
+//! but when segment-epoch and last-modified disagree by more than a segment,
+//! last-modified is preferred and the frame says so (`methods_disagree`):
+//! the numbering rule fails when entries rolled off the playlist, the file
+//! time does not. A method can be preferred explicitly (for comparisons); a
+//! segment it cannot serve falls back to the rule above.
+//!
+//! The clock follows the fixer's reloads incrementally: segments that left
+//! the playlist's front and segments new at its end are all a reload
+//! touches. A segment that rolls off keeps the wall start and media span it
+//! had for a while (`RETIRED_SEGMENTS`), so frames already loaded or on
+//! screen, a paused playhead's among them, keep their times.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::core::clock::recording::recording_method::RecordingClockMethod;
+use crate::core::clock::{FrameClock, FrameTime};
+use crate::core::clock::recording::fragment_span::{fragment_spans, FragmentSpan};
+use crate::core::clock::recording::http_date::parse_http_date;
+use crate::core::clock::recording::playlist_fixer::{ListChange, ListedEntry, PlaylistFixer};
+use crate::core::clock::recording::recording_runs::{epoch_start, run_start, runs_of, SequenceCheck, WHOLE_SECOND_MIDPOINT_US};
+use crate::core::time::UnixMicros;
+
+/// Frames within this much of a segment boundary belong to the later segment
+/// (media times reach the shell as rounded floats).
+const BOUNDARY_SLACK_SECS: f64 = 0.001;
+/// A media time past the last known segment end by more than this maps to nothing.
+const END_SLACK_SECS: f64 = 0.1;
+/// "More than a segment" when the playlist gives no target duration.
+const DEFAULT_SEGMENT_SECS: f64 = 6.0;
+/// Segments that left the playlist and keep their mapping: an hour of VAS's
+/// 6 s segments, longer than hls.js keeps media behind the playhead (60 s)
+/// and than a rolling window moves under a paused page in a typical pause.
+pub const RETIRED_SEGMENTS: usize = 600;
+
+fn secs_to_micros(secs: f64) -> Option<i64> {
+    UnixMicros::from_secs_f64(secs).map(|d| d.0)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct SegmentClock {
+    sn: u64,
+    duration: f64,
+    run_id: u64,
+    /// Seconds from the run's origin (its first entry the clock saw) to this segment's start, by `EXTINF`.
+    offset_secs: f64,
+    /// Its own, or carried forward within the run.
+    program_date_time: Option<UnixMicros>,
+    /// Its own `Last-Modified` header as an instant (whole seconds).
+    last_modified: Option<UnixMicros>,
+}
+
+/// A segment's start by its own `Last-Modified`: the file is last written
+/// when its last frame is in, and the header truncates to the second.
+fn last_modified_start(last_modified: UnixMicros, duration: f64) -> Option<UnixMicros> {
+    Some(last_modified.plus(WHOLE_SECOND_MIDPOINT_US).plus(-secs_to_micros(duration)?))
+}
+
+/// A segment of the run with a known `Last-Modified`: its start by that header.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Anchor {
+    start: UnixMicros,
+    offset_secs: f64,
+}
+
+/// The probe of a run: its frames are not mapped while it is out, so no
+/// frame is drawn by a clock a day off (a broken numbering) before its run
+/// is placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    NotAsked,
+    Out,
+    /// Answered, failed or timed out: what is known is used.
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct RunClock {
+    id: u64,
+    /// The segment-epoch estimate of the run's origin.
+    origin_epoch: Option<UnixMicros>,
+    check: SequenceCheck,
+    /// First listed sn and number of listed segments.
+    first_sn: u64,
+    len: usize,
+    /// By sn. Kept after their segment rolls off: they still place the run.
+    anchors: BTreeMap<u64, Anchor>,
+    /// Where the probe of one of its segments' headers stands.
+    probe: Probe,
+    /// Some segment of it carries a program date-time.
+    has_pdt: bool,
+}
+
+impl RunClock {
+    fn last_sn(&self) -> u64 {
+        self.first_sn + self.len.saturating_sub(1) as u64
+    }
+
+    fn epoch(&self, offset_secs: f64) -> Option<UnixMicros> {
+        Some(self.origin_epoch?.plus(secs_to_micros(offset_secs)?))
+    }
+
+    /// The anchor nearest to `sn` (the lower one on a tie).
+    fn nearest_anchor(&self, sn: u64) -> Option<(u64, Anchor)> {
+        let below = self.anchors.range(..=sn).next_back();
+        let above = self.anchors.range(sn..).next();
+        match (below, above) {
+            (Some(b), Some(a)) => Some(if sn - b.0 <= a.0 - sn { (*b.0, *b.1) } else { (*a.0, *a.1) }),
+            (Some(x), None) | (None, Some(x)) => Some((*x.0, *x.1)),
+            (None, None) => None,
+        }
+    }
+
+    /// Segment-epoch and last-modified disagree by more than `threshold_secs` at an anchor.
+    fn disagree_at(&self, anchor: &Anchor, threshold_secs: f64) -> bool {
+        self.epoch(anchor.offset_secs).is_some_and(|e| (e.since(anchor.start).unsigned_abs() as f64) / 1e6 > threshold_secs)
+    }
+
+    /// The listed sns nearest to each anchor, as inclusive ranges, with the anchor.
+    fn regions(&self) -> Vec<(u64, u64, Option<Anchor>)> {
+        let (first, last) = (self.first_sn, self.last_sn());
+        if self.len == 0 {
+            return Vec::new();
+        }
+        if self.anchors.is_empty() {
+            return vec![(first, last, None)];
+        }
+        let keys: Vec<(u64, Anchor)> = self.anchors.iter().map(|(k, a)| (*k, *a)).collect();
+        let mut out = Vec::new();
+        let mut lo = 0u64;
+        for (j, (k, a)) in keys.iter().enumerate() {
+            // Ties go to the lower anchor.
+            let hi = keys.get(j + 1).map_or(u64::MAX, |(next, _)| k + (next - k) / 2);
+            let (from, to) = (lo.max(first), hi.min(last));
+            if from <= to {
+                out.push((from, to, Some(*a)));
+            }
+            lo = hi.saturating_add(1);
+        }
+        out
+    }
+}
+
+/// A segment that left the playlist, as it was mapped then.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RetiredSegment {
+    span: FragmentSpan,
+    start: Option<FrameTime>,
+}
+
+/// A recording run as the page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    /// Wall span from the run's first segment start to its last segment end (chosen methods).
+    pub wall: Option<(UnixMicros, UnixMicros)>,
+    pub segments: usize,
+    pub sequence_check: SequenceCheck,
+}
+
+/// Where a wall-clock time falls in the recording.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Located {
+    /// Recorded: the media time of its frame.
+    Recorded { media_secs: f64 },
+    /// Not recorded: the nearest recorded moment and its media time.
+    NotRecorded { nearest: UnixMicros, media_secs: f64 },
+    /// Nothing is mapped yet.
+    Unknown,
+}
+
+/// The clock of one played recording playlist.
+#[derive(Debug, Clone, Default)]
+pub struct RecordingClock {
+    prefer: Option<RecordingClockMethod>,
+    /// Listed order; their sns run on by one.
+    segments: VecDeque<SegmentClock>,
+    /// Listed order; ids run on by one.
+    runs: VecDeque<RunClock>,
+    next_run_id: u64,
+    /// The playlist's target duration: "more than a segment".
+    target_secs: Option<f64>,
+    /// Oldest first, by sn.
+    retired: VecDeque<RetiredSegment>,
+    timeline: Vec<FragmentSpan>,
+    /// hls.js has reported its own timeline (else it is the EXTINF sum).
+    timeline_from_player: bool,
+    version: u64,
+}
+
+impl RecordingClock {
+    /// A clock that prefers `prefer` where it can (`None`: the rule in the module notes).
+    pub fn new(prefer: Option<RecordingClockMethod>) -> Self {
+        Self { prefer, ..Self::default() }
+    }
+
+    /// Bumped on every change that can move a frame's wall time.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn prefer(&self) -> Option<RecordingClockMethod> {
+        self.prefer
+    }
+
+    fn threshold_secs(&self) -> f64 {
+        self.target_secs.unwrap_or(DEFAULT_SEGMENT_SECS)
+    }
+
+    fn segment(&self, sn: u64) -> Option<&SegmentClock> {
+        let first = self.segments.front()?.sn;
+        self.segments.get(usize::try_from(sn.checked_sub(first)?).ok()?)
+    }
+
+    fn run(&self, id: u64) -> Option<&RunClock> {
+        let first = self.runs.front()?.id;
+        self.runs.get(usize::try_from(id.checked_sub(first)?).ok()?)
+    }
+
+    /// Takes a (re)load the fixer has just taken (`change` is what `fix` said).
+    pub fn on_playlist(&mut self, fixer: &PlaylistFixer, change: ListChange) {
+        let listed = fixer.listed();
+        self.target_secs = fixer.header().target_duration;
+        let media_sequence = fixer.header().media_sequence;
+        // A reload the clock missed (never in the player: both follow each load) is taken whole.
+        let in_step = match change {
+            ListChange::Slid { dropped, appended } => (self.segments.len() + appended).checked_sub(dropped) == Some(listed.len()),
+            ListChange::Replaced => true,
+        };
+        let change = if in_step { change } else { ListChange::Replaced };
+        match change {
+            ListChange::Replaced => {
+                let first = listed.front().map(|l| l.fixed.sn);
+                // What the player may still show of segments listed before and not now.
+                let gone: Vec<u64> = self.segments.iter().map(|s| s.sn).filter(|sn| first.is_none_or(|f| *sn < f)).collect();
+                self.retire(&gone);
+                // Headers already read stay known.
+                let known: Vec<(u64, UnixMicros)> = self.segments.iter().filter_map(|s| Some((s.sn, s.last_modified?))).collect();
+                self.segments.clear();
+                self.runs.clear();
+                let runs = runs_of(listed.iter().map(|l| &l.entry), media_sequence);
+                let mut entries = listed.iter();
+                for run in &runs {
+                    let origin_epoch = run.estimated_start();
+                    self.push_run(origin_epoch, run.check);
+                    for l in entries.by_ref().take(run.len) {
+                        self.push_segment(l);
+                    }
+                }
+                for (sn, lm) in known {
+                    self.set_last_modified(sn, lm);
+                }
+                if !self.timeline_from_player {
+                    self.timeline = extinf_timeline(listed);
+                }
+            }
+            ListChange::Slid { dropped, appended } => {
+                let gone: Vec<u64> = self.segments.iter().take(dropped).map(|s| s.sn).collect();
+                self.retire(&gone);
+                for _ in 0..dropped {
+                    if let Some(s) = self.segments.pop_front() {
+                        if let Some(run) = self.runs.front_mut().filter(|r| r.id == s.run_id) {
+                            run.first_sn += 1;
+                            run.len = run.len.saturating_sub(1);
+                        }
+                    }
+                    while self.runs.front().is_some_and(|r| r.len == 0) {
+                        self.runs.pop_front();
+                    }
+                }
+                let start = listed.len().saturating_sub(appended);
+                for (i, l) in listed.iter().enumerate().skip(start) {
+                    if l.entry.discontinuity || self.segments.is_empty() {
+                        // A run new at the end: numbered by the rule with the entries listed before it.
+                        let listed_before = if i == 0 { 0 } else { i as i64 };
+                        let (secs, check) = run_start(l.entry.number, listed_before, media_sequence);
+                        self.push_run(secs.and_then(epoch_start), check);
+                    }
+                    self.push_segment(l);
+                }
+                if !self.timeline_from_player && appended + dropped > 0 {
+                    self.timeline = extinf_timeline(listed);
+                }
+            }
+        }
+        self.version += 1;
+    }
+
+    fn push_run(&mut self, origin_epoch: Option<UnixMicros>, check: SequenceCheck) {
+        let id = self.next_run_id;
+        self.next_run_id += 1;
+        self.runs.push_back(RunClock { id, origin_epoch, check, first_sn: 0, len: 0, anchors: BTreeMap::new(), probe: Probe::NotAsked, has_pdt: false });
+    }
+
+    /// Appends a listed entry to the last run.
+    fn push_segment(&mut self, l: &ListedEntry) {
+        let Some(run) = self.runs.back_mut() else { return };
+        let prev = self.segments.back().filter(|s| s.run_id == run.id);
+        let offset_secs = prev.map_or(0.0, |p| p.offset_secs + p.duration);
+        // Program date-time holds for its own segment and, by EXTINF, for the
+        // following ones of the same run (never across a discontinuity).
+        let carried = prev.and_then(|p| Some(p.program_date_time?.plus(secs_to_micros(p.duration)?)));
+        let program_date_time = l.entry.program_date_time.or(carried);
+        if run.len == 0 {
+            run.first_sn = l.fixed.sn;
+        }
+        run.len += 1;
+        run.has_pdt |= program_date_time.is_some();
+        self.segments.push_back(SegmentClock { sn: l.fixed.sn, duration: l.entry.duration, run_id: run.id, offset_secs, program_date_time, last_modified: None });
+    }
+
+    /// Keeps what these listed segments map to, for frames still in the player.
+    fn retire(&mut self, sns: &[u64]) {
+        for &sn in sns {
+            // Never placed by the player: nothing of it can be on screen.
+            let Some(span) = self.timeline.iter().find(|s| s.sn == sn).copied() else { continue };
+            if self.retired.back().is_some_and(|r| r.span.sn >= sn || r.span.start_secs > span.start_secs) {
+                continue;
+            }
+            let start = self.segment_start(sn);
+            self.retired.push_back(RetiredSegment { span, start });
+            if self.retired.len() > RETIRED_SEGMENTS {
+                self.retired.pop_front();
+            }
+        }
+    }
+
+    /// Takes hls.js's fragment positions: `[sn, start, duration]` triples, media seconds.
+    /// Malformed triples are skipped.
+    pub fn on_timeline(&mut self, flat: &[f64]) {
+        self.on_spans(fragment_spans(flat));
+    }
+
+    /// `on_timeline` with the positions already parsed (`fragment_spans`).
+    pub fn on_spans(&mut self, spans: Vec<FragmentSpan>) {
+        if spans != self.timeline {
+            self.timeline = spans;
+            self.timeline_from_player = true;
+            self.version += 1;
+        }
+    }
+
+    /// Takes the `Last-Modified` header of a loaded segment (`None` or garbage: ignored).
+    pub fn on_last_modified(&mut self, sn: u64, header: Option<&str>) {
+        if let Some(t) = header.and_then(parse_http_date) {
+            self.set_last_modified(sn, t);
+        }
+    }
+
+    fn set_last_modified(&mut self, sn: u64, t: UnixMicros) {
+        let Some(first) = self.segments.front().map(|s| s.sn) else { return };
+        let Some(i) = sn.checked_sub(first).and_then(|d| usize::try_from(d).ok()) else { return };
+        let Some(seg) = self.segments.get_mut(i) else { return };
+        if seg.last_modified == Some(t) {
+            return;
+        }
+        seg.last_modified = Some(t);
+        let (run_id, duration, offset_secs) = (seg.run_id, seg.duration, seg.offset_secs);
+        let Some(start) = last_modified_start(t, duration) else { return };
+        let Some(first_run) = self.runs.front().map(|r| r.id) else { return };
+        if let Some(run) = run_id.checked_sub(first_run).and_then(|d| usize::try_from(d).ok()).and_then(|r| self.runs.get_mut(r)) {
+            run.anchors.insert(sn, Anchor { start, offset_secs });
+            // Anchors of segments long gone place nothing the player can still show.
+            let keep_from = run.first_sn.saturating_sub(RETIRED_SEGMENTS as u64);
+            while run.anchors.first_key_value().is_some_and(|(k, _)| *k < keep_from) {
+                run.anchors.pop_first();
+            }
+        }
+        self.version += 1;
+    }
+
+    /// Segments whose headers the player should read, one per run placed by
+    /// nothing yet (the run's newest listed segment); each run is asked for once.
+    pub fn take_probes(&mut self) -> Vec<u64> {
+        let mut out = Vec::new();
+        for run in self.runs.iter_mut().filter(|r| r.probe == Probe::NotAsked && r.anchors.is_empty() && !r.has_pdt && r.len > 0) {
+            run.probe = Probe::Out;
+            out.push(run.last_sn());
+        }
+        out
+    }
+
+    /// The probe of segment `sn` (from `take_probes`) is over, whatever came of
+    /// it: its run is mapped from now on with what is known.
+    pub fn on_probe_done(&mut self, sn: u64) {
+        if let Some(run) = self.runs.iter_mut().find(|r| r.probe == Probe::Out && r.first_sn <= sn && sn <= r.last_sn()) {
+            run.probe = Probe::Done;
+            self.version += 1;
+        }
+    }
+
+    /// Probes asked for and not over yet.
+    pub fn probes_out(&self) -> usize {
+        self.runs.iter().filter(|r| r.probe == Probe::Out).count()
+    }
+
+    fn span_at(&self, media_secs: f64) -> Option<FragmentSpan> {
+        if !media_secs.is_finite() {
+            return None;
+        }
+        let starts_by = |s: &FragmentSpan| s.start_secs <= media_secs + BOUNDARY_SLACK_SECS;
+        let i = self.timeline.partition_point(starts_by);
+        let span = match i.checked_sub(1) {
+            Some(i) => self.timeline.get(i).copied(),
+            // Before the listed segments: those that left the playlist.
+            None => {
+                let r = self.retired.partition_point(|r| starts_by(&r.span));
+                r.checked_sub(1).and_then(|r| self.retired.get(r)).map(|r| r.span)
+            }
+        }?;
+        (media_secs < span.end_secs() + END_SLACK_SECS).then_some(span)
+    }
+
+    /// The wall start chosen for segment `sn` (listed, or retired with what it had).
+    pub fn segment_start(&self, sn: u64) -> Option<FrameTime> {
+        let Some(seg) = self.segment(sn) else {
+            let i = self.retired.partition_point(|r| r.span.sn < sn);
+            return self.retired.get(i).filter(|r| r.span.sn == sn).and_then(|r| r.start);
+        };
+        let run = self.run(seg.run_id)?;
+        let anchor = run.nearest_anchor(sn).map(|(_, a)| a);
+        self.choose(seg, run, anchor)
+    }
+
+    /// The start of `seg` by the rule in the module notes, `anchor` being its run's nearest.
+    fn choose(&self, seg: &SegmentClock, run: &RunClock, anchor: Option<Anchor>) -> Option<FrameTime> {
+        if run.probe == Probe::Out && anchor.is_none() && seg.program_date_time.is_none() {
+            // Not placed yet: its probe is out.
+            return None;
+        }
+        let epoch = run.epoch(seg.offset_secs);
+        let last_modified = anchor.and_then(|a| Some(a.start.plus(secs_to_micros(seg.offset_secs - a.offset_secs)?)));
+        let disagree = anchor.is_some_and(|a| run.disagree_at(&a, self.threshold_secs()));
+        let by = |m: RecordingClockMethod| match m {
+            RecordingClockMethod::ProgramDateTime => seg.program_date_time,
+            RecordingClockMethod::SegmentEpoch => epoch,
+            RecordingClockMethod::LastModified => last_modified,
+        };
+        let pick = |method: RecordingClockMethod, methods_disagree: bool| by(method).map(|at| FrameTime { at, method: method.into(), methods_disagree });
+        if let Some(p) = self.prefer {
+            if let Some(t) = pick(p, disagree && p == RecordingClockMethod::LastModified) {
+                return Some(t);
+            }
+        }
+        pick(RecordingClockMethod::ProgramDateTime, false)
+            .or_else(|| if disagree { pick(RecordingClockMethod::LastModified, true) } else { None })
+            .or_else(|| pick(RecordingClockMethod::SegmentEpoch, false))
+            .or_else(|| pick(RecordingClockMethod::LastModified, false))
+    }
+
+    /// The `sn` of the segment under a media time (diagnostics and tests).
+    pub fn segment_at(&self, media_secs: f64) -> Option<u64> {
+        self.span_at(media_secs).map(|s| s.sn)
+    }
+
+    /// Wall time to media time, for the segment that holds `t` by its chosen start.
+    pub fn media_time_of(&self, t: UnixMicros) -> Option<f64> {
+        self.timeline.iter().find_map(|span| {
+            let start = self.segment_start(span.sn)?.at;
+            let offset = t.since(start) as f64 / 1e6;
+            (0.0..span.duration_secs).contains(&offset).then_some(span.start_secs + offset)
+        })
+    }
+
+    /// Where wall time `t` falls: its frame's media time, or the nearest recorded moment.
+    pub fn locate(&self, t: UnixMicros) -> Located {
+        if let Some(media_secs) = self.media_time_of(t) {
+            return Located::Recorded { media_secs };
+        }
+        let mut best: Option<(u64, UnixMicros, f64)> = None;
+        for span in &self.timeline {
+            let Some(start) = self.segment_start(span.sn).map(|f| f.at) else { continue };
+            let Some(end) = secs_to_micros(span.duration_secs).map(|d| start.plus(d)) else { continue };
+            // The segment's first frame, or its last moment.
+            for (at, media_secs) in [(start, span.start_secs), (end, span.end_secs() - 0.001)] {
+                let distance = t.since(at).unsigned_abs();
+                if best.is_none_or(|(d, _, _)| distance < d) {
+                    best = Some((distance, at, media_secs));
+                }
+            }
+        }
+        match best {
+            Some((_, nearest, media_secs)) => Located::NotRecorded { nearest, media_secs },
+            None => Located::Unknown,
+        }
+    }
+
+    /// The end of the newest listed segment by its chosen start: what the
+    /// recording holds up to (it grows while the recorder runs).
+    pub fn recorded_until(&self) -> Option<UnixMicros> {
+        let last = self.segments.back()?;
+        Some(self.segment_start(last.sn)?.at.plus(secs_to_micros(last.duration)?))
+    }
+
+    /// Per run, in listed order: its wall span by the chosen methods.
+    pub fn runs(&self) -> Vec<RunSummary> {
+        self.runs
+            .iter()
+            .map(|run| {
+                let mut wall: Option<(UnixMicros, UnixMicros)> = None;
+                let mut widen = |seg: &SegmentClock, anchor: Option<Anchor>| {
+                    let Some(start) = self.choose(seg, run, anchor).map(|f| f.at) else { return };
+                    let end = start.plus(secs_to_micros(seg.duration).unwrap_or(0));
+                    wall = Some(match wall {
+                        None => (start, end),
+                        Some((a, b)) => (a.min(start), b.max(end)),
+                    });
+                };
+                if run.has_pdt {
+                    // Program date-time may start anywhere in the run: every segment.
+                    for sn in run.first_sn..=run.last_sn() {
+                        if let Some(seg) = self.segment(sn) {
+                            widen(seg, run.nearest_anchor(sn).map(|(_, a)| a));
+                        }
+                    }
+                } else {
+                    // Elsewhere a start grows with the offset within a region of one anchor: its ends suffice.
+                    for (from, to, anchor) in run.regions() {
+                        for sn in [from, to] {
+                            if let Some(seg) = self.segment(sn) {
+                                widen(seg, anchor);
+                            }
+                        }
+                    }
+                }
+                RunSummary { wall, segments: run.len, sequence_check: run.check }
+            })
+            .collect()
+    }
+
+    /// Segments whose segment-epoch and last-modified estimates disagree by more than a segment.
+    pub fn disagreeing_segments(&self) -> usize {
+        self.runs
+            .iter()
+            .flat_map(|run| run.regions().into_iter().map(move |r| (run, r)))
+            .filter(|(run, (_, _, anchor))| anchor.is_some_and(|a| run.disagree_at(&a, self.threshold_secs())))
+            .map(|(_, (from, to, _))| usize::try_from(to - from + 1).unwrap_or(usize::MAX))
+            .sum()
+    }
+
+    /// Listed segments and how many of them have a `Last-Modified` yet.
+    pub fn segment_counts(&self) -> (usize, usize) {
+        let with = self.runs.iter().map(|r| r.anchors.range(r.first_sn..=r.last_sn()).count()).sum();
+        (self.segments.len(), with)
+    }
+}
+
+/// hls.js's own first guess before it reports: `EXTINF` laid end to end from 0.
+fn extinf_timeline(listed: &VecDeque<ListedEntry>) -> Vec<FragmentSpan> {
+    let mut start = 0.0;
+    listed
+        .iter()
+        .map(|l| {
+            let span = FragmentSpan { sn: l.fixed.sn, start_secs: start, duration_secs: l.entry.duration };
+            start += l.entry.duration;
+            span
+        })
+        .collect()
+}
+
+impl FrameClock for RecordingClock {
+    fn wall_time(&self, media_secs: f64) -> Option<FrameTime> {
+        let span = self.span_at(media_secs)?;
+        let start = self.segment_start(span.sn)?;
+        let offset = UnixMicros::from_secs_f64(media_secs - span.start_secs)?.0;
+        Some(FrameTime { at: start.at.plus(offset), ..start })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::clock::recording::playlist_fixer::{FixedEntry, PlaylistFixer};
+    use crate::core::time::parse_rfc3339;
+
+    /// Three runs as in the demo recording: started at 13:00:00.83 (4 segments),
+    /// 13:07:17.21 with 4 listed (3 segments), 13:32:05.64 with 7 listed (5 segments).
+    const DEMO: &str = include_str!("../../../../static/demo/recording/playlist.m3u8");
+
+    fn clock(text: &str, prefer: Option<RecordingClockMethod>) -> (RecordingClock, Vec<FixedEntry>) {
+        let mut f = PlaylistFixer::new();
+        let update = f.fix(text);
+        let mut c = RecordingClock::new(prefer);
+        c.on_playlist(&f, update.change);
+        (c, f.listed().iter().map(|l| l.fixed).collect())
+    }
+
+    fn at(text: &str) -> UnixMicros {
+        parse_rfc3339(text).unwrap()
+    }
+
+    fn check(c: &RecordingClock, media: f64, want: Option<(&str, RecordingClockMethod, bool)>) {
+        let got = c.wall_time(media);
+        let want = want.map(|(t, method, methods_disagree)| FrameTime { at: at(t), method: method.into(), methods_disagree });
+        assert_eq!(got, want, "media {media}");
+    }
+
+    #[test]
+    fn segment_epoch_over_the_demo_recording_runs() {
+        let (c, _) = clock(DEMO, None);
+        let m = RecordingClockMethod::SegmentEpoch;
+        let rows = [
+            // Run 1 starts at its first number 1767618000 (13:00:00) + 0.5 s.
+            (0.0, Some(("2026-01-05T13:00:00.500000Z", m, false))),
+            (6.0, Some(("2026-01-05T13:00:06.500000Z", m, false))),
+            (20.366666, Some(("2026-01-05T13:00:20.866666Z", m, false))),
+            // Run 2: 1767618441 - 4 listed = 13:07:17, + 0.5 s. The boundary frame belongs to it.
+            (20.4, Some(("2026-01-05T13:07:17.500000Z", m, false))),
+            (20.3995, Some(("2026-01-05T13:07:17.499500Z", m, false))),
+            // Run 3: 1767619932 - 7 = 1767619925 = EXT-X-MEDIA-SEQUENCE (13:32:05).
+            (35.9, Some(("2026-01-05T13:32:05.500000Z", m, false))),
+            (61.05, Some(("2026-01-05T13:32:30.650000Z", m, false))),
+            (61.3, None),
+            (-1.0, None),
+            (f64::NAN, None),
+        ];
+        for (media, want) in rows {
+            check(&c, media, want);
+        }
+        let runs = c.runs();
+        assert_eq!(runs.len(), 3);
+        assert_eq!(runs[2].sequence_check, SequenceCheck::Agrees);
+        assert_eq!(runs[1].wall, Some((at("2026-01-05T13:07:17.500000Z"), at("2026-01-05T13:07:33.000000Z"))));
+        assert_eq!(c.media_time_of(at("2026-01-05T13:07:18.500000Z")), Some(21.4));
+        assert_eq!(c.media_time_of(at("2026-01-05T13:20:00Z")), None, "between runs");
+    }
+
+    #[test]
+    fn last_modified_and_the_disagreement_rule() {
+        let (mut c, fixed) = clock(DEMO, None);
+        let first = fixed[0].sn;
+        // Last-Modified 13:00:07 of a 6 s segment: started in [13:00:01, 13:00:02) -> 13:00:01.5.
+        c.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:07 GMT"));
+        check(&c, 1.0, Some(("2026-01-05T13:00:01.500000Z", RecordingClockMethod::SegmentEpoch, false)));
+        let (mut lm, _) = clock(DEMO, Some(RecordingClockMethod::LastModified));
+        lm.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:07 GMT"));
+        check(&lm, 1.0, Some(("2026-01-05T13:00:02.500000Z", RecordingClockMethod::LastModified, false)));
+        // Carried within the run by EXTINF to segments without their own header.
+        check(&lm, 7.0, Some(("2026-01-05T13:00:08.500000Z", RecordingClockMethod::LastModified, false)));
+        // Not across a discontinuity: run 2 has no header and falls back to segment-epoch.
+        check(&lm, 21.0, Some(("2026-01-05T13:07:18.100000Z", RecordingClockMethod::SegmentEpoch, false)));
+        // Off by more than a segment (entries rolled off, say): last-modified wins and says so,
+        // for the whole run.
+        c.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:30 GMT"));
+        check(&c, 1.0, Some(("2026-01-05T13:00:25.500000Z", RecordingClockMethod::LastModified, true)));
+        check(&c, 19.0, Some(("2026-01-05T13:00:43.500000Z", RecordingClockMethod::LastModified, true)));
+        assert_eq!(c.disagreeing_segments(), 4);
+        // A header of the run's last segment: each segment takes the nearer (the lower on a tie).
+        c.on_last_modified(fixed[3].sn, Some("Mon, 05 Jan 2026 13:00:21 GMT"));
+        check(&c, 19.0, Some(("2026-01-05T13:00:19.500000Z", RecordingClockMethod::SegmentEpoch, false)));
+        check(&c, 7.0, Some(("2026-01-05T13:00:31.500000Z", RecordingClockMethod::LastModified, true)));
+        assert_eq!(c.disagreeing_segments(), 2);
+        assert_eq!(c.segment_counts(), (12, 2));
+        // Garbage headers and unknown segments change nothing.
+        let v = c.version();
+        c.on_last_modified(first, Some("yesterday"));
+        c.on_last_modified(9_999, Some("Mon, 05 Jan 2026 13:00:30 GMT"));
+        c.on_last_modified(first, None);
+        assert_eq!(c.version(), v);
+    }
+
+    #[test]
+    fn program_date_time_wins_and_carries_forward_within_a_run() {
+        let text = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:200\n\
+            #EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-01-05T13:00:00.950Z\n#EXTINF:6.0,\nsegment-100.ts\n#EXTINF:2.4,\nsegment-101.ts\n\
+            #EXT-X-DISCONTINUITY\n#EXTINF:6.0,\nsegment-202.ts\n";
+        let (c, _) = clock(text, Some(RecordingClockMethod::SegmentEpoch));
+        // Preferring segment-epoch: run 1 starts at its first number, 100 s (+ 0.5 s).
+        check(&c, 0.5, Some(("1970-01-01T00:01:41Z", RecordingClockMethod::SegmentEpoch, false)));
+        let (c, _) = clock(text, None);
+        check(&c, 0.5, Some(("2026-01-05T13:00:01.450000Z", RecordingClockMethod::ProgramDateTime, false)));
+        check(&c, 7.0, Some(("2026-01-05T13:00:07.950000Z", RecordingClockMethod::ProgramDateTime, false)));
+        // Not across the discontinuity: run 2 falls back to its numbering (202 - 2 listed = 200 s).
+        check(&c, 9.0, Some(("1970-01-01T00:03:21.100000Z", RecordingClockMethod::SegmentEpoch, false)));
+    }
+
+    #[test]
+    fn player_timeline_replaces_the_extinf_guess() {
+        let (mut c, fixed) = clock(DEMO, None);
+        let sns: Vec<f64> = fixed.iter().map(|f| f.sn as f64).collect();
+        // hls.js moved the second segment 40 ms later after parsing it.
+        let mut flat = Vec::new();
+        let mut start = 0.0;
+        for (i, sn) in sns.iter().enumerate() {
+            let s = if i == 1 { start + 0.04 } else { start };
+            flat.extend([*sn, s, 6.0]);
+            start += 6.0;
+        }
+        flat.extend([f64::NAN, 1.0, 1.0, 5.0, 1.0]);
+        let v = c.version();
+        c.on_timeline(&flat);
+        assert!(c.version() > v);
+        check(&c, 6.04, Some(("2026-01-05T13:00:06.500000Z", RecordingClockMethod::SegmentEpoch, false)));
+        assert_eq!(c.segment_at(6.03), Some(fixed[0].sn));
+        let v = c.version();
+        c.on_timeline(&flat);
+        assert_eq!(c.version(), v, "an unchanged timeline is not a change");
+        // An empty clock maps nothing.
+        assert_eq!(RecordingClock::new(None).wall_time(1.0), None);
+    }
+
+    /// A rolling playlist of one run from `first` (6 s entries), media sequence `first`.
+    fn rolling(first: i64, len: i64) -> String {
+        let mut s = format!("#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:{first}\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-DISCONTINUITY\n");
+        for n in first..first + len {
+            s.push_str(&format!("#EXTINF:6.000000,\nsegment-{n}.ts\n"));
+        }
+        s
+    }
+
+    fn player_timeline(f: &PlaylistFixer, first_start: f64) -> Vec<f64> {
+        f.listed().iter().enumerate().flat_map(|(i, l)| [l.fixed.sn as f64, first_start + 6.0 * i as f64, 6.0]).collect()
+    }
+
+    #[test]
+    fn a_segment_that_rolls_off_keeps_its_mapping() {
+        let mut f = PlaylistFixer::new();
+        let mut c = RecordingClock::new(None);
+        let u = f.fix(&rolling(1000, 4));
+        c.on_playlist(&f, u.change);
+        c.on_timeline(&player_timeline(&f, 0.0));
+        let before = c.wall_time(3.0);
+        assert_eq!(before.map(|t| t.at), Some(UnixMicros(1_003_500_000)));
+        // Two roll off the front and two come; hls.js then reports the listed ones only.
+        let u = f.fix(&rolling(1002, 4));
+        assert_eq!(u.change, ListChange::Slid { dropped: 2, appended: 2 });
+        c.on_playlist(&f, u.change);
+        c.on_timeline(&player_timeline(&f, 12.0));
+        assert_eq!(c.wall_time(3.0), before, "the paused frame keeps its time");
+        assert_eq!(c.segment_at(3.0), Some(0));
+        assert_eq!(c.wall_time(13.0).map(|t| t.at), Some(UnixMicros(1_013_500_000)));
+        // A long pause: older than the retired bound, a segment maps nothing.
+        for k in 1..=RETIRED_SEGMENTS as i64 {
+            let u = f.fix(&rolling(1002 + k, 4));
+            c.on_playlist(&f, u.change);
+            c.on_timeline(&player_timeline(&f, 12.0 + 6.0 * k as f64));
+        }
+        assert_eq!(c.wall_time(3.0), None);
+        assert!(c.wall_time(6.0 * 12.0).is_some());
+    }
+
+    #[test]
+    fn every_run_is_probed_once() {
+        let (mut c, fixed) = clock(DEMO, None);
+        assert_eq!(c.take_probes(), [fixed[3].sn, fixed[6].sn, fixed[11].sn], "each run's newest segment");
+        assert_eq!(c.take_probes(), Vec::<u64>::new());
+        // A run is not mapped while its probe is out; a header places it, a failed probe leaves segment-epoch.
+        assert_eq!((c.probes_out(), c.wall_time(1.0), c.wall_time(21.0)), (3, None, None));
+        c.on_last_modified(fixed[3].sn, Some("Mon, 05 Jan 2026 13:00:21 GMT"));
+        c.on_probe_done(fixed[3].sn);
+        c.on_probe_done(fixed[6].sn);
+        assert_eq!(c.probes_out(), 1);
+        check(&c, 1.0, Some(("2026-01-05T13:00:01.500000Z", RecordingClockMethod::SegmentEpoch, false)));
+        check(&c, 21.0, Some(("2026-01-05T13:07:18.100000Z", RecordingClockMethod::SegmentEpoch, false)));
+        assert_eq!(c.wall_time(40.0), None, "run 3's probe is still out");
+        // A run new at the end is asked for when it comes.
+        let (mut c, _) = clock(DEMO, None);
+        c.on_last_modified(fixed[0].sn, Some("Mon, 05 Jan 2026 13:00:07 GMT"));
+        assert_eq!(c.take_probes(), [fixed[6].sn, fixed[11].sn], "a run with a header needs none");
+    }
+
+    #[test]
+    fn locate_a_wall_time() {
+        let (c, _) = clock(DEMO, None);
+        let rows = [
+            ("2026-01-05T13:00:01.500000Z", Located::Recorded { media_secs: 1.0 }),
+            // Between runs 1 (ends 13:00:20.9) and 2 (starts 13:07:17.5): run 1's end is nearer.
+            ("2026-01-05T13:01:00Z", Located::NotRecorded { nearest: at("2026-01-05T13:00:20.900000Z"), media_secs: 20.399 }),
+            ("2026-01-05T13:07:00Z", Located::NotRecorded { nearest: at("2026-01-05T13:07:17.500000Z"), media_secs: 20.4 }),
+            ("2026-01-05T12:00:00Z", Located::NotRecorded { nearest: at("2026-01-05T13:00:00.500000Z"), media_secs: 0.0 }),
+        ];
+        for (t, want) in rows {
+            match (c.locate(at(t)), want) {
+                (Located::Recorded { media_secs: a }, Located::Recorded { media_secs: b }) => assert!((a - b).abs() < 1e-9, "{t}: {a}"),
+                (Located::NotRecorded { nearest: n, media_secs: a }, Located::NotRecorded { nearest: m, media_secs: b }) => {
+                    assert_eq!(n, m, "{t}");
+                    assert!((a - b).abs() < 1e-9, "{t}: {a}");
+                }
+                (got, _) => panic!("{t}: {got:?}"),
+            }
+        }
+        assert_eq!(RecordingClock::new(None).locate(at("2026-01-05T13:00:00Z")), Located::Unknown);
+    }
+}
