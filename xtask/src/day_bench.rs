@@ -51,6 +51,7 @@ use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicr
 use crate::cdp::CdpClient;
 use crate::demo_backend::day_recording::DAY_CAMERA_ID;
 use crate::demo_backend::{self, BackendConfig, RunningBackend};
+use crate::browser::page_scripts::polling_script;
 use crate::webdriver::Browser;
 use crate::{repo_root, viewer_server, Result};
 
@@ -167,7 +168,7 @@ const INSTRUMENT: &str = r#"(() => {
 
 /// Waits (from navigation) until a frame with boxes was drawn, a parameter
 /// was refused, or the limit; says what the page shows.
-const WAIT_FIRST: &str = r#"
+const WAIT_FIRST: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 const B = window.__dayBench;
 function info() {
@@ -182,18 +183,18 @@ function info() {
     currentTime: v && v.currentTime, duration: v && v.duration, state: root && root.getAttribute('data-overlay-state'), now: performance.now()};
 }
 if (!B) return done(Object.assign(info(), {error: 'the instrumentation script did not run'}));
-(function look() {
-  if (B.firstBoxesMs !== null) return done(info());
+// The limit counts from the navigation (the page's time origin).
+poll({done, limitMs, t0: 0}, (now, timedOut) => {
+  if (B.firstBoxesMs !== null) return info();
   const alert = document.querySelector('[role=alert][data-param-error]');
-  if (alert) return done(Object.assign(info(), {refused: true}));
-  if (performance.now() > limitMs) return done(Object.assign(info(), {timeout: true}));
-  requestAnimationFrame(look);
-})();
-"#;
+  if (alert) return Object.assign(info(), {refused: true});
+  if (timedOut()) return Object.assign(info(), {timeout: true});
+});
+"#);
 
 /// Pauses for `pauseMs`, plays, and waits for a new presented frame with
 /// boxes; watches the timeline's clock info meanwhile.
-const PAUSE_PLAY: &str = r#"
+const PAUSE_PLAY: &str = polling_script!(r#"
 const [pauseMs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const B = window.__dayBench;
 const v = document.querySelector('video');
@@ -204,13 +205,13 @@ let duringPause = unknown(info()), afterPlay = false, playError = null, pausedAt
 const play = () => { const p = v.play(); if (p && p.catch) p.catch(e => { playError = String(e); }); };
 // Waits for a frame presented after `t0` with boxes drawn, then calls `then(ms, boxes)`.
 function whenDrawn(p0, t0, then, onTimeout) {
-  (function look() {
+  const finish = (drawn) => (drawn ? then(drawn.ms, drawn.boxes) : onTimeout());
+  poll({done: finish, limitMs, t0}, (now, timedOut) => {
     if (unknown(info())) afterPlay = pausedAt !== null;
     const e = B.lastEval;
-    if (e && e.p > p0 && e.n > 0 && e.t >= t0) return then(e.t - t0, e.n);
-    if (performance.now() - t0 > limitMs) return onTimeout();
-    requestAnimationFrame(look);
-  })();
+    if (e && e.p > p0 && e.n > 0 && e.t >= t0) return {ms: e.t - t0, boxes: e.n};
+    if (timedOut()) return null;
+  });
 }
 function pauseNow() {
   pausedAt = v.currentTime;
@@ -235,7 +236,7 @@ if (rewound === null) {
   play();
   whenDrawn(p0, t0, () => pauseNow(), () => done({timeout: true, rewound, rewindFailed: true, currentTime: v.currentTime, playError}));
 }
-"#;
+"#);
 
 const MEMORY: &str = "({used: performance.memory.usedJSHeapSize, total: performance.memory.totalJSHeapSize})";
 

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::demo_backend::{self, BackendConfig};
 use vas_overlay_viewer::core::poll_grid;
 use crate::viewer_server;
+use crate::browser::page_scripts::polling_script;
 use crate::webdriver::Browser;
 use crate::Result;
 
@@ -33,9 +34,8 @@ const PARTS: &[&str] = &["clip", "recordings", "day", "faults", "hls", "shared",
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
 /// a timeout with the state seen.
-const WAIT_FOR_OVERLAY: &str = r#"
+const WAIT_FOR_OVERLAY: &str = polling_script!(r#"
 const [minBoxes, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-const t0 = performance.now();
 function snapshot() {
   const root = document.querySelector('[data-overlay-root]');
   const video = document.querySelector('video');
@@ -52,59 +52,49 @@ function snapshot() {
     message: (document.querySelector('[role=alert]') || {}).textContent || null,
   };
 }
-function check() {
+poll({done, limitMs}, (now, timedOut) => {
   const s = snapshot();
-  if (s.state === 'ok' && s.boxes.length >= minBoxes && s.currentTime > 0.5) return done(s);
-  if (performance.now() - t0 > limitMs) { s.timeout = true; return done(s); }
-  requestAnimationFrame(check);
-}
-check();
-"#;
+  if (s.state === 'ok' && s.boxes.length >= minBoxes && s.currentTime > 0.5) return s;
+  if (timedOut()) { s.timeout = true; return s; }
+});
+"#);
 
 /// Waits until the video has played `secs` more seconds, or reports a timeout.
-const WAIT_FOR_PLAYBACK: &str = r#"
+const WAIT_FOR_PLAYBACK: &str = polling_script!(r#"
 const [secs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 if (!video) return done({error: 'no video'});
 const start = video.currentTime, t0 = performance.now();
 let played = 0, last = start;
-function tick() {
+poll({done, limitMs, t0}, (_, timedOut) => {
   // Loops wrap currentTime back to 0: add up forward steps only.
   const now = video.currentTime;
   if (now > last) played += now - last;
   last = now;
-  if (played >= secs) return done({played, paused: video.paused});
-  if (performance.now() - t0 > limitMs) return done({played, paused: video.paused, timeout: true});
-  requestAnimationFrame(tick);
-}
-tick();
-"#;
+  if (played >= secs) return {played, paused: video.paused};
+  if (timedOut()) return {played, paused: video.paused, timeout: true};
+});
+"#);
 
 /// Waits for an element matching a selector, then clicks it.
-const CLICK_WHEN_PRESENT: &str = r#"
+const CLICK_WHEN_PRESENT: &str = polling_script!(r#"
 const [sel, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-const t0 = performance.now();
-function look() {
+poll({done, limitMs}, (now, timedOut) => {
   const el = document.querySelector(sel);
-  if (el) { const body = document.body.innerText; el.click(); return done({clicked: true, text: el.textContent, body}); }
-  if (performance.now() - t0 > limitMs) return done({clicked: false, body: document.body.innerText.slice(0, 300)});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+  if (el) { const body = document.body.innerText; el.click(); return {clicked: true, text: el.textContent, body}; }
+  if (timedOut()) return {clicked: false, body: document.body.innerText.slice(0, 300)};
+});
+"#);
 
 /// Waits for an alert message and returns its text.
-const READ_ALERT: &str = r#"
+const READ_ALERT: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
-const t0 = performance.now();
-function look() {
+poll({done, limitMs}, (now, timedOut) => {
   const el = document.querySelector('[role=alert]');
-  if (el) return done(el.textContent);
-  if (performance.now() - t0 > limitMs) return done(null);
-  requestAnimationFrame(look);
-}
-look();
-"#;
+  if (el) return el.textContent;
+  if (timedOut()) return null;
+});
+"#);
 
 /// One end-to-end assertion: an error naming the part, the check and what was seen.
 pub fn ensure(part: &str, cond: bool, what: &str, detail: impl std::fmt::Display) -> Result {

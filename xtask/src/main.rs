@@ -1,6 +1,7 @@
 //! Project automation: `cargo xtask run` serves the viewer, `cargo xtask test` runs every test.
 
 mod bench;
+mod browser;
 mod cargo_fuzz;
 mod cdp;
 #[cfg(test)]

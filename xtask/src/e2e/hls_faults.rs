@@ -30,6 +30,7 @@ use vas_overlay_viewer::core::hls_playlist::MAX_PLAYLIST_BYTES;
 
 use super::recordings::{Score, Truth, TOLERANCE_PX, WAIT_DRAWN};
 use crate::demo_backend::{Faults, LogEntry, RunningBackend};
+use crate::browser::page_scripts::polling_script;
 use crate::webdriver::Browser;
 use crate::Result;
 
@@ -54,25 +55,23 @@ const HUGE_PLAYLISTS: u64 = 2;
 const HUGE_PLAYLIST_LIMIT: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// Seeks and waits until the video plays from there.
-const SEEK_AND_PLAY: &str = r#"
+const SEEK_AND_PLAY: &str = polling_script!(r#"
 const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const t0 = performance.now();
 video.currentTime = target;
-function look() {
-  if (!video.seeking && video.currentTime >= target + 0.2 && !video.paused) return done({ms: performance.now() - t0, ct: video.currentTime});
-  if (performance.now() - t0 > limitMs) return done({timeout: true, ct: video.currentTime, seeking: video.seeking, rs: video.readyState});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+poll({done, limitMs, t0}, (now, timedOut) => {
+  if (!video.seeking && video.currentTime >= target + 0.2 && !video.paused) return {ms: performance.now() - t0, ct: video.currentTime};
+  if (timedOut()) return {timeout: true, ct: video.currentTime, seeking: video.seeking, rs: video.readyState};
+});
+"#);
 
 /// Watches playback until the playhead passes `stopAt` (media seconds), or
 /// `holdMs` after it first reached `gapStart`, or `limitMs`. Per animation
 /// frame: playhead steps (played, jumps), stalls, the frame interval, alerts.
 /// Per presented frame: its index from its pixels; per newly drawn overlay
 /// frame: the boxes, as `recordings.rs` samples them, with the time.
-const OBSERVE: &str = concat!(
+const OBSERVE: &str = polling_script!(
     r#"
 const [p, done] = [arguments[0], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
@@ -84,7 +83,7 @@ const fc = p.fc;
 let last = null, lastFrame = null, worstGap = 0, played = 0, stallStart = null, longestStall = 0, maxCt = 0;
 let reachedAt = null, alert = null, lastMt = null;
 const jumps = [], samples = [];
-function tick(now) {
+poll({done, limitMs: p.limitMs, t0, firstFrame: true}, (now, timedOut) => {
   const ct = video.currentTime;
   if (lastFrame !== null) worstGap = Math.max(worstGap, now - lastFrame);
   lastFrame = now;
@@ -115,14 +114,12 @@ function tick(now) {
       note: root.getAttribute('data-clock-note'), boxes, w: vr.width, h: vr.height, vw: video.videoWidth, vh: video.videoHeight});
   }
   const held = reachedAt !== null && now - reachedAt >= p.holdMs;
-  if (ct >= p.stopAt || held || now - t0 > p.limitMs) {
+  if (ct >= p.stopAt || held || timedOut(now)) {
     active = false;
-    return done({played, jumps, longestStallMs: longestStall, worstGapMs: worstGap, alert, maxCt, ct, paused: video.paused,
-      reachedAtMs: reachedAt === null ? null : reachedAt - t0, samples, timeout: !(ct >= p.stopAt || held)});
+    return {played, jumps, longestStallMs: longestStall, worstGapMs: worstGap, alert, maxCt, ct, paused: video.paused,
+      reachedAtMs: reachedAt === null ? null : reachedAt - t0, samples, timeout: !(ct >= p.stopAt || held)};
   }
-  requestAnimationFrame(tick);
-}
-requestAnimationFrame(tick);
+});
 "#
 );
 

@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 
 use crate::cdp::CdpClient;
 use crate::demo_backend::{self, BackendConfig, Faults};
+use crate::browser::page_scripts::polling_script;
 use crate::webdriver::Browser;
 use crate::Result;
 
@@ -63,17 +64,14 @@ done({attrs, urls, storage, globals, markup: document.documentElement.outerHTML,
 "#;
 
 /// Waits for a selector to match, then reports the camera list's links.
-const WAIT_FOR: &str = r#"
+const WAIT_FOR: &str = polling_script!(r#"
 const [sel, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-const t0 = performance.now();
-function look() {
+poll({done, limitMs}, (now, timedOut) => {
   if (document.querySelector(sel))
-    return done({links: [...document.querySelectorAll('tr[data-camera] a')].map(a => a.getAttribute('href'))});
-  if (performance.now() - t0 > limitMs) return done({timeout: true, body: document.body.innerText.slice(0, 300)});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+    return {links: [...document.querySelectorAll('tr[data-camera] a')].map(a => a.getAttribute('href'))};
+  if (timedOut()) return {timeout: true, body: document.body.innerText.slice(0, 300)};
+});
+"#);
 
 fn check(cond: bool, what: &str, detail: &Value) -> Result {
     super::ensure_loud("e2e secrets", cond, what, detail)

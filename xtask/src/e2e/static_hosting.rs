@@ -12,6 +12,7 @@ use axum::Router;
 use serde_json::json;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::browser::page_scripts::polling_script;
 use crate::webdriver::Browser;
 use crate::Result;
 
@@ -50,8 +51,10 @@ pub fn run(root: &Path) -> Result<usize> {
     // The page builds its video element once the viewer has started (its
     // config answered, the wasm compiled): wait for it, then for playback.
     let started = browser.execute_async(
-        "const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]]; const t0 = performance.now(); \
-         const look = () => document.querySelector('video') ? done(true) : performance.now() - t0 > limitMs ? done(false) : requestAnimationFrame(look); look();",
+        polling_script!(
+            "const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]]; \
+             poll({done, limitMs}, (now, timedOut) => document.querySelector('video') ? true : timedOut() ? false : undefined);"
+        ),
         json!([30_000]),
     )?;
     super::ensure_loud(part, started == true, "the viewer starts without a config.json and shows the clip's video", &started)?;

@@ -57,6 +57,7 @@ use serde_json::{json, Value};
 
 use super::live_e2e::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
+use crate::browser::page_scripts::polling_script;
 use crate::webdriver::Browser;
 use crate::{repo_root, Result};
 
@@ -151,20 +152,17 @@ const PAGE_NOW: &str = "arguments[arguments.length - 1](performance.now());";
 const PROBE_READ: &str = "arguments[arguments.length - 1](window.__clk);";
 
 /// Waits (bounded) until `run` frames in a row drawn after `since` carry boxes.
-const WAIT_STEADY: &str = r#"
+const WAIT_STEADY: &str = polling_script!(r#"
 const [since, run, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
-const t0 = performance.now();
-const look = () => {
+poll({done, limitMs, everyMs: 100}, (now, timedOut) => {
   let n = 0, first = null;
   for (const [t, boxes] of window.__clk.frames) {
     if (t < since) continue;
-    if (boxes > 0) { if (n === 0) first = t; n += 1; if (n >= run) return done({ found: true, t: first }); } else n = 0;
+    if (boxes > 0) { if (n === 0) first = t; n += 1; if (n >= run) return { found: true, t: first }; } else n = 0;
   }
-  if (performance.now() - t0 > limitMs) return done({ found: false, t: null });
-  setTimeout(look, 100);
-};
-look();
-"#;
+  if (timedOut()) return { found: false, t: null };
+});
+"#);
 
 const PAGE_STATE: &str = r#"
 const el = document.querySelector('[data-player-state]');

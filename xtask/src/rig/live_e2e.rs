@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::{netns, Rig, RigCamera, RigOptions};
+use crate::browser::page_scripts::polling_script;
 use crate::webdriver::Browser;
 use crate::{repo_root, Result};
 
@@ -335,18 +336,15 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
 
 /// Waits for boxes on the live picture and keeps a screenshot of it.
 fn screenshot(rig: &Rig, browser: &Browser) -> Result<usize> {
-    const WAIT_FOR_BOXES: &str = r#"
+    const WAIT_FOR_BOXES: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
-const t0 = performance.now();
-const look = () => {
+poll({done, limitMs}, (now, timedOut) => {
   const root = document.querySelector('[data-overlay-root]');
   const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
   const clock = root && root.getAttribute('data-clock');
-  if ((boxes >= 3 && clock === 'rtp-sr') || performance.now() - t0 > limitMs) return done({boxes, clock});
-  requestAnimationFrame(look);
-};
-look();
-"#;
+  if ((boxes >= 3 && clock === 'rtp-sr') || timedOut()) return {boxes, clock};
+});
+"#);
     browser.goto(&format!("{}cameras/{CAM_FED}", rig.url()))?;
     let s = browser.execute_async(WAIT_FOR_BOXES, json!([20_000]))?;
     expect(s["boxes"].as_u64() >= Some(3) && s["clock"] == "rtp-sr", "boxes on the live picture, clock rtp-sr", &s)?;
@@ -451,18 +449,15 @@ fn over_tls(rig: &Rig) -> Result<usize> {
     browser.set_script_timeout(60_000)?;
     browser.goto(&format!("{}cameras/{CAM_FED}", server.url()))?;
     let s = browser.execute_async(
-        r#"
+        polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
-const t0 = performance.now();
-const look = () => {
+poll({done, limitMs}, (now, timedOut) => {
   const root = document.querySelector('[data-overlay-root]');
   const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
   const video = document.querySelector('video');
-  if ((boxes >= 3 && video && video.currentTime > 0.5) || performance.now() - t0 > limitMs) return done({boxes, playing: video ? video.currentTime : null, protocol: location.protocol, secure: window.isSecureContext});
-  requestAnimationFrame(look);
-};
-look();
-"#,
+  if ((boxes >= 3 && video && video.currentTime > 0.5) || timedOut()) return {boxes, playing: video ? video.currentTime : null, protocol: location.protocol, secure: window.isSecureContext};
+});
+"#),
         json!([30_000]),
     )?;
     expect(
