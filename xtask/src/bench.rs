@@ -22,11 +22,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::cdp::CdpClient;
 use crate::demo_backend::{self, BackendConfig};
 use crate::frame_costs::{percentile, FrameCost, FrameCosts};
 use crate::proc_cpu::{machine_busy_ms, ProcessCpu};
-use crate::webdriver::Browser;
+use crate::browser::{Browser, CdpClient};
 use crate::{build_viewer, core_bench, repo_root, run, setup, Result};
 
 /// The bench clip: the demo clip's first 60 frames (2 s at 30 fps, 1280x720), looped.
@@ -469,8 +468,7 @@ fn micro_canvas(root: &Path, base: &str) -> Result {
     let script = std::fs::read_to_string(root.join("xtask/bench/micro_canvas.js")).map_err(|e| e.to_string())?;
     for dpr in [1, 2] {
         let browser = Browser::start_with(&[&format!("--force-device-scale-factor={dpr}")])?;
-        let addr = browser.debugger_address.clone().ok_or("chromedriver reported no debugger address")?;
-        let mut cdp = CdpClient::connect_to_page(&addr)?;
+        let mut cdp = browser.devtools_page()?;
         load_page(&mut cdp, &format!("{base}index.html"))?;
         for n in [100, 1000, 5000] {
             if std::env::var("VAS_BENCH_MICRO_DOM_ONLY").is_ok() {
@@ -564,8 +562,7 @@ pub fn run_bench(args: &[String]) -> Result {
             continue;
         }
         let browser = Browser::start_with(&[&format!("--force-device-scale-factor={dpr}")])?;
-        let addr = browser.debugger_address.clone().ok_or("chromedriver reported no debugger address")?;
-        let mut cdp = CdpClient::connect_to_page(&addr)?;
+        let mut cdp = browser.devtools_page()?;
         cdp.call("Runtime.enable", json!({}))?;
         for scene in batch {
             println!("== {} {} (DPR {dpr})", scene.mode, scene.name());

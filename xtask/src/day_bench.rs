@@ -48,11 +48,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
 
-use crate::cdp::CdpClient;
 use crate::demo_backend::day_recording::DAY_CAMERA_ID;
 use crate::demo_backend::{self, BackendConfig, RunningBackend};
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::{Browser, CdpClient};
 use crate::{repo_root, viewer_server, Result};
 
 /// The demo recording's camera.
@@ -472,8 +471,7 @@ fn wall_now_us() -> i64 {
 fn open_browser() -> Result<(Browser, CdpClient)> {
     let browser = Browser::start_with(&["--enable-precise-memory-info"])?;
     browser.set_script_timeout(PAUSE_MS + LIMIT_MS + 30_000)?;
-    let address = browser.debugger_address.clone().ok_or("chromedriver reported no DevTools address")?;
-    let mut cdp = CdpClient::connect_to_page(&address)?;
+    let mut cdp = browser.devtools_page()?;
     cdp.call("Page.enable", json!({}))?;
     // Without Page.enable the script is accepted but never runs.
     cdp.call("Page.addScriptToEvaluateOnNewDocument", json!({"source": INSTRUMENT}))?;

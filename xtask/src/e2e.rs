@@ -8,7 +8,7 @@ use crate::demo_backend::{self, BackendConfig};
 use vas_overlay_viewer::core::poll_grid;
 use crate::viewer_server;
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::Result;
 
 // The recordings page against the demo recording: a separate module, see its notes.

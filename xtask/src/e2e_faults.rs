@@ -25,7 +25,7 @@ use vas_overlay_viewer::core::window_fetch::OUTAGE_REQUESTS_BEFORE_BACKOFF;
 
 use crate::demo_backend::{AuthFault, Faults, RunningBackend};
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::Result;
 
 /// Watches the page for `secs` seconds of playback: overlay states seen, any

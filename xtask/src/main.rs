@@ -3,7 +3,6 @@
 mod bench;
 mod browser;
 mod cargo_fuzz;
-mod cdp;
 #[cfg(test)]
 mod client_checks;
 mod core_bench;
@@ -21,7 +20,6 @@ mod server_bench;
 mod setup;
 mod viewer_server;
 mod viewers_bench;
-mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -391,7 +389,7 @@ fn cmd_test() -> Result {
             .args(["test", "--target", "wasm32-unknown-unknown", "--features", "fault-injection"])
             .args(&tests)
             .args(["--", "--nocapture"])
-            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("CHROMEDRIVER", browser::chromium::CHROMEDRIVER)
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root.join(json))
             .env("WASM_BINDGEN_TEST_TIMEOUT", "300")
             .env("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION", "1")

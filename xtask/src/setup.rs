@@ -139,7 +139,7 @@ pub fn test_tools() -> Result {
         println!("== installing cargo-fuzz {CARGO_FUZZ_VERSION} (about 2 minutes on 2 cores; cargo shows progress)");
         run(Command::new("cargo").args(["install", "--locked", &format!("cargo-fuzz@{CARGO_FUZZ_VERSION}")]))?;
     }
-    let missing: Vec<&str> = [("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")]
+    let missing: Vec<&str> = [(crate::browser::chromium::CHROMIUM, "chromium"), (crate::browser::chromium::CHROMEDRIVER, "chromium-driver")]
         .into_iter()
         .filter(|(path, _)| !std::path::Path::new(path).exists())
         .map(|(_, pkg)| pkg)

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::demo_backend::day_recording::{DayTruth, DAY_CAMERA_ID};
 use crate::demo_backend::RunningBackend;
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::Result;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 

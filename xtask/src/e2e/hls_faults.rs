@@ -31,7 +31,7 @@ use vas_overlay_viewer::core::hls_playlist::MAX_PLAYLIST_BYTES;
 use super::recordings::{Score, Truth, TOLERANCE_PX, WAIT_DRAWN};
 use crate::demo_backend::{Faults, LogEntry, RunningBackend};
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::Result;
 
 /// The dev-only camera whose playlist carries program date-time (exact mapping).

@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 
 use crate::demo_backend::{self, BackendConfig};
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::Result;
 
 /// The demo camera.

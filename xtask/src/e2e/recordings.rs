@@ -15,7 +15,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::Result;
 
 /// The demo camera (VAS-faithful playlist) and the dev-only camera whose playlist carries program date-time.

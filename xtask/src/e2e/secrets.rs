@@ -28,10 +28,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::cdp::CdpClient;
 use crate::demo_backend::{self, BackendConfig, Faults};
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::Result;
 
 /// The demo camera.
@@ -270,8 +269,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
 
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;
-    let address = browser.debugger_address.clone().ok_or("chromedriver reported no DevTools address")?;
-    let mut cdp = CdpClient::connect_to_page(&address)?;
+    let mut cdp = browser.devtools_page()?;
     for domain in ["Network.enable", "Runtime.enable", "Log.enable"] {
         cdp.call(domain, json!({}))?;
     }

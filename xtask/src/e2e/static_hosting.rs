@@ -13,7 +13,7 @@ use serde_json::json;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::Result;
 
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";

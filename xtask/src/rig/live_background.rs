@@ -27,9 +27,8 @@ use serde_json::json;
 
 use super::live_e2e::{connections, expect, log, wait_log, wait_state, CAM_FED};
 use super::Rig;
-use crate::cdp::CdpClient;
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::{Browser, CdpClient};
 use crate::{repo_root, Result};
 
 /// How long the live tab stays in the background.
@@ -185,8 +184,8 @@ struct Tabs {
 
 impl Tabs {
     fn new(browser: &Browser, url_prefix: &str) -> Result<Tabs> {
-        let address = browser.debugger_address.clone().ok_or("chromedriver reported no DevTools address")?;
-        let mut cdp = CdpClient::connect_to_browser(&address)?;
+        let address = browser.devtools_address()?;
+        let mut cdp = browser.devtools_browser()?;
         let targets = cdp.call("Target.getTargets", json!({}))?;
         let live = targets["targetInfos"]
             .as_array()

@@ -58,7 +58,7 @@ use serde_json::{json, Value};
 use super::live_e2e::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::{repo_root, Result};
 
 const HOUR_MS: i64 = 3_600_000;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::{netns, Rig, RigCamera, RigOptions};
 use crate::browser::page_scripts::polling_script;
-use crate::webdriver::Browser;
+use crate::browser::Browser;
 use crate::{repo_root, Result};
 
 /// A fed camera and one without a stream.

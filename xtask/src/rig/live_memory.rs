@@ -26,8 +26,7 @@ use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
 use super::live_e2e::{wait_state, CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
-use crate::cdp::CdpClient;
-use crate::webdriver::Browser;
+use crate::browser::{Browser, CdpClient};
 use crate::{repo_root, Result};
 
 /// Minutes of the baseline (the rig's own model only).
@@ -75,8 +74,7 @@ pub fn run(minutes: u64) -> Result {
     })?;
     let browser = Browser::start_with(&["--enable-precise-memory-info"])?;
     browser.set_script_timeout(120_000)?;
-    let address = browser.debugger_address.clone().ok_or("chromedriver reported no DevTools address")?;
-    let mut cdp = CdpClient::connect_to_page(&address)?;
+    let mut cdp = browser.devtools_page()?;
     browser.goto(&format!("{}cameras/{CAM_FED}", rig.url()))?;
     let state = wait_state(&browser, &["live"], 60_000)?;
     if state["state"] != "live" {

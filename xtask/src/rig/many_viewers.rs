@@ -77,9 +77,8 @@ use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
 use super::live_e2e::{CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
-use crate::cdp::CdpClient;
 use crate::proc_cpu::{self, ProcessCpu};
-use crate::webdriver::Browser;
+use crate::browser::{Browser, CdpClient};
 use crate::{repo_root, Result};
 
 /// After every page draws boxes, before the window.
@@ -626,8 +625,8 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
     })
     .join()
     .map_err(|_| "starting the browser panicked".to_string())??;
-    let address = browser.debugger_address.clone().ok_or("chromedriver reported no DevTools address")?;
-    let mut control = CdpClient::connect_to_browser(&address)?;
+    let address = browser.devtools_address()?;
+    let mut control = browser.devtools_browser()?;
     let viewers = cfg.cameras * cfg.per_camera;
     let mut pages: Vec<Page> = Vec::new();
     let opened = Instant::now();

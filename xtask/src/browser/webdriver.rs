@@ -6,21 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use super::chromium;
+use super::CdpClient;
 use crate::Result;
-
-/// Chromium flags for this machine's closed network (see tests/webdriver/*.json).
-pub const CHROME_ARGS: &[&str] = &[
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-    "--window-size=1280,800",
-];
 
 /// A ChromeDriver process with one browser session; both end on drop.
 pub struct Browser {
@@ -29,7 +17,7 @@ pub struct Browser {
     session: String,
     agent: ureq::Agent,
     /// `host:port` of the browser's DevTools endpoint, when ChromeDriver reports it.
-    pub debugger_address: Option<String>,
+    debugger_address: Option<String>,
 }
 
 fn free_port() -> Result<u16> {
@@ -60,10 +48,10 @@ impl Browser {
         Self::start_with(&[])
     }
 
-    /// As `start`, with Chromium flags added to `CHROME_ARGS`.
+    /// As `start`, with Chromium flags added to [`chromium::CHROME_ARGS`].
     pub fn start_with(extra_args: &[&str]) -> Result<Self> {
         let port = free_port()?;
-        let driver = Command::new("/usr/bin/chromedriver")
+        let driver = Command::new(chromium::CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -82,11 +70,7 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let args: Vec<&str> = CHROME_ARGS.iter().chain(extra_args).copied().collect();
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
-        }}});
+        let caps = chromium::capabilities(extra_args);
         let mut this = Self { driver, base, session: String::new(), agent, debugger_address: None };
         let v = call(&this.agent, "POST", &format!("{}/session", this.base), Some(caps))?;
         this.session = v["sessionId"].as_str().ok_or("webdriver: no session id")?.to_owned();
@@ -96,6 +80,21 @@ impl Browser {
 
     fn url(&self, tail: &str) -> String {
         format!("{}/session/{}/{tail}", self.base, self.session)
+    }
+
+    /// `host:port` of the browser's DevTools endpoint, as ChromeDriver reported it.
+    pub fn devtools_address(&self) -> Result<String> {
+        self.debugger_address.clone().ok_or_else(|| "chromedriver reported no DevTools address".to_owned())
+    }
+
+    /// A DevTools session with the browser's first page.
+    pub fn devtools_page(&self) -> Result<CdpClient> {
+        CdpClient::connect_to_page(&self.devtools_address()?)
+    }
+
+    /// A DevTools session with the browser itself (its `Target` and `Browser` domains).
+    pub fn devtools_browser(&self) -> Result<CdpClient> {
+        CdpClient::connect_to_browser(&self.devtools_address()?)
     }
 
     /// The ChromeDriver process id (the browser's processes descend from it).
