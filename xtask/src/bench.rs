@@ -458,9 +458,6 @@ fn markdown_table(rows: &[Row]) -> String {
     out
 }
 
-fn flag_value(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
 
 /// Runs `xtask/bench/micro_canvas.js` (ways to draw boxes and labels on a
 /// canvas, timed in the page) at each pixel ratio and prints its figures.
@@ -526,23 +523,23 @@ fn micro_dom(root: &Path, cdp: &mut CdpClient, base: &str) -> Result {
     Ok(())
 }
 
-pub fn run_bench(args: &[String]) -> Result {
+pub fn run_bench(flags: &crate::flags::Bench) -> Result {
     let root = repo_root();
-    let quick = args.iter().any(|a| a == "--quick");
-    let only = flag_value(args, "--only");
+    let quick = flags.quick;
+    let only = flags.only.clone();
     let window_s = if quick { 3.0 } else { 10.0 };
-    if args.iter().any(|a| a == "--core") {
+    if flags.core {
         println!("\nCore, native (cargo bench --bench core, criterion; details in target/criterion/):\n\n{}", core_bench::run_and_summarize(&root, quick)?);
         return Ok(());
     }
     setup::build_tools()?;
     setup::test_tools()?;
     let sizes = bundle_sizes(&root)?;
-    if args.iter().any(|a| a == "--sizes") {
+    if flags.sizes {
         println!("{}", sizes_report(&sizes));
         return Ok(());
     }
-    let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
+    let core = if flags.no_core { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
     let dist = build_bench_page(&root)?;
     let backend = demo_backend::start(
         BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None },
@@ -550,10 +547,10 @@ pub fn run_bench(args: &[String]) -> Result {
     )
     .map_err(|e| format!("demo backend: {e}"))?;
     let base = backend.url();
-    if args.iter().any(|a| a == "--micro") {
+    if flags.micro {
         return micro_canvas(&root, &base);
     }
-    let all = scenes(only.as_deref(), args.iter().any(|a| a == "--crossover"));
+    let all = scenes(only.as_deref(), flags.crossover);
     let mut measured: Vec<Measured> = Vec::new();
     let mut memory = Value::Null;
     for dpr in [1, 2] {
@@ -571,7 +568,7 @@ pub fn run_bench(args: &[String]) -> Result {
             println!("   {}", m.window);
             measured.push(m);
         }
-        if dpr == 1 && !args.iter().any(|a| a == "--no-memory") {
+        if dpr == 1 && !flags.no_memory {
             println!("== memory: 30 simulated minutes of warm-up, then 10 more at 30 events/s");
             memory = measure_memory(&mut cdp, &base)?;
         }
@@ -615,7 +612,7 @@ pub fn run_bench(args: &[String]) -> Result {
         }
     }
     report.push_str(&sizes_report(&sizes));
-    if args.iter().any(|a| a == "--breakdown") {
+    if flags.breakdown {
         let _ = writeln!(report, "\nWhere the main thread's time goes (trace self time by event, ms per overlay update, or per frame without updates; top 6):");
         for m in &measured {
             let updates = match m.costs.updates().len() {

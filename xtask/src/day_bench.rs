@@ -42,7 +42,7 @@
 //! within its limit gives a "timeout" cell.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -336,17 +336,16 @@ struct PageRun {
 }
 
 /// `cargo xtask bench --day-recording [--dist DIR] [--minutes N]`.
-pub fn run(args: &[String]) -> Result {
+pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
     let root = repo_root();
-    let minutes: Option<f64> = crate::flag(args, "--minutes")?
-        .map(|m| m.parse::<f64>().ok().filter(|m| m.is_finite() && *m > 0.0).ok_or_else(|| format!("--minutes: not a positive number: {m}")))
-        .transpose()?;
+    if let Some(m) = minutes.filter(|m| !(m.is_finite() && *m > 0.0)) {
+        return Err(format!("--minutes: not a positive number: {m}"));
+    }
     let play_window = Duration::from_secs_f64(minutes.unwrap_or(2.0) * 60.0);
     let fast_window = Duration::from_secs_f64(minutes.unwrap_or(1.0) * 60.0);
-    let dist = match crate::flag(args, "--dist")? {
+    let dist = match dist {
         Some(d) => {
-            let d = PathBuf::from(d);
-            let d = if d.is_absolute() { d } else { std::env::current_dir().map_err(|e| e.to_string())?.join(d) };
+            let d = if d.is_absolute() { d.to_path_buf() } else { std::env::current_dir().map_err(|e| e.to_string())?.join(d) };
             if !d.join("index.html").is_file() {
                 return Err(format!("--dist {}: no index.html there (a viewer build, as `cargo xtask build` writes dist/)", d.display()));
             }

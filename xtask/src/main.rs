@@ -11,6 +11,7 @@ mod day_bench;
 mod demo_backend;
 mod e2e;
 mod e2e_faults;
+mod flags;
 mod frame_costs;
 mod native_client;
 mod precompress;
@@ -23,46 +24,6 @@ mod viewers_bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-
-const USAGE: &str = "\
-usage:
-  cargo xtask run [--port N] [--vas URL [-- SERVER FLAGS]] [--data DIR]
-        build the viewer and the production server (vas-viewer-server) and serve
-        the viewer through it on 127.0.0.1 (default: in front of the VAS emulator
-        with the bundled demo, and the live rig when installed; --vas: in front of
-        a real VAS, its key read from VAS_API_KEY, flags after `--` passed to
-        vas-viewer-server, e.g. -- --listen 0.0.0.0:443 --server-name NAME
-        --tls-cert FILE --tls-key FILE; --data: the emulator replays another data
-        dir: camera.json, events.json, clip)
-  cargo xtask test      install what tests need, run native, browser and end-to-end tests
-  cargo xtask bench [--quick] [--crossover] [--breakdown] [--micro] [--sizes] [--core] [--server] [--viewers] [--live-memory [--minutes N]] [--many-viewers [--minutes N]] [--day-recording [--dist DIR] [--minutes N]] [--only TEXT] [--no-core] [--no-memory]
-        measure the overlay in headless Chromium and print one table (see BENCHMARKS.md);
-        --quick: 3 s windows (and criterion's --quick for the core); --crossover: both
-        renderers pinned from 10 to 1000 boxes; --breakdown: where the main thread's time
-        goes, by trace event; --micro: the canvas and DOM micro-benchmarks instead;
-        --sizes: the production build's sizes only; --core: the core's native benchmark
-        only (criterion); --server: the production server's added latency and memory
-        beside direct requests; --viewers: what VAS pays for 1, 10 and 50 live
-        viewers of a camera and 16 cameras x 3 (native viewers), the server's answer
-        cache on and off; --live-memory: the live page's browser-measured memory
-        on the live rig, 2 min as it is then N (10) min with a dense model added;
-        --many-viewers: 1, 10 and 50 viewers of one live camera, then 16 cameras x 3
-        viewers, on the live rig through the server: VAS's requests and bytes per minute,
-        insert-to-drawn delay, the server's CPU and memory, N (1) min each;
-        --day-recording: the recordings page on a day of VAS recording (14,400
-        segments, growing) beside the demo recording, through the server: time to
-        first frame and boxes, where it opens, per playlist reload its bytes and the
-        longest main-thread task after it, frames with boxes, resume after a pause,
-        memory, ?at= 12 h back, memory after an hour of growth (day clock x60);
-        N (2) min of play per page, N (1) min at x60; --dist: another viewer build;
-        --only: scenes whose name contains TEXT
-  cargo xtask build     build the viewer into dist/ (release)
-  cargo xtask e2e [--only clip|recordings|faults|hls|shared|panic|secrets|static|server]
-                        the end-to-end stage alone, against the current dist/
-                        (it builds the test-only fault-injection copy first)
-  cargo xtask setup     install the build tools only
-  cargo xtask rig build-worker
-                        build (or find cached) the MediaSoup worker of the live test rig";
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -83,45 +44,81 @@ pub fn run(cmd: &mut Command) -> Result {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("run") => cmd_run(&args[1..]),
-        Some("test") => cmd_test(),
-        Some("bench") if args.iter().any(|a| a == "--server") => server_bench::run(),
-        Some("bench") if args.iter().any(|a| a == "--viewers") => viewers_bench::run(),
-        Some("bench") if args.iter().any(|a| a == "--live-memory") => rig::live_memory::run_outside(&args[1..]),
-        Some("bench") if args.iter().any(|a| a == "--day-recording") => day_bench::run(&args[1..]),
-        Some("bench") if args.iter().any(|a| a == "--many-viewers") => rig::many_viewers::run_outside(&args[1..]),
-        Some("bench") => bench::run_bench(&args[1..]),
-        Some("build") => setup::build_tools().and_then(|_| build_viewer()),
-        Some("setup") => setup::build_tools(),
-        Some("rig") => rig::cmd(&args[1..]),
-        // The live stage alone, against the current dist/ (for development).
-        Some("live-e2e") => setup::test_tools()
-            .and_then(|_| build_fault_injection_viewer())
-            .and_then(|_| viewer_server::build())
-            .and_then(|_| rig::netns::run_inside("test", &[])),
-        // The end-to-end stage alone, against the current dist/ (for development).
-        // `--only hls|panic|secrets|...` runs one part (see `e2e::run_all`).
-        Some("e2e") => setup::test_tools()
-            .and_then(|_| build_fault_injection_viewer())
-            .and_then(|_| viewer_server::build())
-            .and_then(|_| e2e::run_all(&repo_root(), flag(&args[1..], "--only")?.as_deref()))
-            .map(|n| {
-                print_figure("hls-faults.txt", "HLS segment and playlist faults (end to end)");
-                println!("e2e: {n} passed, 0 failed")
-            }),
-        _ => {
-            eprintln!("{USAGE}");
+    if std::env::args().len() <= 1 {
+        eprintln!("{}", flags::usage());
+        return ExitCode::from(2);
+    }
+    let flags = match flags::Xtask::from_env() {
+        Ok(flags) => flags,
+        Err(e) if e.is_help() => {
+            println!("{e}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("xtask: {e}\n(`cargo xtask --help` lists the commands and their flags)");
             return ExitCode::from(2);
         }
     };
-    match result {
+    match dispatch(flags.subcommand) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("xtask: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Runs one command of the command line.
+fn dispatch(command: flags::XtaskCmd) -> Result {
+    use flags::XtaskCmd;
+    match command {
+        XtaskCmd::Run(run) => cmd_run(run),
+        XtaskCmd::Test(_) => cmd_test(),
+        XtaskCmd::Bench(bench) => cmd_bench(bench),
+        XtaskCmd::Build(_) => setup::build_tools().and_then(|_| build_viewer()),
+        XtaskCmd::Setup(_) => setup::build_tools(),
+        XtaskCmd::Rig(rig) => match rig.subcommand {
+            flags::RigCmd::BuildWorker(_) => rig::prepare().and_then(|_| rig::worker::ensure_worker()).map(|bin| println!("{}", bin.display())),
+            // Inside the namespace made by `netns::run_inside` (not for direct use).
+            flags::RigCmd::InsideNetns(inside) => rig::netns::inside(&inside.stage, inside.minutes.as_deref()),
+        },
+        // The live stage alone, against the current dist/ (for development).
+        XtaskCmd::LiveE2e(_) => setup::test_tools()
+            .and_then(|_| build_fault_injection_viewer())
+            .and_then(|_| viewer_server::build())
+            .and_then(|_| rig::netns::run_inside("test", &[])),
+        // The end-to-end stage alone, against the current dist/ (for development).
+        // `--only hls|panic|secrets|...` runs one part (see `e2e::run_all`).
+        XtaskCmd::E2e(e2e) => setup::test_tools()
+            .and_then(|_| build_fault_injection_viewer())
+            .and_then(|_| viewer_server::build())
+            .and_then(|_| e2e::run_all(&repo_root(), e2e.only.as_deref()))
+            .map(|n| {
+                print_figure("hls-faults.txt", "HLS segment and playlist faults (end to end)");
+                println!("e2e: {n} passed, 0 failed")
+            }),
+    }
+}
+
+/// `cargo xtask bench`: the flag naming a benchmark picks it (in this order), the overlay's table otherwise.
+fn cmd_bench(bench: flags::Bench) -> Result {
+    if bench.server {
+        server_bench::run()
+    } else if bench.viewers {
+        viewers_bench::run()
+    } else if bench.live_memory {
+        let minutes = match bench.minutes {
+            None => 10,
+            Some(m) if m >= 0.0 && m.fract() == 0.0 => m as u64,
+            Some(m) => return Err(format!("--minutes: not a whole number of minutes: {m}")),
+        };
+        rig::live_memory::run_outside(minutes)
+    } else if bench.day_recording {
+        day_bench::run(bench.dist.as_deref(), bench.minutes)
+    } else if bench.many_viewers {
+        rig::many_viewers::run_outside(bench.minutes.unwrap_or(1.0))
+    } else {
+        bench::run_bench(&bench)
     }
 }
 
@@ -174,37 +171,23 @@ pub fn bundle_mediasoup_client() -> Result {
         .current_dir(&dir))
 }
 
-fn flag(args: &[String], name: &str) -> Result<Option<String>> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(None),
-        Some(i) => args.get(i + 1).cloned().map(Some).ok_or_else(|| format!("{name} needs a value")),
+fn cmd_run(flags: flags::Run) -> Result {
+    // After `--`: flags for vas-viewer-server itself (with --vas only). The
+    // command line declares them as trailing arguments; only `--` may start them.
+    let server_flags = flags.server_flags;
+    if !server_flags.is_empty() && !std::env::args().any(|a| a == "--") {
+        return Err(format!("unexpected argument {}: flags for vas-viewer-server go after `--`", server_flags[0]));
     }
-}
-
-fn cmd_run(args: &[String]) -> Result {
-    // After `--`: flags for vas-viewer-server itself (with --vas only).
-    let (args, server_flags) = match args.iter().position(|a| a == "--") {
-        Some(i) => (&args[..i], args[i + 1..].to_vec()),
-        None => (args, Vec::new()),
-    };
-    for a in args.iter().filter(|a| a.starts_with("--")) {
-        if !["--port", "--vas", "--data"].contains(&a.as_str()) {
-            return Err(format!("unknown option {a}\n{USAGE}"));
-        }
-    }
-    let port: u16 = match flag(args, "--port")? {
-        Some(p) => p.parse().map_err(|_| format!("--port: not a port number: {p}"))?,
-        None => 8080,
-    };
-    let vas = flag(args, "--vas")?;
+    let port: u16 = flags.port.unwrap_or(8080);
+    let vas = flags.vas;
     if let Some(v) = &vas {
         if !(v.starts_with("http://") || v.starts_with("https://")) {
             return Err(format!("--vas must be an http(s) URL, not {v}"));
         }
     }
-    let data_dir = match (flag(args, "--data")?, &vas) {
+    let data_dir = match (flags.data, &vas) {
         (Some(_), Some(_)) => return Err("--data replays recorded data in place of VAS: give --data or --vas, not both".into()),
-        (Some(d), None) => Some(PathBuf::from(d)),
+        (Some(d), None) => Some(d),
         (None, None) => Some(repo_root().join("static/demo")),
         (None, Some(_)) => None,
     };

@@ -54,8 +54,7 @@ const SAMPLE: &str = r#"(() => {
 })()"#;
 
 /// `cargo xtask bench --live-memory`: enters the rig's network namespace.
-pub fn run_outside(args: &[String]) -> Result {
-    let minutes = crate::flag(args, "--minutes")?.map(|m| m.parse::<u64>().map_err(|e| format!("--minutes: {e}"))).transpose()?.unwrap_or(10);
+pub fn run_outside(minutes: u64) -> Result {
     crate::setup::test_tools()?;
     crate::build_viewer()?;
     crate::viewer_server::build()?;

@@ -167,8 +167,7 @@ const COLLECT: &str = r#"(() => {
 })()"#;
 
 /// `cargo xtask bench --many-viewers`: builds, then enters the rig's network namespace.
-pub fn run_outside(args: &[String]) -> Result {
-    let minutes = crate::flag(args, "--minutes")?.map(|m| m.parse::<f64>().map_err(|e| format!("--minutes: {e}"))).transpose()?.unwrap_or(1.0);
+pub fn run_outside(minutes: f64) -> Result {
     if !(0.05..=60.0).contains(&minutes) {
         return Err(format!("--minutes: {minutes} is outside 0.05..=60"));
     }

@@ -69,16 +69,6 @@ pub fn npm_ci(dir: &Path) -> Result {
     run(Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(dir))
 }
 
-/// `cargo xtask rig <what>`: the rig's parts by hand.
-pub fn cmd(args: &[String]) -> Result {
-    match args.first().map(String::as_str) {
-        Some("build-worker") => prepare().and_then(|_| worker::ensure_worker()).map(|bin| println!("{}", bin.display())),
-        // Inside the namespace made by `netns::run_inside` (not for direct use).
-        Some("inside-netns") => netns::inside(&args[1..]),
-        _ => Err("usage: cargo xtask rig build-worker".into()),
-    }
-}
-
 /// Whether `cargo xtask run` can add the live demo without building anything
 /// for minutes: the worker is cached and Node and FFmpeg are installed.
 pub fn demo_ready() -> bool {

@@ -25,26 +25,25 @@ pub fn run_inside(what: &str, args: &[String]) -> Result {
 }
 
 /// The entry point inside the namespace.
-pub fn inside(args: &[String]) -> Result {
+pub fn inside(stage: &str, minutes: Option<&str>) -> Result {
     links()?;
-    match args.first().map(String::as_str) {
-        Some("test") => {
+    match stage {
+        "test" => {
             let n = super::live_e2e::run_all()?;
             // The outer `cargo xtask test` adds this count to its closing line.
             let _ = std::fs::write(crate::repo_root().join("target/live-e2e-passed"), n.to_string());
             println!("live: {n} passed, 0 failed");
             Ok(())
         }
-        Some("bench-memory") => {
-            let minutes = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(10);
+        "bench-memory" => {
+            let minutes = minutes.and_then(|m| m.parse().ok()).unwrap_or(10);
             super::live_memory::run(minutes)
         }
-        Some("bench-viewers") => {
-            let minutes = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(1.0);
+        "bench-viewers" => {
+            let minutes = minutes.and_then(|m| m.parse().ok()).unwrap_or(1.0);
             super::many_viewers::run(minutes)
         }
-        Some(other) => Err(format!("unknown rig stage {other}")),
-        None => Err("no rig stage given".into()),
+        other => Err(format!("unknown rig stage {other}")),
     }
 }
 
