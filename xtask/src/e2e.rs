@@ -13,6 +13,13 @@ use crate::Result;
 
 // The recordings page against the demo recording: a separate module, see its notes.
 mod recordings;
+// The clip page against every VAS failure the contract lists (the fault matrix).
+mod faults;
+// The event wiring's state machines, native, against the demo backend with VAS's real flaws.
+#[cfg(test)]
+mod event_wiring;
+// The live stage: the real MediaSoup SFU of the live rig in a private network namespace.
+pub mod live;
 // The recordings page with segments missing or damaged.
 mod hls_faults;
 // An overlay panic injected into the test-only fault-injection build (the live stage uses it too).
@@ -192,7 +199,7 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
     }
     // 4. The fault matrix: every VAS failure, the video plays on and the overlay recovers.
     if wanted("faults") {
-        passed += crate::e2e_faults::run(&browser, &backend, &base, root)?;
+        passed += faults::run(&browser, &backend, &base, root)?;
     }
     // 5. The HLS segment faults: playback moves past missing and damaged segments, boxes stay aligned.
     if wanted("hls") {

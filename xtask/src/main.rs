@@ -3,14 +3,11 @@
 mod bench;
 mod browser;
 mod cargo_fuzz;
-#[cfg(test)]
-mod client_checks;
 mod core_bench;
 mod csp;
 mod day_bench;
 mod demo_backend;
 mod e2e;
-mod e2e_faults;
 mod flags;
 mod frame_costs;
 mod native_client;

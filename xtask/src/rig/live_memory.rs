@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
-use super::live_e2e::{wait_state, CAM_FED, EVENT_LATENESS_MS};
+use crate::e2e::live::{wait_state, CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
 use crate::browser::{Browser, CdpClient};
 use crate::{repo_root, Result};

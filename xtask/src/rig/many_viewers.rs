@@ -75,7 +75,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
-use super::live_e2e::{CAM_FED, EVENT_LATENESS_MS};
+use crate::e2e::live::{CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
 use crate::proc_cpu::{self, ProcessCpu};
 use crate::browser::{Browser, CdpClient};

@@ -10,16 +10,11 @@
 //! - `netns.rs`: the private network namespace the tests run in.
 //! - `live_memory.rs`: the benchmark of the live page's memory under a dense model.
 //! - `many_viewers.rs`: the benchmark of many viewers of the same cameras through the server (VAS's load, delays, the server's CPU).
-//! - `live_e2e.rs`: the protocol, alignment and skew tests;
-//!   `live_background.rs`: a hidden tab and a stepped wall clock.
-//! - `live_clock_faults.rs`: wild rows and stepped event stamps against the live poller's agreed clock.
+//! - The live end-to-end tests that run on the rig are in `crate::e2e::live`.
 //!
 //! The Node parts live in `xtask/live-rig/` (its own `package.json`, pinned).
 
 pub mod front;
-pub mod live_background;
-pub mod live_clock_faults;
-pub mod live_e2e;
 pub mod live_memory;
 pub mod many_viewers;
 pub mod netns;

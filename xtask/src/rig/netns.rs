@@ -29,7 +29,7 @@ pub fn inside(stage: &str, minutes: Option<&str>) -> Result {
     links()?;
     match stage {
         "test" => {
-            let n = super::live_e2e::run_all()?;
+            let n = crate::e2e::live::run_all()?;
             // The outer `cargo xtask test` adds this count to its closing line.
             let _ = std::fs::write(crate::repo_root().join("target/live-e2e-passed"), n.to_string());
             println!("live: {n} passed, 0 failed");

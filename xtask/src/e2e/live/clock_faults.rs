@@ -55,8 +55,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-use super::live_e2e::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
-use super::{netns, Rig, RigCamera, RigOptions};
+use super::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
+use crate::rig::{netns, Rig, RigCamera, RigOptions};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::{repo_root, Result};

@@ -1,6 +1,6 @@
-//! Live end-to-end tests on the real SFU: signaling conformance, stall and recovery, a hidden tab and a stepped wall clock (`live_background.rs`), alignment per clock method, clock skew.
+//! Live end-to-end tests on the real SFU: signaling conformance, stall and recovery, a hidden tab and a stepped wall clock (`live/background.rs`), alignment per clock method, clock skew.
 //!
-//! Runs inside the rig's network namespace (see `netns.rs`) against the
+//! Runs inside the rig's network namespace (see `rig/netns.rs`) against the
 //! built viewer. Figures go to stdout and to `target/live-figures.json`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -8,13 +8,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::{netns, Rig, RigCamera, RigOptions};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
+use crate::rig::{netns, Rig, RigCamera, RigOptions};
 use crate::{repo_root, Result};
 
+// A hidden live tab and a stepped wall clock.
+mod background;
+// Wild rows and stepped event stamps against the live poller's agreed clock.
+mod clock_faults;
+
 /// A fed camera and one without a stream.
-pub(super) const CAM_FED: &str = "5e1f0000-0000-4000-8000-00000000c001";
+pub(crate) const CAM_FED: &str = "5e1f0000-0000-4000-8000-00000000c001";
 const CAM_IDLE: &str = "5e1f0000-0000-4000-8000-00000000c002";
 /// How long each alignment run records: at least 20 s of live video after start-up.
 const PROBE_MS: u64 = 24_000;
@@ -71,14 +76,14 @@ pub fn run_all() -> Result<usize> {
     let mut figures = Vec::new();
     // VAS_LIVE_ONLY=clock runs only the clock-fault part, on its own rig (development only).
     if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("clock") {
-        return super::live_clock_faults::run();
+        return clock_faults::run();
     }
     // VAS_LIVE_ONLY=background runs only the hidden-tab and wall-clock part (development only).
     if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("background") {
         let rig = Rig::start(&rig_options(0))?;
         let browser = Browser::start()?;
         browser.set_script_timeout(120_000)?;
-        return super::live_background::run(&rig, &browser);
+        return background::run(&rig, &browser);
     }
     {
         let rig = Rig::start(&rig_options(0))?;
@@ -87,7 +92,7 @@ pub fn run_all() -> Result<usize> {
         // VAS_LIVE_ONLY=alignment skips the conformance part (development only).
         if std::env::var("VAS_LIVE_ONLY").as_deref() != Ok("alignment") {
             passed += conformance(&rig, &browser)?;
-            passed += super::live_background::run(&rig, &browser)?;
+            passed += background::run(&rig, &browser)?;
         }
         for (method, delay) in [("rtp-sr", true), ("rtp-sr-median", true), ("rtp-sr", false), ("receive", true), ("arrival", true)] {
             let f = alignment(&rig, &browser, method, delay, 0)?;
@@ -116,7 +121,7 @@ pub fn run_all() -> Result<usize> {
         browser.set_script_timeout(120_000)?;
         passed += crate::e2e::overlay_panic::run_live(&browser, &rig.url(), CAM_FED)?;
     }
-    passed += super::live_clock_faults::run()?; // last, on a rig of its own: its wild rows stay in that rig's VAS
+    passed += clock_faults::run()?; // last, on a rig of its own: its wild rows stay in that rig's VAS
     print_figures(&figures);
     let out = repo_root().join("target/live-figures.json");
     let _ = std::fs::write(&out, serde_json::to_string_pretty(&figures).unwrap_or_default());
@@ -127,7 +132,7 @@ pub fn run_all() -> Result<usize> {
 // ---------------------------------------------------------------------------
 // Signaling conformance, stall and recovery
 
-pub(super) fn wait_state(browser: &Browser, states: &[&str], limit_ms: u64) -> Result<Value> {
+pub(crate) fn wait_state(browser: &Browser, states: &[&str], limit_ms: u64) -> Result<Value> {
     browser.execute_async(WAIT_FOR_STATE, json!([states, limit_ms]))
 }
 
@@ -397,7 +402,7 @@ pub struct Figures {
     pub pixel_reads: usize,
 }
 
-const PROBE_JS: &str = include_str!("probe.js");
+const PROBE_JS: &str = include_str!("live/probe.js");
 
 /// Truth for one stream: frame number to (VAS time in us, box centres by track, in video pixels).
 type Truth = HashMap<i64, (i64, HashMap<i64, (f64, f64)>)>;

@@ -25,8 +25,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::live_e2e::{connections, expect, log, wait_log, wait_state, CAM_FED};
-use super::Rig;
+use super::{connections, expect, log, wait_log, wait_state, CAM_FED};
+use crate::rig::Rig;
 use crate::browser::page_scripts::polling_script;
 use crate::browser::{Browser, CdpClient};
 use crate::{repo_root, Result};
