@@ -45,6 +45,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
 
@@ -339,15 +340,15 @@ struct PageRun {
 pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
     let root = repo_root();
     if let Some(m) = minutes.filter(|m| !(m.is_finite() && *m > 0.0)) {
-        return Err(format!("--minutes: not a positive number: {m}"));
+        bail!("--minutes: not a positive number: {m}");
     }
     let play_window = Duration::from_secs_f64(minutes.unwrap_or(2.0) * 60.0);
     let fast_window = Duration::from_secs_f64(minutes.unwrap_or(1.0) * 60.0);
     let dist = match dist {
         Some(d) => {
-            let d = if d.is_absolute() { d.to_path_buf() } else { std::env::current_dir().map_err(|e| e.to_string())?.join(d) };
+            let d = if d.is_absolute() { d.to_path_buf() } else { std::env::current_dir()?.join(d) };
             if !d.join("index.html").is_file() {
-                return Err(format!("--dist {}: no index.html there (a viewer build, as `cargo xtask build` writes dist/)", d.display()));
+                bail!("--dist {}: no index.html there (a viewer build, as `cargo xtask build` writes dist/)", d.display());
             }
             d
         }
@@ -371,10 +372,10 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
     };
     println!("== day recording bench: viewer {}, {:.1} min of play per page, {:.1} min at day speed {FAST_SPEED}", dist.display(), play_window.as_secs_f64() / 60.0, fast_window.as_secs_f64() / 60.0);
 
-    let backend = demo_backend::start(config(None), "127.0.0.1:0").map_err(|e| format!("VAS emulator: {e}"))?;
+    let backend = demo_backend::start(config(None), "127.0.0.1:0").context("VAS emulator")?;
     let server = viewer_server::in_front_of(&backend.url(), &dist, Some(&root.join("static/demo")), "day-bench", "127.0.0.1:0", Some(key.into()))?;
     let base = server.url().to_owned();
-    let truth0 = backend.day_truth().ok_or("the emulator has no day camera (static/demo/recording missing?)")?;
+    let truth0 = backend.day_truth().context("the emulator has no day camera (static/demo/recording missing?)")?;
     println!("  day camera: {} listed segments, media sequence {}, {} runs", truth0.segments.len(), truth0.media_sequence, truth0.runs.len());
 
     println!("== demo recording page");
@@ -394,17 +395,17 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
         &|| day_newest(&backend),
     );
     println!("== day camera page, ?at= 12 h before the newest segment's end");
-    let asked_us = day_newest(&backend).map(|n| (n.end_us - 12 * HOUR_US).div_euclid(1_000_000) * 1_000_000).ok_or("no day truth")?;
+    let asked_us = day_newest(&backend).map(|n| (n.end_us - 12 * HOUR_US).div_euclid(1_000_000) * 1_000_000).context("no day truth")?;
     let asked = format_rfc3339_utc(UnixMicros(asked_us));
     let at = measure_at(&format!("{base}cameras/{DAY_CAMERA_ID}/recordings?at={asked}"), asked_us, &backend).unwrap_or_else(|e| {
-        println!("  the page could not be measured: {e}");
-        json!({"error": e})
+        println!("  the page could not be measured: {e:#}");
+        json!({"error": format!("{e:#}")})
     });
     drop(server);
     backend.stop();
 
     println!("== day camera page, day speed {FAST_SPEED} (an hour of the day per real minute)");
-    let fast_backend = demo_backend::start(config(Some(FAST_SPEED)), "127.0.0.1:0").map_err(|e| format!("VAS emulator (fast day): {e}"))?;
+    let fast_backend = demo_backend::start(config(Some(FAST_SPEED)), "127.0.0.1:0").context("VAS emulator (fast day)")?;
     let fast_server =
         viewer_server::in_front_of(&fast_backend.url(), &dist, Some(&root.join("static/demo")), "day-bench-fast", "127.0.0.1:0", Some(key.into()))?;
     let fast = measure_page(
@@ -433,8 +434,8 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
     });
     print!("{report}");
     let dir = root.join("target/figures");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("day-recording.txt"), &report).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("day-recording.txt"), &report)?;
     println!("(written to target/figures/day-recording.txt)");
     Ok(())
 }
@@ -442,8 +443,8 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
 /// The end of the demo recording's last segment (recording.json: its true start plus its frames at 30 fps).
 fn demo_newest_end_us(root: &Path) -> Result<i64> {
     let path = root.join("static/demo/recording/recording.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
     v["segments"]
         .as_array()
         .into_iter()
@@ -453,7 +454,7 @@ fn demo_newest_end_us(root: &Path) -> Result<i64> {
             Some(start + (s["frames"].as_f64()? * 1e6 / 30.0).round() as i64)
         })
         .max()
-        .ok_or_else(|| format!("{}: no segments", path.display()))
+        .with_context(|| format!("{}: no segments", path.display()))
 }
 
 fn day_newest(backend: &RunningBackend) -> Option<Newest> {
@@ -479,7 +480,7 @@ fn open_browser() -> Result<(Browser, CdpClient)> {
 
 /// A page script's answer; a WebDriver error (its script timeout included) becomes a timeout answer.
 fn script(browser: &Browser, source: &str, args: Value) -> Value {
-    browser.execute_async(source, args).unwrap_or_else(|e| json!({"timeout": true, "error": e}))
+    browser.execute_async(source, args).unwrap_or_else(|e| json!({"timeout": true, "error": format!("{e:#}")}))
 }
 
 fn memory(cdp: &mut CdpClient) -> Result<Memory> {
@@ -492,9 +493,9 @@ fn memory(cdp: &mut CdpClient) -> Result<Memory> {
 /// A page that could not be measured at all: its cells say so, the run goes on.
 fn measure_page(opts: &PageOptions, newest: &dyn Fn() -> Option<Newest>) -> PageRun {
     measure_page_or_fail(opts, newest).unwrap_or_else(|e| {
-        println!("  the page could not be measured: {e}");
+        println!("  the page could not be measured: {e:#}");
         PageRun {
-            first: json!({"error": e}),
+            first: json!({"error": format!("{e:#}")}),
             snap: None,
             day_speed: opts.day_speed,
             newest_end_us: None,
@@ -552,7 +553,7 @@ fn measure_page_or_fail(opts: &PageOptions, newest: &dyn Fn() -> Option<Newest>)
     let (tasks, trace_note) = match traced.as_ref().and_then(Value::as_f64) {
         Some(sync_ms) => match end_trace(&mut cdp, sync_ms) {
             Ok((tasks, note)) => (Some(tasks), note),
-            Err(e) => (None, format!("no trace ({e}): animation-frame gaps instead")),
+            Err(e) => (None, format!("no trace ({e:#}): animation-frame gaps instead")),
         },
         None => (None, "no trace: animation-frame gaps instead".into()),
     };
@@ -608,7 +609,7 @@ fn end_trace(cdp: &mut CdpClient, sync_ms: f64) -> Result<(Vec<(f64, f64)>, Stri
             }
         }
     })?;
-    let (pid, tid, mark_ts) = mark.ok_or("the trace has no sync mark")?;
+    let (pid, tid, mark_ts) = mark.context("the trace has no sync mark")?;
     let mut main: Vec<(f64, f64)> = slices.into_iter().filter(|s| s.0 == pid && s.1 == tid).map(|s| (s.2, s.3)).collect();
     main.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
     // Top-level only: a slice inside the previous top-level one is part of it.

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
 use crate::demo_backend::{self, BackendConfig};
@@ -108,7 +109,7 @@ pub fn ensure(part: &str, cond: bool, what: &str, detail: impl std::fmt::Display
     if cond {
         Ok(())
     } else {
-        Err(format!("{part}: {what}: {detail}"))
+        Err(anyhow!("{part}: {what}: {detail}"))
     }
 }
 
@@ -127,7 +128,7 @@ pub fn ensure_loud(part: &str, cond: bool, what: &str, detail: impl std::fmt::Di
 /// wait is to the next cell boundary of the clock the server shares with
 /// this process, plus 5 ms.
 pub fn switch_faults(backend: &demo_backend::RunningBackend, faults: demo_backend::Faults) -> Result {
-    backend.set_faults(faults).map_err(|e| format!("set faults: {e}"))?;
+    backend.set_faults(faults).map_err(anyhow::Error::msg).context("set faults")?;
     let now = crate::native_client::now_wall();
     let next_cell = poll_grid::floor_to(now, poll_grid::CELL).plus(poll_grid::CELL);
     let wait_us = next_cell.since(now).max(0) as u64 + 5_000;
@@ -143,7 +144,7 @@ fn expect(cond: bool, what: &str, detail: &Value) -> Result {
 /// against a fresh demo backend on a free port.
 pub fn run_all(root: &Path, only: Option<&str>) -> Result<usize> {
     if let Some(part) = only.filter(|p| !PARTS.contains(p)) {
-        return Err(format!("e2e: no part named {part}; the parts are {}", PARTS.join(", ")));
+        bail!("e2e: no part named {part}; the parts are {}", PARTS.join(", "));
     }
     let wanted = |part: &str| only.is_none_or(|p| p == part);
     let mut passed = 0;
@@ -177,7 +178,7 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
         },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("demo backend: {e}"))?;
+    .context("demo backend")?;
     // The pages reach the emulator (VAS with auth on) through the production
     // server, as a browser reaches VAS; the tests drive the emulator directly.
     let key = Some(viewer_server::EMULATED_VAS_KEY.into());
@@ -242,8 +243,8 @@ fn run_clip(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     passed += 5;
     let shot = browser.screenshot_png()?;
     let out = root.join("target/e2e");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("demo-camera.png"), &shot).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("demo-camera.png"), &shot)?;
     println!("  screenshot: target/e2e/demo-camera.png ({} bytes)", shot.len());
     let p = browser.execute_async(WAIT_FOR_PLAYBACK, json!([2.0, 20_000]))?;
     expect(p["timeout"].is_null() && p["paused"] == false, "the video keeps playing under the overlay", &p)?;
@@ -251,7 +252,7 @@ fn run_clip(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
 
     // The page runs under its Content-Security-Policy: everything above worked
     // under it, and an injected inline script does not run.
-    let index = ureq::get(base).call().map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())?;
+    let index = ureq::get(base).call()?.into_string()?;
     expect(index.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"), "index.html carries the CSP", &json!(index.len()))?;
     let blocked = browser.execute_async(
         "const done = arguments[arguments.length - 1]; const s = document.createElement('script'); \

@@ -22,7 +22,10 @@ mod viewers_bench;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-type Result<T = ()> = std::result::Result<T, String>;
+use anyhow::{anyhow, bail, Context};
+
+/// The result of every fallible step of xtask: one error type, with context.
+type Result<T = (), E = anyhow::Error> = std::result::Result<T, E>;
 
 /// The repository root (the parent of `xtask/`).
 pub fn repo_root() -> PathBuf {
@@ -32,11 +35,11 @@ pub fn repo_root() -> PathBuf {
 /// Runs a command to completion, inheriting output; an error names the command.
 pub fn run(cmd: &mut Command) -> Result {
     let shown = format!("{cmd:?}");
-    let status = cmd.status().map_err(|e| format!("could not start {shown}: {e}"))?;
+    let status = cmd.status().with_context(|| format!("could not start {shown}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("{shown} failed with {status}"))
+        Err(anyhow!("{shown} failed with {status}"))
     }
 }
 
@@ -59,7 +62,8 @@ fn main() -> ExitCode {
     match dispatch(flags.subcommand) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("xtask: {e}");
+            // `{:#}` prints the chain of context: "what failed: why".
+            eprintln!("xtask: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -107,7 +111,7 @@ fn cmd_bench(bench: flags::Bench) -> Result {
         let minutes = match bench.minutes {
             None => 10,
             Some(m) if m >= 0.0 && m.fract() == 0.0 => m as u64,
-            Some(m) => return Err(format!("--minutes: not a whole number of minutes: {m}")),
+            Some(m) => return Err(anyhow!("--minutes: not a whole number of minutes: {m}")),
         };
         rig::live_memory::run_outside(minutes)
     } else if bench.day_recording {
@@ -160,7 +164,7 @@ pub fn build_fault_injection_viewer() -> Result {
 pub fn bundle_mediasoup_client() -> Result {
     let dir = repo_root().join("js/mediasoup-client");
     let out = repo_root().join("target/live-js");
-    std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(&out).map_err(|e| anyhow!("{}: {e:#}", out.display()))?;
     rig::npm_ci(&dir)?;
     run(Command::new(dir.join("node_modules/.bin/esbuild"))
         .args(["entry.mjs", "--bundle", "--format=esm", "--platform=browser", "--target=es2020", "--minify", "--log-level=warning"])
@@ -173,23 +177,23 @@ fn cmd_run(flags: flags::Run) -> Result {
     // command line declares them as trailing arguments; only `--` may start them.
     let server_flags = flags.server_flags;
     if !server_flags.is_empty() && !std::env::args().any(|a| a == "--") {
-        return Err(format!("unexpected argument {}: flags for vas-viewer-server go after `--`", server_flags[0]));
+        bail!("unexpected argument {}: flags for vas-viewer-server go after `--`", server_flags[0]);
     }
     let port: u16 = flags.port.unwrap_or(8080);
     let vas = flags.vas;
     if let Some(v) = &vas {
         if !(v.starts_with("http://") || v.starts_with("https://")) {
-            return Err(format!("--vas must be an http(s) URL, not {v}"));
+            bail!("--vas must be an http(s) URL, not {v}");
         }
     }
     let data_dir = match (flags.data, &vas) {
-        (Some(_), Some(_)) => return Err("--data replays recorded data in place of VAS: give --data or --vas, not both".into()),
+        (Some(_), Some(_)) => return Err(anyhow!("--data replays recorded data in place of VAS: give --data or --vas, not both")),
         (Some(d), None) => Some(d),
         (None, None) => Some(repo_root().join("static/demo")),
         (None, Some(_)) => None,
     };
     if vas.is_none() && !server_flags.is_empty() {
-        return Err("flags after `--` go to vas-viewer-server in front of a real VAS: give --vas URL".into());
+        bail!("flags after `--` go to vas-viewer-server in front of a real VAS: give --vas URL");
     }
     setup::build_tools()?;
     build_viewer()?;
@@ -197,7 +201,7 @@ fn cmd_run(flags: flags::Run) -> Result {
     let listen = format!("127.0.0.1:{port}");
     let root = repo_root();
     let dist = root.join("dist");
-    let in_use = |e: String| format!("the viewer's server could not start on {listen}: {e} (try --port)");
+    let in_use = |e: anyhow::Error| anyhow::anyhow!("the viewer's server could not start on {listen}: {e:#} (try --port)");
     // Against a real VAS: the production server alone, in front of it.
     if let Some(v) = &vas {
         // `-- --listen ADDR` replaces --port's loopback address.
@@ -229,7 +233,7 @@ fn cmd_run(flags: flags::Run) -> Result {
     }
     let key = viewer_server::EMULATED_VAS_KEY;
     let config = demo_backend::BackendConfig { dist_dir: dist.clone(), data_dir: data_dir.clone(), api_key: Some(key.into()), viewer_api_key: None, day_speed: None };
-    let backend = demo_backend::start(config, "127.0.0.1:0").map_err(|e| format!("the VAS emulator could not start: {e}"))?;
+    let backend = demo_backend::start(config, "127.0.0.1:0").context("the VAS emulator could not start")?;
     let server = viewer_server::in_front_of(&backend.url(), &dist, data_dir.as_deref(), "demo", &listen, Some(key.into())).map_err(in_use)?;
     println!();
     println!("Viewer with the bundled demo camera:");
@@ -329,7 +333,7 @@ fn cmd_test() -> Result {
         .env("CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS", "true")
         .current_dir(&root))?;
     let fuzz_cases: Vec<u64> = std::fs::read_dir(&fuzz_report)
-        .map_err(|e| format!("{}: {e}", fuzz_report.display()))?
+        .map_err(|e| anyhow!("{}: {e:#}", fuzz_report.display()))?
         .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok()?.trim().parse().ok())
         .collect();
     println!(
@@ -357,7 +361,7 @@ fn cmd_test() -> Result {
         },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("demo backend for browser tests: {e}"))?;
+    .context("demo backend for browser tests")?;
     for (dpr, json) in [("1", "tests/webdriver/dpr1.json"), ("2", "tests/webdriver/dpr2.json")] {
         println!("== browser tests in headless Chromium, device pixel ratio {dpr}");
         let mut tests = vec!["--test", "browser", "--test", "canvas", "--test", "fault"];

@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{Message, WebSocket};
@@ -28,16 +29,16 @@ impl CdpClient {
     pub fn connect_to_page(debugger_address: &str) -> Result<Self> {
         let list: Value = ureq::get(&format!("http://{debugger_address}/json/list"))
             .call()
-            .map_err(|e| format!("devtools target list: {e}"))?
+            .context("devtools target list")?
             .into_json()
-            .map_err(|e| format!("devtools target list: {e}"))?;
+            .context("devtools target list")?;
         let ws = list
             .as_array()
             .into_iter()
             .flatten()
             .find(|t| t["type"] == "page")
             .and_then(|t| t["webSocketDebuggerUrl"].as_str())
-            .ok_or("devtools: no page target")?
+            .context("devtools: no page target")?
             .to_owned();
         Self::connect(&ws)
     }
@@ -47,18 +48,18 @@ impl CdpClient {
     pub fn connect_to_browser(debugger_address: &str) -> Result<Self> {
         let version: Value = ureq::get(&format!("http://{debugger_address}/json/version"))
             .call()
-            .map_err(|e| format!("devtools version: {e}"))?
+            .context("devtools version")?
             .into_json()
-            .map_err(|e| format!("devtools version: {e}"))?;
-        let ws = version["webSocketDebuggerUrl"].as_str().ok_or("devtools: no browser endpoint")?.to_owned();
+            .context("devtools version")?;
+        let ws = version["webSocketDebuggerUrl"].as_str().context("devtools: no browser endpoint")?.to_owned();
         Self::connect(&ws)
     }
 
     /// Opens `ws://host:port/path`.
     pub fn connect(url: &str) -> Result<Self> {
-        let rest = url.strip_prefix("ws://").ok_or_else(|| format!("not a ws:// URL: {url}"))?;
+        let rest = url.strip_prefix("ws://").with_context(|| format!("not a ws:// URL: {url}"))?;
         let host = &rest[..rest.find('/').unwrap_or(rest.len())];
-        let stream = TcpStream::connect(host).map_err(|e| format!("devtools {host}: {e}"))?;
+        let stream = TcpStream::connect(host).with_context(|| format!("devtools {host}"))?;
         stream.set_nodelay(true).ok();
         // A stuck browser ends the run with an error instead of hanging it.
         stream.set_read_timeout(Some(Duration::from_secs(180))).ok();
@@ -66,21 +67,21 @@ impl CdpClient {
         // as the browser on the other end is our own.
         let config = WebSocketConfig::default().max_message_size(None).max_frame_size(None);
         let (socket, _) = tungstenite::client::client_with_config(url, stream, Some(config))
-            .map_err(|e| format!("devtools websocket {url}: {e}"))?;
+            .with_context(|| format!("devtools websocket {url}"))?;
         Ok(Self { socket, next_id: 1, events: VecDeque::new() })
     }
 
     /// Reads one whole message; pings are answered by tungstenite.
     fn read_message(&mut self) -> Result<Value> {
         loop {
-            let message = self.socket.read().map_err(|e| format!("devtools read: {e}"))?;
+            let message = self.socket.read().context("devtools read")?;
             return match message {
                 Message::Text(text) => serde_json::from_str(text.as_str()),
                 Message::Binary(bytes) => serde_json::from_slice(&bytes),
-                Message::Close(_) => return Err("devtools closed the connection".into()),
+                Message::Close(_) => return Err(anyhow!("devtools closed the connection")),
                 Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
             }
-            .map_err(|e| format!("devtools message: {e}"));
+            .context("devtools message");
         }
     }
 
@@ -89,12 +90,12 @@ impl CdpClient {
         let id = self.next_id;
         self.next_id += 1;
         let command = json!({"id": id, "method": method, "params": params}).to_string();
-        self.socket.send(Message::text(command)).map_err(|e| format!("devtools send {method}: {e}"))?;
+        self.socket.send(Message::text(command)).with_context(|| format!("devtools send {method}"))?;
         loop {
             let m = self.read_message()?;
             if m["id"].as_u64() == Some(id) {
                 if let Some(e) = m.get("error") {
-                    return Err(format!("devtools {method}: {e}"));
+                    bail!("devtools {method}: {e}");
                 }
                 return Ok(m["result"].clone());
             }
@@ -109,7 +110,7 @@ impl CdpClient {
         let r = self.call("Runtime.evaluate", json!({"expression": expression, "awaitPromise": true, "returnByValue": true}))?;
         if let Some(e) = r.get("exceptionDetails") {
             let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("exception");
-            return Err(format!("page: {expression}: {text}"));
+            bail!("page: {expression}: {text}");
         }
         Ok(r["result"]["value"].clone())
     }
@@ -130,7 +131,7 @@ impl CdpClient {
                 other(e);
             }
             if Instant::now() > deadline {
-                return Err(format!("devtools: no {method} within {timeout:?}"));
+                bail!("devtools: no {method} within {timeout:?}");
             }
             let m = self.read_message()?;
             if m.get("method").is_some() {

@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
 use super::chromium;
@@ -21,8 +22,8 @@ pub struct Browser {
 }
 
 fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    let l = TcpListener::bind("127.0.0.1:0").context("no free port")?;
+    Ok(l.local_addr()?.port())
 }
 
 fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Result<Value> {
@@ -32,12 +33,12 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Re
         None => req.call(),
     };
     let value: Value = match resp {
-        Ok(r) => r.into_json().map_err(|e| format!("webdriver {url}: {e}"))?,
+        Ok(r) => r.into_json().with_context(|| format!("webdriver {url}"))?,
         Err(ureq::Error::Status(code, r)) => {
             let text = r.into_string().unwrap_or_default();
-            return Err(format!("webdriver {method} {url}: HTTP {code}: {}", text.chars().take(600).collect::<String>()));
+            bail!("webdriver {method} {url}: HTTP {code}: {}", text.chars().take(600).collect::<String>());
         }
-        Err(e) => return Err(format!("webdriver {method} {url}: {e}")),
+        Err(e) => return Err(anyhow!("webdriver {method} {url}: {e}")),
     };
     Ok(value.get("value").cloned().unwrap_or(Value::Null))
 }
@@ -56,7 +57,7 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("could not start chromedriver: {e}"))?;
+            .context("could not start chromedriver")?;
         let base = format!("http://127.0.0.1:{port}");
         let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build();
         // ChromeDriver has no readiness signal but its status endpoint: ask until it answers (bounded).
@@ -66,14 +67,14 @@ impl Browser {
                 break;
             }
             if Instant::now() > deadline {
-                return Err("chromedriver did not become ready within 20 s".into());
+                bail!("chromedriver did not become ready within 20 s");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         let caps = chromium::capabilities(extra_args);
         let mut this = Self { driver, base, session: String::new(), agent, debugger_address: None };
         let v = call(&this.agent, "POST", &format!("{}/session", this.base), Some(caps))?;
-        this.session = v["sessionId"].as_str().ok_or("webdriver: no session id")?.to_owned();
+        this.session = v["sessionId"].as_str().context("webdriver: no session id")?.to_owned();
         this.debugger_address = v["capabilities"]["goog:chromeOptions"]["debuggerAddress"].as_str().map(str::to_owned);
         Ok(this)
     }
@@ -84,7 +85,7 @@ impl Browser {
 
     /// `host:port` of the browser's DevTools endpoint, as ChromeDriver reported it.
     pub fn devtools_address(&self) -> Result<String> {
-        self.debugger_address.clone().ok_or_else(|| "chromedriver reported no DevTools address".to_owned())
+        self.debugger_address.clone().context("chromedriver reported no DevTools address")
     }
 
     /// A DevTools session with the browser's first page.
@@ -118,7 +119,7 @@ impl Browser {
     /// Clicks the first element matching a CSS selector, as a user would (with user activation).
     pub fn click(&self, css: &str) -> Result {
         let el = call(&self.agent, "POST", &self.url("element"), Some(json!({"using": "css selector", "value": css})))?;
-        let id = el["element-6066-11e4-a52e-4f735466cecf"].as_str().ok_or_else(|| format!("webdriver: no element for {css}"))?;
+        let id = el["element-6066-11e4-a52e-4f735466cecf"].as_str().with_context(|| format!("webdriver: no element for {css}"))?;
         call(&self.agent, "POST", &self.url(&format!("element/{id}/click")), Some(json!({}))).map(|_| ())
     }
 
@@ -126,7 +127,7 @@ impl Browser {
     pub fn screenshot_png(&self) -> Result<Vec<u8>> {
         use base64::Engine;
         let v = call(&self.agent, "GET", &self.url("screenshot"), None)?;
-        base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default()).map_err(|e| e.to_string())
+        Ok(base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?)
     }
 }
 

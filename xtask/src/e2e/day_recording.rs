@@ -8,6 +8,7 @@
 //! back at once after a pause), and open at a time asked for a day back, with
 //! the frame drawn within about a second of it.
 
+use anyhow::Context;
 use serde_json::{json, Value};
 
 use crate::demo_backend::day_recording::{DayTruth, DAY_CAMERA_ID};
@@ -89,7 +90,7 @@ fn check(cond: bool, what: &str, detail: &Value) -> Result {
 }
 
 fn truth(backend: &RunningBackend) -> Result<DayTruth> {
-    backend.day_truth().ok_or_else(|| "e2e day recording: the emulator has no day camera (no demo recording in its data dir)".to_string())
+    backend.day_truth().context("e2e day recording: the emulator has no day camera (no demo recording in its data dir)")
 }
 
 fn at_text(us: i64) -> String {
@@ -118,7 +119,7 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str) -> Result<us
 
     // At the oldest listed segment: it rolls off the playlist while it plays.
     let t = truth(backend)?;
-    let oldest = t.segments.first().ok_or("e2e day recording: no listed segment")?;
+    let oldest = t.segments.first().context("e2e day recording: no listed segment")?;
     let asked = oldest.true_start_us + 2_000_000;
     browser.goto(&format!("{page}?at={}", at_text(asked)))?;
     let first = browser.execute_async(FIRST_BOXES, json!([60_000]))?;

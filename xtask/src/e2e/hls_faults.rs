@@ -24,6 +24,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
 use vas_overlay_viewer::core::hls_playlist::MAX_PLAYLIST_BYTES;
@@ -133,13 +134,13 @@ struct Segment {
 
 fn segments(root: &Path) -> Result<Vec<Segment>> {
     let path = root.join("static/demo/recording/recording.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
     let mut start = 0.0;
     let mut out = Vec::new();
     for s in v["segments"].as_array().into_iter().flatten() {
         let (Some(number), Some(run), Some(extinf)) = (s["number"].as_u64(), s["run"].as_u64(), s["extinf"].as_f64()) else {
-            return Err(format!("{}: a segment without number, run or extinf", path.display()));
+            bail!("{}: a segment without number, run or extinf", path.display());
         };
         out.push(Segment { number, run, start, end: start + extinf });
         start += extinf;
@@ -155,7 +156,7 @@ struct Case {
 }
 
 fn cases(segs: &[Segment]) -> Result<Vec<Case>> {
-    let first_of_run = |r: u64| segs.iter().position(|s| s.run == r).ok_or_else(|| format!("the demo recording has no run {}", r + 1));
+    let first_of_run = |r: u64| segs.iter().position(|s| s.run == r).with_context(|| format!("the demo recording has no run {}", r + 1));
     let (run2, run3) = (first_of_run(1)?, first_of_run(2)?);
     let n = |i: usize| segs[i].number;
     Ok(vec![
@@ -231,7 +232,7 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
     for case in cases(&segs)? {
         let faulty: Vec<&Segment> = segs.iter().filter(|s| case.missing.contains(&s.number) || case.garbage.contains(&s.number)).collect();
         let (Some(first), Some(last)) = (faulty.first(), faulty.last()) else {
-            return Err(format!("e2e HLS faults: {}: no such segments", case.name));
+            bail!("e2e HLS faults: {}: no such segments", case.name);
         };
         let gap_start = first.start;
         // Where playback should land: the next segment after the faulty ones (none: the newest is missing).
@@ -347,8 +348,8 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
     passed += oversized_playlist(backend, &page, &truth, &mut table)?;
     backend.reset();
     let out = root.join("target/figures");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("hls-faults.txt"), &table).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("hls-faults.txt"), &table)?;
     println!("  table: target/figures/hls-faults.txt");
     Ok(passed)
 }

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
+use anyhow::bail;
 use serde_json::{json, Value};
 
 use crate::browser::page_scripts::polling_script;
@@ -355,8 +356,8 @@ poll({done, limitMs}, (now, timedOut) => {
     expect(s["boxes"].as_u64() >= Some(3) && s["clock"] == "rtp-sr", "boxes on the live picture, clock rtp-sr", &s)?;
     let png = browser.screenshot_png()?;
     let out = repo_root().join("target/e2e");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("live-camera.png"), &png).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("live-camera.png"), &png)?;
     println!("  screenshot: target/e2e/live-camera.png ({} bytes)", png.len());
     browser.goto(&rig.url())?;
     Ok(1)
@@ -485,7 +486,7 @@ fn alignment(rig: &Rig, browser: &Browser, method: &str, delay: bool, skew_ms: i
     let probe = browser.execute_async(PROBE_JS, json!([PROBE_MS]))?;
     browser.goto(&rig.url())?;
     if let Some(e) = probe["error"].as_str() {
-        return Err(format!("probe: {e}"));
+        bail!("probe: {e}");
     }
     // The raw record stays for inspection beside the figures.
     let raw = repo_root().join(format!("target/live-probe-{method}-{}-{skew_ms}.json", if delay { "delay" } else { "nodelay" }));

@@ -24,6 +24,7 @@
 
 use std::path::Path;
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
 use crate::demo_backend::{self, BackendConfig};
@@ -171,14 +172,14 @@ pub fn run(root: &Path) -> Result<usize> {
     let mut passed = check_no_trace_in_production(root)?;
     let dist = root.join(crate::FAULT_INJECTION_DIST);
     if !dist.join("index.html").is_file() {
-        return Err(format!("e2e overlay panic: {} is not built (cargo xtask e2e builds it)", dist.display()));
+        bail!("e2e overlay panic: {} is not built (cargo xtask e2e builds it)", dist.display());
     }
     let key = crate::viewer_server::EMULATED_VAS_KEY;
     let backend = demo_backend::start(
         BackendConfig { dist_dir: dist.clone(), data_dir: Some(root.join("static/demo")), api_key: Some(key.into()), viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("demo backend: {e}"))?;
+    .context("demo backend")?;
     // The fault-injection build, served by the production server in front of the emulator.
     let server = crate::viewer_server::in_front_of(&backend.url(), &dist, Some(&root.join("static/demo")), "overlay-panic", "127.0.0.1:0", Some(key.into()))?;
     let base = server.url().to_owned();
@@ -306,12 +307,12 @@ fn files_under(dir: &Path) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
-            let path = entry.map_err(|e| e.to_string())?.path();
+        for entry in std::fs::read_dir(&d).map_err(|e| anyhow!("{}: {e:#}", d.display()))? {
+            let path = entry?.path();
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let bytes = std::fs::read(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
                 out.push((path, bytes));
             }
         }

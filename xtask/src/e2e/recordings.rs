@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
 use crate::browser::page_scripts::polling_script;
@@ -171,9 +172,9 @@ pub(super) struct Truth {
 impl Truth {
     pub(super) fn load(root: &Path) -> Result<Truth> {
         let path = root.join("tests/fixtures/recording-truth.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let f = |k: &str| v[k].as_f64().ok_or_else(|| format!("recording truth: no `{k}`"));
+        let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+        let f = |k: &str| v[k].as_f64().with_context(|| format!("recording truth: no `{k}`"));
         let objects = v["objects"]
             .as_array()
             .into_iter()
@@ -185,8 +186,8 @@ impl Truth {
             .collect();
         let events_path = root.join("static/demo/recording/events.json");
         let events: Value = std::fs::read_to_string(&events_path)
-            .map_err(|e| format!("{}: {e}", events_path.display()))
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("{}: {e}", events_path.display())))?;
+            .map_err(|e| anyhow!("{}: {e:#}", events_path.display()))
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| anyhow!("{}: {e:#}", events_path.display())))?;
         let mut event_frames: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for e in events["events"].as_array().into_iter().flatten() {
             if let (Some(m), Some(f)) = (e["model_id"].as_str(), e["frame_id"].as_u64()) {
@@ -581,9 +582,9 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     passed += 4;
 
     let out = root.join("target/e2e");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("recordings-report.txt"), &report).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("recording-fullscreen.png"), browser.screenshot_png()?).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("recordings-report.txt"), &report)?;
+    std::fs::write(out.join("recording-fullscreen.png"), browser.screenshot_png()?)?;
     println!("  report: target/e2e/recordings-report.txt");
     Ok(passed)
 }

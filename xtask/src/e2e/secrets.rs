@@ -26,6 +26,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
 use crate::demo_backend::{self, BackendConfig, Faults};
@@ -84,21 +85,21 @@ fn canary_data(root: &Path) -> Result<PathBuf> {
     copy_dir(&from, &to)?;
     let path = to.join("camera.json");
     let mut camera: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        serde_json::from_str(&std::fs::read_to_string(&path)?)?;
     camera["device"]["rtsp_url"] = json!(format!("rtsp://{RTSP_USER}:{RTSP_PASS}@10.0.0.7:554/stream1"));
-    std::fs::write(&path, camera.to_string()).map_err(|e| e.to_string())?;
+    std::fs::write(&path, camera.to_string())?;
     Ok(to)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {
-    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
+    std::fs::create_dir_all(to).map_err(|e| anyhow!("{}: {e:#}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| anyhow!("{}: {e:#}", from.display()))? {
+        let path = entry?.path();
         let target = to.join(path.file_name().unwrap_or_default());
         if path.is_dir() {
             copy_dir(&path, &target)?;
         } else {
-            std::fs::copy(&path, &target).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::copy(&path, &target).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
         }
     }
     Ok(())
@@ -237,7 +238,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
         },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("demo backend: {e}"))?;
+    .context("demo backend")?;
     let server = match holder {
         KeyHolder::Server => Some(crate::viewer_server::in_front_of(&backend.url(), &root.join("dist"), Some(&data), "secrets", "127.0.0.1:0", Some(API_KEY.into()))?),
         KeyHolder::Browser => None,
@@ -249,9 +250,9 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
     let devices = ureq::get(&format!("{}api/v1/devices", backend.url()))
         .set("X-API-Key", API_KEY)
         .call()
-        .map_err(|e| e.to_string())?
+        ?
         .into_string()
-        .map_err(|e| e.to_string())?;
+        ?;
     check(devices.contains(RTSP_USER) && devices.contains(RTSP_PASS), "the camera's rtsp_url holds the canary credentials", &json!(devices.len()))?;
     // From here on, VAS with authentication on, and a request log of the browser's requests only.
     backend.reset();
@@ -260,7 +261,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
         KeyHolder::Server => more,
         KeyHolder::Browser => Faults { required_key: Some(API_KEY.into()), ..more },
     };
-    backend.set_faults(keyed(Faults::default()))?;
+    backend.set_faults(keyed(Faults::default())).map_err(anyhow::Error::msg)?;
     backend.watch_secrets(vec![
         ("api-key".into(), API_KEY.into()),
         ("rtsp-user".into(), RTSP_USER.into()),

@@ -21,10 +21,10 @@ const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// A static host of `site` on a free loopback port, until the returned
 /// runtime is dropped.
 fn static_host(site: &Path) -> Result<(tokio::runtime::Runtime, String)> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let app = Router::new().fallback_service(ServeDir::new(site).fallback(ServeFile::new(site.join("index.html"))));
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).map_err(|e| e.to_string())?;
-    let url = format!("http://{}/", listener.local_addr().map_err(|e| e.to_string())?);
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let url = format!("http://{}/", listener.local_addr()?);
     runtime.spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -35,14 +35,14 @@ pub fn run(root: &Path) -> Result<usize> {
     // The demo clip beside the viewer's files; no config.json.
     let config = json!({"apiBaseUrl": "", "clips": [{"cameraId": CAMERA, "src": "/demo/clip.mp4", "start": "2026-01-05T12:00:00Z"}]}).to_string();
     let site = crate::viewer_server::stage_demo_site(&root.join("dist"), Some(&root.join("static/demo")), &config, "static-hosting")?;
-    std::fs::remove_file(site.join("config.json")).map_err(|e| e.to_string())?;
+    std::fs::remove_file(site.join("config.json"))?;
     let (_host, base) = static_host(&site)?;
     let part = "static hosting";
 
     // The host answers config.json with the page, as such hosts do.
-    let answer = ureq::get(&format!("{base}config.json")).call().map_err(|e| e.to_string())?;
+    let answer = ureq::get(&format!("{base}config.json")).call()?;
     let content_type = answer.content_type().to_owned();
-    let body = answer.into_string().map_err(|e| e.to_string())?;
+    let body = answer.into_string()?;
     super::ensure_loud(part, content_type.starts_with("text/html") && body.contains("<html"), "the host answers /config.json with index.html (200, text/html)", &content_type)?;
 
     let browser = Browser::start()?;

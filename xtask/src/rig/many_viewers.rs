@@ -72,6 +72,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
@@ -169,7 +170,7 @@ const COLLECT: &str = r#"(() => {
 /// `cargo xtask bench --many-viewers`: builds, then enters the rig's network namespace.
 pub fn run_outside(minutes: f64) -> Result {
     if !(0.05..=60.0).contains(&minutes) {
-        return Err(format!("--minutes: {minutes} is outside 0.05..=60"));
+        bail!("--minutes: {minutes} is outside 0.05..=60");
     }
     crate::setup::test_tools()?;
     crate::build_viewer()?;
@@ -183,7 +184,7 @@ pub fn run(minutes: f64) -> Result {
     // Before any thread or child exists: they all inherit it, but Chromium (see `measure_on`).
     set_thread_nice(VAS_SIDE_NICE)?;
     let window = Duration::from_secs_f64(minutes * 60.0);
-    let mut results: Vec<(&Config, std::result::Result<Measured, String>)> = Vec::new();
+    let mut results: Vec<(&Config, Result<Measured>)> = Vec::new();
     // VAS_VIEWERS_ONLY=1x1,16x3 runs only those (cameras x viewers each; development only).
     let only = std::env::var("VAS_VIEWERS_ONLY").unwrap_or_default();
     let chosen = |c: &&Config| only.is_empty() || only.split(',').any(|k| k.trim() == format!("{}x{}", c.cameras, c.per_camera));
@@ -193,14 +194,14 @@ pub fn run(minutes: f64) -> Result {
         let r = measure(cfg, window);
         match &r {
             Ok(m) => println!("   {}: measured in {:.0} s{}", cfg.label, t.elapsed().as_secs_f64(), if m.notes.is_empty() { String::new() } else { format!("; {}", m.notes.join("; ")) }),
-            Err(e) => println!("   {}: could not be measured after {:.0} s: {e}", cfg.label, t.elapsed().as_secs_f64()),
+            Err(e) => println!("   {}: could not be measured after {:.0} s: {e:#}", cfg.label, t.elapsed().as_secs_f64()),
         }
         results.push((cfg, r));
     }
     let base = match results.first().map(|r| &r.1) {
         Some(Ok(m)) => m.clone(),
-        Some(Err(e)) => return Err(format!("the baseline ({}) could not be measured, so no ratio can be given: {e}", results[0].0.label)),
-        None => return Err(format!("VAS_VIEWERS_ONLY={only} names no configuration")),
+        Some(Err(e)) => return Err(anyhow!("the baseline ({}) could not be measured, so no ratio can be given: {e:#}", results[0].0.label)),
+        None => return Err(anyhow!("VAS_VIEWERS_ONLY={only} names no configuration")),
     };
     report(&results, &base, minutes, started.elapsed())
 }
@@ -210,7 +211,7 @@ fn set_thread_nice(nice: i32) -> Result {
     let tid = std::fs::read_link("/proc/thread-self")
         .ok()
         .and_then(|p| p.file_name()?.to_str()?.parse::<u32>().ok())
-        .ok_or("the calling thread's id (/proc/thread-self)")?;
+        .context("the calling thread's id (/proc/thread-self)")?;
     crate::run(std::process::Command::new("renice").args(["-n", &nice.to_string(), "-p", &tid.to_string()]).stdout(std::process::Stdio::null()))
 }
 
@@ -273,15 +274,15 @@ fn feed_markers(url: &str, cameras: &[String], out: &Mutex<Vec<Marker>>, stop: &
         // An overloaded emulator refuses connections (503, or resets them): those rows never existed.
         let posted = Instant::now();
         let answer: Value = match agent.post(url).send_json(rows) {
-            Ok(a) => a.into_json().map_err(|e| format!("marker rows: {e}"))?,
+            Ok(a) => a.into_json().context("marker rows")?,
             Err(ureq::Error::Status(503, _) | ureq::Error::Transport(_)) => {
                 refused += 1;
                 continue;
             }
-            Err(e) => return Err(format!("marker rows: {e}")),
+            Err(e) => return Err(anyhow!("marker rows: {e}")),
         };
         let post_ms = posted.elapsed().as_secs_f64() * 1000.0;
-        let inserted_us = answer["inserted_at_us"].as_i64().ok_or_else(|| format!("the emulator's answer has no inserted_at_us: {answer}"))?;
+        let inserted_us = answer["inserted_at_us"].as_i64().with_context(|| format!("the emulator's answer has no inserted_at_us: {answer}"))?;
         let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
         out.extend((0..cameras.len()).map(|k| Marker { camera: k, track: first + k as u64, inserted_us, post_ms }));
     }
@@ -604,12 +605,12 @@ fn measure(cfg: &Config, window: Duration) -> Result<Measured> {
     };
     let result = measure_on(cfg, &rig, &markers, window);
     stop.store(true, Ordering::Relaxed);
-    let fed = feeder.join().map_err(|_| "the marker feeder panicked".to_string())?;
+    let fed = feeder.join().map_err(|_| anyhow!("the marker feeder panicked"))?;
     let mut m = result?;
     match fed {
         Ok(0) => {}
         Ok(refused) => m.notes.push(format!("{refused} marker posts failed (the emulator refused or dropped them)")),
-        Err(e) => m.notes.push(format!("the marker feeder stopped: {e}")),
+        Err(e) => m.notes.push(format!("the marker feeder stopped: {e:#}")),
     }
     Ok(m)
 }
@@ -623,7 +624,7 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
         Browser::start_with(&["--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"])
     })
     .join()
-    .map_err(|_| "starting the browser panicked".to_string())??;
+    .map_err(|_| anyhow!("starting the browser panicked"))??;
     let address = browser.devtools_address()?;
     let mut control = browser.devtools_browser()?;
     let viewers = cfg.cameras * cfg.per_camera;
@@ -635,9 +636,9 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
             let url = format!("{}cameras/{}", rig.url(), camera_id(camera));
             let made = control
                 .call("Target.createTarget", json!({"url": url, "newWindow": true, "width": WINDOW_W, "height": WINDOW_H}))
-                .map_err(|e| format!("viewer {} of {viewers}: {e}", i + 1))?;
-            let id = made["targetId"].as_str().ok_or_else(|| format!("Target.createTarget gave no target: {made}"))?;
-            let cdp = CdpClient::connect(&format!("ws://{address}/devtools/page/{id}")).map_err(|e| format!("viewer {} of {viewers}: {e}", i + 1))?;
+                .map_err(|e| anyhow!("viewer {} of {viewers}: {e:#}", i + 1))?;
+            let id = made["targetId"].as_str().with_context(|| format!("Target.createTarget gave no target: {made}"))?;
+            let cdp = CdpClient::connect(&format!("ws://{address}/devtools/page/{id}")).map_err(|e| anyhow!("viewer {} of {viewers}: {e:#}", i + 1))?;
             pages.push(Page { camera, cdp });
         }
         // The next batch once these play (session set-up is the costly part), whatever they draw.
@@ -756,7 +757,7 @@ fn ratio(a: f64, b: f64) -> String {
     }
 }
 
-fn report(results: &[(&Config, std::result::Result<Measured, String>)], base: &Measured, minutes: f64, elapsed: Duration) -> Result {
+fn report(results: &[(&Config, Result<Measured>)], base: &Measured, minutes: f64, elapsed: Duration) -> Result {
     let head = std::process::Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(repo_root()).output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
     let mut out = String::new();
     let _ = writeln!(
@@ -888,7 +889,7 @@ fn report(results: &[(&Config, std::result::Result<Measured, String>)], base: &M
                 );
             }
             Err(e) => {
-                let _ = writeln!(out, "  {}: not measured: {e}", cfg.label);
+                let _ = writeln!(out, "  {}: not measured: {e:#}", cfg.label);
             }
         }
     }
@@ -925,8 +926,8 @@ fn report(results: &[(&Config, std::result::Result<Measured, String>)], base: &M
         }
     }
     let dir = repo_root().join("target/figures");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("many-viewers.txt"), detail).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("many-viewers.txt"), detail)?;
     println!("  (per viewer: target/figures/many-viewers.txt)");
     Ok(())
 }

@@ -7,6 +7,8 @@
 
 use std::process::Command;
 
+use anyhow::{bail, Context};
+
 use crate::{run, Result};
 
 /// Where the SFU's WebRTC transports listen, inside the namespace only.
@@ -16,16 +18,20 @@ const PEER_IP: &str = "10.203.0.2";
 /// Runs `cargo xtask rig inside-netns <what> [args]` (this same binary) in a new network namespace.
 pub fn run_inside(what: &str, args: &[String]) -> Result {
     super::prepare()?;
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let exe = std::env::current_exe().context("current_exe")?;
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if !is_root {
-        return Err("the live rig needs root for its private network namespace (unshare --net)".into());
+        bail!("the live rig needs root for its private network namespace (unshare --net)");
     }
     run(Command::new("unshare").arg("--net").arg("--").arg(exe).args(["rig", "inside-netns", what]).args(args))
 }
 
 /// The entry point inside the namespace.
 pub fn inside(stage: &str, minutes: Option<&str>) -> Result {
+    // Checked before the links are made: outside a namespace they would be the host's.
+    if !["test", "bench-memory", "bench-viewers"].contains(&stage) {
+        bail!("unknown rig stage {stage}");
+    }
     links()?;
     match stage {
         "test" => {
@@ -43,7 +49,7 @@ pub fn inside(stage: &str, minutes: Option<&str>) -> Result {
             let minutes = minutes.and_then(|m| m.parse().ok()).unwrap_or(1.0);
             super::many_viewers::run(minutes)
         }
-        other => Err(format!("unknown rig stage {other}")),
+        other => unreachable!("rig stage {other} was checked above"),
     }
 }
 

@@ -23,6 +23,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use serde_json::json;
 
 use super::{connections, expect, log, wait_log, wait_state, CAM_FED};
@@ -193,7 +194,7 @@ impl Tabs {
             .flatten()
             .find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.starts_with(url_prefix)))
             .and_then(|t| t["targetId"].as_str())
-            .ok_or_else(|| format!("no tab at {url_prefix}: {targets}"))?
+            .with_context(|| format!("no tab at {url_prefix}: {targets}"))?
             .to_owned();
         Ok(Tabs { cdp, live, address })
     }

@@ -53,6 +53,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
 use super::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
@@ -192,7 +193,7 @@ impl Checks {
         if self.failed.is_empty() {
             return Ok(self.passed);
         }
-        Err(format!("live e2e: {} clock-fault check(s) failed ({} passed):\n  {}", self.failed.len(), self.passed, self.failed.join("\n  ")))
+        Err(anyhow!("live e2e: {} clock-fault check(s) failed ({} passed):\n  {}", self.failed.len(), self.passed, self.failed.join("\n  ")))
     }
 }
 
@@ -457,7 +458,7 @@ fn wild_rows(n: usize, at_us: i64) -> Vec<Value> {
 /// Posts VAS events of the fed camera to the backend (through the rig's front, as the SFU does).
 fn insert(agent: &ureq::Agent, rig: &Rig, rows: &[Value]) -> Result<Value> {
     let url = format!("{}__live/events", rig.vas_url());
-    agent.post(&url).send_json(json!(rows)).map_err(|e| format!("{url}: {e}"))?.into_json().map_err(|e| e.to_string())
+    Ok(agent.post(&url).send_json(json!(rows)).with_context(|| url.clone())?.into_json()?)
 }
 
 /// The rows VAS holds for the fed camera in `[from_us, to_us]` (of `model` if given).
@@ -501,7 +502,7 @@ fn read(browser: &Browser, part: &str) -> Result<Record> {
 }
 
 fn mark(browser: &Browser) -> Result<f64> {
-    browser.execute_async(PAGE_NOW, json!([]))?.as_f64().ok_or_else(|| "the page gave no time".to_string())
+    browser.execute_async(PAGE_NOW, json!([]))?.as_f64().context("the page gave no time")
 }
 
 /// Sets the SFU's event-stamp offset; checks the SFU took it.
