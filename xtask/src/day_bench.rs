@@ -41,7 +41,6 @@
 //! test: nothing here fails on a figure; a page that does not get somewhere
 //! within its limit gives a "timeout" cell.
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -51,7 +50,6 @@ use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicr
 
 use crate::demo_backend::day_recording::DAY_CAMERA_ID;
 use crate::demo_backend::{self, BackendConfig, RunningBackend};
-use crate::browser::{Browser, CdpClient};
 use crate::{repo_root, viewer_server, Result};
 
 // The scripts run in the pages.
@@ -61,8 +59,8 @@ mod page;
 // The table and the details.
 mod report;
 
-use page::*;
-use report::*;
+use page::{measure_at, measure_page};
+use report::{report, Report};
 
 /// The demo recording's camera.
 const DEMO_CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";

@@ -1,7 +1,16 @@
 //! Measuring one page of the day-recording benchmark in a fresh headless Chromium: navigation, play, pause, memory and the trace of its reloads.
 
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::{json, Value};
+
+use super::report::show;
 use super::scripts::{INSTRUMENT, MEMORY, PAUSE_PLAY, WAIT_FIRST};
-use super::*;
+use super::{day_newest, Memory, Newest, PageOptions, PageRun, Reload, AFTER_RELOAD_MS, LIMIT_MS, PAUSE_MS, SYNC_MARK};
+use crate::browser::{Browser, CdpClient};
+use crate::demo_backend::RunningBackend;
+use crate::Result;
 
 /// A fresh browser whose pages all run the instrumentation first.
 fn open_browser() -> Result<(Browser, CdpClient)> {

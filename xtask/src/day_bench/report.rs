@@ -1,6 +1,13 @@
 //! The day-recording benchmark's table (demo | day | day / demo) and the raw details printed after it.
 
-use super::*;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
+
+use super::{Newest, PageRun, FAST_SPEED, PAUSE_MS};
 
 /// A table cell: what is printed and, when it is a figure, its value.
 #[derive(Clone, Debug)]

@@ -67,20 +67,18 @@
 //! never a test: no figure fails it, only being unable to measure the
 //! 1-viewer baseline.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, Context};
-use serde_json::{json, Value};
-use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
+use serde_json::json;
 
 use crate::e2e::live::{CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
 use crate::proc_cpu::{self, ProcessCpu};
 use crate::browser::{Browser, CdpClient};
-use crate::{repo_root, Result};
+use crate::Result;
 
 // The marker rows and their feeder.
 mod markers;
@@ -89,9 +87,9 @@ mod host;
 // The report.
 mod report;
 
-use host::*;
-use markers::*;
-use report::*;
+use host::{chromium_memory, cpu_ms, own_cpu_ms, rss, Connections};
+use markers::{feed_markers, Marker};
+use report::report;
 
 /// After every page draws boxes, before the window.
 const WARM_UP: Duration = Duration::from_secs(10);
@@ -586,4 +584,25 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
     drop(control);
     drop(browser);
     Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_classed_as_the_viewer_sends_them() {
+        let list = "/api/v1/ai-events/cameras/5e1f/events?start_time=2026-01-05T12%3A00%3A00Z&end_time=x&limit=1000&offset=0";
+        let probe = "/api/v1/ai-events/cameras/5e1f/events?start_time=a&end_time=b&limit=1&offset=0";
+        assert!(kind(list) == Kind::Events && kind(probe) == Kind::Probe);
+        assert!(kind("/api/v1/devices?skip=0&limit=1000") == Kind::Other);
+        assert!(kind("/api/v1/recordings/devices/x/playlist") == Kind::Other);
+    }
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v = sorted(vec![5.0, 1.0, 3.0, 2.0, 4.0]);
+        assert_eq!((percentile(&v, 50.0), percentile(&v, 95.0), percentile(&v, 0.0)), (3.0, 5.0, 1.0));
+        assert!(percentile(&[], 50.0).is_nan());
+    }
 }

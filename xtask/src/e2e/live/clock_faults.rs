@@ -50,8 +50,7 @@
 //! probe's raw records to `target/live-clock-faults-<part>.json`.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
@@ -67,8 +66,8 @@ mod record;
 // The rows put into VAS and read back.
 mod vas_rows;
 
-use record::*;
-use vas_rows::*;
+use record::{ms_or_never, s_or_none, Poll, Record, Window};
+use vas_rows::{held, insert, is_rig_row, is_wild_row, now_us, wild_rows};
 
 const HOUR_MS: i64 = 3_600_000;
 /// How long the event stamps stay an hour ahead.
@@ -497,6 +496,8 @@ pub fn run() -> Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    use super::record::{classify, Frame, Share};
+    use super::vas_rows::rfc3339;
     use super::*;
 
     #[test]

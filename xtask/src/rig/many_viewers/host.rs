@@ -1,6 +1,7 @@
 //! What the machine shows of the many-viewers benchmark's processes (from /proc): memory, CPU time, and the connections at VAS and to it.
 
-use super::*;
+use crate::proc_cpu::{self, ProcessCpu};
+use crate::rig::Rig;
 
 /// (VmRSS, VmHWM) of a process, bytes.
 pub(super) fn rss(pid: u32) -> (u64, u64) {

@@ -1,6 +1,15 @@
 //! The marker rows of the many-viewers benchmark: posted to VAS for every camera on a fixed period, so that each viewer's insert-to-drawn delay can be measured.
 
-use super::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context};
+use serde_json::{json, Value};
+use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
+
+use super::{now_us, EVENT_LATENESS_MS, MARKER_MODEL, MARKER_PERIOD};
+use crate::Result;
 
 /// One marker row as inserted.
 #[derive(Clone, Copy)]

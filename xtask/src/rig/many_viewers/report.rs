@@ -1,6 +1,10 @@
 //! The many-viewers benchmark's report: per configuration and against 1 viewer, printed and written to target/figures/many-viewers.txt.
 
-use super::*;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::{median, percentile, sorted, Config, Measured, GRACE, VAS_SIDE_NICE};
+use crate::{repo_root, Result};
 
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1_048_576.0
@@ -187,25 +191,4 @@ pub(super) fn report(results: &[(&Config, Result<Measured>)], base: &Measured, m
     std::fs::write(dir.join("many-viewers.txt"), detail)?;
     println!("  (per viewer: target/figures/many-viewers.txt)");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn requests_are_classed_as_the_viewer_sends_them() {
-        let list = "/api/v1/ai-events/cameras/5e1f/events?start_time=2026-01-05T12%3A00%3A00Z&end_time=x&limit=1000&offset=0";
-        let probe = "/api/v1/ai-events/cameras/5e1f/events?start_time=a&end_time=b&limit=1&offset=0";
-        assert!(kind(list) == Kind::Events && kind(probe) == Kind::Probe);
-        assert!(kind("/api/v1/devices?skip=0&limit=1000") == Kind::Other);
-        assert!(kind("/api/v1/recordings/devices/x/playlist") == Kind::Other);
-    }
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let v = sorted(vec![5.0, 1.0, 3.0, 2.0, 4.0]);
-        assert_eq!((percentile(&v, 50.0), percentile(&v, 95.0), percentile(&v, 0.0)), (3.0, 5.0, 1.0));
-        assert!(percentile(&[], 50.0).is_nan());
-    }
 }

@@ -1,6 +1,8 @@
 //! What the clock-fault probe recorded on one page (frames drawn, polls made) and the figures read from it: steady boxes, windows on VAS's clock, shares of frames with boxes.
 
-use super::*;
+use serde_json::Value;
+
+use super::{AHEAD_MS, AROUND_SPAN_MS, CELL_MS};
 
 /// One frame the overlay drew: page time (ms), visible boxes, playout delay (ms).
 #[derive(Debug, Clone, Copy, PartialEq)]

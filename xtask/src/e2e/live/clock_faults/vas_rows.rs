@@ -1,6 +1,14 @@
 //! The rows the clock-fault test puts into the rig's VAS (wild rows, an hour ahead or in the year 9999) and reads back from it.
 
-use super::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use serde_json::{json, Value};
+
+use super::{CAM_FED, FAR_FUTURE_US, HOUR_MS, RIG_MODEL, WILD_MODEL};
+use crate::rig::Rig;
+use crate::Result;
 
 /// RFC 3339 (UTC, microseconds) of Unix microseconds, as VAS writes them.
 pub(super) fn rfc3339(us: i64) -> String {
