@@ -1,7 +1,7 @@
 // The rig's generated scene: three objects on known paths over a static
 // background, and the frame number written into the pixels as a barcode.
 //
-// Barcode (read back by the end-to-end tests, see xtask/src/rig/probe.js):
+// Barcode (read back by the end-to-end tests, see xtask/src/e2e/live/probe.js):
 // the top BAR_H rows, BAR_BLOCKS blocks of BAR_BLOCK_W pixels from x = 0;
 // block 0 white and block 1 black (a reference for the threshold), then
 // blocks 2.. hold the bits of the frame number, most significant first,

@@ -20,13 +20,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
-use crate::cdp::CdpClient;
 use crate::demo_backend::{self, BackendConfig};
 use crate::frame_costs::{percentile, FrameCost, FrameCosts};
 use crate::proc_cpu::{machine_busy_ms, ProcessCpu};
-use crate::webdriver::Browser;
+use crate::browser::{Browser, CdpClient};
 use crate::{build_viewer, core_bench, repo_root, run, setup, Result};
 
 /// The bench clip: the demo clip's first 60 frames (2 s at 30 fps, 1280x720), looped.
@@ -119,7 +119,7 @@ fn build_bench_page(root: &Path) -> Result<PathBuf> {
         .args(["-frames:v", &CLIP_FRAMES.to_string(), "-an", "-c:v", "libx264", "-preset", "medium", "-crf", "23"])
         .args(["-g", "30", "-pix_fmt", "yuv420p", "-movflags", "+faststart"])
         .arg(&clip))
-    .map_err(|e| format!("{e} (the bench needs ffmpeg with libx264)"))?;
+    .map_err(|e| anyhow!("{e:#} (the bench needs ffmpeg with libx264)"))?;
     Ok(dist)
 }
 
@@ -180,7 +180,7 @@ fn open_scene(cdp: &mut CdpClient, base: &str, scene: &Scene) -> Result<Value> {
         println!("   the bench page's wasm did not start within 20 s (attempt {attempt}); loading it again");
     }
     if !loaded {
-        return Err("the bench page's wasm never started".into());
+        bail!("the bench page's wasm never started");
     }
     let opts = json!({"mode": scene.mode, "n": scene.n, "moving": scene.moving, "frames": CLIP_FRAMES, "fps": FPS,
                       "start": START, "src": "/bench-clip.mp4", "width": 1280, "height": 720});
@@ -274,7 +274,7 @@ fn snapshot_memory(cdp: &mut CdpClient) -> Result<Value> {
 
 /// Gzipped size of a file (`gzip -9`), bytes.
 fn gzip_size(path: &Path) -> Result<u64> {
-    let out = Command::new("gzip").args(["-9", "-c"]).arg(path).output().map_err(|e| format!("gzip: {e}"))?;
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(path).output().context("gzip")?;
     Ok(out.stdout.len() as u64)
 }
 
@@ -299,13 +299,13 @@ fn bundle_sizes(root: &Path) -> Result<Vec<BundleFile>> {
     let mut dirs = vec![dist.clone()];
     let mut out = Vec::new();
     while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| anyhow!("{}: {e:#}", dir.display()))?.flatten() {
             let p = entry.path();
             if p.is_dir() {
                 dirs.push(p);
             } else if p.is_file() && !p.extension().is_some_and(|e| e == "br" || e == "gz") {
                 // The precompressed siblings are other encodings of the same files.
-                let name = p.strip_prefix(&dist).map_err(|e| e.to_string())?.to_string_lossy().into_owned();
+                let name = p.strip_prefix(&dist)?.to_string_lossy().into_owned();
                 let raw = p.metadata().map(|m| m.len()).unwrap_or(0);
                 let lazy = LAZY_DIRS.iter().any(|d| name.starts_with(d));
                 out.push(BundleFile { name, raw, gzip: gzip_size(&p)?, lazy });
@@ -459,18 +459,14 @@ fn markdown_table(rows: &[Row]) -> String {
     out
 }
 
-fn flag_value(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
 
 /// Runs `xtask/bench/micro_canvas.js` (ways to draw boxes and labels on a
 /// canvas, timed in the page) at each pixel ratio and prints its figures.
 fn micro_canvas(root: &Path, base: &str) -> Result {
-    let script = std::fs::read_to_string(root.join("xtask/bench/micro_canvas.js")).map_err(|e| e.to_string())?;
+    let script = std::fs::read_to_string(root.join("xtask/bench/micro_canvas.js"))?;
     for dpr in [1, 2] {
         let browser = Browser::start_with(&[&format!("--force-device-scale-factor={dpr}")])?;
-        let addr = browser.debugger_address.clone().ok_or("chromedriver reported no debugger address")?;
-        let mut cdp = CdpClient::connect_to_page(&addr)?;
+        let mut cdp = browser.devtools_page()?;
         load_page(&mut cdp, &format!("{base}index.html"))?;
         for n in [100, 1000, 5000] {
             if std::env::var("VAS_BENCH_MICRO_DOM_ONLY").is_ok() {
@@ -495,7 +491,7 @@ fn micro_canvas(root: &Path, base: &str) -> Result {
 /// Runs `xtask/bench/micro_dom.js` (ways to style and move DOM boxes over the
 /// playing bench clip) and prints Chromium's main-thread time per frame for each.
 fn micro_dom(root: &Path, cdp: &mut CdpClient, base: &str) -> Result {
-    let script = std::fs::read_to_string(root.join("xtask/bench/micro_dom.js")).map_err(|e| e.to_string())?;
+    let script = std::fs::read_to_string(root.join("xtask/bench/micro_dom.js"))?;
     let variants = [
         "shadows+will-change|clip|transform",
         "shadows|clip|transform",
@@ -528,34 +524,34 @@ fn micro_dom(root: &Path, cdp: &mut CdpClient, base: &str) -> Result {
     Ok(())
 }
 
-pub fn run_bench(args: &[String]) -> Result {
+pub fn run_bench(flags: &crate::flags::Bench) -> Result {
     let root = repo_root();
-    let quick = args.iter().any(|a| a == "--quick");
-    let only = flag_value(args, "--only");
+    let quick = flags.quick;
+    let only = flags.only.clone();
     let window_s = if quick { 3.0 } else { 10.0 };
-    if args.iter().any(|a| a == "--core") {
+    if flags.core {
         println!("\nCore, native (cargo bench --bench core, criterion; details in target/criterion/):\n\n{}", core_bench::run_and_summarize(&root, quick)?);
         return Ok(());
     }
     setup::build_tools()?;
     setup::test_tools()?;
     let sizes = bundle_sizes(&root)?;
-    if args.iter().any(|a| a == "--sizes") {
+    if flags.sizes {
         println!("{}", sizes_report(&sizes));
         return Ok(());
     }
-    let core = if args.iter().any(|a| a == "--no-core") { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
+    let core = if flags.no_core { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
     let dist = build_bench_page(&root)?;
     let backend = demo_backend::start(
         BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("demo backend: {e}"))?;
+    .context("demo backend")?;
     let base = backend.url();
-    if args.iter().any(|a| a == "--micro") {
+    if flags.micro {
         return micro_canvas(&root, &base);
     }
-    let all = scenes(only.as_deref(), args.iter().any(|a| a == "--crossover"));
+    let all = scenes(only.as_deref(), flags.crossover);
     let mut measured: Vec<Measured> = Vec::new();
     let mut memory = Value::Null;
     for dpr in [1, 2] {
@@ -564,8 +560,7 @@ pub fn run_bench(args: &[String]) -> Result {
             continue;
         }
         let browser = Browser::start_with(&[&format!("--force-device-scale-factor={dpr}")])?;
-        let addr = browser.debugger_address.clone().ok_or("chromedriver reported no debugger address")?;
-        let mut cdp = CdpClient::connect_to_page(&addr)?;
+        let mut cdp = browser.devtools_page()?;
         cdp.call("Runtime.enable", json!({}))?;
         for scene in batch {
             println!("== {} {} (DPR {dpr})", scene.mode, scene.name());
@@ -574,7 +569,7 @@ pub fn run_bench(args: &[String]) -> Result {
             println!("   {}", m.window);
             measured.push(m);
         }
-        if dpr == 1 && !args.iter().any(|a| a == "--no-memory") {
+        if dpr == 1 && !flags.no_memory {
             println!("== memory: 30 simulated minutes of warm-up, then 10 more at 30 events/s");
             memory = measure_memory(&mut cdp, &base)?;
         }
@@ -618,7 +613,7 @@ pub fn run_bench(args: &[String]) -> Result {
         }
     }
     report.push_str(&sizes_report(&sizes));
-    if args.iter().any(|a| a == "--breakdown") {
+    if flags.breakdown {
         let _ = writeln!(report, "\nWhere the main thread's time goes (trace self time by event, ms per overlay update, or per frame without updates; top 6):");
         for m in &measured {
             let updates = match m.costs.updates().len() {
@@ -634,8 +629,8 @@ pub fn run_bench(args: &[String]) -> Result {
     }
     println!("{report}");
     let out = root.join("target/bench");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("report.md"), &report).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("report.md"), &report)?;
     let raw: Vec<Value> = measured
         .iter()
         .map(|m| {
@@ -643,7 +638,7 @@ pub fn run_bench(args: &[String]) -> Result {
                    "cpu": m.cpu, "machine_ms": m.machine_ms, "frames": m.costs.frames.iter().map(|f| json!([f.script, f.style_layout, f.paint_composite, f.other, f.update])).collect::<Vec<_>>()})
         })
         .collect();
-    std::fs::write(out.join("results.json"), json!({"scenes": raw, "memory": memory}).to_string()).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("results.json"), json!({"scenes": raw, "memory": memory}).to_string())?;
     println!("(report in target/bench/report.md, raw figures in target/bench/results.json)");
     Ok(())
 }

@@ -15,6 +15,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use anyhow::{anyhow, bail, Context};
+
 use crate::{run, Result};
 
 /// Every target of `fuzz/Cargo.toml`, one per text parser of the core.
@@ -88,15 +90,15 @@ pub fn run_short(root: &Path) -> Result {
     let started = Instant::now();
     run(&mut cargo_fuzz(root, "build"))?;
     let logs = root.join("fuzz/target/logs");
-    std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+    std::fs::create_dir_all(&logs).map_err(|e| anyhow!("{}: {e:#}", logs.display()))?;
     let mut total = 0;
     for target in TARGETS {
         let work = root.join("fuzz/target/work-corpus").join(target);
         let _ = std::fs::remove_dir_all(&work);
-        std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+        std::fs::create_dir_all(&work).map_err(|e| anyhow!("{}: {e:#}", work.display()))?;
         let log_path = logs.join(format!("{target}.log"));
-        let log = std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
-        let err = log.try_clone().map_err(|e| format!("{}: {e}", log_path.display()))?;
+        let log = std::fs::File::create(&log_path).map_err(|e| anyhow!("{}: {e:#}", log_path.display()))?;
+        let err = log.try_clone().map_err(|e| anyhow!("{}: {e:#}", log_path.display()))?;
         let run_started = Instant::now();
         let status = cargo_fuzz(root, "run")
             .arg(target)
@@ -107,7 +109,7 @@ pub fn run_short(root: &Path) -> Result {
             .stdout(log)
             .stderr(err)
             .status()
-            .map_err(|e| format!("could not start cargo fuzz run {target}: {e}"))?;
+            .with_context(|| format!("could not start cargo fuzz run {target}"))?;
         let seconds = run_started.elapsed().as_secs_f64();
         let text = std::fs::read_to_string(&log_path).unwrap_or_default();
         if !status.success() {
@@ -115,14 +117,14 @@ pub fn run_short(root: &Path) -> Result {
                 eprintln!("{line}");
             }
             let input = crash_input(&text).map_or_else(|| "no input saved (see the log)".to_owned(), |p| format!("input {p}"));
-            return Err(format!(
+            return Err(anyhow!(
                 "fuzz target {target} failed ({status}): {input}; log {}; replay with `cargo fuzz run --sanitizer none {target} <input>`",
                 log_path.display()
             ));
         }
         let stats = parse_stats(&text);
         if stats.executions == 0 {
-            return Err(format!("fuzz target {target} ran no input; log {}", log_path.display()));
+            bail!("fuzz target {target} ran no input; log {}", log_path.display());
         }
         total += stats.executions;
         println!(

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
+use anyhow::{anyhow, Context};
 use serde_json::Value;
 
 use crate::{run, Result};
@@ -47,8 +48,8 @@ impl Figure {
 }
 
 fn read_json(path: &Path) -> Result<Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))
 }
 
 /// The median of benchmark `id` (`group/benchmark/parameter`), or None when criterion has no result for it.
@@ -57,8 +58,8 @@ fn figure(dir: &Path, id: &str) -> Result<Option<Figure>> {
     if !new.join("estimates.json").exists() {
         return Ok(None);
     }
-    let ns = read_json(&new.join("estimates.json"))?["median"]["point_estimate"].as_f64().ok_or_else(|| format!("{id}: no median in estimates.json"))?;
-    let elements = read_json(&new.join("benchmark.json"))?["throughput"]["Elements"].as_f64().ok_or_else(|| format!("{id}: no element throughput in benchmark.json"))?;
+    let ns = read_json(&new.join("estimates.json"))?["median"]["point_estimate"].as_f64().with_context(|| format!("{id}: no median in estimates.json"))?;
+    let elements = read_json(&new.join("benchmark.json"))?["throughput"]["Elements"].as_f64().with_context(|| format!("{id}: no element throughput in benchmark.json"))?;
     Ok(Some(Figure { ns, elements }))
 }
 

@@ -17,6 +17,7 @@
 
 use std::path::Path;
 
+use anyhow::{anyhow, bail, Context};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -65,21 +66,21 @@ pub fn apply(index: &Path, extra_origins: &[String]) -> Result<String> {
         let host = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
         let ok = host.is_some_and(|h| !h.is_empty() && !h.contains(['/', ' ', ';', '\'', ',']));
         if !ok {
-            return Err(format!("VAS_CSP_ORIGINS: `{o}` is not an origin like https://vas.example:8443"));
+            bail!("VAS_CSP_ORIGINS: `{o}` is not an origin like https://vas.example:8443");
         }
     }
-    let html = std::fs::read_to_string(index).map_err(|e| format!("{}: {e}", index.display()))?;
+    let html = std::fs::read_to_string(index).map_err(|e| anyhow!("{}: {e:#}", index.display()))?;
     let mut html = match html.find("<meta http-equiv=\"Content-Security-Policy\"") {
         Some(start) => {
-            let end = start + html[start..].find('>').ok_or("unterminated CSP meta")? + 1;
+            let end = start + html[start..].find('>').context("unterminated CSP meta")? + 1;
             format!("{}{}", &html[..start], &html[end..])
         }
         None => html,
     };
     let policy = policy(&inline_script_hashes(&html), extra_origins);
-    let anchor = html.find("<meta charset=\"utf-8\" />").ok_or("index.html has no <meta charset>")? + "<meta charset=\"utf-8\" />".len();
+    let anchor = html.find("<meta charset=\"utf-8\" />").context("index.html has no <meta charset>")? + "<meta charset=\"utf-8\" />".len();
     html.insert_str(anchor, &format!("\n    <meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\" />"));
-    std::fs::write(index, html).map_err(|e| format!("{}: {e}", index.display()))?;
+    std::fs::write(index, html).map_err(|e| anyhow!("{}: {e:#}", index.display()))?;
     Ok(policy)
 }
 

@@ -2,16 +2,25 @@
 
 use std::path::Path;
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
 use crate::demo_backend::{self, BackendConfig};
 use vas_overlay_viewer::core::events::poll_grid;
 use crate::viewer_server;
-use crate::webdriver::Browser;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
 use crate::Result;
 
 // The recordings page against the demo recording: a separate module, see its notes.
 mod recordings;
+// The clip page against every VAS failure the contract lists (the fault matrix).
+mod faults;
+// The event wiring's state machines, native, against the demo backend with VAS's real flaws.
+#[cfg(test)]
+mod event_wiring;
+// The live stage: the real MediaSoup SFU of the live rig in a private network namespace.
+pub mod live;
 // The recordings page with segments missing or damaged.
 mod hls_faults;
 // An overlay panic injected into the test-only fault-injection build (the live stage uses it too).
@@ -33,9 +42,8 @@ const PARTS: &[&str] = &["clip", "recordings", "day", "faults", "hls", "shared",
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
 /// a timeout with the state seen.
-const WAIT_FOR_OVERLAY: &str = r#"
+const WAIT_FOR_OVERLAY: &str = polling_script!(r#"
 const [minBoxes, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-const t0 = performance.now();
 function snapshot() {
   const root = document.querySelector('[data-overlay-root]');
   const video = document.querySelector('video');
@@ -52,66 +60,56 @@ function snapshot() {
     message: (document.querySelector('[role=alert]') || {}).textContent || null,
   };
 }
-function check() {
+poll({done, limitMs}, (now, timedOut) => {
   const s = snapshot();
-  if (s.state === 'ok' && s.boxes.length >= minBoxes && s.currentTime > 0.5) return done(s);
-  if (performance.now() - t0 > limitMs) { s.timeout = true; return done(s); }
-  requestAnimationFrame(check);
-}
-check();
-"#;
+  if (s.state === 'ok' && s.boxes.length >= minBoxes && s.currentTime > 0.5) return s;
+  if (timedOut()) { s.timeout = true; return s; }
+});
+"#);
 
 /// Waits until the video has played `secs` more seconds, or reports a timeout.
-const WAIT_FOR_PLAYBACK: &str = r#"
+const WAIT_FOR_PLAYBACK: &str = polling_script!(r#"
 const [secs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 if (!video) return done({error: 'no video'});
 const start = video.currentTime, t0 = performance.now();
 let played = 0, last = start;
-function tick() {
+poll({done, limitMs, t0}, (_, timedOut) => {
   // Loops wrap currentTime back to 0: add up forward steps only.
   const now = video.currentTime;
   if (now > last) played += now - last;
   last = now;
-  if (played >= secs) return done({played, paused: video.paused});
-  if (performance.now() - t0 > limitMs) return done({played, paused: video.paused, timeout: true});
-  requestAnimationFrame(tick);
-}
-tick();
-"#;
+  if (played >= secs) return {played, paused: video.paused};
+  if (timedOut()) return {played, paused: video.paused, timeout: true};
+});
+"#);
 
 /// Waits for an element matching a selector, then clicks it.
-const CLICK_WHEN_PRESENT: &str = r#"
+const CLICK_WHEN_PRESENT: &str = polling_script!(r#"
 const [sel, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-const t0 = performance.now();
-function look() {
+poll({done, limitMs}, (now, timedOut) => {
   const el = document.querySelector(sel);
-  if (el) { const body = document.body.innerText; el.click(); return done({clicked: true, text: el.textContent, body}); }
-  if (performance.now() - t0 > limitMs) return done({clicked: false, body: document.body.innerText.slice(0, 300)});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+  if (el) { const body = document.body.innerText; el.click(); return {clicked: true, text: el.textContent, body}; }
+  if (timedOut()) return {clicked: false, body: document.body.innerText.slice(0, 300)};
+});
+"#);
 
 /// Waits for an alert message and returns its text.
-const READ_ALERT: &str = r#"
+const READ_ALERT: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
-const t0 = performance.now();
-function look() {
+poll({done, limitMs}, (now, timedOut) => {
   const el = document.querySelector('[role=alert]');
-  if (el) return done(el.textContent);
-  if (performance.now() - t0 > limitMs) return done(null);
-  requestAnimationFrame(look);
-}
-look();
-"#;
+  if (el) return el.textContent;
+  if (timedOut()) return null;
+});
+"#);
 
 /// One end-to-end assertion: an error naming the part, the check and what was seen.
 pub fn ensure(part: &str, cond: bool, what: &str, detail: impl std::fmt::Display) -> Result {
     if cond {
         Ok(())
     } else {
-        Err(format!("{part}: {what}: {detail}"))
+        Err(anyhow!("{part}: {what}: {detail}"))
     }
 }
 
@@ -130,7 +128,7 @@ pub fn ensure_loud(part: &str, cond: bool, what: &str, detail: impl std::fmt::Di
 /// wait is to the next cell boundary of the clock the server shares with
 /// this process, plus 5 ms.
 pub fn switch_faults(backend: &demo_backend::RunningBackend, faults: demo_backend::Faults) -> Result {
-    backend.set_faults(faults).map_err(|e| format!("set faults: {e}"))?;
+    backend.set_faults(faults).map_err(anyhow::Error::msg).context("set faults")?;
     let now = crate::native_client::now_wall();
     let next_cell = poll_grid::floor_to(now, poll_grid::CELL).plus(poll_grid::CELL);
     let wait_us = next_cell.since(now).max(0) as u64 + 5_000;
@@ -146,7 +144,7 @@ fn expect(cond: bool, what: &str, detail: &Value) -> Result {
 /// against a fresh demo backend on a free port.
 pub fn run_all(root: &Path, only: Option<&str>) -> Result<usize> {
     if let Some(part) = only.filter(|p| !PARTS.contains(p)) {
-        return Err(format!("e2e: no part named {part}; the parts are {}", PARTS.join(", ")));
+        bail!("e2e: no part named {part}; the parts are {}", PARTS.join(", "));
     }
     let wanted = |part: &str| only.is_none_or(|p| p == part);
     let mut passed = 0;
@@ -180,7 +178,7 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
         },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("demo backend: {e}"))?;
+    .context("demo backend")?;
     // The pages reach the emulator (VAS with auth on) through the production
     // server, as a browser reaches VAS; the tests drive the emulator directly.
     let key = Some(viewer_server::EMULATED_VAS_KEY.into());
@@ -202,7 +200,7 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
     }
     // 4. The fault matrix: every VAS failure, the video plays on and the overlay recovers.
     if wanted("faults") {
-        passed += crate::e2e_faults::run(&browser, &backend, &base, root)?;
+        passed += faults::run(&browser, &backend, &base, root)?;
     }
     // 5. The HLS segment faults: playback moves past missing and damaged segments, boxes stay aligned.
     if wanted("hls") {
@@ -245,8 +243,8 @@ fn run_clip(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     passed += 5;
     let shot = browser.screenshot_png()?;
     let out = root.join("target/e2e");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("demo-camera.png"), &shot).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("demo-camera.png"), &shot)?;
     println!("  screenshot: target/e2e/demo-camera.png ({} bytes)", shot.len());
     let p = browser.execute_async(WAIT_FOR_PLAYBACK, json!([2.0, 20_000]))?;
     expect(p["timeout"].is_null() && p["paused"] == false, "the video keeps playing under the overlay", &p)?;
@@ -254,7 +252,7 @@ fn run_clip(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
 
     // The page runs under its Content-Security-Policy: everything above worked
     // under it, and an injected inline script does not run.
-    let index = ureq::get(base).call().map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())?;
+    let index = ureq::get(base).call()?.into_string()?;
     expect(index.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"), "index.html carries the CSP", &json!(index.len()))?;
     let blocked = browser.execute_async(
         "const done = arguments[arguments.length - 1]; const s = document.createElement('script'); \

@@ -16,6 +16,7 @@
 //! for the compositor during a commit), so it is also the figure least
 //! disturbed by other load on the machine.
 
+use anyhow::Context;
 use serde_json::Value;
 
 /// Where main-thread time goes.
@@ -94,10 +95,10 @@ struct Slice {
 
 impl FrameCosts {
     /// Analyses the events of a trace (the `value` arrays of `Tracing.dataCollected`, joined).
-    pub fn from_trace(events: &[Value]) -> Result<Self, String> {
+    pub fn from_trace(events: &[Value]) -> crate::Result<Self> {
         let mark = |name: &str| events.iter().find(|e| e["name"] == name && e["cat"].as_str().is_some_and(|c| c.contains("user_timing")));
-        let start = mark("bench-window-start").ok_or("trace: no bench-window-start mark")?;
-        let end = mark("bench-window-end").ok_or("trace: no bench-window-end mark")?;
+        let start = mark("bench-window-start").context("trace: no bench-window-start mark")?;
+        let end = mark("bench-window-end").context("trace: no bench-window-end mark")?;
         let (pid, tid) = (start["pid"].clone(), start["tid"].clone());
         let (t0, t1) = (start["ts"].as_f64().unwrap_or(0.0), end["ts"].as_f64().unwrap_or(0.0));
         let on_main = |e: &&Value| e["pid"] == pid && e["tid"] == tid;

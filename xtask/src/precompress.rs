@@ -3,6 +3,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use anyhow::{anyhow, Context};
+
 use crate::Result;
 
 /// Extensions worth compressing (the page, scripts, wasm, styles, JSON).
@@ -12,8 +14,8 @@ const COMPRESSED: [&str; 6] = ["wasm", "js", "mjs", "html", "css", "json"];
 /// returns (files, raw bytes, brotli bytes). Old siblings are replaced.
 pub fn precompress(dir: &Path) -> Result<(usize, u64, u64)> {
     let mut totals = (0, 0, 0);
-    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
+    for entry in std::fs::read_dir(dir).map_err(|e| anyhow!("{}: {e:#}", dir.display()))? {
+        let path = entry?.path();
         if path.is_dir() {
             let (n, raw, br) = precompress(&path)?;
             totals = (totals.0 + n, totals.1 + raw, totals.2 + br);
@@ -24,7 +26,7 @@ pub fn precompress(dir: &Path) -> Result<(usize, u64, u64)> {
         if !wanted || path.file_name().is_some_and(|n| n == "index.html") {
             continue;
         }
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
         let br = brotli_bytes(&bytes)?;
         let gz = gzip_bytes(&bytes)?;
         write_sibling(&path, "br", &br)?;
@@ -37,7 +39,7 @@ pub fn precompress(dir: &Path) -> Result<(usize, u64, u64)> {
 fn write_sibling(path: &Path, ext: &str, bytes: &[u8]) -> Result {
     let mut name = path.as_os_str().to_owned();
     name.push(format!(".{ext}"));
-    std::fs::write(&name, bytes).map_err(|e| format!("{}: {e}", Path::new(&name).display()))
+    std::fs::write(&name, bytes).map_err(|e| anyhow!("{}: {e:#}", Path::new(&name).display()))
 }
 
 fn brotli_bytes(input: &[u8]) -> Result<Vec<u8>> {
@@ -45,15 +47,15 @@ fn brotli_bytes(input: &[u8]) -> Result<Vec<u8>> {
     {
         // Quality 11 (the smallest), window 2^22: what static hosting uses for build-time compression.
         let mut writer = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
-        writer.write_all(input).map_err(|e| format!("brotli: {e}"))?;
+        writer.write_all(input).context("brotli")?;
     }
     Ok(out)
 }
 
 fn gzip_bytes(input: &[u8]) -> Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(input).map_err(|e| format!("gzip: {e}"))?;
-    encoder.finish().map_err(|e| format!("gzip: {e}"))
+    encoder.write_all(input).context("gzip")?;
+    encoder.finish().context("gzip")
 }
 
 #[cfg(test)]

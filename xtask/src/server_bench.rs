@@ -11,6 +11,8 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
+
 use crate::demo_backend::{self, BackendConfig};
 use crate::viewer_server;
 use crate::{repo_root, Result};
@@ -29,7 +31,7 @@ pub fn run() -> Result {
         BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("VAS emulator: {e}"))?;
+    .context("VAS emulator")?;
     // Auth off, so the direct requests need no key either: both paths ask the same.
     let server = viewer_server::in_front_of(&backend.url(), &root.join("dist"), Some(&root.join("static/demo")), "bench", "127.0.0.1:0", None)?;
     let direct = backend.url();
@@ -50,17 +52,17 @@ pub fn run() -> Result {
     let mut agents = Vec::new();
     for _ in 0..CONNECTIONS {
         let agent = ureq::AgentBuilder::new().max_idle_connections_per_host(1).build();
-        agent.get(&format!("{through}{events}")).call().map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())?;
+        agent.get(&format!("{through}{events}")).call()?.into_string()?;
         agents.push(agent);
     }
     let with_idle = rss_kb(pid)?;
     // 100 segment downloads in flight: each reads its first bytes, then holds.
     let mut readers = Vec::new();
     for _ in 0..CONNECTIONS {
-        let answer = ureq::get(&format!("{through}{segment}")).call().map_err(|e| e.to_string())?;
+        let answer = ureq::get(&format!("{through}{segment}")).call()?;
         let mut reader = answer.into_reader();
         let mut first = [0u8; 1024];
-        reader.read_exact(&mut first).map_err(|e| e.to_string())?;
+        reader.read_exact(&mut first)?;
         readers.push(reader);
     }
     std::thread::sleep(Duration::from_millis(500));
@@ -74,8 +76,8 @@ pub fn run() -> Result {
         with_streams as f64 / 1024.0
     ));
     println!("\nThe production server beside direct requests to the VAS emulator ({ROUNDS} requests each, interleaved):\n\n{out}");
-    std::fs::create_dir_all(root.join("target/figures")).map_err(|e| e.to_string())?;
-    std::fs::write(root.join("target/figures/server-bench.md"), &out).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(root.join("target/figures"))?;
+    std::fs::write(root.join("target/figures/server-bench.md"), &out)?;
     drop(server);
     backend.stop();
     Ok(())
@@ -94,7 +96,7 @@ fn interleaved(direct: &str, through: &str, path: &str) -> Result<(Percentiles, 
         for (agent, base, into) in [(&a, direct, &mut times.0), (&b, through, &mut times.1)] {
             let start = Instant::now();
             let mut body = Vec::new();
-            agent.get(&format!("{base}{path}")).call().map_err(|e| format!("{base}{path}: {e}"))?.into_reader().read_to_end(&mut body).map_err(|e| e.to_string())?;
+            agent.get(&format!("{base}{path}")).call().with_context(|| format!("{base}{path}"))?.into_reader().read_to_end(&mut body)?;
             // The first 20 rounds warm both paths up and are not counted.
             if i >= 20 {
                 into.push(start.elapsed().as_secs_f64() * 1000.0);
@@ -112,11 +114,11 @@ fn percentiles(v: &mut [f64]) -> (f64, f64) {
 }
 
 fn rss_kb(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).map_err(|e| e.to_string())?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|n| n.parse().ok())
-        .ok_or_else(|| "no VmRSS".into())
+        .context("no VmRSS")
 }

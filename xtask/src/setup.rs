@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use anyhow::{anyhow, bail, Context};
+
 use crate::{repo_root, run, Result};
 
 const TRUNK_VERSION: &str = "0.21.14";
@@ -16,7 +18,7 @@ fn output(cmd: &str, args: &[&str]) -> Option<String> {
 
 /// The exact wasm-bindgen version in Cargo.lock; the CLI must match it.
 fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string(repo_root().join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string(repo_root().join("Cargo.lock")).context("Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(l) = lines.next() {
         if l == "name = \"wasm-bindgen\"" {
@@ -25,15 +27,15 @@ fn locked_wasm_bindgen() -> Result<String> {
             }
         }
     }
-    Err("Cargo.lock names no wasm-bindgen version".into())
+    Err(anyhow!("Cargo.lock names no wasm-bindgen version"))
 }
 
 /// The exact wasm-opt version pinned in Trunk.toml (`[tools] wasm_opt = "version_N"`).
 fn pinned_wasm_opt() -> Result<String> {
-    let toml = std::fs::read_to_string(repo_root().join("Trunk.toml")).map_err(|e| format!("Trunk.toml: {e}"))?;
+    let toml = std::fs::read_to_string(repo_root().join("Trunk.toml")).context("Trunk.toml")?;
     toml.lines()
         .find_map(|l| l.strip_prefix("wasm_opt = \"").map(|v| v.trim_end_matches('"').to_owned()))
-        .ok_or_else(|| "Trunk.toml pins no wasm_opt version".into())
+        .context("Trunk.toml pins no wasm_opt version")
 }
 
 /// Where `npm ci` puts the executables of the JavaScript build dependencies,
@@ -83,11 +85,11 @@ pub fn build_tools() -> Result {
 fn check_wasm_opt() -> Result {
     let want = pinned_wasm_opt()?;
     let bin = npm_bin_dir().join("wasm-opt");
-    let text = output(&bin.to_string_lossy(), &["--version"]).ok_or_else(|| format!("{} --version failed (is npm's binaryen installed?)", bin.display()))?;
+    let text = output(&bin.to_string_lossy(), &["--version"]).with_context(|| format!("{} --version failed (is npm's binaryen installed?)", bin.display()))?;
     // Trunk's reading of `wasm-opt version N (...)`: the third word.
     let have = text.split(' ').nth(2).map(|v| format!("version_{}", v.trim())).unwrap_or_default();
     if have != want {
-        return Err(format!("{} is {have:?} but Trunk.toml pins wasm_opt = {want:?}; pin the same version in both package.json and Trunk.toml", bin.display()));
+        bail!("{} is {have:?} but Trunk.toml pins wasm_opt = {want:?}; pin the same version in both package.json and Trunk.toml", bin.display());
     }
     Ok(())
 }
@@ -106,7 +108,7 @@ pub fn js_bundle() -> Result {
     let root = repo_root();
     if output("npm", &["--version"]).is_none() {
         if !is_root() {
-            return Err("the hls.js bundle needs Node.js and npm: run `sudo apt-get install -y nodejs npm` and try again".into());
+            bail!("the hls.js bundle needs Node.js and npm: run `sudo apt-get install -y nodejs npm` and try again");
         }
         println!("== installing nodejs and npm (apt-get)");
         run(Command::new("apt-get").arg("update"))?;
@@ -141,7 +143,7 @@ pub fn test_tools() -> Result {
         println!("== installing cargo-fuzz {CARGO_FUZZ_VERSION} (about 2 minutes on 2 cores; cargo shows progress)");
         run(Command::new("cargo").args(["install", "--locked", &format!("cargo-fuzz@{CARGO_FUZZ_VERSION}")]))?;
     }
-    let missing: Vec<&str> = [("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")]
+    let missing: Vec<&str> = [(crate::browser::chromium::CHROMIUM, "chromium"), (crate::browser::chromium::CHROMEDRIVER, "chromium-driver")]
         .into_iter()
         .filter(|(path, _)| !std::path::Path::new(path).exists())
         .map(|(_, pkg)| pkg)
@@ -150,7 +152,7 @@ pub fn test_tools() -> Result {
         return Ok(());
     }
     if !is_root() {
-        return Err(format!(
+        return Err(anyhow!(
             "the browser tests need Debian's {}: run `sudo apt-get install -y {}` and try again",
             missing.join(" and "),
             missing.join(" ")

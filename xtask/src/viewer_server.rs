@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use anyhow::{anyhow, bail, Context};
+
 use crate::{repo_root, run, Result};
 
 /// VAS's key in the end-to-end stages and the demo: the emulator requires
@@ -55,7 +57,7 @@ impl ViewerServer {
     pub fn start(opts: &ServerOptions) -> Result<ViewerServer> {
         let bin = binary();
         if !bin.is_file() {
-            return Err(format!("{} is not built (cargo xtask builds it first)", bin.display()));
+            bail!("{} is not built (cargo xtask builds it first)", bin.display());
         }
         let mut cmd = Command::new(&bin);
         cmd.arg("--dist").arg(&opts.site).args(["--vas", &opts.vas]);
@@ -71,7 +73,7 @@ impl ViewerServer {
             cmd.env("RUST_LOG", "warn");
         }
         cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
-        let mut child = cmd.spawn().map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+        let mut child = cmd.spawn().map_err(|e| anyhow!("could not start {}: {e:#}", bin.display()))?;
         let url = crate::wait_for_stdout_line(&mut child, Duration::from_secs(20), |line| {
             line.strip_prefix("serving the viewer on ").and_then(|r| r.split_whitespace().next()).map(str::to_owned)
         });
@@ -80,7 +82,7 @@ impl ViewerServer {
             None => {
                 let _ = child.kill();
                 let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                Err(format!("vas-viewer-server did not start ({status}); its error is printed above"))
+                Err(anyhow!("vas-viewer-server did not start ({status}); its error is printed above"))
             }
         }
     }
@@ -110,33 +112,33 @@ impl Drop for ViewerServer {
 pub fn stage_demo_site(dist: &Path, data_dir: Option<&Path>, config_json: &str, name: &str) -> Result<PathBuf> {
     let site = repo_root().join("target/sites").join(name);
     let _ = std::fs::remove_dir_all(&site);
-    std::fs::create_dir_all(&site).map_err(|e| format!("{}: {e}", site.display()))?;
-    let entries = std::fs::read_dir(dist).map_err(|e| format!("{}: {e} (build the viewer first)", dist.display()))?;
+    std::fs::create_dir_all(&site).map_err(|e| anyhow!("{}: {e:#}", site.display()))?;
+    let entries = std::fs::read_dir(dist).map_err(|e| anyhow!("{}: {e:#} (build the viewer first)", dist.display()))?;
     for entry in entries {
-        let entry = entry.map_err(|e| e.to_string())?;
+        let entry = entry?;
         if entry.file_name() == "config.json" {
             continue;
         }
         link(&entry.path(), &site.join(entry.file_name()))?;
     }
     if let Some(data) = data_dir {
-        let config: serde_json::Value = serde_json::from_str(config_json).map_err(|e| format!("the demo's config.json: {e}"))?;
+        let config: serde_json::Value = serde_json::from_str(config_json).context("the demo's config.json")?;
         for clip in config["clips"].as_array().into_iter().flatten() {
             let Some(file) = clip["src"].as_str().and_then(|s| s.strip_prefix("/demo/")) else { continue };
             if file.contains(['/', '%']) || file.starts_with('.') {
-                return Err(format!("the demo's clip {file} is not a plain file name"));
+                bail!("the demo's clip {file} is not a plain file name");
             }
-            std::fs::create_dir_all(site.join("demo")).map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(site.join("demo"))?;
             link(&data.join(file), &site.join("demo").join(file))?;
         }
     }
-    std::fs::write(site.join("config.json"), config_json).map_err(|e| e.to_string())?;
+    std::fs::write(site.join("config.json"), config_json)?;
     Ok(site)
 }
 
 fn link(from: &Path, to: &Path) -> Result {
-    let from = from.canonicalize().map_err(|e| format!("{}: {e}", from.display()))?;
-    std::os::unix::fs::symlink(&from, to).map_err(|e| format!("{} -> {}: {e}", to.display(), from.display()))
+    let from = from.canonicalize().map_err(|e| anyhow!("{}: {e:#}", from.display()))?;
+    std::os::unix::fs::symlink(&from, to).map_err(|e| anyhow!("{} -> {}: {e:#}", to.display(), from.display()))
 }
 
 /// The production server in front of a running emulator (or the live rig's
@@ -151,9 +153,9 @@ pub fn in_front_of_with(vas_url: &str, dist: &Path, data_dir: Option<&Path>, nam
     let config_url = format!("{}/config.json", vas_url.trim_end_matches('/'));
     let config = ureq::get(&config_url)
         .call()
-        .map_err(|e| format!("{config_url}: {e}"))?
+        .with_context(|| config_url.to_string())?
         .into_string()
-        .map_err(|e| format!("{config_url}: {e}"))?;
+        .with_context(|| config_url.to_string())?;
     let site = stage_demo_site(dist, data_dir, &config, name)?;
     ViewerServer::start(&ServerOptions { site, vas: vas_url.trim_end_matches('/').to_owned(), listen: Some(listen.to_owned()), api_key, extra })
 }
@@ -161,10 +163,10 @@ pub fn in_front_of_with(vas_url: &str, dist: &Path, data_dir: Option<&Path>, nam
 /// A self-signed certificate for `localhost` and `127.0.0.1`, written as
 /// PEM files into `dir`: (certificate, key).
 pub fn self_signed_tls(dir: &Path) -> Result<(PathBuf, PathBuf)> {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
+    std::fs::create_dir_all(dir)?;
     let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_path, cert.cert.pem()).map_err(|e| e.to_string())?;
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).map_err(|e| e.to_string())?;
+    std::fs::write(&cert_path, cert.cert.pem())?;
+    std::fs::write(&key_path, cert.signing_key.serialize_pem())?;
     Ok((cert_path, key_path))
 }

@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, Context};
 use serde_json::json;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
@@ -70,7 +71,7 @@ pub fn run() -> Result {
         BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("VAS emulator: {e}"))?;
+    .context("VAS emulator")?;
     let mut out = String::new();
     let mut rows: Vec<(String, &str, Figures)> = Vec::new();
     for (mode, extra) in [("cache on", vec![]), ("cache off", vec!["--cache-period-ms".to_string(), "0".to_string()])] {
@@ -105,8 +106,8 @@ pub fn run() -> Result {
     }
     print!("{out}");
     let dir = root.join("target/figures");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("viewers.txt"), &out).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("viewers.txt"), &out)?;
     backend.stop();
     Ok(())
 }
@@ -149,13 +150,13 @@ fn measure(backend: &RunningBackend, base: &str, server_pid: u32, cameras: usize
         let mut sent = 0;
         let mut held = Vec::new();
         for v in viewers {
-            let (d, requests, h) = v.join().map_err(|_| "a viewer thread panicked")?;
+            let (d, requests, h) = v.join().map_err(|_| anyhow!("a viewer thread panicked"))?;
             all.extend(d.into_iter().filter(|(t, _)| *t >= window_from).map(|(_, ms)| ms));
             sent += requests;
             held.push(h);
         }
         stop.store(true, Ordering::Relaxed);
-        feeder.join().map_err(|_| "the feeder panicked")??;
+        feeder.join().map_err(|_| anyhow!("the feeder panicked"))??;
         // Rows stored more than 2 s before the end: every viewer of their camera should hold them.
         let expected = stored_at.lock().expect("rows").values().filter(|at| **at < cutoff).count() / cameras.max(1);
         let missing = held.iter().map(|h| expected.saturating_sub(*h)).sum();
@@ -208,7 +209,7 @@ fn feed(backend: &RunningBackend, cameras: usize, stored_at: &Mutex<HashMap<Stri
             map.insert(format!("5e1f{c:04x}-0000-4000-8000-{n:012x}"), at);
         }
         drop(map);
-        backend.insert_events(events)?;
+        backend.insert_events(events).map_err(anyhow::Error::msg)?;
         n += 1;
         next += period;
         std::thread::sleep(next.saturating_duration_since(Instant::now()));

@@ -8,34 +8,34 @@
 //! back at once after a pause), and open at a time asked for a day back, with
 //! the frame drawn within about a second of it.
 
+use anyhow::Context;
 use serde_json::{json, Value};
 
 use crate::demo_backend::day_recording::{DayTruth, DAY_CAMERA_ID};
 use crate::demo_backend::RunningBackend;
-use crate::webdriver::Browser;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
 use crate::Result;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
 /// Waits for boxes, then reports the frame drawn: media time and wall time.
-const FIRST_BOXES: &str = r#"
+const FIRST_BOXES: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 const t0 = performance.now();
-function look() {
+poll({done, limitMs, t0}, (now, timedOut) => {
   const root = document.querySelector('[data-overlay-root]');
   const alert = document.querySelector('[role=alert]');
   const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
   if (root && root.getAttribute('data-overlay-state') === 'ok' && boxes > 0)
-    return done({ms: performance.now() - t0, mt: parseFloat(root.getAttribute('data-media-time')),
-      frameUs: parseInt(root.getAttribute('data-frame-time-us'), 10), note: (document.querySelector('[data-start-note]') || {}).textContent || null});
-  if (alert || performance.now() - t0 > limitMs) return done({timeout: true, alert: alert && alert.textContent});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+    return {ms: performance.now() - t0, mt: parseFloat(root.getAttribute('data-media-time')),
+      frameUs: parseInt(root.getAttribute('data-frame-time-us'), 10), note: (document.querySelector('[data-start-note]') || {}).textContent || null};
+  if (alert || timedOut()) return {timeout: true, alert: alert && alert.textContent};
+});
+"#);
 
 /// Watches `secs` of playback frame by frame: the share of frames with boxes,
 /// the longest stretch without, and the playlist reloads seen.
-const WATCH: &str = r#"
+const WATCH: &str = polling_script!(r#"
 const [secs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const root = document.querySelector('[data-overlay-root]');
@@ -43,7 +43,7 @@ const reloadsBefore = performance.getEntriesByType('resource').filter(e => e.nam
 const t0 = performance.now(), start = video.currentTime;
 let frames = 0, withBoxes = 0, gapFrom = null, gapMt = null, gapState = null, worstGap = 0;
 const stretches = [];
-function tick() {
+poll({done, limitMs, t0}, (_, timedOut) => {
   const now = performance.now();
   const boxes = [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length;
   frames++;
@@ -56,19 +56,17 @@ function tick() {
     gapFrom = null;
   } else if (gapFrom === null) { gapFrom = now; gapMt = video.currentTime; gapState = root.getAttribute('data-overlay-state'); }
   const played = video.currentTime - start;
-  if (played >= secs || now - t0 > limitMs) {
+  if (played >= secs || timedOut(now)) {
     if (gapFrom !== null) worstGap = Math.max(worstGap, now - gapFrom);
     const reloads = performance.getEntriesByType('resource').filter(e => e.name.includes('/playlist')).length - reloadsBefore;
-    return done({frames, withBoxes, worstGapMs: worstGap, played, reloads, timeout: played < secs, stretches,
-      clockInfo: (document.querySelector('[data-clock-info]') || {}).textContent || null});
+    return {frames, withBoxes, worstGapMs: worstGap, played, reloads, timeout: played < secs, stretches,
+      clockInfo: (document.querySelector('[data-clock-info]') || {}).textContent || null};
   }
-  requestAnimationFrame(tick);
-}
-tick();
-"#;
+});
+"#);
 
 /// Pauses for `ms`, plays, and reports how long until boxes are drawn again.
-const PAUSE_AND_PLAY: &str = r#"
+const PAUSE_AND_PLAY: &str = polling_script!(r#"
 const [ms, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const root = document.querySelector('[data-overlay-root]');
@@ -77,24 +75,22 @@ setTimeout(() => {
   const pausedAt = video.currentTime;
   video.play();
   const t0 = performance.now();
-  function look() {
+  poll({done, limitMs, t0}, (now, timedOut) => {
     const boxes = [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length;
     const info = (document.querySelector('[data-clock-info]') || {}).textContent || '';
     if (boxes > 0 && video.currentTime > pausedAt && root.getAttribute('data-overlay-state') === 'ok')
-      return done({ms: performance.now() - t0, clockInfo: info});
-    if (performance.now() - t0 > limitMs) return done({timeout: true, clockInfo: info, currentTime: video.currentTime, paused: video.paused});
-    requestAnimationFrame(look);
-  }
-  look();
+      return {ms: performance.now() - t0, clockInfo: info};
+    if (timedOut()) return {timeout: true, clockInfo: info, currentTime: video.currentTime, paused: video.paused};
+  });
 }, ms);
-"#;
+"#);
 
 fn check(cond: bool, what: &str, detail: &Value) -> Result {
     super::ensure_loud("e2e day recording", cond, what, detail)
 }
 
 fn truth(backend: &RunningBackend) -> Result<DayTruth> {
-    backend.day_truth().ok_or_else(|| "e2e day recording: the emulator has no day camera (no demo recording in its data dir)".to_string())
+    backend.day_truth().context("e2e day recording: the emulator has no day camera (no demo recording in its data dir)")
 }
 
 fn at_text(us: i64) -> String {
@@ -123,7 +119,7 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str) -> Result<us
 
     // At the oldest listed segment: it rolls off the playlist while it plays.
     let t = truth(backend)?;
-    let oldest = t.segments.first().ok_or("e2e day recording: no listed segment")?;
+    let oldest = t.segments.first().context("e2e day recording: no listed segment")?;
     let asked = oldest.true_start_us + 2_000_000;
     browser.goto(&format!("{page}?at={}", at_text(asked)))?;
     let first = browser.execute_async(FIRST_BOXES, json!([60_000]))?;

@@ -24,13 +24,15 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
 use vas_overlay_viewer::core::clock::recording::hls_playlist::MAX_PLAYLIST_BYTES;
 
 use super::recordings::{Score, Truth, TOLERANCE_PX, WAIT_DRAWN};
 use crate::demo_backend::{Faults, LogEntry, RunningBackend};
-use crate::webdriver::Browser;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
 use crate::Result;
 
 /// The dev-only camera whose playlist carries program date-time (exact mapping).
@@ -54,25 +56,23 @@ const HUGE_PLAYLISTS: u64 = 2;
 const HUGE_PLAYLIST_LIMIT: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// Seeks and waits until the video plays from there.
-const SEEK_AND_PLAY: &str = r#"
+const SEEK_AND_PLAY: &str = polling_script!(r#"
 const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const t0 = performance.now();
 video.currentTime = target;
-function look() {
-  if (!video.seeking && video.currentTime >= target + 0.2 && !video.paused) return done({ms: performance.now() - t0, ct: video.currentTime});
-  if (performance.now() - t0 > limitMs) return done({timeout: true, ct: video.currentTime, seeking: video.seeking, rs: video.readyState});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+poll({done, limitMs, t0}, (now, timedOut) => {
+  if (!video.seeking && video.currentTime >= target + 0.2 && !video.paused) return {ms: performance.now() - t0, ct: video.currentTime};
+  if (timedOut()) return {timeout: true, ct: video.currentTime, seeking: video.seeking, rs: video.readyState};
+});
+"#);
 
 /// Watches playback until the playhead passes `stopAt` (media seconds), or
 /// `holdMs` after it first reached `gapStart`, or `limitMs`. Per animation
 /// frame: playhead steps (played, jumps), stalls, the frame interval, alerts.
 /// Per presented frame: its index from its pixels; per newly drawn overlay
 /// frame: the boxes, as `recordings.rs` samples them, with the time.
-const OBSERVE: &str = concat!(
+const OBSERVE: &str = polling_script!(
     r#"
 const [p, done] = [arguments[0], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
@@ -84,7 +84,7 @@ const fc = p.fc;
 let last = null, lastFrame = null, worstGap = 0, played = 0, stallStart = null, longestStall = 0, maxCt = 0;
 let reachedAt = null, alert = null, lastMt = null;
 const jumps = [], samples = [];
-function tick(now) {
+poll({done, limitMs: p.limitMs, t0, firstFrame: true}, (now, timedOut) => {
   const ct = video.currentTime;
   if (lastFrame !== null) worstGap = Math.max(worstGap, now - lastFrame);
   lastFrame = now;
@@ -115,14 +115,12 @@ function tick(now) {
       note: root.getAttribute('data-clock-note'), boxes, w: vr.width, h: vr.height, vw: video.videoWidth, vh: video.videoHeight});
   }
   const held = reachedAt !== null && now - reachedAt >= p.holdMs;
-  if (ct >= p.stopAt || held || now - t0 > p.limitMs) {
+  if (ct >= p.stopAt || held || timedOut(now)) {
     active = false;
-    return done({played, jumps, longestStallMs: longestStall, worstGapMs: worstGap, alert, maxCt, ct, paused: video.paused,
-      reachedAtMs: reachedAt === null ? null : reachedAt - t0, samples, timeout: !(ct >= p.stopAt || held)});
+    return {played, jumps, longestStallMs: longestStall, worstGapMs: worstGap, alert, maxCt, ct, paused: video.paused,
+      reachedAtMs: reachedAt === null ? null : reachedAt - t0, samples, timeout: !(ct >= p.stopAt || held)};
   }
-  requestAnimationFrame(tick);
-}
-requestAnimationFrame(tick);
+});
 "#
 );
 
@@ -136,13 +134,13 @@ struct Segment {
 
 fn segments(root: &Path) -> Result<Vec<Segment>> {
     let path = root.join("static/demo/recording/recording.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
     let mut start = 0.0;
     let mut out = Vec::new();
     for s in v["segments"].as_array().into_iter().flatten() {
         let (Some(number), Some(run), Some(extinf)) = (s["number"].as_u64(), s["run"].as_u64(), s["extinf"].as_f64()) else {
-            return Err(format!("{}: a segment without number, run or extinf", path.display()));
+            bail!("{}: a segment without number, run or extinf", path.display());
         };
         out.push(Segment { number, run, start, end: start + extinf });
         start += extinf;
@@ -158,7 +156,7 @@ struct Case {
 }
 
 fn cases(segs: &[Segment]) -> Result<Vec<Case>> {
-    let first_of_run = |r: u64| segs.iter().position(|s| s.run == r).ok_or_else(|| format!("the demo recording has no run {}", r + 1));
+    let first_of_run = |r: u64| segs.iter().position(|s| s.run == r).with_context(|| format!("the demo recording has no run {}", r + 1));
     let (run2, run3) = (first_of_run(1)?, first_of_run(2)?);
     let n = |i: usize| segs[i].number;
     Ok(vec![
@@ -234,7 +232,7 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
     for case in cases(&segs)? {
         let faulty: Vec<&Segment> = segs.iter().filter(|s| case.missing.contains(&s.number) || case.garbage.contains(&s.number)).collect();
         let (Some(first), Some(last)) = (faulty.first(), faulty.last()) else {
-            return Err(format!("e2e HLS faults: {}: no such segments", case.name));
+            bail!("e2e HLS faults: {}: no such segments", case.name);
         };
         let gap_start = first.start;
         // Where playback should land: the next segment after the faulty ones (none: the newest is missing).
@@ -349,8 +347,8 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
     passed += oversized_playlist(backend, &page, &truth, &mut table)?;
     backend.reset();
     let out = root.join("target/figures");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("hls-faults.txt"), &table).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("hls-faults.txt"), &table)?;
     println!("  table: target/figures/hls-faults.txt");
     Ok(passed)
 }

@@ -24,10 +24,12 @@
 
 use std::path::Path;
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
 use crate::demo_backend::{self, BackendConfig};
-use crate::webdriver::Browser;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
 use crate::Result;
 
 /// The demo camera.
@@ -58,7 +60,7 @@ const MAX_FRAME_GAP_MS: f64 = 1_000.0;
 /// MutationObserver, so to within the task that hid them), video played,
 /// the worst gap between animation frames from the injection on, frames on
 /// which any root showed again, dialogs and alerts.
-const INJECT_AND_OBSERVE: &str = r#"
+const INJECT_AND_OBSERVE: &str = polling_script!(r#"
 const [hook, kind, secs, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[3], arguments[arguments.length - 1]];
 if (typeof window[hook] !== 'function') return done({error: 'no page hook ' + hook});
 const roots = () => [...document.querySelectorAll('[data-overlay-root]')];
@@ -89,7 +91,7 @@ function videoTick() {
   video.requestVideoFrameCallback(videoTick);
 }
 video.requestVideoFrameCallback(videoTick);
-function tick(now) {
+poll({done, limitMs, t0, firstFrame: true}, (now, timedOut) => {
   if (lastFrame !== null) worstGap = Math.max(worstGap, now - lastFrame);
   lastFrame = now;
   if (hiddenAt === null && allHidden()) hiddenAt = performance.now();
@@ -101,40 +103,34 @@ function tick(now) {
   }
   last = ct;
   const alert = document.querySelector('[role=alert]');
-  const timeout = performance.now() - t0 > limitMs;
+  const timeout = timedOut();
   if ((hiddenAt !== null && played >= secs) || timeout) {
     observer.disconnect();
-    return done({known, unknown, before, roots: roots().length, hiddenMs: hiddenAt === null ? null : hiddenAt - t0, framesToHide,
+    return {known, unknown, before, roots: roots().length, hiddenMs: hiddenAt === null ? null : hiddenAt - t0, framesToHide,
       played, worstGapMs: worstGap, paused: video.paused, hiddenFrames, shownFrames, uncaught,
-      dialogs: window.__e2eDialogs, alert: alert ? alert.textContent : null, timeout});
+      dialogs: window.__e2eDialogs, alert: alert ? alert.textContent : null, timeout};
   }
-  requestAnimationFrame(tick);
-}
-requestAnimationFrame(tick);
-"#;
+});
+"#);
 
 /// Waits until the camera list is shown by in-app routing (same page instance).
-const CAMERA_LIST_SHOWN: &str = r#"
+const CAMERA_LIST_SHOWN: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
-const t0 = performance.now();
-function look() {
+poll({done, limitMs}, (now, timedOut) => {
   const rows = document.querySelectorAll('tr[data-camera]').length;
   if (location.pathname === '/' && rows > 0)
-    return done({rows, sameInstance: window.__e2eSameInstance === true,
-      alert: (document.querySelector('[role=alert]') || {}).textContent || null});
-  if (performance.now() - t0 > limitMs) return done({timeout: true, path: location.pathname, rows});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+    return {rows, sameInstance: window.__e2eSameInstance === true,
+      alert: (document.querySelector('[role=alert]') || {}).textContent || null};
+  if (timedOut()) return {timeout: true, path: location.pathname, rows};
+});
+"#);
 
 /// After routing back to a camera page: waits until its video has played
 /// `secs`, watching that every overlay root stays hidden meanwhile.
-const BACK_ON_PAGE: &str = r#"
+const BACK_ON_PAGE: &str = polling_script!(r#"
 const [path, secs, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
-const t0 = performance.now();
 let played = 0, last = null, shownFrames = 0, frames = 0, worstGap = 0, lastFrame = null;
-function tick(now) {
+poll({done, limitMs, firstFrame: true}, (now, timedOut) => {
   if (lastFrame !== null) worstGap = Math.max(worstGap, now - lastFrame);
   lastFrame = now;
   const video = location.pathname === path ? document.querySelector('video') : null;
@@ -145,15 +141,13 @@ function tick(now) {
     if (last !== null && video.currentTime > last) played += video.currentTime - last;
     last = video.currentTime;
   }
-  const timeout = performance.now() - t0 > limitMs;
+  const timeout = timedOut();
   if (played >= secs || timeout)
-    return done({played, frames, shownFrames, roots: roots.length, worstGapMs: worstGap, paused: video ? video.paused : null,
+    return {played, frames, shownFrames, roots: roots.length, worstGapMs: worstGap, paused: video ? video.paused : null,
       sameInstance: window.__e2eSameInstance === true, dialogs: window.__e2eDialogs,
-      alert: (document.querySelector('[role=alert]') || {}).textContent || null, timeout});
-  requestAnimationFrame(tick);
-}
-requestAnimationFrame(tick);
-"#;
+      alert: (document.querySelector('[role=alert]') || {}).textContent || null, timeout};
+});
+"#);
 
 fn check(cond: bool, what: &str, detail: &Value) -> Result {
     super::ensure_loud("e2e overlay panic", cond, what, detail)
@@ -178,14 +172,14 @@ pub fn run(root: &Path) -> Result<usize> {
     let mut passed = check_no_trace_in_production(root)?;
     let dist = root.join(crate::FAULT_INJECTION_DIST);
     if !dist.join("index.html").is_file() {
-        return Err(format!("e2e overlay panic: {} is not built (cargo xtask e2e builds it)", dist.display()));
+        bail!("e2e overlay panic: {} is not built (cargo xtask e2e builds it)", dist.display());
     }
     let key = crate::viewer_server::EMULATED_VAS_KEY;
     let backend = demo_backend::start(
         BackendConfig { dist_dir: dist.clone(), data_dir: Some(root.join("static/demo")), api_key: Some(key.into()), viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("demo backend: {e}"))?;
+    .context("demo backend")?;
     // The fault-injection build, served by the production server in front of the emulator.
     let server = crate::viewer_server::in_front_of(&backend.url(), &dist, Some(&root.join("static/demo")), "overlay-panic", "127.0.0.1:0", Some(key.into()))?;
     let base = server.url().to_owned();
@@ -313,12 +307,12 @@ fn files_under(dir: &Path) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
-            let path = entry.map_err(|e| e.to_string())?.path();
+        for entry in std::fs::read_dir(&d).map_err(|e| anyhow!("{}: {e:#}", d.display()))? {
+            let path = entry?.path();
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let bytes = std::fs::read(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
                 out.push((path, bytes));
             }
         }

@@ -12,9 +12,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
-use crate::webdriver::Browser;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
 use crate::Result;
 
 /// The demo camera (VAS-faithful playlist) and the dev-only camera whose playlist carries program date-time.
@@ -63,7 +65,7 @@ pub(super) use frame_code_reader;
 /// [min, max]: the frame's own code (read from the video pixels in the
 /// frame callback), the overlay's wall time and clock attributes, and its
 /// boxes relative to the video element.
-const SAMPLE: &str = concat!(
+const SAMPLE: &str = polling_script!(
     r#"
 const [wanted, limitMs, minMedia, maxMedia, fc, done] = [arguments[0], arguments[1], arguments[2], arguments[3], arguments[4], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
@@ -71,7 +73,7 @@ const root = document.querySelector('[data-overlay-root]');
 "#,
     frame_code_reader!(),
     r#"const samples = [], seen = new Set(), t0 = performance.now();
-function tick() {
+poll({done, limitMs, t0}, (now, timedOut) => {
   const mt = root.getAttribute('data-media-time');
   const code = codes.get(mt);
   const m = parseFloat(mt);
@@ -85,84 +87,73 @@ function tick() {
     samples.push({mt: m, code, ft: root.getAttribute('data-frame-time-us'), clock: root.getAttribute('data-clock'),
       note: root.getAttribute('data-clock-note'), boxes, w: vr.width, h: vr.height, vw: video.videoWidth, vh: video.videoHeight});
   }
-  if (samples.length >= wanted || performance.now() - t0 > limitMs) {
+  if (samples.length >= wanted || timedOut()) {
     active = false;
-    return done({samples, timeout: samples.length < wanted, currentTime: video.currentTime, paused: video.paused,
-      fullscreen: document.fullscreenElement ? document.fullscreenElement.className : null});
+    return {samples, timeout: samples.length < wanted, currentTime: video.currentTime, paused: video.paused,
+      fullscreen: document.fullscreenElement ? document.fullscreenElement.className : null};
   }
-  requestAnimationFrame(tick);
-}
-tick();
+});
 "#
 );
 
 /// Waits until the overlay draws boxes for a frame at media time >= `from`
 /// (the recording is playing), or reports what it saw.
-pub(super) const WAIT_DRAWN: &str = r#"
+pub(super) const WAIT_DRAWN: &str = polling_script!(r#"
 const [from, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const t0 = performance.now();
-function look() {
+poll({done, limitMs, t0}, (now, timedOut) => {
   const root = document.querySelector('[data-overlay-root]');
   const video = document.querySelector('video');
   const mt = root ? parseFloat(root.getAttribute('data-media-time')) : NaN;
   const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
-  if (root && root.getAttribute('data-overlay-state') === 'ok' && boxes > 0 && mt >= from) return done({ms: performance.now() - t0, mt, boxes});
-  if (performance.now() - t0 > limitMs) return done({timeout: true, mt, boxes, state: root && root.getAttribute('data-overlay-state'),
-    currentTime: video && video.currentTime, alert: (document.querySelector('[role=alert]') || {}).textContent || null});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+  if (root && root.getAttribute('data-overlay-state') === 'ok' && boxes > 0 && mt >= from) return {ms: performance.now() - t0, mt, boxes};
+  if (timedOut()) return {timeout: true, mt, boxes, state: root && root.getAttribute('data-overlay-state'),
+    currentTime: video && video.currentTime, alert: (document.querySelector('[role=alert]') || {}).textContent || null};
+});
+"#);
 
 /// Seeks (as a user does with the native controls), then waits until the
 /// overlay shows boxes on a frame of the new place: the time from the seek to
 /// boxes shown.
-const SEEK_AND_WAIT: &str = r#"
+const SEEK_AND_WAIT: &str = polling_script!(r#"
 const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const root = document.querySelector('[data-overlay-root]');
 const t0 = performance.now();
 video.currentTime = target;
-function look() {
+poll({done, limitMs, t0}, (now, timedOut) => {
   const mt = parseFloat(root.getAttribute('data-media-time'));
   const boxes = [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length;
-  if (root.getAttribute('data-overlay-state') === 'ok' && boxes > 0 && mt >= target && mt < target + 2) return done({ms: performance.now() - t0, mt, boxes});
-  if (performance.now() - t0 > limitMs) return done({timeout: true, mt, boxes, currentTime: video.currentTime});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+  if (root.getAttribute('data-overlay-state') === 'ok' && boxes > 0 && mt >= target && mt < target + 2) return {ms: performance.now() - t0, mt, boxes};
+  if (timedOut()) return {timeout: true, mt, boxes, currentTime: video.currentTime};
+});
+"#);
 
 /// Waits until the page's recording clock knows `runs` recording runs.
-const WAIT_RUNS: &str = r#"
+const WAIT_RUNS: &str = polling_script!(r#"
 const [runs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const t0 = performance.now();
-function look() {
+poll({done, limitMs, t0, everyMs: 100}, (now, timedOut) => {
   const info = document.querySelector('[data-clock-info]');
   const n = info ? info.getAttribute('data-runs') : null;
-  if (n === String(runs)) return done({ms: performance.now() - t0});
-  if (performance.now() - t0 > limitMs) return done({timeout: true, runs: n});
-  setTimeout(look, 100);
-}
-look();
-"#;
+  if (n === String(runs)) return {ms: performance.now() - t0};
+  if (timedOut()) return {timeout: true, runs: n};
+});
+"#);
 
-const FULLSCREEN_STATE: &str = r#"
+const FULLSCREEN_STATE: &str = polling_script!(r#"
 const done = arguments[arguments.length - 1];
-const t0 = performance.now();
-function look() {
+poll({done, limitMs: 3000}, (now, timedOut) => {
   const fs = document.fullscreenElement;
-  if (fs || performance.now() - t0 > 3000) {
+  if (fs || timedOut()) {
     const stage = document.querySelector('.stage').getBoundingClientRect();
     const video = document.querySelector('video').getBoundingClientRect();
     const root = document.querySelector('[data-overlay-root]').getBoundingClientRect();
-    return done({element: fs ? fs.className : null, stage: [stage.width, stage.height], video: [video.left, video.top, video.width, video.height],
-      root: [root.left, root.top, root.width, root.height], screen: [window.innerWidth, window.innerHeight]});
+    return {element: fs ? fs.className : null, stage: [stage.width, stage.height], video: [video.left, video.top, video.width, video.height],
+      root: [root.left, root.top, root.width, root.height], screen: [window.innerWidth, window.innerHeight]};
   }
-  requestAnimationFrame(look);
-}
-look();
-"#;
+});
+"#);
 
 pub(super) struct Truth {
     width: f64,
@@ -181,9 +172,9 @@ pub(super) struct Truth {
 impl Truth {
     pub(super) fn load(root: &Path) -> Result<Truth> {
         let path = root.join("tests/fixtures/recording-truth.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        let f = |k: &str| v[k].as_f64().ok_or_else(|| format!("recording truth: no `{k}`"));
+        let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+        let f = |k: &str| v[k].as_f64().with_context(|| format!("recording truth: no `{k}`"));
         let objects = v["objects"]
             .as_array()
             .into_iter()
@@ -195,8 +186,8 @@ impl Truth {
             .collect();
         let events_path = root.join("static/demo/recording/events.json");
         let events: Value = std::fs::read_to_string(&events_path)
-            .map_err(|e| format!("{}: {e}", events_path.display()))
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("{}: {e}", events_path.display())))?;
+            .map_err(|e| anyhow!("{}: {e:#}", events_path.display()))
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| anyhow!("{}: {e:#}", events_path.display())))?;
         let mut event_frames: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for e in events["events"].as_array().into_iter().flatten() {
             if let (Some(m), Some(f)) = (e["model_id"].as_str(), e["frame_id"].as_u64()) {
@@ -404,10 +395,10 @@ fn sample(browser: &Browser, truth: &Truth, wanted: usize, from: f64, to: f64) -
 
 /// Where the page opens, once boxes are drawn: the media time, the wall time
 /// of the frame drawn, the start note and any alert.
-const OPENED: &str = r#"
+const OPENED: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 const t0 = performance.now();
-function look() {
+poll({done, limitMs, t0}, (now, timedOut) => {
   const root = document.querySelector('[data-overlay-root]');
   const video = document.querySelector('video');
   const alert = document.querySelector('[role=alert]');
@@ -415,14 +406,12 @@ function look() {
   const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
   const base = {ms: performance.now() - t0, note: note && note.textContent, alert: alert && alert.textContent,
     paramError: alert && alert.getAttribute('data-param-error'), duration: video && video.duration};
-  if (alert) return done(base);
-  if (root && boxes > 0) return done(Object.assign(base, {mt: parseFloat(root.getAttribute('data-media-time')),
-    frameUs: parseInt(root.getAttribute('data-frame-time-us'), 10)}));
-  if (performance.now() - t0 > limitMs) return done(Object.assign(base, {timeout: true, currentTime: video && video.currentTime}));
-  requestAnimationFrame(look);
-}
-look();
-"#;
+  if (alert) return base;
+  if (root && boxes > 0) return Object.assign(base, {mt: parseFloat(root.getAttribute('data-media-time')),
+    frameUs: parseInt(root.getAttribute('data-frame-time-us'), 10)});
+  if (timedOut()) return Object.assign(base, {timeout: true, currentTime: video && video.currentTime});
+});
+"#);
 
 /// Where a page opens: at the newest recording by default, at the frame
 /// nearest a time asked for with `at`, at the nearest recorded moment (and
@@ -593,9 +582,9 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     passed += 4;
 
     let out = root.join("target/e2e");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("recordings-report.txt"), &report).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("recording-fullscreen.png"), browser.screenshot_png()?).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("recordings-report.txt"), &report)?;
+    std::fs::write(out.join("recording-fullscreen.png"), browser.screenshot_png()?)?;
     println!("  report: target/e2e/recordings-report.txt");
     Ok(passed)
 }

@@ -26,11 +26,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
-use crate::cdp::CdpClient;
 use crate::demo_backend::{self, BackendConfig, Faults};
-use crate::webdriver::Browser;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
 use crate::Result;
 
 /// The demo camera.
@@ -63,17 +64,14 @@ done({attrs, urls, storage, globals, markup: document.documentElement.outerHTML,
 "#;
 
 /// Waits for a selector to match, then reports the camera list's links.
-const WAIT_FOR: &str = r#"
+const WAIT_FOR: &str = polling_script!(r#"
 const [sel, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-const t0 = performance.now();
-function look() {
+poll({done, limitMs}, (now, timedOut) => {
   if (document.querySelector(sel))
-    return done({links: [...document.querySelectorAll('tr[data-camera] a')].map(a => a.getAttribute('href'))});
-  if (performance.now() - t0 > limitMs) return done({timeout: true, body: document.body.innerText.slice(0, 300)});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+    return {links: [...document.querySelectorAll('tr[data-camera] a')].map(a => a.getAttribute('href'))};
+  if (timedOut()) return {timeout: true, body: document.body.innerText.slice(0, 300)};
+});
+"#);
 
 fn check(cond: bool, what: &str, detail: &Value) -> Result {
     super::ensure_loud("e2e secrets", cond, what, detail)
@@ -87,21 +85,21 @@ fn canary_data(root: &Path) -> Result<PathBuf> {
     copy_dir(&from, &to)?;
     let path = to.join("camera.json");
     let mut camera: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        serde_json::from_str(&std::fs::read_to_string(&path)?)?;
     camera["device"]["rtsp_url"] = json!(format!("rtsp://{RTSP_USER}:{RTSP_PASS}@10.0.0.7:554/stream1"));
-    std::fs::write(&path, camera.to_string()).map_err(|e| e.to_string())?;
+    std::fs::write(&path, camera.to_string())?;
     Ok(to)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result {
-    std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
-    for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
+    std::fs::create_dir_all(to).map_err(|e| anyhow!("{}: {e:#}", to.display()))?;
+    for entry in std::fs::read_dir(from).map_err(|e| anyhow!("{}: {e:#}", from.display()))? {
+        let path = entry?.path();
         let target = to.join(path.file_name().unwrap_or_default());
         if path.is_dir() {
             copy_dir(&path, &target)?;
         } else {
-            std::fs::copy(&path, &target).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::copy(&path, &target).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
         }
     }
     Ok(())
@@ -240,7 +238,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
         },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("demo backend: {e}"))?;
+    .context("demo backend")?;
     let server = match holder {
         KeyHolder::Server => Some(crate::viewer_server::in_front_of(&backend.url(), &root.join("dist"), Some(&data), "secrets", "127.0.0.1:0", Some(API_KEY.into()))?),
         KeyHolder::Browser => None,
@@ -252,9 +250,9 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
     let devices = ureq::get(&format!("{}api/v1/devices", backend.url()))
         .set("X-API-Key", API_KEY)
         .call()
-        .map_err(|e| e.to_string())?
+        ?
         .into_string()
-        .map_err(|e| e.to_string())?;
+        ?;
     check(devices.contains(RTSP_USER) && devices.contains(RTSP_PASS), "the camera's rtsp_url holds the canary credentials", &json!(devices.len()))?;
     // From here on, VAS with authentication on, and a request log of the browser's requests only.
     backend.reset();
@@ -263,7 +261,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
         KeyHolder::Server => more,
         KeyHolder::Browser => Faults { required_key: Some(API_KEY.into()), ..more },
     };
-    backend.set_faults(keyed(Faults::default()))?;
+    backend.set_faults(keyed(Faults::default())).map_err(anyhow::Error::msg)?;
     backend.watch_secrets(vec![
         ("api-key".into(), API_KEY.into()),
         ("rtsp-user".into(), RTSP_USER.into()),
@@ -272,8 +270,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
 
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;
-    let address = browser.debugger_address.clone().ok_or("chromedriver reported no DevTools address")?;
-    let mut cdp = CdpClient::connect_to_page(&address)?;
+    let mut cdp = browser.devtools_page()?;
     for domain in ["Network.enable", "Runtime.enable", "Log.enable"] {
         cdp.call(domain, json!({}))?;
     }

@@ -9,6 +9,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use anyhow::Context;
+
 use crate::demo_backend::{self, BackendConfig, Faults};
 use crate::viewer_server::{self, EMULATED_VAS_KEY};
 use crate::Result;
@@ -20,7 +22,7 @@ fn server(args: &[&str], key: Option<&str>) -> Result<(i32, String)> {
     if let Some(k) = key {
         cmd.env("VAS_API_KEY", k);
     }
-    let out = cmd.output().map_err(|e| format!("vas-viewer-server: {e}"))?;
+    let out = cmd.output().context("vas-viewer-server")?;
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     Ok((out.status.code().unwrap_or(-1), text.trim().to_owned()))
 }
@@ -28,18 +30,18 @@ fn server(args: &[&str], key: Option<&str>) -> Result<(i32, String)> {
 pub fn run(root: &Path) -> Result<usize> {
     let part = "server command line";
     let dist = root.join("dist");
-    let dist = dist.to_str().ok_or("dist path is not UTF-8")?;
+    let dist = dist.to_str().context("dist path is not UTF-8")?;
     let backend = demo_backend::start(
         BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: Some(EMULATED_VAS_KEY.into()), viewer_api_key: None, day_speed: None },
         "127.0.0.1:0",
     )
-    .map_err(|e| format!("demo backend: {e}"))?;
-    backend.set_faults(Faults { database_key: Some("key-created-in-vas-database".into()), ..Faults::default() })?;
+    .context("demo backend")?;
+    backend.set_faults(Faults { database_key: Some("key-created-in-vas-database".into()), ..Faults::default() }).map_err(anyhow::Error::msg)?;
     let vas = backend.url();
     let vas = vas.trim_end_matches('/');
     let nowhere = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-        format!("http://{}", l.local_addr().map_err(|e| e.to_string())?)
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        format!("http://{}", l.local_addr()?)
     };
     // (what, args, key, expected exit code, words the message must hold)
     type Row<'a> = (&'a str, Vec<&'a str>, Option<&'a str>, i32, &'a str);

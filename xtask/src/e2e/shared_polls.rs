@@ -47,11 +47,11 @@ pub fn run(backend: &RunningBackend, base: &str) -> Result<usize> {
     let now = now_wall();
     let poison: Vec<UnixMicros> = [3_000_000, 5_000_000].iter().map(|d| now.plus(*d)).collect();
     let spec = |t: &UnixMicros| PoisonSpec::Row(PoisonRow { timestamp: format_rfc3339_utc(*t), camera_id: Some(CAM_A.into()), model_id: None });
-    backend.set_faults(Faults { poison_at: poison.iter().map(spec).collect(), ..Faults::default() })?;
+    backend.set_faults(Faults { poison_at: poison.iter().map(spec).collect(), ..Faults::default() }).map_err(anyhow::Error::msg)?;
     let mut expected = Vec::new();
     for (camera, model) in [(CAM_A, MODEL_A), (CAM_B, MODEL_B)] {
         let config = LiveConfig { camera_id: Some(camera.into()), model_id: Some(model.into()), rate_hz: 10.0, lateness_ms: LATENESS_MS, duration_s: GENERATOR_S };
-        expected.push(backend.start_live(config)?.count as usize);
+        expected.push(backend.start_live(config).map_err(anyhow::Error::msg)?.count as usize);
     }
     let deadline = Instant::now() + Duration::from_secs_f64(GENERATOR_S + 2.0);
     let outcomes: Vec<Outcome> = std::thread::scope(|s| {

@@ -12,7 +12,8 @@ use axum::Router;
 use serde_json::json;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::webdriver::Browser;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
 use crate::Result;
 
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
@@ -20,10 +21,10 @@ const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// A static host of `site` on a free loopback port, until the returned
 /// runtime is dropped.
 fn static_host(site: &Path) -> Result<(tokio::runtime::Runtime, String)> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let app = Router::new().fallback_service(ServeDir::new(site).fallback(ServeFile::new(site.join("index.html"))));
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).map_err(|e| e.to_string())?;
-    let url = format!("http://{}/", listener.local_addr().map_err(|e| e.to_string())?);
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let url = format!("http://{}/", listener.local_addr()?);
     runtime.spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -34,14 +35,14 @@ pub fn run(root: &Path) -> Result<usize> {
     // The demo clip beside the viewer's files; no config.json.
     let config = json!({"apiBaseUrl": "", "clips": [{"cameraId": CAMERA, "src": "/demo/clip.mp4", "start": "2026-01-05T12:00:00Z"}]}).to_string();
     let site = crate::viewer_server::stage_demo_site(&root.join("dist"), Some(&root.join("static/demo")), &config, "static-hosting")?;
-    std::fs::remove_file(site.join("config.json")).map_err(|e| e.to_string())?;
+    std::fs::remove_file(site.join("config.json"))?;
     let (_host, base) = static_host(&site)?;
     let part = "static hosting";
 
     // The host answers config.json with the page, as such hosts do.
-    let answer = ureq::get(&format!("{base}config.json")).call().map_err(|e| e.to_string())?;
+    let answer = ureq::get(&format!("{base}config.json")).call()?;
     let content_type = answer.content_type().to_owned();
-    let body = answer.into_string().map_err(|e| e.to_string())?;
+    let body = answer.into_string()?;
     super::ensure_loud(part, content_type.starts_with("text/html") && body.contains("<html"), "the host answers /config.json with index.html (200, text/html)", &content_type)?;
 
     let browser = Browser::start()?;
@@ -50,8 +51,10 @@ pub fn run(root: &Path) -> Result<usize> {
     // The page builds its video element once the viewer has started (its
     // config answered, the wasm compiled): wait for it, then for playback.
     let started = browser.execute_async(
-        "const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]]; const t0 = performance.now(); \
-         const look = () => document.querySelector('video') ? done(true) : performance.now() - t0 > limitMs ? done(false) : requestAnimationFrame(look); look();",
+        polling_script!(
+            "const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]]; \
+             poll({done, limitMs}, (now, timedOut) => document.querySelector('video') ? true : timedOut() ? false : undefined);"
+        ),
         json!([30_000]),
     )?;
     super::ensure_loud(part, started == true, "the viewer starts without a config.json and shows the clip's video", &started)?;

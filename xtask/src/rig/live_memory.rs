@@ -21,13 +21,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
-use super::live_e2e::{wait_state, CAM_FED, EVENT_LATENESS_MS};
+use crate::e2e::live::{wait_state, CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
-use crate::cdp::CdpClient;
-use crate::webdriver::Browser;
+use crate::browser::{Browser, CdpClient};
 use crate::{repo_root, Result};
 
 /// Minutes of the baseline (the rig's own model only).
@@ -55,8 +55,7 @@ const SAMPLE: &str = r#"(() => {
 })()"#;
 
 /// `cargo xtask bench --live-memory`: enters the rig's network namespace.
-pub fn run_outside(args: &[String]) -> Result {
-    let minutes = crate::flag(args, "--minutes")?.map(|m| m.parse::<u64>().map_err(|e| format!("--minutes: {e}"))).transpose()?.unwrap_or(10);
+pub fn run_outside(minutes: u64) -> Result {
     crate::setup::test_tools()?;
     crate::build_viewer()?;
     crate::viewer_server::build()?;
@@ -75,12 +74,11 @@ pub fn run(minutes: u64) -> Result {
     })?;
     let browser = Browser::start_with(&["--enable-precise-memory-info"])?;
     browser.set_script_timeout(120_000)?;
-    let address = browser.debugger_address.clone().ok_or("chromedriver reported no DevTools address")?;
-    let mut cdp = CdpClient::connect_to_page(&address)?;
+    let mut cdp = browser.devtools_page()?;
     browser.goto(&format!("{}cameras/{CAM_FED}", rig.url()))?;
     let state = wait_state(&browser, &["live"], 60_000)?;
     if state["state"] != "live" {
-        return Err(format!("the live page did not play: {state}"));
+        bail!("the live page did not play: {state}");
     }
     let started = Instant::now();
     let mut samples: Vec<(String, Value)> = Vec::new();
@@ -115,7 +113,7 @@ pub fn run(minutes: u64) -> Result {
         sample(&mut cdp, format!("dense {m} min"), posted.load(Ordering::Relaxed))?;
     }
     stop.store(true, Ordering::Relaxed);
-    feeder.join().map_err(|_| "the dense feeder panicked")??;
+    feeder.join().map_err(|_| anyhow!("the dense feeder panicked"))??;
     report(&samples, minutes)
 }
 
@@ -123,14 +121,14 @@ pub fn run(minutes: u64) -> Result {
 /// found by DevTools among the heap's objects: the page exposes none.
 pub(crate) fn wasm_memory_bytes(cdp: &mut CdpClient) -> Result<f64> {
     let proto = cdp.call("Runtime.evaluate", json!({"expression": "WebAssembly.Memory.prototype"}))?;
-    let proto_id = proto["result"]["objectId"].as_str().ok_or("no WebAssembly.Memory prototype")?.to_owned();
+    let proto_id = proto["result"]["objectId"].as_str().context("no WebAssembly.Memory prototype")?.to_owned();
     let found = cdp.call("Runtime.queryObjects", json!({"prototypeObjectId": proto_id}))?;
-    let list_id = found["objects"]["objectId"].as_str().ok_or("queryObjects gave no list")?.to_owned();
+    let list_id = found["objects"]["objectId"].as_str().context("queryObjects gave no list")?.to_owned();
     let sizes = cdp.call(
         "Runtime.callFunctionOn",
         json!({"objectId": list_id, "functionDeclaration": "function () { return this.reduce((n, m) => n + m.buffer.byteLength, 0); }", "returnByValue": true}),
     )?;
-    sizes["result"]["value"].as_f64().ok_or_else(|| format!("wasm memory size: {sizes}"))
+    sizes["result"]["value"].as_f64().with_context(|| format!("wasm memory size: {sizes}"))
 }
 
 /// Posts one dense event every 100 ms until `stop`.
@@ -141,7 +139,7 @@ fn feed_dense(url: &str, posted: &AtomicU64, stop: &AtomicBool) -> Result {
     while !stop.load(Ordering::Relaxed) {
         wait_until(next);
         next += DENSE_PERIOD;
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|e| e.to_string())?.as_micros() as i64;
+        let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_micros() as i64;
         let stamp = UnixMicros(now - DENSE_LATENESS_US);
         let boxes: Vec<Value> = (0..DENSE_BOXES)
             .map(|k| {
@@ -163,7 +161,7 @@ fn feed_dense(url: &str, posted: &AtomicU64, stop: &AtomicBool) -> Result {
             "event_metadata": {"frame_width": 1280, "frame_height": 720},
             "created_at": "2026-01-01T00:00:00Z",
         }]);
-        agent.post(url).send_json(event).map_err(|e| format!("dense event {n}: {e}"))?;
+        agent.post(url).send_json(event).with_context(|| format!("dense event {n}"))?;
         n += 1;
         posted.store(n, Ordering::Relaxed);
     }
@@ -196,8 +194,8 @@ fn line(v: &Value) -> String {
 
 fn report(samples: &[(String, Value)], minutes: u64) -> Result {
     let find = |label: &str| samples.iter().find(|(l, _)| l == label).map(|(_, v)| v);
-    let base = find(&format!("baseline {BASELINE_MINUTES} min")).ok_or("no baseline sample")?;
-    let last = samples.last().map(|(_, v)| v).ok_or("no sample")?;
+    let base = find(&format!("baseline {BASELINE_MINUTES} min")).context("no baseline sample")?;
+    let last = samples.last().map(|(_, v)| v).context("no sample")?;
     let half = find(&format!("dense {} min", minutes.div_ceil(2))).unwrap_or(last);
     let ratio = |a: &Value, b: &Value, key: &str| a[key].as_f64().unwrap_or(f64::NAN) / b[key].as_f64().unwrap_or(f64::NAN);
     let mut out = String::new();
@@ -215,6 +213,6 @@ fn report(samples: &[(String, Value)], minutes: u64) -> Result {
     );
     print!("{out}");
     let dir = repo_root().join("target/figures");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("live-memory.txt"), out).map_err(|e| e.to_string())
+    std::fs::create_dir_all(&dir)?;
+    Ok(std::fs::write(dir.join("live-memory.txt"), out)?)
 }

@@ -67,20 +67,29 @@
 //! never a test: no figure fails it, only being unable to measure the
 //! 1-viewer baseline.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::{json, Value};
-use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
+use anyhow::{anyhow, bail, Context};
+use serde_json::json;
 
-use super::live_e2e::{CAM_FED, EVENT_LATENESS_MS};
+use crate::e2e::live::{CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
-use crate::cdp::CdpClient;
 use crate::proc_cpu::{self, ProcessCpu};
-use crate::webdriver::Browser;
-use crate::{repo_root, Result};
+use crate::browser::{Browser, CdpClient};
+use crate::Result;
+
+// The marker rows and their feeder.
+mod markers;
+// Memory, CPU and connections from /proc.
+mod host;
+// The report.
+mod report;
+
+use host::{chromium_memory, cpu_ms, own_cpu_ms, rss, Connections};
+use markers::{feed_markers, Marker};
+use report::report;
 
 /// After every page draws boxes, before the window.
 const WARM_UP: Duration = Duration::from_secs(10);
@@ -168,10 +177,9 @@ const COLLECT: &str = r#"(() => {
 })()"#;
 
 /// `cargo xtask bench --many-viewers`: builds, then enters the rig's network namespace.
-pub fn run_outside(args: &[String]) -> Result {
-    let minutes = crate::flag(args, "--minutes")?.map(|m| m.parse::<f64>().map_err(|e| format!("--minutes: {e}"))).transpose()?.unwrap_or(1.0);
+pub fn run_outside(minutes: f64) -> Result {
     if !(0.05..=60.0).contains(&minutes) {
-        return Err(format!("--minutes: {minutes} is outside 0.05..=60"));
+        bail!("--minutes: {minutes} is outside 0.05..=60");
     }
     crate::setup::test_tools()?;
     crate::build_viewer()?;
@@ -185,7 +193,7 @@ pub fn run(minutes: f64) -> Result {
     // Before any thread or child exists: they all inherit it, but Chromium (see `measure_on`).
     set_thread_nice(VAS_SIDE_NICE)?;
     let window = Duration::from_secs_f64(minutes * 60.0);
-    let mut results: Vec<(&Config, std::result::Result<Measured, String>)> = Vec::new();
+    let mut results: Vec<(&Config, Result<Measured>)> = Vec::new();
     // VAS_VIEWERS_ONLY=1x1,16x3 runs only those (cameras x viewers each; development only).
     let only = std::env::var("VAS_VIEWERS_ONLY").unwrap_or_default();
     let chosen = |c: &&Config| only.is_empty() || only.split(',').any(|k| k.trim() == format!("{}x{}", c.cameras, c.per_camera));
@@ -195,14 +203,14 @@ pub fn run(minutes: f64) -> Result {
         let r = measure(cfg, window);
         match &r {
             Ok(m) => println!("   {}: measured in {:.0} s{}", cfg.label, t.elapsed().as_secs_f64(), if m.notes.is_empty() { String::new() } else { format!("; {}", m.notes.join("; ")) }),
-            Err(e) => println!("   {}: could not be measured after {:.0} s: {e}", cfg.label, t.elapsed().as_secs_f64()),
+            Err(e) => println!("   {}: could not be measured after {:.0} s: {e:#}", cfg.label, t.elapsed().as_secs_f64()),
         }
         results.push((cfg, r));
     }
     let base = match results.first().map(|r| &r.1) {
         Some(Ok(m)) => m.clone(),
-        Some(Err(e)) => return Err(format!("the baseline ({}) could not be measured, so no ratio can be given: {e}", results[0].0.label)),
-        None => return Err(format!("VAS_VIEWERS_ONLY={only} names no configuration")),
+        Some(Err(e)) => return Err(anyhow!("the baseline ({}) could not be measured, so no ratio can be given: {e:#}", results[0].0.label)),
+        None => return Err(anyhow!("VAS_VIEWERS_ONLY={only} names no configuration")),
     };
     report(&results, &base, minutes, started.elapsed())
 }
@@ -212,7 +220,7 @@ fn set_thread_nice(nice: i32) -> Result {
     let tid = std::fs::read_link("/proc/thread-self")
         .ok()
         .and_then(|p| p.file_name()?.to_str()?.parse::<u32>().ok())
-        .ok_or("the calling thread's id (/proc/thread-self)")?;
+        .context("the calling thread's id (/proc/thread-self)")?;
     crate::run(std::process::Command::new("renice").args(["-n", &nice.to_string(), "-p", &tid.to_string()]).stdout(std::process::Stdio::null()))
 }
 
@@ -226,68 +234,6 @@ fn camera_id(k: usize) -> String {
 
 fn now_us() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
-}
-
-/// One marker row as inserted.
-#[derive(Clone, Copy)]
-struct Marker {
-    camera: usize,
-    track: u64,
-    inserted_us: i64,
-    /// How long the emulator took to store it (the post's round trip).
-    post_ms: f64,
-}
-
-/// Posts one marker row per camera every `MARKER_PERIOD` until `stop`;
-/// returns how many posts failed (503 or a connection error: their rows never existed).
-fn feed_markers(url: &str, cameras: &[String], out: &Mutex<Vec<Marker>>, stop: &AtomicBool) -> Result<u64> {
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
-    let mut next = Instant::now();
-    let mut track = 1u64;
-    let mut refused = 0;
-    while !stop.load(Ordering::Relaxed) {
-        if let Some(d) = next.checked_duration_since(Instant::now()) {
-            std::thread::sleep(d);
-        }
-        // A busy machine delays a post; the next one keeps the period from now, no burst.
-        next = (next + MARKER_PERIOD).max(Instant::now());
-        let stamp = UnixMicros(now_us() - i64::from(EVENT_LATENESS_MS) * 1000);
-        let first = track;
-        let rows: Vec<Value> = cameras
-            .iter()
-            .enumerate()
-            .map(|(k, cam)| {
-                let t = first + k as u64;
-                json!({
-                    "id": format!("5e1f0000-0000-4000-a000-{t:012x}"),
-                    "camera_id": cam,
-                    "model_id": MARKER_MODEL,
-                    "timestamp": format_rfc3339_utc(stamp),
-                    "frame_id": t,
-                    "detections": {"detections": [{"class_name": "marker", "confidence": 0.9, "bbox": [0.03, 0.6, 0.13, 0.8], "track_id": t}]},
-                    "confidence": 0.9,
-                    "event_metadata": {"frame_width": 640, "frame_height": 360},
-                    "created_at": "2026-01-01T00:00:00Z",
-                })
-            })
-            .collect();
-        track += cameras.len() as u64;
-        // An overloaded emulator refuses connections (503, or resets them): those rows never existed.
-        let posted = Instant::now();
-        let answer: Value = match agent.post(url).send_json(rows) {
-            Ok(a) => a.into_json().map_err(|e| format!("marker rows: {e}"))?,
-            Err(ureq::Error::Status(503, _) | ureq::Error::Transport(_)) => {
-                refused += 1;
-                continue;
-            }
-            Err(e) => return Err(format!("marker rows: {e}")),
-        };
-        let post_ms = posted.elapsed().as_secs_f64() * 1000.0;
-        let inserted_us = answer["inserted_at_us"].as_i64().ok_or_else(|| format!("the emulator's answer has no inserted_at_us: {answer}"))?;
-        let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
-        out.extend((0..cameras.len()).map(|k| Marker { camera: k, track: first + k as u64, inserted_us, post_ms }));
-    }
-    Ok(refused)
 }
 
 /// A request's class, at VAS or as a page sent it.
@@ -344,112 +290,6 @@ fn absorb_log(rig: &Rig, last_seq: &mut u64, counts: &mut Counts) -> u64 {
         counts.add(&e.target, e.bytes);
     }
     lost
-}
-
-/// (VmRSS, VmHWM) of a process, bytes.
-fn rss(pid: u32) -> (u64, u64) {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 1024;
-    (kb("VmRSS:"), kb("VmHWM:"))
-}
-
-/// CPU milliseconds this process (all its threads, no children) has used.
-fn own_cpu_ms() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, r)| r).split_whitespace().collect();
-    let ticks = fields.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) + fields.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // Linux reports USER_HZ = 100 ticks per second to user space.
-    ticks * 10.0
-}
-
-fn cpu_ms(before: &ProcessCpu, after: &ProcessCpu, skip_driver: bool) -> f64 {
-    before.ms_since(after).into_iter().filter(|(g, _)| !(skip_driver && g.starts_with("driver"))).map(|(_, ms)| ms).sum()
-}
-
-/// Chromium's renderer processes, its proportional memory (bytes), and the machine's available memory (bytes).
-fn chromium_memory(driver_pid: u32) -> (usize, u64, u64) {
-    let mut renderers = 0;
-    let mut pss_kb = 0u64;
-    for pid in proc_cpu::descendants(driver_pid) {
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        if String::from_utf8_lossy(&cmdline).contains("--type=renderer") {
-            renderers += 1;
-        }
-        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-        pss_kb += rollup.lines().find_map(|l| l.strip_prefix("Pss:")).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    }
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let available_kb = meminfo.lines().find_map(|l| l.strip_prefix("MemAvailable:")).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    (renderers, pss_kb * 1024, available_kb * 1024)
-}
-
-/// Established TCP connections in this namespace: (local port, remote port, socket inode).
-fn tcp_connections() -> Vec<(u16, u16, u64)> {
-    let port = |a: &str| a.rsplit_once(':').and_then(|(_, p)| u16::from_str_radix(p, 16).ok()).unwrap_or(0);
-    let mut out = Vec::new();
-    for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        for line in std::fs::read_to_string(file).unwrap_or_default().lines().skip(1) {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            // State 01: established.
-            if f.len() > 9 && f[3] == "01" {
-                out.push((port(f[1]), port(f[2]), f[9].parse().unwrap_or(0)));
-            }
-        }
-    }
-    out
-}
-
-/// The socket inodes a process holds.
-fn socket_inodes(pid: u32) -> std::collections::HashSet<u64> {
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
-        .filter_map(|l| l.to_str().and_then(|t| t.strip_prefix("socket:[")).and_then(|t| t.strip_suffix(']')).and_then(|t| t.parse().ok()))
-        .collect()
-}
-
-/// Connections open at the emulator (VAS) and to it, by who opened them.
-#[derive(Clone, Copy, Debug, Default)]
-struct Connections {
-    /// Accepted by the emulator.
-    at_vas: usize,
-    /// Opened to the emulator by the SFU (its event posts).
-    from_sfu: usize,
-    /// Opened to the emulator by this process: VAS's front relaying the server's, and the marker feeder.
-    from_front: usize,
-    /// Opened by the production server to VAS (the front): API requests and signaling relays.
-    from_server: usize,
-    /// Of those, relayed by the front to the signaling server (one per viewer's live session).
-    signaling: usize,
-}
-
-impl Connections {
-    fn sample(rig: &Rig) -> Connections {
-        let (vas, front) = (rig.backend().port(), rig.vas_url().trim_end_matches('/').rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0));
-        let signaling = rig.control.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
-        let (sfu, own, server) = (socket_inodes(rig.sfu_pid()), socket_inodes(std::process::id()), socket_inodes(rig.server_pid()));
-        let mut c = Connections::default();
-        for (local, remote, inode) in tcp_connections() {
-            c.at_vas += usize::from(local == vas);
-            c.from_sfu += usize::from(remote == vas && sfu.contains(&inode));
-            c.from_front += usize::from(remote == vas && own.contains(&inode));
-            c.from_server += usize::from(remote == front && server.contains(&inode));
-            c.signaling += usize::from(remote == signaling && own.contains(&inode));
-        }
-        c
-    }
-
-    fn max(self, o: Connections) -> Connections {
-        Connections {
-            at_vas: self.at_vas.max(o.at_vas),
-            from_sfu: self.from_sfu.max(o.from_sfu),
-            from_front: self.from_front.max(o.from_front),
-            from_server: self.from_server.max(o.from_server),
-            signaling: self.signaling.max(o.signaling),
-        }
-    }
 }
 
 /// One viewer's figures.
@@ -606,12 +446,12 @@ fn measure(cfg: &Config, window: Duration) -> Result<Measured> {
     };
     let result = measure_on(cfg, &rig, &markers, window);
     stop.store(true, Ordering::Relaxed);
-    let fed = feeder.join().map_err(|_| "the marker feeder panicked".to_string())?;
+    let fed = feeder.join().map_err(|_| anyhow!("the marker feeder panicked"))?;
     let mut m = result?;
     match fed {
         Ok(0) => {}
         Ok(refused) => m.notes.push(format!("{refused} marker posts failed (the emulator refused or dropped them)")),
-        Err(e) => m.notes.push(format!("the marker feeder stopped: {e}")),
+        Err(e) => m.notes.push(format!("the marker feeder stopped: {e:#}")),
     }
     Ok(m)
 }
@@ -625,9 +465,9 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
         Browser::start_with(&["--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"])
     })
     .join()
-    .map_err(|_| "starting the browser panicked".to_string())??;
-    let address = browser.debugger_address.clone().ok_or("chromedriver reported no DevTools address")?;
-    let mut control = CdpClient::connect_to_browser(&address)?;
+    .map_err(|_| anyhow!("starting the browser panicked"))??;
+    let address = browser.devtools_address()?;
+    let mut control = browser.devtools_browser()?;
     let viewers = cfg.cameras * cfg.per_camera;
     let mut pages: Vec<Page> = Vec::new();
     let opened = Instant::now();
@@ -637,9 +477,9 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
             let url = format!("{}cameras/{}", rig.url(), camera_id(camera));
             let made = control
                 .call("Target.createTarget", json!({"url": url, "newWindow": true, "width": WINDOW_W, "height": WINDOW_H}))
-                .map_err(|e| format!("viewer {} of {viewers}: {e}", i + 1))?;
-            let id = made["targetId"].as_str().ok_or_else(|| format!("Target.createTarget gave no target: {made}"))?;
-            let cdp = CdpClient::connect(&format!("ws://{address}/devtools/page/{id}")).map_err(|e| format!("viewer {} of {viewers}: {e}", i + 1))?;
+                .map_err(|e| anyhow!("viewer {} of {viewers}: {e:#}", i + 1))?;
+            let id = made["targetId"].as_str().with_context(|| format!("Target.createTarget gave no target: {made}"))?;
+            let cdp = CdpClient::connect(&format!("ws://{address}/devtools/page/{id}")).map_err(|e| anyhow!("viewer {} of {viewers}: {e:#}", i + 1))?;
             pages.push(Page { camera, cdp });
         }
         // The next batch once these play (session set-up is the costly part), whatever they draw.
@@ -744,193 +584,6 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
     drop(control);
     drop(browser);
     Ok(m)
-}
-
-fn mb(bytes: u64) -> f64 {
-    bytes as f64 / 1_048_576.0
-}
-
-fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 && a.is_finite() && b.is_finite() {
-        format!("x{:.2}", a / b)
-    } else {
-        "-".into()
-    }
-}
-
-fn report(results: &[(&Config, std::result::Result<Measured, String>)], base: &Measured, minutes: f64, elapsed: Duration) -> Result {
-    let head = std::process::Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(repo_root()).output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Many viewers through the production server (live rig: real SFU, emulated VAS; VAS side and server at nice {VAS_SIDE_NICE}, Chromium at 0), window {minutes:.1} min per configuration, at {head}; {} cores",
-        base.cores
-    );
-    let _ = writeln!(out, "\nRequests (per minute; VAS = the emulator's log, viewers = the pages' resource timing under /api/):");
-    let _ = writeln!(
-        out,
-        "  {:<12} {:>7} {:>7} {:>7} {:>10} {:>10} {:>10} {:>11} {:>11} {:>10} {:>11} {:>12}",
-        "config", "viewers", "drawing", "visible", "vas_events", "vas_probes", "vas_other", "vas_kB", "viewer_req", "viewer_err", "viewer_kB", "without_vas%"
-    );
-    for (cfg, r) in results {
-        let Ok(m) = r else { continue };
-        let visible = m.viewers.iter().filter(|v| v.hidden_at_start == Some(false) && v.hidden_at_end == Some(false)).count();
-        let vr = m.viewer_requests();
-        let share = if vr.total() > 0 { 100.0 * (1.0 - m.upstream.total() as f64 / vr.total() as f64) } else { f64::NAN };
-        let _ = writeln!(
-            out,
-            "  {:<12} {:>7} {:>7} {:>7} {:>10.0} {:>10.0} {:>10.0} {:>11.0} {:>11.0} {:>10.0} {:>11.0} {:>12.1}",
-            cfg.label,
-            m.viewers.len(),
-            m.drawing,
-            format!("{visible}/{}", m.viewers.len()),
-            m.per_min(m.upstream.events),
-            m.per_min(m.upstream.probes),
-            m.per_min(m.upstream.other),
-            m.per_min(m.upstream.bytes) / 1000.0,
-            m.per_min(vr.total()),
-            m.per_min(m.viewers.iter().map(|v| v.errors).sum()),
-            m.per_min(vr.bytes) / 1000.0,
-            share
-        );
-    }
-    let _ = writeln!(out, "\nInsert-to-drawn delay of the marker rows (ms; all = every row of every viewer), video, CPU (% of one core) and memory over the window:");
-    let _ = writeln!(
-        out,
-        "  {:<12} {:>8} {:>8} {:>15} {:>12} {:>7} {:>9} {:>10} {:>10} {:>10} {:>12} {:>8} {:>9} {:>8} {:>8} {:>9} {:>10}",
-        "config", "all_p50", "all_p95", "viewer_p50", "viewer_p95", "missed%", "fps", "playout", "server%", "server_MB", "chromium%", "sfu%", "xtask%", "busy%", "others%", "renderers", "chrome_MB"
-    );
-    for (cfg, r) in results {
-        let Ok(m) = r else { continue };
-        let all = sorted(m.all_delays());
-        let p50s = sorted(m.viewers.iter().map(|v| percentile(&sorted(v.delays_ms.clone()), 50.0)).filter(|x| x.is_finite()).collect());
-        let p95s = sorted(m.viewers.iter().map(|v| percentile(&sorted(v.delays_ms.clone()), 95.0)).filter(|x| x.is_finite()).collect());
-        let fps = sorted(m.viewers.iter().filter_map(|v| v.fps).collect());
-        let playout: Vec<f64> = m.viewers.iter().filter_map(|v| v.playout_delay_ms).collect();
-        let _ = writeln!(
-            out,
-            "  {:<12} {:>8.0} {:>8.0} {:>15} {:>12} {:>7.1} {:>9} {:>10.0} {:>10.1} {:>10.1} {:>12.0} {:>8.0} {:>9.0} {:>8.0} {:>8.0} {:>9} {:>10.0}",
-            cfg.label,
-            percentile(&all, 50.0),
-            percentile(&all, 95.0),
-            format!("{:.0}..{:.0}", p50s.first().copied().unwrap_or(f64::NAN), p50s.last().copied().unwrap_or(f64::NAN)),
-            format!("{:.0}..{:.0}", p95s.first().copied().unwrap_or(f64::NAN), p95s.last().copied().unwrap_or(f64::NAN)),
-            m.missed_pct(),
-            format!("{:.0}/{:.0}", fps.first().copied().unwrap_or(f64::NAN), median(&fps)),
-            median(&playout),
-            m.cpu_pct(m.server_cpu_ms),
-            mb(m.server_rss_peak_bytes),
-            m.cpu_pct(m.chromium_cpu_ms),
-            m.cpu_pct(m.sfu_cpu_ms),
-            m.cpu_pct(m.own_cpu_ms),
-            100.0 * m.machine_busy_ms / (m.window_s * 1000.0 * m.cores as f64),
-            100.0 * (m.machine_busy_ms - m.server_cpu_ms - m.chromium_cpu_ms - m.sfu_cpu_ms - m.own_cpu_ms).max(0.0) / (m.window_s * 1000.0 * m.cores as f64),
-            m.renderers,
-            mb(m.chromium_pss_bytes)
-        );
-    }
-    let _ = writeln!(out, "\nAgainst {} in the same run:", results[0].0.label);
-    let _ = writeln!(
-        out,
-        "  {:<12} {:>7} {:>9} {:>10} {:>11} {:>9} {:>9} {:>9} {:>10} {:>10}",
-        "config", "viewers", "vas_req", "vas_bytes", "viewer_req", "p50", "p95", "server%", "server_MB", "chromium%"
-    );
-    let base_all = sorted(base.all_delays());
-    for (cfg, r) in results {
-        let Ok(m) = r else { continue };
-        let all = sorted(m.all_delays());
-        let _ = writeln!(
-            out,
-            "  {:<12} {:>7} {:>9} {:>10} {:>11} {:>9} {:>9} {:>9} {:>10} {:>10}",
-            cfg.label,
-            m.viewers.len(),
-            ratio(m.per_min(m.upstream.total()), base.per_min(base.upstream.total())),
-            ratio(m.per_min(m.upstream.bytes), base.per_min(base.upstream.bytes)),
-            ratio(m.per_min(m.viewer_requests().total()), base.per_min(base.viewer_requests().total())),
-            ratio(percentile(&all, 50.0), percentile(&base_all, 50.0)),
-            ratio(percentile(&all, 95.0), percentile(&base_all, 95.0)),
-            ratio(m.cpu_pct(m.server_cpu_ms), base.cpu_pct(base.server_cpu_ms)),
-            ratio(mb(m.server_rss_peak_bytes), mb(base.server_rss_peak_bytes)),
-            ratio(m.cpu_pct(m.chromium_cpu_ms), base.cpu_pct(base.chromium_cpu_ms))
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\n  columns: drawing = pages drawing boxes at the window's start; visible = document.hidden false at its start and end; vas_kB, viewer_kB = body \
-         kilobytes per minute; viewer_err = the pages' /api/ requests answered with an error or not at all, per minute; viewer_p50, viewer_p95 = lowest..highest over the viewers; missed = marker rows never drawn within {} s; fps = video \
-         frames presented per second, lowest/median viewer; playout = the pages' playout delay, median (ms); server_MB = the server's peak resident \
-         memory; busy = the machine, % of all cores; others = of that, what none of the measured processes used (other work on the machine); chrome_MB = Chromium's proportional memory at the window's end",
-        GRACE.as_secs()
-    );
-    for (cfg, r) in results {
-        match r {
-            Ok(m) => {
-                let _ = writeln!(
-                    out,
-                    "  {}: viewers opened and drawing in {:.0} s; window {:.1} s; server memory high-water mark since start {:.1} MB; machine memory available at the end {:.0} MB; \
-                     connections open at the emulator (peak) {} of its {} (the SFU's event posts {}, VAS's front relaying the server's API requests {}); the server's to VAS {} (of them signaling relays {}); \
-                     the emulator stored a marker post in p50 {:.0} ms, p95 {:.0} ms; the pages' /api/ requests took p50 {:.0} ms, p95 {:.0} ms; their error answers by status: {}{}",
-                    cfg.label,
-                    m.open_s,
-                    m.window_s,
-                    mb(m.server_hwm_bytes),
-                    mb(m.mem_available_bytes),
-                    m.connections.at_vas,
-                    crate::demo_backend::serve::MAX_CONNECTIONS,
-                    m.connections.from_sfu,
-                    m.connections.from_front,
-                    m.connections.from_server,
-                    m.connections.signaling,
-                    percentile(&sorted(m.marker_post_ms.clone()), 50.0),
-                    percentile(&sorted(m.marker_post_ms.clone()), 95.0),
-                    percentile(&sorted(m.viewers.iter().flat_map(|v| v.request_ms.iter().copied()).collect()), 50.0),
-                    percentile(&sorted(m.viewers.iter().flat_map(|v| v.request_ms.iter().copied()).collect()), 95.0),
-                    if m.error_statuses.is_empty() { "none".to_string() } else { m.error_statuses.iter().map(|(s, n)| format!("{s} x {n}")).collect::<Vec<_>>().join(", ") },
-                    if m.notes.is_empty() { String::new() } else { format!("; {}", m.notes.join("; ")) }
-                );
-            }
-            Err(e) => {
-                let _ = writeln!(out, "  {}: not measured: {e}", cfg.label);
-            }
-        }
-    }
-    let _ = writeln!(out, "  whole run {:.1} min", elapsed.as_secs_f64() / 60.0);
-    print!("{out}");
-    let mut detail = out.clone();
-    let _ = writeln!(detail, "\nPer viewer (delay ms over its camera's marker rows in the window):");
-    for (cfg, r) in results {
-        let Ok(m) = r else { continue };
-        for (i, v) in m.viewers.iter().enumerate() {
-            let d = sorted(v.delays_ms.clone());
-            let _ = writeln!(
-                detail,
-                "  {:<12} viewer {:>2} camera {:>2}: rows {:>4}, drawn {:>4}, p50 {:>6.0}, p95 {:>6.0}, requests {:>5} (events {}, probes {}, other {}, errors {}), fps {:>5.1}, playout {:>5.0}, hidden at start/end {:?}/{:?}, visibility changes {}, state {}",
-                cfg.label,
-                i + 1,
-                v.camera,
-                v.rows,
-                d.len(),
-                percentile(&d, 50.0),
-                percentile(&d, 95.0),
-                v.requests.total(),
-                v.requests.events,
-                v.requests.probes,
-                v.requests.other,
-                v.errors,
-                v.fps.unwrap_or(f64::NAN),
-                v.playout_delay_ms.unwrap_or(f64::NAN),
-                v.hidden_at_start,
-                v.hidden_at_end,
-                v.visibility_changes,
-                v.state
-            );
-        }
-    }
-    let dir = repo_root().join("target/figures");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    std::fs::write(dir.join("many-viewers.txt"), detail).map_err(|e| e.to_string())?;
-    println!("  (per viewer: target/figures/many-viewers.txt)");
-    Ok(())
 }
 
 #[cfg(test)]

@@ -10,16 +10,11 @@
 //! - `netns.rs`: the private network namespace the tests run in.
 //! - `live_memory.rs`: the benchmark of the live page's memory under a dense model.
 //! - `many_viewers.rs`: the benchmark of many viewers of the same cameras through the server (VAS's load, delays, the server's CPU).
-//! - `live_e2e.rs`: the protocol, alignment and skew tests;
-//!   `live_background.rs`: a hidden tab and a stepped wall clock.
-//! - `live_clock_faults.rs`: wild rows and stepped event stamps against the live poller's agreed clock.
+//! - The live end-to-end tests that run on the rig are in `crate::e2e::live`.
 //!
 //! The Node parts live in `xtask/live-rig/` (its own `package.json`, pinned).
 
 pub mod front;
-pub mod live_background;
-pub mod live_clock_faults;
-pub mod live_e2e;
 pub mod live_memory;
 pub mod many_viewers;
 pub mod netns;
@@ -29,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
 use crate::demo_backend::{self, BackendConfig, LiveCameras, RunningBackend};
@@ -67,16 +63,6 @@ pub fn npm_ci(dir: &Path) -> Result {
     }
     println!("== npm ci in {}", dir.display());
     run(Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(dir))
-}
-
-/// `cargo xtask rig <what>`: the rig's parts by hand.
-pub fn cmd(args: &[String]) -> Result {
-    match args.first().map(String::as_str) {
-        Some("build-worker") => prepare().and_then(|_| worker::ensure_worker()).map(|bin| println!("{}", bin.display())),
-        // Inside the namespace made by `netns::run_inside` (not for direct use).
-        Some("inside-netns") => netns::inside(&args[1..]),
-        _ => Err("usage: cargo xtask rig build-worker".into()),
-    }
 }
 
 /// Whether `cargo xtask run` can add the live demo without building anything
@@ -167,11 +153,11 @@ fn device(c: &RigCamera) -> Value {
 /// The clock-shift preload library, compiled once into the cache.
 fn clockshift_lib() -> Result<PathBuf> {
     let src = rig_dir().join("clockshift.c");
-    let text = std::fs::read(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let text = std::fs::read(&src).map_err(|e| anyhow!("{}: {e:#}", src.display()))?;
     let key = text.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
     let lib = cache_dir().join(format!("clockshift-{key:016x}.so"));
     if !lib.is_file() {
-        std::fs::create_dir_all(cache_dir()).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(cache_dir())?;
         run(Command::new("cc").args(["-shared", "-fPIC", "-O2", "-o"]).arg(&lib).arg(&src).arg("-ldl"))?;
     }
     Ok(lib)
@@ -183,7 +169,7 @@ impl Rig {
     pub fn start(opts: &RigOptions) -> Result<Rig> {
         let worker = worker::cached_path()?;
         if !worker.is_file() || !rig_dir().join("node_modules/mediasoup").is_dir() {
-            return Err("the live rig is not prepared (cargo xtask rig build-worker)".into());
+            bail!("the live rig is not prepared (cargo xtask rig build-worker)");
         }
         let root = repo_root();
         let live = LiveCameras { devices: opts.cameras.iter().map(device).collect() };
@@ -199,7 +185,7 @@ impl Rig {
             "127.0.0.1:0",
             Some(live),
         )
-        .map_err(|e| format!("demo backend: {e}"))?;
+        .context("demo backend")?;
         let config = json!({
             "workerBin": worker,
             "port": 0,
@@ -213,7 +199,7 @@ impl Rig {
         if opts.clock_offset_ms != 0 {
             cmd.env("LD_PRELOAD", clockshift_lib()?).env("RIG_CLOCK_OFFSET_MS", opts.clock_offset_ms.to_string());
         }
-        let mut sfu = cmd.spawn().map_err(|e| format!("could not start node: {e}"))?;
+        let mut sfu = cmd.spawn().context("could not start node")?;
         // The first `ready` line is the answer.
         let ready = crate::wait_for_stdout_line(&mut sfu, Duration::from_secs(30), |line| {
             serde_json::from_str::<Value>(line).ok().and_then(|v| v["ready"]["port"].as_u64())
@@ -222,17 +208,17 @@ impl Rig {
             Some(p) => p,
             None => {
                 let _ = sfu.kill();
-                return Err("the signaling server did not start within 30 s".into());
+                bail!("the signaling server did not start within 30 s");
             }
         };
-        let signaling: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().map_err(|e| format!("{e}"))?;
-        let backend_addr: std::net::SocketAddr = format!("127.0.0.1:{}", backend.port()).parse().map_err(|e| format!("{e}"))?;
-        let front = front::Front::start("127.0.0.1:0", backend_addr, signaling).map_err(|e| format!("front: {e}"))?;
+        let signaling: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().map_err(|e| anyhow!("{e:#}"))?;
+        let backend_addr: std::net::SocketAddr = format!("127.0.0.1:{}", backend.port()).parse().map_err(|e| anyhow!("{e:#}"))?;
+        let front = front::Front::start("127.0.0.1:0", backend_addr, signaling).context("front")?;
         let dist = opts.dist_dir.clone().unwrap_or_else(|| root.join("dist"));
         let site = format!("rig-{}", front.addr.port());
         let key = Some(crate::viewer_server::EMULATED_VAS_KEY.into());
         let server = crate::viewer_server::in_front_of(&front.url(), &dist, Some(&root.join("static/demo")), &site, &opts.front_bind, key)
-            .map_err(|e| format!("the viewer's server on {}: {e}", opts.front_bind))?;
+            .map_err(|e| anyhow!("the viewer's server on {}: {e:#}", opts.front_bind))?;
         Ok(Rig {
             sfu,
             control: format!("http://127.0.0.1:{port}"),
@@ -291,18 +277,18 @@ impl Rig {
     }
 
     pub fn get(&self, path: &str) -> Result<Value> {
-        self.agent.get(&format!("{}{path}", self.control)).call().map_err(|e| format!("{path}: {e}"))?.into_json().map_err(|e| e.to_string())
+        Ok(self.agent.get(&format!("{}{path}", self.control)).call().with_context(|| path.to_owned())?.into_json()?)
     }
 
     /// POST on the signaling server's control API.
     pub fn post(&self, path: &str, body: Value) -> Result<Value> {
-        self.agent.post(&format!("{}{path}", self.control)).send_json(body).map_err(|e| format!("{path}: {e}"))?.into_json().map_err(|e| e.to_string())
+        Ok(self.agent.post(&format!("{}{path}", self.control)).send_json(body).with_context(|| path.to_owned())?.into_json()?)
     }
 
     /// GET on the demo backend (through the front).
     pub fn api(&self, path_and_query: &str) -> Result<Value> {
         let url = format!("{}{}", self.url(), path_and_query.trim_start_matches('/'));
-        self.agent.get(&url).call().map_err(|e| format!("{url}: {e}"))?.into_json().map_err(|e| e.to_string())
+        Ok(self.agent.get(&url).call().with_context(|| url.clone())?.into_json()?)
     }
 }
 

@@ -7,6 +7,8 @@
 
 use std::process::Command;
 
+use anyhow::{bail, Context};
+
 use crate::{run, Result};
 
 /// Where the SFU's WebRTC transports listen, inside the namespace only.
@@ -16,35 +18,38 @@ const PEER_IP: &str = "10.203.0.2";
 /// Runs `cargo xtask rig inside-netns <what> [args]` (this same binary) in a new network namespace.
 pub fn run_inside(what: &str, args: &[String]) -> Result {
     super::prepare()?;
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let exe = std::env::current_exe().context("current_exe")?;
     let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if !is_root {
-        return Err("the live rig needs root for its private network namespace (unshare --net)".into());
+        bail!("the live rig needs root for its private network namespace (unshare --net)");
     }
     run(Command::new("unshare").arg("--net").arg("--").arg(exe).args(["rig", "inside-netns", what]).args(args))
 }
 
 /// The entry point inside the namespace.
-pub fn inside(args: &[String]) -> Result {
+pub fn inside(stage: &str, minutes: Option<&str>) -> Result {
+    // Checked before the links are made: outside a namespace they would be the host's.
+    if !["test", "bench-memory", "bench-viewers"].contains(&stage) {
+        bail!("unknown rig stage {stage}");
+    }
     links()?;
-    match args.first().map(String::as_str) {
-        Some("test") => {
-            let n = super::live_e2e::run_all()?;
+    match stage {
+        "test" => {
+            let n = crate::e2e::live::run_all()?;
             // The outer `cargo xtask test` adds this count to its closing line.
             let _ = std::fs::write(crate::repo_root().join("target/live-e2e-passed"), n.to_string());
             println!("live: {n} passed, 0 failed");
             Ok(())
         }
-        Some("bench-memory") => {
-            let minutes = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(10);
+        "bench-memory" => {
+            let minutes = minutes.and_then(|m| m.parse().ok()).unwrap_or(10);
             super::live_memory::run(minutes)
         }
-        Some("bench-viewers") => {
-            let minutes = args.get(1).and_then(|m| m.parse().ok()).unwrap_or(1.0);
+        "bench-viewers" => {
+            let minutes = minutes.and_then(|m| m.parse().ok()).unwrap_or(1.0);
             super::many_viewers::run(minutes)
         }
-        Some(other) => Err(format!("unknown rig stage {other}")),
-        None => Err("no rig stage given".into()),
+        other => unreachable!("rig stage {other} was checked above"),
     }
 }
 

@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use anyhow::{anyhow, bail};
+
 use super::{cache_dir, rig_dir, npm_ci};
 use crate::{run, Result};
 
@@ -52,10 +54,10 @@ pub fn ensure_worker() -> Result<PathBuf> {
     let work = cache_dir().join("worker-build");
     let src = work.join("worker");
     let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    std::fs::create_dir_all(&work).map_err(|e| anyhow!("{}: {e:#}", work.display()))?;
     let pkg_worker = rig_dir().join("node_modules/mediasoup/worker");
     if !pkg_worker.join("meson.build").is_file() {
-        return Err(format!("{} has no meson.build: is mediasoup {MEDIASOUP_VERSION} installed?", pkg_worker.display()));
+        bail!("{} has no meson.build: is mediasoup {MEDIASOUP_VERSION} installed?", pkg_worker.display());
     }
     run(Command::new("cp").arg("-a").arg(&pkg_worker).arg(&src))?;
     prepare_sources(&src)?;
@@ -75,8 +77,8 @@ pub fn ensure_worker() -> Result<PathBuf> {
     run(Command::new(&ninja).arg("-C").arg(&build).args(["-j", "2", "mediasoup-worker"]).env("PATH", &path_env))?;
     let built = build.join("mediasoup-worker");
     let tmp = bin.with_extension("tmp");
-    std::fs::copy(&built, &tmp).map_err(|e| format!("{}: {e}", built.display()))?;
-    std::fs::rename(&tmp, &bin).map_err(|e| format!("{}: {e}", bin.display()))?;
+    std::fs::copy(&built, &tmp).map_err(|e| anyhow!("{}: {e:#}", built.display()))?;
+    std::fs::rename(&tmp, &bin).map_err(|e| anyhow!("{}: {e:#}", bin.display()))?;
     let _ = std::fs::remove_dir_all(&work);
     println!("== MediaSoup worker built in {:.1} min: {}", started.elapsed().as_secs_f64() / 60.0, bin.display());
     Ok(bin)
@@ -93,7 +95,7 @@ fn build_key() -> Result<u64> {
     files.sort();
     for f in files {
         h.write(f.strip_prefix(&stubs).unwrap_or(&f).to_string_lossy().as_bytes());
-        h.write(&std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?);
+        h.write(&std::fs::read(&f).map_err(|e| anyhow!("{}: {e:#}", f.display()))?);
     }
     Ok(h.0)
 }
@@ -117,8 +119,8 @@ impl Fnv {
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result {
-    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
+    for entry in std::fs::read_dir(dir).map_err(|e| anyhow!("{}: {e:#}", dir.display()))? {
+        let path = entry?.path();
         if path.is_dir() {
             collect_files(&path, out)?;
         } else {
@@ -148,7 +150,7 @@ pub fn ensure_debian_packages(packages: &[&str]) -> Result {
         return Ok(());
     }
     if !is_root() {
-        return Err(format!("the live rig needs Debian's {}: run `sudo apt-get install -y {}`", missing.join(", "), missing.join(" ")));
+        bail!("the live rig needs Debian's {}: run `sudo apt-get install -y {}`", missing.join(", "), missing.join(" "));
     }
     println!("== installing {} (apt-get)", missing.join(" "));
     run(Command::new("apt-get").arg("update"))?;
@@ -183,12 +185,12 @@ fn ensure_openssl() -> Result<PathBuf> {
     let source = openssl_src::source_dir();
     let version = std::fs::read_to_string(source.join("VERSION.dat")).unwrap_or_default();
     if !version.contains("PATCH=8") || !version.contains("MINOR=0") {
-        return Err(format!("{} is not OpenSSL 3.0.8: {version}", source.display()));
+        bail!("{} is not OpenSSL 3.0.8: {version}", source.display());
     }
     println!("== building OpenSSL 3.0.8 (static) from {}", source.display());
     let build = cache_dir().join("openssl-build");
     let _ = std::fs::remove_dir_all(&build);
-    std::fs::create_dir_all(&build).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&build)?;
     // The crate's source tree is read-only in cargo's registry: build out of tree.
     run(Command::new("perl")
         .arg(source.join("Configure"))
@@ -205,15 +207,15 @@ fn ensure_openssl() -> Result<PathBuf> {
 /// Replaces the wraps with the local stand-ins and ports SrtpSession to libsrtp 2.
 pub fn prepare_sources(src: &Path) -> Result {
     let subprojects = src.join("subprojects");
-    for entry in std::fs::read_dir(&subprojects).map_err(|e| format!("{}: {e}", subprojects.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
+    for entry in std::fs::read_dir(&subprojects).map_err(|e| anyhow!("{}: {e:#}", subprojects.display()))? {
+        let path = entry?.path();
         if path.extension().is_some_and(|e| e == "wrap") {
-            std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::remove_file(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
         }
     }
     let stubs = rig_dir().join("worker-stubs");
-    for entry in std::fs::read_dir(&stubs).map_err(|e| format!("{}: {e}", stubs.display()))? {
-        let path = entry.map_err(|e| e.to_string())?.path();
+    for entry in std::fs::read_dir(&stubs).map_err(|e| anyhow!("{}: {e:#}", stubs.display()))? {
+        let path = entry?.path();
         if path.file_name().is_some_and(|n| n == "README.md") {
             continue;
         }
@@ -249,8 +251,8 @@ enum Edit {
 /// Applies edits that must each match exactly once; anything else is an error
 /// naming the file, so a new mediasoup release cannot be half-patched silently.
 fn patch(file: &Path, edits: &[Edit]) -> Result {
-    let mut text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let fail = |what: &str| format!("patching {}: {what} (mediasoup {MEDIASOUP_VERSION} expected)", file.display());
+    let mut text = std::fs::read_to_string(file).map_err(|e| anyhow!("{}: {e:#}", file.display()))?;
+    let fail = |what: &str| anyhow!("patching {}: {what} (mediasoup {MEDIASOUP_VERSION} expected)", file.display());
     for edit in edits {
         match edit {
             Edit::Replace(old, new) => {
@@ -273,7 +275,7 @@ fn patch(file: &Path, edits: &[Edit]) -> Result {
             }
         }
     }
-    std::fs::write(file, text).map_err(|e| format!("{}: {e}", file.display()))
+    std::fs::write(file, text).map_err(|e| anyhow!("{}: {e:#}", file.display()))
 }
 
 /// The constructor on the libsrtp 2 API: a `srtp_policy_t` filled in place

@@ -23,12 +23,13 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use serde_json::json;
 
-use super::live_e2e::{connections, expect, log, wait_log, wait_state, CAM_FED};
-use super::Rig;
-use crate::cdp::CdpClient;
-use crate::webdriver::Browser;
+use super::{connections, expect, log, wait_log, wait_state, CAM_FED};
+use crate::rig::Rig;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::{Browser, CdpClient};
 use crate::{repo_root, Result};
 
 /// How long the live tab stays in the background.
@@ -94,17 +95,16 @@ new MutationObserver(() => {
 /// and drawn boxes on a new one (or, with `after_state`, until the player
 /// reached that state after the return too); reports `window.__bg` with
 /// times relative to the return.
-const BG_RESULT: &str = r#"
+const BG_RESULT: &str = polling_script!(r#"
 const [limitMs, afterState, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-const t0 = performance.now();
-const look = () => {
+poll({done, limitMs, everyMs: 20}, (now, timedOut) => {
   const p = window.__bg;
   const rel = (t) => (t === null || p.shownAt === null ? null : t - p.shownAt);
   const stateAt = afterState ? (p.states.find(([s, t]) => s === afterState && p.shownAt !== null && t >= p.shownAt) || [null, null])[1] : 0;
   const ready = p.shownAt !== null && p.firstNewFrame !== null && p.firstBoxes !== null && stateAt !== null;
-  if (ready || performance.now() - t0 > limitMs) {
+  if (ready || timedOut()) {
     const el = document.querySelector('[data-player-state]');
-    return done({
+    return {
       visibility: document.visibilityState,
       state: el ? el.dataset.playerState : null,
       hiddenMs: p.hiddenAt === null || p.shownAt === null ? null : p.shownAt - p.hiddenAt,
@@ -115,12 +115,10 @@ const look = () => {
       boxes: p.boxes,
       stateMs: afterState ? rel(stateAt) : null,
       states: p.states.map(([s, t]) => [s, p.shownAt === null ? null : Math.round(t - p.shownAt)]),
-    });
+    };
   }
-  setTimeout(look, 20);
-};
-look();
-"#;
+});
+"#);
 
 /// The page's visibility and player state, as the page reports them.
 const PAGE_STATE: &str = r#"
@@ -130,36 +128,32 @@ done({ visibility: document.visibilityState, hidden: document.hidden, state: el 
 "#;
 
 /// Waits (bounded) until the overlay draws boxes on a frame newer than the one on screen now.
-const FRESH_BOXES: &str = r#"
+const FRESH_BOXES: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 const root = () => document.querySelector('[data-overlay-root]');
 const start = root() && root().getAttribute('data-rtp-timestamp');
 const t0 = performance.now();
-const look = () => {
+poll({done, limitMs, t0}, (now, timedOut) => {
   const r = root();
   const rtp = r && r.getAttribute('data-rtp-timestamp');
   const boxes = r ? [...r.querySelectorAll('[data-kind=box]')].filter((b) => b.style.display !== 'none').length : 0;
-  if ((rtp && rtp !== start && boxes >= 3) || performance.now() - t0 > limitMs) return done({ boxes, fresh: !!rtp && rtp !== start, ms: performance.now() - t0 });
-  requestAnimationFrame(look);
-};
-look();
-"#;
+  if ((rtp && rtp !== start && boxes >= 3) || timedOut()) return { boxes, fresh: !!rtp && rtp !== start, ms: performance.now() - t0 };
+});
+"#);
 
 /// Waits (bounded) until no frame has been presented for `quietMs`.
-const FRAMES_STOPPED: &str = r#"
+const FRAMES_STOPPED: &str = polling_script!(r#"
 const [quietMs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const t0 = performance.now();
 let last = t0;
 const onFrame = () => { last = performance.now(); video.requestVideoFrameCallback(onFrame); };
 video.requestVideoFrameCallback(onFrame);
-const look = () => {
+poll({done, limitMs, t0, everyMs: 20}, (_, timedOut) => {
   const now = performance.now();
-  if (now - last > quietMs || now - t0 > limitMs) return done({ stopped: now - last > quietMs, quietMs: now - last, waitedMs: now - t0 });
-  setTimeout(look, 20);
-};
-look();
-"#;
+  if (now - last > quietMs || timedOut(now)) return { stopped: now - last > quietMs, quietMs: now - last, waitedMs: now - t0 };
+});
+"#);
 
 /// A steppable wall clock, installed before any script of the page runs (so
 /// every script of the page, the viewer's wasm glue included, reads it).
@@ -191,8 +185,8 @@ struct Tabs {
 
 impl Tabs {
     fn new(browser: &Browser, url_prefix: &str) -> Result<Tabs> {
-        let address = browser.debugger_address.clone().ok_or("chromedriver reported no DevTools address")?;
-        let mut cdp = CdpClient::connect_to_browser(&address)?;
+        let address = browser.devtools_address()?;
+        let mut cdp = browser.devtools_browser()?;
         let targets = cdp.call("Target.getTargets", json!({}))?;
         let live = targets["targetInfos"]
             .as_array()
@@ -200,7 +194,7 @@ impl Tabs {
             .flatten()
             .find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.starts_with(url_prefix)))
             .and_then(|t| t["targetId"].as_str())
-            .ok_or_else(|| format!("no tab at {url_prefix}: {targets}"))?
+            .with_context(|| format!("no tab at {url_prefix}: {targets}"))?
             .to_owned();
         Ok(Tabs { cdp, live, address })
     }

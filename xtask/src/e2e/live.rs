@@ -1,19 +1,26 @@
-//! Live end-to-end tests on the real SFU: signaling conformance, stall and recovery, a hidden tab and a stepped wall clock (`live_background.rs`), alignment per clock method, clock skew.
+//! Live end-to-end tests on the real SFU: signaling conformance, stall and recovery, a hidden tab and a stepped wall clock (`live/background.rs`), alignment per clock method, clock skew.
 //!
-//! Runs inside the rig's network namespace (see `netns.rs`) against the
+//! Runs inside the rig's network namespace (see `rig/netns.rs`) against the
 //! built viewer. Figures go to stdout and to `target/live-figures.json`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
+use anyhow::bail;
 use serde_json::{json, Value};
 
-use super::{netns, Rig, RigCamera, RigOptions};
-use crate::webdriver::Browser;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
+use crate::rig::{netns, Rig, RigCamera, RigOptions};
 use crate::{repo_root, Result};
 
+// A hidden live tab and a stepped wall clock.
+mod background;
+// Wild rows and stepped event stamps against the live poller's agreed clock.
+mod clock_faults;
+
 /// A fed camera and one without a stream.
-pub(super) const CAM_FED: &str = "5e1f0000-0000-4000-8000-00000000c001";
+pub(crate) const CAM_FED: &str = "5e1f0000-0000-4000-8000-00000000c001";
 const CAM_IDLE: &str = "5e1f0000-0000-4000-8000-00000000c002";
 /// How long each alignment run records: at least 20 s of live video after start-up.
 const PROBE_MS: u64 = 24_000;
@@ -70,14 +77,14 @@ pub fn run_all() -> Result<usize> {
     let mut figures = Vec::new();
     // VAS_LIVE_ONLY=clock runs only the clock-fault part, on its own rig (development only).
     if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("clock") {
-        return super::live_clock_faults::run();
+        return clock_faults::run();
     }
     // VAS_LIVE_ONLY=background runs only the hidden-tab and wall-clock part (development only).
     if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("background") {
         let rig = Rig::start(&rig_options(0))?;
         let browser = Browser::start()?;
         browser.set_script_timeout(120_000)?;
-        return super::live_background::run(&rig, &browser);
+        return background::run(&rig, &browser);
     }
     {
         let rig = Rig::start(&rig_options(0))?;
@@ -86,7 +93,7 @@ pub fn run_all() -> Result<usize> {
         // VAS_LIVE_ONLY=alignment skips the conformance part (development only).
         if std::env::var("VAS_LIVE_ONLY").as_deref() != Ok("alignment") {
             passed += conformance(&rig, &browser)?;
-            passed += super::live_background::run(&rig, &browser)?;
+            passed += background::run(&rig, &browser)?;
         }
         for (method, delay) in [("rtp-sr", true), ("rtp-sr-median", true), ("rtp-sr", false), ("receive", true), ("arrival", true)] {
             let f = alignment(&rig, &browser, method, delay, 0)?;
@@ -115,7 +122,7 @@ pub fn run_all() -> Result<usize> {
         browser.set_script_timeout(120_000)?;
         passed += crate::e2e::overlay_panic::run_live(&browser, &rig.url(), CAM_FED)?;
     }
-    passed += super::live_clock_faults::run()?; // last, on a rig of its own: its wild rows stay in that rig's VAS
+    passed += clock_faults::run()?; // last, on a rig of its own: its wild rows stay in that rig's VAS
     print_figures(&figures);
     let out = repo_root().join("target/live-figures.json");
     let _ = std::fs::write(&out, serde_json::to_string_pretty(&figures).unwrap_or_default());
@@ -126,7 +133,7 @@ pub fn run_all() -> Result<usize> {
 // ---------------------------------------------------------------------------
 // Signaling conformance, stall and recovery
 
-pub(super) fn wait_state(browser: &Browser, states: &[&str], limit_ms: u64) -> Result<Value> {
+pub(crate) fn wait_state(browser: &Browser, states: &[&str], limit_ms: u64) -> Result<Value> {
     browser.execute_async(WAIT_FOR_STATE, json!([states, limit_ms]))
 }
 
@@ -335,25 +342,22 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
 
 /// Waits for boxes on the live picture and keeps a screenshot of it.
 fn screenshot(rig: &Rig, browser: &Browser) -> Result<usize> {
-    const WAIT_FOR_BOXES: &str = r#"
+    const WAIT_FOR_BOXES: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
-const t0 = performance.now();
-const look = () => {
+poll({done, limitMs}, (now, timedOut) => {
   const root = document.querySelector('[data-overlay-root]');
   const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
   const clock = root && root.getAttribute('data-clock');
-  if ((boxes >= 3 && clock === 'rtp-sr') || performance.now() - t0 > limitMs) return done({boxes, clock});
-  requestAnimationFrame(look);
-};
-look();
-"#;
+  if ((boxes >= 3 && clock === 'rtp-sr') || timedOut()) return {boxes, clock};
+});
+"#);
     browser.goto(&format!("{}cameras/{CAM_FED}", rig.url()))?;
     let s = browser.execute_async(WAIT_FOR_BOXES, json!([20_000]))?;
     expect(s["boxes"].as_u64() >= Some(3) && s["clock"] == "rtp-sr", "boxes on the live picture, clock rtp-sr", &s)?;
     let png = browser.screenshot_png()?;
     let out = repo_root().join("target/e2e");
-    std::fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    std::fs::write(out.join("live-camera.png"), &png).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&out)?;
+    std::fs::write(out.join("live-camera.png"), &png)?;
     println!("  screenshot: target/e2e/live-camera.png ({} bytes)", png.len());
     browser.goto(&rig.url())?;
     Ok(1)
@@ -399,7 +403,7 @@ pub struct Figures {
     pub pixel_reads: usize,
 }
 
-const PROBE_JS: &str = include_str!("probe.js");
+const PROBE_JS: &str = include_str!("live/probe.js");
 
 /// Truth for one stream: frame number to (VAS time in us, box centres by track, in video pixels).
 type Truth = HashMap<i64, (i64, HashMap<i64, (f64, f64)>)>;
@@ -451,18 +455,15 @@ fn over_tls(rig: &Rig) -> Result<usize> {
     browser.set_script_timeout(60_000)?;
     browser.goto(&format!("{}cameras/{CAM_FED}", server.url()))?;
     let s = browser.execute_async(
-        r#"
+        polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
-const t0 = performance.now();
-const look = () => {
+poll({done, limitMs}, (now, timedOut) => {
   const root = document.querySelector('[data-overlay-root]');
   const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').length : 0;
   const video = document.querySelector('video');
-  if ((boxes >= 3 && video && video.currentTime > 0.5) || performance.now() - t0 > limitMs) return done({boxes, playing: video ? video.currentTime : null, protocol: location.protocol, secure: window.isSecureContext});
-  requestAnimationFrame(look);
-};
-look();
-"#,
+  if ((boxes >= 3 && video && video.currentTime > 0.5) || timedOut()) return {boxes, playing: video ? video.currentTime : null, protocol: location.protocol, secure: window.isSecureContext};
+});
+"#),
         json!([30_000]),
     )?;
     expect(
@@ -485,7 +486,7 @@ fn alignment(rig: &Rig, browser: &Browser, method: &str, delay: bool, skew_ms: i
     let probe = browser.execute_async(PROBE_JS, json!([PROBE_MS]))?;
     browser.goto(&rig.url())?;
     if let Some(e) = probe["error"].as_str() {
-        return Err(format!("probe: {e}"));
+        bail!("probe: {e}");
     }
     // The raw record stays for inspection beside the figures.
     let raw = repo_root().join(format!("target/live-probe-{method}-{}-{skew_ms}.json", if delay { "delay" } else { "nodelay" }));

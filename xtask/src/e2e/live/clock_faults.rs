@@ -50,15 +50,24 @@
 //! probe's raw records to `target/live-clock-faults-<part>.json`.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
-use super::live_e2e::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
-use super::{netns, Rig, RigCamera, RigOptions};
-use crate::webdriver::Browser;
+use super::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
+use crate::rig::{netns, Rig, RigCamera, RigOptions};
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
 use crate::{repo_root, Result};
+
+// The probe's record of a page and the figures read from it.
+mod record;
+// The rows put into VAS and read back.
+mod vas_rows;
+
+use record::{ms_or_never, s_or_none, Poll, Record, Window};
+use vas_rows::{held, insert, is_rig_row, is_wild_row, now_us, wild_rows};
 
 const HOUR_MS: i64 = 3_600_000;
 /// How long the event stamps stay an hour ahead.
@@ -151,20 +160,17 @@ const PAGE_NOW: &str = "arguments[arguments.length - 1](performance.now());";
 const PROBE_READ: &str = "arguments[arguments.length - 1](window.__clk);";
 
 /// Waits (bounded) until `run` frames in a row drawn after `since` carry boxes.
-const WAIT_STEADY: &str = r#"
+const WAIT_STEADY: &str = polling_script!(r#"
 const [since, run, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
-const t0 = performance.now();
-const look = () => {
+poll({done, limitMs, everyMs: 100}, (now, timedOut) => {
   let n = 0, first = null;
   for (const [t, boxes] of window.__clk.frames) {
     if (t < since) continue;
-    if (boxes > 0) { if (n === 0) first = t; n += 1; if (n >= run) return done({ found: true, t: first }); } else n = 0;
+    if (boxes > 0) { if (n === 0) first = t; n += 1; if (n >= run) return { found: true, t: first }; } else n = 0;
   }
-  if (performance.now() - t0 > limitMs) return done({ found: false, t: null });
-  setTimeout(look, 100);
-};
-look();
-"#;
+  if (timedOut()) return { found: false, t: null };
+});
+"#);
 
 const PAGE_STATE: &str = r#"
 const el = document.querySelector('[data-player-state]');
@@ -194,301 +200,8 @@ impl Checks {
         if self.failed.is_empty() {
             return Ok(self.passed);
         }
-        Err(format!("live e2e: {} clock-fault check(s) failed ({} passed):\n  {}", self.failed.len(), self.passed, self.failed.join("\n  ")))
+        Err(anyhow!("live e2e: {} clock-fault check(s) failed ({} passed):\n  {}", self.failed.len(), self.passed, self.failed.join("\n  ")))
     }
-}
-
-/// One frame the overlay drew: page time (ms), visible boxes, playout delay (ms).
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Frame {
-    t: f64,
-    boxes: u64,
-    delay: Option<f64>,
-}
-
-/// What kind of window an event request asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Window {
-    /// A count probe (one row).
-    Sweep,
-    /// A further page of the window before (same start, an earlier end: VAS pages newest first).
-    Page,
-    /// The newest rows of all time (a quiet spell's look, or the fallback of a first poll that found nothing).
-    AllTime,
-    /// Starting an hour or so past the request's wall time: on a clock ahead.
-    Ahead,
-    /// From 10 s before to an hour after one instant: a quiet spell's look
-    /// around the frame on screen, or a page's first poll (`live_poll.rs`).
-    Around,
-    /// A regular window on the viewer's (and VAS's) clock.
-    OnClock,
-}
-
-/// One event request of the page.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Poll {
-    /// Page time of the request (ms).
-    t: f64,
-    /// The viewer's wall clock then (Unix ms).
-    wall: f64,
-    /// Its window, as Unix milliseconds.
-    start: f64,
-    end: f64,
-    kind: Window,
-    bytes: f64,
-}
-
-fn classify(start: f64, end: f64, wall: f64, limit: u64) -> Window {
-    if limit == 1 {
-        Window::Sweep
-    } else if start < 946_684_800_000.0 {
-        // Before 2000: the window from the epoch.
-        Window::AllTime
-    } else if start - wall > AHEAD_MS {
-        Window::Ahead
-    } else if (AROUND_SPAN_MS..AROUND_SPAN_MS + 2.0 * CELL_MS).contains(&(end - start)) {
-        // A regular window spans an hour plus the margin and the time since
-        // the newest row (a second or two on the rig), rounded out to the grid.
-        Window::Around
-    } else {
-        Window::OnClock
-    }
-}
-
-/// The probe's record, parsed.
-#[derive(Debug, Default)]
-struct Record {
-    frames: Vec<Frame>,
-    polls: Vec<Poll>,
-}
-
-impl Record {
-    fn parse(v: &Value) -> Record {
-        let frames = v["frames"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|f| Some(Frame { t: f[0].as_f64()?, boxes: f[1].as_u64()?, delay: f[2].as_f64() }))
-            .collect();
-        let mut polls: Vec<Poll> = Vec::new();
-        for p in v["polls"].as_array().into_iter().flatten() {
-            let (Some(t), Some(start), Some(end), Some(wall), Some(limit)) = (p["t"].as_f64(), p["start"].as_f64(), p["end"].as_f64(), p["wall"].as_f64(), p["limit"].as_u64()) else {
-                continue;
-            };
-            let mut kind = classify(start, end, wall, limit);
-            let previous = polls.iter().rev().find(|q| q.kind != Window::Sweep);
-            if kind != Window::Sweep && previous.is_some_and(|q| q.start == start && q.end > end) {
-                kind = Window::Page;
-            }
-            polls.push(Poll { t, wall, start, end, kind, bytes: p["bytes"].as_f64().unwrap_or(0.0) });
-        }
-        Record { frames, polls }
-    }
-
-    /// Frames drawn in `[from, to)`, and those with boxes.
-    fn share(&self, from: f64, to: f64) -> Share {
-        let frames: Vec<&Frame> = self.frames.iter().filter(|f| f.t >= from && f.t < to).collect();
-        Share { with_boxes: frames.iter().filter(|f| f.boxes > 0).count(), frames: frames.len() }
-    }
-
-    /// The first frame drawn after `since` with boxes: ms after `since`.
-    fn first_boxes(&self, since: f64) -> Option<f64> {
-        self.frames.iter().find(|f| f.t >= since && f.boxes > 0).map(|f| f.t - since)
-    }
-
-    /// The first frame after `since` of a run of `run` frames with boxes: ms after `since`.
-    fn steady_boxes(&self, since: f64, run: usize) -> Option<f64> {
-        let mut n = 0;
-        let mut first = None;
-        for f in self.frames.iter().filter(|f| f.t >= since) {
-            if f.boxes == 0 {
-                n = 0;
-                continue;
-            }
-            if n == 0 {
-                first = Some(f.t);
-            }
-            n += 1;
-            if n >= run {
-                return first.map(|t| t - since);
-            }
-        }
-        None
-    }
-
-    /// The largest playout delay seen in `[from, to)`.
-    fn max_delay(&self, from: f64, to: f64) -> Option<f64> {
-        self.frames.iter().filter(|f| f.t >= from && f.t < to).filter_map(|f| f.delay).reduce(f64::max)
-    }
-
-    /// Polls (first requests of a window; count probes and further pages aside) in `[from, to)`.
-    fn polls(&self, from: f64, to: f64) -> impl Iterator<Item = &Poll> {
-        self.polls.iter().filter(move |p| !matches!(p.kind, Window::Sweep | Window::Page) && p.t >= from && p.t < to)
-    }
-
-    /// The first poll after `since` of this kind: ms after `since`.
-    fn first(&self, since: f64, kind: Window) -> Option<f64> {
-        self.polls(since, f64::INFINITY).find(|p| p.kind == kind).map(|p| p.t - since)
-    }
-
-    /// The first poll after `since` from which every later one is on VAS's
-    /// clock (none ahead, no look at the newest rows of all time): ms after `since`.
-    fn on_clock_for_good(&self, since: f64) -> Option<f64> {
-        let polls: Vec<&Poll> = self.polls(since, f64::INFINITY).collect();
-        let last_off = polls.iter().rposition(|p| matches!(p.kind, Window::Ahead | Window::AllTime));
-        let first_good = last_off.map_or(0, |i| i + 1);
-        polls.get(first_good).map(|p| p.t - since)
-    }
-
-    /// The median time between polls in `[from, to)` (a poll starts
-    /// `LIVE_INTERVAL_MS` after the previous one ended, pages and count probe included).
-    fn poll_period(&self, from: f64, to: f64) -> Option<f64> {
-        let t: Vec<f64> = self.polls(from, to).map(|p| p.t).collect();
-        median(t.windows(2).map(|w| w[1] - w[0]).collect())
-    }
-
-    /// Requests per poll in `[from, to)`, count probes aside.
-    fn requests_per_poll(&self, from: f64, to: f64) -> f64 {
-        let requests = self.polls.iter().filter(|p| p.kind != Window::Sweep && p.t >= from && p.t < to).count();
-        requests as f64 / self.polls(from, to).count().max(1) as f64
-    }
-
-    /// The median lateness margin of regular polls in `[from, to)`: how far
-    /// before the request's wall time its window starts (the margin, plus how
-    /// far the newest row held lies behind the viewer's clock).
-    fn margin(&self, from: f64, to: f64) -> Option<f64> {
-        median(self.polls(from, to).filter(|p| p.kind == Window::OnClock).map(|p| p.wall - p.start).collect())
-    }
-
-    /// Bytes of event answers per second in `[from, to)`, pages and count probes included.
-    fn bytes_per_s(&self, from: f64, to: f64) -> f64 {
-        let sum: f64 = self.polls.iter().filter(|p| p.t >= from && p.t < to).map(|p| p.bytes).sum();
-        sum / ((to - from) / 1000.0)
-    }
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied()
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Share {
-    with_boxes: usize,
-    frames: usize,
-}
-
-impl Share {
-    fn ratio(self) -> f64 {
-        if self.frames == 0 {
-            0.0
-        } else {
-            self.with_boxes as f64 / self.frames as f64
-        }
-    }
-}
-
-impl std::fmt::Display for Share {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.1}% of {} frames", 100.0 * self.ratio(), self.frames)
-    }
-}
-
-fn ms_or_never(v: Option<f64>) -> String {
-    v.map_or("never".into(), |v| format!("{v:.0} ms"))
-}
-
-fn s_or_none(v: Option<f64>) -> String {
-    v.map_or("none".into(), |v| format!("{:.1} s", v / 1000.0))
-}
-
-/// RFC 3339 (UTC, microseconds) of Unix microseconds, as VAS writes them.
-fn rfc3339(us: i64) -> String {
-    let (secs, micros) = (us.div_euclid(1_000_000), us.rem_euclid(1_000_000));
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
-/// VAS's clock (the rig's: the machine's, unshifted here) in Unix microseconds.
-fn now_us() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
-}
-
-/// Ids of the inserted rows: UUID-shaped, unique within a run.
-static SERIAL: AtomicU64 = AtomicU64::new(1);
-
-/// A VAS event of the fed camera: one box, like the rig's, flagged `wild` in its metadata.
-fn wild_event(model: &str, stamp_us: i64) -> Value {
-    let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
-    json!({
-        "id": format!("c10cfa11-0000-4000-8000-{serial:012x}"),
-        "camera_id": CAM_FED,
-        "model_id": model,
-        "timestamp": rfc3339(stamp_us),
-        "frame_id": 0,
-        "detections": {"detections": [{"class_id": 0, "class_name": "wild", "confidence": 0.9, "bbox": [0.1, 0.1, 0.3, 0.3], "track_id": 9000 + serial}]},
-        "confidence": 0.9,
-        "event_metadata": {"frame_width": 640, "frame_height": 360, "wild": true},
-        "created_at": "2026-01-01T00:00:00Z",
-    })
-}
-
-/// `n` rows an hour ahead of `at_us` (10 ms apart) and `n` in the year 9999, for each model.
-fn wild_rows(n: usize, at_us: i64) -> Vec<Value> {
-    let mut rows = Vec::new();
-    for model in [RIG_MODEL, WILD_MODEL] {
-        for i in 0..n as i64 {
-            rows.push(wild_event(model, at_us + HOUR_MS * 1000 + i * 10_000));
-            // Distinct instants just before the end of 9999.
-            rows.push(wild_event(model, FAR_FUTURE_US - SERIAL.load(Ordering::Relaxed) as i64 * 1000));
-        }
-    }
-    rows
-}
-
-/// Posts VAS events of the fed camera to the backend (through the rig's front, as the SFU does).
-fn insert(agent: &ureq::Agent, rig: &Rig, rows: &[Value]) -> Result<Value> {
-    let url = format!("{}__live/events", rig.vas_url());
-    agent.post(&url).send_json(json!(rows)).map_err(|e| format!("{url}: {e}"))?.into_json().map_err(|e| e.to_string())
-}
-
-/// The rows VAS holds for the fed camera in `[from_us, to_us]` (of `model` if given).
-fn held(rig: &Rig, from_us: i64, to_us: i64, model: Option<&str>) -> Result<Vec<Value>> {
-    let mut out = Vec::new();
-    let model = model.map(|m| format!("&model_id={m}")).unwrap_or_default();
-    for page in 0.. {
-        let v = rig.api(&format!(
-            "/api/v1/ai-events/cameras/{CAM_FED}/events?start_time={}&end_time={}&limit=1000&offset={}{model}",
-            rfc3339(from_us),
-            rfc3339(to_us),
-            page * 1000
-        ))?;
-        let events = v["events"].as_array().cloned().unwrap_or_default();
-        let last = events.len() < 1000;
-        out.extend(events);
-        if last {
-            break;
-        }
-    }
-    Ok(out)
-}
-
-fn is_rig_row(e: &Value) -> bool {
-    e["event_metadata"]["rig_stream"].is_u64() && e["model_id"] == RIG_MODEL
-}
-
-fn is_wild_row(e: &Value) -> bool {
-    e["event_metadata"]["wild"] == true
 }
 
 fn newest_connection(rig: &Rig) -> Result<u64> {
@@ -503,7 +216,7 @@ fn read(browser: &Browser, part: &str) -> Result<Record> {
 }
 
 fn mark(browser: &Browser) -> Result<f64> {
-    browser.execute_async(PAGE_NOW, json!([]))?.as_f64().ok_or_else(|| "the page gave no time".to_string())
+    browser.execute_async(PAGE_NOW, json!([]))?.as_f64().context("the page gave no time")
 }
 
 /// Sets the SFU's event-stamp offset; checks the SFU took it.
@@ -783,6 +496,8 @@ pub fn run() -> Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    use super::record::{classify, Frame, Share};
+    use super::vas_rows::rfc3339;
     use super::*;
 
     #[test]

@@ -24,17 +24,18 @@ use vas_overlay_viewer::core::backoff::Backoff;
 use vas_overlay_viewer::core::events::window_fetch::OUTAGE_REQUESTS_BEFORE_BACKOFF;
 
 use crate::demo_backend::{AuthFault, Faults, RunningBackend};
-use crate::webdriver::Browser;
+use crate::browser::page_scripts::polling_script;
+use crate::browser::Browser;
 use crate::Result;
 
 /// Watches the page for `secs` seconds of playback: overlay states seen, any
 /// alert, playback progress, and the longest gap between animation frames.
-const OBSERVE: &str = r#"
+const OBSERVE: &str = polling_script!(r#"
 const [secs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const t0 = performance.now();
 let played = 0, last = null, lastFrame = t0, worstGap = 0;
 const states = {};
-function tick(now) {
+poll({done, limitMs, t0, firstFrame: true}, (now, timedOut) => {
   const video = document.querySelector('video');
   const root = document.querySelector('[data-overlay-root]');
   worstGap = Math.max(worstGap, now - lastFrame); lastFrame = now;
@@ -42,26 +43,22 @@ function tick(now) {
   const st = root ? root.getAttribute('data-overlay-state') : 'absent';
   states[st] = (states[st] || 0) + 1;
   const alert = document.querySelector('[role=alert]');
-  if (played >= secs || performance.now() - t0 > limitMs)
-    return done({played, states, worstGapMs: Math.round(worstGap), alert: alert ? alert.textContent : null, paused: video ? video.paused : null});
-  requestAnimationFrame(tick);
-}
-requestAnimationFrame(tick);
-"#;
+  if (played >= secs || timedOut())
+    return {played, states, worstGapMs: Math.round(worstGap), alert: alert ? alert.textContent : null, paused: video ? video.paused : null};
+});
+"#);
 
 /// Waits until the overlay draws boxes again.
-const RECOVERED: &str = r#"
+const RECOVERED: &str = polling_script!(r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 const t0 = performance.now();
-function look() {
+poll({done, limitMs, t0}, (now, timedOut) => {
   const root = document.querySelector('[data-overlay-root]');
   const boxes = root ? [...root.querySelectorAll('[data-kind=box]')].filter(e => e.style.display !== 'none').length : 0;
-  if (root && root.getAttribute('data-overlay-state') === 'ok' && boxes > 0) return done({ms: Math.round(performance.now() - t0)});
-  if (performance.now() - t0 > limitMs) return done({timeout: true, state: root && root.getAttribute('data-overlay-state')});
-  requestAnimationFrame(look);
-}
-look();
-"#;
+  if (root && root.getAttribute('data-overlay-state') === 'ok' && boxes > 0) return {ms: Math.round(performance.now() - t0)};
+  if (timedOut()) return {timeout: true, state: root && root.getAttribute('data-overlay-state')};
+});
+"#);
 
 struct Case {
     name: &'static str,

@@ -4,23 +4,12 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
+use super::chromium;
+use super::CdpClient;
 use crate::Result;
-
-/// Chromium flags for this machine's closed network (see tests/webdriver/*.json).
-pub const CHROME_ARGS: &[&str] = &[
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-    "--window-size=1280,800",
-];
 
 /// A ChromeDriver process with one browser session; both end on drop.
 pub struct Browser {
@@ -29,12 +18,12 @@ pub struct Browser {
     session: String,
     agent: ureq::Agent,
     /// `host:port` of the browser's DevTools endpoint, when ChromeDriver reports it.
-    pub debugger_address: Option<String>,
+    debugger_address: Option<String>,
 }
 
 fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    let l = TcpListener::bind("127.0.0.1:0").context("no free port")?;
+    Ok(l.local_addr()?.port())
 }
 
 fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Result<Value> {
@@ -44,12 +33,12 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Re
         None => req.call(),
     };
     let value: Value = match resp {
-        Ok(r) => r.into_json().map_err(|e| format!("webdriver {url}: {e}"))?,
+        Ok(r) => r.into_json().with_context(|| format!("webdriver {url}"))?,
         Err(ureq::Error::Status(code, r)) => {
             let text = r.into_string().unwrap_or_default();
-            return Err(format!("webdriver {method} {url}: HTTP {code}: {}", text.chars().take(600).collect::<String>()));
+            bail!("webdriver {method} {url}: HTTP {code}: {}", text.chars().take(600).collect::<String>());
         }
-        Err(e) => return Err(format!("webdriver {method} {url}: {e}")),
+        Err(e) => return Err(anyhow!("webdriver {method} {url}: {e}")),
     };
     Ok(value.get("value").cloned().unwrap_or(Value::Null))
 }
@@ -60,15 +49,15 @@ impl Browser {
         Self::start_with(&[])
     }
 
-    /// As `start`, with Chromium flags added to `CHROME_ARGS`.
+    /// As `start`, with Chromium flags added to [`chromium::CHROME_ARGS`].
     pub fn start_with(extra_args: &[&str]) -> Result<Self> {
         let port = free_port()?;
-        let driver = Command::new("/usr/bin/chromedriver")
+        let driver = Command::new(chromium::CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("could not start chromedriver: {e}"))?;
+            .context("could not start chromedriver")?;
         let base = format!("http://127.0.0.1:{port}");
         let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(120)).build();
         // ChromeDriver has no readiness signal but its status endpoint: ask until it answers (bounded).
@@ -78,24 +67,35 @@ impl Browser {
                 break;
             }
             if Instant::now() > deadline {
-                return Err("chromedriver did not become ready within 20 s".into());
+                bail!("chromedriver did not become ready within 20 s");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let args: Vec<&str> = CHROME_ARGS.iter().chain(extra_args).copied().collect();
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
-        }}});
+        let caps = chromium::capabilities(extra_args);
         let mut this = Self { driver, base, session: String::new(), agent, debugger_address: None };
         let v = call(&this.agent, "POST", &format!("{}/session", this.base), Some(caps))?;
-        this.session = v["sessionId"].as_str().ok_or("webdriver: no session id")?.to_owned();
+        this.session = v["sessionId"].as_str().context("webdriver: no session id")?.to_owned();
         this.debugger_address = v["capabilities"]["goog:chromeOptions"]["debuggerAddress"].as_str().map(str::to_owned);
         Ok(this)
     }
 
     fn url(&self, tail: &str) -> String {
         format!("{}/session/{}/{tail}", self.base, self.session)
+    }
+
+    /// `host:port` of the browser's DevTools endpoint, as ChromeDriver reported it.
+    pub fn devtools_address(&self) -> Result<String> {
+        self.debugger_address.clone().context("chromedriver reported no DevTools address")
+    }
+
+    /// A DevTools session with the browser's first page.
+    pub fn devtools_page(&self) -> Result<CdpClient> {
+        CdpClient::connect_to_page(&self.devtools_address()?)
+    }
+
+    /// A DevTools session with the browser itself (its `Target` and `Browser` domains).
+    pub fn devtools_browser(&self) -> Result<CdpClient> {
+        CdpClient::connect_to_browser(&self.devtools_address()?)
     }
 
     /// The ChromeDriver process id (the browser's processes descend from it).
@@ -119,7 +119,7 @@ impl Browser {
     /// Clicks the first element matching a CSS selector, as a user would (with user activation).
     pub fn click(&self, css: &str) -> Result {
         let el = call(&self.agent, "POST", &self.url("element"), Some(json!({"using": "css selector", "value": css})))?;
-        let id = el["element-6066-11e4-a52e-4f735466cecf"].as_str().ok_or_else(|| format!("webdriver: no element for {css}"))?;
+        let id = el["element-6066-11e4-a52e-4f735466cecf"].as_str().with_context(|| format!("webdriver: no element for {css}"))?;
         call(&self.agent, "POST", &self.url(&format!("element/{id}/click")), Some(json!({}))).map(|_| ())
     }
 
@@ -127,7 +127,7 @@ impl Browser {
     pub fn screenshot_png(&self) -> Result<Vec<u8>> {
         use base64::Engine;
         let v = call(&self.agent, "GET", &self.url("screenshot"), None)?;
-        base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default()).map_err(|e| e.to_string())
+        Ok(base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?)
     }
 }
 
