@@ -10,10 +10,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, ReadableStream, ReadableStreamDefaultReader, ReadableStreamReadResult};
 
-use crate::core::time::UnixMicros;
 use crate::core::viewer_config::ViewerConfig;
 use crate::core::window_fetch::FailureKind;
-use crate::core::wire::{decode_devices, decode_event_page, Device, EventPage, EventQuery, PageError, WireEvent, MAX_PAGE_LIMIT};
+use crate::core::wire::{decode_devices, decode_event_page, Device, EventPage, EventQuery, PageError};
 
 /// Why an API call failed. Messages never include the API key.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -65,8 +64,6 @@ impl From<PageError> for ApiError {
 
 /// The upstream VAS web client used 10 s.
 pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
-/// Most pages walked for one range, so a huge range cannot loop for ever.
-const MAX_PAGES: u64 = 200;
 
 /// Reads a body chunk by chunk as the browser delivers it (after any
 /// `Content-Encoding` is undone, so a chunked or compressed answer is
@@ -156,28 +153,5 @@ impl ApiClient {
         let body = self.get_bytes(&q.path_and_query()).await?;
         let page = decode_event_page(&body)?;
         Ok((page, body.len()))
-    }
-
-    /// Every event of a camera with `start <= timestamp <= end`, walking pages.
-    /// Repeated rows (offsets shift when rows are inserted) are removed by the
-    /// store's de-duplication by id.
-    pub async fn events_between(&self, camera_id: &str, start: UnixMicros, end: UnixMicros) -> Result<Vec<WireEvent>, ApiError> {
-        let mut out = Vec::new();
-        for page_no in 0..MAX_PAGES {
-            let q = EventQuery {
-                camera_id: camera_id.to_owned(),
-                model_id: None,
-                start,
-                end,
-                limit: MAX_PAGE_LIMIT,
-                offset: page_no * u64::from(MAX_PAGE_LIMIT),
-            };
-            let page = decode_event_page(&self.get_bytes(&q.path_and_query()).await?)?;
-            out.extend(page.events);
-            if page.raw_len < MAX_PAGE_LIMIT as usize {
-                break;
-            }
-        }
-        Ok(out)
     }
 }

@@ -70,8 +70,6 @@ pub struct ElementPool {
     styles: PoolStyles,
     /// Reused to build trail point lists without allocating per write.
     buf: String,
-    /// Elements created since the pool was made (for tests: zero after warm-up).
-    pub created: usize,
 }
 
 fn style_of(el: &Element) -> Result<CssStyleDeclaration, JsValue> {
@@ -117,7 +115,7 @@ impl ElementPool {
             root.append_child(&container)?;
             layers.push(Layer { kind, container, slots: Vec::new() });
         }
-        Ok(Self { document: document.clone(), layers, styles: PoolStyles::new()?, buf: String::with_capacity(64), created: 0 })
+        Ok(Self { document: document.clone(), layers, styles: PoolStyles::new()?, buf: String::with_capacity(64) })
     }
 
     /// Shows exactly `primitives`, reusing elements and writing only differences.
@@ -138,7 +136,6 @@ impl ElementPool {
                 layer.container.append_child(&el)?;
                 let style = style_of(&el)?;
                 layer.slots.push(Slot { el, style, written: Written::default() });
-                self.created += 1;
             }
             write_slot(&mut layer.slots[index], p, &mut self.buf)?;
         }
@@ -151,11 +148,6 @@ impl ElementPool {
             }
         }
         Ok(())
-    }
-
-    /// Visible primitives per kind (for tests and debugging).
-    pub fn visible_count(&self) -> usize {
-        self.layers.iter().flat_map(|l| &l.slots).filter(|s| s.written.visible).count()
     }
 }
 

@@ -139,16 +139,6 @@ impl FrameLoop {
         arm(&state);
         Ok(Self { state })
     }
-
-    /// Elements created so far by the pool (constant after warm-up).
-    pub fn created_elements(&self) -> usize {
-        self.state.try_borrow().map(|s| s.pool.created).unwrap_or(0)
-    }
-
-    /// Frames drawn on the canvas so far.
-    pub fn canvas_draws(&self) -> usize {
-        self.state.try_borrow().ok().and_then(|s| s.canvas.as_ref().map(|c| c.draws)).unwrap_or(0)
-    }
 }
 
 impl Drop for FrameLoop {
