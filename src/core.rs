@@ -27,6 +27,7 @@ pub mod playhead_windows;
 pub mod playlist_fixer;
 pub mod poll_grid;
 pub mod primitive;
+pub mod read_failure;
 pub mod recording_clock;
 pub mod recording_dates;
 pub mod recording_params;
