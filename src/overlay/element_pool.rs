@@ -48,7 +48,7 @@ struct Slot {
     written: Written,
 }
 
-/// The four primitive kinds, each with its layer.
+/// The primitive kinds, each with its layer, declared in stacking order.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Polyline,
@@ -56,6 +56,15 @@ enum Kind {
     Keypoint,
     Label,
 }
+
+// Each kind's layer index (`Kind::layer`) is its position in the stacking order.
+const _: () = {
+    let mut i = 0;
+    while i < Kind::STACKING.len() {
+        assert!(Kind::STACKING[i] as usize == i);
+        i += 1;
+    }
+};
 
 struct Layer {
     kind: Kind,
@@ -101,7 +110,7 @@ impl ElementPool {
     /// Creates the layers under `root`, which must be positioned (relative or absolute).
     pub fn new(document: &Document, root: &Element) -> Result<Self, JsValue> {
         let mut layers = Vec::new();
-        for kind in [Kind::Polyline, Kind::Box, Kind::Keypoint, Kind::Label] {
+        for kind in Kind::STACKING {
             let container = if kind == Kind::Polyline {
                 let svg = document.create_element_ns(Some(SVG_NS), "svg")?;
                 svg.set_attribute("style", "position:absolute;left:0;top:0;width:100%;height:100%;overflow:visible")?;
@@ -120,14 +129,9 @@ impl ElementPool {
 
     /// Shows exactly `primitives`, reusing elements and writing only differences.
     pub fn render(&mut self, primitives: &[Primitive]) -> Result<(), JsValue> {
-        let mut used = [0usize; 4];
+        let mut used = [0usize; Kind::STACKING.len()];
         for p in primitives {
-            let li = match p {
-                Primitive::Polyline { .. } => 0,
-                Primitive::Box { .. } => 1,
-                Primitive::Keypoint { .. } => 2,
-                Primitive::Label { .. } => 3,
-            };
+            let li = Kind::of(p).layer();
             let index = used[li];
             used[li] += 1;
             let layer = &mut self.layers[li];
@@ -152,6 +156,25 @@ impl ElementPool {
 }
 
 impl Kind {
+    /// Every kind, bottom layer first: trails, boxes, keypoints, labels.
+    const STACKING: [Kind; 4] = [Kind::Polyline, Kind::Box, Kind::Keypoint, Kind::Label];
+
+    /// The kind that draws `p`. The match is exhaustive, so a new primitive
+    /// cannot be left without a layer.
+    fn of(p: &Primitive) -> Kind {
+        match p {
+            Primitive::Polyline { .. } => Kind::Polyline,
+            Primitive::Box { .. } => Kind::Box,
+            Primitive::Keypoint { .. } => Kind::Keypoint,
+            Primitive::Label { .. } => Kind::Label,
+        }
+    }
+
+    /// The index of its layer in the pool.
+    fn layer(self) -> usize {
+        self as usize
+    }
+
     /// The `data-kind` of each element: the primitive it draws.
     fn primitive_name(self) -> &'static str {
         match self {
