@@ -7,6 +7,7 @@ pub mod frame_loop;
 pub mod timeline_strip;
 #[allow(clippy::module_inception)]
 pub mod overlay;
+pub mod pool_slot;
 pub mod screen_measure;
 pub mod video_frame_callback;
 
