@@ -7,5 +7,7 @@ pub mod frame_loop;
 pub mod timeline_strip;
 #[allow(clippy::module_inception)]
 pub mod overlay;
+pub mod pool_slot;
+pub mod screen_measure;
 
 pub use overlay::{Overlay, OverlayProps};

@@ -8,12 +8,13 @@ mod support;
 use gloo_net::http::Request;
 use serde_json::{json, Value};
 use support::*;
+use vas_overlay_viewer::core::events::read_failure::MAX_BODY_BYTES;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
-use vas_overlay_viewer::core::params::viewer_config::ViewerConfig;
 use vas_overlay_viewer::core::events::wire::{decode_event_page, EventQuery};
-use vas_overlay_viewer::events::api_client::{ApiClient, ApiError, MAX_BODY_BYTES};
+use vas_overlay_viewer::core::params::viewer_config::ViewerConfig;
+use vas_overlay_viewer::events::api_client::{ApiClient, ApiError};
 use vas_overlay_viewer::events::store_handle::StoreHandle;
-use vas_overlay_viewer::pages::clip_page::EventFeed;
+use vas_overlay_viewer::events::live_feed::LiveFeed;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -79,11 +80,14 @@ fn shaped_by(log: &[Value], key: &str) -> usize {
     log.iter().filter(|e| e["fault"].as_str().is_some_and(|f| f.split('+').any(|k| k == key))).count()
 }
 
-fn live_view(start: UnixMicros) -> (Mounted, StoreHandle) {
+/// A playing clip view whose store the live feed fills, as on the live page;
+/// dropping the feed stops it.
+fn live_view(start: UnixMicros) -> (Mounted, StoreHandle, LiveFeed) {
     let config = ViewerConfig { api_base_url: backend(), ..ViewerConfig::default() };
-    let feed = EventFeed::Live { client: ApiClient::new(&config), camera_id: DEMO_CAMERA.into() };
     let store = StoreHandle::new(Default::default());
-    (mount_with(640.0, 360.0, store.clone(), start, feed), store)
+    let view = mount_with(640.0, 360.0, store.clone(), start);
+    let feed = LiveFeed::start(ApiClient::new(&config), DEMO_CAMERA.into(), store.clone(), None);
+    (view, store, feed)
 }
 
 fn drawn_models(m: &Mounted) -> Vec<String> {
@@ -100,7 +104,7 @@ async fn the_overlay_follows_events_inserted_while_the_page_is_open() {
     control("/__demo/reset", json!({})).await;
     // The clip's media time 0 is "now": live-like times that the poller's window covers.
     let start = now();
-    let (m, _store) = live_view(start);
+    let (m, _store, feed) = live_view(start);
     assert!(frames_until(600, || m.current_time() > 0.3).await, "the video did not start");
     assert_ne!(m.state(), "ok", "nothing to draw before the insert");
     let t0 = js_sys::Date::now();
@@ -108,6 +112,7 @@ async fn the_overlay_follows_events_inserted_while_the_page_is_open() {
     let shown = frames_until(1200, || drawn_models(&m).iter().any(|d| d == "inserted-live")).await;
     assert!(shown, "inserted events never reached the overlay (state {})", m.state());
     web_sys::console::log_1(&format!("LIVE insert to boxes drawn: {:.0} ms", js_sys::Date::now() - t0).into());
+    drop(feed);
     m.unmount();
 }
 
@@ -115,7 +120,7 @@ async fn the_overlay_follows_events_inserted_while_the_page_is_open() {
 async fn every_failure_mode_keeps_the_store_and_the_video_and_recovers() {
     control("/__demo/reset", json!({})).await;
     let start = now();
-    let (m, store) = live_view(start);
+    let (m, store, feed) = live_view(start);
     control("/__demo/events", events("before-faults", start, 10)).await;
     assert!(frames_until(1200, || m.state() == "ok").await, "the first events never arrived");
     // (name, faults, the name the backend's log gives the fault)
@@ -158,6 +163,7 @@ async fn every_failure_mode_keeps_the_store_and_the_video_and_recovers() {
         assert!(recovered, "{name}: polling did not recover");
         web_sys::console::log_1(&format!("FAULT MODE {name}: {shaped} requests met it; store kept {held}+ events, video played, recovered").into());
     }
+    drop(feed);
     m.unmount();
 }
 

@@ -6,5 +6,6 @@ pub mod event_store;
 pub mod live_poll;
 pub mod playhead_windows;
 pub mod poll_grid;
+pub mod read_failure;
 pub mod window_fetch;
 pub mod wire;

@@ -10,10 +10,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, ReadableStream, ReadableStreamDefaultReader, ReadableStreamReadResult};
 
-use crate::core::time::UnixMicros;
-use crate::core::params::viewer_config::ViewerConfig;
+use crate::core::events::read_failure::{body_too_large, ReadFailure, MAX_BODY_BYTES};
 use crate::core::events::window_fetch::FailureKind;
-use crate::core::events::wire::{decode_devices, decode_event_page, Device, EventPage, EventQuery, PageError, WireEvent, MAX_PAGE_LIMIT};
+use crate::core::events::wire::{decode_devices, decode_event_page, Device, EventPage, EventQuery, PageError};
+use crate::core::params::viewer_config::ViewerConfig;
 
 /// Why an API call failed. Messages never include the API key.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -35,24 +35,22 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// How window fetching should treat this failure. A server error or a
-    /// body that cannot be used may be caused by the window's content (a
-    /// poison row, a huge page): a smaller window may work. Everything else
-    /// (network, timeout, auth, 404, 422) is retried as it was, after a back-off.
-    pub fn failure_kind(&self) -> FailureKind {
+    /// The failure as any client sees it.
+    fn read_failure(&self) -> ReadFailure {
         match self {
-            ApiError::Status(s) if *s >= 500 => FailureKind::Window,
-            ApiError::Decode(_) | ApiError::TooLarge(_) => FailureKind::Window,
-            _ => FailureKind::Transient,
+            ApiError::Network(_) => ReadFailure::Network,
+            ApiError::Timeout(_) => ReadFailure::Timeout,
+            ApiError::Status(s) => ReadFailure::Status(*s),
+            ApiError::Decode(_) => ReadFailure::Malformed,
+            ApiError::TooLarge(_) => ReadFailure::TooLarge,
         }
     }
-}
 
-/// Largest response body read, counted as the browser decodes it. Bigger
-/// pages are refused before download where the length is announced, else
-/// abandoned as soon as the count passes it; the window is then fetched in
-/// smaller pieces.
-pub const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
+    /// How window fetching should treat this failure (see [`ReadFailure::kind`]).
+    pub fn failure_kind(&self) -> FailureKind {
+        self.read_failure().kind()
+    }
+}
 
 impl From<PageError> for ApiError {
     fn from(e: PageError) -> Self {
@@ -65,8 +63,6 @@ impl From<PageError> for ApiError {
 
 /// The upstream VAS web client used 10 s.
 pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
-/// Most pages walked for one range, so a huge range cannot loop for ever.
-const MAX_PAGES: u64 = 200;
 
 /// Reads a body chunk by chunk as the browser delivers it (after any
 /// `Content-Encoding` is undone, so a chunked or compressed answer is
@@ -86,7 +82,7 @@ async fn read_bounded(body: Option<ReadableStream>, controller: &AbortController
         }
         let chunk: Uint8Array = read.get_value().unchecked_into();
         let total = out.len() as u64 + u64::from(chunk.length());
-        if total > MAX_BODY_BYTES {
+        if body_too_large(total) {
             controller.abort();
             return Err(ApiError::TooLarge(total));
         }
@@ -130,7 +126,7 @@ impl ApiClient {
                 return Err(ApiError::Status(resp.status()));
             }
             let announced = resp.headers().get("content-length").and_then(|v| v.parse::<u64>().ok());
-            if let Some(n) = announced.filter(|n| *n > MAX_BODY_BYTES) {
+            if let Some(n) = announced.filter(|n| body_too_large(*n)) {
                 controller.abort();
                 return Err(ApiError::TooLarge(n));
             }
@@ -156,28 +152,5 @@ impl ApiClient {
         let body = self.get_bytes(&q.path_and_query()).await?;
         let page = decode_event_page(&body)?;
         Ok((page, body.len()))
-    }
-
-    /// Every event of a camera with `start <= timestamp <= end`, walking pages.
-    /// Repeated rows (offsets shift when rows are inserted) are removed by the
-    /// store's de-duplication by id.
-    pub async fn events_between(&self, camera_id: &str, start: UnixMicros, end: UnixMicros) -> Result<Vec<WireEvent>, ApiError> {
-        let mut out = Vec::new();
-        for page_no in 0..MAX_PAGES {
-            let q = EventQuery {
-                camera_id: camera_id.to_owned(),
-                model_id: None,
-                start,
-                end,
-                limit: MAX_PAGE_LIMIT,
-                offset: page_no * u64::from(MAX_PAGE_LIMIT),
-            };
-            let page = decode_event_page(&self.get_bytes(&q.path_and_query()).await?)?;
-            out.extend(page.events);
-            if page.raw_len < MAX_PAGE_LIMIT as usize {
-                break;
-            }
-        }
-        Ok(out)
     }
 }

@@ -74,8 +74,6 @@ pub struct CanvasRenderer {
     css_size: CssSize,
     dpr: f64,
     visible: bool,
-    /// Frames drawn since creation (for tests and figures).
-    pub draws: usize,
 }
 
 /// Sets a color style only when it differs from the last one set (strings are parsed by the canvas).
@@ -136,7 +134,6 @@ impl CanvasRenderer {
             css_size: CssSize::default(),
             dpr: 0.0,
             visible: false,
-            draws: 0,
         })
     }
 
@@ -273,7 +270,6 @@ impl CanvasRenderer {
                 pen.ctx.fill_text_value(pen.strings.text(text), x, y)?;
             }
         }
-        self.draws += 1;
         self.set_visible(true)
     }
 }

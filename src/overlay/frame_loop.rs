@@ -14,17 +14,17 @@
 //! (`core::draw::renderer_choice` decides). A switch draws the new renderer and
 //! clears the old one in the same callback, so no frame shows neither.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_render::{request_animation_frame, AnimationFrame};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlVideoElement, ResizeObserver};
+use web_sys::{Element, HtmlVideoElement};
 
 use super::canvas_renderer::CanvasRenderer;
 use super::element_pool::ElementPool;
 use super::fault_guard::{self, STATE_ATTR};
+use super::screen_measure::ScreenMeasure;
 use crate::core::clock::presented_frame::PresentedFrame;
 use crate::core::clock::{FrameClockMethod, FrameTime};
 use crate::core::draw::geometry::{CssRect, CssSize, ObjectFit, ScreenMapping, VideoPx};
@@ -71,16 +71,8 @@ struct LoopState {
     drawn_with: Option<RendererKind>,
     drawn_size: CssSize,
     last_key: Option<FrameKey>,
-    /// Object-fit is read from computed style only when the element's size changes.
-    fit: ObjectFit,
-    fit_for: (f64, f64),
     state_attr: &'static str,
-    /// The root's and the video's boxes as last measured (video relative to root).
-    measured: Option<(CssRect, CssRect)>,
-    /// The media time they were measured at, and whether a resize was observed since.
-    measured_for: Option<f64>,
-    resized: Rc<Cell<bool>>,
-    resize_observer: Option<(ResizeObserver, Closure<dyn FnMut()>)>,
+    measure: ScreenMeasure,
     next: Option<AnimationFrame>,
 }
 
@@ -95,16 +87,7 @@ impl FrameLoop {
         let pool = ElementPool::new(&document, &root)?;
         let watcher = VideoFrameWatcher::start(&video);
         let choice = RendererChoice::new(policy);
-        // Boxes are measured when a new frame is presented, and between
-        // frames only after a resize of the root or the video: measuring
-        // costs two layout queries, which were the largest fixed cost of an
-        // animation frame without a new video frame.
-        let resized = Rc::new(Cell::new(true));
-        let flag = Rc::clone(&resized);
-        let on_resize = Closure::<dyn FnMut()>::new(move || flag.set(true));
-        let resize_observer = ResizeObserver::new(on_resize.as_ref().unchecked_ref())?;
-        resize_observer.observe(&root);
-        resize_observer.observe(&video);
+        let measure = ScreenMeasure::new(&root, &video)?;
         root.set_attribute("data-renderer", choice.current().as_attr())?;
         if let Some(m) = clock.initial_method() {
             root.set_attribute("data-clock", m.as_attr())?;
@@ -128,27 +111,12 @@ impl FrameLoop {
             drawn_with: None,
             drawn_size: CssSize::default(),
             last_key: None,
-            fit: ObjectFit::Contain,
-            fit_for: (f64::NAN, f64::NAN),
             state_attr: "",
-            measured: None,
-            measured_for: None,
-            resized,
-            resize_observer: Some((resize_observer, on_resize)),
+            measure,
             next: None,
         }));
         arm(&state);
         Ok(Self { state })
-    }
-
-    /// Elements created so far by the pool (constant after warm-up).
-    pub fn created_elements(&self) -> usize {
-        self.state.try_borrow().map(|s| s.pool.created).unwrap_or(0)
-    }
-
-    /// Frames drawn on the canvas so far.
-    pub fn canvas_draws(&self) -> usize {
-        self.state.try_borrow().ok().and_then(|s| s.canvas.as_ref().map(|c| c.draws)).unwrap_or(0)
     }
 }
 
@@ -157,9 +125,7 @@ impl Drop for FrameLoop {
         if let Ok(mut s) = self.state.try_borrow_mut() {
             s.next = None;
             s.watcher = None;
-            if let Some((observer, _)) = s.resize_observer.take() {
-                observer.disconnect();
-            }
+            s.measure.stop();
         }
     }
 }
@@ -184,13 +150,46 @@ fn arm(state: &Rc<RefCell<LoopState>>) {
     }
 }
 
-fn rect_of(el: &Element) -> CssRect {
-    let r = el.get_bounding_client_rect();
-    CssRect { x: r.left(), y: r.top(), width: r.width(), height: r.height() }
-}
-
 impl LoopState {
+    /// One animation frame: what is on screen now, and whether anything must be drawn.
     fn tick(&mut self) -> Result<(), JsValue> {
+        self.check_faults()?;
+        let presented = self.presented_frame();
+        let media_time = presented.map(|f| f.media_time);
+        let (root, element) = self.measure.boxes(&self.root, &self.video, media_time);
+        let fit = self.measure.object_fit(&self.video, element)?;
+        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+        let video = VideoPx { width: f64::from(self.video.video_width()), height: f64::from(self.video.video_height()) };
+        let key = FrameKey { media_time, store_version: self.store.version(), clock_version: self.clock.version(), element, video, fit, dpr };
+        if self.last_key.as_ref() == Some(&key) {
+            return Ok(());
+        }
+        let frame = match presented {
+            Some(f) => self.time_frame(&f)?,
+            None => None,
+        };
+        let primitives = self.lay_out(ScreenMapping::new(element, video, fit, dpr), frame);
+        self.last_key = Some(key);
+        if let Some(f) = frame {
+            self.write_clock_method(&f)?;
+        }
+        let kind = self.choice.choose(primitives.len());
+        let size = CssSize { width: root.width, height: root.height };
+        // The same picture as the last one drawn, by the same renderer: nothing to do.
+        if self.drawn_with == Some(kind) && self.drawn == primitives && (kind == RendererKind::Dom || self.drawn_size == size) {
+            return Ok(());
+        }
+        self.draw(kind, &primitives, size, dpr)?;
+        self.write_frame_attrs(&primitives, media_time, frame)?;
+        self.drawn = primitives;
+        self.drawn_with = Some(kind);
+        self.drawn_size = size;
+        Ok(())
+    }
+
+    /// Ends the frame with an error after an injected fault (test builds) or
+    /// a fault anywhere in the page, hiding the overlay.
+    fn check_faults(&self) -> Result<(), JsValue> {
         #[cfg(feature = "fault-injection")]
         if fault_guard::injection::take() {
             panic!("injected overlay fault (test only)");
@@ -199,81 +198,55 @@ impl LoopState {
             fault_guard::hide(&self.root);
             return Err(JsValue::from_str("a fault happened earlier in this page"));
         }
-        let presented = match &self.watcher {
+        Ok(())
+    }
+
+    /// The frame on screen, if the video has one.
+    fn presented_frame(&self) -> Option<PresentedFrame> {
+        match &self.watcher {
             Some(w) => w.latest(),
             // Without requestVideoFrameCallback, currentTime is the best available guess.
             None => Some(self.video.current_time()).filter(|_| self.video.ready_state() >= 2).map(PresentedFrame::at_media_time),
-        };
-        let media_time = presented.map(|f| f.media_time);
-        // The video element's box relative to the overlay root: both are measured, so a
-        // root that does not exactly cover the video still lines up. They are measured
-        // again for every new presented frame and after any resize; an animation frame
-        // between video frames reuses them.
-        let (root, element) = match self.measured {
-            Some(m) if !self.resized.get() && self.measured_for == media_time => m,
-            _ => {
-                self.resized.set(false);
-                let root = rect_of(&self.root);
-                let v = rect_of(&self.video);
-                let m = (root, CssRect { x: v.x - root.x, y: v.y - root.y, width: v.width, height: v.height });
-                self.measured = Some(m);
-                self.measured_for = media_time;
-                m
-            }
-        };
-        if (element.width, element.height) != self.fit_for {
-            let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-            if let Some(style) = window.get_computed_style(&self.video)? {
-                self.fit = ObjectFit::from_css(&style.get_property_value("object-fit")?);
-            }
-            self.fit_for = (element.width, element.height);
         }
-        let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-        let video = VideoPx { width: f64::from(self.video.video_width()), height: f64::from(self.video.video_height()) };
-        let key = FrameKey { media_time, store_version: self.store.version(), clock_version: self.clock.version(), element, video, fit: self.fit, dpr };
-        if self.last_key.as_ref() == Some(&key) {
+    }
+
+    /// The primitives of the frame at `frame`'s time, laid out on the
+    /// screen; none without a picture on screen or a time for it.
+    fn lay_out(&self, mapping: Option<ScreenMapping>, frame: Option<FrameTime>) -> Vec<Primitive> {
+        let (Some(mapping), Some(t)) = (mapping, frame.map(|f| f.at)) else {
+            return Vec::new();
+        };
+        let store = self.store.borrow();
+        #[cfg(feature = "fault-injection")]
+        if fault_guard::injection::take_in_borrow() {
+            panic!("injected overlay fault inside the store's borrow (test only)");
+        }
+        let models = select_frame(&store, t, &self.params);
+        layout_frame(&models, &mapping).primitives
+    }
+
+    /// Says on the root how this frame's wall time was found (a recording
+    /// can mix methods). Written only when it changes, so not per frame.
+    fn write_clock_method(&mut self, f: &FrameTime) -> Result<(), JsValue> {
+        if self.clock_attr == Some((f.method, f.methods_disagree)) {
             return Ok(());
         }
-        let mapping = ScreenMapping::new(element, video, self.fit, dpr);
-        let frame = match presented {
-            Some(f) => self.time_frame(&f)?,
-            None => None,
-        };
-        let primitives = match (mapping, frame.map(|f| f.at)) {
-            (Some(mapping), Some(t)) => {
-                let store = self.store.borrow();
-                #[cfg(feature = "fault-injection")]
-                if fault_guard::injection::take_in_borrow() {
-                    panic!("injected overlay fault inside the store's borrow (test only)");
-                }
-                let models = select_frame(&store, t, &self.params);
-                layout_frame(&models, &mapping).primitives
-            }
-            _ => Vec::new(),
-        };
-        self.last_key = Some(key);
-        // How this frame's wall time was found, said on the root (a recording can
-        // mix methods). Written only when it changes, so not per frame.
-        if let Some(f) = frame {
-            if self.clock_attr != Some((f.method, f.methods_disagree)) {
-                self.root.set_attribute("data-clock", f.method.as_attr())?;
-                if f.methods_disagree {
-                    self.root.set_attribute("data-clock-note", "methods-disagree")?;
-                } else {
-                    self.root.remove_attribute("data-clock-note")?;
-                }
-                self.clock_attr = Some((f.method, f.methods_disagree));
-            }
+        self.root.set_attribute("data-clock", f.method.as_attr())?;
+        if f.methods_disagree {
+            self.root.set_attribute("data-clock-note", "methods-disagree")?;
+        } else {
+            self.root.remove_attribute("data-clock-note")?;
         }
-        let kind = self.choice.choose(primitives.len());
-        let size = CssSize { width: root.width, height: root.height };
-        // The same picture as the last one drawn, by the same renderer: nothing to do.
-        if self.drawn_with == Some(kind) && self.drawn == primitives && (kind == RendererKind::Dom || self.drawn_size == size) {
-            return Ok(());
-        }
+        self.clock_attr = Some((f.method, f.methods_disagree));
+        Ok(())
+    }
+
+    /// Draws `primitives` with the renderer `kind` and clears the other one
+    /// in the same frame on a switch, which `data-renderer` then names.
+    fn draw(&mut self, kind: RendererKind, primitives: &[Primitive], size: CssSize, dpr: f64) -> Result<(), JsValue> {
         match kind {
             RendererKind::Dom => {
-                self.pool.render(&primitives)?;
+                self.pool.render(primitives)?;
                 if let Some(canvas) = &mut self.canvas {
                     canvas.hide()?;
                 }
@@ -284,7 +257,7 @@ impl LoopState {
                     self.canvas = Some(CanvasRenderer::new(&document, &self.root)?);
                 }
                 if let Some(canvas) = &mut self.canvas {
-                    canvas.render(&primitives, size, dpr)?;
+                    canvas.render(primitives, size, dpr)?;
                 }
                 if self.drawn_with != Some(RendererKind::Canvas) {
                     self.pool.render(&[])?;
@@ -294,21 +267,23 @@ impl LoopState {
         if self.drawn_with != Some(kind) {
             self.root.set_attribute("data-renderer", kind.as_attr())?;
         }
+        Ok(())
+    }
+
+    /// The root's state (`ok`, `empty`), and the media time of the frame
+    /// drawn and the wall time it was mapped to (microseconds), for tests
+    /// and diagnostics. Like everything else they are written only when the
+    /// picture changed: a static scene writes nothing.
+    fn write_frame_attrs(&mut self, primitives: &[Primitive], media_time: Option<f64>, frame: Option<FrameTime>) -> Result<(), JsValue> {
         let state = if primitives.is_empty() { "empty" } else { "ok" };
         if self.state_attr != state {
             self.root.set_attribute(STATE_ATTR, state)?;
             self.state_attr = state;
         }
-        // The media time of the frame last drawn and the wall time it was mapped to
-        // (microseconds), for tests and diagnostics. Like everything else they are
-        // written only when the picture changed: a static scene writes nothing.
         let text = media_time.map(|t| format!("{t:.6}")).unwrap_or_default();
         self.root.set_attribute("data-media-time", &text)?;
         let wall = frame.map(|f| f.at.0.to_string()).unwrap_or_default();
         self.root.set_attribute("data-frame-time-us", &wall)?;
-        self.drawn = primitives;
-        self.drawn_with = Some(kind);
-        self.drawn_size = size;
         Ok(())
     }
 

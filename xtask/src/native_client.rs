@@ -12,12 +12,10 @@ use vas_overlay_viewer::core::events::credible_newest::RowSeen;
 use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::events::live_poll::LivePoller;
 use vas_overlay_viewer::core::events::poll_grid;
+use vas_overlay_viewer::core::events::read_failure::{body_too_large, ReadFailure, MAX_BODY_BYTES};
 use vas_overlay_viewer::core::time::UnixMicros;
 use vas_overlay_viewer::core::events::window_fetch::{Action, FailureKind, WindowFetch};
 use vas_overlay_viewer::core::events::wire::{decode_event_page, EventPage, EventQuery, WireEvent};
-
-/// Same limit as the viewer's client.
-const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
 
 pub struct NativeClient {
     pub base: String,
@@ -46,26 +44,32 @@ impl NativeClient {
 
     /// One list page, classified as the viewer classifies failures.
     pub fn page(&self, q: &EventQuery) -> (Result<EventPage, FailureKind>, u64) {
+        let (page, bytes) = self.read_page(q);
+        (page.map_err(ReadFailure::kind), bytes)
+    }
+
+    /// One list page and the body bytes read; a body is read up to one byte past the limit.
+    fn read_page(&self, q: &EventQuery) -> (Result<EventPage, ReadFailure>, u64) {
         let mut req = self.agent.get(&format!("{}{}", self.base, q.path_and_query()));
         if let Some(k) = &self.api_key {
             req = req.set("X-API-Key", k);
         }
-        match req.call() {
-            Ok(resp) => {
-                let mut body = Vec::new();
-                let read = resp.into_reader().take(MAX_BODY_BYTES + 1).read_to_end(&mut body);
-                let n = body.len() as u64;
-                if read.is_err() {
-                    return (Err(FailureKind::Transient), n);
-                }
-                if n > MAX_BODY_BYTES {
-                    return (Err(FailureKind::Window), n);
-                }
-                (decode_event_page(&body).map_err(|_| FailureKind::Window), n)
-            }
-            Err(ureq::Error::Status(code, _)) if code >= 500 => (Err(FailureKind::Window), 0),
-            Err(_) => (Err(FailureKind::Transient), 0),
+        let resp = match req.call() {
+            Ok(resp) => resp,
+            Err(ureq::Error::Status(code, _)) => return (Err(ReadFailure::Status(code)), 0),
+            // ureq reports a timeout as a transport error too; both are retried alike.
+            Err(ureq::Error::Transport(_)) => return (Err(ReadFailure::Network), 0),
+        };
+        let mut body = Vec::new();
+        let read = resp.into_reader().take(MAX_BODY_BYTES + 1).read_to_end(&mut body);
+        let n = body.len() as u64;
+        if read.is_err() {
+            return (Err(ReadFailure::Network), n);
         }
+        if body_too_large(n) {
+            return (Err(ReadFailure::TooLarge), n);
+        }
+        (decode_event_page(&body).map_err(|_| ReadFailure::Malformed), n)
     }
 
     /// Runs a fetch to completion, giving up after `max_backoffs` back-offs
