@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::demo_backend::{self, BackendConfig};
+use vas_emulator::{self as demo_backend, BackendConfig};
 use vas_overlay_viewer::core::poll_grid;
 use crate::viewer_server;
 use crate::webdriver::Browser;

@@ -8,7 +8,7 @@ mod client_checks;
 mod core_bench;
 mod csp;
 mod day_bench;
-mod demo_backend;
+use vas_emulator as demo_backend;
 mod e2e;
 mod e2e_faults;
 mod frame_costs;

@@ -11,7 +11,7 @@
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use crate::demo_backend::{self, BackendConfig};
+use vas_emulator::{self as demo_backend, BackendConfig};
 use crate::viewer_server;
 use crate::{repo_root, Result};
 

@@ -10,8 +10,8 @@
 
 use serde_json::{json, Value};
 
-use crate::demo_backend::day_recording::{DayTruth, DAY_CAMERA_ID};
-use crate::demo_backend::RunningBackend;
+use vas_emulator::day_recording::{DayTruth, DAY_CAMERA_ID};
+use vas_emulator::RunningBackend;
 use crate::webdriver::Browser;
 use crate::Result;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};

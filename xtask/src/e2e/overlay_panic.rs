@@ -26,7 +26,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::demo_backend::{self, BackendConfig};
+use vas_emulator::{self as demo_backend, BackendConfig};
 use crate::webdriver::Browser;
 use crate::Result;
 

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::cdp::CdpClient;
-use crate::demo_backend::{self, BackendConfig, Faults};
+use vas_emulator::{self as demo_backend, BackendConfig, Faults};
 use crate::webdriver::Browser;
 use crate::Result;
 

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::demo_backend::{self, BackendConfig, Faults};
+use vas_emulator::{self as demo_backend, BackendConfig, Faults};
 use crate::viewer_server::{self, EMULATED_VAS_KEY};
 use crate::Result;
 

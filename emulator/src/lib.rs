@@ -69,7 +69,7 @@
 //! `huge_body_mb`, poison rows, then `truncate_body`, `gzip_body`,
 //! `chunked_body`, and last `delay_ms`.
 
-pub(crate) mod serve;
+pub mod serve;
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
@@ -1424,7 +1424,7 @@ impl State {
             }
             _ => Err((
                 404,
-                format!("no demo control at {path}; see xtask/src/demo_backend.rs"),
+                format!("no demo control at {path}; see emulator/src/lib.rs"),
             )),
         };
         match result {

@@ -727,7 +727,7 @@ pub(super) fn rows_for(day: Option<&DayRecording>, camera: Option<&str>, model: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo_backend::recording::tests::get;
+    use crate::recording::tests::get;
     use vas_overlay_viewer::core::hls_playlist::MediaPlaylist;
     use vas_overlay_viewer::core::http_date::parse_http_date;
 

@@ -1,6 +1,6 @@
 //! The demo backend's HTTP server: hyper on a small tokio runtime, in front of a synchronous handler.
 //!
-//! Dev tooling. The emulator (`demo_backend.rs`) is blocking code: it sleeps
+//! Dev tooling. The emulator (`lib.rs`) is blocking code: it sleeps
 //! for `delay_ms`, reads files and calls a real VAS with a blocking client.
 //! This module gives it a blocking interface, a [`Handler`] called with a
 //! [`Request`] and a [`Responder`], and leaves HTTP/1.1 to hyper: parsing,

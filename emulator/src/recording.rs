@@ -352,7 +352,7 @@ pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults, huge_playl
 }
 
 #[cfg(test)]
-pub(in crate::demo_backend) mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::Value;
 
@@ -369,7 +369,7 @@ pub(in crate::demo_backend) mod tests {
     }
 
     /// One request to a running backend: status, headers, body (the day camera's tests use it too).
-    pub(in crate::demo_backend) fn get(method: &str, url: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    pub(crate) fn get(method: &str, url: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
         use std::io::Read;
         let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(30)).build();
         let resp = match agent.request(method, url).call() {
