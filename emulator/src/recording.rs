@@ -35,7 +35,12 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 use vas_overlay_viewer::core::time::{civil_from_days, format_rfc3339_utc, UnixMicros};
 
-use super::{api_error, api_json, data_error, parse_rfc3339, parse_uuid, read_json, Body, Faults, Reply, Req, StoredEvent};
+use crate::api::{api_error, api_json};
+use crate::demo_data::{data_error, read_json, StoredEvent};
+use crate::faults::Faults;
+use crate::http::answer::{AnswerBody, HttpAnswer};
+use crate::http::request::RequestParts;
+use crate::text_formats::{parse_rfc3339, parse_uuid};
 
 /// The dev-only camera whose playlist carries program date-time.
 pub const PDT_CAMERA_ID: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
@@ -265,7 +270,7 @@ impl DemoRecording {
         out
     }
 
-    fn segment(&self, name: &str, fault: Option<&'static str>) -> Reply {
+    fn segment(&self, name: &str, fault: Option<&'static str>) -> HttpAnswer {
         let Some(seg) = self.segments.get(name) else {
             return api_error(404, "Segment not found", name);
         };
@@ -282,8 +287,8 @@ impl DemoRecording {
         };
         // Starlette's FileResponse: ETag from mtime and size; the demo's mtime is the true one.
         let etag = format!("\"{:x}-{len:x}\"", seg.true_start_us);
-        let body = if fault == Some("garbage_segments") { Body::Bytes(garbage_bytes(len)) } else { Body::File { file, len } };
-        Reply { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body }
+        let body = if fault == Some("garbage_segments") { AnswerBody::Bytes(garbage_bytes(len)) } else { AnswerBody::File { file, len } };
+        HttpAnswer { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body }
             .with("Last-Modified", seg.last_modified.clone())
             .with("ETag", etag)
             .with("Cache-Control", "public, max-age=31536000")
@@ -295,7 +300,7 @@ impl DemoRecording {
 /// answer, the fault that shaped it (for the request log). `huge_playlist_mb`
 /// is the answer fault applied to this request, if any.
 /// Only a data dir with a recording has these routes (others answer 404 as before).
-pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults, huge_playlist_mb: Option<u32>) -> Option<(Reply, Option<&'static str>)> {
+pub fn route(rec: Option<&DemoRecording>, req: &RequestParts, faults: &Faults, huge_playlist_mb: Option<u32>) -> Option<(HttpAnswer, Option<&'static str>)> {
     rec?;
     let route = match_route(req.path)?;
     if req.method != "GET" {
@@ -336,7 +341,7 @@ pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults, huge_playl
                     }
                     None => text,
                 };
-                Reply::bytes(200, "application/vnd.apple.mpegurl", text).with("Access-Control-Allow-Origin", "*")
+                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text).with("Access-Control-Allow-Origin", "*")
             }
             None => api_error(404, "No recordings found for this device", req.path),
         },
@@ -388,14 +393,14 @@ pub(crate) mod tests {
     #[test]
     fn serves_the_shipped_recording_as_vas_does() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = super::super::BackendConfig {
+        let config = crate::BackendConfig {
             dist_dir: data.join("no-dist"),
             data_dir: Some(data),
             api_key: None,
             viewer_api_key: None,
             day_speed: None,
         };
-        let backend = super::super::start(config, "127.0.0.1:0").unwrap();
+        let backend = crate::start(config, "127.0.0.1:0").unwrap();
         let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
 
@@ -462,8 +467,8 @@ pub(crate) mod tests {
     #[test]
     fn missing_and_garbage_segments() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), api_key: None, viewer_api_key: None, day_speed: None };
-        let backend = super::super::start(config, "127.0.0.1:0").unwrap();
+        let config = crate::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), api_key: None, viewer_api_key: None, day_speed: None };
+        let backend = crate::start(config, "127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
         let seg = |cam: &str, n: u64| get("GET", &format!("{base}/{cam}/segment-{n}.ts"));
         let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
@@ -520,8 +525,8 @@ pub(crate) mod tests {
     #[test]
     fn huge_playlist() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data), api_key: None, viewer_api_key: None, day_speed: None };
-        let backend = super::super::start(config, "127.0.0.1:0").unwrap();
+        let config = crate::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data), api_key: None, viewer_api_key: None, day_speed: None };
+        let backend = crate::start(config, "127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices/{PDT_CAMERA_ID}", backend.port());
         let usual = String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap();
         backend.set_faults(Faults { huge_playlist_mb: Some(3), fail_count: Some(1), ..Faults::default() }).unwrap();

@@ -876,7 +876,7 @@ fn report(results: &[(&Config, std::result::Result<Measured, String>)], base: &M
                     mb(m.server_hwm_bytes),
                     mb(m.mem_available_bytes),
                     m.connections.at_vas,
-                    vas_emulator::serve::MAX_CONNECTIONS,
+                    vas_emulator::MAX_CONNECTIONS,
                     m.connections.from_sfu,
                     m.connections.from_front,
                     m.connections.from_server,
