@@ -3,95 +3,46 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use uuid::Uuid;
 use vas_overlay_viewer::core::time::{days_from_civil, days_in_month, format_rfc3339_utc, UnixMicros};
 
 /// Percent-decodes `s`; with `plus_as_space`, `+` becomes a space (form
 /// encoding, as query strings are read by VAS). Invalid escapes are kept
 /// as-is; invalid UTF-8 becomes U+FFFD.
 pub(crate) fn percent_decode(s: &str, plus_as_space: bool) -> String {
-    pub(crate) fn hex(b: u8) -> Option<u8> {
-        match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            b'A'..=b'F' => Some(b - b'A' + 10),
-            _ => None,
-        }
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_as_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    // A literal `+` only: `%2B` still decodes to `+`.
+    let spaced;
+    let s = if plus_as_space {
+        spaced = s.replace('+', " ");
+        spaced.as_str()
+    } else {
+        s
+    };
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
+
+/// What `encode_path` escapes: everything but ASCII letters, digits and
+/// `-._~/` (a relative path keeps its slashes).
+const PATH_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
 
 /// Percent-encodes a relative path for use in a URL (keeps `/`).
 pub(crate) fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(path, PATH_ESCAPED).to_string()
 }
 
 /// Query pairs in order, keys and values percent-decoded with `+` as space;
 /// blank values are kept.
 pub(crate) fn parse_query(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k, true), percent_decode(v, true))
-        })
-        .collect()
+    form_urlencoded::parse(raw.as_bytes()).into_owned().collect()
 }
 
-/// A UUID in canonical form (lowercase, hyphenated). Accepts what Python's
-/// `uuid.UUID` accepts: optional `urn:uuid:` prefix, optional braces, 32 hex
-/// digits with or without hyphens.
+/// A UUID in canonical form (lowercase, hyphenated), as pydantic reads one
+/// (with the same `uuid` crate): 32 hex digits, hyphenated or not, optionally
+/// in braces or after `urn:uuid:`. Errors are the crate's, which are
+/// pydantic's.
 pub(crate) fn parse_uuid(s: &str) -> Result<String, String> {
-    let mut t = s.trim();
-    if t.len() >= 9 && t[..9].eq_ignore_ascii_case("urn:uuid:") {
-        t = &t[9..];
-    }
-    let t = t.strip_prefix('{').unwrap_or(t);
-    let t = t.strip_suffix('}').unwrap_or(t);
-    let hex: String = t.chars().filter(|&c| c != '-').collect();
-    if let Some(bad) = hex.chars().find(|c| !c.is_ascii_hexdigit()) {
-        return Err(format!("invalid character: found `{bad}`"));
-    }
-    if hex.len() != 32 {
-        return Err(format!(
-            "invalid length: expected 32 hex digits, found {}",
-            hex.len()
-        ));
-    }
-    let h = hex.to_ascii_lowercase();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+    Uuid::try_parse(s).map(|id| id.hyphenated().to_string()).map_err(|e| e.to_string())
 }
 
 /// Parses an RFC 3339 date-time to microseconds since the Unix epoch.

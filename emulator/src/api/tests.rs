@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::test_support::{assert_api_headers, device, eid, events, ids, request, ABSENT, CAM_A, CAM_B, Fixture, LIST};
 
 #[test]
-pub(crate) fn list_filters_ordering_and_paging() {
+fn list_filters_ordering_and_paging() {
     let f = Fixture::emulated();
     // Ties in stored order (as PostgreSQL gave them), so that pages are exact.
     f.stable_ties();
@@ -98,7 +98,7 @@ pub(crate) fn list_filters_ordering_and_paging() {
 }
 
 #[test]
-pub(crate) fn camera_endpoint_equals_camera_filter() {
+fn camera_endpoint_equals_camera_filter() {
     let f = Fixture::emulated();
     f.stable_ties();
     let cases: &[(&str, &[u32], usize)] = &[
@@ -121,7 +121,7 @@ pub(crate) fn camera_endpoint_equals_camera_filter() {
 }
 
 #[test]
-pub(crate) fn validation_errors() {
+fn validation_errors() {
     let f = Fixture::emulated();
     let list = "/api/v1/ai-events";
     // path and query, loc, type, text in msg
@@ -253,7 +253,7 @@ pub(crate) fn validation_errors() {
 }
 
 #[test]
-pub(crate) fn single_event_devices_and_not_found() {
+fn single_event_devices_and_not_found() {
     let f = Fixture::emulated();
     let originals = events();
     for original in &originals {
@@ -318,7 +318,7 @@ pub(crate) fn single_event_devices_and_not_found() {
 }
 
 #[test]
-pub(crate) fn trailing_slash_redirects_methods_and_preflight() {
+fn trailing_slash_redirects_methods_and_preflight() {
     let f = Fixture::emulated();
     let port = f.backend.port();
     let cases: &[(&str, String)] = &[
@@ -383,7 +383,7 @@ pub(crate) fn trailing_slash_redirects_methods_and_preflight() {
 // -- config, files ------------------------------------------------------
 
 #[test]
-pub(crate) fn ties_are_shuffled_per_request_but_deterministic() {
+fn ties_are_shuffled_per_request_but_deterministic() {
     let f = Fixture::emulated();
     let firsts = || -> Vec<String> {
         (0..24)

@@ -6,7 +6,7 @@ use crate::faults::{AuthFault, Faults, PoisonRow, PoisonSpec};
 use crate::test_support::{assert_api_headers, eid, event, ids, post, request, CAM_A, Fixture, LIST};
 
 #[test]
-pub(crate) fn control_endpoints_set_get_reset() {
+fn control_endpoints_set_get_reset() {
     let f = Fixture::emulated();
     let faults_url = f.url("/__demo/faults");
     let defaults = json!({
@@ -124,7 +124,7 @@ pub(crate) fn control_endpoints_set_get_reset() {
 }
 
 #[test]
-pub(crate) fn inserted_events_show_at_once_and_reset_removes_them() {
+fn inserted_events_show_at_once_and_reset_removes_them() {
     let f = Fixture::emulated();
     f.stable_ties();
     let newer = event(7, CAM_A, "m1", "2026-01-05T12:00:04Z");

@@ -10,7 +10,7 @@ use crate::test_support::{emulated_config, request, write_camera_with, write_dat
 use crate::text_formats::parse_rfc3339;
 
 #[test]
-pub(crate) fn load_errors_name_the_file_and_the_problem() {
+fn load_errors_name_the_file_and_the_problem() {
     type Mutation = fn(&Path);
     let cases: &[(&str, Mutation, &[&str])] = &[
         (
@@ -113,7 +113,7 @@ pub(crate) fn load_errors_name_the_file_and_the_problem() {
 /// The data the generator ships in `static/demo/` loads and serves (the
 /// test is skipped while that dir does not exist yet).
 #[test]
-pub(crate) fn shipped_demo_data_loads() {
+fn shipped_demo_data_loads() {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
     if !data.join("camera.json").is_file() {
         eprintln!("skipped: {} has no camera.json", data.display());

@@ -9,7 +9,7 @@ use crate::start;
 use crate::test_support::{assert_api_headers, assert_no_cors, assert_poison_500, device, eid, emulated_config, event, events, ids, request, wait_until, write_data, write_dist, ABSENT, CAM_A, CAM_B, Fixture, LIST, POISON_ID, Resp, TempDir};
 
 #[test]
-pub(crate) fn poison_row_fails_only_pages_that_contain_it() {
+fn poison_row_fails_only_pages_that_contain_it() {
     // Newest first with the poison row P: 5, 6, 4, P, 3, 2, 1.
     let f = Fixture::with_faults(Faults {
         poison_at: vec!["2026-01-05T12:00:01.5Z".into()],
@@ -110,7 +110,7 @@ pub(crate) fn poison_row_fails_only_pages_that_contain_it() {
 }
 
 #[test]
-pub(crate) fn bare_500_is_plain_text_without_cors() {
+fn bare_500_is_plain_text_without_cors() {
     let f = Fixture::with_faults(Faults { bare_500: true, ..Faults::default() });
     let targets = [
         LIST.to_string(),
@@ -142,7 +142,7 @@ pub(crate) fn bare_500_is_plain_text_without_cors() {
 }
 
 #[test]
-pub(crate) fn db_fault_answers_an_empty_page_and_404() {
+fn db_fault_answers_an_empty_page_and_404() {
     let f = Fixture::with_faults(Faults { db_fault_empty: true, ..Faults::default() });
     let cases: &[(String, i64, i64)] = &[
         (LIST.to_string(), 100, 0),
@@ -178,7 +178,7 @@ pub(crate) fn db_fault_answers_an_empty_page_and_404() {
 /// reset; the emulator's own extras (`/config.json`, `/demo/`) do not
 /// need it.
 #[test]
-pub(crate) fn environment_key_is_required_like_vas_with_auth_on() {
+fn environment_key_is_required_like_vas_with_auth_on() {
     let dir = TempDir::new();
     write_data(&dir.data());
     write_dist(&dir.dist());
@@ -212,7 +212,7 @@ pub(crate) fn environment_key_is_required_like_vas_with_auth_on() {
 }
 
 #[test]
-pub(crate) fn auth_faults_and_required_key() {
+fn auth_faults_and_required_key() {
     let f = Fixture::emulated();
     let missing = json!({"detail": "API key required. Provide X-API-Key header."});
     let invalid = json!({"detail": "Invalid or expired API key"});
@@ -311,7 +311,7 @@ pub(crate) fn auth_faults_and_required_key() {
 }
 
 #[test]
-pub(crate) fn delay_holds_only_its_own_connection_and_stop_is_prompt() {
+fn delay_holds_only_its_own_connection_and_stop_is_prompt() {
     const N: usize = 40;
     let Fixture { backend, _dir } = Fixture::emulated();
     let url = |path: &str| format!("http://127.0.0.1:{}{path}", backend.port());
@@ -396,7 +396,7 @@ pub(crate) fn delay_holds_only_its_own_connection_and_stop_is_prompt() {
 }
 
 #[test]
-pub(crate) fn truncated_body_is_half_with_matching_length() {
+fn truncated_body_is_half_with_matching_length() {
     let f = Fixture::emulated();
     f.stable_ties();
     let targets = [
@@ -433,7 +433,7 @@ pub(crate) fn truncated_body_is_half_with_matching_length() {
 }
 
 #[test]
-pub(crate) fn huge_body_is_a_valid_list_of_the_requested_size() {
+fn huge_body_is_a_valid_list_of_the_requested_size() {
     let f = Fixture::with_faults(Faults { huge_body_mb: Some(3), ..Faults::default() });
     let r = f.get(&format!(
         "{LIST}/cameras/{CAM_B}/events?model_id=m1&end_time=2026-01-05T12:00:02Z&limit=10&offset=2"
@@ -469,7 +469,7 @@ pub(crate) fn huge_body_is_a_valid_list_of_the_requested_size() {
 }
 
 #[test]
-pub(crate) fn chunked_and_gzip_bodies_carry_the_same_list() {
+fn chunked_and_gzip_bodies_carry_the_same_list() {
     let gunzip = |bytes: &[u8]| {
         let mut out = Vec::new();
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out).unwrap();
@@ -511,7 +511,7 @@ pub(crate) fn chunked_and_gzip_bodies_carry_the_same_list() {
     assert_eq!(f.backend.request_log().last().map(|e| e.bytes), Some(both.body.len() as u64));
 }
 
-pub(crate) fn events_by_id(n: u32) -> Value {
+fn events_by_id(n: u32) -> Value {
     events()
         .into_iter()
         .find(|e| e["id"] == json!(eid(n)))
@@ -519,7 +519,7 @@ pub(crate) fn events_by_id(n: u32) -> Value {
 }
 
 #[test]
-pub(crate) fn fail_count_recovers_and_path_filter_targets() {
+fn fail_count_recovers_and_path_filter_targets() {
     let f = Fixture::with_faults(Faults {
         bare_500: true,
         fail_count: Some(2),
@@ -590,7 +590,7 @@ pub(crate) fn fail_count_recovers_and_path_filter_targets() {
 }
 
 #[test]
-pub(crate) fn insert_between_pages_shifts_offsets() {
+fn insert_between_pages_shifts_offsets() {
     let f = Fixture::with_faults(Faults {
         insert_between_pages: Some(1),
         stable_ties: true,

@@ -6,7 +6,7 @@ use crate::test_support::{clip_bytes, emulated_config, raw_status, request, writ
 use crate::{start, BackendConfig};
 
 #[test]
-pub(crate) fn config_json() {
+fn config_json() {
     let f = Fixture::emulated();
     let r = f.get("/config.json");
     assert_eq!(r.status, 200);
@@ -22,7 +22,7 @@ pub(crate) fn config_json() {
 }
 
 #[test]
-pub(crate) fn static_files_mime_types_and_spa_fallback() {
+fn static_files_mime_types_and_spa_fallback() {
     let f = Fixture::emulated();
     let cases: &[(&str, u16, &str)] = &[
         ("/", 200, "text/html; charset=utf-8"),
@@ -66,7 +66,7 @@ pub(crate) fn static_files_mime_types_and_spa_fallback() {
 }
 
 #[test]
-pub(crate) fn demo_range_requests() {
+fn demo_range_requests() {
     let f = Fixture::emulated();
     let clip = clip_bytes();
     let full = f.get("/demo/clip.mp4");
@@ -114,7 +114,7 @@ pub(crate) fn demo_range_requests() {
 }
 
 #[test]
-pub(crate) fn path_traversal_refused() {
+fn path_traversal_refused() {
     let f = Fixture::emulated();
     let port = f.backend.port();
     // Files that exist next to the served roots.
@@ -143,7 +143,7 @@ pub(crate) fn path_traversal_refused() {
 // -- loading ------------------------------------------------------------
 
 #[test]
-pub(crate) fn config_json_carries_a_viewer_key_only_when_configured() {
+fn config_json_carries_a_viewer_key_only_when_configured() {
     let f = Fixture::emulated();
     assert!(f.get("/config.json").json().get("apiKey").is_none());
     let dir = TempDir::new();

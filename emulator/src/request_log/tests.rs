@@ -6,7 +6,7 @@ use crate::request_log::LogEntry;
 use crate::test_support::{assert_api_headers, request, Fixture, LIST};
 
 #[test]
-pub(crate) fn request_log_records_requests_never_key_values() {
+fn request_log_records_requests_never_key_values() {
     let f = Fixture::emulated();
     let key = "log-secret-3";
     let a = request(
@@ -80,7 +80,7 @@ pub(crate) fn request_log_records_requests_never_key_values() {
 }
 
 #[test]
-pub(crate) fn watched_secrets_are_logged_by_label_and_place_only() {
+fn watched_secrets_are_logged_by_label_and_place_only() {
     let f = Fixture::emulated();
     let (key, pass) = ("Watch-Key-9", "p@ss");
     f.backend.watch_secrets(vec![("api-key".into(), key.into()), ("rtsp-password".into(), pass.into()), ("empty".into(), String::new())]);

@@ -5,7 +5,7 @@ use crate::text_formats::{format_vas_time, parse_query, parse_rfc3339, parse_uui
 use crate::validation::{parse_int, query_get};
 
 #[test]
-pub(crate) fn rfc3339_parser() {
+fn rfc3339_parser() {
     let base = 1_767_614_400_000_000i64; // 2026-01-05T12:00:00Z
     let ok: &[(&str, i64)] = &[
         ("2026-01-05T12:00:00Z", base),
@@ -52,7 +52,7 @@ pub(crate) fn rfc3339_parser() {
 }
 
 #[test]
-pub(crate) fn percent_decoding_query_and_uuid() {
+fn percent_decoding_query_and_uuid() {
     let cases: &[(&str, bool, &str)] = &[
         ("a%2Bb", true, "a+b"),
         ("a+b", true, "a b"),
@@ -98,7 +98,7 @@ pub(crate) fn percent_decoding_query_and_uuid() {
 }
 
 #[test]
-pub(crate) fn vas_time_format_round_trips() {
+fn vas_time_format_round_trips() {
     let cases: &[(&str, i64)] = &[
         ("2026-01-05T12:00:00Z", 1_767_614_400_000_000),
         ("2026-01-05T12:00:00.123000Z", 1_767_614_400_123_000),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::http::static_files::{parse_range, safe_relative_path, OPEN_RANGE_CAP, RangeAnswer};
 
 #[test]
-pub(crate) fn range_and_path_parsing() {
+fn range_and_path_parsing() {
     // header, file length, expected partial range, expected unsatisfiable
     type Case<'a> = (Option<&'a str>, u64, Option<(u64, u64)>, bool);
     let cases: &[Case] = &[

@@ -9,7 +9,7 @@ use crate::test_support::{post, wait_until, CAM_A, CAM_B, Fixture, LIST};
 use crate::text_formats::{now_us, parse_rfc3339};
 
 #[test]
-pub(crate) fn live_generator_inserts_at_the_rate_with_the_lateness() {
+fn live_generator_inserts_at_the_rate_with_the_lateness() {
     let f = Fixture::emulated();
     let t0 = now_us();
     let r = post(
