@@ -70,32 +70,32 @@ impl Emulator {
     }
 }
 
-pub(crate) fn content_type(path: &Path) -> &'static str {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    match ext.as_str() {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "wasm" => "application/wasm",
-        "css" => "text/css; charset=utf-8",
-        "json" | "map" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "ico" => "image/x-icon",
-        "mp4" | "m4v" => "video/mp4",
-        "webm" => "video/webm",
-        "ts" => "video/mp2t",
-        "m3u8" => "application/vnd.apple.mpegurl",
-        "txt" => "text/plain; charset=utf-8",
-        "woff" => "font/woff",
-        "woff2" => "font/woff2",
-        _ => "application/octet-stream",
+/// Extensions whose type the media stack and the viewer's build need, where
+/// `mime_guess`'s table says otherwise (HLS, ES modules, source maps, the
+/// registered font type).
+const CONTENT_TYPE_OVERRIDES: [(&str, &str); 6] = [
+    ("ts", "video/mp2t"),
+    ("m3u8", "application/vnd.apple.mpegurl"),
+    ("mjs", "text/javascript"),
+    ("m4v", "video/mp4"),
+    ("map", "application/json"),
+    ("woff", "font/woff"),
+];
+
+/// The `Content-Type` of a served file, from its extension; text types say
+/// UTF-8.
+pub(crate) fn content_type(path: &Path) -> String {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    let essence = CONTENT_TYPE_OVERRIDES
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map(|(_, t)| *t)
+        .or_else(|| mime_guess::from_ext(&ext).first_raw())
+        .unwrap_or("application/octet-stream");
+    if essence.starts_with("text/") {
+        format!("{essence}; charset=utf-8")
+    } else {
+        essence.to_string()
     }
 }
 

@@ -1,8 +1,8 @@
 //! Tests of byte ranges and safe relative paths.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::http::static_files::{parse_range, safe_relative_path, OPEN_RANGE_CAP, RangeAnswer};
+use crate::http::static_files::{content_type, parse_range, safe_relative_path, OPEN_RANGE_CAP, RangeAnswer};
 
 #[test]
 fn range_and_path_parsing() {
@@ -69,3 +69,37 @@ fn range_and_path_parsing() {
 }
 
 // -- emulated API -------------------------------------------------------
+
+#[test]
+fn content_types_of_served_files() {
+    let cases: &[(&str, &str)] = &[
+        ("index.html", "text/html; charset=utf-8"),
+        ("a.HTM", "text/html; charset=utf-8"),
+        ("app.js", "text/javascript; charset=utf-8"),
+        ("mod.mjs", "text/javascript; charset=utf-8"),
+        ("app_bg.wasm", "application/wasm"),
+        ("style.css", "text/css; charset=utf-8"),
+        ("events.json", "application/json"),
+        ("app.js.map", "application/json"),
+        ("icon.svg", "image/svg+xml"),
+        ("a.png", "image/png"),
+        ("a.jpg", "image/jpeg"),
+        ("a.jpeg", "image/jpeg"),
+        ("a.gif", "image/gif"),
+        ("a.webp", "image/webp"),
+        ("favicon.ico", "image/x-icon"),
+        ("clip.mp4", "video/mp4"),
+        ("clip.m4v", "video/mp4"),
+        ("clip.webm", "video/webm"),
+        ("segment-1.ts", "video/mp2t"),
+        ("index.m3u8", "application/vnd.apple.mpegurl"),
+        ("notes.txt", "text/plain; charset=utf-8"),
+        ("f.woff", "font/woff"),
+        ("f.woff2", "font/woff2"),
+        ("blob.bin", "application/octet-stream"),
+        ("no-extension", "application/octet-stream"),
+    ];
+    for (name, want) in cases {
+        assert_eq!(content_type(Path::new(name)), *want, "{name}");
+    }
+}
