@@ -206,7 +206,7 @@ pub(crate) fn serve_file(path: &Path, range: Option<&str>) -> HttpAnswer {
     match parse_range(range, len) {
         RangeAnswer::Full => HttpAnswer {
             status: 200,
-            headers: vec![("Content-Type".into(), ctype.into())],
+            headers: vec![("Content-Type".into(), ctype)],
             body: AnswerBody::File { file, len },
         }
         .with("Accept-Ranges", "bytes"),
@@ -219,7 +219,7 @@ pub(crate) fn serve_file(path: &Path, range: Option<&str>) -> HttpAnswer {
             }
             HttpAnswer {
                 status: 206,
-                headers: vec![("Content-Type".into(), ctype.into())],
+                headers: vec![("Content-Type".into(), ctype)],
                 body: AnswerBody::File {
                     file,
                     len: end - start + 1,
