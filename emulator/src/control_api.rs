@@ -11,19 +11,21 @@ use crate::emulator::Emulator;
 use crate::faults::{Faults, MAX_INSERTED};
 use crate::http::answer::HttpAnswer;
 use crate::live::generator::LiveConfig;
+use crate::live::rig_cameras::LIVE_EVENTS_PATH;
 
 /// An error of a control operation: HTTP status and message.
 pub(crate) type ControlError = (u16, String);
 
 impl Emulator {
-    /// A `/__demo/` request.
+    /// A `/__demo/` request, or the live rig's `POST /__live/events`.
     pub(crate) fn control(self: &Arc<Self>, method: &str, path: &str, body: &[u8]) -> HttpAnswer {
-        const PATHS: [&str; 5] = [
+        const PATHS: [&str; 6] = [
             "/__demo/faults",
             "/__demo/reset",
             "/__demo/events",
             "/__demo/live",
             "/__demo/log",
+            LIVE_EVENTS_PATH,
         ];
         if method == "OPTIONS" {
             return HttpAnswer::bytes(204, "application/json", Vec::new())
@@ -62,6 +64,7 @@ impl Emulator {
                 .and_then(|c| self.start_live_inner(&c))
                 .map(|started| json!(started)),
             ("GET", "/__demo/log") => Ok(json!(self.lock().log)),
+            ("POST", LIVE_EVENTS_PATH) => self.insert_rig_events(body),
             (_, p) if PATHS.contains(&p) => {
                 let allow = match p {
                     "/__demo/faults" => "GET, POST, OPTIONS",

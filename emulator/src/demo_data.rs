@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::http::static_files::safe_relative_path;
+use crate::live::rig_cameras::LiveCamera;
 use crate::text_formats::{parse_rfc3339, parse_uuid};
 use crate::{day_recording, recording};
 
@@ -34,6 +35,8 @@ pub(crate) struct DemoData {
     pub(crate) recording: Option<recording::DemoRecording>,
     /// The day camera, made of the demo recording, if present.
     pub(crate) day: Option<day_recording::DayRecording>,
+    /// The live rig's cameras, listed after the demo camera (none without the rig).
+    pub(crate) live_cameras: Vec<LiveCamera>,
 }
 
 pub(crate) struct StoredEvent {
@@ -217,6 +220,7 @@ impl DemoData {
             created_at,
             recording,
             day: None,
+            live_cameras: Vec::new(),
         })
     }
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::demo_data::DemoData;
-use crate::live::rig_cameras::RigEventStore;
 use crate::run_time_state::RunTimeState;
 
 /// A running emulator's state, shared by the connection threads, the live
@@ -24,8 +23,6 @@ pub(crate) struct Emulator {
     pub(crate) run_time: Mutex<RunTimeState>,
     /// Wakes generators and delayed replies (on reset and shutdown).
     pub(crate) wake: Condvar,
-    /// The live rig's cameras and their events, when the rig runs.
-    pub(crate) live: Option<RigEventStore>,
     /// `apiKey` of the generated `/config.json`.
     pub(crate) viewer_api_key: Option<String>,
     /// Secrets whose occurrences the log records (see `watch_secrets`).

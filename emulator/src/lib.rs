@@ -40,6 +40,7 @@
 //! | `POST /__demo/events` | an array of VAS events, or `{"events": [...]}` | `{"inserted": n, "stored": total}`; all or nothing |
 //! | `POST /__demo/live` | a [`LiveConfig`] | `{"generator": id, "count": n}` |
 //! | `GET /__demo/log` | | the request log: an array of [`LogEntry`] |
+//! | `POST /__live/events` | the live rig's events (see `live/rig_cameras.rs`) | `{"inserted": n, "stored": total, "inserted_at_us": t}` |
 //!
 //! Secrets scans: [`RunningBackend::watch_secrets`] names strings (an API
 //! key, camera credentials) whose every occurrence in a request's target or
@@ -79,7 +80,6 @@ use serde_json::Value;
 use crate::demo_data::DemoData;
 use crate::emulator::Emulator;
 use crate::http::server;
-use crate::live::rig_cameras::RigEventStore;
 use crate::run_time_state::RunTimeState;
 use crate::text_formats::now_us;
 
@@ -107,7 +107,6 @@ pub use live::rig_cameras::{parse_time_us, LiveCameras};
 pub use request_log::LogEntry;
 
 /// What the demo backend serves.
-#[allow(dead_code)]
 pub struct BackendConfig {
     /// The built viewer (Trunk output): index.html, wasm, js, css.
     pub dist_dir: PathBuf,
@@ -130,7 +129,6 @@ pub struct BackendConfig {
 }
 
 /// A started backend; dropping it stops it as `stop` does.
-#[allow(dead_code)]
 pub struct RunningBackend {
     local: SocketAddr,
     /// None once stopped.
@@ -138,7 +136,6 @@ pub struct RunningBackend {
     state: Arc<Emulator>,
 }
 
-#[allow(dead_code)]
 impl RunningBackend {
     /// Replaces the active fault modes (see [`Faults`]). Errors name a bad
     /// field; nothing changes then.
@@ -234,13 +231,13 @@ impl Drop for RunningBackend {
 
 /// Loads and validates the demo data, binds `bind` (for
 /// example `127.0.0.1:0`), starts the workers and returns at once.
-#[allow(dead_code)]
 pub fn start(config: BackendConfig, bind: &str) -> io::Result<RunningBackend> {
     start_with_live(config, bind, None)
 }
 
-/// `start`, with the live rig's cameras listed beside the data (see the
-/// "Live rig" section).
+/// `start`, with the live rig's cameras listed as devices after the demo
+/// camera; their events come in by `POST /__live/events` (see
+/// `live/rig_cameras.rs`).
 pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCameras>) -> io::Result<RunningBackend> {
     let Some(dir) = &config.data_dir else {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "demo backend: the emulated VAS needs a data_dir"));
@@ -248,6 +245,7 @@ pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCamer
     let mut data = Box::new(DemoData::load(dir)?);
     let day_clock = day_recording::DayClock::start(now_us(), config.day_speed)?;
     data.day = day_recording::DayRecording::load(dir, day_clock)?;
+    data.live_cameras = live.map(LiveCameras::into_devices).transpose()?.unwrap_or_default();
     let demo_dir = Some(data.dir.clone());
 
     let listener = TcpListener::bind(bind)?;
@@ -263,7 +261,6 @@ pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCamer
         local_host: format!("127.0.0.1:{}", local.port()),
         run_time: Mutex::new(RunTimeState::default()),
         wake: Condvar::new(),
-        live: live.map(RigEventStore::new).transpose()?,
         viewer_api_key: config.viewer_api_key.filter(|k| !k.is_empty()),
         watched: Mutex::new(Vec::new()),
     });

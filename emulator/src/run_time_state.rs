@@ -55,6 +55,36 @@ impl RunTimeState {
         self.inserted.push(event);
     }
 
+    /// Stores rows whose id is not stored yet; past `max_rows` run-time rows
+    /// (the callers' [`MAX_INSERTED`]), the oldest `evictable` rows go first.
+    /// Returns how many were stored.
+    pub(crate) fn store_evicting(&mut self, rows: Vec<StoredEvent>, max_rows: usize, evictable: impl Fn(&StoredEvent) -> bool) -> usize {
+        let mut stored = 0;
+        for row in rows {
+            if !self.inserted_ids.contains_key(&row.id) {
+                self.store(row);
+                stored += 1;
+            }
+        }
+        let excess = self.inserted.len().saturating_sub(max_rows);
+        if excess > 0 {
+            let mut oldest: Vec<(i64, usize)> =
+                self.inserted.iter().enumerate().filter(|(_, row)| evictable(row)).map(|(i, row)| (row.ts_us, i)).collect();
+            oldest.sort_unstable();
+            let mut evicted = vec![false; self.inserted.len()];
+            for &(_, i) in oldest.iter().take(excess) {
+                evicted[i] = true;
+            }
+            let mut index = 0;
+            self.inserted.retain(|_| {
+                index += 1;
+                !evicted[index - 1]
+            });
+            self.inserted_ids = self.inserted.iter().enumerate().map(|(i, row)| (row.id.clone(), i)).collect();
+        }
+        stored
+    }
+
     /// Logs an answered request; returns its `seq`.
     pub(crate) fn record(&mut self, mut entry: LogEntry) -> u64 {
         self.log_seq += 1;
@@ -132,3 +162,6 @@ impl RunTimeState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -42,7 +42,7 @@ pub(crate) fn parse_query(raw: &str) -> Vec<(String, String)> {
 /// in braces or after `urn:uuid:`. Errors are the crate's, which are
 /// pydantic's.
 pub(crate) fn parse_uuid(s: &str) -> Result<String, String> {
-    Uuid::try_parse(s).map(|id| id.hyphenated().to_string()).map_err(|e| e.to_string())
+    Uuid::parse_str(s).map(|id| id.hyphenated().to_string()).map_err(|e| e.to_string())
 }
 
 /// Parses an RFC 3339 date-time to microseconds since the Unix epoch.

@@ -15,6 +15,7 @@ pub(crate) fn list_devices(data: &DemoData, query: &[(String, String)], path: &s
         return validation_error(errors, path);
     }
     let devices: Vec<&Value> = std::iter::once(&data.device)
+        .chain(data.live_cameras.iter().map(|c| &c.device))
         .skip(usize::try_from(skip).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();

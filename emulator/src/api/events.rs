@@ -132,7 +132,11 @@ pub(crate) fn list_events(
     if stable {
         matches.sort_by_key(|e| (std::cmp::Reverse(e.ts_us), e.order));
     } else {
-        matches.sort_by_cached_key(|e| (std::cmp::Reverse(e.ts_us), tie_rank(&e.id, counter)));
+        // Ranks only where rows tie: the live rig's long runs have few ties.
+        matches.sort_by_key(|e| std::cmp::Reverse(e.ts_us));
+        for ties in matches.chunk_by_mut(|a, b| a.ts_us == b.ts_us).filter(|run| run.len() > 1) {
+            ties.sort_by_cached_key(|e| tie_rank(&e.id, counter));
+        }
     }
     let total = matches.len() + day.skipped_newer + day.skipped_older;
     let rows: Vec<&StoredEvent> = matches

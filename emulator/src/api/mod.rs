@@ -164,7 +164,10 @@ impl Emulator {
                     validation_error(vec![uuid_error("path", "device_id", &id, &e)], req.path)
                 }
                 Ok(id) if id == data.device_id => api_json(200, &data.device, true),
-                Ok(_) => api_error(404, "Device not found", req.path),
+                Ok(id) => match data.live_cameras.iter().find(|c| c.id == id) {
+                    Some(camera) => api_json(200, &camera.device, true),
+                    None => api_error(404, "Device not found", req.path),
+                },
             },
             ApiRoute::Event(id) => match parse_uuid(&id) {
                 Err(e) => validation_error(vec![uuid_error("path", "event_id", &id, &e)], req.path),

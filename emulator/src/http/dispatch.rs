@@ -10,19 +10,17 @@ use crate::http::answer::{method_not_allowed, AnswerBody, HttpAnswer, RoutedAnsw
 use crate::http::request::{split_target, RequestParts};
 use crate::http::server;
 use crate::http::static_files::{safe_relative_path, serve_file};
+use crate::live::rig_cameras::LIVE_EVENTS_PATH;
 use crate::request_log::LogEntry;
 
 impl Emulator {
     pub(crate) fn handle(self: &Arc<Self>, request: &server::Request, out: &mut server::Responder) {
-        if self.live_handle(request, out) {
-            return;
-        }
         let started = Instant::now();
         let method = request.method.to_ascii_uppercase();
         let target = request.target.as_str();
         let (path, query) = split_target(target);
 
-        if path == "/__demo" || path.starts_with("/__demo/") {
+        if path == "/__demo" || path.starts_with("/__demo/") || path == LIVE_EVENTS_PATH {
             let reply = self.control(&method, path, &request.body);
             let status = reply.status;
             let result = send(out, reply);
