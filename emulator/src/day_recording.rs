@@ -83,10 +83,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::civil_from_days;
 
-use crate::recording::{garbage_bytes, padded, segment_fault, segment_key};
+use crate::recording::{garbage_bytes, padded, segment_fault, segment_key, RecordingFile, SegmentEntry, RECORDING_FILE_SHAPE};
 use crate::api::events::mix64;
 use crate::api::{api_error, api_json};
-use crate::demo_data::{data_error, read_json, StoredEvent};
+use crate::demo_data::{data_error, read_json, EventsFile, StoredEvent, EVENTS_FILE_SHAPE};
 use crate::faults::Faults;
 use crate::http::answer::{AnswerBody, HttpAnswer};
 use crate::http::request::RequestParts;
@@ -339,28 +339,25 @@ impl DayRecording {
         if !meta_path.is_file() {
             return Ok(None);
         }
-        let meta = read_json(&meta_path)?;
-        let segments = meta["segments"].as_array().cloned().unwrap_or_default();
-        let find = |what: &str, pick: &dyn Fn(&Value) -> bool| {
+        let RecordingFile { segments, .. } = read_json(&meta_path, RECORDING_FILE_SHAPE)?;
+        let find = |what: &str, pick: &dyn Fn(&SegmentEntry) -> bool| {
             segments.iter().find(|s| pick(s)).cloned().ok_or_else(|| data_error(&meta_path, format!("the day camera needs {what}")))
         };
         let mut picked = vec![find(&format!("{FULL_SOURCE} of {FULL_FRAMES} frames"), &|s| {
-            s["file"] == FULL_SOURCE && s["frames"] == FULL_FRAMES
+            s.file == FULL_SOURCE && s.frames == FULL_FRAMES
         })?];
         for frames in TAIL_FRAMES {
-            picked.push(find(&format!("a short segment of {frames} frames"), &|s| s["frames"] == frames)?);
+            picked.push(find(&format!("a short segment of {frames} frames"), &|s| s.frames == frames)?);
         }
 
         let events_path = dir.join("events.json");
-        let envelope = read_json(&events_path)?;
-        let all_events = envelope["events"].as_array().cloned().unwrap_or_default();
+        let EventsFile { events: all_events } = read_json(&events_path, EVENTS_FILE_SHAPE)?;
         let mut sources = Vec::new();
         for s in &picked {
-            let file = s["file"].as_str().unwrap_or_default();
+            let file = s.file.as_str();
             let bad = |what: String| data_error(&meta_path, format!("{file}: {what}"));
-            let true_start = s["true_start"].as_str().and_then(|t| parse_rfc3339(t).ok()).ok_or_else(|| bad("bad `true_start`".into()))?;
-            let first_frame = s["first_frame"].as_u64().ok_or_else(|| bad("bad `first_frame`".into()))?;
-            let frames = s["frames"].as_u64().ok_or_else(|| bad("bad `frames`".into()))?;
+            let true_start = parse_rfc3339(&s.true_start).map_err(|_| bad("bad `true_start`".into()))?;
+            let (first_frame, frames) = (s.first_frame, s.frames);
             let duration_us = frames_us(frames);
             let path = dir.join(file);
             let bytes = std::fs::read(&path).map_err(|e| data_error(&path, format!("cannot read: {e}")))?;

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use crate::http::static_files::safe_relative_path;
 use crate::live::rig_cameras::LiveCamera;
@@ -94,15 +96,44 @@ pub(crate) fn data_error(path: &Path, what: impl std::fmt::Display) -> io::Error
     )
 }
 
-pub(crate) fn read_json(path: &Path) -> io::Result<Value> {
+/// `camera.json`: the demo camera and its clip.
+#[derive(Deserialize)]
+struct CameraFile {
+    /// The VAS device object, served as is.
+    device: Map<String, Value>,
+    /// RFC 3339 wall time of the clip's first frame.
+    start: String,
+    /// The clip, relative to the data dir.
+    clip: String,
+}
+
+/// An `events.json`: a VAS list envelope (`total`, `limit` and `offset` are
+/// not read).
+#[derive(Deserialize)]
+pub(crate) struct EventsFile {
+    pub(crate) events: Vec<Value>,
+}
+
+/// A JSON file of the data dir read into `T`; errors name the file, and for
+/// well-formed JSON of the wrong shape, what was `expected`.
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path, expected: &str) -> io::Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         io::Error::new(
             e.kind(),
             format!("demo data: {}: cannot read: {}", path.display(), e),
         )
     })?;
-    serde_json::from_str(&text).map_err(|e| data_error(path, format!("invalid JSON: {e}")))
+    serde_json::from_str(&text).map_err(|e| {
+        if e.is_data() {
+            data_error(path, format!("expected {expected}: {e}"))
+        } else {
+            data_error(path, format!("invalid JSON: {e}"))
+        }
+    })
 }
+
+/// What `read_json` expects of an `events.json`.
+pub(crate) const EVENTS_FILE_SHAPE: &str = "a VAS list envelope {\"events\": [...], ...}";
 
 impl DemoData {
     pub(crate) fn load(dir: &Path) -> io::Result<DemoData> {
@@ -114,42 +145,28 @@ impl DemoData {
         }
 
         let camera_path = dir.join("camera.json");
-        let camera = read_json(&camera_path)?;
-        let camera = camera
-            .as_object()
-            .ok_or_else(|| data_error(&camera_path, "top level must be a JSON object"))?;
-        let device = camera
-            .get("device")
-            .filter(|d| d.is_object())
-            .ok_or_else(|| data_error(&camera_path, "`device` must be a VAS device object"))?
-            .clone();
+        let CameraFile { device, start, clip } = read_json(
+            &camera_path,
+            "{\"device\": a VAS device object, \"start\": an RFC 3339 string, \"clip\": a file name}",
+        )?;
         let device_id_raw = device
             .get("id")
             .and_then(Value::as_str)
             .ok_or_else(|| data_error(&camera_path, "`device.id` must be a string"))?
             .to_string();
+        let device = Value::Object(device);
         let device_id = parse_uuid(&device_id_raw).map_err(|e| {
             data_error(
                 &camera_path,
                 format!("`device.id` {device_id_raw:?} is not a UUID ({e})"),
             )
         })?;
-        let start = camera
-            .get("start")
-            .and_then(Value::as_str)
-            .ok_or_else(|| data_error(&camera_path, "`start` must be an RFC 3339 string"))?
-            .to_string();
         parse_rfc3339(&start).map_err(|e| {
             data_error(
                 &camera_path,
                 format!("`start` {start:?} is not an RFC 3339 time ({e})"),
             )
         })?;
-        let clip = camera
-            .get("clip")
-            .and_then(Value::as_str)
-            .ok_or_else(|| data_error(&camera_path, "`clip` must be a file name string"))?
-            .to_string();
         let clip_rel = safe_relative_path(&clip, false).ok_or_else(|| {
             data_error(
                 &camera_path,
@@ -167,16 +184,7 @@ impl DemoData {
         }
 
         let events_path = dir.join("events.json");
-        let envelope = read_json(&events_path)?;
-        let list = envelope
-            .get("events")
-            .and_then(Value::as_array)
-            .ok_or_else(|| {
-                data_error(
-                    &events_path,
-                    "expected a VAS list envelope {\"events\": [...], ...}",
-                )
-            })?;
+        let EventsFile { events: list } = read_json(&events_path, EVENTS_FILE_SHAPE)?;
         let mut events = Vec::with_capacity(list.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, event) in list.iter().enumerate() {

@@ -36,7 +36,7 @@
 //! | --- | --- | --- |
 //! | `GET /__demo/faults` | | the active [`Faults`] (all fields; `required_key` redacted) |
 //! | `POST /__demo/faults` | a [`Faults`] object (fields optional, unknown fields refused) | replaces the whole set; answers as GET |
-//! | `POST /__demo/reset` | | back to the started state: no faults, no inserted events, generators stopped, log and counters cleared; `{"reset": true}` |
+//! | `POST /__demo/reset` | | back to the started state: no faults, no inserted events (the live rig's too), generators stopped, log and counters cleared; `{"reset": true}` |
 //! | `POST /__demo/events` | an array of VAS events, or `{"events": [...]}` | `{"inserted": n, "stored": total}`; all or nothing |
 //! | `POST /__demo/live` | a [`LiveConfig`] | `{"generator": id, "count": n}` |
 //! | `GET /__demo/log` | | the request log: an array of [`LogEntry`] |
@@ -160,8 +160,8 @@ impl RunningBackend {
         self.state.start_live(&config)
     }
 
-    /// Back to the started state: no faults, no inserted events, generators
-    /// stopped (and joined), request log and counters cleared.
+    /// Back to the started state: no faults, no inserted events (the live
+    /// rig's too), generators stopped (and joined), request log and counters cleared.
     pub fn reset(&self) {
         self.state.reset();
     }

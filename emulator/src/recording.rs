@@ -32,15 +32,41 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_json::json;
 use vas_overlay_viewer::core::time::{civil_from_days, format_rfc3339_utc, UnixMicros};
 
 use crate::api::{api_error, api_json};
-use crate::demo_data::{data_error, read_json, StoredEvent};
+use crate::demo_data::{data_error, read_json, EventsFile, StoredEvent, EVENTS_FILE_SHAPE};
 use crate::faults::Faults;
 use crate::http::answer::{AnswerBody, HttpAnswer};
 use crate::http::request::RequestParts;
 use crate::text_formats::{parse_rfc3339, parse_uuid};
+
+/// `recording/recording.json`, as `xtask/demo/make_recording.py` writes it:
+/// the recording's camera and its segments.
+#[derive(Deserialize)]
+pub(crate) struct RecordingFile {
+    pub(crate) camera_id: String,
+    pub(crate) segments: Vec<SegmentEntry>,
+}
+
+/// One segment of `recording.json` (its other fields are not read).
+#[derive(Clone, Deserialize)]
+pub(crate) struct SegmentEntry {
+    /// `segment-N.ts`, beside `recording.json`.
+    pub(crate) file: String,
+    /// RFC 3339 wall time of its first frame.
+    pub(crate) true_start: String,
+    /// The `Last-Modified` the recorder's file has.
+    pub(crate) last_modified: String,
+    /// Frame number (in the demo scene) of its first frame.
+    pub(crate) first_frame: u64,
+    pub(crate) frames: u64,
+}
+
+/// What `read_json` expects of `recording.json`.
+pub(crate) const RECORDING_FILE_SHAPE: &str = "{\"camera_id\": a UUID, \"segments\": [{\"file\", \"true_start\", \"last_modified\", \"first_frame\", \"frames\"}, ...]}";
 
 /// The dev-only camera whose playlist carries program date-time.
 pub const PDT_CAMERA_ID: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
@@ -84,22 +110,19 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
         return Ok(None);
     }
     let meta_path = dir.join("recording.json");
-    let meta = read_json(&meta_path)?;
-    let camera_id = meta["camera_id"]
-        .as_str()
-        .and_then(|c| parse_uuid(c).ok())
-        .ok_or_else(|| data_error(&meta_path, "`camera_id` must be a UUID"))?;
+    let meta: RecordingFile = read_json(&meta_path, RECORDING_FILE_SHAPE)?;
+    let camera_id = parse_uuid(&meta.camera_id).map_err(|_| data_error(&meta_path, "`camera_id` must be a UUID"))?;
     let mut segments = HashMap::new();
     let mut first_start = None;
-    for (i, s) in meta["segments"].as_array().into_iter().flatten().enumerate() {
+    for (i, s) in meta.segments.iter().enumerate() {
         let at = |what: &str| data_error(&meta_path, format!("segments[{i}]: {what}"));
-        let file = s["file"].as_str().ok_or_else(|| at("`file` must be a string"))?.to_string();
+        let file = s.file.clone();
         if !file.starts_with("segment-") || !file.ends_with(".ts") || !dir.join(&file).is_file() {
             return Err(at("`file` must name an existing segment-N.ts"));
         }
-        let true_start_us = s["true_start"].as_str().and_then(|t| parse_rfc3339(t).ok()).ok_or_else(|| at("bad `true_start`"))?;
+        let true_start_us = parse_rfc3339(&s.true_start).map_err(|_| at("bad `true_start`"))?;
         first_start.get_or_insert(true_start_us);
-        let last_modified = s["last_modified"].as_str().ok_or_else(|| at("`last_modified` must be a string"))?.to_string();
+        let last_modified = s.last_modified.clone();
         segments.insert(file.clone(), Segment { file, last_modified, true_start_us });
     }
     let playlist = std::fs::read_to_string(dir.join("playlist.m3u8"))
@@ -107,9 +130,9 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
     let date = first_start.map(date_of).unwrap_or_default();
 
     let events_path = dir.join("events.json");
-    let envelope = read_json(&events_path)?;
+    let EventsFile { events: recorded } = read_json(&events_path, EVENTS_FILE_SHAPE)?;
     let mut events = Vec::new();
-    for (i, e) in envelope["events"].as_array().into_iter().flatten().enumerate() {
+    for (i, e) in recorded.iter().enumerate() {
         let ts = e["timestamp"].as_str().and_then(|t| parse_rfc3339(t).ok());
         let (Some(ts_us), Some(model)) = (ts, e["model_id"].as_str()) else {
             return Err(data_error(&events_path, format!("events[{i}]: needs `timestamp` and `model_id`")));
