@@ -8,10 +8,11 @@ use serde_json::{json, Value};
 
 use crate::demo_data::StoredEvent;
 use crate::emulator::Emulator;
-use crate::faults::{Faults, MAX_INSERTED};
+use crate::faults::Faults;
 use crate::http::answer::HttpAnswer;
 use crate::live::generator::LiveConfig;
 use crate::live::rig_cameras::LIVE_EVENTS_PATH;
+use crate::run_time_state::MAX_INSERTED;
 
 /// An error of a control operation: HTTP status and message.
 pub(crate) type ControlError = (u16, String);

@@ -13,13 +13,12 @@ use crate::http::request::RequestParts;
 use crate::recording;
 use crate::run_time_state::POISON_ORDER;
 
-/// Bounds of the fault settings and of run-time inserts.
+/// Bounds of the fault settings.
 pub(crate) const MAX_DELAY_MS: u64 = 60_000;
 pub(crate) const MAX_HUGE_BODY_MB: u32 = 256;
 pub(crate) const MAX_INSERT_BETWEEN_PAGES: u32 = 1000;
 pub(crate) const MAX_POISON_ROWS: usize = 1000;
 pub(crate) const MAX_SEGMENT_FAULTS: usize = 1000;
-pub(crate) const MAX_INSERTED: usize = 200_000;
 
 /// Model of poison rows given as a bare instant.
 pub const POISON_MODEL_ID: &str = "demo-poison";

@@ -8,11 +8,14 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::demo_data::StoredEvent;
-use crate::faults::{accepts_gzip, AnswerFaults, FaultScope, Faults, InsertTemplate, MAX_INSERTED};
+use crate::faults::{accepts_gzip, AnswerFaults, FaultScope, Faults, InsertTemplate};
 use crate::http::request::RequestParts;
 use crate::request_log::LogEntry;
 use crate::text_formats::format_vas_time;
 
+/// Most rows stored at run time (inserted, generated, the live rig's).
+pub(crate) const MAX_INSERTED: usize = 200_000;
+/// Most entries of the request log; the oldest go first.
 pub(crate) const MAX_LOG_ENTRIES: usize = 10_000;
 
 /// The run-time state tests switch: faults, inserted rows, generators, log.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::faults::Faults;
+use crate::http::answer::AnswerBody;
 use crate::http::request::header_value;
 use crate::{start, BackendConfig, RunningBackend};
 
@@ -160,8 +161,31 @@ impl Fixture {
         format!("http://127.0.0.1:{}{}", self.backend.port(), path)
     }
 
+    /// A GET answered without a socket: the emulator's own answer (no
+    /// transport headers such as `Content-Length`), logged as over HTTP.
     pub(crate) fn get(&self, path: &str) -> Resp {
+        self.dispatch("GET", path, &[])
+    }
+
+    /// A GET through the HTTP server.
+    pub(crate) fn get_over_http(&self, path: &str) -> Resp {
         request("GET", &self.url(path), &[])
+    }
+
+    /// A request answered without a socket (see `get`).
+    pub(crate) fn dispatch(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Resp {
+        let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let answer = self.backend.state.dispatch(method, target, &headers, &[]).answer;
+        let body = match answer.body {
+            AnswerBody::Bytes(bytes) | AnswerBody::Chunked(bytes) => bytes,
+            AnswerBody::File { file, len } => {
+                let mut bytes = Vec::new();
+                file.take(len).read_to_end(&mut bytes).unwrap();
+                bytes
+            }
+        };
+        let body = if method == "HEAD" { Vec::new() } else { body };
+        Resp { status: answer.status, headers: answer.headers, body }
     }
 
     pub(crate) fn stable_ties(&self) {

@@ -28,9 +28,7 @@ impl Emulator {
             .unwrap_or(&self.local_host)
             .to_string()
     }
-}
 
-impl Emulator {
     /// An `/api/` request, faults included.
     pub(crate) fn emulate_api(&self, data: &DemoData, req: &RequestParts) -> RoutedAnswer {
         let route = match_api_route(req.path);

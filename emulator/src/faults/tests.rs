@@ -405,14 +405,14 @@ fn truncated_body_is_half_with_matching_length() {
         format!("{LIST}/{ABSENT}"),
         "/api/v1/devices".to_string(),
     ];
-    let full: Vec<Resp> = targets.iter().map(|t| f.get(t)).collect();
+    let full: Vec<Resp> = targets.iter().map(|t| f.get_over_http(t)).collect();
     f.set(Faults {
         truncate_body: true,
         stable_ties: true,
         ..Faults::default()
     });
     for (target, whole) in targets.iter().zip(&full) {
-        let r = f.get(target);
+        let r = f.get_over_http(target);
         assert_eq!(r.status, whole.status, "{target}");
         assert_api_headers(&r);
         assert_eq!(r.body, whole.body[..whole.body.len() / 2], "{target}");
@@ -435,7 +435,7 @@ fn truncated_body_is_half_with_matching_length() {
 #[test]
 fn huge_body_is_a_valid_list_of_the_requested_size() {
     let f = Fixture::with_faults(Faults { huge_body_mb: Some(3), ..Faults::default() });
-    let r = f.get(&format!(
+    let r = f.get_over_http(&format!(
         "{LIST}/cameras/{CAM_B}/events?model_id=m1&end_time=2026-01-05T12:00:02Z&limit=10&offset=2"
     ));
     assert_eq!(r.status, 200);
@@ -462,10 +462,10 @@ fn huge_body_is_a_valid_list_of_the_requested_size() {
     assert!(e["detections"].is_object());
     assert!(e["event_metadata"]["padding"].as_str().unwrap().len() > 3_000_000);
     // Single events and devices are not affected.
-    assert_eq!(f.get(&format!("{LIST}/{}", eid(1))).json(), events_by_id(1));
-    assert_eq!(f.get("/api/v1/devices").json(), json!([device()]));
+    assert_eq!(f.get_over_http(&format!("{LIST}/{}", eid(1))).json(), events_by_id(1));
+    assert_eq!(f.get_over_http("/api/v1/devices").json(), json!([device()]));
     // Validation first.
-    assert_eq!(f.get(&format!("{LIST}?limit=1001")).status, 422);
+    assert_eq!(f.get_over_http(&format!("{LIST}?limit=1001")).status, 422);
 }
 
 #[test]
@@ -477,20 +477,20 @@ fn chunked_and_gzip_bodies_carry_the_same_list() {
     };
     let f = Fixture::emulated();
     let path = format!("{LIST}/cameras/{CAM_B}/events?limit=10");
-    let plain = f.get(&path);
+    let plain = f.get_over_http(&path);
     assert_eq!((plain.status, plain.header("Content-Encoding")), (200, None));
 
     // Chunked: no length, the same bytes.
     f.set(Faults { chunked_body: true, ..Faults::default() });
-    let chunked = f.get(&path);
+    let chunked = f.get_over_http(&path);
     assert_eq!((chunked.header("Content-Length"), chunked.header("Transfer-Encoding")), (None, Some("chunked")));
     assert_eq!(chunked.body, plain.body);
     // Devices are not affected.
-    assert!(f.get("/api/v1/devices").header("Content-Length").is_some());
+    assert!(f.get_over_http("/api/v1/devices").header("Content-Length").is_some());
 
     // Gzip, to a request that accepts it only.
     f.set(Faults { gzip_body: true, ..Faults::default() });
-    assert_eq!(f.get(&path).body, plain.body);
+    assert_eq!(f.get_over_http(&path).body, plain.body);
     let gz = request("GET", &f.url(&path), &[("Accept-Encoding", "br, GZip;q=0.8")]);
     assert_eq!(gz.header("Content-Encoding"), Some("gzip"));
     assert_eq!(gz.header("Content-Length"), Some(gz.body.len().to_string().as_str()));

@@ -3,7 +3,7 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::emulator::Emulator;
 use crate::http::answer::{method_not_allowed, AnswerBody, HttpAnswer, RoutedAnswer};
@@ -13,57 +13,55 @@ use crate::http::static_files::{safe_relative_path, serve_file};
 use crate::live::rig_cameras::LIVE_EVENTS_PATH;
 use crate::request_log::LogEntry;
 
+/// One request's answer before it is sent.
+pub(crate) struct DispatchedAnswer {
+    pub(crate) answer: HttpAnswer,
+    /// Answer this long after the request arrived (`delay_ms`).
+    pub(crate) delay: Option<Duration>,
+    /// The fault that shaped it, for the stderr log.
+    pub(crate) fault: Option<String>,
+    /// Its entry in the request log; None for control requests.
+    pub(crate) log_seq: Option<u64>,
+}
+
 impl Emulator {
+    /// Answers one request: control requests, or the routed answer recorded
+    /// in the request log. No socket: tests call this directly.
+    pub(crate) fn dispatch(self: &Arc<Self>, method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> DispatchedAnswer {
+        let (path, query) = split_target(target);
+        if path == "/__demo" || path.starts_with("/__demo/") || path == LIVE_EVENTS_PATH {
+            let answer = self.control(method, path, body);
+            return DispatchedAnswer { answer, delay: None, fault: None, log_seq: None };
+        }
+        let req = RequestParts { method, path, query, headers };
+        let RoutedAnswer { reply: answer, delay, fault } = self.route(&req);
+        // A chunked answer's bytes are logged once they are sent.
+        let bytes = if method == "HEAD" || matches!(answer.body, AnswerBody::Chunked(_)) {
+            0
+        } else {
+            answer.body_len()
+        };
+        let log_seq = self.lock().record(LogEntry {
+            seq: 0,
+            method: method.to_string(),
+            target: target.to_string(),
+            status: answer.status,
+            api_key_present: req.header("X-API-Key").is_some(),
+            bytes,
+            fault: fault.clone(),
+            secrets_seen: self.secrets_in(target, headers),
+        });
+        DispatchedAnswer { answer, delay, fault, log_seq: Some(log_seq) }
+    }
+
+    /// Answers one request of the HTTP server: `dispatch`, then the delay,
+    /// then the send.
     pub(crate) fn handle(self: &Arc<Self>, request: &server::Request, out: &mut server::Responder) {
         let started = Instant::now();
         let method = request.method.to_ascii_uppercase();
         let target = request.target.as_str();
-        let (path, query) = split_target(target);
-
-        if path == "/__demo" || path.starts_with("/__demo/") || path == LIVE_EVENTS_PATH {
-            let reply = self.control(&method, path, &request.body);
-            let status = reply.status;
-            let result = send(out, reply);
-            if self.log_to_stderr {
-                eprintln!(
-                    "demo-backend: {method} {target} -> {status} (control){}",
-                    result
-                        .err()
-                        .map(|e| format!(" [send failed: {e}]"))
-                        .unwrap_or_default()
-                );
-            }
-            return;
-        }
-
-        let req = RequestParts {
-            method: &method,
-            path,
-            query,
-            headers: &request.headers,
-        };
-        let RoutedAnswer {
-            reply,
-            delay,
-            fault,
-        } = self.route(&req);
-        let status = reply.status;
-        // A chunked answer's bytes are logged once they are sent.
-        let bytes = if method == "HEAD" || matches!(reply.body, AnswerBody::Chunked(_)) {
-            0
-        } else {
-            reply.body_len()
-        };
-        let seq = self.lock().record(LogEntry {
-            seq: 0,
-            method: method.clone(),
-            target: target.to_string(),
-            status,
-            api_key_present: req.header("X-API-Key").is_some(),
-            bytes,
-            fault: fault.clone(),
-            secrets_seen: self.secrets_in(target, &request.headers),
-        });
+        let DispatchedAnswer { answer, delay, fault, log_seq } = self.dispatch(&method, target, &request.headers, &request.body);
+        let status = answer.status;
         if let Some(delay) = delay {
             // This connection's own thread waits; a stop cuts it short.
             let ctl = self.lock();
@@ -74,24 +72,28 @@ impl Emulator {
                     .unwrap_or_else(|e| e.into_inner()),
             );
         }
-        let result = match reply.body {
+        let result = match answer.body {
             AnswerBody::Chunked(bytes) => {
-                let (sent, result) = out.send_chunked(reply.status, &reply.headers, &mut bytes.as_slice());
-                if let Some(entry) = self.lock().log.iter_mut().rev().find(|e| e.seq == seq) {
+                let (sent, result) = out.send_chunked(answer.status, &answer.headers, &mut bytes.as_slice());
+                if let Some(entry) = self.lock().log.iter_mut().rev().find(|e| Some(e.seq) == log_seq) {
                     entry.bytes = sent;
                 }
                 result
             }
-            body => send(out, HttpAnswer { body, ..reply }),
+            body => send(out, HttpAnswer { body, ..answer }),
         };
         if self.log_to_stderr {
-            let fault = fault.map(|f| format!(" [fault: {f}]")).unwrap_or_default();
+            let what = match (log_seq, fault) {
+                (None, _) => " (control)".to_string(),
+                (Some(_), Some(f)) => format!(" [fault: {f}]"),
+                (Some(_), None) => String::new(),
+            };
             let failed = match result {
                 Ok(()) => String::new(),
                 Err(e) => format!(" [send failed: {e}]"),
             };
             eprintln!(
-                "demo-backend: {method} {target} -> {status}{fault} in {:.1} ms{failed}",
+                "demo-backend: {method} {target} -> {status}{what} in {:.1} ms{failed}",
                 started.elapsed().as_secs_f64() * 1000.0
             );
         }

@@ -69,7 +69,7 @@ fn static_files_mime_types_and_spa_fallback() {
 fn demo_range_requests() {
     let f = Fixture::emulated();
     let clip = clip_bytes();
-    let full = f.get("/demo/clip.mp4");
+    let full = f.get_over_http("/demo/clip.mp4");
     assert_eq!(full.status, 200);
     assert_eq!(full.header("Accept-Ranges"), Some("bytes"));
     assert_eq!(full.header("Content-Length"), Some("1000"));

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::control_api::ControlError;
 use crate::demo_data::StoredEvent;
 use crate::emulator::Emulator;
-use crate::faults::MAX_INSERTED;
+use crate::run_time_state::MAX_INSERTED;
 use crate::text_formats::{format_vas_time, now_us, parse_uuid};
 
 /// Live generators: at most this many at once, each bounded in rate,

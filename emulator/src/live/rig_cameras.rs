@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use crate::control_api::ControlError;
 use crate::demo_data::StoredEvent;
 use crate::emulator::Emulator;
-use crate::faults::MAX_INSERTED;
+use crate::run_time_state::MAX_INSERTED;
 use crate::text_formats::{now_us, parse_rfc3339, parse_uuid};
 
 /// Where the rig posts its events.
