@@ -6,6 +6,8 @@
 //!   (filters, inclusive bounds, newest-first ordering, paging, 422/404/405/307
 //!   shapes, CORS, and with `api_key` set VAS's auth: 401/403 before CORS);
 //!   the production server (`vas-viewer-server`) relays to it as to VAS;
+//! - lists the live rig's cameras ([`start_with_live`]) as devices beside
+//!   the demo camera, their events rows of the same table;
 //! - generates `/config.json` for the viewer;
 //! - serves `/demo/<file>` (with single-range support, needed for video seeking);
 //! - serves the Trunk output with an SPA fallback to `index.html`.
