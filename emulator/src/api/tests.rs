@@ -355,7 +355,7 @@ fn trailing_slash_redirects_methods_and_preflight() {
             assert_eq!(r.json()["error"]["status"], json!(405));
         }
     }
-    let r = request("HEAD", &f.url(&format!("/api/v1/devices/{CAM_A}")), &[]);
+    let r = f.dispatch("HEAD", &format!("/api/v1/devices/{CAM_A}"), &[]);
     assert_eq!(r.status, 405);
 
     let r = request(

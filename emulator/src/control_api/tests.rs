@@ -111,7 +111,7 @@ fn control_endpoints_set_get_reset() {
         .unwrap()
         .contains("POST"));
     assert_eq!(request("PUT", &faults_url, &[]).status, 405);
-    assert_eq!(request("GET", &f.url("/__demo/reset"), &[]).status, 405);
+    assert_eq!(f.dispatch("GET", "/__demo/reset", &[]).status, 405);
     assert_eq!(f.get("/__demo/nothing").status, 404);
     assert_eq!(f.get("/__demo").status, 404);
 

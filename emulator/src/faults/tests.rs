@@ -189,14 +189,14 @@ fn environment_key_is_required_like_vas_with_auth_on() {
     for round in 0..2 {
         for (headers, status) in [(&[][..], 401), (&[("X-API-Key", "wrong")][..], 403), (&[("X-API-Key", "env-key-3")][..], 200)] {
             for target in [LIST.to_string(), "/api/v1/devices".to_string()] {
-                let r = request("GET", &f.url(&target), headers);
+                let r = f.dispatch("GET", &target, headers);
                 assert_eq!(r.status, status, "round {round} {target} {headers:?}");
                 if status != 200 {
                     assert_no_cors(&r, &target);
                 }
             }
         }
-        let r = request("OPTIONS", &f.url(LIST), &preflight);
+        let r = f.dispatch("OPTIONS", LIST, &preflight);
         assert_eq!(r.status, 401);
         assert_no_cors(&r, "preflight");
         assert_eq!(f.get("/config.json").status, 200);
@@ -205,7 +205,7 @@ fn environment_key_is_required_like_vas_with_auth_on() {
     }
     // A key created in VAS's database: a bare 500, no CORS.
     f.set(Faults { database_key: Some("db-key-1".into()), ..Faults::default() });
-    let r = request("GET", &f.url(LIST), &[("X-API-Key", "db-key-1")]);
+    let r = f.dispatch("GET", LIST, &[("X-API-Key", "db-key-1")]);
     assert_eq!((r.status, r.body.as_slice()), (500, &b"Internal Server Error"[..]));
     assert_no_cors(&r, LIST);
     assert_eq!(f.get("/__demo/faults").json()["database_key"], json!("<redacted>"));
@@ -236,14 +236,14 @@ fn auth_faults_and_required_key() {
                 "/api/v1/devices".to_string(),
                 format!("{LIST}/{}", eid(1)),
             ] {
-                let r = request("GET", &f.url(&target), headers);
+                let r = f.dispatch("GET", &target, headers);
                 assert_eq!(r.status, status, "{mode:?} {target}");
                 assert_eq!(r.header("Content-Type"), Some("application/json"));
                 assert_eq!(&r.json(), body, "{mode:?} {target}");
                 assert_no_cors(&r, &target);
             }
         }
-        let r = request("OPTIONS", &f.url(LIST), &preflight_headers);
+        let r = f.dispatch("OPTIONS", LIST, &preflight_headers);
         assert_eq!(r.status, status, "{mode:?} preflight");
         assert_no_cors(&r, "preflight");
     }
@@ -267,7 +267,7 @@ fn auth_faults_and_required_key() {
             "/api/v1/devices".to_string(),
             "/api/v1/nope".to_string(),
         ] {
-            let r = request("GET", &f.url(&target), &headers);
+            let r = f.dispatch("GET", &target, &headers);
             let want_status = if *status == 200 && target.ends_with("nope") {
                 404
             } else {
@@ -284,7 +284,7 @@ fn auth_faults_and_required_key() {
         }
     }
     // A browser preflight carries no key: refused, without CORS.
-    let r = request("OPTIONS", &f.url(LIST), &preflight_headers);
+    let r = f.dispatch("OPTIONS", LIST, &preflight_headers);
     assert_eq!((r.status, r.json()), (401, missing.clone()));
     assert_no_cors(&r, "preflight");
     // Only the API is guarded here: the viewer itself is still served.

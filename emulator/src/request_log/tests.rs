@@ -17,7 +17,7 @@ fn request_log_records_requests_never_key_values() {
     let b = f.get("/api/v1/devices?skip=0&limit=100");
     let c = f.get("/missing.js");
     let _ = f.get("/__demo/faults");
-    let d = request("HEAD", &f.url("/app.js"), &[]);
+    let d = f.dispatch("HEAD", "/app.js", &[]);
     assert_eq!(d.status, 200);
     let log = f.backend.request_log();
     let want = vec![
@@ -84,9 +84,9 @@ fn watched_secrets_are_logged_by_label_and_place_only() {
     let f = Fixture::emulated();
     let (key, pass) = ("Watch-Key-9", "p@ss");
     f.backend.watch_secrets(vec![("api-key".into(), key.into()), ("rtsp-password".into(), pass.into()), ("empty".into(), String::new())]);
-    let _ = request("GET", &f.url(LIST), &[("X-API-Key", key)]);
+    let _ = f.dispatch("GET", LIST, &[("X-API-Key", key)]);
     // Lower case and percent-encoded still count.
-    let _ = request("GET", &f.url(&format!("{LIST}?k=watch-key-9&p=p%40ss")), &[("Referer", "http://x/?q=p%40ss")]);
+    let _ = f.dispatch("GET", &format!("{LIST}?k=watch-key-9&p=p%40ss"), &[("Referer", "http://x/?q=p%40ss")]);
     let _ = f.get("/api/v1/devices");
     let seen: Vec<Vec<String>> = f.backend.request_log().into_iter().map(|e| e.secrets_seen).collect();
     let want: Vec<Vec<String>> = vec![
@@ -99,7 +99,7 @@ fn watched_secrets_are_logged_by_label_and_place_only() {
     assert_eq!(log[0]["secrets_seen"], json!(["api-key in header x-api-key"]));
     assert!(log[2].get("secrets_seen").is_none(), "left out when empty: {}", log[2]);
     f.backend.reset();
-    let _ = request("GET", &f.url("/index.html"), &[("X-Other", key)]);
+    let _ = f.dispatch("GET", "/index.html", &[("X-Other", key)]);
     let seen: Vec<Vec<String>> = f.backend.request_log().into_iter().map(|e| e.secrets_seen).collect();
     assert_eq!(seen, vec![vec!["api-key in header x-other".to_string()]], "the watch outlives a reset");
 }
