@@ -99,7 +99,7 @@ impl Emulator {
             faults.push("delay_ms");
         }
         RoutedAnswer {
-            reply,
+            answer: reply,
             delay: applied.delay,
             fault: (!faults.is_empty()).then(|| faults.join("+")),
         }

@@ -44,16 +44,16 @@ impl HttpAnswer {
 
 /// A routed answer and how it came about.
 pub(crate) struct RoutedAnswer {
-    pub(crate) reply: HttpAnswer,
+    pub(crate) answer: HttpAnswer,
     /// Answer this long after the request arrived.
     pub(crate) delay: Option<Duration>,
     pub(crate) fault: Option<String>,
 }
 
 impl RoutedAnswer {
-    pub(crate) fn plain(reply: HttpAnswer) -> RoutedAnswer {
+    pub(crate) fn plain(answer: HttpAnswer) -> RoutedAnswer {
         RoutedAnswer {
-            reply,
+            answer,
             delay: None,
             fault: None,
         }

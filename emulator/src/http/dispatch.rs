@@ -34,7 +34,7 @@ impl Emulator {
             return DispatchedAnswer { answer, delay: None, fault: None, log_seq: None };
         }
         let req = RequestParts { method, path, query, headers };
-        let RoutedAnswer { reply: answer, delay, fault } = self.route(&req);
+        let RoutedAnswer { answer, delay, fault } = self.route(&req);
         // A chunked answer's bytes are logged once they are sent.
         let bytes = if method == "HEAD" || matches!(answer.body, AnswerBody::Chunked(_)) {
             0

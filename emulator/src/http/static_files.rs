@@ -1,16 +1,14 @@
-//! Static files: the viewer (with an SPA fallback), `/demo/` files with byte
-//! ranges, and the generated `/config.json`.
+//! Static files: the viewer (with an SPA fallback) and `/demo/` files with
+//! byte ranges.
 
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::json;
-
 use crate::emulator::Emulator;
 use crate::http::answer::{method_not_allowed, AnswerBody, HttpAnswer};
 use crate::http::request::RequestParts;
-use crate::text_formats::{encode_path, percent_decode};
+use crate::text_formats::percent_decode;
 
 /// Upper bound of one answer to an open-ended range (`bytes=a-`). Browsers
 /// continue with a new range request, so a paused media element never pins a
@@ -18,20 +16,6 @@ use crate::text_formats::{encode_path, percent_decode};
 pub(crate) const OPEN_RANGE_CAP: u64 = 8 * 1024 * 1024;
 
 impl Emulator {
-    pub(crate) fn config_json(&self) -> HttpAnswer {
-        let data = &self.data;
-        let clips = json!([{
-            "cameraId": data.device_id_raw,
-            "src": format!("/demo/{}", encode_path(&data.clip)),
-            "start": data.start,
-        }]);
-        let mut body = json!({"apiBaseUrl": "", "clips": clips});
-        if let Some(key) = &self.viewer_api_key {
-            body["apiKey"] = json!(key);
-        }
-        HttpAnswer::bytes(200, "application/json", body.to_string()).with("Cache-Control", "no-cache")
-    }
-
     pub(crate) fn static_file(&self, req: &RequestParts) -> HttpAnswer {
         if !req.is_get_or_head() {
             return method_not_allowed();
