@@ -23,7 +23,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
-use crate::demo_backend::{self, BackendConfig};
+use vas_emulator::{self as demo_backend, BackendConfig};
 use crate::frame_costs::{percentile, FrameCost, FrameCosts};
 use crate::proc_cpu::{machine_busy_ms, ProcessCpu};
 use crate::browser::{Browser, CdpClient};

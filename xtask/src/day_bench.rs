@@ -48,8 +48,8 @@ use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
 
-use crate::demo_backend::day_recording::DAY_CAMERA_ID;
-use crate::demo_backend::{self, BackendConfig, RunningBackend};
+use vas_emulator::day_recording::DAY_CAMERA_ID;
+use vas_emulator::{self as demo_backend, BackendConfig, RunningBackend};
 use crate::{repo_root, viewer_server, Result};
 
 // The scripts run in the pages.

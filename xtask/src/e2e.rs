@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
-use crate::demo_backend::{self, BackendConfig};
+use vas_emulator::{self as demo_backend, BackendConfig};
 use vas_overlay_viewer::core::events::poll_grid;
 use crate::viewer_server;
 use crate::browser::page_scripts::polling_script;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::demo_backend::{self, BackendConfig};
+use vas_emulator::{self as demo_backend, BackendConfig};
 use crate::viewer_server;
 use crate::{repo_root, Result};
 

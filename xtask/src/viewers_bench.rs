@@ -30,7 +30,7 @@ use anyhow::{anyhow, Context};
 use serde_json::json;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
-use crate::demo_backend::{self, BackendConfig, RunningBackend};
+use vas_emulator::{self as demo_backend, BackendConfig, RunningBackend};
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
 use crate::proc_cpu::ProcessCpu;
 use crate::viewer_server;

@@ -9,7 +9,7 @@ use super::report::show;
 use super::scripts::{INSTRUMENT, MEMORY, PAUSE_PLAY, WAIT_FIRST};
 use super::{day_newest, Memory, Newest, PageOptions, PageRun, Reload, AFTER_RELOAD_MS, LIMIT_MS, PAUSE_MS, SYNC_MARK};
 use crate::browser::{Browser, CdpClient};
-use crate::demo_backend::RunningBackend;
+use vas_emulator::RunningBackend;
 use crate::Result;
 
 /// A fresh browser whose pages all run the instrumentation first.

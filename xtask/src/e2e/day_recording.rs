@@ -11,8 +11,8 @@
 use anyhow::Context;
 use serde_json::{json, Value};
 
-use crate::demo_backend::day_recording::{DayTruth, DAY_CAMERA_ID};
-use crate::demo_backend::RunningBackend;
+use vas_emulator::day_recording::{DayTruth, DAY_CAMERA_ID};
+use vas_emulator::RunningBackend;
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;

@@ -14,7 +14,7 @@ use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
 use vas_overlay_viewer::core::events::window_fetch::WindowFetch;
 use vas_overlay_viewer::core::events::wire::{decode_event_page, WireEvent};
 
-use crate::demo_backend::{self, AuthFault, BackendConfig, Faults, LiveConfig, RunningBackend};
+use vas_emulator::{self as demo_backend, AuthFault, BackendConfig, Faults, LiveConfig, RunningBackend};
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
 
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";

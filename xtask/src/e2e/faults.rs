@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use vas_overlay_viewer::core::backoff::Backoff;
 use vas_overlay_viewer::core::events::window_fetch::OUTAGE_REQUESTS_BEFORE_BACKOFF;
 
-use crate::demo_backend::{AuthFault, Faults, RunningBackend};
+use vas_emulator::{AuthFault, Faults, RunningBackend};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;

@@ -30,7 +30,7 @@ use serde_json::{json, Value};
 use vas_overlay_viewer::core::clock::recording::hls_playlist::MAX_PLAYLIST_BYTES;
 
 use super::recordings::{Score, Truth, TOLERANCE_PX, WAIT_DRAWN};
-use crate::demo_backend::{Faults, LogEntry, RunningBackend};
+use vas_emulator::{Faults, LogEntry, RunningBackend};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;

@@ -418,7 +418,7 @@ fn truth(rig: &Rig, stream: u64) -> Result<Truth> {
                 continue;
             }
             let (Some(n), Some(ts)) = (e["frame_id"].as_i64(), e["timestamp"].as_str()) else { continue };
-            let ts = crate::demo_backend::parse_time_us(ts).unwrap_or(0);
+            let ts = vas_emulator::parse_time_us(ts).unwrap_or(0);
             let mut boxes = HashMap::new();
             for d in e["detections"]["detections"].as_array().into_iter().flatten() {
                 let b: Vec<f64> = d["bbox"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();

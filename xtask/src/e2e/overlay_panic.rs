@@ -27,7 +27,7 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
-use crate::demo_backend::{self, BackendConfig};
+use vas_emulator::{self as demo_backend, BackendConfig};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
-use crate::demo_backend::{self, BackendConfig, Faults};
+use vas_emulator::{self as demo_backend, BackendConfig, Faults};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;

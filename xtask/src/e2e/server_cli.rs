@@ -11,7 +11,7 @@ use std::process::Command;
 
 use anyhow::Context;
 
-use crate::demo_backend::{self, BackendConfig, Faults};
+use vas_emulator::{self as demo_backend, BackendConfig, Faults};
 use crate::viewer_server::{self, EMULATED_VAS_KEY};
 use crate::Result;
 

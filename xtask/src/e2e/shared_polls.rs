@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::expect;
-use crate::demo_backend::{Faults, LiveConfig, PoisonRow, PoisonSpec, RunningBackend};
+use vas_emulator::{Faults, LiveConfig, PoisonRow, PoisonSpec, RunningBackend};
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
 use crate::Result;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};

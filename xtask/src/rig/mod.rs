@@ -27,7 +27,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
-use crate::demo_backend::{self, BackendConfig, LiveCameras, RunningBackend};
+use vas_emulator::{self as demo_backend, BackendConfig, LiveCameras, RunningBackend};
 use crate::{repo_root, run, Result};
 
 /// `xtask/live-rig/`: the Node package of the rig.

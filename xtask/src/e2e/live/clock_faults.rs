@@ -504,7 +504,7 @@ mod tests {
     fn rfc3339_round_trips_through_the_backend_parser() {
         for us in [0, 1_800_000_000_123_456, FAR_FUTURE_US - 1, 951_782_400_000_000] {
             let text = rfc3339(us);
-            assert_eq!(crate::demo_backend::parse_time_us(&text), Some(us), "{text}");
+            assert_eq!(vas_emulator::parse_time_us(&text), Some(us), "{text}");
         }
         assert_eq!(rfc3339(FAR_FUTURE_US), "9999-12-31T23:59:59.000000Z");
         assert_eq!(rfc3339(951_782_400_000_000), "2000-02-29T00:00:00.000000Z");

@@ -136,7 +136,7 @@ pub(super) fn report(results: &[(&Config, Result<Measured>)], base: &Measured, m
                     mb(m.server_hwm_bytes),
                     mb(m.mem_available_bytes),
                     m.connections.at_vas,
-                    crate::demo_backend::serve::MAX_CONNECTIONS,
+                    vas_emulator::MAX_CONNECTIONS,
                     m.connections.from_sfu,
                     m.connections.from_front,
                     m.connections.from_server,

@@ -1,10 +1,11 @@
 //! Tests of the demo backend's HTTP server over real sockets, with raw requests.
 
-use super::*;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
+
+use super::*;
 
 /// A handler that echoes method, target, headers and body as text, after a
 /// pause for `/slow`; `/empty` answers 204, `/short` a body that ends early,

@@ -32,10 +32,41 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_json::json;
 use vas_overlay_viewer::core::time::{civil_from_days, format_rfc3339_utc, UnixMicros};
 
-use super::{api_error, api_json, data_error, parse_rfc3339, parse_uuid, read_json, Body, Faults, Reply, Req, StoredEvent};
+use crate::api::{api_error, api_json};
+use crate::demo_data::{data_error, read_json, EventsFile, StoredEvent, EVENTS_FILE_SHAPE};
+use crate::faults::Faults;
+use crate::http::answer::{AnswerBody, HttpAnswer};
+use crate::http::request::RequestParts;
+use crate::text_formats::{parse_rfc3339, parse_uuid};
+
+/// `recording/recording.json`, as `xtask/demo/make_recording.py` writes it:
+/// the recording's camera and its segments.
+#[derive(Deserialize)]
+pub(crate) struct RecordingFile {
+    pub(crate) camera_id: String,
+    pub(crate) segments: Vec<SegmentEntry>,
+}
+
+/// One segment of `recording.json` (its other fields are not read).
+#[derive(Clone, Deserialize)]
+pub(crate) struct SegmentEntry {
+    /// `segment-N.ts`, beside `recording.json`.
+    pub(crate) file: String,
+    /// RFC 3339 wall time of its first frame.
+    pub(crate) true_start: String,
+    /// The `Last-Modified` the recorder's file has.
+    pub(crate) last_modified: String,
+    /// Frame number (in the demo scene) of its first frame.
+    pub(crate) first_frame: u64,
+    pub(crate) frames: u64,
+}
+
+/// What `read_json` expects of `recording.json`.
+pub(crate) const RECORDING_FILE_SHAPE: &str = "{\"camera_id\": a UUID, \"segments\": [{\"file\", \"true_start\", \"last_modified\", \"first_frame\", \"frames\"}, ...]}";
 
 /// The dev-only camera whose playlist carries program date-time.
 pub const PDT_CAMERA_ID: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
@@ -79,22 +110,19 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
         return Ok(None);
     }
     let meta_path = dir.join("recording.json");
-    let meta = read_json(&meta_path)?;
-    let camera_id = meta["camera_id"]
-        .as_str()
-        .and_then(|c| parse_uuid(c).ok())
-        .ok_or_else(|| data_error(&meta_path, "`camera_id` must be a UUID"))?;
+    let meta: RecordingFile = read_json(&meta_path, RECORDING_FILE_SHAPE)?;
+    let camera_id = parse_uuid(&meta.camera_id).map_err(|_| data_error(&meta_path, "`camera_id` must be a UUID"))?;
     let mut segments = HashMap::new();
     let mut first_start = None;
-    for (i, s) in meta["segments"].as_array().into_iter().flatten().enumerate() {
+    for (i, s) in meta.segments.iter().enumerate() {
         let at = |what: &str| data_error(&meta_path, format!("segments[{i}]: {what}"));
-        let file = s["file"].as_str().ok_or_else(|| at("`file` must be a string"))?.to_string();
+        let file = s.file.clone();
         if !file.starts_with("segment-") || !file.ends_with(".ts") || !dir.join(&file).is_file() {
             return Err(at("`file` must name an existing segment-N.ts"));
         }
-        let true_start_us = s["true_start"].as_str().and_then(|t| parse_rfc3339(t).ok()).ok_or_else(|| at("bad `true_start`"))?;
+        let true_start_us = parse_rfc3339(&s.true_start).map_err(|_| at("bad `true_start`"))?;
         first_start.get_or_insert(true_start_us);
-        let last_modified = s["last_modified"].as_str().ok_or_else(|| at("`last_modified` must be a string"))?.to_string();
+        let last_modified = s.last_modified.clone();
         segments.insert(file.clone(), Segment { file, last_modified, true_start_us });
     }
     let playlist = std::fs::read_to_string(dir.join("playlist.m3u8"))
@@ -102,9 +130,9 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
     let date = first_start.map(date_of).unwrap_or_default();
 
     let events_path = dir.join("events.json");
-    let envelope = read_json(&events_path)?;
+    let EventsFile { events: recorded } = read_json(&events_path, EVENTS_FILE_SHAPE)?;
     let mut events = Vec::new();
-    for (i, e) in envelope["events"].as_array().into_iter().flatten().enumerate() {
+    for (i, e) in recorded.iter().enumerate() {
         let ts = e["timestamp"].as_str().and_then(|t| parse_rfc3339(t).ok());
         let (Some(ts_us), Some(model)) = (ts, e["model_id"].as_str()) else {
             return Err(data_error(&events_path, format!("events[{i}]: needs `timestamp` and `model_id`")));
@@ -265,7 +293,7 @@ impl DemoRecording {
         out
     }
 
-    fn segment(&self, name: &str, fault: Option<&'static str>) -> Reply {
+    fn segment(&self, name: &str, fault: Option<&'static str>) -> HttpAnswer {
         let Some(seg) = self.segments.get(name) else {
             return api_error(404, "Segment not found", name);
         };
@@ -282,8 +310,8 @@ impl DemoRecording {
         };
         // Starlette's FileResponse: ETag from mtime and size; the demo's mtime is the true one.
         let etag = format!("\"{:x}-{len:x}\"", seg.true_start_us);
-        let body = if fault == Some("garbage_segments") { Body::Bytes(garbage_bytes(len)) } else { Body::File { file, len } };
-        Reply { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body }
+        let body = if fault == Some("garbage_segments") { AnswerBody::Bytes(garbage_bytes(len)) } else { AnswerBody::File { file, len } };
+        HttpAnswer { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body }
             .with("Last-Modified", seg.last_modified.clone())
             .with("ETag", etag)
             .with("Cache-Control", "public, max-age=31536000")
@@ -295,7 +323,7 @@ impl DemoRecording {
 /// answer, the fault that shaped it (for the request log). `huge_playlist_mb`
 /// is the answer fault applied to this request, if any.
 /// Only a data dir with a recording has these routes (others answer 404 as before).
-pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults, huge_playlist_mb: Option<u32>) -> Option<(Reply, Option<&'static str>)> {
+pub fn route(rec: Option<&DemoRecording>, req: &RequestParts, faults: &Faults, huge_playlist_mb: Option<u32>) -> Option<(HttpAnswer, Option<&'static str>)> {
     rec?;
     let route = match_route(req.path)?;
     if req.method != "GET" {
@@ -336,7 +364,7 @@ pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults, huge_playl
                     }
                     None => text,
                 };
-                Reply::bytes(200, "application/vnd.apple.mpegurl", text).with("Access-Control-Allow-Origin", "*")
+                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text).with("Access-Control-Allow-Origin", "*")
             }
             None => api_error(404, "No recordings found for this device", req.path),
         },
@@ -352,7 +380,7 @@ pub fn route(rec: Option<&DemoRecording>, req: &Req, faults: &Faults, huge_playl
 }
 
 #[cfg(test)]
-pub(in crate::demo_backend) mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::Value;
 
@@ -369,7 +397,7 @@ pub(in crate::demo_backend) mod tests {
     }
 
     /// One request to a running backend: status, headers, body (the day camera's tests use it too).
-    pub(in crate::demo_backend) fn get(method: &str, url: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    pub(crate) fn get(method: &str, url: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
         use std::io::Read;
         let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(30)).build();
         let resp = match agent.request(method, url).call() {
@@ -388,14 +416,14 @@ pub(in crate::demo_backend) mod tests {
     #[test]
     fn serves_the_shipped_recording_as_vas_does() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = super::super::BackendConfig {
+        let config = crate::BackendConfig {
             dist_dir: data.join("no-dist"),
             data_dir: Some(data),
             api_key: None,
             viewer_api_key: None,
             day_speed: None,
         };
-        let backend = super::super::start(config, "127.0.0.1:0").unwrap();
+        let backend = crate::start(config, "127.0.0.1:0").unwrap();
         let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
 
@@ -462,8 +490,8 @@ pub(in crate::demo_backend) mod tests {
     #[test]
     fn missing_and_garbage_segments() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), api_key: None, viewer_api_key: None, day_speed: None };
-        let backend = super::super::start(config, "127.0.0.1:0").unwrap();
+        let config = crate::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), api_key: None, viewer_api_key: None, day_speed: None };
+        let backend = crate::start(config, "127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
         let seg = |cam: &str, n: u64| get("GET", &format!("{base}/{cam}/segment-{n}.ts"));
         let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
@@ -520,8 +548,8 @@ pub(in crate::demo_backend) mod tests {
     #[test]
     fn huge_playlist() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = super::super::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data), api_key: None, viewer_api_key: None, day_speed: None };
-        let backend = super::super::start(config, "127.0.0.1:0").unwrap();
+        let config = crate::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data), api_key: None, viewer_api_key: None, day_speed: None };
+        let backend = crate::start(config, "127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices/{PDT_CAMERA_ID}", backend.port());
         let usual = String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap();
         backend.set_faults(Faults { huge_playlist_mb: Some(3), fail_count: Some(1), ..Faults::default() }).unwrap();

@@ -1,6 +1,6 @@
 //! The demo backend's HTTP server: hyper on a small tokio runtime, in front of a synchronous handler.
 //!
-//! Dev tooling. The emulator (`demo_backend.rs`) is blocking code: it sleeps
+//! Dev tooling. The emulator (`lib.rs`) is blocking code: it sleeps
 //! for `delay_ms`, reads files and calls a real VAS with a blocking client.
 //! This module gives it a blocking interface, a [`Handler`] called with a
 //! [`Request`] and a [`Responder`], and leaves HTTP/1.1 to hyper: parsing,
@@ -32,7 +32,7 @@ use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Response, StatusCode};
