@@ -30,20 +30,22 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use serde_json::{json, Value};
-use vas_overlay_viewer::core::draw::canvas_plan::CanvasPlan;
-use vas_overlay_viewer::core::events::detection::normalize_payload;
-use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
-use vas_overlay_viewer::core::draw::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
 use vas_overlay_viewer::core::clock::recording::fragment_span::fragment_spans;
 use vas_overlay_viewer::core::clock::recording::playlist_fixer::{ListChange, PlaylistFixer};
-use vas_overlay_viewer::core::clock::recording::segment_skips::SegmentSkips;
 use vas_overlay_viewer::core::clock::recording::recording_clock::RecordingClock;
+use vas_overlay_viewer::core::clock::recording::segment_skips::SegmentSkips;
+use vas_overlay_viewer::core::draw::canvas_plan::CanvasPlan;
+use vas_overlay_viewer::core::draw::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
 use vas_overlay_viewer::core::draw::primitive::layout_frame;
 use vas_overlay_viewer::core::draw::selection::{select_frame, SelectionParams};
-use vas_overlay_viewer::core::time::UnixMicros;
+use vas_overlay_viewer::core::events::detection::normalize_payload;
+use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::events::wire::WireEvent;
+use vas_overlay_viewer::core::time::UnixMicros;
 
 const T0: i64 = 1_767_614_400_000_000;
 /// Events at 30 per second.
@@ -82,7 +84,11 @@ fn page(from: u64, to: u64) -> Vec<WireEvent> {
 
 /// An empty store bounded at `n + 1` events and no span.
 fn empty_store(n: u64) -> EventStore {
-    EventStore::new(StoreLimits { max_events: n as usize + 1, max_span: i64::MAX / 4, max_bytes: usize::MAX })
+    EventStore::new(StoreLimits {
+        max_events: n as usize + 1,
+        max_span: i64::MAX / 4,
+        max_bytes: usize::MAX,
+    })
 }
 
 /// A store holding `n` events of `boxes` boxes, and the time its ingest calls took.
@@ -91,7 +97,8 @@ fn store_of(n: u64, boxes: usize, tracked: bool) -> (EventStore, Duration) {
     let mut ingest = Duration::ZERO;
     let mut i = 0;
     while i < n {
-        let p: Vec<WireEvent> = (i..(i + PAGE).min(n)).map(|k| event_of(k, boxes, tracked)).collect();
+        let p: Vec<WireEvent> =
+            (i..(i + PAGE).min(n)).map(|k| event_of(k, boxes, tracked)).collect();
         i += p.len() as u64;
         let t = Instant::now();
         store.ingest(p);
@@ -102,7 +109,8 @@ fn store_of(n: u64, boxes: usize, tracked: bool) -> (EventStore, Duration) {
 
 fn mapping() -> ScreenMapping {
     let element = CssRect { x: 0.0, y: 0.0, width: 1280.0, height: 720.0 };
-    ScreenMapping::new(element, VideoPx { width: 1280.0, height: 720.0 }, ObjectFit::Contain, 1.0).expect("mapping")
+    ScreenMapping::new(element, VideoPx { width: 1280.0, height: 720.0 }, ObjectFit::Contain, 1.0)
+        .expect("mapping")
 }
 
 /// A cheap deterministic sequence of query times within `span` microseconds.
@@ -134,7 +142,10 @@ fn store_size(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("query_playback", n), |b| {
             b.iter(|| {
                 k = (k + 1) % 3000;
-                black_box(layout_frame(&select_frame(&store, UnixMicros(start + k * STEP_US), &params), &m))
+                black_box(layout_frame(
+                    &select_frame(&store, UnixMicros(start + k * STEP_US), &params),
+                    &m,
+                ))
             })
         });
         let seeks = random_times(span, 1 << 16);
@@ -176,12 +187,16 @@ fn frame_boxes(c: &mut Criterion) {
     let params = SelectionParams::default();
     let m = mapping();
     let mut g = c.benchmark_group("frame");
-    for (boxes, tracked) in [10usize, 100, 1000, 5000].into_iter().flat_map(|b| [(b, false), (b, true)]) {
+    for (boxes, tracked) in
+        [10usize, 100, 1000, 5000].into_iter().flat_map(|b| [(b, false), (b, true)])
+    {
         let (store, _) = store_of(300, boxes, tracked);
         let t = UnixMicros(T0 + 150 * STEP_US);
         let suffix = if tracked { "_tracked" } else { "" };
         g.throughput(Throughput::Elements(boxes as u64));
-        g.bench_function(BenchmarkId::new(format!("select{suffix}"), boxes), |b| b.iter(|| black_box(select_frame(&store, t, &params))));
+        g.bench_function(BenchmarkId::new(format!("select{suffix}"), boxes), |b| {
+            b.iter(|| black_box(select_frame(&store, t, &params)))
+        });
         g.bench_function(BenchmarkId::new(format!("select_layout{suffix}"), boxes), |b| {
             b.iter(|| black_box(layout_frame(&select_frame(&store, t, &params), &m)))
         });
@@ -193,7 +208,9 @@ fn frame_boxes(c: &mut Criterion) {
             plan.hidden_labels,
             plan.hidden_labels + plan.labels.len()
         );
-        g.bench_function(BenchmarkId::new(format!("canvas_plan{suffix}"), boxes), |b| b.iter(|| plan.rebuild(black_box(&primitives), 1.0)));
+        g.bench_function(BenchmarkId::new(format!("canvas_plan{suffix}"), boxes), |b| {
+            b.iter(|| plan.rebuild(black_box(&primitives), 1.0))
+        });
     }
     g.finish();
 }
@@ -206,11 +223,16 @@ fn sparse_frame(c: &mut Criterion) {
     let mut g = c.benchmark_group("sparse");
     for (boxes, tracked) in [10usize, 64, 100].into_iter().flat_map(|b| [(b, false), (b, true)]) {
         let mut store = empty_store(60);
-        store.ingest((0..60).map(|k| WireEvent { timestamp: UnixMicros(T0 + k as i64 * 6 * STEP_US), ..event_of(k, boxes, tracked) }));
+        store.ingest((0..60).map(|k| WireEvent {
+            timestamp: UnixMicros(T0 + k as i64 * 6 * STEP_US),
+            ..event_of(k, boxes, tracked)
+        }));
         let t = UnixMicros(T0 + 30 * 6 * STEP_US + 3 * STEP_US);
         let suffix = if tracked { "_tracked" } else { "" };
         g.throughput(Throughput::Elements(boxes as u64));
-        g.bench_function(BenchmarkId::new(format!("select_between{suffix}"), boxes), |b| b.iter(|| black_box(select_frame(&store, t, &params))));
+        g.bench_function(BenchmarkId::new(format!("select_between{suffix}"), boxes), |b| {
+            b.iter(|| black_box(select_frame(&store, t, &params)))
+        });
     }
     g.finish();
 }
@@ -245,7 +267,9 @@ fn normalization(c: &mut Criterion) {
         let n = normalize_payload(p, Some(&meta)).detections.len();
         assert!(n > 0, "{name}: the payload normalizes to no detection");
         g.throughput(Throughput::Elements(n as u64));
-        g.bench_function(BenchmarkId::new(*name, n), |b| b.iter(|| black_box(normalize_payload(black_box(p), Some(&meta)))));
+        g.bench_function(BenchmarkId::new(*name, n), |b| {
+            b.iter(|| black_box(normalize_payload(black_box(p), Some(&meta))))
+        });
     }
     g.finish();
 }
@@ -262,9 +286,12 @@ fn rolling_playlist(first: i64, len: i64) -> String {
 fn playlist_reload(c: &mut Criterion) {
     let mut g = c.benchmark_group("playlist");
     for len in [720i64, 14_400] {
-        let texts: Vec<String> = (0..64).map(|k| rolling_playlist(1_795_570_000 + k, len)).collect();
+        let texts: Vec<String> =
+            (0..64).map(|k| rolling_playlist(1_795_570_000 + k, len)).collect();
         // hls.js's timeline after each reload ([sn, start, duration]), as the player hands it on.
-        let timelines: Vec<Vec<f64>> = (0..64i64).map(|k| (0..len).flat_map(|i| [(k + i) as f64, 6.0 * (k + i) as f64, 6.0]).collect()).collect();
+        let timelines: Vec<Vec<f64>> = (0..64i64)
+            .map(|k| (0..len).flat_map(|i| [(k + i) as f64, 6.0 * (k + i) as f64, 6.0]).collect())
+            .collect();
         g.throughput(Throughput::Elements(len as u64));
         for (name, whole) in [("reload", false), ("reload_whole", true)] {
             g.bench_function(BenchmarkId::new(name, len), |b| {
@@ -280,9 +307,15 @@ fn playlist_reload(c: &mut Criterion) {
                         let update = fixer.fix(&texts[0]);
                         clock.on_playlist(&fixer, update.change);
                         clock.on_timeline(&timelines[0]);
-                        for (text, timeline) in texts.iter().zip(&timelines).skip(1).take(usize::try_from(left).unwrap_or(usize::MAX)) {
+                        for (text, timeline) in texts
+                            .iter()
+                            .zip(&timelines)
+                            .skip(1)
+                            .take(usize::try_from(left).unwrap_or(usize::MAX))
+                        {
                             let t = Instant::now();
-                            let update = if whole { fixer.fix_whole(text) } else { fixer.fix(text) };
+                            let update =
+                                if whole { fixer.fix_whole(text) } else { fixer.fix(text) };
                             let change = if whole { ListChange::Replaced } else { update.change };
                             clock.on_playlist(&fixer, change);
                             skips.on_playlist(fixer.header());
@@ -306,7 +339,9 @@ fn playlist_reload(c: &mut Criterion) {
 fn config() -> Criterion {
     // Shorter than criterion's defaults (3 s and 5 s): 41 benchmarks, each
     // steady within a second on this machine.
-    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
 }
 
 criterion_group! {

@@ -46,7 +46,6 @@ enum ConfigState {
     Failed(String),
 }
 
-
 /// The root: loads the configuration, then routes. Static page styles are
 /// global stylist CSS; per-frame positions never go through stylist.
 #[function_component(App)]
@@ -65,7 +64,9 @@ pub fn app() -> Html {
     }
     let body = match &*state {
         ConfigState::Loading => html! {},
-        ConfigState::Failed(e) => html! { <main class="page"><p class="message" role="alert">{ e.clone() }</p></main> },
+        ConfigState::Failed(e) => {
+            html! { <main class="page"><p class="message" role="alert">{ e.clone() }</p></main> }
+        }
         ConfigState::Ready(c) => html! {
             <ContextProvider<ConfigContext> context={c.clone()}>
                 <BrowserRouter>

@@ -20,8 +20,14 @@ pub async fn load() -> Result<ViewerConfig, String> {
         .map_err(|e| format!("config.json could not be loaded: {e}"))?;
     let status = resp.status();
     let content_type = resp.headers().get("content-type");
-    let body = if status == 404 { String::new() } else { resp.text().await.map_err(|e| format!("config.json could not be read: {e}"))? };
-    match ViewerConfig::from_answer(status, content_type.as_deref(), &body).map_err(|e| e.to_string())? {
+    let body = if status == 404 {
+        String::new()
+    } else {
+        resp.text().await.map_err(|e| format!("config.json could not be read: {e}"))?
+    };
+    match ViewerConfig::from_answer(status, content_type.as_deref(), &body)
+        .map_err(|e| e.to_string())?
+    {
         ConfigAnswer::File(config) => Ok(config),
         ConfigAnswer::Defaults(why) => {
             web_sys::console::debug_1(&format!("{why}: starting with the defaults").into());

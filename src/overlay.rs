@@ -4,10 +4,10 @@ pub mod canvas_renderer;
 pub mod element_pool;
 pub mod fault_guard;
 pub mod frame_loop;
-pub mod timeline_strip;
 #[allow(clippy::module_inception)]
 pub mod overlay;
 pub mod pool_slot;
 pub mod screen_measure;
+pub mod timeline_strip;
 
 pub use overlay::{Overlay, OverlayProps};

@@ -56,12 +56,22 @@ impl Expectation {
         let mut event_frames: HashMap<String, Vec<usize>> = HashMap::new();
         let raw: Value = serde_json::from_str(EVENTS).unwrap();
         for e in raw["events"].as_array().unwrap() {
-            event_frames.entry(e["model_id"].as_str().unwrap().to_owned()).or_default().push(e["frame_id"].as_u64().unwrap() as usize);
+            event_frames
+                .entry(e["model_id"].as_str().unwrap().to_owned())
+                .or_default()
+                .push(e["frame_id"].as_u64().unwrap() as usize);
         }
         for v in event_frames.values_mut() {
             v.sort_unstable();
         }
-        Self { width, height, frame_w: t["width"].as_f64().unwrap(), frame_h: t["height"].as_f64().unwrap(), objects, event_frames }
+        Self {
+            width,
+            height,
+            frame_w: t["width"].as_f64().unwrap(),
+            frame_h: t["height"].as_f64().unwrap(),
+            objects,
+            event_frames,
+        }
     }
 
     fn content(&self) -> (f64, f64, f64) {
@@ -84,10 +94,16 @@ impl Expectation {
                 _ => None,
             };
             let Some(b) = source.and_then(|f| boxes[f]) else { continue };
-            let clip = [b[0].max(0.0), b[1].max(0.0), b[2].min(self.frame_w), b[3].min(self.frame_h)];
+            let clip =
+                [b[0].max(0.0), b[1].max(0.0), b[2].min(self.frame_w), b[3].min(self.frame_h)];
             out.insert(
                 (model.clone(), track.clone()),
-                [ox + clip[0] * scale, oy + clip[1] * scale, ox + clip[2] * scale, oy + clip[3] * scale],
+                [
+                    ox + clip[0] * scale,
+                    oy + clip[1] * scale,
+                    ox + clip[2] * scale,
+                    oy + clip[3] * scale,
+                ],
             );
         }
         out
@@ -103,12 +119,25 @@ struct Report {
 /// Samples presented frames and compares every drawn box with its object.
 /// With `resize_to`, the container is resized once the overlay draws, and
 /// sampling starts after that: the overlay must follow the new geometry.
-async fn sample_geometry(width: f64, height: f64, wanted: usize, resize_to: Option<(f64, f64)>) -> Report {
+async fn sample_geometry(
+    width: f64,
+    height: f64,
+    wanted: usize,
+    resize_to: Option<(f64, f64)>,
+) -> Report {
     if let Some(dpr) = expected_dpr() {
-        assert_eq!(window().device_pixel_ratio(), dpr, "this run must be at device pixel ratio {dpr}");
+        assert_eq!(
+            window().device_pixel_ratio(),
+            dpr,
+            "this run must be at device pixel ratio {dpr}"
+        );
     }
     let m = mount(width, height, store_with(demo_events()));
-    assert!(frames_until(900, || m.state() == "ok").await, "the overlay never drew (state {})", m.state());
+    assert!(
+        frames_until(900, || m.state() == "ok").await,
+        "the overlay never drew (state {})",
+        m.state()
+    );
     let (width, height) = match resize_to {
         Some((w, h)) => {
             let style = format!("position:relative;width:{w}px;height:{h}px;margin:0");
@@ -127,7 +156,8 @@ async fn sample_geometry(width: f64, height: f64, wanted: usize, resize_to: Opti
     for _ in 0..3000 {
         next_animation_frame().await;
         let Some(presented) = watcher.latest() else { continue };
-        let drawn_for: Option<f64> = root.get_attribute("data-media-time").and_then(|t| t.parse().ok());
+        let drawn_for: Option<f64> =
+            root.get_attribute("data-media-time").and_then(|t| t.parse().ok());
         // Sample only when the overlay's last drawn frame is the frame on screen.
         if drawn_for.is_none_or(|d| (d - presented.media_time).abs() > 1e-5) {
             continue;
@@ -146,15 +176,29 @@ async fn sample_geometry(width: f64, height: f64, wanted: usize, resize_to: Opti
             .into_iter()
             .map(|b| {
                 let r = b.get_bounding_client_rect();
-                let key = (b.get_attribute("data-model").unwrap(), b.get_attribute("data-track").unwrap());
-                (key, [r.left() - r0.left(), r.top() - r0.top(), r.right() - r0.left(), r.bottom() - r0.top()])
+                let key = (
+                    b.get_attribute("data-model").unwrap(),
+                    b.get_attribute("data-track").unwrap(),
+                );
+                (
+                    key,
+                    [
+                        r.left() - r0.left(),
+                        r.top() - r0.top(),
+                        r.right() - r0.left(),
+                        r.bottom() - r0.top(),
+                    ],
+                )
             })
             .collect();
         let expected = exp.boxes_at(n);
         let mut err: f64 = 0.0;
         if drawn.keys().ne(expected.keys()) {
             err = f64::INFINITY;
-            web_sys::console::log_1(&format!("frame {n}: drawn {:?} expected {:?}", drawn.keys(), expected.keys()).into());
+            web_sys::console::log_1(
+                &format!("frame {n}: drawn {:?} expected {:?}", drawn.keys(), expected.keys())
+                    .into(),
+            );
         } else {
             for (k, e) in &expected {
                 let d = drawn[k];
@@ -174,7 +218,11 @@ async fn sample_geometry(width: f64, height: f64, wanted: usize, resize_to: Opti
     }
     // After warm-up the pool holds no more elements than the busiest frame needed.
     for (kind, p) in &peak {
-        assert_eq!(all_of_kind(&root, kind) as usize, *p, "pooled {kind} elements exceed the peak in use");
+        assert_eq!(
+            all_of_kind(&root, kind) as usize,
+            *p,
+            "pooled {kind} elements exceed the peak in use"
+        );
     }
     drop(watcher);
     m.unmount();

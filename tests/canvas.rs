@@ -30,7 +30,15 @@ fn grid(count: usize) -> Vec<(String, [f64; 4])> {
         .map(|i| {
             let (c, r) = ((i % COLS) as f64, (i / COLS) as f64);
             let label = format!("class{}", i / COLS);
-            (label, [(c + 0.15) / COLS as f64, (r + 0.5) / ROWS as f64, (c + 0.85) / COLS as f64, (r + 0.9) / ROWS as f64])
+            (
+                label,
+                [
+                    (c + 0.15) / COLS as f64,
+                    (r + 0.5) / ROWS as f64,
+                    (c + 0.85) / COLS as f64,
+                    (r + 0.9) / ROWS as f64,
+                ],
+            )
         })
         .collect()
 }
@@ -60,7 +68,8 @@ fn canvas_of(root: &Element) -> Option<HtmlCanvasElement> {
 }
 
 fn canvas_shown(root: &Element) -> bool {
-    canvas_of(root).is_some_and(|c| c.style().get_property_value("display").unwrap_or_default() == "block")
+    canvas_of(root)
+        .is_some_and(|c| c.style().get_property_value("display").unwrap_or_default() == "block")
 }
 
 /// Boxes shown by the DOM renderer (inline display, which is what the pool writes).
@@ -79,7 +88,8 @@ fn renderer(root: &Element) -> String {
 /// The RGBA of the canvas pixel under the CSS point (x, y) of the root.
 fn pixel(canvas: &HtmlCanvasElement, x: f64, y: f64) -> [u8; 4] {
     let dpr = window().device_pixel_ratio();
-    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let ctx: CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
     let data = ctx.get_image_data((x * dpr).floor(), (y * dpr).floor(), 1.0, 1.0).unwrap().data();
     [data[0], data[1], data[2], data[3]]
 }
@@ -102,7 +112,10 @@ async fn dom_reference(count: usize) -> Vec<(String, [f64; 4])> {
         .into_iter()
         .map(|b| {
             let r = b.get_bounding_client_rect();
-            (b.get_attribute("data-label").unwrap(), [r.left() - r0.left(), r.top() - r0.top(), r.width(), r.height()])
+            (
+                b.get_attribute("data-label").unwrap(),
+                [r.left() - r0.left(), r.top() - r0.top(), r.width(), r.height()],
+            )
         })
         .collect();
     m.unmount();
@@ -120,20 +133,30 @@ async fn above_the_threshold_the_canvas_draws_every_box_where_the_dom_would() {
     for ((_, want), (_, got)) in grid(count).iter().zip(&reference) {
         let expect = [want[0] * W, want[1] * H, (want[2] - want[0]) * W, (want[3] - want[1]) * H];
         for i in 0..4 {
-            assert!((expect[i] - got[i]).abs() <= 1.0 / dpr + 1e-6, "DOM box {got:?} is not the grid's {expect:?}");
+            assert!(
+                (expect[i] - got[i]).abs() <= 1.0 / dpr + 1e-6,
+                "DOM box {got:?} is not the grid's {expect:?}"
+            );
         }
     }
 
     let scene = grid_events(|_| count);
     let m = mount_renderer(W, H, scene, RendererPolicy::Auto);
-    assert!(frames_until(900, || m.state() == "ok" && renderer(&m.root()) == "canvas").await, "the canvas never engaged");
+    assert!(
+        frames_until(900, || m.state() == "ok" && renderer(&m.root()) == "canvas").await,
+        "the canvas never engaged"
+    );
     m.video().pause().unwrap();
     frames_until(5, || false).await;
     let root = m.root();
     assert!(canvas_shown(&root));
     assert!(dom_boxes(&root).is_empty(), "DOM boxes are shown beside the canvas");
     let canvas = canvas_of(&root).unwrap();
-    assert_eq!(f64::from(canvas.width()), (W * dpr).ceil(), "the canvas is not at the device pixel ratio");
+    assert_eq!(
+        f64::from(canvas.width()),
+        (W * dpr).ceil(),
+        "the canvas is not at the device pixel ratio"
+    );
     let mut wrong = Vec::new();
     for (label, [x, y, w, h]) in &reference {
         let color = color_for(MODEL, label, None);
@@ -150,15 +173,28 @@ async fn above_the_threshold_the_canvas_draws_every_box_where_the_dom_would() {
             let p = pixel(&canvas, px, py);
             let ok = if border { near(p, color) } else { p[3] == 0 };
             if !ok {
-                wrong.push(format!("{label} box at {x},{y}: pixel ({px},{py}) is {p:?}, want {}", if border { color.css() } else { "clear".into() }));
+                wrong.push(format!(
+                    "{label} box at {x},{y}: pixel ({px},{py}) is {p:?}, want {}",
+                    if border { color.css() } else { "clear".into() }
+                ));
             }
         }
     }
-    web_sys::console::log_1(&format!("CANVAS {} boxes checked at DPR {dpr}, {} pixels wrong", reference.len(), wrong.len()).into());
+    web_sys::console::log_1(
+        &format!(
+            "CANVAS {} boxes checked at DPR {dpr}, {} pixels wrong",
+            reference.len(),
+            wrong.len()
+        )
+        .into(),
+    );
     assert!(wrong.is_empty(), "{}", wrong[..wrong.len().min(5)].join("\n"));
     // The chips are drawn too: above the first box, its label's background color.
     let (label, [x, y, _, _]) = &reference[COLS * 3];
-    assert!(near(pixel(&canvas, x + 1.0, y - 8.0), color_for(MODEL, label, None)), "no label chip above the box");
+    assert!(
+        near(pixel(&canvas, x + 1.0, y - 8.0), color_for(MODEL, label, None)),
+        "no label chip above the box"
+    );
     m.unmount();
 }
 
@@ -199,7 +235,12 @@ async fn a_static_scene_on_a_playing_video_draws_nothing_after_its_first_frame()
         let records = observer.take_records().length();
         observer.disconnect();
         let drawn = count_canvas_calls() - calls;
-        web_sys::console::log_1(&format!("STATIC {kind}: {played:.2} s played, {records} DOM writes, {drawn} canvas calls").into());
+        web_sys::console::log_1(
+            &format!(
+                "STATIC {kind}: {played:.2} s played, {records} DOM writes, {drawn} canvas calls"
+            )
+            .into(),
+        );
         assert!(played > 0.2, "the video did not play ({played} s)");
         assert_eq!(records, 0, "the {kind} renderer wrote to the DOM on a static scene");
         assert_eq!(drawn, 0.0, "the {kind} renderer drew on a static scene");
@@ -228,7 +269,10 @@ async fn the_renderer_switches_both_ways_and_every_frame_shows_one() {
             _ => false,
         };
         if !ok {
-            bad.push(format!("t={:.3} renderer {kind}, canvas shown {canvas}, {dom} DOM boxes", video.current_time()));
+            bad.push(format!(
+                "t={:.3} renderer {kind}, canvas shown {canvas}, {dom} DOM boxes",
+                video.current_time()
+            ));
         }
         if seen.last() != Some(&kind) {
             seen.push(kind);

@@ -22,13 +22,13 @@
 mod core_props;
 
 use serde_json::{json, Value};
-use vas_overlay_viewer::core::events::detection::{MAX_DETECTIONS_PER_EVENT, MAX_LABEL_CHARS};
-use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::draw::geometry::{CssRect, ObjectFit, ScreenMapping, VideoPx};
 use vas_overlay_viewer::core::draw::primitive::{layout_frame, MAX_PRIMITIVES_PER_FRAME};
 use vas_overlay_viewer::core::draw::selection::{select_frame, SelectionParams};
-use vas_overlay_viewer::core::time::parse_rfc3339;
+use vas_overlay_viewer::core::events::detection::{MAX_DETECTIONS_PER_EVENT, MAX_LABEL_CHARS};
+use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::events::wire::decode_event_page;
+use vas_overlay_viewer::core::time::parse_rfc3339;
 
 use core_props::events::finite_primitive;
 
@@ -42,19 +42,51 @@ fn the_hostile_corpus_is_survived() {
         .collect();
     let ts = "2026-01-05T12:00:00Z";
     let corpus: Vec<(&str, Value)> = vec![
-        ("1e5 detections in one event", json!({"id": "many", "model_id": "m", "timestamp": ts, "detections": {"detections": many}})),
-        ("a 1 MB label", json!({"id": "label", "model_id": "m", "timestamp": ts, "detections": {"detections": [{"class_name": huge_label, "bbox": [0.1,0.1,0.2,0.2]}]}})),
-        ("extreme numbers", json!({"id": "num", "model_id": "m", "timestamp": ts, "detections": {"boxes": [{"x": -1e308, "y": 1e308, "w": 1e308, "h": 5e-324}, {"x": 1e15, "y": 1e15, "w": 1, "h": 1}]}})),
-        ("negative sizes", json!({"id": "neg", "model_id": "m", "timestamp": ts, "detections": {"boxes": [{"x": 0.5, "y": 0.5, "w": -0.2, "h": -0.2}]}})),
-        ("right-to-left and control labels", json!({"id": "rtl", "model_id": "m", "timestamp": ts, "detections": {"detections": [{"class_name": "\u{202e}ffo\u{0007}", "bbox": [0.1,0.1,0.2,0.2]}, {"class_name": "\u{5e9}\u{5dc}\u{5d5}\u{5dd}", "bbox": [0.3,0.3,0.4,0.4]}]}})),
-        ("far past", json!({"id": "past", "model_id": "m", "timestamp": "0001-01-01T00:00:00Z", "detections": {}})),
-        ("far future", json!({"id": "future", "model_id": "m", "timestamp": "9999-12-31T23:59:59.999999Z", "detections": {}})),
-        ("duplicate id", json!({"id": "many", "model_id": "other", "timestamp": ts, "detections": {}})),
-        ("wrong types everywhere", json!({"id": ["a"], "model_id": {"x": 1}, "timestamp": 12, "detections": "str", "confidence": "high", "frame_id": [], "event_metadata": 5})),
-        ("deeply nested payload inside limits", json!({"id": "deep", "model_id": "m", "timestamp": ts, "detections": {"detections": [{"bbox": [0.1,0.1,0.2,0.2], "extra": (0..100).fold(json!(1), |v, _| json!({"a": v}))}]}})),
+        (
+            "1e5 detections in one event",
+            json!({"id": "many", "model_id": "m", "timestamp": ts, "detections": {"detections": many}}),
+        ),
+        (
+            "a 1 MB label",
+            json!({"id": "label", "model_id": "m", "timestamp": ts, "detections": {"detections": [{"class_name": huge_label, "bbox": [0.1,0.1,0.2,0.2]}]}}),
+        ),
+        (
+            "extreme numbers",
+            json!({"id": "num", "model_id": "m", "timestamp": ts, "detections": {"boxes": [{"x": -1e308, "y": 1e308, "w": 1e308, "h": 5e-324}, {"x": 1e15, "y": 1e15, "w": 1, "h": 1}]}}),
+        ),
+        (
+            "negative sizes",
+            json!({"id": "neg", "model_id": "m", "timestamp": ts, "detections": {"boxes": [{"x": 0.5, "y": 0.5, "w": -0.2, "h": -0.2}]}}),
+        ),
+        (
+            "right-to-left and control labels",
+            json!({"id": "rtl", "model_id": "m", "timestamp": ts, "detections": {"detections": [{"class_name": "\u{202e}ffo\u{0007}", "bbox": [0.1,0.1,0.2,0.2]}, {"class_name": "\u{5e9}\u{5dc}\u{5d5}\u{5dd}", "bbox": [0.3,0.3,0.4,0.4]}]}}),
+        ),
+        (
+            "far past",
+            json!({"id": "past", "model_id": "m", "timestamp": "0001-01-01T00:00:00Z", "detections": {}}),
+        ),
+        (
+            "far future",
+            json!({"id": "future", "model_id": "m", "timestamp": "9999-12-31T23:59:59.999999Z", "detections": {}}),
+        ),
+        (
+            "duplicate id",
+            json!({"id": "many", "model_id": "other", "timestamp": ts, "detections": {}}),
+        ),
+        (
+            "wrong types everywhere",
+            json!({"id": ["a"], "model_id": {"x": 1}, "timestamp": 12, "detections": "str", "confidence": "high", "frame_id": [], "event_metadata": 5}),
+        ),
+        (
+            "deeply nested payload inside limits",
+            json!({"id": "deep", "model_id": "m", "timestamp": ts, "detections": {"detections": [{"bbox": [0.1,0.1,0.2,0.2], "extra": (0..100).fold(json!(1), |v, _| json!({"a": v}))}]}}),
+        ),
     ];
     let names: Vec<&str> = corpus.iter().map(|(n, _)| *n).collect();
-    let body = json!({"events": corpus.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), "total": 10}).to_string();
+    let body =
+        json!({"events": corpus.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), "total": 10})
+            .to_string();
     let page = decode_event_page(body.as_bytes()).expect("the page decodes");
     assert_eq!(page.events.len() + page.skipped, names.len());
     assert_eq!(page.skipped, 1, "only the event with wrong types everywhere is unusable");
@@ -65,12 +97,20 @@ fn the_hostile_corpus_is_survived() {
     assert_eq!(many.detections.len(), MAX_DETECTIONS_PER_EVENT, "1e5 detections are capped");
     let label = store.timeline("m").unwrap().events().iter().find(|e| e.id == "label").unwrap();
     assert_eq!(label.detections[0].label.chars().count(), MAX_LABEL_CHARS);
-    let mapping = ScreenMapping::new(CssRect { x: 0.0, y: 0.0, width: 1280.0, height: 720.0 }, VideoPx { width: 1920.0, height: 1080.0 }, ObjectFit::Contain, 2.0).unwrap();
+    let mapping = ScreenMapping::new(
+        CssRect { x: 0.0, y: 0.0, width: 1280.0, height: 720.0 },
+        VideoPx { width: 1920.0, height: 1080.0 },
+        ObjectFit::Contain,
+        2.0,
+    )
+    .unwrap();
     let sel = select_frame(&store, parse_rfc3339(ts).unwrap(), &SelectionParams::default());
     let layout = layout_frame(&sel, &mapping);
     assert!(layout.primitives.len() <= MAX_PRIMITIVES_PER_FRAME, "primitives per frame are capped");
     assert!(layout.primitives.iter().all(finite_primitive));
     // Deeper nesting than serde_json accepts fails the page, which the fetcher then narrows like a poison row.
-    let too_deep = json!({"events": [{"id": "d", "model_id": "m", "timestamp": ts, "detections": deep}]}).to_string();
+    let too_deep =
+        json!({"events": [{"id": "d", "model_id": "m", "timestamp": ts, "detections": deep}]})
+            .to_string();
     assert!(decode_event_page(too_deep.as_bytes()).is_err());
 }

@@ -16,9 +16,15 @@ async fn an_overlay_panic_hides_the_overlay_and_the_video_plays_on() {
     vas_overlay_viewer::overlay::fault_guard::install();
     let m = mount(640.0, 360.0, store_with(demo_events()));
     assert!(frames_until(900, || m.state() == "ok").await, "the overlay never drew");
-    web_sys::console::log_1(&"FAULT injecting an overlay panic on purpose: the panic report that follows is expected".into());
+    web_sys::console::log_1(
+        &"FAULT injecting an overlay panic on purpose: the panic report that follows is expected"
+            .into(),
+    );
     vas_overlay_viewer::overlay::fault_guard::injection::panic_on_next_frame();
-    assert!(frames_until(120, || m.state() == "hidden").await, "the overlay is not hidden after the panic");
+    assert!(
+        frames_until(120, || m.state() == "hidden").await,
+        "the overlay is not hidden after the panic"
+    );
     let root = m.root();
     assert_eq!(root.get_attribute("style").as_deref(), Some("display:none"));
     // The video keeps playing: add up forward steps of currentTime (the clip
@@ -35,7 +41,9 @@ async fn an_overlay_panic_hides_the_overlay_and_the_video_plays_on() {
         }
         last = now;
     }
-    web_sys::console::log_1(&format!("FAULT video played {played:.2} s after the overlay panic").into());
+    web_sys::console::log_1(
+        &format!("FAULT video played {played:.2} s after the overlay panic").into(),
+    );
     assert!(played >= 2.0, "video stalled after the overlay fault: {played} s");
     assert!(!video.paused());
     assert_eq!(m.state(), "hidden", "the overlay stays hidden after a panic");
@@ -47,7 +55,9 @@ async fn an_overlay_panic_hides_the_overlay_and_the_video_plays_on() {
 /// nothing) instead of trapping in the player's own callbacks.
 #[wasm_bindgen_test]
 fn what_the_player_shares_with_the_overlay_survives_a_trap_mid_frame() {
-    use vas_overlay_viewer::core::clock::live::live_clock::{LiveClockParams, LiveFrameMeta, SenderReportSample};
+    use vas_overlay_viewer::core::clock::live::live_clock::{
+        LiveClockParams, LiveFrameMeta, SenderReportSample,
+    };
     use vas_overlay_viewer::core::events::event_store::StoreLimits;
     use vas_overlay_viewer::events::store_handle::StoreHandle;
     use vas_overlay_viewer::media::live_clock_handle::LiveClockHandle;
@@ -61,7 +71,11 @@ fn what_the_player_shares_with_the_overlay_survives_a_trap_mid_frame() {
     clock.stay_borrowed_as_after_a_trap();
     clock.reset();
     clock.observe_sender_report(SenderReportSample { remote_ms: 1.0e12, local_ms: 1.0e12 });
-    let meta = LiveFrameMeta { rtp_timestamp: Some(90_000), receive_ms: Some(1.0e12), presented_ms: 1.0e12 };
+    let meta = LiveFrameMeta {
+        rtp_timestamp: Some(90_000),
+        receive_ms: Some(1.0e12),
+        presented_ms: 1.0e12,
+    };
     assert_eq!(clock.frame_time(&meta), None);
     assert_eq!(clock.last_frame_time(), None);
     assert_eq!(clock.offset_ms(), None);

@@ -9,12 +9,12 @@ use gloo_net::http::Request;
 use serde_json::{json, Value};
 use support::*;
 use vas_overlay_viewer::core::events::read_failure::MAX_BODY_BYTES;
-use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
 use vas_overlay_viewer::core::events::wire::{decode_event_page, EventQuery};
 use vas_overlay_viewer::core::params::viewer_config::ViewerConfig;
+use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
 use vas_overlay_viewer::events::api_client::{ApiClient, ApiError};
-use vas_overlay_viewer::events::store_handle::StoreHandle;
 use vas_overlay_viewer::events::live_feed::LiveFeed;
+use vas_overlay_viewer::events::store_handle::StoreHandle;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -77,7 +77,9 @@ fn events(model: &str, start: UnixMicros, secs: i64) -> Value {
 
 /// Requests in the log that the fault named `key` shaped.
 fn shaped_by(log: &[Value], key: &str) -> usize {
-    log.iter().filter(|e| e["fault"].as_str().is_some_and(|f| f.split('+').any(|k| k == key))).count()
+    log.iter()
+        .filter(|e| e["fault"].as_str().is_some_and(|f| f.split('+').any(|k| k == key)))
+        .count()
 }
 
 /// A playing clip view whose store the live feed fills, as on the live page;
@@ -111,7 +113,9 @@ async fn the_overlay_follows_events_inserted_while_the_page_is_open() {
     control("/__demo/events", events("inserted-live", start, 10)).await;
     let shown = frames_until(1200, || drawn_models(&m).iter().any(|d| d == "inserted-live")).await;
     assert!(shown, "inserted events never reached the overlay (state {})", m.state());
-    web_sys::console::log_1(&format!("LIVE insert to boxes drawn: {:.0} ms", js_sys::Date::now() - t0).into());
+    web_sys::console::log_1(
+        &format!("LIVE insert to boxes drawn: {:.0} ms", js_sys::Date::now() - t0).into(),
+    );
     drop(feed);
     m.unmount();
 }
@@ -133,7 +137,11 @@ async fn every_failure_mode_keeps_the_store_and_the_video_and_recovers() {
         ("huge_body", json!({"huge_body_mb": 10}), "huge_body_mb"),
         ("huge_body_chunked", json!({"huge_body_mb": 10, "chunked_body": true}), "chunked_body"),
         ("huge_body_gzip", json!({"huge_body_mb": 10, "gzip_body": true}), "gzip_body"),
-        ("json_500_poison", json!({"poison_at": [format_rfc3339_utc(start.plus(5_050_000))]}), "poison"),
+        (
+            "json_500_poison",
+            json!({"poison_at": [format_rfc3339_utc(start.plus(5_050_000))]}),
+            "poison",
+        ),
     ];
     for (name, faults, key) in modes {
         let held = store.borrow().len();
@@ -179,9 +187,17 @@ async fn last_logged() -> Value {
 #[wasm_bindgen_test]
 async fn bodies_are_read_as_a_stream_and_abandoned_past_the_limit() {
     control("/__demo/reset", json!({})).await;
-    let client = ApiClient::new(&ViewerConfig { api_base_url: backend(), ..ViewerConfig::default() });
+    let client =
+        ApiClient::new(&ViewerConfig { api_base_url: backend(), ..ViewerConfig::default() });
     let start = parse_rfc3339("2026-01-05T12:00:00Z").unwrap();
-    let query = EventQuery { camera_id: DEMO_CAMERA.into(), model_id: None, start, end: start.plus(10_000_000), limit: 500, offset: 0 };
+    let query = EventQuery {
+        camera_id: DEMO_CAMERA.into(),
+        model_id: None,
+        start,
+        end: start.plus(10_000_000),
+        limit: 500,
+        offset: 0,
+    };
     let path = query.path_and_query();
     // Ties in a stable order, so that every answer to the query has the same bytes.
     control("/__demo/faults", json!({"stable_ties": true})).await;
@@ -204,7 +220,10 @@ async fn bodies_are_read_as_a_stream_and_abandoned_past_the_limit() {
         let decoded = raw.binary().await.unwrap().len();
         match name {
             "chunked" => assert_eq!(length, None, "{name}: no Content-Length"),
-            _ => assert!(length.is_some_and(|n| n < decoded / 2), "{name}: Content-Length {length:?} counts the compressed bytes, {decoded} decoded"),
+            _ => assert!(
+                length.is_some_and(|n| n < decoded / 2),
+                "{name}: Content-Length {length:?} counts the compressed bytes, {decoded} decoded"
+            ),
         }
     }
 
@@ -213,7 +232,11 @@ async fn bodies_are_read_as_a_stream_and_abandoned_past_the_limit() {
     let oversized = [
         ("chunked, 64 MiB", json!({"chunked_body": true, "huge_body_mb": 64}), 64 * mib),
         ("gzip, 16 MiB decoded", json!({"gzip_body": true, "huge_body_mb": 16}), 16 * mib),
-        ("gzip and chunked, 16 MiB decoded", json!({"gzip_body": true, "chunked_body": true, "huge_body_mb": 16}), 16 * mib),
+        (
+            "gzip and chunked, 16 MiB decoded",
+            json!({"gzip_body": true, "chunked_body": true, "huge_body_mb": 16}),
+            16 * mib,
+        ),
     ];
     for (name, faults, total) in oversized {
         control("/__demo/faults", faults).await;
@@ -224,9 +247,15 @@ async fn bodies_are_read_as_a_stream_and_abandoned_past_the_limit() {
             panic!("{name}: not refused as too large: {:?}", result.map(|b| b.len()));
         };
         // The bytes read include the chunk that crossed the limit (the browser's, up to a few MiB).
-        assert!(read > MAX_BODY_BYTES && read < total.min(MAX_BODY_BYTES + 4 * mib), "{name}: refused at {read} bytes, not soon past the limit");
+        assert!(
+            read > MAX_BODY_BYTES && read < total.min(MAX_BODY_BYTES + 4 * mib),
+            "{name}: refused at {read} bytes, not soon past the limit"
+        );
         let mut logged = last_logged().await;
-        assert!(logged["fault"].as_str().is_some_and(|f| f.starts_with("huge_body_mb+")), "{name}: the fault shaped the answer: {logged}");
+        assert!(
+            logged["fault"].as_str().is_some_and(|f| f.starts_with("huge_body_mb+")),
+            "{name}: the fault shaped the answer: {logged}"
+        );
         let chunked = name.contains("chunked");
         // A chunked answer's bytes are logged once the backend stops sending.
         for _ in 0..600 {
@@ -242,7 +271,10 @@ async fn bodies_are_read_as_a_stream_and_abandoned_past_the_limit() {
             // Small on the wire: a Content-Length check alone would have let it in.
             assert!(on_wire < MAX_BODY_BYTES, "{name}: {on_wire} bytes on the wire");
         } else {
-            assert!(on_wire < total, "{name}: the backend sent all {on_wire} bytes: the transfer was not abandoned");
+            assert!(
+                on_wire < total,
+                "{name}: the backend sent all {on_wire} bytes: the transfer was not abandoned"
+            );
         }
         web_sys::console::log_1(
             &format!("OVERSIZED {name}: refused after {read} decoded bytes in {ms:.0} ms; the backend sent {on_wire} of {total} bytes{}", if chunked { "" } else { " (compressed, whole)" }).into(),

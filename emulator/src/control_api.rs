@@ -49,15 +49,11 @@ impl Emulator {
                     Value::Array(list) => Ok(list),
                     Value::Object(mut o) => match o.remove("events") {
                         Some(Value::Array(list)) => Ok(list),
-                        _ => Err((
-                            400,
-                            "expected an array of events or {\"events\": [...]}".into(),
-                        )),
+                        _ => {
+                            Err((400, "expected an array of events or {\"events\": [...]}".into()))
+                        }
                     },
-                    _ => Err((
-                        400,
-                        "expected an array of events or {\"events\": [...]}".into(),
-                    )),
+                    _ => Err((400, "expected an array of events or {\"events\": [...]}".into())),
                 })
                 .and_then(|list| self.insert_events_inner(list))
                 .map(|n| json!({"inserted": n, "stored": self.lock().inserted.len()})),
@@ -75,10 +71,7 @@ impl Emulator {
                 return control_reply(405, &json!({"error": "method not allowed"}))
                     .with("Allow", allow);
             }
-            _ => Err((
-                404,
-                format!("no demo control at {path}; see emulator/src/lib.rs"),
-            )),
+            _ => Err((404, format!("no demo control at {path}; see emulator/src/lib.rs"))),
         };
         match result {
             Ok(body) => control_reply(200, &body),
@@ -112,10 +105,7 @@ impl Emulator {
             if let Some(first) = seen.insert(row.id.clone(), i) {
                 return Err((
                     409,
-                    format!(
-                        "events[{i}]: duplicate `id` {} (also events[{first}])",
-                        row.id
-                    ),
+                    format!("events[{i}]: duplicate `id` {} (also events[{first}])", row.id),
                 ));
             }
             parsed.push(row);

@@ -83,13 +83,16 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::civil_from_days;
 
-use crate::recording::{garbage_bytes, padded, segment_fault, segment_key, RecordingFile, SegmentEntry, RECORDING_FILE_SHAPE};
 use crate::api::events::mix64;
 use crate::api::{api_error, api_json};
 use crate::demo_data::{data_error, read_json, EventsFile, StoredEvent, EVENTS_FILE_SHAPE};
 use crate::faults::Faults;
 use crate::http::answer::{AnswerBody, HttpAnswer};
 use crate::http::request::RequestParts;
+use crate::recording::{
+    garbage_bytes, padded, segment_fault, segment_key, RecordingFile, SegmentEntry,
+    RECORDING_FILE_SHAPE,
+};
 use crate::text_formats::{format_vas_time, parse_rfc3339};
 
 /// The dev-only camera whose recordings are a day long and grow on the clock.
@@ -276,7 +279,10 @@ impl Seg<'_> {
         }
     }
     fn start_us(&self) -> i64 {
-        let offset = i64::try_from(self.index).ok().and_then(|i| i.checked_mul(SEGMENT_US)).unwrap_or(i64::MAX);
+        let offset = i64::try_from(self.index)
+            .ok()
+            .and_then(|i| i.checked_mul(SEGMENT_US))
+            .unwrap_or(i64::MAX);
         self.run.first_frame_us.saturating_add(offset)
     }
     fn global(&self) -> u64 {
@@ -296,13 +302,19 @@ fn date_of(us: i64) -> String {
 /// An HTTP date (IMF-fixdate) of whole seconds since the epoch.
 fn http_date(secs: i64) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let days = secs.div_euclid(86_400);
     let s = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
     let weekday = DAYS[(days + 4).rem_euclid(7) as usize];
     let month = MONTHS[usize::try_from(m - 1).unwrap_or(0).min(11)];
-    format!("{weekday}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT", s / 3600, s % 3600 / 60, s % 60)
+    format!(
+        "{weekday}, {d:02} {month} {y:04} {:02}:{:02}:{:02} GMT",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
 }
 
 /// `EXTINF` as FFmpeg writes it: six decimals.
@@ -322,7 +334,14 @@ fn derived_id(start_us: i64, source_id: &str) -> String {
     let b = mix64(a ^ (start_us as u64).rotate_left(32) ^ 0x6461_7963_616d_6572);
     let a = (a & !0xF000) | 0x8000;
     let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
-    format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xFFFF, a & 0xFFFF, b >> 48, b & 0xFFFF_FFFF_FFFF)
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        a & 0xFFFF,
+        b >> 48,
+        b & 0xFFFF_FFFF_FFFF
+    )
 }
 
 /// Duration of `frames` at 30 fps, microseconds (make_recording.py's rounding).
@@ -341,13 +360,19 @@ impl DayRecording {
         }
         let RecordingFile { segments, .. } = read_json(&meta_path, RECORDING_FILE_SHAPE)?;
         let find = |what: &str, pick: &dyn Fn(&SegmentEntry) -> bool| {
-            segments.iter().find(|s| pick(s)).cloned().ok_or_else(|| data_error(&meta_path, format!("the day camera needs {what}")))
+            segments
+                .iter()
+                .find(|s| pick(s))
+                .cloned()
+                .ok_or_else(|| data_error(&meta_path, format!("the day camera needs {what}")))
         };
         let mut picked = vec![find(&format!("{FULL_SOURCE} of {FULL_FRAMES} frames"), &|s| {
             s.file == FULL_SOURCE && s.frames == FULL_FRAMES
         })?];
         for frames in TAIL_FRAMES {
-            picked.push(find(&format!("a short segment of {frames} frames"), &|s| s.frames == frames)?);
+            picked.push(find(&format!("a short segment of {frames} frames"), &|s| {
+                s.frames == frames
+            })?);
         }
 
         let events_path = dir.join("events.json");
@@ -356,35 +381,56 @@ impl DayRecording {
         for s in &picked {
             let file = s.file.as_str();
             let bad = |what: String| data_error(&meta_path, format!("{file}: {what}"));
-            let true_start = parse_rfc3339(&s.true_start).map_err(|_| bad("bad `true_start`".into()))?;
+            let true_start =
+                parse_rfc3339(&s.true_start).map_err(|_| bad("bad `true_start`".into()))?;
             let (first_frame, frames) = (s.first_frame, s.frames);
             let duration_us = frames_us(frames);
             let path = dir.join(file);
-            let bytes = std::fs::read(&path).map_err(|e| data_error(&path, format!("cannot read: {e}")))?;
-            let first_pts = ts_shift::walk(&bytes).map_err(|e| data_error(&path, e))?.first_pts.ok_or_else(|| data_error(&path, "no PTS"))?;
+            let bytes =
+                std::fs::read(&path).map_err(|e| data_error(&path, format!("cannot read: {e}")))?;
+            let first_pts = ts_shift::walk(&bytes)
+                .map_err(|e| data_error(&path, e))?
+                .first_pts
+                .ok_or_else(|| data_error(&path, "no PTS"))?;
             // The source's events, oldest frame first; then per model the first of each 15-frame window.
             let mut candidates: Vec<SourceEvent> = Vec::new();
             for e in &all_events {
-                let Some(ts) = e["timestamp"].as_str().and_then(|t| parse_rfc3339(t).ok()) else { continue };
+                let Some(ts) = e["timestamp"].as_str().and_then(|t| parse_rfc3339(t).ok()) else {
+                    continue;
+                };
                 let offset_us = ts - true_start;
                 if !(0..duration_us).contains(&offset_us) {
                     continue;
                 }
-                let frame = e["frame_id"].as_u64().and_then(|f| f.checked_sub(first_frame)).ok_or_else(|| bad(format!("event {} has no usable frame_id", e["id"])))?;
+                let frame = e["frame_id"]
+                    .as_u64()
+                    .and_then(|f| f.checked_sub(first_frame))
+                    .ok_or_else(|| bad(format!("event {} has no usable frame_id", e["id"])))?;
                 let model_id = e["model_id"].as_str().unwrap_or_default().to_string();
                 let source_id = e["id"].as_str().unwrap_or_default().to_string();
-                candidates.push(SourceEvent { offset_us, frame, model_id, source_id, raw: e.clone() });
+                candidates.push(SourceEvent {
+                    offset_us,
+                    frame,
+                    model_id,
+                    source_id,
+                    raw: e.clone(),
+                });
             }
             candidates.sort_by_key(|e| e.frame);
             let mut events: Vec<SourceEvent> = Vec::new();
             for e in candidates {
                 let window = e.frame / EVENT_WINDOW_FRAMES;
-                if !events.iter().any(|k| k.model_id == e.model_id && k.frame / EVENT_WINDOW_FRAMES == window) {
+                if !events
+                    .iter()
+                    .any(|k| k.model_id == e.model_id && k.frame / EVENT_WINDOW_FRAMES == window)
+                {
                     events.push(e);
                 }
             }
             // Newest first; equal offsets by model, so the order is the data's, not the file's.
-            events.sort_by(|a, b| b.offset_us.cmp(&a.offset_us).then_with(|| a.model_id.cmp(&b.model_id)));
+            events.sort_by(|a, b| {
+                b.offset_us.cmp(&a.offset_us).then_with(|| a.model_id.cmp(&b.model_id))
+            });
             sources.push(Source { bytes, first_pts, duration_us, events });
         }
         Self::lay_out(clock, sources).map(Some).map_err(|e| data_error(&meta_path, e))
@@ -398,15 +444,24 @@ impl DayRecording {
         let mut before = 0u64;
         for (r, offset) in RUN_STARTS_US.iter().enumerate() {
             let recorder_start_us = t0.checked_add(*offset).ok_or_else(overflow)?;
-            let first_frame_us = recorder_start_us.checked_add(FIRST_FRAME_LATENCY_US).ok_or_else(overflow)?;
-            let epoch = u64::try_from(recorder_start_us.div_euclid(1_000_000)).map_err(|_| overflow())?;
+            let first_frame_us =
+                recorder_start_us.checked_add(FIRST_FRAME_LATENCY_US).ok_or_else(overflow)?;
+            let epoch =
+                u64::try_from(recorder_start_us.div_euclid(1_000_000)).map_err(|_| overflow())?;
             let first_number = epoch.checked_add(before.min(LIST_SIZE)).ok_or_else(overflow)?;
             let (full, tail) = match RUN_STARTS_US.get(r + 1) {
                 Some(next) => {
                     let tail = 1 + r;
-                    let stop_by = t0.checked_add(*next).and_then(|n| n.checked_sub(IDLE_US[r])).ok_or_else(overflow)?;
-                    let room = stop_by.checked_sub(first_frame_us).and_then(|d| d.checked_sub(sources[tail].duration_us)).ok_or_else(overflow)?;
-                    let full = u64::try_from(room.div_euclid(SEGMENT_US)).map_err(|_| "a run with no room".to_string())?;
+                    let stop_by = t0
+                        .checked_add(*next)
+                        .and_then(|n| n.checked_sub(IDLE_US[r]))
+                        .ok_or_else(overflow)?;
+                    let room = stop_by
+                        .checked_sub(first_frame_us)
+                        .and_then(|d| d.checked_sub(sources[tail].duration_us))
+                        .ok_or_else(overflow)?;
+                    let full = u64::try_from(room.div_euclid(SEGMENT_US))
+                        .map_err(|_| "a run with no room".to_string())?;
                     (Some(full), Some(tail))
                 }
                 None => (None, None),
@@ -447,8 +502,13 @@ impl DayRecording {
         };
         match run.tail {
             Some(tail) if full_ended >= full => {
-                let tail_start = i64::try_from(full).ok().and_then(|f| f.checked_mul(SEGMENT_US)).and_then(|d| run.first_frame_us.checked_add(d));
-                let tail_ended = tail_start.and_then(|s| s.checked_add(self.sources[tail].duration_us)).is_some_and(|end| now >= end);
+                let tail_start = i64::try_from(full)
+                    .ok()
+                    .and_then(|f| f.checked_mul(SEGMENT_US))
+                    .and_then(|d| run.first_frame_us.checked_add(d));
+                let tail_ended = tail_start
+                    .and_then(|s| s.checked_add(self.sources[tail].duration_us))
+                    .is_some_and(|end| now >= end);
                 full + u64::from(tail_ended)
             }
             _ => full_ended.min(full),
@@ -509,13 +569,24 @@ impl DayRecording {
         let segments: Vec<DaySegment> = (lo..hi)
             .map(|g| {
                 let seg = self.at_global(g);
-                DaySegment { number: seg.number(), run: seg.run_index, index: seg.index, true_start_us: seg.start_us(), duration_us: self.duration_us(seg) }
+                DaySegment {
+                    number: seg.number(),
+                    run: seg.run_index,
+                    index: seg.index,
+                    true_start_us: seg.start_us(),
+                    duration_us: self.duration_us(seg),
+                }
             })
             .collect();
         let runs = self
             .runs
             .iter()
-            .map(|r| DayRun { recorder_start_us: r.recorder_start_us, first_frame_us: r.first_frame_us, first_number: r.first_number, segments: r.len() })
+            .map(|r| DayRun {
+                recorder_start_us: r.recorder_start_us,
+                first_frame_us: r.first_frame_us,
+                first_number: r.first_number,
+                segments: r.len(),
+            })
             .collect();
         DayTruth {
             t0_us: self.clock.t0_us,
@@ -533,7 +604,13 @@ impl DayRecording {
     }
 
     /// `GET .../segment-N.ts` at `now`, with the fault that shaped it.
-    fn segment_at(&self, name: &str, now: i64, faults: &Faults, path: &str) -> (HttpAnswer, Option<&'static str>) {
+    fn segment_at(
+        &self,
+        name: &str,
+        now: i64,
+        faults: &Faults,
+        path: &str,
+    ) -> (HttpAnswer, Option<&'static str>) {
         let not_found = || (api_error(404, "Segment not found", path), None);
         let Some(seg) = segment_key(name).and_then(|n| self.by_number(n)) else {
             return not_found();
@@ -555,8 +632,11 @@ impl DayRecording {
         }
         let source = &self.sources[seg.source()];
         // Segment i of a run starts i x 6 s after the run's first, which starts where the full source does.
-        let target = (u128::from(self.sources[0].first_pts) + u128::from(seg.index) * u128::from(SEGMENT_TICKS)) % u128::from(ts_shift::WRAP);
-        let delta = (target + u128::from(ts_shift::WRAP) - u128::from(source.first_pts)) % u128::from(ts_shift::WRAP);
+        let target = (u128::from(self.sources[0].first_pts)
+            + u128::from(seg.index) * u128::from(SEGMENT_TICKS))
+            % u128::from(ts_shift::WRAP);
+        let delta = (target + u128::from(ts_shift::WRAP) - u128::from(source.first_pts))
+            % u128::from(ts_shift::WRAP);
         let mut bytes = source.bytes.clone();
         if let Err(e) = ts_shift::shift(&mut bytes, u64::try_from(delta).unwrap_or(0)) {
             // Checked at load: cannot happen with the loaded sources.
@@ -564,12 +644,20 @@ impl DayRecording {
         }
         let len = bytes.len() as u64;
         let modified_us = end.saturating_add(LAST_MODIFIED_LATENCY_US);
-        let body = if fault == Some("garbage_segments") { AnswerBody::Bytes(garbage_bytes(len)) } else { AnswerBody::Bytes(bytes) };
-        let reply = HttpAnswer { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body }
-            .with("Last-Modified", http_date(modified_us.div_euclid(1_000_000)))
-            .with("ETag", format!("\"{modified_us:x}-{len:x}\""))
-            .with("Cache-Control", "public, max-age=31536000")
-            .with("Access-Control-Allow-Origin", "*");
+        let body = if fault == Some("garbage_segments") {
+            AnswerBody::Bytes(garbage_bytes(len))
+        } else {
+            AnswerBody::Bytes(bytes)
+        };
+        let reply = HttpAnswer {
+            status: 200,
+            headers: vec![("Content-Type".into(), "video/mp2t".into())],
+            body,
+        }
+        .with("Last-Modified", http_date(modified_us.div_euclid(1_000_000)))
+        .with("ETag", format!("\"{modified_us:x}-{len:x}\""))
+        .with("Cache-Control", "public, max-age=31536000")
+        .with("Access-Control-Allow-Origin", "*");
         (reply, fault)
     }
 
@@ -595,7 +683,16 @@ impl DayRecording {
     /// positions `offset - others .. offset + limit` of the day's matching
     /// rows, newest first, and the count of those before and after.
     #[allow(clippy::too_many_arguments)]
-    fn rows_at(&self, now: i64, model: Option<&str>, start: Option<i64>, end: Option<i64>, offset: i64, limit: i64, others: usize) -> DayRows {
+    fn rows_at(
+        &self,
+        now: i64,
+        model: Option<&str>,
+        start: Option<i64>,
+        end: Option<i64>,
+        offset: i64,
+        limit: i64,
+        others: usize,
+    ) -> DayRows {
         let mut out = DayRows::default();
         let lo = start.unwrap_or(i64::MIN);
         let hi = end.unwrap_or(i64::MAX).min(now);
@@ -607,12 +704,16 @@ impl DayRecording {
         let q_hi = offset.saturating_add(usize::try_from(limit).unwrap_or(0));
         let mut q = 0usize;
         for (r, run) in self.runs.iter().enumerate().rev() {
-            let Some(to_hi) = hi.checked_sub(run.first_frame_us).filter(|d| *d >= 0) else { continue };
+            let Some(to_hi) = hi.checked_sub(run.first_frame_us).filter(|d| *d >= 0) else {
+                continue;
+            };
             let mut i_hi = u64::try_from(to_hi / SEGMENT_US).unwrap_or(0);
             if let Some(len) = run.len() {
                 i_hi = i_hi.min(len - 1);
             }
-            let i_lo = lo.checked_sub(run.first_frame_us).map_or(0, |d| u64::try_from(d.max(0) / SEGMENT_US).unwrap_or(0));
+            let i_lo = lo
+                .checked_sub(run.first_frame_us)
+                .map_or(0, |d| u64::try_from(d.max(0) / SEGMENT_US).unwrap_or(0));
             if i_lo > i_hi {
                 continue;
             }
@@ -621,8 +722,10 @@ impl DayRecording {
                 let start_us = seg.start_us();
                 let source = &self.sources[seg.source()];
                 let matching = |e: &&SourceEvent| model.is_none_or(|m| e.model_id == m);
-                let inside = |e: &SourceEvent| (lo..=hi).contains(&start_us.saturating_add(e.offset_us));
-                let whole = source.events.first().is_none_or(&inside) && source.events.last().is_none_or(&inside);
+                let inside =
+                    |e: &SourceEvent| (lo..=hi).contains(&start_us.saturating_add(e.offset_us));
+                let whole = source.events.first().is_none_or(&inside)
+                    && source.events.last().is_none_or(&inside);
                 if whole {
                     let count = source.events.iter().filter(matching).count();
                     if q.saturating_add(count) <= q_lo {
@@ -690,7 +793,9 @@ fn match_route(path: &str) -> Option<Route<'_>> {
     match tail {
         "dates" => Some(Route::Dates(camera)),
         "playlist" => Some(Route::Playlist),
-        t if t.starts_with("segment-") && t.ends_with(".ts") && !t.contains('/') => Some(Route::Segment(t)),
+        t if t.starts_with("segment-") && t.ends_with(".ts") && !t.contains('/') => {
+            Some(Route::Segment(t))
+        }
         _ => None,
     }
 }
@@ -698,7 +803,12 @@ fn match_route(path: &str) -> Option<Route<'_>> {
 /// Answers a recordings request for the day camera, or `None` when the path
 /// is not one (then recording.rs answers); with the answer, the fault that
 /// shaped it. `huge_playlist_mb` is the answer fault applied to this request.
-pub(super) fn route(day: Option<&DayRecording>, req: &RequestParts, faults: &Faults, huge_playlist_mb: Option<u32>) -> Option<(HttpAnswer, Option<&'static str>)> {
+pub(super) fn route(
+    day: Option<&DayRecording>,
+    req: &RequestParts,
+    faults: &Faults,
+    huge_playlist_mb: Option<u32>,
+) -> Option<(HttpAnswer, Option<&'static str>)> {
     let day = day?;
     let route = match_route(req.path)?;
     if req.method != "GET" {
@@ -709,8 +819,16 @@ pub(super) fn route(day: Option<&DayRecording>, req: &RequestParts, faults: &Fau
         Route::Dates(camera) => (api_json(200, &day.dates_at(now, camera), true), None),
         Route::Playlist => match (day.playlist_at(now), huge_playlist_mb) {
             (None, _) => (api_error(404, "No recordings found for this device", req.path), None),
-            (Some(text), Some(mb)) => (HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", padded(text, mb)).with("Access-Control-Allow-Origin", "*"), Some("huge_playlist_mb")),
-            (Some(text), None) => (HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text).with("Access-Control-Allow-Origin", "*"), None),
+            (Some(text), Some(mb)) => (
+                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", padded(text, mb))
+                    .with("Access-Control-Allow-Origin", "*"),
+                Some("huge_playlist_mb"),
+            ),
+            (Some(text), None) => (
+                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text)
+                    .with("Access-Control-Allow-Origin", "*"),
+                None,
+            ),
         },
         Route::Segment(name) => day.segment_at(name, now, faults, req.path),
     })
@@ -720,9 +838,20 @@ pub(super) fn route(day: Option<&DayRecording>, req: &RequestParts, faults: &Fau
 /// unless the query is on the day camera. `others`: the other rows matching
 /// it (inserted and poison rows of the day camera), which may sit among them.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn rows_for(day: Option<&DayRecording>, camera: Option<&str>, model: Option<&str>, start: Option<i64>, end: Option<i64>, offset: i64, limit: i64, others: usize) -> DayRows {
+pub(super) fn rows_for(
+    day: Option<&DayRecording>,
+    camera: Option<&str>,
+    model: Option<&str>,
+    start: Option<i64>,
+    end: Option<i64>,
+    offset: i64,
+    limit: i64,
+    others: usize,
+) -> DayRows {
     match day {
-        Some(day) if camera == Some(DAY_CAMERA_ID) => day.rows_at(day.clock.now_us(), model, start, end, offset, limit, others),
+        Some(day) if camera == Some(DAY_CAMERA_ID) => {
+            day.rows_at(day.clock.now_us(), model, start, end, offset, limit, others)
+        }
         _ => DayRows::default(),
     }
 }

@@ -90,10 +90,7 @@ impl StoredEvent {
 }
 
 pub(crate) fn data_error(path: &Path, what: impl std::fmt::Display) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!("demo data: {}: {}", path.display(), what),
-    )
+    io::Error::new(io::ErrorKind::InvalidData, format!("demo data: {}: {}", path.display(), what))
 }
 
 /// `camera.json`: the demo camera and its clip.
@@ -118,10 +115,7 @@ pub(crate) struct EventsFile {
 /// well-formed JSON of the wrong shape, what was `expected`.
 pub(crate) fn read_json<T: DeserializeOwned>(path: &Path, expected: &str) -> io::Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("demo data: {}: cannot read: {}", path.display(), e),
-        )
+        io::Error::new(e.kind(), format!("demo data: {}: cannot read: {}", path.display(), e))
     })?;
     serde_json::from_str(&text).map_err(|e| {
         if e.is_data() {
@@ -156,16 +150,10 @@ impl DemoData {
             .to_string();
         let device = Value::Object(device);
         let device_id = parse_uuid(&device_id_raw).map_err(|e| {
-            data_error(
-                &camera_path,
-                format!("`device.id` {device_id_raw:?} is not a UUID ({e})"),
-            )
+            data_error(&camera_path, format!("`device.id` {device_id_raw:?} is not a UUID ({e})"))
         })?;
         parse_rfc3339(&start).map_err(|e| {
-            data_error(
-                &camera_path,
-                format!("`start` {start:?} is not an RFC 3339 time ({e})"),
-            )
+            data_error(&camera_path, format!("`start` {start:?} is not an RFC 3339 time ({e})"))
         })?;
         let clip_rel = safe_relative_path(&clip, false).ok_or_else(|| {
             data_error(
@@ -176,10 +164,7 @@ impl DemoData {
         if !dir.join(&clip_rel).is_file() {
             return Err(data_error(
                 &camera_path,
-                format!(
-                    "`clip` {clip:?}: file {} does not exist",
-                    dir.join(&clip_rel).display()
-                ),
+                format!("`clip` {clip:?}: file {} does not exist", dir.join(&clip_rel).display()),
             ));
         }
 
@@ -205,11 +190,7 @@ impl DemoData {
         });
         // Stable: equal timestamps keep their file order.
         events.sort_by_key(|e| std::cmp::Reverse(e.ts_us));
-        let by_id = events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id.clone(), i))
-            .collect();
+        let by_id = events.iter().enumerate().map(|(i, e)| (e.id.clone(), i)).collect();
         let created_at = events
             .iter()
             .find_map(|e| e.raw.get("created_at").and_then(Value::as_str))

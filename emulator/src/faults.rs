@@ -226,21 +226,13 @@ impl Emulator {
         if faults.delay_ms.is_some_and(|ms| ms > MAX_DELAY_MS) {
             return Err(bad(format!("delay_ms must be at most {MAX_DELAY_MS}")));
         }
-        if faults
-            .huge_body_mb
-            .is_some_and(|mb| mb == 0 || mb > MAX_HUGE_BODY_MB)
-        {
-            return Err(bad(format!(
-                "huge_body_mb must be in 1..={MAX_HUGE_BODY_MB}"
-            )));
+        if faults.huge_body_mb.is_some_and(|mb| mb == 0 || mb > MAX_HUGE_BODY_MB) {
+            return Err(bad(format!("huge_body_mb must be in 1..={MAX_HUGE_BODY_MB}")));
         }
         if faults.huge_playlist_mb.is_some_and(|mb| mb == 0 || mb > MAX_HUGE_BODY_MB) {
             return Err(bad(format!("huge_playlist_mb must be in 1..={MAX_HUGE_BODY_MB}")));
         }
-        if faults
-            .insert_between_pages
-            .is_some_and(|k| k > MAX_INSERT_BETWEEN_PAGES)
-        {
+        if faults.insert_between_pages.is_some_and(|k| k > MAX_INSERT_BETWEEN_PAGES) {
             return Err(bad(format!(
                 "insert_between_pages must be at most {MAX_INSERT_BETWEEN_PAGES}"
             )));
@@ -251,12 +243,19 @@ impl Emulator {
         if faults.database_key.as_deref() == Some("") {
             return Err(bad("database_key must not be empty".into()));
         }
-        for (name, list) in [("missing_segments", &faults.missing_segments), ("garbage_segments", &faults.garbage_segments)] {
+        for (name, list) in [
+            ("missing_segments", &faults.missing_segments),
+            ("garbage_segments", &faults.garbage_segments),
+        ] {
             if list.len() > MAX_SEGMENT_FAULTS {
                 return Err(bad(format!("at most {MAX_SEGMENT_FAULTS} {name}")));
             }
-            if let Some((i, bad_name)) = list.iter().enumerate().find(|(_, n)| recording::segment_key(n).is_none()) {
-                return Err(bad(format!("{name}[{i}]: `{bad_name}` is not `segment-N.ts` or a number N")));
+            if let Some((i, bad_name)) =
+                list.iter().enumerate().find(|(_, n)| recording::segment_key(n).is_none())
+            {
+                return Err(bad(format!(
+                    "{name}[{i}]: `{bad_name}` is not `segment-N.ts` or a number N"
+                )));
             }
         }
         if faults.poison_at.len() > MAX_POISON_ROWS {
@@ -289,8 +288,10 @@ impl Emulator {
 
 /// Whether the request's `Accept-Encoding` names gzip (`gzip_body`).
 pub(crate) fn accepts_gzip(req: &RequestParts) -> bool {
-    req.header("Accept-Encoding")
-        .is_some_and(|v| v.split(',').any(|c| c.split(';').next().is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip"))))
+    req.header("Accept-Encoding").is_some_and(|v| {
+        v.split(',')
+            .any(|c| c.split(';').next().is_some_and(|c| c.trim().eq_ignore_ascii_case("gzip")))
+    })
 }
 
 /// `gzip_body`: the bytes gzip-compressed (at the fastest level: a huge

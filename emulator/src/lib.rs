@@ -240,9 +240,16 @@ pub fn start(config: BackendConfig, bind: &str) -> io::Result<RunningBackend> {
 /// `start`, with the live rig's cameras listed as devices after the demo
 /// camera; their events come in by `POST /__live/events` (see
 /// `live/rig_cameras.rs`).
-pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCameras>) -> io::Result<RunningBackend> {
+pub fn start_with_live(
+    config: BackendConfig,
+    bind: &str,
+    live: Option<LiveCameras>,
+) -> io::Result<RunningBackend> {
     let Some(dir) = &config.data_dir else {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "demo backend: the emulated VAS needs a data_dir"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "demo backend: the emulated VAS needs a data_dir",
+        ));
     };
     let mut data = Box::new(DemoData::load(dir)?);
     let day_clock = day_recording::DayClock::start(now_us(), config.day_speed)?;
@@ -257,9 +264,7 @@ pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCamer
         demo_dir,
         data,
         api_key: config.api_key.filter(|k| !k.is_empty()),
-        log_to_stderr: std::env::var("VAS_DEMO_LOG")
-            .map(|v| v == "1")
-            .unwrap_or(false),
+        log_to_stderr: std::env::var("VAS_DEMO_LOG").map(|v| v == "1").unwrap_or(false),
         local_host: format!("127.0.0.1:{}", local.port()),
         run_time: Mutex::new(RunTimeState::default()),
         wake: Condvar::new(),
@@ -274,11 +279,7 @@ pub fn start_with_live(config: BackendConfig, bind: &str, live: Option<LiveCamer
     };
     let server = server::Server::start(listener, handler)
         .map_err(|e| io::Error::other(format!("demo backend: cannot start server: {e}")))?;
-    Ok(RunningBackend {
-        local,
-        server: Some(server),
-        state,
-    })
+    Ok(RunningBackend { local, server: Some(server), state })
 }
 
 #[cfg(test)]

@@ -111,7 +111,8 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
     }
     let meta_path = dir.join("recording.json");
     let meta: RecordingFile = read_json(&meta_path, RECORDING_FILE_SHAPE)?;
-    let camera_id = parse_uuid(&meta.camera_id).map_err(|_| data_error(&meta_path, "`camera_id` must be a UUID"))?;
+    let camera_id = parse_uuid(&meta.camera_id)
+        .map_err(|_| data_error(&meta_path, "`camera_id` must be a UUID"))?;
     let mut segments = HashMap::new();
     let mut first_start = None;
     for (i, s) in meta.segments.iter().enumerate() {
@@ -135,9 +136,14 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
     for (i, e) in recorded.iter().enumerate() {
         let ts = e["timestamp"].as_str().and_then(|t| parse_rfc3339(t).ok());
         let (Some(ts_us), Some(model)) = (ts, e["model_id"].as_str()) else {
-            return Err(data_error(&events_path, format!("events[{i}]: needs `timestamp` and `model_id`")));
+            return Err(data_error(
+                &events_path,
+                format!("events[{i}]: needs `timestamp` and `model_id`"),
+            ));
         };
-        for (k, camera) in [camera_id.as_str(), PDT_CAMERA_ID, RESTART_CAMERA_ID].into_iter().enumerate() {
+        for (k, camera) in
+            [camera_id.as_str(), PDT_CAMERA_ID, RESTART_CAMERA_ID].into_iter().enumerate()
+        {
             let mut raw = e.clone();
             if k > 0 {
                 raw["camera_id"] = json!(camera);
@@ -145,7 +151,8 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
             }
             // Stored like any other event (canonical id, poison check); after the clip's in stored order.
             let order = 1_000_000 + (i * 3 + k) as u64;
-            let stored = StoredEvent::parse(&raw, order).map_err(|what| data_error(&events_path, format!("events[{i}]: {what}")))?;
+            let stored = StoredEvent::parse(&raw, order)
+                .map_err(|what| data_error(&events_path, format!("events[{i}]: {what}")))?;
             debug_assert!(stored.ts_us == ts_us && stored.model_id == model);
             events.push(stored);
         }
@@ -181,7 +188,9 @@ fn pdt_text(us: i64) -> String {
 /// The segment number named by a fault entry: `segment-N.ts` or `N`.
 pub fn segment_key(name: &str) -> Option<u64> {
     let digits = name.strip_prefix("segment-").and_then(|n| n.strip_suffix(".ts")).unwrap_or(name);
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| digits.parse().ok()).flatten()
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
 }
 
 /// The body served for a damaged segment: text repeated to `len` bytes. It
@@ -239,7 +248,9 @@ fn match_route(path: &str) -> Option<Route<'_>> {
     match tail {
         "dates" => Some(Route::Dates(camera)),
         "playlist" => Some(Route::Playlist(camera)),
-        t if t.starts_with("segment-") && t.ends_with(".ts") && !t.contains('/') => Some(Route::Segment(camera, t)),
+        t if t.starts_with("segment-") && t.ends_with(".ts") && !t.contains('/') => {
+            Some(Route::Segment(camera, t))
+        }
         _ => None,
     }
 }
@@ -263,16 +274,28 @@ impl DemoRecording {
     /// the run that was newest then, by the numbering rule).
     fn playlist_before_last_restart(&self) -> String {
         let lines: Vec<&str> = self.playlist.lines().collect();
-        let runs: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.trim() == "#EXT-X-DISCONTINUITY").map(|(i, _)| i).collect();
-        let (Some(&last), Some(&prev)) = (runs.last(), runs.len().checked_sub(2).and_then(|i| runs.get(i))) else {
+        let runs: Vec<usize> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == "#EXT-X-DISCONTINUITY")
+            .map(|(i, _)| i)
+            .collect();
+        let (Some(&last), Some(&prev)) =
+            (runs.last(), runs.len().checked_sub(2).and_then(|i| runs.get(i)))
+        else {
             return self.playlist.clone();
         };
-        let listed_before = lines[..prev].iter().filter(|l| l.trim().starts_with("segment-")).count() as i64;
-        let first_number = lines[prev..].iter().find_map(|l| l.trim().strip_prefix("segment-")?.strip_suffix(".ts")?.parse::<i64>().ok());
+        let listed_before =
+            lines[..prev].iter().filter(|l| l.trim().starts_with("segment-")).count() as i64;
+        let first_number = lines[prev..].iter().find_map(|l| {
+            l.trim().strip_prefix("segment-")?.strip_suffix(".ts")?.parse::<i64>().ok()
+        });
         let mut out = String::new();
         for line in &lines[..last] {
             match (line.starts_with("#EXT-X-MEDIA-SEQUENCE:"), first_number) {
-                (true, Some(n)) => out.push_str(&format!("#EXT-X-MEDIA-SEQUENCE:{}", n - listed_before)),
+                (true, Some(n)) => {
+                    out.push_str(&format!("#EXT-X-MEDIA-SEQUENCE:{}", n - listed_before))
+                }
                 _ => out.push_str(line),
             }
             out.push('\n');
@@ -285,7 +308,10 @@ impl DemoRecording {
         let mut out = String::new();
         for line in self.playlist.lines() {
             if let Some(seg) = self.segments.get(line.trim()) {
-                out.push_str(&format!("#EXT-X-PROGRAM-DATE-TIME:{}\n", pdt_text(seg.true_start_us)));
+                out.push_str(&format!(
+                    "#EXT-X-PROGRAM-DATE-TIME:{}\n",
+                    pdt_text(seg.true_start_us)
+                ));
             }
             out.push_str(line);
             out.push('\n');
@@ -310,12 +336,20 @@ impl DemoRecording {
         };
         // Starlette's FileResponse: ETag from mtime and size; the demo's mtime is the true one.
         let etag = format!("\"{:x}-{len:x}\"", seg.true_start_us);
-        let body = if fault == Some("garbage_segments") { AnswerBody::Bytes(garbage_bytes(len)) } else { AnswerBody::File { file, len } };
-        HttpAnswer { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body }
-            .with("Last-Modified", seg.last_modified.clone())
-            .with("ETag", etag)
-            .with("Cache-Control", "public, max-age=31536000")
-            .with("Access-Control-Allow-Origin", "*")
+        let body = if fault == Some("garbage_segments") {
+            AnswerBody::Bytes(garbage_bytes(len))
+        } else {
+            AnswerBody::File { file, len }
+        };
+        HttpAnswer {
+            status: 200,
+            headers: vec![("Content-Type".into(), "video/mp2t".into())],
+            body,
+        }
+        .with("Last-Modified", seg.last_modified.clone())
+        .with("ETag", etag)
+        .with("Cache-Control", "public, max-age=31536000")
+        .with("Access-Control-Allow-Origin", "*")
     }
 }
 
@@ -323,7 +357,12 @@ impl DemoRecording {
 /// answer, the fault that shaped it (for the request log). `huge_playlist_mb`
 /// is the answer fault applied to this request, if any.
 /// Only a data dir with a recording has these routes (others answer 404 as before).
-pub fn route(rec: Option<&DemoRecording>, req: &RequestParts, faults: &Faults, huge_playlist_mb: Option<u32>) -> Option<(HttpAnswer, Option<&'static str>)> {
+pub fn route(
+    rec: Option<&DemoRecording>,
+    req: &RequestParts,
+    faults: &Faults,
+    huge_playlist_mb: Option<u32>,
+) -> Option<(HttpAnswer, Option<&'static str>)> {
     rec?;
     let route = match_route(req.path)?;
     if req.method != "GET" {
@@ -349,7 +388,8 @@ pub fn route(rec: Option<&DemoRecording>, req: &RequestParts, faults: &Faults, h
                     Variant::Vas => r.playlist.clone(),
                     Variant::ProgramDateTime => r.playlist_with_pdt(),
                     Variant::RestartWhilePlaying => {
-                        let n = r.restart_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let n =
+                            r.restart_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         if n < REQUESTS_BEFORE_RESTART {
                             r.playlist_before_last_restart()
                         } else {
@@ -364,7 +404,8 @@ pub fn route(rec: Option<&DemoRecording>, req: &RequestParts, faults: &Faults, h
                     }
                     None => text,
                 };
-                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text).with("Access-Control-Allow-Origin", "*")
+                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text)
+                    .with("Access-Control-Allow-Origin", "*")
             }
             None => api_error(404, "No recordings found for this device", req.path),
         },
@@ -389,9 +430,18 @@ pub(crate) mod tests {
         assert_eq!(date_of(1_767_618_000_830_000), "20260105");
         assert_eq!(date_of(0), "19700101");
         assert_eq!(pdt_text(1_767_618_000_950_000), "2026-01-05T13:00:00.950Z");
-        assert_eq!(flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1), "955803eb-3c1e-4f0a-9d2b-7e5c4a1f8e01");
-        assert_ne!(flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 2), flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1));
-        assert!(matches!(match_route("/api/v1/recordings/devices/x/segment-1.ts"), Some(Route::Segment("x", "segment-1.ts"))));
+        assert_eq!(
+            flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1),
+            "955803eb-3c1e-4f0a-9d2b-7e5c4a1f8e01"
+        );
+        assert_ne!(
+            flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 2),
+            flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1)
+        );
+        assert!(matches!(
+            match_route("/api/v1/recordings/devices/x/segment-1.ts"),
+            Some(Route::Segment("x", "segment-1.ts"))
+        ));
         assert!(match_route("/api/v1/recordings/devices/x/segment-1.ts/y").is_none());
         assert!(match_route("/api/v1/recordings/devices/x/other").is_none());
     }
@@ -405,7 +455,11 @@ pub(crate) mod tests {
             Err(ureq::Error::Status(_, r)) => r,
             Err(e) => panic!("{method} {url}: {e}"),
         };
-        let headers = resp.headers_names().into_iter().map(|n| (n.clone(), resp.header(&n).unwrap_or("").to_string())).collect();
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .map(|n| (n.clone(), resp.header(&n).unwrap_or("").to_string()))
+            .collect();
         let status = resp.status();
         let mut body = Vec::new();
         resp.into_reader().read_to_end(&mut body).unwrap();
@@ -435,12 +489,19 @@ pub(crate) mod tests {
         assert_eq!(v["dates"][0]["formatted"], "2026-01-05");
         assert_eq!(v["dates"][0]["segments_count"], 12);
         let none = get("GET", &format!("{base}/00000000-0000-4000-8000-000000000000/dates"));
-        assert_eq!(serde_json::from_slice::<Value>(&none.2).unwrap(), json!({"status": "success", "dates": []}));
+        assert_eq!(
+            serde_json::from_slice::<Value>(&none.2).unwrap(),
+            json!({"status": "success", "dates": []})
+        );
 
         let pl = get("GET", &format!("{base}/{cam}/playlist"));
         let text = String::from_utf8(pl.2).unwrap();
         assert_eq!(pl.0, 200);
-        assert!(text.contains("#EXT-X-PLAYLIST-TYPE:EVENT") && !text.contains("ENDLIST") && !text.contains("PROGRAM-DATE-TIME"));
+        assert!(
+            text.contains("#EXT-X-PLAYLIST-TYPE:EVENT")
+                && !text.contains("ENDLIST")
+                && !text.contains("PROGRAM-DATE-TIME")
+        );
         assert!(text.contains("#EXT-X-MEDIA-SEQUENCE:1767619925"), "the newest run's start epoch");
         assert_eq!(text.matches("#EXT-X-DISCONTINUITY").count(), 3);
         assert!(text.contains("segment-1767618441.ts"), "run 2: 1767618437 + 4 listed");
@@ -451,7 +512,8 @@ pub(crate) mod tests {
 
         let seg = get("GET", &format!("{base}/{cam}/segment-1767618000.ts"));
         assert_eq!(seg.0, 200);
-        let h = |n: &str| seg.1.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+        let h =
+            |n: &str| seg.1.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
         assert_eq!(h("Last-Modified").as_deref(), Some("Mon, 05 Jan 2026 13:00:07 GMT"));
         assert_eq!(h("Cache-Control").as_deref(), Some("public, max-age=31536000"));
         assert_eq!(h("Content-Type").as_deref(), Some("video/mp2t"));
@@ -460,14 +522,27 @@ pub(crate) mod tests {
         assert_eq!(get("HEAD", &format!("{base}/{cam}/segment-1767618000.ts")).0, 405);
         assert_eq!(get("GET", &format!("{base}/{cam}/segment-1.ts")).0, 404);
 
-        let pdt = String::from_utf8(get("GET", &format!("{base}/{PDT_CAMERA_ID}/playlist")).2).unwrap();
+        let pdt =
+            String::from_utf8(get("GET", &format!("{base}/{PDT_CAMERA_ID}/playlist")).2).unwrap();
         assert_eq!(pdt.matches("#EXT-X-PROGRAM-DATE-TIME:").count(), 12);
-        assert!(pdt.contains("#EXT-X-PROGRAM-DATE-TIME:2026-01-05T13:00:00.950Z\nsegment-1767618000.ts"), "{pdt}");
+        assert!(
+            pdt.contains(
+                "#EXT-X-PROGRAM-DATE-TIME:2026-01-05T13:00:00.950Z\nsegment-1767618000.ts"
+            ),
+            "{pdt}"
+        );
 
         // The restart camera: the pre-restart playlist twice, then the full one.
-        let restart = |_: usize| String::from_utf8(get("GET", &format!("{base}/{RESTART_CAMERA_ID}/playlist")).2).unwrap();
+        let restart = |_: usize| {
+            String::from_utf8(get("GET", &format!("{base}/{RESTART_CAMERA_ID}/playlist")).2)
+                .unwrap()
+        };
         let before = restart(0);
-        assert!(before.contains("#EXT-X-MEDIA-SEQUENCE:1767618437") && !before.contains("segment-1767619932.ts"), "{before}");
+        assert!(
+            before.contains("#EXT-X-MEDIA-SEQUENCE:1767618437")
+                && !before.contains("segment-1767619932.ts"),
+            "{before}"
+        );
         assert_eq!(before.matches("#EXT-X-DISCONTINUITY").count(), 2);
         assert_eq!(restart(1), before);
         assert_eq!(restart(2), text);
@@ -490,7 +565,13 @@ pub(crate) mod tests {
     #[test]
     fn missing_and_garbage_segments() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = crate::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data.clone()), api_key: None, viewer_api_key: None, day_speed: None };
+        let config = crate::BackendConfig {
+            dist_dir: data.join("no-dist"),
+            data_dir: Some(data.clone()),
+            api_key: None,
+            viewer_api_key: None,
+            day_speed: None,
+        };
         let backend = crate::start(config, "127.0.0.1:0").unwrap();
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
         let seg = |cam: &str, n: u64| get("GET", &format!("{base}/{cam}/segment-{n}.ts"));
@@ -513,26 +594,36 @@ pub(crate) mod tests {
             }
             let (status, headers, body) = seg(camera, 1_767_618_002);
             assert_eq!(status, 200);
-            let h = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+            let h = |n: &str| {
+                headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone())
+            };
             assert_eq!(h("Content-Type").as_deref(), Some("video/mp2t"));
             assert_eq!(h("Last-Modified").as_deref(), Some("Mon, 05 Jan 2026 13:00:19 GMT"));
             assert_eq!(body.len(), original.len(), "the file's length");
-            assert!(body != original && !body.contains(&0x47) && !body.contains(&0xFF), "no sync byte of any demuxer");
+            assert!(
+                body != original && !body.contains(&0x47) && !body.contains(&0xFF),
+                "no sync byte of any demuxer"
+            );
             // Other segments are untouched.
             let (status, _, body) = seg(camera, 1_767_618_000);
             assert_eq!((status, body.first()), (200, Some(&0x47)));
         }
-        let faults: Vec<Option<String>> = backend.request_log().into_iter().map(|e| e.fault).collect();
+        let faults: Vec<Option<String>> =
+            backend.request_log().into_iter().map(|e| e.fault).collect();
         assert_eq!(faults.iter().filter(|f| f.as_deref() == Some("missing_segments")).count(), 6);
         assert_eq!(faults.iter().filter(|f| f.as_deref() == Some("garbage_segments")).count(), 3);
         assert_eq!(faults.iter().filter(|f| f.is_none()).count(), 3);
         // A segment that does not exist stays a plain 404, not a fault.
-        backend.set_faults(Faults { missing_segments: vec!["1".into()], ..Faults::default() }).unwrap();
+        backend
+            .set_faults(Faults { missing_segments: vec!["1".into()], ..Faults::default() })
+            .unwrap();
         assert_eq!(seg(cam, 1).0, 404);
         assert_eq!(backend.request_log().last().and_then(|e| e.fault.clone()), None);
         // Malformed entries are refused with the field named.
         for bad in ["segment-.ts", "seg-1.ts", "12a", "", "segment-1.mp4"] {
-            let err = backend.set_faults(Faults { garbage_segments: vec![bad.into()], ..Faults::default() }).unwrap_err();
+            let err = backend
+                .set_faults(Faults { garbage_segments: vec![bad.into()], ..Faults::default() })
+                .unwrap_err();
             assert!(err.contains("garbage_segments[0]"), "{bad}: {err}");
         }
         // Reset serves every segment again.
@@ -548,11 +639,26 @@ pub(crate) mod tests {
     #[test]
     fn huge_playlist() {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = crate::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data), api_key: None, viewer_api_key: None, day_speed: None };
+        let config = crate::BackendConfig {
+            dist_dir: data.join("no-dist"),
+            data_dir: Some(data),
+            api_key: None,
+            viewer_api_key: None,
+            day_speed: None,
+        };
         let backend = crate::start(config, "127.0.0.1:0").unwrap();
-        let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices/{PDT_CAMERA_ID}", backend.port());
+        let base = format!(
+            "http://127.0.0.1:{}/api/v1/recordings/devices/{PDT_CAMERA_ID}",
+            backend.port()
+        );
         let usual = String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap();
-        backend.set_faults(Faults { huge_playlist_mb: Some(3), fail_count: Some(1), ..Faults::default() }).unwrap();
+        backend
+            .set_faults(Faults {
+                huge_playlist_mb: Some(3),
+                fail_count: Some(1),
+                ..Faults::default()
+            })
+            .unwrap();
         // A segment is not a playlist: untouched, and not counted.
         assert_eq!(get("GET", &format!("{base}/segment-1767618000.ts")).2.first(), Some(&0x47));
         let (status, _, body) = get("GET", &format!("{base}/playlist"));
@@ -560,12 +666,20 @@ pub(crate) mod tests {
         assert_eq!(status, 200);
         assert!(huge.starts_with(&usual), "the usual entries first");
         assert!((3 << 20..(3 << 20) + 64).contains(&huge.len()), "{} bytes", huge.len());
-        assert!(huge[usual.len()..].starts_with("#EXTINF:6.000000,\nsegment-1767619937.ts\n"), "numbered on from the last");
-        let parsed = vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist::parse(&huge);
-        assert_eq!((parsed.entries.len(), parsed.skipped_lines), (12 + (huge.len() - usual.len()) / 40, 0));
+        assert!(
+            huge[usual.len()..].starts_with("#EXTINF:6.000000,\nsegment-1767619937.ts\n"),
+            "numbered on from the last"
+        );
+        let parsed =
+            vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist::parse(&huge);
+        assert_eq!(
+            (parsed.entries.len(), parsed.skipped_lines),
+            (12 + (huge.len() - usual.len()) / 40, 0)
+        );
         // fail_count: the next playlist is the usual one again.
         assert_eq!(String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap(), usual);
-        let faults: Vec<Option<String>> = backend.request_log().into_iter().map(|e| e.fault).collect();
+        let faults: Vec<Option<String>> =
+            backend.request_log().into_iter().map(|e| e.fault).collect();
         assert_eq!(faults, [None, None, Some("huge_playlist_mb".into()), None]);
         assert_eq!(backend.faults().fail_count, Some(0));
     }

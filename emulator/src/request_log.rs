@@ -40,7 +40,9 @@ impl Emulator {
         if watched.is_empty() {
             return Vec::new();
         }
-        let has = |text: &str, value: &str| text.to_ascii_lowercase().contains(&value.to_ascii_lowercase());
+        let has = |text: &str, value: &str| {
+            text.to_ascii_lowercase().contains(&value.to_ascii_lowercase())
+        };
         // A secret could travel encoded: `+` as a space, `@` as `%40`.
         let decoded = percent_decode(target, true);
         let mut seen = Vec::new();

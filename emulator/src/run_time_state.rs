@@ -53,15 +53,19 @@ impl RunTimeState {
     pub(crate) fn store(&mut self, mut event: StoredEvent) {
         event.order = INSERTED_ORDER + self.insert_seq;
         self.insert_seq += 1;
-        self.inserted_ids
-            .insert(event.id.clone(), self.inserted.len());
+        self.inserted_ids.insert(event.id.clone(), self.inserted.len());
         self.inserted.push(event);
     }
 
     /// Stores rows whose id is not stored yet; past `max_rows` run-time rows
     /// (the callers' [`MAX_INSERTED`]), the oldest `evictable` rows go first.
     /// Returns how many were stored.
-    pub(crate) fn store_evicting(&mut self, rows: Vec<StoredEvent>, max_rows: usize, evictable: impl Fn(&StoredEvent) -> bool) -> usize {
+    pub(crate) fn store_evicting(
+        &mut self,
+        rows: Vec<StoredEvent>,
+        max_rows: usize,
+        evictable: impl Fn(&StoredEvent) -> bool,
+    ) -> usize {
         let mut stored = 0;
         for row in rows {
             if !self.inserted_ids.contains_key(&row.id) {
@@ -71,8 +75,13 @@ impl RunTimeState {
         }
         let excess = self.inserted.len().saturating_sub(max_rows);
         if excess > 0 {
-            let mut oldest: Vec<(i64, usize)> =
-                self.inserted.iter().enumerate().filter(|(_, row)| evictable(row)).map(|(i, row)| (row.ts_us, i)).collect();
+            let mut oldest: Vec<(i64, usize)> = self
+                .inserted
+                .iter()
+                .enumerate()
+                .filter(|(_, row)| evictable(row))
+                .map(|(i, row)| (row.ts_us, i))
+                .collect();
             oldest.sort_unstable();
             let mut evicted = vec![false; self.inserted.len()];
             for &(_, i) in oldest.iter().take(excess) {
@@ -83,7 +92,8 @@ impl RunTimeState {
                 index += 1;
                 !evicted[index - 1]
             });
-            self.inserted_ids = self.inserted.iter().enumerate().map(|(i, row)| (row.id.clone(), i)).collect();
+            self.inserted_ids =
+                self.inserted.iter().enumerate().map(|(i, row)| (row.id.clone(), i)).collect();
         }
         stored
     }
@@ -103,13 +113,16 @@ impl RunTimeState {
     /// `fail_count` when any does.
     pub(crate) fn answer_faults(&mut self, req: &RequestParts, scope: FaultScope) -> AnswerFaults {
         let f = &self.faults;
-        if f.path_filter.as_deref().is_some_and(|p| !req.path.contains(p)) || f.fail_count == Some(0) {
+        if f.path_filter.as_deref().is_some_and(|p| !req.path.contains(p))
+            || f.fail_count == Some(0)
+        {
             return AnswerFaults::default();
         }
         let applied = AnswerFaults {
             auth: f.auth,
             bare_500: f.bare_500 && scope != FaultScope::Preflight,
-            db_fault_empty: f.db_fault_empty && matches!(scope, FaultScope::EventList | FaultScope::Event),
+            db_fault_empty: f.db_fault_empty
+                && matches!(scope, FaultScope::EventList | FaultScope::Event),
             delay: f.delay_ms.filter(|&ms| ms > 0).map(Duration::from_millis),
             truncate: f.truncate_body && scope != FaultScope::Preflight,
             huge_mb: f.huge_body_mb.filter(|_| scope == FaultScope::EventList),
@@ -127,7 +140,13 @@ impl RunTimeState {
     }
 
     /// `insert_between_pages`: stores `k` rows derived from a full page.
-    pub(crate) fn insert_between_pages(&mut self, seeds: &[InsertTemplate], k: u32, end: Option<i64>, created_at: &str) {
+    pub(crate) fn insert_between_pages(
+        &mut self,
+        seeds: &[InsertTemplate],
+        k: u32,
+        end: Option<i64>,
+        created_at: &str,
+    ) {
         let Some(top) = seeds.first() else {
             return;
         };

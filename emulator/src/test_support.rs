@@ -92,7 +92,8 @@ pub(crate) fn write_json(path: &Path, value: &Value) {
 
 /// `camera.json` of the test data, changed by `change` first.
 pub(crate) fn write_camera_with(dir: &Path, change: impl FnOnce(&mut Value)) {
-    let mut camera = json!({"device": device(), "start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"});
+    let mut camera =
+        json!({"device": device(), "start": "2026-01-05T12:00:00Z", "clip": "clip.mp4"});
     change(&mut camera);
     write_json(&dir.join("camera.json"), &camera);
 }
@@ -174,7 +175,8 @@ impl Fixture {
 
     /// A request answered without a socket (see `get`).
     pub(crate) fn dispatch(&self, method: &str, target: &str, headers: &[(&str, &str)]) -> Resp {
-        let headers: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let headers: Vec<(String, String)> =
+            headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let answer = self.backend.state.dispatch(method, target, &headers, &[]).answer;
         let body = match answer.body {
             AnswerBody::Bytes(bytes) | AnswerBody::Chunked(bytes) => bytes,
@@ -189,10 +191,7 @@ impl Fixture {
     }
 
     pub(crate) fn stable_ties(&self) {
-        self.set(Faults {
-            stable_ties: true,
-            ..Faults::default()
-        });
+        self.set(Faults { stable_ties: true, ..Faults::default() });
     }
 
     pub(crate) fn set(&self, faults: Faults) {
@@ -211,9 +210,8 @@ impl Resp {
         header_value(&self.headers, name)
     }
     pub(crate) fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body))
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
     pub(crate) fn ids(&self) -> Vec<String> {
         self.json()["events"]
@@ -231,19 +229,16 @@ pub(crate) fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> Resp
 
 /// A POST with a JSON body.
 pub(crate) fn post(url: &str, body: &str) -> Resp {
-    send_request(
-        "POST",
-        url,
-        &[("Content-Type", "application/json")],
-        Some(body),
-    )
+    send_request("POST", url, &[("Content-Type", "application/json")], Some(body))
 }
 
-pub(crate) fn send_request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Resp {
-    let agent = ureq::AgentBuilder::new()
-        .redirects(0)
-        .timeout(Duration::from_secs(10))
-        .build();
+pub(crate) fn send_request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Resp {
+    let agent = ureq::AgentBuilder::new().redirects(0).timeout(Duration::from_secs(10)).build();
     let mut req = agent.request(method, url);
     for (k, v) in headers {
         req = req.set(k, v);
@@ -268,22 +263,15 @@ pub(crate) fn send_request(method: &str, url: &str, headers: &[(&str, &str)], bo
         .collect();
     let mut body = Vec::new();
     response.into_reader().read_to_end(&mut body).unwrap();
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    Resp { status, headers, body }
 }
 
 /// A raw request, for targets an HTTP client library would normalize.
 pub(crate) fn raw_status(port: u16, target: &str) -> u16 {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(
-        s,
-        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(s, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     out.split_whitespace()
@@ -312,12 +300,7 @@ pub(crate) fn assert_no_cors(r: &Resp, what: &str) {
 
 /// The error envelope of a poison page.
 pub(crate) fn assert_poison_500(r: &Resp, path: &str) {
-    assert_eq!(
-        r.status,
-        500,
-        "{path}: {}",
-        String::from_utf8_lossy(&r.body)
-    );
+    assert_eq!(r.status, 500, "{path}: {}", String::from_utf8_lossy(&r.body));
     assert_api_headers(r);
     assert_eq!(
         r.json(),

@@ -5,7 +5,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use uuid::Uuid;
-use vas_overlay_viewer::core::time::{days_from_civil, days_in_month, format_rfc3339_utc, UnixMicros};
+use vas_overlay_viewer::core::time::{
+    days_from_civil, days_in_month, format_rfc3339_utc, UnixMicros,
+};
 
 /// Percent-decodes `s`; with `plus_as_space`, `+` becomes a space (form
 /// encoding, as query strings are read by VAS). Invalid escapes are kept
@@ -24,7 +26,8 @@ pub(crate) fn percent_decode(s: &str, plus_as_space: bool) -> String {
 
 /// What `encode_path` escapes: everything but ASCII letters, digits and
 /// `-._~/` (a relative path keeps its slashes).
-const PATH_ESCAPED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+const PATH_ESCAPED: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
 
 /// Percent-encodes a relative path for use in a URL (keeps `/`).
 pub(crate) fn encode_path(path: &str) -> String {
@@ -124,11 +127,7 @@ pub(crate) fn parse_rfc3339(s: &str) -> Result<i64, &'static str> {
             return Err("second fraction value is more than 9 digits long");
         }
         for i in 0..6 {
-            let d = if i < n {
-                i64::from(b[digits_start + i] - b'0')
-            } else {
-                0
-            };
+            let d = if i < n { i64::from(b[digits_start + i] - b'0') } else { 0 };
             micros = micros * 10 + d;
         }
     }

@@ -17,11 +17,7 @@ pub(crate) fn validation_error(details: Vec<Value>, path: &str) -> HttpAnswer {
 
 /// The last value of a query parameter (FastAPI reads the last one).
 pub(crate) fn query_get<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    query
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 pub(crate) fn detail(
@@ -50,7 +46,11 @@ pub(crate) fn uuid_error(loc: &str, name: &str, input: &str, reason: &str) -> Va
     )
 }
 
-pub(crate) fn time_param(query: &[(String, String)], name: &str, errors: &mut Vec<Value>) -> Option<i64> {
+pub(crate) fn time_param(
+    query: &[(String, String)],
+    name: &str,
+    errors: &mut Vec<Value>,
+) -> Option<i64> {
     let raw = query_get(query, name)?;
     match parse_rfc3339(raw) {
         Ok(us) => Some(us),

@@ -26,7 +26,10 @@ const SECRET: &str = "Canary-Secret-93";
 /// trims it), fetched from a page of another origin?
 fn browser_sees_credentials(base: &str) -> bool {
     let page = Url::parse("http://viewer.example/index.html").expect("a valid page URL");
-    Url::options().base_url(Some(&page)).parse(base.trim()).is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
+    Url::options()
+        .base_url(Some(&page))
+        .parse(base.trim())
+        .is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
 }
 
 /// Everything the config may show: its `Debug` line, or the error's message and `Debug` line.
@@ -44,14 +47,31 @@ fn check_sound(text: &str, result: &Result<ViewerConfig, ConfigError>) {
             if !base.is_empty() {
                 let lower = base.to_ascii_lowercase();
                 assert!(lower.starts_with("http://") || lower.starts_with("https://"), "{base:?}");
-                assert!(!base.ends_with('/') && !base.contains(['?', '#']) && !base.chars().any(char::is_whitespace), "{base:?}");
-                assert!(!browser_sees_credentials(base), "{base:?} carries credentials, accepted from {text:?}");
-                assert!(websocket_url(base, "http://viewer.example").is_ok(), "{base:?} names no signaling URL");
+                assert!(
+                    !base.ends_with('/')
+                        && !base.contains(['?', '#'])
+                        && !base.chars().any(char::is_whitespace),
+                    "{base:?}"
+                );
+                assert!(
+                    !browser_sees_credentials(base),
+                    "{base:?} carries credentials, accepted from {text:?}"
+                );
+                assert!(
+                    websocket_url(base, "http://viewer.example").is_ok(),
+                    "{base:?} names no signaling URL"
+                );
                 assert_eq!(c.api_url("/api/v1/devices"), format!("{base}/api/v1/devices"));
             }
-            assert!(c.api_key.as_ref().is_none_or(|k| !k.is_empty() && k.chars().all(|ch| ch.is_ascii_graphic())));
+            assert!(c
+                .api_key
+                .as_ref()
+                .is_none_or(|k| !k.is_empty() && k.chars().all(|ch| ch.is_ascii_graphic())));
             for entry in &c.clips {
-                assert!(!entry.camera_id.is_empty() && entry.camera_id.trim() == entry.camera_id, "{entry:?}");
+                assert!(
+                    !entry.camera_id.is_empty() && entry.camera_id.trim() == entry.camera_id,
+                    "{entry:?}"
+                );
             }
         }
         Err(e) => {
@@ -82,7 +102,13 @@ fuzz_target!(|data: &[u8]| {
     // The canary as `apiKey`, in one of the shapes a key is refused or accepted in.
     if let Some(Value::Object(mut object)) = value {
         if !Value::Object(object.clone()).to_string().contains("Canary") {
-            let shapes = [json!(SECRET), json!(format!("{SECRET} x")), json!(format!("{SECRET}\n")), json!(format!("{SECRET}\u{e9}")), json!([SECRET])];
+            let shapes = [
+                json!(SECRET),
+                json!(format!("{SECRET} x")),
+                json!(format!("{SECRET}\n")),
+                json!(format!("{SECRET}\u{e9}")),
+                json!([SECRET]),
+            ];
             object.insert("apiKey".into(), shapes[data.len() % shapes.len()].clone());
             let planted = Value::Object(object).to_string();
             let result = ViewerConfig::parse(&planted);
@@ -96,6 +122,9 @@ fuzz_target!(|data: &[u8]| {
     // A 2xx answer that is neither empty nor HTML is the operator's file.
     let rest = text.trim_start_matches('\u{feff}').trim_start();
     if !rest.is_empty() && !rest.starts_with('<') {
-        assert_eq!(ViewerConfig::from_answer(200, Some("application/json"), &text), result.map(ConfigAnswer::File));
+        assert_eq!(
+            ViewerConfig::from_answer(200, Some("application/json"), &text),
+            result.map(ConfigAnswer::File)
+        );
     }
 });

@@ -15,13 +15,17 @@ const YEAR_0: i64 = -62_167_219_200_000_000;
 /// 10000-01-01T00:00:00Z: a leap second on the last second of 9999 folds into it.
 const YEAR_10000: i64 = 253_402_300_800_000_000;
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let Some(t) = parse_http_date(&text) else { return };
     assert_eq!(t.0 % 1_000_000, 0, "{text:?} read as {t:?}: not a whole second");
-    assert!((YEAR_0..=YEAR_10000).contains(&t.0), "{text:?} read as {t:?}: outside the four-digit years");
+    assert!(
+        (YEAR_0..=YEAR_10000).contains(&t.0),
+        "{text:?} read as {t:?}: outside the four-digit years"
+    );
     if t.0 == YEAR_10000 {
         return;
     }
@@ -37,6 +41,10 @@ fuzz_target!(|data: &[u8]| {
         forms.push(format!("Sunday, {d:02}-{mon}-{:02} {h:02}:{mi:02}:{s:02} GMT", y % 100));
     }
     for form in forms {
-        assert_eq!(parse_http_date(&form), Some(UnixMicros(t.0)), "{text:?} read as {t:?}, but {form:?} is not");
+        assert_eq!(
+            parse_http_date(&form),
+            Some(UnixMicros(t.0)),
+            "{text:?} read as {t:?}, but {form:?} is not"
+        );
     }
 });

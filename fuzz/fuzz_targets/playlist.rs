@@ -27,8 +27,16 @@ fuzz_target!(|data: &[u8]| {
         check_parsed(text, &parsed);
         let fixed = fixer.fix_text(text);
         let reference = whole.fix_whole(text);
-        assert_eq!(fixed.text, reference.apply(text), "the incremental reload differs from a whole parse:\n{text}");
-        assert_eq!(fixer.listed(), whole.listed(), "the incremental reload lists other entries:\n{text}");
+        assert_eq!(
+            fixed.text,
+            reference.apply(text),
+            "the incremental reload differs from a whole parse:\n{text}"
+        );
+        assert_eq!(
+            fixer.listed(),
+            whole.listed(),
+            "the incremental reload lists other entries:\n{text}"
+        );
         check_fixed(text, &parsed, &fixed);
         // The same text again: a URI keeps its numbers while it is listed
         // (when each URI is listed once; VAS never lists one twice).
@@ -46,16 +54,26 @@ fn check_parsed(text: &str, p: &MediaPlaylist) {
         return;
     }
     let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
-    assert!(p.entries.len() + p.skipped_lines <= lines, "{} entries and {} skipped of {lines} lines", p.entries.len(), p.skipped_lines);
+    assert!(
+        p.entries.len() + p.skipped_lines <= lines,
+        "{} entries and {} skipped of {lines} lines",
+        p.entries.len(),
+        p.skipped_lines
+    );
     assert!(p.target_duration.is_none_or(|t| t.is_finite() && t >= 0.0), "{:?}", p.target_duration);
     for e in &p.entries {
         assert!(e.duration.is_finite() && e.duration >= 0.0, "{e:?}");
         assert!(!e.uri.is_empty() && !e.uri.starts_with('#') && e.uri.trim() == e.uri, "{e:?}");
         assert_eq!(e.number, segment_number(&e.uri), "{e:?}");
         if let Some(n) = e.number {
-            let name = e.uri.split(['?', '#']).next().unwrap_or("").rsplit('/').next().unwrap_or("");
+            let name =
+                e.uri.split(['?', '#']).next().unwrap_or("").rsplit('/').next().unwrap_or("");
             let digits = name.strip_prefix("segment-").and_then(|s| s.strip_suffix(".ts"));
-            assert!(n >= 0 && digits.and_then(|d| d.parse::<i64>().ok()) == Some(n), "{} read as {n}", e.uri);
+            assert!(
+                n >= 0 && digits.and_then(|d| d.parse::<i64>().ok()) == Some(n),
+                "{} read as {n}",
+                e.uri
+            );
         }
     }
     assert!(!p.total_duration().is_nan());
@@ -81,6 +99,9 @@ fn check_fixed(text: &str, parsed: &MediaPlaylist, out: &FixedPlaylist) {
     assert_eq!(tags, 1, "one media sequence tag:\n{}", out.text);
     if let (Some(first), Some(e)) = (fixed.first(), parsed.entries.first()) {
         assert_eq!(again.media_sequence, i64::try_from(first.sn).ok());
-        assert_eq!(again.discontinuity_sequence, i64::try_from(first.cc.saturating_sub(u64::from(e.discontinuity))).ok());
+        assert_eq!(
+            again.discontinuity_sequence,
+            i64::try_from(first.cc.saturating_sub(u64::from(e.discontinuity))).ok()
+        );
     }
 }

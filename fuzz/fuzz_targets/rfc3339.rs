@@ -32,7 +32,11 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Some(t) = parse_rfc3339(&text) {
         assert!((YEAR_0 - DAY..=YEAR_9999_END + DAY).contains(&t.0), "{text:?} read as {t:?}");
-        assert_eq!(parse_rfc3339(&format!(" \t{text}\n")), Some(t), "{text:?}: whitespace changed it");
+        assert_eq!(
+            parse_rfc3339(&format!(" \t{text}\n")),
+            Some(t),
+            "{text:?}: whitespace changed it"
+        );
         round_trip(t);
     }
     if let Some(bytes) = data.get(..8) {

@@ -13,7 +13,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Value};
-use vas_overlay_viewer::core::clock::live::live_signaling::{consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request, TransportInfo};
+use vas_overlay_viewer::core::clock::live::live_signaling::{
+    consumer_info, parse_reply, producer_to_consume, websocket_url, ReplyError, Request,
+    TransportInfo,
+};
 
 fn requests(text: &str) -> [Request; 6] {
     let s = text.to_owned();
@@ -21,8 +24,15 @@ fn requests(text: &str) -> [Request; 6] {
         Request::GetRouterRtpCapabilities { room_id: s.clone() },
         Request::CreateWebRtcTransport { room_id: s.clone() },
         Request::GetProducers { room_id: s.clone() },
-        Request::Consume { transport_id: s.clone(), producer_id: s.clone(), rtp_capabilities: json!({ "codecs": [s.clone()] }) },
-        Request::ConnectWebRtcTransport { transport_id: s.clone(), dtls_parameters: json!({ "role": s.clone() }) },
+        Request::Consume {
+            transport_id: s.clone(),
+            producer_id: s.clone(),
+            rtp_capabilities: json!({ "codecs": [s.clone()] }),
+        },
+        Request::ConnectWebRtcTransport {
+            transport_id: s.clone(),
+            dtls_parameters: json!({ "role": s.clone() }),
+        },
         Request::CloseTransport { transport_id: s },
     ]
 }
@@ -51,17 +61,29 @@ fuzz_target!(|data: &[u8]| {
                 match TransportInfo::from_reply(&reply) {
                     Ok(info) => {
                         assert_eq!(Some(&info.raw), field(v, "transportInfo"));
-                        assert_eq!(info.raw.get("id").and_then(Value::as_str), Some(info.id.as_str()));
+                        assert_eq!(
+                            info.raw.get("id").and_then(Value::as_str),
+                            Some(info.id.as_str())
+                        );
                         for name in ["iceParameters", "iceCandidates", "dtlsParameters"] {
-                            assert!(info.raw.get(name).is_some_and(|x| !x.is_null()), "{name} missing: {text:?}");
+                            assert!(
+                                info.raw.get(name).is_some_and(|x| !x.is_null()),
+                                "{name} missing: {text:?}"
+                            );
                         }
                     }
                     Err(e) => assert!(matches!(e, ReplyError::MissingField(_)), "{e:?}"),
                 }
                 match producer_to_consume(&reply) {
                     Ok(p) => {
-                        let list = field(v, "producers").and_then(Value::as_array).expect("a producers list");
-                        assert_eq!(p.as_deref(), list.iter().rev().find_map(Value::as_str), "{text:?}");
+                        let list = field(v, "producers")
+                            .and_then(Value::as_array)
+                            .expect("a producers list");
+                        assert_eq!(
+                            p.as_deref(),
+                            list.iter().rev().find_map(Value::as_str),
+                            "{text:?}"
+                        );
                     }
                     Err(e) => assert_eq!(e, ReplyError::MissingField("producers")),
                 }
@@ -70,7 +92,10 @@ fuzz_target!(|data: &[u8]| {
                         assert_eq!(Some(&info), field(v, "consumerInfo"));
                         assert_eq!(info.get("kind").and_then(Value::as_str), Some("video"));
                         for name in ["id", "producerId", "rtpParameters"] {
-                            assert!(info.get(name).is_some_and(|x| !x.is_null()), "{name} missing: {text:?}");
+                            assert!(
+                                info.get(name).is_some_and(|x| !x.is_null()),
+                                "{name} missing: {text:?}"
+                            );
                         }
                     }
                     Err(e) => assert!(matches!(e, ReplyError::MissingField(_)), "{e:?}"),
@@ -107,11 +132,17 @@ fuzz_target!(|data: &[u8]| {
     };
     match (model, &got) {
         (Some((ws, rest)), Ok(url)) => {
-            assert!(!rest.is_empty() && !rest.starts_with('/'), "{base:?} {origin:?} names no host, gave {url:?}");
+            assert!(
+                !rest.is_empty() && !rest.starts_with('/'),
+                "{base:?} {origin:?} names no host, gave {url:?}"
+            );
             assert_eq!(*url, format!("{ws}{rest}/ws/mediasoup"), "{base:?} {origin:?}");
         }
         (Some((_, rest)), Err(e)) => {
-            assert!(!rest.starts_with(|c: char| c.is_ascii_alphanumeric()), "{base:?} {origin:?} refused: {e}");
+            assert!(
+                !rest.starts_with(|c: char| c.is_ascii_alphanumeric()),
+                "{base:?} {origin:?} refused: {e}"
+            );
         }
         (None, _) => assert!(got.is_err(), "{base:?} {origin:?} is not http(s), gave {got:?}"),
     }

@@ -109,7 +109,8 @@ impl StoredAnswer {
     }
 
     fn weight_bytes(&self) -> usize {
-        let headers: usize = self.0.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+        let headers: usize =
+            self.0.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
         self.0.body.len() + headers + ENTRY_OVERHEAD_BYTES
     }
 }
@@ -161,7 +162,12 @@ pub fn grid_cell(now: SystemTime, period: Duration) -> Option<GridCell> {
 struct UntilCellEnd;
 
 impl Expiry<AnswerKey, StoredAnswer> for UntilCellEnd {
-    fn expire_after_create(&self, _key: &AnswerKey, value: &StoredAnswer, created_at: Instant) -> Option<Duration> {
+    fn expire_after_create(
+        &self,
+        _key: &AnswerKey,
+        value: &StoredAnswer,
+        created_at: Instant,
+    ) -> Option<Duration> {
         Some(value.0.expires_at.saturating_duration_since(created_at))
     }
 }
@@ -203,13 +209,19 @@ impl AnswerCache {
     pub fn new(period_ms: u64, max_bytes: u64) -> AnswerCache {
         let answers = Cache::builder()
             .max_capacity(max_bytes)
-            .weigher(|key: &AnswerKey, value: &StoredAnswer| u32::try_from(key.weight_bytes() + value.weight_bytes()).unwrap_or(u32::MAX))
+            .weigher(|key: &AnswerKey, value: &StoredAnswer| {
+                u32::try_from(key.weight_bytes() + value.weight_bytes()).unwrap_or(u32::MAX)
+            })
             .expire_after(UntilCellEnd)
             // Every entry is at most one period old: the newest are the ones
             // asked for, so admit each and evict the least recently used.
             .eviction_policy(EvictionPolicy::lru())
             .build();
-        AnswerCache { answers, period: Duration::from_millis(period_ms.max(1)), counters: Counters::default() }
+        AnswerCache {
+            answers,
+            period: Duration::from_millis(period_ms.max(1)),
+            counters: Counters::default(),
+        }
     }
 
     /// The grid's period.
@@ -232,7 +244,12 @@ impl AnswerCache {
     /// answer kept in this cell, else from the load in flight for it, else
     /// by running `load` (which must read the answer whole, or give up past
     /// [`ANSWER_MAX_BYTES`]).
-    pub async fn serve<P, E, Fut>(&self, path: &str, query: Option<&str>, load: impl FnOnce() -> Fut) -> Served<P, E>
+    pub async fn serve<P, E, Fut>(
+        &self,
+        path: &str,
+        query: Option<&str>,
+        load: impl FnOnce() -> Fut,
+    ) -> Served<P, E>
     where
         Fut: Future<Output = Result<Loaded<P>, E>>,
         E: Send + Sync + 'static,
@@ -247,10 +264,17 @@ impl AnswerCache {
                 Err(e) => Served::Failed(Arc::new(e)),
             };
         };
-        let key = AnswerKey { cell: cell.index, path: path.to_owned(), query: query.map(str::to_owned) };
+        let key =
+            AnswerKey { cell: cell.index, path: path.to_owned(), query: query.map(str::to_owned) };
         if let Some(kept) = self.answers.get(&key).await {
             self.counters.hits.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(path, query, cell = cell.index, status = kept.status().as_u16(), "answer cache: hit");
+            tracing::debug!(
+                path,
+                query,
+                cell = cell.index,
+                status = kept.status().as_u16(),
+                "answer cache: hit"
+            );
             return Served::Answer(kept);
         }
         let expires_at = started + cell.left;
@@ -281,16 +305,32 @@ impl AnswerCache {
         };
         match result {
             Ok(answer) => {
-                tracing::debug!(path, query, cell = cell.index, status = answer.status().as_u16(), "answer cache: {outcome}");
+                tracing::debug!(
+                    path,
+                    query,
+                    cell = cell.index,
+                    status = answer.status().as_u16(),
+                    "answer cache: {outcome}"
+                );
                 Served::Answer(answer)
             }
             Err(not_kept) => match &*not_kept {
                 NotKept::Failed(e) => {
-                    tracing::debug!(path, query, cell = cell.index, "answer cache: {outcome}, the server's own failure (not kept)");
+                    tracing::debug!(
+                        path,
+                        query,
+                        cell = cell.index,
+                        "answer cache: {outcome}, the server's own failure (not kept)"
+                    );
                     Served::Failed(e.clone())
                 }
                 NotKept::TooLarge => {
-                    tracing::debug!(path, query, cell = cell.index, "answer cache: {outcome}, answer too long to keep");
+                    tracing::debug!(
+                        path,
+                        query,
+                        cell = cell.index,
+                        "answer cache: {outcome}, answer too long to keep"
+                    );
                     self.too_large(handed_back)
                 }
             },
@@ -314,13 +354,20 @@ mod tests {
         assert_eq!(at(0), GridCell { index: 0, left: period });
         assert_eq!(at(249), GridCell { index: 0, left: Duration::from_millis(1) });
         assert_eq!(at(250), GridCell { index: 1, left: period });
-        assert_eq!(at(1_000_000_100), GridCell { index: 4_000_000, left: Duration::from_millis(150) });
+        assert_eq!(
+            at(1_000_000_100),
+            GridCell { index: 4_000_000, left: Duration::from_millis(150) }
+        );
         assert_eq!(grid_cell(UNIX_EPOCH - Duration::from_secs(1), period), None);
         assert_eq!(grid_cell(UNIX_EPOCH, Duration::ZERO), None);
     }
 
     fn answer(body: &'static str) -> FreshAnswer {
-        FreshAnswer { status: StatusCode::OK, headers: HeaderMap::new(), body: Bytes::from_static(body.as_bytes()) }
+        FreshAnswer {
+            status: StatusCode::OK,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(body.as_bytes()),
+        }
     }
 
     #[tokio::test]
@@ -338,15 +385,23 @@ mod tests {
             async move { Ok::<_, ()>(Loaded::<()>::Whole(answer(body))) }
         };
         assert!(matches!(cache.serve("/a", None, || load("one")).await, Served::Answer(_)));
-        let Served::Answer(kept) = cache.serve::<(), (), _>("/a", None, || load("two")).await else { panic!("not kept") };
+        let Served::Answer(kept) = cache.serve::<(), (), _>("/a", None, || load("two")).await
+        else {
+            panic!("not kept")
+        };
         assert_eq!(kept.0.body, "one");
         assert!(matches!(cache.serve("/a", Some(""), || load("three")).await, Served::Answer(_)));
         assert_eq!(loads.load(Ordering::SeqCst), 2);
         // The server's own failure is handed back and not kept.
         for _ in 0..2 {
-            let served = cache.serve::<(), _, _>("/b", None, || async { Err::<Loaded<()>, _>("unreachable") }).await;
+            let served = cache
+                .serve::<(), _, _>("/b", None, || async { Err::<Loaded<()>, _>("unreachable") })
+                .await;
             assert!(matches!(served, Served::Failed(e) if *e == "unreachable"));
         }
-        assert_eq!(cache.counts(), CacheCounts { hits: 1, coalesced: 0, misses: 4, uncacheable: 0 });
+        assert_eq!(
+            cache.counts(),
+            CacheCounts { hits: 1, coalesced: 0, misses: 4, uncacheable: 0 }
+        );
     }
 }

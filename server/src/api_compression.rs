@@ -15,7 +15,8 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 pub const MIN_COMPRESSED_BYTES: u16 = 1024;
 
 /// The content types compressed: JSON and HLS playlists.
-const TEXT_TYPES: [&str; 4] = ["application/json", "application/vnd.apple.mpegurl", "application/x-mpegurl", "audio/mpegurl"];
+const TEXT_TYPES: [&str; 4] =
+    ["application/json", "application/vnd.apple.mpegurl", "application/x-mpegurl", "audio/mpegurl"];
 
 /// Compresses only answers whose content type is one of [`TEXT_TYPES`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,13 +27,23 @@ impl Predicate for TextAnswers {
     where
         B: axum::body::HttpBody,
     {
-        let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let essence = content_type.split(';').next().unwrap_or("").trim();
-        TEXT_TYPES.iter().any(|t| essence.eq_ignore_ascii_case(t)) && !response.headers().contains_key(header::CONTENT_ENCODING)
+        TEXT_TYPES.iter().any(|t| essence.eq_ignore_ascii_case(t))
+            && !response.headers().contains_key(header::CONTENT_ENCODING)
     }
 }
 
 /// The layer for the API routes: gzip at its fastest, text answers over [`MIN_COMPRESSED_BYTES`].
 pub fn layer() -> CompressionLayer<impl Predicate> {
-    CompressionLayer::new().no_br().no_deflate().no_zstd().quality(CompressionLevel::Fastest).compress_when(TextAnswers.and(SizeAbove::new(MIN_COMPRESSED_BYTES)))
+    CompressionLayer::new()
+        .no_br()
+        .no_deflate()
+        .no_zstd()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(TextAnswers.and(SizeAbove::new(MIN_COMPRESSED_BYTES)))
 }

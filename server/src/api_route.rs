@@ -41,7 +41,10 @@ impl ApiRoute {
     /// exactly one of the allowed paths.
     pub fn parse(raw_path: &str) -> Option<ApiRoute> {
         let rest = raw_path.strip_prefix("/api/v1/")?;
-        if !rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'/') {
+        if !rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'/')
+        {
             return None;
         }
         let parts: Vec<&str> = rest.split('/').collect();
@@ -74,7 +77,9 @@ impl ApiRoute {
             ApiRoute::CameraEvents(c) => format!("/api/v1/ai-events/cameras/{c}/events"),
             ApiRoute::RecordingDates(d) => format!("/api/v1/recordings/devices/{d}/dates"),
             ApiRoute::Playlist(d) => format!("/api/v1/recordings/devices/{d}/playlist"),
-            ApiRoute::Segment { device, file } => format!("/api/v1/recordings/devices/{device}/{file}"),
+            ApiRoute::Segment { device, file } => {
+                format!("/api/v1/recordings/devices/{device}/{file}")
+            }
         }
     }
 
@@ -102,7 +107,9 @@ fn canonical_uuid(s: &str) -> Option<Uuid> {
 
 fn is_segment_name(s: &str) -> bool {
     let Some(stem) = s.strip_suffix(".ts") else { return false };
-    !stem.is_empty() && s.len() <= MAX_SEGMENT_NAME && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !stem.is_empty()
+        && s.len() <= MAX_SEGMENT_NAME
+        && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Whether a raw query string may be forwarded as it is: printable ASCII,
@@ -129,10 +136,22 @@ mod tests {
             (&format!("/api/v1/devices/{CAM}"), format!("/api/v1/devices/{CAM}")),
             ("/api/v1/ai-events", "/api/v1/ai-events".into()),
             (&format!("/api/v1/ai-events/{CAM}"), format!("/api/v1/ai-events/{CAM}")),
-            (&format!("/api/v1/ai-events/cameras/{CAM}/events"), format!("/api/v1/ai-events/cameras/{CAM}/events")),
-            (&format!("/api/v1/recordings/devices/{CAM}/dates"), format!("/api/v1/recordings/devices/{CAM}/dates")),
-            (&format!("/api/v1/recordings/devices/{CAM}/playlist"), format!("/api/v1/recordings/devices/{CAM}/playlist")),
-            (&format!("/api/v1/recordings/devices/{CAM}/segment-1795578823.ts"), format!("/api/v1/recordings/devices/{CAM}/segment-1795578823.ts")),
+            (
+                &format!("/api/v1/ai-events/cameras/{CAM}/events"),
+                format!("/api/v1/ai-events/cameras/{CAM}/events"),
+            ),
+            (
+                &format!("/api/v1/recordings/devices/{CAM}/dates"),
+                format!("/api/v1/recordings/devices/{CAM}/dates"),
+            ),
+            (
+                &format!("/api/v1/recordings/devices/{CAM}/playlist"),
+                format!("/api/v1/recordings/devices/{CAM}/playlist"),
+            ),
+            (
+                &format!("/api/v1/recordings/devices/{CAM}/segment-1795578823.ts"),
+                format!("/api/v1/recordings/devices/{CAM}/segment-1795578823.ts"),
+            ),
         ];
         for (path, upstream) in rows {
             check(path, Some(&upstream));
@@ -180,7 +199,8 @@ mod tests {
     fn only_device_answers_are_rewritten_and_only_segments_are_media() {
         let dev = ApiRoute::parse("/api/v1/devices").unwrap();
         assert!(dev.carries_devices() && !dev.is_segment());
-        let seg = ApiRoute::parse(&format!("/api/v1/recordings/devices/{CAM}/segment-7.ts")).unwrap();
+        let seg =
+            ApiRoute::parse(&format!("/api/v1/recordings/devices/{CAM}/segment-7.ts")).unwrap();
         assert!(seg.is_segment() && !seg.carries_devices());
         assert!(!ApiRoute::Events.carries_devices());
     }

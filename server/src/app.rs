@@ -36,8 +36,10 @@ impl AppState {
     /// The state for a configuration; `shutdown` is the receiving end of
     /// the server's shutdown signal.
     pub fn new(config: &ServerConfig, shutdown: watch::Receiver<bool>) -> Result<AppState, String> {
-        let client = Upstream::client(config.upstream_timeout).map_err(|e| format!("HTTP client: {e}"))?;
-        let tls = (config.vas.scheme() == "https").then(|| tokio_tungstenite::Connector::Rustls(crate::tls_client_config()));
+        let client =
+            Upstream::client(config.upstream_timeout).map_err(|e| format!("HTTP client: {e}"))?;
+        let tls = (config.vas.scheme() == "https")
+            .then(|| tokio_tungstenite::Connector::Rustls(crate::tls_client_config()));
         Ok(AppState {
             hosts: Arc::new(config.hosts.clone()),
             upstream: Arc::new(Upstream {
@@ -52,7 +54,9 @@ impl AppState {
                 slots: Arc::new(Semaphore::new(config.max_signaling_sessions)),
                 tls,
             }),
-            answers: (config.cache_period_ms > 0).then(|| Arc::new(AnswerCache::new(config.cache_period_ms, config.cache_max_bytes))),
+            answers: (config.cache_period_ms > 0).then(|| {
+                Arc::new(AnswerCache::new(config.cache_period_ms, config.cache_max_bytes))
+            }),
             shutdown,
         })
     }

@@ -139,7 +139,10 @@ impl ServerConfig {
             hosts,
             api_key,
             tls: flags.tls_cert.clone().zip(flags.tls_key.clone()),
-            limits: ConnectionLimits { max_connections: flags.max_connections as usize, ..ConnectionLimits::default() },
+            limits: ConnectionLimits {
+                max_connections: flags.max_connections as usize,
+                ..ConnectionLimits::default()
+            },
             max_upstream_requests: flags.max_upstream_requests as usize,
             max_signaling_sessions: flags.max_signaling_sessions as usize,
             upstream_timeout: Duration::from_secs(flags.upstream_timeout),
@@ -160,7 +163,8 @@ impl ServerConfig {
 }
 
 fn parse_vas(text: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(text).map_err(|e| ConfigError::VasNotUrl(text.to_owned(), e.to_string()))?;
+    let url =
+        Url::parse(text).map_err(|e| ConfigError::VasNotUrl(text.to_owned(), e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(ConfigError::VasScheme(text.to_owned()));
     }
@@ -181,20 +185,25 @@ fn host_names(flags: &Flags) -> Result<HostNames, ConfigError> {
         return Ok(HostNames::new(["localhost", "127.0.0.1", "[::1]"].map(String::from)));
     }
     for name in &flags.server_names {
-        if crate::host_guard::host_name(name).as_deref() != Some(name.to_ascii_lowercase().as_str()) {
+        if crate::host_guard::host_name(name).as_deref() != Some(name.to_ascii_lowercase().as_str())
+        {
             return Err(ConfigError::BadServerName(name.clone()));
         }
     }
     Ok(HostNames::new(flags.server_names.iter().cloned()))
 }
 
-fn api_key(env_key: Option<String>, file: Option<&Path>) -> Result<Option<HeaderValue>, ConfigError> {
+fn api_key(
+    env_key: Option<String>,
+    file: Option<&Path>,
+) -> Result<Option<HeaderValue>, ConfigError> {
     let env_key = env_key.filter(|k| !k.is_empty());
     let (key, source) = match (env_key, file) {
         (Some(_), Some(_)) => return Err(ConfigError::KeyTwice),
         (Some(k), None) => (k, API_KEY_ENV),
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::KeyFile(path.display().to_string(), e.to_string()))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::KeyFile(path.display().to_string(), e.to_string()))?;
             (text.trim_end_matches(['\n', '\r']).to_owned(), "--api-key-file")
         }
         (None, None) => return Ok(None),
@@ -212,7 +221,8 @@ mod tests {
     use super::*;
 
     fn flags(args: &[&str]) -> Flags {
-        let dist = std::env::temp_dir().join(format!("vas-viewer-server-config-{}", std::process::id()));
+        let dist =
+            std::env::temp_dir().join(format!("vas-viewer-server-config-{}", std::process::id()));
         std::fs::create_dir_all(&dist).unwrap();
         std::fs::write(dist.join("index.html"), "<html></html>").unwrap();
         let mut all = vec!["vas-viewer-server", "--dist", dist.to_str().unwrap()];
@@ -222,27 +232,57 @@ mod tests {
 
     #[test]
     fn defaults_bind_loopback_and_accept_local_names() {
-        let c = ServerConfig::from_flags(&flags(&["--vas", "http://127.0.0.1:8000"]), None).unwrap();
+        let c =
+            ServerConfig::from_flags(&flags(&["--vas", "http://127.0.0.1:8000"]), None).unwrap();
         assert!(c.listen.ip().is_loopback());
-        assert!(c.hosts.accepts("localhost:8080") && c.hosts.accepts("127.0.0.1:8080") && c.hosts.accepts("[::1]:8080"));
+        assert!(
+            c.hosts.accepts("localhost:8080")
+                && c.hosts.accepts("127.0.0.1:8080")
+                && c.hosts.accepts("[::1]:8080")
+        );
         assert_eq!(c.signaling_url(), "ws://127.0.0.1:8000/ws/mediasoup");
         assert!(c.api_key.is_none());
-        if std::env::var_os(CACHE_PERIOD_ENV).is_none() && std::env::var_os(CACHE_MAX_ENV).is_none() {
+        if std::env::var_os(CACHE_PERIOD_ENV).is_none() && std::env::var_os(CACHE_MAX_ENV).is_none()
+        {
             assert_eq!((c.cache_period_ms, c.cache_max_bytes), (250, 64 * 1024 * 1024));
         }
     }
 
     #[test]
     fn the_cache_can_be_tuned_or_turned_off() {
-        let c = ServerConfig::from_flags(&flags(&["--vas", "http://vas", "--cache-period-ms", "0", "--cache-max-mb", "8"]), None).unwrap();
+        let c = ServerConfig::from_flags(
+            &flags(&["--vas", "http://vas", "--cache-period-ms", "0", "--cache-max-mb", "8"]),
+            None,
+        )
+        .unwrap();
         assert_eq!((c.cache_period_ms, c.cache_max_bytes), (0, 8 * 1024 * 1024));
-        assert!(Flags::try_parse_from(["vas-viewer-server", "--dist", "d", "--vas", "http://v", "--cache-period-ms", "-1"]).is_err());
-        assert!(Flags::try_parse_from(["vas-viewer-server", "--dist", "d", "--vas", "http://v", "--cache-max-mb", "0"]).is_err());
+        assert!(Flags::try_parse_from([
+            "vas-viewer-server",
+            "--dist",
+            "d",
+            "--vas",
+            "http://v",
+            "--cache-period-ms",
+            "-1"
+        ])
+        .is_err());
+        assert!(Flags::try_parse_from([
+            "vas-viewer-server",
+            "--dist",
+            "d",
+            "--vas",
+            "http://v",
+            "--cache-max-mb",
+            "0"
+        ])
+        .is_err());
     }
 
     #[test]
     fn signaling_follows_the_scheme_and_prefix() {
-        let c = ServerConfig::from_flags(&flags(&["--vas", "https://vas.example:8443/prefix/"]), None).unwrap();
+        let c =
+            ServerConfig::from_flags(&flags(&["--vas", "https://vas.example:8443/prefix/"]), None)
+                .unwrap();
         assert_eq!(c.signaling_url(), "wss://vas.example:8443/prefix/ws/mediasoup");
     }
 
@@ -253,30 +293,64 @@ mod tests {
             (vec!["--vas", "ftp://vas"], None, ConfigError::VasScheme("ftp://vas".into())),
             (vec!["--vas", "http://u:p@vas"], None, ConfigError::VasCredentials),
             (vec!["--vas", "http://vas/?a=b"], None, ConfigError::VasQuery),
-            (vec!["--vas", "http://vas", "--listen", "0.0.0.0:8080"], None, ConfigError::ServerNameNeeded("0.0.0.0:8080".parse().unwrap())),
-            (vec!["--vas", "http://vas", "--server-name", "a/b"], None, ConfigError::BadServerName("a/b".into())),
+            (
+                vec!["--vas", "http://vas", "--listen", "0.0.0.0:8080"],
+                None,
+                ConfigError::ServerNameNeeded("0.0.0.0:8080".parse().unwrap()),
+            ),
+            (
+                vec!["--vas", "http://vas", "--server-name", "a/b"],
+                None,
+                ConfigError::BadServerName("a/b".into()),
+            ),
             (vec!["--vas", "http://vas"], Some("two words"), ConfigError::BadKey(API_KEY_ENV)),
         ];
         for (args, key, expected) in rows {
             let got = ServerConfig::from_flags(&flags(&args), key.map(String::from)).unwrap_err();
             assert_eq!(got, expected, "{args:?}");
         }
-        let missing = Flags::try_parse_from(["vas-viewer-server", "--dist", "/nonexistent", "--vas", "http://vas"]).unwrap();
+        let missing = Flags::try_parse_from([
+            "vas-viewer-server",
+            "--dist",
+            "/nonexistent",
+            "--vas",
+            "http://vas",
+        ])
+        .unwrap();
         assert!(matches!(ServerConfig::from_flags(&missing, None), Err(ConfigError::NoViewer(_))));
-        assert!(Flags::try_parse_from(["vas-viewer-server", "--dist", "d", "--vas", "http://v", "--tls-cert", "c"]).is_err());
+        assert!(Flags::try_parse_from([
+            "vas-viewer-server",
+            "--dist",
+            "d",
+            "--vas",
+            "http://v",
+            "--tls-cert",
+            "c"
+        ])
+        .is_err());
     }
 
     #[test]
     fn the_key_is_sensitive_and_given_once() {
-        let c = ServerConfig::from_flags(&flags(&["--vas", "http://vas"]), Some("k3y".into())).unwrap();
+        let c =
+            ServerConfig::from_flags(&flags(&["--vas", "http://vas"]), Some("k3y".into())).unwrap();
         let key = c.api_key.as_ref().unwrap();
         assert!(key.is_sensitive());
         assert!(!format!("{c:?}").contains("k3y"));
         let file = std::env::temp_dir().join(format!("vas-key-{}", std::process::id()));
         std::fs::write(&file, "from-file\n").unwrap();
         let f = file.to_str().unwrap();
-        let c = ServerConfig::from_flags(&flags(&["--vas", "http://vas", "--api-key-file", f]), None).unwrap();
+        let c =
+            ServerConfig::from_flags(&flags(&["--vas", "http://vas", "--api-key-file", f]), None)
+                .unwrap();
         assert_eq!(c.api_key.unwrap().to_str().unwrap(), "from-file");
-        assert_eq!(ServerConfig::from_flags(&flags(&["--vas", "http://vas", "--api-key-file", f]), Some("k".into())).unwrap_err(), ConfigError::KeyTwice);
+        assert_eq!(
+            ServerConfig::from_flags(
+                &flags(&["--vas", "http://vas", "--api-key-file", f]),
+                Some("k".into())
+            )
+            .unwrap_err(),
+            ConfigError::KeyTwice
+        );
     }
 }

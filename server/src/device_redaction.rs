@@ -54,7 +54,10 @@ mod tests {
             json!([{"id": "a", "name": "gate", "rtsp_url": "rtsp://u:p@cam/1"}, {"id": "b", "rtsp_url": null}]),
             json!([{"id": "a", "name": "gate"}, {"id": "b"}]),
         );
-        check(json!({"id": "a", "rtsp_url": "rtsp://u:p@cam", "nested": {"rtsp_url": "x"}}), json!({"id": "a", "nested": {}}));
+        check(
+            json!({"id": "a", "rtsp_url": "rtsp://u:p@cam", "nested": {"rtsp_url": "x"}}),
+            json!({"id": "a", "nested": {}}),
+        );
         check(json!({"detail": "Not found"}), json!({"detail": "Not found"}));
         check(json!([]), json!([]));
     }

@@ -43,19 +43,26 @@ impl HostNames {
 /// The name part of a `Host` value, lower case; `None` when malformed.
 pub fn host_name(host: &str) -> Option<String> {
     let host = host.trim();
-    if host.is_empty() || !host.bytes().all(|b| b.is_ascii_graphic()) || host.contains(['/', '@', '\\']) {
+    if host.is_empty()
+        || !host.bytes().all(|b| b.is_ascii_graphic())
+        || host.contains(['/', '@', '\\'])
+    {
         return None;
     }
     let name = if let Some(rest) = host.strip_prefix('[') {
         let end = rest.find(']')?;
         let after = &rest[end + 1..];
-        if !(after.is_empty() || after.strip_prefix(':').is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))) {
+        if !(after.is_empty()
+            || after.strip_prefix(':').is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())))
+        {
             return None;
         }
         &host[..end + 2]
     } else {
         match host.split_once(':') {
-            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() => name,
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() => {
+                name
+            }
             Some(_) => return None,
             None => host,
         }
@@ -106,7 +113,8 @@ pub async fn check_host(State(state): State<AppState>, request: Request, next: N
         Some(h) if state.hosts.accepts(&h) => next.run(request).await,
         _ => {
             tracing::debug!("refused a request for a host this server does not serve");
-            (StatusCode::MISDIRECTED_REQUEST, "this server does not serve that host name\n").into_response()
+            (StatusCode::MISDIRECTED_REQUEST, "this server does not serve that host name\n")
+                .into_response()
         }
     }
 }
@@ -138,7 +146,9 @@ mod tests {
         }
         let ours = HostNames::new(["localhost".to_string(), "127.0.0.1".to_string()]);
         assert!(ours.accepts("localhost:8080") && ours.accepts("127.0.0.1"));
-        assert!(!ours.accepts("attacker.example:8080") && !ours.accepts("localhost.attacker.example"));
+        assert!(
+            !ours.accepts("attacker.example:8080") && !ours.accepts("localhost.attacker.example")
+        );
     }
 
     #[test]

@@ -41,9 +41,13 @@ pub struct Prepared {
 
 /// Builds the application for `config`: the policy from the built viewer,
 /// the shared state, TLS when asked. `stopping` turns true on shutdown.
-pub fn prepare(config: &config::ServerConfig, stopping: watch::Receiver<bool>) -> Result<Prepared, String> {
+pub fn prepare(
+    config: &config::ServerConfig,
+    stopping: watch::Receiver<bool>,
+) -> Result<Prepared, String> {
     install_crypto();
-    let policy = security_headers::policy_from_index(&config.dist.join("index.html")).map_err(|e| e.to_string())?;
+    let policy = security_headers::policy_from_index(&config.dist.join("index.html"))
+        .map_err(|e| e.to_string())?;
     let state = app::AppState::new(config, stopping)?;
     let tls = match &config.tls {
         None => None,
@@ -74,6 +78,10 @@ pub fn tls_client_config() -> Arc<rustls::ClientConfig> {
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_platform_verifier())
         .map(|b| b.with_no_client_auth())
-        .unwrap_or_else(|_| rustls::ClientConfig::builder().with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth());
+        .unwrap_or_else(|_| {
+            rustls::ClientConfig::builder()
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth()
+        });
     Arc::new(config)
 }

@@ -12,7 +12,9 @@ use vas_viewer_server::{listener, vas_check};
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
@@ -36,9 +38,15 @@ async fn main() -> ExitCode {
     let tls = prepared.tls;
     let tcp = match TcpListener::bind(config.listen).await {
         Ok(l) => l,
-        Err(e) => return fail(&format!("cannot listen on {}: {e} (is another server using it? try --listen)", config.listen)),
+        Err(e) => {
+            return fail(&format!(
+                "cannot listen on {}: {e} (is another server using it? try --listen)",
+                config.listen
+            ))
+        }
     };
-    let bound = tcp.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| config.listen.to_string());
+    let bound =
+        tcp.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| config.listen.to_string());
     let scheme = if tls.is_some() { "https" } else { "http" };
     // One line on stdout that scripts can wait for; the rest is logged on stderr.
     println!("serving the viewer on {scheme}://{bound}/ for VAS at {vas}");
@@ -69,10 +77,11 @@ async fn stop_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(t) => t,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! {
             _ = interrupt => {},
             _ = term.recv() => {},

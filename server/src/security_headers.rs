@@ -24,9 +24,11 @@ pub enum PolicyError {
 /// The policy to send as a header: the page's own plus `frame-ancestors 'none'`.
 pub fn policy_from_index(index: &Path) -> Result<HeaderValue, PolicyError> {
     let shown = index.display().to_string();
-    let html = std::fs::read_to_string(index).map_err(|source| PolicyError::Read { path: shown.clone(), source })?;
+    let html = std::fs::read_to_string(index)
+        .map_err(|source| PolicyError::Read { path: shown.clone(), source })?;
     let policy = meta_policy(&html).ok_or_else(|| PolicyError::Missing(shown.clone()))?;
-    HeaderValue::from_str(&format!("{policy}; frame-ancestors 'none'")).map_err(|_| PolicyError::Invalid(shown))
+    HeaderValue::from_str(&format!("{policy}; frame-ancestors 'none'"))
+        .map_err(|_| PolicyError::Invalid(shown))
 }
 
 /// The `content` of the page's `<meta http-equiv="Content-Security-Policy">`.
@@ -59,7 +61,10 @@ mod tests {
         let html = "<head><meta charset=\"utf-8\" />\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self'\" /></head>";
         assert_eq!(meta_policy(html), Some("default-src 'none'; script-src 'self'"));
         assert_eq!(meta_policy("<head></head>"), None);
-        assert_eq!(meta_policy("<meta http-equiv=\"Content-Security-Policy\" content=\"\" />"), None);
+        assert_eq!(
+            meta_policy("<meta http-equiv=\"Content-Security-Policy\" content=\"\" />"),
+            None
+        );
         assert_eq!(meta_policy("<meta http-equiv=\"Content-Security-Policy\" content=\"x"), None);
     }
 }

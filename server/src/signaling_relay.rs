@@ -19,7 +19,9 @@ use tokio::net::TcpStream;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::protocol::{frame::coding::CloseCode, CloseFrame as UpCloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::protocol::{
+    frame::coding::CloseCode, CloseFrame as UpCloseFrame, WebSocketConfig,
+};
 use tokio_tungstenite::tungstenite::{Error as UpError, Message as UpMessage};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -54,10 +56,15 @@ pub struct SignalingUpstream {
 type Upstream = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// The handler of `GET /ws/mediasoup`.
-pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
     if origin_is_own(&headers) != Some(true) {
         tracing::debug!("refused a signaling socket from another origin");
-        return (StatusCode::FORBIDDEN, "signaling is for this server's own pages\n").into_response();
+        return (StatusCode::FORBIDDEN, "signaling is for this server's own pages\n")
+            .into_response();
     }
     let signaling = &state.signaling;
     let Ok(slot) = signaling.slots.clone().try_acquire_owned() else {
@@ -67,7 +74,8 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebS
         Ok(u) => u,
         Err(e) => {
             tracing::warn!(error = %e, "VAS's signaling socket could not be opened");
-            return (StatusCode::BAD_GATEWAY, "VAS's signaling socket could not be opened\n").into_response();
+            return (StatusCode::BAD_GATEWAY, "VAS's signaling socket could not be opened\n")
+                .into_response();
         }
     };
     let shutdown = state.shutdown.clone();
@@ -78,8 +86,15 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, ws: WebS
 
 async fn connect(signaling: &SignalingUpstream) -> Result<Upstream, String> {
     let request = signaling.url.as_str().into_client_request().map_err(|e| e.to_string())?;
-    let config = WebSocketConfig::default().max_message_size(Some(MAX_MESSAGE_BYTES)).max_frame_size(Some(MAX_MESSAGE_BYTES));
-    let connecting = tokio_tungstenite::connect_async_tls_with_config(request, Some(config), true, signaling.tls.clone());
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES));
+    let connecting = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        Some(config),
+        true,
+        signaling.tls.clone(),
+    );
     match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
         Err(_) => Err("timed out".into()),
         Ok(Err(e)) => Err(e.to_string()),
@@ -110,7 +125,12 @@ impl End {
     }
 }
 
-async fn relay(browser: WebSocket, upstream: Upstream, slot: OwnedSemaphorePermit, mut shutdown: watch::Receiver<bool>) {
+async fn relay(
+    browser: WebSocket,
+    upstream: Upstream,
+    slot: OwnedSemaphorePermit,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let _slot = slot;
     let (mut to_browser, mut from_browser) = browser.split();
     let (mut to_vas, mut from_vas) = upstream.split();
@@ -156,7 +176,12 @@ async fn relay(browser: WebSocket, upstream: Upstream, slot: OwnedSemaphorePermi
     let code = end.code();
     // Both sides are closed whatever ended the session; errors here only
     // mean that side is already gone.
-    let _ = to_vas.send(UpMessage::Close(Some(UpCloseFrame { code: CloseCode::from(code), reason: "".into() }))).await;
+    let _ = to_vas
+        .send(UpMessage::Close(Some(UpCloseFrame {
+            code: CloseCode::from(code),
+            reason: "".into(),
+        })))
+        .await;
     let _ = to_vas.close().await;
     let _ = to_browser.send(Message::Close(Some(CloseFrame { code, reason: "".into() }))).await;
     let _ = to_browser.close().await;

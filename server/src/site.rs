@@ -32,7 +32,8 @@ const REVALIDATE: &str = "no-cache";
 const NEVER_STORE: &str = "no-store";
 
 /// The viewer's routes, as axum paths (see `src/app.rs` of the viewer).
-pub const VIEWER_ROUTES: [&str; 4] = ["/", "/cameras/{camera_id}", "/cameras/{camera_id}/clip", "/cameras/{camera_id}/recordings"];
+pub const VIEWER_ROUTES: [&str; 4] =
+    ["/", "/cameras/{camera_id}", "/cameras/{camera_id}/clip", "/cameras/{camera_id}/recordings"];
 
 /// The router of the built viewer in `dist`.
 pub fn router(dist: &Path) -> Router<AppState> {
@@ -45,7 +46,12 @@ pub fn router(dist: &Path) -> Router<AppState> {
     router
         .route("/index.html", page)
         .route_service("/config.json", get_service(ServeFile::new(dist.join("config.json"))))
-        .fallback_service(ServeDir::new(PathBuf::from(dist)).precompressed_br().precompressed_gzip().append_index_html_on_directories(false))
+        .fallback_service(
+            ServeDir::new(PathBuf::from(dist))
+                .precompressed_br()
+                .precompressed_gzip()
+                .append_index_html_on_directories(false),
+        )
         .layer(axum::middleware::from_fn(cache_headers))
 }
 
@@ -76,7 +82,8 @@ pub fn is_content_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path);
     file.match_indices('-').any(|(i, _)| {
         let tail = &file.as_bytes()[i + 1..];
-        let digits = tail.iter().take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)).count();
+        let digits =
+            tail.iter().take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)).count();
         (MIN_HASH_DIGITS..=16).contains(&digits) && matches!(tail.get(digits), Some(b'.' | b'_'))
     })
 }

@@ -7,7 +7,9 @@ use crate::vas_proxy::{Upstream, API_KEY_HEADER};
 /// What VAS said to one camera-list request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum VasStatus {
-    Answered { cameras: usize },
+    Answered {
+        cameras: usize,
+    },
     Unreachable(String),
     KeyMissing,
     KeyRefused,
@@ -48,18 +50,28 @@ pub async fn check(upstream: &Upstream) -> VasStatus {
     }
     let answer = match tokio::time::timeout(upstream.answer_timeout, request.send()).await {
         Err(_) => return VasStatus::Unreachable("no answer in time".into()),
-        Ok(Err(e)) => return VasStatus::Unreachable(if e.is_connect() { "connection failed".into() } else { "request failed".into() }),
+        Ok(Err(e)) => {
+            return VasStatus::Unreachable(if e.is_connect() {
+                "connection failed".into()
+            } else {
+                "request failed".into()
+            })
+        }
         Ok(Ok(a)) => a,
     };
     match answer.status() {
         StatusCode::OK => {
             let body = answer.bytes().await.unwrap_or_default();
-            let cameras = serde_json::from_slice::<Vec<serde_json::Value>>(&body).map(|v| v.len()).unwrap_or(0);
+            let cameras = serde_json::from_slice::<Vec<serde_json::Value>>(&body)
+                .map(|v| v.len())
+                .unwrap_or(0);
             VasStatus::Answered { cameras }
         }
         StatusCode::UNAUTHORIZED => VasStatus::KeyMissing,
         StatusCode::FORBIDDEN => VasStatus::KeyRefused,
-        StatusCode::INTERNAL_SERVER_ERROR if upstream.key.is_some() => VasStatus::KeyNotFromEnvironment,
+        StatusCode::INTERNAL_SERVER_ERROR if upstream.key.is_some() => {
+            VasStatus::KeyNotFromEnvironment
+        }
         s => VasStatus::Other(s.as_u16()),
     }
 }

@@ -124,14 +124,22 @@ impl UpstreamFailure {
     /// The answer the browser gets.
     pub fn answer(self, path: &str) -> Response {
         let (status, message) = match self {
-            UpstreamFailure::Busy => (StatusCode::SERVICE_UNAVAILABLE, "Too many requests to VAS in flight"),
+            UpstreamFailure::Busy => {
+                (StatusCode::SERVICE_UNAVAILABLE, "Too many requests to VAS in flight")
+            }
             UpstreamFailure::Timeout => (StatusCode::GATEWAY_TIMEOUT, "VAS did not answer in time"),
             UpstreamFailure::Unreachable => (StatusCode::BAD_GATEWAY, "VAS could not be reached"),
             UpstreamFailure::Redirect => (StatusCode::BAD_GATEWAY, "VAS answered with a redirect"),
             UpstreamFailure::BrokeOff => (StatusCode::BAD_GATEWAY, "VAS's answer broke off"),
-            UpstreamFailure::DeviceTooLarge => (StatusCode::BAD_GATEWAY, "VAS's device answer is too large"),
-            UpstreamFailure::DeviceBrokeOff => (StatusCode::BAD_GATEWAY, "VAS's device answer broke off"),
-            UpstreamFailure::DeviceNotJson => (StatusCode::BAD_GATEWAY, "VAS's device answer is not JSON"),
+            UpstreamFailure::DeviceTooLarge => {
+                (StatusCode::BAD_GATEWAY, "VAS's device answer is too large")
+            }
+            UpstreamFailure::DeviceBrokeOff => {
+                (StatusCode::BAD_GATEWAY, "VAS's device answer broke off")
+            }
+            UpstreamFailure::DeviceNotJson => {
+                (StatusCode::BAD_GATEWAY, "VAS's device answer is not JSON")
+            }
         };
         error_answer(status, message, path)
     }
@@ -151,7 +159,11 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
     }
     if is_cross_site(request.headers()) {
         tracing::debug!(path, "refused: a request from another site");
-        return error_answer(StatusCode::FORBIDDEN, "Forbidden: requests from other sites are not relayed", &path);
+        return error_answer(
+            StatusCode::FORBIDDEN,
+            "Forbidden: requests from other sites are not relayed",
+            &path,
+        );
     }
     let query = request.uri().query();
     if let Some(q) = query {
@@ -160,13 +172,21 @@ pub async fn forward(State(state): State<AppState>, request: Request) -> Respons
         }
     }
     match &state.answers {
-        Some(cache) if !route.is_segment() => cached(cache, &state.upstream, &route, query, &path).await,
+        Some(cache) if !route.is_segment() => {
+            cached(cache, &state.upstream, &route, query, &path).await
+        }
         _ => streamed(&state.upstream, &route, query, &path).await,
     }
 }
 
 /// An API answer through the micro-cache.
-async fn cached(cache: &AnswerCache, upstream: &Upstream, route: &ApiRoute, query: Option<&str>, path: &str) -> Response {
+async fn cached(
+    cache: &AnswerCache,
+    upstream: &Upstream,
+    route: &ApiRoute,
+    query: Option<&str>,
+    path: &str,
+) -> Response {
     match cache.serve(&route.upstream_path(), query, || load(upstream, route, query)).await {
         Served::Answer(answer) => answer.response(),
         Served::Failed(failure) => failure.answer(path),
@@ -177,7 +197,12 @@ async fn cached(cache: &AnswerCache, upstream: &Upstream, route: &ApiRoute, quer
 
 /// Asks VAS and streams its answer on as it arrives (device answers are
 /// read whole and redacted first).
-async fn streamed(upstream: &Upstream, route: &ApiRoute, query: Option<&str>, path: &str) -> Response {
+async fn streamed(
+    upstream: &Upstream,
+    route: &ApiRoute,
+    query: Option<&str>,
+    path: &str,
+) -> Response {
     let (slot, answer) = match open(upstream, route, query, path).await {
         Ok(open) => open,
         Err(failure) => return failure.answer(path),
@@ -202,7 +227,11 @@ async fn streamed(upstream: &Upstream, route: &ApiRoute, query: Option<&str>, pa
 
 /// Asks VAS for the micro-cache: the answer read whole (device answers
 /// redacted), or, past [`ANSWER_MAX_BYTES`], handed back open.
-async fn load(upstream: &Upstream, route: &ApiRoute, query: Option<&str>) -> Result<Loaded<OpenAnswer>, UpstreamFailure> {
+async fn load(
+    upstream: &Upstream,
+    route: &ApiRoute,
+    query: Option<&str>,
+) -> Result<Loaded<OpenAnswer>, UpstreamFailure> {
     let path = route.upstream_path();
     let (slot, answer) = open(upstream, route, query, &path).await?;
     let status = answer.status();
@@ -215,7 +244,13 @@ async fn load(upstream: &Upstream, route: &ApiRoute, query: Option<&str>) -> Res
         return Ok(Loaded::Whole(FreshAnswer { status, headers, body: Bytes::from(clean) }));
     }
     if answer.content_length().is_some_and(|n| n > ANSWER_MAX_BYTES as u64) {
-        return Ok(Loaded::TooLarge(OpenAnswer { slot, status, headers, read: Vec::new(), rest: answer.bytes_stream().boxed() }));
+        return Ok(Loaded::TooLarge(OpenAnswer {
+            slot,
+            status,
+            headers,
+            read: Vec::new(),
+            rest: answer.bytes_stream().boxed(),
+        }));
     }
     let mut rest = answer.bytes_stream().boxed();
     let mut read = Vec::new();
@@ -264,11 +299,19 @@ impl IntoResponse for OpenAnswer {
 }
 
 /// A slot, then VAS's answer (its status and headers; the body to come).
-async fn open(upstream: &Upstream, route: &ApiRoute, query: Option<&str>, path: &str) -> Result<(OwnedSemaphorePermit, reqwest::Response), UpstreamFailure> {
-    let slot = match tokio::time::timeout(upstream.answer_timeout, upstream.slots.clone().acquire_owned()).await {
-        Ok(Ok(slot)) => slot,
-        _ => return Err(UpstreamFailure::Busy),
-    };
+async fn open(
+    upstream: &Upstream,
+    route: &ApiRoute,
+    query: Option<&str>,
+    path: &str,
+) -> Result<(OwnedSemaphorePermit, reqwest::Response), UpstreamFailure> {
+    let slot =
+        match tokio::time::timeout(upstream.answer_timeout, upstream.slots.clone().acquire_owned())
+            .await
+        {
+            Ok(Ok(slot)) => slot,
+            _ => return Err(UpstreamFailure::Busy),
+        };
     let mut outgoing = upstream.client.get(upstream.url(route, query));
     if let Some(key) = &upstream.key {
         outgoing = outgoing.header(API_KEY_HEADER, key.clone());
@@ -338,7 +381,13 @@ async fn read_bounded(answer: reqwest::Response, limit: usize) -> Result<Vec<u8>
 /// What went wrong reaching VAS, for the log: the kind and its cause (the
 /// URL is left out; it holds nothing secret, but logs should not depend on that).
 fn without_url(e: &reqwest::Error) -> String {
-    let kind = if e.is_connect() { "connect" } else if e.is_timeout() { "timeout" } else { "request" };
+    let kind = if e.is_connect() {
+        "connect"
+    } else if e.is_timeout() {
+        "timeout"
+    } else {
+        "request"
+    };
     match std::error::Error::source(e) {
         Some(cause) => format!("{kind}: {cause}"),
         None => kind.to_owned(),

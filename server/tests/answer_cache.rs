@@ -62,7 +62,8 @@ impl Script {
     fn json(&self, status: StatusCode, uri: &str, value: serde_json::Value) -> Response {
         let body = Bytes::from(value.to_string());
         self.sent.lock().unwrap().entry(uri.to_owned()).or_default().push(body.clone());
-        (status, [("content-type", "application/json"), ("access-control-allow-origin", "*")], body).into_response()
+        (status, [("content-type", "application/json"), ("access-control-allow-origin", "*")], body)
+            .into_response()
     }
 
     fn next(&self) -> usize {
@@ -70,10 +71,20 @@ impl Script {
     }
 }
 
-async fn counted(State(script): State<Arc<Script>>, request: Request, next: axum::middleware::Next) -> Response {
+async fn counted(
+    State(script): State<Arc<Script>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
     let uri = request.uri().to_string();
     *script.counts.lock().unwrap().entry(uri.clone()).or_default() += 1;
-    let delay_ms = request.uri().query().unwrap_or("").split('&').find_map(|p| p.strip_prefix("delay_ms=")).and_then(|v| v.parse().ok());
+    let delay_ms = request
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("delay_ms="))
+        .and_then(|v| v.parse().ok());
     if let Some(ms) = delay_ms {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
@@ -82,7 +93,11 @@ async fn counted(State(script): State<Arc<Script>>, request: Request, next: axum
 
 async fn echo(State(script): State<Arc<Script>>, request: Request) -> Response {
     let uri = request.uri().to_string();
-    script.json(StatusCode::OK, &uri, serde_json::json!({"uri": uri, "n": script.next(), "events": [], "total": 0}))
+    script.json(
+        StatusCode::OK,
+        &uri,
+        serde_json::json!({"uri": uri, "n": script.next(), "events": [], "total": 0}),
+    )
 }
 
 async fn poison(State(script): State<Arc<Script>>, request: Request) -> Response {
@@ -100,7 +115,11 @@ async fn devices(State(script): State<Arc<Script>>, request: Request) -> Respons
     script.json(StatusCode::OK, &uri, serde_json::json!([device(CAMERA, n), device(CAMERA_B, n)]))
 }
 
-async fn one_device(State(script): State<Arc<Script>>, Path(id): Path<String>, request: Request) -> Response {
+async fn one_device(
+    State(script): State<Arc<Script>>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
     let (uri, n) = (request.uri().to_string(), script.next());
     script.json(StatusCode::OK, &uri, device(&id, n))
 }
@@ -109,7 +128,8 @@ async fn one_device(State(script): State<Arc<Script>>, Path(id): Path<String>, r
 /// once, as making them takes a while in a debug build).
 fn long_body(len: usize) -> Bytes {
     static BYTES: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
-    let all = BYTES.get_or_init(|| Bytes::from((0..HUGE_BYTES).map(|i| (i % 251) as u8).collect::<Vec<u8>>()));
+    let all = BYTES
+        .get_or_init(|| Bytes::from((0..HUGE_BYTES).map(|i| (i % 251) as u8).collect::<Vec<u8>>()));
     all.slice(..len)
 }
 
@@ -120,7 +140,11 @@ async fn playlist(Path(id): Path<String>) -> Response {
         TRUNCATED => {
             // The break comes after a pause, so that the head and the first
             // bytes have left (the server then reads a started, cut body).
-            let parts = futures_util::stream::iter([Ok(Bytes::from(vec![b'#'; 1024])), Err(std::io::Error::other("the recorder went away"))]).then(|part| async move {
+            let parts = futures_util::stream::iter([
+                Ok(Bytes::from(vec![b'#'; 1024])),
+                Err(std::io::Error::other("the recorder went away")),
+            ])
+            .then(|part| async move {
                 if part.is_err() {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -131,7 +155,10 @@ async fn playlist(Path(id): Path<String>) -> Response {
         HUGE_WITH_LENGTH => ([mpegurl], long_body(HUGE_BYTES)).into_response(),
         HUGE_CHUNKED => {
             let body = long_body(HUGE_BYTES);
-            let chunks: Vec<Result<Bytes, std::io::Error>> = (0..HUGE_BYTES).step_by(64 * 1024).map(|at| Ok(body.slice(at..(at + 64 * 1024).min(HUGE_BYTES)))).collect();
+            let chunks: Vec<Result<Bytes, std::io::Error>> = (0..HUGE_BYTES)
+                .step_by(64 * 1024)
+                .map(|at| Ok(body.slice(at..(at + 64 * 1024).min(HUGE_BYTES))))
+                .collect();
             ([mpegurl], Body::from_stream(futures_util::stream::iter(chunks))).into_response()
         }
         FIVE_MB => ([mpegurl], long_body(FIVE_MB_BYTES)).into_response(),
@@ -237,14 +264,20 @@ fn counts(server: &Running) -> CacheCounts {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_requests_in_one_cell_reach_vas_once() {
     let (vas, script) = scripted_vas().await;
-    let server = start_server(&vas, "cache-coalesce", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
+    let server =
+        start_server(&vas, "cache-coalesce", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()])
+            .await;
     let http = client();
     let uri = format!("/api/v1/ai-events?camera_id={CAMERA}&start_time=2026-01-05T12:00:00Z&limit=1000&delay_ms=300");
     let n = 40;
     let cell = cell_with(LONG_PERIOD_MS, Duration::from_millis(1_500)).await;
     let all = fetch_n(&http, &server, &uri, n).await;
     let later = fetch(&http, server.url(&uri)).await;
-    assert_eq!(cell_now(LONG_PERIOD_MS).index, cell, "the test left its cell (a slow machine): nothing proven");
+    assert_eq!(
+        cell_now(LONG_PERIOD_MS).index,
+        cell,
+        "the test left its cell (a slow machine): nothing proven"
+    );
 
     assert_eq!(script.count(&uri), 1, "{n} identical requests, one cell: VAS asked once");
     let sent = script.sent(&uri);
@@ -265,7 +298,10 @@ async fn identical_requests_in_one_cell_reach_vas_once() {
     let again = fetch(&http, server.url(&uri)).await;
     assert_eq!(script.count(&uri), 2);
     assert_eq!(again.body.unwrap(), script.sent(&uri)[1]);
-    println!("{n} identical requests in one cell: 1 reached VAS; the next cell: 1 more; counters {:?}", counts(&server));
+    println!(
+        "{n} identical requests in one cell: 1 reached VAS; the next cell: 1 more; counters {:?}",
+        counts(&server)
+    );
     let _ = server.stop.send(true);
 }
 
@@ -273,7 +309,8 @@ async fn identical_requests_in_one_cell_reach_vas_once() {
 async fn each_new_cell_of_a_short_period_reaches_vas_again() {
     let (vas, script) = scripted_vas().await;
     let period_ms = 100;
-    let server = start_server(&vas, "cache-cells", &["--cache-period-ms", &period_ms.to_string()]).await;
+    let server =
+        start_server(&vas, "cache-cells", &["--cache-period-ms", &period_ms.to_string()]).await;
     let http = client();
     let uri = format!("/api/v1/ai-events/cameras/{CAMERA}/events?limit=100");
     let cells = 5;
@@ -302,7 +339,8 @@ async fn each_new_cell_of_a_short_period_reaches_vas_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paths_queries_and_cameras_are_never_mixed() {
     let (vas, script) = scripted_vas().await;
-    let server = start_server(&vas, "cache-keys", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
+    let server =
+        start_server(&vas, "cache-keys", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
     let http = client();
     let uris = [
         format!("/api/v1/ai-events/cameras/{CAMERA}/events?limit=10&delay_ms=200"),
@@ -317,12 +355,17 @@ async fn paths_queries_and_cameras_are_never_mixed() {
     let copies = 4;
     let cell = cell_with(LONG_PERIOD_MS, Duration::from_millis(1_200)).await;
     let (http_ref, server_ref) = (&http, &server);
-    let requests = uris.iter().flat_map(|u| std::iter::repeat_n(u.clone(), copies)).map(|u| async move {
-        let got = fetch(http_ref, server_ref.url(&u)).await;
-        (u, got)
-    });
+    let requests =
+        uris.iter().flat_map(|u| std::iter::repeat_n(u.clone(), copies)).map(|u| async move {
+            let got = fetch(http_ref, server_ref.url(&u)).await;
+            (u, got)
+        });
     let answers = join_all(requests).await;
-    assert_eq!(cell_now(LONG_PERIOD_MS).index, cell, "the test left its cell (a slow machine): nothing proven");
+    assert_eq!(
+        cell_now(LONG_PERIOD_MS).index,
+        cell,
+        "the test left its cell (a slow machine): nothing proven"
+    );
     for (uri, got) in &answers {
         let body: serde_json::Value = serde_json::from_slice(got.body.as_ref().unwrap()).unwrap();
         assert_eq!(body["uri"], uri.as_str(), "{uri} answered with another request's answer");
@@ -331,20 +374,29 @@ async fn paths_queries_and_cameras_are_never_mixed() {
         assert_eq!(script.count(uri), 1, "{uri}");
     }
     let c = counts(&server);
-    assert_eq!((c.misses, c.coalesced + c.hits), (uris.len() as u64, (uris.len() * (copies - 1)) as u64), "{c:?}");
+    assert_eq!(
+        (c.misses, c.coalesced + c.hits),
+        (uris.len() as u64, (uris.len() * (copies - 1)) as u64),
+        "{c:?}"
+    );
     let _ = server.stop.send(true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_500_from_vas_is_shared_within_the_cell() {
     let (vas, script) = scripted_vas().await;
-    let server = start_server(&vas, "cache-500", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
+    let server =
+        start_server(&vas, "cache-500", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
     let http = client();
     let uri = format!("/api/v1/ai-events/{EVENT}?delay_ms=200");
     let cell = cell_with(LONG_PERIOD_MS, Duration::from_millis(1_200)).await;
     let mut all = fetch_n(&http, &server, &uri, 10).await;
     all.push(fetch(&http, server.url(&uri)).await);
-    assert_eq!(cell_now(LONG_PERIOD_MS).index, cell, "the test left its cell (a slow machine): nothing proven");
+    assert_eq!(
+        cell_now(LONG_PERIOD_MS).index,
+        cell,
+        "the test left its cell (a slow machine): nothing proven"
+    );
     assert_eq!(script.count(&uri), 1, "VAS's 500 is VAS's answer: shared, and kept for the cell");
     let sent = script.sent(&uri);
     for got in &all {
@@ -360,14 +412,19 @@ async fn the_servers_own_failures_are_shared_but_never_kept() {
     // A body VAS cuts short: an error for the browser (never a short 200),
     // shared by the requests that waited for it, asked again afterwards.
     let (vas, script) = scripted_vas().await;
-    let server = start_server(&vas, "cache-cut", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
+    let server =
+        start_server(&vas, "cache-cut", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
     let http = client();
     let uri = format!("/api/v1/recordings/devices/{TRUNCATED}/playlist?delay_ms=200");
     let cell = cell_with(LONG_PERIOD_MS, Duration::from_millis(1_200)).await;
     let all = fetch_n(&http, &server, &uri, 5).await;
     assert_eq!(script.count(&uri), 1, "the waiters shared the one failed load");
     let again = fetch(&http, server.url(&uri)).await;
-    assert_eq!(cell_now(LONG_PERIOD_MS).index, cell, "the test left its cell (a slow machine): nothing proven");
+    assert_eq!(
+        cell_now(LONG_PERIOD_MS).index,
+        cell,
+        "the test left its cell (a slow machine): nothing proven"
+    );
     assert_eq!(script.count(&uri), 2, "a failure of the server's own is never kept");
     for got in all.iter().chain([&again]) {
         assert_eq!(got.status, 502, "a cut body is an error, not a short 200");
@@ -380,14 +437,23 @@ async fn the_servers_own_failures_are_shared_but_never_kept() {
 
     // VAS closes every connection unanswered: each request reaches it.
     let (vas, accepted) = closing_vas().await;
-    let server = start_server(&vas, "cache-closed", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
+    let server =
+        start_server(&vas, "cache-closed", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()])
+            .await;
     let cell = cell_with(LONG_PERIOD_MS, Duration::from_millis(1_200)).await;
     let first = fetch(&http, server.url("/api/v1/ai-events?limit=1")).await;
     let after_first = accepted.load(Ordering::SeqCst);
     let second = fetch(&http, server.url("/api/v1/ai-events?limit=1")).await;
-    assert_eq!(cell_now(LONG_PERIOD_MS).index, cell, "the test left its cell (a slow machine): nothing proven");
+    assert_eq!(
+        cell_now(LONG_PERIOD_MS).index,
+        cell,
+        "the test left its cell (a slow machine): nothing proven"
+    );
     assert_eq!((first.status, second.status), (502, 502));
-    assert!(after_first >= 1 && accepted.load(Ordering::SeqCst) > after_first, "the second request did not reach VAS");
+    assert!(
+        after_first >= 1 && accepted.load(Ordering::SeqCst) > after_first,
+        "the second request did not reach VAS"
+    );
     assert_eq!(counts(&server).hits, 0);
     let _ = server.stop.send(true);
 }
@@ -395,7 +461,8 @@ async fn the_servers_own_failures_are_shared_but_never_kept() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_above_the_bound_is_relayed_whole_and_never_kept() {
     let (vas, script) = scripted_vas().await;
-    let server = start_server(&vas, "cache-long", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
+    let server =
+        start_server(&vas, "cache-long", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
     let http = client();
     let expected = long_body(HUGE_BYTES);
     for device in [HUGE_WITH_LENGTH, HUGE_CHUNKED] {
@@ -403,16 +470,27 @@ async fn an_answer_above_the_bound_is_relayed_whole_and_never_kept() {
         let cell = cell_with(LONG_PERIOD_MS, Duration::from_millis(1_500)).await;
         let mut all = fetch_n(&http, &server, &uri, 3).await;
         all.push(fetch(&http, server.url(&uri)).await);
-        assert_eq!(cell_now(LONG_PERIOD_MS).index, cell, "the test left its cell (a slow machine): nothing proven");
+        assert_eq!(
+            cell_now(LONG_PERIOD_MS).index,
+            cell,
+            "the test left its cell (a slow machine): nothing proven"
+        );
         for got in &all {
             assert_eq!(got.status, 200);
             let body = got.body.as_ref().unwrap();
             assert!(body == &expected, "{device}: {} bytes relayed of {HUGE_BYTES}", body.len());
             if device == HUGE_WITH_LENGTH {
-                assert_eq!(got.headers.get("content-length").unwrap().to_str().unwrap(), HUGE_BYTES.to_string());
+                assert_eq!(
+                    got.headers.get("content-length").unwrap().to_str().unwrap(),
+                    HUGE_BYTES.to_string()
+                );
             }
         }
-        assert_eq!(script.count(&uri), 4, "{device}: each request sent its own (none kept, none shared)");
+        assert_eq!(
+            script.count(&uri),
+            4,
+            "{device}: each request sent its own (none kept, none shared)"
+        );
     }
     assert_eq!(counts(&server).uncacheable, 8, "{:?}", counts(&server));
 
@@ -420,7 +498,11 @@ async fn an_answer_above_the_bound_is_relayed_whole_and_never_kept() {
     let uri = format!("/api/v1/recordings/devices/{FIVE_MB}/playlist");
     let cell = cell_with(LONG_PERIOD_MS, Duration::from_millis(1_000)).await;
     let two = [fetch(&http, server.url(&uri)).await, fetch(&http, server.url(&uri)).await];
-    assert_eq!(cell_now(LONG_PERIOD_MS).index, cell, "the test left its cell (a slow machine): nothing proven");
+    assert_eq!(
+        cell_now(LONG_PERIOD_MS).index,
+        cell,
+        "the test left its cell (a slow machine): nothing proven"
+    );
     for got in &two {
         assert_eq!((got.status, got.body.as_ref().unwrap().len()), (200, FIVE_MB_BYTES));
         assert!(got.body.as_ref().unwrap() == &long_body(FIVE_MB_BYTES));
@@ -452,9 +534,14 @@ async fn period_zero_sends_every_request_to_vas() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn device_answers_are_kept_only_without_rtsp_url() {
     let (vas, script) = scripted_vas().await;
-    let server = start_server(&vas, "cache-devices", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
+    let server =
+        start_server(&vas, "cache-devices", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()])
+            .await;
     let http = client();
-    let uris = [format!("/api/v1/devices/{CAMERA}?delay_ms=150"), "/api/v1/devices?skip=0&limit=100&delay_ms=150".to_string()];
+    let uris = [
+        format!("/api/v1/devices/{CAMERA}?delay_ms=150"),
+        "/api/v1/devices?skip=0&limit=100&delay_ms=150".to_string(),
+    ];
     let cell = cell_with(LONG_PERIOD_MS, Duration::from_millis(1_200)).await;
     for uri in &uris {
         let mut all = fetch_n(&http, &server, uri, 6).await;
@@ -465,32 +552,52 @@ async fn device_answers_are_kept_only_without_rtsp_url() {
             let text = String::from_utf8_lossy(body);
             assert!(!text.contains("rtsp") && !text.contains(CAMERA_SECRET), "{uri}: {text}");
             assert!(text.contains("\"name\":\"gate\""), "{uri}: {text}");
-            assert_eq!(got.headers.get("content-length").unwrap().to_str().unwrap(), body.len().to_string());
+            assert_eq!(
+                got.headers.get("content-length").unwrap().to_str().unwrap(),
+                body.len().to_string()
+            );
         }
         assert_eq!(script.count(uri), 1, "{uri}");
     }
-    assert_eq!(cell_now(LONG_PERIOD_MS).index, cell, "the test left its cell (a slow machine): nothing proven");
-    assert!(counts(&server).hits >= 2, "the later requests were answered from the cache: {:?}", counts(&server));
+    assert_eq!(
+        cell_now(LONG_PERIOD_MS).index,
+        cell,
+        "the test left its cell (a slow machine): nothing proven"
+    );
+    assert!(
+        counts(&server).hits >= 2,
+        "the later requests were answered from the cache: {:?}",
+        counts(&server)
+    );
     let _ = server.stop.send(true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn segments_are_never_kept_and_keep_vas_cache_headers() {
     let (vas, script) = scripted_vas().await;
-    let server = start_server(&vas, "cache-segments", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()]).await;
+    let server =
+        start_server(&vas, "cache-segments", &["--cache-period-ms", &LONG_PERIOD_MS.to_string()])
+            .await;
     let http = client();
     let uri = format!("/api/v1/recordings/devices/{CAMERA}/segment-1795578823.ts");
     let cell = cell_with(LONG_PERIOD_MS, Duration::from_millis(1_200)).await;
     let mut all = fetch_n(&http, &server, &uri, 4).await;
     all.push(fetch(&http, server.url(&uri)).await);
-    assert_eq!(cell_now(LONG_PERIOD_MS).index, cell, "the test left its cell (a slow machine): nothing proven");
+    assert_eq!(
+        cell_now(LONG_PERIOD_MS).index,
+        cell,
+        "the test left its cell (a slow machine): nothing proven"
+    );
     assert_eq!(script.count(&uri), 5, "every segment request reaches VAS");
     for got in &all {
         assert_eq!((got.status, got.body.as_ref().unwrap().len()), (200, SEGMENT_BYTES));
         for (name, value) in SEGMENT_HEADERS {
             assert_eq!(got.headers.get(name).map(|v| v.to_str().unwrap()), Some(value), "{name}");
         }
-        assert_eq!(got.headers.get("content-length").unwrap().to_str().unwrap(), SEGMENT_BYTES.to_string());
+        assert_eq!(
+            got.headers.get("content-length").unwrap().to_str().unwrap(),
+            SEGMENT_BYTES.to_string()
+        );
         assert!(got.headers.get("access-control-allow-origin").is_none());
     }
     assert_eq!(counts(&server), CacheCounts::default(), "segments never enter the cache");

@@ -29,10 +29,29 @@ fn event_page() -> String {
 
 async fn stand_in() -> StandInVas {
     let app = Router::new()
-        .route("/api/v1/ai-events", get(|| async { ([("content-type", "application/json")], event_page()).into_response() }))
-        .route("/api/v1/devices", get(|| async { ([("content-type", "application/json")], "[]").into_response() }))
-        .route("/api/v1/recordings/devices/{id}/playlist", get(|| async { ([("content-type", "application/vnd.apple.mpegurl")], day_playlist()).into_response() }))
-        .route("/api/v1/recordings/devices/{id}/{file}", get(|| async { ([("content-type", "video/mp2t")], vec![0x47u8; 256 * 1024]).into_response() }));
+        .route(
+            "/api/v1/ai-events",
+            get(|| async {
+                ([("content-type", "application/json")], event_page()).into_response()
+            }),
+        )
+        .route(
+            "/api/v1/devices",
+            get(|| async { ([("content-type", "application/json")], "[]").into_response() }),
+        )
+        .route(
+            "/api/v1/recordings/devices/{id}/playlist",
+            get(|| async {
+                ([("content-type", "application/vnd.apple.mpegurl")], day_playlist())
+                    .into_response()
+            }),
+        )
+        .route(
+            "/api/v1/recordings/devices/{id}/{file}",
+            get(|| async {
+                ([("content-type", "video/mp2t")], vec![0x47u8; 256 * 1024]).into_response()
+            }),
+        );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -69,19 +88,40 @@ async fn text_answers_are_gzipped_for_browsers_and_nothing_else_changes() {
     let server = start_server(&vas, "compression", &[]).await;
     let playlist_path = format!("/api/v1/recordings/devices/{CAMERA}/playlist");
     let mut figures = String::new();
-    for (path, original) in [(playlist_path.as_str(), day_playlist().into_bytes()), ("/api/v1/ai-events?limit=200", event_page().into_bytes())] {
+    for (path, original) in [
+        (playlist_path.as_str(), day_playlist().into_bytes()),
+        ("/api/v1/ai-events?limit=200", event_page().into_bytes()),
+    ] {
         let zipped = get_raw(&server, path, true).await;
         assert_eq!(zipped.encoding.as_deref(), Some("gzip"), "{path}");
         assert_eq!(gunzip(&zipped.wire), original, "{path}: decoded, the very bytes VAS sent");
-        assert!(zipped.wire.len() * 4 < original.len(), "{path}: {} of {} bytes", zipped.wire.len(), original.len());
-        figures.push_str(&format!("{path}: {} bytes -> {} gzipped (x{:.1})\n", original.len(), zipped.wire.len(), original.len() as f64 / zipped.wire.len() as f64));
+        assert!(
+            zipped.wire.len() * 4 < original.len(),
+            "{path}: {} of {} bytes",
+            zipped.wire.len(),
+            original.len()
+        );
+        figures.push_str(&format!(
+            "{path}: {} bytes -> {} gzipped (x{:.1})\n",
+            original.len(),
+            zipped.wire.len(),
+            original.len() as f64 / zipped.wire.len() as f64
+        ));
         // A client that does not ask gets what VAS sent.
         let plain = get_raw(&server, path, false).await;
         assert_eq!((plain.encoding, plain.wire), (None, original), "{path}");
     }
     // Video and short answers are sent as they are, with their length.
-    let segment = get_raw(&server, &format!("/api/v1/recordings/devices/{CAMERA}/segment-1795570000.ts"), true).await;
-    assert_eq!((segment.encoding, segment.length.as_deref(), segment.wire.len()), (None, Some("262144"), 256 * 1024));
+    let segment = get_raw(
+        &server,
+        &format!("/api/v1/recordings/devices/{CAMERA}/segment-1795570000.ts"),
+        true,
+    )
+    .await;
+    assert_eq!(
+        (segment.encoding, segment.length.as_deref(), segment.wire.len()),
+        (None, Some("262144"), 256 * 1024)
+    );
     let short = get_raw(&server, "/api/v1/devices", true).await;
     assert_eq!((short.encoding, short.wire), (None, b"[]".to_vec()));
     print!("{figures}");

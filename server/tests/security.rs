@@ -26,7 +26,8 @@ impl Table {
     }
 
     fn render(&self) -> String {
-        let mut out = String::from("| attack | outcome | requests that reached VAS |\n| --- | --- | --- |\n");
+        let mut out =
+            String::from("| attack | outcome | requests that reached VAS |\n| --- | --- | --- |\n");
         for [a, o, u, _] in &self.rows {
             let _ = writeln!(out, "| {a} | {o} | {u} |");
         }
@@ -44,7 +45,13 @@ async fn counted<T>(vas: &StandInVas, f: impl std::future::Future<Output = T>) -
     (out, vas.seen.count() - before)
 }
 
-async fn ws_connect(server: &Running, origin: Option<&str>) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>, u16> {
+async fn ws_connect(
+    server: &Running,
+    origin: Option<&str>,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    u16,
+> {
     let mut request = format!("ws://{}/ws/mediasoup", server.host()).into_client_request().unwrap();
     if let Some(o) = origin {
         request.headers_mut().insert("origin", o.parse().unwrap());
@@ -75,11 +82,21 @@ async fn security_table() {
     let mut table = Table { rows: Vec::new() };
 
     // A page of another origin reads the API: refused before VAS, no CORS.
-    let (answer, up) = counted(&vas, http.get(server.url("/api/v1/devices")).headers(from_page("http://evil.example", false)).send()).await;
+    let (answer, up) = counted(
+        &vas,
+        http.get(server.url("/api/v1/devices"))
+            .headers(from_page("http://evil.example", false))
+            .send(),
+    )
+    .await;
     let answer = answer.unwrap();
     assert_eq!((answer.status().as_u16(), up), (403, 0));
     assert!(answer.headers().get("access-control-allow-origin").is_none());
-    table.row("a page of another origin fetches /api/v1/devices", format!("{}, no CORS headers", answer.status()), up);
+    table.row(
+        "a page of another origin fetches /api/v1/devices",
+        format!("{}, no CORS headers", answer.status()),
+        up,
+    );
 
     let (answer, up) = counted(
         &vas,
@@ -91,15 +108,31 @@ async fn security_table() {
     )
     .await;
     let answer = answer.unwrap();
-    assert!(!answer.status().is_success() && up == 0 && answer.headers().get("access-control-allow-origin").is_none());
-    table.row("its CORS preflight (OPTIONS with X-API-Key)", format!("{}, no CORS headers", answer.status()), up);
+    assert!(
+        !answer.status().is_success()
+            && up == 0
+            && answer.headers().get("access-control-allow-origin").is_none()
+    );
+    table.row(
+        "its CORS preflight (OPTIONS with X-API-Key)",
+        format!("{}, no CORS headers", answer.status()),
+        up,
+    );
 
     // The same request from the viewer's own page passes.
-    let (answer, up) = counted(&vas, http.get(server.url("/api/v1/ai-events")).headers(from_page(&own, true)).send()).await;
+    let (answer, up) = counted(
+        &vas,
+        http.get(server.url("/api/v1/ai-events")).headers(from_page(&own, true)).send(),
+    )
+    .await;
     assert_eq!((answer.unwrap().status().as_u16(), up), (200, 1));
 
     // DNS rebinding: a foreign name resolving to the server.
-    let (answer, up) = counted(&vas, http.get(server.url("/api/v1/devices")).header("host", "attacker.example").send()).await;
+    let (answer, up) = counted(
+        &vas,
+        http.get(server.url("/api/v1/devices")).header("host", "attacker.example").send(),
+    )
+    .await;
     let answer = answer.unwrap();
     assert_eq!((answer.status().as_u16(), up), (421, 0));
     table.row("spoofed Host (attacker.example)", answer.status().to_string(), up);
@@ -117,11 +150,16 @@ async fn security_table() {
         "/api/v1/devices\\..\\users",
     ];
     for path in raw {
-        let req = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.host());
+        let req =
+            format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.host());
         let (code, up) = counted(&vas, raw_request(server.addr, &req)).await;
         assert!(code == 404 || code == 400, "{path}: {code}");
         assert_eq!(up, 0, "{path}");
-        table.row(&format!("raw path `{}` over a socket", path.replace('\\', "\\\\")), code.to_string(), up);
+        table.row(
+            &format!("raw path `{}` over a socket", path.replace('\\', "\\\\")),
+            code.to_string(),
+            up,
+        );
     }
 
     // Paths outside the allow-list.
@@ -145,25 +183,37 @@ async fn security_table() {
 
     // A key sent by the browser is dropped; VAS sees the server's only.
     vas.seen.keys.lock().unwrap().clear();
-    let (answer, up) = counted(&vas, http.get(server.url("/api/v1/ai-events?limit=1")).header("x-api-key", "browser-key").send()).await;
+    let (answer, up) = counted(
+        &vas,
+        http.get(server.url("/api/v1/ai-events?limit=1")).header("x-api-key", "browser-key").send(),
+    )
+    .await;
     assert_eq!(answer.unwrap().status().as_u16(), 200);
     let keys = vas.seen.keys.lock().unwrap().clone();
     assert_eq!(keys, vec![Some(SERVER_KEY.to_string())]);
     table.row("X-API-Key sent by the browser", "dropped; VAS got the server's key only".into(), up);
 
     // Camera credentials in device answers.
-    for path in ["/api/v1/devices?skip=0&limit=100".to_string(), format!("/api/v1/devices/{CAMERA}")] {
+    for path in
+        ["/api/v1/devices?skip=0&limit=100".to_string(), format!("/api/v1/devices/{CAMERA}")]
+    {
         let (answer, up) = counted(&vas, http.get(server.url(&path)).send()).await;
         let answer = answer.unwrap();
         assert_eq!(answer.status().as_u16(), 200);
         let body = answer.text().await.unwrap();
         assert!(!body.contains("rtsp") && !body.contains(CAMERA_SECRET), "{body}");
         assert!(body.contains("\"name\":\"gate\""), "{body}");
-        table.row(&format!("rtsp_url in {}", path.split('?').next().unwrap()), "removed (other fields kept)".into(), up);
+        table.row(
+            &format!("rtsp_url in {}", path.split('?').next().unwrap()),
+            "removed (other fields kept)".into(),
+            up,
+        );
     }
 
     // The emulator's control API is no part of the server.
-    for (method, path) in [("GET", "/__demo/faults"), ("POST", "/__demo/reset"), ("GET", "/__demo/log")] {
+    for (method, path) in
+        [("GET", "/__demo/faults"), ("POST", "/__demo/reset"), ("GET", "/__demo/log")]
+    {
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let (answer, up) = counted(&vas, http.request(m, server.url(path)).send()).await;
         let code = answer.unwrap().status().as_u16();
@@ -172,22 +222,37 @@ async fn security_table() {
     }
 
     // Signaling from another origin, or without one.
-    for origin in [Some("http://evil.example"), Some(&format!("http://127.0.0.1:{}", server.addr.port() + 1)[..]), None] {
+    for origin in [
+        Some("http://evil.example"),
+        Some(&format!("http://127.0.0.1:{}", server.addr.port() + 1)[..]),
+        None,
+    ] {
         let (result, up) = counted(&vas, ws_connect(&server, origin)).await;
         assert_eq!((result.err(), up), (Some(403), 0));
-        table.row(&format!("WebSocket /ws/mediasoup from Origin {}", origin.unwrap_or("(none)")), "403, no socket to VAS".into(), up);
+        table.row(
+            &format!("WebSocket /ws/mediasoup from Origin {}", origin.unwrap_or("(none)")),
+            "403, no socket to VAS".into(),
+            up,
+        );
     }
 
     // A session from the viewer's own page is relayed, text both ways.
-    let (mut socket, up) = counted(&vas, async { ws_connect(&server, Some(&own)).await.unwrap() }).await;
+    let (mut socket, up) =
+        counted(&vas, async { ws_connect(&server, Some(&own)).await.unwrap() }).await;
     assert_eq!(up, 1);
-    socket.send(Message::text(r#"{"type":"getProducers","payload":{"roomId":"x"}}"#)).await.unwrap();
+    socket
+        .send(Message::text(r#"{"type":"getProducers","payload":{"roomId":"x"}}"#))
+        .await
+        .unwrap();
     let reply = socket.next().await.unwrap().unwrap();
     assert!(reply.to_text().unwrap().contains("getProducers"));
 
     // An oversized message ends the session on both sides.
     let messages_before = vas.seen.messages.load(Ordering::SeqCst);
-    let big = format!("{{\"type\":\"x\",\"payload\":\"{}\"}}", "a".repeat(vas_viewer_server::signaling_relay::MAX_MESSAGE_BYTES));
+    let big = format!(
+        "{{\"type\":\"x\",\"payload\":\"{}\"}}",
+        "a".repeat(vas_viewer_server::signaling_relay::MAX_MESSAGE_BYTES)
+    );
     let _ = socket.send(Message::text(big)).await;
     let mut close_code = None;
     while let Some(Ok(m)) = socket.next().await {
@@ -197,10 +262,21 @@ async fn security_table() {
     }
     let closed_in = upstream_sockets_closed(&vas).await;
     assert_eq!(close_code, Some(1009));
-    assert_eq!(vas.seen.messages.load(Ordering::SeqCst), messages_before, "the oversized message reached VAS");
+    assert_eq!(
+        vas.seen.messages.load(Ordering::SeqCst),
+        messages_before,
+        "the oversized message reached VAS"
+    );
     table.row(
-        &format!("signaling message over {} KiB", vas_viewer_server::signaling_relay::MAX_MESSAGE_BYTES / 1024),
-        format!("closed (code {}), VAS's socket closed in {} ms, the message never reached VAS", close_code.map_or("none".into(), |c| c.to_string()), closed_in.as_millis()),
+        &format!(
+            "signaling message over {} KiB",
+            vas_viewer_server::signaling_relay::MAX_MESSAGE_BYTES / 1024
+        ),
+        format!(
+            "closed (code {}), VAS's socket closed in {} ms, the message never reached VAS",
+            close_code.map_or("none".into(), |c| c.to_string()),
+            closed_in.as_millis()
+        ),
         0,
     );
 
@@ -209,14 +285,23 @@ async fn security_table() {
     assert_eq!(vas.seen.sockets_open.load(Ordering::SeqCst), 1);
     drop(socket);
     let closed_in = upstream_sockets_closed(&vas).await;
-    table.row("browser leaves without closing (tab killed)", format!("VAS's socket closed in {} ms", closed_in.as_millis()), 1);
+    table.row(
+        "browser leaves without closing (tab killed)",
+        format!("VAS's socket closed in {} ms", closed_in.as_millis()),
+        1,
+    );
 
     // Slow clients: many connections with headers that never end.
     let held = 300;
     let mut slow = Vec::new();
     for _ in 0..held {
         let mut tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-        tcp.write_all(format!("GET /api/v1/devices HTTP/1.1\r\nHost: {}\r\nX-Slow: ", server.host()).as_bytes()).await.unwrap();
+        tcp.write_all(
+            format!("GET /api/v1/devices HTTP/1.1\r\nHost: {}\r\nX-Slow: ", server.host())
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
         slow.push(tcp);
     }
     let started = Instant::now();
@@ -228,7 +313,11 @@ async fn security_table() {
     for tcp in &mut slow {
         let mut buf = [0u8; 512];
         // The server answers 408 or just closes; either ends the read.
-        let r = tokio::time::timeout(Duration::from_secs(30), tokio::io::AsyncReadExt::read(tcp, &mut buf)).await;
+        let r = tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::io::AsyncReadExt::read(tcp, &mut buf),
+        )
+        .await;
         if r.is_ok() {
             closed += 1;
         }
@@ -237,7 +326,11 @@ async fn security_table() {
     assert_eq!(closed, held);
     table.row(
         &format!("{held} slow clients holding half-sent headers"),
-        format!("another page served in {} ms meanwhile; all {held} cut after {:.1} s", served_in.as_millis(), all_closed_after.as_secs_f64()),
+        format!(
+            "another page served in {} ms meanwhile; all {held} cut after {:.1} s",
+            served_in.as_millis(),
+            all_closed_after.as_secs_f64()
+        ),
         up,
     );
 

@@ -20,7 +20,12 @@ async fn the_viewer_its_routes_and_cache_lifetimes() {
         (&format!("/cameras/{CAMERA}"), 200, "no-cache", "viewer"),
         (&format!("/cameras/{CAMERA}/clip?start=2026-01-05T12:00:00Z"), 200, "no-cache", "viewer"),
         (&format!("/cameras/{CAMERA}/recordings"), 200, "no-cache", "viewer"),
-        ("/vas-overlay-viewer-0123456789abcdef.js", 200, "public, max-age=31536000, immutable", "export default"),
+        (
+            "/vas-overlay-viewer-0123456789abcdef.js",
+            200,
+            "public, max-age=31536000, immutable",
+            "export default",
+        ),
         ("/js/hls.mjs", 200, "no-cache", "Hls"),
         // Never the page: config.json, unknown paths, API and socket paths.
         ("/config.json", 404, "no-store", ""),
@@ -33,7 +38,11 @@ async fn the_viewer_its_routes_and_cache_lifetimes() {
         assert_eq!(answer.status().as_u16(), status, "{path}");
         let h = answer.headers().clone();
         assert_eq!(h.get("cache-control").map(|v| v.to_str().unwrap()), Some(cache), "{path}");
-        assert_eq!(h.get("content-security-policy").unwrap(), "default-src 'none'; script-src 'self'; frame-ancestors 'none'", "{path}");
+        assert_eq!(
+            h.get("content-security-policy").unwrap(),
+            "default-src 'none'; script-src 'self'; frame-ancestors 'none'",
+            "{path}"
+        );
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
         assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer");
         assert!(h.keys().all(|k| !k.as_str().starts_with("access-control-")), "{path}: {h:?}");
@@ -42,19 +51,31 @@ async fn the_viewer_its_routes_and_cache_lifetimes() {
         assert!(status != 404 || !text.contains("viewer"), "{path} answered with the page");
     }
     // Refusals carry the security headers too.
-    let refused = http.get(server.url("/")).header("host", "attacker.example").send().await.unwrap();
+    let refused =
+        http.get(server.url("/")).header("host", "attacker.example").send().await.unwrap();
     assert_eq!(refused.status().as_u16(), 421);
     for name in ["content-security-policy", "x-content-type-options", "referrer-policy"] {
         assert!(refused.headers().contains_key(name), "421 without {name}");
     }
     // Precompressed siblings go to browsers that accept them.
-    let answer = http.get(server.url("/vas-overlay-viewer-0123456789abcdef.js")).header("accept-encoding", "gzip").send().await.unwrap();
+    let answer = http
+        .get(server.url("/vas-overlay-viewer-0123456789abcdef.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.headers().get("content-encoding").unwrap(), "gzip");
     assert_eq!(answer.bytes().await.unwrap().as_ref(), b"gzipped-bytes");
     // A config.json, once there, is served and never stored.
     std::fs::write(server.dist.join("config.json"), "{\"apiBaseUrl\": \"\"}").unwrap();
     let answer = http.get(server.url("/config.json")).send().await.unwrap();
-    assert_eq!((answer.status().as_u16(), answer.headers().get("cache-control").unwrap().to_str().unwrap()), (200, "no-store"));
+    assert_eq!(
+        (
+            answer.status().as_u16(),
+            answer.headers().get("cache-control").unwrap().to_str().unwrap()
+        ),
+        (200, "no-store")
+    );
     let _ = server.stop.send(true);
 }
 
@@ -79,7 +100,11 @@ async fn segments_stream_and_a_cut_body_is_never_complete() {
         total += chunk.unwrap().len();
     }
     assert_eq!(total, SEGMENT_BYTES);
-    println!("segment of {} MB streamed: first byte after {first_byte_ms} ms, whole after {} ms", SEGMENT_BYTES >> 20, started.elapsed().as_millis());
+    println!(
+        "segment of {} MB streamed: first byte after {first_byte_ms} ms, whole after {} ms",
+        SEGMENT_BYTES >> 20,
+        started.elapsed().as_millis()
+    );
 
     // VAS breaks off: the browser sees an error, not a short complete body.
     let broken = format!("/api/v1/recordings/devices/{CAMERA}/segment-999.ts");
@@ -118,13 +143,20 @@ async fn an_unreachable_vas_answers_502_in_vas_shape_and_check_says_why() {
     let (_stop, stopping) = tokio::sync::watch::channel(false);
     let dist = dist_dir("check");
     let flags = <vas_viewer_server::config::Flags as clap::Parser>::try_parse_from([
-        "vas-viewer-server", "--dist", dist.to_str().unwrap(), "--vas", &format!("http://{free}"),
+        "vas-viewer-server",
+        "--dist",
+        dist.to_str().unwrap(),
+        "--vas",
+        &format!("http://{free}"),
     ])
     .unwrap();
     let config = vas_viewer_server::config::ServerConfig::from_flags(&flags, None).unwrap();
     let prepared = vas_viewer_server::prepare(&config, stopping).unwrap();
     let status = vas_viewer_server::vas_check::check(&prepared.state.upstream).await;
-    assert!(matches!(status, vas_viewer_server::vas_check::VasStatus::Unreachable(_)), "{status:?}");
+    assert!(
+        matches!(status, vas_viewer_server::vas_check::VasStatus::Unreachable(_)),
+        "{status:?}"
+    );
     assert!(status.describe("http://vas").contains("unreachable"));
 }
 
@@ -136,7 +168,12 @@ async fn tls_serves_https_and_wss() {
     let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
-    let server = start_server(&vas, "tls", &["--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()]).await;
+    let server = start_server(
+        &vas,
+        "tls",
+        &["--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()],
+    )
+    .await;
     let port = server.addr.port();
     let trusted = reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap();
     vas_viewer_server::install_crypto();
@@ -146,7 +183,8 @@ async fn tls_serves_https_and_wss() {
         .resolve("localhost", server.addr)
         .build()
         .unwrap();
-    let answer = https.get(format!("https://localhost:{port}/api/v1/devices")).send().await.unwrap();
+    let answer =
+        https.get(format!("https://localhost:{port}/api/v1/devices")).send().await.unwrap();
     assert_eq!(answer.status().as_u16(), 200);
     assert!(!answer.text().await.unwrap().contains("rtsp"));
 
@@ -161,10 +199,18 @@ async fn tls_serves_https_and_wss() {
     let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     let mut request = format!("wss://localhost:{port}/ws/mediasoup").into_client_request().unwrap();
     request.headers_mut().insert("origin", format!("https://localhost:{port}").parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::client_async_tls_with_config(request, tcp, None, Some(tokio_tungstenite::Connector::Rustls(std::sync::Arc::new(config))))
+    let (mut socket, _) = tokio_tungstenite::client_async_tls_with_config(
+        request,
+        tcp,
+        None,
+        Some(tokio_tungstenite::Connector::Rustls(std::sync::Arc::new(config))),
+    )
+    .await
+    .unwrap();
+    socket
+        .send(Message::text(r#"{"type":"getRouterRtpCapabilities","payload":{}}"#))
         .await
         .unwrap();
-    socket.send(Message::text(r#"{"type":"getRouterRtpCapabilities","payload":{}}"#)).await.unwrap();
     let reply = socket.next().await.unwrap().unwrap();
     assert!(reply.to_text().unwrap().contains("getRouterRtpCapabilities"));
 
@@ -196,5 +242,8 @@ async fn shutdown_closes_relayed_sessions_on_both_sides_and_stops_listening() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert!(tokio::net::TcpStream::connect(server.addr).await.is_err());
-    println!("shutdown with a live signaling session: both sides closed, server stopped in {} ms", started.elapsed().as_millis());
+    println!(
+        "shutdown with a live signaling session: both sides closed, server stopped in {} ms",
+        started.elapsed().as_millis()
+    );
 }

@@ -12,12 +12,12 @@ mod page {
     use std::cell::RefCell;
 
     use vas_overlay_viewer::core::clock::clip::ClipClock;
-    use vas_overlay_viewer::media::ClockHandle;
-    use vas_overlay_viewer::core::events::event_store::StoreLimits;
     use vas_overlay_viewer::core::draw::renderer_choice::{RendererKind, RendererPolicy};
-    use vas_overlay_viewer::core::time::parse_rfc3339;
+    use vas_overlay_viewer::core::events::event_store::StoreLimits;
     use vas_overlay_viewer::core::events::wire::decode_event_page;
+    use vas_overlay_viewer::core::time::parse_rfc3339;
     use vas_overlay_viewer::events::store_handle::StoreHandle;
+    use vas_overlay_viewer::media::ClockHandle;
     use vas_overlay_viewer::overlay::Overlay;
     use vas_overlay_viewer::player::FilePlayer;
     use wasm_bindgen::prelude::*;
@@ -47,7 +47,10 @@ mod page {
     #[function_component(BenchStage)]
     fn bench_stage(props: &BenchStageProps) -> Html {
         let video_ref = use_node_ref();
-        let style = format!("position:relative;width:{}px;height:{}px;background:#000;overflow:hidden", props.width, props.height);
+        let style = format!(
+            "position:relative;width:{}px;height:{}px;background:#000;overflow:hidden",
+            props.width, props.height
+        );
         html! {
             <div data-bench-stage="" style={style}>
                 <FilePlayer src={props.src.clone()} video_ref={video_ref.clone()} />
@@ -70,7 +73,13 @@ mod page {
     /// Mounts the stage on `<body>`: `mode` is `off`, `viewer` (renderers
     /// chosen by the overlay), `dom` or `canvas` (one renderer pinned), or `naive`.
     #[wasm_bindgen]
-    pub fn bench_mount(mode: &str, src: &str, start: &str, width: f64, height: f64) -> Result<(), JsValue> {
+    pub fn bench_mount(
+        mode: &str,
+        src: &str,
+        start: &str,
+        width: f64,
+        height: f64,
+    ) -> Result<(), JsValue> {
         let mode = match mode {
             "off" => Mode::Off,
             "viewer" => Mode::Viewer(RendererPolicy::Auto),
@@ -79,13 +88,21 @@ mod page {
             "naive" => Mode::Naive,
             other => return Err(JsValue::from_str(&format!("unknown mode {other}"))),
         };
-        let start = parse_rfc3339(start).ok_or_else(|| JsValue::from_str("start is not an RFC 3339 time"))?;
+        let start = parse_rfc3339(start)
+            .ok_or_else(|| JsValue::from_str("start is not an RFC 3339 time"))?;
         bench_unmount();
         let store = StoreHandle::new(StoreLimits::default());
         let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
         let host = document.create_element("div")?;
         document.body().ok_or("no body")?.append_child(&host)?;
-        let props = BenchStageProps { mode, src: AttrValue::from(src.to_owned()), clock: ClipClock { start }, store: store.clone(), width, height };
+        let props = BenchStageProps {
+            mode,
+            src: AttrValue::from(src.to_owned()),
+            clock: ClipClock { start },
+            store: store.clone(),
+            width,
+            height,
+        };
         let handle = yew::Renderer::<BenchStage>::with_root_and_props(host, props).render();
         MOUNTED.with(|m| *m.borrow_mut() = Some(Mounted { store, handle }));
         Ok(())
@@ -102,8 +119,11 @@ mod page {
     /// Decodes a VAS list page and ingests it into the stage's store; returns the events held.
     #[wasm_bindgen]
     pub fn bench_ingest(page: &str) -> Result<usize, JsValue> {
-        let decoded = decode_event_page(page.as_bytes()).map_err(|e| JsValue::from_str(&format!("{e:?}")))?;
-        let store = MOUNTED.with(|m| m.borrow().as_ref().map(|m| m.store.clone())).ok_or("nothing mounted")?;
+        let decoded =
+            decode_event_page(page.as_bytes()).map_err(|e| JsValue::from_str(&format!("{e:?}")))?;
+        let store = MOUNTED
+            .with(|m| m.borrow().as_ref().map(|m| m.store.clone()))
+            .ok_or("nothing mounted")?;
         store.ingest(decoded.events);
         let held = store.borrow().len();
         Ok(held)

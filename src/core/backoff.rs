@@ -82,7 +82,16 @@ mod tests {
     fn attempts_within_a_window() {
         // Shortest waits (a quarter off): 375, 750, 1500, 3000 ms after the first try.
         let b = Backoff::for_api();
-        let rows = [(0, 1), (374, 1), (375, 2), (1_125, 3), (2_625, 4), (5_624, 4), (5_625, 5), (60_000, 8)];
+        let rows = [
+            (0, 1),
+            (374, 1),
+            (375, 2),
+            (1_125, 3),
+            (2_625, 4),
+            (5_624, 4),
+            (5_625, 5),
+            (60_000, 8),
+        ];
         for (window, attempts) in rows {
             assert_eq!(b.most_attempts_within(window), attempts, "{window} ms");
         }

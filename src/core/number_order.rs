@@ -41,7 +41,15 @@ mod tests {
             (vec![(3.0, 'a'), (1.0, 'b'), (2.0, 'c')], "bca"),
             (vec![(1.0, 'a'), (0.0, 'b'), (1.0, 'c'), (0.0, 'd')], "bdac"),
             (vec![(-0.0, 'a'), (0.0, 'b'), (-0.0, 'c')], "acb"),
-            (vec![(f64::NAN, 'a'), (f64::INFINITY, 'b'), (f64::NEG_INFINITY, 'c'), (-f64::NAN, 'd')], "cbda"),
+            (
+                vec![
+                    (f64::NAN, 'a'),
+                    (f64::INFINITY, 'b'),
+                    (f64::NEG_INFINITY, 'c'),
+                    (-f64::NAN, 'd'),
+                ],
+                "cbda",
+            ),
         ];
         for (input, want) in cases {
             let mut items = input.clone();

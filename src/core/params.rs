@@ -20,7 +20,9 @@ pub struct ParamError {
 pub trait PageParams: Sized {
     /// Every malformed value is reported, each with its message; parameters
     /// that belong to no one here are ignored, as links may carry them.
-    fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, Vec<ParamError>>;
+    fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<ParamError>>;
 }
 
 /// Longest parameter echoed back in a message.

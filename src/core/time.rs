@@ -193,8 +193,8 @@ mod tests {
     fn rejects_malformed_text() {
         for bad in [
             "",
-            "2026-01-05T12:00:00",        // no zone: VAS-local, unknowable
-            "2026-01-05T12:00:00 01:00",  // unencoded '+' arrives as a space
+            "2026-01-05T12:00:00",       // no zone: VAS-local, unknowable
+            "2026-01-05T12:00:00 01:00", // unencoded '+' arrives as a space
             "2026-02-30T12:00:00Z",
             "2026-13-01T12:00:00Z",
             "2026-01-05T24:00:00Z",

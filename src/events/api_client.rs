@@ -8,11 +8,15 @@ use js_sys::Uint8Array;
 use thiserror::Error;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, ReadableStream, ReadableStreamDefaultReader, ReadableStreamReadResult};
+use web_sys::{
+    AbortController, ReadableStream, ReadableStreamDefaultReader, ReadableStreamReadResult,
+};
 
 use crate::core::events::read_failure::{body_too_large, ReadFailure, MAX_BODY_BYTES};
 use crate::core::events::window_fetch::FailureKind;
-use crate::core::events::wire::{decode_devices, decode_event_page, Device, EventPage, EventQuery, PageError};
+use crate::core::events::wire::{
+    decode_devices, decode_event_page, Device, EventPage, EventQuery, PageError,
+};
 use crate::core::params::viewer_config::ViewerConfig;
 
 /// Why an API call failed. Messages never include the API key.
@@ -68,14 +72,19 @@ pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
 /// `Content-Encoding` is undone, so a chunked or compressed answer is
 /// counted as it grows); past [`MAX_BODY_BYTES`] the request is aborted and
 /// the rest never read.
-async fn read_bounded(body: Option<ReadableStream>, controller: &AbortController) -> Result<Vec<u8>, ApiError> {
+async fn read_bounded(
+    body: Option<ReadableStream>,
+    controller: &AbortController,
+) -> Result<Vec<u8>, ApiError> {
     let Some(body) = body else {
         return Ok(Vec::new());
     };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let mut out = Vec::new();
     loop {
-        let read = JsFuture::from(reader.read()).await.map_err(|e| ApiError::Network(format!("body: {e:?}")))?;
+        let read = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| ApiError::Network(format!("body: {e:?}")))?;
         let read: ReadableStreamReadResult = read.unchecked_into();
         if read.get_done().unwrap_or(true) {
             return Ok(out);
@@ -101,7 +110,11 @@ pub struct ApiClient {
 
 impl ApiClient {
     pub fn new(config: &ViewerConfig) -> Self {
-        Self { base: config.api_base_url.clone(), api_key: config.api_key.clone(), timeout_ms: REQUEST_TIMEOUT_MS }
+        Self {
+            base: config.api_base_url.clone(),
+            api_key: config.api_key.clone(),
+            timeout_ms: REQUEST_TIMEOUT_MS,
+        }
     }
 
     /// GET `path_and_query` and return the body of a 2xx answer.
@@ -115,7 +128,8 @@ impl ApiClient {
                 controller.abort();
             })
         };
-        let mut req = Request::get(&format!("{}{}", self.base, path_and_query)).abort_signal(Some(&controller.signal()));
+        let mut req = Request::get(&format!("{}{}", self.base, path_and_query))
+            .abort_signal(Some(&controller.signal()));
         if let Some(key) = &self.api_key {
             // The key travels only as a header, never in the URL.
             req = req.header("X-API-Key", key);
@@ -125,7 +139,8 @@ impl ApiClient {
             if !resp.ok() {
                 return Err(ApiError::Status(resp.status()));
             }
-            let announced = resp.headers().get("content-length").and_then(|v| v.parse::<u64>().ok());
+            let announced =
+                resp.headers().get("content-length").and_then(|v| v.parse::<u64>().ok());
             if let Some(n) = announced.filter(|n| body_too_large(*n)) {
                 controller.abort();
                 return Err(ApiError::TooLarge(n));

@@ -32,7 +32,12 @@ pub struct LiveFeed {
 impl LiveFeed {
     /// Starts polling `camera_id` into `store`; `frame_time` tells a quiet
     /// spell where VAS's clock is (see `LivePoller::next_fetch`).
-    pub fn start(client: ApiClient, camera_id: String, store: StoreHandle, frame_time: Option<FrameTimeHint>) -> Self {
+    pub fn start(
+        client: ApiClient,
+        camera_id: String,
+        store: StoreHandle,
+        frame_time: Option<FrameTimeHint>,
+    ) -> Self {
         let alive: Alive = Rc::new(Cell::new(true));
         let stats = Rc::new(RefCell::new(LiveStats::default()));
         let (alive_task, stats_task) = (alive.clone(), stats.clone());
@@ -43,7 +48,14 @@ impl LiveFeed {
                 // The viewer's clock bounds the first poll and places the agreed clock; see `LivePoller`.
                 let (started, _) = clocks();
                 let vas_now = frame_time.as_ref().and_then(|f| f());
-                let summary = run_fetch(&client, poller.next_fetch(started, vas_now), &store, &mut backoff, &alive_task).await;
+                let summary = run_fetch(
+                    &client,
+                    poller.next_fetch(started, vas_now),
+                    &store,
+                    &mut backoff,
+                    &alive_task,
+                )
+                .await;
                 if !alive_task.get() {
                     break;
                 }
@@ -52,7 +64,12 @@ impl LiveFeed {
                 poller.stats.rows += summary.rows;
                 poller.stats.new_rows += summary.new_rows.len() as u64;
                 let (now, now_mono) = clocks();
-                poller.on_poll_done(&summary.new_rows, now, now_mono, frame_time.as_ref().and_then(|f| f()));
+                poller.on_poll_done(
+                    &summary.new_rows,
+                    now,
+                    now_mono,
+                    frame_time.as_ref().and_then(|f| f()),
+                );
                 store.set_ceiling(poller.ceiling(now));
                 poller.on_lost(&summary.lost);
                 if let Some(probe) = poller.next_sweep(started) {
@@ -62,7 +79,8 @@ impl LiveFeed {
                         poller.stats.bytes += bytes as u64;
                         let held = store.borrow().count_between(probe.band.0, probe.band.1) as u64;
                         if let Some(band) = poller.on_sweep(&probe, page.total.unwrap_or(0), held) {
-                            let s = run_fetch(&client, band, &store, &mut backoff, &alive_task).await;
+                            let s =
+                                run_fetch(&client, band, &store, &mut backoff, &alive_task).await;
                             poller.stats.requests += u64::from(s.requests);
                             poller.stats.bytes += s.bytes;
                             poller.stats.rows += s.rows;
@@ -78,7 +96,8 @@ impl LiveFeed {
                 // within one cell, not a hidden period.
                 loop {
                     TimeoutFuture::new(poll_grid::ms_until_poll(clocks().0, 1)).await;
-                    let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+                    let hidden =
+                        web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
                     let cell = poll_grid::cell_of(clocks().0);
                     if !hidden || cell.rem_euclid(HIDDEN_EVERY) == 0 || !alive_task.get() {
                         break;

@@ -11,9 +11,9 @@ use super::store_handle::StoreHandle;
 use super::window_runner::{run_fetch, Alive};
 use crate::core::backoff::Backoff;
 use crate::core::events::playhead_windows::{PlayheadWindows, WindowPlan};
-use crate::core::time::UnixMicros;
 use crate::core::events::window_fetch::WindowFetch;
 use crate::core::events::wire::MAX_PAGE_LIMIT;
+use crate::core::time::UnixMicros;
 use crate::media::monotonic::now_mono_ms;
 use crate::media::ClockHandle;
 
@@ -66,7 +66,12 @@ impl PlayheadFeed {
                 if summary.completed {
                     // An empty window may hide a database fault in VAS: it is retried later.
                     // An open window (past what the recording held at the fetch) is fetched again too.
-                    windows.mark_loaded(i, summary.rows == 0, now_mono_ms(), clock.recorded_until());
+                    windows.mark_loaded(
+                        i,
+                        summary.rows == 0,
+                        now_mono_ms(),
+                        clock.recorded_until(),
+                    );
                 }
                 if let Some((keep_from, keep_to)) = windows.evict(playhead) {
                     store.retain_between(keep_from, keep_to);

@@ -4,8 +4,8 @@ use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use crate::core::events::event_store::{EventStore, IngestReport, StoreLimits};
-use crate::core::time::UnixMicros;
 use crate::core::events::wire::WireEvent;
+use crate::core::time::UnixMicros;
 
 #[derive(Clone, Default)]
 pub struct StoreHandle(Rc<RefCell<EventStore>>);
@@ -75,4 +75,3 @@ impl StoreHandle {
         self.0.try_borrow_mut().map(|mut store| store.retain_between(from, to)).unwrap_or(0)
     }
 }
-

@@ -9,8 +9,8 @@ use super::api_client::ApiClient;
 use super::store_handle::StoreHandle;
 use crate::core::backoff::Backoff;
 use crate::core::events::credible_newest::RowSeen;
-use crate::core::time::UnixMicros;
 use crate::core::events::window_fetch::{Action, WindowFetch};
+use crate::core::time::UnixMicros;
 
 /// What a finished (or abandoned) window fetch did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,7 +29,13 @@ pub type Alive = Rc<Cell<bool>>;
 
 /// Drives `fetch` to completion (or until `alive` is cleared). Failures back off
 /// with `backoff`; the store keeps everything it had, whatever happens.
-pub async fn run_fetch(client: &ApiClient, mut fetch: WindowFetch, store: &StoreHandle, backoff: &mut Backoff, alive: &Alive) -> FetchSummary {
+pub async fn run_fetch(
+    client: &ApiClient,
+    mut fetch: WindowFetch,
+    store: &StoreHandle,
+    backoff: &mut Backoff,
+    alive: &Alive,
+) -> FetchSummary {
     let mut summary = FetchSummary::default();
     while alive.get() {
         let Some(q) = fetch.next_request() else { break };
@@ -53,7 +59,11 @@ pub async fn run_fetch(client: &ApiClient, mut fetch: WindowFetch, store: &Store
         summary.rows += events.len() as u64;
         let fresh: Vec<RowSeen> = {
             let s = store.borrow();
-            events.iter().filter(|e| !s.contains(&e.id)).map(|e| RowSeen { model_id: e.model_id.clone(), timestamp: e.timestamp }).collect()
+            events
+                .iter()
+                .filter(|e| !s.contains(&e.id))
+                .map(|e| RowSeen { model_id: e.model_id.clone(), timestamp: e.timestamp })
+                .collect()
         };
         store.ingest(events);
         summary.new_rows.extend(fresh);

@@ -3,7 +3,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use crate::core::clock::live::live_clock::{LiveClock, LiveClockParams, LiveFrameMeta, LiveClockMethod, SenderReportSample};
+use crate::core::clock::live::live_clock::{
+    LiveClock, LiveClockMethod, LiveClockParams, LiveFrameMeta, SenderReportSample,
+};
 use crate::core::time::UnixMicros;
 
 /// A cheaply cloned handle, compared by identity for Yew props.
@@ -65,4 +67,3 @@ impl LiveClockHandle {
         self.0.try_borrow().ok()?.last_frame_time()
     }
 }
-

@@ -40,7 +40,8 @@ fn with_callbacks(video: &HtmlVideoElement) -> &FrameCallbackVideo {
 
 /// Whether this browser has `requestVideoFrameCallback`.
 pub fn is_supported(video: &HtmlVideoElement) -> bool {
-    js_sys::Reflect::get(video, &JsValue::from_str("requestVideoFrameCallback")).is_ok_and(|f| f.is_function())
+    js_sys::Reflect::get(video, &JsValue::from_str("requestVideoFrameCallback"))
+        .is_ok_and(|f| f.is_function())
 }
 
 type FrameClosure = Closure<dyn FnMut(f64, FrameMetadata)>;
@@ -63,28 +64,42 @@ impl VideoFrameWatcher {
         let latest: Rc<Cell<Option<PresentedFrame>>> = Rc::new(Cell::new(None));
         let handle: Rc<Cell<Option<u32>>> = Rc::new(Cell::new(None));
         let closure: Rc<RefCell<Option<FrameClosure>>> = Rc::new(RefCell::new(None));
-        let (latest_c, handle_c, closure_c, video_c) = (latest.clone(), handle.clone(), Rc::downgrade(&closure), video.clone());
-        let cb = Closure::<dyn FnMut(f64, FrameMetadata)>::new(move |now: f64, metadata: FrameMetadata| {
-            if let Some(media_time) = metadata.media_time().filter(|t| t.is_finite()) {
-                let presented_frames = metadata.presented_frames().unwrap_or(0.0) as u32;
-                latest_c.set(Some(PresentedFrame {
-                    media_time,
-                    presented_frames,
-                    // RTP timestamps are 32-bit; anything else is not one.
-                    rtp_timestamp: metadata.rtp_timestamp().filter(|r| (0.0..=f64::from(u32::MAX)).contains(r)).map(|r| r as u32),
-                    receive_time: metadata.receive_time().filter(|t| t.is_finite()),
-                    expected_display_time: metadata.expected_display_time().filter(|t| t.is_finite()).unwrap_or(now),
-                }));
-            }
-            // Re-arm for the next frame. The callback only records metadata:
-            // it never touches the video, so playback cannot be affected.
-            if let Some(closure) = closure_c.upgrade() {
-                if let Some(f) = closure.borrow().as_ref() {
-                    handle_c.set(Some(with_callbacks(&video_c).request_video_frame_callback(f.as_ref().unchecked_ref())));
+        let (latest_c, handle_c, closure_c, video_c) =
+            (latest.clone(), handle.clone(), Rc::downgrade(&closure), video.clone());
+        let cb = Closure::<dyn FnMut(f64, FrameMetadata)>::new(
+            move |now: f64, metadata: FrameMetadata| {
+                if let Some(media_time) = metadata.media_time().filter(|t| t.is_finite()) {
+                    let presented_frames = metadata.presented_frames().unwrap_or(0.0) as u32;
+                    latest_c.set(Some(PresentedFrame {
+                        media_time,
+                        presented_frames,
+                        // RTP timestamps are 32-bit; anything else is not one.
+                        rtp_timestamp: metadata
+                            .rtp_timestamp()
+                            .filter(|r| (0.0..=f64::from(u32::MAX)).contains(r))
+                            .map(|r| r as u32),
+                        receive_time: metadata.receive_time().filter(|t| t.is_finite()),
+                        expected_display_time: metadata
+                            .expected_display_time()
+                            .filter(|t| t.is_finite())
+                            .unwrap_or(now),
+                    }));
                 }
-            }
-        });
-        handle.set(Some(with_callbacks(video).request_video_frame_callback(cb.as_ref().unchecked_ref())));
+                // Re-arm for the next frame. The callback only records metadata:
+                // it never touches the video, so playback cannot be affected.
+                if let Some(closure) = closure_c.upgrade() {
+                    if let Some(f) = closure.borrow().as_ref() {
+                        handle_c.set(Some(
+                            with_callbacks(&video_c)
+                                .request_video_frame_callback(f.as_ref().unchecked_ref()),
+                        ));
+                    }
+                }
+            },
+        );
+        handle.set(Some(
+            with_callbacks(video).request_video_frame_callback(cb.as_ref().unchecked_ref()),
+        ));
         *closure.borrow_mut() = Some(cb);
         Some(Self { video: video.clone(), latest, handle, closure })
     }

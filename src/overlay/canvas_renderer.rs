@@ -15,9 +15,13 @@ use std::f64::consts::TAU;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, CssStyleDeclaration, Document, Element, HtmlCanvasElement};
+use web_sys::{
+    CanvasRenderingContext2d, CssStyleDeclaration, Document, Element, HtmlCanvasElement,
+};
 
-use crate::core::draw::canvas_plan::{CanvasPlan, BOX_OUTLINE_ALPHA, KEYPOINT_RIM_ALPHA, TRAIL_ALPHA, TRAIL_WIDTH_PX};
+use crate::core::draw::canvas_plan::{
+    CanvasPlan, BOX_OUTLINE_ALPHA, KEYPOINT_RIM_ALPHA, TRAIL_ALPHA, TRAIL_WIDTH_PX,
+};
 use crate::core::draw::color::Rgb;
 use crate::core::draw::geometry::CssSize;
 use crate::core::draw::primitive::{Primitive, CHIP_FONT_PX, CHIP_HEIGHT_PX, CHIP_PADDING_PX};
@@ -121,8 +125,10 @@ impl CanvasRenderer {
         canvas.set_attribute("data-layer", "canvas")?;
         canvas.set_attribute("style", "position:absolute;left:0;top:0;display:none")?;
         root.append_child(&canvas)?;
-        let ctx: CanvasRenderingContext2d =
-            canvas.get_context("2d")?.ok_or_else(|| JsValue::from_str("no 2d context"))?.dyn_into()?;
+        let ctx: CanvasRenderingContext2d = canvas
+            .get_context("2d")?
+            .ok_or_else(|| JsValue::from_str("no 2d context"))?
+            .dyn_into()?;
         let style = canvas.style();
         Ok(Self {
             canvas,
@@ -161,7 +167,12 @@ impl CanvasRenderer {
 
     fn clear(&self) -> Result<(), JsValue> {
         self.ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0)?;
-        self.ctx.clear_rect(0.0, 0.0, f64::from(self.canvas.width()), f64::from(self.canvas.height()));
+        self.ctx.clear_rect(
+            0.0,
+            0.0,
+            f64::from(self.canvas.width()),
+            f64::from(self.canvas.height()),
+        );
         Ok(())
     }
 
@@ -174,13 +185,24 @@ impl CanvasRenderer {
     }
 
     /// Shows exactly `primitives` on a root of `css_size` at device pixel ratio `dpr`.
-    pub fn render(&mut self, primitives: &[Primitive], css_size: CssSize, dpr: f64) -> Result<(), JsValue> {
+    pub fn render(
+        &mut self,
+        primitives: &[Primitive],
+        css_size: CssSize,
+        dpr: f64,
+    ) -> Result<(), JsValue> {
         self.fit(css_size, dpr)?;
         self.plan.rebuild(primitives, dpr);
         self.clear()?;
         let Self { ctx, plan, strings, outline, .. } = self;
         ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0)?;
-        let mut pen = Pen { ctx: ctx.unchecked_ref::<Context2d>(), strings, stroke: None, fill: None, line_width: f64::NAN };
+        let mut pen = Pen {
+            ctx: ctx.unchecked_ref::<Context2d>(),
+            strings,
+            stroke: None,
+            fill: None,
+            line_width: f64::NAN,
+        };
 
         // Trails, under everything: one path per color.
         if !plan.trails.batches.is_empty() {
@@ -225,7 +247,16 @@ impl CanvasRenderer {
 
         // Keypoints: filled discs, one path per color, then one path of dark rims.
         if !plan.keypoints.batches.is_empty() {
-            let r = primitives.iter().find_map(|p| if let Primitive::Keypoint { radius, .. } = p { Some(*radius) } else { None }).unwrap_or(3.0);
+            let r = primitives
+                .iter()
+                .find_map(|p| {
+                    if let Primitive::Keypoint { radius, .. } = p {
+                        Some(*radius)
+                    } else {
+                        None
+                    }
+                })
+                .unwrap_or(3.0);
             for batch in &plan.keypoints.batches {
                 ctx.begin_path();
                 for c in &batch.items {
@@ -252,7 +283,11 @@ impl CanvasRenderer {
             ctx.set_text_baseline("middle");
         }
         for l in &plan.labels {
-            let Primitive::Label { origin, size, text, background, foreground, .. } = &primitives[l.index] else { continue };
+            let Primitive::Label { origin, size, text, background, foreground, .. } =
+                &primitives[l.index]
+            else {
+                continue;
+            };
             pen.fill(*background);
             ctx.fill_rect(origin.x, origin.y, size.width, size.height);
             pen.fill(*foreground);

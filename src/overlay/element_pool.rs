@@ -59,7 +59,10 @@ impl ElementPool {
         for kind in Kind::STACKING {
             let container = if kind == Kind::Polyline {
                 let svg = document.create_element_ns(Some(SVG_NS), "svg")?;
-                svg.set_attribute("style", "position:absolute;left:0;top:0;width:100%;height:100%;overflow:visible")?;
+                svg.set_attribute(
+                    "style",
+                    "position:absolute;left:0;top:0;width:100%;height:100%;overflow:visible",
+                )?;
                 svg
             } else {
                 let div = document.create_element("div")?;
@@ -70,7 +73,12 @@ impl ElementPool {
             root.append_child(&container)?;
             layers.push(Layer { kind, container, slots: Vec::new() });
         }
-        Ok(Self { document: document.clone(), layers, styles: PoolStyles::new()?, buf: String::with_capacity(64) })
+        Ok(Self {
+            document: document.clone(),
+            layers,
+            styles: PoolStyles::new()?,
+            buf: String::with_capacity(64),
+        })
     }
 
     /// Shows exactly `primitives`, reusing elements and writing only differences.

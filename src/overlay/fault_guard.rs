@@ -38,7 +38,9 @@ pub fn hide_all() {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
     let Ok(list) = doc.query_selector_all(&format!("[{ROOT_ATTR}]")) else { return };
     for i in 0..list.length() {
-        if let Some(el) = list.item(i).and_then(|n| wasm_bindgen::JsCast::dyn_into::<Element>(n).ok()) {
+        if let Some(el) =
+            list.item(i).and_then(|n| wasm_bindgen::JsCast::dyn_into::<Element>(n).ok())
+        {
             hide(&el);
         }
     }
@@ -67,20 +69,25 @@ pub fn install() {
         hide_all();
         previous(info);
     }));
-    let on_error = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(|e: web_sys::ErrorEvent| {
-        // `WebAssembly.RuntimeError` is the only built-in error of that name.
-        let is_trap = js_sys::Reflect::get(&e.error(), &"constructor".into())
-            .and_then(|c| js_sys::Reflect::get(&c, &"name".into()))
-            .ok()
-            .and_then(|n| n.as_string())
-            .is_some_and(|n| n == "RuntimeError");
-        if is_trap {
-            hide_all();
-            web_sys::console::debug_1(&"overlay hidden after a WebAssembly trap".into());
-        }
-    });
+    let on_error = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(
+        |e: web_sys::ErrorEvent| {
+            // `WebAssembly.RuntimeError` is the only built-in error of that name.
+            let is_trap = js_sys::Reflect::get(&e.error(), &"constructor".into())
+                .and_then(|c| js_sys::Reflect::get(&c, &"name".into()))
+                .ok()
+                .and_then(|n| n.as_string())
+                .is_some_and(|n| n == "RuntimeError");
+            if is_trap {
+                hide_all();
+                web_sys::console::debug_1(&"overlay hidden after a WebAssembly trap".into());
+            }
+        },
+    );
     if let Some(w) = web_sys::window() {
-        let _ = w.add_event_listener_with_callback("error", wasm_bindgen::JsCast::unchecked_ref(on_error.as_ref()));
+        let _ = w.add_event_listener_with_callback(
+            "error",
+            wasm_bindgen::JsCast::unchecked_ref(on_error.as_ref()),
+        );
     }
     // The listener lives as long as the page.
     on_error.forget();

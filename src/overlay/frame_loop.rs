@@ -82,8 +82,16 @@ pub struct FrameLoop {
 }
 
 impl FrameLoop {
-    pub fn start(video: HtmlVideoElement, root: Element, store: StoreHandle, clock: ClockHandle, policy: RendererPolicy) -> Result<Self, JsValue> {
-        let document = root.owner_document().ok_or_else(|| JsValue::from_str("overlay root has no document"))?;
+    pub fn start(
+        video: HtmlVideoElement,
+        root: Element,
+        store: StoreHandle,
+        clock: ClockHandle,
+        policy: RendererPolicy,
+    ) -> Result<Self, JsValue> {
+        let document = root
+            .owner_document()
+            .ok_or_else(|| JsValue::from_str("overlay root has no document"))?;
         let pool = ElementPool::new(&document, &root)?;
         let watcher = VideoFrameWatcher::start(&video);
         let choice = RendererChoice::new(policy);
@@ -92,8 +100,12 @@ impl FrameLoop {
         if let Some(m) = clock.initial_method() {
             root.set_attribute("data-clock", m.as_attr())?;
         }
-        let time_origin = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin());
-        root.set_attribute("data-frame-source", if watcher.is_some() { "video-frame-callback" } else { "current-time" })?;
+        let time_origin =
+            web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.time_origin());
+        root.set_attribute(
+            "data-frame-source",
+            if watcher.is_some() { "video-frame-callback" } else { "current-time" },
+        )?;
         let state = Rc::new(RefCell::new(LoopState {
             video,
             root,
@@ -159,8 +171,19 @@ impl LoopState {
         let (root, element) = self.measure.boxes(&self.root, &self.video, media_time);
         let fit = self.measure.object_fit(&self.video, element)?;
         let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
-        let video = VideoPx { width: f64::from(self.video.video_width()), height: f64::from(self.video.video_height()) };
-        let key = FrameKey { media_time, store_version: self.store.version(), clock_version: self.clock.version(), element, video, fit, dpr };
+        let video = VideoPx {
+            width: f64::from(self.video.video_width()),
+            height: f64::from(self.video.video_height()),
+        };
+        let key = FrameKey {
+            media_time,
+            store_version: self.store.version(),
+            clock_version: self.clock.version(),
+            element,
+            video,
+            fit,
+            dpr,
+        };
         if self.last_key.as_ref() == Some(&key) {
             return Ok(());
         }
@@ -176,7 +199,10 @@ impl LoopState {
         let kind = self.choice.choose(primitives.len());
         let size = CssSize { width: root.width, height: root.height };
         // The same picture as the last one drawn, by the same renderer: nothing to do.
-        if self.drawn_with == Some(kind) && self.drawn == primitives && (kind == RendererKind::Dom || self.drawn_size == size) {
+        if self.drawn_with == Some(kind)
+            && self.drawn == primitives
+            && (kind == RendererKind::Dom || self.drawn_size == size)
+        {
             return Ok(());
         }
         self.draw(kind, &primitives, size, dpr)?;
@@ -206,7 +232,9 @@ impl LoopState {
         match &self.watcher {
             Some(w) => w.latest(),
             // Without requestVideoFrameCallback, currentTime is the best available guess.
-            None => Some(self.video.current_time()).filter(|_| self.video.ready_state() >= 2).map(PresentedFrame::at_media_time),
+            None => Some(self.video.current_time())
+                .filter(|_| self.video.ready_state() >= 2)
+                .map(PresentedFrame::at_media_time),
         }
     }
 
@@ -243,7 +271,13 @@ impl LoopState {
 
     /// Draws `primitives` with the renderer `kind` and clears the other one
     /// in the same frame on a switch, which `data-renderer` then names.
-    fn draw(&mut self, kind: RendererKind, primitives: &[Primitive], size: CssSize, dpr: f64) -> Result<(), JsValue> {
+    fn draw(
+        &mut self,
+        kind: RendererKind,
+        primitives: &[Primitive],
+        size: CssSize,
+        dpr: f64,
+    ) -> Result<(), JsValue> {
         match kind {
             RendererKind::Dom => {
                 self.pool.render(primitives)?;
@@ -253,7 +287,10 @@ impl LoopState {
             }
             RendererKind::Canvas => {
                 if self.canvas.is_none() {
-                    let document = self.root.owner_document().ok_or_else(|| JsValue::from_str("overlay root has no document"))?;
+                    let document = self
+                        .root
+                        .owner_document()
+                        .ok_or_else(|| JsValue::from_str("overlay root has no document"))?;
                     self.canvas = Some(CanvasRenderer::new(&document, &self.root)?);
                 }
                 if let Some(canvas) = &mut self.canvas {
@@ -274,7 +311,12 @@ impl LoopState {
     /// drawn and the wall time it was mapped to (microseconds), for tests
     /// and diagnostics. Like everything else they are written only when the
     /// picture changed: a static scene writes nothing.
-    fn write_frame_attrs(&mut self, primitives: &[Primitive], media_time: Option<f64>, frame: Option<FrameTime>) -> Result<(), JsValue> {
+    fn write_frame_attrs(
+        &mut self,
+        primitives: &[Primitive],
+        media_time: Option<f64>,
+        frame: Option<FrameTime>,
+    ) -> Result<(), JsValue> {
         let state = if primitives.is_empty() { "empty" } else { "ok" };
         if self.state_attr != state {
             self.root.set_attribute(STATE_ATTR, state)?;

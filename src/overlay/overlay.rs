@@ -31,18 +31,26 @@ pub struct OverlayProps {
 pub fn overlay(props: &OverlayProps) -> Html {
     let root = use_node_ref();
     {
-        let (root, video, store, clock) = (root.clone(), props.video.clone(), props.store.clone(), props.clock.clone());
+        let (root, video, store, clock) =
+            (root.clone(), props.video.clone(), props.store.clone(), props.clock.clone());
         use_effect_with((store, clock, props.renderer), move |(store, clock, renderer)| {
-            let running: Option<Rc<FrameLoop>> = match (root.cast::<web_sys::Element>(), video.cast::<HtmlVideoElement>()) {
-                (Some(root_el), Some(video_el)) => match FrameLoop::start(video_el, root_el.clone(), store.clone(), clock.clone(), *renderer) {
-                    Ok(l) => Some(Rc::new(l)),
-                    Err(e) => {
-                        fault_guard::report(&root_el, &format!("{e:?}"));
-                        None
-                    }
-                },
-                _ => None,
-            };
+            let running: Option<Rc<FrameLoop>> =
+                match (root.cast::<web_sys::Element>(), video.cast::<HtmlVideoElement>()) {
+                    (Some(root_el), Some(video_el)) => match FrameLoop::start(
+                        video_el,
+                        root_el.clone(),
+                        store.clone(),
+                        clock.clone(),
+                        *renderer,
+                    ) {
+                        Ok(l) => Some(Rc::new(l)),
+                        Err(e) => {
+                            fault_guard::report(&root_el, &format!("{e:?}"));
+                            None
+                        }
+                    },
+                    _ => None,
+                };
             move || drop(running)
         });
     }

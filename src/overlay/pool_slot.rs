@@ -88,12 +88,18 @@ extern "C" {
 }
 
 fn write_tag(slot: &mut Slot, tag: &PrimitiveTag) -> Result<(), JsValue> {
-    if slot.written.tag.as_ref().is_some_and(|(m, l, t)| *m == tag.model_id && *l == tag.label && *t == tag.track_id) {
+    if slot
+        .written
+        .tag
+        .as_ref()
+        .is_some_and(|(m, l, t)| *m == tag.model_id && *l == tag.label && *t == tag.track_id)
+    {
         return Ok(());
     }
     slot.el.set_attribute("data-model", &tag.model_id)?;
     slot.el.set_attribute("data-label", &tag.label)?;
-    slot.el.set_attribute("data-track", &tag.track_id.map(|t| t.to_string()).unwrap_or_default())?;
+    slot.el
+        .set_attribute("data-track", &tag.track_id.map(|t| t.to_string()).unwrap_or_default())?;
     slot.written.tag = Some((Rc::clone(&tag.model_id), Rc::clone(&tag.label), tag.track_id));
     Ok(())
 }

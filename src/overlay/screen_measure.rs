@@ -53,14 +53,22 @@ impl ScreenMeasure {
     /// exactly cover the video still lines up. They are measured again for
     /// every new presented frame and after any resize; an animation frame
     /// between video frames reuses them.
-    pub fn boxes(&mut self, root: &Element, video: &HtmlVideoElement, media_time: Option<f64>) -> (CssRect, CssRect) {
+    pub fn boxes(
+        &mut self,
+        root: &Element,
+        video: &HtmlVideoElement,
+        media_time: Option<f64>,
+    ) -> (CssRect, CssRect) {
         match self.boxes {
             Some(m) if !self.resized.get() && self.boxes_for == media_time => m,
             _ => {
                 self.resized.set(false);
                 let root = rect_of(root);
                 let v = rect_of(video);
-                let m = (root, CssRect { x: v.x - root.x, y: v.y - root.y, width: v.width, height: v.height });
+                let m = (
+                    root,
+                    CssRect { x: v.x - root.x, y: v.y - root.y, width: v.width, height: v.height },
+                );
                 self.boxes = Some(m);
                 self.boxes_for = media_time;
                 m
@@ -69,7 +77,11 @@ impl ScreenMeasure {
     }
 
     /// The video's object-fit, read again only when its box (`element`) changed size.
-    pub fn object_fit(&mut self, video: &HtmlVideoElement, element: CssRect) -> Result<ObjectFit, JsValue> {
+    pub fn object_fit(
+        &mut self,
+        video: &HtmlVideoElement,
+        element: CssRect,
+    ) -> Result<ObjectFit, JsValue> {
         if (element.width, element.height) != self.fit_for {
             let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
             if let Some(style) = window.get_computed_style(video)? {

@@ -12,8 +12,8 @@ use yew::prelude::*;
 
 use super::fault_guard;
 use crate::core::clock::clip::ClipClockMethod;
-use crate::core::time::UnixMicros;
 use crate::core::draw::timeline_strip::{axis_label, StripLayout};
+use crate::core::time::UnixMicros;
 use crate::events::playhead_feed::LoadedSpan;
 use crate::events::store_handle::StoreHandle;
 use crate::media::ClockHandle;
@@ -32,7 +32,10 @@ pub struct TimelineStripProps {
 
 impl PartialEq for TimelineStripProps {
     fn eq(&self, o: &Self) -> bool {
-        self.video == o.video && self.store == o.store && self.clock == o.clock && std::rc::Rc::ptr_eq(&self.loaded, &o.loaded)
+        self.video == o.video
+            && self.store == o.store
+            && self.clock == o.clock
+            && std::rc::Rc::ptr_eq(&self.loaded, &o.loaded)
     }
 }
 
@@ -53,12 +56,16 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
     if fault_guard::has_faulted() {
         return html! { <div data-overlay-root="" data-overlay-state="hidden" style="display:none" /> };
     }
-    let frame = props.video.cast::<HtmlVideoElement>().and_then(|v| props.clock.wall_time(v.current_time()));
+    let frame = props
+        .video
+        .cast::<HtmlVideoElement>()
+        .and_then(|v| props.clock.wall_time(v.current_time()));
     let playhead = frame.map(|f| f.at);
     let (runs, disagreeing, method_note) = match &props.clock {
         ClockHandle::Recording(c) => match c.try_borrow() {
             Ok(c) => {
-                let runs: Vec<(UnixMicros, UnixMicros)> = c.runs().iter().filter_map(|r| r.wall).collect();
+                let runs: Vec<(UnixMicros, UnixMicros)> =
+                    c.runs().iter().filter_map(|r| r.wall).collect();
                 (runs, c.disagreeing_segments(), frame.map(|f| f.method.precision_note()))
             }
             Err(_) => (Vec::new(), 0, None),
@@ -70,10 +77,13 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
     // The newest recorded moment: labels on its date need none.
     let newest = runs.iter().map(|r| r.1).max();
     let span = props.loaded.get();
-    let layout = span.map(|s| StripLayout::compute(&props.store.borrow(), s, BINS, &runs, playhead));
+    let layout =
+        span.map(|s| StripLayout::compute(&props.store.borrow(), s, BINS, &runs, playhead));
     let height = layout.as_ref().map_or(0.0, |l| l.rows.len().max(1) as f64 * ROW_HEIGHT);
     let body = match &layout {
-        None => html! { <div class="strip-empty">{ "Loading detections around the playhead..." }</div> },
+        None => {
+            html! { <div class="strip-empty">{ "Loading detections around the playhead..." }</div> }
+        }
         Some(l) => {
             let w = 1000.0 / BINS as f64;
             let rows = l.rows.iter().enumerate().map(|(r, row)| {

@@ -5,8 +5,8 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::time::format_rfc3339_utc;
 use crate::core::events::wire::Device;
+use crate::core::time::format_rfc3339_utc;
 use crate::events::api_client::ApiClient;
 
 /// The clip page's query string.
@@ -40,8 +40,12 @@ pub fn camera_list() -> Html {
     }
     let body = match &*load {
         Load::Loading => html! { <p class="message">{ "Loading cameras..." }</p> },
-        Load::Failed(e) => html! { <p class="message" role="alert">{ format!("The camera list could not be loaded ({e}).") }</p> },
-        Load::Loaded(list) if list.is_empty() => html! { <p class="message">{ "VAS has no cameras." }</p> },
+        Load::Failed(e) => {
+            html! { <p class="message" role="alert">{ format!("The camera list could not be loaded ({e}).") }</p> }
+        }
+        Load::Loaded(list) if list.is_empty() => {
+            html! { <p class="message">{ "VAS has no cameras." }</p> }
+        }
         Load::Loaded(list) => html! {
             <table class="cameras">
                 <thead><tr><th>{ "Camera" }</th><th>{ "Location" }</th><th>{ "Active" }</th><th>{ "Views" }</th></tr></thead>

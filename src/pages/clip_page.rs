@@ -6,19 +6,19 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::params::clip_params::ClipParams;
 use crate::core::clock::clip::ClipClock;
-use crate::core::events::event_store::StoreLimits;
 use crate::core::draw::renderer_choice::RendererPolicy;
+use crate::core::events::event_store::StoreLimits;
+use crate::core::params::clip_params::ClipParams;
 use crate::core::time::UnixMicros;
 use crate::events::api_client::ApiClient;
 use crate::events::playhead_feed::PlayheadFeed;
 use crate::events::store_handle::StoreHandle;
 use crate::hooks::use_page_params;
+use crate::media::ClockHandle;
 use crate::overlay::Overlay;
 use crate::pages::param_errors::param_errors;
 use crate::pages::stage::Stage;
-use crate::media::ClockHandle;
 use crate::player::FilePlayer;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -37,14 +37,24 @@ pub fn clip_page(props: &ClipPageProps) -> Html {
     let clock = (*params).as_ref().ok().map(|p| ClipClock { start: p.start });
     {
         let video_ref = video_ref.clone();
-        let deps = (ApiClient::new(&config), props.camera_id.clone(), (*store).clone(), clock, *duration);
+        let deps =
+            (ApiClient::new(&config), props.camera_id.clone(), (*store).clone(), clock, *duration);
         use_effect_with(deps, move |(client, camera_id, store, clock, duration)| {
             let running = match (clock, duration, video_ref.cast::<HtmlVideoElement>()) {
                 // The clip's span is known once its metadata is: fetch nothing outside it.
                 (Some(clock), Some(d), Some(video)) => {
-                    let end = UnixMicros::from_secs_f64(*d).map_or(clock.start, |span| clock.start.plus(span.0));
+                    let end = UnixMicros::from_secs_f64(*d)
+                        .map_or(clock.start, |span| clock.start.plus(span.0));
                     let bounds = Some((clock.start, end));
-                    Some(PlayheadFeed::start(client.clone(), camera_id.to_string(), store.clone(), video, ClockHandle::Clip(*clock), bounds, Default::default()))
+                    Some(PlayheadFeed::start(
+                        client.clone(),
+                        camera_id.to_string(),
+                        store.clone(),
+                        video,
+                        ClockHandle::Clip(*clock),
+                        bounds,
+                        Default::default(),
+                    ))
                 }
                 _ => None,
             };

@@ -13,19 +13,19 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::events::event_store::StoreLimits;
 use crate::core::clock::live::live_clock::LiveClockParams;
 use crate::core::clock::live::live_signaling::websocket_url;
+use crate::core::events::event_store::StoreLimits;
 use crate::core::params::live_params::LiveParams;
 use crate::events::api_client::ApiClient;
 use crate::events::live_feed::{FrameTimeHint, LiveFeed};
 use crate::events::store_handle::StoreHandle;
 use crate::hooks::use_page_params;
-use crate::overlay::Overlay;
+use crate::media::live_clock_handle::LiveClockHandle;
 use crate::media::ClockHandle;
+use crate::overlay::Overlay;
 use crate::pages::param_errors::param_errors;
 use crate::pages::stage::Stage;
-use crate::media::live_clock_handle::LiveClockHandle;
 use crate::player::LivePlayer;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -39,20 +39,34 @@ pub fn live_page(props: &LivePageProps) -> Html {
     let params = use_page_params::<LiveParams>();
     // Hooks run whatever the parameters (on the defaults when some are
     // malformed); the page then shows the messages instead of the player.
-    let LiveParams { max_method, anchor_quantile, playout_delay } = params.as_ref().as_ref().copied().unwrap_or_default();
+    let LiveParams { max_method, anchor_quantile, playout_delay } =
+        params.as_ref().as_ref().copied().unwrap_or_default();
     let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
     let ws_url = websocket_url(&config.api_base_url, &origin);
     let store = use_memo(props.camera_id.clone(), |_| StoreHandle::new(StoreLimits::live()));
-    let clock = use_memo((props.camera_id.clone(), max_method, anchor_quantile.to_bits()), move |(_, max_method, _)| {
-        LiveClockHandle::new(LiveClockParams { max_method: *max_method, anchor_quantile, ..LiveClockParams::default() })
-    });
+    let clock = use_memo(
+        (props.camera_id.clone(), max_method, anchor_quantile.to_bits()),
+        move |(_, max_method, _)| {
+            LiveClockHandle::new(LiveClockParams {
+                max_method: *max_method,
+                anchor_quantile,
+                ..LiveClockParams::default()
+            })
+        },
+    );
     {
         let (config, store, clock) = (config.clone(), (*store).clone(), (*clock).clone());
         // Keyed on the clock too: a new clock (other page parameters) must be the one asked.
         use_effect_with((props.camera_id.clone(), clock), move |(camera_id, clock)| {
             let clock = clock.clone();
-            let frame_time: FrameTimeHint = std::rc::Rc::new(move || clock.last_frame_time().map(|(t, _)| t));
-            let feed = LiveFeed::start(ApiClient::new(&config), camera_id.to_string(), store, Some(frame_time));
+            let frame_time: FrameTimeHint =
+                std::rc::Rc::new(move || clock.last_frame_time().map(|(t, _)| t));
+            let feed = LiveFeed::start(
+                ApiClient::new(&config),
+                camera_id.to_string(),
+                store,
+                Some(frame_time),
+            );
             move || drop(feed)
         });
     }

@@ -18,22 +18,22 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::config::ConfigContext;
-use crate::core::clock::recording::recording_method::RecordingClockMethod;
-use crate::core::events::event_store::StoreLimits;
 use crate::core::clock::recording::recording_clock::{Located, RecordingClock};
 use crate::core::clock::recording::recording_dates::{decode_recording_dates, RecordedDate};
+use crate::core::clock::recording::recording_method::RecordingClockMethod;
+use crate::core::events::event_store::StoreLimits;
+use crate::core::events::wire::percent_encode;
 use crate::core::params::recording_params::RecordingParams;
 use crate::core::time::{format_rfc3339_utc, UnixMicros};
-use crate::core::events::wire::percent_encode;
 use crate::events::api_client::{ApiClient, ApiError};
 use crate::events::playhead_feed::{LoadedSpan, PlayheadFeed};
 use crate::events::store_handle::StoreHandle;
 use crate::hooks::use_page_params;
+use crate::media::ClockHandle;
 use crate::overlay::timeline_strip::TimelineStrip;
 use crate::overlay::Overlay;
 use crate::pages::param_errors::param_errors;
 use crate::player::hls_bindings::StartAt;
-use crate::media::ClockHandle;
 use crate::player::HlsPlayer;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -63,7 +63,9 @@ pub fn recordings_page(props: &RecordingsPageProps) -> Html {
         use_effect_with(props.camera_id.clone(), move |camera_id| {
             let path = recordings_path(camera_id, "dates");
             wasm_bindgen_futures::spawn_local(async move {
-                let result = ApiClient::new(&config).get_bytes(&path).await.and_then(|b| decode_recording_dates(&b).map_err(|e| ApiError::Decode(format!("{e:?}"))));
+                let result = ApiClient::new(&config).get_bytes(&path).await.and_then(|b| {
+                    decode_recording_dates(&b).map_err(|e| ApiError::Decode(format!("{e:?}")))
+                });
                 dates.set(match result {
                     Ok(d) => Dates::Loaded(d),
                     Err(e) => Dates::Failed(e.to_string()),
@@ -85,9 +87,15 @@ pub fn recordings_page(props: &RecordingsPageProps) -> Html {
     let body = match (&*dates, &*params) {
         (_, Err(errors)) => param_errors(errors),
         (Dates::Loading, _) => html! { <p class="message">{ "Looking for recordings..." }</p> },
-        (Dates::Failed(e), _) => html! { <p class="message" role="alert">{ format!("The recordings could not be listed ({e}).") }</p> },
-        (Dates::Loaded(d), _) if d.is_empty() => html! { <p class="message" role="alert">{ "VAS has no recordings for this camera." }</p> },
-        (Dates::Loaded(_), Ok(RecordingParams { prefer, at })) => html! { <RecordingView camera_id={props.camera_id.clone()} prefer={*prefer} at={*at} /> },
+        (Dates::Failed(e), _) => {
+            html! { <p class="message" role="alert">{ format!("The recordings could not be listed ({e}).") }</p> }
+        }
+        (Dates::Loaded(d), _) if d.is_empty() => {
+            html! { <p class="message" role="alert">{ "VAS has no recordings for this camera." }</p> }
+        }
+        (Dates::Loaded(_), Ok(RecordingParams { prefer, at })) => {
+            html! { <RecordingView camera_id={props.camera_id.clone()} prefer={*prefer} at={*at} /> }
+        }
     };
     html! {
         <main class="page camera-page">
@@ -124,7 +132,9 @@ pub fn recording_view(props: &RecordingViewProps) -> Html {
     let config = use_context::<ConfigContext>().expect("config context");
     let video_ref = use_node_ref();
     let stage_ref = use_node_ref();
-    let clock = use_memo((props.camera_id.clone(), props.prefer), |(_, prefer)| ClockHandle::Recording(Rc::new(RefCell::new(RecordingClock::new(*prefer)))));
+    let clock = use_memo((props.camera_id.clone(), props.prefer), |(_, prefer)| {
+        ClockHandle::Recording(Rc::new(RefCell::new(RecordingClock::new(*prefer))))
+    });
     let store = use_memo(props.camera_id.clone(), |_| StoreHandle::new(StoreLimits::default()));
     let loaded: Rc<LoadedSpan> = use_memo(props.camera_id.clone(), |_| Rc::new(Cell::new(None)));
     let note = use_state(|| None::<String>);
@@ -139,9 +149,17 @@ pub fn recording_view(props: &RecordingViewProps) -> Html {
         let loaded = (*loaded).clone();
         use_effect_with(deps, move |(camera_id, store, clock)| {
             // Windows around the playhead; the recording spans days, so no bounds.
-            let feed = video_ref
-                .cast::<HtmlVideoElement>()
-                .map(|video| PlayheadFeed::start(client, camera_id.to_string(), store.clone(), video, clock.clone(), None, loaded));
+            let feed = video_ref.cast::<HtmlVideoElement>().map(|video| {
+                PlayheadFeed::start(
+                    client,
+                    camera_id.to_string(),
+                    store.clone(),
+                    video,
+                    clock.clone(),
+                    None,
+                    loaded,
+                )
+            });
             move || drop(feed)
         });
     }

@@ -16,8 +16,8 @@ use web_sys::HtmlVideoElement;
 use crate::core::clock::recording::fragment_span::fragment_spans;
 use crate::core::clock::recording::hls_playlist::MAX_PLAYLIST_BYTES;
 use crate::core::clock::recording::playlist_fixer::PlaylistFixer;
-use crate::core::clock::recording::recording_clock::RecordingClock;
 use crate::core::clock::recording::recording_clock::Located;
+use crate::core::clock::recording::recording_clock::RecordingClock;
 use crate::core::clock::recording::segment_skips::SegmentSkips;
 use crate::core::time::UnixMicros;
 
@@ -64,7 +64,10 @@ type Pending = Rc<RefCell<Option<PendingStart>>>;
 /// Starts loading at the target once everything it needs is in (deferred:
 /// callers may be inside hls.js's event dispatch).
 fn try_start(pending: &Pending, clock: &Rc<RefCell<RecordingClock>>) {
-    let ready = pending.borrow().as_ref().is_some_and(|p| p.timeline_seen && p.probes_in_flight == 0 && p.controller.is_some());
+    let ready = pending
+        .borrow()
+        .as_ref()
+        .is_some_and(|p| p.timeline_seen && p.probes_in_flight == 0 && p.controller.is_some());
     if !ready {
         return;
     }
@@ -79,7 +82,9 @@ fn try_start(pending: &Pending, clock: &Rc<RefCell<RecordingClock>>) {
     };
     wasm_bindgen_futures::spawn_local(async move {
         if let Some(controller) = &p.controller {
-            if let Ok(f) = js_sys::Reflect::get(controller, &"startLoad".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+            if let Ok(f) = js_sys::Reflect::get(controller, &"startLoad".into())
+                .and_then(|f| f.dyn_into::<js_sys::Function>())
+            {
                 let _ = f.call1(controller, &position.into());
             }
         }
@@ -117,7 +122,9 @@ pub struct HlsSession {
 
 impl HlsSession {
     fn call(&self, name: &str, args: &js_sys::Array) {
-        if let Ok(f) = js_sys::Reflect::get(&self.controller, &name.into()).and_then(|f| f.dyn_into::<js_sys::Function>()) {
+        if let Ok(f) = js_sys::Reflect::get(&self.controller, &name.into())
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
+        {
             if let Err(e) = f.apply(&self.controller, args) {
                 web_sys::console::debug_1(&format!("hls.js {name}: {e:?}").into());
             }
@@ -164,18 +171,28 @@ pub async fn start(
     on_start: impl FnOnce(Located) + 'static,
     mut on_error: impl FnMut(HlsError) + 'static,
 ) -> Result<HlsSession, String> {
-    let promise = import_module(BUNDLE_URL).map_err(|e| format!("the hls.js bundle could not be imported: {e:?}"))?;
+    let promise = import_module(BUNDLE_URL)
+        .map_err(|e| format!("the hls.js bundle could not be imported: {e:?}"))?;
     let module = wasm_bindgen_futures::JsFuture::from(promise)
         .await
         .map_err(|e| format!("the hls.js bundle could not be loaded from {BUNDLE_URL}: {e:?}"))?;
-    let supported = function(&module, "isSupported")?.call0(&JsValue::NULL).map(|v| v.is_truthy()).unwrap_or(false);
+    let supported = function(&module, "isSupported")?
+        .call0(&JsValue::NULL)
+        .map(|v| v.is_truthy())
+        .unwrap_or(false);
     if !supported {
         return Err("this browser cannot play HLS recordings (no Media Source Extensions)".into());
     }
 
     let pending: Pending = Rc::new(RefCell::new(match start_at {
         StartAt::Newest => None,
-        StartAt::Wall(target) => Some(PendingStart { target, probes_in_flight: 0, timeline_seen: false, controller: None, on_start: Box::new(on_start) }),
+        StartAt::Wall(target) => Some(PendingStart {
+            target,
+            probes_in_flight: 0,
+            timeline_seen: false,
+            controller: None,
+            on_start: Box::new(on_start),
+        }),
     }));
     let fixer = Rc::new(RefCell::new(PlaylistFixer::new()));
     let fix: FixHook = {
@@ -193,7 +210,14 @@ pub async fn start(
                 c.on_playlist(&fixer, update.change);
                 // One segment of every run not placed yet: its Last-Modified places the run.
                 for sn in c.take_probes() {
-                    if let Some(uri) = fixer.listed().front().and_then(|f| fixer.listed().get(usize::try_from(sn.checked_sub(f.fixed.sn)?).ok()?)).map(|l| l.entry.uri.clone()) {
+                    if let Some(uri) = fixer
+                        .listed()
+                        .front()
+                        .and_then(|f| {
+                            fixer.listed().get(usize::try_from(sn.checked_sub(f.fixed.sn)?).ok()?)
+                        })
+                        .map(|l| l.entry.uri.clone())
+                    {
                         if let Some(p) = pending.borrow_mut().as_mut() {
                             p.probes_in_flight += 1;
                         }
@@ -208,14 +232,25 @@ pub async fn start(
                             }
                             try_start(&pending, &clock_done);
                         };
-                        segment_probe::spawn(&playlist_url, &uri, probe_key.as_deref(), &key_origin, sn, clock.clone(), done);
+                        segment_probe::spawn(
+                            &playlist_url,
+                            &uri,
+                            probe_key.as_deref(),
+                            &key_origin,
+                            sn,
+                            clock.clone(),
+                            done,
+                        );
                     }
                 }
             }
             if let Ok(mut s) = skips.try_borrow_mut() {
                 s.on_playlist(fixer.header());
             }
-            js_sys::Array::of2(&JsValue::from(update.header.as_str()), &JsValue::from(update.body_start_utf16(&text) as f64))
+            js_sys::Array::of2(
+                &JsValue::from(update.header.as_str()),
+                &JsValue::from(update.body_start_utf16(&text) as f64),
+            )
         })
     };
     let timeline: TimelineHook = {
@@ -248,21 +283,28 @@ pub async fn start(
             }
         })
     };
-    let error: ErrorHook = Closure::new(move |fatal: bool, kind: String, details: String, sn: f64, status: f64| {
-        let sn = (sn.is_finite() && sn >= 0.0).then_some(sn as u64);
-        let http_status = if status.is_finite() && (0.0..=999.0).contains(&status) { status as u16 } else { 0 };
-        on_error(HlsError { fatal, kind, details, sn, http_status });
-    });
+    let error: ErrorHook =
+        Closure::new(move |fatal: bool, kind: String, details: String, sn: f64, status: f64| {
+            let sn = (sn.is_finite() && sn >= 0.0).then_some(sn as u64);
+            let http_status = if status.is_finite() && (0.0..=999.0).contains(&status) {
+                status as u16
+            } else {
+                0
+            };
+            on_error(HlsError { fatal, kind, details, sn, http_status });
+        });
 
     let options = js_sys::Object::new();
     let set = |k: &str, v: JsValue| js_sys::Reflect::set(&options, &k.into(), &v).map(|_| ());
     set("url", source.playlist_url.into()).map_err(|e| format!("{e:?}"))?;
-    set("apiKey", source.api_key.map_or(JsValue::NULL, JsValue::from)).map_err(|e| format!("{e:?}"))?;
+    set("apiKey", source.api_key.map_or(JsValue::NULL, JsValue::from))
+        .map_err(|e| format!("{e:?}"))?;
     set("keyOrigin", source.key_origin.into()).map_err(|e| format!("{e:?}"))?;
     // At the newest recording (hls.js's live start), or loading held until the
     // wall time asked for is placed on the media timeline.
     set("startPosition", (-1.0).into()).map_err(|e| format!("{e:?}"))?;
-    set("autoStartLoad", matches!(start_at, StartAt::Newest).into()).map_err(|e| format!("{e:?}"))?;
+    set("autoStartLoad", matches!(start_at, StartAt::Newest).into())
+        .map_err(|e| format!("{e:?}"))?;
     // A longer playlist is refused before the fixer sees it, as a failed load.
     set("maxPlaylistLength", (MAX_PLAYLIST_BYTES as f64).into()).map_err(|e| format!("{e:?}"))?;
     let hooks = js_sys::Object::new();

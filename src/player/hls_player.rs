@@ -8,9 +8,9 @@ use yew::prelude::*;
 
 use super::hls_bindings::{self, HlsSession, HlsSource, StartAt};
 use super::hls_recovery::HlsRecovery;
-use crate::media::ClockHandle;
 use crate::core::clock::recording::recording_clock::Located;
 use crate::core::clock::recording::segment_skips::SegmentSkips;
+use crate::media::ClockHandle;
 
 #[derive(Properties, PartialEq, Clone)]
 pub struct HlsPlayerProps {
@@ -53,12 +53,20 @@ pub fn hls_player(props: &HlsPlayerProps) -> Html {
         let status = status.clone();
         let video_ref = props.video_ref.clone();
         let on_start = props.on_start.clone();
-        let deps = (props.playlist_url.clone(), props.api_key.clone(), props.key_origin.clone(), props.clock.clone(), props.start_at);
+        let deps = (
+            props.playlist_url.clone(),
+            props.api_key.clone(),
+            props.key_origin.clone(),
+            props.clock.clone(),
+            props.start_at,
+        );
         use_effect_with(deps, move |(url, key, origin, clock, start_at)| {
             let alive = Rc::new(Cell::new(true));
             let session: Rc<RefCell<Option<HlsSession>>> = Rc::new(RefCell::new(None));
             let recovery: Rc<RefCell<Option<HlsRecovery>>> = Rc::new(RefCell::new(None));
-            if let (Some(video), ClockHandle::Recording(clock)) = (video_ref.cast::<HtmlVideoElement>(), clock.clone()) {
+            if let (Some(video), ClockHandle::Recording(clock)) =
+                (video_ref.cast::<HtmlVideoElement>(), clock.clone())
+            {
                 status.set(Status::Starting);
                 // The muted property (not only the attribute) is what autoplay policies check.
                 video.set_muted(true);
@@ -71,10 +79,19 @@ pub fn hls_player(props: &HlsPlayerProps) -> Html {
                         }
                     }
                 };
-                let faults = HlsRecovery::start(video.clone(), session.clone(), skips.clone(), on_failed);
+                let faults =
+                    HlsRecovery::start(video.clone(), session.clone(), skips.clone(), on_failed);
                 let on_error = faults.error_handler();
                 *recovery.borrow_mut() = Some(faults);
-                let (alive, session, status, url, key, origin, start_at) = (alive.clone(), session.clone(), status.clone(), url.clone(), key.clone(), origin.clone(), *start_at);
+                let (alive, session, status, url, key, origin, start_at) = (
+                    alive.clone(),
+                    session.clone(),
+                    status.clone(),
+                    url.clone(),
+                    key.clone(),
+                    origin.clone(),
+                    *start_at,
+                );
                 let on_start = {
                     let alive = alive.clone();
                     move |located: Located| {
@@ -84,8 +101,16 @@ pub fn hls_player(props: &HlsPlayerProps) -> Html {
                     }
                 };
                 wasm_bindgen_futures::spawn_local(async move {
-                    let source = HlsSource { playlist_url: &url, api_key: key.as_deref(), key_origin: &origin };
-                    match hls_bindings::start(&video, source, clock, skips, start_at, on_start, on_error).await {
+                    let source = HlsSource {
+                        playlist_url: &url,
+                        api_key: key.as_deref(),
+                        key_origin: &origin,
+                    };
+                    match hls_bindings::start(
+                        &video, source, clock, skips, start_at, on_start, on_error,
+                    )
+                    .await
+                    {
                         Ok(s) if alive.get() => {
                             *session.borrow_mut() = Some(s);
                             status.set(Status::Playing);

@@ -26,7 +26,9 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlVideoElement;
 
 use super::hls_bindings::{HlsError, HlsSession};
-use crate::core::clock::recording::media_recovery::{MediaRecovery, RecoveryVerdict, HLS_MEDIA_ERROR};
+use crate::core::clock::recording::media_recovery::{
+    MediaRecovery, RecoveryVerdict, HLS_MEDIA_ERROR,
+};
 use crate::core::clock::recording::segment_skips::{FaultVerdict, SegmentFault, SegmentSkips};
 
 /// How often the playhead is checked against known holes: a stall at a hole
@@ -108,12 +110,21 @@ impl HlsRecovery {
         let weak = Rc::downgrade(&self.inner);
         move |error: HlsError| {
             web_sys::console::debug_1(
-                &format!("hls.js {} {} {} (sn {:?}, HTTP {})", if error.fatal { "fatal" } else { "error" }, error.kind, error.details, error.sn, error.http_status).into(),
+                &format!(
+                    "hls.js {} {} {} (sn {:?}, HTTP {})",
+                    if error.fatal { "fatal" } else { "error" },
+                    error.kind,
+                    error.details,
+                    error.sn,
+                    error.http_status
+                )
+                .into(),
             );
             let weak = weak.clone();
             Timeout::new(0, move || {
                 if let Some(inner) = weak.upgrade() {
-                    let failed = inner.try_borrow_mut().ok().and_then(|mut i| i.on_error(&error, &inner));
+                    let failed =
+                        inner.try_borrow_mut().ok().and_then(|mut i| i.on_error(&error, &inner));
                     if let Some((message, notify)) = failed {
                         notify(message);
                     }
@@ -128,7 +139,10 @@ impl Drop for HlsRecovery {
     fn drop(&mut self) {
         if let Ok(mut i) = self.inner.try_borrow_mut() {
             i.retry = None;
-            let _ = i.video.remove_event_listener_with_callback("seeking", self.seeking.as_ref().unchecked_ref());
+            let _ = i.video.remove_event_listener_with_callback(
+                "seeking",
+                self.seeking.as_ref().unchecked_ref(),
+            );
         }
     }
 }
@@ -144,7 +158,11 @@ impl Inner {
 
     /// Decides about one error; returns the message and the callback to tell when playback cannot go on
     /// (called by the caller once this state is no longer borrowed).
-    fn on_error(&mut self, error: &HlsError, this: &Rc<RefCell<Inner>>) -> Option<(String, FatalCallback)> {
+    fn on_error(
+        &mut self,
+        error: &HlsError,
+        this: &Rc<RefCell<Inner>>,
+    ) -> Option<(String, FatalCallback)> {
         if self.failed {
             return None;
         }
@@ -152,10 +170,17 @@ impl Inner {
         let fault = SegmentFault::from_hls_error(&error.details, error.http_status);
         let message = match (fault, error.sn) {
             (Some(fault), Some(sn)) => {
-                let verdict = self.skips.try_borrow_mut().ok()?.on_fragment_error(sn, fault, js_sys::Math::random());
-                web_sys::console::debug_1(&format!("segment {sn}: {fault:?} -> {verdict:?}").into());
+                let verdict = self.skips.try_borrow_mut().ok()?.on_fragment_error(
+                    sn,
+                    fault,
+                    js_sys::Math::random(),
+                );
+                web_sys::console::debug_1(
+                    &format!("segment {sn}: {fault:?} -> {verdict:?}").into(),
+                );
                 match verdict {
-                    FaultVerdict::RetryAfterMs(ms) | FaultVerdict::WaitForNewest { retry_after_ms: ms } => {
+                    FaultVerdict::RetryAfterMs(ms)
+                    | FaultVerdict::WaitForNewest { retry_after_ms: ms } => {
                         // hls.js retries a non-fatal error by itself; after a fatal one it waits for us.
                         if error.fatal {
                             self.retry_after(ms, this);
@@ -164,28 +189,33 @@ impl Inner {
                     }
                     // The jump comes when the playhead reaches the hole (see `tick`).
                     FaultVerdict::SkipTo { .. } | FaultVerdict::EndsHere => None,
-                    FaultVerdict::GiveUp { in_a_row } => Some(format!("{in_a_row} segments in a row are missing or damaged")),
+                    FaultVerdict::GiveUp { in_a_row } => {
+                        Some(format!("{in_a_row} segments in a row are missing or damaged"))
+                    }
                     FaultVerdict::NotListed if error.fatal => Some(error.details.clone()),
                     FaultVerdict::NotListed => None,
                 }
             }
-            _ if error.fatal && error.kind == HLS_MEDIA_ERROR => match self.media.on_fatal_media_error(crate::media::monotonic::now_mono_ms()) {
-                RecoveryVerdict::Recover { n } => {
-                    web_sys::console::debug_1(&format!("media error recovery {n}").into());
-                    // hls.js restarts loading after a recovery only if it was loading, and a
-                    // fatal error has stopped it: start again from the playhead.
-                    let at = self.video.current_time();
-                    self.with_session(|s| {
-                        s.recover_media_error();
-                        s.start_load(if at > 0.0 { at } else { -1.0 });
-                    });
-                    self.stopped = false;
-                    None
+            _ if error.fatal && error.kind == HLS_MEDIA_ERROR => {
+                match self.media.on_fatal_media_error(crate::media::monotonic::now_mono_ms()) {
+                    RecoveryVerdict::Recover { n } => {
+                        web_sys::console::debug_1(&format!("media error recovery {n}").into());
+                        // hls.js restarts loading after a recovery only if it was loading, and a
+                        // fatal error has stopped it: start again from the playhead.
+                        let at = self.video.current_time();
+                        self.with_session(|s| {
+                            s.recover_media_error();
+                            s.start_load(if at > 0.0 { at } else { -1.0 });
+                        });
+                        self.stopped = false;
+                        None
+                    }
+                    RecoveryVerdict::Fail { recoveries } => Some(format!(
+                        "the video could not be decoded ({}; {recoveries} recoveries tried)",
+                        error.details
+                    )),
                 }
-                RecoveryVerdict::Fail { recoveries } => {
-                    Some(format!("the video could not be decoded ({}; {recoveries} recoveries tried)", error.details))
-                }
-            },
+            }
             _ if error.fatal => Some(error.details.clone()),
             _ => None,
         };
@@ -224,7 +254,13 @@ impl Inner {
             Err(_) => return,
         };
         if let Some(jump) = jump {
-            web_sys::console::debug_1(&format!("jump over segment {} from {:.3} s to {:.3} s", jump.over_sn, jump.from_secs, jump.to_secs).into());
+            web_sys::console::debug_1(
+                &format!(
+                    "jump over segment {} from {:.3} s to {:.3} s",
+                    jump.over_sn, jump.from_secs, jump.to_secs
+                )
+                .into(),
+            );
             self.video.set_current_time(jump.to_secs);
             if self.stopped {
                 // Stopped by a fatal error: loading starts over from the new position.

@@ -22,16 +22,20 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlVideoElement, MediaStream, MediaStreamTrackState};
 use yew::prelude::*;
 
-use crate::media::live_clock_handle::LiveClockHandle;
 use super::mediasoup::{h264_only, serde_wasm_json, Consumer, Mediasoup, Transport};
-use crate::media::monotonic::now_mono_ms;
 use super::page_visibility::PageVisibility;
 use super::signaling::Signaling;
 use crate::core::clock::live::live_clock::{LiveClockMethod, SenderReportSample};
 use crate::core::clock::live::live_delay::{next_event_room_us, DelayParams, PlayoutDelay};
-use crate::core::clock::live::live_session::{PlayerState, ReconnectPolicy, SessionEnd, SessionTiming, StallWatch};
-use crate::core::clock::live::live_signaling::{consumer_info, producer_to_consume, Request, TransportInfo};
+use crate::core::clock::live::live_session::{
+    PlayerState, ReconnectPolicy, SessionEnd, SessionTiming, StallWatch,
+};
+use crate::core::clock::live::live_signaling::{
+    consumer_info, producer_to_consume, Request, TransportInfo,
+};
 use crate::events::store_handle::StoreHandle;
+use crate::media::live_clock_handle::LiveClockHandle;
+use crate::media::monotonic::now_mono_ms;
 use crate::media::video_frame_callback::VideoFrameWatcher;
 
 #[derive(Properties, PartialEq, Clone)]
@@ -110,7 +114,9 @@ struct Ctx {
 /// when the player went away meanwhile.
 async fn until_session_allowed(ctx: &Ctx, policy: &ReconnectPolicy) -> bool {
     while ctx.alive.get() && !policy.may_open(ctx.visibility.now()) {
-        web_sys::console::debug_1(&"live: the page is hidden; the next session waits until it is shown".into());
+        web_sys::console::debug_1(
+            &"live: the page is hidden; the next session waits until it is shown".into(),
+        );
         ctx.visibility.until_visible().await;
     }
     ctx.alive.get()
@@ -134,10 +140,16 @@ async fn run(ctx: Ctx) {
             None => (ctx.set_state)(PlayerState::Connecting),
             // Periodic checks of a stream that is not started keep saying so.
             Some(SessionEnd::NotStarted) => {}
-            Some(SessionEnd::Stalled) => {
-                (ctx.set_state)(PlayerState::Reconnecting { attempt, retry_in_ms: 0, reason: "stalled".into() })
-            }
-            Some(SessionEnd::Failed(r)) => (ctx.set_state)(PlayerState::Reconnecting { attempt, retry_in_ms: 0, reason: r.clone() }),
+            Some(SessionEnd::Stalled) => (ctx.set_state)(PlayerState::Reconnecting {
+                attempt,
+                retry_in_ms: 0,
+                reason: "stalled".into(),
+            }),
+            Some(SessionEnd::Failed(r)) => (ctx.set_state)(PlayerState::Reconnecting {
+                attempt,
+                retry_in_ms: 0,
+                reason: r.clone(),
+            }),
         }
         let end = session(&ctx, &mediasoup, &mut policy).await;
         tear_down(&ctx.active);
@@ -163,12 +175,20 @@ async fn session(ctx: &Ctx, mediasoup: &Mediasoup, policy: &mut ReconnectPolicy)
         };
     }
     let t = ctx.timing;
-    let signaling = Rc::new(attempt!(Signaling::open(&ctx.url, t.open_timeout_ms, t.request_timeout_ms).await));
-    *ctx.active.borrow_mut() =
-        Some(Active { signaling: signaling.clone(), transport_id: None, transport: None, consumer: None, _on_connect: None });
+    let signaling =
+        Rc::new(attempt!(Signaling::open(&ctx.url, t.open_timeout_ms, t.request_timeout_ms).await));
+    *ctx.active.borrow_mut() = Some(Active {
+        signaling: signaling.clone(),
+        transport_id: None,
+        transport: None,
+        consumer: None,
+        _on_connect: None,
+    });
     let room = ctx.room.clone();
 
-    let caps = attempt!(signaling.request(&Request::GetRouterRtpCapabilities { room_id: room.clone() }).await);
+    let caps = attempt!(
+        signaling.request(&Request::GetRouterRtpCapabilities { room_id: room.clone() }).await
+    );
     let router_caps = attempt!(caps.field("rtpCapabilities")).to_string();
     let router_caps = attempt!(js_sys::JSON::parse(&router_caps).map_err(|_| "capabilities"));
     let device = attempt!(mediasoup.device(&router_caps).await);
@@ -176,7 +196,9 @@ async fn session(ctx: &Ctx, mediasoup: &Mediasoup, policy: &mut ReconnectPolicy)
         return SessionEnd::Failed("this browser cannot receive H.264".into());
     };
 
-    let created = attempt!(signaling.request(&Request::CreateWebRtcTransport { room_id: room.clone() }).await);
+    let created = attempt!(
+        signaling.request(&Request::CreateWebRtcTransport { room_id: room.clone() }).await
+    );
     let info = attempt!(TransportInfo::from_reply(&created));
     // From here on, teardown closes the server's transport even if the rest fails.
     if let Some(a) = ctx.active.borrow_mut().as_mut() {
@@ -190,10 +212,15 @@ async fn session(ctx: &Ctx, mediasoup: &Mediasoup, policy: &mut ReconnectPolicy)
             move |params: JsValue, callback: js_sys::Function, errback: js_sys::Function| {
                 let (signaling, transport_id) = (signaling.clone(), transport_id.clone());
                 wasm_bindgen_futures::spawn_local(async move {
-                    let dtls = js_sys::Reflect::get(&params, &"dtlsParameters".into()).ok().and_then(|d| serde_wasm_json(&d));
+                    let dtls = js_sys::Reflect::get(&params, &"dtlsParameters".into())
+                        .ok()
+                        .and_then(|d| serde_wasm_json(&d));
                     let result = match dtls {
                         Some(dtls_parameters) => signaling
-                            .request(&Request::ConnectWebRtcTransport { transport_id, dtls_parameters })
+                            .request(&Request::ConnectWebRtcTransport {
+                                transport_id,
+                                dtls_parameters,
+                            })
                             .await
                             .map(|_| ())
                             .map_err(|e| e.to_string()),
@@ -213,18 +240,24 @@ async fn session(ctx: &Ctx, mediasoup: &Mediasoup, policy: &mut ReconnectPolicy)
         a._on_connect = Some(on_connect);
     }
 
-    let listed = attempt!(signaling.request(&Request::GetProducers { room_id: room.clone() }).await);
+    let listed =
+        attempt!(signaling.request(&Request::GetProducers { room_id: room.clone() }).await);
     let Some(producer_id) = attempt!(producer_to_consume(&listed)) else {
         return SessionEnd::NotStarted;
     };
     let caps_json = attempt!(serde_wasm_json(&receive_caps).ok_or("capabilities"));
     let consumed = attempt!(
         signaling
-            .request(&Request::Consume { transport_id: info.id.clone(), producer_id, rtp_capabilities: caps_json })
+            .request(&Request::Consume {
+                transport_id: info.id.clone(),
+                producer_id,
+                rtp_capabilities: caps_json
+            })
             .await
     );
     let consumer_json = attempt!(consumer_info(&consumed));
-    let consumer_js = attempt!(js_sys::JSON::parse(&consumer_json.to_string()).map_err(|_| "consumerInfo"));
+    let consumer_js =
+        attempt!(js_sys::JSON::parse(&consumer_json.to_string()).map_err(|_| "consumerInfo"));
     // This makes the transport ask to connect: connectWebRtcTransport goes out
     // from the handler above while nothing else is in flight.
     let consumer = attempt!(transport.consume_info(&consumer_js).await);
@@ -250,11 +283,17 @@ async fn session(ctx: &Ctx, mediasoup: &Mediasoup, policy: &mut ReconnectPolicy)
 /// WebRTC holds frames before presenting them.
 fn set_jitter_buffer_target(consumer: &Consumer, ms: f64) {
     if let Some(receiver) = consumer.rtp_receiver() {
-        let _ = js_sys::Reflect::set(&receiver, &"jitterBufferTarget".into(), &JsValue::from_f64(ms));
+        let _ =
+            js_sys::Reflect::set(&receiver, &"jitterBufferTarget".into(), &JsValue::from_f64(ms));
     }
 }
 
-async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &mut ReconnectPolicy) -> SessionEnd {
+async fn watch(
+    ctx: &Ctx,
+    transport: &Transport,
+    consumer: &Consumer,
+    policy: &mut ReconnectPolicy,
+) -> SessionEnd {
     let watcher = VideoFrameWatcher::start(&ctx.video);
     // A new session starts with the delay the last one had learnt.
     if let Some(delay) = &ctx.delay {
@@ -281,9 +320,12 @@ async fn watch(ctx: &Ctx, transport: &Transport, consumer: &Consumer, policy: &m
         let frame_id = match &watcher {
             // The RTP timestamp names the frame's content: a frame presented
             // again is no progress. The presented-frame count when there is none.
-            Some(w) => w.latest().map(|f| f.rtp_timestamp.map_or(u64::from(f.presented_frames), u64::from)),
+            Some(w) => {
+                w.latest().map(|f| f.rtp_timestamp.map_or(u64::from(f.presented_frames), u64::from))
+            }
             // Without frame callbacks, decoded frames still tell progress.
-            None => Some((ctx.video.current_time() * 1000.0) as u64).filter(|_| ctx.video.ready_state() >= 2),
+            None => Some((ctx.video.current_time() * 1000.0) as u64)
+                .filter(|_| ctx.video.ready_state() >= 2),
         };
         if let Some(id) = frame_id {
             let first = !stall.has_frames();
@@ -342,51 +384,62 @@ pub fn live_player(props: &LivePlayerProps) -> Html {
     let state_el = use_node_ref();
     {
         let state = state.clone();
-        let (video_ref, clock, timing) = (props.video_ref.clone(), props.clock.clone(), props.timing.unwrap_or_default());
+        let (video_ref, clock, timing) =
+            (props.video_ref.clone(), props.clock.clone(), props.timing.unwrap_or_default());
         let (store, state_el) = (props.store.clone(), state_el.clone());
-        use_effect_with((props.camera_id.clone(), props.ws_url.clone(), props.playout_delay), move |(camera_id, url, playout_delay)| {
-            let alive = Rc::new(Cell::new(true));
-            let active: ActiveSlot = Rc::new(RefCell::new(None));
-            let visibility = Rc::new(PageVisibility::start());
-            if let Some(video) = video_ref.cast::<HtmlVideoElement>() {
-                // The muted property (not only the attribute) is what autoplay policies check.
-                video.set_muted(true);
-                let set_state: Rc<dyn Fn(PlayerState)> = Rc::new(move |s| state.set(s));
-                let ctx = Ctx {
-                    room: camera_id.to_string(),
-                    url: url.to_string(),
-                    video,
-                    clock,
-                    store,
-                    delay: playout_delay.then(|| RefCell::new(PlayoutDelay::new(DelayParams::default()))),
-                    state_el,
-                    timing,
-                    alive: alive.clone(),
-                    active: active.clone(),
-                    set_state,
-                    visibility: visibility.clone(),
-                };
-                wasm_bindgen_futures::spawn_local(run(ctx));
-            }
-            // Leaving the page (not only the route) tears the session down too.
-            let on_pagehide = {
-                let active = active.clone();
-                Closure::<dyn FnMut()>::new(move || tear_down(&active))
-            };
-            let window = web_sys::window();
-            if let Some(w) = &window {
-                let _ = w.add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
-            }
-            move || {
-                alive.set(false);
-                tear_down(&active);
-                // A run parked until the page is shown wakes, sees it is over and ends.
-                visibility.release_waiters();
-                if let Some(w) = &window {
-                    let _ = w.remove_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
+        use_effect_with(
+            (props.camera_id.clone(), props.ws_url.clone(), props.playout_delay),
+            move |(camera_id, url, playout_delay)| {
+                let alive = Rc::new(Cell::new(true));
+                let active: ActiveSlot = Rc::new(RefCell::new(None));
+                let visibility = Rc::new(PageVisibility::start());
+                if let Some(video) = video_ref.cast::<HtmlVideoElement>() {
+                    // The muted property (not only the attribute) is what autoplay policies check.
+                    video.set_muted(true);
+                    let set_state: Rc<dyn Fn(PlayerState)> = Rc::new(move |s| state.set(s));
+                    let ctx = Ctx {
+                        room: camera_id.to_string(),
+                        url: url.to_string(),
+                        video,
+                        clock,
+                        store,
+                        delay: playout_delay
+                            .then(|| RefCell::new(PlayoutDelay::new(DelayParams::default()))),
+                        state_el,
+                        timing,
+                        alive: alive.clone(),
+                        active: active.clone(),
+                        set_state,
+                        visibility: visibility.clone(),
+                    };
+                    wasm_bindgen_futures::spawn_local(run(ctx));
                 }
-            }
-        });
+                // Leaving the page (not only the route) tears the session down too.
+                let on_pagehide = {
+                    let active = active.clone();
+                    Closure::<dyn FnMut()>::new(move || tear_down(&active))
+                };
+                let window = web_sys::window();
+                if let Some(w) = &window {
+                    let _ = w.add_event_listener_with_callback(
+                        "pagehide",
+                        on_pagehide.as_ref().unchecked_ref(),
+                    );
+                }
+                move || {
+                    alive.set(false);
+                    tear_down(&active);
+                    // A run parked until the page is shown wakes, sees it is over and ends.
+                    visibility.release_waiters();
+                    if let Some(w) = &window {
+                        let _ = w.remove_event_listener_with_callback(
+                            "pagehide",
+                            on_pagehide.as_ref().unchecked_ref(),
+                        );
+                    }
+                }
+            },
+        );
     }
     let message = state.message();
     html! {

@@ -72,7 +72,9 @@ impl Mediasoup {
     /// Imports the bundle (the browser caches the module after the first time).
     pub async fn load() -> Result<Self, String> {
         let promise = import_module(MODULE_URL).map_err(|e| message(&e))?;
-        let module = JsFuture::from(promise).await.map_err(|e| format!("{MODULE_URL} could not be loaded: {}", message(&e)))?;
+        let module = JsFuture::from(promise)
+            .await
+            .map_err(|e| format!("{MODULE_URL} could not be loaded: {}", message(&e)))?;
         let device_class = js_sys::Reflect::get(&module, &"Device".into())
             .ok()
             .and_then(|d| d.dyn_into::<js_sys::Function>().ok())
@@ -86,8 +88,11 @@ impl Mediasoup {
             .map_err(|e| format!("Device: {}", message(&e)))?
             .unchecked_into();
         let options = js_sys::Object::new();
-        js_sys::Reflect::set(&options, &"routerRtpCapabilities".into(), router_rtp_capabilities).map_err(|e| message(&e))?;
-        JsFuture::from(device.load(&options).map_err(|e| message(&e))?).await.map_err(|e| format!("Device.load: {}", message(&e)))?;
+        js_sys::Reflect::set(&options, &"routerRtpCapabilities".into(), router_rtp_capabilities)
+            .map_err(|e| message(&e))?;
+        JsFuture::from(device.load(&options).map_err(|e| message(&e))?)
+            .await
+            .map_err(|e| format!("Device.load: {}", message(&e)))?;
         Ok(device)
     }
 }
@@ -95,7 +100,8 @@ impl Mediasoup {
 impl Device {
     /// `createRecvTransport(transportInfo)`.
     pub fn recv_transport(&self, transport_info: &JsValue) -> Result<Transport, String> {
-        self.create_recv_transport(transport_info).map_err(|e| format!("createRecvTransport: {}", message(&e)))
+        self.create_recv_transport(transport_info)
+            .map_err(|e| format!("createRecvTransport: {}", message(&e)))
     }
 }
 
@@ -103,7 +109,10 @@ impl Transport {
     /// `consume(consumerInfo)`; this is what makes the transport ask to connect.
     pub async fn consume_info(&self, consumer_info: &JsValue) -> Result<Consumer, String> {
         let promise = self.consume(consumer_info).map_err(|e| message(&e))?;
-        JsFuture::from(promise).await.map(JsCast::unchecked_into).map_err(|e| format!("consume: {}", message(&e)))
+        JsFuture::from(promise)
+            .await
+            .map(JsCast::unchecked_into)
+            .map_err(|e| format!("consume: {}", message(&e)))
     }
 }
 
@@ -112,13 +121,23 @@ impl Consumer {
     /// sender reports): `(remoteTimestamp, timestamp, reportsSent)`.
     pub async fn sender_report(&self) -> Option<(f64, f64, f64)> {
         let report = JsFuture::from(self.get_stats()).await.ok()?;
-        let values = js_sys::Reflect::get(&report, &"values".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+        let values = js_sys::Reflect::get(&report, &"values".into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()?;
         let iter = values.call0(&report).ok()?;
         let array = js_sys::Array::from(&iter);
-        let num = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().and_then(|v| v.as_f64());
+        let num =
+            |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok().and_then(|v| v.as_f64());
         array.iter().find_map(|s| {
             let ty = js_sys::Reflect::get(&s, &"type".into()).ok()?.as_string()?;
-            (ty == "remote-outbound-rtp").then(|| Some((num(&s, "remoteTimestamp")?, num(&s, "timestamp")?, num(&s, "reportsSent").unwrap_or(0.0))))?
+            (ty == "remote-outbound-rtp").then(|| {
+                Some((
+                    num(&s, "remoteTimestamp")?,
+                    num(&s, "timestamp")?,
+                    num(&s, "reportsSent").unwrap_or(0.0),
+                ))
+            })?
         })
     }
 }
@@ -130,10 +149,15 @@ pub fn h264_only(capabilities: &JsValue) -> Option<JsValue> {
     let mut caps: serde_json::Value = serde_wasm_json(capabilities)?;
     let codecs = caps.get_mut("codecs")?.as_array_mut()?;
     codecs.retain(|c| {
-        let mime = c.get("mimeType").and_then(|m| m.as_str()).unwrap_or_default().to_ascii_lowercase();
+        let mime =
+            c.get("mimeType").and_then(|m| m.as_str()).unwrap_or_default().to_ascii_lowercase();
         mime == "video/h264" || mime == "video/rtx"
     });
-    if !codecs.iter().any(|c| c.get("mimeType").and_then(|m| m.as_str()).is_some_and(|m| m.eq_ignore_ascii_case("video/h264"))) {
+    if !codecs.iter().any(|c| {
+        c.get("mimeType")
+            .and_then(|m| m.as_str())
+            .is_some_and(|m| m.eq_ignore_ascii_case("video/h264"))
+    }) {
         return None;
     }
     js_sys::JSON::parse(&caps.to_string()).ok()

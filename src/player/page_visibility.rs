@@ -12,8 +12,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::media::monotonic::now_mono_ms;
 use crate::core::clock::live::live_session::Visibility;
+use crate::media::monotonic::now_mono_ms;
 
 #[derive(Default)]
 struct Shared {
@@ -65,7 +65,10 @@ impl PageVisibility {
             })
         };
         if let Some(d) = &document {
-            let _ = d.add_event_listener_with_callback("visibilitychange", listener.as_ref().unchecked_ref());
+            let _ = d.add_event_listener_with_callback(
+                "visibilitychange",
+                listener.as_ref().unchecked_ref(),
+            );
         }
         Self { document, shared, listener }
     }
@@ -109,7 +112,10 @@ impl PageVisibility {
 impl Drop for PageVisibility {
     fn drop(&mut self) {
         if let Some(d) = &self.document {
-            let _ = d.remove_event_listener_with_callback("visibilitychange", self.listener.as_ref().unchecked_ref());
+            let _ = d.remove_event_listener_with_callback(
+                "visibilitychange",
+                self.listener.as_ref().unchecked_ref(),
+            );
         }
         self.release_waiters();
     }

@@ -20,10 +20,24 @@ pub const PROBE_TIMEOUT_MS: u32 = 5_000;
 
 /// Probes `uri` (relative to the playlist's URL) and hands its `Last-Modified`
 /// to the clock as segment `sn`'s; `done` runs after, whatever the outcome.
-pub fn spawn(playlist_url: &str, uri: &str, api_key: Option<&str>, key_origin: &str, sn: u64, clock: Rc<RefCell<RecordingClock>>, done: impl FnOnce() + 'static) {
-    let base = web_sys::window().and_then(|w| w.document()).and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
-    let url = web_sys::Url::new_with_base(playlist_url, &base).ok().and_then(|p| web_sys::Url::new_with_base(uri, &p.href()).ok());
-    let key = url.as_ref().and_then(|u| api_key.filter(|_| u.origin() == key_origin)).map(str::to_owned);
+pub fn spawn(
+    playlist_url: &str,
+    uri: &str,
+    api_key: Option<&str>,
+    key_origin: &str,
+    sn: u64,
+    clock: Rc<RefCell<RecordingClock>>,
+    done: impl FnOnce() + 'static,
+) {
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .unwrap_or_default();
+    let url = web_sys::Url::new_with_base(playlist_url, &base)
+        .ok()
+        .and_then(|p| web_sys::Url::new_with_base(uri, &p.href()).ok());
+    let key =
+        url.as_ref().and_then(|u| api_key.filter(|_| u.origin() == key_origin)).map(str::to_owned);
     // Everything, `done` included, after the caller returns: it holds the clock.
     wasm_bindgen_futures::spawn_local(async move {
         let Some(href) = url.map(|u| u.href()) else {
@@ -53,7 +67,9 @@ pub fn spawn(playlist_url: &str, uri: &str, api_key: Option<&str>, key_origin: &
                     c.on_last_modified(sn, header.as_deref());
                 }
             }
-            Ok(r) => web_sys::console::debug_1(&format!("segment probe {href}: HTTP {}", r.status()).into()),
+            Ok(r) => web_sys::console::debug_1(
+                &format!("segment probe {href}: HTTP {}", r.status()).into(),
+            ),
             Err(e) => web_sys::console::debug_1(&format!("segment probe {href}: {e}").into()),
         }
         done();

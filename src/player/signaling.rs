@@ -80,7 +80,11 @@ fn settle(shared: &Rc<RefCell<Shared>>, value: &JsValue) -> bool {
 
 impl Signaling {
     /// Opens `url`, waiting at most `open_timeout_ms`.
-    pub async fn open(url: &str, open_timeout_ms: u32, request_timeout_ms: u32) -> Result<Self, SignalingError> {
+    pub async fn open(
+        url: &str,
+        open_timeout_ms: u32,
+        request_timeout_ms: u32,
+    ) -> Result<Self, SignalingError> {
         let ws = WebSocket::new(url).map_err(|e| SignalingError::Open(format!("{e:?}")))?;
         let shared = Rc::new(RefCell::new(Shared { waiting: None, unsolicited: 0 }));
         let on_message = {
@@ -89,7 +93,9 @@ impl Signaling {
                 let text = e.data().as_string().unwrap_or_default();
                 if !settle(&shared, &JsValue::from_str(&text)) {
                     shared.borrow_mut().unsolicited += 1;
-                    web_sys::console::debug_1(&"signaling: a message arrived with no request in flight".into());
+                    web_sys::console::debug_1(
+                        &"signaling: a message arrived with no request in flight".into(),
+                    );
                 }
             })
         };
@@ -109,11 +115,21 @@ impl Signaling {
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_close.as_ref().unchecked_ref()));
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        let this = Self { ws, shared, request_timeout_ms, _on_message: on_message, _on_close: on_close, _on_open: on_open };
+        let this = Self {
+            ws,
+            shared,
+            request_timeout_ms,
+            _on_message: on_message,
+            _on_close: on_close,
+            _on_open: on_open,
+        };
         match this.wait(open_timeout_ms).await {
             Some(v) if v.as_string().as_deref() == Some("open") => Ok(this),
             Some(_) => Err(SignalingError::Open("the socket closed".into())),
-            None => Err(SignalingError::Open(format!("no connection within {} s", open_timeout_ms / 1000))),
+            None => Err(SignalingError::Open(format!(
+                "no connection within {} s",
+                open_timeout_ms / 1000
+            ))),
         }
     }
 

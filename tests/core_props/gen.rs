@@ -17,7 +17,16 @@ pub fn number() -> impl Strategy<Value = Value> {
         (-5000.0f64..5000.0).prop_map(|f| json!(f)),
         any::<i64>().prop_map(|i| json!(i)),
         any::<u64>().prop_map(|i| json!(i)),
-        prop_oneof![Just(1e308), Just(-1e308), Just(5e-324), Just(0.0), Just(-0.0), Just(100.0), Just(1.5)].prop_map(|f| json!(f)),
+        prop_oneof![
+            Just(1e308),
+            Just(-1e308),
+            Just(5e-324),
+            Just(0.0),
+            Just(-0.0),
+            Just(100.0),
+            Just(1.5)
+        ]
+        .prop_map(|f| json!(f)),
     ]
 }
 
@@ -66,10 +75,32 @@ pub fn text() -> impl Strategy<Value = String> {
 /// Arbitrary JSON, biased toward the keys the adapters look at.
 pub fn json_value() -> impl Strategy<Value = Value> {
     let key = prop_oneof![
-        Just("detections"), Just("objects"), Just("boxes"), Just("bbox"), Just("x"), Just("y"), Just("w"), Just("h"),
-        Just("left"), Just("top"), Just("width"), Just("height"), Just("class"), Just("class_name"), Just("label"),
-        Just("name"), Just("confidence"), Just("conf"), Just("score"), Just("track_id"), Just("keypoints"),
-        Just("normalized"), Just("class_id"), Just("frame_width"), Just("frame_height"), Just("other"),
+        Just("detections"),
+        Just("objects"),
+        Just("boxes"),
+        Just("bbox"),
+        Just("x"),
+        Just("y"),
+        Just("w"),
+        Just("h"),
+        Just("left"),
+        Just("top"),
+        Just("width"),
+        Just("height"),
+        Just("class"),
+        Just("class_name"),
+        Just("label"),
+        Just("name"),
+        Just("confidence"),
+        Just("conf"),
+        Just("score"),
+        Just("track_id"),
+        Just("keypoints"),
+        Just("normalized"),
+        Just("class_id"),
+        Just("frame_width"),
+        Just("frame_height"),
+        Just("other"),
     ];
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -80,8 +111,9 @@ pub fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 96, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
-            prop::collection::vec((key.clone(), inner), 0..8)
-                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>())),
+            prop::collection::vec((key.clone(), inner), 0..8).prop_map(|kv| Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>()
+            )),
         ]
     })
 }

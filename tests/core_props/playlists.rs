@@ -70,8 +70,16 @@ fn noise() -> impl Strategy<Value = Noise> {
         Just(Noise::Ignored("   ".into())),
         Just(Noise::Ignored("#EXT-X-DISCONTINUITYX".into())),
         Just(Noise::Ignored("#EXTINF".into())),
-        prop_oneof![Just("NaN"), Just("inf"), Just("-1"), Just("1e999"), Just("six"), Just(""), Just("-0x1")]
-            .prop_map(|v| Noise::Counted(format!("#EXTINF:{v},title"))),
+        prop_oneof![
+            Just("NaN"),
+            Just("inf"),
+            Just("-1"),
+            Just("1e999"),
+            Just("six"),
+            Just(""),
+            Just("-0x1")
+        ]
+        .prop_map(|v| Noise::Counted(format!("#EXTINF:{v},title"))),
         prop_oneof![Just("yesterday"), Just("2026-01-05T13:00:00"), Just("2026-02-30T00:00:00Z")]
             .prop_map(|v| Noise::Counted(format!("#EXT-X-PROGRAM-DATE-TIME:{v}"))),
         Just(Noise::Counted("stray-without-extinf.ts".into())),
@@ -79,17 +87,36 @@ fn noise() -> impl Strategy<Value = Noise> {
 }
 
 fn entry() -> impl Strategy<Value = EntryModel> {
-    let pdt = prop::option::weighted(0.2, prop_oneof![T0 - 86_400_000_000..T0, YEAR_0..=YEAR_9999_END]);
-    (uri(), duration(), any::<bool>(), pdt, prop::collection::vec(noise(), 0..3)).prop_map(|((uri, number), duration, discontinuity, pdt, noise)| {
-        EntryModel { uri, number, duration, discontinuity, pdt, noise }
-    })
+    let pdt =
+        prop::option::weighted(0.2, prop_oneof![T0 - 86_400_000_000..T0, YEAR_0..=YEAR_9999_END]);
+    (uri(), duration(), any::<bool>(), pdt, prop::collection::vec(noise(), 0..3)).prop_map(
+        |((uri, number), duration, discontinuity, pdt, noise)| EntryModel {
+            uri,
+            number,
+            duration,
+            discontinuity,
+            pdt,
+            noise,
+        },
+    )
 }
 
 pub fn playlist_model(max_entries: usize) -> impl Strategy<Value = PlaylistModel> {
-    let header = (prop::option::of(hostile_i64()), prop::option::of(duration()), prop::option::of(prop_oneof![Just("EVENT"), Just("VOD"), Just(" event ")]));
-    (header, any::<bool>(), prop::collection::vec(entry(), 0..max_entries), any::<bool>()).prop_map(|((media_sequence, target_duration, kind), ended, entries, crlf)| {
-        PlaylistModel { media_sequence, target_duration, playlist_type: kind.map(str::to_owned), ended, entries, crlf }
-    })
+    let header = (
+        prop::option::of(hostile_i64()),
+        prop::option::of(duration()),
+        prop::option::of(prop_oneof![Just("EVENT"), Just("VOD"), Just(" event ")]),
+    );
+    (header, any::<bool>(), prop::collection::vec(entry(), 0..max_entries), any::<bool>()).prop_map(
+        |((media_sequence, target_duration, kind), ended, entries, crlf)| PlaylistModel {
+            media_sequence,
+            target_duration,
+            playlist_type: kind.map(str::to_owned),
+            ended,
+            entries,
+            crlf,
+        },
+    )
 }
 
 impl PlaylistModel {
@@ -109,7 +136,10 @@ impl PlaylistModel {
                 lines.push("#EXT-X-DISCONTINUITY".into());
             }
             if let Some(t) = e.pdt {
-                lines.push(format!("#EXT-X-PROGRAM-DATE-TIME:{}", format_rfc3339_utc(UnixMicros(t))));
+                lines.push(format!(
+                    "#EXT-X-PROGRAM-DATE-TIME:{}",
+                    format_rfc3339_utc(UnixMicros(t))
+                ));
             }
             lines.push(format!("#EXTINF:{},", e.duration));
             lines.push(format!("  {}", e.uri));
@@ -136,25 +166,41 @@ impl PlaylistModel {
 /// exactly the lines it had to skip.
 #[test]
 fn written_playlists_parse_back_to_their_entries() {
-    check("written_playlists_parse_back_to_their_entries", 1.0, || playlist_model(40), |model| {
-        let p = model.parsed();
-        prop_assert_eq!(p.entries.len(), model.entries.len());
-        for (got, want) in p.entries.iter().zip(&model.entries) {
-            prop_assert_eq!(&got.uri, &want.uri);
-            prop_assert_eq!(got.number, want.number, "{}", want.uri);
-            prop_assert_eq!(got.duration.to_bits(), want.duration.to_bits());
-            prop_assert_eq!(got.discontinuity, want.discontinuity);
-            prop_assert_eq!(got.program_date_time, want.pdt.map(UnixMicros));
-        }
-        prop_assert_eq!(p.media_sequence, model.media_sequence);
-        prop_assert_eq!(p.target_duration.map(f64::to_bits), model.target_duration.map(f64::to_bits));
-        prop_assert_eq!(p.playlist_type.as_deref(), model.playlist_type.as_deref().map(str::trim));
-        prop_assert_eq!(p.ended, model.ended);
-        let counted = model.entries.iter().flat_map(|e| &e.noise).filter(|n| matches!(n, Noise::Counted(_))).count();
-        prop_assert_eq!(p.skipped_lines, counted);
-        prop_assert!(!p.total_duration().is_nan());
-        Ok(())
-    });
+    check(
+        "written_playlists_parse_back_to_their_entries",
+        1.0,
+        || playlist_model(40),
+        |model| {
+            let p = model.parsed();
+            prop_assert_eq!(p.entries.len(), model.entries.len());
+            for (got, want) in p.entries.iter().zip(&model.entries) {
+                prop_assert_eq!(&got.uri, &want.uri);
+                prop_assert_eq!(got.number, want.number, "{}", want.uri);
+                prop_assert_eq!(got.duration.to_bits(), want.duration.to_bits());
+                prop_assert_eq!(got.discontinuity, want.discontinuity);
+                prop_assert_eq!(got.program_date_time, want.pdt.map(UnixMicros));
+            }
+            prop_assert_eq!(p.media_sequence, model.media_sequence);
+            prop_assert_eq!(
+                p.target_duration.map(f64::to_bits),
+                model.target_duration.map(f64::to_bits)
+            );
+            prop_assert_eq!(
+                p.playlist_type.as_deref(),
+                model.playlist_type.as_deref().map(str::trim)
+            );
+            prop_assert_eq!(p.ended, model.ended);
+            let counted = model
+                .entries
+                .iter()
+                .flat_map(|e| &e.noise)
+                .filter(|n| matches!(n, Noise::Counted(_)))
+                .count();
+            prop_assert_eq!(p.skipped_lines, counted);
+            prop_assert!(!p.total_duration().is_nan());
+            Ok(())
+        },
+    );
 }
 
 /// Lines from a hostile vocabulary, in any order.
@@ -172,8 +218,12 @@ pub fn hostile_playlist_text() -> impl Strategy<Value = String> {
         text(),
     ];
     let tag = prop_oneof![
-        Just("#EXTINF:"), Just("#EXT-X-MEDIA-SEQUENCE:"), Just("#EXT-X-DISCONTINUITY-SEQUENCE:"), Just("#EXT-X-TARGETDURATION:"),
-        Just("#EXT-X-PROGRAM-DATE-TIME:"), Just("#EXT-X-PLAYLIST-TYPE:"),
+        Just("#EXTINF:"),
+        Just("#EXT-X-MEDIA-SEQUENCE:"),
+        Just("#EXT-X-DISCONTINUITY-SEQUENCE:"),
+        Just("#EXT-X-TARGETDURATION:"),
+        Just("#EXT-X-PROGRAM-DATE-TIME:"),
+        Just("#EXT-X-PLAYLIST-TYPE:"),
     ];
     let line = prop_oneof![
         3 => (tag, value).prop_map(|(t, v)| format!("{t}{v}")),
@@ -207,7 +257,11 @@ fn hostile_playlists_parse_within_bounds() {
                 // The digits of the name, leading zeros and all, are the number.
                 let name = e.uri.split(['?', '#']).next().unwrap().rsplit('/').next().unwrap();
                 let digits = name.strip_prefix("segment-").and_then(|d| d.strip_suffix(".ts"));
-                prop_assert!(n >= 0 && digits.and_then(|d| d.parse::<i64>().ok()) == Some(n), "{} {n}", e.uri);
+                prop_assert!(
+                    n >= 0 && digits.and_then(|d| d.parse::<i64>().ok()) == Some(n),
+                    "{} {n}",
+                    e.uri
+                );
             }
         }
         prop_assert!(!p.total_duration().is_nan());
@@ -218,7 +272,12 @@ fn hostile_playlists_parse_within_bounds() {
 /// The fixed text, parsed again, lists the same entries with the header the
 /// fixer states; numbers run on by one per entry and the continuity counter
 /// by one per discontinuity.
-fn check_fixed(text: &str, parsed: &MediaPlaylist, fixed: &[FixedEntry], fixed_text: &str) -> Result<(), TestCaseError> {
+fn check_fixed(
+    text: &str,
+    parsed: &MediaPlaylist,
+    fixed: &[FixedEntry],
+    fixed_text: &str,
+) -> Result<(), TestCaseError> {
     prop_assert_eq!(fixed.len(), parsed.entries.len());
     // A text that is not a playlist (no `#EXTM3U` first) is not one the fixer
     // is given; removing a sequence tag above a later `#EXTM3U` can make it
@@ -231,11 +290,15 @@ fn check_fixed(text: &str, parsed: &MediaPlaylist, fixed: &[FixedEntry], fixed_t
     prop_assert_eq!(again.ended, parsed.ended);
     prop_assert_eq!(&again.playlist_type, &parsed.playlist_type);
     // One pair of sequence tags, after the first `#EXTM3U` line (none without one).
-    let tags = fixed_text.lines().filter(|l| l.trim().starts_with("#EXT-X-MEDIA-SEQUENCE:")).count();
+    let tags =
+        fixed_text.lines().filter(|l| l.trim().starts_with("#EXT-X-MEDIA-SEQUENCE:")).count();
     prop_assert_eq!(tags, usize::from(text.lines().any(|l| l.trim() == "#EXTM3U")));
     if let (Some(first), Some(e)) = (fixed.first(), parsed.entries.first()) {
         prop_assert_eq!(again.media_sequence, i64::try_from(first.sn).ok());
-        prop_assert_eq!(again.discontinuity_sequence, i64::try_from(first.cc.saturating_sub(u64::from(e.discontinuity))).ok());
+        prop_assert_eq!(
+            again.discontinuity_sequence,
+            i64::try_from(first.cc.saturating_sub(u64::from(e.discontinuity))).ok()
+        );
     }
     for (i, w) in fixed.windows(2).enumerate() {
         prop_assert_eq!(w[1].sn, w[0].sn + 1);
@@ -248,15 +311,20 @@ fn check_fixed(text: &str, parsed: &MediaPlaylist, fixed: &[FixedEntry], fixed_t
 /// sequence tags passes through, and the numbers are sound.
 #[test]
 fn hostile_playlists_pass_through_the_fixer() {
-    check("hostile_playlists_pass_through_the_fixer", 0.4, || prop::collection::vec(hostile_playlist_text(), 1..4), |texts| {
-        let mut fixer = PlaylistFixer::new();
-        for text in &texts {
-            let parsed = MediaPlaylist::parse(text);
-            let out = fixer.fix_text(text);
-            check_fixed(text, &parsed, &out.entries, &out.text)?;
-        }
-        Ok(())
-    });
+    check(
+        "hostile_playlists_pass_through_the_fixer",
+        0.4,
+        || prop::collection::vec(hostile_playlist_text(), 1..4),
+        |texts| {
+            let mut fixer = PlaylistFixer::new();
+            for text in &texts {
+                let parsed = MediaPlaylist::parse(text);
+                let out = fixer.fix_text(text);
+                check_fixed(text, &parsed, &out.entries, &out.text)?;
+            }
+            Ok(())
+        },
+    );
 }
 
 /// VAS's rolling playlist over many reloads: entries roll off the front,
@@ -265,46 +333,60 @@ fn hostile_playlists_pass_through_the_fixer() {
 /// is listed, and later segments always get larger numbers.
 #[test]
 fn rolling_playlists_keep_stable_numbers() {
-    check("rolling_playlists_keep_stable_numbers", 1.0, || {
-        let pool = prop::collection::vec(any::<bool>(), 1..60);
-        let reloads = prop::collection::vec((0usize..5, 0usize..8, hostile_i64(), prop::bool::weighted(0.1)), 1..12);
-        (pool, reloads)
-    }, |(pool, reloads)| {
-        let mut fixer = PlaylistFixer::new();
-        // The same reloads, each parsed whole: the incremental fixer must agree with it exactly.
-        let mut whole = PlaylistFixer::new();
-        let (mut start, mut end) = (0usize, 0usize);
-        let mut given: HashMap<usize, FixedEntry> = HashMap::new();
-        for (advance, grow, sequence, ended) in reloads {
-            start = (start + advance).min(pool.len());
-            end = (end + grow).clamp(start, pool.len());
-            let mut text = format!("#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:{sequence}\n#EXT-X-PLAYLIST-TYPE:EVENT\n");
-            for (i, disc) in pool.iter().enumerate().take(end).skip(start) {
-                if *disc {
-                    text.push_str("#EXT-X-DISCONTINUITY\n");
+    check(
+        "rolling_playlists_keep_stable_numbers",
+        1.0,
+        || {
+            let pool = prop::collection::vec(any::<bool>(), 1..60);
+            let reloads = prop::collection::vec(
+                (0usize..5, 0usize..8, hostile_i64(), prop::bool::weighted(0.1)),
+                1..12,
+            );
+            (pool, reloads)
+        },
+        |(pool, reloads)| {
+            let mut fixer = PlaylistFixer::new();
+            // The same reloads, each parsed whole: the incremental fixer must agree with it exactly.
+            let mut whole = PlaylistFixer::new();
+            let (mut start, mut end) = (0usize, 0usize);
+            let mut given: HashMap<usize, FixedEntry> = HashMap::new();
+            for (advance, grow, sequence, ended) in reloads {
+                start = (start + advance).min(pool.len());
+                end = (end + grow).clamp(start, pool.len());
+                let mut text = format!("#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:{sequence}\n#EXT-X-PLAYLIST-TYPE:EVENT\n");
+                for (i, disc) in pool.iter().enumerate().take(end).skip(start) {
+                    if *disc {
+                        text.push_str("#EXT-X-DISCONTINUITY\n");
+                    }
+                    text.push_str(&format!(
+                        "#EXTINF:6.000000,\nsegment-{}.ts\n",
+                        1_767_618_000 + i
+                    ));
                 }
-                text.push_str(&format!("#EXTINF:6.000000,\nsegment-{}.ts\n", 1_767_618_000 + i));
-            }
-            if ended {
-                text.push_str("#EXT-X-ENDLIST\n");
-            }
-            let parsed = MediaPlaylist::parse(&text);
-            let update = fixer.fix(&text);
-            let reference = whole.fix_whole(&text);
-            prop_assert_eq!(update.apply(&text), reference.apply(&text));
-            prop_assert_eq!(fixer.listed(), whole.listed());
-            prop_assert_eq!(fixer.header(), whole.header());
-            let out = fixer.fix_text(&text);
-            check_fixed(&text, &parsed, &out.entries, &out.text)?;
-            for (k, f) in out.entries.iter().enumerate() {
-                let i = start + k;
-                if let Some(before) = given.insert(i, *f) {
-                    prop_assert_eq!(before, *f, "segment {} renumbered", i);
+                if ended {
+                    text.push_str("#EXT-X-ENDLIST\n");
                 }
+                let parsed = MediaPlaylist::parse(&text);
+                let update = fixer.fix(&text);
+                let reference = whole.fix_whole(&text);
+                prop_assert_eq!(update.apply(&text), reference.apply(&text));
+                prop_assert_eq!(fixer.listed(), whole.listed());
+                prop_assert_eq!(fixer.header(), whole.header());
+                let out = fixer.fix_text(&text);
+                check_fixed(&text, &parsed, &out.entries, &out.text)?;
+                for (k, f) in out.entries.iter().enumerate() {
+                    let i = start + k;
+                    if let Some(before) = given.insert(i, *f) {
+                        prop_assert_eq!(before, *f, "segment {} renumbered", i);
+                    }
+                }
+                let order: BTreeMap<usize, u64> = given.iter().map(|(i, f)| (*i, f.sn)).collect();
+                prop_assert!(
+                    order.values().zip(order.values().skip(1)).all(|(a, b)| a < b),
+                    "numbers out of order: {order:?}"
+                );
             }
-            let order: BTreeMap<usize, u64> = given.iter().map(|(i, f)| (*i, f.sn)).collect();
-            prop_assert!(order.values().zip(order.values().skip(1)).all(|(a, b)| a < b), "numbers out of order: {order:?}");
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
 }

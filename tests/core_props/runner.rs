@@ -18,7 +18,9 @@
 use std::fmt::Debug;
 
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, FileFailurePersistence, TestCaseResult, TestError, TestRunner};
+use proptest::test_runner::{
+    Config, FileFailurePersistence, TestCaseResult, TestError, TestRunner,
+};
 
 /// Cases per unit of weight when `VAS_FUZZ_CASES` is unset.
 const DEFAULT_BASE_CASES: u32 = 200;
@@ -51,7 +53,10 @@ where
     M: FnOnce() -> S + Send,
     T: Fn(S::Value) -> TestCaseResult + Send,
 {
-    let path: &'static str = Box::leak(format!("{}/tests/fuzz_regressions/{name}.txt", env!("CARGO_MANIFEST_DIR")).into_boxed_str());
+    let path: &'static str = Box::leak(
+        format!("{}/tests/fuzz_regressions/{name}.txt", env!("CARGO_MANIFEST_DIR"))
+            .into_boxed_str(),
+    );
     let cases = cases(weight);
     let outcome = std::thread::scope(|scope| {
         let run = move || {
@@ -64,11 +69,18 @@ where
             };
             match TestRunner::new(config).run(&strategy(), test) {
                 Ok(()) => Ok(()),
-                Err(TestError::Fail(why, input)) => Err(format!("property {name} failed: {why}\nminimal failing input: {input:#?}")),
+                Err(TestError::Fail(why, input)) => {
+                    Err(format!("property {name} failed: {why}\nminimal failing input: {input:#?}"))
+                }
                 Err(TestError::Abort(why)) => Err(format!("property {name} aborted: {why}")),
             }
         };
-        std::thread::Builder::new().name(name.into()).stack_size(STACK_BYTES).spawn_scoped(scope, run).expect("a property thread starts").join()
+        std::thread::Builder::new()
+            .name(name.into())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, run)
+            .expect("a property thread starts")
+            .join()
     });
     match outcome {
         Ok(Ok(())) => report(name, cases),
@@ -80,5 +92,7 @@ where
 fn report(name: &str, cases: u32) {
     let Ok(dir) = std::env::var("VAS_FUZZ_REPORT") else { return };
     let dir = std::path::Path::new(&dir);
-    std::fs::create_dir_all(dir).and_then(|()| std::fs::write(dir.join(name), cases.to_string())).expect("the fuzz report directory is writable");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(dir.join(name), cases.to_string()))
+        .expect("the fuzz report directory is writable");
 }

@@ -34,63 +34,93 @@ enum Latest {
 /// the return.
 #[test]
 fn the_stall_watch_never_stalls_while_hidden_and_always_past_its_grace() {
-    check("the_stall_watch_never_stalls_while_hidden_and_always_past_its_grace", 1.0, || {
-        let event = prop_oneof![
-            6 => (0u64..4).prop_map(WatchEvent::Frame),
-            1 => Just(WatchEvent::Hide),
-            1 => Just(WatchEvent::Show),
-            4 => Just(WatchEvent::Check),
-        ];
-        let step = prop_oneof![8 => 0.0f64..2_000.0, 1 => 2_000.0f64..40_000.0];
-        (prop::collection::vec((event, step), 0..150), prop::bool::ANY, prop::option::weighted(0.1, hostile_f64()))
-    }, |(events, start_hidden, wild)| {
-        let t = SessionTiming::default();
-        let start_visibility = if start_hidden { Visibility::Hidden } else { Visibility::Visible };
-        let mut now = 1_000.0;
-        let mut w = StallWatch::new(now, start_visibility);
-        let (mut hidden, mut latest, mut since, mut last_id, mut had_frames) = (start_hidden, Latest::Start, now, None, false);
-        for (event, step) in events {
-            now += step;
-            // A hostile clock: every reading is the wild value (the model is not checked then).
-            let at = wild.unwrap_or(now);
-            match event {
-                WatchEvent::Frame(id) => {
-                    let new = w.on_frame(id, at);
-                    prop_assert_eq!(new, last_id != Some(id), "frame {} after {:?}", id, last_id);
-                    if new {
-                        (last_id, had_frames, latest, since) = (Some(id), true, Latest::NewFrame, now);
+    check(
+        "the_stall_watch_never_stalls_while_hidden_and_always_past_its_grace",
+        1.0,
+        || {
+            let event = prop_oneof![
+                6 => (0u64..4).prop_map(WatchEvent::Frame),
+                1 => Just(WatchEvent::Hide),
+                1 => Just(WatchEvent::Show),
+                4 => Just(WatchEvent::Check),
+            ];
+            let step = prop_oneof![8 => 0.0f64..2_000.0, 1 => 2_000.0f64..40_000.0];
+            (
+                prop::collection::vec((event, step), 0..150),
+                prop::bool::ANY,
+                prop::option::weighted(0.1, hostile_f64()),
+            )
+        },
+        |(events, start_hidden, wild)| {
+            let t = SessionTiming::default();
+            let start_visibility =
+                if start_hidden { Visibility::Hidden } else { Visibility::Visible };
+            let mut now = 1_000.0;
+            let mut w = StallWatch::new(now, start_visibility);
+            let (mut hidden, mut latest, mut since, mut last_id, mut had_frames) =
+                (start_hidden, Latest::Start, now, None, false);
+            for (event, step) in events {
+                now += step;
+                // A hostile clock: every reading is the wild value (the model is not checked then).
+                let at = wild.unwrap_or(now);
+                match event {
+                    WatchEvent::Frame(id) => {
+                        let new = w.on_frame(id, at);
+                        prop_assert_eq!(
+                            new,
+                            last_id != Some(id),
+                            "frame {} after {:?}",
+                            id,
+                            last_id
+                        );
+                        if new {
+                            (last_id, had_frames, latest, since) =
+                                (Some(id), true, Latest::NewFrame, now);
+                        }
                     }
-                }
-                WatchEvent::Hide => {
-                    w.on_visibility(Visibility::Hidden, at);
-                    hidden = true;
-                }
-                WatchEvent::Show => {
-                    w.on_visibility(Visibility::Visible, at);
-                    if hidden {
-                        (latest, since) = (Latest::Return { had_frames }, now);
+                    WatchEvent::Hide => {
+                        w.on_visibility(Visibility::Hidden, at);
+                        hidden = true;
                     }
-                    hidden = false;
-                }
-                WatchEvent::Check => {
-                    let stalled = w.is_stalled(at, &t);
-                    prop_assert_eq!(w.is_hidden(), hidden);
-                    if hidden {
-                        prop_assert!(!stalled, "a stall while hidden at {}", at);
-                        prop_assert!(!w.picture_is_current());
+                    WatchEvent::Show => {
+                        w.on_visibility(Visibility::Visible, at);
+                        if hidden {
+                            (latest, since) = (Latest::Return { had_frames }, now);
+                        }
+                        hidden = false;
                     }
-                    if wild.is_none() {
-                        let limit = match latest {
-                            Latest::Start | Latest::Return { had_frames: false } => t.first_frame_within_ms,
-                            Latest::Return { had_frames: true } => t.resume_within_ms,
-                            Latest::NewFrame => t.stall_after_ms,
-                        };
-                        prop_assert_eq!(stalled, !hidden && now - since > f64::from(limit), "{:?} since {} at {}", latest, since, now);
-                        prop_assert_eq!(w.picture_is_current(), !hidden && latest == Latest::NewFrame);
+                    WatchEvent::Check => {
+                        let stalled = w.is_stalled(at, &t);
+                        prop_assert_eq!(w.is_hidden(), hidden);
+                        if hidden {
+                            prop_assert!(!stalled, "a stall while hidden at {}", at);
+                            prop_assert!(!w.picture_is_current());
+                        }
+                        if wild.is_none() {
+                            let limit = match latest {
+                                Latest::Start | Latest::Return { had_frames: false } => {
+                                    t.first_frame_within_ms
+                                }
+                                Latest::Return { had_frames: true } => t.resume_within_ms,
+                                Latest::NewFrame => t.stall_after_ms,
+                            };
+                            prop_assert_eq!(
+                                stalled,
+                                !hidden && now - since > f64::from(limit),
+                                "{:?} since {} at {}",
+                                latest,
+                                since,
+                                now
+                            );
+                            prop_assert_eq!(
+                                w.picture_is_current(),
+                                !hidden && latest == Latest::NewFrame
+                            );
+                        }
                     }
                 }
             }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
 }

@@ -5,15 +5,18 @@
 use js_sys::{Array, Promise, Uint8Array};
 use serde_json::Value;
 use vas_overlay_viewer::core::clock::clip::ClipClock;
-use vas_overlay_viewer::core::events::event_store::StoreLimits;
 use vas_overlay_viewer::core::draw::renderer_choice::RendererPolicy;
-use vas_overlay_viewer::core::time::parse_rfc3339;
+use vas_overlay_viewer::core::events::event_store::StoreLimits;
 use vas_overlay_viewer::core::events::wire::{decode_event_page, WireEvent};
+use vas_overlay_viewer::core::time::parse_rfc3339;
 use vas_overlay_viewer::events::store_handle::StoreHandle;
 use vas_overlay_viewer::pages::clip_page::{ClipView, ClipViewProps};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, Element, HtmlElement, HtmlVideoElement, MutationObserver, MutationObserverInit, Url};
+use web_sys::{
+    Blob, BlobPropertyBag, Element, HtmlElement, HtmlVideoElement, MutationObserver,
+    MutationObserverInit, Url,
+};
 
 pub const CLIP: &[u8] = include_bytes!("../../static/demo/clip.mp4");
 pub const EVENTS: &str = include_str!("../../static/demo/events.json");
@@ -106,20 +109,39 @@ pub fn mount(width_px: f64, height_px: f64, store: StoreHandle) -> Mounted {
 }
 
 /// Mounts the real `ClipView` over the demo clip with a given clock start.
-pub fn mount_with(width_px: f64, height_px: f64, store: StoreHandle, start: vas_overlay_viewer::core::time::UnixMicros) -> Mounted {
+pub fn mount_with(
+    width_px: f64,
+    height_px: f64,
+    store: StoreHandle,
+    start: vas_overlay_viewer::core::time::UnixMicros,
+) -> Mounted {
     mount_full(width_px, height_px, store, start, RendererPolicy::Auto)
 }
 
 /// As `mount`, with the overlay's renderers as `renderer` allows.
-pub fn mount_renderer(width_px: f64, height_px: f64, store: StoreHandle, renderer: RendererPolicy) -> Mounted {
+pub fn mount_renderer(
+    width_px: f64,
+    height_px: f64,
+    store: StoreHandle,
+    renderer: RendererPolicy,
+) -> Mounted {
     mount_full(width_px, height_px, store, parse_rfc3339(DEMO_START).unwrap(), renderer)
 }
 
 /// Mounts the real `ClipView` with every choice given.
-pub fn mount_full(width_px: f64, height_px: f64, store: StoreHandle, start: vas_overlay_viewer::core::time::UnixMicros, renderer: RendererPolicy) -> Mounted {
+pub fn mount_full(
+    width_px: f64,
+    height_px: f64,
+    store: StoreHandle,
+    start: vas_overlay_viewer::core::time::UnixMicros,
+    renderer: RendererPolicy,
+) -> Mounted {
     let container: HtmlElement = document().create_element("div").unwrap().dyn_into().unwrap();
     container
-        .set_attribute("style", &format!("position:relative;width:{width_px}px;height:{height_px}px;margin:0"))
+        .set_attribute(
+            "style",
+            &format!("position:relative;width:{width_px}px;height:{height_px}px;margin:0"),
+        )
         .unwrap();
     document().body().unwrap().append_child(&container).unwrap();
     let props = ClipViewProps {
@@ -130,7 +152,8 @@ pub fn mount_full(width_px: f64, height_px: f64, store: StoreHandle, start: vas_
         on_duration: Default::default(),
         renderer,
     };
-    let handle = yew::Renderer::<ClipView>::with_root_and_props(container.clone().into(), props).render();
+    let handle =
+        yew::Renderer::<ClipView>::with_root_and_props(container.clone().into(), props).render();
     Mounted { container, handle }
 }
 

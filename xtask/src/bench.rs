@@ -23,11 +23,11 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
-use vas_emulator::{self as demo_backend, BackendConfig};
+use crate::browser::{Browser, CdpClient};
 use crate::frame_costs::{percentile, FrameCost, FrameCosts};
 use crate::proc_cpu::{machine_busy_ms, ProcessCpu};
-use crate::browser::{Browser, CdpClient};
 use crate::{build_viewer, core_bench, repo_root, run, setup, Result};
+use vas_emulator::{self as demo_backend, BackendConfig};
 
 /// The bench clip: the demo clip's first 60 frames (2 s at 30 fps, 1280x720), looped.
 const CLIP_FRAMES: u32 = 60;
@@ -59,7 +59,10 @@ struct Scene {
 impl Scene {
     fn name(&self) -> String {
         if self.mode == "off" {
-            return format!("video only{}", if self.dpr != 1 { format!(", DPR {}", self.dpr) } else { String::new() });
+            return format!(
+                "video only{}",
+                if self.dpr != 1 { format!(", DPR {}", self.dpr) } else { String::new() }
+            );
         }
         let dpr = if self.dpr != 1 { format!(" DPR {}", self.dpr) } else { String::new() };
         format!("{} {}{dpr}", self.n, if self.moving { "moving" } else { "static" })
@@ -111,12 +114,26 @@ struct Measured {
 fn build_bench_page(root: &Path) -> Result<PathBuf> {
     println!("== building the bench page (trunk build --release, feature bench)");
     let dist = root.join("target/bench-dist");
-    run(setup::trunk().args(["build", "--release=true", "--dist"]).arg(&dist).arg("xtask/bench/index.html").current_dir(root))?;
+    run(setup::trunk()
+        .args(["build", "--release=true", "--dist"])
+        .arg(&dist)
+        .arg("xtask/bench/index.html")
+        .current_dir(root))?;
     let clip = dist.join("bench-clip.mp4");
     run(Command::new("ffmpeg")
         .args(["-v", "error", "-y", "-i"])
         .arg(root.join("static/demo/clip.mp4"))
-        .args(["-frames:v", &CLIP_FRAMES.to_string(), "-an", "-c:v", "libx264", "-preset", "medium", "-crf", "23"])
+        .args([
+            "-frames:v",
+            &CLIP_FRAMES.to_string(),
+            "-an",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "medium",
+            "-crf",
+            "23",
+        ])
         .args(["-g", "30", "-pix_fmt", "yuv420p", "-movflags", "+faststart"])
         .arg(&clip))
     .map_err(|e| anyhow!("{e:#} (the bench needs ffmpeg with libx264)"))?;
@@ -143,7 +160,12 @@ fn end_trace(cdp: &mut CdpClient) -> Result<Vec<Value>> {
 
 fn metrics(cdp: &mut CdpClient) -> Result<BTreeMap<String, f64>> {
     let m = cdp.call("Performance.getMetrics", json!({}))?;
-    Ok(m["metrics"].as_array().into_iter().flatten().filter_map(|x| Some((x["name"].as_str()?.to_owned(), x["value"].as_f64()?))).collect())
+    Ok(m["metrics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| Some((x["name"].as_str()?.to_owned(), x["value"].as_f64()?)))
+        .collect())
 }
 
 /// Loads the bench page afresh and waits for its wasm; true when it started.
@@ -187,14 +209,21 @@ fn open_scene(cdp: &mut CdpClient, base: &str, scene: &Scene) -> Result<Value> {
     cdp.eval(&format!("bench.setup({opts})")).inspect_err(|_| {
         // What the page said before failing (exceptions, console errors) explains most failures.
         for e in cdp.take_events() {
-            if e["method"] == "Runtime.exceptionThrown" || e["method"] == "Runtime.consoleAPICalled" {
+            if e["method"] == "Runtime.exceptionThrown" || e["method"] == "Runtime.consoleAPICalled"
+            {
                 println!("   page: {}", e["params"]);
             }
         }
     })
 }
 
-fn measure(browser: &Browser, cdp: &mut CdpClient, base: &str, scene: &Scene, window_s: f64) -> Result<Measured> {
+fn measure(
+    browser: &Browser,
+    cdp: &mut CdpClient,
+    base: &str,
+    scene: &Scene,
+    window_s: f64,
+) -> Result<Measured> {
     let setup = open_scene(cdp, base, scene)?;
     sleep_s(2.0);
     // Window A, untraced.
@@ -209,7 +238,8 @@ fn measure(browser: &Browser, cdp: &mut CdpClient, base: &str, scene: &Scene, wi
     let cpu1 = ProcessCpu::snapshot(browser.driver_pid());
     let m1 = metrics(cdp)?;
     cdp.call("Performance.disable", json!({}))?;
-    let metrics: BTreeMap<String, f64> = m1.iter().map(|(k, v)| (k.clone(), v - m0.get(k).copied().unwrap_or(0.0))).collect();
+    let metrics: BTreeMap<String, f64> =
+        m1.iter().map(|(k, v)| (k.clone(), v - m0.get(k).copied().unwrap_or(0.0))).collect();
     // Window B, traced.
     cdp.call("Tracing.start", json!({"traceConfig": {"includedCategories": TRACE_CATEGORIES, "excludedCategories": ["*"]}, "transferMode": "ReportEvents"}))?;
     cdp.eval("bench.windowStart()")?;
@@ -233,10 +263,19 @@ fn measure(browser: &Browser, cdp: &mut CdpClient, base: &str, scene: &Scene, wi
         cdp.call("Profiler.disable", json!({}))?;
         let out = repo_root().join("target/bench");
         let _ = std::fs::create_dir_all(&out);
-        let name = format!("profile-{}-{}.cpuprofile", scene.mode, scene.name().replace([' ', ','], "-"));
+        let name =
+            format!("profile-{}-{}.cpuprofile", scene.mode, scene.name().replace([' ', ','], "-"));
         let _ = std::fs::write(out.join(name), profile["profile"].to_string());
     }
-    Ok(Measured { scene: scene.clone(), setup, window, metrics, cpu: cpu0.ms_since(&cpu1), machine_ms: busy1 - busy0, costs })
+    Ok(Measured {
+        scene: scene.clone(),
+        setup,
+        window,
+        metrics,
+        cpu: cpu0.ms_since(&cpu1),
+        machine_ms: busy1 - busy0,
+        costs,
+    })
 }
 
 /// Memory after warm-up and after each further 10 simulated minutes of events at 30/s.
@@ -269,7 +308,9 @@ fn snapshot_memory(cdp: &mut CdpClient) -> Result<Value> {
     cdp.call("HeapProfiler.collectGarbage", json!({}))?;
     let heap = cdp.call("Runtime.getHeapUsage", json!({}))?;
     let page = cdp.eval("bench.memory()")?;
-    Ok(json!({"domNodes": page["domNodes"], "wasmBytes": page["wasmBytes"], "held": page["held"], "jsHeapUsed": heap["usedSize"]}))
+    Ok(
+        json!({"domNodes": page["domNodes"], "wasmBytes": page["wasmBytes"], "held": page["held"], "jsHeapUsed": heap["usedSize"]}),
+    )
 }
 
 /// Gzipped size of a file (`gzip -9`), bytes.
@@ -299,7 +340,9 @@ fn bundle_sizes(root: &Path) -> Result<Vec<BundleFile>> {
     let mut dirs = vec![dist.clone()];
     let mut out = Vec::new();
     while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|e| anyhow!("{}: {e:#}", dir.display()))?.flatten() {
+        for entry in
+            std::fs::read_dir(&dir).map_err(|e| anyhow!("{}: {e:#}", dir.display()))?.flatten()
+        {
             let p = entry.path();
             if p.is_dir() {
                 dirs.push(p);
@@ -324,10 +367,24 @@ fn sizes_report(sizes: &[BundleFile]) -> String {
     for f in sizes.iter().filter(|f| !f.lazy) {
         let _ = writeln!(report, "  {}: {} bytes, {} gzip", f.name, f.raw, f.gzip);
     }
-    let _ = writeln!(report, "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)", initial as f64 / 1024.0);
-    let _ = writeln!(report, "Loaded on demand (recordings: the hls.js bundle; live cameras: mediasoup-client):");
+    let _ = writeln!(
+        report,
+        "  initial download (all of the above): {initial} bytes gzip ({:.1} KB)",
+        initial as f64 / 1024.0
+    );
+    let _ = writeln!(
+        report,
+        "Loaded on demand (recordings: the hls.js bundle; live cameras: mediasoup-client):"
+    );
     for f in sizes.iter().filter(|f| f.lazy) {
-        let _ = writeln!(report, "  {}: {} bytes, {} gzip ({:.1} KB)", f.name, f.raw, f.gzip, f.gzip as f64 / 1024.0);
+        let _ = writeln!(
+            report,
+            "  {}: {} bytes, {} gzip ({:.1} KB)",
+            f.name,
+            f.raw,
+            f.gzip,
+            f.gzip as f64 / 1024.0
+        );
     }
     report
 }
@@ -368,7 +425,9 @@ fn row(m: &Measured, naive: Option<&Measured>) -> Row {
     // Without overlay updates (the video alone), every frame is reported.
     let frames: Vec<FrameCost> = if updates.is_empty() { m.costs.frames.clone() } else { updates };
     let s = frame_stats(&frames);
-    let cpu = |prefix: &str| m.cpu.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, v)| v).sum::<f64>();
+    let cpu = |prefix: &str| {
+        m.cpu.iter().filter(|(k, _)| k.starts_with(prefix)).map(|(_, v)| v).sum::<f64>()
+    };
     let renderer_main = cpu("renderer/main");
     let renderer_all = cpu("renderer/");
     let gpu = cpu("gpu/");
@@ -381,9 +440,16 @@ fn row(m: &Measured, naive: Option<&Measured>) -> Row {
         let ns = frame_stats(&n.costs.updates());
         let nw = &n.window;
         let n_frames = nw["videoCallbacks"].as_f64().unwrap_or(0.0).max(1.0);
-        let n_cpu: f64 = n.cpu.iter().filter(|(k, _)| k.starts_with("renderer/")).map(|(_, v)| v).sum::<f64>() / n_frames;
+        let n_cpu: f64 =
+            n.cpu.iter().filter(|(k, _)| k.starts_with("renderer/")).map(|(_, v)| v).sum::<f64>()
+                / n_frames;
         let r = |a: f64, b: f64| if b > 0.0 { format!("{:.2}", a / b) } else { "-".into() };
-        format!("{} / {} / {}", r(s[3], ns[3]), r(s[6], ns[6]), r(per_video_frame(renderer_all), n_cpu))
+        format!(
+            "{} / {} / {}",
+            r(s[3], ns[3]),
+            r(s[6], ns[6]),
+            r(per_video_frame(renderer_all), n_cpu)
+        )
     });
     let cells = vec![
         m.scene.name(),
@@ -459,7 +525,6 @@ fn markdown_table(rows: &[Row]) -> String {
     out
 }
 
-
 /// Runs `xtask/bench/micro_canvas.js` (ways to draw boxes and labels on a
 /// canvas, timed in the page) at each pixel ratio and prints its figures.
 fn micro_canvas(root: &Path, base: &str) -> Result {
@@ -508,10 +573,16 @@ fn micro_dom(root: &Path, cdp: &mut CdpClient, base: &str) -> Result {
             open_scene(cdp, base, &Scene { mode: "off", n: 0, moving: true, dpr: 1 })?;
             cdp.call("Performance.enable", json!({}))?;
             let m0 = metrics(cdp)?;
-            let frames = cdp.eval(&format!("window.__N = {n}; window.__VARIANT = {v:?}; {script}"))?.as_f64().unwrap_or(1.0);
+            let frames = cdp
+                .eval(&format!("window.__N = {n}; window.__VARIANT = {v:?}; {script}"))?
+                .as_f64()
+                .unwrap_or(1.0);
             let m1 = metrics(cdp)?;
             cdp.call("Performance.disable", json!({}))?;
-            let d = |k: &str| (m1.get(k).copied().unwrap_or(0.0) - m0.get(k).copied().unwrap_or(0.0)) * 1000.0 / frames;
+            let d = |k: &str| {
+                (m1.get(k).copied().unwrap_or(0.0) - m0.get(k).copied().unwrap_or(0.0)) * 1000.0
+                    / frames
+            };
             println!(
                 "  {v:<36} task {:>6.2}  script {:>5.2}  style {:>5.2}  layout {:>5.2}",
                 d("TaskDuration"),
@@ -540,10 +611,17 @@ pub fn run_bench(flags: &crate::flags::Bench) -> Result {
         println!("{}", sizes_report(&sizes));
         return Ok(());
     }
-    let core = if flags.no_core { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
+    let core =
+        if flags.no_core { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
     let dist = build_bench_page(&root)?;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: dist, data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None },
+        BackendConfig {
+            dist_dir: dist,
+            data_dir: Some(root.join("static/demo")),
+            api_key: None,
+            viewer_api_key: None,
+            day_speed: None,
+        },
         "127.0.0.1:0",
     )
     .context("demo backend")?;
@@ -580,7 +658,14 @@ pub fn run_bench(flags: &crate::flags::Bench) -> Result {
         .iter()
         .map(|m| {
             let naive = (m.scene.mode != "naive" && m.scene.mode != "off")
-                .then(|| measured.iter().find(|n| n.scene.mode == "naive" && n.scene.n == m.scene.n && n.scene.moving == m.scene.moving && n.scene.dpr == m.scene.dpr))
+                .then(|| {
+                    measured.iter().find(|n| {
+                        n.scene.mode == "naive"
+                            && n.scene.n == m.scene.n
+                            && n.scene.moving == m.scene.moving
+                            && n.scene.dpr == m.scene.dpr
+                    })
+                })
                 .flatten();
             row(m, naive)
         })
@@ -620,7 +705,13 @@ pub fn run_bench(flags: &crate::flags::Bench) -> Result {
                 0 => m.costs.frames.len().max(1),
                 n => n,
             } as f64;
-            let top: Vec<String> = m.costs.by_name.iter().take(6).map(|(k, v)| format!("{k} {:.2}", v / updates)).collect();
+            let top: Vec<String> = m
+                .costs
+                .by_name
+                .iter()
+                .take(6)
+                .map(|(k, v)| format!("{k} {:.2}", v / updates))
+                .collect();
             let _ = writeln!(report, "  {} {}: {}", m.scene.name(), m.scene.mode, top.join(", "));
         }
     }

@@ -47,7 +47,8 @@ pub fn parse_stats(log: &str) -> RunStats {
             stats.executions = n.trim().parse().unwrap_or(stats.executions);
         } else if let Some(n) = line.strip_prefix("stat::average_exec_per_sec:") {
             stats.per_second = n.trim().parse().unwrap_or(0);
-        } else if let Some(n) = line.strip_prefix("Done ").and_then(|r| r.split_whitespace().next()) {
+        } else if let Some(n) = line.strip_prefix("Done ").and_then(|r| r.split_whitespace().next())
+        {
             stats.executions = stats.executions.max(n.parse().unwrap_or(0));
         }
         if let Some(n) = line.split("corp: ").nth(1).and_then(|r| r.split('/').next()) {
@@ -74,9 +75,17 @@ pub fn failure_excerpt(log: &str) -> Vec<&str> {
         .unwrap_or(lines.len().saturating_sub(40));
     let frame = |l: &str| {
         let t = l.trim_start();
-        t.starts_with("at ") || t.split_once(": ").is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        t.starts_with("at ")
+            || t.split_once(": ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     };
-    lines[start..].iter().copied().filter(|l| !frame(l)).take_while(|l| !l.starts_with("Error: Fuzz target exited")).take(60).collect()
+    lines[start..]
+        .iter()
+        .copied()
+        .filter(|l| !frame(l))
+        .take_while(|l| !l.starts_with("Error: Fuzz target exited"))
+        .take(60)
+        .collect()
 }
 
 fn cargo_fuzz(root: &Path, subcommand: &str) -> Command {
@@ -97,7 +106,8 @@ pub fn run_short(root: &Path) -> Result {
         let _ = std::fs::remove_dir_all(&work);
         std::fs::create_dir_all(&work).map_err(|e| anyhow!("{}: {e:#}", work.display()))?;
         let log_path = logs.join(format!("{target}.log"));
-        let log = std::fs::File::create(&log_path).map_err(|e| anyhow!("{}: {e:#}", log_path.display()))?;
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| anyhow!("{}: {e:#}", log_path.display()))?;
         let err = log.try_clone().map_err(|e| anyhow!("{}: {e:#}", log_path.display()))?;
         let run_started = Instant::now();
         let status = cargo_fuzz(root, "run")
@@ -116,7 +126,10 @@ pub fn run_short(root: &Path) -> Result {
             for line in failure_excerpt(&text) {
                 eprintln!("{line}");
             }
-            let input = crash_input(&text).map_or_else(|| "no input saved (see the log)".to_owned(), |p| format!("input {p}"));
+            let input = crash_input(&text).map_or_else(
+                || "no input saved (see the log)".to_owned(),
+                |p| format!("input {p}"),
+            );
             return Err(anyhow!(
                 "fuzz target {target} failed ({status}): {input}; log {}; replay with `cargo fuzz run --sanitizer none {target} <input>`",
                 log_path.display()
@@ -151,8 +164,14 @@ mod tests {
                    Done 283208 runs in 21 second(s)\n\
                    stat::number_of_executed_units: 283209\n\
                    stat::average_exec_per_sec:     13486\n";
-        assert_eq!(parse_stats(log), RunStats { executions: 283_209, per_second: 13_486, corpus: 590 });
-        assert_eq!(parse_stats("Done 12 runs in 1 second(s)\n"), RunStats { executions: 12, per_second: 0, corpus: 0 });
+        assert_eq!(
+            parse_stats(log),
+            RunStats { executions: 283_209, per_second: 13_486, corpus: 590 }
+        );
+        assert_eq!(
+            parse_stats("Done 12 runs in 1 second(s)\n"),
+            RunStats { executions: 12, per_second: 0, corpus: 0 }
+        );
         let crash = "==1== ERROR: libFuzzer: deadly signal\nartifact_prefix='/r/fuzz/artifacts/config/'; Test unit written to /r/fuzz/artifacts/config/crash-ab12\n";
         assert_eq!(crash_input(crash), Some("/r/fuzz/artifacts/config/crash-ab12"));
         assert_eq!(crash_input("Done 1 runs"), None);
@@ -174,4 +193,3 @@ mod tests {
         );
     }
 }
-

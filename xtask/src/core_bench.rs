@@ -21,7 +21,10 @@ pub fn test_once(root: &Path) -> Result {
 
 /// Runs the benchmark (criterion's `--quick` when `quick`) and returns the summary of its results.
 pub fn run_and_summarize(root: &Path, quick: bool) -> Result<String> {
-    println!("== core benchmark (cargo bench --bench core{})", if quick { " -- --quick" } else { "" });
+    println!(
+        "== core benchmark (cargo bench --bench core{})",
+        if quick { " -- --quick" } else { "" }
+    );
     let mut cmd = Command::new("cargo");
     cmd.args(["bench", "--bench", "core"]).current_dir(root);
     if quick {
@@ -58,8 +61,12 @@ fn figure(dir: &Path, id: &str) -> Result<Option<Figure>> {
     if !new.join("estimates.json").exists() {
         return Ok(None);
     }
-    let ns = read_json(&new.join("estimates.json"))?["median"]["point_estimate"].as_f64().with_context(|| format!("{id}: no median in estimates.json"))?;
-    let elements = read_json(&new.join("benchmark.json"))?["throughput"]["Elements"].as_f64().with_context(|| format!("{id}: no element throughput in benchmark.json"))?;
+    let ns = read_json(&new.join("estimates.json"))?["median"]["point_estimate"]
+        .as_f64()
+        .with_context(|| format!("{id}: no median in estimates.json"))?;
+    let elements = read_json(&new.join("benchmark.json"))?["throughput"]["Elements"]
+        .as_f64()
+        .with_context(|| format!("{id}: no element throughput in benchmark.json"))?;
     Ok(Some(Figure { ns, elements }))
 }
 
@@ -98,7 +105,10 @@ fn cell(f: &Option<Figure>, show: impl Fn(&Figure) -> String) -> String {
 pub fn summary(dir: &Path) -> Result<String> {
     let sizes = [("10^4", 10_000), ("10^5", 100_000), ("10^6", 1_000_000)];
     let mut out = String::new();
-    let _ = writeln!(out, "Store by events held (one model, an event every 33 ms with one box); medians:\n");
+    let _ = writeln!(
+        out,
+        "Store by events held (one model, an event every 33 ms with one box); medians:\n"
+    );
     let _ = writeln!(out, "| | {} | 10^6 / 10^4 |", sizes.map(|s| s.0).join(" | "));
     let _ = writeln!(out, "| --- | --: | --: | --: | --: |");
     let store_rows: [(&str, &str, bool); 4] = [
@@ -108,8 +118,19 @@ pub fn summary(dir: &Path) -> Result<String> {
         ("fill an empty store, events/s", "fill", true),
     ];
     for (label, bench, is_rate) in store_rows {
-        let figures: Vec<Option<Figure>> = sizes.iter().map(|(_, n)| figure(dir, &format!("store/{bench}/{n}"))).collect::<Result<_>>()?;
-        let cells: Vec<String> = figures.iter().map(|f| cell(f, |f| if is_rate { rate(f.per_second()) } else { duration(f.ns_per_element()) })).collect();
+        let figures: Vec<Option<Figure>> = sizes
+            .iter()
+            .map(|(_, n)| figure(dir, &format!("store/{bench}/{n}")))
+            .collect::<Result<_>>()?;
+        let cells: Vec<String> = figures
+            .iter()
+            .map(|f| {
+                cell(
+                    f,
+                    |f| if is_rate { rate(f.per_second()) } else { duration(f.ns_per_element()) },
+                )
+            })
+            .collect();
         // The cost per element at 10^6 over that at 10^4: 1.00 is flat.
         let ratio = match (&figures[0], &figures[2]) {
             (Some(a), Some(b)) => format!("{:.2}", b.ns_per_element() / a.ns_per_element()),
@@ -145,19 +166,32 @@ pub fn summary(dir: &Path) -> Result<String> {
     ];
     for (label, bench, n) in shapes {
         let f = figure(dir, &format!("normalize/{bench}/{n}"))?;
-        let _ = writeln!(out, "| {label} | {n} | {} | {} |", cell(&f, |f| duration(f.ns_per_element())), cell(&f, |f| rate(f.per_second())));
+        let _ = writeln!(
+            out,
+            "| {label} | {n} | {} | {} |",
+            cell(&f, |f| duration(f.ns_per_element())),
+            cell(&f, |f| rate(f.per_second()))
+        );
     }
 
     let _ = writeln!(out, "\nOne reload of VAS's rolling playlist (one entry rolled off, one new) through the fixer and the recording clock; median per reload:\n");
     let _ = writeln!(out, "| entries listed | incremental | parsed whole | whole / incremental |");
     let _ = writeln!(out, "| --: | --: | --: | --: |");
     for n in [720, 14_400] {
-        let (inc, whole) = (figure(dir, &format!("playlist/reload/{n}"))?, figure(dir, &format!("playlist/reload_whole/{n}"))?);
+        let (inc, whole) = (
+            figure(dir, &format!("playlist/reload/{n}"))?,
+            figure(dir, &format!("playlist/reload_whole/{n}"))?,
+        );
         let ratio = match (&inc, &whole) {
             (Some(a), Some(b)) => format!("{:.0}", b.ns / a.ns),
             _ => "-".into(),
         };
-        let _ = writeln!(out, "| {n} | {} | {} | {ratio} |", cell(&inc, |f| duration(f.ns)), cell(&whole, |f| duration(f.ns)));
+        let _ = writeln!(
+            out,
+            "| {n} | {} | {} | {ratio} |",
+            cell(&inc, |f| duration(f.ns)),
+            cell(&whole, |f| duration(f.ns))
+        );
     }
     Ok(out)
 }
@@ -182,12 +216,21 @@ mod tests {
 
     #[test]
     fn summary_reads_criterion_files_and_leaves_gaps_for_missing_ones() {
-        let dir = std::env::temp_dir().join(format!("vas-core-bench-summary-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("vas-core-bench-summary-{}", std::process::id()));
         let write = |id: &str, ns: f64, elements: u64| {
             let new = dir.join(id).join("new");
             std::fs::create_dir_all(&new).unwrap();
-            std::fs::write(new.join("estimates.json"), format!(r#"{{"median": {{"point_estimate": {ns}}}}}"#)).unwrap();
-            std::fs::write(new.join("benchmark.json"), format!(r#"{{"throughput": {{"Elements": {elements}}}}}"#)).unwrap();
+            std::fs::write(
+                new.join("estimates.json"),
+                format!(r#"{{"median": {{"point_estimate": {ns}}}}}"#),
+            )
+            .unwrap();
+            std::fs::write(
+                new.join("benchmark.json"),
+                format!(r#"{{"throughput": {{"Elements": {elements}}}}}"#),
+            )
+            .unwrap();
         };
         write("store/query_playback/10000", 1000.0, 1);
         write("store/query_playback/1000000", 1500.0, 1);
@@ -195,8 +238,21 @@ mod tests {
         write("normalize/xywh/100", 16_000.0, 100);
         let text = summary(&dir).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
-        assert!(text.contains("| query in playback (select + layout), per frame | 1.00 us | - | 1.50 us | 1.50 |"), "{text}");
-        assert!(text.contains("| ingest a page of 1,000 into this store, events/s | 500,000 | - | - | - |"), "{text}");
-        assert!(text.contains("| x/y/w/h normalized (boxes) | 100 | 160.0 ns | 6,250,000 |"), "{text}");
+        assert!(
+            text.contains(
+                "| query in playback (select + layout), per frame | 1.00 us | - | 1.50 us | 1.50 |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "| ingest a page of 1,000 into this store, events/s | 500,000 | - | - | - |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("| x/y/w/h normalized (boxes) | 100 | 160.0 ns | 6,250,000 |"),
+            "{text}"
+        );
     }
 }

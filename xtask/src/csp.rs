@@ -53,7 +53,9 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
         let Some(close) = after[body_start..].find("</script>") else { break };
         if !tag.contains(" src=") {
             let body = &after[body_start..body_start + close];
-            out.push(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes())));
+            out.push(
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes())),
+            );
         }
         rest = &after[body_start + close..];
     }
@@ -78,8 +80,13 @@ pub fn apply(index: &Path, extra_origins: &[String]) -> Result<String> {
         None => html,
     };
     let policy = policy(&inline_script_hashes(&html), extra_origins);
-    let anchor = html.find("<meta charset=\"utf-8\" />").context("index.html has no <meta charset>")? + "<meta charset=\"utf-8\" />".len();
-    html.insert_str(anchor, &format!("\n    <meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\" />"));
+    let anchor =
+        html.find("<meta charset=\"utf-8\" />").context("index.html has no <meta charset>")?
+            + "<meta charset=\"utf-8\" />".len();
+    html.insert_str(
+        anchor,
+        &format!("\n    <meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\" />"),
+    );
     std::fs::write(index, html).map_err(|e| anyhow!("{}: {e:#}", index.display()))?;
     Ok(policy)
 }
@@ -90,10 +97,14 @@ mod tests {
 
     #[test]
     fn hashes_only_inline_scripts_and_builds_a_strict_policy() {
-        let html = r#"<head><script type="module">init()</script><script src="/a.js"></script></head>"#;
+        let html =
+            r#"<head><script type="module">init()</script><script src="/a.js"></script></head>"#;
         let hashes = inline_script_hashes(html);
         assert_eq!(hashes.len(), 1);
-        assert_eq!(hashes[0], base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()")));
+        assert_eq!(
+            hashes[0],
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"))
+        );
         let p = policy(&hashes, &["https://vas.example:8443".into()]);
         assert!(p.starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval' 'sha256-"));
         assert!(p.contains("connect-src 'self' https://vas.example:8443 wss://vas.example:8443;"));

@@ -48,9 +48,9 @@ use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
 
+use crate::{repo_root, viewer_server, Result};
 use vas_emulator::day_recording::DAY_CAMERA_ID;
 use vas_emulator::{self as demo_backend, BackendConfig, RunningBackend};
-use crate::{repo_root, viewer_server, Result};
 
 // The scripts run in the pages.
 mod scripts;
@@ -145,7 +145,8 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
     let fast_window = Duration::from_secs_f64(minutes.unwrap_or(1.0) * 60.0);
     let dist = match dist {
         Some(d) => {
-            let d = if d.is_absolute() { d.to_path_buf() } else { std::env::current_dir()?.join(d) };
+            let d =
+                if d.is_absolute() { d.to_path_buf() } else { std::env::current_dir()?.join(d) };
             if !d.join("index.html").is_file() {
                 bail!("--dist {}: no index.html there (a viewer build, as `cargo xtask build` writes dist/)", d.display());
             }
@@ -172,14 +173,34 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
     println!("== day recording bench: viewer {}, {:.1} min of play per page, {:.1} min at day speed {FAST_SPEED}", dist.display(), play_window.as_secs_f64() / 60.0, fast_window.as_secs_f64() / 60.0);
 
     let backend = demo_backend::start(config(None), "127.0.0.1:0").context("VAS emulator")?;
-    let server = viewer_server::in_front_of(&backend.url(), &dist, Some(&root.join("static/demo")), "day-bench", "127.0.0.1:0", Some(key.into()))?;
+    let server = viewer_server::in_front_of(
+        &backend.url(),
+        &dist,
+        Some(&root.join("static/demo")),
+        "day-bench",
+        "127.0.0.1:0",
+        Some(key.into()),
+    )?;
     let base = server.url().to_owned();
-    let truth0 = backend.day_truth().context("the emulator has no day camera (static/demo/recording missing?)")?;
-    println!("  day camera: {} listed segments, media sequence {}, {} runs", truth0.segments.len(), truth0.media_sequence, truth0.runs.len());
+    let truth0 = backend
+        .day_truth()
+        .context("the emulator has no day camera (static/demo/recording missing?)")?;
+    println!(
+        "  day camera: {} listed segments, media sequence {}, {} runs",
+        truth0.segments.len(),
+        truth0.media_sequence,
+        truth0.runs.len()
+    );
 
     println!("== demo recording page");
     let demo = measure_page(
-        &PageOptions { url: format!("{base}cameras/{DEMO_CAMERA}/recordings"), window: play_window, pause: true, memory_at_start: false, day_speed: None },
+        &PageOptions {
+            url: format!("{base}cameras/{DEMO_CAMERA}/recordings"),
+            window: play_window,
+            pause: true,
+            memory_at_start: false,
+            day_speed: None,
+        },
         &|| Some(Newest { end_us: demo_end_us, number: 0, day_now_us: 0, wall_us: 0 }),
     );
     println!("== day camera page");
@@ -194,9 +215,16 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
         &|| day_newest(&backend),
     );
     println!("== day camera page, ?at= 12 h before the newest segment's end");
-    let asked_us = day_newest(&backend).map(|n| (n.end_us - 12 * HOUR_US).div_euclid(1_000_000) * 1_000_000).context("no day truth")?;
+    let asked_us = day_newest(&backend)
+        .map(|n| (n.end_us - 12 * HOUR_US).div_euclid(1_000_000) * 1_000_000)
+        .context("no day truth")?;
     let asked = format_rfc3339_utc(UnixMicros(asked_us));
-    let at = measure_at(&format!("{base}cameras/{DAY_CAMERA_ID}/recordings?at={asked}"), asked_us, &backend).unwrap_or_else(|e| {
+    let at = measure_at(
+        &format!("{base}cameras/{DAY_CAMERA_ID}/recordings?at={asked}"),
+        asked_us,
+        &backend,
+    )
+    .unwrap_or_else(|e| {
         println!("  the page could not be measured: {e:#}");
         json!({"error": format!("{e:#}")})
     });
@@ -204,9 +232,16 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
     backend.stop();
 
     println!("== day camera page, day speed {FAST_SPEED} (an hour of the day per real minute)");
-    let fast_backend = demo_backend::start(config(Some(FAST_SPEED)), "127.0.0.1:0").context("VAS emulator (fast day)")?;
-    let fast_server =
-        viewer_server::in_front_of(&fast_backend.url(), &dist, Some(&root.join("static/demo")), "day-bench-fast", "127.0.0.1:0", Some(key.into()))?;
+    let fast_backend = demo_backend::start(config(Some(FAST_SPEED)), "127.0.0.1:0")
+        .context("VAS emulator (fast day)")?;
+    let fast_server = viewer_server::in_front_of(
+        &fast_backend.url(),
+        &dist,
+        Some(&root.join("static/demo")),
+        "day-bench-fast",
+        "127.0.0.1:0",
+        Some(key.into()),
+    )?;
     let fast = measure_page(
         &PageOptions {
             url: format!("{}cameras/{DAY_CAMERA_ID}/recordings", fast_server.url()),
@@ -259,9 +294,16 @@ fn demo_newest_end_us(root: &Path) -> Result<i64> {
 fn day_newest(backend: &RunningBackend) -> Option<Newest> {
     let truth = backend.day_truth()?;
     let wall_us = wall_now_us();
-    truth.newest.map(|n| Newest { end_us: n.true_start_us + n.duration_us, number: n.number, day_now_us: truth.now_us, wall_us })
+    truth.newest.map(|n| Newest {
+        end_us: n.true_start_us + n.duration_us,
+        number: n.number,
+        day_now_us: truth.now_us,
+        wall_us,
+    })
 }
 
 fn wall_now_us() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
 }

@@ -5,12 +5,12 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
-use vas_emulator::{self as demo_backend, BackendConfig};
-use vas_overlay_viewer::core::events::poll_grid;
-use crate::viewer_server;
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
+use crate::viewer_server;
 use crate::Result;
+use vas_emulator::{self as demo_backend, BackendConfig};
+use vas_overlay_viewer::core::events::poll_grid;
 
 // The recordings page against the demo recording: a separate module, see its notes.
 mod recordings;
@@ -37,12 +37,24 @@ mod shared_polls;
 mod day_recording;
 
 /// The parts of the stage, for `cargo xtask e2e --only PART`.
-const PARTS: &[&str] = &["clip", "recordings", "day", "faults", "hls", "shared", "panic", "secrets", "static", "server"];
+const PARTS: &[&str] = &[
+    "clip",
+    "recordings",
+    "day",
+    "faults",
+    "hls",
+    "shared",
+    "panic",
+    "secrets",
+    "static",
+    "server",
+];
 
 /// Waits (in the page, frame by frame) until `[data-overlay-root]` is `ok`
 /// with at least `min_boxes` boxes, then reports what is drawn, or reports
 /// a timeout with the state seen.
-const WAIT_FOR_OVERLAY: &str = polling_script!(r#"
+const WAIT_FOR_OVERLAY: &str = polling_script!(
+    r#"
 const [minBoxes, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 function snapshot() {
   const root = document.querySelector('[data-overlay-root]');
@@ -65,10 +77,12 @@ poll({done, limitMs}, (now, timedOut) => {
   if (s.state === 'ok' && s.boxes.length >= minBoxes && s.currentTime > 0.5) return s;
   if (timedOut()) { s.timeout = true; return s; }
 });
-"#);
+"#
+);
 
 /// Waits until the video has played `secs` more seconds, or reports a timeout.
-const WAIT_FOR_PLAYBACK: &str = polling_script!(r#"
+const WAIT_FOR_PLAYBACK: &str = polling_script!(
+    r#"
 const [secs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 if (!video) return done({error: 'no video'});
@@ -82,27 +96,32 @@ poll({done, limitMs, t0}, (_, timedOut) => {
   if (played >= secs) return {played, paused: video.paused};
   if (timedOut()) return {played, paused: video.paused, timeout: true};
 });
-"#);
+"#
+);
 
 /// Waits for an element matching a selector, then clicks it.
-const CLICK_WHEN_PRESENT: &str = polling_script!(r#"
+const CLICK_WHEN_PRESENT: &str = polling_script!(
+    r#"
 const [sel, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 poll({done, limitMs}, (now, timedOut) => {
   const el = document.querySelector(sel);
   if (el) { const body = document.body.innerText; el.click(); return {clicked: true, text: el.textContent, body}; }
   if (timedOut()) return {clicked: false, body: document.body.innerText.slice(0, 300)};
 });
-"#);
+"#
+);
 
 /// Waits for an alert message and returns its text.
-const READ_ALERT: &str = polling_script!(r#"
+const READ_ALERT: &str = polling_script!(
+    r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 poll({done, limitMs}, (now, timedOut) => {
   const el = document.querySelector('[role=alert]');
   if (el) return el.textContent;
   if (timedOut()) return null;
 });
-"#);
+"#
+);
 
 /// One end-to-end assertion: an error naming the part, the check and what was seen.
 pub fn ensure(part: &str, cond: bool, what: &str, detail: impl std::fmt::Display) -> Result {
@@ -127,7 +146,10 @@ pub fn ensure_loud(part: &str, cond: bool, what: &str, detail: impl std::fmt::Di
 /// answered from before the switch and the new fault never reach it. The
 /// wait is to the next cell boundary of the clock the server shares with
 /// this process, plus 5 ms.
-pub fn switch_faults(backend: &demo_backend::RunningBackend, faults: demo_backend::Faults) -> Result {
+pub fn switch_faults(
+    backend: &demo_backend::RunningBackend,
+    faults: demo_backend::Faults,
+) -> Result {
     backend.set_faults(faults).map_err(anyhow::Error::msg).context("set faults")?;
     let now = crate::native_client::now_wall();
     let next_cell = poll_grid::floor_to(now, poll_grid::CELL).plus(poll_grid::CELL);
@@ -182,7 +204,14 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
     // The pages reach the emulator (VAS with auth on) through the production
     // server, as a browser reaches VAS; the tests drive the emulator directly.
     let key = Some(viewer_server::EMULATED_VAS_KEY.into());
-    let server = viewer_server::in_front_of(&backend.url(), &root.join("dist"), Some(&root.join("static/demo")), "e2e", "127.0.0.1:0", key)?;
+    let server = viewer_server::in_front_of(
+        &backend.url(),
+        &root.join("dist"),
+        Some(&root.join("static/demo")),
+        "e2e",
+        "127.0.0.1:0",
+        key,
+    )?;
     let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;
@@ -235,11 +264,27 @@ fn run_clip(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     expect(s["timeout"].is_null(), "boxes appear on the playing demo clip", &s)?;
     let models: std::collections::BTreeSet<&str> =
         s["boxes"].as_array().into_iter().flatten().filter_map(|b| b["model"].as_str()).collect();
-    expect(models.len() >= 2, "both demo models are drawn (canonical and non-canonical payloads)", &s)?;
+    expect(
+        models.len() >= 2,
+        "both demo models are drawn (canonical and non-canonical payloads)",
+        &s,
+    )?;
     let labels = s["labels"].as_array().cloned().unwrap_or_default();
-    expect(labels.iter().any(|l| l.as_str().is_some_and(|t| t.ends_with('%'))), "label chips show class and confidence", &s)?;
-    expect(s["clock"] == "clip-start" && s["frameSource"] == "video-frame-callback", "frame clock from video-frame metadata", &s)?;
-    expect(s["keypoints"].as_u64().unwrap_or(0) > 0 && s["trails"].as_u64().unwrap_or(0) > 0, "keypoints and track trails drawn", &s)?;
+    expect(
+        labels.iter().any(|l| l.as_str().is_some_and(|t| t.ends_with('%'))),
+        "label chips show class and confidence",
+        &s,
+    )?;
+    expect(
+        s["clock"] == "clip-start" && s["frameSource"] == "video-frame-callback",
+        "frame clock from video-frame metadata",
+        &s,
+    )?;
+    expect(
+        s["keypoints"].as_u64().unwrap_or(0) > 0 && s["trails"].as_u64().unwrap_or(0) > 0,
+        "keypoints and track trails drawn",
+        &s,
+    )?;
     passed += 5;
     let shot = browser.screenshot_png()?;
     let out = root.join("target/e2e");
@@ -247,13 +292,21 @@ fn run_clip(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     std::fs::write(out.join("demo-camera.png"), &shot)?;
     println!("  screenshot: target/e2e/demo-camera.png ({} bytes)", shot.len());
     let p = browser.execute_async(WAIT_FOR_PLAYBACK, json!([2.0, 20_000]))?;
-    expect(p["timeout"].is_null() && p["paused"] == false, "the video keeps playing under the overlay", &p)?;
+    expect(
+        p["timeout"].is_null() && p["paused"] == false,
+        "the video keeps playing under the overlay",
+        &p,
+    )?;
     passed += 1;
 
     // The page runs under its Content-Security-Policy: everything above worked
     // under it, and an injected inline script does not run.
     let index = ureq::get(base).call()?.into_string()?;
-    expect(index.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"), "index.html carries the CSP", &json!(index.len()))?;
+    expect(
+        index.contains("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"),
+        "index.html carries the CSP",
+        &json!(index.len()),
+    )?;
     let blocked = browser.execute_async(
         "const done = arguments[arguments.length - 1]; const s = document.createElement('script'); \
          s.textContent = 'window.__injected = 1'; document.head.appendChild(s); \
@@ -266,10 +319,20 @@ fn run_clip(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     // 2. A bad address gives a clear message, not a blank page.
     browser.goto(&format!("{base}cameras/abc/clip?src=/demo/clip.mp4"))?;
     let msg = browser.execute_async(READ_ALERT, json!([20_000]))?;
-    expect(msg.as_str().is_some_and(|m| m.contains("start")), "a missing `start` parameter is explained", &msg)?;
-    browser.goto(&format!("{base}cameras/abc/clip?src=javascript:alert(1)&start=2026-01-05T12:00:00Z"))?;
+    expect(
+        msg.as_str().is_some_and(|m| m.contains("start")),
+        "a missing `start` parameter is explained",
+        &msg,
+    )?;
+    browser.goto(&format!(
+        "{base}cameras/abc/clip?src=javascript:alert(1)&start=2026-01-05T12:00:00Z"
+    ))?;
     let msg = browser.execute_async(READ_ALERT, json!([20_000]))?;
-    expect(msg.as_str().is_some_and(|m| m.contains("src")), "an unsupported `src` is refused with a message", &msg)?;
+    expect(
+        msg.as_str().is_some_and(|m| m.contains("src")),
+        "an unsupported `src` is refused with a message",
+        &msg,
+    )?;
     passed += 2;
     Ok(passed)
 }

@@ -218,7 +218,10 @@ mod tests {
 
     #[test]
     fn run_passes_what_follows_the_double_dash_to_the_server() {
-        let flags = parse("run --port 9000 --vas https://vas:8000 -- --listen 0.0.0.0:443 --tls-cert c.pem").unwrap();
+        let flags = parse(
+            "run --port 9000 --vas https://vas:8000 -- --listen 0.0.0.0:443 --tls-cert c.pem",
+        )
+        .unwrap();
         let XtaskCmd::Run(run) = flags.subcommand else { panic!("not run: {flags:?}") };
         assert_eq!(run.port, Some(9000));
         assert_eq!(run.vas.as_deref(), Some("https://vas:8000"));

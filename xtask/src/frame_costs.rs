@@ -31,15 +31,31 @@ pub enum Category {
 fn category_of(name: &str) -> Option<Category> {
     use Category::*;
     Some(match name {
-        "FunctionCall" | "FireAnimationFrame" | "EvaluateScript" | "TimerFire" | "EventDispatch" | "FireIdleCallback"
-        | "BlinkScheduler_PerformMicrotaskCheckpoint" | "RunMicrotasks" | "v8.compile" | "v8.compileModule" | "v8.execute"
-        | "V8.Execute" | "MajorGC" | "MinorGC" | "XHRReadyStateChange" | "XHRLoad" => Script,
+        "FunctionCall"
+        | "FireAnimationFrame"
+        | "EvaluateScript"
+        | "TimerFire"
+        | "EventDispatch"
+        | "FireIdleCallback"
+        | "BlinkScheduler_PerformMicrotaskCheckpoint"
+        | "RunMicrotasks"
+        | "v8.compile"
+        | "v8.compileModule"
+        | "v8.execute"
+        | "V8.Execute"
+        | "MajorGC"
+        | "MinorGC"
+        | "XHRReadyStateChange"
+        | "XHRLoad" => Script,
         n if n.starts_with("V8.GC") || n.starts_with("v8.") => Script,
-        "UpdateLayoutTree" | "RecalculateStyles" | "Layout" | "ParseAuthorStyleSheet" | "IntersectionObserverController::computeIntersections" => {
-            StyleLayout
-        }
-        "PrePaint" | "Paint" | "PaintImage" | "Layerize" | "Commit" | "UpdateLayer" | "UpdateLayerTree" | "CompositeLayers" | "Decode Image"
-        | "Draw LazyPixelRef" | "PaintSetup" => PaintComposite,
+        "UpdateLayoutTree"
+        | "RecalculateStyles"
+        | "Layout"
+        | "ParseAuthorStyleSheet"
+        | "IntersectionObserverController::computeIntersections" => StyleLayout,
+        "PrePaint" | "Paint" | "PaintImage" | "Layerize" | "Commit" | "UpdateLayer"
+        | "UpdateLayerTree" | "CompositeLayers" | "Decode Image" | "Draw LazyPixelRef"
+        | "PaintSetup" => PaintComposite,
         _ => return None,
     })
 }
@@ -96,7 +112,11 @@ struct Slice {
 impl FrameCosts {
     /// Analyses the events of a trace (the `value` arrays of `Tracing.dataCollected`, joined).
     pub fn from_trace(events: &[Value]) -> crate::Result<Self> {
-        let mark = |name: &str| events.iter().find(|e| e["name"] == name && e["cat"].as_str().is_some_and(|c| c.contains("user_timing")));
+        let mark = |name: &str| {
+            events.iter().find(|e| {
+                e["name"] == name && e["cat"].as_str().is_some_and(|c| c.contains("user_timing"))
+            })
+        };
         let start = mark("bench-window-start").context("trace: no bench-window-start mark")?;
         let end = mark("bench-window-end").context("trace: no bench-window-end mark")?;
         let (pid, tid) = (start["pid"].clone(), start["tid"].clone());
@@ -117,9 +137,18 @@ impl FrameCosts {
             .collect();
         // Parents before children: by start, then longest first.
         slices.sort_by(|a, b| a.ts.total_cmp(&b.ts).then(b.dur.total_cmp(&a.dur)));
-        let frame_marks: Vec<f64> =
-            events.iter().filter(on_main).filter(|e| e["name"] == "BeginMainThreadFrame").filter_map(|e| e["ts"].as_f64()).collect();
-        let update_marks: Vec<f64> = events.iter().filter(on_main).filter(|e| e["name"] == "bench-update").filter_map(|e| e["ts"].as_f64()).collect();
+        let frame_marks: Vec<f64> = events
+            .iter()
+            .filter(on_main)
+            .filter(|e| e["name"] == "BeginMainThreadFrame")
+            .filter_map(|e| e["ts"].as_f64())
+            .collect();
+        let update_marks: Vec<f64> = events
+            .iter()
+            .filter(on_main)
+            .filter(|e| e["name"] == "bench-update")
+            .filter_map(|e| e["ts"].as_f64())
+            .collect();
 
         // Top-level tasks with their categorized self times.
         struct Task {
@@ -148,7 +177,11 @@ impl FrameCosts {
                     cat_of[i] = own.unwrap_or(Category::Other);
                     task_of[i] = tasks.len();
                     let cpu = s.tdur.unwrap_or(s.dur) / 1000.0;
-                    tasks.push(Task { ts: s.ts, end: s.ts + s.dur, cost: FrameCost { cpu, ..FrameCost::default() } });
+                    tasks.push(Task {
+                        ts: s.ts,
+                        end: s.ts + s.dur,
+                        cost: FrameCost { cpu, ..FrameCost::default() },
+                    });
                 }
             }
             let inherited = own.or(stack.last().and_then(|(_, c, _)| *c));
@@ -161,13 +194,17 @@ impl FrameCosts {
                 *by_name.entry(slices[i].name.as_str()).or_default() += self_ms[i].max(0.0);
             }
         }
-        let mut by_name: Vec<(String, f64)> = by_name.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let mut by_name: Vec<(String, f64)> =
+            by_name.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         by_name.sort_by(|a, b| b.1.total_cmp(&a.1));
         tasks.retain(|t| t.ts >= t0 && t.ts < t1);
 
         // Frame starts: the tasks that hold a BeginMainThreadFrame.
-        let mut starts: Vec<f64> =
-            tasks.iter().filter(|t| frame_marks.iter().any(|m| *m >= t.ts && *m <= t.end)).map(|t| t.ts).collect();
+        let mut starts: Vec<f64> = tasks
+            .iter()
+            .filter(|t| frame_marks.iter().any(|m| *m >= t.ts && *m <= t.end))
+            .map(|t| t.ts)
+            .collect();
         starts.dedup();
         let mut frames: Vec<FrameCost> = vec![FrameCost::default(); starts.len()];
         let mut busy_ms = 0.0;
@@ -254,7 +291,10 @@ mod tests {
         assert!(a.update && !f.frames[1].update);
         let close = |x: f64, y: f64| (x - y).abs() < 1e-9;
         assert!(close(a.script, 0.6 + 0.2), "{a:?}");
-        assert!(close(a.style_layout, 0.4) && close(a.paint_composite, 0.5) && close(a.other, 0.1), "{a:?}");
+        assert!(
+            close(a.style_layout, 0.4) && close(a.paint_composite, 0.5) && close(a.other, 0.1),
+            "{a:?}"
+        );
         assert!(close(f.frames[1].style_layout, 0.1) && close(f.frames[1].other, 0.2));
         // CPU: the top-level tasks' thread time.
         assert!(close(a.cpu, (1.6 + 0.2) / 2.0) && close(f.frames[1].cpu, 0.15), "{a:?}");

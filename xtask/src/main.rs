@@ -18,8 +18,8 @@ mod serve;
 mod server_bench;
 mod setup;
 mod test_stages;
-mod viewer_server;
 mod viewer_build;
+mod viewer_server;
 mod viewers_bench;
 
 use std::path::{Path, PathBuf};
@@ -84,9 +84,13 @@ fn dispatch(command: flags::XtaskCmd) -> Result {
         XtaskCmd::Build(_) => setup::build_tools().and_then(|_| build_viewer()),
         XtaskCmd::Setup(_) => setup::build_tools(),
         XtaskCmd::Rig(rig) => match rig.subcommand {
-            flags::RigCmd::BuildWorker(_) => rig::prepare().and_then(|_| rig::worker::ensure_worker()).map(|bin| println!("{}", bin.display())),
+            flags::RigCmd::BuildWorker(_) => rig::prepare()
+                .and_then(|_| rig::worker::ensure_worker())
+                .map(|bin| println!("{}", bin.display())),
             // Inside the namespace made by `netns::run_inside` (not for direct use).
-            flags::RigCmd::InsideNetns(inside) => rig::netns::inside(&inside.stage, inside.minutes.as_deref()),
+            flags::RigCmd::InsideNetns(inside) => {
+                rig::netns::inside(&inside.stage, inside.minutes.as_deref())
+            }
         },
         // The live stage alone, against the current dist/ (for development).
         XtaskCmd::LiveE2e(_) => setup::test_tools()

@@ -13,9 +13,9 @@ use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::events::live_poll::LivePoller;
 use vas_overlay_viewer::core::events::poll_grid;
 use vas_overlay_viewer::core::events::read_failure::{body_too_large, ReadFailure, MAX_BODY_BYTES};
-use vas_overlay_viewer::core::time::UnixMicros;
 use vas_overlay_viewer::core::events::window_fetch::{Action, FailureKind, WindowFetch};
 use vas_overlay_viewer::core::events::wire::{decode_event_page, EventPage, EventQuery, WireEvent};
+use vas_overlay_viewer::core::time::UnixMicros;
 
 pub struct NativeClient {
     pub base: String,
@@ -74,7 +74,13 @@ impl NativeClient {
 
     /// Runs a fetch to completion, giving up after `max_backoffs` back-offs
     /// (each waits `backoff_ms`, kept short for tests). Events go to `sink`.
-    pub fn run(&self, fetch: &mut WindowFetch, max_backoffs: u32, backoff_ms: u64, mut sink: impl FnMut(Vec<WireEvent>)) -> FetchTally {
+    pub fn run(
+        &self,
+        fetch: &mut WindowFetch,
+        max_backoffs: u32,
+        backoff_ms: u64,
+        mut sink: impl FnMut(Vec<WireEvent>),
+    ) -> FetchTally {
         let mut tally = FetchTally::default();
         let mut backoff = Backoff::new(backoff_ms as u32, 30_000);
         while let Some(q) = fetch.next_request() {
@@ -91,7 +97,9 @@ impl NativeClient {
                     if tally.backoffs > max_backoffs {
                         break;
                     }
-                    std::thread::sleep(Duration::from_millis(u64::from(backoff.on_failure(0.0)).min(backoff_ms * 4)));
+                    std::thread::sleep(Duration::from_millis(
+                        u64::from(backoff.on_failure(0.0)).min(backoff_ms * 4),
+                    ));
                 }
             }
         }
@@ -114,7 +122,12 @@ pub struct LiveViewer {
 
 impl LiveViewer {
     pub fn new(camera_id: &str, client: NativeClient) -> Self {
-        Self { poller: LivePoller::new(camera_id), store: EventStore::new(StoreLimits::live()), client, lost: Vec::new() }
+        Self {
+            poller: LivePoller::new(camera_id),
+            store: EventStore::new(StoreLimits::live()),
+            client,
+            lost: Vec::new(),
+        }
     }
 
     /// One poll started at `started` (the wall clock); `sink` sees every
@@ -123,7 +136,9 @@ impl LiveViewer {
         let mut fetch = self.poller.next_fetch(started, None);
         let (mut new_rows, mut rows) = (Vec::new(), 0u64);
         let store = &mut self.store;
-        let tally = self.client.run(&mut fetch, 3, 50, |events| keep(store, events, &mut new_rows, &mut rows, &mut sink));
+        let tally = self.client.run(&mut fetch, 3, 50, |events| {
+            keep(store, events, &mut new_rows, &mut rows, &mut sink)
+        });
         self.poller.stats.requests += u64::from(tally.requests);
         self.poller.stats.bytes += tally.bytes;
         self.poller.on_poll_done(&new_rows, now_wall(), monotonic_micros(), None);
@@ -135,9 +150,12 @@ impl LiveViewer {
             self.poller.stats.bytes += bytes;
             if let Ok(page) = page {
                 let held = self.store.count_between(probe.band.0, probe.band.1) as u64;
-                if let Some(mut band) = self.poller.on_sweep(&probe, page.total.unwrap_or(0), held) {
+                if let Some(mut band) = self.poller.on_sweep(&probe, page.total.unwrap_or(0), held)
+                {
                     let (store, mut found) = (&mut self.store, Vec::new());
-                    let t = self.client.run(&mut band, 3, 50, |events| keep(store, events, &mut found, &mut rows, &mut sink));
+                    let t = self.client.run(&mut band, 3, 50, |events| {
+                        keep(store, events, &mut found, &mut rows, &mut sink)
+                    });
                     self.poller.stats.requests += u64::from(t.requests);
                     self.poller.stats.bytes += t.bytes;
                     self.poller.on_lost(&t.lost);
@@ -153,14 +171,23 @@ impl LiveViewer {
     /// does) until `deadline`.
     pub fn poll_until(&mut self, deadline: std::time::Instant, mut sink: impl FnMut(&WireEvent)) {
         while std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(u64::from(poll_grid::ms_until_poll(now_wall(), 1))));
+            std::thread::sleep(Duration::from_millis(u64::from(poll_grid::ms_until_poll(
+                now_wall(),
+                1,
+            ))));
             self.poll(now_wall(), &mut sink);
         }
     }
 }
 
 /// Stores a page's events; those new to the store go to `sink` and, as rows seen, to `new_rows`.
-fn keep(store: &mut EventStore, events: Vec<WireEvent>, new_rows: &mut Vec<RowSeen>, rows: &mut u64, sink: &mut impl FnMut(&WireEvent)) {
+fn keep(
+    store: &mut EventStore,
+    events: Vec<WireEvent>,
+    new_rows: &mut Vec<RowSeen>,
+    rows: &mut u64,
+    sink: &mut impl FnMut(&WireEvent),
+) {
     *rows += events.len() as u64;
     for e in events.iter().filter(|e| !store.contains(&e.id)) {
         new_rows.push(RowSeen { model_id: e.model_id.clone(), timestamp: e.timestamp });
@@ -171,7 +198,11 @@ fn keep(store: &mut EventStore, events: Vec<WireEvent>, new_rows: &mut Vec<RowSe
 
 /// The machine's wall clock.
 pub fn now_wall() -> UnixMicros {
-    UnixMicros(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64))
+    UnixMicros(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64),
+    )
 }
 
 /// A monotonic clock in microseconds (since the first call).

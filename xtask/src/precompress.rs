@@ -21,7 +21,8 @@ pub fn precompress(dir: &Path) -> Result<(usize, u64, u64)> {
             totals = (totals.0 + n, totals.1 + raw, totals.2 + br);
             continue;
         }
-        let wanted = path.extension().and_then(|e| e.to_str()).is_some_and(|e| COMPRESSED.contains(&e));
+        let wanted =
+            path.extension().and_then(|e| e.to_str()).is_some_and(|e| COMPRESSED.contains(&e));
         // `index.html` changes its policy after every build step; it is small and never cached.
         if !wanted || path.file_name().is_some_and(|n| n == "index.html") {
             continue;
@@ -75,10 +76,14 @@ mod tests {
         assert_eq!((n, raw), (1, text.len() as u64));
         assert!(br < raw / 10);
         let mut back = String::new();
-        brotli::Decompressor::new(std::fs::File::open(dir.join("js/a.mjs.br")).unwrap(), 4096).read_to_string(&mut back).unwrap();
+        brotli::Decompressor::new(std::fs::File::open(dir.join("js/a.mjs.br")).unwrap(), 4096)
+            .read_to_string(&mut back)
+            .unwrap();
         assert_eq!(back, text);
         back.clear();
-        flate2::read::GzDecoder::new(std::fs::File::open(dir.join("js/a.mjs.gz")).unwrap()).read_to_string(&mut back).unwrap();
+        flate2::read::GzDecoder::new(std::fs::File::open(dir.join("js/a.mjs.gz")).unwrap())
+            .read_to_string(&mut back)
+            .unwrap();
         assert_eq!(back, text);
         assert!(!dir.join("clip.mp4.br").exists() && !dir.join("index.html.br").exists());
         let _ = std::fs::remove_dir_all(dir);

@@ -37,8 +37,11 @@ fn parse_stat(text: &str) -> Option<(String, Vec<&str>)> {
 fn process_kind(pid: u32) -> String {
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     // Chromium rewrites its children's command lines into one space-separated string.
-    let args: Vec<String> =
-        String::from_utf8_lossy(&cmdline).split(['\0', ' ']).filter(|a| !a.is_empty()).map(str::to_owned).collect();
+    let args: Vec<String> = String::from_utf8_lossy(&cmdline)
+        .split(['\0', ' '])
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .collect();
     let exe = args.first().map(String::as_str).unwrap_or("");
     if exe.contains("chromedriver") {
         return "driver".into();
@@ -61,7 +64,13 @@ fn thread_group(kind: &str, name: &str, is_main: bool) -> String {
         "renderer" if is_main || name == "CrRendererMain" => "main",
         "renderer" if name == "Compositor" => "compositor",
         "renderer" if name.starts_with("CompositorTile") => "raster",
-        "renderer" if name.starts_with("Media") || name.starts_with("VideoFrame") || name.contains("Decoder") => "media",
+        "renderer"
+            if name.starts_with("Media")
+                || name.starts_with("VideoFrame")
+                || name.contains("Decoder") =>
+        {
+            "media"
+        }
         "renderer" => "other",
         _ => "all",
     };
@@ -72,9 +81,13 @@ fn thread_group(kind: &str, name: &str, is_main: bool) -> String {
 pub fn descendants(root: u32) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-        if let Some(ppid) = parse_stat(&stat).and_then(|(_, f)| f.get(1).and_then(|p| p.parse::<u32>().ok())) {
+        if let Some(ppid) =
+            parse_stat(&stat).and_then(|(_, f)| f.get(1).and_then(|p| p.parse::<u32>().ok()))
+        {
             children.entry(ppid).or_default().push(pid);
         }
     }
@@ -95,12 +108,21 @@ impl ProcessCpu {
         let mut threads = HashMap::new();
         for pid in descendants(root) {
             let kind = process_kind(pid);
-            for task in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
-                let Some(tid) = task.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat")) else { continue };
+            for task in
+                std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten()
+            {
+                let Some(tid) = task.file_name().to_str().and_then(|n| n.parse::<u32>().ok())
+                else {
+                    continue;
+                };
+                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/stat"))
+                else {
+                    continue;
+                };
                 let Some((comm, f)) = parse_stat(&stat) else { continue };
                 // After the comm: state is field 3, so utime (14) and stime (15) are at 11 and 12.
-                let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                let ticks = f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+                    + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
                 threads.insert((pid, tid), (thread_group(&kind, &comm, tid == pid), ticks));
             }
         }
@@ -125,7 +147,8 @@ pub fn machine_busy_ms() -> f64 {
     let Some(line) = stat.lines().next() else { return 0.0 };
     // cpu user nice system idle iowait irq softirq steal ...: everything but idle and iowait.
     let v: Vec<u64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
-    let busy: u64 = v.iter().enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, x)| *x).take(6).sum();
+    let busy: u64 =
+        v.iter().enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, x)| *x).take(6).sum();
     busy as f64 * 1000.0 / clock_ticks_per_sec()
 }
 

@@ -20,7 +20,11 @@ pub fn run(flags: flags::Run) -> Result {
         }
     }
     let data_dir = match (flags.data, &vas) {
-        (Some(_), Some(_)) => return Err(anyhow!("--data replays recorded data in place of VAS: give --data or --vas, not both")),
+        (Some(_), Some(_)) => {
+            return Err(anyhow!(
+                "--data replays recorded data in place of VAS: give --data or --vas, not both"
+            ))
+        }
         (Some(d), None) => Some(d),
         (None, None) => Some(repo_root().join("static/demo")),
         (None, Some(_)) => None,
@@ -34,11 +38,17 @@ pub fn run(flags: flags::Run) -> Result {
     let listen = format!("127.0.0.1:{port}");
     let root = repo_root();
     let dist = root.join("dist");
-    let in_use = |e: anyhow::Error| anyhow::anyhow!("the viewer's server could not start on {listen}: {e:#} (try --port)");
+    let in_use = |e: anyhow::Error| {
+        anyhow::anyhow!("the viewer's server could not start on {listen}: {e:#} (try --port)")
+    };
     // Against a real VAS: the production server alone, in front of it.
     if let Some(v) = &vas {
         // `-- --listen ADDR` replaces --port's loopback address.
-        let listen = if server_flags.iter().any(|f| f == "--listen" || f.starts_with("--listen=")) { None } else { Some(listen.clone()) };
+        let listen = if server_flags.iter().any(|f| f == "--listen" || f.starts_with("--listen=")) {
+            None
+        } else {
+            Some(listen.clone())
+        };
         let server = viewer_server::ViewerServer::start(&viewer_server::ServerOptions {
             site: dist,
             vas: v.clone(),
@@ -60,14 +70,31 @@ pub fn run(flags: flags::Run) -> Result {
         println!();
         println!("Viewer with the bundled demo camera and a live camera (the test rig's SFU):");
         println!("  {}", rig.url());
-        println!("  (the camera list links the demo clip and the live scene; Ctrl-C stops everything)");
+        println!(
+            "  (the camera list links the demo clip and the live scene; Ctrl-C stops everything)"
+        );
         let _keep = rig;
         return park_forever();
     }
     let key = viewer_server::EMULATED_VAS_KEY;
-    let config = demo_backend::BackendConfig { dist_dir: dist.clone(), data_dir: data_dir.clone(), api_key: Some(key.into()), viewer_api_key: None, day_speed: None };
-    let backend = demo_backend::start(config, "127.0.0.1:0").context("the VAS emulator could not start")?;
-    let server = viewer_server::in_front_of(&backend.url(), &dist, data_dir.as_deref(), "demo", &listen, Some(key.into())).map_err(in_use)?;
+    let config = demo_backend::BackendConfig {
+        dist_dir: dist.clone(),
+        data_dir: data_dir.clone(),
+        api_key: Some(key.into()),
+        viewer_api_key: None,
+        day_speed: None,
+    };
+    let backend =
+        demo_backend::start(config, "127.0.0.1:0").context("the VAS emulator could not start")?;
+    let server = viewer_server::in_front_of(
+        &backend.url(),
+        &dist,
+        data_dir.as_deref(),
+        "demo",
+        &listen,
+        Some(key.into()),
+    )
+    .map_err(in_use)?;
     println!();
     println!("Viewer with the bundled demo camera:");
     println!("  {}", server.url());

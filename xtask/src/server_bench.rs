@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use vas_emulator::{self as demo_backend, BackendConfig};
 use crate::viewer_server;
 use crate::{repo_root, Result};
+use vas_emulator::{self as demo_backend, BackendConfig};
 
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// Requests per path and route.
@@ -28,22 +28,43 @@ pub fn run() -> Result {
     crate::build_viewer()?;
     viewer_server::build()?;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None },
+        BackendConfig {
+            dist_dir: root.join("dist"),
+            data_dir: Some(root.join("static/demo")),
+            api_key: None,
+            viewer_api_key: None,
+            day_speed: None,
+        },
         "127.0.0.1:0",
     )
     .context("VAS emulator")?;
     // Auth off, so the direct requests need no key either: both paths ask the same.
-    let server = viewer_server::in_front_of(&backend.url(), &root.join("dist"), Some(&root.join("static/demo")), "bench", "127.0.0.1:0", None)?;
+    let server = viewer_server::in_front_of(
+        &backend.url(),
+        &root.join("dist"),
+        Some(&root.join("static/demo")),
+        "bench",
+        "127.0.0.1:0",
+        None,
+    )?;
     let direct = backend.url();
     let through = server.url().to_owned();
     let events = format!("api/v1/ai-events/cameras/{CAMERA}/events?start_time=2026-01-05T12:00:00Z&end_time=2026-01-05T12:00:02Z&limit=1000");
     let segment = format!("api/v1/recordings/devices/{CAMERA}/segment-1767618001.ts");
     let mut out = String::from("| request | direct p50 / p95 (ms) | through the server p50 / p95 (ms) | ratio p50 / p95 | added p50 (ms) | bytes |\n| --- | --- | --- | --- | --- | --- |\n");
-    for (name, path) in [("AI-event list, 2 s window (live poll)", &events), ("recording segment", &segment)] {
+    for (name, path) in
+        [("AI-event list, 2 s window (live poll)", &events), ("recording segment", &segment)]
+    {
         let (d, t, bytes) = interleaved(&direct, &through, path)?;
         out.push_str(&format!(
             "| {name} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {:+.2} | {bytes} |\n",
-            d.0, d.1, t.0, t.1, t.0 / d.0, t.1 / d.1, t.0 - d.0
+            d.0,
+            d.1,
+            t.0,
+            t.1,
+            t.0 / d.0,
+            t.1 / d.1,
+            t.0 - d.0
         ));
     }
     let pid = server.pid();
@@ -88,7 +109,11 @@ type Percentiles = (f64, f64);
 
 /// p50 and p95 in ms of `ROUNDS` GETs of `path` on each base, alternating,
 /// each on a kept-alive connection; and the answer's size.
-fn interleaved(direct: &str, through: &str, path: &str) -> Result<(Percentiles, Percentiles, usize)> {
+fn interleaved(
+    direct: &str,
+    through: &str,
+    path: &str,
+) -> Result<(Percentiles, Percentiles, usize)> {
     let (a, b) = (ureq::agent(), ureq::agent());
     let mut times = (Vec::with_capacity(ROUNDS), Vec::with_capacity(ROUNDS));
     let mut bytes = 0;
@@ -96,7 +121,12 @@ fn interleaved(direct: &str, through: &str, path: &str) -> Result<(Percentiles, 
         for (agent, base, into) in [(&a, direct, &mut times.0), (&b, through, &mut times.1)] {
             let start = Instant::now();
             let mut body = Vec::new();
-            agent.get(&format!("{base}{path}")).call().with_context(|| format!("{base}{path}"))?.into_reader().read_to_end(&mut body)?;
+            agent
+                .get(&format!("{base}{path}"))
+                .call()
+                .with_context(|| format!("{base}{path}"))?
+                .into_reader()
+                .read_to_end(&mut body)?;
             // The first 20 rounds warm both paths up and are not counted.
             if i >= 20 {
                 into.push(start.elapsed().as_secs_f64() * 1000.0);

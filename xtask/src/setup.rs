@@ -68,7 +68,11 @@ pub fn build_tools() -> Result {
     }
     if !output("trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
         println!("== installing trunk {TRUNK_VERSION} (about 6 minutes on 2 cores; cargo shows progress)");
-        run(Command::new("cargo").args(["install", "--locked", &format!("trunk@{TRUNK_VERSION}")]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "--locked",
+            &format!("trunk@{TRUNK_VERSION}"),
+        ]))?;
     }
     let wb = locked_wasm_bindgen()?;
     let have = |bin: &str| output(bin, &["--version"]).is_some_and(|v| v.contains(&wb));
@@ -85,7 +89,9 @@ pub fn build_tools() -> Result {
 fn check_wasm_opt() -> Result {
     let want = pinned_wasm_opt()?;
     let bin = npm_bin_dir().join("wasm-opt");
-    let text = output(&bin.to_string_lossy(), &["--version"]).with_context(|| format!("{} --version failed (is npm's binaryen installed?)", bin.display()))?;
+    let text = output(&bin.to_string_lossy(), &["--version"]).with_context(|| {
+        format!("{} --version failed (is npm's binaryen installed?)", bin.display())
+    })?;
     // Trunk's reading of `wasm-opt version N (...)`: the third word.
     let have = text.split(' ').nth(2).map(|v| format!("version_{}", v.trim())).unwrap_or_default();
     if have != want {
@@ -112,7 +118,9 @@ pub fn js_bundle() -> Result {
         }
         println!("== installing nodejs and npm (apt-get)");
         run(Command::new("apt-get").arg("update"))?;
-        run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "nodejs", "npm"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends", "nodejs", "npm"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     let lock = root.join("package-lock.json");
     let installed = root.join("node_modules/.package-lock.json");
@@ -120,9 +128,13 @@ pub fn js_bundle() -> Result {
         println!("== installing the JavaScript build dependencies (npm ci: hls.js, mediasoup-client, esbuild, binaryen's wasm-opt)");
         run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(&root))?;
     }
-    let outputs = [root.join("js/dist/hls_player.js"), root.join("js/live-dist/mediasoup-client.mjs")];
-    let inputs = ["js/hls_player.js", "js/mediasoup_client.mjs", "js/bundle.mjs", "package-lock.json"];
-    let stale = |out: &PathBuf| inputs.iter().any(|i| modified(out).is_none() || modified(out) < modified(&root.join(i)));
+    let outputs =
+        [root.join("js/dist/hls_player.js"), root.join("js/live-dist/mediasoup-client.mjs")];
+    let inputs =
+        ["js/hls_player.js", "js/mediasoup_client.mjs", "js/bundle.mjs", "package-lock.json"];
+    let stale = |out: &PathBuf| {
+        inputs.iter().any(|i| modified(out).is_none() || modified(out) < modified(&root.join(i)))
+    };
     if outputs.iter().any(stale) {
         println!("== bundling hls.js and mediasoup-client (esbuild)");
         run(Command::new("node").arg("js/bundle.mjs").current_dir(&root))?;
@@ -139,15 +151,24 @@ fn is_root() -> bool {
 /// and ChromeDriver for the browser and end-to-end tests.
 pub fn test_tools() -> Result {
     // `cargo fuzz --version` prints `cargo-fuzz 0.13.2`.
-    if output("cargo", &["fuzz", "--version"]).is_none_or(|v| v.split_whitespace().nth(1) != Some(CARGO_FUZZ_VERSION)) {
+    if output("cargo", &["fuzz", "--version"])
+        .is_none_or(|v| v.split_whitespace().nth(1) != Some(CARGO_FUZZ_VERSION))
+    {
         println!("== installing cargo-fuzz {CARGO_FUZZ_VERSION} (about 2 minutes on 2 cores; cargo shows progress)");
-        run(Command::new("cargo").args(["install", "--locked", &format!("cargo-fuzz@{CARGO_FUZZ_VERSION}")]))?;
+        run(Command::new("cargo").args([
+            "install",
+            "--locked",
+            &format!("cargo-fuzz@{CARGO_FUZZ_VERSION}"),
+        ]))?;
     }
-    let missing: Vec<&str> = [(crate::browser::chromium::CHROMIUM, "chromium"), (crate::browser::chromium::CHROMEDRIVER, "chromium-driver")]
-        .into_iter()
-        .filter(|(path, _)| !std::path::Path::new(path).exists())
-        .map(|(_, pkg)| pkg)
-        .collect();
+    let missing: Vec<&str> = [
+        (crate::browser::chromium::CHROMIUM, "chromium"),
+        (crate::browser::chromium::CHROMEDRIVER, "chromium-driver"),
+    ]
+    .into_iter()
+    .filter(|(path, _)| !std::path::Path::new(path).exists())
+    .map(|(_, pkg)| pkg)
+    .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -160,5 +181,8 @@ pub fn test_tools() -> Result {
     }
     println!("== installing {} (apt-get)", missing.join(" "));
     run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))
+    run(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }

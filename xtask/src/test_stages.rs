@@ -4,7 +4,10 @@ use std::process::Command;
 
 use anyhow::{anyhow, Context};
 
-use crate::{browser, build_fault_injection_viewer, build_viewer, cargo_fuzz, core_bench, demo_backend, e2e, print_figure, repo_root, rig, run, setup, viewer_server, Result};
+use crate::{
+    browser, build_fault_injection_viewer, build_viewer, cargo_fuzz, core_bench, demo_backend, e2e,
+    print_figure, repo_root, rig, run, setup, viewer_server, Result,
+};
 
 /// Generated inputs per unit of weight of a core property in the test
 /// command (`tests/core_props/runner.rs`: each property runs this times its
@@ -18,12 +21,23 @@ pub fn run_all() -> Result {
     let root = repo_root();
     println!("== native tests (pure core and tooling)");
     run(Command::new("cargo").args(["test", "--workspace"]).current_dir(&root))?;
-    print_figure("server-security.txt", "the production server under attack (server/tests/security.rs)");
+    print_figure(
+        "server-security.txt",
+        "the production server under attack (server/tests/security.rs)",
+    );
     // The benchmark page is built only by `cargo xtask bench`: type-check it
     // here, so a change to the overlay's props cannot leave the bench broken.
     println!("== the benchmark page compiles");
     run(Command::new("cargo")
-        .args(["check", "--target", "wasm32-unknown-unknown", "--bin", "vas-overlay-bench", "--features", "bench"])
+        .args([
+            "check",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--bin",
+            "vas-overlay-bench",
+            "--features",
+            "bench",
+        ])
         .current_dir(&root))?;
     // The core's benchmark is run only by `cargo xtask bench`: run each of its
     // benchmarks once here (criterion's test mode, nothing timed), so it cannot rot.
@@ -102,9 +116,15 @@ pub fn run_all() -> Result {
     let count = root.join("target/live-e2e-passed");
     let _ = std::fs::remove_file(&count);
     rig::netns::run_inside("test", &[])?;
-    let live: usize = std::fs::read_to_string(&count).ok().and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    let live: usize =
+        std::fs::read_to_string(&count).ok().and_then(|n| n.trim().parse().ok()).unwrap_or(0);
     // The overlay-panic figures have their live row only now.
-    for (what, file) in [("overlay panic", "overlay-panic.txt"), ("secrets", "secrets.txt"), ("the production server's flags and --check", "server-cli.txt"), ("a hidden live tab and a stepped wall clock", "live-background.txt")] {
+    for (what, file) in [
+        ("overlay panic", "overlay-panic.txt"),
+        ("secrets", "secrets.txt"),
+        ("the production server's flags and --check", "server-cli.txt"),
+        ("a hidden live tab and a stepped wall clock", "live-background.txt"),
+    ] {
         if let Ok(text) = std::fs::read_to_string(root.join("target/figures").join(file)) {
             println!("== figures: {what} (end-to-end)\n{text}");
         }

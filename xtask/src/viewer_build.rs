@@ -7,11 +7,19 @@ pub fn build_viewer() -> Result {
     setup::js_bundle()?;
     println!("== building the viewer (trunk build --release)");
     run(setup::trunk().args(["build", "--release"]).current_dir(repo_root()))?;
-    let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
     let policy = csp::apply(&repo_root().join("dist/index.html"), &origins)?;
     println!("== Content-Security-Policy in dist/index.html: {policy}");
     let (files, raw, br) = precompress::precompress(&repo_root().join("dist"))?;
-    println!("== precompressed {files} files for the server: {} KB -> {} KB (brotli), gzip beside", raw / 1024, br / 1024);
+    println!(
+        "== precompressed {files} files for the server: {} KB -> {} KB (brotli), gzip beside",
+        raw / 1024,
+        br / 1024
+    );
     Ok(())
 }
 
@@ -32,7 +40,11 @@ pub fn build_fault_injection_viewer() -> Result {
         .args(["build", "--release", "--features", "fault-injection", "--dist"])
         .arg(&out)
         .current_dir(repo_root()))?;
-    let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default().split_whitespace().map(str::to_owned).collect();
+    let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
     csp::apply(&out.join("index.html"), &origins)?;
     Ok(())
 }

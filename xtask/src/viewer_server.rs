@@ -27,8 +27,12 @@ pub fn binary() -> PathBuf {
 
 /// Builds the server binary (optimized; a no-op when up to date).
 pub fn build() -> Result {
-    println!("== building the production server (cargo build --profile {PROFILE} -p vas-viewer-server)");
-    run(Command::new("cargo").args(["build", "--quiet", "--profile", PROFILE, "-p", "vas-viewer-server"]).current_dir(repo_root()))
+    println!(
+        "== building the production server (cargo build --profile {PROFILE} -p vas-viewer-server)"
+    );
+    run(Command::new("cargo")
+        .args(["build", "--quiet", "--profile", PROFILE, "-p", "vas-viewer-server"])
+        .current_dir(repo_root()))
 }
 
 /// How to run the server.
@@ -73,16 +77,21 @@ impl ViewerServer {
             cmd.env("RUST_LOG", "warn");
         }
         cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
-        let mut child = cmd.spawn().map_err(|e| anyhow!("could not start {}: {e:#}", bin.display()))?;
+        let mut child =
+            cmd.spawn().map_err(|e| anyhow!("could not start {}: {e:#}", bin.display()))?;
         let url = crate::wait_for_stdout_line(&mut child, Duration::from_secs(20), |line| {
-            line.strip_prefix("serving the viewer on ").and_then(|r| r.split_whitespace().next()).map(str::to_owned)
+            line.strip_prefix("serving the viewer on ")
+                .and_then(|r| r.split_whitespace().next())
+                .map(str::to_owned)
         });
         match url {
             Some(url) => Ok(ViewerServer { child, url }),
             None => {
                 let _ = child.kill();
                 let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
-                Err(anyhow!("vas-viewer-server did not start ({status}); its error is printed above"))
+                Err(anyhow!(
+                    "vas-viewer-server did not start ({status}); its error is printed above"
+                ))
             }
         }
     }
@@ -109,11 +118,17 @@ impl Drop for ViewerServer {
 /// the emulator's `config.json` (the demo clips), and under `/demo/` the
 /// clip files that config names, nothing else of the data folder (its
 /// `camera.json` holds an `rtsp_url`). Returns the staged folder.
-pub fn stage_demo_site(dist: &Path, data_dir: Option<&Path>, config_json: &str, name: &str) -> Result<PathBuf> {
+pub fn stage_demo_site(
+    dist: &Path,
+    data_dir: Option<&Path>,
+    config_json: &str,
+    name: &str,
+) -> Result<PathBuf> {
     let site = repo_root().join("target/sites").join(name);
     let _ = std::fs::remove_dir_all(&site);
     std::fs::create_dir_all(&site).map_err(|e| anyhow!("{}: {e:#}", site.display()))?;
-    let entries = std::fs::read_dir(dist).map_err(|e| anyhow!("{}: {e:#} (build the viewer first)", dist.display()))?;
+    let entries = std::fs::read_dir(dist)
+        .map_err(|e| anyhow!("{}: {e:#} (build the viewer first)", dist.display()))?;
     for entry in entries {
         let entry = entry?;
         if entry.file_name() == "config.json" {
@@ -122,9 +137,12 @@ pub fn stage_demo_site(dist: &Path, data_dir: Option<&Path>, config_json: &str, 
         link(&entry.path(), &site.join(entry.file_name()))?;
     }
     if let Some(data) = data_dir {
-        let config: serde_json::Value = serde_json::from_str(config_json).context("the demo's config.json")?;
+        let config: serde_json::Value =
+            serde_json::from_str(config_json).context("the demo's config.json")?;
         for clip in config["clips"].as_array().into_iter().flatten() {
-            let Some(file) = clip["src"].as_str().and_then(|s| s.strip_prefix("/demo/")) else { continue };
+            let Some(file) = clip["src"].as_str().and_then(|s| s.strip_prefix("/demo/")) else {
+                continue;
+            };
             if file.contains(['/', '%']) || file.starts_with('.') {
                 bail!("the demo's clip {file} is not a plain file name");
             }
@@ -138,18 +156,34 @@ pub fn stage_demo_site(dist: &Path, data_dir: Option<&Path>, config_json: &str, 
 
 fn link(from: &Path, to: &Path) -> Result {
     let from = from.canonicalize().map_err(|e| anyhow!("{}: {e:#}", from.display()))?;
-    std::os::unix::fs::symlink(&from, to).map_err(|e| anyhow!("{} -> {}: {e:#}", to.display(), from.display()))
+    std::os::unix::fs::symlink(&from, to)
+        .map_err(|e| anyhow!("{} -> {}: {e:#}", to.display(), from.display()))
 }
 
 /// The production server in front of a running emulator (or the live rig's
 /// front, which plays VAS's one origin for API and signaling): the site is
 /// `dist` staged with the emulator's `config.json` and demo clips.
-pub fn in_front_of(vas_url: &str, dist: &Path, data_dir: Option<&Path>, name: &str, listen: &str, api_key: Option<String>) -> Result<ViewerServer> {
+pub fn in_front_of(
+    vas_url: &str,
+    dist: &Path,
+    data_dir: Option<&Path>,
+    name: &str,
+    listen: &str,
+    api_key: Option<String>,
+) -> Result<ViewerServer> {
     in_front_of_with(vas_url, dist, data_dir, name, listen, api_key, Vec::new())
 }
 
 /// [`in_front_of`] with extra flags (`--tls-cert`, ...).
-pub fn in_front_of_with(vas_url: &str, dist: &Path, data_dir: Option<&Path>, name: &str, listen: &str, api_key: Option<String>, extra: Vec<String>) -> Result<ViewerServer> {
+pub fn in_front_of_with(
+    vas_url: &str,
+    dist: &Path,
+    data_dir: Option<&Path>,
+    name: &str,
+    listen: &str,
+    api_key: Option<String>,
+    extra: Vec<String>,
+) -> Result<ViewerServer> {
     let config_url = format!("{}/config.json", vas_url.trim_end_matches('/'));
     let config = ureq::get(&config_url)
         .call()
@@ -157,13 +191,20 @@ pub fn in_front_of_with(vas_url: &str, dist: &Path, data_dir: Option<&Path>, nam
         .into_string()
         .with_context(|| config_url.to_string())?;
     let site = stage_demo_site(dist, data_dir, &config, name)?;
-    ViewerServer::start(&ServerOptions { site, vas: vas_url.trim_end_matches('/').to_owned(), listen: Some(listen.to_owned()), api_key, extra })
+    ViewerServer::start(&ServerOptions {
+        site,
+        vas: vas_url.trim_end_matches('/').to_owned(),
+        listen: Some(listen.to_owned()),
+        api_key,
+        extra,
+    })
 }
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`, written as
 /// PEM files into `dir`: (certificate, key).
 pub fn self_signed_tls(dir: &Path) -> Result<(PathBuf, PathBuf)> {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
     std::fs::create_dir_all(dir)?;
     let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert_path, cert.cert.pem())?;

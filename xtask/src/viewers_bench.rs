@@ -30,11 +30,11 @@ use anyhow::{anyhow, Context};
 use serde_json::json;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
-use vas_emulator::{self as demo_backend, BackendConfig, RunningBackend};
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
 use crate::proc_cpu::ProcessCpu;
 use crate::viewer_server;
 use crate::{repo_root, Result};
+use vas_emulator::{self as demo_backend, BackendConfig, RunningBackend};
 
 const WINDOW: Duration = Duration::from_secs(30);
 /// Before the window: every viewer has made its first polls.
@@ -68,18 +68,38 @@ pub fn run() -> Result {
     crate::build_viewer()?;
     viewer_server::build()?;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None },
+        BackendConfig {
+            dist_dir: root.join("dist"),
+            data_dir: Some(root.join("static/demo")),
+            api_key: None,
+            viewer_api_key: None,
+            day_speed: None,
+        },
         "127.0.0.1:0",
     )
     .context("VAS emulator")?;
     let mut out = String::new();
     let mut rows: Vec<(String, &str, Figures)> = Vec::new();
-    for (mode, extra) in [("cache on", vec![]), ("cache off", vec!["--cache-period-ms".to_string(), "0".to_string()])] {
-        let server = viewer_server::in_front_of_with(&backend.url(), &root.join("dist"), Some(&root.join("static/demo")), "bench-viewers", "127.0.0.1:0", None, extra)?;
+    for (mode, extra) in [
+        ("cache on", vec![]),
+        ("cache off", vec!["--cache-period-ms".to_string(), "0".to_string()]),
+    ] {
+        let server = viewer_server::in_front_of_with(
+            &backend.url(),
+            &root.join("dist"),
+            Some(&root.join("static/demo")),
+            "bench-viewers",
+            "127.0.0.1:0",
+            None,
+            extra,
+        )?;
         for (cameras, per_camera) in CONFIGS {
             let f = measure(&backend, server.url(), server.pid(), cameras, per_camera)?;
             let name = format!("{cameras} cam x {per_camera}");
-            println!("  {mode:9} {name:12}: {:.0} requests/min at VAS, p50 {:.0} ms", f.vas_requests_per_min, f.delay_p50_ms);
+            println!(
+                "  {mode:9} {name:12}: {:.0} requests/min at VAS, p50 {:.0} ms",
+                f.vas_requests_per_min, f.delay_p50_ms
+            );
             rows.push((name, mode, f));
         }
     }
@@ -87,7 +107,10 @@ pub fn run() -> Result {
     let _ = writeln!(out, "| viewers | server | VAS requests/min | VAS kB/min | viewers' requests/min | answered without VAS | insert-to-store p50 / p95 (ms) | rows missing | server CPU (% of a core) | server RSS (MB) | VAS requests vs 1 viewer |");
     let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (name, mode, f) in &rows {
-        let one = rows.iter().find(|(n, m, _)| n == "1 cam x 1" && m == mode).map_or(f64::NAN, |(_, _, o)| o.vas_requests_per_min);
+        let one = rows
+            .iter()
+            .find(|(n, m, _)| n == "1 cam x 1" && m == mode)
+            .map_or(f64::NAN, |(_, _, o)| o.vas_requests_per_min);
         let _ = writeln!(
             out,
             "| {name} ({}) | {mode} | {:.0} | {:.0} | {:.0} | {:.0}% | {:.0} / {:.0} | {} | {:.1} | {:.1} | x{:.2} |",
@@ -112,7 +135,13 @@ pub fn run() -> Result {
     Ok(())
 }
 
-fn measure(backend: &RunningBackend, base: &str, server_pid: u32, cameras: usize, per_camera: usize) -> Result<Figures> {
+fn measure(
+    backend: &RunningBackend,
+    base: &str,
+    server_pid: u32,
+    cameras: usize,
+    per_camera: usize,
+) -> Result<Figures> {
     backend.reset();
     let stored_at: Mutex<HashMap<String, UnixMicros>> = Mutex::new(HashMap::new());
     let stop = AtomicBool::new(false);
@@ -130,7 +159,10 @@ fn measure(backend: &RunningBackend, base: &str, server_pid: u32, cameras: usize
                 let camera = camera_id(i % cameras);
                 let stored_at = &stored_at;
                 s.spawn(move || {
-                    let mut viewer = LiveViewer::new(&camera, NativeClient::new(base, None, Duration::from_secs(15)));
+                    let mut viewer = LiveViewer::new(
+                        &camera,
+                        NativeClient::new(base, None, Duration::from_secs(15)),
+                    );
                     let mut delays = Vec::new();
                     viewer.poll_until(deadline, |e| {
                         let now = now_wall();
@@ -158,16 +190,29 @@ fn measure(backend: &RunningBackend, base: &str, server_pid: u32, cameras: usize
         stop.store(true, Ordering::Relaxed);
         feeder.join().map_err(|_| anyhow!("the feeder panicked"))??;
         // Rows stored more than 2 s before the end: every viewer of their camera should hold them.
-        let expected = stored_at.lock().expect("rows").values().filter(|at| **at < cutoff).count() / cameras.max(1);
+        let expected = stored_at.lock().expect("rows").values().filter(|at| **at < cutoff).count()
+            / cameras.max(1);
         let missing = held.iter().map(|h| expected.saturating_sub(*h)).sum();
         Ok((all, sent, missing))
     })?;
     let elapsed_min = WINDOW.as_secs_f64() / 60.0;
-    let cpu_ms: f64 = cpu.map(|c| c.ms_since(&ProcessCpu::snapshot(server_pid)).values().sum()).unwrap_or(f64::NAN);
-    let log: Vec<_> = backend.request_log().into_iter().filter(|e| e.seq > log_start && e.target.starts_with("/api/v1/ai-events")).collect();
+    let cpu_ms: f64 = cpu
+        .map(|c| c.ms_since(&ProcessCpu::snapshot(server_pid)).values().sum())
+        .unwrap_or(f64::NAN);
+    let log: Vec<_> = backend
+        .request_log()
+        .into_iter()
+        .filter(|e| e.seq > log_start && e.target.starts_with("/api/v1/ai-events"))
+        .collect();
     let mut delays = delays;
     delays.sort_by(f64::total_cmp);
-    let pct = |p: f64| if delays.is_empty() { f64::NAN } else { delays[((delays.len() - 1) as f64 * p) as usize] };
+    let pct = |p: f64| {
+        if delays.is_empty() {
+            f64::NAN
+        } else {
+            delays[((delays.len() - 1) as f64 * p) as usize]
+        }
+    };
     // The viewers' requests over the whole run (warm-up included) scaled to the window's share.
     let run_min = (WARM_UP + WINDOW).as_secs_f64() / 60.0;
     Ok(Figures {
@@ -185,7 +230,12 @@ fn measure(backend: &RunningBackend, base: &str, server_pid: u32, cameras: usize
 
 /// Stores ROWS_PER_S rows per camera each second until `stop`, stamped
 /// LATENESS_US before they are stored; records when each was stored.
-fn feed(backend: &RunningBackend, cameras: usize, stored_at: &Mutex<HashMap<String, UnixMicros>>, stop: &AtomicBool) -> Result {
+fn feed(
+    backend: &RunningBackend,
+    cameras: usize,
+    stored_at: &Mutex<HashMap<String, UnixMicros>>,
+    stop: &AtomicBool,
+) -> Result {
     let period = Duration::from_micros(1_000_000 / ROWS_PER_S);
     let mut next = Instant::now();
     let mut n: u64 = 0;
@@ -219,5 +269,9 @@ fn feed(backend: &RunningBackend, cameras: usize, stored_at: &Mutex<HashMap<Stri
 
 fn rss_mb(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok()).map_or(f64::NAN, |kb| kb / 1024.0)
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
 }

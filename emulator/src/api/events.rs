@@ -127,7 +127,16 @@ pub(crate) fn list_events(
         .filter(|e| end.is_none_or(|t| e.ts_us <= t))
         .collect();
     // The day camera's rows: generated for this page only, the rest counted.
-    let day = day_recording::rows_for(data.day.as_ref(), camera.as_deref(), model, start, end, offset, limit, matches.len());
+    let day = day_recording::rows_for(
+        data.day.as_ref(),
+        camera.as_deref(),
+        model,
+        start,
+        end,
+        offset,
+        limit,
+        matches.len(),
+    );
     matches.extend(&day.rows);
     if stable {
         matches.sort_by_key(|e| (std::cmp::Reverse(e.ts_us), e.order));

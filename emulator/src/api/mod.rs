@@ -44,7 +44,10 @@ impl Emulator {
         // (configuration), then the fault's.
         let database_key = self.lock().faults.database_key.clone();
         if database_key.is_some() && req.header("X-API-Key") == database_key.as_deref() {
-            return RoutedAnswer { fault: Some("database_key".into()), ..RoutedAnswer::plain(HttpAnswer::text(500, "Internal Server Error")) };
+            return RoutedAnswer {
+                fault: Some("database_key".into()),
+                ..RoutedAnswer::plain(HttpAnswer::text(500, "Internal Server Error"))
+            };
         }
         if let Some(key) = self.api_key.as_deref() {
             let refused = match req.header("X-API-Key") {
@@ -53,7 +56,10 @@ impl Emulator {
                 Some(_) => None,
             };
             if let Some(kind) = refused {
-                return RoutedAnswer { fault: Some("api_key".into()), ..RoutedAnswer::plain(auth_reply(kind)) };
+                return RoutedAnswer {
+                    fault: Some("api_key".into()),
+                    ..RoutedAnswer::plain(auth_reply(kind))
+                };
             }
         }
         let mut ctl = self.lock();
@@ -125,11 +131,15 @@ impl Emulator {
             faults.push("bare_500");
             return HttpAnswer::text(500, "Internal Server Error");
         }
-        if let Some((reply, fault)) = day_recording::route(data.day.as_ref(), req, &ctl.faults, applied.huge_playlist_mb) {
+        if let Some((reply, fault)) =
+            day_recording::route(data.day.as_ref(), req, &ctl.faults, applied.huge_playlist_mb)
+        {
             faults.extend(fault);
             return reply;
         }
-        if let Some((reply, fault)) = recording::route(data.recording.as_ref(), req, &ctl.faults, applied.huge_playlist_mb) {
+        if let Some((reply, fault)) =
+            recording::route(data.recording.as_ref(), req, &ctl.faults, applied.huge_playlist_mb)
+        {
             faults.extend(fault);
             return reply;
         }
@@ -206,11 +216,7 @@ pub(crate) fn auth_reply(kind: AuthFault) -> HttpAnswer {
         AuthFault::Missing => (401, "API key required. Provide X-API-Key header."),
         AuthFault::Invalid => (403, "Invalid or expired API key"),
     };
-    HttpAnswer::bytes(
-        status,
-        "application/json",
-        json!({"detail": detail}).to_string(),
-    )
+    HttpAnswer::bytes(status, "application/json", json!({"detail": detail}).to_string())
 }
 
 pub(crate) enum ApiRoute {
@@ -241,20 +247,12 @@ pub(crate) fn match_api_route(raw_path: &str) -> Option<ApiRoute> {
 }
 
 pub(crate) fn api_json(status: u16, body: &Value, with_body: bool) -> HttpAnswer {
-    let bytes = if with_body {
-        serde_json::to_vec(body).unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    let bytes = if with_body { serde_json::to_vec(body).unwrap_or_default() } else { Vec::new() };
     HttpAnswer::bytes(status, "application/json", bytes).with("Access-Control-Allow-Origin", "*")
 }
 
 pub(crate) fn api_error(status: u16, message: &str, path: &str) -> HttpAnswer {
-    api_json(
-        status,
-        &json!({"error": {"status": status, "message": message, "path": path}}),
-        true,
-    )
+    api_json(status, &json!({"error": {"status": status, "message": message, "path": path}}), true)
 }
 
 pub(crate) fn preflight(req: &RequestParts) -> HttpAnswer {

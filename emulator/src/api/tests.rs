@@ -2,7 +2,9 @@
 
 use serde_json::{json, Value};
 
-use crate::test_support::{assert_api_headers, device, eid, events, ids, request, ABSENT, CAM_A, CAM_B, Fixture, LIST};
+use crate::test_support::{
+    assert_api_headers, device, eid, events, ids, request, Fixture, ABSENT, CAM_A, CAM_B, LIST,
+};
 
 #[test]
 fn list_filters_ordering_and_paging() {
@@ -13,13 +15,7 @@ fn list_filters_ordering_and_paging() {
     let cases: &[(&str, &[u32], usize, i64, i64)] = &[
         ("", &[5, 6, 4, 3, 2, 1], 6, 100, 0),
         (&format!("?camera_id={CAM_A}"), &[5, 6, 3, 2, 1], 5, 100, 0),
-        (
-            &format!("?camera_id={}", CAM_A.to_uppercase()),
-            &[5, 6, 3, 2, 1],
-            5,
-            100,
-            0,
-        ),
+        (&format!("?camera_id={}", CAM_A.to_uppercase()), &[5, 6, 3, 2, 1], 5, 100, 0),
         (&format!("?camera_id={CAM_B}"), &[4], 1, 100, 0),
         (&format!("?camera_id={ABSENT}"), &[], 0, 100, 0),
         ("?model_id=m2", &[3], 1, 100, 0),
@@ -33,13 +29,7 @@ fn list_filters_ordering_and_paging() {
             100,
             0,
         ),
-        (
-            "?start_time=2026-01-05T12:00:00.2Z&end_time=2026-01-05T12:00:00.2Z",
-            &[2],
-            1,
-            100,
-            0,
-        ),
+        ("?start_time=2026-01-05T12:00:00.2Z&end_time=2026-01-05T12:00:00.2Z", &[2], 1, 100, 0),
         ("?start_time=2026-01-05T12:00:03.5Z", &[5, 6], 2, 100, 0),
         ("?end_time=2026-01-05T12:00:00Z", &[1], 1, 100, 0),
         (
@@ -70,22 +60,11 @@ fn list_filters_ordering_and_paging() {
         ("?limit=1", &[5], 6, 1, 0),
         // the last value of a repeated parameter wins
         ("?limit=1&limit=3", &[5, 6, 4], 6, 3, 0),
-        (
-            &format!("?model_id=m1&camera_id={CAM_A}&limit=2&offset=1"),
-            &[6, 2],
-            4,
-            2,
-            1,
-        ),
+        (&format!("?model_id=m1&camera_id={CAM_A}&limit=2&offset=1"), &[6, 2], 4, 2, 1),
     ];
     for (query, want, total, limit, offset) in cases {
         let r = f.get(&format!("/api/v1/ai-events{query}"));
-        assert_eq!(
-            r.status,
-            200,
-            "{query}: {}",
-            String::from_utf8_lossy(&r.body)
-        );
+        assert_eq!(r.status, 200, "{query}: {}", String::from_utf8_lossy(&r.body));
         assert_api_headers(&r);
         assert_eq!(r.ids(), ids(want), "{query}");
         let body = r.json();
@@ -138,36 +117,16 @@ fn validation_errors() {
             "less_than_equal",
             "less than or equal to 1000",
         ),
-        (
-            format!("{list}?limit=-5"),
-            ["query", "limit"],
-            "greater_than_equal",
-            "1",
-        ),
-        (
-            format!("{list}?limit="),
-            ["query", "limit"],
-            "int_parsing",
-            "valid integer",
-        ),
-        (
-            format!("{list}?limit=ten"),
-            ["query", "limit"],
-            "int_parsing",
-            "valid integer",
-        ),
+        (format!("{list}?limit=-5"), ["query", "limit"], "greater_than_equal", "1"),
+        (format!("{list}?limit="), ["query", "limit"], "int_parsing", "valid integer"),
+        (format!("{list}?limit=ten"), ["query", "limit"], "int_parsing", "valid integer"),
         (
             format!("{list}?offset=-1"),
             ["query", "offset"],
             "greater_than_equal",
             "greater than or equal to 0",
         ),
-        (
-            format!("{list}?offset=1.5"),
-            ["query", "offset"],
-            "int_parsing",
-            "valid integer",
-        ),
+        (format!("{list}?offset=1.5"), ["query", "offset"], "int_parsing", "valid integer"),
         (
             format!("{list}?start_time=yesterday"),
             ["query", "start_time"],
@@ -187,12 +146,7 @@ fn validation_errors() {
             "datetime_parsing",
             "invalid timezone sign",
         ),
-        (
-            format!("{list}?camera_id=cam-1"),
-            ["query", "camera_id"],
-            "uuid_parsing",
-            "valid UUID",
-        ),
+        (format!("{list}?camera_id=cam-1"), ["query", "camera_id"], "uuid_parsing", "valid UUID"),
         (
             format!("{list}/cameras/cam-1/events"),
             ["path", "camera_id"],
@@ -205,24 +159,9 @@ fn validation_errors() {
             "less_than_equal",
             "1000",
         ),
-        (
-            format!("{list}/not-a-uuid"),
-            ["path", "event_id"],
-            "uuid_parsing",
-            "valid UUID",
-        ),
-        (
-            "/api/v1/devices/xyz".to_string(),
-            ["path", "device_id"],
-            "uuid_parsing",
-            "valid UUID",
-        ),
-        (
-            "/api/v1/devices?skip=a".to_string(),
-            ["query", "skip"],
-            "int_parsing",
-            "valid integer",
-        ),
+        (format!("{list}/not-a-uuid"), ["path", "event_id"], "uuid_parsing", "valid UUID"),
+        ("/api/v1/devices/xyz".to_string(), ["path", "device_id"], "uuid_parsing", "valid UUID"),
+        ("/api/v1/devices?skip=a".to_string(), ["query", "skip"], "int_parsing", "valid integer"),
     ];
     for (target, loc, kind, msg) in cases {
         let r = f.get(target);
@@ -246,10 +185,7 @@ fn validation_errors() {
     assert_eq!(r.status, 422);
     let details = r.json()["error"]["details"].as_array().unwrap().clone();
     let locs: Vec<&Value> = details.iter().map(|d| &d["loc"][1]).collect();
-    assert_eq!(
-        locs,
-        [&json!("start_time"), &json!("limit"), &json!("offset")]
-    );
+    assert_eq!(locs, [&json!("start_time"), &json!("limit"), &json!("offset")]);
 }
 
 #[test]
@@ -268,11 +204,7 @@ fn single_event_devices_and_not_found() {
     assert_eq!(r.json(), originals[0]);
     // List entries are the stored events unchanged.
     let listed = f.get("/api/v1/ai-events").json();
-    assert!(listed["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|e| originals.contains(e)));
+    assert!(listed["events"].as_array().unwrap().iter().all(|e| originals.contains(e)));
 
     let r = f.get("/api/v1/devices?skip=0&limit=100");
     assert_eq!(r.status, 200);
@@ -285,25 +217,13 @@ fn single_event_devices_and_not_found() {
     assert_eq!((r.status, r.json()), (200, device()));
 
     let not_found: &[(String, String)] = &[
-        (
-            format!("/api/v1/ai-events/{ABSENT}"),
-            format!("AI event {ABSENT} not found"),
-        ),
-        (
-            format!("/api/v1/devices/{ABSENT}"),
-            "Device not found".into(),
-        ),
+        (format!("/api/v1/ai-events/{ABSENT}"), format!("AI event {ABSENT} not found")),
+        (format!("/api/v1/devices/{ABSENT}"), "Device not found".into()),
         ("/api/v1/nothing-here".into(), "Not Found".into()),
         ("/api/v2/ai-events".into(), "Not Found".into()),
         ("/api".into(), "Not Found".into()),
-        (
-            "/api/v1/recordings/devices/x/dates".into(),
-            "Not Found".into(),
-        ),
-        (
-            format!("/api/v1/ai-events/cameras/{CAM_A}/events/extra"),
-            "Not Found".into(),
-        ),
+        ("/api/v1/recordings/devices/x/dates".into(), "Not Found".into()),
+        (format!("/api/v1/ai-events/cameras/{CAM_A}/events/extra"), "Not Found".into()),
     ];
     for (path, message) in not_found {
         let r = f.get(path);
@@ -336,15 +256,8 @@ fn trailing_slash_redirects_methods_and_preflight() {
         assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
     }
     // The Location follows the Host header.
-    let r = request(
-        "GET",
-        &f.url("/api/v1/ai-events/"),
-        &[("Host", "viewer.example:8080")],
-    );
-    assert_eq!(
-        r.header("Location"),
-        Some("http://viewer.example:8080/api/v1/ai-events")
-    );
+    let r = request("GET", &f.url("/api/v1/ai-events/"), &[("Host", "viewer.example:8080")]);
+    assert_eq!(r.header("Location"), Some("http://viewer.example:8080/api/v1/ai-events"));
 
     for method in ["HEAD", "POST", "PUT", "DELETE"] {
         let r = request(method, &f.url("/api/v1/ai-events"), &[]);
@@ -369,10 +282,7 @@ fn trailing_slash_redirects_methods_and_preflight() {
     );
     assert!(r.status == 200 || r.status == 204, "{}", r.status);
     assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
-    assert!(r
-        .header("Access-Control-Allow-Methods")
-        .unwrap()
-        .contains("GET"));
+    assert!(r.header("Access-Control-Allow-Methods").unwrap().contains("GET"));
     assert!(r
         .header("Access-Control-Allow-Headers")
         .unwrap()
@@ -397,10 +307,7 @@ fn ties_are_shuffled_per_request_but_deterministic() {
             .collect()
     };
     let first = firsts();
-    assert!(
-        first.contains(&eid(5)) && first.contains(&eid(6)),
-        "{first:?}"
-    );
+    assert!(first.contains(&eid(5)) && first.contains(&eid(6)), "{first:?}");
     // The same sequence of requests gives the same orders.
     f.backend.reset();
     assert_eq!(firsts(), first);

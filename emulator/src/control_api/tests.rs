@@ -3,7 +3,9 @@
 use serde_json::json;
 
 use crate::faults::{AuthFault, Faults, PoisonRow, PoisonSpec};
-use crate::test_support::{assert_api_headers, eid, event, ids, post, request, CAM_A, Fixture, LIST};
+use crate::test_support::{
+    assert_api_headers, eid, event, ids, post, request, Fixture, CAM_A, LIST,
+};
 
 #[test]
 fn control_endpoints_set_get_reset() {
@@ -78,19 +80,10 @@ fn control_endpoints_set_get_reset() {
         assert!(message.contains(needle), "{body}: {message}");
     }
     assert_eq!(f.get("/__demo/faults").json(), want);
-    assert!(f
-        .backend
-        .set_faults(Faults {
-            delay_ms: Some(70_000),
-            ..Faults::default()
-        })
-        .is_err());
+    assert!(f.backend.set_faults(Faults { delay_ms: Some(70_000), ..Faults::default() }).is_err());
 
     // The key is never echoed.
-    f.set(Faults {
-        required_key: Some("k-secret-1".into()),
-        ..Faults::default()
-    });
+    f.set(Faults { required_key: Some("k-secret-1".into()), ..Faults::default() });
     let r = f.get("/__demo/faults");
     assert_eq!(r.json()["required_key"], json!("<redacted>"));
     assert!(!String::from_utf8_lossy(&r.body).contains("k-secret-1"));
@@ -99,17 +92,11 @@ fn control_endpoints_set_get_reset() {
     let r = request(
         "OPTIONS",
         &faults_url,
-        &[
-            ("Origin", "http://127.0.0.1:9"),
-            ("Access-Control-Request-Method", "POST"),
-        ],
+        &[("Origin", "http://127.0.0.1:9"), ("Access-Control-Request-Method", "POST")],
     );
     assert_eq!(r.status, 204);
     assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
-    assert!(r
-        .header("Access-Control-Allow-Methods")
-        .unwrap()
-        .contains("POST"));
+    assert!(r.header("Access-Control-Allow-Methods").unwrap().contains("POST"));
     assert_eq!(request("PUT", &faults_url, &[]).status, 405);
     assert_eq!(f.dispatch("GET", "/__demo/reset", &[]).status, 405);
     assert_eq!(f.get("/__demo/nothing").status, 404);
@@ -130,30 +117,18 @@ fn inserted_events_show_at_once_and_reset_removes_them() {
     let newer = event(7, CAM_A, "m1", "2026-01-05T12:00:04Z");
     let tied = event(8, CAM_A, "m1", "2026-01-05T12:00:03.500000Z");
     assert_eq!(f.backend.insert_events(vec![newer.clone()]), Ok(1));
-    let r = post(
-        &f.url("/__demo/events"),
-        &json!({"events": [tied.clone()]}).to_string(),
-    );
-    assert_eq!(
-        (r.status, r.json()),
-        (200, json!({"inserted": 1, "stored": 2}))
-    );
+    let r = post(&f.url("/__demo/events"), &json!({"events": [tied.clone()]}).to_string());
+    assert_eq!((r.status, r.json()), (200, json!({"inserted": 1, "stored": 2})));
     assert_api_headers(&r);
 
     let r = f.get(LIST);
     assert_eq!(r.ids(), ids(&[7, 5, 6, 8, 4, 3, 2, 1]));
     assert_eq!(r.json()["total"], json!(8));
     assert_eq!(f.get(&format!("{LIST}/{}", eid(7))).json(), newer);
+    assert_eq!(f.get(&format!("{LIST}/cameras/{CAM_A}/events?limit=2")).ids(), ids(&[7, 5]));
     assert_eq!(
-        f.get(&format!("{LIST}/cameras/{CAM_A}/events?limit=2"))
+        f.get(&format!("{LIST}?start_time=2026-01-05T12:00:03.5Z&end_time=2026-01-05T12:00:03.5Z"))
             .ids(),
-        ids(&[7, 5])
-    );
-    assert_eq!(
-        f.get(&format!(
-            "{LIST}?start_time=2026-01-05T12:00:03.5Z&end_time=2026-01-05T12:00:03.5Z"
-        ))
-        .ids(),
         ids(&[5, 6, 8])
     );
 
@@ -174,10 +149,7 @@ fn inserted_events_show_at_once_and_reset_removes_them() {
         .backend
         .insert_events(vec![event(9, CAM_A, "m1", "2026-01-05T12:00:09Z"), broken])
         .unwrap_err();
-    assert!(
-        err.contains("events[1]") && err.contains("invalid timezone sign"),
-        "{err}"
-    );
+    assert!(err.contains("events[1]") && err.contains("invalid timezone sign"), "{err}");
     let err = f
         .backend
         .insert_events(vec![event(9, CAM_A, "m1", "2026-01-05T12:00:09Z"); 2])

@@ -14,7 +14,9 @@ fn data_dir() -> std::path::PathBuf {
 }
 
 fn day() -> DayRecording {
-    DayRecording::load(&data_dir(), DayClock::start(T0, None).unwrap()).unwrap().expect("the shipped data has a recording")
+    DayRecording::load(&data_dir(), DayClock::start(T0, None).unwrap())
+        .unwrap()
+        .expect("the shipped data has a recording")
 }
 
 fn header<'a>(reply: &'a HttpAnswer, name: &str) -> Option<&'a str> {
@@ -50,7 +52,12 @@ fn formats() {
     assert_eq!(http_date(1_767_618_007), "Mon, 05 Jan 2026 13:00:07 GMT");
     assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
     for secs in [951_782_400, 1_767_693_599, 4_102_444_800] {
-        assert_eq!(parse_http_date(&http_date(secs)).map(|t| t.0), Some(secs * 1_000_000), "{}", http_date(secs));
+        assert_eq!(
+            parse_http_date(&http_date(secs)).map(|t| t.0),
+            Some(secs * 1_000_000),
+            "{}",
+            http_date(secs)
+        );
     }
     assert_eq!(extinf(6_000_000), "#EXTINF:6.000000,");
     assert_eq!(extinf(2_400_000), "#EXTINF:2.400000,");
@@ -83,20 +90,34 @@ fn clock_runs_at_its_speed() {
 fn playlist_at_t0() {
     let day = day();
     let text = day.playlist_at(T0).unwrap();
-    assert!(text.starts_with("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:"), "{}", &text[..200]);
-    assert!(text.contains("\n#EXT-X-PLAYLIST-TYPE:EVENT\n") && text.contains("\n#EXTINF:6.000000,\nsegment-"));
+    assert!(
+        text.starts_with(
+            "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:"
+        ),
+        "{}",
+        &text[..200]
+    );
+    assert!(
+        text.contains("\n#EXT-X-PLAYLIST-TYPE:EVENT\n")
+            && text.contains("\n#EXTINF:6.000000,\nsegment-")
+    );
     assert!(!text.contains("ENDLIST") && !text.contains("PROGRAM-DATE-TIME"));
     let p = MediaPlaylist::parse(&text);
     assert_eq!((p.entries.len(), p.skipped_lines), (14_400, 0));
     let runs = runs_of(&p);
     assert_eq!(runs.len(), 4);
-    assert_eq!(text.matches("#EXT-X-DISCONTINUITY").count(), 3, "run 0's first segment, and its tag, rolled off");
+    assert_eq!(
+        text.matches("#EXT-X-DISCONTINUITY").count(),
+        3,
+        "run 0's first segment, and its tag, rolled off"
+    );
     assert!(!p.entries[0].discontinuity && runs.iter().skip(1).all(|r| !r.is_empty()));
     for run in &runs {
         assert!(run.windows(2).all(|w| w[1].0 == w[0].0 + 1), "numbers run on within a run");
     }
     // Short last segments of the stopped runs, 6 s everywhere else.
-    let durations: Vec<Vec<f64>> = runs.iter().map(|r| r.iter().map(|e| e.1).filter(|d| *d != 6.0).collect()).collect();
+    let durations: Vec<Vec<f64>> =
+        runs.iter().map(|r| r.iter().map(|e| e.1).filter(|d| *d != 6.0).collect()).collect();
     assert_eq!(durations, [vec![2.4], vec![3.5], vec![1.2], vec![]]);
 
     // Numbering: run 0 started on an empty playlist, so its first number is its epoch.
@@ -116,7 +137,11 @@ fn playlist_at_t0() {
     let before3 = (runs[0].len() + runs[1].len() + runs[2].len()) as i64;
     assert_eq!(p.media_sequence, Some(runs[3][0].0 as i64 - before3));
     assert_eq!(p.media_sequence, Some((epoch(RUN_STARTS_US[3]) + runs[3].len() as u64) as i64));
-    assert_ne!(p.media_sequence, Some(runs[0][0].0 as i64), "VAS's quirk: not the first listed number");
+    assert_ne!(
+        p.media_sequence,
+        Some(runs[0][0].0 as i64),
+        "VAS's quirk: not the first listed number"
+    );
     // Run 3 has recorded 90 min less the first frame's latency.
     assert_eq!(runs[3].len() as i64, (90 * MINUTE_US - FIRST_FRAME_LATENCY_US) / SEGMENT_US);
     // Gaps between runs: seconds to minutes.
@@ -126,12 +151,16 @@ fn playlist_at_t0() {
         assert!((5_000_000..10 * MINUTE_US).contains(&gap), "{gap}");
     }
     // The truth lists exactly the playlist's entries.
-    let listed: Vec<(u64, f64)> = truth.segments.iter().map(|s| (s.number, s.duration_us as f64 / 1e6)).collect();
+    let listed: Vec<(u64, f64)> =
+        truth.segments.iter().map(|s| (s.number, s.duration_us as f64 / 1e6)).collect();
     assert_eq!(listed, runs.concat());
     assert_eq!(truth.media_sequence as i64, p.media_sequence.unwrap());
     let newest = truth.newest.clone().unwrap();
     assert_eq!((newest.run, newest.number), (3, runs[3].last().unwrap().0));
-    assert!(newest.true_start_us + newest.duration_us <= T0 && T0 < newest.true_start_us + 2 * SEGMENT_US);
+    assert!(
+        newest.true_start_us + newest.duration_us <= T0
+            && T0 < newest.true_start_us + 2 * SEGMENT_US
+    );
     assert_eq!(truth.runs[3].first_frame_us, T0 + RUN_STARTS_US[3] + FIRST_FRAME_LATENCY_US);
 }
 
@@ -172,7 +201,10 @@ fn segments_answer_shifted_media_with_true_headers() {
     assert_eq!(ts_shift::walk(bytes).unwrap().first_pts, Some(126_000 + 2 * 540_000));
     assert_eq!(bytes.len(), day.sources[0].bytes.len());
     let modified = third.true_start_us + third.duration_us + LAST_MODIFIED_LATENCY_US;
-    assert_eq!(header(&reply, "Last-Modified").and_then(parse_http_date).map(|t| t.0), Some(modified / 1_000_000 * 1_000_000));
+    assert_eq!(
+        header(&reply, "Last-Modified").and_then(parse_http_date).map(|t| t.0),
+        Some(modified / 1_000_000 * 1_000_000)
+    );
     assert_eq!(header(&reply, "Cache-Control"), Some("public, max-age=31536000"));
     assert_eq!(header(&reply, "Content-Type"), Some("video/mp2t"));
     assert_eq!(header(&reply, "Access-Control-Allow-Origin"), Some("*"));
@@ -184,14 +216,23 @@ fn segments_answer_shifted_media_with_true_headers() {
     let tail = in_run(2).next_back().unwrap();
     assert_eq!(tail.duration_us, 1_200_000);
     let tail_bytes = get(tail.number, T0);
-    assert_eq!(body(&tail_bytes).len(), std::fs::read(data_dir().join("recording/segment-1767619936.ts")).unwrap().len());
-    assert_eq!(ts_shift::walk(body(&tail_bytes)).unwrap().first_pts, Some((126_000 + tail.index * 540_000) % ts_shift::WRAP));
+    assert_eq!(
+        body(&tail_bytes).len(),
+        std::fs::read(data_dir().join("recording/segment-1767619936.ts")).unwrap().len()
+    );
+    assert_eq!(
+        ts_shift::walk(body(&tail_bytes)).unwrap().first_pts,
+        Some((126_000 + tail.index * 540_000) % ts_shift::WRAP)
+    );
     // Not yet ended, between runs, or never: 404 with the envelope.
     let newest = truth.newest.clone().unwrap();
     for n in [newest.number + 1, tail.number + 1, 1, u64::MAX] {
         let r = get(n, T0);
         assert_eq!(r.status, 404, "{n}");
-        assert_eq!(serde_json::from_slice::<Value>(body(&r)).unwrap()["error"]["message"], "Segment not found");
+        assert_eq!(
+            serde_json::from_slice::<Value>(body(&r)).unwrap()["error"]["message"],
+            "Segment not found"
+        );
     }
     assert_eq!(get(newest.number + 1, T0 + SEGMENT_US).status, 200, "listed once ended");
     // Rolled off: served for ten minutes after it left the playlist.
@@ -202,7 +243,11 @@ fn segments_answer_shifted_media_with_true_headers() {
     assert_eq!(get(oldest.number, T0 + 60_000_000).status, 200);
     assert_eq!(get(oldest.number, T0 + 11 * MINUTE_US).status, 404);
     // Faults by number.
-    let f = Faults { missing_segments: vec![third.number.to_string()], garbage_segments: vec![format!("segment-{}.ts", first2.number)], ..Faults::default() };
+    let f = Faults {
+        missing_segments: vec![third.number.to_string()],
+        garbage_segments: vec![format!("segment-{}.ts", first2.number)],
+        ..Faults::default()
+    };
     let (r, fault) = day.segment_at(&format!("segment-{}.ts", third.number), T0, &f, "/p");
     assert_eq!((r.status, fault), (404, Some("missing_segments")));
     let (r, fault) = day.segment_at(&format!("segment-{}.ts", first2.number), T0, &f, "/p");
@@ -215,7 +260,9 @@ fn segments_answer_shifted_media_with_true_headers() {
 #[test]
 fn ffprobe_reads_continuous_timestamps() {
     if std::process::Command::new("ffprobe").arg("-version").output().is_err() {
-        eprintln!("ffprobe is not on PATH: the ffprobe check is skipped (ts_shift's own tests still ran)");
+        eprintln!(
+            "ffprobe is not on PATH: the ffprobe check is skipped (ts_shift's own tests still ran)"
+        );
         return;
     }
     let day = day();
@@ -225,26 +272,44 @@ fn ffprobe_reads_continuous_timestamps() {
     let (a, b) = (run1[4000], run1[4001]);
     let mut joined = Vec::new();
     for s in [a, b] {
-        joined.extend_from_slice(body(&day.segment_at(&format!("segment-{}.ts", s.number), T0, &faults, "/p").0));
+        joined.extend_from_slice(body(
+            &day.segment_at(&format!("segment-{}.ts", s.number), T0, &faults, "/p").0,
+        ));
     }
     let dir = std::env::temp_dir().join(format!("day-recording-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("joined.ts");
     std::fs::write(&file, &joined).unwrap();
     let out = std::process::Command::new("ffprobe")
-        .args(["-v", "error", "-select_streams", "v", "-show_packets", "-show_entries", "packet=pts,dts", "-of", "csv=p=0"])
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_packets",
+            "-show_entries",
+            "packet=pts,dts",
+            "-of",
+            "csv=p=0",
+        ])
         .arg(&file)
         .output()
         .unwrap();
     std::fs::remove_dir_all(&dir).ok();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let pts: Vec<u64> = String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.split(',').next()?.trim().parse().ok()).collect();
+    let pts: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split(',').next()?.trim().parse().ok())
+        .collect();
     assert_eq!(pts.len(), 360, "two segments of 180 frames");
     let first = 126_000 + 4000 * 540_000;
     assert_eq!(pts[0], first);
     let mut sorted = pts.clone();
     sorted.sort_unstable();
-    assert!(sorted.windows(2).all(|w| w[1] - w[0] == 3_000), "one frame (3000 ticks) apart throughout, no jump at the join");
+    assert!(
+        sorted.windows(2).all(|w| w[1] - w[0] == 3_000),
+        "one frame (3000 ticks) apart throughout, no jump at the join"
+    );
     assert_eq!(*sorted.last().unwrap(), first + 359 * 3_000);
 }
 
@@ -279,19 +344,31 @@ fn events_of_a_span_are_generated_aligned_and_stable() {
     assert_eq!((rows.rows.len(), rows.skipped_newer, rows.skipped_older), (122, 0, 0));
     let again = day.rows_at(T0, None, Some(s), Some(e), 0, 1000, 0);
     let ids: Vec<&str> = rows.rows.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, again.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), "stable between requests");
+    assert_eq!(
+        ids,
+        again.rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        "stable between requests"
+    );
     let mut unique = ids.clone();
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), 122, "distinct");
     assert!(rows.rows.windows(2).all(|w| w[0].ts_us >= w[1].ts_us), "newest first");
-    assert!(rows.rows.iter().all(|r| (s..=e).contains(&r.ts_us) && r.camera_id == DAY_CAMERA_ID && r.raw["camera_id"] == DAY_CAMERA_ID && !r.poison));
+    assert!(rows.rows.iter().all(|r| (s..=e).contains(&r.ts_us)
+        && r.camera_id == DAY_CAMERA_ID
+        && r.raw["camera_id"] == DAY_CAMERA_ID
+        && !r.poison));
     // Aligned as on the demo recording: the same offset into the segment as in the source.
     let source_events = &day.sources[0].events;
     for r in rows.rows.iter().filter(|r| r.ts_us < s + SEGMENT_US) {
         let offset = r.ts_us - s;
-        assert!(source_events.iter().any(|e| e.offset_us == offset && e.model_id == r.model_id && e.raw["detections"] == r.raw["detections"]));
-        assert_eq!(r.raw["frame_id"].as_u64(), Some(100 * 180 + (offset as u64 * 30 + 500_000) / 1_000_000));
+        assert!(source_events.iter().any(|e| e.offset_us == offset
+            && e.model_id == r.model_id
+            && e.raw["detections"] == r.raw["detections"]));
+        assert_eq!(
+            r.raw["frame_id"].as_u64(),
+            Some(100 * 180 + (offset as u64 * 30 + 500_000) / 1_000_000)
+        );
         assert_eq!(parse_rfc3339(r.raw["timestamp"].as_str().unwrap()), Ok(r.ts_us));
     }
     // 2 events/s per model.
@@ -308,7 +385,10 @@ fn events_of_a_span_are_generated_aligned_and_stable() {
     // Nothing after the day's now.
     let future = day.rows_at(T0, None, Some(T0 - 1_000_000), Some(T0 + HOUR_US), 0, 1000, 0);
     assert!(!future.rows.is_empty() && future.rows.iter().all(|r| r.ts_us <= T0));
-    assert_eq!(future.rows.len(), day.rows_at(T0 + 10_000_000, None, Some(T0 - 1_000_000), Some(T0), 0, 1000, 0).rows.len());
+    assert_eq!(
+        future.rows.len(),
+        day.rows_at(T0 + 10_000_000, None, Some(T0 - 1_000_000), Some(T0), 0, 1000, 0).rows.len()
+    );
 }
 
 /// No bounds: the whole day counted, one page built; the same count as hour by hour.
@@ -318,7 +398,10 @@ fn unbounded_query_counts_the_day_and_builds_one_page() {
     let all = day.rows_at(T0, None, None, None, 0, 100, 0);
     let total = all.rows.len() + all.skipped_older;
     assert_eq!((all.rows.len(), all.skipped_newer), (100, 0));
-    assert!(total > 2 * 2 * 25 * 3600, "about 2 events/s per model for 26 h less the gaps: {total}");
+    assert!(
+        total > 2 * 2 * 25 * 3600,
+        "about 2 events/s per model for 26 h less the gaps: {total}"
+    );
     let mut by_hour = 0;
     let mut t = T0 - 27 * HOUR_US;
     while t <= T0 {
@@ -336,7 +419,12 @@ fn unbounded_query_counts_the_day_and_builds_one_page() {
     assert_eq!((past.rows.len(), past.skipped_newer), (0, total));
     // Only the day camera's queries get them.
     assert_eq!(rows_for(Some(&day), None, None, None, None, 0, 100, 0).rows.len(), 0);
-    assert_eq!(rows_for(Some(&day), Some(crate::recording::PDT_CAMERA_ID), None, None, None, 0, 100, 0).rows.len(), 0);
+    assert_eq!(
+        rows_for(Some(&day), Some(crate::recording::PDT_CAMERA_ID), None, None, None, 0, 100, 0)
+            .rows
+            .len(),
+        0
+    );
 }
 
 /// Through the running backend: routes, headers, faults, the event endpoints'
@@ -344,7 +432,13 @@ fn unbounded_query_counts_the_day_and_builds_one_page() {
 #[test]
 fn served_by_the_backend() {
     let data = data_dir();
-    let config = crate::BackendConfig { dist_dir: data.join("no-dist"), data_dir: Some(data), api_key: None, viewer_api_key: None, day_speed: None };
+    let config = crate::BackendConfig {
+        dist_dir: data.join("no-dist"),
+        data_dir: Some(data),
+        api_key: None,
+        viewer_api_key: None,
+        day_speed: None,
+    };
     let backend = crate::start(config, "127.0.0.1:0").unwrap();
     let base = format!("http://127.0.0.1:{}/api/v1", backend.port());
     let rec = format!("{base}/recordings/devices/{DAY_CAMERA_ID}");
@@ -354,7 +448,9 @@ fn served_by_the_backend() {
 
     let (status, headers, body) = get("GET", &format!("{rec}/playlist"));
     assert_eq!(status, 200);
-    assert!(headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("Content-Type") && v == "application/vnd.apple.mpegurl"));
+    assert!(headers.iter().any(
+        |(k, v)| k.eq_ignore_ascii_case("Content-Type") && v == "application/vnd.apple.mpegurl"
+    ));
     let p = MediaPlaylist::parse(&String::from_utf8(body).unwrap());
     assert_eq!(p.entries.len(), 14_400);
     let last = segment_key(&p.entries.last().unwrap().uri).unwrap();
@@ -363,40 +459,67 @@ fn served_by_the_backend() {
     let (status, _, body) = get("GET", &format!("{rec}/dates"));
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!((status, v["device_id"].as_str()), (200, Some(DAY_CAMERA_ID)));
-    let counted: u64 = v["dates"].as_array().unwrap().iter().map(|d| d["segments_count"].as_u64().unwrap()).sum();
+    let counted: u64 =
+        v["dates"].as_array().unwrap().iter().map(|d| d["segments_count"].as_u64().unwrap()).sum();
     assert_eq!(counted, 14_400);
 
     let seg = &truth.segments[14_000];
     let url = format!("{rec}/segment-{}.ts", seg.number);
     let (status, headers, body) = get("GET", &url);
     assert_eq!((status, body.first()), (200, Some(&0x47)));
-    let h = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
-    let modified = (seg.true_start_us + seg.duration_us + LAST_MODIFIED_LATENCY_US) / 1_000_000 * 1_000_000;
-    assert_eq!(h("Last-Modified").as_deref().and_then(parse_http_date).map(|t| t.0), Some(modified));
+    let h =
+        |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+    let modified =
+        (seg.true_start_us + seg.duration_us + LAST_MODIFIED_LATENCY_US) / 1_000_000 * 1_000_000;
+    assert_eq!(
+        h("Last-Modified").as_deref().and_then(parse_http_date).map(|t| t.0),
+        Some(modified)
+    );
     assert_eq!(h("Cache-Control").as_deref(), Some("public, max-age=31536000"));
     assert_eq!(h("Access-Control-Allow-Origin").as_deref(), Some("*"));
     assert_eq!(get("HEAD", &url).0, 405);
-    backend.set_faults(Faults { missing_segments: vec![seg.number.to_string()], ..Faults::default() }).unwrap();
+    backend
+        .set_faults(Faults { missing_segments: vec![seg.number.to_string()], ..Faults::default() })
+        .unwrap();
     assert_eq!(get("GET", &url).0, 404);
-    assert_eq!(backend.request_log().last().and_then(|e| e.fault.clone()).as_deref(), Some("missing_segments"));
+    assert_eq!(
+        backend.request_log().last().and_then(|e| e.fault.clone()).as_deref(),
+        Some("missing_segments")
+    );
     backend.reset();
     assert_eq!(get("GET", &url).0, 200);
 
     // Events of a 30 s span of run 2, by both list endpoints.
     let s = truth.segments.iter().find(|s| s.run == 2 && s.index == 100).unwrap().true_start_us;
-    let span = format!("start_time={}&end_time={}", format_vas_time(s), format_vas_time(s + 30_000_000));
+    let span =
+        format!("start_time={}&end_time={}", format_vas_time(s), format_vas_time(s + 30_000_000));
     let list = |query: &str| {
-        let (status, _, body) = get("GET", &format!("{base}/ai-events/cameras/{DAY_CAMERA_ID}/events?{query}"));
+        let (status, _, body) =
+            get("GET", &format!("{base}/ai-events/cameras/{DAY_CAMERA_ID}/events?{query}"));
         (status, serde_json::from_slice::<Value>(&body).unwrap())
     };
-    let ids = |v: &Value| v["events"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let ids = |v: &Value| {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
     let (status, all) = list(&format!("{span}&limit=1000"));
-    assert_eq!((status, all["total"].as_u64(), all["events"].as_array().map(Vec::len)), (200, Some(122), Some(122)));
-    let (_, _, by_filter) = get("GET", &format!("{base}/ai-events?camera_id={DAY_CAMERA_ID}&{span}&limit=1000"));
+    assert_eq!(
+        (status, all["total"].as_u64(), all["events"].as_array().map(Vec::len)),
+        (200, Some(122), Some(122))
+    );
+    let (_, _, by_filter) =
+        get("GET", &format!("{base}/ai-events?camera_id={DAY_CAMERA_ID}&{span}&limit=1000"));
     assert_eq!(serde_json::from_slice::<Value>(&by_filter).unwrap()["total"], 122);
     assert_eq!(list(&format!("{span}&model_id={PERSON}")).1["total"], 61);
     let (_, page) = list(&format!("{span}&limit=50&offset=100"));
-    assert_eq!((page["total"].as_u64(), page["limit"].as_u64(), page["offset"].as_u64()), (Some(122), Some(50), Some(100)));
+    assert_eq!(
+        (page["total"].as_u64(), page["limit"].as_u64(), page["offset"].as_u64()),
+        (Some(122), Some(50), Some(100))
+    );
     assert_eq!(ids(&page).len(), 22);
     assert_eq!(list(&format!("{span}&limit=0")).0, 422, "validated as every list");
     // Not in a list without a camera filter.

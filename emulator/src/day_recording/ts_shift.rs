@@ -38,7 +38,8 @@ fn read_timestamp(b: &[u8]) -> Result<u64, String> {
     if b[0] & 1 != 1 || b[2] & 1 != 1 || b[4] & 1 != 1 {
         return Err("PES timestamp without its marker bits".into());
     }
-    let (b0, b1, b2, b3, b4) = (u64::from(b[0]), u64::from(b[1]), u64::from(b[2]), u64::from(b[3]), u64::from(b[4]));
+    let (b0, b1, b2, b3, b4) =
+        (u64::from(b[0]), u64::from(b[1]), u64::from(b[2]), u64::from(b[3]), u64::from(b[4]));
     Ok(((b0 >> 1) & 0x07) << 30 | b1 << 22 | (b2 >> 1) << 15 | b3 << 7 | b4 >> 1)
 }
 
@@ -54,7 +55,11 @@ fn write_timestamp(b: &mut [u8], ts: u64) {
 
 /// Reads the 33-bit base of a program clock reference (6 bytes).
 fn read_pcr_base(b: &[u8]) -> u64 {
-    u64::from(b[0]) << 25 | u64::from(b[1]) << 17 | u64::from(b[2]) << 9 | u64::from(b[3]) << 1 | u64::from(b[4]) >> 7
+    u64::from(b[0]) << 25
+        | u64::from(b[1]) << 17
+        | u64::from(b[2]) << 9
+        | u64::from(b[3]) << 1
+        | u64::from(b[4]) >> 7
 }
 
 /// Writes the 33-bit base of a clock reference; the reserved bits and the
@@ -114,7 +119,11 @@ pub fn shift(ts: &mut [u8], delta: u64) -> Result<Walked, String> {
             }
             payload = 5 + len;
         }
-        let is_pes = control & 0x01 != 0 && unit_start && pid > 0x1F && p.len() >= payload + 4 && p[payload..payload + 3] == [0, 0, 1];
+        let is_pes = control & 0x01 != 0
+            && unit_start
+            && pid > 0x1F
+            && p.len() >= payload + 4
+            && p[payload..payload + 3] == [0, 0, 1];
         if !is_pes || !has_optional_header(p[payload + 3]) {
             continue;
         }
@@ -165,7 +174,9 @@ mod tests {
     use super::*;
 
     fn demo(name: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo/recording").join(name);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../static/demo/recording")
+            .join(name);
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
@@ -208,7 +219,10 @@ mod tests {
         let mut once = original.clone();
         shift(&mut once, 1).unwrap();
         let differing = once.iter().zip(&original).filter(|(a, b)| a != b).count();
-        assert!(differing > 0 && differing <= 5 * (before.ptss + before.dtss) + 6 * before.pcrs, "{differing}");
+        assert!(
+            differing > 0 && differing <= 5 * (before.ptss + before.dtss) + 6 * before.pcrs,
+            "{differing}"
+        );
     }
 
     /// A packet with PCR, OPCR, PTS and DTS: all four move, nothing else does.
@@ -218,13 +232,18 @@ mod tests {
         p.extend_from_slice(&[0; 12]);
         write_pcr_base(&mut p[6..12], 1_000);
         write_pcr_base(&mut p[12..18], 2_000);
-        p.extend_from_slice(&[0, 0, 1, 0xE0, 0, 0, 0x80, 0xC0, 10, 0x31, 0, 1, 0, 1, 0x11, 0, 1, 0, 1]);
+        p.extend_from_slice(&[
+            0, 0, 1, 0xE0, 0, 0, 0x80, 0xC0, 10, 0x31, 0, 1, 0, 1, 0x11, 0, 1, 0, 1,
+        ]);
         write_timestamp(&mut p[27..32], 9_000);
         write_timestamp(&mut p[32..37], WRAP - 1);
         p.resize(PACKET, 0xAB);
         let original = p.clone();
         let walked = shift(&mut p, 90_000).unwrap();
-        assert_eq!((walked.pcrs, walked.ptss, walked.dtss, walked.first_pts), (2, 1, 1, Some(9_000)));
+        assert_eq!(
+            (walked.pcrs, walked.ptss, walked.dtss, walked.first_pts),
+            (2, 1, 1, Some(9_000))
+        );
         assert_eq!(read_pcr_base(&p[6..12]), 91_000);
         assert_eq!(read_pcr_base(&p[12..18]), 92_000);
         assert_eq!(read_timestamp(&p[27..32]), Ok(99_000));

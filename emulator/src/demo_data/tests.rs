@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::start;
-use crate::test_support::{emulated_config, request, write_camera_with, write_data, write_dist, write_events_with, write_json, TempDir};
+use crate::test_support::{
+    emulated_config, request, write_camera_with, write_data, write_dist, write_events_with,
+    write_json, TempDir,
+};
 use crate::text_formats::parse_rfc3339;
 
 #[test]
@@ -64,13 +67,12 @@ fn load_errors_name_the_file_and_the_problem() {
         ),
         (
             "bad timestamp",
-            |d| write_events_with(d, |list| list[1]["timestamp"] = json!("2026-01-05T12:00:00 01:00")),
-            &[
-                "events.json",
-                "events[1]",
-                "`timestamp`",
-                "invalid timezone sign",
-            ],
+            |d| {
+                write_events_with(d, |list| {
+                    list[1]["timestamp"] = json!("2026-01-05T12:00:00 01:00")
+                })
+            },
+            &["events.json", "events[1]", "`timestamp`", "invalid timezone sign"],
         ),
         (
             "missing model",
@@ -102,9 +104,7 @@ fn load_errors_name_the_file_and_the_problem() {
 
     let dir = TempDir::new();
     let config = |data_dir: Option<PathBuf>| emulated_config(dir.dist(), data_dir);
-    let err = start(config(Some(dir.0.join("nope"))), "127.0.0.1:0")
-        .err()
-        .unwrap();
+    let err = start(config(Some(dir.0.join("nope"))), "127.0.0.1:0").err().unwrap();
     assert!(err.to_string().contains("not a directory"), "{err}");
     let err = start(config(None), "127.0.0.1:0").err().unwrap();
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
@@ -141,13 +141,13 @@ fn shipped_demo_data_loads() {
     assert_eq!(r.header("Content-Type"), Some("video/mp4"));
 
     // The clip's span only: the data dir's recording adds events of its own, later.
-    let list = request("GET", &url("/api/v1/ai-events?limit=1000&end_time=2026-01-05T12:00:10Z"), &[]).json();
+    let list =
+        request("GET", &url("/api/v1/ai-events?limit=1000&end_time=2026-01-05T12:00:10Z"), &[])
+            .json();
     assert_eq!(list["total"], json!(stored.len()));
     let listed = list["events"].as_array().unwrap();
-    let times: Vec<i64> = listed
-        .iter()
-        .map(|e| parse_rfc3339(e["timestamp"].as_str().unwrap()).unwrap())
-        .collect();
+    let times: Vec<i64> =
+        listed.iter().map(|e| parse_rfc3339(e["timestamp"].as_str().unwrap()).unwrap()).collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "not newest first");
     assert!(listed.iter().all(|e| stored.contains(e)));
     if let Some(first) = stored.first() {

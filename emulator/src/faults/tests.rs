@@ -6,7 +6,11 @@ use serde_json::{json, Value};
 
 use crate::faults::{AuthFault, Faults, PoisonRow, PoisonSpec};
 use crate::start;
-use crate::test_support::{assert_api_headers, assert_no_cors, assert_poison_500, device, eid, emulated_config, event, events, ids, request, wait_until, write_data, write_dist, ABSENT, CAM_A, CAM_B, Fixture, LIST, POISON_ID, Resp, TempDir};
+use crate::test_support::{
+    assert_api_headers, assert_no_cors, assert_poison_500, device, eid, emulated_config, event,
+    events, ids, request, wait_until, write_data, write_dist, Fixture, Resp, TempDir, ABSENT,
+    CAM_A, CAM_B, LIST, POISON_ID,
+};
 
 #[test]
 fn poison_row_fails_only_pages_that_contain_it() {
@@ -47,15 +51,9 @@ fn poison_row_fails_only_pages_that_contain_it() {
         (format!("{LIST}?limit=3&offset=4"), Some((&[3, 2, 1], 7))),
         (format!("{LIST}?offset=7"), Some((&[], 7))),
         // other cameras and models do not hold it
-        (
-            format!("{LIST}/cameras/{CAM_A}/events?end_time=2026-01-05T12:00:02Z"),
-            None,
-        ),
+        (format!("{LIST}/cameras/{CAM_A}/events?end_time=2026-01-05T12:00:02Z"), None),
         (format!("{LIST}/cameras/{CAM_B}/events"), Some((&[4], 1))),
-        (
-            format!("{LIST}?model_id=m1&limit=1000"),
-            Some((&[5, 6, 4, 2, 1], 5)),
-        ),
+        (format!("{LIST}?model_id=m1&limit=1000"), Some((&[5, 6, 4, 2, 1], 5))),
     ];
     for (target, want) in cases {
         let path = target.split('?').next().unwrap();
@@ -76,12 +74,8 @@ fn poison_row_fails_only_pages_that_contain_it() {
     // The poison row itself, by id.
     let path = format!("{LIST}/{POISON_ID}");
     assert_poison_500(&f.get(&path), &path);
-    let poisoned = f
-        .backend
-        .request_log()
-        .iter()
-        .filter(|e| e.fault.as_deref() == Some("poison"))
-        .count();
+    let poisoned =
+        f.backend.request_log().iter().filter(|e| e.fault.as_deref() == Some("poison")).count();
     assert_eq!(poisoned, 2 * 7 + 1);
 
     // A row with its own camera and model.
@@ -129,11 +123,7 @@ fn bare_500_is_plain_text_without_cors() {
         assert_no_cors(&r, target);
     }
     // The preflight still passes: the browser then sees a network error.
-    let r = request(
-        "OPTIONS",
-        &f.url(LIST),
-        &[("Access-Control-Request-Method", "GET")],
-    );
+    let r = request("OPTIONS", &f.url(LIST), &[("Access-Control-Request-Method", "GET")]);
     assert_eq!(r.status, 204);
     assert_eq!(r.header("Access-Control-Allow-Origin"), Some("*"));
     // Not VAS: untouched.
@@ -185,9 +175,17 @@ fn environment_key_is_required_like_vas_with_auth_on() {
     let mut config = emulated_config(dir.dist(), Some(dir.data()));
     config.api_key = Some("env-key-3".into());
     let f = Fixture { backend: start(config, "127.0.0.1:0").unwrap(), _dir: dir };
-    let preflight = [("Origin", "http://127.0.0.1:9"), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "x-api-key")];
+    let preflight = [
+        ("Origin", "http://127.0.0.1:9"),
+        ("Access-Control-Request-Method", "GET"),
+        ("Access-Control-Request-Headers", "x-api-key"),
+    ];
     for round in 0..2 {
-        for (headers, status) in [(&[][..], 401), (&[("X-API-Key", "wrong")][..], 403), (&[("X-API-Key", "env-key-3")][..], 200)] {
+        for (headers, status) in [
+            (&[][..], 401),
+            (&[("X-API-Key", "wrong")][..], 403),
+            (&[("X-API-Key", "env-key-3")][..], 200),
+        ] {
             for target in [LIST.to_string(), "/api/v1/devices".to_string()] {
                 let r = f.dispatch("GET", &target, headers);
                 assert_eq!(r.status, status, "round {round} {target} {headers:?}");
@@ -222,20 +220,14 @@ fn auth_faults_and_required_key() {
         ("Access-Control-Request-Headers", "x-api-key"),
     ];
 
-    for (mode, status, body) in [
-        (AuthFault::Missing, 401, &missing),
-        (AuthFault::Invalid, 403, &invalid),
-    ] {
-        f.set(Faults {
-            auth: Some(mode),
-            ..Faults::default()
-        });
+    for (mode, status, body) in
+        [(AuthFault::Missing, 401, &missing), (AuthFault::Invalid, 403, &invalid)]
+    {
+        f.set(Faults { auth: Some(mode), ..Faults::default() });
         for headers in [&[][..], &[("X-API-Key", "whatever")][..]] {
-            for target in [
-                LIST.to_string(),
-                "/api/v1/devices".to_string(),
-                format!("{LIST}/{}", eid(1)),
-            ] {
+            for target in
+                [LIST.to_string(), "/api/v1/devices".to_string(), format!("{LIST}/{}", eid(1))]
+            {
                 let r = f.dispatch("GET", &target, headers);
                 assert_eq!(r.status, status, "{mode:?} {target}");
                 assert_eq!(r.header("Content-Type"), Some("application/json"));
@@ -248,10 +240,7 @@ fn auth_faults_and_required_key() {
         assert_no_cors(&r, "preflight");
     }
 
-    f.set(Faults {
-        required_key: Some("k-secret-7".into()),
-        ..Faults::default()
-    });
+    f.set(Faults { required_key: Some("k-secret-7".into()), ..Faults::default() });
     // key sent, status, body (None: a normal answer with CORS)
     let cases: &[(Option<&str>, u16, Option<&Value>)] = &[
         (None, 401, Some(&missing)),
@@ -262,17 +251,12 @@ fn auth_faults_and_required_key() {
     ];
     for (key, status, body) in cases {
         let headers: Vec<(&str, &str)> = key.iter().map(|k| ("X-API-Key", *k)).collect();
-        for target in [
-            format!("{LIST}?limit=2"),
-            "/api/v1/devices".to_string(),
-            "/api/v1/nope".to_string(),
-        ] {
+        for target in
+            [format!("{LIST}?limit=2"), "/api/v1/devices".to_string(), "/api/v1/nope".to_string()]
+        {
             let r = f.dispatch("GET", &target, &headers);
-            let want_status = if *status == 200 && target.ends_with("nope") {
-                404
-            } else {
-                *status
-            };
+            let want_status =
+                if *status == 200 && target.ends_with("nope") { 404 } else { *status };
             assert_eq!(r.status, want_status, "{key:?} {target}");
             match body {
                 Some(b) => {
@@ -302,10 +286,7 @@ fn auth_faults_and_required_key() {
     let log = f.backend.request_log();
     assert!(log.iter().any(|e| e.api_key_present && e.status == 200));
     assert!(log.iter().any(|e| !e.api_key_present && e.status == 401));
-    assert!(log
-        .iter()
-        .filter(|e| e.status == 401 || e.status == 403)
-        .all(|e| e.fault.is_some()));
+    assert!(log.iter().filter(|e| e.status == 401 || e.status == 403).all(|e| e.fault.is_some()));
     let text = serde_json::to_string(&log).unwrap();
     assert!(!text.contains("k-secret"), "{text}");
 }
@@ -336,59 +317,30 @@ fn delay_holds_only_its_own_connection_and_stop_is_prompt() {
         .collect();
     // The server takes every one of them at once (each is logged before
     // its wait), long before the first is due.
-    wait_until("all delayed requests taken", || {
-        backend.request_log().len() == N
-    });
-    assert!(
-        started.elapsed() < Duration::from_millis(350),
-        "{:?}",
-        started.elapsed()
-    );
+    wait_until("all delayed requests taken", || backend.request_log().len() == N);
+    assert!(started.elapsed() < Duration::from_millis(350), "{:?}", started.elapsed());
     // Meanwhile other requests are answered at once.
     let t = Instant::now();
     let r = request("GET", &url(LIST), &[]);
     assert_eq!(r.status, 200);
-    assert!(
-        t.elapsed() < Duration::from_millis(300),
-        "undelayed request took {:?}",
-        t.elapsed()
-    );
+    assert!(t.elapsed() < Duration::from_millis(300), "undelayed request took {:?}", t.elapsed());
     for handle in slow {
         let (r, took) = handle.join().unwrap();
         assert_eq!(r.status, 200);
         assert_api_headers(&r);
         assert_eq!(r.json(), json!([device()]));
-        assert!(
-            took >= Duration::from_millis(395),
-            "answered after {took:?}"
-        );
+        assert!(took >= Duration::from_millis(395), "answered after {took:?}");
     }
-    assert!(
-        started.elapsed() < Duration::from_millis(1500),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_millis(1500), "{:?}", started.elapsed());
     let log = backend.request_log();
-    assert_eq!(
-        log.iter()
-            .filter(|e| e.fault.as_deref() == Some("delay_ms"))
-            .count(),
-        N
-    );
+    assert_eq!(log.iter().filter(|e| e.fault.as_deref() == Some("delay_ms")).count(), N);
     assert_eq!(log.iter().filter(|e| e.fault.is_none()).count(), 1);
 
     // A pending delayed answer never holds up stop: it is sent at once.
-    backend
-        .set_faults(Faults {
-            delay_ms: Some(60_000),
-            ..Faults::default()
-        })
-        .unwrap();
+    backend.set_faults(Faults { delay_ms: Some(60_000), ..Faults::default() }).unwrap();
     let u = url("/api/v1/devices");
     let pending = std::thread::spawn(move || request("GET", &u, &[]).status);
-    wait_until("the pending request", || {
-        backend.request_log().len() == N + 2
-    });
+    wait_until("the pending request", || backend.request_log().len() == N + 2);
     let t = Instant::now();
     backend.stop();
     assert_eq!(pending.join().unwrap(), 200);
@@ -406,30 +358,18 @@ fn truncated_body_is_half_with_matching_length() {
         "/api/v1/devices".to_string(),
     ];
     let full: Vec<Resp> = targets.iter().map(|t| f.get_over_http(t)).collect();
-    f.set(Faults {
-        truncate_body: true,
-        stable_ties: true,
-        ..Faults::default()
-    });
+    f.set(Faults { truncate_body: true, stable_ties: true, ..Faults::default() });
     for (target, whole) in targets.iter().zip(&full) {
         let r = f.get_over_http(target);
         assert_eq!(r.status, whole.status, "{target}");
         assert_api_headers(&r);
         assert_eq!(r.body, whole.body[..whole.body.len() / 2], "{target}");
-        assert_eq!(
-            r.header("Content-Length"),
-            Some(r.body.len().to_string().as_str())
-        );
-        assert!(
-            serde_json::from_slice::<Value>(&r.body).is_err(),
-            "{target}"
-        );
+        assert_eq!(r.header("Content-Length"), Some(r.body.len().to_string().as_str()));
+        assert!(serde_json::from_slice::<Value>(&r.body).is_err(), "{target}");
     }
     let log = f.backend.request_log();
     assert!(log[..4].iter().all(|e| e.fault.is_none()));
-    assert!(log[4..]
-        .iter()
-        .all(|e| e.fault.as_deref() == Some("truncate_body")));
+    assert!(log[4..].iter().all(|e| e.fault.as_deref() == Some("truncate_body")));
 }
 
 #[test]
@@ -444,20 +384,13 @@ fn huge_body_is_a_valid_list_of_the_requested_size() {
     assert_eq!(r.header("Content-Length"), Some("3145728"));
     let body = r.json();
     assert_eq!(
-        (
-            body["limit"].clone(),
-            body["offset"].clone(),
-            body["total"].clone()
-        ),
+        (body["limit"].clone(), body["offset"].clone(), body["total"].clone()),
         (json!(10), json!(2), json!(3))
     );
     let events = body["events"].as_array().unwrap();
     assert_eq!(events.len(), 1);
     let e = &events[0];
-    assert_eq!(
-        (e["camera_id"].as_str(), e["model_id"].as_str()),
-        (Some(CAM_B), Some("m1"))
-    );
+    assert_eq!((e["camera_id"].as_str(), e["model_id"].as_str()), (Some(CAM_B), Some("m1")));
     assert_eq!(e["timestamp"], json!("2026-01-05T12:00:02Z"));
     assert!(e["detections"].is_object());
     assert!(e["event_metadata"]["padding"].as_str().unwrap().len() > 3_000_000);
@@ -483,7 +416,10 @@ fn chunked_and_gzip_bodies_carry_the_same_list() {
     // Chunked: no length, the same bytes.
     f.set(Faults { chunked_body: true, ..Faults::default() });
     let chunked = f.get_over_http(&path);
-    assert_eq!((chunked.header("Content-Length"), chunked.header("Transfer-Encoding")), (None, Some("chunked")));
+    assert_eq!(
+        (chunked.header("Content-Length"), chunked.header("Transfer-Encoding")),
+        (None, Some("chunked"))
+    );
     assert_eq!(chunked.body, plain.body);
     // Devices are not affected.
     assert!(f.get_over_http("/api/v1/devices").header("Content-Length").is_some());
@@ -497,34 +433,47 @@ fn chunked_and_gzip_bodies_carry_the_same_list() {
     assert_eq!(gunzip(&gz.body), plain.body);
 
     // All three: small on the wire, past any sane limit decoded.
-    f.set(Faults { huge_body_mb: Some(16), gzip_body: true, chunked_body: true, ..Faults::default() });
+    f.set(Faults {
+        huge_body_mb: Some(16),
+        gzip_body: true,
+        chunked_body: true,
+        ..Faults::default()
+    });
     let both = request("GET", &f.url(&path), &[("Accept-Encoding", "gzip")]);
-    assert_eq!((both.header("Content-Length"), both.header("Content-Encoding")), (None, Some("gzip")));
+    assert_eq!(
+        (both.header("Content-Length"), both.header("Content-Encoding")),
+        (None, Some("gzip"))
+    );
     assert!(both.body.len() < 100_000, "{} bytes on the wire", both.body.len());
     assert_eq!(gunzip(&both.body).len(), 16 << 20);
 
     // The log names what shaped each answer; a chunked one's bytes are
     // those sent, logged once sent.
-    let faults = |f: &Fixture| f.backend.request_log().iter().map(|e| e.fault.clone().unwrap_or_default()).collect::<Vec<_>>();
-    assert_eq!(faults(&f), ["", "chunked_body", "", "", "gzip_body", "huge_body_mb+gzip_body+chunked_body"]);
-    wait_until("the chunked answer's bytes in the log", || f.backend.request_log().last().is_some_and(|e| e.bytes > 0));
+    let faults = |f: &Fixture| {
+        f.backend
+            .request_log()
+            .iter()
+            .map(|e| e.fault.clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        faults(&f),
+        ["", "chunked_body", "", "", "gzip_body", "huge_body_mb+gzip_body+chunked_body"]
+    );
+    wait_until("the chunked answer's bytes in the log", || {
+        f.backend.request_log().last().is_some_and(|e| e.bytes > 0)
+    });
     assert_eq!(f.backend.request_log().last().map(|e| e.bytes), Some(both.body.len() as u64));
 }
 
 fn events_by_id(n: u32) -> Value {
-    events()
-        .into_iter()
-        .find(|e| e["id"] == json!(eid(n)))
-        .unwrap()
+    events().into_iter().find(|e| e["id"] == json!(eid(n))).unwrap()
 }
 
 #[test]
 fn fail_count_recovers_and_path_filter_targets() {
-    let f = Fixture::with_faults(Faults {
-        bare_500: true,
-        fail_count: Some(2),
-        ..Faults::default()
-    });
+    let f =
+        Fixture::with_faults(Faults { bare_500: true, fail_count: Some(2), ..Faults::default() });
     let statuses: Vec<u16> = (0..4).map(|_| f.get(LIST).status).collect();
     assert_eq!(statuses, [500, 500, 200, 200]);
     assert_eq!(f.backend.faults().fail_count, Some(0));
@@ -543,11 +492,7 @@ fn fail_count_recovers_and_path_filter_targets() {
     assert_eq!(f.get("/api/v1/devices").status, 200);
 
     // A request no active mode applies to does not count.
-    f.set(Faults {
-        db_fault_empty: true,
-        fail_count: Some(1),
-        ..Faults::default()
-    });
+    f.set(Faults { db_fault_empty: true, fail_count: Some(1), ..Faults::default() });
     assert_eq!(f.get("/api/v1/devices").json(), json!([device()]));
     assert_eq!(f.get(LIST).json()["total"], json!(0));
     assert_eq!(f.get(LIST).json()["total"], json!(6));
@@ -562,12 +507,8 @@ fn fail_count_recovers_and_path_filter_targets() {
     assert_eq!(f.get(LIST).status, 401);
     assert_eq!(f.get(LIST).status, 200);
 
-    let faults: Vec<Option<String>> = f
-        .backend
-        .request_log()
-        .into_iter()
-        .map(|e| e.fault)
-        .collect();
+    let faults: Vec<Option<String>> =
+        f.backend.request_log().into_iter().map(|e| e.fault).collect();
     let named = |s: &str| Some(s.to_string());
     assert_eq!(
         faults,
@@ -602,63 +543,29 @@ fn insert_between_pages_shifts_offsets() {
     // page, ids, total: each full page adds one row newer than its first
     // row, so the next page repeats a row already seen.
     let r = page(0);
-    assert_eq!(
-        (r.ids(), r.json()["total"].clone()),
-        (ids(&[5, 6]), json!(6))
-    );
+    assert_eq!((r.ids(), r.json()["total"].clone()), (ids(&[5, 6]), json!(6)));
     let r = page(2);
-    assert_eq!(
-        (r.ids(), r.json()["total"].clone()),
-        (ids(&[6, 4]), json!(7))
-    );
+    assert_eq!((r.ids(), r.json()["total"].clone()), (ids(&[6, 4]), json!(7)));
     let r = page(4);
-    assert_eq!(
-        (r.ids(), r.json()["total"].clone()),
-        (ids(&[4, 3]), json!(8))
-    );
+    assert_eq!((r.ids(), r.json()["total"].clone()), (ids(&[4, 3]), json!(8)));
     let all = f.get(&format!("{LIST}?limit=1000"));
     let got = all.ids();
-    assert_eq!(
-        got,
-        [
-            x(1),
-            x(2),
-            eid(5),
-            eid(6),
-            x(3),
-            eid(4),
-            eid(3),
-            eid(2),
-            eid(1)
-        ],
-    );
+    assert_eq!(got, [x(1), x(2), eid(5), eid(6), x(3), eid(4), eid(3), eid(2), eid(1)],);
     let listed = all.json()["events"].as_array().unwrap().clone();
     assert_eq!(listed[0]["timestamp"], json!("2026-01-05T12:00:03.501000Z"));
     assert_eq!(listed[4]["timestamp"], json!("2026-01-05T12:00:02.001000Z"));
     assert_eq!(listed[0]["camera_id"], json!(CAM_A));
     assert!(listed[0]["detections"]["detections"].is_array());
     // Not a full page (limit 1000, 9 rows): nothing added.
-    assert_eq!(
-        f.get(&format!("{LIST}?limit=1000")).json()["total"],
-        json!(9)
-    );
+    assert_eq!(f.get(&format!("{LIST}?limit=1000")).json()["total"], json!(9));
 
     // Two per page: one newest, one sharing a row's timestamp exactly.
     f.backend.reset();
-    f.set(Faults {
-        insert_between_pages: Some(2),
-        stable_ties: true,
-        ..Faults::default()
-    });
+    f.set(Faults { insert_between_pages: Some(2), stable_ties: true, ..Faults::default() });
     assert_eq!(page(0).ids(), ids(&[5, 6]));
-    let listed = f.get(&format!("{LIST}?limit=1000")).json()["events"]
-        .as_array()
-        .unwrap()
-        .clone();
-    let added: Vec<&Value> = listed
-        .iter()
-        .filter(|e| e["id"].as_str().unwrap().starts_with("feedc0de"))
-        .collect();
+    let listed = f.get(&format!("{LIST}?limit=1000")).json()["events"].as_array().unwrap().clone();
+    let added: Vec<&Value> =
+        listed.iter().filter(|e| e["id"].as_str().unwrap().starts_with("feedc0de")).collect();
     assert_eq!(added.len(), 2);
     assert_eq!(added[0]["timestamp"], json!("2026-01-05T12:00:03.501000Z"));
     assert_eq!(added[1]["timestamp"], json!("2026-01-05T12:00:03.500000Z"));
@@ -666,19 +573,11 @@ fn insert_between_pages_shifts_offsets() {
     // With an end_time, the newest ones sit at it (inside the window), on
     // the filters of the page.
     f.backend.reset();
-    f.set(Faults {
-        insert_between_pages: Some(1),
-        stable_ties: true,
-        ..Faults::default()
-    });
-    let window =
-        format!("{LIST}/cameras/{CAM_A}/events?model_id=m1&end_time=2026-01-05T12:00:01Z");
+    f.set(Faults { insert_between_pages: Some(1), stable_ties: true, ..Faults::default() });
+    let window = format!("{LIST}/cameras/{CAM_A}/events?model_id=m1&end_time=2026-01-05T12:00:01Z");
     assert_eq!(f.get(&format!("{window}&limit=1")).ids(), ids(&[2]));
     let r = f.get(&window);
     assert_eq!(r.ids(), [x(1), eid(2), eid(1)]);
-    assert_eq!(
-        r.json()["events"][0]["timestamp"],
-        json!("2026-01-05T12:00:01Z")
-    );
+    assert_eq!(r.json()["events"][0]["timestamp"], json!("2026-01-05T12:00:01Z"));
     assert_eq!(r.json()["events"][0]["model_id"], json!("m1"));
 }

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 pub(crate) enum AnswerBody {
     Bytes(Vec<u8>),
-    File { file: File, len: u64 },
+    File {
+        file: File,
+        len: u64,
+    },
     /// Sent without a `Content-Length` (`chunked_body`).
     Chunked(Vec<u8>),
 }
@@ -52,11 +55,7 @@ pub(crate) struct RoutedAnswer {
 
 impl RoutedAnswer {
     pub(crate) fn plain(answer: HttpAnswer) -> RoutedAnswer {
-        RoutedAnswer {
-            answer,
-            delay: None,
-            fault: None,
-        }
+        RoutedAnswer { answer, delay: None, fault: None }
     }
 }
 

@@ -27,7 +27,13 @@ pub(crate) struct DispatchedAnswer {
 impl Emulator {
     /// Answers one request: control requests, or the routed answer recorded
     /// in the request log. No socket: tests call this directly.
-    pub(crate) fn dispatch(self: &Arc<Self>, method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> DispatchedAnswer {
+    pub(crate) fn dispatch(
+        self: &Arc<Self>,
+        method: &str,
+        target: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> DispatchedAnswer {
         let (path, query) = split_target(target);
         if path == "/__demo" || path.starts_with("/__demo/") || path == LIVE_EVENTS_PATH {
             let answer = self.control(method, path, body);
@@ -60,7 +66,8 @@ impl Emulator {
         let started = Instant::now();
         let method = request.method.to_ascii_uppercase();
         let target = request.target.as_str();
-        let DispatchedAnswer { answer, delay, fault, log_seq } = self.dispatch(&method, target, &request.headers, &request.body);
+        let DispatchedAnswer { answer, delay, fault, log_seq } =
+            self.dispatch(&method, target, &request.headers, &request.body);
         let status = answer.status;
         if let Some(delay) = delay {
             // This connection's own thread waits; a stop cuts it short.
@@ -74,8 +81,11 @@ impl Emulator {
         }
         let result = match answer.body {
             AnswerBody::Chunked(bytes) => {
-                let (sent, result) = out.send_chunked(answer.status, &answer.headers, &mut bytes.as_slice());
-                if let Some(entry) = self.lock().log.iter_mut().rev().find(|e| Some(e.seq) == log_seq) {
+                let (sent, result) =
+                    out.send_chunked(answer.status, &answer.headers, &mut bytes.as_slice());
+                if let Some(entry) =
+                    self.lock().log.iter_mut().rev().find(|e| Some(e.seq) == log_seq)
+                {
                     entry.bytes = sent;
                 }
                 result
@@ -134,7 +144,11 @@ pub(crate) fn send(out: &mut server::Responder, reply: HttpAnswer) -> io::Result
             let len = bytes.len() as u64;
             out.send(reply.status, &reply.headers, &mut bytes.as_slice(), len)
         }
-        AnswerBody::File { mut file, len } => out.send(reply.status, &reply.headers, &mut file, len),
-        AnswerBody::Chunked(bytes) => out.send_chunked(reply.status, &reply.headers, &mut bytes.as_slice()).1,
+        AnswerBody::File { mut file, len } => {
+            out.send(reply.status, &reply.headers, &mut file, len)
+        }
+        AnswerBody::Chunked(bytes) => {
+            out.send_chunked(reply.status, &reply.headers, &mut bytes.as_slice()).1
+        }
     }
 }

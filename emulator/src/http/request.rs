@@ -22,10 +22,7 @@ impl RequestParts<'_> {
 
 /// The value of the first header named `name` (case-insensitive).
 pub(crate) fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 /// Splits a request target into raw path and raw query; absolute-form

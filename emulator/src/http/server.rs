@@ -32,7 +32,7 @@ use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Response, StatusCode};
@@ -127,10 +127,7 @@ impl Responder {
         copied: &mut u64,
     ) -> io::Result<()> {
         let status = StatusCode::from_u16(status).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{status} is not an HTTP status"),
-            )
+            io::Error::new(io::ErrorKind::InvalidInput, format!("{status} is not an HTTP status"))
         })?;
         let Some(answer) = self.answer.take() else {
             return Err(io::Error::other("this request was already answered"));
@@ -141,15 +138,7 @@ impl Responder {
         let streamed = !bodiless && !self.head_only && len != Some(0);
         let (chunks, response_body) = if streamed {
             let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
-            (
-                Some(tx),
-                Streamed {
-                    chunks: rx,
-                    remaining: len,
-                    flushed: false,
-                }
-                .boxed_unsync(),
-            )
+            (Some(tx), Streamed { chunks: rx, remaining: len, flushed: false }.boxed_unsync())
         } else {
             (None, empty())
         };
@@ -162,18 +151,15 @@ impl Responder {
             if framing {
                 continue;
             }
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value))
+            {
                 response.headers_mut().append(name, value);
             }
         }
         if let (false, Some(len)) = (bodiless, len) {
             // For a HEAD request hyper keeps this header and sends no body.
-            response
-                .headers_mut()
-                .insert(CONTENT_LENGTH, HeaderValue::from(len));
+            response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(len));
         }
         if answer.send(response).is_err() {
             return Err(gone());
@@ -198,9 +184,7 @@ impl Responder {
                 }
             }
             *copied += chunk.len() as u64;
-            let sent = self
-                .runtime
-                .block_on(chunks.send_timeout(Bytes::from(chunk), IO_TIMEOUT));
+            let sent = self.runtime.block_on(chunks.send_timeout(Bytes::from(chunk), IO_TIMEOUT));
             match sent {
                 Ok(()) => {}
                 Err(SendTimeoutError::Closed(_)) => return Err(gone()),
@@ -259,18 +243,14 @@ impl Server {
             TcpListener::from_std(listener)?
         };
         let (stop, stopped) = oneshot::channel();
-        let thread = std::thread::Builder::new()
-            .name("demo-backend-accept".into())
-            .spawn(move || {
+        let thread =
+            std::thread::Builder::new().name("demo-backend-accept".into()).spawn(move || {
                 runtime.block_on(run(listener, handler, limit, stopped));
                 // Handlers past the grace period are left to end on their own:
                 // their connections are gone, so their next write fails.
                 runtime.shutdown_timeout(Duration::from_secs(1));
             })?;
-        Ok(Server {
-            stop: Some(stop),
-            thread: Some(thread),
-        })
+        Ok(Server { stop: Some(stop), thread: Some(thread) })
     }
 
     /// Stops accepting, closes the listening socket, ends every connection
@@ -348,10 +328,7 @@ async fn run(
 /// Tells a connection past the limit 503 and closes it.
 async fn refuse(stream: TcpStream) {
     let service = service_fn(|_| async {
-        Ok::<_, Infallible>(plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "too many connections",
-        ))
+        Ok::<_, Infallible>(plain(StatusCode::SERVICE_UNAVAILABLE, "too many connections"))
     });
     let connection = http1::Builder::new()
         .keep_alive(false)
@@ -371,19 +348,11 @@ async fn answer(
     // A declared length is checked before any of the body is read (and so
     // before hyper sends `100 Continue`).
     if body.size_hint().lower() > MAX_BODY_BYTES {
-        return Ok(plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request body too large",
-        ));
+        return Ok(plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"));
     }
     let body = match read_body(body).await {
         Ok(Some(body)) => body,
-        Ok(None) => {
-            return Ok(plain(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large",
-            ))
-        }
+        Ok(None) => return Ok(plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large")),
         // The client went away or stalled: an error ends the connection.
         Err(e) => return Err(e),
     };
@@ -396,10 +365,7 @@ async fn answer(
             .headers
             .iter()
             .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
+                (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned())
             })
             .collect(),
         body,
@@ -413,9 +379,7 @@ async fn answer(
     };
     // The task is not awaited: the handler may go on streaming the body after
     // the head is handed over.
-    drop(tokio::task::spawn_blocking(move || {
-        handler(&request, &mut out)
-    }));
+    drop(tokio::task::spawn_blocking(move || handler(&request, &mut out)));
     // A handler that returns (or panics) without answering drops `answer`.
     Ok(answered
         .await
@@ -428,12 +392,7 @@ async fn read_body(mut body: Incoming) -> io::Result<Option<Vec<u8>>> {
     let mut bytes = Vec::new();
     loop {
         let frame = match tokio::time::timeout(IO_TIMEOUT, body.frame()).await {
-            Err(_) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "request body stalled",
-                ))
-            }
+            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "request body stalled")),
             Ok(None) => return Ok(Some(bytes)),
             Ok(Some(frame)) => frame.map_err(io::Error::other)?,
         };
@@ -449,17 +408,11 @@ async fn read_body(mut body: Incoming) -> io::Result<Option<Vec<u8>>> {
 
 /// A plain-text answer of this layer that closes the connection.
 fn plain(status: StatusCode, text: &'static str) -> Response<AnswerBody> {
-    let mut response = Response::new(
-        Full::new(Bytes::from_static(text.as_bytes()))
-            .map_err(never)
-            .boxed_unsync(),
-    );
+    let mut response =
+        Response::new(Full::new(Bytes::from_static(text.as_bytes())).map_err(never).boxed_unsync());
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     headers.insert(CONNECTION, HeaderValue::from_static("close"));
     response
 }

@@ -69,7 +69,8 @@ const CONTENT_TYPE_OVERRIDES: [(&str, &str); 6] = [
 /// The `Content-Type` of a served file, from its extension; text types say
 /// UTF-8.
 pub(crate) fn content_type(path: &Path) -> String {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    let ext =
+        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
     let essence = CONTENT_TYPE_OVERRIDES
         .iter()
         .find(|(e, _)| *e == ext)
@@ -126,10 +127,8 @@ pub(crate) fn parse_range(header: Option<&str>, len: u64) -> RangeAnswer {
         return RangeAnswer::Full;
     };
     let header = header.trim();
-    let Some(spec) = header
-        .get(..6)
-        .filter(|p| p.eq_ignore_ascii_case("bytes="))
-        .map(|_| header[6..].trim())
+    let Some(spec) =
+        header.get(..6).filter(|p| p.eq_ignore_ascii_case("bytes=")).map(|_| header[6..].trim())
     else {
         return RangeAnswer::Full;
     };
@@ -204,10 +203,7 @@ pub(crate) fn serve_file(path: &Path, range: Option<&str>) -> HttpAnswer {
             HttpAnswer {
                 status: 206,
                 headers: vec![("Content-Type".into(), ctype)],
-                body: AnswerBody::File {
-                    file,
-                    len: end - start + 1,
-                },
+                body: AnswerBody::File { file, len: end - start + 1 },
             }
             .with("Content-Range", format!("bytes {start}-{end}/{len}"))
             .with("Accept-Ranges", "bytes")

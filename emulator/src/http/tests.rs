@@ -2,7 +2,10 @@
 
 use serde_json::json;
 
-use crate::test_support::{clip_bytes, emulated_config, raw_status, request, write_data, write_dist, CAM_A, CLIP_LEN, Fixture, TempDir};
+use crate::test_support::{
+    clip_bytes, emulated_config, raw_status, request, write_data, write_dist, Fixture, TempDir,
+    CAM_A, CLIP_LEN,
+};
 use crate::{start, BackendConfig};
 
 #[test]
@@ -80,12 +83,7 @@ fn demo_range_requests() {
         ("bytes=100-199", 206, "bytes 100-199/1000", Some((100, 200))),
         ("bytes=990-", 206, "bytes 990-999/1000", Some((990, 1000))),
         ("bytes=0-", 206, "bytes 0-999/1000", Some((0, 1000))),
-        (
-            "bytes=995-5000",
-            206,
-            "bytes 995-999/1000",
-            Some((995, 1000)),
-        ),
+        ("bytes=995-5000", 206, "bytes 995-999/1000", Some((995, 1000))),
         ("bytes=-4", 206, "bytes 996-999/1000", Some((996, 1000))),
         ("bytes=1000-", 416, "bytes */1000", None),
         ("bytes=5000-6000", 416, "bytes */1000", None),
@@ -98,18 +96,11 @@ fn demo_range_requests() {
         if let Some((a, b)) = slice {
             assert_eq!(r.header("Content-Type"), Some("video/mp4"));
             assert_eq!(r.body, clip[*a..*b].to_vec(), "{range}");
-            assert_eq!(
-                r.header("Content-Length"),
-                Some((b - a).to_string().as_str())
-            );
+            assert_eq!(r.header("Content-Length"), Some((b - a).to_string().as_str()));
         }
     }
     // Several ranges: the whole file.
-    let r = request(
-        "GET",
-        &f.url("/demo/clip.mp4"),
-        &[("Range", "bytes=0-1,4-5")],
-    );
+    let r = request("GET", &f.url("/demo/clip.mp4"), &[("Range", "bytes=0-1,4-5")]);
     assert_eq!((r.status, r.body.len()), (200, CLIP_LEN));
 }
 
@@ -149,7 +140,10 @@ fn config_json_carries_a_viewer_key_only_when_configured() {
     let dir = TempDir::new();
     write_data(&dir.data());
     write_dist(&dir.dist());
-    let config = BackendConfig { viewer_api_key: Some("viewer-key".into()), ..emulated_config(dir.dist(), Some(dir.data())) };
+    let config = BackendConfig {
+        viewer_api_key: Some("viewer-key".into()),
+        ..emulated_config(dir.dist(), Some(dir.data()))
+    };
     let backend = start(config, "127.0.0.1:0").unwrap();
     let r = request("GET", &format!("http://127.0.0.1:{}/config.json", backend.port()), &[]);
     assert_eq!(r.json()["apiKey"], "viewer-key");

@@ -20,6 +20,7 @@ impl Emulator {
         if let Some(key) = &self.viewer_api_key {
             body["apiKey"] = json!(key);
         }
-        HttpAnswer::bytes(200, "application/json", body.to_string()).with("Cache-Control", "no-cache")
+        HttpAnswer::bytes(200, "application/json", body.to_string())
+            .with("Cache-Control", "no-cache")
     }
 }

@@ -79,14 +79,10 @@ impl Emulator {
             && config.duration_s > 0.0
             && config.duration_s <= MAX_LIVE_DURATION_S)
         {
-            return Err(bad(format!(
-                "duration_s must be in (0, {MAX_LIVE_DURATION_S}]"
-            )));
+            return Err(bad(format!("duration_s must be in (0, {MAX_LIVE_DURATION_S}]")));
         }
         if config.lateness_ms > MAX_LIVE_LATENESS_MS {
-            return Err(bad(format!(
-                "lateness_ms must be at most {MAX_LIVE_LATENESS_MS}"
-            )));
+            return Err(bad(format!("lateness_ms must be at most {MAX_LIVE_LATENESS_MS}")));
         }
         let count = (config.rate_hz * config.duration_s).ceil() as u64;
         if count > MAX_LIVE_EVENTS {
@@ -101,10 +97,7 @@ impl Emulator {
             }
             None => data.device_id_raw.clone(),
         };
-        let model_id = config
-            .model_id
-            .clone()
-            .unwrap_or_else(|| LIVE_MODEL_ID.into());
+        let model_id = config.model_id.clone().unwrap_or_else(|| LIVE_MODEL_ID.into());
         if model_id.is_empty() || model_id.chars().count() > 128 {
             return Err(bad("model_id must have 1 to 128 characters".into()));
         }
@@ -114,10 +107,7 @@ impl Emulator {
         }
         ctl.generators.retain(|h| !h.is_finished());
         if ctl.generators.len() >= MAX_GENERATORS {
-            return Err((
-                409,
-                format!("at most {MAX_GENERATORS} live generators at once"),
-            ));
+            return Err((409, format!("at most {MAX_GENERATORS} live generators at once")));
         }
         ctl.next_generator += 1;
         let generator = LiveGenerator {
@@ -137,10 +127,7 @@ impl Emulator {
             .spawn(move || generator.run(&state))
             .map_err(|e| (500, format!("cannot start the generator: {e}")))?;
         ctl.generators.push(handle);
-        Ok(LiveStarted {
-            generator: number,
-            count,
-        })
+        Ok(LiveStarted { generator: number, count })
     }
 }
 
@@ -181,11 +168,7 @@ impl LiveGenerator {
             let ts = now_us() - self.lateness_us;
             // A box sweeping left and right once every 8 s of events.
             let phase = (i as f64 * self.interval_s / 8.0).fract();
-            let sweep = if phase < 0.5 {
-                phase * 2.0
-            } else {
-                2.0 - phase * 2.0
-            };
+            let sweep = if phase < 0.5 { phase * 2.0 } else { 2.0 - phase * 2.0 };
             let x = ((0.05 + 0.7 * sweep) * 10_000.0).round() / 10_000.0;
             let x2 = ((x + 0.2) * 10_000.0).round() / 10_000.0;
             let raw = json!({

@@ -50,7 +50,12 @@ impl LiveCameras {
             .into_iter()
             .map(|device| {
                 let raw = device.get("id").and_then(Value::as_str).unwrap_or_default();
-                let id = parse_uuid(raw).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("live camera id {raw:?}: {e}")))?;
+                let id = parse_uuid(raw).map_err(|e| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("live camera id {raw:?}: {e}"),
+                    )
+                })?;
                 Ok(LiveCamera { id, device })
             })
             .collect()
@@ -72,17 +77,22 @@ impl Emulator {
     /// must name a live camera.
     pub(crate) fn insert_rig_events(&self, body: &[u8]) -> Result<Value, ControlError> {
         let bad = |m: String| -> ControlError { (400, m) };
-        let list: Vec<Value> = serde_json::from_slice(body).map_err(|e| bad(format!("not a JSON array of events: {e}")))?;
+        let list: Vec<Value> = serde_json::from_slice(body)
+            .map_err(|e| bad(format!("not a JSON array of events: {e}")))?;
         let mut rows = Vec::with_capacity(list.len());
         for (i, event) in list.iter().enumerate() {
             let row = StoredEvent::parse(event, 0).map_err(|e| bad(format!("events[{i}]: {e}")))?;
             if !self.is_live_camera(&row.camera_id) {
-                return Err(bad(format!("events[{i}]: camera {} is not a live camera", row.camera_id)));
+                return Err(bad(format!(
+                    "events[{i}]: camera {} is not a live camera",
+                    row.camera_id
+                )));
             }
             rows.push(row);
         }
         let mut ctl = self.lock();
-        let inserted = ctl.store_evicting(rows, MAX_INSERTED, |row| self.is_live_camera(&row.camera_id));
+        let inserted =
+            ctl.store_evicting(rows, MAX_INSERTED, |row| self.is_live_camera(&row.camera_id));
         let stored = ctl.inserted.len();
         drop(ctl);
         Ok(json!({"inserted": inserted, "stored": stored, "inserted_at_us": now_us()}))

@@ -9,11 +9,7 @@ use crate::test_support::{assert_api_headers, request, Fixture, LIST};
 fn request_log_records_requests_never_key_values() {
     let f = Fixture::emulated();
     let key = "log-secret-3";
-    let a = request(
-        "GET",
-        &f.url(&format!("{LIST}?limit=2")),
-        &[("X-API-Key", key)],
-    );
+    let a = request("GET", &f.url(&format!("{LIST}?limit=2")), &[("X-API-Key", key)]);
     let b = f.get("/api/v1/devices?skip=0&limit=100");
     let c = f.get("/missing.js");
     let _ = f.get("/__demo/faults");
@@ -83,15 +79,28 @@ fn request_log_records_requests_never_key_values() {
 fn watched_secrets_are_logged_by_label_and_place_only() {
     let f = Fixture::emulated();
     let (key, pass) = ("Watch-Key-9", "p@ss");
-    f.backend.watch_secrets(vec![("api-key".into(), key.into()), ("rtsp-password".into(), pass.into()), ("empty".into(), String::new())]);
+    f.backend.watch_secrets(vec![
+        ("api-key".into(), key.into()),
+        ("rtsp-password".into(), pass.into()),
+        ("empty".into(), String::new()),
+    ]);
     let _ = f.dispatch("GET", LIST, &[("X-API-Key", key)]);
     // Lower case and percent-encoded still count.
-    let _ = f.dispatch("GET", &format!("{LIST}?k=watch-key-9&p=p%40ss"), &[("Referer", "http://x/?q=p%40ss")]);
+    let _ = f.dispatch(
+        "GET",
+        &format!("{LIST}?k=watch-key-9&p=p%40ss"),
+        &[("Referer", "http://x/?q=p%40ss")],
+    );
     let _ = f.get("/api/v1/devices");
-    let seen: Vec<Vec<String>> = f.backend.request_log().into_iter().map(|e| e.secrets_seen).collect();
+    let seen: Vec<Vec<String>> =
+        f.backend.request_log().into_iter().map(|e| e.secrets_seen).collect();
     let want: Vec<Vec<String>> = vec![
         vec!["api-key in header x-api-key".into()],
-        vec!["api-key in target".into(), "rtsp-password in target".into(), "rtsp-password in header referer".into()],
+        vec![
+            "api-key in target".into(),
+            "rtsp-password in target".into(),
+            "rtsp-password in header referer".into(),
+        ],
         vec![],
     ];
     assert_eq!(seen, want);
@@ -100,6 +109,11 @@ fn watched_secrets_are_logged_by_label_and_place_only() {
     assert!(log[2].get("secrets_seen").is_none(), "left out when empty: {}", log[2]);
     f.backend.reset();
     let _ = f.dispatch("GET", "/index.html", &[("X-Other", key)]);
-    let seen: Vec<Vec<String>> = f.backend.request_log().into_iter().map(|e| e.secrets_seen).collect();
-    assert_eq!(seen, vec![vec!["api-key in header x-other".to_string()]], "the watch outlives a reset");
+    let seen: Vec<Vec<String>> =
+        f.backend.request_log().into_iter().map(|e| e.secrets_seen).collect();
+    assert_eq!(
+        seen,
+        vec![vec!["api-key in header x-other".to_string()]],
+        "the watch outlives a reset"
+    );
 }

@@ -19,7 +19,8 @@ fn row(n: u64, camera: &str) -> StoredEvent {
 }
 
 fn ids(state: &RunTimeState) -> Vec<u64> {
-    let mut out: Vec<u64> = state.inserted.iter().map(|r| u64::from_str_radix(&r.id[24..], 16).unwrap()).collect();
+    let mut out: Vec<u64> =
+        state.inserted.iter().map(|r| u64::from_str_radix(&r.id[24..], 16).unwrap()).collect();
     out.sort_unstable();
     out
 }
@@ -28,7 +29,10 @@ fn ids(state: &RunTimeState) -> Vec<u64> {
 fn stored_ids_are_skipped() {
     let mut state = RunTimeState::default();
     assert_eq!(state.store_evicting(vec![row(1, RIG_CAM), row(2, RIG_CAM)], 10, |_| true), 2);
-    assert_eq!(state.store_evicting(vec![row(2, RIG_CAM), row(3, RIG_CAM), row(3, RIG_CAM)], 10, |_| true), 1);
+    assert_eq!(
+        state.store_evicting(vec![row(2, RIG_CAM), row(3, RIG_CAM), row(3, RIG_CAM)], 10, |_| true),
+        1
+    );
     assert_eq!(ids(&state), [1, 2, 3]);
 }
 

@@ -1,7 +1,9 @@
 //! Tests of the text formats.
 
 use crate::test_support::CAM_A;
-use crate::text_formats::{format_vas_time, parse_query, parse_rfc3339, parse_uuid, percent_decode};
+use crate::text_formats::{
+    format_vas_time, parse_query, parse_rfc3339, parse_uuid, percent_decode,
+};
 use crate::validation::{parse_int, query_get};
 
 #[test]

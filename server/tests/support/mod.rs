@@ -62,7 +62,11 @@ fn device(id: &str) -> serde_json::Value {
     })
 }
 
-async fn record(State(seen): State<Arc<Seen>>, request: Request, next: axum::middleware::Next) -> Response {
+async fn record(
+    State(seen): State<Arc<Seen>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
     if !request.uri().path().starts_with("/ws/") {
         seen.requests.fetch_add(1, Ordering::SeqCst);
     }
@@ -89,7 +93,13 @@ async fn segment(Path((_, file)): Path<(String, String)>) -> Response {
         }
     }));
     (
-        [("content-type", "video/mp2t"), ("content-length", &total.to_string()), ("cache-control", "public, max-age=31536000"), ("last-modified", "Sat, 05 Dec 2026 10:00:00 GMT"), ("access-control-allow-origin", "*")],
+        [
+            ("content-type", "video/mp2t"),
+            ("content-length", &total.to_string()),
+            ("cache-control", "public, max-age=31536000"),
+            ("last-modified", "Sat, 05 Dec 2026 10:00:00 GMT"),
+            ("access-control-allow-origin", "*"),
+        ],
         Body::from_stream(stream),
     )
         .into_response()
@@ -105,7 +115,8 @@ async fn signaling(State(seen): State<Arc<Seen>>, ws: WebSocketUpgrade) -> Respo
             match message {
                 Message::Text(t) => {
                     seen.messages.fetch_add(1, Ordering::SeqCst);
-                    let reply = serde_json::json!({"type": "echo", "payload": {"got": t.as_str()}}).to_string();
+                    let reply = serde_json::json!({"type": "echo", "payload": {"got": t.as_str()}})
+                        .to_string();
                     if socket.send(Message::text(reply)).await.is_err() {
                         break;
                     }
@@ -150,8 +161,13 @@ pub fn dist_dir(tag: &str) -> PathBuf {
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\" />\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self'\" /></head><body>viewer</body></html>",
     )
     .unwrap();
-    std::fs::write(dir.join("vas-overlay-viewer-0123456789abcdef.js"), "export default 1;\n".repeat(200)).unwrap();
-    std::fs::write(dir.join("vas-overlay-viewer-0123456789abcdef.js.gz"), b"gzipped-bytes").unwrap();
+    std::fs::write(
+        dir.join("vas-overlay-viewer-0123456789abcdef.js"),
+        "export default 1;\n".repeat(200),
+    )
+    .unwrap();
+    std::fs::write(dir.join("vas-overlay-viewer-0123456789abcdef.js.gz"), b"gzipped-bytes")
+        .unwrap();
     std::fs::write(dir.join("js/hls.mjs"), "export const Hls = 1;\n").unwrap();
     dir
 }
@@ -180,7 +196,15 @@ impl Running {
 pub async fn start_server(vas: &StandInVas, tag: &str, extra: &[&str]) -> Running {
     let dist = dist_dir(tag);
     let vas_url = format!("http://{}", vas.addr);
-    let mut args = vec!["vas-viewer-server", "--dist", dist.to_str().unwrap(), "--vas", &vas_url, "--listen", "127.0.0.1:0"];
+    let mut args = vec![
+        "vas-viewer-server",
+        "--dist",
+        dist.to_str().unwrap(),
+        "--vas",
+        &vas_url,
+        "--listen",
+        "127.0.0.1:0",
+    ];
     args.extend_from_slice(extra);
     let flags = Flags::try_parse_from(args).unwrap();
     let config = ServerConfig::from_flags(&flags, Some(SERVER_KEY.into())).unwrap();
@@ -192,9 +216,15 @@ pub async fn start_server(vas: &StandInVas, tag: &str, extra: &[&str]) -> Runnin
     let limits = config.limits;
     let state = prepared.state.clone();
     let done = tokio::spawn(async move {
-        vas_viewer_server::listener::serve(listener, prepared.router, prepared.tls, limits, async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        })
+        vas_viewer_server::listener::serve(
+            listener,
+            prepared.router,
+            prepared.tls,
+            limits,
+            async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            },
+        )
         .await
     });
     Running { addr, stop, done, dist, state }
@@ -221,7 +251,10 @@ pub async fn raw_request(addr: SocketAddr, request: &str) -> u16 {
     let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     tcp.write_all(request.as_bytes()).await.unwrap();
     let mut buf = vec![0u8; 4096];
-    let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut buf)).await.unwrap().unwrap_or(0);
+    let n = tokio::time::timeout(Duration::from_secs(10), tcp.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap_or(0);
     let head = String::from_utf8_lossy(&buf[..n]);
     head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
 }

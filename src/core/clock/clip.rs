@@ -60,7 +60,11 @@ impl ClipClock {
 
 impl FrameClock for ClipClock {
     fn wall_time(&self, media_secs: f64) -> Option<FrameTime> {
-        Some(FrameTime { at: self.frame_time(media_secs)?, method: FrameClockMethod::Clip(ClipClockMethod::Start), methods_disagree: false })
+        Some(FrameTime {
+            at: self.frame_time(media_secs)?,
+            method: FrameClockMethod::Clip(ClipClockMethod::Start),
+            methods_disagree: false,
+        })
     }
 }
 
@@ -83,7 +87,10 @@ mod tests {
             assert_eq!(c.frame_time(media).map(|t| t.0), expect, "{media}");
         }
         assert_eq!(c.method().as_attr(), "clip-start");
-        assert_eq!(c.wall_time(1.0).map(|f| (f.at.0, f.method)), Some((2_000_000, FrameClockMethod::Clip(ClipClockMethod::Start))));
+        assert_eq!(
+            c.wall_time(1.0).map(|f| (f.at.0, f.method)),
+            Some((2_000_000, FrameClockMethod::Clip(ClipClockMethod::Start)))
+        );
         assert_eq!(ClipClockMethod::from_attr("clip-start"), Some(ClipClockMethod::Start));
         for m in ["program-date-time", "segment-epoch", "last-modified", "rtp-sr", "auto"] {
             assert_eq!(ClipClockMethod::from_attr(m), None, "{m}");

@@ -38,7 +38,11 @@ impl PageClock<'_> {
         match self {
             Self::Live(c) => {
                 let (at, method) = c.frame_time(&frame.live_meta(time_origin_ms))?;
-                Some(FrameTime { at, method: FrameClockMethod::Live(method), methods_disagree: false })
+                Some(FrameTime {
+                    at,
+                    method: FrameClockMethod::Live(method),
+                    methods_disagree: false,
+                })
             }
             other => other.wall_time(frame.media_time),
         }
@@ -78,21 +82,41 @@ mod tests {
     #[test]
     fn each_family_reads_its_own_input() {
         let clip = ClipClock { start: UnixMicros(1_000_000) };
-        let frame = PresentedFrame { receive_time: Some(500.0), expected_display_time: 510.0, ..PresentedFrame::at_media_time(2.0) };
+        let frame = PresentedFrame {
+            receive_time: Some(500.0),
+            expected_display_time: 510.0,
+            ..PresentedFrame::at_media_time(2.0)
+        };
         // A clip reads the media time.
-        let t = PageClock::Clip(&clip).frame_time(&frame, 1_700_000_000_000.0).map(|t| (t.at.0, t.method));
+        let t = PageClock::Clip(&clip)
+            .frame_time(&frame, 1_700_000_000_000.0)
+            .map(|t| (t.at.0, t.method));
         assert_eq!(t, Some((3_000_000, FrameClockMethod::Clip(ClipClockMethod::Start))));
-        assert_eq!(PageClock::Clip(&clip).initial_method(), Some(FrameClockMethod::Clip(ClipClockMethod::Start)));
-        assert_eq!((PageClock::Clip(&clip).version(), PageClock::Clip(&clip).recorded_until()), (0, None));
+        assert_eq!(
+            PageClock::Clip(&clip).initial_method(),
+            Some(FrameClockMethod::Clip(ClipClockMethod::Start))
+        );
+        assert_eq!(
+            (PageClock::Clip(&clip).version(), PageClock::Clip(&clip).recorded_until()),
+            (0, None)
+        );
         // A recording with nothing mapped yet places nothing.
         let rec = RecordingClock::new(None);
         assert_eq!(PageClock::Recording(&rec).frame_time(&frame, 0.0), None);
         assert_eq!(PageClock::Recording(&rec).initial_method(), None);
         // Live ignores media time, and reads the receive time on the Unix clock.
-        let mut live = LiveClock::new(LiveClockParams { max_method: LiveClockMethod::Arrival, ..LiveClockParams::default() });
+        let mut live = LiveClock::new(LiveClockParams {
+            max_method: LiveClockMethod::Arrival,
+            ..LiveClockParams::default()
+        });
         assert_eq!(PageClock::Live(&mut live).wall_time(2.0), None);
-        let t = PageClock::Live(&mut live).frame_time(&frame, 1_700_000_000_000.0).map(|t| (t.at.0, t.method));
-        assert_eq!(t, Some((1_700_000_000_500_000, FrameClockMethod::Live(LiveClockMethod::Arrival))));
+        let t = PageClock::Live(&mut live)
+            .frame_time(&frame, 1_700_000_000_000.0)
+            .map(|t| (t.at.0, t.method));
+        assert_eq!(
+            t,
+            Some((1_700_000_000_500_000, FrameClockMethod::Live(LiveClockMethod::Arrival)))
+        );
         assert_eq!(PageClock::Live(&mut live).initial_method(), None);
     }
 }

@@ -108,7 +108,10 @@ impl MotionSample {
 
     /// The table at a point in cells (0..=width, 0..=height), bilinear between its entries.
     fn table_at(&self, x: f64, y: f64, width: usize, height: usize) -> f64 {
-        let (xi, yi) = ((x.floor() as usize).min(width.saturating_sub(1)), (y.floor() as usize).min(height.saturating_sub(1)));
+        let (xi, yi) = (
+            (x.floor() as usize).min(width.saturating_sub(1)),
+            (y.floor() as usize).min(height.saturating_sub(1)),
+        );
         let (fx, fy) = (x - xi as f64, y - yi as f64);
         let at = |x: usize, y: usize| self.table[y * (width + 1) + x] as f64;
         let top = at(xi, yi) * (1.0 - fx) + at(xi + 1, yi) * fx;
@@ -143,10 +146,18 @@ impl Estimate {
     pub fn describe(&self) -> String {
         match self {
             Estimate::Found { offset_us, uncertainty_us, .. } => {
-                format!("{:+.1} ms +-{:.1} ms", *offset_us as f64 / 1000.0, *uncertainty_us as f64 / 1000.0)
+                format!(
+                    "{:+.1} ms +-{:.1} ms",
+                    *offset_us as f64 / 1000.0,
+                    *uncertainty_us as f64 / 1000.0
+                )
             }
-            Estimate::Unsure(Unsure::TooFewSamples { usable }) => format!("unknown: {usable} usable samples"),
-            Estimate::Unsure(Unsure::NoPeak) => "unknown: the boxes do not explain the motion".into(),
+            Estimate::Unsure(Unsure::TooFewSamples { usable }) => {
+                format!("unknown: {usable} usable samples")
+            }
+            Estimate::Unsure(Unsure::NoPeak) => {
+                "unknown: the boxes do not explain the motion".into()
+            }
             Estimate::Unsure(Unsure::HalvesDisagree { apart_us }) => {
                 format!("unknown: the samples disagree by {:.1} ms", *apart_us as f64 / 1000.0)
             }
@@ -223,7 +234,12 @@ impl PictureOffset {
     }
 
     /// The score of `offset_us`, given the boxes the events put at an event time.
-    fn score(&self, usable: &[&MotionSample], offset_us: Micros, boxes_at: &mut impl FnMut(UnixMicros) -> Vec<NormRect>) -> Score {
+    fn score(
+        &self,
+        usable: &[&MotionSample],
+        offset_us: Micros,
+        boxes_at: &mut impl FnMut(UnixMicros) -> Vec<NormRect>,
+    ) -> Score {
         let (w, h) = (self.params.grid_width, self.params.grid_height);
         let cells = (w * h) as f64;
         let mut inside = [0.0f64; 2];
@@ -245,7 +261,10 @@ impl PictureOffset {
         let excess = |i: f64, c: f64, t: f64| if t > 0.0 { (i - c) / t } else { 0.0 };
         Score {
             all: excess(inside[0] + inside[1], chance[0] + chance[1], totals[0] + totals[1]),
-            halves: [excess(inside[0], chance[0], totals[0]), excess(inside[1], chance[1], totals[1])],
+            halves: [
+                excess(inside[0], chance[0], totals[0]),
+                excess(inside[1], chance[1], totals[1]),
+            ],
         }
     }
 
@@ -260,7 +279,11 @@ impl PictureOffset {
             .samples
             .iter()
             .filter(|s| s.total >= p.min_motion)
-            .filter(|s| !boxes_at(s.mid_time.plus(p.search_min_us)).is_empty() || !boxes_at(s.mid_time.plus(p.search_max_us)).is_empty() || !boxes_at(s.mid_time).is_empty())
+            .filter(|s| {
+                !boxes_at(s.mid_time.plus(p.search_min_us)).is_empty()
+                    || !boxes_at(s.mid_time.plus(p.search_max_us)).is_empty()
+                    || !boxes_at(s.mid_time).is_empty()
+            })
             .collect();
         if usable.len() < p.min_samples.max(2) {
             return Estimate::Unsure(Unsure::TooFewSamples { usable: usable.len() });
@@ -295,9 +318,15 @@ impl PictureOffset {
             // The run of coarse offsets around the best at half height: its
             // edges must lie inside the range, between two coarse offsets.
             let threshold = median + (best - median) / 2.0;
-            let Some(best_i) = values.iter().position(|v| *v == best) else { return Estimate::Unsure(Unsure::NoPeak) };
-            let first = (0..=best_i).rev().take_while(|&i| values[i] >= threshold).last().unwrap_or(best_i);
-            let last = (best_i..values.len()).take_while(|&i| values[i] >= threshold).last().unwrap_or(best_i);
+            let Some(best_i) = values.iter().position(|v| *v == best) else {
+                return Estimate::Unsure(Unsure::NoPeak);
+            };
+            let first =
+                (0..=best_i).rev().take_while(|&i| values[i] >= threshold).last().unwrap_or(best_i);
+            let last = (best_i..values.len())
+                .take_while(|&i| values[i] >= threshold)
+                .last()
+                .unwrap_or(best_i);
             if first == 0 || last + 1 == values.len() {
                 return Estimate::Unsure(Unsure::NoPeak);
             }
@@ -306,19 +335,31 @@ impl PictureOffset {
                 for &d in &fine {
                     scores.entry(d).or_insert_with(|| self.score(&usable, d, &mut boxes_at));
                 }
-                let points: Vec<(Micros, f64)> = fine.iter().map(|d| (*d, pick(&scores[d]))).collect();
+                let points: Vec<(Micros, f64)> =
+                    fine.iter().map(|d| (*d, pick(&scores[d]))).collect();
                 let crossing = |pair: &[(Micros, f64)]| {
                     let ((d0, v0), (d1, v1)) = (pair[0], pair[1]);
-                    let share = if v1 != v0 { ((threshold - v0) / (v1 - v0)).clamp(0.0, 1.0) } else { 0.5 };
+                    let share =
+                        if v1 != v0 { ((threshold - v0) / (v1 - v0)).clamp(0.0, 1.0) } else { 0.5 };
                     d0 as f64 + (d1 - d0) as f64 * share
                 };
                 if rising {
-                    points.windows(2).find(|w| w[0].1 < threshold && w[1].1 >= threshold).map(crossing)
+                    points
+                        .windows(2)
+                        .find(|w| w[0].1 < threshold && w[1].1 >= threshold)
+                        .map(crossing)
                 } else {
-                    points.windows(2).rev().find(|w| w[0].1 >= threshold && w[1].1 < threshold).map(crossing)
+                    points
+                        .windows(2)
+                        .rev()
+                        .find(|w| w[0].1 >= threshold && w[1].1 < threshold)
+                        .map(crossing)
                 }
             };
-            let (Some(left), Some(right)) = (edge(coarse[first - 1], coarse[first], true), edge(coarse[last], coarse[last + 1], false)) else {
+            let (Some(left), Some(right)) = (
+                edge(coarse[first - 1], coarse[first], true),
+                edge(coarse[last], coarse[last + 1], false),
+            ) else {
                 return Estimate::Unsure(Unsure::NoPeak);
             };
             centres[c] = (left + right) / 2.0;
@@ -329,7 +370,12 @@ impl PictureOffset {
         if apart > p.agree_us {
             return Estimate::Unsure(Unsure::HalvesDisagree { apart_us: apart });
         }
-        Estimate::Found { offset_us: offset, uncertainty_us: (apart / 2).max(p.fine_step_us), contrast, samples: usable.len() }
+        Estimate::Found {
+            offset_us: offset,
+            uncertainty_us: (apart / 2).max(p.fine_step_us),
+            contrast,
+            samples: usable.len(),
+        }
     }
 }
 

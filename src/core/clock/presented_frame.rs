@@ -21,7 +21,13 @@ pub struct PresentedFrame {
 impl PresentedFrame {
     /// A frame known only by its media time (no frame metadata available).
     pub fn at_media_time(media_time: f64) -> Self {
-        Self { media_time, presented_frames: 0, rtp_timestamp: None, receive_time: None, expected_display_time: 0.0 }
+        Self {
+            media_time,
+            presented_frames: 0,
+            rtp_timestamp: None,
+            receive_time: None,
+            expected_display_time: 0.0,
+        }
     }
 
     /// The frame's times on the browser's Unix clock, for the live clock
@@ -43,8 +49,21 @@ mod tests {
     #[test]
     fn live_meta_on_the_unix_clock() {
         let check = |receive_time: Option<f64>, want_receive: Option<f64>| {
-            let f = PresentedFrame { receive_time, rtp_timestamp: Some(9), expected_display_time: 20.0, ..PresentedFrame::at_media_time(1.0) };
-            assert_eq!(f.live_meta(1000.0), LiveFrameMeta { rtp_timestamp: Some(9), receive_ms: want_receive, presented_ms: 1020.0 }, "{receive_time:?}");
+            let f = PresentedFrame {
+                receive_time,
+                rtp_timestamp: Some(9),
+                expected_display_time: 20.0,
+                ..PresentedFrame::at_media_time(1.0)
+            };
+            assert_eq!(
+                f.live_meta(1000.0),
+                LiveFrameMeta {
+                    rtp_timestamp: Some(9),
+                    receive_ms: want_receive,
+                    presented_ms: 1020.0
+                },
+                "{receive_time:?}"
+            );
         };
         check(Some(15.0), Some(1015.0));
         check(Some(0.0), None);

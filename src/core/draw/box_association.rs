@@ -40,12 +40,14 @@ impl<'a> Shape<'a> {
         let rect: NormRect = d.rect?;
         let (width, height) = (rect.x_max - rect.x_min, rect.y_max - rect.y_min);
         let ok = |v: f64| v.is_finite() && v > 0.0;
-        (ok(width) && ok(height) && rect.x_min.is_finite() && rect.y_min.is_finite()).then(|| Shape {
-            label: &d.label,
-            width,
-            height,
-            centre_x: rect.x_min + width / 2.0,
-            centre_y: rect.y_min + height / 2.0,
+        (ok(width) && ok(height) && rect.x_min.is_finite() && rect.y_min.is_finite()).then(|| {
+            Shape {
+                label: &d.label,
+                width,
+                height,
+                centre_x: rect.x_min + width / 2.0,
+                centre_y: rect.y_min + height / 2.0,
+            }
         })
     }
 
@@ -55,7 +57,8 @@ impl<'a> Shape<'a> {
             return None;
         }
         let (mean_w, mean_h) = ((self.width + to.width) / 2.0, (self.height + to.height) / 2.0);
-        let (dx, dy) = ((to.centre_x - self.centre_x) / mean_w, (to.centre_y - self.centre_y) / mean_h);
+        let (dx, dy) =
+            ((to.centre_x - self.centre_x) / mean_w, (to.centre_y - self.centre_y) / mean_h);
         let size_ok = |a: f64, b: f64| b <= a * MAX_SIZE_RATIO && a <= b * MAX_SIZE_RATIO;
         if dx.abs() > MAX_CENTRE_SHIFT_IN_SIZES
             || dy.abs() > MAX_CENTRE_SHIFT_IN_SIZES
@@ -116,11 +119,18 @@ pub fn match_untracked(from: &[&Detection], to: &[&Detection]) -> Vec<Option<usi
         .collect();
     let cost = |i: usize, j: usize| costs[i * to.len() + j];
     for (i, slot) in matched.iter_mut().enumerate() {
-        let Some((j, c, second)) = best_two((0..to.len()).filter_map(|j| Some((j, cost(i, j)?)))) else { continue };
+        let Some((j, c, second)) = best_two((0..to.len()).filter_map(|j| Some((j, cost(i, j)?))))
+        else {
+            continue;
+        };
         if !clear(c, second) {
             continue;
         }
-        let Some((back, _, back_second)) = best_two((0..from.len()).filter_map(|k| Some((k, cost(k, j)?)))) else { continue };
+        let Some((back, _, back_second)) =
+            best_two((0..from.len()).filter_map(|k| Some((k, cost(k, j)?))))
+        else {
+            continue;
+        };
         if back == i && clear(c, back_second) {
             *slot = Some(j);
         }
@@ -152,12 +162,37 @@ mod tests {
         let person = |x: f64| det("person", x, 0.4, 0.1, 0.3);
         type Case = (&'static str, Vec<Detection>, Vec<Detection>, Vec<Option<usize>>);
         let cases: Vec<Case> = vec![
-            ("one person walked half its width", vec![person(0.20)], vec![person(0.25)], vec![Some(0)]),
-            ("a full width is still the same person", vec![person(0.20)], vec![person(0.30)], vec![Some(0)]),
+            (
+                "one person walked half its width",
+                vec![person(0.20)],
+                vec![person(0.25)],
+                vec![Some(0)],
+            ),
+            (
+                "a full width is still the same person",
+                vec![person(0.20)],
+                vec![person(0.30)],
+                vec![Some(0)],
+            ),
             ("more than its width is not", vec![person(0.20)], vec![person(0.31)], vec![None]),
-            ("another label is never matched", vec![person(0.20)], vec![det("car", 0.2, 0.4, 0.1, 0.3)], vec![None]),
-            ("a box twice as wide is another object", vec![person(0.20)], vec![det("person", 0.2, 0.4, 0.2, 0.3)], vec![None]),
-            ("no box without a rect", vec![Detection { rect: None, ..person(0.2) }], vec![person(0.2)], vec![None]),
+            (
+                "another label is never matched",
+                vec![person(0.20)],
+                vec![det("car", 0.2, 0.4, 0.1, 0.3)],
+                vec![None],
+            ),
+            (
+                "a box twice as wide is another object",
+                vec![person(0.20)],
+                vec![det("person", 0.2, 0.4, 0.2, 0.3)],
+                vec![None],
+            ),
+            (
+                "no box without a rect",
+                vec![Detection { rect: None, ..person(0.2) }],
+                vec![person(0.2)],
+                vec![None],
+            ),
             (
                 "two people apart each keep their own",
                 vec![person(0.10), person(0.60)],
@@ -170,7 +205,12 @@ mod tests {
                 vec![person(0.43), person(0.43)],
                 vec![None, None],
             ),
-            ("one of two left: the nearer moves, one to one", vec![person(0.10), person(0.16)], vec![person(0.11)], vec![Some(0), None]),
+            (
+                "one of two left: the nearer moves, one to one",
+                vec![person(0.10), person(0.16)],
+                vec![person(0.11)],
+                vec![Some(0), None],
+            ),
             ("nothing next: all held", vec![person(0.10)], vec![], vec![None]),
         ];
         for (what, from, to, expect) in cases {
@@ -180,7 +220,8 @@ mod tests {
 
     #[test]
     fn too_many_boxes_are_all_held() {
-        let many: Vec<Detection> = (0..=MAX_BOXES).map(|i| det("p", i as f64 / 100.0, 0.0, 0.005, 0.01)).collect();
+        let many: Vec<Detection> =
+            (0..=MAX_BOXES).map(|i| det("p", i as f64 / 100.0, 0.0, 0.005, 0.01)).collect();
         assert!(matches(&many, &many).iter().all(Option::is_none));
         let fit = &many[..MAX_BOXES];
         assert!(matches(fit, fit).iter().enumerate().all(|(i, m)| *m == Some(i)));
@@ -190,7 +231,10 @@ mod tests {
     fn broken_rects_are_refused_not_panicked_on() {
         let bad = [f64::NAN, f64::INFINITY, -1.0, 0.0];
         for v in bad {
-            let b = Detection { rect: Some(NormRect { x_min: 0.1, y_min: 0.1, x_max: v, y_max: 0.2 }), ..det("p", 0.0, 0.0, 0.1, 0.1) };
+            let b = Detection {
+                rect: Some(NormRect { x_min: 0.1, y_min: 0.1, x_max: v, y_max: 0.2 }),
+                ..det("p", 0.0, 0.0, 0.1, 0.1)
+            };
             assert_eq!(pair_cost(&b, &det("p", 0.1, 0.1, 0.1, 0.1)), None, "{v}");
         }
     }

@@ -89,12 +89,21 @@ pub struct BoxStrokes {
 /// The strokes of a box rectangle `r`.
 pub fn box_strokes(r: CssRect, color: Rgb) -> BoxStrokes {
     let stroke = |inset: f64, width: f64| {
-        let path = CssRect { x: r.x + inset, y: r.y + inset, width: r.width - 2.0 * inset, height: r.height - 2.0 * inset };
+        let path = CssRect {
+            x: r.x + inset,
+            y: r.y + inset,
+            width: r.width - 2.0 * inset,
+            height: r.height - 2.0 * inset,
+        };
         (path.width > 0.0 && path.height > 0.0).then_some(RectStroke { path, width })
     };
     // The border covers [x, x + 2]: its path runs 1 px in. The outline shares
     // that path, 4 px wide, covering [x - 1, x + 3].
-    BoxStrokes { color, outline: stroke(BOX_BORDER_PX / 2.0, BOX_OUTLINE_PX), border: stroke(BOX_BORDER_PX / 2.0, BOX_BORDER_PX) }
+    BoxStrokes {
+        color,
+        outline: stroke(BOX_BORDER_PX / 2.0, BOX_OUTLINE_PX),
+        border: stroke(BOX_BORDER_PX / 2.0, BOX_BORDER_PX),
+    }
 }
 
 /// A label chip to draw: its index in the primitive list, and whether its text needs a clip.
@@ -132,7 +141,10 @@ impl ChipCover {
         let (a, b) = ((r.y - self.top) / self.row, (r.bottom() - self.top) / self.row);
         let n = self.rows.len();
         let clamp = |v: f64| (v.max(0.0) as usize).min(n);
-        ((clamp((a + EPS).floor())..clamp((b - EPS).ceil())), (clamp((a - EPS).ceil())..clamp((b + EPS).floor())))
+        (
+            (clamp((a + EPS).floor())..clamp((b - EPS).ceil())),
+            (clamp((a - EPS).ceil())..clamp((b + EPS).floor())),
+        )
     }
 
     /// Whether `r` lies wholly under what was added so far.
@@ -220,7 +232,9 @@ impl CanvasPlan {
         self.chip_rects.clear();
         for (index, p) in primitives.iter().enumerate() {
             match p {
-                Primitive::Polyline { color, points, .. } if points.len() >= 2 => self.trails.push(*color, index),
+                Primitive::Polyline { color, points, .. } if points.len() >= 2 => {
+                    self.trails.push(*color, index)
+                }
                 Primitive::Polyline { .. } => {}
                 Primitive::Box { rect, color, .. } => {
                     self.box_colors.push(*color, self.boxes.len());
@@ -229,7 +243,12 @@ impl CanvasPlan {
                 Primitive::Keypoint { center, color, .. } => self.keypoints.push(*color, *center),
                 Primitive::Label { text, size, origin, .. } => {
                     self.labels.push(LabelDraw { index, clip: chip_clips_text(text, *size) });
-                    self.chip_rects.push(CssRect { x: origin.x, y: origin.y, width: size.width, height: size.height });
+                    self.chip_rects.push(CssRect {
+                        x: origin.x,
+                        y: origin.y,
+                        width: size.width,
+                        height: size.height,
+                    });
                 }
             }
         }
@@ -276,7 +295,8 @@ mod tests {
 
     #[test]
     fn boxes_and_labels_in_order_trails_and_keypoints_by_color() {
-        let b = |x: f64, color| Primitive::Box { rect: rect(x, 0.0, 10.0, 10.0), color, tag: tag() };
+        let b =
+            |x: f64, color| Primitive::Box { rect: rect(x, 0.0, 10.0, 10.0), color, tag: tag() };
         let label = |width: f64| Primitive::Label {
             origin: CssPoint { x: 0.0, y: 0.0 },
             size: CssSize { width, height: 16.0 },
@@ -285,17 +305,37 @@ mod tests {
             foreground: Rgb::BLACK,
             tag: tag(),
         };
-        let kp = |color| Primitive::Keypoint { center: CssPoint { x: 1.0, y: 1.0 }, radius: 3.0, color, tag: tag() };
-        let line = |color, n| Primitive::Polyline { points: vec![CssPoint::default(); n], color, tag: tag() };
-        let primitives =
-            vec![line(RED, 2), line(RED, 1), line(BLUE, 3), b(0.0, BLUE), b(20.0, RED), b(40.0, BLUE), kp(RED), kp(RED), label(20.0), label(5.0)];
+        let kp = |color| Primitive::Keypoint {
+            center: CssPoint { x: 1.0, y: 1.0 },
+            radius: 3.0,
+            color,
+            tag: tag(),
+        };
+        let line = |color, n| Primitive::Polyline {
+            points: vec![CssPoint::default(); n],
+            color,
+            tag: tag(),
+        };
+        let primitives = vec![
+            line(RED, 2),
+            line(RED, 1),
+            line(BLUE, 3),
+            b(0.0, BLUE),
+            b(20.0, RED),
+            b(40.0, BLUE),
+            kp(RED),
+            kp(RED),
+            label(20.0),
+            label(5.0),
+        ];
         let mut plan = CanvasPlan::default();
         plan.rebuild(&primitives, 1.0);
         let colors: Vec<Rgb> = plan.boxes.iter().map(|b| b.color).collect();
         assert_eq!(colors, [BLUE, RED, BLUE]);
         assert_eq!(plan.boxes[2].border.unwrap().path.x, 41.0);
         // The border pass goes color by color, boxes in order within a color.
-        let by_color: Vec<(Rgb, Vec<usize>)> = plan.box_colors.batches.iter().map(|b| (b.color, b.items.clone())).collect();
+        let by_color: Vec<(Rgb, Vec<usize>)> =
+            plan.box_colors.batches.iter().map(|b| (b.color, b.items.clone())).collect();
         let mut want: Vec<(Rgb, Vec<usize>)> = Vec::new();
         for (i, c) in colors.iter().enumerate() {
             match want.iter_mut().find(|(w, _)| w == c) {
@@ -305,12 +345,16 @@ mod tests {
         }
         assert_eq!(by_color, want);
         // A one-point trail draws nothing; the rest group by color.
-        let trails: Vec<(Rgb, Vec<usize>)> = plan.trails.batches.iter().map(|b| (b.color, b.items.clone())).collect();
+        let trails: Vec<(Rgb, Vec<usize>)> =
+            plan.trails.batches.iter().map(|b| (b.color, b.items.clone())).collect();
         assert_eq!(trails, [(RED, vec![0]), (BLUE, vec![2])]);
         assert_eq!(plan.keypoints.batches.len(), 1);
         assert_eq!(plan.keypoints.batches[0].items.len(), 2);
         // Chip 9 (5 px wide) lies on chip 8 (20 px), which it does not cover: both are drawn.
-        assert_eq!(plan.labels, [LabelDraw { index: 8, clip: false }, LabelDraw { index: 9, clip: true }]);
+        assert_eq!(
+            plan.labels,
+            [LabelDraw { index: 8, clip: false }, LabelDraw { index: 9, clip: true }]
+        );
         // Rebuilding reuses the plan and forgets the previous frame.
         plan.rebuild(&primitives[3..4], 1.0);
         assert_eq!((plan.boxes.len(), plan.labels.len(), plan.trails.batches.len()), (1, 0, 0));
@@ -337,7 +381,14 @@ mod tests {
             // Shifted by a pixel: a sliver shows.
             (vec![chip(10.0, 10.0), chip(11.0, 10.0)], vec![false, false]),
             // Covered by two later chips side by side, which overlap.
-            (vec![rect(40.0, 8.0, 40.0, 16.0), rect(0.0, 0.0, 64.0, 32.0), rect(56.0, 0.0, 64.0, 32.0)], vec![true, false, false]),
+            (
+                vec![
+                    rect(40.0, 8.0, 40.0, 16.0),
+                    rect(0.0, 0.0, 64.0, 32.0),
+                    rect(56.0, 0.0, 64.0, 32.0),
+                ],
+                vec![true, false, false],
+            ),
             // A later chip under which it does not lie does not hide it.
             (vec![chip(0.0, 0.0), chip(0.0, 100.0)], vec![false, false]),
         ];
@@ -351,10 +402,16 @@ mod tests {
         // 5,000 chips over a 1280x720 picture, pseudo-random.
         let mut seed = 12345u64;
         let mut next = move |m: f64| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 33) as f64 / (1u64 << 31) as f64 * m
         };
-        let rects: Vec<CssRect> = (0..5000).map(|_| rect(next(1200.0).round(), next(700.0).round(), 60.0 + next(40.0).round(), 16.0)).collect();
+        let rects: Vec<CssRect> = (0..5000)
+            .map(|_| {
+                rect(next(1200.0).round(), next(700.0).round(), 60.0 + next(40.0).round(), 16.0)
+            })
+            .collect();
         let hidden = hidden_of(&rects);
         let n = hidden.iter().filter(|h| **h).count();
         // About seven layers deep, but a chip is only hidden where every pixel of it is.
@@ -365,7 +422,9 @@ mod tests {
             while y < r.bottom() {
                 let mut x = r.x + 0.5;
                 while x < r.right() {
-                    let under = rects[i + 1..].iter().any(|s| x > s.x && x < s.right() && y > s.y && y < s.bottom());
+                    let under = rects[i + 1..]
+                        .iter()
+                        .any(|s| x > s.x && x < s.right() && y > s.y && y < s.bottom());
                     assert!(under, "chip {i} {r:?} is visible at ({x}, {y})");
                     x += 1.0;
                 }

@@ -34,7 +34,9 @@ impl Rgb {
                 }
             })
         });
-        0.2126 * lin[usize::from(self.r)] + 0.7152 * lin[usize::from(self.g)] + 0.0722 * lin[usize::from(self.b)]
+        0.2126 * lin[usize::from(self.r)]
+            + 0.7152 * lin[usize::from(self.g)]
+            + 0.0722 * lin[usize::from(self.b)]
     }
 
     /// WCAG contrast ratio between two colors (1 to 21).
@@ -118,8 +120,13 @@ mod tests {
     #[test]
     fn stable_and_distinct() {
         assert_eq!(color_for("m", "person", Some(7)), color_for("m", "person", Some(7)));
-        assert_eq!(color_for("m", "car", None), color_for("other", "car", None), "per class across models");
-        let tracks: std::collections::HashSet<_> = (0..20).map(|i| color_for("m", "person", Some(i))).collect();
+        assert_eq!(
+            color_for("m", "car", None),
+            color_for("other", "car", None),
+            "per class across models"
+        );
+        let tracks: std::collections::HashSet<_> =
+            (0..20).map(|i| color_for("m", "person", Some(i))).collect();
         assert!(tracks.len() >= 18, "track colors collide too often: {}", tracks.len());
     }
 

@@ -27,13 +27,20 @@ impl CssRect {
         self.y + self.height
     }
     fn is_usable(&self) -> bool {
-        [self.x, self.y, self.width, self.height].iter().all(|v| v.is_finite()) && self.width > 0.0 && self.height > 0.0
+        [self.x, self.y, self.width, self.height].iter().all(|v| v.is_finite())
+            && self.width > 0.0
+            && self.height > 0.0
     }
     /// The overlap of two rectangles, `None` when they do not overlap.
     pub fn intersect(&self, other: &CssRect) -> Option<CssRect> {
         let x = self.x.max(other.x);
         let y = self.y.max(other.y);
-        let r = CssRect { x, y, width: self.right().min(other.right()) - x, height: self.bottom().min(other.bottom()) - y };
+        let r = CssRect {
+            x,
+            y,
+            width: self.right().min(other.right()) - x,
+            height: self.bottom().min(other.bottom()) - y,
+        };
         r.is_usable().then_some(r)
     }
 }
@@ -90,7 +97,10 @@ impl ObjectFit {
 /// relative to the overlay root). The result may extend beyond the element
 /// (cover, none); `None` while the video has no size yet.
 pub fn content_rect(element: CssRect, video: VideoPx, fit: ObjectFit) -> Option<CssRect> {
-    let video_ok = video.width > 0.0 && video.height > 0.0 && video.width.is_finite() && video.height.is_finite();
+    let video_ok = video.width > 0.0
+        && video.height > 0.0
+        && video.width.is_finite()
+        && video.height.is_finite();
     if !element.is_usable() || !video_ok {
         return None;
     }
@@ -106,7 +116,12 @@ pub fn content_rect(element: CssRect, video: VideoPx, fit: ObjectFit) -> Option<
             (video.width * s, video.height * s)
         }
     };
-    Some(CssRect { x: element.x + (element.width - w) / 2.0, y: element.y + (element.height - h) / 2.0, width: w, height: h })
+    Some(CssRect {
+        x: element.x + (element.width - w) / 2.0,
+        y: element.y + (element.height - h) / 2.0,
+        width: w,
+        height: h,
+    })
 }
 
 /// Everything needed to place primitives for one frame on screen.
@@ -122,10 +137,19 @@ pub struct ScreenMapping {
 
 impl ScreenMapping {
     /// Builds the mapping from measurements; `None` while nothing is visible.
-    pub fn new(element: CssRect, video: VideoPx, fit: ObjectFit, device_pixel_ratio: f64) -> Option<Self> {
+    pub fn new(
+        element: CssRect,
+        video: VideoPx,
+        fit: ObjectFit,
+        device_pixel_ratio: f64,
+    ) -> Option<Self> {
         let content = content_rect(element, video, fit)?;
         let visible = content.intersect(&element)?;
-        let dpr = if device_pixel_ratio.is_finite() && device_pixel_ratio > 0.0 { device_pixel_ratio } else { 1.0 };
+        let dpr = if device_pixel_ratio.is_finite() && device_pixel_ratio > 0.0 {
+            device_pixel_ratio
+        } else {
+            1.0
+        };
         Some(Self { content, visible, device_pixel_ratio: dpr })
     }
 
@@ -137,7 +161,10 @@ impl ScreenMapping {
 
     /// A normalized frame point in CSS pixels (unsnapped).
     pub fn norm_to_css_point(&self, p: NormPoint) -> CssPoint {
-        CssPoint { x: self.content.x + p.x * self.content.width, y: self.content.y + p.y * self.content.height }
+        CssPoint {
+            x: self.content.x + p.x * self.content.width,
+            y: self.content.y + p.y * self.content.height,
+        }
     }
 
     /// A normalized frame rectangle on screen: clipped to the visible picture
@@ -145,7 +172,8 @@ impl ScreenMapping {
     pub fn norm_to_css_rect(&self, r: NormRect) -> Option<CssRect> {
         let a = self.norm_to_css_point(NormPoint { x: r.x_min, y: r.y_min });
         let b = self.norm_to_css_point(NormPoint { x: r.x_max, y: r.y_max });
-        let clipped = CssRect { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y }.intersect(&self.visible)?;
+        let clipped = CssRect { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y }
+            .intersect(&self.visible)?;
         let (x0, y0) = (self.snap(clipped.x), self.snap(clipped.y));
         let (x1, y1) = (self.snap(clipped.right()), self.snap(clipped.bottom()));
         let r = CssRect { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
@@ -180,37 +208,67 @@ mod tests {
     fn content_rect_table() {
         let cases = [
             // Wider element: pillarbox (bars left and right).
-            (rect(0.0, 0.0, 1000.0, 360.0), ObjectFit::Contain, Some(rect(180.0, 0.0, 640.0, 360.0))),
+            (
+                rect(0.0, 0.0, 1000.0, 360.0),
+                ObjectFit::Contain,
+                Some(rect(180.0, 0.0, 640.0, 360.0)),
+            ),
             // Taller element: letterbox (bars top and bottom).
-            (rect(0.0, 0.0, 640.0, 1000.0), ObjectFit::Contain, Some(rect(0.0, 320.0, 640.0, 360.0))),
+            (
+                rect(0.0, 0.0, 640.0, 1000.0),
+                ObjectFit::Contain,
+                Some(rect(0.0, 320.0, 640.0, 360.0)),
+            ),
             // Same aspect, offset element.
-            (rect(10.0, 20.0, 640.0, 360.0), ObjectFit::Contain, Some(rect(10.0, 20.0, 640.0, 360.0))),
+            (
+                rect(10.0, 20.0, 640.0, 360.0),
+                ObjectFit::Contain,
+                Some(rect(10.0, 20.0, 640.0, 360.0)),
+            ),
             // Cover overflows the taller side.
-            (rect(0.0, 0.0, 640.0, 720.0), ObjectFit::Cover, Some(rect(-320.0, 0.0, 1280.0, 720.0))),
+            (
+                rect(0.0, 0.0, 640.0, 720.0),
+                ObjectFit::Cover,
+                Some(rect(-320.0, 0.0, 1280.0, 720.0)),
+            ),
             (rect(0.0, 0.0, 500.0, 100.0), ObjectFit::Fill, Some(rect(0.0, 0.0, 500.0, 100.0))),
-            (rect(0.0, 0.0, 640.0, 360.0), ObjectFit::None, Some(rect(-320.0, -180.0, 1280.0, 720.0))),
-            (rect(0.0, 0.0, 2560.0, 1440.0), ObjectFit::ScaleDown, Some(rect(640.0, 360.0, 1280.0, 720.0))),
+            (
+                rect(0.0, 0.0, 640.0, 360.0),
+                ObjectFit::None,
+                Some(rect(-320.0, -180.0, 1280.0, 720.0)),
+            ),
+            (
+                rect(0.0, 0.0, 2560.0, 1440.0),
+                ObjectFit::ScaleDown,
+                Some(rect(640.0, 360.0, 1280.0, 720.0)),
+            ),
             (rect(0.0, 0.0, 0.0, 360.0), ObjectFit::Contain, None),
             (rect(0.0, 0.0, f64::NAN, 360.0), ObjectFit::Contain, None),
         ];
         for (element, fit, expect) in cases {
             assert_eq!(content_rect(element, HD, fit), expect, "{element:?} {fit:?}");
         }
-        assert_eq!(content_rect(rect(0.0, 0.0, 10.0, 10.0), VideoPx::default(), ObjectFit::Contain), None);
+        assert_eq!(
+            content_rect(rect(0.0, 0.0, 10.0, 10.0), VideoPx::default(), ObjectFit::Contain),
+            None
+        );
     }
 
     #[test]
     fn boxes_map_through_letterbox_both_ways() {
         let norm = NormRect { x_min: 0.25, y_min: 0.5, x_max: 0.5, y_max: 1.0 };
-        let wide = ScreenMapping::new(rect(0.0, 0.0, 1000.0, 360.0), HD, ObjectFit::Contain, 1.0).unwrap();
+        let wide =
+            ScreenMapping::new(rect(0.0, 0.0, 1000.0, 360.0), HD, ObjectFit::Contain, 1.0).unwrap();
         assert_eq!(wide.norm_to_css_rect(norm), Some(rect(340.0, 180.0, 160.0, 180.0)));
-        let tall = ScreenMapping::new(rect(0.0, 0.0, 640.0, 1000.0), HD, ObjectFit::Contain, 1.0).unwrap();
+        let tall =
+            ScreenMapping::new(rect(0.0, 0.0, 640.0, 1000.0), HD, ObjectFit::Contain, 1.0).unwrap();
         assert_eq!(tall.norm_to_css_rect(norm), Some(rect(160.0, 500.0, 160.0, 180.0)));
     }
 
     #[test]
     fn cover_clips_to_the_element_and_hides_cropped_boxes() {
-        let m = ScreenMapping::new(rect(0.0, 0.0, 640.0, 720.0), HD, ObjectFit::Cover, 1.0).unwrap();
+        let m =
+            ScreenMapping::new(rect(0.0, 0.0, 640.0, 720.0), HD, ObjectFit::Cover, 1.0).unwrap();
         assert_eq!(m.visible, rect(0.0, 0.0, 640.0, 720.0));
         // Straddles the left crop edge: clipped, kept.
         let straddle = NormRect { x_min: 0.2, y_min: 0.0, x_max: 0.3, y_max: 0.5 };
@@ -222,24 +280,35 @@ mod tests {
 
     #[test]
     fn snapping_lands_on_device_pixels() {
-        let m = ScreenMapping::new(rect(0.0, 0.0, 333.0, 187.3125), HD, ObjectFit::Contain, 2.0).unwrap();
-        let r = m.norm_to_css_rect(NormRect { x_min: 0.1, y_min: 0.1, x_max: 0.7, y_max: 0.9 }).unwrap();
+        let m = ScreenMapping::new(rect(0.0, 0.0, 333.0, 187.3125), HD, ObjectFit::Contain, 2.0)
+            .unwrap();
+        let r = m
+            .norm_to_css_rect(NormRect { x_min: 0.1, y_min: 0.1, x_max: 0.7, y_max: 0.9 })
+            .unwrap();
         for v in [r.x, r.y, r.right(), r.bottom()] {
             assert_eq!((v * 2.0).fract(), 0.0, "{v} is not on a device pixel");
         }
         // At DPR 1.5 snapped values are multiples of 2/3.
-        let m = ScreenMapping::new(rect(0.0, 0.0, 640.0, 360.0), HD, ObjectFit::Contain, 1.5).unwrap();
+        let m =
+            ScreenMapping::new(rect(0.0, 0.0, 640.0, 360.0), HD, ObjectFit::Contain, 1.5).unwrap();
         let v = m.snap(10.3);
         assert!(((v * 1.5).round() - v * 1.5).abs() < 1e-9);
         // A bogus DPR falls back to 1.
-        let m = ScreenMapping::new(rect(0.0, 0.0, 640.0, 360.0), HD, ObjectFit::Contain, f64::NAN).unwrap();
+        let m = ScreenMapping::new(rect(0.0, 0.0, 640.0, 360.0), HD, ObjectFit::Contain, f64::NAN)
+            .unwrap();
         assert_eq!(m.device_pixel_ratio, 1.0);
     }
 
     #[test]
     fn label_placement_table() {
         // Picture at (100, 50) size 640x360, DPR 1.
-        let m = ScreenMapping::new(rect(0.0, 0.0, 840.0, 460.0), VideoPx { width: 640.0, height: 360.0 }, ObjectFit::None, 1.0).unwrap();
+        let m = ScreenMapping::new(
+            rect(0.0, 0.0, 840.0, 460.0),
+            VideoPx { width: 640.0, height: 360.0 },
+            ObjectFit::None,
+            1.0,
+        )
+        .unwrap();
         assert_eq!(m.visible, rect(100.0, 50.0, 640.0, 360.0));
         let chip = CssSize { width: 80.0, height: 16.0 };
         let cases = [

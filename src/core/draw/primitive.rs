@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::core::draw::color::{color_for, Rgb};
-use crate::core::events::detection::Detection;
 use crate::core::draw::geometry::{CssPoint, CssRect, CssSize, ScreenMapping};
 use crate::core::draw::selection::ModelFrame;
+use crate::core::events::detection::Detection;
 
 /// Most primitives laid out for one frame; the rest are dropped (and counted).
 /// Room for 5,000 boxes with their label chips.
@@ -35,7 +35,14 @@ pub enum Primitive {
     /// A detection box outline.
     Box { rect: CssRect, color: Rgb, tag: PrimitiveTag },
     /// A label chip: class and confidence, as plain text.
-    Label { origin: CssPoint, size: CssSize, text: String, background: Rgb, foreground: Rgb, tag: PrimitiveTag },
+    Label {
+        origin: CssPoint,
+        size: CssSize,
+        text: String,
+        background: Rgb,
+        foreground: Rgb,
+        tag: PrimitiveTag,
+    },
     /// A keypoint marker centred on `center`.
     Keypoint { center: CssPoint, radius: f64, color: Rgb, tag: PrimitiveTag },
     /// A track's recent path.
@@ -89,14 +96,25 @@ pub fn layout_frame(models: &[ModelFrame<'_>], mapping: &ScreenMapping) -> Frame
         let model_id: Rc<str> = Rc::from(m.model_id);
         for d in &m.detections {
             let color = color_for(m.model_id, &d.label, d.track_id);
-            let tag = PrimitiveTag { model_id: Rc::clone(&model_id), label: Rc::from(d.label.as_str()), track_id: d.track_id };
+            let tag = PrimitiveTag {
+                model_id: Rc::clone(&model_id),
+                label: Rc::from(d.label.as_str()),
+                track_id: d.track_id,
+            };
             let rect = d.rect.and_then(|r| mapping.norm_to_css_rect(r));
             if let Some(rect) = rect {
                 let text = chip_text(d);
                 if !text.is_empty() {
                     let size = chip_size(&text, mapping);
                     let origin = mapping.place_label(rect, size);
-                    labels.push(Primitive::Label { origin, size, text, background: color, foreground: color.text_on(), tag: tag.clone() });
+                    labels.push(Primitive::Label {
+                        origin,
+                        size,
+                        text,
+                        background: color,
+                        foreground: color.text_on(),
+                        tag: tag.clone(),
+                    });
                 }
                 boxes.push(Primitive::Box { rect, color, tag: tag.clone() });
             }
@@ -105,7 +123,12 @@ pub fn layout_frame(models: &[ModelFrame<'_>], mapping: &ScreenMapping) -> Frame
                 let v = mapping.visible;
                 if c.x >= v.x && c.x <= v.right() && c.y >= v.y && c.y <= v.bottom() {
                     let center = CssPoint { x: mapping.snap(c.x), y: mapping.snap(c.y) };
-                    points.push(Primitive::Keypoint { center, radius: KEYPOINT_RADIUS_PX, color, tag: tag.clone() });
+                    points.push(Primitive::Keypoint {
+                        center,
+                        radius: KEYPOINT_RADIUS_PX,
+                        color,
+                        tag: tag.clone(),
+                    });
                 }
             }
         }
@@ -113,13 +136,22 @@ pub fn layout_frame(models: &[ModelFrame<'_>], mapping: &ScreenMapping) -> Frame
         let labels_by_track: HashMap<i64, &str> = if m.trails.is_empty() {
             HashMap::new()
         } else {
-            m.detections.iter().rev().filter_map(|d| Some((d.track_id?, d.label.as_str()))).collect()
+            m.detections
+                .iter()
+                .rev()
+                .filter_map(|d| Some((d.track_id?, d.label.as_str())))
+                .collect()
         };
         for (track_id, path) in &m.trails {
             let label = labels_by_track.get(track_id).copied().unwrap_or("");
             let color = color_for(m.model_id, label, Some(*track_id));
-            let points: Vec<CssPoint> = path.iter().map(|p| mapping.norm_to_css_point(*p)).collect();
-            let tag = PrimitiveTag { model_id: Rc::clone(&model_id), label: Rc::from(label), track_id: Some(*track_id) };
+            let points: Vec<CssPoint> =
+                path.iter().map(|p| mapping.norm_to_css_point(*p)).collect();
+            let tag = PrimitiveTag {
+                model_id: Rc::clone(&model_id),
+                label: Rc::from(label),
+                track_id: Some(*track_id),
+            };
             trails.push(Primitive::Polyline { points, color, tag });
         }
     }
@@ -141,17 +173,28 @@ pub fn layout_frame(models: &[ModelFrame<'_>], mapping: &ScreenMapping) -> Frame
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::events::detection::{NormPoint, NormRect};
     use crate::core::draw::geometry::{ObjectFit, VideoPx};
     use crate::core::draw::selection::SelectionKind;
+    use crate::core::events::detection::{NormPoint, NormRect};
     use crate::core::time::UnixMicros;
 
     fn mapping() -> ScreenMapping {
         let element = CssRect { x: 0.0, y: 0.0, width: 1280.0, height: 720.0 };
-        ScreenMapping::new(element, VideoPx { width: 1280.0, height: 720.0 }, ObjectFit::Contain, 1.0).unwrap()
+        ScreenMapping::new(
+            element,
+            VideoPx { width: 1280.0, height: 720.0 },
+            ObjectFit::Contain,
+            1.0,
+        )
+        .unwrap()
     }
 
-    fn det(label: &str, conf: Option<f64>, rect: Option<[f64; 4]>, kps: &[(f64, f64)]) -> Detection {
+    fn det(
+        label: &str,
+        conf: Option<f64>,
+        rect: Option<[f64; 4]>,
+        kps: &[(f64, f64)],
+    ) -> Detection {
         Detection {
             rect: rect.map(|r| NormRect { x_min: r[0], y_min: r[1], x_max: r[2], y_max: r[3] }),
             label: label.into(),
@@ -162,12 +205,23 @@ mod tests {
     }
 
     fn frame(dets: Vec<Detection>) -> ModelFrame<'static> {
-        ModelFrame { model_id: "m", kind: SelectionKind::Exact, event_time: UnixMicros(0), detections: dets, trails: vec![] }
+        ModelFrame {
+            model_id: "m",
+            kind: SelectionKind::Exact,
+            event_time: UnixMicros(0),
+            detections: dets,
+            trails: vec![],
+        }
     }
 
     #[test]
     fn a_detection_becomes_box_keypoints_and_chip_in_drawing_order() {
-        let f = frame(vec![det("person", Some(0.914), Some([0.5, 0.5, 0.75, 1.0]), &[(0.6, 0.6), (0.7, 0.7)])]);
+        let f = frame(vec![det(
+            "person",
+            Some(0.914),
+            Some([0.5, 0.5, 0.75, 1.0]),
+            &[(0.6, 0.6), (0.7, 0.7)],
+        )]);
         let layout = layout_frame(&[f], &mapping());
         let kinds: Vec<&str> = layout
             .primitives
@@ -182,7 +236,9 @@ mod tests {
         assert_eq!(kinds, ["box", "kp", "kp", "label"]);
         let Primitive::Box { rect, .. } = &layout.primitives[0] else { panic!() };
         assert_eq!(*rect, CssRect { x: 640.0, y: 360.0, width: 320.0, height: 360.0 });
-        let Primitive::Label { text, origin, size, tag, .. } = &layout.primitives[3] else { panic!() };
+        let Primitive::Label { text, origin, size, tag, .. } = &layout.primitives[3] else {
+            panic!()
+        };
         assert_eq!(text, "person 91%");
         assert_eq!(*origin, CssPoint { x: 640.0, y: 344.0 });
         assert_eq!(size.height, CHIP_HEIGHT_PX);
@@ -224,9 +280,14 @@ mod tests {
         let f = frame(vec![det("", None, None, &[(0.5, 0.5)])]);
         let l = layout_frame(&[f], &mapping());
         assert_eq!(l.primitives.len(), 1);
-        assert!(matches!(l.primitives[0], Primitive::Keypoint { center: CssPoint { x: 640.0, y: 360.0 }, .. }));
+        assert!(matches!(
+            l.primitives[0],
+            Primitive::Keypoint { center: CssPoint { x: 640.0, y: 360.0 }, .. }
+        ));
         // Over the cap, trails and keypoints go first, then labels; every box stays.
-        let many: Vec<_> = (0..6000).map(|i| det("x", None, Some([0.0, 0.0, 0.1 + i as f64 * 1e-5, 0.1]), &[(0.05, 0.05)])).collect();
+        let many: Vec<_> = (0..6000)
+            .map(|i| det("x", None, Some([0.0, 0.0, 0.1 + i as f64 * 1e-5, 0.1]), &[(0.05, 0.05)]))
+            .collect();
         let mut f = frame(many);
         f.trails = vec![(3, vec![NormPoint { x: 0.1, y: 0.1 }, NormPoint { x: 0.2, y: 0.2 }])];
         let l = layout_frame(&[f], &mapping());
@@ -234,7 +295,14 @@ mod tests {
         assert_eq!(l.dropped, 6000 * 3 + 1 - MAX_PRIMITIVES_PER_FRAME);
         let count = |want: fn(&Primitive) -> bool| l.primitives.iter().filter(|p| want(p)).count();
         assert_eq!(count(|p| matches!(p, Primitive::Box { .. })), 6000);
-        assert_eq!(count(|p| matches!(p, Primitive::Label { .. })), MAX_PRIMITIVES_PER_FRAME - 6000);
-        assert_eq!(count(|p| matches!(p, Primitive::Keypoint { .. }) || matches!(p, Primitive::Polyline { .. })), 0);
+        assert_eq!(
+            count(|p| matches!(p, Primitive::Label { .. })),
+            MAX_PRIMITIVES_PER_FRAME - 6000
+        );
+        assert_eq!(
+            count(|p| matches!(p, Primitive::Keypoint { .. })
+                || matches!(p, Primitive::Polyline { .. })),
+            0
+        );
     }
 }

@@ -42,13 +42,17 @@ const MAX_MAX_AGE: Micros = 3 * MICROS_PER_SEC;
 /// How long a model's last event may be held: 1.5 times its usual interval,
 /// so one late inference does not blank the overlay but a stopped model does.
 pub fn max_hold(timeline: &ModelTimeline) -> Micros {
-    timeline.median_interval().map_or(DEFAULT_MAX_AGE, |i| (i.saturating_mul(3) / 2).clamp(MIN_MAX_AGE, MAX_MAX_AGE))
+    timeline
+        .median_interval()
+        .map_or(DEFAULT_MAX_AGE, |i| (i.saturating_mul(3) / 2).clamp(MIN_MAX_AGE, MAX_MAX_AGE))
 }
 
 /// The widest gap bridged by interpolation: 2.5 intervals, so a single
 /// missing inference is bridged and a real absence is not.
 pub fn max_interpolation_gap(timeline: &ModelTimeline) -> Micros {
-    timeline.median_interval().map_or(DEFAULT_MAX_AGE, |i| (i.saturating_mul(5) / 2).clamp(MIN_MAX_AGE, MAX_MAX_AGE))
+    timeline
+        .median_interval()
+        .map_or(DEFAULT_MAX_AGE, |i| (i.saturating_mul(5) / 2).clamp(MIN_MAX_AGE, MAX_MAX_AGE))
 }
 
 /// How a model's detections for a frame were obtained.
@@ -75,8 +79,15 @@ pub struct ModelFrame<'a> {
 }
 
 /// Selects, for every model in the store, the detections of the frame at `frame_time`.
-pub fn select_frame<'a>(store: &'a EventStore, frame_time: UnixMicros, params: &SelectionParams) -> Vec<ModelFrame<'a>> {
-    store.models().filter_map(|(model_id, timeline)| select_model(model_id, timeline, frame_time, params)).collect()
+pub fn select_frame<'a>(
+    store: &'a EventStore,
+    frame_time: UnixMicros,
+    params: &SelectionParams,
+) -> Vec<ModelFrame<'a>> {
+    store
+        .models()
+        .filter_map(|(model_id, timeline)| select_model(model_id, timeline, frame_time, params))
+        .collect()
 }
 
 /// Events sharing the timestamp of `events[i]` (one frame may carry several rows).
@@ -91,7 +102,12 @@ fn detections_of(group: &[std::rc::Rc<StoredEvent>]) -> Vec<Detection> {
     group.iter().flat_map(|e| e.detections.iter().cloned()).collect()
 }
 
-fn select_model<'a>(model_id: &'a str, timeline: &'a ModelTimeline, t: UnixMicros, params: &SelectionParams) -> Option<ModelFrame<'a>> {
+fn select_model<'a>(
+    model_id: &'a str,
+    timeline: &'a ModelTimeline,
+    t: UnixMicros,
+    params: &SelectionParams,
+) -> Option<ModelFrame<'a>> {
     let events = timeline.events();
     let tol = params.frame_tolerance.max(0);
     // First event not before the frame's window; everything before it is earlier.
@@ -99,7 +115,8 @@ fn select_model<'a>(model_id: &'a str, timeline: &'a ModelTimeline, t: UnixMicro
     let hi = timeline.first_after(t.plus(tol));
     let (kind, event_time, detections) = if lo < hi {
         // Nearest event inside the window; on a tie the earlier one (never prefer the future).
-        let best = (lo..hi).min_by_key(|&i| (events[i].timestamp.since(t).abs(), events[i].timestamp))?;
+        let best =
+            (lo..hi).min_by_key(|&i| (events[i].timestamp.since(t).abs(), events[i].timestamp))?;
         let group = same_instant(events, best);
         (SelectionKind::Exact, events[best].timestamp, detections_of(group))
     } else {
@@ -109,7 +126,9 @@ fn select_model<'a>(model_id: &'a str, timeline: &'a ModelTimeline, t: UnixMicro
         let age = t.since(prev_t);
         let next = events.get(hi).map(|e| (e.timestamp, same_instant(events, hi)));
         match next {
-            Some((next_t, next_group)) if next_t.since(prev_t) <= max_interpolation_gap(timeline) => {
+            Some((next_t, next_group))
+                if next_t.since(prev_t) <= max_interpolation_gap(timeline) =>
+            {
                 let alpha = age as f64 / next_t.since(prev_t) as f64;
                 (SelectionKind::Interpolated, prev_t, interpolate(prev, next_group, alpha))
             }
@@ -117,7 +136,11 @@ fn select_model<'a>(model_id: &'a str, timeline: &'a ModelTimeline, t: UnixMicro
             _ => return None,
         }
     };
-    let trails = if params.trail_span > 0 { trails_for(timeline, &detections, t, params) } else { Vec::new() };
+    let trails = if params.trail_span > 0 {
+        trails_for(timeline, &detections, t, params)
+    } else {
+        Vec::new()
+    };
     Some(ModelFrame { model_id, kind, event_time, detections, trails })
 }
 
@@ -125,7 +148,11 @@ fn select_model<'a>(model_id: &'a str, timeline: &'a ModelTimeline, t: UnixMicro
 /// id, or for an untracked box an unambiguous match of the same label within
 /// the gates of [`box_association`]. Untracked boxes without a match are held
 /// as they were; tracked ones absent from `next` are dropped.
-fn interpolate(prev: &[std::rc::Rc<StoredEvent>], next: &[std::rc::Rc<StoredEvent>], alpha: f64) -> Vec<Detection> {
+fn interpolate(
+    prev: &[std::rc::Rc<StoredEvent>],
+    next: &[std::rc::Rc<StoredEvent>],
+    alpha: f64,
+) -> Vec<Detection> {
     let alpha = alpha.clamp(0.0, 1.0);
     let by_track: HashMap<i64, &Detection> = next
         .iter()
@@ -183,12 +210,19 @@ const MAX_TRAIL_POINTS: usize = 64;
 
 /// The recent path of every track drawn in this frame: centres of the
 /// model's earlier events within the trail span, then the drawn position.
-fn trails_for(timeline: &ModelTimeline, drawn: &[Detection], t: UnixMicros, params: &SelectionParams) -> Vec<(i64, Vec<NormPoint>)> {
-    let tracked: Vec<(i64, NormPoint)> = drawn.iter().filter_map(|d| Some((d.track_id?, centre(d)?))).collect();
+fn trails_for(
+    timeline: &ModelTimeline,
+    drawn: &[Detection],
+    t: UnixMicros,
+    params: &SelectionParams,
+) -> Vec<(i64, Vec<NormPoint>)> {
+    let tracked: Vec<(i64, NormPoint)> =
+        drawn.iter().filter_map(|d| Some((d.track_id?, centre(d)?))).collect();
     if tracked.is_empty() {
         return Vec::new();
     }
-    let mut paths: HashMap<i64, Vec<NormPoint>> = tracked.iter().map(|(id, _)| (*id, Vec::new())).collect();
+    let mut paths: HashMap<i64, Vec<NormPoint>> =
+        tracked.iter().map(|(id, _)| (*id, Vec::new())).collect();
     // Only events strictly before the frame: a trail never shows the future.
     for e in timeline.between(t.plus(-params.trail_span), t.plus(-1)) {
         for d in &e.detections {
@@ -251,7 +285,15 @@ mod tests {
         select_frame(s, UnixMicros(t_ms * MS), &params)
             .into_iter()
             .find(|m| m.model_id == model)
-            .map(|m| (m.kind, m.detections.iter().map(|d| (d.rect.unwrap().x_min * 1000.0).round() / 1000.0).collect()))
+            .map(|m| {
+                (
+                    m.kind,
+                    m.detections
+                        .iter()
+                        .map(|d| (d.rect.unwrap().x_min * 1000.0).round() / 1000.0)
+                        .collect(),
+                )
+            })
     }
 
     /// A 10 Hz model: track 1 moves 0.1 per event.
@@ -265,15 +307,15 @@ mod tests {
         use SelectionKind::*;
         type Case = (i64, Option<(SelectionKind, Vec<f64>)>);
         let cases: &[Case] = &[
-            (-20, None),                               // before the first event: nothing from the future
+            (-20, None), // before the first event: nothing from the future
             (0, Some((Exact, vec![0.0]))),
-            (10, Some((Exact, vec![0.0]))),            // within half a frame
+            (10, Some((Exact, vec![0.0]))), // within half a frame
             (50, Some((Interpolated, vec![0.05]))),
             (133, Some((Interpolated, vec![0.133]))),
             (400, Some((Exact, vec![0.4]))),
-            (500, Some((Held, vec![0.4]))),            // no next event: hold
-            (550, Some((Held, vec![0.4]))),            // 150 ms = 1.5 intervals: still held
-            (551, None),                               // expired
+            (500, Some((Held, vec![0.4]))), // no next event: hold
+            (550, Some((Held, vec![0.4]))), // 150 ms = 1.5 intervals: still held
+            (551, None),                    // expired
         ];
         for (t, expect) in cases {
             assert_eq!(&pick(&s, "m", *t), expect, "t={t}");
@@ -306,8 +348,16 @@ mod tests {
             ev("m", 400, &[(None, 0.40)]),
         ]);
         use SelectionKind::*;
-        assert_eq!(pick(&s, "m", 100), Some((Interpolated, vec![0.325])), "moved halfway, the new box not shown early");
-        assert_eq!(pick(&s, "m", 250), Some((Interpolated, vec![0.363, 0.8])), "moved a quarter; the unmatched box holds");
+        assert_eq!(
+            pick(&s, "m", 100),
+            Some((Interpolated, vec![0.325])),
+            "moved halfway, the new box not shown early"
+        );
+        assert_eq!(
+            pick(&s, "m", 250),
+            Some((Interpolated, vec![0.363, 0.8])),
+            "moved a quarter; the unmatched box holds"
+        );
         // A box that jumps more than its own width is another object: held.
         let jump = store(vec![ev("m", 0, &[(None, 0.30)]), ev("m", 200, &[(None, 0.45)])]);
         assert_eq!(pick(&jump, "m", 100), Some((Interpolated, vec![0.3])));
@@ -348,7 +398,8 @@ mod tests {
     #[test]
     fn unsorted_input_selects_the_same() {
         let sorted = ten_hz();
-        let s = store((0..5).rev().map(|i| ev("m", i * 100, &[(Some(1), 0.1 * i as f64)])).collect());
+        let s =
+            store((0..5).rev().map(|i| ev("m", i * 100, &[(Some(1), 0.1 * i as f64)])).collect());
         for t in [0, 50, 133, 400, 560] {
             assert_eq!(pick(&s, "m", t), pick(&sorted, "m", t));
         }

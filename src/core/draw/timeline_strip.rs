@@ -11,9 +11,9 @@
 //! is a fraction of the span. Positions are fractions 0..=1 of the span, so
 //! the shell scales them to whatever width it draws.
 
-use crate::core::number_order::sort_by_number;
 use crate::core::draw::color::{color_for, Rgb};
 use crate::core::events::event_store::EventStore;
+use crate::core::number_order::sort_by_number;
 use crate::core::time::{format_rfc3339_utc, UnixMicros, MICROS_PER_SEC};
 
 /// One model's row.
@@ -39,7 +39,10 @@ impl StripRow {
             .map(|c| match *c {
                 0 => 0.0,
                 _ if max == min => 1.0,
-                c => DENSITY_FLOOR + (1.0 - DENSITY_FLOOR) * f64::from(c - min) / f64::from(max - min),
+                c => {
+                    DENSITY_FLOOR
+                        + (1.0 - DENSITY_FLOOR) * f64::from(c - min) / f64::from(max - min)
+                }
             })
             .collect()
     }
@@ -50,7 +53,8 @@ impl StripRow {
 pub fn axis_label(t: UnixMicros, newest: Option<UnixMicros>) -> String {
     let text = format_rfc3339_utc(t);
     let (date, time) = (text.get(0..10).unwrap_or_default(), text.get(11..19).unwrap_or_default());
-    let same_day = newest.is_some_and(|n| n.0.div_euclid(MICROS_PER_DAY) == t.0.div_euclid(MICROS_PER_DAY));
+    let same_day =
+        newest.is_some_and(|n| n.0.div_euclid(MICROS_PER_DAY) == t.0.div_euclid(MICROS_PER_DAY));
     if same_day {
         time.to_owned()
     } else {
@@ -77,7 +81,13 @@ pub fn model_color(model_id: &str) -> Rgb {
 
 impl StripLayout {
     /// Lays out `span` (inclusive; an empty or reversed span gives no rows) in `bins` bins.
-    pub fn compute(store: &EventStore, span: (UnixMicros, UnixMicros), bins: usize, runs: &[(UnixMicros, UnixMicros)], playhead: Option<UnixMicros>) -> StripLayout {
+    pub fn compute(
+        store: &EventStore,
+        span: (UnixMicros, UnixMicros),
+        bins: usize,
+        runs: &[(UnixMicros, UnixMicros)],
+        playhead: Option<UnixMicros>,
+    ) -> StripLayout {
         let (from, to) = span;
         let len = to.since(from);
         if len <= 0 || bins == 0 {
@@ -96,7 +106,12 @@ impl StripLayout {
             })
             .collect();
         // Gaps: the complement of the runs, clipped to the span.
-        let mut covered: Vec<(f64, f64)> = runs.iter().filter(|(a, b)| b > a).map(|(a, b)| (frac(*a), frac(*b))).filter(|(a, b)| b > a).collect();
+        let mut covered: Vec<(f64, f64)> = runs
+            .iter()
+            .filter(|(a, b)| b > a)
+            .map(|(a, b)| (frac(*a), frac(*b)))
+            .filter(|(a, b)| b > a)
+            .collect();
         sort_by_number(&mut covered, |c| c.0);
         let mut gaps = Vec::new();
         let mut cursor = 0.0;
@@ -118,8 +133,8 @@ impl StripLayout {
 mod tests {
     use super::*;
     use crate::core::events::event_store::StoreLimits;
-    use crate::core::time::parse_rfc3339;
     use crate::core::events::wire::decode_event_page;
+    use crate::core::time::parse_rfc3339;
 
     fn store(events: &[(&str, &str, usize)]) -> EventStore {
         let items: Vec<String> = events
@@ -149,10 +164,18 @@ mod tests {
             ("b", "2026-01-05T13:00:05Z", 0),
             ("b", "2026-01-05T13:00:20Z", 3),
         ]);
-        let l = StripLayout::compute(&s, (t(0), t(10)), 5, &[(t(-5), t(4)), (t(6), t(8))], Some(t(5)));
+        let l =
+            StripLayout::compute(&s, (t(0), t(10)), 5, &[(t(-5), t(4)), (t(6), t(8))], Some(t(5)));
         assert_eq!(l.rows.len(), 2);
-        assert_eq!((l.rows[0].model_id.as_str(), l.rows[0].counts.clone()), ("a", vec![3, 0, 0, 0, 1]));
-        assert_eq!(l.rows[1].counts, vec![0, 0, 1, 0, 0], "an event without geometry counts once; 13:00:20 is outside");
+        assert_eq!(
+            (l.rows[0].model_id.as_str(), l.rows[0].counts.clone()),
+            ("a", vec![3, 0, 0, 0, 1])
+        );
+        assert_eq!(
+            l.rows[1].counts,
+            vec![0, 0, 1, 0, 0],
+            "an event without geometry counts once; 13:00:20 is outside"
+        );
         assert_eq!(l.rows[0].densities(), vec![1.0, 0.0, 0.0, 0.0, DENSITY_FLOOR]);
         assert_eq!(l.gaps, vec![(0.4, 0.6), (0.8, 1.0)]);
         assert_eq!(l.playhead, Some(0.5));
@@ -169,15 +192,28 @@ mod tests {
         let l = StripLayout::compute(&s, (t(0), t(10)), 4, &[], Some(t(11)));
         assert_eq!(l.gaps, vec![(0.0, 1.0)], "no run: all gap");
         assert_eq!(l.playhead, None, "a playhead outside the span is not drawn");
-        assert_eq!(StripRow { model_id: "x".into(), color: model_color("x"), counts: vec![0, 0] }.densities(), vec![0.0, 0.0]);
+        assert_eq!(
+            StripRow { model_id: "x".into(), color: model_color("x"), counts: vec![0, 0] }
+                .densities(),
+            vec![0.0, 0.0]
+        );
     }
 
     #[test]
     fn densities_show_where_when_every_bin_has_some() {
-        let row = |counts: Vec<u32>| StripRow { model_id: "m".into(), color: model_color("m"), counts }.densities();
+        let row = |counts: Vec<u32>| {
+            StripRow { model_id: "m".into(), color: model_color("m"), counts }.densities()
+        };
         // Every bin busy (a model at 2 events/s): the busiest stand out from the quietest.
-        assert_eq!(row(vec![40, 44, 48, 40]), vec![DENSITY_FLOOR, DENSITY_FLOOR + 0.375, 1.0, DENSITY_FLOOR]);
-        assert_eq!(row(vec![7, 7, 0, 7]), vec![1.0, 1.0, 0.0, 1.0], "uniform: all full, the empty bin empty");
+        assert_eq!(
+            row(vec![40, 44, 48, 40]),
+            vec![DENSITY_FLOOR, DENSITY_FLOOR + 0.375, 1.0, DENSITY_FLOOR]
+        );
+        assert_eq!(
+            row(vec![7, 7, 0, 7]),
+            vec![1.0, 1.0, 0.0, 1.0],
+            "uniform: all full, the empty bin empty"
+        );
         assert_eq!(row(vec![u32::MAX, 1, 0]), vec![1.0, DENSITY_FLOOR, 0.0]);
     }
 
@@ -193,6 +229,10 @@ mod tests {
         for (t, want) in rows {
             assert_eq!(axis_label(parse_rfc3339(t).unwrap(), newest), want, "{t}");
         }
-        assert_eq!(axis_label(parse_rfc3339("2026-01-05T13:00:00Z").unwrap(), None), "2026-01-05 13:00:00", "no newest known: dated");
+        assert_eq!(
+            axis_label(parse_rfc3339("2026-01-05T13:00:00Z").unwrap(), None),
+            "2026-01-05 13:00:00",
+            "no newest known: dated"
+        );
     }
 }

@@ -95,9 +95,16 @@ impl CredibleNewest {
     /// else the viewer's clock) stands in for the ceiling: a page opened
     /// while VAS holds rows an hour ahead (wild, or left by a corrected step)
     /// starts on the real ones when the poll brings both.
-    pub fn on_rows(&mut self, rows: &[RowSeen], now_wall: UnixMicros, now_mono: Micros, reference: UnixMicros) -> Option<UnixMicros> {
+    pub fn on_rows(
+        &mut self,
+        rows: &[RowSeen],
+        now_wall: UnixMicros,
+        now_mono: Micros,
+        reference: UnixMicros,
+    ) -> Option<UnixMicros> {
         let ceiling = self.ceiling(now_wall).unwrap_or(reference.plus(WILD_GAP));
-        let mut by_model: Vec<(&str, UnixMicros)> = rows.iter().map(|r| (r.model_id.as_str(), r.timestamp)).collect();
+        let mut by_model: Vec<(&str, UnixMicros)> =
+            rows.iter().map(|r| (r.model_id.as_str(), r.timestamp)).collect();
         by_model.sort_unstable();
         for group in by_model.chunk_by(|a, b| a.0 == b.0) {
             let model = group[0].0;
@@ -123,7 +130,9 @@ impl CredibleNewest {
                         v.newest = v.newest.max(newest);
                         v.lead = lead;
                         v.pending = None;
-                    } else if let Some((_, pending_newest)) = v.pending.filter(|(l, _)| agree(lead, *l)) {
+                    } else if let Some((_, pending_newest)) =
+                        v.pending.filter(|(l, _)| agree(lead, *l))
+                    {
                         // Two polls on another clock: the model's clock changed.
                         v.newest = pending_newest.max(newest);
                         v.lead = lead;
@@ -134,7 +143,14 @@ impl CredibleNewest {
                 }
                 None => {
                     let confirmed = near_reference || self.winning_lead.is_some();
-                    self.voters.push(Voter { model_id: model.to_owned(), lead, newest, heard_at_mono: now_mono, pending: None, confirmed });
+                    self.voters.push(Voter {
+                        model_id: model.to_owned(),
+                        lead,
+                        newest,
+                        heard_at_mono: now_mono,
+                        pending: None,
+                        confirmed,
+                    });
                 }
             }
         }
@@ -150,14 +166,16 @@ impl CredibleNewest {
     /// Groups the voters by lead and keeps the winning group's newest.
     fn elect(&mut self) {
         // (lead, votes in halves, is the viewer)
-        let mut ballots: Vec<(Micros, u32, bool)> = self.voters.iter().filter(|v| v.confirmed).map(|v| (v.lead, 2, false)).collect();
+        let mut ballots: Vec<(Micros, u32, bool)> =
+            self.voters.iter().filter(|v| v.confirmed).map(|v| (v.lead, 2, false)).collect();
         ballots.push((0, 1, true));
         ballots.sort_unstable_by_key(|b| b.0);
         // Groups of consecutive leads no further than WILD_GAP apart: (first, last index).
         let mut best: Option<((usize, usize), u32, bool)> = None;
         let mut start = 0;
         for i in 0..ballots.len() {
-            let ends = i + 1 == ballots.len() || ballots[i + 1].0.saturating_sub(ballots[i].0) > WILD_GAP;
+            let ends =
+                i + 1 == ballots.len() || ballots[i + 1].0.saturating_sub(ballots[i].0) > WILD_GAP;
             if !ends {
                 continue;
             }
@@ -194,7 +212,9 @@ mod tests {
     const FAR: Micros = 253_402_300_799 * S - NOW.0;
 
     fn rows(spec: &[(&str, Micros)], now: UnixMicros) -> Vec<RowSeen> {
-        spec.iter().map(|(m, off)| RowSeen { model_id: (*m).to_owned(), timestamp: now.plus(*off) }).collect()
+        spec.iter()
+            .map(|(m, off)| RowSeen { model_id: (*m).to_owned(), timestamp: now.plus(*off) })
+            .collect()
     }
 
     /// Polls of 250 ms; each step's rows are given as offsets from the
@@ -291,7 +311,12 @@ mod tests {
         // The viewer's clock stepped a day back: leads move with it, nothing else does.
         let stepped = NOW.plus(-24 * HOUR);
         for poll in 1..=2 {
-            c.on_rows(&rows(&[("a", 24 * HOUR - 100 * MS), ("b", 24 * HOUR - S)], stepped), stepped, poll * 250 * MS, stepped);
+            c.on_rows(
+                &rows(&[("a", 24 * HOUR - 100 * MS), ("b", 24 * HOUR - S)], stepped),
+                stepped,
+                poll * 250 * MS,
+                stepped,
+            );
         }
         assert_eq!(c.newest(), Some(NOW.plus(-100 * MS)));
         assert_eq!(c.ceiling(stepped), Some(NOW.plus(-100 * MS + WILD_GAP)));
@@ -317,7 +342,8 @@ mod tests {
     #[test]
     fn voters_are_bounded() {
         let mut c = CredibleNewest::default();
-        let many: Vec<RowSeen> = (0..1000).map(|i| RowSeen { model_id: format!("m{i}"), timestamp: NOW }).collect();
+        let many: Vec<RowSeen> =
+            (0..1000).map(|i| RowSeen { model_id: format!("m{i}"), timestamp: NOW }).collect();
         c.on_rows(&many, NOW, 0, NOW);
         assert_eq!(c.voters.len(), MAX_MODELS);
         assert_eq!(c.newest(), Some(NOW));

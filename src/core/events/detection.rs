@@ -155,14 +155,20 @@ fn is_pixels(obj: &Map<String, Value>, coords: &[f64]) -> bool {
 
 fn to_norm(coords: [f64; 4], pixels: bool, frame: FramePx) -> NormRect {
     let (sx, sy) = if pixels { (frame.width, frame.height) } else { (1.0, 1.0) };
-    NormRect { x_min: coords[0] / sx, y_min: coords[1] / sy, x_max: coords[2] / sx, y_max: coords[3] / sy }
+    NormRect {
+        x_min: coords[0] / sx,
+        y_min: coords[1] / sy,
+        x_max: coords[2] / sx,
+        y_max: coords[3] / sy,
+    }
 }
 
 /// Shapes A and B: `bbox` as corners `[x_min, y_min, x_max, y_max]`,
 /// normalized (A) or in analysed-frame pixels (B). Never `[x, y, w, h]`.
 fn corner_box(obj: &Map<String, Value>, frame: FramePx) -> Option<Option<(NormRect, bool)>> {
     let bbox = obj.get("bbox")?;
-    let vals: Option<Vec<f64>> = bbox.as_array().map(|a| a.iter().map(|v| num(Some(v))).collect())?;
+    let vals: Option<Vec<f64>> =
+        bbox.as_array().map(|a| a.iter().map(|v| num(Some(v))).collect())?;
     let Some(v) = vals.filter(|v| v.len() == 4) else { return Some(None) };
     let coords = [v[0], v[1], v[2], v[3]];
     if coords[2] <= coords[0] || coords[3] <= coords[1] {
@@ -192,7 +198,11 @@ fn xywh_box(obj: &Map<String, Value>, frame: FramePx) -> Option<Option<(NormRect
 
 /// Keypoints as `[x, y]` / `[x, y, score]` (or `{x, y, score}`), in the same
 /// units as the box; a point with score 0 is unseen and dropped.
-fn keypoints_of(obj: &Map<String, Value>, box_pixels: Option<bool>, frame: FramePx) -> Vec<NormPoint> {
+fn keypoints_of(
+    obj: &Map<String, Value>,
+    box_pixels: Option<bool>,
+    frame: FramePx,
+) -> Vec<NormPoint> {
     let Some(list) = obj.get("keypoints").and_then(Value::as_array) else { return Vec::new() };
     let raw: Vec<(f64, f64)> = list
         .iter()
@@ -233,7 +243,13 @@ fn adapt_item(item: &Value, frame: FramePx) -> Option<Detection> {
     if rect.is_none() && keypoints.is_empty() {
         return None;
     }
-    Some(Detection { rect, label: label_of(obj), confidence: confidence_of(obj), track_id: track_of(obj), keypoints })
+    Some(Detection {
+        rect,
+        label: label_of(obj),
+        confidence: confidence_of(obj),
+        track_id: track_of(obj),
+        keypoints,
+    })
 }
 
 /// The lists a payload may carry detections in, in the order they are read.
@@ -282,7 +298,8 @@ type DedupeKey = (String, Option<i64>, Vec<i64>);
 
 fn dedupe_key(d: &Detection) -> DedupeKey {
     let q = |v: f64| (v * 1e6).round() as i64;
-    let mut geometry: Vec<i64> = d.rect.map_or_else(Vec::new, |r| vec![q(r.x_min), q(r.y_min), q(r.x_max), q(r.y_max)]);
+    let mut geometry: Vec<i64> =
+        d.rect.map_or_else(Vec::new, |r| vec![q(r.x_min), q(r.y_min), q(r.x_max), q(r.y_max)]);
     geometry.extend(d.keypoints.iter().flat_map(|p| [q(p.x), q(p.y)]));
     (d.label.clone(), d.track_id, geometry)
 }
@@ -306,7 +323,8 @@ mod tests {
             let expect = case["expect"].as_array().unwrap();
             assert_eq!(got.len(), expect.len(), "{name}: {got:?}");
             for (g, e) in got.iter().zip(expect) {
-                let b: Vec<f64> = e["box"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+                let b: Vec<f64> =
+                    e["box"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
                 let r = g.rect.expect("a box");
                 for (have, want) in [r.x_min, r.y_min, r.x_max, r.y_max].iter().zip(&b) {
                     assert!((have - want).abs() < 1e-9, "{name}: {r:?} vs {b:?}");
@@ -361,7 +379,12 @@ mod tests {
             0,
         );
         // Normalized flag true forces normalized even for small pixel-looking values.
-        check(r#"{"boxes": [{"x": 0.2, "y": 0.2, "w": 0.2, "h": 0.2, "normalized": true}]}"#, None, &[[0.2, 0.2, 0.4, 0.4]], 0);
+        check(
+            r#"{"boxes": [{"x": 0.2, "y": 0.2, "w": 0.2, "h": 0.2, "normalized": true}]}"#,
+            None,
+            &[[0.2, 0.2, 0.4, 0.4]],
+            0,
+        );
         // Reversed corners, NaN-like strings, infinite numbers and zero size are skipped.
         check(
             r#"{"detections": [{"bbox": [0.5,0.5,0.1,0.1]}, {"bbox": [0.1, null, 0.2, 0.2]}, {"bbox": [1e300, 0, 1e301, 1]}, {"x": 1, "y": 1, "w": 0, "h": 5}]}"#,
@@ -376,7 +399,12 @@ mod tests {
         check(r#"{"detections": {"bbox": [0.1,0.1,0.2,0.2]}}"#, None, &[], 0);
         check(r#"null"#, None, &[], 0);
         // Frame size with nonsense values falls back to 1920x1080.
-        check(r#"{"objects": [{"bbox": [192, 108, 384, 216]}]}"#, Some(r#"{"frame_width": -5, "frame_height": "x"}"#), &[[0.1, 0.1, 0.2, 0.2]], 0);
+        check(
+            r#"{"objects": [{"bbox": [192, 108, 384, 216]}]}"#,
+            Some(r#"{"frame_width": -5, "frame_height": "x"}"#),
+            &[[0.1, 0.1, 0.2, 0.2]],
+            0,
+        );
     }
 
     #[test]
@@ -387,9 +415,17 @@ mod tests {
         )
         .unwrap();
         let d = &normalize_payload(&p, None).detections[0];
-        assert_eq!(d.keypoints, vec![NormPoint { x: 0.1, y: 0.2 }, NormPoint { x: 0.5, y: 0.5 }, NormPoint { x: 0.05, y: 0.1 }]);
+        assert_eq!(
+            d.keypoints,
+            vec![
+                NormPoint { x: 0.1, y: 0.2 },
+                NormPoint { x: 0.5, y: 0.5 },
+                NormPoint { x: 0.05, y: 0.1 }
+            ]
+        );
         // Keypoint-only detection (pose without a box) is kept.
-        let p: Value = serde_json::from_str(r#"{"detections": [{"keypoints": [[0.5, 0.5, 1.0]]}]}"#).unwrap();
+        let p: Value =
+            serde_json::from_str(r#"{"detections": [{"keypoints": [[0.5, 0.5, 1.0]]}]}"#).unwrap();
         let n = normalize_payload(&p, None);
         assert_eq!(n.detections.len(), 1);
         assert_eq!(n.detections[0].rect, None);
@@ -421,7 +457,8 @@ mod tests {
         let items: Vec<String> = (0..(MAX_DETECTIONS_PER_EVENT + 10))
             .map(|i| format!(r#"{{"bbox":[0.1,0.1,{},0.3]}}"#, 0.2 + i as f64 * 1e-4))
             .collect();
-        let p: Value = serde_json::from_str(&format!(r#"{{"objects": [{}]}}"#, items.join(","))).unwrap();
+        let p: Value =
+            serde_json::from_str(&format!(r#"{{"objects": [{}]}}"#, items.join(","))).unwrap();
         let n = normalize_payload(&p, None);
         assert_eq!(n.detections.len(), MAX_DETECTIONS_PER_EVENT);
         assert_eq!(n.skipped, 10);

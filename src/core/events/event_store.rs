@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use crate::core::events::detection::{normalize_payload, Detection};
-use crate::core::time::{Micros, UnixMicros, MICROS_PER_SEC};
 use crate::core::events::wire::WireEvent;
+use crate::core::time::{Micros, UnixMicros, MICROS_PER_SEC};
 
 /// An event as the overlay needs it: payload normalized once, at ingest.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,11 +155,8 @@ impl ModelTimeline {
         // events on one frame) are not intervals and are left out.
         let n = self.times.len();
         let tail = &self.times[n.saturating_sub(65)..];
-        let mut gaps: Vec<Micros> = tail
-            .windows(2)
-            .map(|w| w[1].since(w[0]))
-            .filter(|g| *g > 0)
-            .collect();
+        let mut gaps: Vec<Micros> =
+            tail.windows(2).map(|w| w[1].since(w[0])).filter(|g| *g > 0).collect();
         gaps.sort_unstable();
         self.median_interval = gaps.get(gaps.len() / 2).copied();
     }
@@ -234,7 +231,11 @@ impl EventStore {
     /// Newest event time held at or below the ceiling, over all models.
     pub fn newest(&self) -> Option<UnixMicros> {
         match self.ceiling {
-            Some(c) => self.models.values().filter_map(|m| m.times[..m.first_after(c)].last().copied()).max(),
+            Some(c) => self
+                .models
+                .values()
+                .filter_map(|m| m.times[..m.first_after(c)].last().copied())
+                .max(),
             None => self.models.values().filter_map(|m| m.times.last().copied()).max(),
         }
     }
@@ -246,7 +247,6 @@ impl EventStore {
     pub fn set_ceiling(&mut self, ceiling: Option<UnixMicros>) {
         self.ceiling = ceiling;
     }
-
 
     /// Adds events, normalizing each payload once. Duplicate ids are ignored
     /// (the first copy wins), so overlapping polls are harmless.
@@ -296,7 +296,8 @@ impl EventStore {
         for timeline in self.models.values_mut() {
             timeline.retain_between(from, to);
         }
-        self.held_bytes = self.models.values().flat_map(|m| m.events.iter()).map(|e| stored_bytes(e)).sum();
+        self.held_bytes =
+            self.models.values().flat_map(|m| m.events.iter()).map(|e| stored_bytes(e)).sum();
         self.ids.retain(|_, (_, t)| *t >= from && *t <= to);
         self.models.retain(|_, t| !t.events.is_empty());
         let removed = before - self.ids.len();
@@ -330,7 +331,9 @@ impl EventStore {
                     .models
                     .values()
                     .enumerate()
-                    .filter_map(|(i, t)| t.events.get(take[i]).map(|e| (e.timestamp, i, stored_bytes(e))))
+                    .filter_map(|(i, t)| {
+                        t.events.get(take[i]).map(|e| (e.timestamp, i, stored_bytes(e)))
+                    })
                     .min_by_key(|(ts, i, _)| (*ts, *i));
                 match oldest {
                     Some((_, i, b)) => {
@@ -384,7 +387,8 @@ mod tests {
     #[test]
     fn sorts_unsorted_input_and_dedupes_by_id() {
         let mut s = EventStore::new(StoreLimits::default());
-        let r = s.ingest([ev("c", "m", 300), ev("a", "m", 100), ev("b", "m", 200), ev("a", "m", 999)]);
+        let r =
+            s.ingest([ev("c", "m", 300), ev("a", "m", 100), ev("b", "m", 200), ev("a", "m", 999)]);
         assert_eq!((r.added, r.duplicates), (3, 1));
         assert_eq!(times(&s, "m"), [100, 200, 300]);
         let v = s.version();
@@ -403,7 +407,11 @@ mod tests {
 
     #[test]
     fn bounded_by_span_and_count() {
-        let mut s = EventStore::new(StoreLimits { max_events: 4, max_span: 1_000_000, max_bytes: usize::MAX });
+        let mut s = EventStore::new(StoreLimits {
+            max_events: 4,
+            max_span: 1_000_000,
+            max_bytes: usize::MAX,
+        });
         s.ingest((0..6).map(|i| ev(&format!("a{i}"), "a", i * 100)));
         assert_eq!(times(&s, "a"), [200, 300, 400, 500]);
         s.ingest([ev("b0", "b", 50), ev("b1", "b", 450)]);
@@ -425,9 +433,16 @@ mod tests {
 
     #[test]
     fn one_wild_timestamp_does_not_evict_real_events() {
-        let mut s = EventStore::new(StoreLimits { max_events: 100, max_span: 1_000_000, max_bytes: usize::MAX });
+        let mut s = EventStore::new(StoreLimits {
+            max_events: 100,
+            max_span: 1_000_000,
+            max_bytes: usize::MAX,
+        });
         s.ingest((0..10).map(|i| ev(&format!("a{i}"), "a", i * 100)));
-        s.ingest([ev("year-9999", "a", 253_402_300_799_000), ev("year-9999b", "a", 253_402_300_799_000)]);
+        s.ingest([
+            ev("year-9999", "a", 253_402_300_799_000),
+            ev("year-9999b", "a", 253_402_300_799_000),
+        ]);
         assert_eq!(s.len(), 12, "nothing evicted by two far-future events");
         assert_eq!(s.timeline("a").unwrap().anchor(), Some(UnixMicros(900_000)));
         s.retain_between(UnixMicros(0), UnixMicros(1_000_000));
@@ -444,10 +459,17 @@ mod tests {
             for ahead_ms in [3_600_000, 253_402_300_799_000] {
                 let mut s = EventStore::new(StoreLimits::live());
                 s.ingest((0..100).map(|i| ev(&format!("real{i}"), "good", 1_000_000 + i * 100)));
-                s.ingest((0..wild_rows).map(|i| ev(&format!("wild{i}"), "skewed", 1_000_000 + ahead_ms + i)));
+                s.ingest(
+                    (0..wild_rows)
+                        .map(|i| ev(&format!("wild{i}"), "skewed", 1_000_000 + ahead_ms + i)),
+                );
                 // Real rows keep coming after the wild ones, and are kept.
                 s.ingest((100..110).map(|i| ev(&format!("real{i}"), "good", 1_000_000 + i * 100)));
-                assert_eq!(s.timeline("good").map(|t| t.events().len()), Some(110), "{wild_rows} rows {ahead_ms} ms ahead");
+                assert_eq!(
+                    s.timeline("good").map(|t| t.events().len()),
+                    Some(110),
+                    "{wild_rows} rows {ahead_ms} ms ahead"
+                );
             }
         }
     }
@@ -465,7 +487,10 @@ mod tests {
                     let mut s = EventStore::new(StoreLimits::live());
                     s.set_ceiling(Some(ceiling));
                     s.ingest((0..100).map(|i| ev(&format!("real{i}"), "good", real(i))));
-                    s.ingest((0..wild_rows).map(|i| ev(&format!("wild{i}"), wild_model, real(100) + ahead_ms + i)));
+                    s.ingest(
+                        (0..wild_rows)
+                            .map(|i| ev(&format!("wild{i}"), wild_model, real(100) + ahead_ms + i)),
+                    );
                     s.ingest((100..110).map(|i| ev(&format!("real{i}"), "good", real(i))));
                     let case = format!("{wild_rows} rows of {wild_model} {ahead_ms} ms ahead");
                     assert_eq!(s.len(), 110 + wild_rows as usize, "{case}");
@@ -474,7 +499,11 @@ mod tests {
             }
         }
         // A model wholly above the ceiling is bounded by its own span.
-        let mut s = EventStore::new(StoreLimits { max_events: 1000, max_span: 1_000_000, max_bytes: usize::MAX });
+        let mut s = EventStore::new(StoreLimits {
+            max_events: 1000,
+            max_span: 1_000_000,
+            max_bytes: usize::MAX,
+        });
         s.set_ceiling(Some(UnixMicros(0)));
         s.ingest((0..10).map(|i| ev(&format!("s{i}"), "skewed", 3_600_000 + i * 500)));
         assert_eq!(times(&s, "skewed"), [3_602_500, 3_603_000, 3_603_500, 3_604_000, 3_604_500]);
@@ -497,16 +526,22 @@ mod tests {
         assert!(one > 100_000, "a 1,000-box event accounts for {one} bytes");
         let mut most = 0;
         for second in 0..60 {
-            s.ingest((0..10).map(|i| dense(&format!("d{second}-{i}"), 2_000 + second * 1000 + i * 100)));
+            s.ingest(
+                (0..10).map(|i| dense(&format!("d{second}-{i}"), 2_000 + second * 1000 + i * 100)),
+            );
             most = most.max(s.approx_bytes());
         }
         let limit = StoreLimits::live().max_bytes;
         assert!(most <= limit, "{most} bytes held, limit {limit}");
-        assert!(most + one > limit, "the bound is reached, not undershot by more than an event: {most}");
+        assert!(
+            most + one > limit,
+            "the bound is reached, not undershot by more than an event: {most}"
+        );
         // The oldest went first: the light model's events (older) are gone.
         assert!(s.timeline("light").is_none());
         // The accounting equals a recount.
-        let recount: usize = s.models().flat_map(|(_, t)| t.events().iter()).map(|e| stored_bytes(e)).sum();
+        let recount: usize =
+            s.models().flat_map(|(_, t)| t.events().iter()).map(|e| stored_bytes(e)).sum();
         assert_eq!(recount, s.approx_bytes());
     }
 
@@ -515,7 +550,10 @@ mod tests {
         let mut s = EventStore::new(StoreLimits::live());
         let mut sizes = Vec::new();
         for minute in 0..60 {
-            s.ingest((0..600).map(|i| ev(&format!("e{minute:03}-{i:04}"), "m", minute * 60_000 + i * 100)));
+            s.ingest(
+                (0..600)
+                    .map(|i| ev(&format!("e{minute:03}-{i:04}"), "m", minute * 60_000 + i * 100)),
+            );
             sizes.push(s.approx_bytes());
         }
         // Two minutes at 10 events/s back from the anchor (the third newest), both ends inclusive.

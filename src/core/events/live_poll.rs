@@ -27,9 +27,9 @@ use std::collections::VecDeque;
 
 use crate::core::events::credible_newest::{CredibleNewest, RowSeen, WILD_GAP};
 use crate::core::events::poll_grid::{self, CELL};
-use crate::core::time::{Micros, UnixMicros, MICROS_PER_MILLI, MICROS_PER_SEC};
 use crate::core::events::window_fetch::WindowFetch;
 use crate::core::events::wire::{EventQuery, MAX_PAGE_LIMIT};
+use crate::core::time::{Micros, UnixMicros, MICROS_PER_MILLI, MICROS_PER_SEC};
 
 /// Poll period while the page is visible. 250 ms keeps the delay added by
 /// polling (half a period on average) small next to VAS's own inference
@@ -184,23 +184,34 @@ impl LivePoller {
         let quiet_turn = self.quiet_turn();
         // Every bound on the shared grid (see `poll_grid`): viewers holding
         // the same rows ask for the same window.
-        let around = |t: UnixMicros| (poll_grid::floor_to(t.plus(-FIRST_LOOKBACK), CELL), poll_grid::ceil_to(t.plus(AHEAD), CELL));
+        let around = |t: UnixMicros| {
+            (
+                poll_grid::floor_to(t.plus(-FIRST_LOOKBACK), CELL),
+                poll_grid::ceil_to(t.plus(AHEAD), CELL),
+            )
+        };
         match self.newest.newest() {
             Some(_) if quiet_turn == Some(false) => {
                 let (start, end) = around(vas_now.unwrap_or(now_hint));
-                WindowFetch::new(&self.camera_id, start, end, MAX_PAGE_LIMIT).with_known_lost(&self.lost_instants)
+                WindowFetch::new(&self.camera_id, start, end, MAX_PAGE_LIMIT)
+                    .with_known_lost(&self.lost_instants)
             }
-            Some(_) if quiet_turn == Some(true) => WindowFetch::new(&self.camera_id, UnixMicros(0), FAR_FUTURE, 100).with_max_requests(1),
+            Some(_) if quiet_turn == Some(true) => {
+                WindowFetch::new(&self.camera_id, UnixMicros(0), FAR_FUTURE, 100)
+                    .with_max_requests(1)
+            }
             Some(newest) => {
                 let end = poll_grid::ceil_to(newest.max(now_hint).plus(AHEAD), CELL);
-                WindowFetch::new(&self.camera_id, self.window_start(newest), end, MAX_PAGE_LIMIT).with_known_lost(&self.lost_instants)
+                WindowFetch::new(&self.camera_id, self.window_start(newest), end, MAX_PAGE_LIMIT)
+                    .with_known_lost(&self.lost_instants)
             }
             None if !self.first_found_nothing => {
                 let (start, end) = around(now_hint);
                 WindowFetch::new(&self.camera_id, start, end, MAX_PAGE_LIMIT)
             }
             // Newest 100 rows of all time, one request: enough to anchor on VAS's clock.
-            None => WindowFetch::new(&self.camera_id, UnixMicros(0), FAR_FUTURE, 100).with_max_requests(1),
+            None => WindowFetch::new(&self.camera_id, UnixMicros(0), FAR_FUTURE, 100)
+                .with_max_requests(1),
         }
     }
 
@@ -227,7 +238,9 @@ impl LivePoller {
         let newest = self.newest.newest()?;
         // Not before a probe period of polls: a margin still learning would
         // take rows not yet fetched for missed ones, and double for nothing.
-        if self.stats.polls < SWEEP_EVERY as u64 || poll_grid::cell_of(poll_started).rem_euclid(SWEEP_EVERY) != SWEEP_PHASE {
+        if self.stats.polls < SWEEP_EVERY as u64
+            || poll_grid::cell_of(poll_started).rem_euclid(SWEEP_EVERY) != SWEEP_PHASE
+        {
             return None;
         }
         // Right behind the window, whatever the margin: a band ending where
@@ -236,16 +249,29 @@ impl LivePoller {
         // the margin sink again.
         let behind = self.window_start(newest).plus(-1);
         let band = (behind.plus(-SWEEP_MARGIN + 1), behind);
-        let query = EventQuery { camera_id: self.camera_id.clone(), model_id: None, start: band.0, end: band.1, limit: 1, offset: 0 };
+        let query = EventQuery {
+            camera_id: self.camera_id.clone(),
+            model_id: None,
+            start: band.0,
+            end: band.1,
+            limit: 1,
+            offset: 0,
+        };
         Some(SweepProbe { query, band })
     }
 
     /// Compares a probe's `total` with the rows the store holds in its band.
     /// When rows are missing, returns the fetch that brings them and doubles
     /// the margin; an empty answer (which may hide a database fault) proves nothing.
-    pub fn on_sweep(&mut self, probe: &SweepProbe, total: u64, held_in_band: u64) -> Option<WindowFetch> {
+    pub fn on_sweep(
+        &mut self,
+        probe: &SweepProbe,
+        total: u64,
+        held_in_band: u64,
+    ) -> Option<WindowFetch> {
         let (lo, hi) = probe.band;
-        let unavailable = self.lost_instants.iter().filter(|t| **t >= lo && **t <= hi).count() as u64;
+        let unavailable =
+            self.lost_instants.iter().filter(|t| **t >= lo && **t <= hi).count() as u64;
         if total > held_in_band + unavailable {
             self.lateness.missed_rows_found();
             Some(WindowFetch::new(&self.camera_id, lo, hi, MAX_PAGE_LIMIT))
@@ -273,7 +299,13 @@ impl LivePoller {
     /// Records a finished poll: the rows that were new to the store, at the
     /// viewer's wall clock `now_wall` and monotonic clock `now_mono`;
     /// `vas_now` as for [`Self::next_fetch`].
-    pub fn on_poll_done(&mut self, new_rows: &[RowSeen], now_wall: UnixMicros, now_mono: Micros, vas_now: Option<UnixMicros>) {
+    pub fn on_poll_done(
+        &mut self,
+        new_rows: &[RowSeen],
+        now_wall: UnixMicros,
+        now_mono: Micros,
+        vas_now: Option<UnixMicros>,
+    ) {
         let regular = self.quiet_turn().is_none();
         let looked_from = self.last_start;
         self.stats.polls += 1;
@@ -292,7 +324,10 @@ impl LivePoller {
         // lateness). A quiet spell's look searched elsewhere: it says nothing.
         if let (Some(before), Some(after), true) = (before, after, regular) {
             if after.since(before).unsigned_abs() <= WILD_GAP.unsigned_abs() {
-                let credible = new_rows.iter().map(|r| r.timestamp).filter(|t| ceiling.is_none_or(|c| *t <= c));
+                let credible = new_rows
+                    .iter()
+                    .map(|r| r.timestamp)
+                    .filter(|t| ceiling.is_none_or(|c| *t <= c));
                 // Rows behind the previous window were never looked at: a
                 // window that widened finds them, but not how late they came.
                 let looked_at = credible.filter(|t| looked_from.is_some_and(|from| *t >= from));
@@ -342,7 +377,12 @@ mod tests {
     #[test]
     fn the_probe_band_stays_behind_the_margin() {
         let newest = UnixMicros(1_000_000 * MICROS_PER_SEC);
-        let rows = [(0, 100 * MICROS_PER_MILLI), (1, 200 * MICROS_PER_MILLI), (9, SWEEP_MARGIN), (20, SWEEP_MARGIN)];
+        let rows = [
+            (0, 100 * MICROS_PER_MILLI),
+            (1, 200 * MICROS_PER_MILLI),
+            (9, SWEEP_MARGIN),
+            (20, SWEEP_MARGIN),
+        ];
         let sweep_cell = UnixMicros(SWEEP_PHASE * CELL);
         for (misses, margin) in rows {
             let mut poller = LivePoller::new("cam");
@@ -357,10 +397,17 @@ mod tests {
             let probe = poller.next_sweep(sweep_cell).unwrap();
             let start = poll_grid::floor_to(newest.plus(-margin), CELL);
             assert_eq!(probe.band, (start.plus(-SWEEP_MARGIN), start.plus(-1)), "{misses} misses");
-            assert!(poller.next_sweep(sweep_cell.plus(CELL)).is_none(), "probes only in their cells");
+            assert!(
+                poller.next_sweep(sweep_cell.plus(CELL)).is_none(),
+                "probes only in their cells"
+            );
             // A probe that finds every row held lets the margin sink.
             assert!(poller.on_sweep(&probe, 5, 5).is_none());
-            assert!(poller.margin() < margin || margin == 100 * MICROS_PER_MILLI, "{misses} misses: {}", poller.margin());
+            assert!(
+                poller.margin() < margin || margin == 100 * MICROS_PER_MILLI,
+                "{misses} misses: {}",
+                poller.margin()
+            );
         }
     }
 
@@ -368,7 +415,12 @@ mod tests {
     /// (rows from the far end of the time range) overflowed the margin.
     #[test]
     fn extreme_lateness_gives_the_largest_margin() {
-        let rows = [(i64::MAX, MAX_MARGIN), (i64::MAX / 2, MAX_MARGIN), (i64::MIN, MIN_MARGIN), (0, MIN_MARGIN)];
+        let rows = [
+            (i64::MAX, MAX_MARGIN),
+            (i64::MAX / 2, MAX_MARGIN),
+            (i64::MIN, MIN_MARGIN),
+            (0, MIN_MARGIN),
+        ];
         for (behind, margin) in rows {
             let mut l = LatenessTracker::default();
             l.record(behind);
@@ -387,7 +439,10 @@ mod tests {
             .filter(|id| store.insert(id.clone()))
             .map(|id| {
                 let ts = inserted.iter().find(|r| r.id == id).unwrap().ts;
-                RowSeen { model_id: id.split('-').next().unwrap_or_default().to_owned(), timestamp: ts }
+                RowSeen {
+                    model_id: id.split('-').next().unwrap_or_default().to_owned(),
+                    timestamp: ts,
+                }
             })
             .collect()
     }
@@ -429,7 +484,10 @@ mod tests {
                 let total = vas.answer(&probe.query).unwrap().total.unwrap();
                 requests += 1;
                 let (lo, hi) = probe.band;
-                let held = inserted.iter().filter(|r| r.ts >= lo && r.ts <= hi && store.contains(&r.id)).count() as u64;
+                let held = inserted
+                    .iter()
+                    .filter(|r| r.ts >= lo && r.ts <= hi && store.contains(&r.id))
+                    .count() as u64;
                 if let Some(mut band) = poller.on_sweep(&probe, total, held) {
                     let before = vas.requests;
                     let (ids, _) = drive(&mut band, &mut vas, 3);
@@ -444,7 +502,14 @@ mod tests {
         let missing_before_final_probe = all.difference(&store).count();
         assert!(missing_before_final_probe <= 40, "at most one probe period of slow rows pending");
         let probe = SweepProbe {
-            query: EventQuery { camera_id: "cam".into(), model_id: None, start: UnixMicros(t0), end: UnixMicros(t0 + 70_000 * MS), limit: 1, offset: 0 },
+            query: EventQuery {
+                camera_id: "cam".into(),
+                model_id: None,
+                start: UnixMicros(t0),
+                end: UnixMicros(t0 + 70_000 * MS),
+                limit: 1,
+                offset: 0,
+            },
             band: (UnixMicros(t0), UnixMicros(t0 + 70_000 * MS)),
         };
         let total = vas.answer(&probe.query).unwrap().total.unwrap();
@@ -452,9 +517,17 @@ mod tests {
             let (ids, _) = drive(&mut band, &mut vas, 3);
             keep(&mut store, &inserted, ids);
         }
-        assert!(store == all, "every row, late ones included, reached the store ({} missing)", all.difference(&store).count());
+        assert!(
+            store == all,
+            "every row, late ones included, reached the store ({} missing)",
+            all.difference(&store).count()
+        );
         // The slow model's rows lie up to about 820 ms behind the newest row held.
-        assert!(poller.margin() >= 820 * MS && poller.margin() <= 2500 * MS, "margin {}", poller.margin());
+        assert!(
+            poller.margin() >= 820 * MS && poller.margin() <= 2500 * MS,
+            "margin {}",
+            poller.margin()
+        );
         // Overlap cost: rows fetched again because they were inside the margin.
         let refetched = rows_received as f64 / all.len() as f64 - 1.0;
         // The margin must cover the slowest model's lateness (here about 1.2 s
@@ -482,7 +555,12 @@ mod tests {
     /// `phases` are the instants at which recovery is timed. `wild` rows of
     /// the fast model are added once, 1 s apart, an hour ahead: at 5 s, or
     /// before the page opens when `wild_first`.
-    fn clock_run(vas_offset: &dyn Fn(&str, i64) -> i64, phases: &[i64], wild: usize, wild_first: bool) -> ClockRun {
+    fn clock_run(
+        vas_offset: &dyn Fn(&str, i64) -> i64,
+        phases: &[i64],
+        wild: usize,
+        wild_first: bool,
+    ) -> ClockRun {
         let mut vas = FakeVas::new(Vec::new());
         let mut poller = LivePoller::new("cam");
         let mut store: HashSet<String> = HashSet::new();
@@ -498,7 +576,11 @@ mod tests {
                 for (model, late) in [("fast", 80 * MS), ("slow", 400 * MS)] {
                     let id = format!("{model}-{frame}");
                     if t + late <= now && inserted_ids.insert(id.clone()) {
-                        let row = Row { ts: UnixMicros(t + vas_offset(model, t - t0)), id, poison: false };
+                        let row = Row {
+                            ts: UnixMicros(t + vas_offset(model, t - t0)),
+                            id,
+                            poison: false,
+                        };
                         vas.rows.push(row.clone());
                         inserted.push(row);
                     }
@@ -506,14 +588,19 @@ mod tests {
             }
             if step == if wild_first { 0 } else { 20 } {
                 for i in 0..wild {
-                    let row = Row { ts: UnixMicros(now + 3600 * MICROS_PER_SEC + i as i64 * MICROS_PER_SEC), id: format!("fast-wild{i}"), poison: false };
+                    let row = Row {
+                        ts: UnixMicros(now + 3600 * MICROS_PER_SEC + i as i64 * MICROS_PER_SEC),
+                        id: format!("fast-wild{i}"),
+                        poison: false,
+                    };
                     vas.rows.push(row.clone());
                     inserted.push(row);
                 }
             }
             // The live clock gives the frame on screen VAS's time of the moment.
             let vas_now = UnixMicros(now + vas_offset("fast", now - t0));
-            let (ids, _) = drive(&mut poller.next_fetch(UnixMicros(now), Some(vas_now)), &mut vas, 3);
+            let (ids, _) =
+                drive(&mut poller.next_fetch(UnixMicros(now), Some(vas_now)), &mut vas, 3);
             let new_rows = keep(&mut store, &inserted, ids);
             poller.on_poll_done(&new_rows, UnixMicros(now), step * 250 * MS, Some(vas_now));
             if step >= 360 {
@@ -522,7 +609,10 @@ mod tests {
             if let Some(probe) = poller.next_sweep(UnixMicros(now)) {
                 let total = vas.answer(&probe.query).unwrap().total.unwrap();
                 let (lo, hi) = probe.band;
-                let held = inserted.iter().filter(|r| r.ts >= lo && r.ts <= hi && store.contains(&r.id)).count() as u64;
+                let held = inserted
+                    .iter()
+                    .filter(|r| r.ts >= lo && r.ts <= hi && store.contains(&r.id))
+                    .count() as u64;
                 if let Some(mut band) = poller.on_sweep(&probe, total, held) {
                     let (ids, _) = drive(&mut band, &mut vas, 3);
                     keep(&mut store, &inserted, ids);
@@ -530,12 +620,15 @@ mod tests {
             }
             // VAS's clock of the moment (the fast model's).
             let vas_now = now + vas_offset("fast", now - t0);
-            let on_clock = poller.newest_held().is_some_and(|n| n.since(UnixMicros(vas_now)).abs() <= 2 * MICROS_PER_SEC);
+            let on_clock = poller
+                .newest_held()
+                .is_some_and(|n| n.since(UnixMicros(vas_now)).abs() <= 2 * MICROS_PER_SEC);
             // The phase this poll is in: recovery is the time from its start
             // to the first poll after which "newest" stayed on the clock.
             if let Some(i) = phases.iter().rposition(|p| now - t0 >= *p) {
                 if !on_clock {
-                    recovered_s[i] = Some((now - t0 - phases[i] + 250 * MS) as f64 / MICROS_PER_SEC as f64);
+                    recovered_s[i] =
+                        Some((now - t0 - phases[i] + 250 * MS) as f64 / MICROS_PER_SEC as f64);
                 } else if recovered_s[i].is_none() {
                     recovered_s[i] = Some(0.0);
                 }
@@ -550,7 +643,9 @@ mod tests {
             .filter(|r| {
                 let frame: i64 = r.id.split('-').nth(1).unwrap().parse().unwrap();
                 let t = t0 + frame * 100 * MS;
-                t >= last && t < end - 10 * MICROS_PER_SEC && r.ts.0 == t + vas_offset(r.id.split('-').next().unwrap(), t - t0)
+                t >= last
+                    && t < end - 10 * MICROS_PER_SEC
+                    && r.ts.0 == t + vas_offset(r.id.split('-').next().unwrap(), t - t0)
             })
             .filter(|r| !store.contains(&r.id))
             .count();
@@ -566,34 +661,87 @@ mod tests {
     fn clock_faults_recover_within_stated_times() {
         const S: i64 = MICROS_PER_SEC;
         const H: i64 = 3600 * S;
-        let step = |ahead: i64| move |_: &str, t: i64| if (30 * S..60 * S).contains(&t) { ahead } else { 0 };
+        let step = |ahead: i64| {
+            move |_: &str, t: i64| if (30 * S..60 * S).contains(&t) { ahead } else { 0 }
+        };
         type Offset = Box<dyn Fn(&str, i64) -> i64>;
         type Case<'a> = (&'a str, Offset, Vec<i64>, (usize, bool), Vec<f64>);
         let cases: Vec<Case> = vec![
             ("no fault", Box::new(|_: &str, _| 0), vec![0], (0, false), vec![1.0]),
-            ("2 of a model's rows an hour ahead", Box::new(|_: &str, _| 0), vec![0], (2, false), vec![1.0]),
-            ("50 of a model's rows an hour ahead", Box::new(|_: &str, _| 0), vec![0], (50, false), vec![1.0]),
-            ("a page opened while VAS holds 50 of a model's rows an hour ahead", Box::new(|_: &str, _| 0), vec![0], (50, true), vec![1.0]),
-            ("one model's clock an hour ahead", Box::new(|m: &str, _| if m == "slow" { H } else { 0 }), vec![0], (0, false), vec![1.0]),
-            ("VAS's clock 1 h ahead for 30 s, then corrected", Box::new(step(H)), vec![0, 30 * S, 60 * S], (0, false), vec![1.0, 2.0, 11.0]),
-            ("VAS's clock 5 h ahead for 30 s, then corrected", Box::new(step(5 * H)), vec![0, 30 * S, 60 * S], (0, false), vec![1.0, 11.0, 11.0]),
-            ("VAS's clock 1 h behind for 30 s, then corrected", Box::new(step(-H)), vec![0, 30 * S, 60 * S], (0, false), vec![1.0, 11.0, 11.0]),
+            (
+                "2 of a model's rows an hour ahead",
+                Box::new(|_: &str, _| 0),
+                vec![0],
+                (2, false),
+                vec![1.0],
+            ),
+            (
+                "50 of a model's rows an hour ahead",
+                Box::new(|_: &str, _| 0),
+                vec![0],
+                (50, false),
+                vec![1.0],
+            ),
+            (
+                "a page opened while VAS holds 50 of a model's rows an hour ahead",
+                Box::new(|_: &str, _| 0),
+                vec![0],
+                (50, true),
+                vec![1.0],
+            ),
+            (
+                "one model's clock an hour ahead",
+                Box::new(|m: &str, _| if m == "slow" { H } else { 0 }),
+                vec![0],
+                (0, false),
+                vec![1.0],
+            ),
+            (
+                "VAS's clock 1 h ahead for 30 s, then corrected",
+                Box::new(step(H)),
+                vec![0, 30 * S, 60 * S],
+                (0, false),
+                vec![1.0, 2.0, 11.0],
+            ),
+            (
+                "VAS's clock 5 h ahead for 30 s, then corrected",
+                Box::new(step(5 * H)),
+                vec![0, 30 * S, 60 * S],
+                (0, false),
+                vec![1.0, 11.0, 11.0],
+            ),
+            (
+                "VAS's clock 1 h behind for 30 s, then corrected",
+                Box::new(step(-H)),
+                vec![0, 30 * S, 60 * S],
+                (0, false),
+                vec![1.0, 11.0, 11.0],
+            ),
         ];
         for (fault, offset, phases, (wild, wild_first), most) in cases {
             let run = clock_run(offset.as_ref(), &phases, wild, wild_first);
             for (i, (got, most)) in run.recovered_s.iter().zip(&most).enumerate() {
-                assert!(got.is_some_and(|s| s <= *most), "{fault}, phase {i}: recovered after {got:?} s, stated {most} s ({run:?})");
+                assert!(
+                    got.is_some_and(|s| s <= *most),
+                    "{fault}, phase {i}: recovered after {got:?} s, stated {most} s ({run:?})"
+                );
             }
             assert_eq!(run.missing, 0, "{fault}: rows lost ({run:?})");
             // The slow model is 400 ms late: a margin learned from a clock change would be a minute.
-            assert!(run.late_margin_s <= 1.0, "{fault}: margin {} s at the end ({run:?})", run.late_margin_s);
+            assert!(
+                run.late_margin_s <= 1.0,
+                "{fault}: margin {} s at the end ({run:?})",
+                run.late_margin_s
+            );
         }
     }
 
     #[test]
     fn a_first_poll_that_finds_nothing_falls_back_to_the_newest_rows() {
         // The viewer's clock is a day off: the bounded first poll sees nothing.
-        let rows: Vec<Row> = (0..50).map(|i| Row { ts: UnixMicros(i * 100 * MS), id: format!("r{i}"), poison: false }).collect();
+        let rows: Vec<Row> = (0..50)
+            .map(|i| Row { ts: UnixMicros(i * 100 * MS), id: format!("r{i}"), poison: false })
+            .collect();
         let mut vas = FakeVas::new(rows);
         let mut poller = LivePoller::new("cam");
         let wrong_now = UnixMicros(86_400_000 * MS);
@@ -602,11 +750,20 @@ mod tests {
         poller.on_poll_done(&[], wrong_now, 0, None);
         let (ids, _) = drive(&mut poller.next_fetch(wrong_now, None), &mut vas, 3);
         assert_eq!(ids.len(), 50);
-        poller.on_poll_done(&seen(&[UnixMicros(4900 * MS), UnixMicros(4800 * MS), UnixMicros(4700 * MS)]), wrong_now, 0, None);
+        poller.on_poll_done(
+            &seen(&[UnixMicros(4900 * MS), UnixMicros(4800 * MS), UnixMicros(4700 * MS)]),
+            wrong_now,
+            0,
+            None,
+        );
         // Rows a day from the viewer's clock (and no frame on screen yet): a second poll must agree.
         assert_eq!(poller.newest_held(), None);
         let fetch = poller.next_fetch(wrong_now, None);
-        assert_eq!(fetch.window(), (UnixMicros(0), FAR_FUTURE), "still the newest rows of all time");
+        assert_eq!(
+            fetch.window(),
+            (UnixMicros(0), FAR_FUTURE),
+            "still the newest rows of all time"
+        );
         poller.on_poll_done(&seen(&[UnixMicros(5000 * MS)]), wrong_now, 250 * MS, None);
         assert_eq!(poller.newest_held(), Some(UnixMicros(5000 * MS)));
         // One row from a model with a broken clock does not move the window.

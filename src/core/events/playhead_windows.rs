@@ -37,7 +37,14 @@ pub const OPEN_MARGIN_US: i64 = MICROS_PER_SEC;
 
 impl Default for WindowPlan {
     fn default() -> Self {
-        Self { window_len: 30 * MICROS_PER_SEC, ahead: 2, behind: 1, max_windows: 12, empty_retry_ms: 10_000.0, open_retry_ms: 3_000.0 }
+        Self {
+            window_len: 30 * MICROS_PER_SEC,
+            ahead: 2,
+            behind: 1,
+            max_windows: 12,
+            empty_retry_ms: 10_000.0,
+            open_retry_ms: 3_000.0,
+        }
     }
 }
 
@@ -91,7 +98,8 @@ impl PlayheadWindows {
             None => true,
             Some(l) => {
                 let age = now_mono_ms - l.at_mono_ms;
-                (l.empty && age >= self.plan.empty_retry_ms) || (l.open && age >= self.plan.open_retry_ms)
+                (l.empty && age >= self.plan.empty_retry_ms)
+                    || (l.open && age >= self.plan.open_retry_ms)
             }
         })
     }
@@ -99,7 +107,13 @@ impl PlayheadWindows {
     /// Records a fetched window, at `now_mono_ms` (`performance.now()`);
     /// `recorded_until` is the newest recorded moment then (`None`: nothing
     /// grows, as a clip).
-    pub fn mark_loaded(&mut self, i: i64, empty: bool, now_mono_ms: f64, recorded_until: Option<UnixMicros>) {
+    pub fn mark_loaded(
+        &mut self,
+        i: i64,
+        empty: bool,
+        now_mono_ms: f64,
+        recorded_until: Option<UnixMicros>,
+    ) {
         let open = recorded_until.is_some_and(|r| self.span(i).1.plus(OPEN_MARGIN_US) > r);
         self.loaded.insert(i, Loaded { at_mono_ms: now_mono_ms, empty, open });
     }
@@ -193,7 +207,11 @@ mod tests {
         w.mark_loaded(0, true, 0.0, None);
         w.mark_loaded(1, false, 0.0, None);
         assert_eq!(w.next_to_fetch(at(10), 1_000.0), None, "windows 2 and -1 are outside the clip");
-        assert_eq!(w.next_to_fetch(at(10), 10_000.0), Some(0), "the empty window may have hidden a fault");
+        assert_eq!(
+            w.next_to_fetch(at(10), 10_000.0),
+            Some(0),
+            "the empty window may have hidden a fault"
+        );
     }
 
     #[test]
@@ -223,12 +241,17 @@ mod tests {
 
     #[test]
     fn an_open_window_is_fetched_again_until_the_recording_passes_its_end() {
-        let mut w = PlayheadWindows::new(WindowPlan { ahead: 0, behind: 0, ..WindowPlan::default() }, None);
+        let mut w =
+            PlayheadWindows::new(WindowPlan { ahead: 0, behind: 0, ..WindowPlan::default() }, None);
         // The playhead 18 s behind the newest recorded moment, in window 3 (90..120 s).
         let recorded = at(113);
         w.mark_loaded(3, false, 0.0, Some(recorded));
         assert_eq!(w.next_to_fetch(at(95), 2_999.0), None);
-        assert_eq!(w.next_to_fetch(at(95), 3_000.0), Some(3), "its later events were not written yet");
+        assert_eq!(
+            w.next_to_fetch(at(95), 3_000.0),
+            Some(3),
+            "its later events were not written yet"
+        );
         // Fetched again once the recording is past its end (by the margin): closed.
         w.mark_loaded(3, false, 3_000.0, Some(UnixMicros(120 * S - 2 + OPEN_MARGIN_US)));
         assert_eq!(w.next_to_fetch(at(95), 6_000.0), Some(3), "within the margin: still open");

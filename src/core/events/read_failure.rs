@@ -45,7 +45,9 @@ impl ReadFailure {
         match self {
             ReadFailure::Status(s) if s >= 500 => FailureKind::Window,
             ReadFailure::Malformed | ReadFailure::TooLarge => FailureKind::Window,
-            ReadFailure::Status(_) | ReadFailure::Network | ReadFailure::Timeout => FailureKind::Transient,
+            ReadFailure::Status(_) | ReadFailure::Network | ReadFailure::Timeout => {
+                FailureKind::Transient
+            }
         }
     }
 }

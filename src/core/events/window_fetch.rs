@@ -20,8 +20,8 @@
 
 use std::collections::HashSet;
 
-use crate::core::time::UnixMicros;
 use crate::core::events::wire::{EventPage, EventQuery, WireEvent, MAX_PAGE_LIMIT};
+use crate::core::time::UnixMicros;
 
 /// How a request failed, as far as window fetching cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +107,8 @@ impl WindowFetch {
     /// poison (VAS never rewrites a row).
     pub fn with_known_lost(mut self, instants: &[UnixMicros]) -> Self {
         let (start, end) = self.window;
-        let mut inside: Vec<UnixMicros> = instants.iter().copied().filter(|t| *t >= start && *t <= end).collect();
+        let mut inside: Vec<UnixMicros> =
+            instants.iter().copied().filter(|t| *t >= start && *t <= end).collect();
         if inside.is_empty() || self.requests > 0 {
             return self;
         }
@@ -164,7 +165,13 @@ impl WindowFetch {
         if self.requests >= self.max_requests {
             // Out of budget: give up what is left rather than loop for ever.
             let pending = self.pending.drain(..).map(|(_, t)| t);
-            let left: Vec<Task> = self.current.take().into_iter().chain(self.stack.drain(..)).chain(pending).collect();
+            let left: Vec<Task> = self
+                .current
+                .take()
+                .into_iter()
+                .chain(self.stack.drain(..))
+                .chain(pending)
+                .collect();
             for t in left {
                 self.lost.push(task_span(&t));
             }
@@ -186,7 +193,10 @@ impl WindowFetch {
     }
 
     /// Feeds the outcome of the last request; returns the usable events and what to do next.
-    pub fn on_result(&mut self, result: Result<EventPage, FailureKind>) -> (Vec<WireEvent>, Action) {
+    pub fn on_result(
+        &mut self,
+        result: Result<EventPage, FailureKind>,
+    ) -> (Vec<WireEvent>, Action) {
         let Some(task) = self.current.take() else { return (Vec::new(), self.done_or_continue()) };
         match result {
             Ok(page) => {
@@ -241,15 +251,23 @@ impl WindowFetch {
                         self.tie_ids.clear();
                         self.stack.push(Task::Ties { at: o, offset: 0, attempts: 0 });
                     }
-                    (Some(o), Some(_)) => self.stack.push(Task::Walk { start, cursor_end: o, split }),
+                    (Some(o), Some(_)) => {
+                        self.stack.push(Task::Walk { start, cursor_end: o, split })
+                    }
                 }
                 None
             }
             Task::Ties { at, offset, attempts } => {
                 self.tie_ids.extend(page.events.iter().map(|e| e.id.clone()));
                 if page.raw_len >= MAX_PAGE_LIMIT as usize {
-                    self.stack.push(Task::Ties { at, offset: offset + u64::from(MAX_PAGE_LIMIT), attempts });
-                } else if page.total.is_some_and(|t| (self.tie_ids.len() as u64) < t) && attempts < 3 {
+                    self.stack.push(Task::Ties {
+                        at,
+                        offset: offset + u64::from(MAX_PAGE_LIMIT),
+                        attempts,
+                    });
+                } else if page.total.is_some_and(|t| (self.tie_ids.len() as u64) < t)
+                    && attempts < 3
+                {
                     // Rows were inserted at this instant while it was walked and
                     // shifted the offsets: walk it again (duplicates are harmless).
                     self.stack.push(Task::Ties { at, offset: 0, attempts: attempts + 1 });
@@ -276,7 +294,10 @@ impl WindowFetch {
                 if let Some(id) = split {
                     self.split_failures[id as usize] += 1;
                     let failed = Task::Walk { start, cursor_end, split: None };
-                    let sibling_waiting = self.stack.iter().any(|t| matches!(t, Task::Walk { split: Some(s), .. } if *s == id));
+                    let sibling_waiting = self
+                        .stack
+                        .iter()
+                        .any(|t| matches!(t, Task::Walk { split: Some(s), .. } if *s == id));
                     if self.split_failures[id as usize] == 1 && sibling_waiting {
                         // Hear from the sibling before splitting further.
                         self.pending.push((id, failed));
@@ -325,7 +346,9 @@ fn split_all(halves: Vec<Task>, split_failures: &mut Vec<u8>) -> Vec<Task> {
                 out.push(Task::Walk { start, cursor_end: mid, split: Some(id) });
                 out.push(Task::Walk { start: mid.plus(1), cursor_end, split: Some(id) });
             }
-            Task::Walk { start, cursor_end, .. } => out.push(Task::Ties { at: start.min(cursor_end), offset: 0, attempts: 0 }),
+            Task::Walk { start, cursor_end, .. } => {
+                out.push(Task::Ties { at: start.min(cursor_end), offset: 0, attempts: 0 })
+            }
             other => out.push(other),
         }
     }
@@ -382,7 +405,13 @@ pub(crate) mod sim {
 
     impl FakeVas {
         pub fn new(rows: Vec<Row>) -> Self {
-            Self { rows, down: false, requests: 0, before_answer: None, seed: 0x9e37_79b9_7f4a_7c15 }
+            Self {
+                rows,
+                down: false,
+                requests: 0,
+                before_answer: None,
+                seed: 0x9e37_79b9_7f4a_7c15,
+            }
         }
 
         fn next_rand(&mut self) -> u64 {
@@ -411,7 +440,12 @@ pub(crate) mod sim {
             // Newest first, ties in an order that changes on every request (no tie-breaker).
             matching.sort_by(|a, b| b.0.ts.cmp(&a.0.ts).then(a.1.cmp(&b.1)));
             let total = matching.len() as u64;
-            let page: Vec<Row> = matching.into_iter().skip(q.offset as usize).take(q.limit as usize).map(|(r, _)| r).collect();
+            let page: Vec<Row> = matching
+                .into_iter()
+                .skip(q.offset as usize)
+                .take(q.limit as usize)
+                .map(|(r, _)| r)
+                .collect();
             if page.iter().any(|r| r.poison) {
                 return Err(FailureKind::Window);
             }
@@ -433,7 +467,11 @@ pub(crate) mod sim {
     }
 
     /// Drives a fetch against the fake to completion; returns (ids collected, back-offs).
-    pub fn drive(fetch: &mut WindowFetch, vas: &mut FakeVas, max_backoffs: u32) -> (Vec<String>, u32) {
+    pub fn drive(
+        fetch: &mut WindowFetch,
+        vas: &mut FakeVas,
+        max_backoffs: u32,
+    ) -> (Vec<String>, u32) {
         let mut ids = Vec::new();
         let mut backoffs = 0;
         while let Some(q) = fetch.next_request() {
@@ -466,7 +504,11 @@ mod tests {
         let mut rows = Vec::new();
         for i in 0..count {
             for k in 0..per_instant {
-                rows.push(Row { ts: UnixMicros(i * ms * 1000), id: format!("r{i}-{k}"), poison: false });
+                rows.push(Row {
+                    ts: UnixMicros(i * ms * 1000),
+                    id: format!("r{i}-{k}"),
+                    poison: false,
+                });
             }
         }
         rows
@@ -481,7 +523,10 @@ mod tests {
             ((-3, -2), (-2, -2)),
             ((i64::MIN, i64::MAX), (0, i64::MAX)),
             ((i64::MIN, i64::MIN + 1), (i64::MIN + 1, i64::MIN + 1)),
-            ((-5_000_000_000_000_000_000, 5_000_000_000_000_000_000), (1, 5_000_000_000_000_000_000)),
+            (
+                (-5_000_000_000_000_000_000, 5_000_000_000_000_000_000),
+                (1, 5_000_000_000_000_000_000),
+            ),
         ];
         for ((start, end), (lo, hi)) in rows {
             let mut f = WindowFetch::new("cam", UnixMicros(start), UnixMicros(end), 100);
@@ -498,7 +543,11 @@ mod tests {
     fn known_poison_instants_are_walked_around_without_a_request() {
         let rows_for = |poison: &[i64]| {
             let mut rows = rows_every(100, 60, 1);
-            rows.extend(poison.iter().map(|p| Row { ts: UnixMicros(*p), id: format!("poison-{p}"), poison: true }));
+            rows.extend(poison.iter().map(|p| Row {
+                ts: UnixMicros(*p),
+                id: format!("poison-{p}"),
+                poison: true,
+            }));
             rows
         };
         let cases: [(&[i64], &[i64]); 5] = [
@@ -511,21 +560,36 @@ mod tests {
         for (poison, known) in cases {
             let rows = rows_for(poison);
             // A row sharing a poison row's microsecond is given up with it.
-            let good: HashSet<String> = rows.iter().filter(|r| !poison.contains(&r.ts.0)).map(|r| r.id.clone()).collect();
+            let good: HashSet<String> =
+                rows.iter().filter(|r| !poison.contains(&r.ts.0)).map(|r| r.id.clone()).collect();
             let known: Vec<UnixMicros> = known.iter().map(|t| UnixMicros(*t)).collect();
             let mut cold = WindowFetch::new("cam", UnixMicros(0), UnixMicros(6 * S), 1000);
             let (ids, _) = drive(&mut cold, &mut FakeVas::new(rows.clone()), 3);
             assert_eq!(ids.iter().cloned().collect::<HashSet<_>>(), good, "{poison:?}: cold");
-            let mut warm = WindowFetch::new("cam", UnixMicros(0), UnixMicros(6 * S), 1000).with_known_lost(&known);
+            let mut warm = WindowFetch::new("cam", UnixMicros(0), UnixMicros(6 * S), 1000)
+                .with_known_lost(&known);
             let (ids, _) = drive(&mut warm, &mut FakeVas::new(rows), 3);
-            assert_eq!(ids.iter().cloned().collect::<HashSet<_>>(), good, "{poison:?} known {known:?}: warm");
+            assert_eq!(
+                ids.iter().cloned().collect::<HashSet<_>>(),
+                good,
+                "{poison:?} known {known:?}: warm"
+            );
             let lost: HashSet<_> = warm.lost().iter().copied().collect();
             let cold_lost: HashSet<_> = cold.lost().iter().copied().collect();
             assert!(cold_lost.is_subset(&lost), "{poison:?}: {lost:?} misses {cold_lost:?}");
             let all_known = poison.iter().all(|p| known.contains(&UnixMicros(*p)));
             if all_known {
-                assert!(warm.requests() <= poison.len() as u32 + 1, "{poison:?}: {} requests (cold {})", warm.requests(), cold.requests());
-                assert!(cold.requests() > 10, "{poison:?}: the cold fetch bisected ({})", cold.requests());
+                assert!(
+                    warm.requests() <= poison.len() as u32 + 1,
+                    "{poison:?}: {} requests (cold {})",
+                    warm.requests(),
+                    cold.requests()
+                );
+                assert!(
+                    cold.requests() > 10,
+                    "{poison:?}: the cold fetch bisected ({})",
+                    cold.requests()
+                );
             }
         }
     }
@@ -551,7 +615,11 @@ mod tests {
     fn a_page_of_one_instant_is_walked_by_offset() {
         // 350 rows at one instant plus a few around it; limit 100.
         let mut rows = rows_every(100, 10, 1);
-        rows.extend((0..350).map(|k| Row { ts: UnixMicros(555_000), id: format!("tie{k}"), poison: false }));
+        rows.extend((0..350).map(|k| Row {
+            ts: UnixMicros(555_000),
+            id: format!("tie{k}"),
+            poison: false,
+        }));
         let all: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
         let mut vas = FakeVas::new(rows);
         let mut f = WindowFetch::new("cam", UnixMicros(0), UnixMicros(S), 100);
@@ -601,7 +669,8 @@ mod tests {
         let mut rows = rows_every(100, 600, 1);
         let poison_at = UnixMicros(31_400_000);
         rows.push(Row { ts: poison_at, id: "poison".into(), poison: true });
-        let good: HashSet<String> = rows.iter().filter(|r| r.ts != poison_at).map(|r| r.id.clone()).collect();
+        let good: HashSet<String> =
+            rows.iter().filter(|r| r.ts != poison_at).map(|r| r.id.clone()).collect();
         let mut vas = FakeVas::new(rows);
         let mut f = WindowFetch::new("cam", UnixMicros(0), UnixMicros(60 * S), 100);
         let (ids, backoffs) = drive(&mut f, &mut vas, 5);
@@ -618,7 +687,8 @@ mod tests {
         let (p1, p2) = (UnixMicros(10_050_000), UnixMicros(50_050_000));
         rows.push(Row { ts: p1, id: "p1".into(), poison: true });
         rows.push(Row { ts: p2, id: "p2".into(), poison: true });
-        let good: HashSet<String> = rows.iter().filter(|r| !r.poison).map(|r| r.id.clone()).collect();
+        let good: HashSet<String> =
+            rows.iter().filter(|r| !r.poison).map(|r| r.id.clone()).collect();
         let mut vas = FakeVas::new(rows);
         let mut f = WindowFetch::new("cam", UnixMicros(0), UnixMicros(60 * S), 1000);
         let (ids, _) = drive(&mut f, &mut vas, 5);
@@ -666,7 +736,8 @@ mod tests {
 
     #[test]
     fn the_request_budget_bounds_the_work() {
-        let mut f = WindowFetch::new("cam", UnixMicros(0), UnixMicros(60 * S), 100).with_max_requests(10);
+        let mut f =
+            WindowFetch::new("cam", UnixMicros(0), UnixMicros(60 * S), 100).with_max_requests(10);
         let mut vas = FakeVas::new(rows_every(10, 6000, 1));
         let (_, _) = drive(&mut f, &mut vas, 3);
         assert!(f.is_done());

@@ -93,7 +93,8 @@ fn decode_owned_event(mut v: Value) -> Result<WireEvent, SkipReason> {
 /// Decodes a list response body (`{"events": [...], "total": ...}`). Each
 /// row's value is consumed as it is decoded.
 pub fn decode_event_page(body: &[u8]) -> Result<EventPage, PageError> {
-    let mut root: Value = serde_json::from_slice(body).map_err(|e| PageError::NotJson(e.to_string()))?;
+    let mut root: Value =
+        serde_json::from_slice(body).map_err(|e| PageError::NotJson(e.to_string()))?;
     let total = root.get("total").and_then(Value::as_u64);
     let Some(Value::Array(list)) = root.get_mut("events").map(Value::take) else {
         return Err(PageError::NoEventList);
@@ -134,7 +135,8 @@ struct WireDevice {
 
 /// Decodes `GET /api/v1/devices` (a bare array), skipping unusable items, sorted by name.
 pub fn decode_devices(body: &[u8]) -> Result<Vec<Device>, PageError> {
-    let root: Value = serde_json::from_slice(body).map_err(|e| PageError::NotJson(e.to_string()))?;
+    let root: Value =
+        serde_json::from_slice(body).map_err(|e| PageError::NotJson(e.to_string()))?;
     let list = root.as_array().ok_or(PageError::NoEventList)?;
     let mut out: Vec<Device> = list
         .iter()
@@ -245,7 +247,10 @@ mod tests {
     fn whole_page_errors_are_reported() {
         assert!(matches!(decode_event_page(b"Internal Server Error"), Err(PageError::NotJson(_))));
         assert!(matches!(decode_event_page(br#"{"events": [{"id": "#), Err(PageError::NotJson(_))));
-        assert_eq!(decode_event_page(br#"{"error": {"status": 500}}"#), Err(PageError::NoEventList));
+        assert_eq!(
+            decode_event_page(br#"{"error": {"status": 500}}"#),
+            Err(PageError::NoEventList)
+        );
         assert_eq!(decode_event_page(br#"{"events": {}}"#), Err(PageError::NoEventList));
     }
 

@@ -62,7 +62,8 @@ fn parse_src(src: Option<&str>) -> Result<&str, ClipParamError> {
 
 /// `start`, an RFC 3339 time with its zone.
 fn parse_start(start: Option<&str>) -> Result<UnixMicros, ClipParamError> {
-    let start_text = start.map(str::trim).filter(|s| !s.is_empty()).ok_or(ClipParamError::MissingStart)?;
+    let start_text =
+        start.map(str::trim).filter(|s| !s.is_empty()).ok_or(ClipParamError::MissingStart)?;
     parse_rfc3339(start_text).ok_or_else(|| ClipParamError::BadStart(echo(start_text)))
 }
 
@@ -70,7 +71,9 @@ fn parse_start(start: Option<&str>) -> Result<UnixMicros, ClipParamError> {
 /// reads them (the first of each), both checked, so a page with two bad values
 /// says so twice.
 impl PageParams for ClipParams {
-    fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, Vec<ParamError>> {
+    fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<ParamError>> {
         let (mut src, mut start) = (None, None);
         for (name, value) in pairs {
             match name {
@@ -98,15 +101,24 @@ mod tests {
     #[test]
     fn table() {
         let ok = |src: &str, start: &str| ClipParams::parse(Some(src), Some(start));
-        assert_eq!(ok("/demo/clip.mp4", "2026-01-05T12:00:00Z").unwrap().start.0, 1_767_614_400_000_000);
+        assert_eq!(
+            ok("/demo/clip.mp4", "2026-01-05T12:00:00Z").unwrap().start.0,
+            1_767_614_400_000_000
+        );
         assert!(ok("https://h/x.mp4", "2026-01-05T12:00:00.5+01:00").is_ok());
         assert!(ok("clip.mp4", "2026-01-05T12:00:00Z").is_ok());
         assert!(ok("blob:http://h/1", "2026-01-05T12:00:00Z").is_ok());
         assert_eq!(ClipParams::parse(None, Some("x")), Err(ClipParamError::MissingSrc));
         assert_eq!(ClipParams::parse(Some("  "), None), Err(ClipParamError::MissingSrc));
         assert_eq!(ClipParams::parse(Some("/a.mp4"), None), Err(ClipParamError::MissingStart));
-        assert!(matches!(ok("javascript:alert(1)", "2026-01-05T12:00:00Z"), Err(ClipParamError::UnsupportedSrc(_))));
-        assert!(matches!(ok("//evil/x.mp4", "2026-01-05T12:00:00Z"), Err(ClipParamError::UnsupportedSrc(_))));
+        assert!(matches!(
+            ok("javascript:alert(1)", "2026-01-05T12:00:00Z"),
+            Err(ClipParamError::UnsupportedSrc(_))
+        ));
+        assert!(matches!(
+            ok("//evil/x.mp4", "2026-01-05T12:00:00Z"),
+            Err(ClipParamError::UnsupportedSrc(_))
+        ));
         assert!(matches!(ok("/a.mp4", "2026-01-05 12:00"), Err(ClipParamError::BadStart(_))));
         assert!(matches!(ok("/a.mp4", "2026-01-05T12:00:00"), Err(ClipParamError::BadStart(_))));
         let msg = ok("/a.mp4", &"x".repeat(500)).unwrap_err().to_string();
@@ -120,10 +132,20 @@ mod tests {
 
     #[test]
     fn every_bad_value_is_reported() {
-        let names = |pairs: &[(&'static str, &'static str)]| ClipParams::from_pairs(pairs.iter().copied()).map(|p| p.start.0).map_err(|e| e.iter().map(|e| e.name).collect::<Vec<_>>());
-        assert_eq!(names(&[("src", "/a.mp4"), ("start", "2026-01-05T12:00:00Z"), ("x", "1")]), Ok(1_767_614_400_000_000));
+        let names = |pairs: &[(&'static str, &'static str)]| {
+            ClipParams::from_pairs(pairs.iter().copied())
+                .map(|p| p.start.0)
+                .map_err(|e| e.iter().map(|e| e.name).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            names(&[("src", "/a.mp4"), ("start", "2026-01-05T12:00:00Z"), ("x", "1")]),
+            Ok(1_767_614_400_000_000)
+        );
         // The first of each counts, as `URLSearchParams.get` reads it.
-        assert_eq!(names(&[("src", "/a.mp4"), ("start", "2026-01-05T12:00:00Z"), ("start", "x")]), Ok(1_767_614_400_000_000));
+        assert_eq!(
+            names(&[("src", "/a.mp4"), ("start", "2026-01-05T12:00:00Z"), ("start", "x")]),
+            Ok(1_767_614_400_000_000)
+        );
         assert_eq!(names(&[]), Err(vec!["src", "start"]));
         assert_eq!(names(&[("src", "javascript:x"), ("start", "noon")]), Err(vec!["src", "start"]));
         assert_eq!(names(&[("src", "/a.mp4"), ("start", "noon")]), Err(vec!["start"]));

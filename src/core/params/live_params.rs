@@ -21,13 +21,19 @@ pub struct LiveParams {
 
 impl Default for LiveParams {
     fn default() -> Self {
-        Self { max_method: LiveClockMethod::RtpSr, anchor_quantile: LiveClockParams::default().anchor_quantile, playout_delay: true }
+        Self {
+            max_method: LiveClockMethod::RtpSr,
+            anchor_quantile: LiveClockParams::default().anchor_quantile,
+            playout_delay: true,
+        }
     }
 }
 
 /// Each parameter as `URLSearchParams.get` reads it (the first of each).
 impl PageParams for LiveParams {
-    fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, Vec<ParamError>> {
+    fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<ParamError>> {
         let mut params = Self::default();
         let mut errors = Vec::new();
         let mut seen: Vec<&'static str> = Vec::new();
@@ -86,7 +92,10 @@ mod tests {
     fn valid_and_invalid_values() {
         use LiveClockMethod::*;
         check(&[], Ok((RtpSr, 0.1, true)));
-        check(&[("clock", "receive"), ("anchor", "0.5"), ("delay", "off"), ("x", "1")], Ok((Receive, 0.5, false)));
+        check(
+            &[("clock", "receive"), ("anchor", "0.5"), ("delay", "off"), ("x", "1")],
+            Ok((Receive, 0.5, false)),
+        );
         check(&[("anchor", "0"), ("delay", "on")], Ok((RtpSr, 0.0, true)));
         check(&[("anchor", " 1 ")], Ok((RtpSr, 1.0, true)));
         // The first of each counts, as `URLSearchParams.get` reads it.
@@ -99,7 +108,10 @@ mod tests {
         check(&[("clock", "segment-epoch")], Err(&["clock"]));
         check(&[("clock", "clip-start")], Err(&["clock"]));
         check(&[("delay", "no")], Err(&["delay"]));
-        check(&[("clock", "x"), ("anchor", "y"), ("delay", "z")], Err(&["clock", "anchor", "delay"]));
+        check(
+            &[("clock", "x"), ("anchor", "y"), ("delay", "z")],
+            Err(&["clock", "anchor", "delay"]),
+        );
         let message = LiveParams::from_pairs([("anchor", "abc")]).unwrap_err().remove(0).message;
         assert!(message.contains("`abc`") && message.contains("0 to 1"), "{message}");
         let message = LiveParams::from_pairs([("clock", "x")]).unwrap_err().remove(0).message;

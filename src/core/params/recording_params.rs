@@ -19,7 +19,9 @@ pub struct RecordingParams {
 
 /// Every pair is read: a malformed value is reported wherever it stands, and of two good ones the last counts.
 impl PageParams for RecordingParams {
-    fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, Vec<ParamError>> {
+    fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<ParamError>> {
         let mut params = Self::default();
         let mut errors = Vec::new();
         for (name, value) in pairs {
@@ -79,10 +81,16 @@ mod tests {
             (vec![], ok(None, None)),
             (vec![("clock", "last-modified")], ok(Some(RecordingClockMethod::LastModified), None)),
             (vec![("at", "2026-01-05T13:00:00Z")], ok(None, Some("2026-01-05T13:00:00Z"))),
-            (vec![("at", "2026-01-05T15:00:00.25+02:00")], ok(None, Some("2026-01-05T13:00:00.25Z"))),
+            (
+                vec![("at", "2026-01-05T15:00:00.25+02:00")],
+                ok(None, Some("2026-01-05T13:00:00.25Z")),
+            ),
             // A `+` that arrived as a space.
             (vec![("at", "2026-01-05T15:00:00 02:00")], ok(None, Some("2026-01-05T13:00:00Z"))),
-            (vec![("at", " 2026-01-05T13:00:00Z "), ("clock", "segment-epoch"), ("x", "1")], ok(Some(RecordingClockMethod::SegmentEpoch), Some("2026-01-05T13:00:00Z"))),
+            (
+                vec![("at", " 2026-01-05T13:00:00Z "), ("clock", "segment-epoch"), ("x", "1")],
+                ok(Some(RecordingClockMethod::SegmentEpoch), Some("2026-01-05T13:00:00Z")),
+            ),
             // Live and clip methods are not recording methods.
             (vec![("clock", "rtp-sr")], Err(bad(&["clock"]))),
             (vec![("clock", "clip-start")], Err(bad(&["clock"]))),
@@ -96,7 +104,8 @@ mod tests {
             (vec![("clock", "x"), ("at", "y")], Err(bad(&["clock", "at"]))),
         ];
         for (pairs, want) in rows {
-            let got = RecordingParams::from_pairs(pairs.iter().copied()).map_err(|e| e.iter().map(|x| x.name).collect::<Vec<_>>());
+            let got = RecordingParams::from_pairs(pairs.iter().copied())
+                .map_err(|e| e.iter().map(|x| x.name).collect::<Vec<_>>());
             assert_eq!(got, want, "{pairs:?}");
         }
         let message = RecordingParams::from_pairs([("at", "soon")]).unwrap_err().remove(0).message;

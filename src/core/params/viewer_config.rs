@@ -44,8 +44,13 @@ pub enum ConfigError {
     /// `user:password@` in `apiBaseUrl`; the URL is not repeated in the message.
     CredentialsInApiBaseUrl,
     BadApiKey,
-    BadClip { index: usize, reason: ClipParamError },
-    EmptyCameraId { index: usize },
+    BadClip {
+        index: usize,
+        reason: ClipParamError,
+    },
+    EmptyCameraId {
+        index: usize,
+    },
     /// `/config.json` answered with a status that is neither success nor 404.
     HttpStatus(u16),
 }
@@ -116,14 +121,21 @@ impl ViewerConfig {
     /// it does not have. A body that is not HTML is the operator's file and
     /// must be valid: a wrong one is refused with its reason, never replaced
     /// by defaults.
-    pub fn from_answer(status: u16, content_type: Option<&str>, body: &str) -> Result<ConfigAnswer, ConfigError> {
+    pub fn from_answer(
+        status: u16,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> Result<ConfigAnswer, ConfigError> {
         match status {
             404 => Ok(ConfigAnswer::Defaults("config.json is absent (404)")),
             200..=299 => {
-                let html = content_type.is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/html"));
+                let html = content_type
+                    .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/html"));
                 let trimmed = body.trim_start_matches('\u{feff}').trim_start();
                 if html || trimmed.starts_with('<') {
-                    Ok(ConfigAnswer::Defaults("config.json answered with HTML (a static host's SPA fallback)"))
+                    Ok(ConfigAnswer::Defaults(
+                        "config.json answered with HTML (a static host's SPA fallback)",
+                    ))
                 } else if trimmed.is_empty() {
                     Ok(ConfigAnswer::Defaults("config.json is empty"))
                 } else {
@@ -137,7 +149,8 @@ impl ViewerConfig {
     /// Parses and validates `config.json`. Unknown keys are errors: a typo in
     /// a key must not silently fall back to a default.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
-        let raw: RawConfig = serde_json::from_str(text).map_err(|e| ConfigError::NotJson(json_error(&e)))?;
+        let raw: RawConfig =
+            serde_json::from_str(text).map_err(|e| ConfigError::NotJson(json_error(&e)))?;
         let base = raw.api_base_url.unwrap_or_default().trim().trim_end_matches('/').to_owned();
         if !base.is_empty() {
             // Checked first: the other message repeats the URL, and it is shown on the page.
@@ -148,16 +161,28 @@ impl ViewerConfig {
             // too), up to the path, query or fragment; a backslash ends it only in
             // the schemes a browser reads it as a slash in (`foo://h\\u:p@h` carries
             // credentials), and in a URL without a scheme, read against the page's.
-            let browser: String = base.trim_matches(|c: char| c <= ' ').chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
-            let is_scheme = |s: &str| s.starts_with(|c: char| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            let browser: String = base
+                .trim_matches(|c: char| c <= ' ')
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .collect();
+            let is_scheme = |s: &str| {
+                s.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            };
             let (after_scheme, backslash_ends) = match browser.split_once(':') {
-                Some((scheme, rest)) if is_scheme(scheme) => {
-                    (rest, ["http", "https", "ws", "wss", "ftp", "file"].iter().any(|s| s.eq_ignore_ascii_case(scheme)))
-                }
+                Some((scheme, rest)) if is_scheme(scheme) => (
+                    rest,
+                    ["http", "https", "ws", "wss", "ftp", "file"]
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(scheme)),
+                ),
                 _ => (browser.as_str(), true),
             };
-            let ends: &[char] = if backslash_ends { &['/', '\\', '?', '#'] } else { &['/', '?', '#'] };
-            let authority = after_scheme.trim_start_matches(['/', '\\']).split(ends).next().unwrap_or_default();
+            let ends: &[char] =
+                if backslash_ends { &['/', '\\', '?', '#'] } else { &['/', '?', '#'] };
+            let authority =
+                after_scheme.trim_start_matches(['/', '\\']).split(ends).next().unwrap_or_default();
             if authority.contains('@') {
                 return Err(ConfigError::CredentialsInApiBaseUrl);
             }
@@ -166,8 +191,15 @@ impl ViewerConfig {
             // A host right after `//`: `https:///vas` is read as `https://vas` by a
             // browser's fetch, but names no host for the signaling URL; nor does
             // `https://:8443` (a port without a host) or `https://://vas`.
-            let host_ok = base.split_once("//").is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with(['/', '\\', ':']));
-            if !scheme_ok || !host_ok || base.contains('?') || base.contains('#') || base.chars().any(char::is_whitespace) {
+            let host_ok = base
+                .split_once("//")
+                .is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with(['/', '\\', ':']));
+            if !scheme_ok
+                || !host_ok
+                || base.contains('?')
+                || base.contains('#')
+                || base.chars().any(char::is_whitespace)
+            {
                 return Err(ConfigError::BadApiBaseUrl(echo(&base)));
             }
         }
@@ -181,7 +213,8 @@ impl ViewerConfig {
             if c.camera_id.trim().is_empty() {
                 return Err(ConfigError::EmptyCameraId { index });
             }
-            let clip = ClipParams::parse(Some(&c.src), Some(&c.start)).map_err(|reason| ConfigError::BadClip { index, reason })?;
+            let clip = ClipParams::parse(Some(&c.src), Some(&c.start))
+                .map_err(|reason| ConfigError::BadClip { index, reason })?;
             clips.push(ClipEntry { camera_id: c.camera_id.trim().to_owned(), clip });
         }
         Ok(Self { api_base_url: base, api_key, clips })
@@ -228,7 +261,10 @@ mod tests {
             (r#"{"apiBaseUrl": "https://://vas"}"#, "apiBaseUrl"),
             (r#"{"apiBaseUrl": "https://:8443"}"#, "apiBaseUrl"),
             (r#"{"apiKey": "a b"}"#, "apiKey"),
-            (r#"{"clips": [{"cameraId": " ", "src": "/a", "start": "2026-01-05T12:00:00Z"}]}"#, "cameraId"),
+            (
+                r#"{"clips": [{"cameraId": " ", "src": "/a", "start": "2026-01-05T12:00:00Z"}]}"#,
+                "cameraId",
+            ),
             (r#"{"clips": [{"cameraId": "c", "src": "/a", "start": "yesterday"}]}"#, "clips[0]"),
         ];
         for (text, needle) in cases {
@@ -241,16 +277,33 @@ mod tests {
         for (text, needle, position) in [
             (format!(r#"{{"apiBaseUr{long}": 1}}"#), "unknown field", "... at line 1 column 16012"),
             (format!(r#"{{"clips": "{long}"}}"#), "invalid type", "... at line 1 column 16012"),
-            (format!(r#"{{"{}": 1}}"#, r"\u0301".repeat(100)), "unknown field `????", "at line 1 column 603"),
-            (r#"{"apiBaseURL": "x"}"#.to_owned(), "unknown field `apiBaseURL`", "at line 1 column 13"),
+            (
+                format!(r#"{{"{}": 1}}"#, r"\u0301".repeat(100)),
+                "unknown field `????",
+                "at line 1 column 603",
+            ),
+            (
+                r#"{"apiBaseURL": "x"}"#.to_owned(),
+                "unknown field `apiBaseURL`",
+                "at line 1 column 13",
+            ),
         ] {
             let err = ViewerConfig::parse(&text).unwrap_err();
             for shown in [err.to_string(), format!("{err:?}")] {
-                assert!(shown.chars().count() < 400 && shown.contains(needle) && shown.contains(position), "{shown}");
+                assert!(
+                    shown.chars().count() < 400
+                        && shown.contains(needle)
+                        && shown.contains(position),
+                    "{shown}"
+                );
             }
         }
         // A bad base URL is echoed plain: no controls for its debug line to spell out.
-        let err = ViewerConfig::parse(&format!(r#"{{"apiBaseUrl": "{}https://vas"}}"#, r"\u007f".repeat(100))).unwrap_err();
+        let err = ViewerConfig::parse(&format!(
+            r#"{{"apiBaseUrl": "{}https://vas"}}"#,
+            r"\u007f".repeat(100)
+        ))
+        .unwrap_err();
         assert_eq!(err, ConfigError::BadApiBaseUrl("?".repeat(80)));
     }
 
@@ -274,9 +327,14 @@ mod tests {
         for (status, content_type, body, expected) in rows {
             let got = ViewerConfig::from_answer(status, content_type, body);
             match (got, expected) {
-                (Ok(ConfigAnswer::File(_)), Ok(true)) | (Ok(ConfigAnswer::Defaults(_)), Ok(false)) => {}
-                (Err(e), Err(needle)) => assert!(e.to_string().contains(needle), "{status} {body}: {e}"),
-                (got, expected) => panic!("{status} {content_type:?} {body}: got {got:?}, expected {expected:?}"),
+                (Ok(ConfigAnswer::File(_)), Ok(true))
+                | (Ok(ConfigAnswer::Defaults(_)), Ok(false)) => {}
+                (Err(e), Err(needle)) => {
+                    assert!(e.to_string().contains(needle), "{status} {body}: {e}")
+                }
+                (got, expected) => {
+                    panic!("{status} {content_type:?} {body}: got {got:?}, expected {expected:?}")
+                }
             }
         }
     }
@@ -289,7 +347,10 @@ mod tests {
         let good = ViewerConfig::parse(&format!(r#"{{"apiKey": "{key}", "clips": [{{"cameraId": "c", "src": "/a", "start": "2026-01-05T12:00:00Z"}}]}}"#)).unwrap();
         assert_eq!(good.api_key.as_deref(), Some(key));
         let debug = format!("{good:?}");
-        assert!(!debug.contains(key) && debug.contains("<redacted>") && debug.contains("/a"), "{debug}");
+        assert!(
+            !debug.contains(key) && debug.contains("<redacted>") && debug.contains("/a"),
+            "{debug}"
+        );
         assert!(!format!("{:?}", ViewerConfig::default()).contains("redacted"));
         let bad = [
             format!(r#"{{"apiKey": "{key} x"}}"#),
@@ -298,7 +359,9 @@ mod tests {
             format!(r#"{{"apiKey": ["{key}"]}}"#),
             format!(r#"{{"apiKey": {{"k": "{key}"}}}}"#),
             format!(r#"{{"apiKey": "{key}", "apiBaseUrl": "ftp://h"}}"#),
-            format!(r#"{{"apiKey": "{key}", "clips": [{{"cameraId": "", "src": "/a", "start": "2026-01-05T12:00:00Z"}}]}}"#),
+            format!(
+                r#"{{"apiKey": "{key}", "clips": [{{"cameraId": "", "src": "/a", "start": "2026-01-05T12:00:00Z"}}]}}"#
+            ),
             format!(r#"{{"apiBaseUrl": "https://user:{key}@vas:8000/?x=1"}}"#),
             format!(r#"{{"apiBaseUrl": "https://{key}@vas"}}"#),
             // Spellings a browser still reads as credentials; they were echoed as a bad URL.

@@ -51,7 +51,10 @@ impl CdpClient {
             .context("devtools version")?
             .into_json()
             .context("devtools version")?;
-        let ws = version["webSocketDebuggerUrl"].as_str().context("devtools: no browser endpoint")?.to_owned();
+        let ws = version["webSocketDebuggerUrl"]
+            .as_str()
+            .context("devtools: no browser endpoint")?
+            .to_owned();
         Self::connect(&ws)
     }
 
@@ -90,7 +93,9 @@ impl CdpClient {
         let id = self.next_id;
         self.next_id += 1;
         let command = json!({"id": id, "method": method, "params": params}).to_string();
-        self.socket.send(Message::text(command)).with_context(|| format!("devtools send {method}"))?;
+        self.socket
+            .send(Message::text(command))
+            .with_context(|| format!("devtools send {method}"))?;
         loop {
             let m = self.read_message()?;
             if m["id"].as_u64() == Some(id) {
@@ -107,9 +112,15 @@ impl CdpClient {
 
     /// Evaluates an expression in the page, awaiting a promise, and returns its value.
     pub fn eval(&mut self, expression: &str) -> Result<Value> {
-        let r = self.call("Runtime.evaluate", json!({"expression": expression, "awaitPromise": true, "returnByValue": true}))?;
+        let r = self.call(
+            "Runtime.evaluate",
+            json!({"expression": expression, "awaitPromise": true, "returnByValue": true}),
+        )?;
         if let Some(e) = r.get("exceptionDetails") {
-            let text = e["exception"]["description"].as_str().or(e["text"].as_str()).unwrap_or("exception");
+            let text = e["exception"]["description"]
+                .as_str()
+                .or(e["text"].as_str())
+                .unwrap_or("exception");
             bail!("page: {expression}: {text}");
         }
         Ok(r["result"]["value"].clone())
@@ -121,7 +132,12 @@ impl CdpClient {
     }
 
     /// Waits for the next event named `method`, handing every other event to `other`.
-    pub fn wait_event(&mut self, method: &str, timeout: Duration, mut other: impl FnMut(Value)) -> Result<Value> {
+    pub fn wait_event(
+        &mut self,
+        method: &str,
+        timeout: Duration,
+        mut other: impl FnMut(Value),
+    ) -> Result<Value> {
         let deadline = Instant::now() + timeout;
         loop {
             while let Some(e) = self.events.pop_front() {

@@ -36,7 +36,10 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Re
         Ok(r) => r.into_json().with_context(|| format!("webdriver {url}"))?,
         Err(ureq::Error::Status(code, r)) => {
             let text = r.into_string().unwrap_or_default();
-            bail!("webdriver {method} {url}: HTTP {code}: {}", text.chars().take(600).collect::<String>());
+            bail!(
+                "webdriver {method} {url}: HTTP {code}: {}",
+                text.chars().take(600).collect::<String>()
+            );
         }
         Err(e) => return Err(anyhow!("webdriver {method} {url}: {e}")),
     };
@@ -63,7 +66,9 @@ impl Browser {
         // ChromeDriver has no readiness signal but its status endpoint: ask until it answers (bounded).
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if call(&agent, "GET", &format!("{base}/status"), None).is_ok_and(|v| v["ready"] == true) {
+            if call(&agent, "GET", &format!("{base}/status"), None)
+                .is_ok_and(|v| v["ready"] == true)
+            {
                 break;
             }
             if Instant::now() > deadline {
@@ -75,7 +80,8 @@ impl Browser {
         let mut this = Self { driver, base, session: String::new(), agent, debugger_address: None };
         let v = call(&this.agent, "POST", &format!("{}/session", this.base), Some(caps))?;
         this.session = v["sessionId"].as_str().context("webdriver: no session id")?.to_owned();
-        this.debugger_address = v["capabilities"]["goog:chromeOptions"]["debuggerAddress"].as_str().map(str::to_owned);
+        this.debugger_address =
+            v["capabilities"]["goog:chromeOptions"]["debuggerAddress"].as_str().map(str::to_owned);
         Ok(this)
     }
 
@@ -109,7 +115,12 @@ impl Browser {
 
     /// Runs an async script; it reports through its last argument (a callback).
     pub fn execute_async(&self, script: &str, args: Value) -> Result<Value> {
-        call(&self.agent, "POST", &self.url("execute/async"), Some(json!({ "script": script, "args": args })))
+        call(
+            &self.agent,
+            "POST",
+            &self.url("execute/async"),
+            Some(json!({ "script": script, "args": args })),
+        )
     }
 
     pub fn set_script_timeout(&self, ms: u64) -> Result {
@@ -118,9 +129,17 @@ impl Browser {
 
     /// Clicks the first element matching a CSS selector, as a user would (with user activation).
     pub fn click(&self, css: &str) -> Result {
-        let el = call(&self.agent, "POST", &self.url("element"), Some(json!({"using": "css selector", "value": css})))?;
-        let id = el["element-6066-11e4-a52e-4f735466cecf"].as_str().with_context(|| format!("webdriver: no element for {css}"))?;
-        call(&self.agent, "POST", &self.url(&format!("element/{id}/click")), Some(json!({}))).map(|_| ())
+        let el = call(
+            &self.agent,
+            "POST",
+            &self.url("element"),
+            Some(json!({"using": "css selector", "value": css})),
+        )?;
+        let id = el["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .with_context(|| format!("webdriver: no element for {css}"))?;
+        call(&self.agent, "POST", &self.url(&format!("element/{id}/click")), Some(json!({})))
+            .map(|_| ())
     }
 
     /// A PNG screenshot of the viewport.
@@ -134,7 +153,12 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
-            let _ = call(&self.agent, "DELETE", &format!("{}/session/{}", self.base, self.session), None);
+            let _ = call(
+                &self.agent,
+                "DELETE",
+                &format!("{}/session/{}", self.base, self.session),
+                None,
+            );
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();

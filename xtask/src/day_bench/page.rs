@@ -7,10 +7,13 @@ use serde_json::{json, Value};
 
 use super::report::show;
 use super::scripts::{INSTRUMENT, MEMORY, PAUSE_PLAY, WAIT_FIRST};
-use super::{day_newest, Memory, Newest, PageOptions, PageRun, Reload, AFTER_RELOAD_MS, LIMIT_MS, PAUSE_MS, SYNC_MARK};
+use super::{
+    day_newest, Memory, Newest, PageOptions, PageRun, Reload, AFTER_RELOAD_MS, LIMIT_MS, PAUSE_MS,
+    SYNC_MARK,
+};
 use crate::browser::{Browser, CdpClient};
-use vas_emulator::RunningBackend;
 use crate::Result;
+use vas_emulator::RunningBackend;
 
 /// A fresh browser whose pages all run the instrumentation first.
 fn open_browser() -> Result<(Browser, CdpClient)> {
@@ -25,14 +28,20 @@ fn open_browser() -> Result<(Browser, CdpClient)> {
 
 /// A page script's answer; a WebDriver error (its script timeout included) becomes a timeout answer.
 pub(super) fn script(browser: &Browser, source: &str, args: Value) -> Value {
-    browser.execute_async(source, args).unwrap_or_else(|e| json!({"timeout": true, "error": format!("{e:#}")}))
+    browser
+        .execute_async(source, args)
+        .unwrap_or_else(|e| json!({"timeout": true, "error": format!("{e:#}")}))
 }
 
 pub(super) fn memory(cdp: &mut CdpClient) -> Result<Memory> {
     cdp.call("HeapProfiler.collectGarbage", json!({}))?;
     let m = cdp.eval(MEMORY)?;
     let wasm = crate::rig::live_memory::wasm_memory_bytes(cdp).ok().filter(|b| *b > 0.0);
-    Ok(Memory { js_used: m["used"].as_f64().unwrap_or(f64::NAN), js_total: m["total"].as_f64().unwrap_or(f64::NAN), wasm })
+    Ok(Memory {
+        js_used: m["used"].as_f64().unwrap_or(f64::NAN),
+        js_total: m["total"].as_f64().unwrap_or(f64::NAN),
+        wasm,
+    })
 }
 
 /// A page that could not be measured at all: its cells say so, the run goes on.
@@ -56,7 +65,10 @@ pub(super) fn measure_page(opts: &PageOptions, newest: &dyn Fn() -> Option<Newes
     })
 }
 
-fn measure_page_or_fail(opts: &PageOptions, newest: &dyn Fn() -> Option<Newest>) -> Result<PageRun> {
+fn measure_page_or_fail(
+    opts: &PageOptions,
+    newest: &dyn Fn() -> Option<Newest>,
+) -> Result<PageRun> {
     let (browser, mut cdp) = open_browser()?;
     let mut errors = Vec::new();
     browser.goto(&opts.url)?;
@@ -116,7 +128,20 @@ fn measure_page_or_fail(opts: &PageOptions, newest: &dyn Fn() -> Option<Newest>)
         p
     });
     let memory_end = memory(&mut cdp).map_err(|e| errors.push(format!("memory at end: {e}"))).ok();
-    Ok(PageRun { first, snap, day_speed: opts.day_speed, newest_end_us, memory_start, window, segments_gained, reloads, trace_note, pause, memory_end, errors })
+    Ok(PageRun {
+        first,
+        snap,
+        day_speed: opts.day_speed,
+        newest_end_us,
+        memory_start,
+        window,
+        segments_gained,
+        reloads,
+        trace_note,
+        pause,
+        memory_end,
+        errors,
+    })
 }
 
 /// `?at=`: time to the first boxes and the wall time of the first frame drawn against the time asked.
@@ -127,7 +152,11 @@ pub(super) fn measure_at(url: &str, asked_us: i64, backend: &RunningBackend) -> 
     let frame_us = v["firstBoxes"]["frameUs"].as_str().and_then(|s| s.parse::<i64>().ok());
     v["offsetMs"] = json!(frame_us.map(|f| (f - asked_us) as f64 / 1000.0));
     v["newestEndUs"] = json!(day_newest(backend).map(|n| n.end_us));
-    println!("  first boxes {} ms, first frame drawn {} ms after the time asked", show(&v["firstBoxesMs"]), show(&v["offsetMs"]));
+    println!(
+        "  first boxes {} ms, first frame drawn {} ms after the time asked",
+        show(&v["firstBoxesMs"]),
+        show(&v["offsetMs"])
+    );
     Ok(v)
 }
 
@@ -145,8 +174,15 @@ fn end_trace(cdp: &mut CdpClient, sync_ms: f64) -> Result<(Vec<(f64, f64)>, Stri
         }
         for t in e["params"]["value"].as_array().into_iter().flatten() {
             events += 1;
-            if mark.is_none() && t["name"] == SYNC_MARK && t["cat"].as_str().is_some_and(|c| c.contains("user_timing")) {
-                mark = Some((t["pid"].clone(), t["tid"].clone(), t["ts"].as_f64().unwrap_or(f64::NAN)));
+            if mark.is_none()
+                && t["name"] == SYNC_MARK
+                && t["cat"].as_str().is_some_and(|c| c.contains("user_timing"))
+            {
+                mark = Some((
+                    t["pid"].clone(),
+                    t["tid"].clone(),
+                    t["ts"].as_f64().unwrap_or(f64::NAN),
+                ));
             } else if t["ph"] == "X" && t["cat"].as_str().is_some_and(|c| c.contains("toplevel")) {
                 if let (Some(ts), Some(dur)) = (t["ts"].as_f64(), t["dur"].as_f64()) {
                     slices.push((t["pid"].clone(), t["tid"].clone(), ts, dur));
@@ -155,7 +191,8 @@ fn end_trace(cdp: &mut CdpClient, sync_ms: f64) -> Result<(Vec<(f64, f64)>, Stri
         }
     })?;
     let (pid, tid, mark_ts) = mark.context("the trace has no sync mark")?;
-    let mut main: Vec<(f64, f64)> = slices.into_iter().filter(|s| s.0 == pid && s.1 == tid).map(|s| (s.2, s.3)).collect();
+    let mut main: Vec<(f64, f64)> =
+        slices.into_iter().filter(|s| s.0 == pid && s.1 == tid).map(|s| (s.2, s.3)).collect();
     main.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
     // Top-level only: a slice inside the previous top-level one is part of it.
     let mut tasks: Vec<(f64, f64)> = Vec::new();
@@ -167,13 +204,22 @@ fn end_trace(cdp: &mut CdpClient, sync_ms: f64) -> Result<(Vec<(f64, f64)>, Stri
         }
     }
     let lost = complete["params"]["dataLossOccurred"] == true;
-    let note = format!("trace: {events} events, {} top-level main-thread tasks{}", tasks.len(), if lost { ", DATA LOSS reported" } else { "" });
+    let note = format!(
+        "trace: {events} events, {} top-level main-thread tasks{}",
+        tasks.len(),
+        if lost { ", DATA LOSS reported" } else { "" }
+    );
     Ok((tasks, note))
 }
 
 /// The period's playlist responses with the longest task and worst frame gap in the second after each.
 pub(super) fn reloads(window: &Value, tasks: Option<&[(f64, f64)]>) -> Vec<Reload> {
-    let gaps: Vec<(f64, f64)> = window["rafGaps"].as_array().into_iter().flatten().filter_map(|g| Some((g[0].as_f64()?, g[1].as_f64()?))).collect();
+    let gaps: Vec<(f64, f64)> = window["rafGaps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| Some((g[0].as_f64()?, g[1].as_f64()?)))
+        .collect();
     window["reloads"]
         .as_array()
         .into_iter()
@@ -181,10 +227,26 @@ pub(super) fn reloads(window: &Value, tasks: Option<&[(f64, f64)]>) -> Vec<Reloa
         .filter_map(|r| {
             let end_ms = r["end"].as_f64()?;
             let upto = end_ms + AFTER_RELOAD_MS;
-            let task_ms = tasks.map(|t| t.iter().filter(|(s, d)| s + d > end_ms && *s < upto).map(|(_, d)| *d).fold(0.0, f64::max));
-            let raf_gap_ms = gaps.iter().filter(|(s, g)| s + g > end_ms && *s < upto).map(|(_, g)| *g).fold(0.0, f64::max);
+            let task_ms = tasks.map(|t| {
+                t.iter()
+                    .filter(|(s, d)| s + d > end_ms && *s < upto)
+                    .map(|(_, d)| *d)
+                    .fold(0.0, f64::max)
+            });
+            let raf_gap_ms = gaps
+                .iter()
+                .filter(|(s, g)| s + g > end_ms && *s < upto)
+                .map(|(_, g)| *g)
+                .fold(0.0, f64::max);
             let n = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
-            Some(Reload { end_ms, transfer: n("transfer"), encoded: n("encoded"), decoded: n("decoded"), task_ms, raf_gap_ms })
+            Some(Reload {
+                end_ms,
+                transfer: n("transfer"),
+                encoded: n("encoded"),
+                decoded: n("decoded"),
+                task_ms,
+                raf_gap_ms,
+            })
         })
         .collect()
 }

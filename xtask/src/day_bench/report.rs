@@ -27,23 +27,29 @@ impl Cell {
         v.map_or_else(|| Cell::text(missing), |v| Cell::num(v, format!("{v:.0} ms")))
     }
     fn mb(bytes: Option<f64>) -> Cell {
-        bytes.map_or_else(|| Cell::text("n/a"), |b| Cell::num(b / 1_048_576.0, format!("{:.1} MB", b / 1_048_576.0)))
+        bytes.map_or_else(
+            || Cell::text("n/a"),
+            |b| Cell::num(b / 1_048_576.0, format!("{:.1} MB", b / 1_048_576.0)),
+        )
     }
     fn kb(bytes: Option<f64>) -> Cell {
-        bytes.map_or_else(|| Cell::text("n/a"), |b| Cell::num(b / 1024.0, format!("{:.1} kB", b / 1024.0)))
+        bytes.map_or_else(
+            || Cell::text("n/a"),
+            |b| Cell::num(b / 1024.0, format!("{:.1} kB", b / 1024.0)),
+        )
     }
     fn count(n: usize) -> Cell {
         Cell::num(n as f64, n.to_string())
     }
     fn seconds_behind(s: f64) -> Cell {
-        let text = if s.abs() >= 3_600.0 { format!("{:.2} h", s / 3_600.0) } else { format!("{s:.1} s") };
+        let text =
+            if s.abs() >= 3_600.0 { format!("{:.2} h", s / 3_600.0) } else { format!("{s:.1} s") };
         Cell::num(s, text)
     }
     fn dash() -> Cell {
         Cell::text("-")
     }
 }
-
 
 pub(super) fn show(v: &Value) -> String {
     match v.as_f64() {
@@ -87,7 +93,10 @@ struct PageCells {
 
 fn first_cells(first: &Value) -> (Cell, Cell) {
     let missing = if first["timeout"] == true { "timeout" } else { "none" };
-    (Cell::ms(first["firstFrameMs"].as_f64(), missing), Cell::ms(first["firstBoxesMs"].as_f64(), missing))
+    (
+        Cell::ms(first["firstFrameMs"].as_f64(), missing),
+        Cell::ms(first["firstBoxesMs"].as_f64(), missing),
+    )
 }
 
 /// The longest task after each reload (trace), or the worst frame gap when there was no trace.
@@ -108,7 +117,9 @@ fn page_cells(p: &PageRun) -> PageCells {
         _ => Cell::text("n/a"),
     };
     let (costs, how) = reload_costs(p);
-    let cost_cell = |v: Option<f64>| v.map_or_else(|| Cell::text("none"), |v| Cell::num(v, format!("{v:.0} ms{how}")));
+    let cost_cell = |v: Option<f64>| {
+        v.map_or_else(|| Cell::text("none"), |v| Cell::num(v, format!("{v:.0} ms{how}")))
+    };
     let transfer: Vec<f64> = p.reloads.iter().map(|r| r.transfer).collect();
     let encoded: Vec<f64> = p.reloads.iter().map(|r| r.encoded).collect();
     let w = &p.window;
@@ -122,7 +133,10 @@ fn page_cells(p: &PageRun) -> PageCells {
     let no_boxes = match w["stretches"].as_array().and_then(|s| s.first()) {
         Some(s) => {
             let ms = s["ms"].as_f64().unwrap_or(f64::NAN);
-            Cell::num(ms, format!("{ms:.0} ms{}", if s["open"] == true { " (to the end)" } else { "" }))
+            Cell::num(
+                ms,
+                format!("{ms:.0} ms{}", if s["open"] == true { " (to the end)" } else { "" }),
+            )
         }
         None if frames > 0.0 => Cell::num(0.0, "0 ms".into()),
         None => Cell::text("no frames"),
@@ -187,19 +201,37 @@ pub(super) fn report(r: &Report) -> String {
     let demo = page_cells(r.demo);
     let day = page_cells(r.day);
     let mut rows: Vec<[String; 4]> = Vec::new();
-    let mut both = |name: &str, a: &Cell, b: &Cell| rows.push([name.to_string(), a.text.clone(), b.text.clone(), ratio(a, b)]);
+    let mut both = |name: &str, a: &Cell, b: &Cell| {
+        rows.push([name.to_string(), a.text.clone(), b.text.clone(), ratio(a, b)])
+    };
     both("time to first frame (from navigation)", &demo.first_frame, &day.first_frame);
     both("time to first boxes drawn (from navigation)", &demo.first_boxes, &day.first_boxes);
-    both("opened behind the newest segment's end (first frame with boxes)", &demo.behind, &day.behind);
+    both(
+        "opened behind the newest segment's end (first frame with boxes)",
+        &demo.behind,
+        &day.behind,
+    );
     both(&format!("playlist reloads in {play_min:.1} min"), &demo.reloads, &day.reloads);
     both("playlist bytes per reload, transferred (median)", &demo.transfer, &day.transfer);
     both("playlist bytes per reload, body as sent (median)", &demo.encoded, &day.encoded);
-    both("longest main-thread task in the second after a reload, median", &demo.task_median, &day.task_median);
-    both("longest main-thread task in the second after a reload, worst", &demo.task_worst, &day.task_worst);
+    both(
+        "longest main-thread task in the second after a reload, median",
+        &demo.task_median,
+        &day.task_median,
+    );
+    both(
+        "longest main-thread task in the second after a reload, worst",
+        &demo.task_worst,
+        &day.task_worst,
+    );
     both(&format!("long tasks over 50 ms in {play_min:.1} min"), &demo.long_tasks, &day.long_tasks);
     both("presented frames with boxes drawn", &demo.with_boxes, &day.with_boxes);
     both("longest stretch without boxes", &demo.no_boxes, &day.no_boxes);
-    both(&format!("after a {} s pause, play: time to boxes again", PAUSE_MS / 1000), &demo.resume, &day.resume);
+    both(
+        &format!("after a {} s pause, play: time to boxes again", PAUSE_MS / 1000),
+        &demo.resume,
+        &day.resume,
+    );
     both("clock info said \"not known yet\" (pause, play)", &demo.not_known, &day.not_known);
     both("JS heap at the end (after a GC)", &demo.heap, &day.heap);
     both("wasm memory at the end", &demo.wasm, &day.wasm);
@@ -207,7 +239,10 @@ pub(super) fn report(r: &Report) -> String {
     // Day only: ?at=.
     let mut day_only = |name: String, c: Cell| rows.push([name, "-".into(), c.text, "-".into()]);
     let at_missing = if r.at["timeout"] == true { "timeout" } else { "none" };
-    day_only("?at= 12 h back: time to first boxes".into(), Cell::ms(r.at["firstBoxesMs"].as_f64(), at_missing));
+    day_only(
+        "?at= 12 h back: time to first boxes".into(),
+        Cell::ms(r.at["firstBoxesMs"].as_f64(), at_missing),
+    );
     let offset = r.at["offsetMs"].as_f64();
     let offset_cell = match offset {
         Some(ms) if ms.abs() >= 3_600_000.0 => Cell::num(ms, format!("{:+.2} h", ms / 3_600_000.0)),
@@ -218,21 +253,47 @@ pub(super) fn report(r: &Report) -> String {
     // Day only: an hour of growth.
     let f = r.fast;
     let grow = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (Some(a), Some(b)) => Cell::num(b / 1_048_576.0, format!("{:.1} -> {:.1} MB", a / 1_048_576.0, b / 1_048_576.0)),
+        (Some(a), Some(b)) => Cell::num(
+            b / 1_048_576.0,
+            format!("{:.1} -> {:.1} MB", a / 1_048_576.0, b / 1_048_576.0),
+        ),
         _ => Cell::text("n/a"),
     };
     let hours = fast_min * FAST_SPEED / 60.0;
-    day_only(format!("day x{FAST_SPEED:.0}, {hours:.1} h of growth: JS heap start -> end"), grow(f.memory_start.map(|m| m.js_used), f.memory_end.map(|m| m.js_used)));
-    day_only(format!("day x{FAST_SPEED:.0}, {hours:.1} h of growth: wasm memory start -> end"), grow(f.memory_start.and_then(|m| m.wasm), f.memory_end.and_then(|m| m.wasm)));
+    day_only(
+        format!("day x{FAST_SPEED:.0}, {hours:.1} h of growth: JS heap start -> end"),
+        grow(f.memory_start.map(|m| m.js_used), f.memory_end.map(|m| m.js_used)),
+    );
+    day_only(
+        format!("day x{FAST_SPEED:.0}, {hours:.1} h of growth: wasm memory start -> end"),
+        grow(f.memory_start.and_then(|m| m.wasm), f.memory_end.and_then(|m| m.wasm)),
+    );
     let (fast_costs, how) = reload_costs(f);
-    let cost = |v: Option<f64>| v.map_or_else(|| Cell::text("none"), |v| Cell::num(v, format!("{v:.0} ms{how}")));
-    day_only(format!("day x{FAST_SPEED:.0}: longest task after a reload, median"), cost(median(&fast_costs)));
-    day_only(format!("day x{FAST_SPEED:.0}: longest task after a reload, worst"), cost(max(&fast_costs)));
+    let cost = |v: Option<f64>| {
+        v.map_or_else(|| Cell::text("none"), |v| Cell::num(v, format!("{v:.0} ms{how}")))
+    };
+    day_only(
+        format!("day x{FAST_SPEED:.0}: longest task after a reload, median"),
+        cost(median(&fast_costs)),
+    );
+    day_only(
+        format!("day x{FAST_SPEED:.0}: longest task after a reload, worst"),
+        cost(max(&fast_costs)),
+    );
     let fast_cells = page_cells(f);
-    day_only(format!("day x{FAST_SPEED:.0}: reloads in {fast_min:.1} min"), fast_cells.reloads.clone());
+    day_only(
+        format!("day x{FAST_SPEED:.0}: reloads in {fast_min:.1} min"),
+        fast_cells.reloads.clone(),
+    );
     let per_reload = f.segments_gained as f64 / f.reloads.len().max(1) as f64;
-    day_only(format!("day x{FAST_SPEED:.0}: segments gained per reload"), Cell::num(per_reload, format!("{per_reload:.0}")));
-    day_only(format!("day x{FAST_SPEED:.0}: presented frames with boxes drawn"), fast_cells.with_boxes.clone());
+    day_only(
+        format!("day x{FAST_SPEED:.0}: segments gained per reload"),
+        Cell::num(per_reload, format!("{per_reload:.0}")),
+    );
+    day_only(
+        format!("day x{FAST_SPEED:.0}: presented frames with boxes drawn"),
+        fast_cells.with_boxes.clone(),
+    );
 
     let mut out = String::new();
     let _ = writeln!(
@@ -243,7 +304,8 @@ pub(super) fn report(r: &Report) -> String {
     out.push_str(&table(&["figure", "demo", "day", "day / demo"], &rows));
     out.push('\n');
     let _ = writeln!(out, "\nRaw details");
-    for (name, p) in [("demo", r.demo), ("day", r.day), (&*format!("day x{FAST_SPEED:.0}"), r.fast)] {
+    for (name, p) in [("demo", r.demo), ("day", r.day), (&*format!("day x{FAST_SPEED:.0}"), r.fast)]
+    {
         details(&mut out, name, p);
     }
     let _ = writeln!(out, "  ?at={}: {}", r.asked, at_line(r.at));
@@ -256,7 +318,10 @@ fn at_line(v: &Value) -> String {
         "first frame {} ms, first boxes {} ms, frame drawn at {} (media {} s of {} s)",
         show(&v["firstFrameMs"]),
         show(&v["firstBoxesMs"]),
-        v["firstBoxes"]["frameUs"].as_str().and_then(|t| t.parse::<i64>().ok()).map_or("-".into(), |us| format_rfc3339_utc(UnixMicros(us))),
+        v["firstBoxes"]["frameUs"]
+            .as_str()
+            .and_then(|t| t.parse::<i64>().ok())
+            .map_or("-".into(), |us| format_rfc3339_utc(UnixMicros(us))),
         v["firstBoxes"]["mt"].as_str().unwrap_or("-"),
         v["firstBoxes"]["duration"].as_f64().map_or("-".into(), |d| format!("{d:.1}")),
     );
@@ -269,7 +334,12 @@ fn at_line(v: &Value) -> String {
         let _ = write!(s, "; alert: {a:?}");
     }
     if v["timeout"] == true {
-        let _ = write!(s, "; TIMEOUT (video at {} s, overlay state {})", show(&v["currentTime"]), v["state"]);
+        let _ = write!(
+            s,
+            "; TIMEOUT (video at {} s, overlay state {})",
+            show(&v["currentTime"]),
+            v["state"]
+        );
     }
     if let Some(e) = v["error"].as_str() {
         let _ = write!(s, "; error: {e}");
@@ -328,13 +398,33 @@ pub(super) fn details(out: &mut String, name: &str, p: &PageRun) {
     let _ = writeln!(out, "  {name}: reloads (time into the period, bytes transferred, longest task ms, worst frame gap ms over 50): {}", if per.is_empty() { "none".into() } else { per.join("; ") });
     let decoded: Vec<f64> = p.reloads.iter().map(|r| r.decoded).collect();
     if let Some(d) = median(&decoded) {
-        let _ = writeln!(out, "  {name}: playlist decoded size per reload (median) {:.1} kB", d / 1024.0);
+        let _ = writeln!(
+            out,
+            "  {name}: playlist decoded size per reload (median) {:.1} kB",
+            d / 1024.0
+        );
     }
-    let long: Vec<String> = w["longtasks"].as_array().into_iter().flatten().map(|l| format!("{:.0}", l[1].as_f64().unwrap_or(f64::NAN))).collect();
-    let _ = writeln!(out, "  {name}: long tasks (ms): {}", if long.is_empty() { "none".into() } else { long.join(", ") });
-    let gaps: Vec<f64> = w["rafGaps"].as_array().into_iter().flatten().filter_map(|g| g[1].as_f64()).collect();
-    let _ = writeln!(out, "  {name}: animation-frame gaps over 50 ms: {} (worst {})", gaps.len(), max(&gaps).map_or("-".into(), |g| format!("{g:.0} ms")));
-    let q = |k: &str| w["q1"][k].as_f64().unwrap_or(f64::NAN) - w["q0"][k].as_f64().unwrap_or(f64::NAN);
+    let long: Vec<String> = w["longtasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| format!("{:.0}", l[1].as_f64().unwrap_or(f64::NAN)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  {name}: long tasks (ms): {}",
+        if long.is_empty() { "none".into() } else { long.join(", ") }
+    );
+    let gaps: Vec<f64> =
+        w["rafGaps"].as_array().into_iter().flatten().filter_map(|g| g[1].as_f64()).collect();
+    let _ = writeln!(
+        out,
+        "  {name}: animation-frame gaps over 50 ms: {} (worst {})",
+        gaps.len(),
+        max(&gaps).map_or("-".into(), |g| format!("{g:.0} ms"))
+    );
+    let q =
+        |k: &str| w["q1"][k].as_f64().unwrap_or(f64::NAN) - w["q0"][k].as_f64().unwrap_or(f64::NAN);
     let _ = writeln!(
         out,
         "  {name}: period: {} presented frames seen, {} with boxes; video frames {} ({} dropped); media time {} -> {} s{}{}; {} stretches without boxes, longest: {}",
@@ -390,7 +480,10 @@ pub(super) fn details(out: &mut String, name: &str, p: &PageRun) {
         }
     }
     if w["noFrameCallback"] == true {
-        let _ = writeln!(out, "  {name}: this browser has no requestVideoFrameCallback: no frames were counted");
+        let _ = writeln!(
+            out,
+            "  {name}: this browser has no requestVideoFrameCallback: no frames were counted"
+        );
     }
     for e in &p.errors {
         let _ = writeln!(out, "  {name}: {e}");
@@ -405,20 +498,39 @@ fn event_fetches(out: &mut String, name: &str, w: &Value, speed: f64, snap: Newe
     let param = |url: &str, key: &str| -> Option<i64> {
         let q = url.split_once('?')?.1;
         let v = q.split('&').find_map(|kv| kv.strip_prefix(&format!("{key}=")))?;
-        parse_rfc3339(&v.replace("%3A", ":").replace("%3a", ":").replace("%2B", "+").replace("%2b", "+")).map(|t| t.0)
+        parse_rfc3339(
+            &v.replace("%3A", ":").replace("%3a", ":").replace("%2B", "+").replace("%2b", "+"),
+        )
+        .map(|t| t.0)
     };
-    let hms = |us: i64| format_rfc3339_utc(UnixMicros(us.div_euclid(1_000_000) * 1_000_000)).get(11..19).unwrap_or("?").to_string();
+    let hms = |us: i64| {
+        format_rfc3339_utc(UnixMicros(us.div_euclid(1_000_000) * 1_000_000))
+            .get(11..19)
+            .unwrap_or("?")
+            .to_string()
+    };
     let mut past_now = 0;
     let mut lines = Vec::new();
     let fetches = w["eventFetches"].as_array().cloned().unwrap_or_default();
     for f in &fetches {
         let url = f["url"].as_str().unwrap_or_default();
-        let (Some(from), Some(to), Some(start)) = (param(url, "start_time"), param(url, "end_time"), f["start"].as_f64()) else { continue };
+        let (Some(from), Some(to), Some(start)) =
+            (param(url, "start_time"), param(url, "end_time"), f["start"].as_f64())
+        else {
+            continue;
+        };
         let wall = ((origin + start) * 1000.0) as i64;
         let day_now = snap.day_now_us + ((wall - snap.wall_us) as f64 * speed) as i64;
         let ahead_s = (to - day_now) as f64 / 1e6;
         past_now += usize::from(ahead_s > 0.0);
-        lines.push(format!("{:.1}s {}-{} {:.0}kB {:+.0}s", start / 1000.0, hms(from), hms(to), f["decoded"].as_f64().unwrap_or(0.0) / 1024.0, ahead_s));
+        lines.push(format!(
+            "{:.1}s {}-{} {:.0}kB {:+.0}s",
+            start / 1000.0,
+            hms(from),
+            hms(to),
+            f["decoded"].as_f64().unwrap_or(0.0) / 1024.0,
+            ahead_s
+        ));
     }
     let _ = writeln!(
         out,

@@ -103,7 +103,8 @@ pub(super) const INSTRUMENT: &str = r#"(() => {
 
 /// Waits (from navigation) until a frame with boxes was drawn, a parameter
 /// was refused, or the limit; says what the page shows.
-pub(super) const WAIT_FIRST: &str = polling_script!(r#"
+pub(super) const WAIT_FIRST: &str = polling_script!(
+    r#"
 pub(super) const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 const B = window.__dayBench;
 function info() {
@@ -125,11 +126,13 @@ poll({done, limitMs, t0: 0}, (now, timedOut) => {
   if (alert) return Object.assign(info(), {refused: true});
   if (timedOut()) return Object.assign(info(), {timeout: true});
 });
-"#);
+"#
+);
 
 /// Pauses for `pauseMs`, plays, and waits for a new presented frame with
 /// boxes; watches the timeline's clock info meanwhile.
-pub(super) const PAUSE_PLAY: &str = polling_script!(r#"
+pub(super) const PAUSE_PLAY: &str = polling_script!(
+    r#"
 pub(super) const [pauseMs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const B = window.__dayBench;
 pub(super) const v = document.querySelector('video');
@@ -171,6 +174,8 @@ if (rewound === null) {
   play();
   whenDrawn(p0, t0, () => pauseNow(), () => done({timeout: true, rewound, rewindFailed: true, currentTime: v.currentTime, playError}));
 }
-"#);
+"#
+);
 
-pub(super) const MEMORY: &str = "({used: performance.memory.usedJSHeapSize, total: performance.memory.totalJSHeapSize})";
+pub(super) const MEMORY: &str =
+    "({used: performance.memory.usedJSHeapSize, total: performance.memory.totalJSHeapSize})";

@@ -10,18 +10,26 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use vas_overlay_viewer::core::events::event_store::{EventStore, StoreLimits};
 use vas_overlay_viewer::core::events::live_poll::LIVE_INTERVAL_MS;
-use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
 use vas_overlay_viewer::core::events::window_fetch::WindowFetch;
 use vas_overlay_viewer::core::events::wire::{decode_event_page, WireEvent};
+use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
 
-use vas_emulator::{self as demo_backend, AuthFault, BackendConfig, Faults, LiveConfig, RunningBackend};
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
+use vas_emulator::{
+    self as demo_backend, AuthFault, BackendConfig, Faults, LiveConfig, RunningBackend,
+};
 
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 
 fn backend() -> RunningBackend {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let config = BackendConfig { dist_dir: root.join("dist"), data_dir: Some(root.join("static/demo")), api_key: None, viewer_api_key: None, day_speed: None };
+    let config = BackendConfig {
+        dist_dir: root.join("dist"),
+        data_dir: Some(root.join("static/demo")),
+        api_key: None,
+        viewer_api_key: None,
+        day_speed: None,
+    };
     demo_backend::start(config, "127.0.0.1:0").expect("backend starts")
 }
 
@@ -37,7 +45,10 @@ fn demo_window() -> (UnixMicros, UnixMicros) {
     (start, start.plus(10_000_000))
 }
 
-fn fetch_all(client: &NativeClient, limit: u32) -> (HashSet<String>, crate::native_client::FetchTally, usize) {
+fn fetch_all(
+    client: &NativeClient,
+    limit: u32,
+) -> (HashSet<String>, crate::native_client::FetchTally, usize) {
     let (start, end) = demo_window();
     let mut fetch = WindowFetch::new(CAMERA, start, end, limit);
     let mut ids = HashSet::new();
@@ -94,7 +105,8 @@ fn a_poison_row_costs_only_its_own_instant() {
     let (ids, tally, _) = fetch_all(&client, 1000);
     let at = parse_rfc3339(poison).unwrap();
     let (_, events) = demo_ids();
-    let expected: HashSet<String> = events.iter().filter(|e| e.timestamp != at).map(|e| e.id.clone()).collect();
+    let expected: HashSet<String> =
+        events.iter().filter(|e| e.timestamp != at).map(|e| e.id.clone()).collect();
     let lost_good = events.len() - expected.len();
     assert_eq!(ids, expected, "everything outside the poison row's instant arrives");
     assert_eq!(tally.lost, vec![(at, at)]);
@@ -124,12 +136,16 @@ fn every_failure_mode_backs_off_or_narrows_and_recovers() {
         assert!(tally.completed, "{name}: did not complete");
         assert_eq!(ids, originals, "{name}: rows missing after recovery");
         assert!(tally.lost.is_empty(), "{name}: gave up {:?}", tally.lost);
-        append_figure(&format!("fault {name}: recovered after {} requests, {} back-offs, nothing lost", tally.requests, tally.backoffs));
+        append_figure(&format!(
+            "fault {name}: recovered after {} requests, {} back-offs, nothing lost",
+            tally.requests, tally.backoffs
+        ));
     }
     // A database fault looks like an empty page: the fetch completes empty (the
     // playhead cache retries empty windows later), and the next fetch is whole.
     b.reset();
-    b.set_faults(Faults { db_fault_empty: true, fail_count: Some(1), ..Faults::default() }).unwrap();
+    b.set_faults(Faults { db_fault_empty: true, fail_count: Some(1), ..Faults::default() })
+        .unwrap();
     let client = NativeClient::new(&b.url(), None, Duration::from_secs(10));
     let (first, _, _) = fetch_all(&client, 1000);
     assert!(first.is_empty());
@@ -150,12 +166,17 @@ fn the_api_key_travels_only_as_a_header() {
         let t = without.run(&mut fetch, 2, 5, |e| ids.extend(e.into_iter().map(|e| e.id)));
         (ids, t, 0)
     };
-    assert!(ids.is_empty() && !tally.completed, "401 is a transient failure: back off, never split");
+    assert!(
+        ids.is_empty() && !tally.completed,
+        "401 is a transient failure: back off, never split"
+    );
     let with = NativeClient::new(&b.url(), Some(key), Duration::from_secs(5));
     let (ids, _, _) = fetch_all(&with, 1000);
     assert_eq!(ids.len(), 150);
     let log = b.request_log();
-    assert!(log.iter().all(|e| !e.target.contains(key) && !e.target.to_lowercase().contains("key")));
+    assert!(log
+        .iter()
+        .all(|e| !e.target.contains(key) && !e.target.to_lowercase().contains("key")));
     assert!(log.iter().any(|e| e.api_key_present && e.status == 200));
 }
 
@@ -168,16 +189,25 @@ fn live_polling_catches_every_late_row_with_bounded_load() {
     let seconds = 12.0;
     let lateness_ms = 300;
     let started = b
-        .start_live(LiveConfig { camera_id: Some(CAMERA.into()), model_id: None, rate_hz: 10.0, lateness_ms, duration_s: seconds })
+        .start_live(LiveConfig {
+            camera_id: Some(CAMERA.into()),
+            model_id: None,
+            rate_hz: 10.0,
+            lateness_ms,
+            duration_s: seconds,
+        })
         .unwrap();
-    let mut viewer = LiveViewer::new(CAMERA, NativeClient::new(&b.url(), None, Duration::from_secs(10)));
+    let mut viewer =
+        LiveViewer::new(CAMERA, NativeClient::new(&b.url(), None, Duration::from_secs(10)));
     let mut delays_ms: Vec<f64> = Vec::new();
     let t0 = Instant::now();
     viewer.poll_until(t0 + Duration::from_secs_f64(seconds + 2.0), |e| {
         // Inserted at timestamp + lateness on the server's clock (the same machine).
         // Only the generator's rows have a known insert time (the demo data is old).
         if e.model_id == demo_backend::LIVE_MODEL_ID {
-            delays_ms.push(now_wall().since(e.timestamp.plus(lateness_ms as i64 * 1000)) as f64 / 1000.0);
+            delays_ms.push(
+                now_wall().since(e.timestamp.plus(lateness_ms as i64 * 1000)) as f64 / 1000.0,
+            );
         }
     });
     let (poller, store) = (&viewer.poller, &viewer.store);

@@ -23,14 +23,15 @@ use serde_json::{json, Value};
 use vas_overlay_viewer::core::backoff::Backoff;
 use vas_overlay_viewer::core::events::window_fetch::OUTAGE_REQUESTS_BEFORE_BACKOFF;
 
-use vas_emulator::{AuthFault, Faults, RunningBackend};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;
+use vas_emulator::{AuthFault, Faults, RunningBackend};
 
 /// Watches the page for `secs` seconds of playback: overlay states seen, any
 /// alert, playback progress, and the longest gap between animation frames.
-const OBSERVE: &str = polling_script!(r#"
+const OBSERVE: &str = polling_script!(
+    r#"
 const [secs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const t0 = performance.now();
 let played = 0, last = null, lastFrame = t0, worstGap = 0;
@@ -46,10 +47,12 @@ poll({done, limitMs, t0, firstFrame: true}, (now, timedOut) => {
   if (played >= secs || timedOut())
     return {played, states, worstGapMs: Math.round(worstGap), alert: alert ? alert.textContent : null, paused: video ? video.paused : null};
 });
-"#);
+"#
+);
 
 /// Waits until the overlay draws boxes again.
-const RECOVERED: &str = polling_script!(r#"
+const RECOVERED: &str = polling_script!(
+    r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 const t0 = performance.now();
 poll({done, limitMs, t0}, (now, timedOut) => {
@@ -58,7 +61,8 @@ poll({done, limitMs, t0}, (now, timedOut) => {
   if (root && root.getAttribute('data-overlay-state') === 'ok' && boxes > 0) return {ms: Math.round(performance.now() - t0)};
   if (timedOut()) return {timeout: true, state: root && root.getAttribute('data-overlay-state')};
 });
-"#);
+"#
+);
 
 struct Case {
     name: &'static str,
@@ -73,15 +77,60 @@ struct Case {
 fn cases() -> Vec<Case> {
     let f = Faults::default;
     vec![
-        Case { name: "API down (bare 500, no CORS) for the whole observation", fault_key: "bare_500", faults: Faults { bare_500: true, ..f() }, outage: true },
-        Case { name: "API down at start, 4 requests (bare 500, no CORS)", fault_key: "bare_500", faults: Faults { bare_500: true, fail_count: Some(4), ..f() }, outage: false },
-        Case { name: "JSON 500 (poison row)", fault_key: "poison", faults: Faults { poison_at: vec!["2026-01-05T12:00:02Z".into()], ..f() }, outage: false },
-        Case { name: "401 without CORS", fault_key: "auth", faults: Faults { auth: Some(AuthFault::Missing), fail_count: Some(3), ..f() }, outage: false },
-        Case { name: "403 without CORS", fault_key: "auth", faults: Faults { auth: Some(AuthFault::Invalid), fail_count: Some(3), ..f() }, outage: false },
-        Case { name: "slower than the 10 s timeout", fault_key: "delay_ms", faults: Faults { delay_ms: Some(10_500), fail_count: Some(1), ..f() }, outage: false },
-        Case { name: "truncated body", fault_key: "truncate_body", faults: Faults { truncate_body: true, fail_count: Some(3), ..f() }, outage: false },
-        Case { name: "10 MB body", fault_key: "huge_body_mb", faults: Faults { huge_body_mb: Some(10), fail_count: Some(3), ..f() }, outage: false },
-        Case { name: "empty page (database fault)", fault_key: "db_fault_empty", faults: Faults { db_fault_empty: true, fail_count: Some(1), ..f() }, outage: false },
+        Case {
+            name: "API down (bare 500, no CORS) for the whole observation",
+            fault_key: "bare_500",
+            faults: Faults { bare_500: true, ..f() },
+            outage: true,
+        },
+        Case {
+            name: "API down at start, 4 requests (bare 500, no CORS)",
+            fault_key: "bare_500",
+            faults: Faults { bare_500: true, fail_count: Some(4), ..f() },
+            outage: false,
+        },
+        Case {
+            name: "JSON 500 (poison row)",
+            fault_key: "poison",
+            faults: Faults { poison_at: vec!["2026-01-05T12:00:02Z".into()], ..f() },
+            outage: false,
+        },
+        Case {
+            name: "401 without CORS",
+            fault_key: "auth",
+            faults: Faults { auth: Some(AuthFault::Missing), fail_count: Some(3), ..f() },
+            outage: false,
+        },
+        Case {
+            name: "403 without CORS",
+            fault_key: "auth",
+            faults: Faults { auth: Some(AuthFault::Invalid), fail_count: Some(3), ..f() },
+            outage: false,
+        },
+        Case {
+            name: "slower than the 10 s timeout",
+            fault_key: "delay_ms",
+            faults: Faults { delay_ms: Some(10_500), fail_count: Some(1), ..f() },
+            outage: false,
+        },
+        Case {
+            name: "truncated body",
+            fault_key: "truncate_body",
+            faults: Faults { truncate_body: true, fail_count: Some(3), ..f() },
+            outage: false,
+        },
+        Case {
+            name: "10 MB body",
+            fault_key: "huge_body_mb",
+            faults: Faults { huge_body_mb: Some(10), fail_count: Some(3), ..f() },
+            outage: false,
+        },
+        Case {
+            name: "empty page (database fault)",
+            fault_key: "db_fault_empty",
+            faults: Faults { db_fault_empty: true, fail_count: Some(1), ..f() },
+            outage: false,
+        },
     ]
 }
 
@@ -108,25 +157,57 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
         let outage_ms = fault_on.elapsed().as_millis() as u64;
         // The fault fired: the log names it on the requests it shaped, and a
         // limited fault's count went down by as many.
-        let shaped = backend.request_log().iter().filter(|e| e.fault.as_deref().is_some_and(|f| f.split('+').any(|k| k == case.fault_key))).count();
+        let shaped = backend
+            .request_log()
+            .iter()
+            .filter(|e| {
+                e.fault.as_deref().is_some_and(|f| f.split('+').any(|k| k == case.fault_key))
+            })
+            .count();
         let left = backend.faults().fail_count;
         let used = case.faults.fail_count.zip(left).map(|(given, left)| given - left);
         let fired = json!({"shaped": shaped, "fail_count used": used, "fault": case.fault_key});
-        check(shaped > 0 && used.is_none_or(|u| u == shaped as u64), &format!("{}: the fault fired", case.name), &fired)?;
+        check(
+            shaped > 0 && used.is_none_or(|u| u == shaped as u64),
+            &format!("{}: the fault fired", case.name),
+            &fired,
+        )?;
         if case.outage {
             // One feed on the page: its window fetch's first requests, then
             // one per back-off step (see `core::events::window_fetch`).
-            let bound = (OUTAGE_REQUESTS_BEFORE_BACKOFF - 1 + Backoff::for_api().most_attempts_within(outage_ms)) as usize;
+            let bound = (OUTAGE_REQUESTS_BEFORE_BACKOFF - 1
+                + Backoff::for_api().most_attempts_within(outage_ms))
+                as usize;
             let load = json!({"requests": shaped, "bound": bound, "outage ms": outage_ms});
-            check(shaped <= bound, &format!("{}: the browser backs off during the outage", case.name), &load)?;
+            check(
+                shaped <= bound,
+                &format!("{}: the browser backs off during the outage", case.name),
+                &load,
+            )?;
         }
-        check(o["played"].as_f64().unwrap_or(0.0) >= 3.0 && o["paused"] == false, &format!("{}: the video keeps playing", case.name), &o)?;
-        check(o["worstGapMs"].as_u64().unwrap_or(u64::MAX) < 1_000, &format!("{}: the page stays responsive", case.name), &o)?;
+        check(
+            o["played"].as_f64().unwrap_or(0.0) >= 3.0 && o["paused"] == false,
+            &format!("{}: the video keeps playing", case.name),
+            &o,
+        )?;
+        check(
+            o["worstGapMs"].as_u64().unwrap_or(u64::MAX) < 1_000,
+            &format!("{}: the page stays responsive", case.name),
+            &o,
+        )?;
         check(o["alert"].is_null(), &format!("{}: the fault is silent", case.name), &o)?;
-        check(o["states"].get("hidden").is_none(), &format!("{}: the overlay degrades, it is not hidden", case.name), &o)?;
+        check(
+            o["states"].get("hidden").is_none(),
+            &format!("{}: the overlay degrades, it is not hidden", case.name),
+            &o,
+        )?;
         crate::e2e::switch_faults(backend, Faults::default())?;
         let r = browser.execute_async(RECOVERED, json!([45_000]))?;
-        check(r["timeout"].is_null(), &format!("{}: the overlay recovers by itself", case.name), &r)?;
+        check(
+            r["timeout"].is_null(),
+            &format!("{}: the overlay recovers by itself", case.name),
+            &r,
+        )?;
         passed += 6 + usize::from(case.outage);
         table.push_str(&format!(
             "| {} | {shaped} | {:.1} s | {} ms | {} | none | {} ms |\n",
@@ -136,7 +217,10 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
             o["states"],
             r["ms"]
         ));
-        println!("  ok: {}: video played, page responsive, silent, recovered in {} ms", case.name, r["ms"]);
+        println!(
+            "  ok: {}: video played, page responsive, silent, recovered in {} ms",
+            case.name, r["ms"]
+        );
     }
     let out = root.join("target/figures");
     let _ = std::fs::create_dir_all(&out);

@@ -30,10 +30,10 @@ use serde_json::{json, Value};
 use vas_overlay_viewer::core::clock::recording::hls_playlist::MAX_PLAYLIST_BYTES;
 
 use super::recordings::{Score, Truth, TOLERANCE_PX, WAIT_DRAWN};
-use vas_emulator::{Faults, LogEntry, RunningBackend};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;
+use vas_emulator::{Faults, LogEntry, RunningBackend};
 
 /// The dev-only camera whose playlist carries program date-time (exact mapping).
 const CAMERA: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
@@ -56,7 +56,8 @@ const HUGE_PLAYLISTS: u64 = 2;
 const HUGE_PLAYLIST_LIMIT: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// Seeks and waits until the video plays from there.
-const SEEK_AND_PLAY: &str = polling_script!(r#"
+const SEEK_AND_PLAY: &str = polling_script!(
+    r#"
 const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const t0 = performance.now();
@@ -65,7 +66,8 @@ poll({done, limitMs, t0}, (now, timedOut) => {
   if (!video.seeking && video.currentTime >= target + 0.2 && !video.paused) return {ms: performance.now() - t0, ct: video.currentTime};
   if (timedOut()) return {timeout: true, ct: video.currentTime, seeking: video.seeking, rs: video.readyState};
 });
-"#);
+"#
+);
 
 /// Watches playback until the playhead passes `stopAt` (media seconds), or
 /// `holdMs` after it first reached `gapStart`, or `limitMs`. Per animation
@@ -139,7 +141,9 @@ fn segments(root: &Path) -> Result<Vec<Segment>> {
     let mut start = 0.0;
     let mut out = Vec::new();
     for s in v["segments"].as_array().into_iter().flatten() {
-        let (Some(number), Some(run), Some(extinf)) = (s["number"].as_u64(), s["run"].as_u64(), s["extinf"].as_f64()) else {
+        let (Some(number), Some(run), Some(extinf)) =
+            (s["number"].as_u64(), s["run"].as_u64(), s["extinf"].as_f64())
+        else {
             bail!("{}: a segment without number, run or extinf", path.display());
         };
         out.push(Segment { number, run, start, end: start + extinf });
@@ -156,12 +160,20 @@ struct Case {
 }
 
 fn cases(segs: &[Segment]) -> Result<Vec<Case>> {
-    let first_of_run = |r: u64| segs.iter().position(|s| s.run == r).with_context(|| format!("the demo recording has no run {}", r + 1));
+    let first_of_run = |r: u64| {
+        segs.iter()
+            .position(|s| s.run == r)
+            .with_context(|| format!("the demo recording has no run {}", r + 1))
+    };
     let (run2, run3) = (first_of_run(1)?, first_of_run(2)?);
     let n = |i: usize| segs[i].number;
     Ok(vec![
         Case { name: "one segment 404 mid-run", missing: vec![n(run3 + 1)], garbage: vec![] },
-        Case { name: "two segments 404 across a recorder restart", missing: vec![n(run2 - 1), n(run2)], garbage: vec![] },
+        Case {
+            name: "two segments 404 across a recorder restart",
+            missing: vec![n(run2 - 1), n(run2)],
+            garbage: vec![],
+        },
         Case { name: "one damaged segment (not media)", missing: vec![], garbage: vec![n(1)] },
         Case { name: "the newest segment 404", missing: vec![n(segs.len() - 1)], garbage: vec![] },
     ])
@@ -187,7 +199,12 @@ fn score_after(truth: &Truth, o: &Value, from: f64, reached_ms: f64) -> Boxes {
     let mut first_aligned_ms = None;
     let mut empty_before = 0;
     let mut drawing = false;
-    for s in o["samples"].as_array().into_iter().flatten().filter(|s| s["mt"].as_f64().is_some_and(|m| m >= from)) {
+    for s in o["samples"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|s| s["mt"].as_f64().is_some_and(|m| m >= from))
+    {
         // Nothing drawn is the overlay degrading silently; boxes drawn must be right.
         drawing |= s["boxes"].as_array().is_some_and(|b| !b.is_empty());
         if !drawing {
@@ -204,7 +221,14 @@ fn score_after(truth: &Truth, o: &Value, from: f64, reached_ms: f64) -> Boxes {
     Boxes { score, empty_before, first_aligned_ms }
 }
 
-fn observe(browser: &Browser, gap_start: f64, stop_at: f64, hold_ms: u64, limit_ms: u64, truth: &Truth) -> Result<Value> {
+fn observe(
+    browser: &Browser,
+    gap_start: f64,
+    stop_at: f64,
+    hold_ms: u64,
+    limit_ms: u64,
+    truth: &Truth,
+) -> Result<Value> {
     let p = json!({"gapStart": gap_start, "stopAt": stop_at, "holdMs": hold_ms, "limitMs": limit_ms, "jumpStep": JUMP_STEP_SECS, "fc": truth.frame_code});
     browser.execute_async(OBSERVE, json!([p]))
 }
@@ -230,7 +254,10 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
          |---|---|---|---|---|---|---|---|---|\n",
     );
     for case in cases(&segs)? {
-        let faulty: Vec<&Segment> = segs.iter().filter(|s| case.missing.contains(&s.number) || case.garbage.contains(&s.number)).collect();
+        let faulty: Vec<&Segment> = segs
+            .iter()
+            .filter(|s| case.missing.contains(&s.number) || case.garbage.contains(&s.number))
+            .collect();
         let (Some(first), Some(last)) = (faulty.first(), faulty.last()) else {
             bail!("e2e HLS faults: {}: no such segments", case.name);
         };
@@ -251,10 +278,18 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         browser.set_script_timeout(90_000)?;
         browser.goto(&page)?;
         let first_boxes = browser.execute_async(WAIT_DRAWN, json!([0.5, 30_000]))?;
-        ok(first_boxes["timeout"].is_null(), &format!("{}: boxes on the playing recording", case.name), &first_boxes.to_string())?;
+        ok(
+            first_boxes["timeout"].is_null(),
+            &format!("{}: boxes on the playing recording", case.name),
+            &first_boxes.to_string(),
+        )?;
         let seek_to = (gap_start - LEAD_SECS).max(0.5);
         let s = browser.execute_async(SEEK_AND_PLAY, json!([seek_to, 20_000]))?;
-        ok(s["timeout"].is_null(), &format!("{}: plays from {seek_to:.1} s", case.name), &s.to_string())?;
+        ok(
+            s["timeout"].is_null(),
+            &format!("{}: plays from {seek_to:.1} s", case.name),
+            &s.to_string(),
+        )?;
 
         let detail = |o: &Value| {
             let mut o = o.clone();
@@ -264,33 +299,68 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         let (o, boxes, jump_text) = match resume {
             Some(resume) => {
                 let o = observe(&browser, gap_start, resume + AFTER_SECS, NO_HOLD, 40_000, &truth)?;
-                let jumps: Vec<(f64, f64)> = o["jumps"].as_array().into_iter().flatten().map(|j| (f(&j["from"]), f(&j["to"]))).collect();
+                let jumps: Vec<(f64, f64)> = o["jumps"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|j| (f(&j["from"]), f(&j["to"])))
+                    .collect();
                 let jumped: f64 = jumps.iter().map(|(a, b)| b - a).sum();
-                ok(o["timeout"] == false, &format!("{}: the video plays past the hole", case.name), &detail(&o))?;
+                ok(
+                    o["timeout"] == false,
+                    &format!("{}: the video plays past the hole", case.name),
+                    &detail(&o),
+                )?;
                 ok(
                     jumps.first().is_some_and(|j| j.0 >= gap_start - 0.5) && jumps.last().is_some_and(|j| (j.1 - resume).abs() < 0.3),
                     &format!("{}: playback jumps from the hole at {gap_start:.1} s to the next playable segment at {resume:.1} s", case.name),
                     &detail(&o),
                 )?;
-                ok((jumped - (resume - gap_start)).abs() < 0.5, &format!("{}: only the hole is skipped", case.name), &detail(&o))?;
+                ok(
+                    (jumped - (resume - gap_start)).abs() < 0.5,
+                    &format!("{}: only the hole is skipped", case.name),
+                    &detail(&o),
+                )?;
                 let boxes = score_after(&truth, &o, resume, f(&o["reachedAtMs"]));
-                let jump_text = format!("{:.1} -> {:.1} s ({jumped:.1} s in {} jump{})", jumps[0].0, jumps[jumps.len() - 1].1, jumps.len(), if jumps.len() == 1 { "" } else { "s" });
+                let jump_text = format!(
+                    "{:.1} -> {:.1} s ({jumped:.1} s in {} jump{})",
+                    jumps[0].0,
+                    jumps[jumps.len() - 1].1,
+                    jumps.len(),
+                    if jumps.len() == 1 { "" } else { "s" }
+                );
                 (o, boxes, jump_text)
             }
             None => {
                 // The newest segment: wait at the hole, never past it...
                 let o = observe(&browser, gap_start, f64::MAX, NEWEST_HOLD_MS, 40_000, &truth)?;
-                ok(o["timeout"] == false, &format!("{}: the playhead reaches the newest segment", case.name), &detail(&o))?;
                 ok(
-                    o["jumps"].as_array().is_some_and(Vec::is_empty) && f(&o["maxCt"]) < gap_start + 0.05,
-                    &format!("{}: no jump past the end while the newest segment is missing", case.name),
+                    o["timeout"] == false,
+                    &format!("{}: the playhead reaches the newest segment", case.name),
                     &detail(&o),
                 )?;
-                ok(o["alert"].is_null(), &format!("{}: waiting is silent", case.name), &detail(&o))?;
+                ok(
+                    o["jumps"].as_array().is_some_and(Vec::is_empty)
+                        && f(&o["maxCt"]) < gap_start + 0.05,
+                    &format!(
+                        "{}: no jump past the end while the newest segment is missing",
+                        case.name
+                    ),
+                    &detail(&o),
+                )?;
+                ok(
+                    o["alert"].is_null(),
+                    &format!("{}: waiting is silent", case.name),
+                    &detail(&o),
+                )?;
                 // ...and play it once it is there.
                 super::switch_faults(backend, Faults::default())?;
                 let after = observe(&browser, gap_start, gap_start + 0.8, NO_HOLD, 30_000, &truth)?;
-                ok(after["timeout"] == false, &format!("{}: the newest segment plays once it is there", case.name), &detail(&after))?;
+                ok(
+                    after["timeout"] == false,
+                    &format!("{}: the newest segment plays once it is there", case.name),
+                    &detail(&after),
+                )?;
                 let recovered_ms = after["samples"]
                     .as_array()
                     .into_iter()
@@ -300,8 +370,10 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
                 let mut merged = after.clone();
                 merged["worstGapMs"] = json!(f(&o["worstGapMs"]).max(f(&after["worstGapMs"])));
                 merged["played"] = json!(f(&o["played"]) + f(&after["played"]));
-                merged["longestStallMs"] = json!(f(&o["longestStallMs"]).max(f(&after["longestStallMs"])));
-                merged["alert"] = if o["alert"].is_null() { after["alert"].clone() } else { o["alert"].clone() };
+                merged["longestStallMs"] =
+                    json!(f(&o["longestStallMs"]).max(f(&after["longestStallMs"])));
+                merged["alert"] =
+                    if o["alert"].is_null() { after["alert"].clone() } else { o["alert"].clone() };
                 let boxes = score_after(&truth, &after, gap_start, 0.0);
                 let text = format!(
                     "none: waited {:.1} s at {gap_start:.1} s, played {recovered_ms:.0} ms after the fault cleared",
@@ -313,9 +385,17 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         let played = f(&o["played"]);
         ok(played >= 2.0, &format!("{}: the video advances", case.name), &detail(&o))?;
         ok(o["alert"].is_null(), &format!("{}: no alert or error shown", case.name), &detail(&o))?;
-        ok(f(&o["worstGapMs"]) < 1_000.0, &format!("{}: the page stays responsive", case.name), &detail(&o))?;
+        ok(
+            f(&o["worstGapMs"]) < 1_000.0,
+            &format!("{}: the page stays responsive", case.name),
+            &detail(&o),
+        )?;
         let stall_bound_ms = if resume.is_some() { 3_000.0 } else { f64::INFINITY };
-        ok(f(&o["longestStallMs"]) < stall_bound_ms, &format!("{}: the stall at the hole is short", case.name), &detail(&o))?;
+        ok(
+            f(&o["longestStallMs"]) < stall_bound_ms,
+            &format!("{}: the stall at the hole is short", case.name),
+            &detail(&o),
+        )?;
         let scored = &boxes.score;
         ok(
             scored.box_scored >= 5 && scored.within == scored.box_scored,
@@ -325,10 +405,19 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         // The page answers a script promptly after all this.
         let ping = browser.execute_async("const d = arguments[arguments.length - 1]; const t = performance.now(); requestAnimationFrame(() => d(performance.now() - t));", json!([]))?;
         ok(f(&ping) < 500.0, &format!("{}: the page answers", case.name), &ping.to_string())?;
-        let to_aligned = boxes.first_aligned_ms.map_or("never".to_owned(), |ms| format!("{ms:.0} ms"));
+        let to_aligned =
+            boxes.first_aligned_ms.map_or("never".to_owned(), |ms| format!("{ms:.0} ms"));
         // The newest segment's hole was reached long before: its clock starts when the fault clears.
-        let to_aligned = if resume.is_some() { to_aligned } else { format!("{to_aligned} after the fault cleared") };
-        let worst = if scored.worst_px.is_finite() { format!("{:.2}", scored.worst_px) } else { "a box missing".into() };
+        let to_aligned = if resume.is_some() {
+            to_aligned
+        } else {
+            format!("{to_aligned} after the fault cleared")
+        };
+        let worst = if scored.worst_px.is_finite() {
+            format!("{:.2}", scored.worst_px)
+        } else {
+            "a box missing".into()
+        };
         writeln!(
             table,
             "| {} | {played:.1} s | {jump_text} | {:.0} ms | {:.0} ms | {}/{} within {TOLERANCE_PX} px (worst {worst} px), {} empty before | {to_aligned} | none | yes ({:.0} ms) |",
@@ -377,8 +466,16 @@ fn merge(a: Option<Value>, b: Value) -> Value {
 }
 
 /// The row of oversized playlists: refused while the recording plays on, with proof they were sent.
-fn oversized_playlist(backend: &RunningBackend, page: &str, truth: &Truth, table: &mut String) -> Result<usize> {
-    let name = format!("playlist of {HUGE_PLAYLIST_MB} MiB (limit {} MiB) on {HUGE_PLAYLISTS} loads", MAX_PLAYLIST_BYTES >> 20);
+fn oversized_playlist(
+    backend: &RunningBackend,
+    page: &str,
+    truth: &Truth,
+    table: &mut String,
+) -> Result<usize> {
+    let name = format!(
+        "playlist of {HUGE_PLAYLIST_MB} MiB (limit {} MiB) on {HUGE_PLAYLISTS} loads",
+        MAX_PLAYLIST_BYTES >> 20
+    );
     let mut passed = 0;
     let mut ok = |cond: bool, what: &str, detail: &str| -> Result {
         check(cond, &format!("{name}: {what}"), detail)?;
@@ -391,12 +488,28 @@ fn oversized_playlist(backend: &RunningBackend, page: &str, truth: &Truth, table
     browser.goto(page)?;
     let first = browser.execute_async(WAIT_DRAWN, json!([0.5, 30_000]))?;
     ok(first["timeout"].is_null(), "boxes on the playing recording", &first.to_string())?;
-    const DURATION: &str = "arguments[arguments.length - 1](document.querySelector('video').duration)";
+    const DURATION: &str =
+        "arguments[arguments.length - 1](document.querySelector('video').duration)";
     let duration_before = f(&browser.execute_async(DURATION, json!([]))?);
     let since = backend.request_log().last().map_or(0, |e| e.seq);
-    super::switch_faults(backend, Faults { huge_playlist_mb: Some(HUGE_PLAYLIST_MB), fail_count: Some(HUGE_PLAYLISTS), ..Faults::default() })?;
-    let playlists = || -> Vec<LogEntry> { backend.request_log().into_iter().filter(|e| e.seq > since && e.target.ends_with("/playlist")).collect() };
-    let oversized = |log: &[LogEntry]| log.iter().filter(|e| e.fault.as_deref() == Some("huge_playlist_mb")).count() as u64;
+    super::switch_faults(
+        backend,
+        Faults {
+            huge_playlist_mb: Some(HUGE_PLAYLIST_MB),
+            fail_count: Some(HUGE_PLAYLISTS),
+            ..Faults::default()
+        },
+    )?;
+    let playlists = || -> Vec<LogEntry> {
+        backend
+            .request_log()
+            .into_iter()
+            .filter(|e| e.seq > since && e.target.ends_with("/playlist"))
+            .collect()
+    };
+    let oversized = |log: &[LogEntry]| {
+        log.iter().filter(|e| e.fault.as_deref() == Some("huge_playlist_mb")).count() as u64
+    };
     // Watch playback 2 s at a time until hls.js has asked for every oversized
     // playlist and then for a normal one (the emulator's log says when).
     let started = std::time::Instant::now();
@@ -407,23 +520,45 @@ fn oversized_playlist(backend: &RunningBackend, page: &str, truth: &Truth, table
         at = f(&o["ct"]);
         watched = Some(merge(watched, o));
         let log = playlists();
-        let normal_after = log.iter().rev().take_while(|e| e.fault.is_none()).filter(|e| e.status == 200).count();
-        if (oversized(&log) == HUGE_PLAYLISTS && normal_after > 0) || started.elapsed() > HUGE_PLAYLIST_LIMIT {
+        let normal_after =
+            log.iter().rev().take_while(|e| e.fault.is_none()).filter(|e| e.status == 200).count();
+        if (oversized(&log) == HUGE_PLAYLISTS && normal_after > 0)
+            || started.elapsed() > HUGE_PLAYLIST_LIMIT
+        {
             break;
         }
     }
     // And on, past the normal playlist.
     let o = merge(watched, observe(&browser, f64::MAX, at + 2.0, NO_HOLD, 20_000, truth)?);
     let log = playlists();
-    let sizes: Vec<String> = log.iter().map(|e| format!("{}{}", e.bytes, if e.fault.is_some() { " (oversized)" } else { "" })).collect();
-    let fired = format!("playlists sent since the fault was set, bytes: {sizes:?}; fail_count left {:?}", backend.faults().fail_count);
-    ok(oversized(&log) == HUGE_PLAYLISTS && backend.faults().fail_count == Some(0), "the fault fired on every oversized playlist", &fired)?;
-    ok(log.iter().filter(|e| e.fault.is_some()).all(|e| e.bytes > MAX_PLAYLIST_BYTES as u64), "each was past the limit", &fired)?;
-    let normal_after = log.iter().rev().take_while(|e| e.fault.is_none()).filter(|e| e.status == 200).count();
+    let sizes: Vec<String> = log
+        .iter()
+        .map(|e| format!("{}{}", e.bytes, if e.fault.is_some() { " (oversized)" } else { "" }))
+        .collect();
+    let fired = format!(
+        "playlists sent since the fault was set, bytes: {sizes:?}; fail_count left {:?}",
+        backend.faults().fail_count
+    );
+    ok(
+        oversized(&log) == HUGE_PLAYLISTS && backend.faults().fail_count == Some(0),
+        "the fault fired on every oversized playlist",
+        &fired,
+    )?;
+    ok(
+        log.iter().filter(|e| e.fault.is_some()).all(|e| e.bytes > MAX_PLAYLIST_BYTES as u64),
+        "each was past the limit",
+        &fired,
+    )?;
+    let normal_after =
+        log.iter().rev().take_while(|e| e.fault.is_none()).filter(|e| e.status == 200).count();
     ok(normal_after > 0, "hls.js asks again and gets a normal playlist", &fired)?;
     let duration_after = f(&browser.execute_async(DURATION, json!([]))?);
     let durations = format!("video duration {duration_before} s before, {duration_after} s after");
-    ok(duration_before.is_finite() && duration_after == duration_before, "no oversized playlist was parsed", &durations)?;
+    ok(
+        duration_before.is_finite() && duration_after == duration_before,
+        "no oversized playlist was parsed",
+        &durations,
+    )?;
     let detail = {
         let mut d = o.clone();
         d["samples"] = json!(d["samples"].as_array().map_or(0, Vec::len));
@@ -437,8 +572,16 @@ fn oversized_playlist(backend: &RunningBackend, page: &str, truth: &Truth, table
     ok(f(&o["worstGapMs"]) < 1_000.0, "the page stays responsive", &detail)?;
     let boxes = score_after(truth, &o, 0.0, 0.0);
     let scored = &boxes.score;
-    ok(scored.box_scored >= 5 && scored.within == scored.box_scored && boxes.empty_before == 0, "boxes aligned with the frame shown throughout", &scored.detail(&name))?;
-    let worst = if scored.worst_px.is_finite() { format!("{:.2}", scored.worst_px) } else { "a box missing".into() };
+    ok(
+        scored.box_scored >= 5 && scored.within == scored.box_scored && boxes.empty_before == 0,
+        "boxes aligned with the frame shown throughout",
+        &scored.detail(&name),
+    )?;
+    let worst = if scored.worst_px.is_finite() {
+        format!("{:.2}", scored.worst_px)
+    } else {
+        "a box missing".into()
+    };
     writeln!(
         table,
         "| {name} | {played:.1} s | none | {:.0} ms | {:.0} ms | {}/{} within {TOLERANCE_PX} px (worst {worst} px), {} empty | no gap; refused {HUGE_PLAYLISTS} x {} bytes, then a normal one loaded, duration unchanged ({duration_after:.1} s) | none | yes |",

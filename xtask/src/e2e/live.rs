@@ -95,7 +95,13 @@ pub fn run_all() -> Result<usize> {
             passed += conformance(&rig, &browser)?;
             passed += background::run(&rig, &browser)?;
         }
-        for (method, delay) in [("rtp-sr", true), ("rtp-sr-median", true), ("rtp-sr", false), ("receive", true), ("arrival", true)] {
+        for (method, delay) in [
+            ("rtp-sr", true),
+            ("rtp-sr-median", true),
+            ("rtp-sr", false),
+            ("receive", true),
+            ("arrival", true),
+        ] {
             let f = alignment(&rig, &browser, method, delay, 0)?;
             passed += check_alignment(&f)?;
             figures.push(f);
@@ -105,7 +111,9 @@ pub fn run_all() -> Result<usize> {
         passed += over_tls(&rig)?;
     }
     // The server's clock ahead of the browser's, then behind it.
-    for (skew, methods) in [(SKEW_MS, &["rtp-sr", "receive", "arrival"][..]), (-SKEW_MS, &["rtp-sr"][..])] {
+    for (skew, methods) in
+        [(SKEW_MS, &["rtp-sr", "receive", "arrival"][..]), (-SKEW_MS, &["rtp-sr"][..])]
+    {
         let rig = Rig::start(&rig_options(skew))?;
         let browser = Browser::start()?;
         browser.set_script_timeout(120_000)?;
@@ -117,7 +125,10 @@ pub fn run_all() -> Result<usize> {
     }
     // An overlay panic on the live page, in the test-only fault-injection build.
     {
-        let rig = Rig::start(&RigOptions { dist_dir: Some(repo_root().join(crate::FAULT_INJECTION_DIST)), ..rig_options(0) })?;
+        let rig = Rig::start(&RigOptions {
+            dist_dir: Some(repo_root().join(crate::FAULT_INJECTION_DIST)),
+            ..rig_options(0)
+        })?;
         let browser = Browser::start()?;
         browser.set_script_timeout(120_000)?;
         passed += crate::e2e::overlay_panic::run_live(&browser, &rig.url(), CAM_FED)?;
@@ -151,14 +162,19 @@ fn sent(log: &[Value], conn: u64) -> Vec<String> {
 }
 
 pub(super) fn connections(log: &[Value]) -> Vec<u64> {
-    let mut c: Vec<u64> = log.iter().filter(|e| e["dir"] == "open").filter_map(|e| e["conn"].as_u64()).collect();
+    let mut c: Vec<u64> =
+        log.iter().filter(|e| e["dir"] == "open").filter_map(|e| e["conn"].as_u64()).collect();
     c.dedup();
     c
 }
 
 /// Waits (bounded) until the rig's log satisfies `cond`; the log is in another
 /// process, so it is asked every 100 ms.
-pub(super) fn wait_log(rig: &Rig, limit: Duration, cond: impl Fn(&[Value]) -> bool) -> Result<Vec<Value>> {
+pub(super) fn wait_log(
+    rig: &Rig,
+    limit: Duration,
+    cond: impl Fn(&[Value]) -> bool,
+) -> Result<Vec<Value>> {
     let deadline = Instant::now() + limit;
     loop {
         let l = log(rig)?;
@@ -169,7 +185,13 @@ pub(super) fn wait_log(rig: &Rig, limit: Duration, cond: impl Fn(&[Value]) -> bo
     }
 }
 
-const SEQUENCE: [&str; 5] = ["getRouterRtpCapabilities", "createWebRtcTransport", "getProducers", "consume", "connectWebRtcTransport"];
+const SEQUENCE: [&str; 5] = [
+    "getRouterRtpCapabilities",
+    "createWebRtcTransport",
+    "getProducers",
+    "consume",
+    "connectWebRtcTransport",
+];
 const PRODUCER_SIDE: [&str; 3] = ["createPlainRtpTransport", "createProducer", "closeProducer"];
 
 fn transport_of(log: &[Value], conn: u64) -> Option<String> {
@@ -194,7 +216,13 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     browser.goto(&base)?;
     let body = browser.execute_async(BODY_TEXT, json!([20_000]))?;
     let text = body.as_str().unwrap_or_default();
-    expect(text.contains("Rig camera (live scene)") && text.contains("Live") && !text.contains("secret"), "the camera list shows the rig cameras with a Live link", text)?;
+    expect(
+        text.contains("Rig camera (live scene)")
+            && text.contains("Live")
+            && !text.contains("secret"),
+        "the camera list shows the rig cameras with a Live link",
+        text,
+    )?;
     passed += 1;
 
     // 2. The exact sequence, one request at a time, to a live picture.
@@ -209,8 +237,16 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     expect(conns.len() == 1, "one signaling connection", json!(conns))?;
     let seq = sent(&l, conns[0]);
     expect(seq == SEQUENCE, "the viewer's exact message sequence", json!(seq))?;
-    expect(l.iter().all(|e| e["overlapping"] != true), "never a second request while one is unanswered", json!(l))?;
-    expect(l.iter().all(|e| !PRODUCER_SIDE.contains(&e["type"].as_str().unwrap_or_default())), "never a producer-side message", "")?;
+    expect(
+        l.iter().all(|e| e["overlapping"] != true),
+        "never a second request while one is unanswered",
+        json!(l),
+    )?;
+    expect(
+        l.iter().all(|e| !PRODUCER_SIDE.contains(&e["type"].as_str().unwrap_or_default())),
+        "never a producer-side message",
+        "",
+    )?;
     let consume = l.iter().find(|e| e["type"] == "consume").cloned().unwrap_or_default();
     let codecs: Vec<String> = consume["payload"]["rtpCapabilities"]["codecs"]
         .as_array()
@@ -218,18 +254,35 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
         .flatten()
         .filter_map(|c| c["mimeType"].as_str().map(str::to_ascii_lowercase))
         .collect();
-    expect(!codecs.is_empty() && codecs.iter().all(|c| c == "video/h264" || c == "video/rtx"), "consume offers H.264 only", json!(codecs))?;
+    expect(
+        !codecs.is_empty() && codecs.iter().all(|c| c == "video/h264" || c == "video/rtx"),
+        "consume offers H.264 only",
+        json!(codecs),
+    )?;
     let producers = rig.get("/__rig/state")?["cameras"][CAM_FED]["producers"].clone();
-    expect(consume["payload"]["producerId"] == producers.as_array().and_then(|p| p.last()).cloned().unwrap_or_default(), "the last listed producer is consumed", &producers)?;
+    expect(
+        consume["payload"]["producerId"]
+            == producers.as_array().and_then(|p| p.last()).cloned().unwrap_or_default(),
+        "the last listed producer is consumed",
+        &producers,
+    )?;
     passed += 7;
 
     // 3. Leaving sends closeTransport for the viewer's own transport.
     let transport = transport_of(&l, conns[0]).unwrap_or_default();
     browser.goto(&base)?;
     let l = wait_log(rig, Duration::from_secs(10), |l| !closed(l, conns[0]).is_empty())?;
-    expect(closed(&l, conns[0]) == [transport.clone()], "leaving the page closes the viewer's own transport", json!(closed(&l, conns[0])))?;
+    expect(
+        closed(&l, conns[0]) == [transport.clone()],
+        "leaving the page closes the viewer's own transport",
+        json!(closed(&l, conns[0])),
+    )?;
     let open = rig.get("/__rig/state")?["transports"].clone();
-    expect(!open.as_array().into_iter().flatten().any(|t| t == transport.as_str()), "the server no longer holds it", &open)?;
+    expect(
+        !open.as_array().into_iter().flatten().any(|t| t == transport.as_str()),
+        "the server no longer holds it",
+        &open,
+    )?;
     // VAS's relay (the front) keeps its upstream connection, as VAS does;
     // the production server closed its own side, so nothing else stays open.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -237,7 +290,11 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
         std::thread::sleep(Duration::from_millis(20));
     }
     let sides = json!({"server sessions open at VAS": rig.signaling_clients_open(), "kept by VAS's relay": rig.signaling_leaked()});
-    expect(rig.signaling_clients_open() == 0 && rig.signaling_leaked() >= 1, "the server closed its side of the signaling; VAS's relay kept its own (as VAS does)", &sides)?;
+    expect(
+        rig.signaling_clients_open() == 0 && rig.signaling_leaked() >= 1,
+        "the server closed its side of the signaling; VAS's relay kept its own (as VAS does)",
+        &sides,
+    )?;
     passed += 3;
 
     // 4. An error reply: teardown, then a new session that works.
@@ -245,14 +302,34 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     rig.post("/__rig/faults", json!([{"on": "consume", "reply": "error", "count": 1}]))?;
     browser.goto(&live_url(CAM_FED))?;
     let s = wait_state(browser, &["reconnecting"], 20_000)?;
-    expect(s["state"] == "reconnecting" && s["text"].as_str().unwrap_or_default().contains("Injected failure"), "an error reply shows as reconnecting, with the reason", &s)?;
+    expect(
+        s["state"] == "reconnecting"
+            && s["text"].as_str().unwrap_or_default().contains("Injected failure"),
+        "an error reply shows as reconnecting, with the reason",
+        &s,
+    )?;
     let s = wait_state(browser, &["live"], 30_000)?;
     expect(s["state"] == "live", "the next session plays", &s)?;
     let l = log(rig)?;
     let conns = connections(&l);
     let first = conns.first().copied().unwrap_or_default();
-    expect(sent(&l, first) == ["getRouterRtpCapabilities", "createWebRtcTransport", "getProducers", "consume", "closeTransport"], "after the error: closeTransport, nothing else", json!(sent(&l, first)))?;
-    expect(conns.len() == 2 && sent(&l, conns[1]) == SEQUENCE, "a fresh connection with the full sequence", json!(conns))?;
+    expect(
+        sent(&l, first)
+            == [
+                "getRouterRtpCapabilities",
+                "createWebRtcTransport",
+                "getProducers",
+                "consume",
+                "closeTransport",
+            ],
+        "after the error: closeTransport, nothing else",
+        json!(sent(&l, first)),
+    )?;
+    expect(
+        conns.len() == 2 && sent(&l, conns[1]) == SEQUENCE,
+        "a fresh connection with the full sequence",
+        json!(conns),
+    )?;
     passed += 4;
 
     // 5. A request that is never answered: the 10 s timeout, then a new session.
@@ -262,13 +339,28 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     browser.goto(&live_url(CAM_FED))?;
     let s = wait_state(browser, &["reconnecting"], 25_000)?;
     let t_timeout = s["t"].as_f64().unwrap_or(0.0);
-    expect(s["state"] == "reconnecting" && s["text"].as_str().unwrap_or_default().contains("no answer to getProducers"), "an unanswered request times out", &s)?;
+    expect(
+        s["state"] == "reconnecting"
+            && s["text"].as_str().unwrap_or_default().contains("no answer to getProducers"),
+        "an unanswered request times out",
+        &s,
+    )?;
     expect((9_000.0..16_000.0).contains(&t_timeout), "after about 10 s", t_timeout)?;
     let s = wait_state(browser, &["live"], 30_000)?;
     expect(s["state"] == "live", "and the next session plays", &s)?;
     let l = log(rig)?;
     let first = connections(&l).first().copied().unwrap_or_default();
-    expect(sent(&l, first) == ["getRouterRtpCapabilities", "createWebRtcTransport", "getProducers", "closeTransport"], "the timed-out session closed its transport", json!(sent(&l, first)))?;
+    expect(
+        sent(&l, first)
+            == [
+                "getRouterRtpCapabilities",
+                "createWebRtcTransport",
+                "getProducers",
+                "closeTransport",
+            ],
+        "the timed-out session closed its transport",
+        json!(sent(&l, first)),
+    )?;
     passed += 5;
 
     // 5b. The signaling socket refused twice (closed before its handshake):
@@ -279,25 +371,54 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     let refused_at = Instant::now();
     browser.goto(&live_url(CAM_FED))?;
     let s = wait_state(browser, &["reconnecting"], 20_000)?;
-    expect(s["state"] == "reconnecting" && !s["text"].as_str().unwrap_or_default().is_empty(), "a refused signaling socket shows as reconnecting, with the reason", &s)?;
+    expect(
+        s["state"] == "reconnecting" && !s["text"].as_str().unwrap_or_default().is_empty(),
+        "a refused signaling socket shows as reconnecting, with the reason",
+        &s,
+    )?;
     let s = wait_state(browser, &["live"], 40_000)?;
     expect(s["state"] == "live", "once the socket is accepted again, the session plays", &s)?;
-    expect(rig.signaling_refusals_left() == 0, "both refused connections were attempts of the page", rig.signaling_refusals_left())?;
+    expect(
+        rig.signaling_refusals_left() == 0,
+        "both refused connections were attempts of the page",
+        rig.signaling_refusals_left(),
+    )?;
     let l = log(rig)?;
     let conns = connections(&l);
     let last = conns.last().copied().unwrap_or_default();
-    expect(sent(&l, last) == SEQUENCE, "the connection accepted after them carries the full sequence", json!(sent(&l, last)))?;
-    println!("    refused twice: live {:.1} s after the first refusal", refused_at.elapsed().as_secs_f64());
+    expect(
+        sent(&l, last) == SEQUENCE,
+        "the connection accepted after them carries the full sequence",
+        json!(sent(&l, last)),
+    )?;
+    println!(
+        "    refused twice: live {:.1} s after the first refusal",
+        refused_at.elapsed().as_secs_f64()
+    );
     passed += 4;
 
     // 6. An empty producer list: stream not started, and picked up once it starts.
     rig.post("/__rig/reset-log", json!({}))?;
     browser.goto(&live_url(CAM_IDLE))?;
     let s = wait_state(browser, &["not-started"], 20_000)?;
-    expect(s["state"] == "not-started", "an empty producer list shows the stream as not started", &s)?;
+    expect(
+        s["state"] == "not-started",
+        "an empty producer list shows the stream as not started",
+        &s,
+    )?;
     let l = log(rig)?;
     let first = connections(&l).first().copied().unwrap_or_default();
-    expect(sent(&l, first) == ["getRouterRtpCapabilities", "createWebRtcTransport", "getProducers", "closeTransport"], "no consume without a producer; the transport is closed", json!(sent(&l, first)))?;
+    expect(
+        sent(&l, first)
+            == [
+                "getRouterRtpCapabilities",
+                "createWebRtcTransport",
+                "getProducers",
+                "closeTransport",
+            ],
+        "no consume without a producer; the transport is closed",
+        json!(sent(&l, first)),
+    )?;
     rig.post("/__rig/feed", json!({"camera": CAM_IDLE, "action": "start"}))?;
     let t = Instant::now();
     let s = wait_state(browser, &["live"], 30_000)?;
@@ -318,7 +439,11 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     let stall_s = killed.elapsed().as_secs_f64();
     expect(s["state"] == "stalled", "a dead producer is noticed as a stall", &s)?;
     let l = wait_log(rig, Duration::from_secs(5), |l| !closed(l, playing).is_empty())?;
-    expect(closed(&l, playing).len() == 1, "the stalled session closed its transport", json!(sent(&l, playing)))?;
+    expect(
+        closed(&l, playing).len() == 1,
+        "the stalled session closed its transport",
+        json!(sent(&l, playing)),
+    )?;
     let restarted = Instant::now();
     rig.post("/__rig/feed", json!({"camera": CAM_FED, "action": "start"}))?;
     let s = wait_state(browser, &["live"], 40_000)?;
@@ -328,9 +453,20 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     let consumed: Vec<String> = l
         .iter()
         .filter(|e| e["type"] == "consume" && e["conn"].as_u64() > Some(playing))
-        .filter_map(|e| e["payload"]["producerId"].as_str().map(str::to_owned)).collect();
+        .filter_map(|e| e["payload"]["producerId"].as_str().map(str::to_owned))
+        .collect();
     let producers = rig.get("/__rig/state")?["cameras"][CAM_FED]["producers"].clone();
-    expect(consumed.last() == producers.as_array().and_then(|p| p.last()).and_then(Value::as_str).map(str::to_owned).as_ref(), "the new producer (the last listed) is consumed", json!({"consumed": consumed, "listed": producers}))?;
+    expect(
+        consumed.last()
+            == producers
+                .as_array()
+                .and_then(|p| p.last())
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .as_ref(),
+        "the new producer (the last listed) is consumed",
+        json!({"consumed": consumed, "listed": producers}),
+    )?;
     println!(
         "    stall noticed {stall_s:.1} s after the producer died; live {recover_s:.1} s after the new producer appeared; sessions after the stall: {}",
         connections(&l).iter().filter(|c| **c > playing).count()
@@ -342,7 +478,8 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
 
 /// Waits for boxes on the live picture and keeps a screenshot of it.
 fn screenshot(rig: &Rig, browser: &Browser) -> Result<usize> {
-    const WAIT_FOR_BOXES: &str = polling_script!(r#"
+    const WAIT_FOR_BOXES: &str = polling_script!(
+        r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 poll({done, limitMs}, (now, timedOut) => {
   const root = document.querySelector('[data-overlay-root]');
@@ -350,10 +487,15 @@ poll({done, limitMs}, (now, timedOut) => {
   const clock = root && root.getAttribute('data-clock');
   if ((boxes >= 3 && clock === 'rtp-sr') || timedOut()) return {boxes, clock};
 });
-"#);
+"#
+    );
     browser.goto(&format!("{}cameras/{CAM_FED}", rig.url()))?;
     let s = browser.execute_async(WAIT_FOR_BOXES, json!([20_000]))?;
-    expect(s["boxes"].as_u64() >= Some(3) && s["clock"] == "rtp-sr", "boxes on the live picture, clock rtp-sr", &s)?;
+    expect(
+        s["boxes"].as_u64() >= Some(3) && s["clock"] == "rtp-sr",
+        "boxes on the live picture, clock rtp-sr",
+        &s,
+    )?;
     let png = browser.screenshot_png()?;
     let out = repo_root().join("target/e2e");
     std::fs::create_dir_all(&out)?;
@@ -411,17 +553,23 @@ type Truth = HashMap<i64, (i64, HashMap<i64, (f64, f64)>)>;
 fn truth(rig: &Rig, stream: u64) -> Result<Truth> {
     let mut out = Truth::new();
     for page in 0..6 {
-        let v = rig.api(&format!("/api/v1/ai-events/cameras/{CAM_FED}/events?limit=1000&offset={}", page * 1000))?;
+        let v = rig.api(&format!(
+            "/api/v1/ai-events/cameras/{CAM_FED}/events?limit=1000&offset={}",
+            page * 1000
+        ))?;
         let events = v["events"].as_array().cloned().unwrap_or_default();
         for e in &events {
             if e["event_metadata"]["rig_stream"].as_u64() != Some(stream) {
                 continue;
             }
-            let (Some(n), Some(ts)) = (e["frame_id"].as_i64(), e["timestamp"].as_str()) else { continue };
+            let (Some(n), Some(ts)) = (e["frame_id"].as_i64(), e["timestamp"].as_str()) else {
+                continue;
+            };
             let ts = vas_emulator::parse_time_us(ts).unwrap_or(0);
             let mut boxes = HashMap::new();
             for d in e["detections"]["detections"].as_array().into_iter().flatten() {
-                let b: Vec<f64> = d["bbox"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+                let b: Vec<f64> =
+                    d["bbox"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
                 if let (Some(track), [x1, y1, x2, y2]) = (d["track_id"].as_i64(), b.as_slice()) {
                     boxes.insert(track, ((x1 + x2) / 2.0 * 640.0, (y1 + y2) / 2.0 * 360.0));
                 }
@@ -440,7 +588,12 @@ fn truth(rig: &Rig, stream: u64) -> Result<Truth> {
 /// same rig; the browser is told to accept that certificate.
 fn over_tls(rig: &Rig) -> Result<usize> {
     let (cert, key) = crate::viewer_server::self_signed_tls(&repo_root().join("target/tls"))?;
-    let extra = vec!["--tls-cert".into(), cert.display().to_string(), "--tls-key".into(), key.display().to_string()];
+    let extra = vec![
+        "--tls-cert".into(),
+        cert.display().to_string(),
+        "--tls-key".into(),
+        key.display().to_string(),
+    ];
     let server = crate::viewer_server::in_front_of_with(
         &rig.vas_url(),
         &repo_root().join("dist"),
@@ -474,7 +627,13 @@ poll({done, limitMs}, (now, timedOut) => {
     Ok(1)
 }
 
-fn alignment(rig: &Rig, browser: &Browser, method: &str, delay: bool, skew_ms: i64) -> Result<Figures> {
+fn alignment(
+    rig: &Rig,
+    browser: &Browser,
+    method: &str,
+    delay: bool,
+    skew_ms: i64,
+) -> Result<Figures> {
     let stream = rig.get("/__rig/state")?["cameras"][CAM_FED]["stream"].as_u64().unwrap_or(1);
     let off = if delay { "" } else { "&delay=off" };
     // `rtp-sr-median`: the method as first proposed, anchored on the running median.
@@ -489,7 +648,10 @@ fn alignment(rig: &Rig, browser: &Browser, method: &str, delay: bool, skew_ms: i
         bail!("probe: {e}");
     }
     // The raw record stays for inspection beside the figures.
-    let raw = repo_root().join(format!("target/live-probe-{method}-{}-{skew_ms}.json", if delay { "delay" } else { "nodelay" }));
+    let raw = repo_root().join(format!(
+        "target/live-probe-{method}-{}-{skew_ms}.json",
+        if delay { "delay" } else { "nodelay" }
+    ));
     let _ = std::fs::write(raw, probe.to_string());
     let truth = truth(rig, stream)?;
     let mut f = analyze(method, skew_ms, &probe, &truth);
@@ -555,11 +717,17 @@ fn analyze(method: &str, skew_ms: i64, probe: &Value, truth: &Truth) -> Figures 
         }
         *f.clocks.entry(s["clock"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
         let own_method = s["clock"].as_str() == Some(method.trim_end_matches("-median"));
-        if let (Some((true_us, _)), Some(vas), true) = (truth.get(&n), s["vas"].as_f64().filter(|v| *v > 0.0), own_method) {
+        if let (Some((true_us, _)), Some(vas), true) =
+            (truth.get(&n), s["vas"].as_f64().filter(|v| *v > 0.0), own_method)
+        {
             clock_errors.push((vas - *true_us as f64) / 1000.0);
         }
-        let drawn: Vec<(i64, f64, f64)> =
-            s["boxes"].as_array().into_iter().flatten().filter_map(|b| Some((b[0].as_i64()?, b[1].as_f64()?, b[2].as_f64()?))).collect();
+        let drawn: Vec<(i64, f64, f64)> = s["boxes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|b| Some((b[0].as_i64()?, b[1].as_f64()?, b[2].as_f64()?)))
+            .collect();
         if drawn.is_empty() {
             f.none += 1;
             continue;
@@ -568,7 +736,10 @@ fn analyze(method: &str, skew_ms: i64, probe: &Value, truth: &Truth) -> Figures 
         let best = (n - 15..=n + 15)
             .filter_map(|m| {
                 let (_, boxes) = truth.get(&m)?;
-                let errs: Vec<f64> = drawn.iter().filter_map(|(t, x, y)| boxes.get(t).map(|(bx, by)| (x - bx).hypot(y - by))).collect();
+                let errs: Vec<f64> = drawn
+                    .iter()
+                    .filter_map(|(t, x, y)| boxes.get(t).map(|(bx, by)| (x - bx).hypot(y - by)))
+                    .collect();
                 (!errs.is_empty()).then(|| (m, errs.iter().sum::<f64>() / errs.len() as f64))
             })
             .min_by(|a, b| a.1.total_cmp(&b.1));
@@ -643,17 +814,34 @@ fn print_figures(all: &[Figures]) {
 
 /// The pass criteria of one run (the figures themselves are reported either way).
 fn check_alignment(f: &Figures) -> Result<usize> {
-    let what = format!("{} (delay {}, skew {} ms)", f.method, if f.delay { "on" } else { "off" }, f.skew_ms);
-    expect(f.frames >= 400 && f.pixel_reads >= 400, &format!("{what}: at least 400 presented frames seen"), format!("{f:?}"))?;
+    let what = format!(
+        "{} (delay {}, skew {} ms)",
+        f.method,
+        if f.delay { "on" } else { "off" },
+        f.skew_ms
+    );
+    expect(
+        f.frames >= 400 && f.pixel_reads >= 400,
+        &format!("{what}: at least 400 presented frames seen"),
+        format!("{f:?}"),
+    )?;
     if f.method == "rtp-sr" && !f.delay {
         // Without the playout delay the frame's own event is not there in time.
         expect(f.later == 0, &format!("{what}: never a box from a later frame"), format!("{f:?}"))?;
         return Ok(2);
     }
     if f.method == "rtp-sr" {
-        expect(f.clock_p95_abs_ms < 16.7, &format!("{what}: frame clock within half a frame (p95)"), format!("{f:?}"))?;
+        expect(
+            f.clock_p95_abs_ms < 16.7,
+            &format!("{what}: frame clock within half a frame (p95)"),
+            format!("{f:?}"),
+        )?;
         expect(f.later == 0, &format!("{what}: never a box from a later frame"), format!("{f:?}"))?;
-        expect(pct(f.within_one, f.frames) >= 50.0, &format!("{what}: most frames carry boxes of their own frame (within one)"), format!("{f:?}"))?;
+        expect(
+            pct(f.within_one, f.frames) >= 50.0,
+            &format!("{what}: most frames carry boxes of their own frame (within one)"),
+            format!("{f:?}"),
+        )?;
         return Ok(4);
     }
     Ok(1)

@@ -27,10 +27,10 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
-use vas_emulator::{self as demo_backend, BackendConfig};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;
+use vas_emulator::{self as demo_backend, BackendConfig};
 
 /// The demo camera.
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
@@ -41,7 +41,8 @@ const PAGE_HOOK: &str = "__vasInjectFault";
 /// Strings that only the fault-injection build may contain.
 const INJECTION_TRACES: &[&str] = &[PAGE_HOOK, "overlay-panic", "injected overlay fault"];
 /// The panics the page hook arms (`fault_guard::injection`'s kinds).
-const KINDS: [(&str, &str); 2] = [("overlay-panic", ""), ("overlay-panic-in-borrow", " (in the store's borrow)")];
+const KINDS: [(&str, &str); 2] =
+    [("overlay-panic", ""), ("overlay-panic-in-borrow", " (in the store's borrow)")];
 /// Every overlay root must be hidden within this long after the hook is
 /// called, and by the second presented video frame: the panic happens in
 /// the overlay's next frame, and the overlay's frames are the video's
@@ -60,7 +61,8 @@ const MAX_FRAME_GAP_MS: f64 = 1_000.0;
 /// MutationObserver, so to within the task that hid them), video played,
 /// the worst gap between animation frames from the injection on, frames on
 /// which any root showed again, dialogs and alerts.
-const INJECT_AND_OBSERVE: &str = polling_script!(r#"
+const INJECT_AND_OBSERVE: &str = polling_script!(
+    r#"
 const [hook, kind, secs, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[3], arguments[arguments.length - 1]];
 if (typeof window[hook] !== 'function') return done({error: 'no page hook ' + hook});
 const roots = () => [...document.querySelectorAll('[data-overlay-root]')];
@@ -111,10 +113,12 @@ poll({done, limitMs, t0, firstFrame: true}, (now, timedOut) => {
       dialogs: window.__e2eDialogs, alert: alert ? alert.textContent : null, timeout};
   }
 });
-"#);
+"#
+);
 
 /// Waits until the camera list is shown by in-app routing (same page instance).
-const CAMERA_LIST_SHOWN: &str = polling_script!(r#"
+const CAMERA_LIST_SHOWN: &str = polling_script!(
+    r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 poll({done, limitMs}, (now, timedOut) => {
   const rows = document.querySelectorAll('tr[data-camera]').length;
@@ -123,11 +127,13 @@ poll({done, limitMs}, (now, timedOut) => {
       alert: (document.querySelector('[role=alert]') || {}).textContent || null};
   if (timedOut()) return {timeout: true, path: location.pathname, rows};
 });
-"#);
+"#
+);
 
 /// After routing back to a camera page: waits until its video has played
 /// `secs`, watching that every overlay root stays hidden meanwhile.
-const BACK_ON_PAGE: &str = polling_script!(r#"
+const BACK_ON_PAGE: &str = polling_script!(
+    r#"
 const [path, secs, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
 let played = 0, last = null, shownFrames = 0, frames = 0, worstGap = 0, lastFrame = null;
 poll({done, limitMs, firstFrame: true}, (now, timedOut) => {
@@ -147,7 +153,8 @@ poll({done, limitMs, firstFrame: true}, (now, timedOut) => {
       sameInstance: window.__e2eSameInstance === true, dialogs: window.__e2eDialogs,
       alert: (document.querySelector('[role=alert]') || {}).textContent || null, timeout};
 });
-"#);
+"#
+);
 
 fn check(cond: bool, what: &str, detail: &Value) -> Result {
     super::ensure_loud("e2e overlay panic", cond, what, detail)
@@ -176,23 +183,55 @@ pub fn run(root: &Path) -> Result<usize> {
     }
     let key = crate::viewer_server::EMULATED_VAS_KEY;
     let backend = demo_backend::start(
-        BackendConfig { dist_dir: dist.clone(), data_dir: Some(root.join("static/demo")), api_key: Some(key.into()), viewer_api_key: None, day_speed: None },
+        BackendConfig {
+            dist_dir: dist.clone(),
+            data_dir: Some(root.join("static/demo")),
+            api_key: Some(key.into()),
+            viewer_api_key: None,
+            day_speed: None,
+        },
         "127.0.0.1:0",
     )
     .context("demo backend")?;
     // The fault-injection build, served by the production server in front of the emulator.
-    let server = crate::viewer_server::in_front_of(&backend.url(), &dist, Some(&root.join("static/demo")), "overlay-panic", "127.0.0.1:0", Some(key.into()))?;
+    let server = crate::viewer_server::in_front_of(
+        &backend.url(),
+        &dist,
+        Some(&root.join("static/demo")),
+        "overlay-panic",
+        "127.0.0.1:0",
+        Some(key.into()),
+    )?;
     let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(90_000)?;
     let pages = [
-        ("clip", format!("/cameras/{CAMERA}/clip"), "?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z", format!("tr[data-camera='{CAMERA}'] a[href*='/clip']"), 3),
-        ("recordings", format!("/cameras/{CAMERA}/recordings"), "?at=2026-01-05T13:00:02Z", format!("tr[data-camera='{CAMERA}'] a[href$='/recordings']"), 1),
+        (
+            "clip",
+            format!("/cameras/{CAMERA}/clip"),
+            "?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z",
+            format!("tr[data-camera='{CAMERA}'] a[href*='/clip']"),
+            3,
+        ),
+        (
+            "recordings",
+            format!("/cameras/{CAMERA}/recordings"),
+            "?at=2026-01-05T13:00:02Z",
+            format!("tr[data-camera='{CAMERA}'] a[href$='/recordings']"),
+            1,
+        ),
     ];
     let cases: Vec<PageCase> = pages
         .iter()
         .flat_map(|(name, path, query, link, min_boxes)| {
-            KINDS.map(|(kind, note)| PageCase { name: format!("{name}{note}"), kind, path: path.clone(), query, link: link.clone(), min_boxes: *min_boxes })
+            KINDS.map(|(kind, note)| PageCase {
+                name: format!("{name}{note}"),
+                kind,
+                path: path.clone(),
+                query,
+                link: link.clone(),
+                min_boxes: *min_boxes,
+            })
         })
         .collect();
     let mut figures = format!(
@@ -222,8 +261,13 @@ fn run_case(browser: &Browser, base: &str, case: &PageCase) -> Result<(usize, St
     let s = browser.execute_async(super::WAIT_FOR_OVERLAY, json!([case.min_boxes, 45_000]))?;
     check(s["timeout"].is_null(), &format!("{}: boxes drawn before the panic", case.name), &s)?;
 
-    let o = browser.execute_async(INJECT_AND_OBSERVE, json!([PAGE_HOOK, case.kind, PLAY_AFTER_S, 45_000]))?;
-    check(o["error"].is_null() && o["known"] == true && o["unknown"] == false, &format!("{}: the page hook arms only a known fault", case.name), &o)?;
+    let o = browser
+        .execute_async(INJECT_AND_OBSERVE, json!([PAGE_HOOK, case.kind, PLAY_AFTER_S, 45_000]))?;
+    check(
+        o["error"].is_null() && o["known"] == true && o["unknown"] == false,
+        &format!("{}: the page hook arms only a known fault", case.name),
+        &o,
+    )?;
     let hidden_ms = o["hiddenMs"].as_f64();
     check(
         hidden_ms.is_some_and(|ms| ms <= HIDE_WITHIN_MS) && o["framesToHide"].as_u64().is_some_and(|f| f <= HIDE_WITHIN_FRAMES),
@@ -231,9 +275,20 @@ fn run_case(browser: &Browser, base: &str, case: &PageCase) -> Result<(usize, St
         &o,
     )?;
     let played = o["played"].as_f64().unwrap_or(0.0);
-    check(played >= PLAY_AFTER_S && o["paused"] == false, &format!("{}: the video plays on after the panic", case.name), &o)?;
+    check(
+        played >= PLAY_AFTER_S && o["paused"] == false,
+        &format!("{}: the video plays on after the panic", case.name),
+        &o,
+    )?;
     let gap = o["worstGapMs"].as_f64().unwrap_or(f64::MAX);
-    check(gap < MAX_FRAME_GAP_MS, &format!("{}: the page stays responsive (worst frame gap under {MAX_FRAME_GAP_MS} ms)", case.name), &o)?;
+    check(
+        gap < MAX_FRAME_GAP_MS,
+        &format!(
+            "{}: the page stays responsive (worst frame gap under {MAX_FRAME_GAP_MS} ms)",
+            case.name
+        ),
+        &o,
+    )?;
     check(
         o["alert"].is_null() && o["dialogs"] == 0,
         &format!("{}: the fault is silent (no alert, no dialog)", case.name),
@@ -260,8 +315,14 @@ fn run_case(browser: &Browser, base: &str, case: &PageCase) -> Result<(usize, St
         &b,
     )?;
     check(
-        b["frames"].as_u64().unwrap_or(0) > 0 && b["shownFrames"] == 0 && b["alert"].is_null() && b["dialogs"] == 0,
-        &format!("{}: back on the page, the overlay is still hidden and nothing is shown to the user", case.name),
+        b["frames"].as_u64().unwrap_or(0) > 0
+            && b["shownFrames"] == 0
+            && b["alert"].is_null()
+            && b["dialogs"] == 0,
+        &format!(
+            "{}: back on the page, the overlay is still hidden and nothing is shown to the user",
+            case.name
+        ),
         &b,
     )?;
     passed += 3;
@@ -297,7 +358,12 @@ pub fn run_live(browser: &Browser, base: &str, camera: &str) -> Result<usize> {
     }
     let path = crate::repo_root().join("target/figures/overlay-panic.txt");
     // Replaces the live rows of an earlier live run, if any.
-    let text: String = std::fs::read_to_string(&path).unwrap_or_default().lines().filter(|l| !l.starts_with("| live")).map(|l| format!("{l}\n")).collect();
+    let text: String = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with("| live"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let _ = std::fs::write(&path, text + &lines);
     Ok(passed)
 }
@@ -312,7 +378,8 @@ fn files_under(dir: &Path) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let bytes = std::fs::read(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+                let bytes =
+                    std::fs::read(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
                 out.push((path, bytes));
             }
         }
@@ -331,15 +398,34 @@ fn check_no_trace_in_production(root: &Path) -> Result<usize> {
     let prod = files_under(&root.join("dist"))?;
     let fault = files_under(&root.join(crate::FAULT_INJECTION_DIST))?;
     let scanned = |files: &Vec<(std::path::PathBuf, Vec<u8>)>| {
-        files.iter().filter(|(p, _)| p.extension().is_some_and(|e| e == "wasm" || e == "js" || e == "html")).count()
+        files
+            .iter()
+            .filter(|(p, _)| p.extension().is_some_and(|e| e == "wasm" || e == "js" || e == "html"))
+            .count()
     };
     let hits: Vec<String> = prod
         .iter()
-        .flat_map(|(p, bytes)| INJECTION_TRACES.iter().filter(move |t| contains(bytes, t)).map(move |t| format!("{t} in {}", p.display())))
+        .flat_map(|(p, bytes)| {
+            INJECTION_TRACES
+                .iter()
+                .filter(move |t| contains(bytes, t))
+                .map(move |t| format!("{t} in {}", p.display()))
+        })
         .collect();
-    let detail = json!({"production files": prod.len(), "wasm/js/html": scanned(&prod), "hits": hits});
-    check(scanned(&prod) >= 3 && hits.is_empty(), "the production dist/ holds no trace of the fault-injection hook", &detail)?;
-    let in_fault_build = fault.iter().any(|(p, bytes)| p.extension().is_some_and(|e| e == "wasm") && contains(bytes, PAGE_HOOK));
-    check(in_fault_build, "the fault-injection build does hold the hook (the search finds it)", &json!({"files": fault.len()}))?;
+    let detail =
+        json!({"production files": prod.len(), "wasm/js/html": scanned(&prod), "hits": hits});
+    check(
+        scanned(&prod) >= 3 && hits.is_empty(),
+        "the production dist/ holds no trace of the fault-injection hook",
+        &detail,
+    )?;
+    let in_fault_build = fault
+        .iter()
+        .any(|(p, bytes)| p.extension().is_some_and(|e| e == "wasm") && contains(bytes, PAGE_HOOK));
+    check(
+        in_fault_build,
+        "the fault-injection build does hold the hook (the search finds it)",
+        &json!({"files": fault.len()}),
+    )?;
     Ok(2)
 }

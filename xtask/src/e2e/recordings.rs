@@ -98,7 +98,8 @@ poll({done, limitMs, t0}, (now, timedOut) => {
 
 /// Waits until the overlay draws boxes for a frame at media time >= `from`
 /// (the recording is playing), or reports what it saw.
-pub(super) const WAIT_DRAWN: &str = polling_script!(r#"
+pub(super) const WAIT_DRAWN: &str = polling_script!(
+    r#"
 const [from, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const t0 = performance.now();
 poll({done, limitMs, t0}, (now, timedOut) => {
@@ -110,12 +111,14 @@ poll({done, limitMs, t0}, (now, timedOut) => {
   if (timedOut()) return {timeout: true, mt, boxes, state: root && root.getAttribute('data-overlay-state'),
     currentTime: video && video.currentTime, alert: (document.querySelector('[role=alert]') || {}).textContent || null};
 });
-"#);
+"#
+);
 
 /// Seeks (as a user does with the native controls), then waits until the
 /// overlay shows boxes on a frame of the new place: the time from the seek to
 /// boxes shown.
-const SEEK_AND_WAIT: &str = polling_script!(r#"
+const SEEK_AND_WAIT: &str = polling_script!(
+    r#"
 const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const root = document.querySelector('[data-overlay-root]');
@@ -127,10 +130,12 @@ poll({done, limitMs, t0}, (now, timedOut) => {
   if (root.getAttribute('data-overlay-state') === 'ok' && boxes > 0 && mt >= target && mt < target + 2) return {ms: performance.now() - t0, mt, boxes};
   if (timedOut()) return {timeout: true, mt, boxes, currentTime: video.currentTime};
 });
-"#);
+"#
+);
 
 /// Waits until the page's recording clock knows `runs` recording runs.
-const WAIT_RUNS: &str = polling_script!(r#"
+const WAIT_RUNS: &str = polling_script!(
+    r#"
 const [runs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const t0 = performance.now();
 poll({done, limitMs, t0, everyMs: 100}, (now, timedOut) => {
@@ -139,9 +144,11 @@ poll({done, limitMs, t0, everyMs: 100}, (now, timedOut) => {
   if (n === String(runs)) return {ms: performance.now() - t0};
   if (timedOut()) return {timeout: true, runs: n};
 });
-"#);
+"#
+);
 
-const FULLSCREEN_STATE: &str = polling_script!(r#"
+const FULLSCREEN_STATE: &str = polling_script!(
+    r#"
 const done = arguments[arguments.length - 1];
 poll({done, limitMs: 3000}, (now, timedOut) => {
   const fs = document.fullscreenElement;
@@ -153,7 +160,8 @@ poll({done, limitMs: 3000}, (now, timedOut) => {
       root: [root.left, root.top, root.width, root.height], screen: [window.innerWidth, window.innerHeight]};
   }
 });
-"#);
+"#
+);
 
 pub(super) struct Truth {
     width: f64,
@@ -172,22 +180,37 @@ pub(super) struct Truth {
 impl Truth {
     pub(super) fn load(root: &Path) -> Result<Truth> {
         let path = root.join("tests/fixtures/recording-truth.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+        let v: Value =
+            serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
         let f = |k: &str| v[k].as_f64().with_context(|| format!("recording truth: no `{k}`"));
         let objects = v["objects"]
             .as_array()
             .into_iter()
             .flatten()
             .map(|o| {
-                let boxes = o["boxes_px"].as_array().into_iter().flatten().map(|b| [0, 1, 2, 3].map(|i| b[i].as_f64().unwrap_or(f64::NAN))).collect();
-                ((o["model_id"].as_str().unwrap_or_default().to_owned(), o["track_id"].to_string()), boxes)
+                let boxes = o["boxes_px"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|b| [0, 1, 2, 3].map(|i| b[i].as_f64().unwrap_or(f64::NAN)))
+                    .collect();
+                (
+                    (
+                        o["model_id"].as_str().unwrap_or_default().to_owned(),
+                        o["track_id"].to_string(),
+                    ),
+                    boxes,
+                )
             })
             .collect();
         let events_path = root.join("static/demo/recording/events.json");
         let events: Value = std::fs::read_to_string(&events_path)
             .map_err(|e| anyhow!("{}: {e:#}", events_path.display()))
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| anyhow!("{}: {e:#}", events_path.display())))?;
+            .and_then(|t| {
+                serde_json::from_str(&t).map_err(|e| anyhow!("{}: {e:#}", events_path.display()))
+            })?;
         let mut event_frames: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for e in events["events"].as_array().into_iter().flatten() {
             if let (Some(m), Some(f)) = (e["model_id"].as_str(), e["frame_id"].as_u64()) {
@@ -200,8 +223,23 @@ impl Truth {
             width: f("width")?,
             height: f("height")?,
             fps: f("fps")?,
-            frame_times: v["frame_times_us"].as_array().into_iter().flatten().filter_map(Value::as_i64).collect(),
-            runs: v["runs"].as_array().into_iter().flatten().map(|r| (r["first_frame"].as_u64().unwrap_or(0) as usize, r["frames"].as_u64().unwrap_or(0) as usize)).collect(),
+            frame_times: v["frame_times_us"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_i64)
+                .collect(),
+            runs: v["runs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    (
+                        r["first_frame"].as_u64().unwrap_or(0) as usize,
+                        r["frames"].as_u64().unwrap_or(0) as usize,
+                    )
+                })
+                .collect(),
             objects,
             frame_code: v["frame_code"].clone(),
         })
@@ -261,7 +299,10 @@ impl Truth {
             if c[2] <= c[0] || c[3] <= c[1] {
                 continue;
             }
-            out.insert(key.clone(), [ox + c[0] * scale, oy + c[1] * scale, ox + c[2] * scale, oy + c[3] * scale]);
+            out.insert(
+                key.clone(),
+                [ox + c[0] * scale, oy + c[1] * scale, ox + c[2] * scale, oy + c[3] * scale],
+            );
         }
         out
     }
@@ -289,7 +330,11 @@ pub(super) struct Score {
 
 impl Score {
     pub(super) fn add(&mut self, truth: &Truth, s: &Value) {
-        let Some(code) = s["code"].as_u64().map(|c| c as usize).filter(|n| *n < truth.frame_times.len()) else { return };
+        let Some(code) =
+            s["code"].as_u64().map(|c| c as usize).filter(|n| *n < truth.frame_times.len())
+        else {
+            return;
+        };
         self.samples += 1;
         let mt = s["mt"].as_f64().unwrap_or(f64::NAN);
         let by_media = (mt * truth.fps).round() as i64;
@@ -326,23 +371,39 @@ impl Score {
             .flatten()
             .map(|b| {
                 let r = [0, 1, 2, 3].map(|i| b["r"][i].as_f64().unwrap_or(f64::NAN));
-                ((b["model"].as_str().unwrap_or_default().to_owned(), b["track"].as_str().unwrap_or_default().to_owned()), r)
+                (
+                    (
+                        b["model"].as_str().unwrap_or_default().to_owned(),
+                        b["track"].as_str().unwrap_or_default().to_owned(),
+                    ),
+                    r,
+                )
             })
             .collect();
         let err = if drawn.keys().ne(expected.keys()) {
             if self.mismatches.len() < 4 {
                 let d: Vec<_> = drawn.keys().map(|k| format!("{}/{}", k.0, k.1)).collect();
                 let e: Vec<_> = expected.keys().map(|k| format!("{}/{}", k.0, k.1)).collect();
-                self.mismatches.push(format!("frame {n} (media {}): drawn {d:?}, expected {e:?}", s["mt"]));
+                self.mismatches
+                    .push(format!("frame {n} (media {}): drawn {d:?}, expected {e:?}", s["mt"]));
             }
             f64::INFINITY
         } else {
-            expected.iter().map(|(k, e)| (0..4).map(|i| (drawn[k][i] - e[i]).abs()).fold(0.0, f64::max)).fold(0.0, f64::max)
+            expected
+                .iter()
+                .map(|(k, e)| (0..4).map(|i| (drawn[k][i] - e[i]).abs()).fold(0.0, f64::max))
+                .fold(0.0, f64::max)
         };
         if err.is_finite() && err > TOLERANCE_PX && self.mismatches.len() < 4 {
-            let worst = expected.iter().map(|(k, e)| (k, (0..4).map(|i| (drawn[k][i] - e[i]).abs()).fold(0.0, f64::max))).fold((None, 0.0), |a, (k, d)| if d > a.1 { (Some(k), d) } else { a });
+            let worst = expected
+                .iter()
+                .map(|(k, e)| (k, (0..4).map(|i| (drawn[k][i] - e[i]).abs()).fold(0.0, f64::max)))
+                .fold((None, 0.0), |a, (k, d)| if d > a.1 { (Some(k), d) } else { a });
             if let Some(k) = worst.0 {
-                self.mismatches.push(format!("frame {n} (media {}): {}/{} drawn {:?} expected {:?}", s["mt"], k.0, k.1, drawn[k], expected[k]));
+                self.mismatches.push(format!(
+                    "frame {n} (media {}): {}/{} drawn {:?} expected {:?}",
+                    s["mt"], k.0, k.1, drawn[k], expected[k]
+                ));
             }
         }
         self.box_scored += 1;
@@ -352,7 +413,8 @@ impl Score {
 
     fn line(&self, what: &str) -> String {
         let e = &self.errors_frames;
-        let (min, max) = e.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+        let (min, max) =
+            e.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
         let mean = e.iter().sum::<f64>() / e.len().max(1) as f64;
         format!(
             "{what}: {} of {} scored frames within {TOLERANCE_PX} css px (worst {}), mapping error in frames mean {mean:+.2} min {min:+.2} max {max:+.2} over {} frames; data-clock {:?}{}",
@@ -384,7 +446,13 @@ fn expect(cond: bool, what: &str, detail: &str) -> Result {
 }
 
 /// Samples `wanted` frames between `from` and `to` (media seconds).
-fn sample(browser: &Browser, truth: &Truth, wanted: usize, from: f64, to: f64) -> Result<(Score, Value)> {
+fn sample(
+    browser: &Browser,
+    truth: &Truth,
+    wanted: usize,
+    from: f64,
+    to: f64,
+) -> Result<(Score, Value)> {
     let v = browser.execute_async(SAMPLE, json!([wanted, 20_000, from, to, truth.frame_code]))?;
     let mut score = Score::default();
     for s in v["samples"].as_array().into_iter().flatten() {
@@ -395,7 +463,8 @@ fn sample(browser: &Browser, truth: &Truth, wanted: usize, from: f64, to: f64) -
 
 /// Where the page opens, once boxes are drawn: the media time, the wall time
 /// of the frame drawn, the start note and any alert.
-const OPENED: &str = polling_script!(r#"
+const OPENED: &str = polling_script!(
+    r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 const t0 = performance.now();
 poll({done, limitMs, t0}, (now, timedOut) => {
@@ -411,7 +480,8 @@ poll({done, limitMs, t0}, (now, timedOut) => {
     frameUs: parseInt(root.getAttribute('data-frame-time-us'), 10)});
   if (timedOut()) return Object.assign(base, {timeout: true, currentTime: video && video.currentTime});
 });
-"#);
+"#
+);
 
 /// Where a page opens: at the newest recording by default, at the frame
 /// nearest a time asked for with `at`, at the nearest recorded moment (and
@@ -429,32 +499,67 @@ fn opening(browser: &Browser, base: &str, truth: &Truth, report: &mut String) ->
     let line = format!("opened without `at`: media {:.2} s of {duration:.2} s (the newest run starts at {end:.2} s), boxes after {:.0} ms", newest["mt"].as_f64().unwrap_or(f64::NAN), newest["ms"].as_f64().unwrap_or(f64::NAN));
     println!("  {line}");
     writeln!(report, "{line}").ok();
-    expect(newest["timeout"].is_null() && newest["alert"].is_null(), "without `at`, boxes are drawn", &newest.to_string())?;
-    expect(newest["mt"].as_f64().is_some_and(|m| m >= end && m >= duration - 3.0 * 6.0 - 1.0), "without `at`, the page opens at the newest recording", &newest.to_string())?;
+    expect(
+        newest["timeout"].is_null() && newest["alert"].is_null(),
+        "without `at`, boxes are drawn",
+        &newest.to_string(),
+    )?;
+    expect(
+        newest["mt"].as_f64().is_some_and(|m| m >= end && m >= duration - 3.0 * 6.0 - 1.0),
+        "without `at`, the page opens at the newest recording",
+        &newest.to_string(),
+    )?;
     // A time in run 3, exact clock: the first frame drawn is the one asked for (or just after, as it plays).
     let asked = "2026-01-05T13:32:20Z";
     let inside = open(PDT_CAMERA, &format!("?at={asked}"))?;
-    let late_ms = (inside["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(us(asked))) as f64 / 1e3;
+    let late_ms =
+        (inside["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(us(asked))) as f64 / 1e3;
     let line = format!("opened at {asked} (program date-time): first frame drawn {late_ms:.0} ms after the time asked, {:.0} ms after load", inside["ms"].as_f64().unwrap_or(f64::NAN));
     println!("  {line}");
     writeln!(report, "{line}").ok();
-    expect(inside["timeout"].is_null() && inside["note"].is_null(), "`at` inside a run: boxes, no note", &inside.to_string())?;
-    expect((-40.0..3_000.0).contains(&late_ms), "`at` inside a run: the frame drawn is the one asked for, or played on from it", &inside.to_string())?;
+    expect(
+        inside["timeout"].is_null() && inside["note"].is_null(),
+        "`at` inside a run: boxes, no note",
+        &inside.to_string(),
+    )?;
+    expect(
+        (-40.0..3_000.0).contains(&late_ms),
+        "`at` inside a run: the frame drawn is the one asked for, or played on from it",
+        &inside.to_string(),
+    )?;
     // VAS's own playlist (segment numbers, Last-Modified): within a second.
     let vas = open(CAMERA, &format!("?at={asked}"))?;
-    let off_ms = (vas["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(us(asked))) as f64 / 1e3;
-    expect((-1_000.0..4_000.0).contains(&off_ms), "`at` on VAS's playlist: the frame drawn is within a second of the time asked", &vas.to_string())?;
+    let off_ms =
+        (vas["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(us(asked))) as f64 / 1e3;
+    expect(
+        (-1_000.0..4_000.0).contains(&off_ms),
+        "`at` on VAS's playlist: the frame drawn is within a second of the time asked",
+        &vas.to_string(),
+    )?;
     // Between runs 1 and 2: not recorded, said, and played from the nearest recorded moment (the end of run 1).
     let between = open(PDT_CAMERA, "?at=2026-01-05T13:02:00Z")?;
     let note = between["note"].as_str().unwrap_or_default().to_owned();
     writeln!(report, "opened at 13:02:00 (between runs): {note}").ok();
-    expect(note.contains("no recording at 2026-01-05T13:02:00Z") && note.contains("2026-01-05T13:00:21"), "`at` between runs: the page says so and names the nearest recording", &between.to_string())?;
+    expect(
+        note.contains("no recording at 2026-01-05T13:02:00Z")
+            && note.contains("2026-01-05T13:00:21"),
+        "`at` between runs: the page says so and names the nearest recording",
+        &between.to_string(),
+    )?;
     // Its last frame is where playback starts: boxes are drawn there or just after, as run 2 plays on.
     let run_2 = truth.media_start_of_run(1);
-    expect(between["mt"].as_f64().is_some_and(|m| (run_2 - 0.2..run_2 + 1.5).contains(&m)), "`at` between runs: playback from the end of run 1", &between.to_string())?;
+    expect(
+        between["mt"].as_f64().is_some_and(|m| (run_2 - 0.2..run_2 + 1.5).contains(&m)),
+        "`at` between runs: playback from the end of run 1",
+        &between.to_string(),
+    )?;
     // A malformed time: refused with a message, nothing played.
     let bad = open(CAMERA, "?at=13:02")?;
-    expect(bad["paramError"] == "at" && bad["alert"].as_str().is_some_and(|a| a.contains("RFC 3339")), "a malformed `at` is refused with a message", &bad.to_string())?;
+    expect(
+        bad["paramError"] == "at" && bad["alert"].as_str().is_some_and(|a| a.contains("RFC 3339")),
+        "a malformed `at` is refused with a message",
+        &bad.to_string(),
+    )?;
     Ok(7)
 }
 
@@ -466,11 +571,21 @@ struct PageScores {
     seek_ms: Vec<f64>,
 }
 
-fn measure(browser: &Browser, base: &str, camera: &str, query: &str, truth: &Truth) -> Result<PageScores> {
+fn measure(
+    browser: &Browser,
+    base: &str,
+    camera: &str,
+    query: &str,
+    truth: &Truth,
+) -> Result<PageScores> {
     let sep = if query.is_empty() { "?" } else { "&" };
     browser.goto(&format!("{base}cameras/{camera}/recordings{query}{sep}{AT_RUN_1}"))?;
     let first = browser.execute_async(WAIT_DRAWN, json!([1.0, 30_000]))?;
-    expect(first["timeout"].is_null(), &format!("boxes appear on the playing recording ({camera}{query})"), &first.to_string())?;
+    expect(
+        first["timeout"].is_null(),
+        &format!("boxes appear on the playing recording ({camera}{query})"),
+        &first.to_string(),
+    )?;
     let mut runs = Vec::new();
     let mut seek_ms = Vec::new();
     for r in 0..truth.runs.len() {
@@ -479,13 +594,25 @@ fn measure(browser: &Browser, base: &str, camera: &str, query: &str, truth: &Tru
         } else {
             let target = truth.media_start_of_run(r) + 1.5;
             let s = browser.execute_async(SEEK_AND_WAIT, json!([target, 30_000]))?;
-            expect(s["timeout"].is_null(), &format!("after a seek into run {}, boxes follow", r + 1), &s.to_string())?;
+            expect(
+                s["timeout"].is_null(),
+                &format!("after a seek into run {}, boxes follow", r + 1),
+                &s.to_string(),
+            )?;
             seek_ms.push(s["ms"].as_f64().unwrap_or(f64::NAN));
             target
         };
-        let to = if r + 1 < truth.runs.len() { truth.media_start_of_run(r + 1) - 0.05 } else { f64::MAX };
+        let to = if r + 1 < truth.runs.len() {
+            truth.media_start_of_run(r + 1) - 0.05
+        } else {
+            f64::MAX
+        };
         let (score, raw) = sample(browser, truth, 45, from, to)?;
-        expect(score.samples >= 30, &format!("frames sampled in run {}", r + 1), &format!("{} samples, timeout {}", score.samples, raw["timeout"]))?;
+        expect(
+            score.samples >= 30,
+            &format!("frames sampled in run {}", r + 1),
+            &format!("{} samples, timeout {}", score.samples, raw["timeout"]),
+        )?;
         runs.push(score);
     }
     Ok(PageScores { runs, seek_ms })
@@ -503,7 +630,9 @@ fn run_name(r: usize) -> &'static str {
 pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     let truth = Truth::load(root)?;
     let mut passed = 0;
-    let mut report = String::from("Recording overlay alignment (demo recording, 3 runs, restarts between them)\n");
+    let mut report = String::from(
+        "Recording overlay alignment (demo recording, 3 runs, restarts between them)\n",
+    );
 
     // Exact mapping (program date-time): every scored frame within 2 px, before and after restarts.
     let pdt = measure(browser, base, PDT_CAMERA, "", &truth)?;
@@ -513,8 +642,16 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
         let line = s.line(&what);
         println!("  {line}");
         writeln!(report, "{line}").ok();
-        expect(s.clocks.keys().eq(["program-date-time"]), "data-clock says program-date-time", &line)?;
-        expect(s.box_scored >= 15 && s.within == s.box_scored, "every scored frame within 2 css px", &s.detail(&what))?;
+        expect(
+            s.clocks.keys().eq(["program-date-time"]),
+            "data-clock says program-date-time",
+            &line,
+        )?;
+        expect(
+            s.box_scored >= 15 && s.within == s.box_scored,
+            "every scored frame within 2 css px",
+            &s.detail(&what),
+        )?;
         expect(s.max_abs_error() < 0.5, "mapping error under half a frame", &line)?;
         passed += 3;
     }
@@ -539,7 +676,12 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
             expect(s.max_abs_error() < truth.fps, "mapping error under one second", &line)?;
             passed += 2;
         }
-        writeln!(report, "time from seek to boxes shown ({method}): {:?} ms", m.seek_ms.iter().map(|v| v.round()).collect::<Vec<_>>()).ok();
+        writeln!(
+            report,
+            "time from seek to boxes shown ({method}): {:?} ms",
+            m.seek_ms.iter().map(|v| v.round()).collect::<Vec<_>>()
+        )
+        .ok();
     }
 
     // A restart while the viewer plays: the media sequence jumps to the new
@@ -548,9 +690,17 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     // times; with the fixer every segment stays where the playlist puts it.
     browser.goto(&format!("{base}cameras/{RESTART_CAMERA}/recordings"))?;
     let first = browser.execute_async(WAIT_DRAWN, json!([1.0, 30_000]))?;
-    expect(first["timeout"].is_null(), "boxes appear on the recording before the restart", &first.to_string())?;
+    expect(
+        first["timeout"].is_null(),
+        "boxes appear on the recording before the restart",
+        &first.to_string(),
+    )?;
     let seen = browser.execute_async(WAIT_RUNS, json!([truth.runs.len(), 40_000]))?;
-    expect(seen["timeout"].is_null(), "the restart reaches the page (a third run listed)", &seen.to_string())?;
+    expect(
+        seen["timeout"].is_null(),
+        "the restart reaches the page (a third run listed)",
+        &seen.to_string(),
+    )?;
     let target = truth.media_start_of_run(truth.runs.len() - 1) + 1.5;
     let s = browser.execute_async(SEEK_AND_WAIT, json!([target, 30_000]))?;
     expect(s["timeout"].is_null(), "after a seek into the new run, boxes follow", &s.to_string())?;
@@ -558,8 +708,16 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     let line = score.line("restart while playing (auto clock), new run");
     println!("  {line}; frames off the playlist timeline: {}", score.off_timeline);
     writeln!(report, "{line}; frames off the playlist timeline: {}", score.off_timeline).ok();
-    expect(score.samples >= 30 && score.off_timeline == 0, "every frame is where the playlist puts it after the restart", &format!("{} of {} off", score.off_timeline, score.samples))?;
-    expect(score.max_abs_error() < truth.fps, "mapping error under one second after the restart", &line)?;
+    expect(
+        score.samples >= 30 && score.off_timeline == 0,
+        "every frame is where the playlist puts it after the restart",
+        &format!("{} of {} off", score.off_timeline, score.samples),
+    )?;
+    expect(
+        score.max_abs_error() < truth.fps,
+        "mapping error under one second after the restart",
+        &line,
+    )?;
     passed += 5;
 
     passed += opening(browser, base, &truth, &mut report)?;
@@ -571,14 +729,31 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     browser.click("button.fullscreen")?;
     let fs = browser.execute_async(FULLSCREEN_STATE, json!([]))?;
     let entered = fs["element"].as_str().is_some_and(|c| c.contains("stage"));
-    writeln!(report, "fullscreen: {}", if entered { format!("entered on the stage: {fs}") } else { format!("NOT entered headless: {fs}") }).ok();
+    writeln!(
+        report,
+        "fullscreen: {}",
+        if entered {
+            format!("entered on the stage: {fs}")
+        } else {
+            format!("NOT entered headless: {fs}")
+        }
+    )
+    .ok();
     expect(entered, "the stage (video and overlay) is the fullscreen element", &fs.to_string())?;
     let (s, raw) = sample(browser, &truth, 45, 0.0, truth.media_start_of_run(1) - 0.05)?;
     let line = s.line("program-date-time, fullscreen");
     println!("  {line}");
     writeln!(report, "{line}").ok();
-    expect(raw["fullscreen"].as_str().is_some_and(|c| c.contains("stage")), "still fullscreen while sampling", &raw["fullscreen"].to_string())?;
-    expect(s.box_scored >= 15 && s.within == s.box_scored, "every scored frame within 2 css px in fullscreen", &s.detail("fullscreen"))?;
+    expect(
+        raw["fullscreen"].as_str().is_some_and(|c| c.contains("stage")),
+        "still fullscreen while sampling",
+        &raw["fullscreen"].to_string(),
+    )?;
+    expect(
+        s.box_scored >= 15 && s.within == s.box_scored,
+        "every scored frame within 2 css px in fullscreen",
+        &s.detail("fullscreen"),
+    )?;
     passed += 4;
 
     let out = root.join("target/e2e");

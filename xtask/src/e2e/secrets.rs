@@ -29,10 +29,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
-use vas_emulator::{self as demo_backend, BackendConfig, Faults};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;
+use vas_emulator::{self as demo_backend, BackendConfig, Faults};
 
 /// The demo camera.
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
@@ -64,14 +64,16 @@ done({attrs, urls, storage, globals, markup: document.documentElement.outerHTML,
 "#;
 
 /// Waits for a selector to match, then reports the camera list's links.
-const WAIT_FOR: &str = polling_script!(r#"
+const WAIT_FOR: &str = polling_script!(
+    r#"
 const [sel, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 poll({done, limitMs}, (now, timedOut) => {
   if (document.querySelector(sel))
     return {links: [...document.querySelectorAll('tr[data-camera] a')].map(a => a.getAttribute('href'))};
   if (timedOut()) return {timeout: true, body: document.body.innerText.slice(0, 300)};
 });
-"#);
+"#
+);
 
 fn check(cond: bool, what: &str, detail: &Value) -> Result {
     super::ensure_loud("e2e secrets", cond, what, detail)
@@ -84,9 +86,9 @@ fn canary_data(root: &Path) -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&to);
     copy_dir(&from, &to)?;
     let path = to.join("camera.json");
-    let mut camera: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path)?)?;
-    camera["device"]["rtsp_url"] = json!(format!("rtsp://{RTSP_USER}:{RTSP_PASS}@10.0.0.7:554/stream1"));
+    let mut camera: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    camera["device"]["rtsp_url"] =
+        json!(format!("rtsp://{RTSP_USER}:{RTSP_PASS}@10.0.0.7:554/stream1"));
     std::fs::write(&path, camera.to_string())?;
     Ok(to)
 }
@@ -115,7 +117,11 @@ fn console_line(event: &Value) -> Option<String> {
                 .iter()
                 .map(|a| match &a["value"] {
                     Value::String(s) => s.clone(),
-                    Value::Null => a["description"].as_str().or(a["unserializableValue"].as_str()).unwrap_or_default().to_owned(),
+                    Value::Null => a["description"]
+                        .as_str()
+                        .or(a["unserializableValue"].as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
                     v => v.to_string(),
                 })
                 .collect();
@@ -123,11 +129,20 @@ fn console_line(event: &Value) -> Option<String> {
         }
         "Runtime.exceptionThrown" => {
             let d = &p["exceptionDetails"];
-            Some(format!("exception: {} {}", d["text"].as_str().unwrap_or_default(), d["exception"]["description"].as_str().unwrap_or_default()))
+            Some(format!(
+                "exception: {} {}",
+                d["text"].as_str().unwrap_or_default(),
+                d["exception"]["description"].as_str().unwrap_or_default()
+            ))
         }
         "Log.entryAdded" => {
             let e = &p["entry"];
-            Some(format!("log.{}: {} {}", e["level"].as_str().unwrap_or_default(), e["text"].as_str().unwrap_or_default(), e["url"].as_str().unwrap_or_default()))
+            Some(format!(
+                "log.{}: {} {}",
+                e["level"].as_str().unwrap_or_default(),
+                e["text"].as_str().unwrap_or_default(),
+                e["url"].as_str().unwrap_or_default()
+            ))
         }
         _ => None,
     }
@@ -139,7 +154,9 @@ fn header_pairs(headers: &Value) -> Vec<(String, String)> {
         .as_object()
         .into_iter()
         .flatten()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+        .map(|(k, v)| {
+            (k.to_ascii_lowercase(), v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        })
         .collect()
 }
 
@@ -151,7 +168,8 @@ fn has(text: &str, secret: &str) -> bool {
 fn scan(leaks: &mut Vec<String>, place: &str, text: &str, secrets: &[(&str, &str)]) {
     for (name, s) in secrets {
         if has(text, s) {
-            leaks.push(format!("{name} in {place}: {}", text.chars().take(200).collect::<String>()));
+            leaks
+                .push(format!("{name} in {place}: {}", text.chars().take(200).collect::<String>()));
         }
     }
 }
@@ -174,26 +192,42 @@ impl Sent {
         let id = p["requestId"].as_str().unwrap_or_default().to_owned();
         match event["method"].as_str().unwrap_or_default() {
             "Network.requestWillBeSent" => {
-                self.urls.insert(id.clone(), p["request"]["url"].as_str().unwrap_or_default().to_owned());
-                self.request_headers.entry(id).or_default().extend(header_pairs(&p["request"]["headers"]));
+                self.urls.insert(
+                    id.clone(),
+                    p["request"]["url"].as_str().unwrap_or_default().to_owned(),
+                );
+                self.request_headers
+                    .entry(id)
+                    .or_default()
+                    .extend(header_pairs(&p["request"]["headers"]));
             }
-            "Network.requestWillBeSentExtraInfo" => self.request_headers.entry(id).or_default().extend(header_pairs(&p["headers"])),
+            "Network.requestWillBeSentExtraInfo" => {
+                self.request_headers.entry(id).or_default().extend(header_pairs(&p["headers"]))
+            }
             "Network.responseReceived" => {
                 let url = p["response"]["url"].as_str().unwrap_or_default().to_owned();
-                self.response_headers.extend(header_pairs(&p["response"]["headers"]).into_iter().map(|(k, v)| (url.clone(), k, v)));
+                self.response_headers.extend(
+                    header_pairs(&p["response"]["headers"])
+                        .into_iter()
+                        .map(|(k, v)| (url.clone(), k, v)),
+                );
             }
             "Network.responseReceivedExtraInfo" => {
                 let url = self.urls.get(&id).cloned().unwrap_or_default();
-                self.response_headers.extend(header_pairs(&p["headers"]).into_iter().map(|(k, v)| (url.clone(), k, v)));
+                self.response_headers.extend(
+                    header_pairs(&p["headers"]).into_iter().map(|(k, v)| (url.clone(), k, v)),
+                );
             }
             "Network.webSocketCreated" => {
                 let url = p["url"].as_str().unwrap_or_default().to_owned();
                 self.urls.insert(id, url.clone());
                 self.websockets.push(url);
             }
-            "Network.webSocketWillSendHandshakeRequest" => {
-                self.request_headers.entry(id).or_default().extend(header_pairs(&p["request"]["headers"]))
-            }
+            "Network.webSocketWillSendHandshakeRequest" => self
+                .request_headers
+                .entry(id)
+                .or_default()
+                .extend(header_pairs(&p["request"]["headers"])),
             _ => {}
         }
     }
@@ -226,7 +260,10 @@ pub fn run(root: &Path) -> Result<usize> {
 }
 
 fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
-    println!("  secrets scan, VAS's key held by the {}", if holder == KeyHolder::Server { "production server" } else { "browser" });
+    println!(
+        "  secrets scan, VAS's key held by the {}",
+        if holder == KeyHolder::Server { "production server" } else { "browser" }
+    );
     let data = canary_data(root)?;
     let backend = demo_backend::start(
         BackendConfig {
@@ -240,7 +277,14 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
     )
     .context("demo backend")?;
     let server = match holder {
-        KeyHolder::Server => Some(crate::viewer_server::in_front_of(&backend.url(), &root.join("dist"), Some(&data), "secrets", "127.0.0.1:0", Some(API_KEY.into()))?),
+        KeyHolder::Server => Some(crate::viewer_server::in_front_of(
+            &backend.url(),
+            &root.join("dist"),
+            Some(&data),
+            "secrets",
+            "127.0.0.1:0",
+            Some(API_KEY.into()),
+        )?),
         KeyHolder::Browser => None,
     };
     let base = server.as_ref().map_or_else(|| backend.url(), |s| s.url().to_owned());
@@ -249,11 +293,13 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
     // The emulated VAS does hold the canary credentials (so finding none in the page means something).
     let devices = ureq::get(&format!("{}api/v1/devices", backend.url()))
         .set("X-API-Key", API_KEY)
-        .call()
-        ?
-        .into_string()
-        ?;
-    check(devices.contains(RTSP_USER) && devices.contains(RTSP_PASS), "the camera's rtsp_url holds the canary credentials", &json!(devices.len()))?;
+        .call()?
+        .into_string()?;
+    check(
+        devices.contains(RTSP_USER) && devices.contains(RTSP_PASS),
+        "the camera's rtsp_url holds the canary credentials",
+        &json!(devices.len()),
+    )?;
     // From here on, VAS with authentication on, and a request log of the browser's requests only.
     backend.reset();
     let keyed = |more: Faults| match holder {
@@ -279,24 +325,55 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
 
     // The camera list, then every page it links for the canary camera.
     browser.goto(&base)?;
-    let list = browser.execute_async(WAIT_FOR, json!([format!("tr[data-camera='{CAMERA}'] a"), 20_000]))?;
-    check(list["timeout"].is_null(), "the camera list shows the camera (its API request carried the key)", &list)?;
+    let list = browser
+        .execute_async(WAIT_FOR, json!([format!("tr[data-camera='{CAMERA}'] a"), 20_000]))?;
+    check(
+        list["timeout"].is_null(),
+        "the camera list shows the camera (its API request carried the key)",
+        &list,
+    )?;
     pages.push(("camera list".into(), browser.execute_async(COLLECT, json!([]))?));
-    let links: Vec<String> = list["links"].as_array().into_iter().flatten().filter_map(|l| l.as_str().map(str::to_owned)).collect();
-    let kinds = ["/clip", "/recordings", ""].map(|k| links.iter().any(|l| if k.is_empty() { l.ends_with(CAMERA) } else { l.contains(k) }));
-    check(kinds.iter().all(|k| *k), "the list links the camera's clip, recordings and live pages", &json!(links))?;
+    let links: Vec<String> = list["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.as_str().map(str::to_owned))
+        .collect();
+    let kinds = ["/clip", "/recordings", ""].map(|k| {
+        links.iter().any(|l| if k.is_empty() { l.ends_with(CAMERA) } else { l.contains(k) })
+    });
+    check(
+        kinds.iter().all(|k| *k),
+        "the list links the camera's clip, recordings and live pages",
+        &json!(links),
+    )?;
     passed += 2;
     for link in &links {
         // A few failing API answers on every page, so that the viewer writes
         // its debug lines about failed requests (they are scanned too).
         // Event requests only: a failed playlist could stop hls.js for good.
-        super::switch_faults(&backend, keyed(Faults { bare_500: true, fail_count: Some(2), path_filter: Some("/events".into()), ..Faults::default() }))?;
+        super::switch_faults(
+            &backend,
+            keyed(Faults {
+                bare_500: true,
+                fail_count: Some(2),
+                path_filter: Some("/events".into()),
+                ..Faults::default()
+            }),
+        )?;
         browser.goto(&format!("{api_origin}{link}"))?;
         let (what, waited) = if link.contains("/clip") || link.contains("/recordings") {
-            ("boxes drawn (its event requests carried the key)", browser.execute_async(super::WAIT_FOR_OVERLAY, json!([1, 45_000]))?)
+            (
+                "boxes drawn (its event requests carried the key)",
+                browser.execute_async(super::WAIT_FOR_OVERLAY, json!([1, 45_000]))?,
+            )
         } else {
             // No SFU here: the live page tries its signaling socket and says it reconnects.
-            ("the live page tried its signaling", browser.execute_async(WAIT_FOR, json!(["[data-player-state=reconnecting]", 30_000]))?)
+            (
+                "the live page tried its signaling",
+                browser
+                    .execute_async(WAIT_FOR, json!(["[data-player-state=reconnecting]", 30_000]))?,
+            )
         };
         check(waited["timeout"].is_null(), &format!("{link}: {what}"), &waited)?;
         pages.push((link.clone(), browser.execute_async(COLLECT, json!([]))?));
@@ -325,21 +402,37 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
     for (page, c) in &pages {
         for a in c["attrs"].as_array().into_iter().flatten() {
             attr_count += 1;
-            scan(&mut leaks, &format!("{page}: attribute"), a.as_str().unwrap_or_default(), &secrets);
+            scan(
+                &mut leaks,
+                &format!("{page}: attribute"),
+                a.as_str().unwrap_or_default(),
+                &secrets,
+            );
         }
         for u in c["urls"].as_array().into_iter().flatten() {
             page_urls.insert(u.as_str().unwrap_or_default().to_owned());
         }
         for field in ["storage", "globals"] {
             for s in c[field].as_array().into_iter().flatten() {
-                scan(&mut leaks, &format!("{page}: {field}"), s.as_str().unwrap_or_default(), &secrets);
+                scan(
+                    &mut leaks,
+                    &format!("{page}: {field}"),
+                    s.as_str().unwrap_or_default(),
+                    &secrets,
+                );
             }
         }
         for field in ["markup", "text", "title", "cookie", "historyState"] {
-            scan(&mut leaks, &format!("{page}: {field}"), c[field].as_str().unwrap_or_default(), &secrets);
+            scan(
+                &mut leaks,
+                &format!("{page}: {field}"),
+                c[field].as_str().unwrap_or_default(),
+                &secrets,
+            );
         }
     }
-    let all_urls: BTreeSet<String> = page_urls.iter().chain(sent.urls.values()).chain(&sent.websockets).cloned().collect();
+    let all_urls: BTreeSet<String> =
+        page_urls.iter().chain(sent.urls.values()).chain(&sent.websockets).cloned().collect();
     for u in &all_urls {
         scan(&mut leaks, "a URL", u, &secrets);
     }
@@ -350,7 +443,8 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
         scan(&mut leaks, &format!("response header {name} of {url}"), value, &secrets);
     }
     // Request headers: the key only as X-API-Key, only to the API origin's /api/.
-    let is_api = |url: &str| url.strip_prefix(&api_origin).is_some_and(|rest| rest.starts_with("/api/"));
+    let is_api =
+        |url: &str| url.strip_prefix(&api_origin).is_some_and(|rest| rest.starts_with("/api/"));
     let (mut api_requests, mut api_with_key) = (0, 0);
     for (id, headers) in &sent.request_headers {
         let url = sent.urls.get(id).map(String::as_str).unwrap_or_default();
@@ -361,13 +455,23 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
         }
         for (name, value) in headers {
             let allowed = holder == KeyHolder::Browser && name == "x-api-key" && is_api(url);
-            scan(&mut leaks, &format!("request header {name} of {url}"), value, if allowed { &secrets[1..] } else { &secrets });
+            scan(
+                &mut leaks,
+                &format!("request header {name} of {url}"),
+                value,
+                if allowed { &secrets[1..] } else { &secrets },
+            );
         }
     }
     // The backend's log of every request it received.
     let mut backend_api = 0;
     for entry in &log {
-        scan(&mut leaks, &format!("the backend's request target {}", entry.seq), &entry.target, &secrets);
+        scan(
+            &mut leaks,
+            &format!("the backend's request target {}", entry.seq),
+            &entry.target,
+            &secrets,
+        );
         let api = entry.target.starts_with("/api/");
         backend_api += usize::from(api);
         for seen in &entry.secrets_seen {
@@ -376,7 +480,10 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
             }
         }
         if api && !entry.secrets_seen.iter().any(|s| s == "api-key in header x-api-key") {
-            leaks.push(format!("API request without the key header (backend request {} {})", entry.method, entry.target));
+            leaks.push(format!(
+                "API request without the key header (backend request {} {})",
+                entry.method, entry.target
+            ));
         }
     }
 
@@ -408,13 +515,22 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
         "requests": log.len(), "api": backend_api, "browser api": api_requests, "websockets": sent.websockets.len()});
     // The scan saw something of every kind, or it would prove nothing.
     check(
-        attr_count > 0 && !page_urls.is_empty() && debug_lines > 0 && backend_api > 0 && api_requests > 0 && !sent.websockets.is_empty(),
+        attr_count > 0
+            && !page_urls.is_empty()
+            && debug_lines > 0
+            && backend_api > 0
+            && api_requests > 0
+            && !sent.websockets.is_empty(),
         "the scan saw attributes, URLs, debug lines, API requests and the signaling socket",
         &counts,
     )?;
     match holder {
         KeyHolder::Browser => {
-            check(api_with_key == api_requests, "every API request from the browser carried the key header", &counts)?;
+            check(
+                api_with_key == api_requests,
+                "every API request from the browser carried the key header",
+                &counts,
+            )?;
             check(leaks.is_empty(), "the key appears only as the X-API-Key header of API requests; the rtsp credentials nowhere", &json!(leaks))?;
         }
         KeyHolder::Server => {

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::expect;
-use vas_emulator::{Faults, LiveConfig, PoisonRow, PoisonSpec, RunningBackend};
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
 use crate::Result;
+use vas_emulator::{Faults, LiveConfig, PoisonRow, PoisonSpec, RunningBackend};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
 /// The demo camera (poison rows and the generator of camera A).
@@ -46,11 +46,25 @@ pub fn run(backend: &RunningBackend, base: &str) -> Result<usize> {
     backend.reset();
     let now = now_wall();
     let poison: Vec<UnixMicros> = [3_000_000, 5_000_000].iter().map(|d| now.plus(*d)).collect();
-    let spec = |t: &UnixMicros| PoisonSpec::Row(PoisonRow { timestamp: format_rfc3339_utc(*t), camera_id: Some(CAM_A.into()), model_id: None });
-    backend.set_faults(Faults { poison_at: poison.iter().map(spec).collect(), ..Faults::default() }).map_err(anyhow::Error::msg)?;
+    let spec = |t: &UnixMicros| {
+        PoisonSpec::Row(PoisonRow {
+            timestamp: format_rfc3339_utc(*t),
+            camera_id: Some(CAM_A.into()),
+            model_id: None,
+        })
+    };
+    backend
+        .set_faults(Faults { poison_at: poison.iter().map(spec).collect(), ..Faults::default() })
+        .map_err(anyhow::Error::msg)?;
     let mut expected = Vec::new();
     for (camera, model) in [(CAM_A, MODEL_A), (CAM_B, MODEL_B)] {
-        let config = LiveConfig { camera_id: Some(camera.into()), model_id: Some(model.into()), rate_hz: 10.0, lateness_ms: LATENESS_MS, duration_s: GENERATOR_S };
+        let config = LiveConfig {
+            camera_id: Some(camera.into()),
+            model_id: Some(model.into()),
+            rate_hz: 10.0,
+            lateness_ms: LATENESS_MS,
+            duration_s: GENERATOR_S,
+        };
         expected.push(backend.start_live(config).map_err(anyhow::Error::msg)?.count as usize);
     }
     let deadline = Instant::now() + Duration::from_secs_f64(GENERATOR_S + 2.0);
@@ -60,10 +74,20 @@ pub fn run(backend: &RunningBackend, base: &str) -> Result<usize> {
             .flat_map(|(camera, n)| std::iter::repeat_n(*camera, *n))
             .map(|camera| {
                 s.spawn(move || {
-                    let mut viewer = LiveViewer::new(camera, NativeClient::new(base, None, Duration::from_secs(10)));
+                    let mut viewer = LiveViewer::new(
+                        camera,
+                        NativeClient::new(base, None, Duration::from_secs(10)),
+                    );
                     viewer.poll_until(deadline, |_| {});
-                    let rows = |model: &str| viewer.store.timeline(model).map_or(0, |t| t.events().len());
-                    Outcome { camera, rows_a: rows(MODEL_A), rows_b: rows(MODEL_B), lost: viewer.lost.clone(), requests: viewer.poller.stats.requests }
+                    let rows =
+                        |model: &str| viewer.store.timeline(model).map_or(0, |t| t.events().len());
+                    Outcome {
+                        camera,
+                        rows_a: rows(MODEL_A),
+                        rows_b: rows(MODEL_B),
+                        lost: viewer.lost.clone(),
+                        requests: viewer.poller.stats.requests,
+                    }
                 })
             })
             .collect();
@@ -80,18 +104,34 @@ pub fn run(backend: &RunningBackend, base: &str) -> Result<usize> {
     });
     let mut passed = 0;
     for o in &outcomes {
-        let (own, other) = if o.camera == CAM_A { ((o.rows_a, expected[0]), o.rows_b) } else { ((o.rows_b, expected[1]), o.rows_a) };
+        let (own, other) = if o.camera == CAM_A {
+            ((o.rows_a, expected[0]), o.rows_b)
+        } else {
+            ((o.rows_b, expected[1]), o.rows_a)
+        };
         expect(own.0 == own.1, "each viewer of several holds every row of its camera", &detail)?;
         expect(other == 0, "no viewer is given another camera's rows", &detail)?;
         if o.camera == CAM_A {
             let given_up = poison.iter().all(|p| o.lost.contains(&(*p, *p)));
-            expect(given_up, "each viewer of several gives up each poison row at its microsecond", &detail)?;
+            expect(
+                given_up,
+                "each viewer of several gives up each poison row at its microsecond",
+                &detail,
+            )?;
         }
         passed += 1;
     }
-    expect(log.iter().any(|e| e.fault.as_deref() == Some("poison")), "the poison rows fired at VAS", &detail)?;
+    expect(
+        log.iter().any(|e| e.fault.as_deref() == Some("poison")),
+        "the poison rows fired at VAS",
+        &detail,
+    )?;
     // Five viewers of two cameras: ideally two requests reach VAS for every five sent.
-    expect(share <= 0.6, "VAS answers the viewers' identical polls once (at most 3 of 5 requests reach it)", &detail)?;
+    expect(
+        share <= 0.6,
+        "VAS answers the viewers' identical polls once (at most 3 of 5 requests reach it)",
+        &detail,
+    )?;
     println!(
         "  {} viewers, {sent} requests sent, {upstream} reached VAS ({:.0}%): every row held by each, poison rows given up by each",
         outcomes.len(),

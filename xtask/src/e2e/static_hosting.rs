@@ -21,8 +21,10 @@ const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// A static host of `site` on a free loopback port, until the returned
 /// runtime is dropped.
 fn static_host(site: &Path) -> Result<(tokio::runtime::Runtime, String)> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let app = Router::new().fallback_service(ServeDir::new(site).fallback(ServeFile::new(site.join("index.html"))));
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let app = Router::new()
+        .fallback_service(ServeDir::new(site).fallback(ServeFile::new(site.join("index.html"))));
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let url = format!("http://{}/", listener.local_addr()?);
     runtime.spawn(async move {
@@ -34,7 +36,12 @@ fn static_host(site: &Path) -> Result<(tokio::runtime::Runtime, String)> {
 pub fn run(root: &Path) -> Result<usize> {
     // The demo clip beside the viewer's files; no config.json.
     let config = json!({"apiBaseUrl": "", "clips": [{"cameraId": CAMERA, "src": "/demo/clip.mp4", "start": "2026-01-05T12:00:00Z"}]}).to_string();
-    let site = crate::viewer_server::stage_demo_site(&root.join("dist"), Some(&root.join("static/demo")), &config, "static-hosting")?;
+    let site = crate::viewer_server::stage_demo_site(
+        &root.join("dist"),
+        Some(&root.join("static/demo")),
+        &config,
+        "static-hosting",
+    )?;
     std::fs::remove_file(site.join("config.json"))?;
     let (_host, base) = static_host(&site)?;
     let part = "static hosting";
@@ -43,11 +50,18 @@ pub fn run(root: &Path) -> Result<usize> {
     let answer = ureq::get(&format!("{base}config.json")).call()?;
     let content_type = answer.content_type().to_owned();
     let body = answer.into_string()?;
-    super::ensure_loud(part, content_type.starts_with("text/html") && body.contains("<html"), "the host answers /config.json with index.html (200, text/html)", &content_type)?;
+    super::ensure_loud(
+        part,
+        content_type.starts_with("text/html") && body.contains("<html"),
+        "the host answers /config.json with index.html (200, text/html)",
+        &content_type,
+    )?;
 
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;
-    browser.goto(&format!("{base}cameras/{CAMERA}/clip?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z"))?;
+    browser.goto(&format!(
+        "{base}cameras/{CAMERA}/clip?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z"
+    ))?;
     // The page builds its video element once the viewer has started (its
     // config answered, the wasm compiled): wait for it, then for playback.
     let started = browser.execute_async(
@@ -57,9 +71,19 @@ pub fn run(root: &Path) -> Result<usize> {
         ),
         json!([30_000]),
     )?;
-    super::ensure_loud(part, started == true, "the viewer starts without a config.json and shows the clip's video", &started)?;
+    super::ensure_loud(
+        part,
+        started == true,
+        "the viewer starts without a config.json and shows the clip's video",
+        &started,
+    )?;
     let played = browser.execute_async(super::WAIT_FOR_PLAYBACK, json!([2.0, 30_000]))?;
-    super::ensure_loud(part, played["timeout"].is_null() && played["paused"] == false, "the clip page starts with the defaults and plays the demo clip", &played)?;
+    super::ensure_loud(
+        part,
+        played["timeout"].is_null() && played["paused"] == false,
+        "the clip page starts with the defaults and plays the demo clip",
+        &played,
+    )?;
     let alert = browser.execute_async(
         "const done = arguments[arguments.length - 1]; const a = document.querySelector('[role=alert]'); done(a ? a.textContent : null);",
         json!([]),

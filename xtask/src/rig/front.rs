@@ -56,7 +56,9 @@ impl Front {
                 if let Ok(client) = conn {
                     let refuse = refuse.clone();
                     let sig = sig.clone();
-                    let _ = std::thread::Builder::new().name("rig-front-conn".into()).spawn(move || relay(client, backend, signaling, &refuse, &sig));
+                    let _ = std::thread::Builder::new()
+                        .name("rig-front-conn".into())
+                        .spawn(move || relay(client, backend, signaling, &refuse, &sig));
                 }
             }
         })?;
@@ -103,13 +105,23 @@ impl Drop for Front {
     }
 }
 
-fn relay(client: TcpStream, backend: SocketAddr, signaling: SocketAddr, refusals: &AtomicUsize, state: &Signaling) {
+fn relay(
+    client: TcpStream,
+    backend: SocketAddr,
+    signaling: SocketAddr,
+    refusals: &AtomicUsize,
+    state: &Signaling,
+) {
     let mut head = [0u8; 64];
     let _ = client.set_read_timeout(Some(Duration::from_secs(10)));
     let n = client.peek(&mut head).unwrap_or(0);
     let _ = client.set_read_timeout(None);
     let is_signaling = head[..n].starts_with(b"GET /ws/mediasoup");
-    if is_signaling && refusals.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_ok() {
+    if is_signaling
+        && refusals
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+            .is_ok()
+    {
         let _ = client.shutdown(Shutdown::Both);
         return;
     }

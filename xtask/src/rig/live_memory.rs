@@ -25,9 +25,9 @@ use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
-use crate::e2e::live::{wait_state, CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
 use crate::browser::{Browser, CdpClient};
+use crate::e2e::live::{wait_state, CAM_FED, EVENT_LATENESS_MS};
 use crate::{repo_root, Result};
 
 /// Minutes of the baseline (the rig's own model only).
@@ -65,7 +65,11 @@ pub fn run_outside(minutes: u64) -> Result {
 /// Inside the namespace.
 pub fn run(minutes: u64) -> Result {
     let rig = Rig::start(&RigOptions {
-        cameras: vec![RigCamera { id: CAM_FED.into(), name: "Rig camera (live scene)".into(), feed: true }],
+        cameras: vec![RigCamera {
+            id: CAM_FED.into(),
+            name: "Rig camera (live scene)".into(),
+            feed: true,
+        }],
         rtc_ip: netns::RTC_IP.into(),
         event_lateness_ms: EVENT_LATENESS_MS,
         clock_offset_ms: 0,
@@ -101,7 +105,11 @@ pub fn run(minutes: u64) -> Result {
     let posted = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let feeder = {
-        let (posted, stop, url) = (posted.clone(), stop.clone(), format!("{}/__live/events", rig.vas_url().trim_end_matches('/')));
+        let (posted, stop, url) = (
+            posted.clone(),
+            stop.clone(),
+            format!("{}/__live/events", rig.vas_url().trim_end_matches('/')),
+        );
         std::thread::spawn(move || feed_dense(&url, &posted, &stop))
     };
     let dense_start = Instant::now();
@@ -120,10 +128,13 @@ pub fn run(minutes: u64) -> Result {
 /// The size of every WebAssembly memory in the page (the viewer has one),
 /// found by DevTools among the heap's objects: the page exposes none.
 pub(crate) fn wasm_memory_bytes(cdp: &mut CdpClient) -> Result<f64> {
-    let proto = cdp.call("Runtime.evaluate", json!({"expression": "WebAssembly.Memory.prototype"}))?;
-    let proto_id = proto["result"]["objectId"].as_str().context("no WebAssembly.Memory prototype")?.to_owned();
+    let proto =
+        cdp.call("Runtime.evaluate", json!({"expression": "WebAssembly.Memory.prototype"}))?;
+    let proto_id =
+        proto["result"]["objectId"].as_str().context("no WebAssembly.Memory prototype")?.to_owned();
     let found = cdp.call("Runtime.queryObjects", json!({"prototypeObjectId": proto_id}))?;
-    let list_id = found["objects"]["objectId"].as_str().context("queryObjects gave no list")?.to_owned();
+    let list_id =
+        found["objects"]["objectId"].as_str().context("queryObjects gave no list")?.to_owned();
     let sizes = cdp.call(
         "Runtime.callFunctionOn",
         json!({"objectId": list_id, "functionDeclaration": "function () { return this.reduce((n, m) => n + m.buffer.byteLength, 0); }", "returnByValue": true}),
@@ -197,7 +208,9 @@ fn report(samples: &[(String, Value)], minutes: u64) -> Result {
     let base = find(&format!("baseline {BASELINE_MINUTES} min")).context("no baseline sample")?;
     let last = samples.last().map(|(_, v)| v).context("no sample")?;
     let half = find(&format!("dense {} min", minutes.div_ceil(2))).unwrap_or(last);
-    let ratio = |a: &Value, b: &Value, key: &str| a[key].as_f64().unwrap_or(f64::NAN) / b[key].as_f64().unwrap_or(f64::NAN);
+    let ratio = |a: &Value, b: &Value, key: &str| {
+        a[key].as_f64().unwrap_or(f64::NAN) / b[key].as_f64().unwrap_or(f64::NAN)
+    };
     let mut out = String::new();
     let _ = writeln!(out, "Live page memory, browser-measured (rig: real SFU, production server, emulated VAS); store bounded by StoreLimits::live()");
     for (label, v) in samples {

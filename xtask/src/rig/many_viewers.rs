@@ -74,10 +74,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{anyhow, bail, Context};
 use serde_json::json;
 
-use crate::e2e::live::{CAM_FED, EVENT_LATENESS_MS};
 use super::{netns, Rig, RigCamera, RigOptions};
-use crate::proc_cpu::{self, ProcessCpu};
 use crate::browser::{Browser, CdpClient};
+use crate::e2e::live::{CAM_FED, EVENT_LATENESS_MS};
+use crate::proc_cpu::{self, ProcessCpu};
 use crate::Result;
 
 // The marker rows and their feeder.
@@ -196,20 +196,46 @@ pub fn run(minutes: f64) -> Result {
     let mut results: Vec<(&Config, Result<Measured>)> = Vec::new();
     // VAS_VIEWERS_ONLY=1x1,16x3 runs only those (cameras x viewers each; development only).
     let only = std::env::var("VAS_VIEWERS_ONLY").unwrap_or_default();
-    let chosen = |c: &&Config| only.is_empty() || only.split(',').any(|k| k.trim() == format!("{}x{}", c.cameras, c.per_camera));
+    let chosen = |c: &&Config| {
+        only.is_empty()
+            || only.split(',').any(|k| k.trim() == format!("{}x{}", c.cameras, c.per_camera))
+    };
     for cfg in CONFIGS.iter().filter(chosen) {
         let t = Instant::now();
-        println!("== many viewers: {} ({} viewers), window {:.1} min", cfg.label, cfg.cameras * cfg.per_camera, minutes);
+        println!(
+            "== many viewers: {} ({} viewers), window {:.1} min",
+            cfg.label,
+            cfg.cameras * cfg.per_camera,
+            minutes
+        );
         let r = measure(cfg, window);
         match &r {
-            Ok(m) => println!("   {}: measured in {:.0} s{}", cfg.label, t.elapsed().as_secs_f64(), if m.notes.is_empty() { String::new() } else { format!("; {}", m.notes.join("; ")) }),
-            Err(e) => println!("   {}: could not be measured after {:.0} s: {e:#}", cfg.label, t.elapsed().as_secs_f64()),
+            Ok(m) => println!(
+                "   {}: measured in {:.0} s{}",
+                cfg.label,
+                t.elapsed().as_secs_f64(),
+                if m.notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", m.notes.join("; "))
+                }
+            ),
+            Err(e) => println!(
+                "   {}: could not be measured after {:.0} s: {e:#}",
+                cfg.label,
+                t.elapsed().as_secs_f64()
+            ),
         }
         results.push((cfg, r));
     }
     let base = match results.first().map(|r| &r.1) {
         Some(Ok(m)) => m.clone(),
-        Some(Err(e)) => return Err(anyhow!("the baseline ({}) could not be measured, so no ratio can be given: {e:#}", results[0].0.label)),
+        Some(Err(e)) => {
+            return Err(anyhow!(
+                "the baseline ({}) could not be measured, so no ratio can be given: {e:#}",
+                results[0].0.label
+            ))
+        }
         None => return Err(anyhow!("VAS_VIEWERS_ONLY={only} names no configuration")),
     };
     report(&results, &base, minutes, started.elapsed())
@@ -221,7 +247,11 @@ fn set_thread_nice(nice: i32) -> Result {
         .ok()
         .and_then(|p| p.file_name()?.to_str()?.parse::<u32>().ok())
         .context("the calling thread's id (/proc/thread-self)")?;
-    crate::run(std::process::Command::new("renice").args(["-n", &nice.to_string(), "-p", &tid.to_string()]).stdout(std::process::Stdio::null()))
+    crate::run(
+        std::process::Command::new("renice")
+            .args(["-n", &nice.to_string(), "-p", &tid.to_string()])
+            .stdout(std::process::Stdio::null()),
+    )
 }
 
 fn camera_id(k: usize) -> String {
@@ -413,13 +443,23 @@ fn wait_pages(pages: &mut [Page], boxes: bool, limit: Duration) -> Result<usize>
             let s = p.cdp.eval(READY)?;
             *done = s["state"] == "live" && (!boxes || s["boxes"].as_u64().unwrap_or(0) > 0);
             if !*done {
-                states.push(format!("{} with {} boxes", s["state"].as_str().unwrap_or("no player"), s["boxes"]));
+                states.push(format!(
+                    "{} with {} boxes",
+                    s["state"].as_str().unwrap_or("no player"),
+                    s["boxes"]
+                ));
             }
         }
         if states.is_empty() || Instant::now() > deadline {
             if !states.is_empty() {
                 let what = if boxes { "drawing boxes" } else { "live" };
-                println!("   {} of {} pages not {what} within {:.0} s: {}", states.len(), pages.len(), limit.as_secs_f64(), states.join(", "));
+                println!(
+                    "   {} of {} pages not {what} within {:.0} s: {}",
+                    states.len(),
+                    pages.len(),
+                    limit.as_secs_f64(),
+                    states.join(", ")
+                );
             }
             return Ok(done.iter().filter(|d| **d).count());
         }
@@ -430,7 +470,15 @@ fn wait_pages(pages: &mut [Page], boxes: bool, limit: Duration) -> Result<usize>
 fn measure(cfg: &Config, window: Duration) -> Result<Measured> {
     let cameras: Vec<String> = (0..cfg.cameras).map(camera_id).collect();
     let rig = Rig::start(&RigOptions {
-        cameras: cameras.iter().enumerate().map(|(k, id)| RigCamera { id: id.clone(), name: format!("Rig camera {k} (live scene)"), feed: true }).collect(),
+        cameras: cameras
+            .iter()
+            .enumerate()
+            .map(|(k, id)| RigCamera {
+                id: id.clone(),
+                name: format!("Rig camera {k} (live scene)"),
+                feed: true,
+            })
+            .collect(),
         rtc_ip: netns::RTC_IP.into(),
         event_lateness_ms: EVENT_LATENESS_MS,
         clock_offset_ms: 0,
@@ -441,7 +489,12 @@ fn measure(cfg: &Config, window: Duration) -> Result<Measured> {
     let markers = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let feeder = {
-        let (markers, stop, cams, url) = (markers.clone(), stop.clone(), cameras.clone(), format!("{}__live/events", rig.backend().url()));
+        let (markers, stop, cams, url) = (
+            markers.clone(),
+            stop.clone(),
+            cameras.clone(),
+            format!("{}__live/events", rig.backend().url()),
+        );
         std::thread::spawn(move || feed_markers(&url, &cams, &markers, &stop))
     };
     let result = measure_on(cfg, &rig, &markers, window);
@@ -450,19 +503,33 @@ fn measure(cfg: &Config, window: Duration) -> Result<Measured> {
     let mut m = result?;
     match fed {
         Ok(0) => {}
-        Ok(refused) => m.notes.push(format!("{refused} marker posts failed (the emulator refused or dropped them)")),
+        Ok(refused) => m
+            .notes
+            .push(format!("{refused} marker posts failed (the emulator refused or dropped them)")),
         Err(e) => m.notes.push(format!("the marker feeder stopped: {e:#}")),
     }
     Ok(m)
 }
 
-fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Duration) -> Result<Measured> {
-    let mut m = Measured { cores: std::thread::available_parallelism().map_or(1, |n| n.get()), ..Measured::default() };
+fn measure_on(
+    cfg: &Config,
+    rig: &Rig,
+    markers: &Mutex<Vec<Marker>>,
+    window: Duration,
+) -> Result<Measured> {
+    let mut m = Measured {
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ..Measured::default()
+    };
     // Occluded and background windows are not throttled either (they are not hidden: these flags do not touch `document.hidden`).
     // Started from a thread at nice 0, so ChromeDriver and Chromium run at 0, below VAS's side.
     let browser = std::thread::spawn(|| {
         set_thread_nice(0)?;
-        Browser::start_with(&["--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"])
+        Browser::start_with(&[
+            "--disable-renderer-backgrounding",
+            "--disable-background-timer-throttling",
+            "--disable-backgrounding-occluded-windows",
+        ])
     })
     .join()
     .map_err(|_| anyhow!("starting the browser panicked"))??;
@@ -476,10 +543,16 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
             let camera = i % cfg.cameras;
             let url = format!("{}cameras/{}", rig.url(), camera_id(camera));
             let made = control
-                .call("Target.createTarget", json!({"url": url, "newWindow": true, "width": WINDOW_W, "height": WINDOW_H}))
+                .call(
+                    "Target.createTarget",
+                    json!({"url": url, "newWindow": true, "width": WINDOW_W, "height": WINDOW_H}),
+                )
                 .map_err(|e| anyhow!("viewer {} of {viewers}: {e:#}", i + 1))?;
-            let id = made["targetId"].as_str().with_context(|| format!("Target.createTarget gave no target: {made}"))?;
-            let cdp = CdpClient::connect(&format!("ws://{address}/devtools/page/{id}")).map_err(|e| anyhow!("viewer {} of {viewers}: {e:#}", i + 1))?;
+            let id = made["targetId"]
+                .as_str()
+                .with_context(|| format!("Target.createTarget gave no target: {made}"))?;
+            let cdp = CdpClient::connect(&format!("ws://{address}/devtools/page/{id}"))
+                .map_err(|e| anyhow!("viewer {} of {viewers}: {e:#}", i + 1))?;
             pages.push(Page { camera, cdp });
         }
         // The next batch once these play (session set-up is the costly part), whatever they draw.
@@ -492,7 +565,10 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
     std::thread::sleep(WARM_UP);
     m.drawing = wait_pages(&mut pages, true, Duration::from_secs(5))?;
     if m.drawing < viewers {
-        m.notes.push(format!("{} of {viewers} pages were not drawing boxes when the window started", viewers - m.drawing));
+        m.notes.push(format!(
+            "{} of {viewers} pages were not drawing boxes when the window started",
+            viewers - m.drawing
+        ));
     }
     let script = INSTALL.replace("__MARKER__", MARKER_MODEL);
     for p in pages.iter_mut() {
@@ -500,7 +576,11 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
     }
     // The window.
     let server_pid = rig.server_pid();
-    let (cpu_server, cpu_chromium, cpu_sfu) = (ProcessCpu::snapshot(server_pid), ProcessCpu::snapshot(browser.driver_pid()), ProcessCpu::snapshot(rig.sfu_pid()));
+    let (cpu_server, cpu_chromium, cpu_sfu) = (
+        ProcessCpu::snapshot(server_pid),
+        ProcessCpu::snapshot(browser.driver_pid()),
+        ProcessCpu::snapshot(rig.sfu_pid()),
+    );
     let (own0, busy0) = (own_cpu_ms(), proc_cpu::machine_busy_ms());
     let mut last_seq = rig.backend().request_log().last().map_or(0, |e| e.seq);
     let (t0, t0_us) = (Instant::now(), now_us());
@@ -525,13 +605,23 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
     m.own_cpu_ms = own_cpu_ms() - own0;
     m.machine_busy_ms = proc_cpu::machine_busy_ms() - busy0;
     m.server_hwm_bytes = rss(server_pid).1;
-    (m.renderers, m.chromium_pss_bytes, m.mem_available_bytes) = chromium_memory(browser.driver_pid());
+    (m.renderers, m.chromium_pss_bytes, m.mem_available_bytes) =
+        chromium_memory(browser.driver_pid());
     if m.upstream_lost > 0 {
-        m.notes.push(format!("{} of VAS's requests left the emulator's log before they were read", m.upstream_lost));
+        m.notes.push(format!(
+            "{} of VAS's requests left the emulator's log before they were read",
+            m.upstream_lost
+        ));
     }
     // Rows inserted near the end may still be drawn.
     std::thread::sleep(GRACE);
-    let rows: Vec<Marker> = markers.lock().unwrap_or_else(|p| p.into_inner()).iter().filter(|r| (t0_us..=t1_us).contains(&r.inserted_us)).copied().collect();
+    let rows: Vec<Marker> = markers
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter(|r| (t0_us..=t1_us).contains(&r.inserted_us))
+        .copied()
+        .collect();
     if rows.is_empty() {
         m.notes.push("no marker row was inserted in the window: no delay can be given".into());
     }
@@ -539,7 +629,11 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
     let (t0_ms, t1_ms) = (t0_us as f64 / 1000.0, t1_us as f64 / 1000.0);
     for p in pages.iter_mut() {
         let c = p.cdp.eval(COLLECT)?;
-        let mut v = Viewer { camera: p.camera, state: c["state"].as_str().unwrap_or("none").to_owned(), ..Viewer::default() };
+        let mut v = Viewer {
+            camera: p.camera,
+            state: c["state"].as_str().unwrap_or("none").to_owned(),
+            ..Viewer::default()
+        };
         if c.is_null() {
             m.notes.push("a page lost its counters (it was reloaded)".into());
             m.viewers.push(v);
@@ -559,7 +653,14 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
         }
         let mine: Vec<&Marker> = rows.iter().filter(|r| r.camera == p.camera).collect();
         v.rows = mine.len();
-        v.delays_ms = mine.iter().filter_map(|r| c["drawn"][r.track.to_string()].as_f64().map(|at| at - r.inserted_us as f64 / 1000.0)).collect();
+        v.delays_ms = mine
+            .iter()
+            .filter_map(|r| {
+                c["drawn"][r.track.to_string()]
+                    .as_f64()
+                    .map(|at| at - r.inserted_us as f64 / 1000.0)
+            })
+            .collect();
         let seconds = (c["now"].as_f64().unwrap_or(0.0) - c["t0"].as_f64().unwrap_or(0.0)) / 1000.0;
         v.fps = match (c["framesAtStart"].as_f64(), c["framesAtEnd"].as_f64()) {
             (Some(a), Some(b)) if seconds > 0.0 && b >= a => Some((b - a) / seconds),
@@ -574,7 +675,11 @@ fn measure_on(cfg: &Config, rig: &Rig, markers: &Mutex<Vec<Marker>>, window: Dur
         }
         m.viewers.push(v);
     }
-    let hidden = m.viewers.iter().filter(|v| v.hidden_at_start != Some(false) || v.hidden_at_end != Some(false)).count();
+    let hidden = m
+        .viewers
+        .iter()
+        .filter(|v| v.hidden_at_start != Some(false) || v.hidden_at_end != Some(false))
+        .count();
     if hidden > 0 {
         m.notes.push(format!("{hidden} pages were hidden at the window's start or end"));
     }
@@ -593,7 +698,8 @@ mod tests {
     #[test]
     fn requests_are_classed_as_the_viewer_sends_them() {
         let list = "/api/v1/ai-events/cameras/5e1f/events?start_time=2026-01-05T12%3A00%3A00Z&end_time=x&limit=1000&offset=0";
-        let probe = "/api/v1/ai-events/cameras/5e1f/events?start_time=a&end_time=b&limit=1&offset=0";
+        let probe =
+            "/api/v1/ai-events/cameras/5e1f/events?start_time=a&end_time=b&limit=1&offset=0";
         assert!(kind(list) == Kind::Events && kind(probe) == Kind::Probe);
         assert!(kind("/api/v1/devices?skip=0&limit=1000") == Kind::Other);
         assert!(kind("/api/v1/recordings/devices/x/playlist") == Kind::Other);
@@ -602,7 +708,10 @@ mod tests {
     #[test]
     fn nearest_rank_percentiles() {
         let v = sorted(vec![5.0, 1.0, 3.0, 2.0, 4.0]);
-        assert_eq!((percentile(&v, 50.0), percentile(&v, 95.0), percentile(&v, 0.0)), (3.0, 5.0, 1.0));
+        assert_eq!(
+            (percentile(&v, 50.0), percentile(&v, 95.0), percentile(&v, 0.0)),
+            (3.0, 5.0, 1.0)
+        );
         assert!(percentile(&[], 50.0).is_nan());
     }
 }

@@ -27,8 +27,8 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 
-use vas_emulator::{self as demo_backend, BackendConfig, LiveCameras, RunningBackend};
 use crate::{repo_root, run, Result};
+use vas_emulator::{self as demo_backend, BackendConfig, LiveCameras, RunningBackend};
 
 /// `xtask/live-rig/`: the Node package of the rig.
 pub fn rig_dir() -> PathBuf {
@@ -54,7 +54,10 @@ pub fn cache_dir() -> PathBuf {
 pub fn npm_ci(dir: &Path) -> Result {
     let lock = dir.join("package-lock.json");
     let marker = dir.join("node_modules/.package-lock.json");
-    let fresh = match (std::fs::metadata(&lock).and_then(|m| m.modified()), std::fs::metadata(&marker).and_then(|m| m.modified())) {
+    let fresh = match (
+        std::fs::metadata(&lock).and_then(|m| m.modified()),
+        std::fs::metadata(&marker).and_then(|m| m.modified()),
+    ) {
         (Ok(l), Ok(m)) => m >= l,
         _ => false,
     };
@@ -62,28 +65,42 @@ pub fn npm_ci(dir: &Path) -> Result {
         return Ok(());
     }
     println!("== npm ci in {}", dir.display());
-    run(Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]).current_dir(dir))
+    run(Command::new("npm")
+        .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
+        .current_dir(dir))
 }
 
 /// Whether `cargo xtask run` can add the live demo without building anything
 /// for minutes: the worker is cached and Node and FFmpeg are installed.
 pub fn demo_ready() -> bool {
-    let have = |cmd: &str| Command::new(cmd).arg("-version").output().is_ok() || Command::new(cmd).arg("--version").output().is_ok();
+    let have = |cmd: &str| {
+        Command::new(cmd).arg("-version").output().is_ok()
+            || Command::new(cmd).arg("--version").output().is_ok()
+    };
     worker::cached_path().is_ok_and(|p| p.is_file()) && have("node") && have("ffmpeg")
 }
 
 /// The host's first non-loopback IPv4 address: where a browser on this
 /// machine (outside any namespace) can reach the demo SFU.
 pub fn host_ip() -> Option<String> {
-    let out = Command::new("ip").args(["-4", "-o", "addr", "show", "scope", "global"]).output().ok()?;
+    let out =
+        Command::new("ip").args(["-4", "-o", "addr", "show", "scope", "global"]).output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    text.split_whitespace().skip_while(|w| *w != "inet").nth(1).and_then(|a| a.split('/').next()).map(str::to_owned)
+    text.split_whitespace()
+        .skip_while(|w| *w != "inet")
+        .nth(1)
+        .and_then(|a| a.split('/').next())
+        .map(str::to_owned)
 }
 
 /// The live demo's camera.
 pub fn demo_options(front_bind: &str) -> RigOptions {
     RigOptions {
-        cameras: vec![RigCamera { id: "5e1f0000-0000-4000-8000-0000000de300".into(), name: "Live demo scene (test rig)".into(), feed: true }],
+        cameras: vec![RigCamera {
+            id: "5e1f0000-0000-4000-8000-0000000de300".into(),
+            name: "Live demo scene (test rig)".into(),
+            feed: true,
+        }],
         rtc_ip: host_ip().unwrap_or_else(|| "127.0.0.1".into()),
         event_lateness_ms: 80,
         clock_offset_ms: 0,
@@ -154,11 +171,17 @@ fn device(c: &RigCamera) -> Value {
 fn clockshift_lib() -> Result<PathBuf> {
     let src = rig_dir().join("clockshift.c");
     let text = std::fs::read(&src).map_err(|e| anyhow!("{}: {e:#}", src.display()))?;
-    let key = text.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    let key = text
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
     let lib = cache_dir().join(format!("clockshift-{key:016x}.so"));
     if !lib.is_file() {
         std::fs::create_dir_all(cache_dir())?;
-        run(Command::new("cc").args(["-shared", "-fPIC", "-O2", "-o"]).arg(&lib).arg(&src).arg("-ldl"))?;
+        run(Command::new("cc")
+            .args(["-shared", "-fPIC", "-O2", "-o"])
+            .arg(&lib)
+            .arg(&src)
+            .arg("-ldl"))?;
     }
     Ok(lib)
 }
@@ -195,9 +218,13 @@ impl Rig {
             "eventLatenessMs": opts.event_lateness_ms,
         });
         let mut cmd = Command::new("node");
-        cmd.arg(rig_dir().join("sfu-server.mjs")).arg(config.to_string()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.arg(rig_dir().join("sfu-server.mjs"))
+            .arg(config.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
         if opts.clock_offset_ms != 0 {
-            cmd.env("LD_PRELOAD", clockshift_lib()?).env("RIG_CLOCK_OFFSET_MS", opts.clock_offset_ms.to_string());
+            cmd.env("LD_PRELOAD", clockshift_lib()?)
+                .env("RIG_CLOCK_OFFSET_MS", opts.clock_offset_ms.to_string());
         }
         let mut sfu = cmd.spawn().context("could not start node")?;
         // The first `ready` line is the answer.
@@ -211,14 +238,23 @@ impl Rig {
                 bail!("the signaling server did not start within 30 s");
             }
         };
-        let signaling: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().map_err(|e| anyhow!("{e:#}"))?;
-        let backend_addr: std::net::SocketAddr = format!("127.0.0.1:{}", backend.port()).parse().map_err(|e| anyhow!("{e:#}"))?;
+        let signaling: std::net::SocketAddr =
+            format!("127.0.0.1:{port}").parse().map_err(|e| anyhow!("{e:#}"))?;
+        let backend_addr: std::net::SocketAddr =
+            format!("127.0.0.1:{}", backend.port()).parse().map_err(|e| anyhow!("{e:#}"))?;
         let front = front::Front::start("127.0.0.1:0", backend_addr, signaling).context("front")?;
         let dist = opts.dist_dir.clone().unwrap_or_else(|| root.join("dist"));
         let site = format!("rig-{}", front.addr.port());
         let key = Some(crate::viewer_server::EMULATED_VAS_KEY.into());
-        let server = crate::viewer_server::in_front_of(&front.url(), &dist, Some(&root.join("static/demo")), &site, &opts.front_bind, key)
-            .map_err(|e| anyhow!("the viewer's server on {}: {e:#}", opts.front_bind))?;
+        let server = crate::viewer_server::in_front_of(
+            &front.url(),
+            &dist,
+            Some(&root.join("static/demo")),
+            &site,
+            &opts.front_bind,
+            key,
+        )
+        .map_err(|e| anyhow!("the viewer's server on {}: {e:#}", opts.front_bind))?;
         Ok(Rig {
             sfu,
             control: format!("http://127.0.0.1:{port}"),
@@ -277,12 +313,22 @@ impl Rig {
     }
 
     pub fn get(&self, path: &str) -> Result<Value> {
-        Ok(self.agent.get(&format!("{}{path}", self.control)).call().with_context(|| path.to_owned())?.into_json()?)
+        Ok(self
+            .agent
+            .get(&format!("{}{path}", self.control))
+            .call()
+            .with_context(|| path.to_owned())?
+            .into_json()?)
     }
 
     /// POST on the signaling server's control API.
     pub fn post(&self, path: &str, body: Value) -> Result<Value> {
-        Ok(self.agent.post(&format!("{}{path}", self.control)).send_json(body).with_context(|| path.to_owned())?.into_json()?)
+        Ok(self
+            .agent
+            .post(&format!("{}{path}", self.control))
+            .send_json(body)
+            .with_context(|| path.to_owned())?
+            .into_json()?)
     }
 
     /// GET on the demo backend (through the front).

@@ -19,11 +19,19 @@ const PEER_IP: &str = "10.203.0.2";
 pub fn run_inside(what: &str, args: &[String]) -> Result {
     super::prepare()?;
     let exe = std::env::current_exe().context("current_exe")?;
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
     if !is_root {
         bail!("the live rig needs root for its private network namespace (unshare --net)");
     }
-    run(Command::new("unshare").arg("--net").arg("--").arg(exe).args(["rig", "inside-netns", what]).args(args))
+    run(Command::new("unshare")
+        .arg("--net")
+        .arg("--")
+        .arg(exe)
+        .args(["rig", "inside-netns", what])
+        .args(args))
 }
 
 /// The entry point inside the namespace.
@@ -37,7 +45,8 @@ pub fn inside(stage: &str, minutes: Option<&str>) -> Result {
         "test" => {
             let n = crate::e2e::live::run_all()?;
             // The outer `cargo xtask test` adds this count to its closing line.
-            let _ = std::fs::write(crate::repo_root().join("target/live-e2e-passed"), n.to_string());
+            let _ =
+                std::fs::write(crate::repo_root().join("target/live-e2e-passed"), n.to_string());
             println!("live: {n} passed, 0 failed");
             Ok(())
         }

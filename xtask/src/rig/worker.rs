@@ -21,7 +21,7 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail};
 
-use super::{cache_dir, rig_dir, npm_ci};
+use super::{cache_dir, npm_ci, rig_dir};
 use crate::{run, Result};
 
 /// The mediasoup release whose worker is built; must match `live-rig/package.json`.
@@ -29,8 +29,15 @@ pub const MEDIASOUP_VERSION: &str = "3.27.1";
 const MESON: &str = "meson==1.6.1";
 const NINJA: &str = "ninja==1.11.1.3";
 /// Debian packages the build needs.
-const DEBIAN_PACKAGES: &[&str] =
-    &["build-essential", "pkg-config", "libuv1-dev", "libsrtp2-dev", "libabsl-dev", "flatbuffers-compiler", "libflatbuffers-dev"];
+const DEBIAN_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libuv1-dev",
+    "libsrtp2-dev",
+    "libabsl-dev",
+    "flatbuffers-compiler",
+    "libflatbuffers-dev",
+];
 /// Bumped whenever the port below changes, so a stale cached binary is rebuilt.
 const PORT_REVISION: u32 = 1;
 
@@ -57,7 +64,10 @@ pub fn ensure_worker() -> Result<PathBuf> {
     std::fs::create_dir_all(&work).map_err(|e| anyhow!("{}: {e:#}", work.display()))?;
     let pkg_worker = rig_dir().join("node_modules/mediasoup/worker");
     if !pkg_worker.join("meson.build").is_file() {
-        bail!("{} has no meson.build: is mediasoup {MEDIASOUP_VERSION} installed?", pkg_worker.display());
+        bail!(
+            "{} has no meson.build: is mediasoup {MEDIASOUP_VERSION} installed?",
+            pkg_worker.display()
+        );
     }
     run(Command::new("cp").arg("-a").arg(&pkg_worker).arg(&src))?;
     prepare_sources(&src)?;
@@ -67,20 +77,32 @@ pub fn ensure_worker() -> Result<PathBuf> {
         .collect::<Vec<_>>()
         .join(":");
     let build = src.join("out");
-    let path_env = format!("{}:{}", meson.parent().unwrap_or(Path::new("/")).display(), std::env::var("PATH").unwrap_or_default());
+    let path_env = format!(
+        "{}:{}",
+        meson.parent().unwrap_or(Path::new("/")).display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     run(Command::new(&meson)
         .args(["setup", "--buildtype=release", "-Db_ndebug=true", "--wrap-mode=nodownload"])
         .arg(&build)
         .arg(&src)
         .env("PKG_CONFIG_PATH", &pkg_config_path)
         .env("PATH", &path_env))?;
-    run(Command::new(&ninja).arg("-C").arg(&build).args(["-j", "2", "mediasoup-worker"]).env("PATH", &path_env))?;
+    run(Command::new(&ninja)
+        .arg("-C")
+        .arg(&build)
+        .args(["-j", "2", "mediasoup-worker"])
+        .env("PATH", &path_env))?;
     let built = build.join("mediasoup-worker");
     let tmp = bin.with_extension("tmp");
     std::fs::copy(&built, &tmp).map_err(|e| anyhow!("{}: {e:#}", built.display()))?;
     std::fs::rename(&tmp, &bin).map_err(|e| anyhow!("{}: {e:#}", bin.display()))?;
     let _ = std::fs::remove_dir_all(&work);
-    println!("== MediaSoup worker built in {:.1} min: {}", started.elapsed().as_secs_f64() / 60.0, bin.display());
+    println!(
+        "== MediaSoup worker built in {:.1} min: {}",
+        started.elapsed().as_secs_f64() / 60.0,
+        bin.display()
+    );
     Ok(bin)
 }
 
@@ -131,7 +153,10 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Installs those of `packages` that are missing (apt-get, as root).
@@ -150,7 +175,11 @@ pub fn ensure_debian_packages(packages: &[&str]) -> Result {
         return Ok(());
     }
     if !is_root() {
-        bail!("the live rig needs Debian's {}: run `sudo apt-get install -y {}`", missing.join(", "), missing.join(" "));
+        bail!(
+            "the live rig needs Debian's {}: run `sudo apt-get install -y {}`",
+            missing.join(", "),
+            missing.join(" ")
+        );
     }
     println!("== installing {} (apt-get)", missing.join(" "));
     run(Command::new("apt-get").arg("update"))?;
@@ -165,7 +194,10 @@ fn ensure_build_python() -> Result<(PathBuf, PathBuf)> {
     let venv = cache_dir().join("build-venv");
     let (meson, ninja) = (venv.join("bin/meson"), venv.join("bin/ninja"));
     let ok = |bin: &Path, want: &str| {
-        Command::new(bin).arg("--version").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).starts_with(want))
+        Command::new(bin)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).starts_with(want))
     };
     if ok(&meson, "1.6.1") && ok(&ninja, "1.11.1") {
         return Ok((meson, ninja));
@@ -194,7 +226,18 @@ fn ensure_openssl() -> Result<PathBuf> {
     // The crate's source tree is read-only in cargo's registry: build out of tree.
     run(Command::new("perl")
         .arg(source.join("Configure"))
-        .args(["linux-x86_64", "no-shared", "no-dso", "no-tests", "no-ssl3", "no-comp", "no-zlib", "no-engine", "no-legacy", "-fPIC"])
+        .args([
+            "linux-x86_64",
+            "no-shared",
+            "no-dso",
+            "no-tests",
+            "no-ssl3",
+            "no-comp",
+            "no-zlib",
+            "no-engine",
+            "no-legacy",
+            "-fPIC",
+        ])
         .arg(format!("--prefix={}", prefix.display()))
         .arg(format!("--openssldir={}", prefix.join("ssl").display()))
         .current_dir(&build))?;
@@ -207,7 +250,9 @@ fn ensure_openssl() -> Result<PathBuf> {
 /// Replaces the wraps with the local stand-ins and ports SrtpSession to libsrtp 2.
 pub fn prepare_sources(src: &Path) -> Result {
     let subprojects = src.join("subprojects");
-    for entry in std::fs::read_dir(&subprojects).map_err(|e| anyhow!("{}: {e:#}", subprojects.display()))? {
+    for entry in
+        std::fs::read_dir(&subprojects).map_err(|e| anyhow!("{}: {e:#}", subprojects.display()))?
+    {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "wrap") {
             std::fs::remove_file(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
@@ -221,15 +266,21 @@ pub fn prepare_sources(src: &Path) -> Result {
         }
         run(Command::new("cp").arg("-a").arg(&path).arg(&subprojects))?;
     }
-    patch(&src.join("include/RTC/SrtpSession.hpp"), &[Edit::Replace(
-        "srtp_stream_remove(this->session, htonl(ssrc));",
-        "srtp_remove_stream(this->session, htonl(ssrc));",
-    )])?;
+    patch(
+        &src.join("include/RTC/SrtpSession.hpp"),
+        &[Edit::Replace(
+            "srtp_stream_remove(this->session, htonl(ssrc));",
+            "srtp_remove_stream(this->session, htonl(ssrc));",
+        )],
+    )?;
     // Two error codes exist in libsrtp 3 only.
-    patch(&src.join("src/DepLibSRTP.cpp"), &[
-        Edit::DeleteLineWith("srtp_err_status_buffer_small"),
-        Edit::DeleteLineWith("srtp_err_status_cryptex_err"),
-    ])?;
+    patch(
+        &src.join("src/DepLibSRTP.cpp"),
+        &[
+            Edit::DeleteLineWith("srtp_err_status_buffer_small"),
+            Edit::DeleteLineWith("srtp_err_status_cryptex_err"),
+        ],
+    )?;
     patch(&src.join("src/RTC/SrtpSession.cpp"), &[
         Edit::Replace("#include \"MediaSoupErrors.hpp\"\n", "#include \"MediaSoupErrors.hpp\"\n#include <cstring>\n"),
         Edit::Region {
@@ -245,14 +296,21 @@ enum Edit {
     Replace(&'static str, &'static str),
     DeleteLineWith(&'static str),
     /// Replaces the text from `from` (included) up to `to` (excluded).
-    Region { from: &'static str, to: &'static str, with: &'static str },
+    Region {
+        from: &'static str,
+        to: &'static str,
+        with: &'static str,
+    },
 }
 
 /// Applies edits that must each match exactly once; anything else is an error
 /// naming the file, so a new mediasoup release cannot be half-patched silently.
 fn patch(file: &Path, edits: &[Edit]) -> Result {
-    let mut text = std::fs::read_to_string(file).map_err(|e| anyhow!("{}: {e:#}", file.display()))?;
-    let fail = |what: &str| anyhow!("patching {}: {what} (mediasoup {MEDIASOUP_VERSION} expected)", file.display());
+    let mut text =
+        std::fs::read_to_string(file).map_err(|e| anyhow!("{}: {e:#}", file.display()))?;
+    let fail = |what: &str| {
+        anyhow!("patching {}: {what} (mediasoup {MEDIASOUP_VERSION} expected)", file.display())
+    };
     for edit in edits {
         match edit {
             Edit::Replace(old, new) => {
@@ -263,14 +321,21 @@ fn patch(file: &Path, edits: &[Edit]) -> Result {
             }
             Edit::DeleteLineWith(needle) => {
                 let before = text.lines().count();
-                text = text.lines().filter(|l| !l.contains(needle)).map(|l| format!("{l}\n")).collect();
+                text = text
+                    .lines()
+                    .filter(|l| !l.contains(needle))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
                 if text.lines().count() + 1 != before {
                     return Err(fail(&format!("no single line with {needle:?}")));
                 }
             }
             Edit::Region { from, to, with } => {
                 let start = text.find(from).ok_or_else(|| fail(&format!("{from:?} not found")))?;
-                let end = text[start..].find(to).map(|i| start + i).ok_or_else(|| fail(&format!("{to:?} not found")))?;
+                let end = text[start..]
+                    .find(to)
+                    .map(|i| start + i)
+                    .ok_or_else(|| fail(&format!("{to:?} not found")))?;
                 text.replace_range(start..end, with);
             }
         }

@@ -39,11 +39,7 @@ fn echo(req: &Request, out: &mut Responder) {
         ("X-Split".to_string(), "a\r\nInjected: 1".to_string()),
     ];
     let len = text.len() as u64;
-    let claimed = if req.target == "/short" {
-        len + 10
-    } else {
-        len
-    };
+    let claimed = if req.target == "/short" { len + 10 } else { len };
     let _ = out.send(status, &headers, &mut text.as_bytes(), claimed);
 }
 
@@ -93,10 +89,7 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> String {
     let mut head = String::new();
     loop {
         let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "closed early: {head}"
-        );
+        assert!(reader.read_line(&mut line).unwrap() > 0, "closed early: {head}");
         head.push_str(&line);
         if line == "\r\n" {
             return head;
@@ -105,9 +98,7 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> String {
 }
 
 fn content_length(head: &str) -> Option<usize> {
-    head.lines()
-        .find_map(|l| l.strip_prefix("content-length: "))
-        .map(|v| v.parse().unwrap())
+    head.lines().find_map(|l| l.strip_prefix("content-length: ")).map(|v| v.parse().unwrap())
 }
 
 /// One answer (head and `Content-Length` body) from a kept-open stream.
@@ -132,24 +123,17 @@ fn keep_alive_pipelining_and_framing() {
     .unwrap();
     let (head, body) = read_answer(&mut r);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-    assert!(
-        !head.contains("999") && !head.contains("Injected") && !head.contains("Bad"),
-        "{head}"
-    );
+    assert!(!head.contains("999") && !head.contains("Injected") && !head.contains("Bad"), "{head}");
     assert!(head.contains("content-type: text/plain\r\n"), "{head}");
     assert!(!head.contains("connection: close"), "{head}");
-    assert_eq!(
-        body,
-        "POST /a?x=%2B1&y=%2f\nhost=h\ncontent-length=5\nhello"
-    );
+    assert_eq!(body, "POST /a?x=%2B1&y=%2f\nhost=h\ncontent-length=5\nhello");
     let (_, body) = read_answer(&mut r);
     assert_eq!(body, "get /b\nhost=h\n");
     // The connection stays open for more: HEAD announces the length only.
     w.write_all(b"HEAD /c HTTP/1.1\r\n\r\n").unwrap();
     let head = read_head(&mut r);
     assert_eq!(content_length(&head), Some(8), "{head}");
-    w.write_all(b"GET /empty HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    w.write_all(b"GET /empty HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
     let mut rest = String::new();
     r.read_to_string(&mut rest).unwrap();
     assert!(rest.starts_with("HTTP/1.1 204 No Content\r\n"), "{rest}");
@@ -181,28 +165,17 @@ fn http10_expect_and_request_bodies() {
         addr,
         b"POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
     );
-    assert!(
-        out.starts_with("HTTP/1.1 200 OK\r\n") && out.ends_with("\nabcde"),
-        "{out}"
-    );
+    assert!(out.starts_with("HTTP/1.1 200 OK\r\n") && out.ends_with("\nabcde"), "{out}");
 
     // Too large, declared or not: 413, and the connection closes.
-    let out = exchange(
-        addr,
-        b"POST /x HTTP/1.1\r\nContent-Length: 999999999999\r\n\r\n",
-    );
-    assert!(
-        out.starts_with("HTTP/1.1 413 ") && out.contains("connection: close\r\n"),
-        "{out}"
-    );
+    let out = exchange(addr, b"POST /x HTTP/1.1\r\nContent-Length: 999999999999\r\n\r\n");
+    assert!(out.starts_with("HTTP/1.1 413 ") && out.contains("connection: close\r\n"), "{out}");
     let mut s = connect(addr);
-    s.write_all(b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
-        .unwrap();
+    s.write_all(b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap();
     let chunk = vec![b'a'; 1024 * 1024];
     let mut sent = 0;
     while sent <= MAX_BODY_BYTES {
-        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
-            .is_err()
+        if s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).is_err()
             || s.write_all(&chunk).is_err()
             || s.write_all(b"\r\n").is_err()
         {
@@ -228,11 +201,7 @@ fn malformed_requests_are_refused() {
     ];
     for raw in bad {
         let out = exchange(addr, raw);
-        assert!(
-            out.starts_with("HTTP/1.1 400 "),
-            "{:?}: {out}",
-            String::from_utf8_lossy(raw)
-        );
+        assert!(out.starts_with("HTTP/1.1 400 "), "{:?}: {out}", String::from_utf8_lossy(raw));
     }
     let mut huge = b"GET /x HTTP/1.1\r\nX: ".to_vec();
     huge.extend(std::iter::repeat_n(b'a', 70 * 1024));
@@ -257,10 +226,7 @@ fn handlers_that_fail_answer_500() {
         let out = exchange(addr, format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes());
         assert!(out.starts_with("HTTP/1.1 500 "), "{target}: {out}");
         assert!(out.contains("connection: close\r\n"), "{target}: {out}");
-        assert!(
-            out.ends_with("\r\n\r\nInternal Server Error"),
-            "{target}: {out}"
-        );
+        assert!(out.ends_with("\r\n\r\nInternal Server Error"), "{target}: {out}");
     }
 }
 
@@ -273,8 +239,7 @@ fn a_short_body_breaks_the_connection() {
     let mut w = s.try_clone().unwrap();
     let mut r = BufReader::new(s);
     // A second request waits behind the first: it is never answered.
-    w.write_all(b"GET /short HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n")
-        .unwrap();
+    w.write_all(b"GET /short HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n").unwrap();
     let head = read_head(&mut r);
     let len = content_length(&head).unwrap();
     let mut rest = Vec::new();
@@ -293,18 +258,14 @@ fn large_answers_stream_with_bounded_memory() {
     let mut w = s.try_clone().unwrap();
     let mut r = BufReader::new(s);
     let before = STREAMED.load(Ordering::SeqCst);
-    w.write_all(format!("GET /stream?{LEN} HTTP/1.1\r\n\r\n").as_bytes())
-        .unwrap();
+    w.write_all(format!("GET /stream?{LEN} HTTP/1.1\r\n\r\n").as_bytes()).unwrap();
     let head = read_head(&mut r);
     assert_eq!(content_length(&head), Some(LEN as usize), "{head}");
     // The client reads nothing for a while: the handler stops soon after the
     // socket buffers, hyper's buffer and the channel are full.
     std::thread::sleep(Duration::from_millis(500));
     let ahead = STREAMED.load(Ordering::SeqCst) - before;
-    assert!(
-        ahead < 64 * 1024 * 1024,
-        "read {ahead} bytes ahead of the client"
-    );
+    assert!(ahead < 64 * 1024 * 1024, "read {ahead} bytes ahead of the client");
     let mut total = 0u64;
     let mut buf = vec![0; 1024 * 1024];
     while total < LEN {
@@ -343,8 +304,7 @@ fn connections_never_wait_for_each_other() {
                 let mut w = s.try_clone().unwrap();
                 let mut r = BufReader::new(s);
                 let target = if i % 2 == 0 { "/slow" } else { "/quick" };
-                w.write_all(format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes())
-                    .unwrap();
+                w.write_all(format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes()).unwrap();
                 let t = Instant::now();
                 read_answer(&mut r);
                 (target, t.elapsed())
@@ -354,21 +314,12 @@ fn connections_never_wait_for_each_other() {
     for handle in burst {
         let (target, took) = handle.join().unwrap();
         let limit = if target == "/slow" { 1500 } else { 1000 };
-        assert!(
-            took < Duration::from_millis(limit),
-            "{target} took {took:?}"
-        );
+        assert!(took < Duration::from_millis(limit), "{target} took {took:?}");
     }
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     // The idle ones still work.
     for r in &mut idle {
-        r.get_mut()
-            .write_all(b"GET /again HTTP/1.1\r\n\r\n")
-            .unwrap();
+        r.get_mut().write_all(b"GET /again HTTP/1.1\r\n\r\n").unwrap();
         assert_eq!(read_answer(r).1, "GET /again\n");
     }
 }

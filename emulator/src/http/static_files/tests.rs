@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::http::static_files::{content_type, parse_range, safe_relative_path, OPEN_RANGE_CAP, RangeAnswer};
+use crate::http::static_files::{
+    content_type, parse_range, safe_relative_path, RangeAnswer, OPEN_RANGE_CAP,
+};
 
 #[test]
 fn range_and_path_parsing() {
@@ -23,12 +25,7 @@ fn range_and_path_parsing() {
         (Some("bytes=0-1,5-6"), 100, None, false),
         (Some("items=0-1"), 100, None, false),
         (Some("bytes=x-1"), 100, None, false),
-        (
-            Some("bytes=0-"),
-            3 * OPEN_RANGE_CAP,
-            Some((0, OPEN_RANGE_CAP - 1)),
-            false,
-        ),
+        (Some("bytes=0-"), 3 * OPEN_RANGE_CAP, Some((0, OPEN_RANGE_CAP - 1)), false),
     ];
     for (header, len, partial, unsat) in cases {
         let got = parse_range(*header, *len);
@@ -60,11 +57,7 @@ fn range_and_path_parsing() {
         ("a%00b", None),
     ];
     for (raw, want) in paths {
-        assert_eq!(
-            safe_relative_path(raw, true),
-            want.map(PathBuf::from),
-            "{raw:?}"
-        );
+        assert_eq!(safe_relative_path(raw, true), want.map(PathBuf::from), "{raw:?}");
     }
 }
 

@@ -5,7 +5,9 @@ use serde_json::{json, Value};
 
 use crate::faults::Faults;
 use crate::live::rig_cameras::LiveCameras;
-use crate::test_support::{emulated_config, event, post, request, write_data, write_dist, TempDir, CAM_A};
+use crate::test_support::{
+    emulated_config, event, post, request, write_data, write_dist, TempDir, CAM_A,
+};
 use crate::{start_with_live, BackendConfig, RunningBackend};
 
 const LIVE_CAM: &str = "1a7e0000-0000-4000-8000-00000000ca01";
@@ -19,18 +21,27 @@ fn live_device() -> Value {
 fn rig_backend(dir: &TempDir) -> RunningBackend {
     write_data(&dir.data());
     write_dist(&dir.dist());
-    let config = BackendConfig { api_key: Some(KEY.into()), ..emulated_config(dir.dist(), Some(dir.data())) };
-    start_with_live(config, "127.0.0.1:0", Some(LiveCameras { devices: vec![live_device()] })).unwrap()
+    let config = BackendConfig {
+        api_key: Some(KEY.into()),
+        ..emulated_config(dir.dist(), Some(dir.data()))
+    };
+    start_with_live(config, "127.0.0.1:0", Some(LiveCameras { devices: vec![live_device()] }))
+        .unwrap()
 }
 
 fn get(backend: &RunningBackend, path: &str) -> (u16, Value) {
-    let r = request("GET", &format!("{}{}", backend.url(), path.trim_start_matches('/')), &[("X-API-Key", KEY)]);
+    let r = request(
+        "GET",
+        &format!("{}{}", backend.url(), path.trim_start_matches('/')),
+        &[("X-API-Key", KEY)],
+    );
     let body = if r.body.is_empty() { Value::Null } else { r.json() };
     (r.status, body)
 }
 
 fn post_events(backend: &RunningBackend, events: &[Value]) -> (u16, Value) {
-    let r = post(&format!("{}__live/events", backend.url()), &Value::from(events.to_vec()).to_string());
+    let r =
+        post(&format!("{}__live/events", backend.url()), &Value::from(events.to_vec()).to_string());
     (r.status, r.json())
 }
 
@@ -41,7 +52,8 @@ fn live_cameras_are_devices_and_their_events_rows() {
 
     let (status, devices) = get(&backend, "/api/v1/devices");
     assert_eq!(status, 200);
-    let ids: Vec<&str> = devices.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        devices.as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids, [CAM_A, LIVE_CAM.to_uppercase().as_str()]);
     let (status, device) = get(&backend, &format!("/api/v1/devices/{LIVE_CAM}"));
     assert_eq!((status, device), (200, live_device()));
@@ -60,16 +72,21 @@ fn live_cameras_are_devices_and_their_events_rows() {
     // Posting the same events again stores nothing twice.
     assert_eq!(post_events(&backend, &rows).1["inserted"], json!(0));
 
-    for path in [format!("/api/v1/ai-events/cameras/{LIVE_CAM}/events"), format!("/api/v1/ai-events?camera_id={LIVE_CAM}")] {
+    for path in [
+        format!("/api/v1/ai-events/cameras/{LIVE_CAM}/events"),
+        format!("/api/v1/ai-events?camera_id={LIVE_CAM}"),
+    ] {
         let (status, page) = get(&backend, &path);
         assert_eq!(status, 200, "{path}");
         assert_eq!(page["total"], json!(2), "{path}");
         assert_eq!(page["events"], json!([rows[1], rows[0]]), "{path}: newest first");
     }
-    let (status, one) = get(&backend, &format!("/api/v1/ai-events/{}", rows[0]["id"].as_str().unwrap()));
+    let (status, one) =
+        get(&backend, &format!("/api/v1/ai-events/{}", rows[0]["id"].as_str().unwrap()));
     assert_eq!((status, one), (200, rows[0].clone()));
     // The demo camera's lists do not hold them.
-    let (_, demo) = get(&backend, &format!("/api/v1/ai-events/cameras/{CAM_A}/events?model_id=rig"));
+    let (_, demo) =
+        get(&backend, &format!("/api/v1/ai-events/cameras/{CAM_A}/events?model_id=rig"));
     assert_eq!(demo["total"], json!(0));
 }
 
@@ -91,8 +108,12 @@ fn live_reads_pass_the_key_check_the_faults_and_the_log() {
 
     // Every read is logged, with its fault; the rig's writes are control requests, never logged.
     let log = backend.request_log();
-    let statuses: Vec<(u16, Option<&str>)> = log.iter().map(|e| (e.status, e.fault.as_deref())).collect();
-    assert_eq!(statuses, [(401, Some("api_key")), (403, Some("api_key")), (500, Some("bare_500")), (200, None)]);
+    let statuses: Vec<(u16, Option<&str>)> =
+        log.iter().map(|e| (e.status, e.fault.as_deref())).collect();
+    assert_eq!(
+        statuses,
+        [(401, Some("api_key")), (403, Some("api_key")), (500, Some("bare_500")), (200, None)]
+    );
     assert!(log.iter().all(|e| !e.target.starts_with("/__live")), "{log:?}");
 
     // The secrets scan sees live reads too.

@@ -50,14 +50,18 @@ impl LiveClockMethod {
 
     /// Parses an attribute value (used for the `clock` page parameter).
     pub fn from_attr(s: &str) -> Option<Self> {
-        [LiveClockMethod::Arrival, LiveClockMethod::Receive, LiveClockMethod::RtpSr].into_iter().find(|m| m.as_attr() == s)
+        [LiveClockMethod::Arrival, LiveClockMethod::Receive, LiveClockMethod::RtpSr]
+            .into_iter()
+            .find(|m| m.as_attr() == s)
     }
 
     /// How far off a wall time from this method may be, for people.
     pub fn precision_note(self) -> &'static str {
         match self {
             LiveClockMethod::RtpSr => "live: RTP time anchored through the SFU's sender reports",
-            LiveClockMethod::Receive => "live: receive time moved onto VAS's clock by the sender-report offset",
+            LiveClockMethod::Receive => {
+                "live: receive time moved onto VAS's clock by the sender-report offset"
+            }
             LiveClockMethod::Arrival => "live: the browser's own clock, assumed equal to VAS's",
         }
     }
@@ -225,7 +229,10 @@ impl LiveClock {
 
     /// Records a sender report; the same report seen again (same arrival) is ignored.
     pub fn observe_sender_report(&mut self, sr: SenderReportSample) {
-        if !(sr.remote_ms.is_finite() && sr.local_ms.is_finite()) || sr.remote_ms <= 0.0 || sr.local_ms <= 0.0 {
+        if !(sr.remote_ms.is_finite() && sr.local_ms.is_finite())
+            || sr.remote_ms <= 0.0
+            || sr.local_ms <= 0.0
+        {
             return;
         }
         if self.last_report_local == Some(sr.local_ms) {
@@ -253,13 +260,20 @@ impl LiveClock {
         let max = self.params.max_method;
         let (ms, method) = match (rtp_ms, receive, offset) {
             (Some(rtp_ms), Some(_), Some(offset))
-                if max >= LiveClockMethod::RtpSr && self.anchors.len() >= self.params.min_anchor_frames =>
+                if max >= LiveClockMethod::RtpSr
+                    && self.anchors.len() >= self.params.min_anchor_frames =>
             {
                 let anchor = self.anchors.quantile(self.params.anchor_quantile)?;
                 (rtp_ms + anchor + offset, LiveClockMethod::RtpSr)
             }
-            (_, Some(receive), Some(offset)) if max >= LiveClockMethod::Receive => (receive + offset, LiveClockMethod::Receive),
-            _ if max > LiveClockMethod::Arrival && self.frames <= self.params.arrival_grace_frames => return None,
+            (_, Some(receive), Some(offset)) if max >= LiveClockMethod::Receive => {
+                (receive + offset, LiveClockMethod::Receive)
+            }
+            _ if max > LiveClockMethod::Arrival
+                && self.frames <= self.params.arrival_grace_frames =>
+            {
+                return None
+            }
             _ => (receive.unwrap_or(meta.presented_ms), LiveClockMethod::Arrival),
         };
         let t = UnixMicros::from_millis_f64(ms)?;
@@ -321,7 +335,10 @@ mod tests {
     #[test]
     fn degrades_when_inputs_are_missing() {
         let skew = 2500.0;
-        let mut c = LiveClock::new(LiveClockParams { arrival_grace_frames: 0, ..LiveClockParams::default() });
+        let mut c = LiveClock::new(LiveClockParams {
+            arrival_grace_frames: 0,
+            ..LiveClockParams::default()
+        });
         // No sender report yet: the browser's own clock, skew and all.
         let (e, m) = err_ms(&mut c, 0, &frame(0, 5.0, skew));
         assert_eq!(m, Arrival);
@@ -352,19 +369,33 @@ mod tests {
     fn no_time_before_the_first_report_during_the_grace_frames() {
         let params = LiveClockParams { arrival_grace_frames: 3, ..LiveClockParams::default() };
         let mut c = LiveClock::new(params);
-        let got: Vec<Option<LiveClockMethod>> = (0..5).map(|n| c.frame_time(&frame(n, 5.0, 900.0)).map(|(_, m)| m)).collect();
-        assert_eq!(got, [None, None, None, Some(Arrival), Some(Arrival)], "then the browser's clock, for want of better");
+        let got: Vec<Option<LiveClockMethod>> =
+            (0..5).map(|n| c.frame_time(&frame(n, 5.0, 900.0)).map(|(_, m)| m)).collect();
+        assert_eq!(
+            got,
+            [None, None, None, Some(Arrival), Some(Arrival)],
+            "then the browser's clock, for want of better"
+        );
         let mut capped = LiveClock::new(LiveClockParams { max_method: Arrival, ..params });
-        assert_eq!(capped.frame_time(&frame(0, 5.0, 0.0)).map(|(_, m)| m), Some(Arrival), "no grace when arrival is the cap");
+        assert_eq!(
+            capped.frame_time(&frame(0, 5.0, 0.0)).map(|(_, m)| m),
+            Some(Arrival),
+            "no grace when arrival is the cap"
+        );
         c.reset();
         c.observe_sender_report(report(T0, 1.0, 900.0));
-        assert_eq!(c.frame_time(&frame(0, 5.0, 900.0)).map(|(_, m)| m), Some(Receive), "a report ends the grace");
+        assert_eq!(
+            c.frame_time(&frame(0, 5.0, 900.0)).map(|(_, m)| m),
+            Some(Receive),
+            "a report ends the grace"
+        );
     }
 
     #[test]
     fn the_cap_limits_the_method() {
         for (cap, expect) in [(Arrival, Arrival), (Receive, Receive), (RtpSr, RtpSr)] {
-            let mut c = LiveClock::new(LiveClockParams { max_method: cap, ..LiveClockParams::default() });
+            let mut c =
+                LiveClock::new(LiveClockParams { max_method: cap, ..LiveClockParams::default() });
             c.observe_sender_report(report(T0, 1.0, 0.0));
             let mut last = None;
             for n in 0..20 {
@@ -381,7 +412,8 @@ mod tests {
     fn rtp_anchor_removes_per_frame_delay_across_the_rtp_wrap() {
         let skew = -1234.5;
         let mut c = LiveClock::new(LiveClockParams::default());
-        let mut receive_only = LiveClock::new(LiveClockParams { max_method: Receive, ..LiveClockParams::default() });
+        let mut receive_only =
+            LiveClock::new(LiveClockParams { max_method: Receive, ..LiveClockParams::default() });
         let (mut worst_rtp, mut worst_recv) = (0.0f64, 0.0f64);
         for n in 0..600u32 {
             if n % 30 == 0 {

@@ -40,7 +40,15 @@ pub struct DelayParams {
 
 impl Default for DelayParams {
     fn default() -> Self {
-        Self { window_ms: 4_000.0, quantile: 0.95, margin_ms: 40.0, min_step_ms: 25.0, every_ms: 1_000.0, max_ms: 2_000.0, initial_ms: 300.0 }
+        Self {
+            window_ms: 4_000.0,
+            quantile: 0.95,
+            margin_ms: 40.0,
+            min_step_ms: 25.0,
+            every_ms: 1_000.0,
+            max_ms: 2_000.0,
+            initial_ms: 300.0,
+        }
     }
 }
 
@@ -67,7 +75,12 @@ pub struct PlayoutDelay {
 
 impl PlayoutDelay {
     pub fn new(params: DelayParams) -> Self {
-        Self { params, deficits: VecDeque::new(), target_ms: params.initial_ms.clamp(0.0, params.max_ms), last_change_mono_ms: None }
+        Self {
+            params,
+            deficits: VecDeque::new(),
+            target_ms: params.initial_ms.clamp(0.0, params.max_ms),
+            last_change_mono_ms: None,
+        }
     }
 
     pub fn target_ms(&self) -> f64 {
@@ -80,10 +93,19 @@ impl PlayoutDelay {
     /// frame the events must reach ([`next_event_room_us`]: the next event of
     /// a sparse model, so its boxes move toward it instead of being held).
     /// With no event yet nothing is learnt.
-    pub fn observe(&mut self, now_mono_ms: f64, frame_us: i64, room_us: i64, newest_event_us: Option<i64>) {
+    pub fn observe(
+        &mut self,
+        now_mono_ms: f64,
+        frame_us: i64,
+        room_us: i64,
+        newest_event_us: Option<i64>,
+    ) {
         let Some(newest) = newest_event_us else { return };
         // Saturating: times from opposite ends of the range must not wrap into a small deficit.
-        let deficit = frame_us.saturating_add(room_us.clamp(0, MAX_NEXT_EVENT_ROOM_US)).saturating_sub(newest) as f64 / 1000.0;
+        let deficit = frame_us
+            .saturating_add(room_us.clamp(0, MAX_NEXT_EVENT_ROOM_US))
+            .saturating_sub(newest) as f64
+            / 1000.0;
         // A deficit of many seconds is not lateness (a stopped model, a reset
         // stream): waiting for it would only freeze the picture.
         if deficit.abs() > self.params.max_ms * 2.0 {
@@ -103,7 +125,9 @@ impl PlayoutDelay {
     /// A new jitter-buffer target (ms) when one is due at `now_mono_ms`
     /// (monotonic: the least time between two changes is a duration), else `None`.
     pub fn next_target(&mut self, now_mono_ms: f64) -> Option<f64> {
-        if self.last_change_mono_ms.is_some_and(|t| now_mono_ms - t < self.params.every_ms) || self.deficits.len() < 15 {
+        if self.last_change_mono_ms.is_some_and(|t| now_mono_ms - t < self.params.every_ms)
+            || self.deficits.len() < 15
+        {
             return None;
         }
         let mut d: Vec<f64> = self.deficits.iter().map(|(_, d)| *d).collect();
@@ -112,7 +136,11 @@ impl PlayoutDelay {
         // Deficits were measured with the current target in force: the change is relative.
         let wanted = (self.target_ms + q + self.params.margin_ms).clamp(0.0, self.params.max_ms);
         // Grow at once, shrink by half the excess (a quiet spell is no proof).
-        let next = if wanted > self.target_ms { wanted } else { self.target_ms - (self.target_ms - wanted) / 2.0 };
+        let next = if wanted > self.target_ms {
+            wanted
+        } else {
+            self.target_ms - (self.target_ms - wanted) / 2.0
+        };
         if (next - self.target_ms).abs() < self.params.min_step_ms {
             return None;
         }
@@ -134,7 +162,13 @@ mod tests {
         settle_with_room(lag, base, seconds, initial_ms, 0)
     }
 
-    fn settle_with_room(lag: f64, base: f64, seconds: u32, initial_ms: f64, room_us: i64) -> (PlayoutDelay, Vec<f64>) {
+    fn settle_with_room(
+        lag: f64,
+        base: f64,
+        seconds: u32,
+        initial_ms: f64,
+        room_us: i64,
+    ) -> (PlayoutDelay, Vec<f64>) {
         let mut c = PlayoutDelay::new(DelayParams { initial_ms, ..DelayParams::default() });
         let mut changes = Vec::new();
         for tick in 0..seconds * 30 {
@@ -157,7 +191,11 @@ mod tests {
         for initial in [0.0, 300.0, 900.0] {
             let (c, changes) = settle(200.0, 50.0, 30, initial);
             // Needed: lag + worst jitter - base = 200 + 99 - 50 = 249, plus the margin.
-            assert!((270.0..340.0).contains(&c.target_ms()), "from {initial}: {} {changes:?}", c.target_ms());
+            assert!(
+                (270.0..340.0).contains(&c.target_ms()),
+                "from {initial}: {} {changes:?}",
+                c.target_ms()
+            );
             assert!(changes.len() <= 8, "settles: {changes:?}");
         }
     }
@@ -166,11 +204,20 @@ mod tests {
     /// 50 + margin 40 = 289 ms, plus room for the next event, at most 500 ms.
     #[test]
     fn room_is_kept_for_the_next_event_of_the_slowest_model() {
-        let rows: [(&[i64], f64); 4] = [(&[], 289.0), (&[33_333, 100_000], 389.0), (&[200_000, 100_000], 489.0), (&[2_000_000], 789.0)];
+        let rows: [(&[i64], f64); 4] = [
+            (&[], 289.0),
+            (&[33_333, 100_000], 389.0),
+            (&[200_000, 100_000], 489.0),
+            (&[2_000_000], 789.0),
+        ];
         for (intervals, wanted) in rows {
             let room = next_event_room_us(intervals.iter().copied());
             let (c, _) = settle_with_room(200.0, 50.0, 30, 300.0, room);
-            assert!((c.target_ms() - wanted).abs() < 30.0, "{intervals:?}: {} against {wanted}", c.target_ms());
+            assert!(
+                (c.target_ms() - wanted).abs() < 30.0,
+                "{intervals:?}: {} against {wanted}",
+                c.target_ms()
+            );
         }
     }
 
@@ -203,7 +250,13 @@ mod tests {
     #[test]
     fn extreme_times_are_ignored() {
         // The last one wrapped to a deficit of -500 ms, which was learnt from.
-        let rows = [(i64::MAX, -2), (i64::MIN, 1), (i64::MIN, i64::MAX), (i64::MAX, i64::MIN), (i64::MAX, i64::MIN + 500_000)];
+        let rows = [
+            (i64::MAX, -2),
+            (i64::MIN, 1),
+            (i64::MIN, i64::MAX),
+            (i64::MAX, i64::MIN),
+            (i64::MAX, i64::MIN + 500_000),
+        ];
         for (frame_us, newest_us) in rows {
             let mut c = PlayoutDelay::new(DelayParams::default());
             for i in 0..40 {

@@ -54,18 +54,21 @@ impl PlayerState {
         match self {
             PlayerState::Connecting => Some("Connecting to the camera...".into()),
             PlayerState::Live => None,
-            PlayerState::NotStarted { retry_in_ms } => {
-                Some(format!("The camera's stream is not started. Checking again in {} s.", secs(retry_in_ms)))
-            }
-            PlayerState::Stalled { retry_in_ms } => {
-                Some(format!("The stream stalled: no new picture. Reconnecting in {} s.", secs(retry_in_ms)))
-            }
+            PlayerState::NotStarted { retry_in_ms } => Some(format!(
+                "The camera's stream is not started. Checking again in {} s.",
+                secs(retry_in_ms)
+            )),
+            PlayerState::Stalled { retry_in_ms } => Some(format!(
+                "The stream stalled: no new picture. Reconnecting in {} s.",
+                secs(retry_in_ms)
+            )),
             PlayerState::Reconnecting { attempt, retry_in_ms: 0, reason } => {
                 Some(format!("Connection lost ({reason}). Reconnecting now (attempt {attempt})."))
             }
-            PlayerState::Reconnecting { attempt, retry_in_ms, reason } => {
-                Some(format!("Connection lost ({reason}). Reconnecting in {} s (attempt {attempt}).", secs(retry_in_ms)))
-            }
+            PlayerState::Reconnecting { attempt, retry_in_ms, reason } => Some(format!(
+                "Connection lost ({reason}). Reconnecting in {} s (attempt {attempt}).",
+                secs(retry_in_ms)
+            )),
         }
     }
 }
@@ -179,7 +182,8 @@ impl StallWatch {
             (Visibility::Visible, true) => {
                 self.hidden = false;
                 self.armed_mono_ms = at_mono_ms;
-                self.awaiting = if self.has_frames() { Awaiting::Resume } else { Awaiting::FirstFrame };
+                self.awaiting =
+                    if self.has_frames() { Awaiting::Resume } else { Awaiting::FirstFrame };
             }
             (Visibility::Visible, false) => {}
         }
@@ -250,7 +254,11 @@ impl ReconnectPolicy {
         let state = match end {
             SessionEnd::NotStarted => PlayerState::NotStarted { retry_in_ms: wait },
             SessionEnd::Stalled => PlayerState::Stalled { retry_in_ms: wait },
-            SessionEnd::Failed(reason) => PlayerState::Reconnecting { attempt: self.failures, retry_in_ms: wait, reason: reason.clone() },
+            SessionEnd::Failed(reason) => PlayerState::Reconnecting {
+                attempt: self.failures,
+                retry_in_ms: wait,
+                reason: reason.clone(),
+            },
         };
         (state, wait)
     }
@@ -314,7 +322,15 @@ mod tests {
     /// `wall_offset` ahead of `W`, frame ids counting from `first_id`.
     fn frames(from: f64, to: f64, wall_offset: f64, first_id: u64) -> Vec<Row> {
         let n = ((to - from) / 100.0) as u64;
-        (0..=n).map(|k| (from + k as f64 * 100.0, W + wall_offset + from + k as f64 * 100.0, Frame(first_id + k))).collect()
+        (0..=n)
+            .map(|k| {
+                (
+                    from + k as f64 * 100.0,
+                    W + wall_offset + from + k as f64 * 100.0,
+                    Frame(first_id + k),
+                )
+            })
+            .collect()
     }
 
     /// The stall verdicts of simulated sessions, timed by the monotonic
@@ -327,7 +343,12 @@ mod tests {
         cases.push((
             "no frame yet: the first-frame grace (8 s) from the start",
             false,
-            vec![(1000.0, W, Current(false)), (5000.0, W + 4000.0, Stalled(false)), (9000.0, W + 8000.0, Stalled(false)), (9001.0, W + 8001.0, Stalled(true))],
+            vec![
+                (1000.0, W, Current(false)),
+                (5000.0, W + 4000.0, Stalled(false)),
+                (9000.0, W + 8000.0, Stalled(false)),
+                (9001.0, W + 8001.0, Stalled(true)),
+            ],
         ));
         cases.push((
             "frames, then the same frame again (no progress): a stall 3 s after the last new one",
@@ -347,11 +368,23 @@ mod tests {
         forward.push((2050.0, W + HOUR_MS + 2050.0, Stalled(false)));
         forward.extend(frames(2100.0, 6000.0, HOUR_MS, 100));
         forward.push((6050.0, W + HOUR_MS + 6050.0, Stalled(false)));
-        cases.push(("the wall clock steps an hour forward while frames flow: no stall", true, forward));
+        cases.push((
+            "the wall clock steps an hour forward while frames flow: no stall",
+            true,
+            forward,
+        ));
         // The step lands after the last frame, so no later frame re-bases the wall time.
         let mut back = frames(0.0, 3000.0, 0.0, 1);
-        back.extend([(3050.0, W - HOUR_MS + 3050.0, Stalled(false)), (6000.0, W - HOUR_MS + 6000.0, Stalled(false)), (6001.0, W - HOUR_MS + 6001.0, Stalled(true))]);
-        cases.push(("the wall clock steps an hour back, then frames stop: the stall is still seen", true, back));
+        back.extend([
+            (3050.0, W - HOUR_MS + 3050.0, Stalled(false)),
+            (6000.0, W - HOUR_MS + 6000.0, Stalled(false)),
+            (6001.0, W - HOUR_MS + 6001.0, Stalled(true)),
+        ]);
+        cases.push((
+            "the wall clock steps an hour back, then frames stop: the stall is still seen",
+            true,
+            back,
+        ));
         let mut hidden = frames(0.0, 2000.0, 0.0, 1);
         hidden.extend([
             (2100.0, W + 2100.0, Hide),
@@ -391,10 +424,24 @@ mod tests {
         shown_twice.extend([(4000.0, W + 4000.0, Show), (5001.0, W + 5001.0, Stalled(true))]);
         cases.push(("'shown' while already visible re-arms nothing", false, shown_twice));
         let mut hidden_twice = frames(0.0, 2000.0, 0.0, 1);
-        hidden_twice.extend([(2100.0, W + 2100.0, Hide), (9000.0, W + 9000.0, Hide), (9000.0, W + 9000.0, Show), (14_000.0, W + 14_000.0, Stalled(false)), (14_001.0, W + 14_001.0, Stalled(true))]);
-        cases.push(("hidden twice, shown once: the grace runs from the return", false, hidden_twice));
+        hidden_twice.extend([
+            (2100.0, W + 2100.0, Hide),
+            (9000.0, W + 9000.0, Hide),
+            (9000.0, W + 9000.0, Show),
+            (14_000.0, W + 14_000.0, Stalled(false)),
+            (14_001.0, W + 14_001.0, Stalled(true)),
+        ]);
+        cases.push((
+            "hidden twice, shown once: the grace runs from the return",
+            false,
+            hidden_twice,
+        ));
         let mut bad_clock = frames(0.0, 2000.0, 0.0, 1);
-        bad_clock.extend([(0.0, W, Stalled(false)), (f64::NAN, W, Stalled(false)), (-1e12, W, Stalled(false))]);
+        bad_clock.extend([
+            (0.0, W, Stalled(false)),
+            (f64::NAN, W, Stalled(false)),
+            (-1e12, W, Stalled(false)),
+        ]);
         cases.push(("a clock that went back or is not a number makes no stall", false, bad_clock));
         for (what, wall_matters, rows) in &cases {
             let got = run(rows, mono);
@@ -403,7 +450,11 @@ mod tests {
             }
             let on_wall: Vec<bool> = run(rows, wall).iter().map(|v| v.2).collect();
             let expected: Vec<bool> = got.iter().map(|v| v.1).collect();
-            assert_eq!(on_wall != expected, *wall_matters, "{what}: on the wall clock {on_wall:?}, expected {expected:?}");
+            assert_eq!(
+                on_wall != expected,
+                *wall_matters,
+                "{what}: on the wall clock {on_wall:?}, expected {expected:?}"
+            );
         }
     }
 
@@ -419,16 +470,33 @@ mod tests {
     fn back_off_grows_and_frames_reset_it() {
         let t = SessionTiming::default();
         let mut p = ReconnectPolicy::new(&t);
-        let ends = [SessionEnd::Failed("timeout".into()), SessionEnd::Stalled, SessionEnd::NotStarted, SessionEnd::Failed("closed".into())];
-        let got: Vec<(&'static str, u32)> = ends.iter().map(|e| p.on_end(e, 0.0)).map(|(s, w)| (s.as_attr(), w)).collect();
-        assert_eq!(got, [("reconnecting", 1000), ("stalled", 2000), ("not-started", 4000), ("reconnecting", 8000)]);
+        let ends = [
+            SessionEnd::Failed("timeout".into()),
+            SessionEnd::Stalled,
+            SessionEnd::NotStarted,
+            SessionEnd::Failed("closed".into()),
+        ];
+        let got: Vec<(&'static str, u32)> =
+            ends.iter().map(|e| p.on_end(e, 0.0)).map(|(s, w)| (s.as_attr(), w)).collect();
+        assert_eq!(
+            got,
+            [
+                ("reconnecting", 1000),
+                ("stalled", 2000),
+                ("not-started", 4000),
+                ("reconnecting", 8000)
+            ]
+        );
         for _ in 0..5 {
             p.on_end(&SessionEnd::Stalled, 0.0);
         }
         assert_eq!(p.on_end(&SessionEnd::Stalled, 0.0).1, 15_000, "capped");
         p.on_frames();
         let (s, w) = p.on_end(&SessionEnd::Failed("x".into()), 0.0);
-        assert_eq!((w, s), (1000, PlayerState::Reconnecting { attempt: 1, retry_in_ms: 1000, reason: "x".into() }));
+        assert_eq!(
+            (w, s),
+            (1000, PlayerState::Reconnecting { attempt: 1, retry_in_ms: 1000, reason: "x".into() })
+        );
     }
 
     #[test]
@@ -436,8 +504,14 @@ mod tests {
         let cases = [
             (PlayerState::Connecting, Some("Connecting to the camera...")),
             (PlayerState::Live, None),
-            (PlayerState::NotStarted { retry_in_ms: 4000 }, Some("The camera's stream is not started. Checking again in 4 s.")),
-            (PlayerState::Stalled { retry_in_ms: 1500 }, Some("The stream stalled: no new picture. Reconnecting in 2 s.")),
+            (
+                PlayerState::NotStarted { retry_in_ms: 4000 },
+                Some("The camera's stream is not started. Checking again in 4 s."),
+            ),
+            (
+                PlayerState::Stalled { retry_in_ms: 1500 },
+                Some("The stream stalled: no new picture. Reconnecting in 2 s."),
+            ),
         ];
         for (s, expect) in cases {
             assert_eq!(s.message().as_deref(), expect);

@@ -49,7 +49,9 @@ impl Request {
     /// The message text: `{"type": T, "payload": {...}}`.
     pub fn to_json(&self) -> String {
         let payload = match self {
-            Request::GetRouterRtpCapabilities { room_id } | Request::CreateWebRtcTransport { room_id } | Request::GetProducers { room_id } => {
+            Request::GetRouterRtpCapabilities { room_id }
+            | Request::CreateWebRtcTransport { room_id }
+            | Request::GetProducers { room_id } => {
                 json!({ "roomId": room_id })
             }
             Request::Consume { transport_id, producer_id, rtp_capabilities } => {
@@ -82,7 +84,9 @@ impl std::fmt::Display for ReplyError {
         match self {
             ReplyError::Server(m) => write!(f, "the server answered with an error: {m}"),
             ReplyError::Malformed(m) => write!(f, "unreadable reply: {m}"),
-            ReplyError::Unexpected { expected, got } => write!(f, "expected a {expected} reply, got {got}"),
+            ReplyError::Unexpected { expected, got } => {
+                write!(f, "expected a {expected} reply, got {got}")
+            }
             ReplyError::MissingField(name) => write!(f, "the reply lacks {name}"),
         }
     }
@@ -106,7 +110,11 @@ impl Reply {
 /// Matches a received text against the request in flight.
 pub fn parse_reply(request: &Request, text: &str) -> Result<Reply, ReplyError> {
     let v: Value = serde_json::from_str(text).map_err(|e| ReplyError::Malformed(e.to_string()))?;
-    let ty = v.get("type").and_then(Value::as_str).ok_or_else(|| ReplyError::Malformed("no type".into()))?.to_owned();
+    let ty = v
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ReplyError::Malformed("no type".into()))?
+        .to_owned();
     if ty == "error" {
         let msg = v
             .get("error")
@@ -132,7 +140,11 @@ pub struct TransportInfo {
 impl TransportInfo {
     pub fn from_reply(r: &Reply) -> Result<Self, ReplyError> {
         let raw = r.field("transportInfo")?.clone();
-        let id = raw.get("id").and_then(Value::as_str).ok_or(ReplyError::MissingField("transportInfo.id"))?.to_owned();
+        let id = raw
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or(ReplyError::MissingField("transportInfo.id"))?
+            .to_owned();
         for name in ["iceParameters", "iceCandidates", "dtlsParameters"] {
             if raw.get(name).is_none_or(Value::is_null) {
                 return Err(ReplyError::MissingField(match name {
@@ -174,7 +186,11 @@ pub fn websocket_url(api_base: &str, page_origin: &str) -> Result<String, String
     let base = if api_base.trim().is_empty() { page_origin } else { api_base.trim() };
     let base = base.trim_end_matches('/');
     // Schemes are case-insensitive: `ViewerConfig` accepts `HTTPS://...`, so this must too.
-    let scheme = |prefix: &str| base.get(..prefix.len()).filter(|s| s.eq_ignore_ascii_case(prefix)).map(|_| &base[prefix.len()..]);
+    let scheme = |prefix: &str| {
+        base.get(..prefix.len())
+            .filter(|s| s.eq_ignore_ascii_case(prefix))
+            .map(|_| &base[prefix.len()..])
+    };
     let rest = if let Some(r) = scheme("https://") {
         format!("wss://{r}")
     } else if let Some(r) = scheme("http://") {
@@ -198,8 +214,15 @@ mod tests {
             0 => Request::GetRouterRtpCapabilities { room_id: room },
             1 => Request::CreateWebRtcTransport { room_id: room },
             2 => Request::GetProducers { room_id: room },
-            3 => Request::Consume { transport_id: "t".into(), producer_id: "p".into(), rtp_capabilities: json!({"codecs": []}) },
-            4 => Request::ConnectWebRtcTransport { transport_id: "t".into(), dtls_parameters: json!({"role": "client"}) },
+            3 => Request::Consume {
+                transport_id: "t".into(),
+                producer_id: "p".into(),
+                rtp_capabilities: json!({"codecs": []}),
+            },
+            4 => Request::ConnectWebRtcTransport {
+                transport_id: "t".into(),
+                dtls_parameters: json!({"role": "client"}),
+            },
             _ => Request::CloseTransport { transport_id: "t".into() },
         }
     }
@@ -210,8 +233,14 @@ mod tests {
             (0, r#"{"payload":{"roomId":"cam"},"type":"getRouterRtpCapabilities"}"#),
             (1, r#"{"payload":{"roomId":"cam"},"type":"createWebRtcTransport"}"#),
             (2, r#"{"payload":{"roomId":"cam"},"type":"getProducers"}"#),
-            (3, r#"{"payload":{"producerId":"p","rtpCapabilities":{"codecs":[]},"transportId":"t"},"type":"consume"}"#),
-            (4, r#"{"payload":{"dtlsParameters":{"role":"client"},"transportId":"t"},"type":"connectWebRtcTransport"}"#),
+            (
+                3,
+                r#"{"payload":{"producerId":"p","rtpCapabilities":{"codecs":[]},"transportId":"t"},"type":"consume"}"#,
+            ),
+            (
+                4,
+                r#"{"payload":{"dtlsParameters":{"role":"client"},"transportId":"t"},"type":"connectWebRtcTransport"}"#,
+            ),
             (5, r#"{"payload":{"transportId":"t"},"type":"closeTransport"}"#),
         ];
         for (n, expect) in cases {
@@ -224,12 +253,22 @@ mod tests {
         let r = req(2);
         let ok = parse_reply(&r, r#"{"type":"producersList","producers":["a","b"]}"#).unwrap();
         assert_eq!(producer_to_consume(&ok), Ok(Some("b".into())), "the last producer is consumed");
-        let nested = parse_reply(&r, r#"{"type":"producersList","payload":{"producers":[]}}"#).unwrap();
+        let nested =
+            parse_reply(&r, r#"{"type":"producersList","payload":{"producers":[]}}"#).unwrap();
         assert_eq!(producer_to_consume(&nested), Ok(None), "empty list: stream not started");
         let cases: [(&str, ReplyError); 5] = [
-            (r#"{"type":"error","error":"Room x not found"}"#, ReplyError::Server("Room x not found".into())),
+            (
+                r#"{"type":"error","error":"Room x not found"}"#,
+                ReplyError::Server("Room x not found".into()),
+            ),
             (r#"{"type":"error"}"#, ReplyError::Server("no message".into())),
-            (r#"{"type":"routerRtpCapabilities"}"#, ReplyError::Unexpected { expected: "producersList", got: "routerRtpCapabilities".into() }),
+            (
+                r#"{"type":"routerRtpCapabilities"}"#,
+                ReplyError::Unexpected {
+                    expected: "producersList",
+                    got: "routerRtpCapabilities".into(),
+                },
+            ),
             (r#"not json"#, ReplyError::Malformed("expected ident at line 1 column 2".into())),
             (r#"{"producers":[]}"#, ReplyError::Malformed("no type".into())),
         ];
@@ -243,8 +282,12 @@ mod tests {
     #[test]
     fn transport_and_consumer_replies_are_checked() {
         let full = r#"{"type":"webRtcTransportCreated","transportInfo":{"id":"t1","iceParameters":{},"iceCandidates":[],"dtlsParameters":{}}}"#;
-        assert_eq!(TransportInfo::from_reply(&parse_reply(&req(1), full).unwrap()).unwrap().id, "t1");
-        let partial = r#"{"type":"webRtcTransportCreated","transportInfo":{"id":"t1","iceParameters":{}}}"#;
+        assert_eq!(
+            TransportInfo::from_reply(&parse_reply(&req(1), full).unwrap()).unwrap().id,
+            "t1"
+        );
+        let partial =
+            r#"{"type":"webRtcTransportCreated","transportInfo":{"id":"t1","iceParameters":{}}}"#;
         assert_eq!(
             TransportInfo::from_reply(&parse_reply(&req(1), partial).unwrap()),
             Err(ReplyError::MissingField("transportInfo.iceCandidates"))
@@ -269,7 +312,11 @@ mod tests {
             ("http://", "http://x", Err(())),
         ];
         for (base, origin, expect) in cases {
-            assert_eq!(websocket_url(base, origin).map_err(|_| ()), expect.map(str::to_owned), "{base}");
+            assert_eq!(
+                websocket_url(base, origin).map_err(|_| ()),
+                expect.map(str::to_owned),
+                "{base}"
+            );
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The estimator on synthetic scenes: people walking over a textured background, seen at 30 fps, with events at a model's rate on a clock offset from the frames'.
 
 use super::*;
-use crate::core::events::event_store::{EventStore, StoreLimits};
 use crate::core::draw::selection::{select_frame, SelectionParams};
+use crate::core::events::event_store::{EventStore, StoreLimits};
 use crate::core::events::wire::WireEvent;
 use serde_json::json;
 
@@ -52,7 +52,12 @@ fn frame(walkers: &[Walker], t_us: i64, seed: &mut u64) -> Vec<u8> {
     for y in 0..h {
         for x in 0..w {
             let background = 20.0 + ((x * 7919 + y * 104_729) % 100) as f64;
-            let cell = (x as f64 / w as f64, y as f64 / h as f64, (x + 1) as f64 / w as f64, (y + 1) as f64 / h as f64);
+            let cell = (
+                x as f64 / w as f64,
+                y as f64 / h as f64,
+                (x + 1) as f64 / w as f64,
+                (y + 1) as f64 / h as f64,
+            );
             let cover: f64 = rects
                 .iter()
                 .map(|r| {
@@ -70,7 +75,13 @@ fn frame(walkers: &[Walker], t_us: i64, seed: &mut u64) -> Vec<u8> {
 }
 
 /// A store of events at `per_second`, true times, the walkers' true boxes (`boxes_of` may move them).
-fn events(walkers: &[Walker], per_second: i64, tracked: bool, seconds: i64, boxes_of: impl Fn(i64, usize) -> NormRect) -> EventStore {
+fn events(
+    walkers: &[Walker],
+    per_second: i64,
+    tracked: bool,
+    seconds: i64,
+    boxes_of: impl Fn(i64, usize) -> NormRect,
+) -> EventStore {
     let mut store = EventStore::new(StoreLimits::default());
     let step = 1_000_000 / per_second;
     let page: Vec<WireEvent> = (0..seconds * per_second)
@@ -101,7 +112,13 @@ fn events(walkers: &[Walker], per_second: i64, tracked: bool, seconds: i64, boxe
 
 fn boxes_at(store: &EventStore) -> impl FnMut(UnixMicros) -> Vec<NormRect> + '_ {
     let params = SelectionParams { trail_span: 0, ..SelectionParams::default() };
-    move |t| select_frame(store, t, &params).into_iter().flat_map(|m| m.detections).filter_map(|d| d.rect).collect()
+    move |t| {
+        select_frame(store, t, &params)
+            .into_iter()
+            .flat_map(|m| m.detections)
+            .filter_map(|d| d.rect)
+            .collect()
+    }
 }
 
 /// Frames of `seconds` seconds, from 2 s in, shown with the page's clock
@@ -112,7 +129,8 @@ fn watch(walkers: &[Walker], store: &EventStore, offset_us: i64, seconds: i64) -
     let first = T0 + 3_000_000;
     for k in 0..seconds * 30 {
         let t_true = first + k * FRAME_US;
-        assert!(calibration.push_frame(UnixMicros(t_true - offset_us), &frame(walkers, t_true, &mut seed)));
+        assert!(calibration
+            .push_frame(UnixMicros(t_true - offset_us), &frame(walkers, t_true, &mut seed)));
     }
     calibration.estimate(boxes_at(store))
 }
@@ -130,7 +148,10 @@ fn the_offset_is_found_at_every_rate_with_and_without_tracks() {
                 };
                 let error = (offset_us - offset).abs();
                 worst = worst.max(error);
-                assert!(error <= FRAME_US / 4, "{per_second}/s tracked {tracked} offset {offset}: {found:?}");
+                assert!(
+                    error <= FRAME_US / 4,
+                    "{per_second}/s tracked {tracked} offset {offset}: {found:?}"
+                );
                 assert!(uncertainty_us <= FRAME_US / 2, "{found:?}");
             }
         }
@@ -142,14 +163,32 @@ fn the_offset_is_found_at_every_rate_with_and_without_tracks() {
 fn a_static_scene_no_boxes_or_unexplained_motion_give_no_offset() {
     let still = [Walker { speed: 0.0, ..WALKERS[0] }, Walker { speed: 0.0, ..WALKERS[1] }];
     let store = events(&still, 10, true, 20, |t, i| still[i].rect(t));
-    assert!(matches!(watch(&still, &store, 0, 6), Estimate::Unsure(Unsure::TooFewSamples { usable: 0 })), "static");
+    assert!(
+        matches!(
+            watch(&still, &store, 0, 6),
+            Estimate::Unsure(Unsure::TooFewSamples { usable: 0 })
+        ),
+        "static"
+    );
 
     let empty = EventStore::new(StoreLimits::default());
-    assert_eq!(watch(&WALKERS, &empty, 0, 6), Estimate::Unsure(Unsure::TooFewSamples { usable: 0 }), "no boxes");
+    assert_eq!(
+        watch(&WALKERS, &empty, 0, 6),
+        Estimate::Unsure(Unsure::TooFewSamples { usable: 0 }),
+        "no boxes"
+    );
 
     // Boxes of objects that are not in the picture: still, in a corner.
-    let elsewhere = events(&WALKERS, 10, true, 20, |_, i| NormRect { x_min: 0.9, y_min: 0.05 + 0.1 * i as f64, x_max: 0.98, y_max: 0.12 + 0.1 * i as f64 });
-    assert!(matches!(watch(&WALKERS, &elsewhere, 0, 6), Estimate::Unsure(Unsure::NoPeak)), "boxes that explain nothing");
+    let elsewhere = events(&WALKERS, 10, true, 20, |_, i| NormRect {
+        x_min: 0.9,
+        y_min: 0.05 + 0.1 * i as f64,
+        x_max: 0.98,
+        y_max: 0.12 + 0.1 * i as f64,
+    });
+    assert!(
+        matches!(watch(&WALKERS, &elsewhere, 0, 6), Estimate::Unsure(Unsure::NoPeak)),
+        "boxes that explain nothing"
+    );
 }
 
 #[test]
@@ -165,4 +204,3 @@ fn frames_of_the_wrong_size_and_gaps_are_not_samples() {
     c.reset();
     assert_eq!(c.sample_count(), 0);
 }
-

@@ -94,7 +94,10 @@ struct Pending {
 
 /// Whether a trimmed line belongs to a segment (a segment tag or a URI) rather than the header.
 fn is_segment_line(line: &str) -> bool {
-    line.starts_with("#EXTINF:") || line == "#EXT-X-DISCONTINUITY" || line.starts_with("#EXT-X-PROGRAM-DATE-TIME:") || !line.starts_with('#')
+    line.starts_with("#EXTINF:")
+        || line == "#EXT-X-DISCONTINUITY"
+        || line.starts_with("#EXT-X-PROGRAM-DATE-TIME:")
+        || !line.starts_with('#')
 }
 
 /// The lines of `text` from byte `from`, trimmed, with the byte offset just past each (line break included).
@@ -185,7 +188,14 @@ impl MediaPlaylist {
         None
     }
 
-    fn read_line(&mut self, line: &str, end: usize, pending: &mut Pending, in_body: bool, layout: &mut PlaylistLayout) {
+    fn read_line(
+        &mut self,
+        line: &str,
+        end: usize,
+        pending: &mut Pending,
+        in_body: bool,
+        layout: &mut PlaylistLayout,
+    ) {
         let p = self;
         let header_tag = |layout: &mut PlaylistLayout| layout.header_tags_in_body |= in_body;
         if let Some(rest) = line.strip_prefix("#EXTINF:") {
@@ -271,8 +281,16 @@ segment-1795578823.ts
         assert_eq!(p.target_duration, Some(6.0));
         assert_eq!(p.playlist_type.as_deref(), Some("EVENT"));
         assert!(!p.ended);
-        let got: Vec<(Option<i64>, f64, bool)> = p.entries.iter().map(|e| (e.number, e.duration, e.discontinuity)).collect();
-        assert_eq!(got, [(Some(1_795_570_000), 6.0, true), (Some(1_795_570_001), 2.4, false), (Some(1_795_578_823), 6.0, true)]);
+        let got: Vec<(Option<i64>, f64, bool)> =
+            p.entries.iter().map(|e| (e.number, e.duration, e.discontinuity)).collect();
+        assert_eq!(
+            got,
+            [
+                (Some(1_795_570_000), 6.0, true),
+                (Some(1_795_570_001), 2.4, false),
+                (Some(1_795_578_823), 6.0, true)
+            ]
+        );
         assert_eq!(p.skipped_lines, 0);
         assert!((p.total_duration() - 14.4).abs() < 1e-9);
     }
@@ -322,11 +340,27 @@ segment-1795578823.ts
         for k in 0..14_400 {
             let entry = format!("#EXTINF:6.000000,\nsegment-{}.ts\n", 1_795_570_000 + k);
             day.push_str(&entry);
-            with_dates.push_str(&format!("#EXT-X-PROGRAM-DATE-TIME:2026-11-24T{:02}:{:02}:{:02}.000Z\n{entry}", k / 600, k / 10 % 60, k % 10 * 6));
+            with_dates.push_str(&format!(
+                "#EXT-X-PROGRAM-DATE-TIME:2026-11-24T{:02}:{:02}:{:02}.000Z\n{entry}",
+                k / 600,
+                k / 10 % 60,
+                k % 10 * 6
+            ));
         }
         assert_eq!(MediaPlaylist::parse(&day).entries.len(), 14_400);
-        assert_eq!(MediaPlaylist::parse(&with_dates).entries.iter().filter(|e| e.program_date_time.is_some()).count(), 14_400);
+        assert_eq!(
+            MediaPlaylist::parse(&with_dates)
+                .entries
+                .iter()
+                .filter(|e| e.program_date_time.is_some())
+                .count(),
+            14_400
+        );
         assert!(day.len() * 7 <= MAX_PLAYLIST_BYTES, "24 h: {} bytes", day.len());
-        assert!(with_dates.len() * 3 <= MAX_PLAYLIST_BYTES, "24 h with dates: {} bytes", with_dates.len());
+        assert!(
+            with_dates.len() * 3 <= MAX_PLAYLIST_BYTES,
+            "24 h with dates: {} bytes",
+            with_dates.len()
+        );
     }
 }

@@ -6,7 +6,8 @@
 
 use crate::core::time::{parse_rfc3339, UnixMicros};
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 fn month(name: &str) -> Option<usize> {
     MONTHS.iter().position(|m| m.eq_ignore_ascii_case(name)).map(|i| i + 1)
@@ -28,7 +29,15 @@ pub fn parse_http_date(text: &str) -> Option<UnixMicros> {
             let (d, m, y) = (it.next()?, it.next()?, it.next()?);
             let y: i64 = y.parse().ok()?;
             // Two-digit years: RFC 9110 reads those more than 50 years ahead as the past century.
-            let full = if y < 100 { if y < 70 { 2000 + y } else { 1900 + y } } else { y };
+            let full = if y < 100 {
+                if y < 70 {
+                    2000 + y
+                } else {
+                    1900 + y
+                }
+            } else {
+                y
+            };
             (d, m, full.to_string(), *t)
         }
         // asctime: Sun Nov  6 08:49:37 1994

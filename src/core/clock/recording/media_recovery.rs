@@ -50,7 +50,8 @@ impl MediaRecovery {
         // minus infinity would otherwise be forgiven by any finite clock).
         if now_mono_ms.is_finite() {
             let window = self.window_ms;
-            self.recent_ms.retain(|t| !(t.is_finite() && now_mono_ms >= *t && now_mono_ms - *t >= window));
+            self.recent_ms
+                .retain(|t| !(t.is_finite() && now_mono_ms >= *t && now_mono_ms - *t >= window));
         }
         let made = self.recent_ms.len() as u32;
         if made >= self.max_recoveries {
@@ -75,20 +76,52 @@ mod tests {
         use RecoveryVerdict::*;
         let rows: &[(&str, &[f64], &[RecoveryVerdict])] = &[
             ("one", &[0.0], &[Recover { n: 1 }]),
-            ("three in quick succession", &[0.0, 10.0, 20.0], &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }]),
-            ("the fourth within a minute fails", &[0.0, 10.0, 20.0, 30.0], &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }]),
+            (
+                "three in quick succession",
+                &[0.0, 10.0, 20.0],
+                &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }],
+            ),
+            (
+                "the fourth within a minute fails",
+                &[0.0, 10.0, 20.0, 30.0],
+                &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }],
+            ),
             (
                 "spread over minutes: always recovered",
                 &[0.0, 61_000.0, 122_000.0, 183_000.0, 244_000.0],
-                &[Recover { n: 1 }, Recover { n: 1 }, Recover { n: 1 }, Recover { n: 1 }, Recover { n: 1 }],
+                &[
+                    Recover { n: 1 },
+                    Recover { n: 1 },
+                    Recover { n: 1 },
+                    Recover { n: 1 },
+                    Recover { n: 1 },
+                ],
             ),
-            ("the oldest leaves the window", &[0.0, 10.0, 20.0, 60_000.0], &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Recover { n: 3 }]),
-            ("a NaN clock forgives nothing", &[0.0, f64::NAN, f64::NAN, f64::NAN], &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }]),
-            ("a clock going backwards forgives nothing", &[100_000.0, 0.0, 10.0, 20.0], &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }]),
+            (
+                "the oldest leaves the window",
+                &[0.0, 10.0, 20.0, 60_000.0],
+                &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Recover { n: 3 }],
+            ),
+            (
+                "a NaN clock forgives nothing",
+                &[0.0, f64::NAN, f64::NAN, f64::NAN],
+                &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }],
+            ),
+            (
+                "a clock going backwards forgives nothing",
+                &[100_000.0, 0.0, 10.0, 20.0],
+                &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }],
+            ),
             (
                 "recoveries at minus infinity are never forgiven",
                 &[f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY, 0.0, 1e9],
-                &[Recover { n: 1 }, Recover { n: 2 }, Recover { n: 3 }, Fail { recoveries: 3 }, Fail { recoveries: 3 }],
+                &[
+                    Recover { n: 1 },
+                    Recover { n: 2 },
+                    Recover { n: 3 },
+                    Fail { recoveries: 3 },
+                    Fail { recoveries: 3 },
+                ],
             ),
             (
                 "nor at infinity",

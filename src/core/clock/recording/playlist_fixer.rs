@@ -131,7 +131,10 @@ impl PlaylistFixer {
     /// `fix`, with the whole rewritten text (tests and tools; the player rewrites the header only).
     pub fn fix_text(&mut self, text: &str) -> FixedPlaylist {
         let update = self.fix(text);
-        FixedPlaylist { text: update.apply(text), entries: self.listed.iter().map(|l| l.fixed).collect() }
+        FixedPlaylist {
+            text: update.apply(text),
+            entries: self.listed.iter().map(|l| l.fixed).collect(),
+        }
     }
 
     /// Takes a (re)loaded playlist text.
@@ -201,25 +204,42 @@ impl PlaylistFixer {
         let appended = more.entries.len();
         for (entry, end) in more.entries.into_iter().zip(more_layout.entry_ends) {
             let last = self.listed.back()?.fixed;
-            let fixed = FixedEntry { sn: last.sn + 1, cc: last.cc + u64::from(entry.discontinuity) };
+            let fixed =
+                FixedEntry { sn: last.sn + 1, cc: last.cc + u64::from(entry.discontinuity) };
             self.known.insert(entry.uri.clone(), fixed);
             self.listed.push_back(ListedEntry { entry, fixed, len_bytes: end - prev_end });
             prev_end = end;
         }
         self.body.clear();
         self.body.push_str(text.get(body_start..prev_end)?);
-        self.header = PlaylistHeader { target_duration: head.target_duration, media_sequence: head.media_sequence, playlist_type: head.playlist_type, ended: more.ended };
+        self.header = PlaylistHeader {
+            target_duration: head.target_duration,
+            media_sequence: head.media_sequence,
+            playlist_type: head.playlist_type,
+            ended: more.ended,
+        };
         self.after_change();
-        Some(PlaylistUpdate { header: self.header_text(text.get(..body_start)?), body_start, change: ListChange::Slid { dropped: d, appended } })
+        Some(PlaylistUpdate {
+            header: self.header_text(text.get(..body_start)?),
+            body_start,
+            change: ListChange::Slid { dropped: d, appended },
+        })
     }
 
     /// A whole reload: numbers from the first entry already known, else after everything seen.
-    fn replace(&mut self, text: &str, playlist: MediaPlaylist, layout: PlaylistLayout) -> PlaylistUpdate {
+    fn replace(
+        &mut self,
+        text: &str,
+        playlist: MediaPlaylist,
+        layout: PlaylistLayout,
+    ) -> PlaylistUpdate {
         let entries = &playlist.entries;
-        let anchor = entries.iter().enumerate().find_map(|(i, e)| self.known.get(&e.uri).map(|k| (i, *k)));
+        let anchor =
+            entries.iter().enumerate().find_map(|(i, e)| self.known.get(&e.uri).map(|k| (i, *k)));
         let (first_sn, first_cc) = match anchor {
             Some((i, k)) => {
-                let discontinuities_before = entries[1..=i].iter().filter(|e| e.discontinuity).count() as u64;
+                let discontinuities_before =
+                    entries[1..=i].iter().filter(|e| e.discontinuity).count() as u64;
                 (k.sn.saturating_sub(i as u64), k.cc.saturating_sub(discontinuities_before))
             }
             // A new continuity counter as well: nothing links these segments to earlier ones.
@@ -234,11 +254,16 @@ impl PlaylistFixer {
             }
             let fixed = FixedEntry { sn: first_sn + i as u64, cc };
             self.known.insert(e.uri.clone(), fixed);
-            self.listed.push_back(ListedEntry { entry: e, fixed, len_bytes: end.saturating_sub(prev_end) });
+            self.listed.push_back(ListedEntry {
+                entry: e,
+                fixed,
+                len_bytes: end.saturating_sub(prev_end),
+            });
             prev_end = end;
         }
         self.body.clear();
-        self.body.push_str(text.get(layout.body_start..prev_end.max(layout.body_start)).unwrap_or(""));
+        self.body
+            .push_str(text.get(layout.body_start..prev_end.max(layout.body_start)).unwrap_or(""));
         self.header = PlaylistHeader {
             target_duration: playlist.target_duration,
             media_sequence: playlist.media_sequence,
@@ -251,10 +276,18 @@ impl PlaylistFixer {
         self.after_change();
         if layout.header_tags_in_body {
             // Sequence tags among the entries: the whole text is rewritten.
-            return PlaylistUpdate { header: rewrite_header(text, self.media_sequence(), self.discontinuity_sequence()), body_start: text.len(), change: ListChange::Replaced };
+            return PlaylistUpdate {
+                header: rewrite_header(text, self.media_sequence(), self.discontinuity_sequence()),
+                body_start: text.len(),
+                change: ListChange::Replaced,
+            };
         }
         let head = text.get(..layout.body_start).unwrap_or(text);
-        PlaylistUpdate { header: self.header_text(head), body_start: head.len(), change: ListChange::Replaced }
+        PlaylistUpdate {
+            header: self.header_text(head),
+            body_start: head.len(),
+            change: ListChange::Replaced,
+        }
     }
 
     fn after_change(&mut self) {
@@ -275,7 +308,9 @@ impl PlaylistFixer {
 
     fn discontinuity_sequence(&self) -> u64 {
         // hls.js counts a discontinuity tag before the first segment too.
-        self.listed.front().map_or(self.next_cc, |l| l.fixed.cc.saturating_sub(u64::from(l.entry.discontinuity)))
+        self.listed
+            .front()
+            .map_or(self.next_cc, |l| l.fixed.cc.saturating_sub(u64::from(l.entry.discontinuity)))
     }
 
     fn header_text(&self, head: &str) -> String {
@@ -289,13 +324,17 @@ fn rewrite_header(text: &str, media_seq: u64, disc_seq: u64) -> String {
     let mut wrote = false;
     for line in text.lines() {
         let t = line.trim();
-        if t.starts_with("#EXT-X-MEDIA-SEQUENCE:") || t.starts_with("#EXT-X-DISCONTINUITY-SEQUENCE:") {
+        if t.starts_with("#EXT-X-MEDIA-SEQUENCE:")
+            || t.starts_with("#EXT-X-DISCONTINUITY-SEQUENCE:")
+        {
             continue;
         }
         out.push_str(line);
         out.push('\n');
         if !wrote && t == "#EXTM3U" {
-            out.push_str(&format!("#EXT-X-MEDIA-SEQUENCE:{media_seq}\n#EXT-X-DISCONTINUITY-SEQUENCE:{disc_seq}\n"));
+            out.push_str(&format!(
+                "#EXT-X-MEDIA-SEQUENCE:{media_seq}\n#EXT-X-DISCONTINUITY-SEQUENCE:{disc_seq}\n"
+            ));
             wrote = true;
         }
     }
@@ -330,11 +369,17 @@ mod tests {
         let (a, pa) = fix(&mut f, &playlist(100, &[&[100, 101, 102]]));
         assert_eq!(pa.media_sequence, Some(0));
         assert_eq!(pa.discontinuity_sequence, Some(0));
-        assert_eq!(a.entries.iter().map(|e| (e.sn, e.cc)).collect::<Vec<_>>(), [(0, 1), (1, 1), (2, 1)]);
+        assert_eq!(
+            a.entries.iter().map(|e| (e.sn, e.cc)).collect::<Vec<_>>(),
+            [(0, 1), (1, 1), (2, 1)]
+        );
         // The recorder restarts at 500 with 3 entries listed: VAS rewrites the media sequence.
         let (b, pb) = fix(&mut f, &playlist(500, &[&[100, 101, 102], &[503, 504]]));
         assert_eq!(pb.media_sequence, Some(0), "the old entries keep their numbers");
-        assert_eq!(b.entries.iter().map(|e| (e.sn, e.cc)).collect::<Vec<_>>(), [(0, 1), (1, 1), (2, 1), (3, 2), (4, 2)]);
+        assert_eq!(
+            b.entries.iter().map(|e| (e.sn, e.cc)).collect::<Vec<_>>(),
+            [(0, 1), (1, 1), (2, 1), (3, 2), (4, 2)]
+        );
         // The two oldest entries roll off: the rest keep their numbers and counters.
         let text = "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:500\n#EXTINF:6,\nsegment-102.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:6,\nsegment-503.ts\n";
         let (c, pc) = fix(&mut f, text);
@@ -386,7 +431,12 @@ mod tests {
             // Three came, none left (the first entry lost its discontinuity tag: a slide too).
             day(1001, 14_403, 1001).replacen("#EXT-X-DISCONTINUITY\n", "", 1),
         ];
-        let changes = [ListChange::Replaced, ListChange::Slid { dropped: 1, appended: 1 }, ListChange::Slid { dropped: 0, appended: 0 }, ListChange::Slid { dropped: 0, appended: 3 }];
+        let changes = [
+            ListChange::Replaced,
+            ListChange::Slid { dropped: 1, appended: 1 },
+            ListChange::Slid { dropped: 0, appended: 0 },
+            ListChange::Slid { dropped: 0, appended: 3 },
+        ];
         for (text, change) in texts.iter().zip(changes) {
             let update = f.fix(text);
             assert_eq!(update.change, change);
@@ -395,7 +445,10 @@ mod tests {
             assert_eq!(f.listed(), whole.listed());
             assert_eq!(f.header(), whole.header());
             let parsed = MediaPlaylist::parse(text);
-            assert_eq!(f.listed().iter().map(|l| &l.entry).collect::<Vec<_>>(), parsed.entries.iter().collect::<Vec<_>>());
+            assert_eq!(
+                f.listed().iter().map(|l| &l.entry).collect::<Vec<_>>(),
+                parsed.entries.iter().collect::<Vec<_>>()
+            );
         }
         assert_eq!(f.listed().front().map(|l| l.fixed), Some(FixedEntry { sn: 1, cc: 1 }));
         assert_eq!(f.listed().len(), 14_403);
@@ -404,16 +457,30 @@ mod tests {
         let update = f.fix(text);
         assert_eq!(update.body_start, text.find("#EXTINF").unwrap());
         assert_eq!(update.body_start_utf16(text), update.body_start);
-        assert!(update.header.contains("#EXT-X-MEDIA-SEQUENCE:1\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n"), "{}", update.header);
+        assert!(
+            update.header.contains("#EXT-X-MEDIA-SEQUENCE:1\n#EXT-X-DISCONTINUITY-SEQUENCE:1\n"),
+            "{}",
+            update.header
+        );
     }
 
     #[test]
     fn anything_but_a_slide_is_parsed_whole() {
         let base = day(1000, 50, 1000);
         let cases = [
-            ("an entry in the middle changed", base.replacen("#EXTINF:6.000000,\nsegment-1020.ts", "#EXTINF:5.000000,\nsegment-1020.ts", 1)),
+            (
+                "an entry in the middle changed",
+                base.replacen(
+                    "#EXTINF:6.000000,\nsegment-1020.ts",
+                    "#EXTINF:5.000000,\nsegment-1020.ts",
+                    1,
+                ),
+            ),
             ("the first entry is unknown", day(5000, 50, 5000)),
-            ("the first entry's duration changed", base.replacen("#EXTINF:6.000000,", "#EXTINF:2.000000,", 1)),
+            (
+                "the first entry's duration changed",
+                base.replacen("#EXTINF:6.000000,", "#EXTINF:2.000000,", 1),
+            ),
             ("a sequence tag among the entries", format!("{base}#EXT-X-MEDIA-SEQUENCE:7\n")),
             ("the last URI line goes on", base.trim_end().to_string() + "x\n"),
         ];

@@ -38,12 +38,14 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::core::clock::recording::recording_method::RecordingClockMethod;
-use crate::core::clock::{FrameClock, FrameTime};
 use crate::core::clock::recording::fragment_span::{fragment_spans, FragmentSpan};
 use crate::core::clock::recording::http_date::parse_http_date;
 use crate::core::clock::recording::playlist_fixer::{ListChange, ListedEntry, PlaylistFixer};
-use crate::core::clock::recording::recording_runs::{epoch_start, run_start, runs_of, SequenceCheck, WHOLE_SECOND_MIDPOINT_US};
+use crate::core::clock::recording::recording_method::RecordingClockMethod;
+use crate::core::clock::recording::recording_runs::{
+    epoch_start, run_start, runs_of, SequenceCheck, WHOLE_SECOND_MIDPOINT_US,
+};
+use crate::core::clock::{FrameClock, FrameTime};
 use crate::core::time::UnixMicros;
 
 /// Frames within this much of a segment boundary belong to the later segment
@@ -130,7 +132,9 @@ impl RunClock {
         let below = self.anchors.range(..=sn).next_back();
         let above = self.anchors.range(sn..).next();
         match (below, above) {
-            (Some(b), Some(a)) => Some(if sn - b.0 <= a.0 - sn { (*b.0, *b.1) } else { (*a.0, *a.1) }),
+            (Some(b), Some(a)) => {
+                Some(if sn - b.0 <= a.0 - sn { (*b.0, *b.1) } else { (*a.0, *a.1) })
+            }
             (Some(x), None) | (None, Some(x)) => Some((*x.0, *x.1)),
             (None, None) => None,
         }
@@ -138,7 +142,8 @@ impl RunClock {
 
     /// Segment-epoch and last-modified disagree by more than `threshold_secs` at an anchor.
     fn disagree_at(&self, anchor: &Anchor, threshold_secs: f64) -> bool {
-        self.epoch(anchor.offset_secs).is_some_and(|e| (e.since(anchor.start).unsigned_abs() as f64) / 1e6 > threshold_secs)
+        self.epoch(anchor.offset_secs)
+            .is_some_and(|e| (e.since(anchor.start).unsigned_abs() as f64) / 1e6 > threshold_secs)
     }
 
     /// The listed sns nearest to each anchor, as inclusive ranges, with the anchor.
@@ -248,7 +253,9 @@ impl RecordingClock {
         let media_sequence = fixer.header().media_sequence;
         // A reload the clock missed (never in the player: both follow each load) is taken whole.
         let in_step = match change {
-            ListChange::Slid { dropped, appended } => (self.segments.len() + appended).checked_sub(dropped) == Some(listed.len()),
+            ListChange::Slid { dropped, appended } => {
+                (self.segments.len() + appended).checked_sub(dropped) == Some(listed.len())
+            }
             ListChange::Replaced => true,
         };
         let change = if in_step { change } else { ListChange::Replaced };
@@ -256,10 +263,16 @@ impl RecordingClock {
             ListChange::Replaced => {
                 let first = listed.front().map(|l| l.fixed.sn);
                 // What the player may still show of segments listed before and not now.
-                let gone: Vec<u64> = self.segments.iter().map(|s| s.sn).filter(|sn| first.is_none_or(|f| *sn < f)).collect();
+                let gone: Vec<u64> = self
+                    .segments
+                    .iter()
+                    .map(|s| s.sn)
+                    .filter(|sn| first.is_none_or(|f| *sn < f))
+                    .collect();
                 self.retire(&gone);
                 // Headers already read stay known.
-                let known: Vec<(u64, UnixMicros)> = self.segments.iter().filter_map(|s| Some((s.sn, s.last_modified?))).collect();
+                let known: Vec<(u64, UnixMicros)> =
+                    self.segments.iter().filter_map(|s| Some((s.sn, s.last_modified?))).collect();
                 self.segments.clear();
                 self.runs.clear();
                 let runs = runs_of(listed.iter().map(|l| &l.entry), media_sequence);
@@ -297,7 +310,8 @@ impl RecordingClock {
                     if l.entry.discontinuity || self.segments.is_empty() {
                         // A run new at the end: numbered by the rule with the entries listed before it.
                         let listed_before = if i == 0 { 0 } else { i as i64 };
-                        let (secs, check) = run_start(l.entry.number, listed_before, media_sequence);
+                        let (secs, check) =
+                            run_start(l.entry.number, listed_before, media_sequence);
                         self.push_run(secs.and_then(epoch_start), check);
                     }
                     self.push_segment(l);
@@ -313,7 +327,16 @@ impl RecordingClock {
     fn push_run(&mut self, origin_epoch: Option<UnixMicros>, check: SequenceCheck) {
         let id = self.next_run_id;
         self.next_run_id += 1;
-        self.runs.push_back(RunClock { id, origin_epoch, check, first_sn: 0, len: 0, anchors: BTreeMap::new(), probe: Probe::NotAsked, has_pdt: false });
+        self.runs.push_back(RunClock {
+            id,
+            origin_epoch,
+            check,
+            first_sn: 0,
+            len: 0,
+            anchors: BTreeMap::new(),
+            probe: Probe::NotAsked,
+            has_pdt: false,
+        });
     }
 
     /// Appends a listed entry to the last run.
@@ -323,14 +346,22 @@ impl RecordingClock {
         let offset_secs = prev.map_or(0.0, |p| p.offset_secs + p.duration);
         // Program date-time holds for its own segment and, by EXTINF, for the
         // following ones of the same run (never across a discontinuity).
-        let carried = prev.and_then(|p| Some(p.program_date_time?.plus(secs_to_micros(p.duration)?)));
+        let carried =
+            prev.and_then(|p| Some(p.program_date_time?.plus(secs_to_micros(p.duration)?)));
         let program_date_time = l.entry.program_date_time.or(carried);
         if run.len == 0 {
             run.first_sn = l.fixed.sn;
         }
         run.len += 1;
         run.has_pdt |= program_date_time.is_some();
-        self.segments.push_back(SegmentClock { sn: l.fixed.sn, duration: l.entry.duration, run_id: run.id, offset_secs, program_date_time, last_modified: None });
+        self.segments.push_back(SegmentClock {
+            sn: l.fixed.sn,
+            duration: l.entry.duration,
+            run_id: run.id,
+            offset_secs,
+            program_date_time,
+            last_modified: None,
+        });
     }
 
     /// Keeps what these listed segments map to, for frames still in the player.
@@ -338,7 +369,11 @@ impl RecordingClock {
         for &sn in sns {
             // Never placed by the player: nothing of it can be on screen.
             let Some(span) = self.timeline.iter().find(|s| s.sn == sn).copied() else { continue };
-            if self.retired.back().is_some_and(|r| r.span.sn >= sn || r.span.start_secs > span.start_secs) {
+            if self
+                .retired
+                .back()
+                .is_some_and(|r| r.span.sn >= sn || r.span.start_secs > span.start_secs)
+            {
                 continue;
             }
             let start = self.segment_start(sn);
@@ -382,7 +417,11 @@ impl RecordingClock {
         let (run_id, duration, offset_secs) = (seg.run_id, seg.duration, seg.offset_secs);
         let Some(start) = last_modified_start(t, duration) else { return };
         let Some(first_run) = self.runs.front().map(|r| r.id) else { return };
-        if let Some(run) = run_id.checked_sub(first_run).and_then(|d| usize::try_from(d).ok()).and_then(|r| self.runs.get_mut(r)) {
+        if let Some(run) = run_id
+            .checked_sub(first_run)
+            .and_then(|d| usize::try_from(d).ok())
+            .and_then(|r| self.runs.get_mut(r))
+        {
             run.anchors.insert(sn, Anchor { start, offset_secs });
             // Anchors of segments long gone place nothing the player can still show.
             let keep_from = run.first_sn.saturating_sub(RETIRED_SEGMENTS as u64);
@@ -397,7 +436,9 @@ impl RecordingClock {
     /// nothing yet (the run's newest listed segment); each run is asked for once.
     pub fn take_probes(&mut self) -> Vec<u64> {
         let mut out = Vec::new();
-        for run in self.runs.iter_mut().filter(|r| r.probe == Probe::NotAsked && r.anchors.is_empty() && !r.has_pdt && r.len > 0) {
+        for run in self.runs.iter_mut().filter(|r| {
+            r.probe == Probe::NotAsked && r.anchors.is_empty() && !r.has_pdt && r.len > 0
+        }) {
             run.probe = Probe::Out;
             out.push(run.last_sn());
         }
@@ -407,7 +448,11 @@ impl RecordingClock {
     /// The probe of segment `sn` (from `take_probes`) is over, whatever came of
     /// it: its run is mapped from now on with what is known.
     pub fn on_probe_done(&mut self, sn: u64) {
-        if let Some(run) = self.runs.iter_mut().find(|r| r.probe == Probe::Out && r.first_sn <= sn && sn <= r.last_sn()) {
+        if let Some(run) = self
+            .runs
+            .iter_mut()
+            .find(|r| r.probe == Probe::Out && r.first_sn <= sn && sn <= r.last_sn())
+        {
             run.probe = Probe::Done;
             self.version += 1;
         }
@@ -447,27 +492,37 @@ impl RecordingClock {
     }
 
     /// The start of `seg` by the rule in the module notes, `anchor` being its run's nearest.
-    fn choose(&self, seg: &SegmentClock, run: &RunClock, anchor: Option<Anchor>) -> Option<FrameTime> {
+    fn choose(
+        &self,
+        seg: &SegmentClock,
+        run: &RunClock,
+        anchor: Option<Anchor>,
+    ) -> Option<FrameTime> {
         if run.probe == Probe::Out && anchor.is_none() && seg.program_date_time.is_none() {
             // Not placed yet: its probe is out.
             return None;
         }
         let epoch = run.epoch(seg.offset_secs);
-        let last_modified = anchor.and_then(|a| Some(a.start.plus(secs_to_micros(seg.offset_secs - a.offset_secs)?)));
+        let last_modified = anchor
+            .and_then(|a| Some(a.start.plus(secs_to_micros(seg.offset_secs - a.offset_secs)?)));
         let disagree = anchor.is_some_and(|a| run.disagree_at(&a, self.threshold_secs()));
         let by = |m: RecordingClockMethod| match m {
             RecordingClockMethod::ProgramDateTime => seg.program_date_time,
             RecordingClockMethod::SegmentEpoch => epoch,
             RecordingClockMethod::LastModified => last_modified,
         };
-        let pick = |method: RecordingClockMethod, methods_disagree: bool| by(method).map(|at| FrameTime { at, method: method.into(), methods_disagree });
+        let pick = |method: RecordingClockMethod, methods_disagree: bool| {
+            by(method).map(|at| FrameTime { at, method: method.into(), methods_disagree })
+        };
         if let Some(p) = self.prefer {
             if let Some(t) = pick(p, disagree && p == RecordingClockMethod::LastModified) {
                 return Some(t);
             }
         }
         pick(RecordingClockMethod::ProgramDateTime, false)
-            .or_else(|| if disagree { pick(RecordingClockMethod::LastModified, true) } else { None })
+            .or_else(
+                || if disagree { pick(RecordingClockMethod::LastModified, true) } else { None },
+            )
             .or_else(|| pick(RecordingClockMethod::SegmentEpoch, false))
             .or_else(|| pick(RecordingClockMethod::LastModified, false))
     }
@@ -494,7 +549,9 @@ impl RecordingClock {
         let mut best: Option<(u64, UnixMicros, f64)> = None;
         for span in &self.timeline {
             let Some(start) = self.segment_start(span.sn).map(|f| f.at) else { continue };
-            let Some(end) = secs_to_micros(span.duration_secs).map(|d| start.plus(d)) else { continue };
+            let Some(end) = secs_to_micros(span.duration_secs).map(|d| start.plus(d)) else {
+                continue;
+            };
             // The segment's first frame, or its last moment.
             for (at, media_secs) in [(start, span.start_secs), (end, span.end_secs() - 0.001)] {
                 let distance = t.since(at).unsigned_abs();
@@ -557,14 +614,17 @@ impl RecordingClock {
         self.runs
             .iter()
             .flat_map(|run| run.regions().into_iter().map(move |r| (run, r)))
-            .filter(|(run, (_, _, anchor))| anchor.is_some_and(|a| run.disagree_at(&a, self.threshold_secs())))
+            .filter(|(run, (_, _, anchor))| {
+                anchor.is_some_and(|a| run.disagree_at(&a, self.threshold_secs()))
+            })
             .map(|(_, (from, to, _))| usize::try_from(to - from + 1).unwrap_or(usize::MAX))
             .sum()
     }
 
     /// Listed segments and how many of them have a `Last-Modified` yet.
     pub fn segment_counts(&self) -> (usize, usize) {
-        let with = self.runs.iter().map(|r| r.anchors.range(r.first_sn..=r.last_sn()).count()).sum();
+        let with =
+            self.runs.iter().map(|r| r.anchors.range(r.first_sn..=r.last_sn()).count()).sum();
         (self.segments.len(), with)
     }
 }
@@ -575,7 +635,8 @@ fn extinf_timeline(listed: &VecDeque<ListedEntry>) -> Vec<FragmentSpan> {
     listed
         .iter()
         .map(|l| {
-            let span = FragmentSpan { sn: l.fixed.sn, start_secs: start, duration_secs: l.entry.duration };
+            let span =
+                FragmentSpan { sn: l.fixed.sn, start_secs: start, duration_secs: l.entry.duration };
             start += l.entry.duration;
             span
         })
@@ -601,7 +662,10 @@ mod tests {
     /// 13:07:17.21 with 4 listed (3 segments), 13:32:05.64 with 7 listed (5 segments).
     const DEMO: &str = include_str!("../../../../static/demo/recording/playlist.m3u8");
 
-    fn clock(text: &str, prefer: Option<RecordingClockMethod>) -> (RecordingClock, Vec<FixedEntry>) {
+    fn clock(
+        text: &str,
+        prefer: Option<RecordingClockMethod>,
+    ) -> (RecordingClock, Vec<FixedEntry>) {
         let mut f = PlaylistFixer::new();
         let update = f.fix(text);
         let mut c = RecordingClock::new(prefer);
@@ -615,7 +679,11 @@ mod tests {
 
     fn check(c: &RecordingClock, media: f64, want: Option<(&str, RecordingClockMethod, bool)>) {
         let got = c.wall_time(media);
-        let want = want.map(|(t, method, methods_disagree)| FrameTime { at: at(t), method: method.into(), methods_disagree });
+        let want = want.map(|(t, method, methods_disagree)| FrameTime {
+            at: at(t),
+            method: method.into(),
+            methods_disagree,
+        });
         assert_eq!(got, want, "media {media}");
     }
 
@@ -644,7 +712,10 @@ mod tests {
         let runs = c.runs();
         assert_eq!(runs.len(), 3);
         assert_eq!(runs[2].sequence_check, SequenceCheck::Agrees);
-        assert_eq!(runs[1].wall, Some((at("2026-01-05T13:07:17.500000Z"), at("2026-01-05T13:07:33.000000Z"))));
+        assert_eq!(
+            runs[1].wall,
+            Some((at("2026-01-05T13:07:17.500000Z"), at("2026-01-05T13:07:33.000000Z")))
+        );
         assert_eq!(c.media_time_of(at("2026-01-05T13:07:18.500000Z")), Some(21.4));
         assert_eq!(c.media_time_of(at("2026-01-05T13:20:00Z")), None, "between runs");
     }
@@ -655,24 +726,56 @@ mod tests {
         let first = fixed[0].sn;
         // Last-Modified 13:00:07 of a 6 s segment: started in [13:00:01, 13:00:02) -> 13:00:01.5.
         c.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:07 GMT"));
-        check(&c, 1.0, Some(("2026-01-05T13:00:01.500000Z", RecordingClockMethod::SegmentEpoch, false)));
+        check(
+            &c,
+            1.0,
+            Some(("2026-01-05T13:00:01.500000Z", RecordingClockMethod::SegmentEpoch, false)),
+        );
         let (mut lm, _) = clock(DEMO, Some(RecordingClockMethod::LastModified));
         lm.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:07 GMT"));
-        check(&lm, 1.0, Some(("2026-01-05T13:00:02.500000Z", RecordingClockMethod::LastModified, false)));
+        check(
+            &lm,
+            1.0,
+            Some(("2026-01-05T13:00:02.500000Z", RecordingClockMethod::LastModified, false)),
+        );
         // Carried within the run by EXTINF to segments without their own header.
-        check(&lm, 7.0, Some(("2026-01-05T13:00:08.500000Z", RecordingClockMethod::LastModified, false)));
+        check(
+            &lm,
+            7.0,
+            Some(("2026-01-05T13:00:08.500000Z", RecordingClockMethod::LastModified, false)),
+        );
         // Not across a discontinuity: run 2 has no header and falls back to segment-epoch.
-        check(&lm, 21.0, Some(("2026-01-05T13:07:18.100000Z", RecordingClockMethod::SegmentEpoch, false)));
+        check(
+            &lm,
+            21.0,
+            Some(("2026-01-05T13:07:18.100000Z", RecordingClockMethod::SegmentEpoch, false)),
+        );
         // Off by more than a segment (entries rolled off, say): last-modified wins and says so,
         // for the whole run.
         c.on_last_modified(first, Some("Mon, 05 Jan 2026 13:00:30 GMT"));
-        check(&c, 1.0, Some(("2026-01-05T13:00:25.500000Z", RecordingClockMethod::LastModified, true)));
-        check(&c, 19.0, Some(("2026-01-05T13:00:43.500000Z", RecordingClockMethod::LastModified, true)));
+        check(
+            &c,
+            1.0,
+            Some(("2026-01-05T13:00:25.500000Z", RecordingClockMethod::LastModified, true)),
+        );
+        check(
+            &c,
+            19.0,
+            Some(("2026-01-05T13:00:43.500000Z", RecordingClockMethod::LastModified, true)),
+        );
         assert_eq!(c.disagreeing_segments(), 4);
         // A header of the run's last segment: each segment takes the nearer (the lower on a tie).
         c.on_last_modified(fixed[3].sn, Some("Mon, 05 Jan 2026 13:00:21 GMT"));
-        check(&c, 19.0, Some(("2026-01-05T13:00:19.500000Z", RecordingClockMethod::SegmentEpoch, false)));
-        check(&c, 7.0, Some(("2026-01-05T13:00:31.500000Z", RecordingClockMethod::LastModified, true)));
+        check(
+            &c,
+            19.0,
+            Some(("2026-01-05T13:00:19.500000Z", RecordingClockMethod::SegmentEpoch, false)),
+        );
+        check(
+            &c,
+            7.0,
+            Some(("2026-01-05T13:00:31.500000Z", RecordingClockMethod::LastModified, true)),
+        );
         assert_eq!(c.disagreeing_segments(), 2);
         assert_eq!(c.segment_counts(), (12, 2));
         // Garbage headers and unknown segments change nothing.
@@ -692,10 +795,22 @@ mod tests {
         // Preferring segment-epoch: run 1 starts at its first number, 100 s (+ 0.5 s).
         check(&c, 0.5, Some(("1970-01-01T00:01:41Z", RecordingClockMethod::SegmentEpoch, false)));
         let (c, _) = clock(text, None);
-        check(&c, 0.5, Some(("2026-01-05T13:00:01.450000Z", RecordingClockMethod::ProgramDateTime, false)));
-        check(&c, 7.0, Some(("2026-01-05T13:00:07.950000Z", RecordingClockMethod::ProgramDateTime, false)));
+        check(
+            &c,
+            0.5,
+            Some(("2026-01-05T13:00:01.450000Z", RecordingClockMethod::ProgramDateTime, false)),
+        );
+        check(
+            &c,
+            7.0,
+            Some(("2026-01-05T13:00:07.950000Z", RecordingClockMethod::ProgramDateTime, false)),
+        );
         // Not across the discontinuity: run 2 falls back to its numbering (202 - 2 listed = 200 s).
-        check(&c, 9.0, Some(("1970-01-01T00:03:21.100000Z", RecordingClockMethod::SegmentEpoch, false)));
+        check(
+            &c,
+            9.0,
+            Some(("1970-01-01T00:03:21.100000Z", RecordingClockMethod::SegmentEpoch, false)),
+        );
     }
 
     #[test]
@@ -714,7 +829,11 @@ mod tests {
         let v = c.version();
         c.on_timeline(&flat);
         assert!(c.version() > v);
-        check(&c, 6.04, Some(("2026-01-05T13:00:06.500000Z", RecordingClockMethod::SegmentEpoch, false)));
+        check(
+            &c,
+            6.04,
+            Some(("2026-01-05T13:00:06.500000Z", RecordingClockMethod::SegmentEpoch, false)),
+        );
         assert_eq!(c.segment_at(6.03), Some(fixed[0].sn));
         let v = c.version();
         c.on_timeline(&flat);
@@ -733,7 +852,11 @@ mod tests {
     }
 
     fn player_timeline(f: &PlaylistFixer, first_start: f64) -> Vec<f64> {
-        f.listed().iter().enumerate().flat_map(|(i, l)| [l.fixed.sn as f64, first_start + 6.0 * i as f64, 6.0]).collect()
+        f.listed()
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| [l.fixed.sn as f64, first_start + 6.0 * i as f64, 6.0])
+            .collect()
     }
 
     #[test]
@@ -766,7 +889,11 @@ mod tests {
     #[test]
     fn every_run_is_probed_once() {
         let (mut c, fixed) = clock(DEMO, None);
-        assert_eq!(c.take_probes(), [fixed[3].sn, fixed[6].sn, fixed[11].sn], "each run's newest segment");
+        assert_eq!(
+            c.take_probes(),
+            [fixed[3].sn, fixed[6].sn, fixed[11].sn],
+            "each run's newest segment"
+        );
         assert_eq!(c.take_probes(), Vec::<u64>::new());
         // A run is not mapped while its probe is out; a header places it, a failed probe leaves segment-epoch.
         assert_eq!((c.probes_out(), c.wall_time(1.0), c.wall_time(21.0)), (3, None, None));
@@ -774,8 +901,16 @@ mod tests {
         c.on_probe_done(fixed[3].sn);
         c.on_probe_done(fixed[6].sn);
         assert_eq!(c.probes_out(), 1);
-        check(&c, 1.0, Some(("2026-01-05T13:00:01.500000Z", RecordingClockMethod::SegmentEpoch, false)));
-        check(&c, 21.0, Some(("2026-01-05T13:07:18.100000Z", RecordingClockMethod::SegmentEpoch, false)));
+        check(
+            &c,
+            1.0,
+            Some(("2026-01-05T13:00:01.500000Z", RecordingClockMethod::SegmentEpoch, false)),
+        );
+        check(
+            &c,
+            21.0,
+            Some(("2026-01-05T13:07:18.100000Z", RecordingClockMethod::SegmentEpoch, false)),
+        );
         assert_eq!(c.wall_time(40.0), None, "run 3's probe is still out");
         // A run new at the end is asked for when it comes.
         let (mut c, _) = clock(DEMO, None);
@@ -789,14 +924,37 @@ mod tests {
         let rows = [
             ("2026-01-05T13:00:01.500000Z", Located::Recorded { media_secs: 1.0 }),
             // Between runs 1 (ends 13:00:20.9) and 2 (starts 13:07:17.5): run 1's end is nearer.
-            ("2026-01-05T13:01:00Z", Located::NotRecorded { nearest: at("2026-01-05T13:00:20.900000Z"), media_secs: 20.399 }),
-            ("2026-01-05T13:07:00Z", Located::NotRecorded { nearest: at("2026-01-05T13:07:17.500000Z"), media_secs: 20.4 }),
-            ("2026-01-05T12:00:00Z", Located::NotRecorded { nearest: at("2026-01-05T13:00:00.500000Z"), media_secs: 0.0 }),
+            (
+                "2026-01-05T13:01:00Z",
+                Located::NotRecorded {
+                    nearest: at("2026-01-05T13:00:20.900000Z"),
+                    media_secs: 20.399,
+                },
+            ),
+            (
+                "2026-01-05T13:07:00Z",
+                Located::NotRecorded {
+                    nearest: at("2026-01-05T13:07:17.500000Z"),
+                    media_secs: 20.4,
+                },
+            ),
+            (
+                "2026-01-05T12:00:00Z",
+                Located::NotRecorded {
+                    nearest: at("2026-01-05T13:00:00.500000Z"),
+                    media_secs: 0.0,
+                },
+            ),
         ];
         for (t, want) in rows {
             match (c.locate(at(t)), want) {
-                (Located::Recorded { media_secs: a }, Located::Recorded { media_secs: b }) => assert!((a - b).abs() < 1e-9, "{t}: {a}"),
-                (Located::NotRecorded { nearest: n, media_secs: a }, Located::NotRecorded { nearest: m, media_secs: b }) => {
+                (Located::Recorded { media_secs: a }, Located::Recorded { media_secs: b }) => {
+                    assert!((a - b).abs() < 1e-9, "{t}: {a}")
+                }
+                (
+                    Located::NotRecorded { nearest: n, media_secs: a },
+                    Located::NotRecorded { nearest: m, media_secs: b },
+                ) => {
                     assert_eq!(n, m, "{t}");
                     assert!((a - b).abs() < 1e-9, "{t}: {a}");
                 }

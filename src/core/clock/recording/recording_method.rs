@@ -34,7 +34,9 @@ impl RecordingClockMethod {
         match self {
             Self::ProgramDateTime => "exact (program date-time)",
             Self::SegmentEpoch => "estimated from segment numbers, within about half a second",
-            Self::LastModified => "estimated from segment Last-Modified times, within about half a second",
+            Self::LastModified => {
+                "estimated from segment Last-Modified times, within about half a second"
+            }
         }
     }
 }
@@ -46,7 +48,10 @@ mod tests {
     #[test]
     fn names() {
         for m in ["program-date-time", "segment-epoch", "last-modified"] {
-            assert_eq!(RecordingClockMethod::from_attr(m).map(RecordingClockMethod::as_attr), Some(m));
+            assert_eq!(
+                RecordingClockMethod::from_attr(m).map(RecordingClockMethod::as_attr),
+                Some(m)
+            );
         }
         for m in ["clip-start", "rtp-sr", "receive", "arrival", "auto", ""] {
             assert_eq!(RecordingClockMethod::from_attr(m), None, "{m}");

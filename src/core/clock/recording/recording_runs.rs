@@ -36,7 +36,9 @@ pub enum SequenceCheck {
     NotChecked,
     Agrees,
     /// The media sequence was used; the numbering rule gave a start this many seconds later.
-    Differs { numbering_minus_sequence_secs: i64 },
+    Differs {
+        numbering_minus_sequence_secs: i64,
+    },
 }
 
 /// One recording run: a stretch of listed entries between discontinuities.
@@ -67,14 +69,22 @@ pub fn recording_runs(playlist: &MediaPlaylist) -> Vec<RecordingRun> {
 }
 
 /// `recording_runs` over listed entries and the playlist's media sequence.
-pub fn runs_of<'a>(entries: impl IntoIterator<Item = &'a PlaylistEntry>, media_sequence: Option<i64>) -> Vec<RecordingRun> {
+pub fn runs_of<'a>(
+    entries: impl IntoIterator<Item = &'a PlaylistEntry>,
+    media_sequence: Option<i64>,
+) -> Vec<RecordingRun> {
     let mut runs: Vec<RecordingRun> = Vec::new();
     let mut first_numbers: Vec<Option<i64>> = Vec::new();
     for (i, e) in entries.into_iter().enumerate() {
         match runs.last_mut() {
             Some(run) if !e.discontinuity => run.len += 1,
             _ => {
-                runs.push(RecordingRun { first_entry: i, len: 1, start_epoch_secs: None, check: SequenceCheck::NotChecked });
+                runs.push(RecordingRun {
+                    first_entry: i,
+                    len: 1,
+                    start_epoch_secs: None,
+                    check: SequenceCheck::NotChecked,
+                });
                 first_numbers.push(e.number);
             }
         }
@@ -83,7 +93,11 @@ pub fn runs_of<'a>(entries: impl IntoIterator<Item = &'a PlaylistEntry>, media_s
     for (r, (run, first_number)) in runs.iter_mut().zip(first_numbers).enumerate() {
         // Entries listed before the run when it started (for the first listed run: none known).
         let listed_before = if r == 0 { 0 } else { run.first_entry as i64 };
-        let (start, check) = run_start(first_number, listed_before, (r + 1 == count).then_some(media_sequence).flatten());
+        let (start, check) = run_start(
+            first_number,
+            listed_before,
+            (r + 1 == count).then_some(media_sequence).flatten(),
+        );
         run.start_epoch_secs = start;
         run.check = check;
     }
@@ -93,7 +107,11 @@ pub fn runs_of<'a>(entries: impl IntoIterator<Item = &'a PlaylistEntry>, media_s
 /// A run's start epoch by the numbering rule, from its first listed number
 /// and the entries listed before it; for the newest run, checked against
 /// (and, when they differ, taken from) the media sequence.
-pub fn run_start(first_number: Option<i64>, listed_before: i64, newest_media_sequence: Option<i64>) -> (Option<i64>, SequenceCheck) {
+pub fn run_start(
+    first_number: Option<i64>,
+    listed_before: i64,
+    newest_media_sequence: Option<i64>,
+) -> (Option<i64>, SequenceCheck) {
     // Segment numbers and the media sequence come from the playlist:
     // checked arithmetic, so a hostile number gives no estimate, not a panic.
     let by_numbering = first_number.and_then(|n| n.checked_sub(listed_before));
@@ -101,7 +119,10 @@ pub fn run_start(first_number: Option<i64>, listed_before: i64, newest_media_seq
         (Some(n), Some(seq)) if n == seq => (Some(n), SequenceCheck::Agrees),
         // The media sequence names the newest run's start outright; a
         // difference means entries rolled off since (K is too small).
-        (Some(n), Some(seq)) => (Some(seq), SequenceCheck::Differs { numbering_minus_sequence_secs: n.saturating_sub(seq) }),
+        (Some(n), Some(seq)) => (
+            Some(seq),
+            SequenceCheck::Differs { numbering_minus_sequence_secs: n.saturating_sub(seq) },
+        ),
         _ => (by_numbering, SequenceCheck::NotChecked),
     }
 }
@@ -113,7 +134,10 @@ pub fn epoch_start(secs: i64) -> Option<UnixMicros> {
 
 /// The `segment-epoch` start estimate of every entry: its run's estimated
 /// start plus the `EXTINF` of the run's earlier entries (in listed order).
-pub fn segment_epoch_starts(playlist: &MediaPlaylist, runs: &[RecordingRun]) -> Vec<Option<UnixMicros>> {
+pub fn segment_epoch_starts(
+    playlist: &MediaPlaylist,
+    runs: &[RecordingRun],
+) -> Vec<Option<UnixMicros>> {
     let mut out = vec![None; playlist.entries.len()];
     for run in runs {
         let Some(start) = run.estimated_start() else { continue };
@@ -153,11 +177,18 @@ mod tests {
         // The contract's observed case: a restart at 1795578816.9 with 7 entries listed
         // numbered its first segment 1795578823, and the media sequence became 1795578816.
         let old: Vec<(i64, f64)> = (0..7).map(|i| (1_795_570_000 + i, 6.0)).collect();
-        let p = playlist(Some(1_795_578_816), &[&old, &[(1_795_578_823, 6.0), (1_795_578_824, 3.0)]]);
+        let p =
+            playlist(Some(1_795_578_816), &[&old, &[(1_795_578_823, 6.0), (1_795_578_824, 3.0)]]);
         let runs = recording_runs(&p);
         assert_eq!(runs.len(), 2);
-        assert_eq!((runs[0].first_entry, runs[0].len, runs[0].start_epoch_secs), (0, 7, Some(1_795_570_000)));
-        assert_eq!((runs[1].first_entry, runs[1].len, runs[1].start_epoch_secs), (7, 2, Some(1_795_578_816)));
+        assert_eq!(
+            (runs[0].first_entry, runs[0].len, runs[0].start_epoch_secs),
+            (0, 7, Some(1_795_570_000))
+        );
+        assert_eq!(
+            (runs[1].first_entry, runs[1].len, runs[1].start_epoch_secs),
+            (7, 2, Some(1_795_578_816))
+        );
         assert_eq!(runs[0].check, SequenceCheck::NotChecked);
         assert_eq!(runs[1].check, SequenceCheck::Agrees);
         let starts = segment_epoch_starts(&p, &runs);
@@ -169,15 +200,26 @@ mod tests {
 
     #[test]
     fn three_runs_middle_one_unchecked() {
-        let p = playlist(Some(2_000), &[&[(100, 6.0), (101, 2.4)], &[(1_002, 6.0)], &[(2_003, 6.0), (2_004, 1.2)]]);
+        let p = playlist(
+            Some(2_000),
+            &[&[(100, 6.0), (101, 2.4)], &[(1_002, 6.0)], &[(2_003, 6.0), (2_004, 1.2)]],
+        );
         let runs = recording_runs(&p);
-        let got: Vec<(Option<i64>, SequenceCheck)> = runs.iter().map(|r| (r.start_epoch_secs, r.check)).collect();
+        let got: Vec<(Option<i64>, SequenceCheck)> =
+            runs.iter().map(|r| (r.start_epoch_secs, r.check)).collect();
         assert_eq!(
             got,
-            [(Some(100), SequenceCheck::NotChecked), (Some(1_000), SequenceCheck::NotChecked), (Some(2_000), SequenceCheck::Agrees)]
+            [
+                (Some(100), SequenceCheck::NotChecked),
+                (Some(1_000), SequenceCheck::NotChecked),
+                (Some(2_000), SequenceCheck::Agrees)
+            ]
         );
         let starts = segment_epoch_starts(&p, &runs);
-        assert_eq!(starts.iter().map(|s| secs(*s)).collect::<Vec<_>>(), [Some(100.5), Some(106.5), Some(1_000.5), Some(2_000.5), Some(2_006.5)]);
+        assert_eq!(
+            starts.iter().map(|s| secs(*s)).collect::<Vec<_>>(),
+            [Some(100.5), Some(106.5), Some(1_000.5), Some(2_000.5), Some(2_006.5)]
+        );
     }
 
     #[test]
@@ -185,7 +227,11 @@ mod tests {
         // Two entries of the old run rolled off: K counted 1 instead of 3.
         let p = playlist(Some(5_000), &[&[(102, 6.0)], &[(5_003, 6.0)]]);
         let runs = recording_runs(&p);
-        assert_eq!(runs[1].start_epoch_secs, Some(5_000), "the media sequence wins for the newest run");
+        assert_eq!(
+            runs[1].start_epoch_secs,
+            Some(5_000),
+            "the media sequence wins for the newest run"
+        );
         assert_eq!(runs[1].check, SequenceCheck::Differs { numbering_minus_sequence_secs: 2 });
     }
 
@@ -196,14 +242,30 @@ mod tests {
         // against a sequence at the other end of i64 overflowed before.
         type Row = (i64, i64, Option<i64>, Option<i64>, SequenceCheck);
         let rows: [Row; 3] = [
-            (5, i64::MAX, Some(i64::MIN), Some(i64::MIN), SequenceCheck::Differs { numbering_minus_sequence_secs: i64::MAX }),
-            (5, 0, Some(i64::MAX), Some(i64::MAX), SequenceCheck::Differs { numbering_minus_sequence_secs: i64::MIN }),
+            (
+                5,
+                i64::MAX,
+                Some(i64::MIN),
+                Some(i64::MIN),
+                SequenceCheck::Differs { numbering_minus_sequence_secs: i64::MAX },
+            ),
+            (
+                5,
+                0,
+                Some(i64::MAX),
+                Some(i64::MAX),
+                SequenceCheck::Differs { numbering_minus_sequence_secs: i64::MIN },
+            ),
             (5, 0, Some(-1), Some(-1), SequenceCheck::Agrees),
         ];
         for (old, newest, seq, start, check) in rows {
             let p = playlist(seq, &[&[(old, 6.0)], &[(newest, 6.0)]]);
             let runs = recording_runs(&p);
-            assert_eq!((runs[1].start_epoch_secs, runs[1].check), (start, check), "{newest} {seq:?}");
+            assert_eq!(
+                (runs[1].start_epoch_secs, runs[1].check),
+                (start, check),
+                "{newest} {seq:?}"
+            );
             // The estimates stay optional, never wrapped.
             let _ = segment_epoch_starts(&p, &runs);
         }
@@ -211,7 +273,9 @@ mod tests {
 
     #[test]
     fn missing_numbers_and_sequence() {
-        let p = MediaPlaylist::parse("#EXTM3U\n#EXTINF:6,\nchunk-a.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:6,\nsegment-50.ts\n");
+        let p = MediaPlaylist::parse(
+            "#EXTM3U\n#EXTINF:6,\nchunk-a.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:6,\nsegment-50.ts\n",
+        );
         let runs = recording_runs(&p);
         assert_eq!(runs.len(), 2, "a discontinuity starts a run even without a leading one");
         assert_eq!(runs[0].start_epoch_secs, None);

@@ -56,7 +56,9 @@ impl SegmentFault {
             }),
             "fragLoadTimeout" => Some(SegmentFault::Network),
             "fragGap" => Some(SegmentFault::Missing),
-            "fragParsingError" | "fragDecryptError" | "bufferAppendError" => Some(SegmentFault::Damaged),
+            "fragParsingError" | "fragDecryptError" | "bufferAppendError" => {
+                Some(SegmentFault::Damaged)
+            }
             _ => None,
         }
     }
@@ -81,7 +83,13 @@ impl Default for SkipLimits {
     fn default() -> Self {
         // Five 6 s segments: half a minute of recording missing in a row is an outage, not a hole.
         // Retries of the newest segment are capped at VAS's segment duration: a new one comes that often.
-        Self { max_consecutive: 5, network_tries: 3, edge_secs: 0.25, retry_base_ms: 1_000, retry_max_ms: 6_000 }
+        Self {
+            max_consecutive: 5,
+            network_tries: 3,
+            edge_secs: 0.25,
+            retry_base_ms: 1_000,
+            retry_max_ms: 6_000,
+        }
     }
 }
 
@@ -218,7 +226,12 @@ impl SegmentSkips {
 
     /// Decides about one fragment error. `jitter01` (0..1, from the caller)
     /// spreads the retries of several viewers.
-    pub fn on_fragment_error(&mut self, sn: u64, fault: SegmentFault, jitter01: f64) -> FaultVerdict {
+    pub fn on_fragment_error(
+        &mut self,
+        sn: u64,
+        fault: SegmentFault,
+        jitter01: f64,
+    ) -> FaultVerdict {
         if self.gave_up {
             return FaultVerdict::GiveUp { in_a_row: self.in_a_row };
         }
@@ -239,7 +252,9 @@ impl SegmentSkips {
                 // Nothing playable after it yet: the recorder may still be writing it. Not
                 // marked, so that it is asked for again, and a jump never goes past the end.
                 self.counters.newest_waits += 1;
-                return FaultVerdict::WaitForNewest { retry_after_ms: self.newest_backoff.on_failure(jitter01) };
+                return FaultVerdict::WaitForNewest {
+                    retry_after_ms: self.newest_backoff.on_failure(jitter01),
+                };
             }
             self.unplayable.insert(sn, fault);
             return FaultVerdict::EndsHere;
@@ -278,7 +293,9 @@ impl SegmentSkips {
         }
         let edge = self.limits.edge_secs;
         let i = self.timeline.iter().position(|s| {
-            self.unplayable.contains_key(&s.sn) && playhead_secs >= s.start_secs - edge && playhead_secs < s.end_secs()
+            self.unplayable.contains_key(&s.sn)
+                && playhead_secs >= s.start_secs - edge
+                && playhead_secs < s.end_secs()
         })?;
         let over_sn = self.timeline[i].sn;
         let to_secs = self.next_playable_after(i)?.start_secs;
@@ -306,7 +323,9 @@ impl SegmentSkips {
         let hit: Vec<u64> = self
             .timeline
             .iter()
-            .filter(|s| target_secs >= s.start_secs - self.limits.edge_secs && target_secs < s.end_secs())
+            .filter(|s| {
+                target_secs >= s.start_secs - self.limits.edge_secs && target_secs < s.end_secs()
+            })
             .map(|s| s.sn)
             .collect();
         for sn in hit {
@@ -368,13 +387,37 @@ mod tests {
         use FaultVerdict::*;
         use SegmentFault::*;
         let rows: &[(&str, u64, SegmentFault, bool, FaultVerdict)] = &[
-            ("missing mid-playlist: resume at the next segment", 11, Missing, true, SkipTo { resume_at_secs: 12.0 }),
+            (
+                "missing mid-playlist: resume at the next segment",
+                11,
+                Missing,
+                true,
+                SkipTo { resume_at_secs: 12.0 },
+            ),
             ("damaged mid-playlist", 12, Damaged, true, SkipTo { resume_at_secs: 18.0 }),
             ("missing first segment", 10, Missing, true, SkipTo { resume_at_secs: 6.0 }),
-            ("the last but one: resume at the newest", 13, Missing, true, SkipTo { resume_at_secs: 24.0 }),
+            (
+                "the last but one: resume at the newest",
+                13,
+                Missing,
+                true,
+                SkipTo { resume_at_secs: 24.0 },
+            ),
             ("network failure: retried first", 11, Network, true, RetryAfterMs(1_000)),
-            ("newest of a growing playlist: wait for it", 14, Missing, true, WaitForNewest { retry_after_ms: 1_000 }),
-            ("newest damaged (perhaps half written): wait", 14, Damaged, true, WaitForNewest { retry_after_ms: 1_000 }),
+            (
+                "newest of a growing playlist: wait for it",
+                14,
+                Missing,
+                true,
+                WaitForNewest { retry_after_ms: 1_000 },
+            ),
+            (
+                "newest damaged (perhaps half written): wait",
+                14,
+                Damaged,
+                true,
+                WaitForNewest { retry_after_ms: 1_000 },
+            ),
             ("newest of a finished playlist: the end", 14, Missing, false, EndsHere),
             ("not listed", 99, Missing, true, NotListed),
         ];
@@ -390,11 +433,16 @@ mod tests {
     #[test]
     fn playlist_growth_is_read_from_the_playlist() {
         let mut s = skips();
-        let event = PlaylistHeader { playlist_type: Some("EVENT".into()), ..PlaylistHeader::default() };
+        let event =
+            PlaylistHeader { playlist_type: Some("EVENT".into()), ..PlaylistHeader::default() };
         let vod = PlaylistHeader { playlist_type: Some("VOD".into()), ..PlaylistHeader::default() };
         for (p, want_wait) in [(&event, true), (&ended(), false), (&vod, false), (&event, true)] {
             s.on_playlist(p);
-            let v = SegmentSkips { unplayable: BTreeMap::new(), ..s.clone() }.on_fragment_error(14, SegmentFault::Missing, 0.0);
+            let v = SegmentSkips { unplayable: BTreeMap::new(), ..s.clone() }.on_fragment_error(
+                14,
+                SegmentFault::Missing,
+                0.0,
+            );
             assert_eq!(matches!(v, FaultVerdict::WaitForNewest { .. }), want_wait, "{p:?}");
         }
     }
@@ -402,17 +450,20 @@ mod tests {
     #[test]
     fn the_jump_is_due_only_at_the_hole_and_when_stalled() {
         let mut s = skips();
-        assert_eq!(s.on_fragment_error(11, SegmentFault::Missing, 0.0), FaultVerdict::SkipTo { resume_at_secs: 12.0 });
+        assert_eq!(
+            s.on_fragment_error(11, SegmentFault::Missing, 0.0),
+            FaultVerdict::SkipTo { resume_at_secs: 12.0 }
+        );
         // (playhead, stalled, expected target)
         let rows: &[(f64, bool, Option<f64>)] = &[
-            (3.0, true, None),         // stalled elsewhere (a slow load): not this module's business
-            (5.5, false, None),        // still playing the buffer before the hole
-            (5.5, true, None),         // stalled, but half a second before it
-            (5.99, false, None),       // at the hole, still playing its last frame
-            (5.8, true, Some(12.0)),   // stalled within the edge before it
-            (6.0, true, Some(12.0)),   // stalled at its start
-            (9.0, true, Some(12.0)),   // inside it (a seek landed there)
-            (12.0, true, None),        // past it: the next segment is loading
+            (3.0, true, None),   // stalled elsewhere (a slow load): not this module's business
+            (5.5, false, None),  // still playing the buffer before the hole
+            (5.5, true, None),   // stalled, but half a second before it
+            (5.99, false, None), // at the hole, still playing its last frame
+            (5.8, true, Some(12.0)), // stalled within the edge before it
+            (6.0, true, Some(12.0)), // stalled at its start
+            (9.0, true, Some(12.0)), // inside it (a seek landed there)
+            (12.0, true, None),  // past it: the next segment is loading
             (f64::NAN, true, None),
         ];
         for (playhead, stalled, want) in rows {
@@ -427,15 +478,24 @@ mod tests {
     #[test]
     fn two_missing_in_a_row_across_a_restart() {
         let mut s = skips();
-        assert_eq!(s.on_fragment_error(11, SegmentFault::Missing, 0.0), FaultVerdict::SkipTo { resume_at_secs: 12.0 });
+        assert_eq!(
+            s.on_fragment_error(11, SegmentFault::Missing, 0.0),
+            FaultVerdict::SkipTo { resume_at_secs: 12.0 }
+        );
         assert_eq!(s.due_jump(5.97, true).map(|j| j.to_secs), Some(12.0));
         s.on_seeking(12.0);
         // hls.js asks for the next one from there: also missing.
-        assert_eq!(s.on_fragment_error(12, SegmentFault::Missing, 0.0), FaultVerdict::SkipTo { resume_at_secs: 18.0 });
+        assert_eq!(
+            s.on_fragment_error(12, SegmentFault::Missing, 0.0),
+            FaultVerdict::SkipTo { resume_at_secs: 18.0 }
+        );
         assert_eq!(s.due_jump(12.0, true).map(|j| j.to_secs), Some(18.0));
         s.on_seeking(18.0);
         s.on_fragment_buffered(13);
-        assert_eq!(s.counters(), SkipCounters { unplayable: 2, jumps: 2, newest_waits: 0, retries: 0 });
+        assert_eq!(
+            s.counters(),
+            SkipCounters { unplayable: 2, jumps: 2, newest_waits: 0, retries: 0 }
+        );
         assert!(!s.gave_up());
         // Known before the playhead got there, both are jumped over in one go.
         let mut s = skips();
@@ -463,7 +523,10 @@ mod tests {
         let mut s = SegmentSkips::default();
         s.on_timeline(&flat);
         for _ in 0..20 {
-            assert!(matches!(s.on_fragment_error(3, SegmentFault::Damaged, 0.0), FaultVerdict::SkipTo { .. }));
+            assert!(matches!(
+                s.on_fragment_error(3, SegmentFault::Damaged, 0.0),
+                FaultVerdict::SkipTo { .. }
+            ));
         }
         // A segment that plays ends the run.
         let mut s = SegmentSkips::default();
@@ -480,7 +543,8 @@ mod tests {
     #[test]
     fn network_failures_are_retried_then_skipped() {
         let mut s = skips();
-        let verdicts: Vec<FaultVerdict> = (0..4).map(|_| s.on_fragment_error(12, SegmentFault::Network, 0.0)).collect();
+        let verdicts: Vec<FaultVerdict> =
+            (0..4).map(|_| s.on_fragment_error(12, SegmentFault::Network, 0.0)).collect();
         assert_eq!(
             verdicts,
             [
@@ -496,13 +560,17 @@ mod tests {
         s.on_fragment_error(12, SegmentFault::Network, 0.0);
         s.on_fragment_error(12, SegmentFault::Network, 0.0);
         s.on_fragment_buffered(12);
-        assert_eq!(s.on_fragment_error(12, SegmentFault::Network, 0.0), FaultVerdict::RetryAfterMs(1_000));
+        assert_eq!(
+            s.on_fragment_error(12, SegmentFault::Network, 0.0),
+            FaultVerdict::RetryAfterMs(1_000)
+        );
     }
 
     #[test]
     fn the_newest_segment_is_waited_for_never_skipped_past_the_end() {
         let mut s = skips();
-        let waits: Vec<FaultVerdict> = (0..5).map(|_| s.on_fragment_error(14, SegmentFault::Missing, 0.0)).collect();
+        let waits: Vec<FaultVerdict> =
+            (0..5).map(|_| s.on_fragment_error(14, SegmentFault::Missing, 0.0)).collect();
         let delays: Vec<u32> = waits
             .iter()
             .map(|v| match v {
@@ -526,13 +594,19 @@ mod tests {
         let mut s = skips();
         s.on_fragment_error(14, SegmentFault::Missing, 0.0);
         s.on_timeline(&grown);
-        assert_eq!(s.on_fragment_error(14, SegmentFault::Missing, 0.0), FaultVerdict::SkipTo { resume_at_secs: 26.4 });
+        assert_eq!(
+            s.on_fragment_error(14, SegmentFault::Missing, 0.0),
+            FaultVerdict::SkipTo { resume_at_secs: 26.4 }
+        );
         // It arrived after all: the wait's back-off starts over.
         let mut s = skips();
         s.on_fragment_error(14, SegmentFault::Missing, 0.0);
         s.on_fragment_error(14, SegmentFault::Missing, 0.0);
         s.on_fragment_buffered(14);
-        assert_eq!(s.on_fragment_error(14, SegmentFault::Missing, 0.0), FaultVerdict::WaitForNewest { retry_after_ms: 1_000 });
+        assert_eq!(
+            s.on_fragment_error(14, SegmentFault::Missing, 0.0),
+            FaultVerdict::WaitForNewest { retry_after_ms: 1_000 }
+        );
     }
 
     #[test]
@@ -551,7 +625,10 @@ mod tests {
         assert!(!s.is_unplayable(11));
         assert_eq!(s.due_jump(8.0, true), None);
         // Still missing: skipped again.
-        assert_eq!(s.on_fragment_error(11, SegmentFault::Missing, 0.0), FaultVerdict::SkipTo { resume_at_secs: 12.0 });
+        assert_eq!(
+            s.on_fragment_error(11, SegmentFault::Missing, 0.0),
+            FaultVerdict::SkipTo { resume_at_secs: 12.0 }
+        );
         assert_eq!(s.due_jump(8.0, true).map(|j| j.to_secs), Some(12.0));
     }
 
@@ -569,7 +646,10 @@ mod tests {
         assert_eq!(s.on_fragment_error(5, SegmentFault::Missing, 0.0), FaultVerdict::NotListed);
         assert_eq!(s.due_jump(1.0, true), None);
         let mut empty = SegmentSkips::default();
-        assert_eq!(empty.on_fragment_error(1, SegmentFault::Damaged, f64::NAN), FaultVerdict::NotListed);
+        assert_eq!(
+            empty.on_fragment_error(1, SegmentFault::Damaged, f64::NAN),
+            FaultVerdict::NotListed
+        );
         assert_eq!(empty.due_jump(0.0, true), None);
         empty.on_seeking(f64::INFINITY);
         empty.on_fragment_buffered(3);

@@ -27,9 +27,9 @@ use anyhow::Context;
 use serde_json::json;
 
 use super::{connections, expect, log, wait_log, wait_state, CAM_FED};
-use crate::rig::Rig;
 use crate::browser::page_scripts::polling_script;
 use crate::browser::{Browser, CdpClient};
+use crate::rig::Rig;
 use crate::{repo_root, Result};
 
 /// How long the live tab stays in the background.
@@ -95,7 +95,8 @@ new MutationObserver(() => {
 /// and drawn boxes on a new one (or, with `after_state`, until the player
 /// reached that state after the return too); reports `window.__bg` with
 /// times relative to the return.
-const BG_RESULT: &str = polling_script!(r#"
+const BG_RESULT: &str = polling_script!(
+    r#"
 const [limitMs, afterState, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 poll({done, limitMs, everyMs: 20}, (now, timedOut) => {
   const p = window.__bg;
@@ -118,7 +119,8 @@ poll({done, limitMs, everyMs: 20}, (now, timedOut) => {
     };
   }
 });
-"#);
+"#
+);
 
 /// The page's visibility and player state, as the page reports them.
 const PAGE_STATE: &str = r#"
@@ -128,7 +130,8 @@ done({ visibility: document.visibilityState, hidden: document.hidden, state: el 
 "#;
 
 /// Waits (bounded) until the overlay draws boxes on a frame newer than the one on screen now.
-const FRESH_BOXES: &str = polling_script!(r#"
+const FRESH_BOXES: &str = polling_script!(
+    r#"
 const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
 const root = () => document.querySelector('[data-overlay-root]');
 const start = root() && root().getAttribute('data-rtp-timestamp');
@@ -139,10 +142,12 @@ poll({done, limitMs, t0}, (now, timedOut) => {
   const boxes = r ? [...r.querySelectorAll('[data-kind=box]')].filter((b) => b.style.display !== 'none').length : 0;
   if ((rtp && rtp !== start && boxes >= 3) || timedOut()) return { boxes, fresh: !!rtp && rtp !== start, ms: performance.now() - t0 };
 });
-"#);
+"#
+);
 
 /// Waits (bounded) until no frame has been presented for `quietMs`.
-const FRAMES_STOPPED: &str = polling_script!(r#"
+const FRAMES_STOPPED: &str = polling_script!(
+    r#"
 const [quietMs, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
 const t0 = performance.now();
@@ -153,7 +158,8 @@ poll({done, limitMs, t0, everyMs: 20}, (_, timedOut) => {
   const now = performance.now();
   if (now - last > quietMs || timedOut(now)) return { stopped: now - last > quietMs, quietMs: now - last, waitedMs: now - t0 };
 });
-"#);
+"#
+);
 
 /// A steppable wall clock, installed before any script of the page runs (so
 /// every script of the page, the viewer's wasm glue included, reads it).
@@ -192,7 +198,9 @@ impl Tabs {
             .as_array()
             .into_iter()
             .flatten()
-            .find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.starts_with(url_prefix)))
+            .find(|t| {
+                t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.starts_with(url_prefix))
+            })
             .and_then(|t| t["targetId"].as_str())
             .with_context(|| format!("no tab at {url_prefix}: {targets}"))?
             .to_owned();
@@ -201,7 +209,11 @@ impl Tabs {
 
     /// Opens a blank tab in front of the live one; returns its id.
     fn hide_live(&mut self) -> Result<String> {
-        let other = self.cdp.call("Target.createTarget", json!({"url": "about:blank"}))?["targetId"].as_str().unwrap_or_default().to_owned();
+        let other = self.cdp.call("Target.createTarget", json!({"url": "about:blank"}))?
+            ["targetId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         self.cdp.call("Target.activateTarget", json!({"targetId": other}))?;
         Ok(other)
     }
@@ -249,7 +261,11 @@ pub fn run(rig: &Rig, browser: &Browser) -> Result<usize> {
     let s = wait_state(browser, &["live"], 30_000)?;
     expect(s["state"] == "live", "background: the live page plays", &s)?;
     let b = browser.execute_async(FRESH_BOXES, json!([20_000]))?;
-    expect(b["fresh"] == true && b["boxes"].as_u64() >= Some(3), "background: boxes on the live picture before hiding", &b)?;
+    expect(
+        b["fresh"] == true && b["boxes"].as_u64() >= Some(3),
+        "background: boxes on the live picture before hiding",
+        &b,
+    )?;
     let mut tabs = Tabs::new(browser, &url)?;
     passed += 2;
 
@@ -258,14 +274,20 @@ pub fn run(rig: &Rig, browser: &Browser) -> Result<usize> {
     let before = newest_connection(rig)?;
     let other = tabs.hide_live()?;
     let page = browser.execute_async(PAGE_STATE, json!([]))?;
-    expect(page["visibility"] == "hidden" && page["hidden"] == true, "the live tab is really hidden (document.visibilityState, not faked)", &page)?;
+    expect(
+        page["visibility"] == "hidden" && page["hidden"] == true,
+        "the live tab is really hidden (document.visibilityState, not faked)",
+        &page,
+    )?;
     let (opened, fewest, most) = stay_hidden(rig, before, HIDDEN_FOR)?;
     let page = browser.execute_async(PAGE_STATE, json!([]))?;
     tabs.show_live(&other)?;
     let r = browser.execute_async(BG_RESULT, json!([20_000, null]))?;
-    let quiet = wait_log(rig, QUIET_AFTER_RETURN, |l| connections(l).into_iter().any(|c| c > before))?;
+    let quiet =
+        wait_log(rig, QUIET_AFTER_RETURN, |l| connections(l).into_iter().any(|c| c > before))?;
     // Sessions opened after the return: all since hiding, less those while hidden.
-    let after = connections(&quiet).into_iter().filter(|c| *c > before).count().saturating_sub(opened);
+    let after =
+        connections(&quiet).into_iter().filter(|c| *c > before).count().saturating_sub(opened);
     let line = format!(
         "hidden {:.1} s with a working session: sessions opened while hidden {opened}, signaling sessions open at VAS while hidden {fewest}..{most}, \
          frame callbacks while hidden {}, after the return: first frame callback {:.0} ms, first new frame {:.0} ms, boxes on a new frame {:.0} ms, sessions opened in the {} s after it {after}",
@@ -278,12 +300,34 @@ pub fn run(rig: &Rig, browser: &Browser) -> Result<usize> {
     );
     println!("    {line}");
     let _ = writeln!(figures, "{line}");
-    expect(r["framesWhileHidden"] == 0, "the condition under test holds: no video-frame callbacks in the hidden tab", &r)?;
+    expect(
+        r["framesWhileHidden"] == 0,
+        "the condition under test holds: no video-frame callbacks in the hidden tab",
+        &r,
+    )?;
     expect(opened == 0, "no signaling session is opened while the tab is hidden", opened)?;
-    expect(fewest >= 1 && page["state"] == "live", "the session stays open and live while hidden", json!({"fewest": fewest, "page": page}))?;
-    expect(r["visibility"] == "visible" && r["firstNewFrameMs"].as_f64().is_some_and(|t| t < FRAMES_BACK_WITHIN_MS), "new frames are presented again within 1 s of the return", &r)?;
-    expect(r["firstBoxesMs"].as_f64().is_some_and(|t| t < BOXES_BACK_WITHIN_MS) && r["state"] == "live", "boxes are drawn on a new frame within 2 s of the return", &r)?;
-    expect(after == 0, "no new session after the return: the old one still works", json!({"after": after, "states": r["states"]}))?;
+    expect(
+        fewest >= 1 && page["state"] == "live",
+        "the session stays open and live while hidden",
+        json!({"fewest": fewest, "page": page}),
+    )?;
+    expect(
+        r["visibility"] == "visible"
+            && r["firstNewFrameMs"].as_f64().is_some_and(|t| t < FRAMES_BACK_WITHIN_MS),
+        "new frames are presented again within 1 s of the return",
+        &r,
+    )?;
+    expect(
+        r["firstBoxesMs"].as_f64().is_some_and(|t| t < BOXES_BACK_WITHIN_MS)
+            && r["state"] == "live",
+        "boxes are drawn on a new frame within 2 s of the return",
+        &r,
+    )?;
+    expect(
+        after == 0,
+        "no new session after the return: the old one still works",
+        json!({"after": after, "states": r["states"]}),
+    )?;
     passed += 6;
 
     // 2. Hidden while the stream dies and a new producer appears: still no
@@ -309,9 +353,22 @@ pub fn run(rig: &Rig, browser: &Browser) -> Result<usize> {
     );
     println!("    {line}");
     let _ = writeln!(figures, "{line}");
-    expect(opened_hidden == 0 && fewest >= 1, "a dead stream in a hidden tab opens no session (the old one stays until the return)", json!({"opened": opened_hidden, "fewest open": fewest}))?;
-    expect(rebuilt == 1, "after the return the dead session is rebuilt, once", json!({"rebuilt": rebuilt, "states": r["states"]}))?;
-    expect(r["stateMs"].as_f64().is_some_and(|t| t < REBUILT_WITHIN_MS) && r["firstBoxesMs"].as_f64().is_some(), "live again within 10 s of the return, with boxes", &r)?;
+    expect(
+        opened_hidden == 0 && fewest >= 1,
+        "a dead stream in a hidden tab opens no session (the old one stays until the return)",
+        json!({"opened": opened_hidden, "fewest open": fewest}),
+    )?;
+    expect(
+        rebuilt == 1,
+        "after the return the dead session is rebuilt, once",
+        json!({"rebuilt": rebuilt, "states": r["states"]}),
+    )?;
+    expect(
+        r["stateMs"].as_f64().is_some_and(|t| t < REBUILT_WITHIN_MS)
+            && r["firstBoxesMs"].as_f64().is_some(),
+        "live again within 10 s of the return, with boxes",
+        &r,
+    )?;
     passed += 3;
 
     // 3. The wall clock stepped an hour forward, then an hour back, while
@@ -319,25 +376,45 @@ pub fn run(rig: &Rig, browser: &Browser) -> Result<usize> {
     let mut page_cdp = CdpClient::connect_to_page(&tabs.address)?;
     // Without the Page domain enabled the script is accepted but never run.
     page_cdp.call("Page.enable", json!({}))?;
-    let init = page_cdp.call("Page.addScriptToEvaluateOnNewDocument", json!({"source": WALL_CLOCK_INIT}))?["identifier"].clone();
+    let init = page_cdp
+        .call("Page.addScriptToEvaluateOnNewDocument", json!({"source": WALL_CLOCK_INIT}))?
+        ["identifier"]
+        .clone();
     browser.goto(&url)?;
     let s = wait_state(browser, &["live"], 30_000)?;
     let b = browser.execute_async(FRESH_BOXES, json!([20_000]))?;
-    expect(s["state"] == "live" && b["fresh"] == true, "the live page plays again, with a steppable wall clock", json!({"state": s, "boxes": b}))?;
+    expect(
+        s["state"] == "live" && b["fresh"] == true,
+        "the live page plays again, with a steppable wall clock",
+        json!({"state": s, "boxes": b}),
+    )?;
     passed += 1;
     let before = newest_connection(rig)?;
     for (offset, what) in [(HOUR_MS, "an hour forward"), (-HOUR_MS, "an hour back")] {
         let stepped = browser.execute_async(STEP_WALL_CLOCK, json!([offset]))?;
-        expect(stepped["offsetSeen"].as_i64().is_some_and(|o| (o - offset).abs() < 1_000), &format!("the page's Date.now() is {what}"), &stepped)?;
-        let l = wait_log(rig, QUIET_AFTER_RETURN, |l| connections(l).into_iter().any(|c| c > before))?;
+        expect(
+            stepped["offsetSeen"].as_i64().is_some_and(|o| (o - offset).abs() < 1_000),
+            &format!("the page's Date.now() is {what}"),
+            &stepped,
+        )?;
+        let l =
+            wait_log(rig, QUIET_AFTER_RETURN, |l| connections(l).into_iter().any(|c| c > before))?;
         let opened = connections(&l).into_iter().filter(|c| *c > before).count();
         let page = browser.execute_async(PAGE_STATE, json!([]))?;
         let b = browser.execute_async(FRESH_BOXES, json!([5_000]))?;
         let line = format!("wall clock {what}: sessions opened in {} s {opened}, player {}, boxes on a new frame {} ({:.0} ms)", QUIET_AFTER_RETURN.as_secs(), page["state"], b["boxes"], b["ms"].as_f64().unwrap_or(f64::NAN));
         println!("    {line}");
         let _ = writeln!(figures, "{line}");
-        expect(opened == 0 && page["state"] == "live", &format!("the wall clock {what}: no false stall, no new session"), json!({"opened": opened, "page": page}))?;
-        expect(b["fresh"] == true && b["boxes"].as_u64() >= Some(3), &format!("the wall clock {what}: boxes still drawn on new frames"), &b)?;
+        expect(
+            opened == 0 && page["state"] == "live",
+            &format!("the wall clock {what}: no false stall, no new session"),
+            json!({"opened": opened, "page": page}),
+        )?;
+        expect(
+            b["fresh"] == true && b["boxes"].as_u64() >= Some(3),
+            &format!("the wall clock {what}: boxes still drawn on new frames"),
+            &b,
+        )?;
         passed += 3;
     }
     // The producer dies, and once its last frame is shown the wall clock
@@ -350,7 +427,8 @@ pub fn run(rig: &Rig, browser: &Browser) -> Result<usize> {
     let stepped_at = Instant::now();
     browser.execute_async(STEP_WALL_CLOCK, json!([-HOUR_MS]))?;
     let s = wait_state(browser, &["stalled"], 15_000)?;
-    let (stall_s, after_step_s) = (killed.elapsed().as_secs_f64(), stepped_at.elapsed().as_secs_f64());
+    let (stall_s, after_step_s) =
+        (killed.elapsed().as_secs_f64(), stepped_at.elapsed().as_secs_f64());
     rig.post("/__rig/feed", json!({"camera": CAM_FED, "action": "start"}))?;
     let live = wait_state(browser, &["live"], 40_000)?;
     let line = format!(
@@ -361,7 +439,11 @@ pub fn run(rig: &Rig, browser: &Browser) -> Result<usize> {
     println!("    {line}");
     let _ = writeln!(figures, "{line}");
     expect(quiet["stopped"] == true, "the dead producer's last frame was shown", &quiet)?;
-    expect(s["state"] == "stalled", "a wall clock stepped back after the last frame does not hide the stall", &s)?;
+    expect(
+        s["state"] == "stalled",
+        "a wall clock stepped back after the last frame does not hide the stall",
+        &s,
+    )?;
     expect(live["state"] == "live", "and a new producer is played", &live)?;
     passed += 3;
     browser.execute_async(STEP_WALL_CLOCK, json!([0]))?;

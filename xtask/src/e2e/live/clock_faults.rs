@@ -56,9 +56,9 @@ use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
 use super::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
-use crate::rig::{netns, Rig, RigCamera, RigOptions};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
+use crate::rig::{netns, Rig, RigCamera, RigOptions};
 use crate::{repo_root, Result};
 
 // The probe's record of a page and the figures read from it.
@@ -160,7 +160,8 @@ const PAGE_NOW: &str = "arguments[arguments.length - 1](performance.now());";
 const PROBE_READ: &str = "arguments[arguments.length - 1](window.__clk);";
 
 /// Waits (bounded) until `run` frames in a row drawn after `since` carry boxes.
-const WAIT_STEADY: &str = polling_script!(r#"
+const WAIT_STEADY: &str = polling_script!(
+    r#"
 const [since, run, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
 poll({done, limitMs, everyMs: 100}, (now, timedOut) => {
   let n = 0, first = null;
@@ -170,7 +171,8 @@ poll({done, limitMs, everyMs: 100}, (now, timedOut) => {
   }
   if (timedOut()) return { found: false, t: null };
 });
-"#);
+"#
+);
 
 const PAGE_STATE: &str = r#"
 const el = document.querySelector('[data-player-state]');
@@ -200,7 +202,12 @@ impl Checks {
         if self.failed.is_empty() {
             return Ok(self.passed);
         }
-        Err(anyhow!("live e2e: {} clock-fault check(s) failed ({} passed):\n  {}", self.failed.len(), self.passed, self.failed.join("\n  ")))
+        Err(anyhow!(
+            "live e2e: {} clock-fault check(s) failed ({} passed):\n  {}",
+            self.failed.len(),
+            self.passed,
+            self.failed.join("\n  ")
+        ))
     }
 }
 
@@ -211,7 +218,10 @@ fn newest_connection(rig: &Rig) -> Result<u64> {
 /// Reads the probe's record; the raw one stays for inspection in `target/live-clock-faults-<part>.json`.
 fn read(browser: &Browser, part: &str) -> Result<Record> {
     let raw = browser.execute_async(PROBE_READ, json!([]))?;
-    let _ = std::fs::write(repo_root().join(format!("target/live-clock-faults-{part}.json")), raw.to_string());
+    let _ = std::fs::write(
+        repo_root().join(format!("target/live-clock-faults-{part}.json")),
+        raw.to_string(),
+    );
     Ok(Record::parse(&raw))
 }
 
@@ -222,7 +232,11 @@ fn mark(browser: &Browser) -> Result<f64> {
 /// Sets the SFU's event-stamp offset; checks the SFU took it.
 fn step_stamps(rig: &Rig, offset_ms: i64) -> Result {
     let r = rig.post("/__rig/faults", json!([{"on": "event-stamps", "offsetMs": offset_ms}]))?;
-    expect(r["eventStampOffsetMs"].as_i64() == Some(offset_ms), &format!("the SFU stamps its events {offset_ms} ms off"), &r)
+    expect(
+        r["eventStampOffsetMs"].as_i64() == Some(offset_ms),
+        &format!("the SFU stamps its events {offset_ms} ms off"),
+        &r,
+    )
 }
 
 /// The figures and the stdout lines.
@@ -241,12 +255,18 @@ impl Figures {
 /// instance one built before a change, to see which checks it fails).
 fn start() -> Result<(Rig, Browser)> {
     let rig = Rig::start(&RigOptions {
-        cameras: vec![RigCamera { id: CAM_FED.into(), name: "Rig camera (live scene)".into(), feed: true }],
+        cameras: vec![RigCamera {
+            id: CAM_FED.into(),
+            name: "Rig camera (live scene)".into(),
+            feed: true,
+        }],
         rtc_ip: netns::RTC_IP.into(),
         event_lateness_ms: EVENT_LATENESS_MS,
         clock_offset_ms: 0,
         front_bind: "127.0.0.1:0".into(),
-        dist_dir: std::env::var_os("VAS_LIVE_DIST").filter(|d| !d.is_empty()).map(std::path::PathBuf::from),
+        dist_dir: std::env::var_os("VAS_LIVE_DIST")
+            .filter(|d| !d.is_empty())
+            .map(std::path::PathBuf::from),
     })?;
     let browser = Browser::start()?;
     browser.set_script_timeout(120_000)?;
@@ -303,8 +323,16 @@ fn opened_line(what: &str, o: &Opened) -> String {
 }
 
 fn check_opened(checks: &mut Checks, what: &str, o: &Opened) {
-    checks.check(o.boxes_ms.is_some_and(|t| t <= OPENED_BOXES_WITHIN_MS), &format!("{what}: boxes on new frames within 5 s of live"), ms_or_never(o.boxes_ms));
-    checks.check(o.windows_ms.is_some_and(|t| t <= OPENED_WINDOWS_WITHIN_MS), &format!("{what}: poll windows on VAS's clock within 2 s of the first poll"), ms_or_never(o.windows_ms));
+    checks.check(
+        o.boxes_ms.is_some_and(|t| t <= OPENED_BOXES_WITHIN_MS),
+        &format!("{what}: boxes on new frames within 5 s of live"),
+        ms_or_never(o.boxes_ms),
+    );
+    checks.check(
+        o.windows_ms.is_some_and(|t| t <= OPENED_WINDOWS_WITHIN_MS),
+        &format!("{what}: poll windows on VAS's clock within 2 s of the first poll"),
+        ms_or_never(o.windows_ms),
+    );
 }
 
 /// Part 1 and 2 (rig A): the event stamps an hour ahead for 20 s, then back; the page opened again.
@@ -333,9 +361,19 @@ fn stepped_stamps(checks: &mut Checks, figures: &mut Figures) -> Result {
 
     // The fault fired: VAS holds the rig's rows stamped an hour ahead while stepped, none after, real ones again.
     let hour = HOUR_MS * 1000;
-    let ahead = held(&rig, s0_us + hour - 1_000_000, s1_us + hour + 1_000_000, Some(RIG_MODEL))?.iter().filter(|e| is_rig_row(e)).count();
-    let ahead_after = held(&rig, s1_us + hour + 2_000_000, s1_us + hour + 30_000_000, Some(RIG_MODEL))?.iter().filter(|e| is_rig_row(e)).count();
-    let back = held(&rig, s1_us + 1_000_000, s1_us + 5_000_000, Some(RIG_MODEL))?.iter().filter(|e| is_rig_row(e)).count();
+    let ahead = held(&rig, s0_us + hour - 1_000_000, s1_us + hour + 1_000_000, Some(RIG_MODEL))?
+        .iter()
+        .filter(|e| is_rig_row(e))
+        .count();
+    let ahead_after =
+        held(&rig, s1_us + hour + 2_000_000, s1_us + hour + 30_000_000, Some(RIG_MODEL))?
+            .iter()
+            .filter(|e| is_rig_row(e))
+            .count();
+    let back = held(&rig, s1_us + 1_000_000, s1_us + 5_000_000, Some(RIG_MODEL))?
+        .iter()
+        .filter(|e| is_rig_row(e))
+        .count();
     let stepped_s = STEPPED_FOR.as_secs_f64();
     expect(
         ahead as f64 >= stepped_s * 30.0 * 0.5 && ahead_after == 0 && back >= 60,
@@ -381,15 +419,42 @@ fn stepped_stamps(checks: &mut Checks, figures: &mut Figures) -> Result {
         r.bytes_per_s(s0 - BEFORE_STEP.as_secs_f64() * 1000.0, s0),
         r.bytes_per_s(recovered, end),
     ));
-    checks.check(before.frames >= 60 && before.ratio() >= WORKING_SHARE, "boxes on most frames before the step", before);
-    checks.check(followed.is_some_and(|t| t <= FOLLOWED_WITHIN_MS), "the page's poll windows followed the stamps an hour ahead within 5 s", ms_or_never(followed));
-    checks.check(steady.is_some_and(|t| t <= RECOVERED_WITHIN_MS), "after the correction boxes are drawn on new frames, steadily, within 15 s", ms_or_never(steady));
-    checks.check(windows_back.is_some_and(|t| t <= RECOVERED_WITHIN_MS), "after the correction the poll windows are back on VAS's clock for good within 15 s", ms_or_never(windows_back));
-    checks.check(after.frames >= 60 && after.ratio() >= WORKING_SHARE, "boxes on most frames after the recovery", after);
-    checks.check(opened == 0 && state["state"] == "live", "no signaling session opened by the step; still live", json!({"opened": opened, "state": state}));
+    checks.check(
+        before.frames >= 60 && before.ratio() >= WORKING_SHARE,
+        "boxes on most frames before the step",
+        before,
+    );
+    checks.check(
+        followed.is_some_and(|t| t <= FOLLOWED_WITHIN_MS),
+        "the page's poll windows followed the stamps an hour ahead within 5 s",
+        ms_or_never(followed),
+    );
+    checks.check(
+        steady.is_some_and(|t| t <= RECOVERED_WITHIN_MS),
+        "after the correction boxes are drawn on new frames, steadily, within 15 s",
+        ms_or_never(steady),
+    );
+    checks.check(
+        windows_back.is_some_and(|t| t <= RECOVERED_WITHIN_MS),
+        "after the correction the poll windows are back on VAS's clock for good within 15 s",
+        ms_or_never(windows_back),
+    );
+    checks.check(
+        after.frames >= 60 && after.ratio() >= WORKING_SHARE,
+        "boxes on most frames after the recovery",
+        after,
+    );
+    checks.check(
+        opened == 0 && state["state"] == "live",
+        "no signaling session opened by the step; still live",
+        json!({"opened": opened, "state": state}),
+    );
 
     let reopened = open_page(&rig, &browser, "reopened-after-step")?;
-    figures.say(opened_line("page opened after the corrected step (VAS holds the rig's rows an hour ahead)", &reopened));
+    figures.say(opened_line(
+        "page opened after the corrected step (VAS holds the rig's rows an hour ahead)",
+        &reopened,
+    ));
     check_opened(checks, "a page opened after the corrected step", &reopened);
     browser.goto(&rig.url())?;
     Ok(())
@@ -412,7 +477,11 @@ fn wild_rows_live(checks: &mut Checks, figures: &mut Figures) -> Result {
         let at_us = now_us();
         let rows = wild_rows(n, at_us);
         let r = insert(&agent, &rig, &rows)?;
-        expect(r["inserted"].as_u64() == Some(rows.len() as u64), &format!("{} wild rows inserted for the fed camera", rows.len()), &r)?;
+        expect(
+            r["inserted"].as_u64() == Some(rows.len() as u64),
+            &format!("{} wild rows inserted for the fed camera", rows.len()),
+            &r,
+        )?;
         inserted += rows.len();
         marks.push((n, at, at_us));
         std::thread::sleep(WILD_WINDOW); // the frames after it
@@ -423,8 +492,15 @@ fn wild_rows_live(checks: &mut Checks, figures: &mut Figures) -> Result {
 
     // The fault fired: VAS holds every wild row.
     let hour = HOUR_MS * 1000;
-    let ahead_held: Vec<Value> = held(&rig, marks[0].2 + hour - 1_000_000, now_us() + hour + 2_000_000, None)?.into_iter().filter(is_wild_row).collect();
-    let far_held: Vec<Value> = held(&rig, FAR_FUTURE_US - 3_600_000_000, FAR_FUTURE_US, None)?.into_iter().filter(is_wild_row).collect();
+    let ahead_held: Vec<Value> =
+        held(&rig, marks[0].2 + hour - 1_000_000, now_us() + hour + 2_000_000, None)?
+            .into_iter()
+            .filter(is_wild_row)
+            .collect();
+    let far_held: Vec<Value> = held(&rig, FAR_FUTURE_US - 3_600_000_000, FAR_FUTURE_US, None)?
+        .into_iter()
+        .filter(is_wild_row)
+        .collect();
     let per_model = |rows: &[Value], m: &str| rows.iter().filter(|e| e["model_id"] == m).count();
     figures.say(format!(
         "wild rows held by VAS for the fed camera: an hour ahead {} ({} of {RIG_MODEL}, {} of {WILD_MODEL}), in the year 9999 {} ({} and {})",
@@ -449,10 +525,12 @@ fn wild_rows_live(checks: &mut Checks, figures: &mut Figures) -> Result {
         let polls: Vec<&Poll> = r.polls(*at, at + window_ms).collect();
         let wild_ms = (at_us + hour) as f64 / 1000.0;
         // From 1 s after the insertion every window (ending an hour past the viewer's clock) reaches the rows.
-        let late: Vec<&&Poll> = polls.iter().filter(|p| p.wall >= wild_ms - HOUR_MS as f64 + 1_000.0).collect();
+        let late: Vec<&&Poll> =
+            polls.iter().filter(|p| p.wall >= wild_ms - HOUR_MS as f64 + 1_000.0).collect();
         let covers = |p: &Poll| p.start <= wild_ms && p.end >= wild_ms;
         let (could, covering) = (late.len(), late.iter().filter(|p| covers(p)).count());
-        let reaching_far = polls.iter().filter(|p| p.end >= (FAR_FUTURE_US / 1000 - 3_600_000) as f64).count();
+        let reaching_far =
+            polls.iter().filter(|p| p.end >= (FAR_FUTURE_US / 1000 - 3_600_000) as f64).count();
         let ahead = polls.iter().filter(|p| p.kind == Window::Ahead).count();
         let all_time = polls.iter().filter(|p| p.kind == Window::AllTime).count();
         figures.say(format!(
@@ -465,15 +543,26 @@ fn wild_rows_live(checks: &mut Checks, figures: &mut Figures) -> Result {
             r.bytes_per_s(*at, at + window_ms),
         ));
         checks.check(could > 0 && covering == could, &format!("{n} wild rows: the fault reached the page (every poll from 1 s on covered the hour-ahead rows)"), json!({"polls": polls.len(), "from 1 s on": could, "covering": covering}));
-        checks.check(ahead == 0 && all_time == 0, &format!("{n} wild rows: no poll window moves ahead (nor looks at all time)"), json!({"ahead": ahead, "all time": all_time}));
+        checks.check(
+            ahead == 0 && all_time == 0,
+            &format!("{n} wild rows: no poll window moves ahead (nor looks at all time)"),
+            json!({"ahead": ahead, "all time": all_time}),
+        );
         checks.check(
             after.frames >= 120 && after.ratio() >= before.ratio() - SHARE_TOLERANCE && after.ratio() >= baseline.ratio() - SHARE_TOLERANCE,
             &format!("{n} wild rows: the share of frames with boxes does not drop (real rows fetched and kept)"),
             format!("before {before}, after {after}, before the first insertion {baseline}"),
         );
     }
-    figures.say(format!("signaling sessions opened while the wild rows were inserted: {opened}; player {}", state["state"]));
-    checks.check(opened == 0 && state["state"] == "live", "no signaling session opened by the wild rows; still live", json!({"opened": opened, "state": state}));
+    figures.say(format!(
+        "signaling sessions opened while the wild rows were inserted: {opened}; player {}",
+        state["state"]
+    ));
+    checks.check(
+        opened == 0 && state["state"] == "live",
+        "no signaling session opened by the wild rows; still live",
+        json!({"opened": opened, "state": state}),
+    );
 
     let reopened = open_page(&rig, &browser, "reopened-wild")?;
     figures.say(opened_line("page opened while VAS holds the wild rows", &reopened));
@@ -511,7 +600,14 @@ mod tests {
     }
 
     fn frames(boxes: &[u64]) -> Record {
-        Record { frames: boxes.iter().enumerate().map(|(i, b)| Frame { t: i as f64 * 100.0, boxes: *b, delay: None }).collect(), polls: Vec::new() }
+        Record {
+            frames: boxes
+                .iter()
+                .enumerate()
+                .map(|(i, b)| Frame { t: i as f64 * 100.0, boxes: *b, delay: None })
+                .collect(),
+            polls: Vec::new(),
+        }
     }
 
     #[test]

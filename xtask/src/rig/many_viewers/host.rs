@@ -6,21 +6,35 @@ use crate::rig::Rig;
 /// (VmRSS, VmHWM) of a process, bytes.
 pub(super) fn rss(pid: u32) -> (u64, u64) {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) * 1024;
+    let kb = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    };
     (kb("VmRSS:"), kb("VmHWM:"))
 }
 
 /// CPU milliseconds this process (all its threads, no children) has used.
 pub(super) fn own_cpu_ms() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, r)| r).split_whitespace().collect();
-    let ticks = fields.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) + fields.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map_or("", |(_, r)| r).split_whitespace().collect();
+    let ticks = fields.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     // Linux reports USER_HZ = 100 ticks per second to user space.
     ticks * 10.0
 }
 
 pub(super) fn cpu_ms(before: &ProcessCpu, after: &ProcessCpu, skip_driver: bool) -> f64 {
-    before.ms_since(after).into_iter().filter(|(g, _)| !(skip_driver && g.starts_with("driver"))).map(|(_, ms)| ms).sum()
+    before
+        .ms_since(after)
+        .into_iter()
+        .filter(|(g, _)| !(skip_driver && g.starts_with("driver")))
+        .map(|(_, ms)| ms)
+        .sum()
 }
 
 /// Chromium's renderer processes, its proportional memory (bytes), and the machine's available memory (bytes).
@@ -32,17 +46,30 @@ pub(super) fn chromium_memory(driver_pid: u32) -> (usize, u64, u64) {
         if String::from_utf8_lossy(&cmdline).contains("--type=renderer") {
             renderers += 1;
         }
-        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-        pss_kb += rollup.lines().find_map(|l| l.strip_prefix("Pss:")).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let rollup =
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        pss_kb += rollup
+            .lines()
+            .find_map(|l| l.strip_prefix("Pss:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
     }
     let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let available_kb = meminfo.lines().find_map(|l| l.strip_prefix("MemAvailable:")).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let available_kb = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
     (renderers, pss_kb * 1024, available_kb * 1024)
 }
 
 /// Established TCP connections in this namespace: (local port, remote port, socket inode).
 fn tcp_connections() -> Vec<(u16, u16, u64)> {
-    let port = |a: &str| a.rsplit_once(':').and_then(|(_, p)| u16::from_str_radix(p, 16).ok()).unwrap_or(0);
+    let port = |a: &str| {
+        a.rsplit_once(':').and_then(|(_, p)| u16::from_str_radix(p, 16).ok()).unwrap_or(0)
+    };
     let mut out = Vec::new();
     for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
         for line in std::fs::read_to_string(file).unwrap_or_default().lines().skip(1) {
@@ -63,7 +90,12 @@ fn socket_inodes(pid: u32) -> std::collections::HashSet<u64> {
         .flatten()
         .flatten()
         .filter_map(|fd| std::fs::read_link(fd.path()).ok())
-        .filter_map(|l| l.to_str().and_then(|t| t.strip_prefix("socket:[")).and_then(|t| t.strip_suffix(']')).and_then(|t| t.parse().ok()))
+        .filter_map(|l| {
+            l.to_str()
+                .and_then(|t| t.strip_prefix("socket:["))
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|t| t.parse().ok())
+        })
         .collect()
 }
 
@@ -84,9 +116,22 @@ pub(super) struct Connections {
 
 impl Connections {
     pub(super) fn sample(rig: &Rig) -> Connections {
-        let (vas, front) = (rig.backend().port(), rig.vas_url().trim_end_matches('/').rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0));
-        let signaling = rig.control.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
-        let (sfu, own, server) = (socket_inodes(rig.sfu_pid()), socket_inodes(std::process::id()), socket_inodes(rig.server_pid()));
+        let (vas, front) = (
+            rig.backend().port(),
+            rig.vas_url()
+                .trim_end_matches('/')
+                .rsplit(':')
+                .next()
+                .and_then(|p| p.parse::<u16>().ok())
+                .unwrap_or(0),
+        );
+        let signaling =
+            rig.control.rsplit(':').next().and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
+        let (sfu, own, server) = (
+            socket_inodes(rig.sfu_pid()),
+            socket_inodes(std::process::id()),
+            socket_inodes(rig.server_pid()),
+        );
         let mut c = Connections::default();
         for (local, remote, inode) in tcp_connections() {
             c.at_vas += usize::from(local == vas);

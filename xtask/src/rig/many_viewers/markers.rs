@@ -23,7 +23,12 @@ pub(super) struct Marker {
 
 /// Posts one marker row per camera every `MARKER_PERIOD` until `stop`;
 /// returns how many posts failed (503 or a connection error: their rows never existed).
-pub(super) fn feed_markers(url: &str, cameras: &[String], out: &Mutex<Vec<Marker>>, stop: &AtomicBool) -> Result<u64> {
+pub(super) fn feed_markers(
+    url: &str,
+    cameras: &[String],
+    out: &Mutex<Vec<Marker>>,
+    stop: &AtomicBool,
+) -> Result<u64> {
     let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
     let mut next = Instant::now();
     let mut track = 1u64;
@@ -66,9 +71,16 @@ pub(super) fn feed_markers(url: &str, cameras: &[String], out: &Mutex<Vec<Marker
             Err(e) => return Err(anyhow!("marker rows: {e}")),
         };
         let post_ms = posted.elapsed().as_secs_f64() * 1000.0;
-        let inserted_us = answer["inserted_at_us"].as_i64().with_context(|| format!("the emulator's answer has no inserted_at_us: {answer}"))?;
+        let inserted_us = answer["inserted_at_us"]
+            .as_i64()
+            .with_context(|| format!("the emulator's answer has no inserted_at_us: {answer}"))?;
         let mut out = out.lock().unwrap_or_else(|p| p.into_inner());
-        out.extend((0..cameras.len()).map(|k| Marker { camera: k, track: first + k as u64, inserted_us, post_ms }));
+        out.extend((0..cameras.len()).map(|k| Marker {
+            camera: k,
+            track: first + k as u64,
+            inserted_us,
+            post_ms,
+        }));
     }
     Ok(refused)
 }

@@ -18,8 +18,19 @@ pub(super) fn ratio(a: f64, b: f64) -> String {
     }
 }
 
-pub(super) fn report(results: &[(&Config, Result<Measured>)], base: &Measured, minutes: f64, elapsed: Duration) -> Result {
-    let head = std::process::Command::new("git").args(["rev-parse", "--short", "HEAD"]).current_dir(repo_root()).output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();
+pub(super) fn report(
+    results: &[(&Config, Result<Measured>)],
+    base: &Measured,
+    minutes: f64,
+    elapsed: Duration,
+) -> Result {
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(repo_root())
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -30,13 +41,32 @@ pub(super) fn report(results: &[(&Config, Result<Measured>)], base: &Measured, m
     let _ = writeln!(
         out,
         "  {:<12} {:>7} {:>7} {:>7} {:>10} {:>10} {:>10} {:>11} {:>11} {:>10} {:>11} {:>12}",
-        "config", "viewers", "drawing", "visible", "vas_events", "vas_probes", "vas_other", "vas_kB", "viewer_req", "viewer_err", "viewer_kB", "without_vas%"
+        "config",
+        "viewers",
+        "drawing",
+        "visible",
+        "vas_events",
+        "vas_probes",
+        "vas_other",
+        "vas_kB",
+        "viewer_req",
+        "viewer_err",
+        "viewer_kB",
+        "without_vas%"
     );
     for (cfg, r) in results {
         let Ok(m) = r else { continue };
-        let visible = m.viewers.iter().filter(|v| v.hidden_at_start == Some(false) && v.hidden_at_end == Some(false)).count();
+        let visible = m
+            .viewers
+            .iter()
+            .filter(|v| v.hidden_at_start == Some(false) && v.hidden_at_end == Some(false))
+            .count();
         let vr = m.viewer_requests();
-        let share = if vr.total() > 0 { 100.0 * (1.0 - m.upstream.total() as f64 / vr.total() as f64) } else { f64::NAN };
+        let share = if vr.total() > 0 {
+            100.0 * (1.0 - m.upstream.total() as f64 / vr.total() as f64)
+        } else {
+            f64::NAN
+        };
         let _ = writeln!(
             out,
             "  {:<12} {:>7} {:>7} {:>7} {:>10.0} {:>10.0} {:>10.0} {:>11.0} {:>11.0} {:>10.0} {:>11.0} {:>12.1}",
@@ -63,8 +93,20 @@ pub(super) fn report(results: &[(&Config, Result<Measured>)], base: &Measured, m
     for (cfg, r) in results {
         let Ok(m) = r else { continue };
         let all = sorted(m.all_delays());
-        let p50s = sorted(m.viewers.iter().map(|v| percentile(&sorted(v.delays_ms.clone()), 50.0)).filter(|x| x.is_finite()).collect());
-        let p95s = sorted(m.viewers.iter().map(|v| percentile(&sorted(v.delays_ms.clone()), 95.0)).filter(|x| x.is_finite()).collect());
+        let p50s = sorted(
+            m.viewers
+                .iter()
+                .map(|v| percentile(&sorted(v.delays_ms.clone()), 50.0))
+                .filter(|x| x.is_finite())
+                .collect(),
+        );
+        let p95s = sorted(
+            m.viewers
+                .iter()
+                .map(|v| percentile(&sorted(v.delays_ms.clone()), 95.0))
+                .filter(|x| x.is_finite())
+                .collect(),
+        );
         let fps = sorted(m.viewers.iter().filter_map(|v| v.fps).collect());
         let playout: Vec<f64> = m.viewers.iter().filter_map(|v| v.playout_delay_ms).collect();
         let _ = writeln!(
@@ -93,7 +135,16 @@ pub(super) fn report(results: &[(&Config, Result<Measured>)], base: &Measured, m
     let _ = writeln!(
         out,
         "  {:<12} {:>7} {:>9} {:>10} {:>11} {:>9} {:>9} {:>9} {:>10} {:>10}",
-        "config", "viewers", "vas_req", "vas_bytes", "viewer_req", "p50", "p95", "server%", "server_MB", "chromium%"
+        "config",
+        "viewers",
+        "vas_req",
+        "vas_bytes",
+        "viewer_req",
+        "p50",
+        "p95",
+        "server%",
+        "server_MB",
+        "chromium%"
     );
     let base_all = sorted(base.all_delays());
     for (cfg, r) in results {
@@ -106,7 +157,10 @@ pub(super) fn report(results: &[(&Config, Result<Measured>)], base: &Measured, m
             m.viewers.len(),
             ratio(m.per_min(m.upstream.total()), base.per_min(base.upstream.total())),
             ratio(m.per_min(m.upstream.bytes), base.per_min(base.upstream.bytes)),
-            ratio(m.per_min(m.viewer_requests().total()), base.per_min(base.viewer_requests().total())),
+            ratio(
+                m.per_min(m.viewer_requests().total()),
+                base.per_min(base.viewer_requests().total())
+            ),
             ratio(percentile(&all, 50.0), percentile(&base_all, 50.0)),
             ratio(percentile(&all, 95.0), percentile(&base_all, 95.0)),
             ratio(m.cpu_pct(m.server_cpu_ms), base.cpu_pct(base.server_cpu_ms)),
@@ -157,7 +211,8 @@ pub(super) fn report(results: &[(&Config, Result<Measured>)], base: &Measured, m
     let _ = writeln!(out, "  whole run {:.1} min", elapsed.as_secs_f64() / 60.0);
     print!("{out}");
     let mut detail = out.clone();
-    let _ = writeln!(detail, "\nPer viewer (delay ms over its camera's marker rows in the window):");
+    let _ =
+        writeln!(detail, "\nPer viewer (delay ms over its camera's marker rows in the window):");
     for (cfg, r) in results {
         let Ok(m) = r else { continue };
         for (i, v) in m.viewers.iter().enumerate() {

@@ -74,11 +74,19 @@ impl Record {
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|f| Some(Frame { t: f[0].as_f64()?, boxes: f[1].as_u64()?, delay: f[2].as_f64() }))
+            .filter_map(|f| {
+                Some(Frame { t: f[0].as_f64()?, boxes: f[1].as_u64()?, delay: f[2].as_f64() })
+            })
             .collect();
         let mut polls: Vec<Poll> = Vec::new();
         for p in v["polls"].as_array().into_iter().flatten() {
-            let (Some(t), Some(start), Some(end), Some(wall), Some(limit)) = (p["t"].as_f64(), p["start"].as_f64(), p["end"].as_f64(), p["wall"].as_f64(), p["limit"].as_u64()) else {
+            let (Some(t), Some(start), Some(end), Some(wall), Some(limit)) = (
+                p["t"].as_f64(),
+                p["start"].as_f64(),
+                p["end"].as_f64(),
+                p["wall"].as_f64(),
+                p["limit"].as_u64(),
+            ) else {
                 continue;
             };
             let mut kind = classify(start, end, wall, limit);
@@ -86,7 +94,14 @@ impl Record {
             if kind != Window::Sweep && previous.is_some_and(|q| q.start == start && q.end > end) {
                 kind = Window::Page;
             }
-            polls.push(Poll { t, wall, start, end, kind, bytes: p["bytes"].as_f64().unwrap_or(0.0) });
+            polls.push(Poll {
+                t,
+                wall,
+                start,
+                end,
+                kind,
+                bytes: p["bytes"].as_f64().unwrap_or(0.0),
+            });
         }
         Record { frames, polls }
     }
@@ -124,12 +139,18 @@ impl Record {
 
     /// The largest playout delay seen in `[from, to)`.
     pub(super) fn max_delay(&self, from: f64, to: f64) -> Option<f64> {
-        self.frames.iter().filter(|f| f.t >= from && f.t < to).filter_map(|f| f.delay).reduce(f64::max)
+        self.frames
+            .iter()
+            .filter(|f| f.t >= from && f.t < to)
+            .filter_map(|f| f.delay)
+            .reduce(f64::max)
     }
 
     /// Polls (first requests of a window; count probes and further pages aside) in `[from, to)`.
     pub(super) fn polls(&self, from: f64, to: f64) -> impl Iterator<Item = &Poll> {
-        self.polls.iter().filter(move |p| !matches!(p.kind, Window::Sweep | Window::Page) && p.t >= from && p.t < to)
+        self.polls.iter().filter(move |p| {
+            !matches!(p.kind, Window::Sweep | Window::Page) && p.t >= from && p.t < to
+        })
     }
 
     /// The first poll after `since` of this kind: ms after `since`.
@@ -141,7 +162,8 @@ impl Record {
     /// clock (none ahead, no look at the newest rows of all time): ms after `since`.
     pub(super) fn on_clock_for_good(&self, since: f64) -> Option<f64> {
         let polls: Vec<&Poll> = self.polls(since, f64::INFINITY).collect();
-        let last_off = polls.iter().rposition(|p| matches!(p.kind, Window::Ahead | Window::AllTime));
+        let last_off =
+            polls.iter().rposition(|p| matches!(p.kind, Window::Ahead | Window::AllTime));
         let first_good = last_off.map_or(0, |i| i + 1);
         polls.get(first_good).map(|p| p.t - since)
     }
@@ -155,7 +177,11 @@ impl Record {
 
     /// Requests per poll in `[from, to)`, count probes aside.
     pub(super) fn requests_per_poll(&self, from: f64, to: f64) -> f64 {
-        let requests = self.polls.iter().filter(|p| p.kind != Window::Sweep && p.t >= from && p.t < to).count();
+        let requests = self
+            .polls
+            .iter()
+            .filter(|p| p.kind != Window::Sweep && p.t >= from && p.t < to)
+            .count();
         requests as f64 / self.polls(from, to).count().max(1) as f64
     }
 
@@ -163,7 +189,12 @@ impl Record {
     /// before the request's wall time its window starts (the margin, plus how
     /// far the newest row held lies behind the viewer's clock).
     pub(super) fn margin(&self, from: f64, to: f64) -> Option<f64> {
-        median(self.polls(from, to).filter(|p| p.kind == Window::OnClock).map(|p| p.wall - p.start).collect())
+        median(
+            self.polls(from, to)
+                .filter(|p| p.kind == Window::OnClock)
+                .map(|p| p.wall - p.start)
+                .collect(),
+        )
     }
 
     /// Bytes of event answers per second in `[from, to)`, pages and count probes included.

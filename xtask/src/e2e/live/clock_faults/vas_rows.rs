@@ -24,7 +24,12 @@ pub(super) fn rfc3339(us: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// VAS's clock (the rig's: the machine's, unshifted here) in Unix microseconds.
@@ -58,7 +63,10 @@ pub(super) fn wild_rows(n: usize, at_us: i64) -> Vec<Value> {
         for i in 0..n as i64 {
             rows.push(wild_event(model, at_us + HOUR_MS * 1000 + i * 10_000));
             // Distinct instants just before the end of 9999.
-            rows.push(wild_event(model, FAR_FUTURE_US - SERIAL.load(Ordering::Relaxed) as i64 * 1000));
+            rows.push(wild_event(
+                model,
+                FAR_FUTURE_US - SERIAL.load(Ordering::Relaxed) as i64 * 1000,
+            ));
         }
     }
     rows
