@@ -146,10 +146,20 @@ fn is_root() -> bool {
     output("id", &["-u"]).is_some_and(|u| u.trim() == "0")
 }
 
-/// cargo-fuzz at the pinned version (libFuzzer is built from source by
+/// rustfmt and clippy, cargo-fuzz at the pinned version (libFuzzer is built from source by
 /// `libfuzzer-sys` with the machine's C++ compiler), and Debian's Chromium
 /// and ChromeDriver for the browser and end-to-end tests.
 pub fn test_tools() -> Result {
+    // The style stage's checks: `cargo fmt` and `cargo clippy` (rustup components).
+    let components = output("rustup", &["component", "list", "--installed"]).unwrap_or_default();
+    let missing: Vec<&str> = ["rustfmt", "clippy"]
+        .into_iter()
+        .filter(|c| !components.lines().any(|l| l.trim().starts_with(&format!("{c}-"))))
+        .collect();
+    if !missing.is_empty() {
+        println!("== installing the rustup components {}", missing.join(" and "));
+        run(Command::new("rustup").args(["component", "add"]).args(&missing))?;
+    }
     // `cargo fuzz --version` prints `cargo-fuzz 0.13.2`.
     if output("cargo", &["fuzz", "--version"])
         .is_none_or(|v| v.split_whitespace().nth(1) != Some(CARGO_FUZZ_VERSION))

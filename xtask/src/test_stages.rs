@@ -14,31 +14,36 @@ use crate::{
 /// weight, cheap parsers more, whole stores and playlists fewer).
 const FUZZ_CASES: u32 = 20_000;
 
+/// The style stage: the tree formatted as `rustfmt.toml` says (the fuzz
+/// crate, a workspace of its own, too), and clippy without a warning on
+/// every native target and on the wasm32 build of the viewer, its browser
+/// tests and the benchmark page (built only by `cargo xtask bench`, so a
+/// change to the overlay's props cannot leave it broken).
+fn style(root: &std::path::Path) -> Result {
+    println!("== style: cargo fmt --check, cargo clippy -D warnings (native and wasm32)");
+    run(Command::new("cargo").args(["fmt", "--all", "--check"]).current_dir(root))?;
+    run(Command::new("cargo").args(["fmt", "--check"]).current_dir(root.join("fuzz")))?;
+    run(Command::new("cargo")
+        .args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+        .current_dir(root))?;
+    run(Command::new("cargo")
+        .args(["clippy", "--target", "wasm32-unknown-unknown", "--lib", "--bins", "--tests"])
+        .args(["--features", "fault-injection,bench", "--", "-D", "warnings"])
+        .current_dir(root))
+}
+
 /// `cargo xtask test`: every stage, in order; a failing stage ends the run.
 pub fn run_all() -> Result {
     setup::build_tools()?;
     setup::test_tools()?;
     let root = repo_root();
+    style(&root)?;
     println!("== native tests (pure core and tooling)");
     run(Command::new("cargo").args(["test", "--workspace"]).current_dir(&root))?;
     print_figure(
         "server-security.txt",
         "the production server under attack (server/tests/security.rs)",
     );
-    // The benchmark page is built only by `cargo xtask bench`: type-check it
-    // here, so a change to the overlay's props cannot leave the bench broken.
-    println!("== the benchmark page compiles");
-    run(Command::new("cargo")
-        .args([
-            "check",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--bin",
-            "vas-overlay-bench",
-            "--features",
-            "bench",
-        ])
-        .current_dir(&root))?;
     // The core's benchmark is run only by `cargo xtask bench`: run each of its
     // benchmarks once here (criterion's test mode, nothing timed), so it cannot rot.
     println!("== the core benchmark runs (cargo bench --bench core -- --test)");
