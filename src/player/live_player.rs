@@ -52,8 +52,6 @@ pub struct LivePlayerProps {
     /// Delay the picture until its events have arrived (see `core::clock::live::live_delay`).
     #[prop_or(true)]
     pub playout_delay: bool,
-    #[prop_or_default]
-    pub timing: Option<SessionTiming>,
 }
 
 /// mediasoup-client's `connect` listener: `(params, callback, errback)`.
@@ -385,7 +383,7 @@ pub fn live_player(props: &LivePlayerProps) -> Html {
     {
         let state = state.clone();
         let (video_ref, clock, timing) =
-            (props.video_ref.clone(), props.clock.clone(), props.timing.unwrap_or_default());
+            (props.video_ref.clone(), props.clock.clone(), SessionTiming::default());
         let (store, state_el) = (props.store.clone(), state_el.clone());
         use_effect_with(
             (props.camera_id.clone(), props.ws_url.clone(), props.playout_delay),
