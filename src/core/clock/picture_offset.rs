@@ -27,6 +27,7 @@
 //! Pure: frame data, times and the selection of boxes come in as arguments.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 use crate::core::events::detection::NormRect;
 use crate::core::time::{Micros, UnixMicros};
@@ -170,7 +171,7 @@ impl Estimate {
 pub struct PictureOffset {
     params: OffsetParams,
     previous: Option<(UnixMicros, Vec<u8>)>,
-    samples: VecDeque<MotionSample>,
+    samples: VecDeque<Rc<MotionSample>>,
 }
 
 /// Scores of one offset: the excess share of motion inside the boxes, over
@@ -226,101 +227,174 @@ impl PictureOffset {
             }
             total += row;
         }
-        self.samples.push_back(MotionSample { mid_time: before_time.plus(gap / 2), table, total });
+        self.samples.push_back(Rc::new(MotionSample {
+            mid_time: before_time.plus(gap / 2),
+            table,
+            total,
+        }));
         while self.samples.len() > self.params.max_samples {
             self.samples.pop_front();
         }
         true
     }
 
-    /// The score of `offset_us`, given the boxes the events put at an event time.
-    fn score(
-        &self,
-        usable: &[&MotionSample],
-        offset_us: Micros,
-        boxes_at: &mut impl FnMut(UnixMicros) -> Vec<NormRect>,
-    ) -> Score {
-        let (w, h) = (self.params.grid_width, self.params.grid_height);
-        let cells = (w * h) as f64;
-        let mut inside = [0.0f64; 2];
-        let mut chance = [0.0f64; 2];
-        let mut totals = [0.0f64; 2];
-        for (k, sample) in usable.iter().enumerate() {
-            let half = k % 2;
-            let (mut motion, mut area) = (0.0f64, 0.0f64);
-            for rect in boxes_at(sample.mid_time.plus(offset_us)) {
-                let (m, a) = sample.inside(&rect, w, h);
-                motion += m;
-                area += a;
-            }
-            let total = sample.total as f64;
-            inside[half] += motion;
-            chance[half] += total * (area / cells).min(1.0);
-            totals[half] += total;
-        }
-        let excess = |i: f64, c: f64, t: f64| if t > 0.0 { (i - c) / t } else { 0.0 };
-        Score {
-            all: excess(inside[0] + inside[1], chance[0] + chance[1], totals[0] + totals[1]),
-            halves: [
-                excess(inside[0], chance[0], totals[0]),
-                excess(inside[1], chance[1], totals[1]),
-            ],
+    /// A scan of the samples held now, to be run by [`OffsetScan::step`] a
+    /// few offsets at a time (later frames do not change it).
+    pub fn begin_scan(&self) -> OffsetScan {
+        OffsetScan {
+            params: self.params,
+            samples: self.samples.iter().cloned().collect(),
+            usable: None,
+            scores: BTreeMap::new(),
+            coarse: steps(
+                self.params.search_min_us,
+                self.params.search_max_us,
+                self.params.coarse_step_us,
+            ),
+            queue: Vec::new(),
+            phase: Phase::Coarse,
         }
     }
 
-    /// The offset the held samples point at. `boxes_at(t)` gives the boxes
-    /// the events put on the frame at event time `t` (every model's, as the
-    /// overlay would draw them). Costs (range / coarse step + 2 x plateau /
-    /// fine step) x samples calls of `boxes_at`.
+    /// The offset the held samples point at, in one go (see [`OffsetScan`]).
     pub fn estimate(&self, mut boxes_at: impl FnMut(UnixMicros) -> Vec<NormRect>) -> Estimate {
-        let p = &self.params;
-        // Usable: enough motion, and boxes somewhere in the range at its time.
-        let usable: Vec<&MotionSample> = self
-            .samples
-            .iter()
-            .filter(|s| s.total >= p.min_motion)
-            .filter(|s| {
-                !boxes_at(s.mid_time.plus(p.search_min_us)).is_empty()
-                    || !boxes_at(s.mid_time.plus(p.search_max_us)).is_empty()
-                    || !boxes_at(s.mid_time).is_empty()
-            })
-            .collect();
-        if usable.len() < p.min_samples.max(2) {
-            return Estimate::Unsure(Unsure::TooFewSamples { usable: usable.len() });
+        let mut scan = self.begin_scan();
+        loop {
+            if let Some(estimate) = scan.step(usize::MAX, &mut boxes_at) {
+                return estimate;
+            }
         }
-        let steps = |lo: Micros, hi: Micros, step: Micros| -> Vec<Micros> {
-            let step = step.max(1);
-            let n = (hi.saturating_sub(lo) / step).clamp(0, 10_000);
-            (0..=n).map(|i| lo.saturating_add(i * step)).collect()
+    }
+}
+
+/// Offsets from `lo` to `hi` by `step` (at most 10,001 of them).
+fn steps(lo: Micros, hi: Micros, step: Micros) -> Vec<Micros> {
+    let step = step.max(1);
+    let n = (hi.saturating_sub(lo) / step).clamp(0, 10_000);
+    (0..=n).map(|i| lo.saturating_add(i * step)).collect()
+}
+
+/// Where a scan is.
+#[derive(Debug, Clone)]
+enum Phase {
+    /// Scoring the coarse offsets over the whole range.
+    Coarse,
+    /// Scoring the fine offsets across each curve's two edges.
+    Edges([CurveEdges; 3]),
+}
+
+/// One curve's run at half height: its threshold and the coarse intervals holding its edges.
+#[derive(Debug, Clone, Copy)]
+struct CurveEdges {
+    threshold: f64,
+    rising: (Micros, Micros),
+    falling: (Micros, Micros),
+}
+
+/// The curves a scan finds the centre of: all samples, then each half.
+const CURVES: [fn(&Score) -> f64; 3] = [|s| s.all, |s| s.halves[0], |s| s.halves[1]];
+
+/// An estimate in progress over a snapshot of the samples. Each call of
+/// `step` scores at most the offsets it is allowed (each offset costs one
+/// `boxes_at` call per sample), so a page can spread a scan over frames.
+/// The scan is the one `PictureOffset::estimate` runs in one go.
+#[derive(Debug, Clone)]
+pub struct OffsetScan {
+    params: OffsetParams,
+    samples: Vec<Rc<MotionSample>>,
+    /// Samples with motion and boxes, decided by the first step.
+    usable: Option<Vec<Rc<MotionSample>>>,
+    scores: BTreeMap<Micros, Score>,
+    coarse: Vec<Micros>,
+    /// Offsets of the current phase still to score.
+    queue: Vec<Micros>,
+    phase: Phase,
+}
+
+impl OffsetScan {
+    /// Offsets scored so far.
+    pub fn offsets_scored(&self) -> usize {
+        self.scores.len()
+    }
+
+    /// Scores at most `max_offsets` offsets; the estimate once the scan is done.
+    pub fn step(
+        &mut self,
+        max_offsets: usize,
+        boxes_at: &mut impl FnMut(UnixMicros) -> Vec<NormRect>,
+    ) -> Option<Estimate> {
+        let p = self.params;
+        let usable = match &self.usable {
+            Some(usable) => usable.clone(),
+            None => {
+                // Usable: enough motion, and boxes somewhere in the range at its time.
+                let usable: Vec<Rc<MotionSample>> = self
+                    .samples
+                    .iter()
+                    .filter(|s| s.total >= p.min_motion)
+                    .filter(|s| {
+                        [p.search_min_us, 0, p.search_max_us]
+                            .iter()
+                            .any(|d| !boxes_at(s.mid_time.plus(*d)).is_empty())
+                    })
+                    .cloned()
+                    .collect();
+                if usable.len() < p.min_samples.max(2) {
+                    return Some(Estimate::Unsure(Unsure::TooFewSamples { usable: usable.len() }));
+                }
+                self.queue = self.coarse.iter().rev().copied().collect();
+                self.usable = Some(usable.clone());
+                usable
+            }
         };
-        let mut scores: BTreeMap<Micros, Score> = BTreeMap::new();
-        let coarse: Vec<Micros> = steps(p.search_min_us, p.search_max_us, p.coarse_step_us);
-        for &d in &coarse {
-            scores.insert(d, self.score(&usable, d, &mut boxes_at));
+        for _ in 0..max_offsets {
+            let Some(d) = self.queue.pop() else { break };
+            self.scores.entry(d).or_insert_with(|| score(&p, &usable, d, boxes_at));
         }
-        let all = |s: &Score| s.all;
-        let first_half = |s: &Score| s.halves[0];
-        let second_half = |s: &Score| s.halves[1];
-        let curves: [&dyn Fn(&Score) -> f64; 3] = [&all, &first_half, &second_half];
-        let mut centres = [0.0f64; 3];
-        let mut contrast = 0.0;
-        for (c, pick) in curves.into_iter().enumerate() {
-            let values: Vec<f64> = coarse.iter().map(|d| pick(&scores[d])).collect();
+        if !self.queue.is_empty() {
+            return None;
+        }
+        match &self.phase {
+            Phase::Coarse => match self.edges() {
+                Ok(edges) => {
+                    let mut fine: Vec<Micros> = edges
+                        .iter()
+                        .flat_map(|e| {
+                            let mut both = steps(e.rising.0, e.rising.1, p.fine_step_us);
+                            both.extend(steps(e.falling.0, e.falling.1, p.fine_step_us));
+                            both
+                        })
+                        .filter(|d| !self.scores.contains_key(d))
+                        .collect();
+                    fine.sort_unstable();
+                    fine.dedup();
+                    fine.reverse();
+                    self.queue = fine;
+                    self.phase = Phase::Edges(edges);
+                    None
+                }
+                Err(unsure) => Some(Estimate::Unsure(unsure)),
+            },
+            Phase::Edges(edges) => Some(self.finish(edges, usable.len())),
+        }
+    }
+
+    /// After the coarse scan: each curve's run around its best at half
+    /// height, whose edges must lie inside the range; the peak must stand
+    /// out (`min_contrast`) on the curve of all samples.
+    fn edges(&self) -> Result<[CurveEdges; 3], Unsure> {
+        let mut out = [CurveEdges { threshold: 0.0, rising: (0, 0), falling: (0, 0) }; 3];
+        for (c, pick) in CURVES.iter().enumerate() {
+            let values: Vec<f64> = self.coarse.iter().map(|d| pick(&self.scores[d])).collect();
             let mut sorted = values.clone();
             sorted.sort_by(f64::total_cmp);
             let (median, best) = (sorted[sorted.len() / 2], sorted[sorted.len() - 1]);
-            if c == 0 {
-                contrast = best - median;
-                if contrast.is_nan() || contrast < p.min_contrast {
-                    return Estimate::Unsure(Unsure::NoPeak);
-                }
+            let contrast = best - median;
+            if c == 0 && (contrast.is_nan() || contrast < self.params.min_contrast) {
+                return Err(Unsure::NoPeak);
             }
-            // The run of coarse offsets around the best at half height: its
-            // edges must lie inside the range, between two coarse offsets.
-            let threshold = median + (best - median) / 2.0;
-            let Some(best_i) = values.iter().position(|v| *v == best) else {
-                return Estimate::Unsure(Unsure::NoPeak);
-            };
+            let threshold = median + contrast / 2.0;
+            let best_i = values.iter().position(|v| *v == best).ok_or(Unsure::NoPeak)?;
             let first =
                 (0..=best_i).rev().take_while(|&i| values[i] >= threshold).last().unwrap_or(best_i);
             let last = (best_i..values.len())
@@ -328,54 +402,103 @@ impl PictureOffset {
                 .last()
                 .unwrap_or(best_i);
             if first == 0 || last + 1 == values.len() {
-                return Estimate::Unsure(Unsure::NoPeak);
+                return Err(Unsure::NoPeak);
             }
-            let mut edge = |lo: Micros, hi: Micros, rising: bool| -> Option<f64> {
-                let fine = steps(lo, hi, p.fine_step_us);
-                for &d in &fine {
-                    scores.entry(d).or_insert_with(|| self.score(&usable, d, &mut boxes_at));
-                }
-                let points: Vec<(Micros, f64)> =
-                    fine.iter().map(|d| (*d, pick(&scores[d]))).collect();
-                let crossing = |pair: &[(Micros, f64)]| {
+            out[c] = CurveEdges {
+                threshold,
+                rising: (self.coarse[first - 1], self.coarse[first]),
+                falling: (self.coarse[last], self.coarse[last + 1]),
+            };
+        }
+        Ok(out)
+    }
+
+    /// After the fine scans: where each curve crosses its threshold, its
+    /// centre midway, and the halves' agreement.
+    fn finish(&self, edges: &[CurveEdges; 3], usable: usize) -> Estimate {
+        let p = &self.params;
+        let mut centres = [0.0f64; 3];
+        for (c, (pick, e)) in CURVES.iter().zip(edges).enumerate() {
+            let crossing = |(lo, hi): (Micros, Micros), rising: bool| -> Option<f64> {
+                let points: Vec<(Micros, f64)> = steps(lo, hi, p.fine_step_us)
+                    .into_iter()
+                    .map(|d| (d, pick(&self.scores[&d])))
+                    .collect();
+                let at = |pair: &[(Micros, f64)]| {
                     let ((d0, v0), (d1, v1)) = (pair[0], pair[1]);
-                    let share =
-                        if v1 != v0 { ((threshold - v0) / (v1 - v0)).clamp(0.0, 1.0) } else { 0.5 };
+                    let share = if v1 != v0 {
+                        ((e.threshold - v0) / (v1 - v0)).clamp(0.0, 1.0)
+                    } else {
+                        0.5
+                    };
                     d0 as f64 + (d1 - d0) as f64 * share
                 };
                 if rising {
                     points
                         .windows(2)
-                        .find(|w| w[0].1 < threshold && w[1].1 >= threshold)
-                        .map(crossing)
+                        .find(|w| w[0].1 < e.threshold && w[1].1 >= e.threshold)
+                        .map(at)
                 } else {
                     points
                         .windows(2)
                         .rev()
-                        .find(|w| w[0].1 >= threshold && w[1].1 < threshold)
-                        .map(crossing)
+                        .find(|w| w[0].1 >= e.threshold && w[1].1 < e.threshold)
+                        .map(at)
                 }
             };
-            let (Some(left), Some(right)) = (
-                edge(coarse[first - 1], coarse[first], true),
-                edge(coarse[last], coarse[last + 1], false),
-            ) else {
+            let (Some(left), Some(right)) = (crossing(e.rising, true), crossing(e.falling, false))
+            else {
                 return Estimate::Unsure(Unsure::NoPeak);
             };
             centres[c] = (left + right) / 2.0;
         }
-        let offset = centres[0].round() as Micros;
+        let all: Vec<f64> = self.coarse.iter().map(|d| self.scores[d].all).collect();
+        let mut sorted = all.clone();
+        sorted.sort_by(f64::total_cmp);
+        let contrast = sorted[sorted.len() - 1] - sorted[sorted.len() / 2];
         let (a, b) = (centres[1].round() as Micros, centres[2].round() as Micros);
         let apart = a.abs_diff(b).min(i64::MAX as u64) as Micros;
         if apart > p.agree_us {
             return Estimate::Unsure(Unsure::HalvesDisagree { apart_us: apart });
         }
         Estimate::Found {
-            offset_us: offset,
+            offset_us: centres[0].round() as Micros,
             uncertainty_us: (apart / 2).max(p.fine_step_us),
             contrast,
-            samples: usable.len(),
+            samples: usable,
         }
+    }
+}
+
+/// The score of `offset_us` over `samples`, given the boxes the events put at an event time.
+fn score(
+    p: &OffsetParams,
+    samples: &[Rc<MotionSample>],
+    offset_us: Micros,
+    boxes_at: &mut impl FnMut(UnixMicros) -> Vec<NormRect>,
+) -> Score {
+    let (w, h) = (p.grid_width, p.grid_height);
+    let cells = (w * h) as f64;
+    let mut inside = [0.0f64; 2];
+    let mut chance = [0.0f64; 2];
+    let mut totals = [0.0f64; 2];
+    for (k, sample) in samples.iter().enumerate() {
+        let half = k % 2;
+        let (mut motion, mut area) = (0.0f64, 0.0f64);
+        for rect in boxes_at(sample.mid_time.plus(offset_us)) {
+            let (m, a) = sample.inside(&rect, w, h);
+            motion += m;
+            area += a;
+        }
+        let total = sample.total as f64;
+        inside[half] += motion;
+        chance[half] += total * (area / cells).min(1.0);
+        totals[half] += total;
+    }
+    let excess = |i: f64, c: f64, t: f64| if t > 0.0 { (i - c) / t } else { 0.0 };
+    Score {
+        all: excess(inside[0] + inside[1], chance[0] + chance[1], totals[0] + totals[1]),
+        halves: [excess(inside[0], chance[0], totals[0]), excess(inside[1], chance[1], totals[1])],
     }
 }
 

@@ -204,3 +204,33 @@ fn frames_of_the_wrong_size_and_gaps_are_not_samples() {
     c.reset();
     assert_eq!(c.sample_count(), 0);
 }
+
+#[test]
+fn a_scan_spread_over_frames_ends_as_the_one_go() {
+    let store = events(&WALKERS, 5, false, 20, |t, i| WALKERS[i].rect(t));
+    let mut calibration = PictureOffset::new(OffsetParams::within(SEARCH_US));
+    let mut seed = 7;
+    for k in 0..180 {
+        let t_true = T0 + 3_000_000 + k * FRAME_US;
+        calibration.push_frame(UnixMicros(t_true - 500_000), &frame(&WALKERS, t_true, &mut seed));
+    }
+    let whole = calibration.estimate(boxes_at(&store));
+    let mut scan = calibration.begin_scan();
+    let mut boxes = boxes_at(&store);
+    let mut calls = 0;
+    let spread = loop {
+        calls += 1;
+        if let Some(estimate) = scan.step(2, &mut boxes) {
+            break estimate;
+        }
+    };
+    assert_eq!(spread, whole);
+    assert!(matches!(whole, Estimate::Found { .. }), "{whole:?}");
+    // Two offsets a call: the coarse range, then both edges of three curves.
+    let coarse = (2 * SEARCH_US / OffsetParams::within(SEARCH_US).coarse_step_us + 1) as usize;
+    assert!(
+        scan.offsets_scored() > coarse && calls >= scan.offsets_scored() / 2,
+        "{calls} calls, {} offsets",
+        scan.offsets_scored()
+    );
+}
