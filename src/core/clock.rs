@@ -8,6 +8,7 @@
 pub mod clip;
 pub mod live;
 pub mod page_clock;
+pub mod picture_calibration;
 pub mod picture_offset;
 pub mod presented_frame;
 pub mod recording;

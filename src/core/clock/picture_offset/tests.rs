@@ -234,3 +234,45 @@ fn a_scan_spread_over_frames_ends_as_the_one_go() {
         scan.offsets_scored()
     );
 }
+
+/// The policy around the estimator, frame by frame as a page runs it:
+/// learnt, confirmed, then at rest; the frames it took are the time to calibrate.
+#[test]
+fn the_calibration_learns_confirms_and_rests_on_a_page() {
+    use crate::core::clock::picture_calibration::{CalibrationPolicy, PictureCalibration};
+    for (per_second, tracked, offset) in
+        [(30, true, FRAME_US), (10, false, -500_000), (5, false, 2_000_000)]
+    {
+        let store = events(&WALKERS, per_second, tracked, 40, |t, i| WALKERS[i].rect(t));
+        let mut calibration = PictureCalibration::new(CalibrationPolicy::within(SEARCH_US));
+        let mut boxes = boxes_at(&store);
+        let mut seed = 11;
+        let mut frames = 0;
+        while frames < 30 * 30 {
+            let now_ms = frames as f64 * 33.333;
+            let t_true = T0 + 3_000_000 + frames * FRAME_US;
+            if calibration.wants_frame(now_ms) {
+                calibration.push_frame(
+                    now_ms,
+                    UnixMicros(t_true - offset),
+                    &frame(&WALKERS, t_true, &mut seed),
+                );
+            }
+            calibration.work(now_ms, &mut boxes);
+            frames += 1;
+            if calibration.is_resting(now_ms) {
+                break;
+            }
+        }
+        let applied = calibration.applied().expect("an offset is learnt");
+        assert!(
+            (applied.offset_us - offset).abs() <= FRAME_US / 4,
+            "{per_second}/s: {applied:?} against {offset}"
+        );
+        assert!(
+            calibration.is_resting(frames as f64 * 33.333),
+            "{per_second}/s: resting after {frames} frames"
+        );
+        println!("calibration: {per_second}/s tracked {tracked} offset {offset} us: {} us after {frames} frames", applied.offset_us);
+    }
+}
