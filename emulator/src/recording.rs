@@ -466,18 +466,23 @@ pub(crate) mod tests {
         (status, headers, body)
     }
 
-    /// Against the shipped demo recording: endpoints, headers, numbering, program date-time variant.
-    #[test]
-    fn serves_the_shipped_recording_as_vas_does() {
+    /// An emulator over the shipped demo data (no key, no viewer), and that data's directory.
+    pub(crate) fn demo_backend() -> (crate::RunningBackend, std::path::PathBuf) {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
         let config = crate::BackendConfig {
             dist_dir: data.join("no-dist"),
-            data_dir: Some(data),
+            data_dir: Some(data.clone()),
             api_key: None,
             viewer_api_key: None,
             day_speed: None,
         };
-        let backend = crate::start(config, "127.0.0.1:0").unwrap();
+        (crate::start(config, "127.0.0.1:0").unwrap(), data)
+    }
+
+    /// Against the shipped demo recording: endpoints, headers, numbering, program date-time variant.
+    #[test]
+    fn serves_the_shipped_recording_as_vas_does() {
+        let (backend, _) = demo_backend();
         let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
 
@@ -564,15 +569,7 @@ pub(crate) mod tests {
     /// on every camera serving the recording, logged, refused when malformed, cleared by reset.
     #[test]
     fn missing_and_garbage_segments() {
-        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = crate::BackendConfig {
-            dist_dir: data.join("no-dist"),
-            data_dir: Some(data.clone()),
-            api_key: None,
-            viewer_api_key: None,
-            day_speed: None,
-        };
-        let backend = crate::start(config, "127.0.0.1:0").unwrap();
+        let (backend, data) = demo_backend();
         let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
         let seg = |cam: &str, n: u64| get("GET", &format!("{base}/{cam}/segment-{n}.ts"));
         let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
@@ -638,15 +635,7 @@ pub(crate) mod tests {
     /// An oversized playlist: the usual one, then synthetic entries to the size asked, for playlists only, counted by `fail_count`.
     #[test]
     fn huge_playlist() {
-        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = crate::BackendConfig {
-            dist_dir: data.join("no-dist"),
-            data_dir: Some(data),
-            api_key: None,
-            viewer_api_key: None,
-            day_speed: None,
-        };
-        let backend = crate::start(config, "127.0.0.1:0").unwrap();
+        let (backend, _) = demo_backend();
         let base = format!(
             "http://127.0.0.1:{}/api/v1/recordings/devices/{PDT_CAMERA_ID}",
             backend.port()

@@ -50,12 +50,7 @@ impl Emulator {
             };
         }
         if let Some(key) = self.api_key.as_deref() {
-            let refused = match req.header("X-API-Key") {
-                None | Some("") => Some(AuthFault::Missing),
-                Some(given) if given != key => Some(AuthFault::Invalid),
-                Some(_) => None,
-            };
-            if let Some(kind) = refused {
+            if let Some(kind) = key_refusal(req, key) {
                 return RoutedAnswer {
                     fault: Some("api_key".into()),
                     ..RoutedAnswer::plain(auth_reply(kind))
@@ -64,12 +59,7 @@ impl Emulator {
         }
         let mut ctl = self.lock();
         if let Some(key) = ctl.faults.required_key.as_deref() {
-            let refused = match req.header("X-API-Key") {
-                None | Some("") => Some(AuthFault::Missing),
-                Some(given) if given != key => Some(AuthFault::Invalid),
-                Some(_) => None,
-            };
-            if let Some(kind) = refused {
+            if let Some(kind) = key_refusal(req, key) {
                 return RoutedAnswer {
                     fault: Some("required_key".into()),
                     ..RoutedAnswer::plain(auth_reply(kind))
@@ -211,6 +201,15 @@ impl Emulator {
 }
 
 /// VAS's authentication answers: JSON, and no CORS header.
+/// How a request's `X-API-Key` fails `key`, if it does (absent or empty, or another key).
+fn key_refusal(req: &RequestParts, key: &str) -> Option<AuthFault> {
+    match req.header("X-API-Key") {
+        None | Some("") => Some(AuthFault::Missing),
+        Some(given) if given != key => Some(AuthFault::Invalid),
+        Some(_) => None,
+    }
+}
+
 pub(crate) fn auth_reply(kind: AuthFault) -> HttpAnswer {
     let (status, detail) = match kind {
         AuthFault::Missing => (401, "API key required. Provide X-API-Key header."),

@@ -1,7 +1,7 @@
 //! Tests of the day camera: its clock, playlist, segments and event rows.
 
 use super::*;
-use crate::recording::tests::get;
+use crate::recording::tests::{demo_backend, get};
 use vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist;
 use vas_overlay_viewer::core::clock::recording::http_date::parse_http_date;
 
@@ -431,15 +431,7 @@ fn unbounded_query_counts_the_day_and_builds_one_page() {
 /// filters, paging and `total` with an inserted row among the generated ones.
 #[test]
 fn served_by_the_backend() {
-    let data = data_dir();
-    let config = crate::BackendConfig {
-        dist_dir: data.join("no-dist"),
-        data_dir: Some(data),
-        api_key: None,
-        viewer_api_key: None,
-        day_speed: None,
-    };
-    let backend = crate::start(config, "127.0.0.1:0").unwrap();
+    let (backend, _) = demo_backend();
     let base = format!("http://127.0.0.1:{}/api/v1", backend.port());
     let rec = format!("{base}/recordings/devices/{DAY_CAMERA_ID}");
     let truth = backend.day_truth().expect("the shipped data has the day camera");

@@ -20,7 +20,9 @@
 //!   its stamp-based clock and says why.
 //! - **A new epoch** forgets everything: back to no offset, learning.
 
-use crate::core::clock::picture_offset::{Estimate, OffsetParams, OffsetScan, PictureOffset};
+use crate::core::clock::picture_offset::{
+    describe_offset, Estimate, OffsetParams, OffsetScan, PictureOffset,
+};
 use crate::core::events::detection::NormRect;
 use crate::core::time::{Micros, UnixMicros};
 
@@ -191,13 +193,7 @@ impl PictureCalibration {
     /// The text for `data-clock-offset`: the offset applied, or why there is none yet.
     pub fn describe(&self) -> String {
         match (self.applied, self.last) {
-            (Some(a), _) => Estimate::Found {
-                offset_us: a.offset_us,
-                uncertainty_us: a.uncertainty_us,
-                contrast: 0.0,
-                samples: 0,
-            }
-            .describe(),
+            (Some(a), _) => describe_offset(a.offset_us, a.uncertainty_us),
             (None, Some(last)) => last.describe(),
             (None, None) => "unknown: learning".into(),
         }

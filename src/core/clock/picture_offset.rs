@@ -147,11 +147,7 @@ impl Estimate {
     pub fn describe(&self) -> String {
         match self {
             Estimate::Found { offset_us, uncertainty_us, .. } => {
-                format!(
-                    "{:+.1} ms +-{:.1} ms",
-                    *offset_us as f64 / 1000.0,
-                    *uncertainty_us as f64 / 1000.0
-                )
+                describe_offset(*offset_us, *uncertainty_us)
             }
             Estimate::Unsure(Unsure::TooFewSamples { usable }) => {
                 format!("unknown: {usable} usable samples")
@@ -164,6 +160,11 @@ impl Estimate {
             }
         }
     }
+}
+
+/// An offset and its uncertainty in ms, as `data-clock-offset` says them.
+pub fn describe_offset(offset_us: Micros, uncertainty_us: Micros) -> String {
+    format!("{:+.1} ms +-{:.1} ms", offset_us as f64 / 1000.0, uncertainty_us as f64 / 1000.0)
 }
 
 /// The estimator of one clock: frames in, an offset out.
