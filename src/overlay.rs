@@ -6,6 +6,7 @@ pub mod fault_guard;
 pub mod frame_loop;
 #[allow(clippy::module_inception)]
 pub mod overlay;
+pub mod picture_sampler;
 pub mod pool_slot;
 pub mod screen_measure;
 pub mod timeline_strip;

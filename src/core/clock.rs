@@ -88,6 +88,16 @@ pub struct FrameTime {
     /// Two methods disagreed by more than a segment for this frame's segment,
     /// and `last-modified` was preferred (see `RecordingClock`).
     pub methods_disagree: bool,
+    /// The clock epoch: frames of one epoch share one offset against VAS's
+    /// event stamps (a recorder run timed by one method, a live session timed
+    /// by one method), which the picture calibration learns once per epoch.
+    pub epoch: u64,
+}
+
+/// The epoch of frames timed by `method` within run or session `base`.
+pub fn clock_epoch(base: u64, method: FrameClockMethod) -> u64 {
+    let family_index = FrameClockMethod::ALL.iter().position(|m| *m == method).unwrap_or(0) as u64;
+    base.wrapping_mul(FrameClockMethod::ALL.len() as u64).wrapping_add(family_index)
 }
 
 /// Anything that maps a presented frame's media time to VAS wall time.
@@ -107,5 +117,15 @@ mod tests {
         }
         assert_eq!(FrameClockMethod::from_attr("auto"), None);
         assert_eq!(FrameClockMethod::from(LiveClockMethod::RtpSr).as_attr(), "rtp-sr");
+    }
+
+    #[test]
+    fn each_run_and_method_is_its_own_epoch() {
+        let mut seen = std::collections::HashSet::new();
+        for base in 0..4 {
+            for m in FrameClockMethod::ALL {
+                assert!(seen.insert(clock_epoch(base, m)), "{base} {m:?}");
+            }
+        }
     }
 }

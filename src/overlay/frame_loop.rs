@@ -13,6 +13,14 @@
 //! Ordinary frames go to pooled DOM elements; dense ones to one canvas
 //! (`core::draw::renderer_choice` decides). A switch draws the new renderer and
 //! clears the old one in the same callback, so no frame shows neither.
+//!
+//! The clock offset against VAS's event stamps is learnt from the picture
+//! (`core::clock::picture_calibration`): while the calibration wants frames,
+//! each new presented frame is sampled once (`picture_sampler`), and each
+//! animation frame scores a few offsets of a running scan. Events are
+//! selected at the frame's time plus the offset applied; the root says what
+//! is applied (`data-clock-offset-us`, `data-clock-offset`) and whether the
+//! calibration is learning or resting (`data-calibration`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -24,16 +32,26 @@ use web_sys::{Element, HtmlVideoElement};
 use super::canvas_renderer::CanvasRenderer;
 use super::element_pool::ElementPool;
 use super::fault_guard::{self, STATE_ATTR};
+use super::picture_sampler::PictureSampler;
 use super::screen_measure::ScreenMeasure;
+use crate::core::clock::picture_calibration::{CalibrationPolicy, PictureCalibration};
 use crate::core::clock::presented_frame::PresentedFrame;
 use crate::core::clock::{FrameClockMethod, FrameTime};
 use crate::core::draw::geometry::{CssRect, CssSize, ObjectFit, ScreenMapping, VideoPx};
 use crate::core::draw::primitive::{layout_frame, Primitive};
 use crate::core::draw::renderer_choice::{RendererChoice, RendererKind, RendererPolicy};
-use crate::core::draw::selection::{select_frame, SelectionParams};
+use crate::core::draw::selection::{boxes_at, select_frame, SelectionParams};
+use crate::core::time::{Micros, UnixMicros};
 use crate::events::store_handle::StoreHandle;
+use crate::media::monotonic::now_mono_ms;
 use crate::media::video_frame_callback::VideoFrameWatcher;
 use crate::media::ClockHandle;
+
+/// Offsets searched by the picture calibration: VAS's event stamps against
+/// the page's frame clock, up to 2 s either way (a recording's segment
+/// evidence can be off that much), plus the half-width of a walking
+/// person's run of matching offsets.
+const CALIBRATION_RANGE_US: Micros = 3_500_000;
 
 /// Everything that decides what is drawn; when it is unchanged, nothing is written.
 #[derive(Clone, PartialEq)]
@@ -46,6 +64,16 @@ struct FrameKey {
     video: VideoPx,
     fit: ObjectFit,
     dpr: f64,
+    /// The clock offset applied (a new one moves every box).
+    offset_us: Micros,
+}
+
+/// What the root says about the calibration now.
+#[derive(Clone, PartialEq, Default)]
+struct CalibrationAttrs {
+    offset_us: Option<Micros>,
+    text: String,
+    resting: bool,
 }
 
 struct LoopState {
@@ -73,6 +101,12 @@ struct LoopState {
     last_key: Option<FrameKey>,
     state_attr: &'static str,
     measure: ScreenMeasure,
+    calibration: PictureCalibration,
+    /// `None` when no canvas could be made: no calibration, today's clocks.
+    sampler: Option<PictureSampler>,
+    /// The frame time of the frame sampled last, so each frame is sampled once.
+    sampled_at: Option<UnixMicros>,
+    calibration_attrs: Option<CalibrationAttrs>,
     next: Option<AnimationFrame>,
 }
 
@@ -106,6 +140,12 @@ impl FrameLoop {
             "data-frame-source",
             if watcher.is_some() { "video-frame-callback" } else { "current-time" },
         )?;
+        let policy_calibration = CalibrationPolicy::within(CALIBRATION_RANGE_US);
+        let grid = (policy_calibration.offset.grid_width, policy_calibration.offset.grid_height);
+        let sampler = u32::try_from(grid.0)
+            .ok()
+            .zip(u32::try_from(grid.1).ok())
+            .and_then(|(w, h)| PictureSampler::new(&document, w, h).ok());
         let state = Rc::new(RefCell::new(LoopState {
             video,
             root,
@@ -125,6 +165,10 @@ impl FrameLoop {
             last_key: None,
             state_attr: "",
             measure,
+            calibration: PictureCalibration::new(policy_calibration),
+            sampler,
+            sampled_at: None,
+            calibration_attrs: None,
             next: None,
         }));
         arm(&state);
@@ -166,6 +210,8 @@ impl LoopState {
     /// One animation frame: what is on screen now, and whether anything must be drawn.
     fn tick(&mut self) -> Result<(), JsValue> {
         self.check_faults()?;
+        let now_ms = now_mono_ms();
+        self.calibration_work(now_ms);
         let presented = self.presented_frame();
         let media_time = presented.map(|f| f.media_time);
         let (root, element) = self.measure.boxes(&self.root, &self.video, media_time);
@@ -183,6 +229,7 @@ impl LoopState {
             video,
             fit,
             dpr,
+            offset_us: self.calibration.applied_offset_us(),
         };
         if self.last_key.as_ref() == Some(&key) {
             return Ok(());
@@ -191,11 +238,15 @@ impl LoopState {
             Some(f) => self.time_frame(&f)?,
             None => None,
         };
+        if let Some(f) = frame {
+            self.sample_picture(now_ms, &f);
+        }
         let primitives = self.lay_out(ScreenMapping::new(element, video, fit, dpr), frame);
         self.last_key = Some(key);
         if let Some(f) = frame {
             self.write_clock_method(&f)?;
         }
+        self.write_calibration_attrs(now_ms)?;
         let kind = self.choice.choose(primitives.len());
         let size = CssSize { width: root.width, height: root.height };
         // The same picture as the last one drawn, by the same renderer: nothing to do.
@@ -238,12 +289,35 @@ impl LoopState {
         }
     }
 
-    /// The primitives of the frame at `frame`'s time, laid out on the
-    /// screen; none without a picture on screen or a time for it.
+    /// This animation frame's share of the calibration's scan (a few
+    /// offsets, each scored over the samples held), whether or not the
+    /// picture changed: a paused video's scan still finishes.
+    fn calibration_work(&mut self, now_ms: f64) {
+        let store = self.store.borrow();
+        let params = self.params;
+        self.calibration.work(now_ms, &mut |t| boxes_at(&store, t, &params));
+    }
+
+    /// Samples a new presented frame while the calibration wants frames.
+    fn sample_picture(&mut self, now_ms: f64, f: &FrameTime) {
+        self.calibration.on_epoch(f.epoch);
+        if self.sampled_at == Some(f.at) || !self.calibration.wants_frame(now_ms) {
+            return;
+        }
+        self.sampled_at = Some(f.at);
+        if let Some(luma) = self.sampler.as_mut().and_then(|s| s.sample(&self.video)) {
+            self.calibration.push_frame(now_ms, f.at, luma);
+        }
+    }
+
+    /// The primitives of the frame at `frame`'s time plus the clock offset
+    /// applied, laid out on the screen; none without a picture on screen or
+    /// a time for it.
     fn lay_out(&self, mapping: Option<ScreenMapping>, frame: Option<FrameTime>) -> Vec<Primitive> {
         let (Some(mapping), Some(t)) = (mapping, frame.map(|f| f.at)) else {
             return Vec::new();
         };
+        let t = t.plus(self.calibration.applied_offset_us());
         let store = self.store.borrow();
         #[cfg(feature = "fault-injection")]
         if fault_guard::injection::take_in_borrow() {
@@ -266,6 +340,30 @@ impl LoopState {
             self.root.remove_attribute("data-clock-note")?;
         }
         self.clock_attr = Some((f.method, f.methods_disagree));
+        Ok(())
+    }
+
+    /// Says on the root which clock offset is applied and whether the
+    /// calibration is learning or resting; written only when it changes.
+    fn write_calibration_attrs(&mut self, now_ms: f64) -> Result<(), JsValue> {
+        let attrs = CalibrationAttrs {
+            offset_us: self.calibration.applied().map(|a| a.offset_us),
+            text: self.calibration.describe(),
+            resting: self.calibration.is_resting(now_ms),
+        };
+        if self.calibration_attrs.as_ref() == Some(&attrs) {
+            return Ok(());
+        }
+        match attrs.offset_us {
+            Some(us) => self.root.set_attribute("data-clock-offset-us", &us.to_string())?,
+            None => self.root.remove_attribute("data-clock-offset-us")?,
+        }
+        self.root.set_attribute("data-clock-offset", &attrs.text)?;
+        self.root.set_attribute(
+            "data-calibration",
+            if attrs.resting { "resting" } else { "learning" },
+        )?;
+        self.calibration_attrs = Some(attrs);
         Ok(())
     }
 

@@ -14,6 +14,8 @@ use vas_overlay_viewer::core::events::poll_grid;
 
 // The recordings page against the demo recording: a separate module, see its notes.
 mod recordings;
+// The recordings page learning its clock offset from the picture.
+mod picture_clock;
 // The clip page against every VAS failure the contract lists (the fault matrix).
 mod faults;
 // The event wiring's state machines, native, against the demo backend with VAS's real flaws.
@@ -40,6 +42,7 @@ mod day_recording;
 const PARTS: &[&str] = &[
     "clip",
     "recordings",
+    "picture-clock",
     "day",
     "faults",
     "hls",
@@ -170,7 +173,10 @@ pub fn run_all(root: &Path, only: Option<&str>) -> Result<usize> {
     }
     let wanted = |part: &str| only.is_none_or(|p| p == part);
     let mut passed = 0;
-    if ["clip", "recordings", "day", "faults", "hls", "shared"].iter().any(|p| wanted(p)) {
+    if ["clip", "recordings", "picture-clock", "day", "faults", "hls", "shared"]
+        .iter()
+        .any(|p| wanted(p))
+    {
         passed += run_demo_parts(root, &wanted)?;
     }
     if wanted("panic") {
@@ -232,6 +238,9 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
         passed += faults::run(&browser, &backend, &base, root)?;
     }
     // 5. The HLS segment faults: playback moves past missing and damaged segments, boxes stay aligned.
+    if wanted("picture-clock") {
+        passed += picture_clock::run(&browser, &base, root)?;
+    }
     if wanted("hls") {
         passed += hls_faults::run(&backend, &base, root)?;
     }

@@ -1,6 +1,6 @@
 //! The clip clock: a played file whose media time 0 is a known wall time, and its one method.
 
-use crate::core::clock::{FrameClock, FrameClockMethod, FrameTime};
+use crate::core::clock::{clock_epoch, FrameClock, FrameClockMethod, FrameTime};
 use crate::core::time::{Micros, UnixMicros};
 
 /// How a clip frame's wall time is worked out: the clip page cannot be given any other.
@@ -60,10 +60,12 @@ impl ClipClock {
 
 impl FrameClock for ClipClock {
     fn wall_time(&self, media_secs: f64) -> Option<FrameTime> {
+        let method = FrameClockMethod::Clip(ClipClockMethod::Start);
         Some(FrameTime {
             at: self.frame_time(media_secs)?,
-            method: FrameClockMethod::Clip(ClipClockMethod::Start),
+            method,
             methods_disagree: false,
+            epoch: clock_epoch(0, method),
         })
     }
 }

@@ -8,7 +8,7 @@ use crate::core::clock::clip::ClipClock;
 use crate::core::clock::live::live_clock::LiveClock;
 use crate::core::clock::presented_frame::PresentedFrame;
 use crate::core::clock::recording::recording_clock::RecordingClock;
-use crate::core::clock::{FrameClock, FrameClockMethod, FrameTime};
+use crate::core::clock::{clock_epoch, FrameClock, FrameClockMethod, FrameTime};
 use crate::core::time::UnixMicros;
 
 /// A page's frame clock, lent for one call. The live clock learns from every
@@ -38,10 +38,12 @@ impl PageClock<'_> {
         match self {
             Self::Live(c) => {
                 let (at, method) = c.frame_time(&frame.live_meta(time_origin_ms))?;
+                let method = FrameClockMethod::Live(method);
                 Some(FrameTime {
                     at,
-                    method: FrameClockMethod::Live(method),
+                    method,
                     methods_disagree: false,
+                    epoch: clock_epoch(c.session(), method),
                 })
             }
             other => other.wall_time(frame.media_time),

@@ -47,8 +47,13 @@ pub struct OffsetParams {
     /// Samples kept (the newest); the estimate needs `min_samples` of them with motion and boxes.
     pub max_samples: usize,
     pub min_samples: usize,
+    /// Each cell's absolute 8-bit difference less this much counts as
+    /// motion: codec noise in a downscaled frame stays below it, an object's
+    /// edge crossing a cell does not.
+    pub noise_floor: u8,
     /// A sample counts when its frames differ by at least this much in total
-    /// (sum of absolute 8-bit differences): codec noise alone stays below.
+    /// (sum over the cells, after the noise floor): a quarter level per cell
+    /// on average, less than two small flat objects moving a pixel.
     pub min_motion: u64,
     /// The peak must explain this much more of the motion than the median offset does.
     pub min_contrast: f64,
@@ -71,12 +76,23 @@ impl OffsetParams {
             fine_step_us: 2_000,
             max_samples: 180,
             min_samples: 45,
-            min_motion: 64 * 36 * 2,
-            min_contrast: 0.04,
+            noise_floor: 4,
+            min_motion: 64 * 36 / 4,
+            min_contrast: 0.025,
             agree_us: 16_667,
             max_pair_gap_us: 200_000,
         }
     }
+}
+
+/// 8-bit luma (BT.601 weights) of RGBA pixels, as a canvas reads them back,
+/// into `luma` (cleared first); a trailing partial pixel is ignored.
+pub fn luma_from_rgba(rgba: &[u8], luma: &mut Vec<u8>) {
+    luma.clear();
+    luma.extend(rgba.chunks_exact(4).map(|p| {
+        let weighted = 77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]);
+        (weighted >> 8) as u8
+    }));
 }
 
 /// One pair of consecutive frames: where the picture changed between them.
@@ -84,6 +100,9 @@ impl OffsetParams {
 struct MotionSample {
     /// Midway between the two frames' times, on the page's frame clock.
     mid_time: UnixMicros,
+    /// The two frames' times, on the page's frame clock.
+    before_time: UnixMicros,
+    after_time: UnixMicros,
     /// Summed-area table of the absolute differences, (width + 1) x (height + 1).
     table: Vec<u64>,
     total: u64,
@@ -105,6 +124,31 @@ impl MotionSample {
             - self.table_at(x0, y1, width, height)
             - self.table_at(x1, y0, width, height);
         (motion.max(0.0), (x1 - x0) * (y1 - y0))
+    }
+
+    /// The motion and area (cells) where a box moved between the two frames:
+    /// inside one of `before` and `after` and not the other. An object's
+    /// pixels change at its leading and trailing edges, which is where its
+    /// box at the two frames' times differs; at any other clock offset the
+    /// boxes differ somewhere else. `before` absent: the box appeared.
+    fn changed(
+        &self,
+        before: Option<&NormRect>,
+        after: &NormRect,
+        width: usize,
+        height: usize,
+    ) -> (f64, f64) {
+        let (m_after, a_after) = self.inside(after, width, height);
+        let Some(before) = before else { return (m_after, a_after) };
+        let (m_before, a_before) = self.inside(before, width, height);
+        let both = NormRect {
+            x_min: before.x_min.max(after.x_min),
+            y_min: before.y_min.max(after.y_min),
+            x_max: before.x_max.min(after.x_max),
+            y_max: before.y_max.min(after.y_max),
+        };
+        let (m_both, a_both) = self.inside(&both, width, height);
+        ((m_after + m_before - 2.0 * m_both).max(0.0), (a_after + a_before - 2.0 * a_both).max(0.0))
     }
 
     /// The table at a point in cells (0..=width, 0..=height), bilinear between its entries.
@@ -223,13 +267,16 @@ impl PictureOffset {
         for y in 0..h {
             let mut row = 0u64;
             for x in 0..w {
-                row += u64::from(luma[y * w + x].abs_diff(before[y * w + x]));
+                let diff = luma[y * w + x].abs_diff(before[y * w + x]);
+                row += u64::from(diff.saturating_sub(self.params.noise_floor));
                 table[(y + 1) * (w + 1) + x + 1] = table[y * (w + 1) + x + 1] + row;
             }
             total += row;
         }
         self.samples.push_back(Rc::new(MotionSample {
             mid_time: before_time.plus(gap / 2),
+            before_time,
+            after_time: frame_time,
             table,
             total,
         }));
@@ -472,6 +519,22 @@ impl OffsetScan {
 }
 
 /// The score of `offset_us` over `samples`, given the boxes the events put at an event time.
+/// The box of `before` that overlaps `after` most (the same object a frame
+/// earlier), if any overlaps it.
+fn best_match<'a>(after: &NormRect, before: &'a [NormRect]) -> Option<&'a NormRect> {
+    let overlap = |b: &NormRect| {
+        let w = (after.x_max.min(b.x_max) - after.x_min.max(b.x_min)).max(0.0);
+        let h = (after.y_max.min(b.y_max) - after.y_min.max(b.y_min)).max(0.0);
+        w * h
+    };
+    before
+        .iter()
+        .map(|b| (overlap(b), b))
+        .filter(|(o, _)| *o > 0.0)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, b)| b)
+}
+
 fn score(
     p: &OffsetParams,
     samples: &[Rc<MotionSample>],
@@ -486,8 +549,9 @@ fn score(
     for (k, sample) in samples.iter().enumerate() {
         let half = k % 2;
         let (mut motion, mut area) = (0.0f64, 0.0f64);
-        for rect in boxes_at(sample.mid_time.plus(offset_us)) {
-            let (m, a) = sample.inside(&rect, w, h);
+        let before = boxes_at(sample.before_time.plus(offset_us));
+        for rect in boxes_at(sample.after_time.plus(offset_us)) {
+            let (m, a) = sample.changed(best_match(&rect, &before), &rect, w, h);
             motion += m;
             area += a;
         }

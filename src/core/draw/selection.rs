@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use crate::core::draw::box_association;
-use crate::core::events::detection::{Detection, NormPoint};
+use crate::core::events::detection::{Detection, NormPoint, NormRect};
 use crate::core::events::event_store::{EventStore, ModelTimeline, StoredEvent};
 use crate::core::time::{Micros, UnixMicros, MICROS_PER_MILLI, MICROS_PER_SEC};
 
@@ -87,6 +87,21 @@ pub fn select_frame<'a>(
     store
         .models()
         .filter_map(|(model_id, timeline)| select_model(model_id, timeline, frame_time, params))
+        .collect()
+}
+
+/// Every box the frame at `frame_time` shows, of every model, without
+/// trails: what the picture calibration compares with the picture's motion.
+pub fn boxes_at(
+    store: &EventStore,
+    frame_time: UnixMicros,
+    params: &SelectionParams,
+) -> Vec<NormRect> {
+    let params = SelectionParams { trail_span: 0, ..*params };
+    select_frame(store, frame_time, &params)
+        .into_iter()
+        .flat_map(|m| m.detections)
+        .filter_map(|d| d.rect)
         .collect()
 }
 

@@ -20,8 +20,8 @@ use crate::browser::Browser;
 use crate::Result;
 
 /// The demo camera (VAS-faithful playlist) and the dev-only camera whose playlist carries program date-time.
-const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
-const PDT_CAMERA: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
+pub(super) const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
+pub(super) const PDT_CAMERA: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
 /// The dev-only camera whose recorder restarts while the viewer plays (see the demo backend).
 const RESTART_CAMERA: &str = "7a3e9b14-2c5d-4f68-8e01-9d4c3b2a1f07";
 pub(super) const TOLERANCE_PX: f64 = 2.0;
@@ -85,6 +85,7 @@ poll({done, limitMs, t0}, (now, timedOut) => {
       return {model: b.dataset.model, track: b.dataset.track, r: [r.left - vr.left, r.top - vr.top, r.right - vr.left, r.bottom - vr.top]};
     });
     samples.push({mt: m, code, ft: root.getAttribute('data-frame-time-us'), clock: root.getAttribute('data-clock'),
+      off: root.getAttribute('data-clock-offset-us'),
       note: root.getAttribute('data-clock-note'), boxes, w: vr.width, h: vr.height, vw: video.videoWidth, vh: video.videoHeight});
   }
   if (samples.length >= wanted || timedOut()) {
@@ -117,7 +118,7 @@ poll({done, limitMs, t0}, (now, timedOut) => {
 /// Seeks (as a user does with the native controls), then waits until the
 /// overlay shows boxes on a frame of the new place: the time from the seek to
 /// boxes shown.
-const SEEK_AND_WAIT: &str = polling_script!(
+pub(super) const SEEK_AND_WAIT: &str = polling_script!(
     r#"
 const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
 const video = document.querySelector('video');
@@ -287,6 +288,17 @@ impl Truth {
         })
     }
 
+    /// How far (CSS px, the largest corner move) object `key` moves on screen
+    /// between frame `n` and the frame after it.
+    fn motion_px(&self, key: &(String, String), n: usize, w: f64, h: f64) -> f64 {
+        let scale = (w / self.width).min(h / self.height);
+        let Some(boxes) = self.objects.get(key) else { return 0.0 };
+        match (boxes.get(n), boxes.get(n + 1)) {
+            (Some(a), Some(b)) => (0..4).map(|i| (a[i] - b[i]).abs()).fold(0.0, f64::max) * scale,
+            _ => 0.0,
+        }
+    }
+
     /// Expected on-screen boxes of frame `n` in a video element of `w` x `h`
     /// CSS px (object-fit: contain), relative to the element.
     fn expected(&self, n: usize, w: f64, h: f64) -> BTreeMap<(String, String), [f64; 4]> {
@@ -314,8 +326,13 @@ pub(super) struct Score {
     pub(super) samples: usize,
     pub(super) box_scored: usize,
     pub(super) within: usize,
+    /// Scored frames whose every box is within the distance its object moves
+    /// in one frame (at least `TOLERANCE_PX`), as issue 18 scores alignment.
+    pub(super) within_motion: usize,
     pub(super) worst_px: f64,
     errors_frames: Vec<f64>,
+    /// The same with the picture calibration's offset added, for frames drawn with one.
+    calibrated_frames: Vec<f64>,
     clocks: BTreeMap<String, usize>,
     disagree_notes: usize,
     runs: BTreeMap<usize, usize>,
@@ -357,6 +374,9 @@ impl Score {
         if let Some(ft) = s["ft"].as_str().and_then(|t| t.parse::<i64>().ok()) {
             let frame_us = 1e6 / truth.fps;
             self.errors_frames.push((ft - truth.frame_times[n]) as f64 / frame_us);
+            if let Some(off) = s["off"].as_str().and_then(|t| t.parse::<i64>().ok()) {
+                self.calibrated_frames.push((ft + off - truth.frame_times[n]) as f64 / frame_us);
+            }
         }
         let Some(run) = truth.run_of(n) else { return };
         let (first, len) = truth.runs[run];
@@ -406,7 +426,13 @@ impl Score {
                 ));
             }
         }
+        let within_motion = drawn.keys().eq(expected.keys())
+            && expected.iter().all(|(k, e)| {
+                let err = (0..4).map(|i| (drawn[k][i] - e[i]).abs()).fold(0.0, f64::max);
+                err <= truth.motion_px(k, n, w, h).max(TOLERANCE_PX)
+            });
         self.box_scored += 1;
+        self.within_motion += usize::from(within_motion);
         self.within += usize::from(err <= TOLERANCE_PX);
         self.worst_px = self.worst_px.max(err);
     }
@@ -417,14 +443,27 @@ impl Score {
             e.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
         let mean = e.iter().sum::<f64>() / e.len().max(1) as f64;
         format!(
-            "{what}: {} of {} scored frames within {TOLERANCE_PX} css px (worst {}), mapping error in frames mean {mean:+.2} min {min:+.2} max {max:+.2} over {} frames; data-clock {:?}{}",
+            "{what}: {} of {} scored frames within {TOLERANCE_PX} css px (worst {}), mapping error in frames mean {mean:+.2} min {min:+.2} max {max:+.2} over {} frames; {}; data-clock {:?}{}",
             self.within,
             self.box_scored,
             if self.worst_px.is_finite() { format!("{:.2} px", self.worst_px) } else { "a missing or extra box".into() },
             e.len(),
+            self.calibrated_line(),
             self.clocks,
             if self.disagree_notes > 0 { format!(", methods-disagree on {}", self.disagree_notes) } else { String::new() },
         )
+    }
+
+    /// The mapping error with the picture calibration's offset added, over the frames drawn with one.
+    fn calibrated_line(&self) -> String {
+        let c = &self.calibrated_frames;
+        if c.is_empty() {
+            return "no offset learnt from the picture".into();
+        }
+        let (min, max) =
+            c.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+        let mean = c.iter().sum::<f64>() / c.len() as f64;
+        format!("with the offset learnt from the picture mean {mean:+.2} min {min:+.2} max {max:+.2} over {} frames", c.len())
     }
 
     /// The line plus the first frames that missed, for a failure message.
@@ -434,6 +473,17 @@ impl Score {
             d.push_str(&format!("; first mismatches: {}", self.mismatches.join("; ")));
         }
         d
+    }
+
+    /// The calibrated mapping error's mean, in frames, and the frames it covers.
+    pub(super) fn calibrated_mean(&self) -> Option<f64> {
+        let c = &self.calibrated_frames;
+        (!c.is_empty()).then(|| c.iter().sum::<f64>() / c.len() as f64)
+    }
+
+    pub(super) fn raw_mean(&self) -> Option<f64> {
+        let e = &self.errors_frames;
+        (!e.is_empty()).then(|| e.iter().sum::<f64>() / e.len() as f64)
     }
 
     fn max_abs_error(&self) -> f64 {
@@ -446,7 +496,7 @@ fn expect(cond: bool, what: &str, detail: &str) -> Result {
 }
 
 /// Samples `wanted` frames between `from` and `to` (media seconds).
-fn sample(
+pub(super) fn sample(
     browser: &Browser,
     truth: &Truth,
     wanted: usize,

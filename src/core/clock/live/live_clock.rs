@@ -202,6 +202,8 @@ pub struct LiveClock {
     last_frame: Option<(UnixMicros, LiveClockMethod)>,
     /// Frames seen since the session started.
     frames: usize,
+    /// Sessions started before this one (resets).
+    session: u64,
 }
 
 impl LiveClock {
@@ -215,6 +217,7 @@ impl LiveClock {
             last_report_local: None,
             last_frame: None,
             frames: 0,
+            session: 0,
         }
     }
 
@@ -224,7 +227,13 @@ impl LiveClock {
 
     /// Forgets everything learnt (a new session: new RTP timeline, maybe a new SFU).
     pub fn reset(&mut self) {
-        *self = Self::new(self.params);
+        let session = self.session.wrapping_add(1);
+        *self = Self { session, ..Self::new(self.params) };
+    }
+
+    /// The session's number: resets before it.
+    pub fn session(&self) -> u64 {
+        self.session
     }
 
     /// Records a sender report; the same report seen again (same arrival) is ignored.

@@ -1,7 +1,7 @@
 //! The estimator on synthetic scenes: people walking over a textured background, seen at 30 fps, with events at a model's rate on a clock offset from the frames'.
 
 use super::*;
-use crate::core::draw::selection::{select_frame, SelectionParams};
+use crate::core::draw::selection::{self, SelectionParams};
 use crate::core::events::event_store::{EventStore, StoreLimits};
 use crate::core::events::wire::WireEvent;
 use serde_json::json;
@@ -111,14 +111,8 @@ fn events(
 }
 
 fn boxes_at(store: &EventStore) -> impl FnMut(UnixMicros) -> Vec<NormRect> + '_ {
-    let params = SelectionParams { trail_span: 0, ..SelectionParams::default() };
-    move |t| {
-        select_frame(store, t, &params)
-            .into_iter()
-            .flat_map(|m| m.detections)
-            .filter_map(|d| d.rect)
-            .collect()
-    }
+    let params = SelectionParams::default();
+    move |t| selection::boxes_at(store, t, &params)
 }
 
 /// Frames of `seconds` seconds, from 2 s in, shown with the page's clock
@@ -275,4 +269,23 @@ fn the_calibration_learns_confirms_and_rests_on_a_page() {
         );
         println!("calibration: {per_second}/s tracked {tracked} offset {offset} us: {} us after {frames} frames", applied.offset_us);
     }
+}
+
+#[test]
+fn luma_weighs_rgba_as_bt601_and_ignores_alpha() {
+    let rows = [
+        ([0, 0, 0, 255], 0),
+        ([255, 255, 255, 0], 255),
+        ([255, 0, 0, 255], 76),
+        ([0, 255, 0, 255], 149),
+        ([0, 0, 255, 255], 28),
+        ([128, 128, 128, 7], 128),
+    ];
+    let mut luma = vec![9; 3];
+    for (rgba, want) in rows {
+        luma_from_rgba(&rgba, &mut luma);
+        assert_eq!(luma, [want], "{rgba:?}");
+    }
+    luma_from_rgba(&[1, 2, 3, 4, 5, 6], &mut luma);
+    assert_eq!(luma.len(), 1, "a partial pixel is not a pixel");
 }

@@ -45,7 +45,7 @@ use crate::core::clock::recording::recording_method::RecordingClockMethod;
 use crate::core::clock::recording::recording_runs::{
     epoch_start, run_start, runs_of, SequenceCheck, WHOLE_SECOND_MIDPOINT_US,
 };
-use crate::core::clock::{FrameClock, FrameTime};
+use crate::core::clock::{clock_epoch, FrameClock, FrameTime};
 use crate::core::time::UnixMicros;
 
 /// Frames within this much of a segment boundary belong to the later segment
@@ -512,7 +512,12 @@ impl RecordingClock {
             RecordingClockMethod::LastModified => last_modified,
         };
         let pick = |method: RecordingClockMethod, methods_disagree: bool| {
-            by(method).map(|at| FrameTime { at, method: method.into(), methods_disagree })
+            by(method).map(|at| FrameTime {
+                at,
+                method: method.into(),
+                methods_disagree,
+                epoch: clock_epoch(run.id, method.into()),
+            })
         };
         if let Some(p) = self.prefer {
             if let Some(t) = pick(p, disagree && p == RecordingClockMethod::LastModified) {
@@ -679,11 +684,8 @@ mod tests {
 
     fn check(c: &RecordingClock, media: f64, want: Option<(&str, RecordingClockMethod, bool)>) {
         let got = c.wall_time(media);
-        let want = want.map(|(t, method, methods_disagree)| FrameTime {
-            at: at(t),
-            method: method.into(),
-            methods_disagree,
-        });
+        let got = got.map(|t| (t.at, t.method, t.methods_disagree));
+        let want = want.map(|(t, method, disagree)| (at(t), method.into(), disagree));
         assert_eq!(got, want, "media {media}");
     }
 
