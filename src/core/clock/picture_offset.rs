@@ -6,16 +6,22 @@
 //! evidence, up to seconds). Moving objects change the pixels where their
 //! boxes are. The shell hands in small grayscale frames as they are
 //! presented (`push_frame`); each pair of consecutive frames becomes a
-//! motion sample: the absolute difference, kept as a summed-area table so
-//! the motion inside any box costs four reads, timed at the midpoint of the
-//! two frames (the difference shows the motion between them). For a
-//! candidate offset `d`, the score is the share of all motion that falls
-//! inside the boxes selected at `frame time + d`, less the share their area
-//! would catch at random. A moving object's box overlaps its motion over a
-//! run of offsets (its width over its speed either side) centred on the true
-//! one, and the run's two edges are sharp (about a frame's displacement): a
-//! coarse scan over the search range finds the run at half height, a fine
-//! scan across each edge finds where it crosses, and the estimate is midway.
+//! motion sample: the absolute difference less a noise floor, kept as a
+//! summed-area table so the motion inside any rectangle costs four reads.
+//! An object's pixels change at its leading and trailing edges: exactly where
+//! its box at the first frame's time and its box at the second's differ. For
+//! a candidate offset `d`, the score is the share of all motion that falls
+//! where the boxes selected at `first time + d` and `second time + d` differ
+//! (each box paired with the earlier box it overlaps most), less the share
+//! that area would catch at random. At the true offset the predicted edges
+//! sit on the real ones; a few frames away they sit beside them, so the
+//! score has one peak about as wide as a cell over the object's speed. A
+//! coarse scan over the search range finds the peak at half height, a fine
+//! scan across each of its sides finds where it crosses, and the estimate is
+//! midway. (Motion inside the boxes, the first method tried, gives a plateau
+//! as wide as an object over its speed whose sides follow the objects' speed
+//! changes: on the demo recording's frames it was off by one to 1.5 frames,
+//! this one by under 3 ms.)
 //!
 //! Confidence: enough samples with motion and boxes, a peak that stands
 //! out from the scores elsewhere in the range (`min_contrast`), and two
