@@ -8,7 +8,7 @@ use crate::core::clock::page_clock::PageClock;
 use crate::core::clock::presented_frame::PresentedFrame;
 use crate::core::clock::recording::recording_clock::RecordingClock;
 use crate::core::clock::{FrameClockMethod, FrameTime};
-use crate::core::time::UnixMicros;
+use crate::core::time::{Micros, UnixMicros};
 
 use super::live_clock_handle::LiveClockHandle;
 
@@ -54,6 +54,14 @@ impl ClockHandle {
     /// What a growing recording holds up to (its newest segment's end); `None` for a clip or live.
     pub fn recorded_until(&self) -> Option<UnixMicros> {
         self.lend(|c| c.recorded_until())
+    }
+
+    /// Tells a live clock what the overlay adds to frame times before
+    /// selecting events, so the playout delay and the polls reach that far.
+    pub fn set_selection_offset_us(&self, offset_us: Micros) {
+        if let Self::Live(h) = self {
+            h.set_selection_offset_us(offset_us);
+        }
     }
 
     pub fn is_live(&self) -> bool {

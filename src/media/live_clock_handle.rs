@@ -6,7 +6,7 @@ use std::rc::Rc;
 use crate::core::clock::live::live_clock::{
     LiveClock, LiveClockMethod, LiveClockParams, LiveFrameMeta, SenderReportSample,
 };
-use crate::core::time::UnixMicros;
+use crate::core::time::{Micros, UnixMicros};
 
 /// A cheaply cloned handle, compared by identity for Yew props.
 #[derive(Clone)]
@@ -65,5 +65,16 @@ impl LiveClockHandle {
 
     pub fn last_frame_time(&self) -> Option<(UnixMicros, LiveClockMethod)> {
         self.0.try_borrow().ok()?.last_frame_time()
+    }
+
+    /// See `LiveClock::last_selection_time`.
+    pub fn last_selection_time(&self) -> Option<(UnixMicros, LiveClockMethod)> {
+        self.0.try_borrow().ok()?.last_selection_time()
+    }
+
+    pub fn set_selection_offset_us(&self, offset_us: Micros) {
+        if let Ok(mut clock) = self.0.try_borrow_mut() {
+            clock.set_selection_offset_us(offset_us);
+        }
     }
 }

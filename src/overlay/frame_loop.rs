@@ -107,8 +107,15 @@ struct LoopState {
     /// The frame time of the frame sampled last, so each frame is sampled once.
     sampled_at: Option<UnixMicros>,
     calibration_attrs: Option<CalibrationAttrs>,
+    /// Main-thread milliseconds spent sampling and scanning since the page
+    /// opened, and when `data-calibration-ms` last said so.
+    calibration_spent_ms: f64,
+    calibration_spent_written_ms: f64,
     next: Option<AnimationFrame>,
 }
+
+/// How often `data-calibration-ms` is brought up to date.
+const SPENT_WRITE_EVERY_MS: f64 = 1_000.0;
 
 /// A running overlay loop; dropping it stops the loop and the frame watcher.
 pub struct FrameLoop {
@@ -169,6 +176,8 @@ impl FrameLoop {
             sampler,
             sampled_at: None,
             calibration_attrs: None,
+            calibration_spent_ms: 0.0,
+            calibration_spent_written_ms: f64::NEG_INFINITY,
             next: None,
         }));
         arm(&state);
@@ -212,6 +221,8 @@ impl LoopState {
         self.check_faults()?;
         let now_ms = now_mono_ms();
         self.calibration_work(now_ms);
+        self.calibration_spent_ms += now_mono_ms() - now_ms;
+        self.write_calibration_spent(now_ms)?;
         let presented = self.presented_frame();
         let media_time = presented.map(|f| f.media_time);
         let (root, element) = self.measure.boxes(&self.root, &self.video, media_time);
@@ -231,6 +242,9 @@ impl LoopState {
             dpr,
             offset_us: self.calibration.applied_offset_us(),
         };
+        if self.last_key.as_ref().is_none_or(|k| k.offset_us != key.offset_us) {
+            self.clock.set_selection_offset_us(key.offset_us);
+        }
         if self.last_key.as_ref() == Some(&key) {
             return Ok(());
         }
@@ -239,7 +253,9 @@ impl LoopState {
             None => None,
         };
         if let Some(f) = frame {
+            let before_ms = now_mono_ms();
             self.sample_picture(now_ms, &f);
+            self.calibration_spent_ms += now_mono_ms() - before_ms;
         }
         let primitives = self.lay_out(ScreenMapping::new(element, video, fit, dpr), frame);
         self.last_key = Some(key);
@@ -365,6 +381,16 @@ impl LoopState {
         )?;
         self.calibration_attrs = Some(attrs);
         Ok(())
+    }
+
+    /// `data-calibration-ms`: the main-thread time the calibration has cost
+    /// so far (ms, `performance.now()`'s resolution summed), once a second.
+    fn write_calibration_spent(&mut self, now_ms: f64) -> Result<(), JsValue> {
+        if now_ms - self.calibration_spent_written_ms < SPENT_WRITE_EVERY_MS {
+            return Ok(());
+        }
+        self.calibration_spent_written_ms = now_ms;
+        self.root.set_attribute("data-calibration-ms", &format!("{:.1}", self.calibration_spent_ms))
     }
 
     /// Draws `primitives` with the renderer `kind` and clears the other one

@@ -60,7 +60,7 @@ pub fn live_page(props: &LivePageProps) -> Html {
         use_effect_with((props.camera_id.clone(), clock), move |(camera_id, clock)| {
             let clock = clock.clone();
             let frame_time: FrameTimeHint =
-                std::rc::Rc::new(move || clock.last_frame_time().map(|(t, _)| t));
+                std::rc::Rc::new(move || clock.last_selection_time().map(|(t, _)| t));
             let feed = LiveFeed::start(
                 ApiClient::new(&config),
                 camera_id.to_string(),

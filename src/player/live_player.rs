@@ -345,7 +345,7 @@ async fn watch(
         // arriving: that frame says nothing about lateness.
         if let Some(delay) = ctx.delay.as_ref().filter(|_| stall.picture_is_current()) {
             let mut delay = delay.borrow_mut();
-            if let Some((frame, method)) = ctx.clock.last_frame_time() {
+            if let Some((frame, method)) = ctx.clock.last_selection_time() {
                 // Deficits measured with another clock method (start-up's
                 // `arrival` may be seconds off) say nothing about this one.
                 if clock_method.replace(method) != Some(method) {

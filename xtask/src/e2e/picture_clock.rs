@@ -38,6 +38,29 @@ poll({done, limitMs, t0, everyMs: 50}, (now, timedOut) => {
 "#
 );
 
+/// From a run's start: the calibration's main-thread time (`data-calibration-ms`,
+/// brought up to date once a second) until it rests, and over `restMs` of
+/// rest. Each reading is taken `settleMs` after the moment it stands for, so
+/// the value written by then includes everything spent before that moment.
+const CPU_WHILE_LEARNING_AND_AT_REST: &str = polling_script!(
+    r#"
+const [restMs, settleMs, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
+const root = document.querySelector('[data-overlay-root]');
+const spent = () => parseFloat(root.getAttribute('data-calibration-ms'));
+const t0 = performance.now(), first = {t: t0, ms: spent()};
+let restedAt = null, rested = null;
+poll({done, limitMs, t0, everyMs: 50}, (now, timedOut) => {
+  if (restedAt === null && root.getAttribute('data-calibration') === 'resting') restedAt = now;
+  if (restedAt !== null && rested === null && now - restedAt >= settleMs) rested = {t: restedAt, ms: spent()};
+  if (rested !== null && now - restedAt >= restMs + settleMs) return {first, rested, end: {t: now - settleMs, ms: spent()}};
+  if (timedOut()) return {timeout: true, first, rested, calibration: root.getAttribute('data-calibration')};
+});
+"#
+);
+
+/// Rest measured after the calibration confirmed its offset.
+const REST_MS: u64 = 5_000;
+
 /// Limit on one run's wait for an offset: its whole length at least.
 const WAIT_LIMIT_MS: u64 = 30_000;
 /// Frames scored once the offset is applied.
@@ -105,6 +128,51 @@ fn measure_run(
     Ok(figures)
 }
 
+/// The calibration's main-thread cost, ms per second of playback.
+struct CpuFigures {
+    learning_ms_per_s: Option<f64>,
+    rest_ms_per_s: Option<f64>,
+    secs_to_rest: Option<f64>,
+}
+
+impl CpuFigures {
+    fn line(&self) -> String {
+        let f = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |v| format!("{v:.2}"));
+        format!(
+            "calibration main-thread cost (segment-epoch, last run from its start): {} ms per second while learning, {} ms per second at rest; resting after {} s",
+            f(self.learning_ms_per_s),
+            f(self.rest_ms_per_s),
+            f(self.secs_to_rest)
+        )
+    }
+}
+
+/// The calibration's cost while it learns (from the last run's start until
+/// it rests) and at rest, on VAS's own playlist.
+fn cpu_figures(browser: &Browser, base: &str, truth: &Truth) -> Result<CpuFigures> {
+    browser.goto(&format!("{base}cameras/{CAMERA}/recordings?clock=segment-epoch&{AT_RUN_1}"))?;
+    let first = browser.execute_async(WAIT_DRAWN, json!([0.0, 30_000]))?;
+    expect(first["timeout"].is_null(), "boxes appear", &first.to_string())?;
+    let start = truth.media_start_of_run(truth.runs.len() - 1);
+    let s = browser.execute_async(SEEK_AND_WAIT, json!([start + 0.05, 30_000]))?;
+    expect(s["timeout"].is_null(), "a seek to the last run shows boxes", &s.to_string())?;
+    let v =
+        browser.execute_async(CPU_WHILE_LEARNING_AND_AT_REST, json!([REST_MS, 1_500, 30_000]))?;
+    let rate = |a: &serde_json::Value, b: &serde_json::Value| {
+        let (t0, m0, t1, m1) =
+            (a["t"].as_f64()?, a["ms"].as_f64()?, b["t"].as_f64()?, b["ms"].as_f64()?);
+        (t1 > t0).then(|| (m1 - m0) / ((t1 - t0) / 1e3))
+    };
+    Ok(CpuFigures {
+        learning_ms_per_s: rate(&v["first"], &v["rested"]),
+        rest_ms_per_s: if v["timeout"].is_null() { rate(&v["rested"], &v["end"]) } else { None },
+        secs_to_rest: v["rested"]["t"]
+            .as_f64()
+            .zip(v["first"]["t"].as_f64())
+            .map(|(r, f)| (r - f) / 1e3),
+    })
+}
+
 fn cell(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "none".into(), |v| format!("{v:+.digits$}"))
 }
@@ -123,6 +191,7 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
             all.push(measure_run(browser, base, &truth, m, r)?);
         }
     }
+    let cpu = cpu_figures(browser, base, &truth)?;
     let mut report = String::from(
         "Clock offset learnt from the picture, recordings (demo recording, every run from its start)\n\
          | method | run | learnt after (s of playback) | offset applied (ms) | mapping error before (frames) | after | frames with every box within one frame's motion | within 2 px |\n\
@@ -145,6 +214,7 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
         )
         .ok();
     }
+    writeln!(report, "{}", cpu.line()).ok();
     print!("{report}");
     let path = crate::repo_root().join("target/e2e/picture-clock-report.txt");
     std::fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).ok();
@@ -157,5 +227,6 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
         expect(after.abs() < 0.5, &format!("{line}: under half a frame after it"), &report)?;
         passed += 2;
     }
-    Ok(passed)
+    expect(cpu.rest_ms_per_s.is_some(), "the calibration rests once confirmed", &report)?;
+    Ok(passed + 1)
 }

@@ -26,7 +26,7 @@
 
 use std::collections::VecDeque;
 
-use crate::core::time::UnixMicros;
+use crate::core::time::{Micros, UnixMicros};
 
 /// How a live frame's VAS time was worked out; written on the overlay root as `data-clock`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -204,6 +204,9 @@ pub struct LiveClock {
     frames: usize,
     /// Sessions started before this one (resets).
     session: u64,
+    /// What the picture calibration adds to a frame's time before events
+    /// are selected for it (`PictureCalibration::applied_offset_us`).
+    selection_offset_us: Micros,
 }
 
 impl LiveClock {
@@ -218,6 +221,7 @@ impl LiveClock {
             last_frame: None,
             frames: 0,
             session: 0,
+            selection_offset_us: 0,
         }
     }
 
@@ -293,6 +297,19 @@ impl LiveClock {
     /// The VAS time of the latest frame timed (the one on screen) and its method.
     pub fn last_frame_time(&self) -> Option<(UnixMicros, LiveClockMethod)> {
         self.last_frame
+    }
+
+    /// The offset the overlay adds to frame times before selecting events
+    /// (0 until the picture calibration learns one, and in a new session).
+    pub fn set_selection_offset_us(&mut self, offset_us: Micros) {
+        self.selection_offset_us = offset_us;
+    }
+
+    /// The time events are selected at for the latest frame: its time plus
+    /// the selection offset. What the playout delay and the event polls
+    /// must reach.
+    pub fn last_selection_time(&self) -> Option<(UnixMicros, LiveClockMethod)> {
+        self.last_frame.map(|(t, m)| (t.plus(self.selection_offset_us), m))
     }
 
     fn learn_anchor(&mut self, sample: f64) {
@@ -398,6 +415,30 @@ mod tests {
             Some(Receive),
             "a report ends the grace"
         );
+    }
+
+    #[test]
+    fn the_selection_offset_moves_the_last_frame_and_a_new_session_drops_it() {
+        let mut c = LiveClock::new(LiveClockParams::default());
+        c.observe_sender_report(report(T0, 1.0, 0.0));
+        for n in 0..20 {
+            c.frame_time(&frame(n, 4.0, 0.0));
+        }
+        let (frame_at, method) = c.last_frame_time().expect("timed");
+        assert_eq!(c.last_selection_time(), Some((frame_at, method)), "no offset yet");
+        c.set_selection_offset_us(33_700);
+        assert_eq!(c.last_selection_time(), Some((frame_at.plus(33_700), method)));
+        c.set_selection_offset_us(-500_000);
+        assert_eq!(c.last_selection_time(), Some((frame_at.plus(-500_000), method)));
+        let session = c.session();
+        c.reset();
+        assert_eq!((c.session(), c.last_selection_time()), (session + 1, None));
+        c.observe_sender_report(report(T0, 1.0, 0.0));
+        for n in 30..50 {
+            c.frame_time(&frame(n, 4.0, 0.0));
+        }
+        let (t, m) = c.last_frame_time().expect("timed with the new session's report");
+        assert_eq!(c.last_selection_time(), Some((t, m)), "the offset was the old session's");
     }
 
     #[test]
