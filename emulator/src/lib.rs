@@ -106,6 +106,7 @@ pub use faults::{AuthFault, Faults, PoisonRow, PoisonSpec, POISON_MODEL_ID};
 pub use http::server::MAX_CONNECTIONS;
 pub use live::generator::{LiveConfig, LiveStarted, LIVE_MODEL_ID};
 pub use live::rig_cameras::{parse_time_us, LiveCameras};
+pub use recording::BARE_CAMERA_ID;
 pub use request_log::LogEntry;
 
 /// What the demo backend serves.

@@ -20,6 +20,9 @@
 //! two playlist requests and in full afterwards, so a player sees a restart
 //! happen while it plays (the media sequence jumps while the old entries stay
 //! listed). Their events are copies of the recording's events under each id.
+//! A fourth, `BARE_CAMERA_ID`, serves the program date-time playlist with no
+//! events at all: a test posts the events it wants (`/__demo/events`), at
+//! another rate, without track ids or stamped off the frames' times.
 //!
 //! Segment faults (`Faults::missing_segments`, `Faults::garbage_segments`)
 //! apply to a segment by its number on every camera id: a 404 with VAS's
@@ -72,6 +75,8 @@ pub(crate) const RECORDING_FILE_SHAPE: &str = "{\"camera_id\": a UUID, \"segment
 pub const PDT_CAMERA_ID: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
 /// The dev-only camera whose recorder restarts while the viewer plays.
 pub const RESTART_CAMERA_ID: &str = "7a3e9b14-2c5d-4f68-8e01-9d4c3b2a1f07";
+/// The dev-only camera with the program date-time playlist and no events of its own.
+pub const BARE_CAMERA_ID: &str = "3c9a5e21-7b04-4d1f-a6e8-5f2d0c7b9e13";
 /// Playlist requests answered with the pre-restart playlist on that camera.
 const REQUESTS_BEFORE_RESTART: usize = 2;
 
@@ -260,7 +265,7 @@ impl DemoRecording {
         let id = parse_uuid(camera).ok()?;
         if id == self.camera_id {
             Some(Variant::Vas)
-        } else if id == PDT_CAMERA_ID {
+        } else if id == PDT_CAMERA_ID || id == BARE_CAMERA_ID {
             Some(Variant::ProgramDateTime)
         } else if id == RESTART_CAMERA_ID {
             Some(Variant::RestartWhilePlaying)
@@ -563,6 +568,11 @@ pub(crate) mod tests {
         assert!(events(cam) > 0);
         assert_eq!(events(cam), events(PDT_CAMERA_ID));
         assert_eq!(events(cam), events(RESTART_CAMERA_ID));
+        // The bare camera: the program date-time playlist, no events of its own.
+        let bare =
+            String::from_utf8(get("GET", &format!("{base}/{BARE_CAMERA_ID}/playlist")).2).unwrap();
+        assert_eq!(bare, pdt);
+        assert_eq!(events(BARE_CAMERA_ID), 0);
     }
 
     /// Segment faults: a 404 as VAS sends it, or the usual answer with bytes that are not media;

@@ -310,8 +310,7 @@ impl LoopState {
     /// picture changed: a paused video's scan still finishes.
     fn calibration_work(&mut self, now_ms: f64) {
         let store = self.store.borrow();
-        let params = self.params;
-        self.calibration.work(now_ms, &mut |t| boxes_at(&store, t, &params));
+        self.calibration.work(now_ms, &mut |t| boxes_at(&store, t));
     }
 
     /// Samples a new presented frame while the calibration wants frames.

@@ -194,8 +194,17 @@ pub fn run_all(root: &Path, only: Option<&str>) -> Result<usize> {
     Ok(passed)
 }
 
-/// The clip page, the recordings page and the fault matrix, on one backend and browser.
-fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
+/// The demo backend (VAS with auth on), the production server in front of
+/// it, and a browser: what the demo parts and the picture-clock matrix run on.
+struct DemoStage {
+    backend: demo_backend::RunningBackend,
+    /// Kept alive while the stage runs.
+    _server: viewer_server::ViewerServer,
+    base: String,
+    browser: Browser,
+}
+
+fn demo_stage(root: &Path) -> Result<DemoStage> {
     let backend = demo_backend::start(
         BackendConfig {
             dist_dir: root.join("dist"),
@@ -221,6 +230,22 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
     let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;
+    Ok(DemoStage { backend, _server: server, base, browser })
+}
+
+/// The whole picture-clock matrix (`cargo xtask bench --picture-clock`):
+/// prints its table and writes it to `target/picture-clock-matrix.txt`.
+pub fn picture_clock_matrix(root: &Path) -> Result {
+    let stage = demo_stage(root)?;
+    let table = picture_clock::run_matrix(&stage.browser, &stage.backend, &stage.base, root)?;
+    print!("{table}");
+    std::fs::write(root.join("target/picture-clock-matrix.txt"), &table)?;
+    Ok(())
+}
+
+/// The clip page, the recordings page and the fault matrix, on one backend and browser.
+fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
+    let DemoStage { backend, _server: server, base, browser } = demo_stage(root)?;
     let mut passed = 0;
     if wanted("clip") {
         passed += run_clip(&browser, &base, root)?;
@@ -239,7 +264,7 @@ fn run_demo_parts(root: &Path, wanted: &dyn Fn(&str) -> bool) -> Result<usize> {
     }
     // 5. The HLS segment faults: playback moves past missing and damaged segments, boxes stay aligned.
     if wanted("picture-clock") {
-        passed += picture_clock::run(&browser, &base, root)?;
+        passed += picture_clock::run(&browser, &backend, &base, root)?;
     }
     if wanted("hls") {
         passed += hls_faults::run(&backend, &base, root)?;

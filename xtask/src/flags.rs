@@ -57,6 +57,9 @@ xflags::xflags! {
             /// The recordings page on a day of VAS recording (14,400 segments, growing) beside
             /// the demo recording, through the server; --minutes (2) of play per page, (1) at x60.
             optional --day-recording
+            /// The clock offset learnt from the picture on recordings: events at 30, 10 and 5
+            /// per second, with and without track ids, stamped 0, +-1 frame, +-0.5 s, +-2 s off.
+            optional --picture-clock
             /// With --day-recording: another viewer build (a directory with index.html).
             optional --dist dir: PathBuf
             /// With --live-memory, --many-viewers or --day-recording: the minutes of each window.
@@ -149,6 +152,7 @@ pub struct Bench {
     pub live_memory: bool,
     pub many_viewers: bool,
     pub day_recording: bool,
+    pub picture_clock: bool,
     pub dist: Option<PathBuf>,
     pub minutes: Option<f64>,
     pub only: Option<String>,

@@ -125,6 +125,11 @@ fn cmd_bench(bench: flags::Bench) -> Result {
         rig::live_memory::run_outside(minutes)
     } else if bench.day_recording {
         day_bench::run(bench.dist.as_deref(), bench.minutes)
+    } else if bench.picture_clock {
+        setup::test_tools()?;
+        viewer_build::build_viewer()?;
+        viewer_server::build()?;
+        e2e::picture_clock_matrix(&repo_root())
     } else if bench.many_viewers {
         rig::many_viewers::run_outside(bench.minutes.unwrap_or(1.0))
     } else {

@@ -8,7 +8,8 @@
 //!   over frames (`offsets_per_frame` offsets each).
 //! - **Applying.** A found offset is applied at once when none is applied
 //!   yet. A later one that agrees with it (within the larger of both
-//!   uncertainties and `agree_us`) confirms it; after `confirmations`
+//!   uncertainties and `agree_us`) confirms and refines it (the applied
+//!   offset is the mean of the agreeing scans); after `confirmations`
 //!   agreeing scans the calibration rests for `rest_ms`, sampling nothing,
 //!   then learns again to check it.
 //! - **Disagreement.** A found offset that does not agree with the applied
@@ -151,6 +152,13 @@ impl PictureCalibration {
                 self.confirmed = 1;
             }
             Some(applied) if found.agrees_with(&applied, agree_us) => {
+                // Each agreeing scan refines it: the mean of the scans so far.
+                let n = i64::try_from(self.confirmed.max(1)).unwrap_or(i64::MAX);
+                let sum = applied.offset_us.saturating_mul(n).saturating_add(found.offset_us);
+                self.applied = Some(LearntOffset {
+                    offset_us: sum / n.saturating_add(1),
+                    uncertainty_us: applied.uncertainty_us.min(found.uncertainty_us),
+                });
                 self.confirmed += 1;
                 self.candidate = None;
             }
@@ -224,7 +232,12 @@ mod tests {
         type Case = (&'static str, Vec<Estimate>, Vec<i64>, bool);
         let cases: Vec<Case> = vec![
             ("nothing learnt yet", vec![unsure()], vec![0], false),
-            ("found, then confirmed: rest", vec![found(34), found(36)], vec![34, 34], true),
+            (
+                "found, then confirmed and refined: rest",
+                vec![found(34), found(36)],
+                vec![34, 35],
+                true,
+            ),
             (
                 "unsure keeps the offset",
                 vec![found(34), unsure(), unsure()],
@@ -233,8 +246,8 @@ mod tests {
             ),
             (
                 "one other offset is a candidate only",
-                vec![found(34), found(500), found(35)],
-                vec![34, 34, 34],
+                vec![found(34), found(500), found(38)],
+                vec![34, 34, 36],
                 false,
             ),
             (

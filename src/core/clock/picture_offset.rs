@@ -255,11 +255,21 @@ impl PictureOffset {
 
     /// A presented frame at `frame_time` on the page's clock, as `grid_width`
     /// x `grid_height` 8-bit luma, row-major. Returns whether it was used: a
-    /// frame of the wrong size is refused, and a frame not after the previous
-    /// one, or too long after it, starts a new pair.
+    /// frame of the wrong size is refused, the previous picture again is left
+    /// out, and a frame not after the previous one, or too long after it,
+    /// starts a new pair.
     pub fn push_frame(&mut self, frame_time: UnixMicros, luma: &[u8]) -> bool {
         let (w, h) = (self.params.grid_width, self.params.grid_height);
         if w.checked_mul(h) != Some(luma.len()) || luma.is_empty() {
+            return false;
+        }
+        // The very same picture again is the previous frame read late (a
+        // canvas read can return the frame before the one presented): it is
+        // left out, so the next pair spans two frames with the right middle.
+        let max_gap = self.params.max_pair_gap_us;
+        if self.previous.as_ref().is_some_and(|(t, before)| {
+            *t < frame_time && frame_time.since(*t) <= max_gap && before == luma
+        }) {
             return false;
         }
         let previous = self.previous.replace((frame_time, luma.to_vec()));

@@ -90,15 +90,14 @@ pub fn select_frame<'a>(
         .collect()
 }
 
-/// Every box the frame at `frame_time` shows, of every model, without
-/// trails: what the picture calibration compares with the picture's motion.
-pub fn boxes_at(
-    store: &EventStore,
-    frame_time: UnixMicros,
-    params: &SelectionParams,
-) -> Vec<NormRect> {
-    let params = SelectionParams { trail_span: 0, ..*params };
-    select_frame(store, frame_time, &params)
+/// Every box of every model at `at`, without trails, moving continuously
+/// with time: what the picture calibration compares with the picture's
+/// motion. No event is snapped to (no frame tolerance): at 30 events a
+/// second a snapped box would move in steps of a frame, and the calibration's
+/// score with it, which biases its estimate by up to half a frame.
+pub fn boxes_at(store: &EventStore, at: UnixMicros) -> Vec<NormRect> {
+    let params = SelectionParams { trail_span: 0, frame_tolerance: 0 };
+    select_frame(store, at, &params)
         .into_iter()
         .flat_map(|m| m.detections)
         .filter_map(|d| d.rect)

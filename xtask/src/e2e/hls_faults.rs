@@ -113,7 +113,7 @@ poll({done, limitMs: p.limitMs, t0, firstFrame: true}, (now, timedOut) => {
       const r = b.getBoundingClientRect();
       return {model: b.dataset.model, track: b.dataset.track, r: [r.left - vr.left, r.top - vr.top, r.right - vr.left, r.bottom - vr.top]};
     });
-    samples.push({t: now - t0, mt: parseFloat(mt), code, ft: root.getAttribute('data-frame-time-us'), clock: root.getAttribute('data-clock'),
+    samples.push({t: now - t0, mt: parseFloat(mt), code, ft: root.getAttribute('data-frame-time-us'), off: root.getAttribute('data-clock-offset-us'), clock: root.getAttribute('data-clock'),
       note: root.getAttribute('data-clock-note'), boxes, w: vr.width, h: vr.height, vw: video.videoWidth, vh: video.videoHeight});
   }
   const held = reachedAt !== null && now - reachedAt >= p.holdMs;

@@ -85,10 +85,11 @@ poll({done, limitMs, t0}, (now, timedOut) => {
       return {model: b.dataset.model, track: b.dataset.track, r: [r.left - vr.left, r.top - vr.top, r.right - vr.left, r.bottom - vr.top]};
     });
     samples.push({mt: m, code, ft: root.getAttribute('data-frame-time-us'), clock: root.getAttribute('data-clock'),
-      off: root.getAttribute('data-clock-offset-us'),
+      off: root.getAttribute('data-clock-offset-us'), offText: root.getAttribute('data-clock-offset'),
       note: root.getAttribute('data-clock-note'), boxes, w: vr.width, h: vr.height, vw: video.videoWidth, vh: video.videoHeight});
   }
-  if (samples.length >= wanted || timedOut()) {
+  // Past the last media time wanted, no frame can qualify (the video plays forward).
+  if (samples.length >= wanted || timedOut() || m > maxMedia) {
     active = false;
     return {samples, timeout: samples.length < wanted, currentTime: video.currentTime, paused: video.paused,
       fullscreen: document.fullscreenElement ? document.fullscreenElement.className : null};
@@ -164,17 +165,20 @@ poll({done, limitMs: 3000}, (now, timedOut) => {
 "#
 );
 
+#[derive(Clone)]
 pub(super) struct Truth {
-    width: f64,
-    height: f64,
+    pub(super) width: f64,
+    pub(super) height: f64,
     pub(super) fps: f64,
-    frame_times: Vec<i64>,
+    pub(super) frame_times: Vec<i64>,
     /// (first frame, frame count) per run.
     pub(super) runs: Vec<(usize, usize)>,
     /// (model, track) -> box per frame.
-    objects: BTreeMap<(String, String), Vec<[f64; 4]>>,
+    pub(super) objects: BTreeMap<(String, String), Vec<[f64; 4]>>,
     /// model -> sorted frames that carry an event of it.
-    event_frames: BTreeMap<String, Vec<usize>>,
+    pub(super) event_frames: BTreeMap<String, Vec<usize>>,
+    /// Drawn boxes are matched to objects by position, not track id (events without track ids).
+    pub(super) match_by_position: bool,
     pub(super) frame_code: Value,
 }
 
@@ -221,6 +225,7 @@ impl Truth {
         event_frames.values_mut().for_each(|v| v.sort_unstable());
         Ok(Truth {
             event_frames,
+            match_by_position: false,
             width: f("width")?,
             height: f("height")?,
             fps: f("fps")?,
@@ -320,6 +325,37 @@ impl Truth {
     }
 }
 
+/// Drawn boxes (keyed by model and an empty track) re-keyed to the expected
+/// object of the same model whose box is nearest (the largest corner
+/// distance); a box matched twice or not at all keeps a key no object has.
+fn by_position(
+    drawn: Vec<((String, String), [f64; 4])>,
+    expected: &BTreeMap<(String, String), [f64; 4]>,
+) -> BTreeMap<(String, String), [f64; 4]> {
+    let distance =
+        |a: &[f64; 4], b: &[f64; 4]| (0..4).map(|i| (a[i] - b[i]).abs()).fold(0.0, f64::max);
+    let mut pairs: Vec<(f64, usize, &(String, String))> = drawn
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (d, r))| {
+            expected.iter().filter(|(k, _)| k.0 == d.0).map(move |(k, e)| (distance(r, e), i, k))
+        })
+        .collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = BTreeMap::new();
+    let mut used = vec![false; drawn.len()];
+    for (_, i, k) in pairs {
+        if !used[i] && !out.contains_key(k) {
+            used[i] = true;
+            out.insert(k.clone(), drawn[i].1);
+        }
+    }
+    for (i, (d, r)) in drawn.iter().enumerate().filter(|(i, _)| !used[*i]) {
+        out.insert((d.0.clone(), format!("unmatched {i}")), *r);
+    }
+    out
+}
+
 /// Scores of one stretch of sampled frames.
 #[derive(Default)]
 pub(super) struct Score {
@@ -385,7 +421,7 @@ impl Score {
         }
         let (w, h) = (s["w"].as_f64().unwrap_or(0.0), s["h"].as_f64().unwrap_or(0.0));
         let expected = truth.expected(n, w, h);
-        let drawn: BTreeMap<(String, String), [f64; 4]> = s["boxes"]
+        let drawn: Vec<((String, String), [f64; 4])> = s["boxes"]
             .as_array()
             .into_iter()
             .flatten()
@@ -400,6 +436,11 @@ impl Score {
                 )
             })
             .collect();
+        let drawn: BTreeMap<(String, String), [f64; 4]> = if truth.match_by_position {
+            by_position(drawn, &expected)
+        } else {
+            drawn.into_iter().collect()
+        };
         let err = if drawn.keys().ne(expected.keys()) {
             if self.mismatches.len() < 4 {
                 let d: Vec<_> = drawn.keys().map(|k| format!("{}/{}", k.0, k.1)).collect();

@@ -1,7 +1,7 @@
 //! The estimator on synthetic scenes: people walking over a textured background, seen at 30 fps, with events at a model's rate on a clock offset from the frames'.
 
 use super::*;
-use crate::core::draw::selection::{self, SelectionParams};
+use crate::core::draw::selection;
 use crate::core::events::event_store::{EventStore, StoreLimits};
 use crate::core::events::wire::WireEvent;
 use serde_json::json;
@@ -111,8 +111,7 @@ fn events(
 }
 
 fn boxes_at(store: &EventStore) -> impl FnMut(UnixMicros) -> Vec<NormRect> + '_ {
-    let params = SelectionParams::default();
-    move |t| selection::boxes_at(store, t, &params)
+    move |t| selection::boxes_at(store, t)
 }
 
 /// Frames of `seconds` seconds, from 2 s in, shown with the page's clock
@@ -288,4 +287,22 @@ fn luma_weighs_rgba_as_bt601_and_ignores_alpha() {
     }
     luma_from_rgba(&[1, 2, 3, 4, 5, 6], &mut luma);
     assert_eq!(luma.len(), 1, "a partial pixel is not a pixel");
+}
+
+#[test]
+fn the_previous_picture_read_again_is_left_out() {
+    let mut p = PictureOffset::new(OffsetParams::within(SEARCH_US));
+    let mut seed = 3;
+    let f = |k: i64, seed: &mut u64| frame(&WALKERS, T0 + k * FRAME_US, seed);
+    let (a, b) = (f(0, &mut seed), f(1, &mut seed));
+    assert!(p.push_frame(UnixMicros(T0), &a));
+    assert!(p.push_frame(UnixMicros(T0 + FRAME_US), &b));
+    assert_eq!(p.sample_count(), 1);
+    // Frame 2 read late shows frame 1's picture: not a pair of its own.
+    assert!(!p.push_frame(UnixMicros(T0 + 2 * FRAME_US), &b));
+    assert_eq!(p.sample_count(), 1);
+    // Frame 3 pairs with frame 1, timed midway between them (frame 2's time).
+    assert!(p.push_frame(UnixMicros(T0 + 3 * FRAME_US), &f(3, &mut seed)));
+    assert_eq!(p.sample_count(), 2);
+    assert_eq!(p.samples.back().map(|s| s.mid_time), Some(UnixMicros(T0 + 2 * FRAME_US)));
 }
