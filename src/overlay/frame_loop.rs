@@ -220,9 +220,6 @@ impl LoopState {
     fn tick(&mut self) -> Result<(), JsValue> {
         self.check_faults()?;
         let now_ms = now_mono_ms();
-        self.calibration_work(now_ms);
-        self.calibration_spent_ms += now_mono_ms() - now_ms;
-        self.write_calibration_spent(now_ms)?;
         let presented = self.presented_frame();
         let media_time = presented.map(|f| f.media_time);
         let (root, element) = self.measure.boxes(&self.root, &self.video, media_time);
@@ -242,11 +239,16 @@ impl LoopState {
             dpr,
             offset_us: self.calibration.applied_offset_us(),
         };
-        if self.last_key.as_ref().is_none_or(|k| k.offset_us != key.offset_us) {
-            self.clock.set_selection_offset_us(key.offset_us);
-        }
         if self.last_key.as_ref() == Some(&key) {
             return Ok(());
+        }
+        // The calibration works only when something changed, like the rest:
+        // a paused video's scan waits for the next frame.
+        self.calibration_work(now_ms);
+        self.calibration_spent_ms += now_mono_ms() - now_ms;
+        let key = FrameKey { offset_us: self.calibration.applied_offset_us(), ..key };
+        if self.last_key.as_ref().is_none_or(|k| k.offset_us != key.offset_us) {
+            self.clock.set_selection_offset_us(key.offset_us);
         }
         let frame = match presented {
             Some(f) => self.time_frame(&f)?,
@@ -263,6 +265,7 @@ impl LoopState {
             self.write_clock_method(&f)?;
         }
         self.write_calibration_attrs(now_ms)?;
+        self.write_calibration_spent(now_ms)?;
         let kind = self.choice.choose(primitives.len());
         let size = CssSize { width: root.width, height: root.height };
         // The same picture as the last one drawn, by the same renderer: nothing to do.
@@ -306,8 +309,7 @@ impl LoopState {
     }
 
     /// This animation frame's share of the calibration's scan (a few
-    /// offsets, each scored over the samples held), whether or not the
-    /// picture changed: a paused video's scan still finishes.
+    /// offsets, each scored over the samples held).
     fn calibration_work(&mut self, now_ms: f64) {
         let store = self.store.borrow();
         self.calibration.work(now_ms, &mut |t| boxes_at(&store, t));
@@ -383,7 +385,8 @@ impl LoopState {
     }
 
     /// `data-calibration-ms`: the main-thread time the calibration has cost
-    /// so far (ms, `performance.now()`'s resolution summed), once a second.
+    /// so far (ms, `performance.now()`'s resolution summed), at most once a
+    /// second, on a frame that changed something.
     fn write_calibration_spent(&mut self, now_ms: f64) -> Result<(), JsValue> {
         if now_ms - self.calibration_spent_written_ms < SPENT_WRITE_EVERY_MS {
             return Ok(());
