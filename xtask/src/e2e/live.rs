@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
-use crate::rig::{netns, Rig, RigCamera, RigOptions};
+use crate::rig::{netns, Rig, RigCamera, RigEvents, RigOptions};
 use crate::{repo_root, Result};
 
 // A hidden live tab and a stepped wall clock.
@@ -64,7 +64,7 @@ fn rig_options(clock_offset_ms: i64) -> RigOptions {
             RigCamera { id: CAM_IDLE.into(), name: "Rig camera (not started)".into(), feed: false },
         ],
         rtc_ip: netns::RTC_IP.into(),
-        event_lateness_ms: EVENT_LATENESS_MS,
+        events: RigEvents::every_frame(EVENT_LATENESS_MS),
         clock_offset_ms,
         front_bind: "127.0.0.1:0".into(),
         dist_dir: None,
