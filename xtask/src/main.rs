@@ -125,6 +125,12 @@ fn cmd_bench(bench: flags::Bench) -> Result {
         rig::live_memory::run_outside(minutes)
     } else if bench.day_recording {
         day_bench::run(bench.dist.as_deref(), bench.minutes)
+    } else if bench.live_calibration {
+        crate::setup::test_tools()?;
+        build_viewer()?;
+        viewer_server::build()?;
+        let seconds = if bench.quick { 10 } else { 20 };
+        rig::netns::run_inside("bench-calibration", &[seconds.to_string()])
     } else if bench.many_viewers {
         rig::many_viewers::run_outside(bench.minutes.unwrap_or(1.0))
     } else {
