@@ -115,6 +115,8 @@ pub struct CaseFigures {
     pub none: usize,
     /// ... whose every box is within one frame's motion of the truth.
     pub aligned: usize,
+    /// ... whose boxes lie closest to the truth of the frame on screen (lag 0).
+    pub exact: usize,
     /// Frames drawn after the first applied offset, and those aligned.
     pub after_offset: usize,
     pub aligned_after_offset: usize,
@@ -218,6 +220,7 @@ fn analyze(case: &Case, probe: &Value, truth: &SceneTruth) -> CaseFigures {
         frames: 0,
         none: 0,
         aligned: 0,
+        exact: 0,
         after_offset: 0,
         aligned_after_offset: 0,
         lag_frames_median: None,
@@ -270,6 +273,9 @@ fn analyze(case: &Case, probe: &Value, truth: &SceneTruth) -> CaseFigures {
                 .min_by(|a, b| a.1.total_cmp(&b.1));
             if let Some((m, _)) = best.filter(|(_, e)| *e < 2.5) {
                 lags.push((m - n) as f64);
+                if m == n {
+                    f.exact += 1;
+                }
             }
         }
     }
@@ -357,15 +363,16 @@ fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or("-".into(), |v| format!("{v:.digits$}"))
 }
 
-const HEADER: &str = "case                      frames  none% aligned% aligned_after_offset% lag_frames offset_ms true_ms residual_ms to_offset_ms calibration  offset text";
+const HEADER: &str = "case                      frames  none% aligned% exact% aligned_after_offset% lag_frames offset_ms true_ms residual_ms to_offset_ms calibration  offset text";
 
 fn row(f: &CaseFigures) -> String {
     format!(
-        "{:25} {:6} {:6.1} {:8.1} {:21} {:>10} {:>9} {:7.1} {:>11} {:>12} {:12} {}",
+        "{:25} {:6} {:6.1} {:8.1} {:>6} {:21} {:>10} {:>9} {:>7} {:>11} {:>12} {:12} {}",
         f.case,
         f.frames,
         pct(f.none, f.frames),
         f.aligned_pct(),
+        if f.still { "-".into() } else { format!("{:.1}", pct(f.exact, f.frames)) },
         if f.after_offset == 0 {
             "-".into()
         } else {
@@ -373,7 +380,7 @@ fn row(f: &CaseFigures) -> String {
         },
         opt(f.lag_frames_median, 0),
         f.offset_us.map_or("not applied".into(), |o| format!("{:.1}", o as f64 / 1000.0)),
-        f.true_offset_ms,
+        if f.still { "-".into() } else { format!("{:.1}", f.true_offset_ms) },
         opt(f.residual_ms, 1),
         opt(f.to_offset_ms, 0),
         f.calibration.as_deref().unwrap_or("-"),
@@ -390,7 +397,8 @@ pub fn table(all: &[CaseFigures], probe_ms: u64) -> String {
         RigEvents::VAS_STAMP_LAG_MS,
         probe_ms / 1000
     );
-    let _ = writeln!(t, "aligned: frames whose every box is within one frame's motion (+{PIXEL_SLACK} px) of the truth in that frame; lag: drawn source frame minus frame on screen (median).");
+    let _ = writeln!(t, "aligned: frames whose every box is within one frame's motion (+{PIXEL_SLACK} px) of the truth in that frame; exact: frames whose boxes are closest to their own frame's truth;");
+    let _ = writeln!(t, "lag: the source frame closest to the drawn boxes minus the frame on screen (median); offset: data-clock-offset-us at the end; to_offset: first frame to first applied offset.");
     let _ = writeln!(t, "{HEADER}");
     for f in all {
         let _ = writeln!(t, "{}", row(f));
@@ -492,4 +500,72 @@ pub fn run_e2e() -> Result<usize> {
         }
     }
     Ok(passed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A car moving 6 px per frame along x, frames 0..100.
+    fn truth() -> SceneTruth {
+        SceneTruth {
+            from: 0,
+            frames: (0..100)
+                .map(|n| vec![("car".to_owned(), 10.0 + 6.0 * n as f64, 50.0)])
+                .collect(),
+        }
+    }
+
+    /// A probe whose frame `n` has RTP time 1000 + 3000 n, drawing the car of
+    /// frame `n + shift` (None: nothing) on frames 10..20.
+    fn probe(shift: impl Fn(i64) -> Option<i64>, offset_from: i64) -> Value {
+        let rtp = |n: i64| 1000 + 3000 * n;
+        let reads: Vec<Value> = (0..30).map(|n| json!([rtp(n), n])).collect();
+        let samples: Vec<Value> = (10..20)
+            .map(|n| {
+                let boxes: Vec<Value> = shift(n)
+                    .map(|m| vec![json!([0, 10.0 + 6.0 * m as f64 + 0.4, 50.3, "car"])])
+                    .unwrap_or_default();
+                let offset = if n >= offset_from { json!(33_000) } else { Value::Null };
+                json!({"rtp": rtp(n), "boxes": boxes, "offsetUs": offset})
+            })
+            .collect();
+        json!({"reads": reads, "samples": samples, "firstFrameT": 100.0, "offsetFirstT": 600.0,
+               "final": {"offsetUs": "33000", "offset": "33.0 ms", "calibration": "resting"}})
+    }
+
+    #[test]
+    fn a_box_within_one_frames_motion_is_aligned_two_frames_off_is_not() {
+        let case = Case::moving(10, false, 0.0);
+        // Frames 10..14 exact, 15..16 a frame late, 17..18 two late, 19 nothing.
+        let shift = |n: i64| match n {
+            10..=14 => Some(n),
+            15..=16 => Some(n - 1),
+            17..=18 => Some(n - 2),
+            _ => None,
+        };
+        let f = analyze(&case, &probe(shift, 15), &truth());
+        assert_eq!((f.frames, f.none, f.aligned, f.exact), (10, 1, 7, 5));
+        assert_eq!((f.after_offset, f.aligned_after_offset), (5, 2));
+        assert_eq!(f.lag_frames_median, Some(0.0));
+        assert_eq!(f.offset_us, Some(33_000));
+        assert!((f.residual_ms.unwrap() - (33.0 - RigEvents::VAS_STAMP_LAG_MS)).abs() < 1e-9);
+        assert_eq!(f.to_offset_ms, Some(500.0));
+    }
+
+    #[test]
+    fn the_lag_is_the_median_source_frame_offset() {
+        let f = analyze(&Case::moving(5, true, 500.0), &probe(|n| Some(n - 16), 99), &truth());
+        assert_eq!((f.aligned, f.exact), (0, 0));
+        assert_eq!(f.lag_frames_median, Some(-16.0));
+        assert_eq!(f.after_offset, 0);
+    }
+
+    #[test]
+    fn the_matrix_has_every_rate_track_and_offset_and_a_still_scene_each() {
+        let m = matrix();
+        assert_eq!(m.len(), 3 * 2 * 8);
+        assert_eq!(m.iter().filter(|c| c.still).count(), 6);
+        assert!(m.iter().any(|c| c.per_second == 5 && !c.track_ids && c.extra_ms == -2000.0));
+    }
 }
