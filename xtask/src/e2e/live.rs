@@ -414,7 +414,10 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
         "an empty producer list shows the stream as not started",
         &s,
     )?;
-    let l = log(rig)?;
+    // The state can show before the rig has logged the closeTransport sent with it.
+    let l = wait_log(rig, Duration::from_secs(5), |l| {
+        connections(l).first().is_some_and(|c| !closed(l, *c).is_empty())
+    })?;
     let first = connections(&l).first().copied().unwrap_or_default();
     expect(
         sent(&l, first)
