@@ -42,7 +42,9 @@ function pingPong(v, span) {
 }
 
 export class Scene {
-  constructor() {
+  /** `still`: every object stays where it is in frame 0 (the barcode still counts). */
+  constructor({ still = false } = {}) {
+    this.still = still;
     this.ySize = FRAME_W * FRAME_H;
     this.cSize = (FRAME_W / 2) * (FRAME_H / 2);
     this.background = Buffer.alloc(this.ySize + 2 * this.cSize);
@@ -60,7 +62,7 @@ export class Scene {
   /** Top-left corners of every object in frame `n`. */
   boxes(n) {
     return OBJECTS.map((o) => {
-      const [x, y] = o.path(n, o);
+      const [x, y] = o.path(this.still ? 0 : n, o);
       return { o, x, y };
     });
   }
@@ -74,6 +76,11 @@ export class Scene {
       bbox: [x / FRAME_W, y / FRAME_H, (x + o.w) / FRAME_W, (y + o.h) / FRAME_H].map((v) => Math.round(v * 1e6) / 1e6),
       track_id: o.track,
     }));
+  }
+
+  /** Every object's label, track id and box centre in frame `n`, in pixels. */
+  centres(n) {
+    return this.boxes(n).map(({ o, x, y }) => ({ label: o.label, track: o.track, x: x + o.w / 2, y: y + o.h / 2 }));
   }
 
   /** The I420 pixels of frame `n` (a buffer reused between calls). */

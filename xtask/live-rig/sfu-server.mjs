@@ -2,8 +2,10 @@
 // signaling message for message (vas-contract.md section 4), and a feed like
 // VAS's: a generated scene encoded by FFmpeg to H.264 and sent as RTP into a
 // PlainTransport (comedia, rtcpMux). Every frame carries its frame number in
-// its pixels, and for every frame an event stamped with the frame's time on
-// this server's clock is posted to the demo backend, as VAS's pipeline would.
+// its pixels, and for every frame (or every 3rd, 6th: `eventsPerSecond`) an
+// event stamped with the frame's time on this server's clock (or, as VAS
+// stamps, a frame later: `stampLagMs`) is posted to the demo backend, as VAS's
+// pipeline would. `GET /__rig/scene` tells the truth in those frames.
 //
 // Dev tooling only, never part of the viewer. Started by `cargo xtask` with
 // one JSON argument (see `defaults` below); prints one JSON line
@@ -32,13 +34,32 @@ const defaults = {
   cameras: [],
   // Where events are posted (`POST` of a JSON array of VAS events), or null.
   eventsUrl: null,
-  // Events are posted this long after their frame, like an inference pipeline.
+  // Events are posted this long after their frame, like an inference pipeline:
+  // each after a uniform delay in eventLatenessMs..eventLatenessMaxMs (null: exactly
+  // eventLatenessMs). VAS writes its events 100-250 ms after their frame.
   eventLatenessMs: 80,
+  eventLatenessMaxMs: null,
+  // Events per second: 30 is one for every frame; 10 and 5 one for every 3rd and
+  // 6th frame (frames 0, 3, 6, ...), as a model under VAS's FPS scheduling.
+  eventsPerSecond: 30,
+  // Detections carry `track_id` (many real models give none).
+  trackIds: true,
+  // An event's stamp is its frame's send time plus stampLagMs, plus a uniform
+  // +-stampJitterMs. VAS stamps a frame when its reader takes the decoded
+  // picture, one frame (33.7 ms) after the same picture leaves on RTP.
+  stampLagMs: 0,
+  stampJitterMs: 0,
   modelId: 'rig-tracker',
   ffmpeg: 'ffmpeg',
 };
 
 const cfg = { ...defaults, ...JSON.parse(process.argv[2] || '{}') };
+const latenessMin = Number(cfg.eventLatenessMs);
+const latenessMax = cfg.eventLatenessMaxMs == null ? latenessMin : Number(cfg.eventLatenessMaxMs);
+if (!(latenessMin >= 0 && latenessMax >= latenessMin)) throw new Error('eventLatenessMs..eventLatenessMaxMs must be a range of non-negative numbers');
+if (!(cfg.eventsPerSecond > 0 && cfg.eventsPerSecond <= FPS)) throw new Error(`eventsPerSecond must be in (0, ${FPS}]`);
+/** An event is made for every `eventEvery`-th frame. */
+const eventEvery = Math.max(1, Math.round(FPS / cfg.eventsPerSecond));
 
 /** This server's wall clock in microseconds since the epoch ("VAS's clock").
  * For clock-skew tests xtask shifts it (and the worker's) with LD_PRELOAD. */
@@ -90,7 +111,7 @@ const transports = new Map();
 
 const cameras = cfg.cameras.map((c) => (typeof c === 'string' ? { id: c, feed: true } : { feed: true, ...c }));
 for (const camera of cameras) {
-  rooms.set(camera.id, { router: await worker.createRouter({ mediaCodecs }), producers: [], feed: null, streams: 0 });
+  rooms.set(camera.id, { router: await worker.createRouter({ mediaCodecs }), producers: [], feed: null, streams: 0, scene: null });
 }
 
 // ---------------------------------------------------------------------------
@@ -103,10 +124,22 @@ let eventTimer = null;
  * `{on: 'event-stamps', offsetMs}` (see `/__rig/faults`). */
 let stampOffsetUs = 0;
 
+/** A uniform draw in lo..hi. */
+function uniform(lo, hi) {
+  return lo + Math.random() * (hi - lo);
+}
+
 function queueEvent(event) {
   if (!cfg.eventsUrl) return;
-  eventQueue.push({ due: performance.now() + cfg.eventLatenessMs, event });
-  if (!eventTimer) eventTimer = setTimeout(flushEvents, cfg.eventLatenessMs);
+  const due = performance.now() + uniform(latenessMin, latenessMax);
+  // Kept in order of due time (a random lateness can overtake an earlier event).
+  let i = eventQueue.length;
+  while (i > 0 && eventQueue[i - 1].due > due) i -= 1;
+  eventQueue.splice(i, 0, { due, event });
+  if (i === 0) {
+    clearTimeout(eventTimer);
+    eventTimer = setTimeout(flushEvents, Math.max(0, due - performance.now()));
+  }
 }
 
 async function flushEvents() {
@@ -135,11 +168,13 @@ function eventId(camera, stream, frame) {
   return `${camera.slice(0, 8)}-${stream.toString(16).padStart(4, '0').slice(-4)}-4000-8000-${serial}`;
 }
 
-async function startFeed(camera) {
+/** Starts a feed; `still`: a scene whose objects never move (the barcode still counts frames). */
+async function startFeed(camera, still = false) {
   const room = rooms.get(camera);
   if (!room) throw new Error(`no such camera ${camera}`);
   if (room.feed) return room.feed.info;
   const stream = ++room.streams;
+  room.scene = new Scene({ still });
   const transport = await room.router.createPlainTransport({
     listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
     rtcpMux: true,
@@ -179,8 +214,8 @@ async function startFeed(camera) {
   ];
   const ffmpeg = spawn(cfg.ffmpeg, args, { stdio: ['pipe', 'ignore', 'inherit'] });
   ffmpeg.stdin.on('error', () => {});
-  const scene = new Scene();
-  const feed = { stream, transport, producer, ffmpeg, timer: null, frame: 0, info: { producerId: producer.id, stream } };
+  const scene = room.scene;
+  const feed = { stream, transport, producer, ffmpeg, timer: null, frame: 0, info: { producerId: producer.id, stream, still } };
   room.feed = feed;
   const t0 = performance.now();
   const tick = () => {
@@ -189,19 +224,23 @@ async function startFeed(camera) {
     // encoder, as VAS stamps a frame when it leaves its decoder.
     const n = feed.frame;
     const pixels = scene.render(n);
-    const stampUs = nowUs();
+    const sentUs = nowUs();
     ffmpeg.stdin.write(pixels);
-    queueEvent({
-      id: eventId(camera, stream, n),
-      camera_id: camera,
-      model_id: cfg.modelId,
-      timestamp: rfc3339(stampUs + stampOffsetUs),
-      frame_id: n,
-      detections: { detections: scene.detections(n) },
-      confidence: 0.9,
-      event_metadata: { frame_width: FRAME_W, frame_height: FRAME_H, rig_stream: stream },
-      created_at: '2026-01-01T00:00:00Z',
-    });
+    if (n % eventEvery === 0) {
+      const lagUs = (cfg.stampLagMs + uniform(-cfg.stampJitterMs, cfg.stampJitterMs)) * 1000;
+      const detections = scene.detections(n).map(({ track_id, ...d }) => (cfg.trackIds ? { ...d, track_id } : d));
+      queueEvent({
+        id: eventId(camera, stream, n),
+        camera_id: camera,
+        model_id: cfg.modelId,
+        timestamp: rfc3339(Math.round(sentUs + lagUs) + stampOffsetUs),
+        frame_id: n,
+        detections: { detections },
+        confidence: 0.9,
+        event_metadata: { frame_width: FRAME_W, frame_height: FRAME_H, rig_stream: stream },
+        created_at: '2026-01-01T00:00:00Z',
+      });
+    }
     feed.frame = n + 1;
     const due = t0 + (feed.frame * 1000) / FPS;
     feed.timer = setTimeout(tick, Math.max(0, due - performance.now()));
@@ -386,9 +425,22 @@ const server = http.createServer(async (req, res) => {
     if (req.method === 'GET' && url.pathname === '/__rig/state') return reply(200, state());
     if (req.method === 'GET' && url.pathname === '/__rig/log') return reply(200, messageLog);
     if (req.method === 'GET' && url.pathname === '/__rig/stats') return reply(200, await stats());
+    if (req.method === 'GET' && url.pathname === '/__rig/scene') {
+      // The truth burned into frames from..to of the camera's last feed: every
+      // object's label, track and box centre in video pixels, by frame number.
+      const r = rooms.get(url.searchParams.get('camera'));
+      const [from, to] = ['from', 'to'].map((k) => Number(url.searchParams.get(k)));
+      if (!r || !r.scene) return reply(404, { error: 'no such camera or no feed yet' });
+      if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= from && to - from <= 100_000)) {
+        return reply(400, { error: 'from and to must be frame numbers, at most 100000 apart' });
+      }
+      const frames = [];
+      for (let n = from; n <= to; n++) frames.push(r.scene.centres(n));
+      return reply(200, { from, to, still: r.scene.still, frames });
+    }
     if (req.method === 'POST' && url.pathname === '/__rig/feed') {
       const b = await readBody(req);
-      if (b.action === 'start') return reply(200, await startFeed(b.camera));
+      if (b.action === 'start') return reply(200, await startFeed(b.camera, !!b.still));
       if (b.action === 'stop') return reply(200, { stopped: stopFeed(b.camera, !!b.close) });
       return reply(400, { error: 'action must be start or stop' });
     }

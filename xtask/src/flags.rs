@@ -54,6 +54,10 @@ xflags::xflags! {
             /// live rig through the server: VAS's requests and bytes per minute, insert-to-drawn
             /// delay, the server's CPU and memory; --minutes (1) each.
             optional --many-viewers
+            /// Frame accuracy on the live rig with events stamped as the unchanged VAS stamps
+            /// them: 30, 10 and 5 events/s, with and without track ids, stamps moved by 0,
+            /// +-1 frame, +-0.5 s and +-2 s, and a still scene; 20 s per case (10 with --quick).
+            optional --live-calibration
             /// The recordings page on a day of VAS recording (14,400 segments, growing) beside
             /// the demo recording, through the server; --minutes (2) of play per page, (1) at x60.
             optional --day-recording
@@ -94,7 +98,8 @@ xflags::xflags! {
             /// Build (or find cached) the MediaSoup worker of the live test rig.
             cmd build-worker {}
             /// Inside the private network namespace that the live stage and benchmarks
-            /// make (`unshare --net`): test, bench-memory MINUTES or bench-viewers MINUTES.
+            /// make (`unshare --net`): test, bench-memory MINUTES, bench-viewers MINUTES or
+            /// bench-calibration SECONDS.
             cmd inside-netns {
                 required stage: String
                 optional minutes: String
@@ -151,6 +156,7 @@ pub struct Bench {
     pub viewers: bool,
     pub live_memory: bool,
     pub many_viewers: bool,
+    pub live_calibration: bool,
     pub day_recording: bool,
     pub picture_clock: bool,
     pub dist: Option<PathBuf>,
@@ -249,10 +255,12 @@ mod tests {
             "bench --viewers",
             "bench --live-memory --minutes 10",
             "bench --many-viewers --minutes 0.5",
+            "bench --live-calibration --quick",
             "bench --day-recording --dist dist --minutes 2",
             "rig build-worker",
             "rig inside-netns test",
             "rig inside-netns bench-memory 10",
+            "rig inside-netns bench-calibration 20",
         ] {
             assert!(parse(line).is_ok(), "{line}: {:?}", parse(line).err().map(|e| e.to_string()));
         }

@@ -127,9 +127,15 @@ fn cmd_bench(bench: flags::Bench) -> Result {
         day_bench::run(bench.dist.as_deref(), bench.minutes)
     } else if bench.picture_clock {
         setup::test_tools()?;
-        viewer_build::build_viewer()?;
+        build_viewer()?;
         viewer_server::build()?;
         e2e::picture_clock_matrix(&repo_root())
+    } else if bench.live_calibration {
+        crate::setup::test_tools()?;
+        build_viewer()?;
+        viewer_server::build()?;
+        let seconds = if bench.quick { 10 } else { 20 };
+        rig::netns::run_inside("bench-calibration", &[seconds.to_string()])
     } else if bench.many_viewers {
         rig::many_viewers::run_outside(bench.minutes.unwrap_or(1.0))
     } else {

@@ -11,11 +11,13 @@ use serde_json::{json, Value};
 
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
-use crate::rig::{netns, Rig, RigCamera, RigOptions};
+use crate::rig::{netns, Rig, RigCamera, RigEvents, RigOptions};
 use crate::{repo_root, Result};
 
 // A hidden live tab and a stepped wall clock.
 mod background;
+// Frame accuracy against VAS-truthful event stamps (also `cargo xtask bench --live-calibration`).
+pub mod calibration;
 // Wild rows and stepped event stamps against the live poller's agreed clock.
 mod clock_faults;
 
@@ -64,7 +66,7 @@ fn rig_options(clock_offset_ms: i64) -> RigOptions {
             RigCamera { id: CAM_IDLE.into(), name: "Rig camera (not started)".into(), feed: false },
         ],
         rtc_ip: netns::RTC_IP.into(),
-        event_lateness_ms: EVENT_LATENESS_MS,
+        events: RigEvents::every_frame(EVENT_LATENESS_MS),
         clock_offset_ms,
         front_bind: "127.0.0.1:0".into(),
         dist_dir: None,
@@ -78,6 +80,10 @@ pub fn run_all() -> Result<usize> {
     // VAS_LIVE_ONLY=clock runs only the clock-fault part, on its own rig (development only).
     if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("clock") {
         return clock_faults::run();
+    }
+    // VAS_LIVE_ONLY=calibration runs only the VAS-truthful calibration part (development only).
+    if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("calibration") {
+        return calibration::run_e2e();
     }
     // VAS_LIVE_ONLY=background runs only the hidden-tab and wall-clock part (development only).
     if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("background") {
@@ -133,6 +139,8 @@ pub fn run_all() -> Result<usize> {
         browser.set_script_timeout(120_000)?;
         passed += crate::e2e::overlay_panic::run_live(&browser, &rig.url(), CAM_FED)?;
     }
+    // VAS-truthful stamps, rates and no track ids, on rigs of their own.
+    passed += calibration::run_e2e()?;
     passed += clock_faults::run()?; // last, on a rig of its own: its wild rows stay in that rig's VAS
     print_figures(&figures);
     let out = repo_root().join("target/live-figures.json");
@@ -406,7 +414,10 @@ fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
         "an empty producer list shows the stream as not started",
         &s,
     )?;
-    let l = log(rig)?;
+    // The state can show before the rig has logged the closeTransport sent with it.
+    let l = wait_log(rig, Duration::from_secs(5), |l| {
+        connections(l).first().is_some_and(|c| !closed(l, *c).is_empty())
+    })?;
     let first = connections(&l).first().copied().unwrap_or_default();
     expect(
         sent(&l, first)
@@ -665,20 +676,43 @@ fn unwrap_rtp(reference: u32, rtp: u32) -> i64 {
     i64::from(reference) + i64::from(rtp.wrapping_sub(reference) as i32)
 }
 
-fn analyze(method: &str, skew_ms: i64, probe: &Value, truth: &Truth) -> Figures {
-    let reads: Vec<(u32, i64)> = probe["reads"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| Some((r[0].as_u64()? as u32, r[1].as_i64()?)))
-        .collect();
-    let reference = reads.first().map_or(0, |r| r.0);
-    // RTP time = offset + 3000 * frame number: the most common offset wins.
-    let mut offsets: HashMap<i64, usize> = HashMap::new();
-    for (rtp, n) in &reads {
-        *offsets.entry(unwrap_rtp(reference, *rtp) - 3000 * n).or_default() += 1;
+/// RTP time to the frame number burned into the pixels, learnt from a probe's
+/// pixel reads: RTP time = offset + 3000 * frame number, the most common offset
+/// winning (single misreads do not matter).
+pub(super) struct FrameNumbering {
+    reference: u32,
+    offset: i64,
+    /// Pixel reads the probe made.
+    pub reads: usize,
+}
+
+impl FrameNumbering {
+    /// None when no frame number was read.
+    pub(super) fn learn(probe: &Value) -> Option<FrameNumbering> {
+        let reads: Vec<(u32, i64)> = probe["reads"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| Some((r[0].as_u64()? as u32, r[1].as_i64()?)))
+            .collect();
+        let reference = reads.first()?.0;
+        let mut offsets: HashMap<i64, usize> = HashMap::new();
+        for (rtp, n) in &reads {
+            *offsets.entry(unwrap_rtp(reference, *rtp) - 3000 * n).or_default() += 1;
+        }
+        let offset = offsets.into_iter().max_by_key(|(_, c)| *c).map(|(o, _)| o)?;
+        Some(FrameNumbering { reference, offset, reads: reads.len() })
     }
-    let offset = offsets.into_iter().max_by_key(|(_, c)| *c).map(|(o, _)| o);
+
+    /// The frame number of an RTP timestamp; None off the 3000-tick grid.
+    pub(super) fn frame(&self, rtp: u64) -> Option<i64> {
+        let ext = unwrap_rtp(self.reference, rtp as u32) - self.offset;
+        (ext % 3000 == 0).then_some(ext / 3000)
+    }
+}
+
+fn analyze(method: &str, skew_ms: i64, probe: &Value, truth: &Truth) -> Figures {
+    let numbering = FrameNumbering::learn(probe);
     let mut f = Figures {
         method: method.into(),
         delay: true,
@@ -700,17 +734,12 @@ fn analyze(method: &str, skew_ms: i64, probe: &Value, truth: &Truth) -> Figures 
         steady_frames: 0,
         steady_exact: 0,
         clocks: BTreeMap::new(),
-        pixel_reads: reads.len(),
+        pixel_reads: numbering.as_ref().map_or(0, |f| f.reads),
     };
-    let Some(offset) = offset else { return f };
+    let Some(numbering) = numbering else { return f };
     let mut clock_errors = Vec::new();
     for s in probe["samples"].as_array().into_iter().flatten() {
-        let Some(rtp) = s["rtp"].as_u64() else { continue };
-        let ext = unwrap_rtp(reference, rtp as u32) - offset;
-        if ext % 3000 != 0 {
-            continue;
-        }
-        let n = ext / 3000;
+        let Some(n) = s["rtp"].as_u64().and_then(|rtp| numbering.frame(rtp)) else { continue };
         f.frames += 1;
         if f.first_aligned_ms.is_some() {
             f.steady_frames += 1;

@@ -25,7 +25,7 @@ use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
-use super::{netns, Rig, RigCamera, RigOptions};
+use super::{netns, Rig, RigCamera, RigEvents, RigOptions};
 use crate::browser::{Browser, CdpClient};
 use crate::e2e::live::{wait_state, CAM_FED, EVENT_LATENESS_MS};
 use crate::{repo_root, Result};
@@ -71,7 +71,7 @@ pub fn run(minutes: u64) -> Result {
             feed: true,
         }],
         rtc_ip: netns::RTC_IP.into(),
-        event_lateness_ms: EVENT_LATENESS_MS,
+        events: RigEvents::every_frame(EVENT_LATENESS_MS),
         clock_offset_ms: 0,
         dist_dir: None,
         front_bind: "127.0.0.1:0".into(),

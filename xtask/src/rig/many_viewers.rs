@@ -74,7 +74,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{anyhow, bail, Context};
 use serde_json::json;
 
-use super::{netns, Rig, RigCamera, RigOptions};
+use super::{netns, Rig, RigCamera, RigEvents, RigOptions};
 use crate::browser::{Browser, CdpClient};
 use crate::e2e::live::{CAM_FED, EVENT_LATENESS_MS};
 use crate::proc_cpu::{self, ProcessCpu};
@@ -480,7 +480,7 @@ fn measure(cfg: &Config, window: Duration) -> Result<Measured> {
             })
             .collect(),
         rtc_ip: netns::RTC_IP.into(),
-        event_lateness_ms: EVENT_LATENESS_MS,
+        events: RigEvents::every_frame(EVENT_LATENESS_MS),
         clock_offset_ms: 0,
         dist_dir: None,
         front_bind: "127.0.0.1:0".into(),

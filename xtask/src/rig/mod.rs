@@ -102,7 +102,9 @@ pub fn demo_options(front_bind: &str) -> RigOptions {
             feed: true,
         }],
         rtc_ip: host_ip().unwrap_or_else(|| "127.0.0.1".into()),
-        event_lateness_ms: 80,
+        // As the unchanged VAS runs a real model: 10 events/s without track ids,
+        // stamped a frame late, written 100-250 ms after their frame.
+        events: RigEvents::vas_truthful(10, false),
         clock_offset_ms: 0,
         front_bind: front_bind.into(),
         dist_dir: None,
@@ -135,14 +137,72 @@ pub struct RigOptions {
     pub cameras: Vec<RigCamera>,
     /// The address the SFU's WebRTC transports listen on.
     pub rtc_ip: String,
-    /// How long after its frame an event is posted (inference latency).
-    pub event_lateness_ms: u32,
+    /// Which frames get an event, how it is stamped and when it is posted.
+    pub events: RigEvents,
     /// The server's wall clock minus the real one (clock-skew tests); 0: unshifted.
     pub clock_offset_ms: i64,
     /// The built viewer served; None: `dist/`.
     pub dist_dir: Option<PathBuf>,
     /// Where the viewer's origin (the production server) listens, e.g. `127.0.0.1:0`.
     pub front_bind: String,
+}
+
+/// The rig's model: which frames get an event, how each is stamped and when
+/// it is written to VAS (the SFU's `eventsPerSecond`, `trackIds`,
+/// `stampLagMs`, `stampJitterMs`, `eventLatenessMs`, `eventLatenessMaxMs`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RigEvents {
+    /// 30: an event for every frame; 10 and 5: for every 3rd and 6th frame.
+    pub per_second: u32,
+    /// Detections carry `track_id`.
+    pub track_ids: bool,
+    /// An event's stamp minus its frame's send time (ms), before jitter.
+    pub stamp_lag_ms: f64,
+    /// A uniform +- this (ms) added to each stamp.
+    pub stamp_jitter_ms: f64,
+    /// Each event is written to VAS after a uniform delay in this range (ms).
+    pub lateness_ms: u32,
+    pub lateness_max_ms: u32,
+}
+
+impl Default for RigEvents {
+    /// The rig as it always ran: [`RigEvents::every_frame`], written 80 ms later.
+    fn default() -> Self {
+        Self::every_frame(80)
+    }
+}
+
+impl RigEvents {
+    /// An event for every frame, with track ids, stamped at the frame's send
+    /// time and written `lateness_ms` later (the rig's first profile).
+    pub fn every_frame(lateness_ms: u32) -> Self {
+        RigEvents {
+            per_second: 30,
+            track_ids: true,
+            stamp_lag_ms: 0.0,
+            stamp_jitter_ms: 0.0,
+            lateness_ms,
+            lateness_max_ms: lateness_ms,
+        }
+    }
+
+    /// The send time of a frame to VAS's stamp of it on the unchanged VAS:
+    /// its reader takes the decoded picture one frame after it leaves on RTP.
+    pub const VAS_STAMP_LAG_MS: f64 = 33.7;
+
+    /// As the unchanged VAS stamps and writes a real model's events
+    /// (vas-contract.md section 6): stamped one frame (33.7 ms, +-3 ms) after
+    /// the picture leaves on RTP, written 100-250 ms after the frame.
+    pub fn vas_truthful(per_second: u32, track_ids: bool) -> Self {
+        RigEvents {
+            per_second,
+            track_ids,
+            stamp_lag_ms: Self::VAS_STAMP_LAG_MS,
+            stamp_jitter_ms: 3.0,
+            lateness_ms: 100,
+            lateness_max_ms: 250,
+        }
+    }
 }
 
 /// A running rig; dropping it stops every part.
@@ -215,7 +275,12 @@ impl Rig {
             "rtcIp": opts.rtc_ip,
             "cameras": opts.cameras.iter().map(|c| json!({"id": c.id, "feed": c.feed})).collect::<Vec<_>>(),
             "eventsUrl": format!("{}__live/events", backend.url()),
-            "eventLatenessMs": opts.event_lateness_ms,
+            "eventLatenessMs": opts.events.lateness_ms,
+            "eventLatenessMaxMs": opts.events.lateness_max_ms,
+            "eventsPerSecond": opts.events.per_second,
+            "trackIds": opts.events.track_ids,
+            "stampLagMs": opts.events.stamp_lag_ms,
+            "stampJitterMs": opts.events.stamp_jitter_ms,
         });
         let mut cmd = Command::new("node");
         cmd.arg(rig_dir().join("sfu-server.mjs"))

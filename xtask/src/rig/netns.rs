@@ -37,7 +37,7 @@ pub fn run_inside(what: &str, args: &[String]) -> Result {
 /// The entry point inside the namespace.
 pub fn inside(stage: &str, minutes: Option<&str>) -> Result {
     // Checked before the links are made: outside a namespace they would be the host's.
-    if !["test", "bench-memory", "bench-viewers"].contains(&stage) {
+    if !["test", "bench-memory", "bench-viewers", "bench-calibration"].contains(&stage) {
         bail!("unknown rig stage {stage}");
     }
     links()?;
@@ -57,6 +57,11 @@ pub fn inside(stage: &str, minutes: Option<&str>) -> Result {
         "bench-viewers" => {
             let minutes = minutes.and_then(|m| m.parse().ok()).unwrap_or(1.0);
             super::many_viewers::run(minutes)
+        }
+        "bench-calibration" => {
+            // The argument is the seconds per case here.
+            let seconds = minutes.and_then(|m| m.parse().ok()).unwrap_or(20);
+            crate::e2e::live::calibration::run_bench(seconds)
         }
         other => unreachable!("rig stage {other} was checked above"),
     }

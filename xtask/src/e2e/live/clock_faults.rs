@@ -58,7 +58,7 @@ use serde_json::{json, Value};
 use super::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
-use crate::rig::{netns, Rig, RigCamera, RigOptions};
+use crate::rig::{netns, Rig, RigCamera, RigEvents, RigOptions};
 use crate::{repo_root, Result};
 
 // The probe's record of a page and the figures read from it.
@@ -261,7 +261,7 @@ fn start() -> Result<(Rig, Browser)> {
             feed: true,
         }],
         rtc_ip: netns::RTC_IP.into(),
-        event_lateness_ms: EVENT_LATENESS_MS,
+        events: RigEvents::every_frame(EVENT_LATENESS_MS),
         clock_offset_ms: 0,
         front_bind: "127.0.0.1:0".into(),
         dist_dir: std::env::var_os("VAS_LIVE_DIST")

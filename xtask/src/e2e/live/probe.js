@@ -6,7 +6,11 @@
 // - per frame the overlay drew (animation frames in which the overlay root's
 //   `data-rtp-timestamp` changed): that RTP timestamp, the frame's VAS time
 //   and clock method as the overlay worked them out, and the centres of the
-//   drawn boxes in video pixels.
+//   drawn boxes in video pixels (with their track and label), and the clock
+//   offset learnt from the picture as the overlay root states it
+//   (`data-clock-offset-us`, absent until one is applied);
+// - when the first frame was presented, when an offset was first applied, and
+//   the calibration's state at the end.
 // Pixel reads can return the next frame now and then; the analysis maps RTP
 // time to frame numbers by the most common offset, so single misreads do not
 // matter.
@@ -20,6 +24,9 @@ const ctx = canvas.getContext('2d', { willReadFrequently: true });
 const reads = [];
 const samples = [];
 let stop = false;
+let firstFrameT = null;
+let offsetFirstT = null;
+let offsetFirstUs = null;
 
 function frameNumber() {
   if (video.videoWidth !== 640 || video.videoHeight !== 360) return null;
@@ -40,6 +47,7 @@ function frameNumber() {
 
 function onVideoFrame(now, meta) {
   if (stop) return;
+  if (firstFrameT === null) firstFrameT = performance.now();
   reads.push([meta.rtpTimestamp ?? null, frameNumber()]);
   video.requestVideoFrameCallback(onVideoFrame);
 }
@@ -49,6 +57,11 @@ function onAnimationFrame() {
   if (stop) return;
   const root = document.querySelector('[data-overlay-root]');
   const rtp = root && root.getAttribute('data-rtp-timestamp');
+  const offsetUs = root && root.getAttribute('data-clock-offset-us');
+  if (offsetUs !== null && offsetUs !== undefined && offsetFirstT === null) {
+    offsetFirstT = performance.now();
+    offsetFirstUs = Number(offsetUs);
+  }
   if (rtp && rtp !== lastRtp && video.videoWidth > 0) {
     lastRtp = rtp;
     const vr = video.getBoundingClientRect();
@@ -59,13 +72,15 @@ function onAnimationFrame() {
       .filter((b) => b.style.display !== 'none')
       .map((b) => {
         const r = b.getBoundingClientRect();
-        return [Number(b.dataset.track), ((r.left + r.right) / 2 - left) / scale, ((r.top + r.bottom) / 2 - top) / scale];
+        const x = ((r.left + r.right) / 2 - left) / scale;
+        return [Number(b.dataset.track), x, ((r.top + r.bottom) / 2 - top) / scale, b.dataset.label || null];
       });
     samples.push({
       t: performance.now(),
       rtp: Number(rtp),
       vas: Number(root.getAttribute('data-frame-time') || 0),
       clock: root.getAttribute('data-clock'),
+      offsetUs: offsetUs === null ? null : Number(offsetUs),
       boxes,
     });
   }
@@ -78,7 +93,13 @@ function start() {
   setTimeout(() => {
     stop = true;
     const player = document.querySelector('[data-player-state]');
+    const root = document.querySelector('[data-overlay-root]');
+    const attr = (name) => (root ? root.getAttribute(name) : null);
     done({
+      firstFrameT,
+      offsetFirstT,
+      offsetFirstUs,
+      final: { offsetUs: attr('data-clock-offset-us'), offset: attr('data-clock-offset'), calibration: attr('data-calibration') },
       reads,
       samples,
       state: player ? player.dataset.playerState : null,
