@@ -62,6 +62,23 @@ poll({done, limitMs, t0, everyMs: 50}, (now, timedOut) => {
 "#
 );
 
+/// Seeks, then waits until a frame of the new place is on screen (boxes or
+/// not: a case's events may not reach the run's first seconds).
+const SEEK: &str = polling_script!(
+    r#"
+const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const video = document.querySelector('video');
+const root = document.querySelector('[data-overlay-root]');
+const t0 = performance.now();
+video.currentTime = target;
+poll({done, limitMs, t0}, (now, timedOut) => {
+  const mt = parseFloat(root.getAttribute('data-media-time'));
+  if (mt >= target && mt < target + 2) return {ms: performance.now() - t0, mt};
+  if (timedOut()) return {timeout: true, mt, currentTime: video.currentTime};
+});
+"#
+);
+
 /// Rest measured after the calibration confirmed its offset.
 const REST_MS: u64 = 5_000;
 
@@ -391,8 +408,8 @@ pub(super) fn run_case(
     browser.goto(&format!("{base}cameras/{BARE_CAMERA_ID}/recordings?{AT_RUN_1}"))?;
     let first = browser.execute_async(WAIT_DRAWN, json!([0.0, 30_000]))?;
     expect(first["timeout"].is_null(), "boxes appear", &first.to_string())?;
-    let s = browser.execute_async(SEEK_AND_WAIT, json!([start + 0.05, 30_000]))?;
-    expect(s["timeout"].is_null(), "a seek to the run's start shows boxes", &s.to_string())?;
+    let s = browser.execute_async(SEEK, json!([start + 0.05, 30_000]))?;
+    expect(s["timeout"].is_null(), "a seek to the run's start shows its frames", &s.to_string())?;
     // Every frame from the run's start, before and after an offset is applied.
     let (_, v) = sample(browser, &scored, CASE_FRAMES, start, f64::MAX)?;
     let samples = v["samples"].as_array().cloned().unwrap_or_default();
