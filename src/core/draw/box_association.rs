@@ -56,7 +56,9 @@ impl<'a> Shape<'a> {
         if self.label != to.label {
             return None;
         }
-        let (mean_w, mean_h) = ((self.width + to.width) / 2.0, (self.height + to.height) / 2.0);
+        // In halves: two boxes near f64::MAX wide (hostile data) keep a finite mean.
+        let (mean_w, mean_h) =
+            (self.width / 2.0 + to.width / 2.0, self.height / 2.0 + to.height / 2.0);
         let (dx, dy) =
             ((to.centre_x - self.centre_x) / mean_w, (to.centre_y - self.centre_y) / mean_h);
         let size_ok = |a: f64, b: f64| b <= a * MAX_SIZE_RATIO && a <= b * MAX_SIZE_RATIO;
