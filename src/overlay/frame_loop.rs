@@ -364,7 +364,7 @@ impl LoopState {
     /// calibration is learning or resting; written only when it changes.
     fn write_calibration_attrs(&mut self, now_ms: f64) -> Result<(), JsValue> {
         let attrs = CalibrationAttrs {
-            offset_us: self.calibration.applied().map(|a| a.offset_us),
+            offset_us: self.calibration.applied().map(|_| self.calibration.applied_offset_us()),
             text: self.calibration.describe(),
             resting: self.calibration.is_resting(now_ms),
         };

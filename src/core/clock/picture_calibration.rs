@@ -19,6 +19,9 @@
 //!   disagree) changes nothing: the offset applied stays (it is a property
 //!   of the epoch, not of the scene), and with none applied the page keeps
 //!   its stamp-based clock and says why.
+//! - **The stamps' own evidence** stands when the picture cannot tell its
+//!   offset from zero (under `min_applied_us`): 0 is applied, and the text
+//!   says what was found.
 //! - **A new epoch** forgets everything: back to no offset, learning.
 
 use crate::core::clock::picture_offset::{
@@ -39,6 +42,10 @@ pub struct CalibrationPolicy {
     pub confirmations: usize,
     /// How long it rests before checking again (monotonic ms).
     pub rest_ms: f64,
+    /// A learnt offset smaller than this is not applied: the picture cannot
+    /// tell it from zero (on real pictures in a browser its estimates are
+    /// off by up to about 6 ms), so the stamps' own clock stands.
+    pub min_applied_us: Micros,
 }
 
 impl CalibrationPolicy {
@@ -51,6 +58,7 @@ impl CalibrationPolicy {
             offsets_per_frame: 2,
             confirmations: 2,
             rest_ms: 60_000.0,
+            min_applied_us: 8_333,
         }
     }
 }
@@ -184,9 +192,13 @@ impl PictureCalibration {
     }
 
     /// The offset to add to the frame clock's time before selecting
-    /// events (0 until one is learnt).
+    /// events (0 until one is learnt, and for one too small to tell from 0).
     pub fn applied_offset_us(&self) -> Micros {
-        self.applied.map_or(0, |a| a.offset_us)
+        self.applied.map_or(0, |a| if self.within_precision(&a) { 0 } else { a.offset_us })
+    }
+
+    fn within_precision(&self, a: &LearntOffset) -> bool {
+        a.offset_us.unsigned_abs() < self.policy.min_applied_us.unsigned_abs()
     }
 
     pub fn applied(&self) -> Option<LearntOffset> {
@@ -201,6 +213,10 @@ impl PictureCalibration {
     /// The text for `data-clock-offset`: the offset applied, or why there is none yet.
     pub fn describe(&self) -> String {
         match (self.applied, self.last) {
+            (Some(a), _) if self.within_precision(&a) => format!(
+                "{}: within the picture's precision, not applied",
+                describe_offset(a.offset_us, a.uncertainty_us)
+            ),
             (Some(a), _) => describe_offset(a.offset_us, a.uncertainty_us),
             (None, Some(last)) => last.describe(),
             (None, None) => "unknown: learning".into(),
@@ -294,5 +310,19 @@ mod tests {
             "a new epoch starts over"
         );
         assert_eq!(c.describe(), "unknown: learning");
+    }
+
+    #[test]
+    fn an_offset_the_picture_cannot_tell_from_zero_is_not_applied() {
+        let policy = CalibrationPolicy::within(2_000_000);
+        for (found_ms, applied_us) in [(-6, 0), (8, 0), (-9, -9_000), (34, 34_000)] {
+            let mut c = PictureCalibration::new(policy);
+            c.decide(0.0, found(found_ms));
+            assert_eq!(c.applied_offset_us(), applied_us, "{found_ms} ms");
+            assert_eq!(c.applied().map(|a| a.offset_us), Some(found_ms * 1000));
+        }
+        let mut c = PictureCalibration::new(policy);
+        c.decide(0.0, found(-6));
+        assert_eq!(c.describe(), "-6.0 ms +-2.0 ms: within the picture's precision, not applied");
     }
 }
