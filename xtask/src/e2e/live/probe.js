@@ -10,7 +10,10 @@
 //   offset learnt from the picture as the overlay root states it
 //   (`data-clock-offset-us`, absent until one is applied);
 // - when the first frame was presented, when an offset was first applied, and
-//   the calibration's state at the end.
+//   the calibration's state at the end;
+// - each new reading of the calibration's main-thread time so far
+//   (`data-calibration-ms`, brought up to date at most once a second) and of
+//   its state (`data-calibration`: learning or resting), with the time seen.
 // Pixel reads can return the next frame now and then; the analysis maps RTP
 // time to frame numbers by the most common offset, so single misreads do not
 // matter.
@@ -27,6 +30,8 @@ let stop = false;
 let firstFrameT = null;
 let offsetFirstT = null;
 let offsetFirstUs = null;
+const cost = [];
+let lastCost = null;
 
 function frameNumber() {
   if (video.videoWidth !== 640 || video.videoHeight !== 360) return null;
@@ -61,6 +66,12 @@ function onAnimationFrame() {
   if (offsetUs !== null && offsetUs !== undefined && offsetFirstT === null) {
     offsetFirstT = performance.now();
     offsetFirstUs = Number(offsetUs);
+  }
+  const spentMs = root && root.getAttribute('data-calibration-ms');
+  const state = root && root.getAttribute('data-calibration');
+  if (spentMs !== null && spentMs !== undefined && `${spentMs} ${state}` !== lastCost) {
+    lastCost = `${spentMs} ${state}`;
+    cost.push([performance.now(), Number(spentMs), state]);
   }
   if (rtp && rtp !== lastRtp && video.videoWidth > 0) {
     lastRtp = rtp;
@@ -102,6 +113,7 @@ function start() {
       final: { offsetUs: attr('data-clock-offset-us'), offset: attr('data-clock-offset'), calibration: attr('data-calibration') },
       reads,
       samples,
+      cost,
       state: player ? player.dataset.playerState : null,
       delayMs: player ? player.getAttribute('data-playout-delay-ms') : null,
     });
