@@ -233,11 +233,12 @@ fn demo_stage(root: &Path) -> Result<DemoStage> {
     Ok(DemoStage { backend, _server: server, base, browser })
 }
 
-/// The whole picture-clock matrix (`cargo xtask bench --picture-clock`):
-/// prints its table and writes it to `target/picture-clock-matrix.txt`.
-pub fn picture_clock_matrix(root: &Path) -> Result {
+/// The picture-clock matrix (`cargo xtask bench --picture-clock`), or its
+/// cases whose name contains `only`: prints its table and writes it to
+/// `target/picture-clock-matrix.txt`.
+pub fn picture_clock_matrix(root: &Path, only: Option<&str>) -> Result {
     let stage = demo_stage(root)?;
-    let table = picture_clock::run_matrix(&stage.browser, &stage.backend, &stage.base, root)?;
+    let table = picture_clock::run_matrix(&stage.browser, &stage.backend, &stage.base, root, only)?;
     print!("{table}");
     std::fs::write(root.join("target/picture-clock-matrix.txt"), &table)?;
     Ok(())

@@ -68,7 +68,8 @@ xflags::xflags! {
             optional --dist dir: PathBuf
             /// With --live-memory, --many-viewers or --day-recording: the minutes of each window.
             optional --minutes minutes: f64
-            /// Only the scenes whose name contains this text.
+            /// Only the scenes (with --picture-clock: the cases, e.g. "5/s tracked +2000") whose
+            /// name contains this text.
             optional --only text: String
             /// Skip the core's native benchmark.
             optional --no-core

@@ -129,7 +129,7 @@ fn cmd_bench(bench: flags::Bench) -> Result {
         setup::test_tools()?;
         build_viewer()?;
         viewer_server::build()?;
-        e2e::picture_clock_matrix(&repo_root())
+        e2e::picture_clock_matrix(&repo_root(), bench.only.as_deref())
     } else if bench.live_calibration {
         crate::setup::test_tools()?;
         build_viewer()?;

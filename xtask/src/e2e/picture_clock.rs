@@ -62,23 +62,6 @@ poll({done, limitMs, t0, everyMs: 50}, (now, timedOut) => {
 "#
 );
 
-/// Seeks, then waits until a frame of the new place is on screen (boxes or
-/// not: a case's events may not reach the run's first seconds).
-const SEEK: &str = polling_script!(
-    r#"
-const [target, limitMs, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
-const video = document.querySelector('video');
-const root = document.querySelector('[data-overlay-root]');
-const t0 = performance.now();
-video.currentTime = target;
-poll({done, limitMs, t0}, (now, timedOut) => {
-  const mt = parseFloat(root.getAttribute('data-media-time'));
-  if (mt >= target && mt < target + 2) return {ms: performance.now() - t0, mt};
-  if (timedOut()) return {timeout: true, mt, currentTime: video.currentTime};
-});
-"#
-);
-
 /// Rest measured after the calibration confirmed its offset.
 const REST_MS: u64 = 5_000;
 
@@ -117,7 +100,7 @@ fn measure_run(
     expect(first["timeout"].is_null(), "boxes appear", &first.to_string())?;
     let start = truth.media_start_of_run(run);
     if run > 0 {
-        let s = browser.execute_async(SEEK_AND_WAIT, json!([start + 0.05, 30_000]))?;
+        let s = browser.execute_async(SEEK_AND_WAIT, json!([start + 0.05, 30_000, true]))?;
         expect(s["timeout"].is_null(), "a seek to the run's start shows boxes", &s.to_string())?;
     }
     let end = if run + 1 < truth.runs.len() { truth.media_start_of_run(run + 1) } else { f64::MAX };
@@ -175,7 +158,7 @@ fn cpu_figures(browser: &Browser, base: &str, truth: &Truth) -> Result<CpuFigure
     let first = browser.execute_async(WAIT_DRAWN, json!([0.0, 30_000]))?;
     expect(first["timeout"].is_null(), "boxes appear", &first.to_string())?;
     let start = truth.media_start_of_run(truth.runs.len() - 1);
-    let s = browser.execute_async(SEEK_AND_WAIT, json!([start + 0.05, 30_000]))?;
+    let s = browser.execute_async(SEEK_AND_WAIT, json!([start + 0.05, 30_000, true]))?;
     expect(s["timeout"].is_null(), "a seek to the last run shows boxes", &s.to_string())?;
     let v =
         browser.execute_async(CPU_WHILE_LEARNING_AND_AT_REST, json!([REST_MS, 1_500, 30_000]))?;
@@ -216,10 +199,11 @@ pub fn run_matrix(
     backend: &RunningBackend,
     base: &str,
     root: &Path,
+    only: Option<&str>,
 ) -> Result<String> {
     let truth = Truth::load(root)?;
     let mut rows = Vec::new();
-    for case in full_matrix() {
+    for case in full_matrix().into_iter().filter(|c| only.is_none_or(|o| c.name().contains(o))) {
         rows.push(run_case(browser, backend, base, &truth, case)?);
         println!("{}", rows.last().map(CaseFigures::row).unwrap_or_default());
     }
@@ -324,6 +308,19 @@ pub(super) struct Case {
     pub mirrored: bool,
 }
 
+impl Case {
+    /// For `--only`: "5/s tracked +2000.0 ms" (or "untracked").
+    fn name(&self) -> String {
+        format!(
+            "{}/s {} {:+.1} ms{}",
+            self.per_second,
+            if self.tracked { "tracked" } else { "untracked" },
+            self.offset_us as f64 / 1e3,
+            if self.mirrored { " mirrored" } else { "" }
+        )
+    }
+}
+
 /// Every rate, tracking and offset the issue names.
 pub(super) fn full_matrix() -> Vec<Case> {
     let mut cases = Vec::new();
@@ -408,7 +405,7 @@ pub(super) fn run_case(
     browser.goto(&format!("{base}cameras/{BARE_CAMERA_ID}/recordings?{AT_RUN_1}"))?;
     let first = browser.execute_async(WAIT_DRAWN, json!([0.0, 30_000]))?;
     expect(first["timeout"].is_null(), "boxes appear", &first.to_string())?;
-    let s = browser.execute_async(SEEK, json!([start + 0.05, 30_000]))?;
+    let s = browser.execute_async(SEEK_AND_WAIT, json!([start + 0.05, 30_000, false]))?;
     expect(s["timeout"].is_null(), "a seek to the run's start shows its frames", &s.to_string())?;
     // Every frame from the run's start, before and after an offset is applied.
     let (_, v) = sample(browser, &scored, CASE_FRAMES, start, f64::MAX)?;
