@@ -56,11 +56,18 @@ impl ClockHandle {
         self.lend(|c| c.recorded_until())
     }
 
-    /// Tells a live clock what the overlay adds to frame times before
-    /// selecting events, so the playout delay and the polls reach that far.
+    /// Tells the clock what the overlay adds to frame times before selecting
+    /// events: a live clock's playout delay and polls reach that far, a
+    /// recording's note on the page says so.
     pub fn set_selection_offset_us(&self, offset_us: Micros) {
-        if let Self::Live(h) = self {
-            h.set_selection_offset_us(offset_us);
+        match self {
+            Self::Live(h) => h.set_selection_offset_us(offset_us),
+            Self::Recording(c) => {
+                if let Ok(mut c) = c.try_borrow_mut() {
+                    c.set_picture_offset_us(offset_us);
+                }
+            }
+            Self::Clip(_) => {}
         }
     }
 

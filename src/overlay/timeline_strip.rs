@@ -12,6 +12,7 @@ use yew::prelude::*;
 
 use super::fault_guard;
 use crate::core::clock::clip::ClipClockMethod;
+use crate::core::clock::FrameClockMethod;
 use crate::core::draw::timeline_strip::{axis_label, StripLayout};
 use crate::core::time::UnixMicros;
 use crate::events::playhead_feed::LoadedSpan;
@@ -66,11 +67,17 @@ pub fn timeline_strip(props: &TimelineStripProps) -> Html {
             Ok(c) => {
                 let runs: Vec<(UnixMicros, UnixMicros)> =
                     c.runs().iter().filter_map(|r| r.wall).collect();
-                (runs, c.disagreeing_segments(), frame.map(|f| f.method.precision_note()))
+                let note = frame.map(|f| match f.method {
+                    FrameClockMethod::Recording(m) => m.wall_time_note(c.picture_offset_us()),
+                    other => other.precision_note().to_string(),
+                });
+                (runs, c.disagreeing_segments(), note)
             }
             Err(_) => (Vec::new(), 0, None),
         },
-        ClockHandle::Clip(_) => (Vec::new(), 0, Some(ClipClockMethod::Start.precision_note())),
+        ClockHandle::Clip(_) => {
+            (Vec::new(), 0, Some(ClipClockMethod::Start.precision_note().to_string()))
+        }
         // The strip belongs to recordings; a live clock has no runs or segments to show.
         ClockHandle::Live(_) => (Vec::new(), 0, None),
     };

@@ -46,7 +46,7 @@ use crate::core::clock::recording::recording_runs::{
     epoch_start, run_start, runs_of, SequenceCheck, WHOLE_SECOND_MIDPOINT_US,
 };
 use crate::core::clock::{clock_epoch, FrameClock, FrameTime};
-use crate::core::time::UnixMicros;
+use crate::core::time::{Micros, UnixMicros};
 
 /// Frames within this much of a segment boundary belong to the later segment
 /// (media times reach the shell as rounded floats).
@@ -215,6 +215,10 @@ pub struct RecordingClock {
     /// hls.js has reported its own timeline (else it is the EXTINF sum).
     timeline_from_player: bool,
     version: u64,
+    /// What the overlay adds to this clock's times before selecting events,
+    /// learnt from the picture (0 until then). Not part of the clock's own
+    /// times: kept for the page's note on how wall time is found.
+    picture_offset_us: Micros,
 }
 
 impl RecordingClock {
@@ -230,6 +234,16 @@ impl RecordingClock {
 
     pub fn prefer(&self) -> Option<RecordingClockMethod> {
         self.prefer
+    }
+
+    /// The overlay's picture offset, for the page's note (not a change of
+    /// the clock's times, so `version` stays).
+    pub fn set_picture_offset_us(&mut self, offset_us: Micros) {
+        self.picture_offset_us = offset_us;
+    }
+
+    pub fn picture_offset_us(&self) -> Micros {
+        self.picture_offset_us
     }
 
     fn threshold_secs(&self) -> f64 {
