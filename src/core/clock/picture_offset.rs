@@ -360,7 +360,7 @@ const CURVES: [fn(&Score) -> f64; 3] = [|s| s.all, |s| s.halves[0], |s| s.halves
 
 /// An estimate in progress over a snapshot of the samples. Each call of
 /// `step` scores at most the offsets it is allowed (each offset costs one
-/// `boxes_at` call per sample), so a page can spread a scan over frames.
+/// or two `boxes_at` calls per sample), so a page can spread a scan over frames.
 /// The scan is the one `PictureOffset::estimate` runs in one go.
 #[derive(Debug, Clone)]
 pub struct OffsetScan {
@@ -562,15 +562,25 @@ fn score(
     let mut inside = [0.0f64; 2];
     let mut chance = [0.0f64; 2];
     let mut totals = [0.0f64; 2];
+    // Consecutive samples share a frame (one's after is the next's before):
+    // its boxes are selected once.
+    let mut previous_after: Option<(UnixMicros, Vec<NormRect>)> = None;
     for (k, sample) in samples.iter().enumerate() {
         let half = k % 2;
         let (mut motion, mut area) = (0.0f64, 0.0f64);
-        let before = boxes_at(sample.before_time.plus(offset_us));
-        for rect in boxes_at(sample.after_time.plus(offset_us)) {
-            let (m, a) = sample.changed(best_match(&rect, &before), &rect, w, h);
+        let before_time = sample.before_time.plus(offset_us);
+        let before = match previous_after.take() {
+            Some((t, boxes)) if t == before_time => boxes,
+            _ => boxes_at(before_time),
+        };
+        let after_time = sample.after_time.plus(offset_us);
+        let after = boxes_at(after_time);
+        for rect in &after {
+            let (m, a) = sample.changed(best_match(rect, &before), rect, w, h);
             motion += m;
             area += a;
         }
+        previous_after = Some((after_time, after));
         let total = sample.total as f64;
         inside[half] += motion;
         chance[half] += total * (area / cells).min(1.0);

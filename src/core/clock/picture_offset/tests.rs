@@ -228,6 +228,38 @@ fn a_scan_spread_over_frames_ends_as_the_one_go() {
     );
 }
 
+/// Consecutive samples share a frame, so a scored offset selects each
+/// frame's boxes once: the samples plus one per offset, not twice the samples.
+#[test]
+fn a_scored_offset_selects_each_frame_once() {
+    let store = events(&WALKERS, 10, false, 20, |t, i| WALKERS[i].rect(t));
+    let mut calibration = PictureOffset::new(OffsetParams::within(SEARCH_US));
+    let mut seed = 5;
+    let frames = 150;
+    for k in 0..frames {
+        let t_true = T0 + 3_000_000 + k * FRAME_US;
+        calibration.push_frame(UnixMicros(t_true - 33_333), &frame(&WALKERS, t_true, &mut seed));
+    }
+    let samples = calibration.sample_count();
+    assert_eq!(samples, frames as usize - 1);
+    let mut selected = boxes_at(&store);
+    let mut calls = 0usize;
+    let mut scan = calibration.begin_scan();
+    // A first step of no offsets only picks the usable samples.
+    assert_eq!(scan.step(0, &mut selected), None);
+    let estimate = loop {
+        if let Some(e) = scan.step(usize::MAX, &mut |t| {
+            calls += 1;
+            selected(t)
+        }) {
+            break e;
+        }
+    };
+    assert!(matches!(estimate, Estimate::Found { .. }), "{estimate:?}");
+    let offsets = scan.offsets_scored();
+    assert_eq!(calls, offsets * (samples + 1), "{calls} calls, {offsets} offsets");
+}
+
 /// The policy around the estimator, frame by frame as a page runs it:
 /// learnt, confirmed, then at rest; the frames it took are the time to calibrate.
 #[test]
