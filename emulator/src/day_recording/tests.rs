@@ -1,9 +1,19 @@
 //! Tests of the day camera: its clock, playlist, segments and event rows.
 
-use super::*;
-use crate::recording::tests::{demo_backend, get};
+use std::path::Path;
+
+use serde_json::{json, Value};
 use vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist;
 use vas_overlay_viewer::core::clock::recording::http_date::parse_http_date;
+
+use super::answers::{extinf, http_date};
+use super::event_rows::derived_id;
+use super::sources::frames_us;
+use super::*;
+use crate::http::answer::AnswerBody;
+use crate::recording::segment_key;
+use crate::recording::tests::{demo_backend, get};
+use crate::text_formats::{format_vas_time, parse_rfc3339};
 
 /// 2026-01-06T10:00:00.123456Z: the listed day spans two UTC dates.
 const T0: i64 = 1_767_693_600_123_456;
