@@ -10,7 +10,7 @@ use crate::faults::{AnswerFaults, InsertTemplate};
 use crate::http::answer::HttpAnswer;
 use crate::run_time_state::RunTimeState;
 use crate::text_formats::{format_vas_time, now_us, parse_uuid};
-use crate::validation::{int_param, query_get, time_param, uuid_error, validation_error};
+use crate::validation::{int_param, query_get, time_param, uuid_error, validation_error, Detail};
 
 /// Model of the synthetic `huge_body_mb` event when the query names none.
 pub const HUGE_MODEL_ID: &str = "demo-huge-body";
@@ -54,7 +54,7 @@ pub(crate) struct ListQuery<'a> {
 impl<'a> ListQuery<'a> {
     /// Reads them as VAS does, in VAS's order; each invalid one adds its 422
     /// detail to `errors`.
-    pub(crate) fn parse(query: &'a [(String, String)], errors: &mut Vec<Value>) -> ListQuery<'a> {
+    pub(crate) fn parse(query: &'a [(String, String)], errors: &mut Vec<Detail>) -> ListQuery<'a> {
         ListQuery {
             model: query_get(query, "model_id"),
             start: time_param(query, "start_time", errors),
