@@ -43,6 +43,7 @@ pub(crate) fn tie_rank(id: &str, counter: u64) -> u64 {
 }
 
 /// The filters and page of an event list request (the demo's and a live camera's).
+#[derive(Clone, Copy)]
 pub(crate) struct ListQuery<'a> {
     pub(crate) model: Option<&'a str>,
     pub(crate) start: Option<i64>,
@@ -90,7 +91,8 @@ pub(crate) fn list_events(
             }
         }
     }
-    let ListQuery { model, start, end, limit, offset } = ListQuery::parse(query, &mut errors);
+    let list_query = ListQuery::parse(query, &mut errors);
+    let ListQuery { model, start, end, limit, offset } = list_query;
     if !errors.is_empty() {
         return validation_error(errors, path);
     }
@@ -127,16 +129,8 @@ pub(crate) fn list_events(
         .filter(|e| end.is_none_or(|t| e.ts_us <= t))
         .collect();
     // The day camera's rows: generated for this page only, the rest counted.
-    let day = day_recording::rows_for(
-        data.day.as_ref(),
-        camera.as_deref(),
-        model,
-        start,
-        end,
-        offset,
-        limit,
-        matches.len(),
-    );
+    let day =
+        day_recording::rows_for(data.day.as_ref(), camera.as_deref(), &list_query, matches.len());
     matches.extend(&day.rows);
     if stable {
         matches.sort_by_key(|e| (std::cmp::Reverse(e.ts_us), e.order));

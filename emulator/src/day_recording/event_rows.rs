@@ -5,7 +5,7 @@ use serde_json::json;
 use super::schedule::Seg;
 use super::sources::SourceEvent;
 use super::{DayRecording, DAY_CAMERA_ID, FULL_FRAMES, ORDER_BASE, SEGMENT_US};
-use crate::api::events::mix64;
+use crate::api::events::{mix64, ListQuery};
 use crate::demo_data::StoredEvent;
 use crate::text_formats::format_vas_time;
 
@@ -44,17 +44,8 @@ impl DayRecording {
     /// The generated rows of a list query at `now` (see the module notes):
     /// positions `offset - others .. offset + limit` of the day's matching
     /// rows, newest first, and the count of those before and after.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn rows_at(
-        &self,
-        now: i64,
-        model: Option<&str>,
-        start: Option<i64>,
-        end: Option<i64>,
-        offset: i64,
-        limit: i64,
-        others: usize,
-    ) -> DayRows {
+    pub(super) fn rows_at(&self, now: i64, query: &ListQuery, others: usize) -> DayRows {
+        let ListQuery { model, start, end, limit, offset } = *query;
         let mut out = DayRows::default();
         let lo = start.unwrap_or(i64::MIN);
         let hi = end.unwrap_or(i64::MAX).min(now);
@@ -141,20 +132,15 @@ impl DayRecording {
 /// The day camera's rows for an event list query (canonical `camera`), none
 /// unless the query is on the day camera. `others`: the other rows matching
 /// it (inserted and poison rows of the day camera), which may sit among them.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn rows_for(
     day: Option<&DayRecording>,
     camera: Option<&str>,
-    model: Option<&str>,
-    start: Option<i64>,
-    end: Option<i64>,
-    offset: i64,
-    limit: i64,
+    query: &ListQuery,
     others: usize,
 ) -> DayRows {
     match day {
         Some(day) if camera == Some(DAY_CAMERA_ID) => {
-            day.rows_at(day.clock.now_us(), model, start, end, offset, limit, others)
+            day.rows_at(day.clock.now_us(), query, others)
         }
         _ => DayRows::default(),
     }

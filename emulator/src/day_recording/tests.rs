@@ -10,6 +10,7 @@ use super::answers::{extinf, http_date};
 use super::event_rows::derived_id;
 use super::sources::frames_us;
 use super::*;
+use crate::api::events::ListQuery;
 use crate::http::answer::AnswerBody;
 use crate::recording::segment_key;
 use crate::recording::tests::{demo_backend, get};
@@ -42,6 +43,17 @@ fn body(reply: &HttpAnswer) -> &[u8] {
 
 fn epoch(offset_us: i64) -> u64 {
     u64::try_from((T0 + offset_us).div_euclid(1_000_000)).unwrap()
+}
+
+/// A list query of these filters and page.
+fn query(
+    model: Option<&str>,
+    start: Option<i64>,
+    end: Option<i64>,
+    offset: i64,
+    limit: i64,
+) -> ListQuery<'_> {
+    ListQuery { model, start, end, limit, offset }
 }
 
 /// The playlist's entries split into runs at the discontinuities.
@@ -350,9 +362,9 @@ fn events_of_a_span_are_generated_aligned_and_stable() {
     let truth = day.truth_at(T0);
     let seg = truth.segments.iter().find(|s| s.run == 2 && s.index == 100).unwrap();
     let (s, e) = (seg.true_start_us, seg.true_start_us + 30_000_000);
-    let rows = day.rows_at(T0, None, Some(s), Some(e), 0, 1000, 0);
+    let rows = day.rows_at(T0, &query(None, Some(s), Some(e), 0, 1000), 0);
     assert_eq!((rows.rows.len(), rows.skipped_newer, rows.skipped_older), (122, 0, 0));
-    let again = day.rows_at(T0, None, Some(s), Some(e), 0, 1000, 0);
+    let again = day.rows_at(T0, &query(None, Some(s), Some(e), 0, 1000), 0);
     let ids: Vec<&str> = rows.rows.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -382,22 +394,25 @@ fn events_of_a_span_are_generated_aligned_and_stable() {
         assert_eq!(parse_rfc3339(r.raw["timestamp"].as_str().unwrap()), Ok(r.ts_us));
     }
     // 2 events/s per model.
-    let person = day.rows_at(T0, Some(PERSON), Some(s), Some(e), 0, 1000, 0);
+    let person = day.rows_at(T0, &query(Some(PERSON), Some(s), Some(e), 0, 1000), 0);
     assert_eq!(person.rows.len(), 61);
     assert!(person.rows.iter().all(|r| r.model_id == PERSON));
     // Paging: positions 100.. of 122.
-    let page = day.rows_at(T0, None, Some(s), Some(e), 100, 50, 0);
+    let page = day.rows_at(T0, &query(None, Some(s), Some(e), 100, 50), 0);
     assert_eq!((page.rows.len(), page.skipped_newer, page.skipped_older), (22, 100, 0));
     assert_eq!(page.rows[0].id, rows.rows[100].id);
     // With 3 other rows matching, 3 more are generated before the page.
-    let page = day.rows_at(T0, None, Some(s), Some(e), 100, 10, 3);
+    let page = day.rows_at(T0, &query(None, Some(s), Some(e), 100, 10), 3);
     assert_eq!((page.rows.len(), page.skipped_newer, page.skipped_older), (13, 97, 12));
     // Nothing after the day's now.
-    let future = day.rows_at(T0, None, Some(T0 - 1_000_000), Some(T0 + HOUR_US), 0, 1000, 0);
+    let future =
+        day.rows_at(T0, &query(None, Some(T0 - 1_000_000), Some(T0 + HOUR_US), 0, 1000), 0);
     assert!(!future.rows.is_empty() && future.rows.iter().all(|r| r.ts_us <= T0));
     assert_eq!(
         future.rows.len(),
-        day.rows_at(T0 + 10_000_000, None, Some(T0 - 1_000_000), Some(T0), 0, 1000, 0).rows.len()
+        day.rows_at(T0 + 10_000_000, &query(None, Some(T0 - 1_000_000), Some(T0), 0, 1000), 0)
+            .rows
+            .len()
     );
 }
 
@@ -405,7 +420,7 @@ fn events_of_a_span_are_generated_aligned_and_stable() {
 #[test]
 fn unbounded_query_counts_the_day_and_builds_one_page() {
     let day = day();
-    let all = day.rows_at(T0, None, None, None, 0, 100, 0);
+    let all = day.rows_at(T0, &query(None, None, None, 0, 100), 0);
     let total = all.rows.len() + all.skipped_older;
     assert_eq!((all.rows.len(), all.skipped_newer), (100, 0));
     assert!(
@@ -415,24 +430,23 @@ fn unbounded_query_counts_the_day_and_builds_one_page() {
     let mut by_hour = 0;
     let mut t = T0 - 27 * HOUR_US;
     while t <= T0 {
-        let r = day.rows_at(T0, None, Some(t), Some(t + HOUR_US - 1), 0, 1, 0);
+        let r = day.rows_at(T0, &query(None, Some(t), Some(t + HOUR_US - 1), 0, 1), 0);
         by_hour += r.rows.len() + r.skipped_older;
         t += HOUR_US;
     }
     assert_eq!(total, by_hour);
     // The last page: the oldest rows, ending on run 0's first frame.
-    let tail = day.rows_at(T0, None, None, None, total as i64 - 10, 100, 0);
+    let tail = day.rows_at(T0, &query(None, None, None, total as i64 - 10, 100), 0);
     assert_eq!((tail.rows.len(), tail.skipped_newer, tail.skipped_older), (10, total - 10, 0));
     assert_eq!(tail.rows.last().unwrap().ts_us, T0 + RUN_STARTS_US[0] + FIRST_FRAME_LATENCY_US);
     // Past the end: nothing built, all counted.
-    let past = day.rows_at(T0, None, None, None, total as i64 + 5, 1000, 0);
+    let past = day.rows_at(T0, &query(None, None, None, total as i64 + 5, 1000), 0);
     assert_eq!((past.rows.len(), past.skipped_newer), (0, total));
     // Only the day camera's queries get them.
-    assert_eq!(rows_for(Some(&day), None, None, None, None, 0, 100, 0).rows.len(), 0);
+    let first_page = query(None, None, None, 0, 100);
+    assert_eq!(rows_for(Some(&day), None, &first_page, 0).rows.len(), 0);
     assert_eq!(
-        rows_for(Some(&day), Some(crate::recording::PDT_CAMERA_ID), None, None, None, 0, 100, 0)
-            .rows
-            .len(),
+        rows_for(Some(&day), Some(crate::recording::PDT_CAMERA_ID), &first_page, 0).rows.len(),
         0
     );
 }
