@@ -30,16 +30,16 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// FNV-1a of a string's bytes.
+pub(crate) fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// Rank of a row among its ties in list request number `counter`: VAS has
 /// no tie-breaker, so ties come in an order that changes per request, yet is
 /// the same for the same sequence of requests.
 pub(crate) fn tie_rank(id: &str, counter: u64) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    mix64(h ^ mix64(counter.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+    mix64(fnv1a(id) ^ mix64(counter.wrapping_add(0x9e37_79b9_7f4a_7c15)))
 }
 
 /// The filters and page of an event list request (the demo's and a live camera's).

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::schedule::Seg;
 use super::sources::SourceEvent;
 use super::{DayRecording, DAY_CAMERA_ID, FULL_FRAMES, ORDER_BASE, SEGMENT_US};
-use crate::api::events::{mix64, ListQuery};
+use crate::api::events::{fnv1a, mix64, ListQuery};
 use crate::demo_data::StoredEvent;
 use crate::text_formats::format_vas_time;
 
@@ -21,12 +21,7 @@ pub(crate) struct DayRows {
 /// A stable UUID (version 8, RFC 4122 variant) for the copy of source event
 /// `source_id` in the day segment starting at `start_us`.
 pub(super) fn derived_id(start_us: i64, source_id: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in source_id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    let a = mix64(h ^ mix64(start_us as u64));
+    let a = mix64(fnv1a(source_id) ^ mix64(start_us as u64));
     let b = mix64(a ^ (start_us as u64).rotate_left(32) ^ 0x6461_7963_616d_6572);
     let a = (a & !0xF000) | 0x8000;
     let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
