@@ -84,11 +84,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::api::{api_error, api_json};
+use crate::api::{api_error, api_json, method_not_allowed};
 use crate::faults::Faults;
 use crate::http::answer::HttpAnswer;
 use crate::http::request::RequestParts;
-use crate::recording::padded;
+use crate::recording::{match_route, playlist_answer, Route};
 use crate::text_formats::parse_uuid;
 
 pub(crate) use event_rows::rows_for;
@@ -217,30 +217,6 @@ impl DayRecording {
     }
 }
 
-enum Route<'a> {
-    /// With the camera id as the path gives it (echoed as `device_id`).
-    Dates(&'a str),
-    Playlist,
-    Segment(&'a str),
-}
-
-/// The day camera's recordings route of `path`, if it is one.
-fn match_route(path: &str) -> Option<Route<'_>> {
-    let rest = path.strip_prefix("/api/v1/recordings/devices/")?;
-    let (camera, tail) = rest.split_once('/')?;
-    if parse_uuid(camera).ok()? != DAY_CAMERA_ID {
-        return None;
-    }
-    match tail {
-        "dates" => Some(Route::Dates(camera)),
-        "playlist" => Some(Route::Playlist),
-        t if t.starts_with("segment-") && t.ends_with(".ts") && !t.contains('/') => {
-            Some(Route::Segment(t))
-        }
-        _ => None,
-    }
-}
-
 /// Answers a recordings request for the day camera, or `None` when the path
 /// is not one (then recording.rs answers); with the answer, the fault that
 /// shaped it. `huge_playlist_mb` is the answer fault applied to this request.
@@ -251,27 +227,19 @@ pub(super) fn route(
     huge_playlist_mb: Option<u32>,
 ) -> Option<(HttpAnswer, Option<&'static str>)> {
     let day = day?;
-    let route = match_route(req.path)?;
+    let route = match_route(req.path)
+        .filter(|route| parse_uuid(route.camera()).is_ok_and(|id| id == DAY_CAMERA_ID))?;
     if req.method != "GET" {
-        return Some((api_error(405, "Method Not Allowed", req.path).with("Allow", "GET"), None));
+        return Some((method_not_allowed(req.path), None));
     }
     let now = day.clock.now_us();
     Some(match route {
         Route::Dates(camera) => (api_json(200, &day.dates_at(now, camera), true), None),
-        Route::Playlist => match (day.playlist_at(now), huge_playlist_mb) {
-            (None, _) => (api_error(404, "No recordings found for this device", req.path), None),
-            (Some(text), Some(mb)) => (
-                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", padded(text, mb))
-                    .with("Access-Control-Allow-Origin", "*"),
-                Some("huge_playlist_mb"),
-            ),
-            (Some(text), None) => (
-                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text)
-                    .with("Access-Control-Allow-Origin", "*"),
-                None,
-            ),
+        Route::Playlist(_) => match day.playlist_at(now) {
+            None => (api_error(404, "No recordings found for this device", req.path), None),
+            Some(text) => playlist_answer(text, huge_playlist_mb),
         },
-        Route::Segment(name) => day.segment_at(name, now, faults, req.path),
+        Route::Segment(_, name) => day.segment_at(name, now, faults, req.path),
     })
 }
 

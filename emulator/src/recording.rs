@@ -35,11 +35,11 @@ use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{civil_from_days, format_rfc3339_utc, UnixMicros};
 
-use crate::api::{api_error, api_json};
+use crate::api::{api_error, api_json, method_not_allowed};
 use crate::demo_data::{data_error, read_json, EventsFile, StoredEvent, EVENTS_FILE_SHAPE};
 use crate::faults::Faults;
 use crate::http::answer::{AnswerBody, HttpAnswer};
@@ -178,7 +178,7 @@ fn flip_first_group(id: &str, copy: u32) -> String {
 }
 
 /// The UTC day of an instant as VAS's recordings API names it: `YYYYMMDD`.
-fn date_of(us: i64) -> String {
+pub(crate) fn date_of(us: i64) -> String {
     let (y, m, d) = civil_from_days(us.div_euclid(86_400_000_000));
     format!("{y:04}{m:02}{d:02}")
 }
@@ -201,10 +201,74 @@ pub fn segment_key(name: &str) -> Option<u64> {
 /// The body served for a damaged segment: text repeated to `len` bytes. It
 /// holds no MPEG-TS sync byte (0x47, `G`), no ADTS or MP3 sync (0xFF) and no
 /// MP4 box name, so no demuxer of hls.js takes it for media.
-pub(super) fn garbage_bytes(len: u64) -> Vec<u8> {
+fn garbage_bytes(len: u64) -> Vec<u8> {
     const TEXT: &[u8] = b"vas demo backend: damaged segment, these bytes are not media\n";
     debug_assert!(!TEXT.contains(&0x47) && !TEXT.contains(&0xFF));
     TEXT.iter().copied().cycle().take(len as usize).collect()
+}
+
+/// A segment's answer as VAS's FileResponse sends it: `media`, or with
+/// `garbage_segments` as `fault` bytes of its length that are not media. The
+/// ETag is made of `etag_us` (the file's mtime) and the length.
+pub(crate) fn segment_answer(
+    media: AnswerBody,
+    len: u64,
+    fault: Option<&str>,
+    last_modified: String,
+    etag_us: i64,
+) -> HttpAnswer {
+    let body = if fault == Some("garbage_segments") {
+        AnswerBody::Bytes(garbage_bytes(len))
+    } else {
+        media
+    };
+    HttpAnswer { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body }
+        .with("Last-Modified", last_modified)
+        .with("ETag", format!("\"{etag_us:x}-{len:x}\""))
+        .with("Cache-Control", "public, max-age=31536000")
+        .with("Access-Control-Allow-Origin", "*")
+}
+
+/// A playlist's answer: `text`, padded when `huge_playlist_mb` applies (then
+/// with that fault).
+pub(crate) fn playlist_answer(
+    text: String,
+    huge_playlist_mb: Option<u32>,
+) -> (HttpAnswer, Option<&'static str>) {
+    let (text, fault) = match huge_playlist_mb {
+        Some(mb) => (padded(text, mb), Some("huge_playlist_mb")),
+        None => (text, None),
+    };
+    let answer = HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text)
+        .with("Access-Control-Allow-Origin", "*");
+    (answer, fault)
+}
+
+/// `GET .../dates`: `(YYYYMMDD, segments)` newest first, and the camera as
+/// the path gives it when it has recordings.
+pub(crate) fn dates_json(device_id: Option<&str>, dates: Vec<(String, u64)>) -> Value {
+    #[derive(Serialize)]
+    struct Dates<'a> {
+        dates: Vec<Date>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        device_id: Option<&'a str>,
+        status: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Date {
+        date: String,
+        formatted: String,
+        segments_count: u64,
+    }
+    let dates = dates
+        .into_iter()
+        .map(|(date, segments_count)| Date {
+            formatted: format!("{}-{}-{}", &date[0..4], &date[4..6], &date[6..8]),
+            date,
+            segments_count,
+        })
+        .collect();
+    json!(Dates { dates, device_id, status: "success" })
 }
 
 /// Which fault, if any, applies to segment `name`.
@@ -220,10 +284,20 @@ pub(super) fn segment_fault(faults: &Faults, name: &str) -> Option<&'static str>
     }
 }
 
-enum Route<'a> {
+/// A recordings route, with the camera id as the path gives it.
+pub(crate) enum Route<'a> {
     Dates(&'a str),
     Playlist(&'a str),
+    /// And the segment's file name.
     Segment(&'a str, &'a str),
+}
+
+impl<'a> Route<'a> {
+    pub(crate) fn camera(&self) -> &'a str {
+        match self {
+            Route::Dates(camera) | Route::Playlist(camera) | Route::Segment(camera, _) => camera,
+        }
+    }
 }
 
 /// Whether `path` is a recording's playlist (`Faults::huge_playlist_mb` applies to it).
@@ -233,7 +307,7 @@ pub fn is_playlist(path: &str) -> bool {
 
 /// `huge_playlist_mb`: the playlist, then entries of 6 s segments numbered on
 /// from its last one until the text reaches `mb` MiB.
-pub(super) fn padded(mut text: String, mb: u32) -> String {
+fn padded(mut text: String, mb: u32) -> String {
     let target = mb as usize * 1024 * 1024;
     let last = text.lines().filter_map(|l| segment_key(l.trim())).max().unwrap_or(0);
     if !text.ends_with('\n') {
@@ -247,7 +321,7 @@ pub(super) fn padded(mut text: String, mb: u32) -> String {
     text
 }
 
-fn match_route(path: &str) -> Option<Route<'_>> {
+pub(crate) fn match_route(path: &str) -> Option<Route<'_>> {
     let rest = path.strip_prefix("/api/v1/recordings/devices/")?;
     let (camera, tail) = rest.split_once('/')?;
     match tail {
@@ -340,21 +414,8 @@ impl DemoRecording {
             return api_error(404, "Segment not found", name);
         };
         // Starlette's FileResponse: ETag from mtime and size; the demo's mtime is the true one.
-        let etag = format!("\"{:x}-{len:x}\"", seg.true_start_us);
-        let body = if fault == Some("garbage_segments") {
-            AnswerBody::Bytes(garbage_bytes(len))
-        } else {
-            AnswerBody::File { file, len }
-        };
-        HttpAnswer {
-            status: 200,
-            headers: vec![("Content-Type".into(), "video/mp2t".into())],
-            body,
-        }
-        .with("Last-Modified", seg.last_modified.clone())
-        .with("ETag", etag)
-        .with("Cache-Control", "public, max-age=31536000")
-        .with("Access-Control-Allow-Origin", "*")
+        let media = AnswerBody::File { file, len };
+        segment_answer(media, len, fault, seg.last_modified.clone(), seg.true_start_us)
     }
 }
 
@@ -368,61 +429,42 @@ pub fn route(
     faults: &Faults,
     huge_playlist_mb: Option<u32>,
 ) -> Option<(HttpAnswer, Option<&'static str>)> {
-    rec?;
+    let rec = rec?;
     let route = match_route(req.path)?;
     if req.method != "GET" {
-        return Some((api_error(405, "Method Not Allowed", req.path).with("Allow", "GET"), None));
+        return Some((method_not_allowed(req.path), None));
     }
-    let served = |camera: &str| rec.and_then(|r| r.serves(camera).map(|variant| (r, variant)));
-    let mut fault = None;
-    let reply = match route {
-        Route::Dates(camera) => match served(camera) {
-            Some((r, _)) => api_json(
-                200,
-                &json!({"status": "success", "device_id": camera, "dates": [{
-                    "date": r.date, "formatted": format!("{}-{}-{}", &r.date[0..4], &r.date[4..6], &r.date[6..8]),
-                    "segments_count": r.segments.len()
-                }]}),
-                true,
-            ),
-            None => api_json(200, &json!({"status": "success", "dates": []}), true),
-        },
-        Route::Playlist(camera) => match served(camera) {
-            Some((r, variant)) => {
-                let text = match variant {
-                    Variant::Vas => r.playlist.clone(),
-                    Variant::ProgramDateTime => r.playlist_with_pdt(),
-                    Variant::RestartWhilePlaying => {
-                        let n =
-                            r.restart_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        if n < REQUESTS_BEFORE_RESTART {
-                            r.playlist_before_last_restart()
-                        } else {
-                            r.playlist.clone()
-                        }
+    let variant = rec.serves(route.camera());
+    Some(match (route, variant) {
+        (Route::Dates(camera), Some(_)) => {
+            let dates = vec![(rec.date.clone(), rec.segments.len() as u64)];
+            (api_json(200, &dates_json(Some(camera), dates), true), None)
+        }
+        (Route::Dates(_), None) => (api_json(200, &dates_json(None, Vec::new()), true), None),
+        (Route::Playlist(_), Some(variant)) => {
+            let text = match variant {
+                Variant::Vas => rec.playlist.clone(),
+                Variant::ProgramDateTime => rec.playlist_with_pdt(),
+                Variant::RestartWhilePlaying => {
+                    let n = rec.restart_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if n < REQUESTS_BEFORE_RESTART {
+                        rec.playlist_before_last_restart()
+                    } else {
+                        rec.playlist.clone()
                     }
-                };
-                let text = match huge_playlist_mb {
-                    Some(mb) => {
-                        fault = Some("huge_playlist_mb");
-                        padded(text, mb)
-                    }
-                    None => text,
-                };
-                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text)
-                    .with("Access-Control-Allow-Origin", "*")
-            }
-            None => api_error(404, "No recordings found for this device", req.path),
-        },
-        Route::Segment(camera, name) => match served(camera) {
-            Some((r, _)) => {
-                fault = segment_fault(faults, name).filter(|_| r.segments.contains_key(name));
-                r.segment(name, fault)
-            }
-            None => api_error(404, "Segment not found", req.path),
-        },
-    };
-    Some((reply, fault))
+                }
+            };
+            playlist_answer(text, huge_playlist_mb)
+        }
+        (Route::Playlist(_), None) => {
+            (api_error(404, "No recordings found for this device", req.path), None)
+        }
+        (Route::Segment(_, name), Some(_)) => {
+            let fault = segment_fault(faults, name).filter(|_| rec.segments.contains_key(name));
+            (rec.segment(name, fault), fault)
+        }
+        (Route::Segment(..), None) => (api_error(404, "Segment not found", req.path), None),
+    })
 }
 
 #[cfg(test)]

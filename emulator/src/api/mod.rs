@@ -152,7 +152,7 @@ impl Emulator {
             }
         };
         if req.method != "GET" {
-            return api_error(405, "Method Not Allowed", req.path).with("Allow", "GET");
+            return method_not_allowed(req.path);
         }
         let query = parse_query(req.query.unwrap_or(""));
         match route {
@@ -252,6 +252,11 @@ pub(crate) fn api_json(status: u16, body: &Value, with_body: bool) -> HttpAnswer
 
 pub(crate) fn api_error(status: u16, message: &str, path: &str) -> HttpAnswer {
     api_json(status, &json!({"error": {"status": status, "message": message, "path": path}}), true)
+}
+
+/// 405 to a method other than GET on a GET route.
+pub(crate) fn method_not_allowed(path: &str) -> HttpAnswer {
+    api_error(405, "Method Not Allowed", path).with("Allow", "GET")
 }
 
 pub(crate) fn preflight(req: &RequestParts) -> HttpAnswer {

@@ -1,6 +1,6 @@
 //! The day camera's recordings answers at an instant: playlist, segments, dates.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use vas_overlay_viewer::core::time::civil_from_days;
 
 use super::{
@@ -9,13 +9,7 @@ use super::{
 use crate::api::api_error;
 use crate::faults::Faults;
 use crate::http::answer::{AnswerBody, HttpAnswer};
-use crate::recording::{garbage_bytes, segment_fault, segment_key};
-
-/// The UTC day of an instant as VAS's recordings API names it: `YYYYMMDD`.
-fn date_of(us: i64) -> String {
-    let (y, m, d) = civil_from_days(us.div_euclid(86_400_000_000));
-    format!("{y:04}{m:02}{d:02}")
-}
+use crate::recording::{date_of, dates_json, segment_answer, segment_fault, segment_key};
 
 /// An HTTP date (IMF-fixdate) of whole seconds since the epoch.
 pub(super) fn http_date(secs: i64) -> String {
@@ -98,21 +92,8 @@ impl DayRecording {
         }
         let len = bytes.len() as u64;
         let modified_us = end.saturating_add(LAST_MODIFIED_LATENCY_US);
-        let body = if fault == Some("garbage_segments") {
-            AnswerBody::Bytes(garbage_bytes(len))
-        } else {
-            AnswerBody::Bytes(bytes)
-        };
-        let reply = HttpAnswer {
-            status: 200,
-            headers: vec![("Content-Type".into(), "video/mp2t".into())],
-            body,
-        }
-        .with("Last-Modified", http_date(modified_us.div_euclid(1_000_000)))
-        .with("ETag", format!("\"{modified_us:x}-{len:x}\""))
-        .with("Cache-Control", "public, max-age=31536000")
-        .with("Access-Control-Allow-Origin", "*");
-        (reply, fault)
+        let last_modified = http_date(modified_us.div_euclid(1_000_000));
+        (segment_answer(AnswerBody::Bytes(bytes), len, fault, last_modified, modified_us), fault)
     }
 
     /// `GET .../dates` at `now`: the UTC dates of the listed segments, newest first.
@@ -126,10 +107,6 @@ impl DayRecording {
                 _ => dates.push((date, 1)),
             }
         }
-        let dates: Vec<Value> = dates
-            .into_iter()
-            .map(|(d, n)| json!({"date": d, "formatted": format!("{}-{}-{}", &d[0..4], &d[4..6], &d[6..8]), "segments_count": n}))
-            .collect();
-        json!({"status": "success", "device_id": device_id, "dates": dates})
+        dates_json(Some(device_id), dates)
     }
 }
