@@ -38,7 +38,7 @@ impl Emulator {
         let result: Result<Value, ControlError> = match (method, path) {
             ("GET", "/__demo/faults") => Ok(self.faults_json()),
             ("POST", "/__demo/faults") => parse_body::<Faults>(body)
-                .and_then(|f| self.set_faults_inner(f))
+                .and_then(|f| self.set_faults(f))
                 .map(|()| self.faults_json()),
             ("POST", "/__demo/reset") => {
                 self.reset();
@@ -55,10 +55,10 @@ impl Emulator {
                     },
                     _ => Err((400, "expected an array of events or {\"events\": [...]}".into())),
                 })
-                .and_then(|list| self.insert_events_inner(list))
+                .and_then(|list| self.insert_events(list))
                 .map(|n| json!({"inserted": n, "stored": self.lock().inserted.len()})),
             ("POST", "/__demo/live") => parse_body::<LiveConfig>(body)
-                .and_then(|c| self.start_live_inner(&c))
+                .and_then(|c| self.start_live(&c))
                 .map(|started| json!(started)),
             ("GET", "/__demo/log") => Ok(json!(self.lock().log)),
             ("POST", LIVE_EVENTS_PATH) => self.insert_rig_events(body),
@@ -81,11 +81,8 @@ impl Emulator {
 }
 
 impl Emulator {
-    pub(crate) fn insert_events(&self, events: Vec<Value>) -> Result<usize, String> {
-        self.insert_events_inner(events).map_err(|(_, m)| m)
-    }
-
-    pub(crate) fn insert_events_inner(&self, events: Vec<Value>) -> Result<usize, ControlError> {
+    /// Stores VAS event objects (all or nothing); returns how many.
+    pub(crate) fn insert_events(&self, events: Vec<Value>) -> Result<usize, ControlError> {
         let data = &self.data;
         let mut ctl = self.lock();
         if ctl.inserted.len() + events.len() > MAX_INSERTED {

@@ -216,11 +216,8 @@ impl Emulator {
         value
     }
 
-    pub(crate) fn set_faults(&self, faults: Faults) -> Result<(), String> {
-        self.set_faults_inner(faults).map_err(|(_, m)| m)
-    }
-
-    pub(crate) fn set_faults_inner(&self, faults: Faults) -> Result<(), ControlError> {
+    /// Checks and replaces the faults (and their poison rows).
+    pub(crate) fn set_faults(&self, faults: Faults) -> Result<(), ControlError> {
         let data = &self.data;
         let bad = |m: String| -> ControlError { (400, m) };
         if faults.delay_ms.is_some_and(|ms| ms > MAX_DELAY_MS) {
