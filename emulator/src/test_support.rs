@@ -137,6 +137,13 @@ pub(crate) fn emulated_config(dist_dir: PathBuf, data_dir: Option<PathBuf>) -> B
     BackendConfig { dist_dir, data_dir, api_key: None, viewer_api_key: None, day_speed: None }
 }
 
+/// An emulator over the shipped demo data (no key, no viewer), and that data's directory.
+pub(crate) fn demo_backend() -> (RunningBackend, PathBuf) {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
+    let config = emulated_config(data.join("no-dist"), Some(data.clone()));
+    (start(config, "127.0.0.1:0").unwrap(), data)
+}
+
 pub(crate) struct Fixture {
     pub(crate) backend: RunningBackend,
     pub(crate) _dir: TempDir,
