@@ -151,11 +151,17 @@ pub(crate) struct Fixture {
 
 impl Fixture {
     pub(crate) fn emulated() -> Fixture {
+        Fixture::configured(|_| {})
+    }
+
+    /// An emulating backend over the test data, its configuration changed by `change` first.
+    pub(crate) fn configured(change: impl FnOnce(&mut BackendConfig)) -> Fixture {
         let dir = TempDir::new();
         write_data(&dir.data());
         write_dist(&dir.dist());
-        let backend = start(emulated_config(dir.dist(), Some(dir.data())), "127.0.0.1:0").unwrap();
-        Fixture { backend, _dir: dir }
+        let mut config = emulated_config(dir.dist(), Some(dir.data()));
+        change(&mut config);
+        Fixture { backend: start(config, "127.0.0.1:0").unwrap(), _dir: dir }
     }
 
     /// An emulating backend with these faults on.
