@@ -302,8 +302,6 @@ pub(crate) fn ids(ns: &[u32]) -> Vec<String> {
     ns.iter().map(|&n| eid(n)).collect()
 }
 
-// -- unit: parsers ------------------------------------------------------
-
 pub(crate) const LIST: &str = "/api/v1/ai-events";
 pub(crate) const POISON_ID: &str = "badbad00-0000-4000-8000-000000000001";
 

@@ -127,8 +127,6 @@ fn path_traversal_refused() {
     }
 }
 
-// -- loading ------------------------------------------------------------
-
 #[test]
 fn config_json_carries_a_viewer_key_only_when_configured() {
     let f = Fixture::emulated();
