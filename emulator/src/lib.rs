@@ -256,13 +256,11 @@ pub fn start_with_live(
     let day_clock = day_recording::DayClock::start(now_us(), config.day_speed)?;
     data.day = day_recording::DayRecording::load(dir, day_clock)?;
     data.live_cameras = live.map(LiveCameras::into_devices).transpose()?.unwrap_or_default();
-    let demo_dir = Some(data.dir.clone());
 
     let listener = TcpListener::bind(bind)?;
     let local = listener.local_addr()?;
     let state = Arc::new(Emulator {
         dist_dir: config.dist_dir,
-        demo_dir,
         data,
         api_key: config.api_key.filter(|k| !k.is_empty()),
         log_to_stderr: std::env::var("VAS_DEMO_LOG").map(|v| v == "1").unwrap_or(false),

@@ -31,7 +31,6 @@
 //! entries.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -44,6 +43,7 @@ use crate::demo_data::{data_error, read_json, EventsFile, StoredEvent, EVENTS_FI
 use crate::faults::Faults;
 use crate::http::answer::{AnswerBody, HttpAnswer};
 use crate::http::request::RequestParts;
+use crate::http::static_files::open_with_len;
 use crate::text_formats::{parse_rfc3339, parse_uuid};
 
 /// `recording/recording.json`, as `xtask/demo/make_recording.py` writes it:
@@ -405,12 +405,7 @@ impl DemoRecording {
         if fault == Some("missing_segments") {
             return api_error(404, "Segment not found", name);
         }
-        let path = self.dir.join(&seg.file);
-        let opened = File::open(&path).and_then(|f| {
-            let len = f.metadata()?.len();
-            Ok((f, len))
-        });
-        let Ok((file, len)) = opened else {
+        let Ok((file, len)) = open_with_len(&self.dir.join(&seg.file)) else {
             return api_error(404, "Segment not found", name);
         };
         // Starlette's FileResponse: ETag from mtime and size; the demo's mtime is the true one.
