@@ -84,7 +84,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::api::{api_error, api_json, method_not_allowed};
+use crate::api::{api_error, api_json, api_method_not_allowed};
 use crate::faults::Faults;
 use crate::http::answer::HttpAnswer;
 use crate::http::request::RequestParts;
@@ -230,7 +230,7 @@ pub(super) fn route(
     let route = match_route(req.path)
         .filter(|route| parse_uuid(route.camera()).is_ok_and(|id| id == DAY_CAMERA_ID))?;
     if req.method != "GET" {
-        return Some((method_not_allowed(req.path), None));
+        return Some((api_method_not_allowed(req.path), None));
     }
     let now = day.clock.now_us();
     Some(match route {

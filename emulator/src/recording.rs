@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{civil_from_days, format_rfc3339_utc, UnixMicros};
 
-use crate::api::{api_error, api_json, method_not_allowed};
+use crate::api::{api_error, api_json, api_method_not_allowed};
 use crate::demo_data::{data_error, read_json, EventsFile, StoredEvent, EVENTS_FILE_SHAPE};
 use crate::faults::Faults;
 use crate::http::answer::{AnswerBody, HttpAnswer};
@@ -427,7 +427,7 @@ pub fn route(
     let rec = rec?;
     let route = match_route(req.path)?;
     if req.method != "GET" {
-        return Some((method_not_allowed(req.path), None));
+        return Some((api_method_not_allowed(req.path), None));
     }
     let variant = rec.serves(route.camera());
     Some(match (route, variant) {
