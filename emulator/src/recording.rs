@@ -88,8 +88,8 @@ enum Variant {
     RestartWhilePlaying,
 }
 
+/// A segment of the recording (its file name is its key in `segments`).
 struct Segment {
-    file: String,
     last_modified: String,
     /// True wall time of the segment's first frame, microseconds.
     true_start_us: i64,
@@ -122,14 +122,14 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
     let mut first_start = None;
     for (i, s) in meta.segments.iter().enumerate() {
         let at = |what: &str| data_error(&meta_path, format!("segments[{i}]: {what}"));
-        let file = s.file.clone();
-        if !file.starts_with("segment-") || !file.ends_with(".ts") || !dir.join(&file).is_file() {
+        let file = &s.file;
+        if !file.starts_with("segment-") || !file.ends_with(".ts") || !dir.join(file).is_file() {
             return Err(at("`file` must name an existing segment-N.ts"));
         }
         let true_start_us = parse_rfc3339(&s.true_start).map_err(|_| at("bad `true_start`"))?;
         first_start.get_or_insert(true_start_us);
         let last_modified = s.last_modified.clone();
-        segments.insert(file.clone(), Segment { file, last_modified, true_start_us });
+        segments.insert(file.clone(), Segment { last_modified, true_start_us });
     }
     let playlist = std::fs::read_to_string(dir.join("playlist.m3u8"))
         .map_err(|e| data_error(&dir.join("playlist.m3u8"), format!("cannot read: {e}")))?;
@@ -405,7 +405,7 @@ impl DemoRecording {
         if fault == Some("missing_segments") {
             return api_error(404, "Segment not found", name);
         }
-        let Ok((file, len)) = open_with_len(&self.dir.join(&seg.file)) else {
+        let Ok((file, len)) = open_with_len(&self.dir.join(name)) else {
             return api_error(404, "Segment not found", name);
         };
         // Starlette's FileResponse: ETag from mtime and size; the demo's mtime is the true one.
