@@ -20,13 +20,14 @@ pub(crate) type ControlError = (u16, String);
 impl Emulator {
     /// A `/__demo/` request, or the live rig's `POST /__live/events`.
     pub(crate) fn control(self: &Arc<Self>, method: &str, path: &str, body: &[u8]) -> HttpAnswer {
-        const PATHS: [&str; 6] = [
-            "/__demo/faults",
-            "/__demo/reset",
-            "/__demo/events",
-            "/__demo/live",
-            "/__demo/log",
-            LIVE_EVENTS_PATH,
+        /// Every control path and the methods it takes (for a 405's `Allow`).
+        const ALLOWED: [(&str, &str); 6] = [
+            ("/__demo/faults", "GET, POST, OPTIONS"),
+            ("/__demo/reset", "POST, OPTIONS"),
+            ("/__demo/events", "POST, OPTIONS"),
+            ("/__demo/live", "POST, OPTIONS"),
+            ("/__demo/log", "GET, OPTIONS"),
+            (LIVE_EVENTS_PATH, "POST, OPTIONS"),
         ];
         if method == "OPTIONS" {
             return HttpAnswer::bytes(204, "application/json", Vec::new())
@@ -62,16 +63,13 @@ impl Emulator {
                 .map(|started| json!(started)),
             ("GET", "/__demo/log") => Ok(json!(self.lock().log)),
             ("POST", LIVE_EVENTS_PATH) => self.insert_rig_events(body),
-            (_, p) if PATHS.contains(&p) => {
-                let allow = match p {
-                    "/__demo/faults" => "GET, POST, OPTIONS",
-                    "/__demo/log" => "GET, OPTIONS",
-                    _ => "POST, OPTIONS",
-                };
-                return control_reply(405, &json!({"error": "method not allowed"}))
-                    .with("Allow", allow);
-            }
-            _ => Err((404, format!("no demo control at {path}; see emulator/src/lib.rs"))),
+            _ => match ALLOWED.iter().find(|(known, _)| *known == path) {
+                Some((_, allow)) => {
+                    return control_reply(405, &json!({"error": "method not allowed"}))
+                        .with("Allow", *allow);
+                }
+                None => Err((404, format!("no demo control at {path}; see emulator/src/lib.rs"))),
+            },
         };
         match result {
             Ok(body) => control_reply(200, &body),
