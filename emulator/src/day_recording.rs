@@ -72,6 +72,14 @@
 //! the rest segment by segment, so `total`, `limit` and `offset` are exact for
 //! any span, unbounded included, without a day's rows in memory. The single
 //! event endpoint does not find them.
+//!
+//! # Files
+//!
+//! This file holds the constants, the clock, the truth types and the route;
+//! `schedule` lays out the runs and numbers the segments, `sources` loads the
+//! demo segments and their events, `answers` builds the playlist, segment and
+//! dates answers, `event_rows` the list rows, `ts_shift` moves a segment's
+//! timestamps.
 
 mod answers;
 mod event_rows;
