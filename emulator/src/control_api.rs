@@ -20,13 +20,14 @@ pub(crate) type ControlError = (u16, String);
 impl Emulator {
     /// A `/__demo/` request, or the live rig's `POST /__live/events`.
     pub(crate) fn control(self: &Arc<Self>, method: &str, path: &str, body: &[u8]) -> HttpAnswer {
-        const PATHS: [&str; 6] = [
-            "/__demo/faults",
-            "/__demo/reset",
-            "/__demo/events",
-            "/__demo/live",
-            "/__demo/log",
-            LIVE_EVENTS_PATH,
+        /// Every control path and the methods it takes (for a 405's `Allow`).
+        const ALLOWED: [(&str, &str); 6] = [
+            ("/__demo/faults", "GET, POST, OPTIONS"),
+            ("/__demo/reset", "POST, OPTIONS"),
+            ("/__demo/events", "POST, OPTIONS"),
+            ("/__demo/live", "POST, OPTIONS"),
+            ("/__demo/log", "GET, OPTIONS"),
+            (LIVE_EVENTS_PATH, "POST, OPTIONS"),
         ];
         if method == "OPTIONS" {
             return HttpAnswer::bytes(204, "application/json", Vec::new())
@@ -38,7 +39,7 @@ impl Emulator {
         let result: Result<Value, ControlError> = match (method, path) {
             ("GET", "/__demo/faults") => Ok(self.faults_json()),
             ("POST", "/__demo/faults") => parse_body::<Faults>(body)
-                .and_then(|f| self.set_faults_inner(f))
+                .and_then(|f| self.set_faults(f))
                 .map(|()| self.faults_json()),
             ("POST", "/__demo/reset") => {
                 self.reset();
@@ -55,23 +56,20 @@ impl Emulator {
                     },
                     _ => Err((400, "expected an array of events or {\"events\": [...]}".into())),
                 })
-                .and_then(|list| self.insert_events_inner(list))
+                .and_then(|list| self.insert_events(list))
                 .map(|n| json!({"inserted": n, "stored": self.lock().inserted.len()})),
             ("POST", "/__demo/live") => parse_body::<LiveConfig>(body)
-                .and_then(|c| self.start_live_inner(&c))
+                .and_then(|c| self.start_live(&c))
                 .map(|started| json!(started)),
             ("GET", "/__demo/log") => Ok(json!(self.lock().log)),
             ("POST", LIVE_EVENTS_PATH) => self.insert_rig_events(body),
-            (_, p) if PATHS.contains(&p) => {
-                let allow = match p {
-                    "/__demo/faults" => "GET, POST, OPTIONS",
-                    "/__demo/log" => "GET, OPTIONS",
-                    _ => "POST, OPTIONS",
-                };
-                return control_reply(405, &json!({"error": "method not allowed"}))
-                    .with("Allow", allow);
-            }
-            _ => Err((404, format!("no demo control at {path}; see emulator/src/lib.rs"))),
+            _ => match ALLOWED.iter().find(|(known, _)| *known == path) {
+                Some((_, allow)) => {
+                    return control_reply(405, &json!({"error": "method not allowed"}))
+                        .with("Allow", *allow);
+                }
+                None => Err((404, format!("no demo control at {path}; see emulator/src/lib.rs"))),
+            },
         };
         match result {
             Ok(body) => control_reply(200, &body),
@@ -81,11 +79,8 @@ impl Emulator {
 }
 
 impl Emulator {
-    pub(crate) fn insert_events(&self, events: Vec<Value>) -> Result<usize, String> {
-        self.insert_events_inner(events).map_err(|(_, m)| m)
-    }
-
-    pub(crate) fn insert_events_inner(&self, events: Vec<Value>) -> Result<usize, ControlError> {
+    /// Stores VAS event objects (all or nothing); returns how many.
+    pub(crate) fn insert_events(&self, events: Vec<Value>) -> Result<usize, ControlError> {
         let data = &self.data;
         let mut ctl = self.lock();
         if ctl.inserted.len() + events.len() > MAX_INSERTED {

@@ -11,7 +11,6 @@ use crate::run_time_state::RunTimeState;
 /// generators and [`crate::RunningBackend`].
 pub(crate) struct Emulator {
     pub(crate) dist_dir: PathBuf,
-    pub(crate) demo_dir: Option<PathBuf>,
     pub(crate) data: Box<DemoData>,
     /// VAS's environment key (see [`crate::BackendConfig::api_key`]).
     pub(crate) api_key: Option<String>,

@@ -177,7 +177,7 @@ pub(crate) enum FaultScope {
 }
 
 /// The answer faults applied to one request.
-#[derive(Default)]
+#[derive(Default, PartialEq)]
 pub(crate) struct AnswerFaults {
     pub(crate) auth: Option<AuthFault>,
     pub(crate) bare_500: bool,
@@ -188,20 +188,6 @@ pub(crate) struct AnswerFaults {
     pub(crate) chunked: bool,
     pub(crate) gzip: bool,
     pub(crate) huge_playlist_mb: Option<u32>,
-}
-
-impl AnswerFaults {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.auth.is_none()
-            && !self.bare_500
-            && !self.db_fault_empty
-            && self.delay.is_none()
-            && !self.truncate
-            && self.huge_mb.is_none()
-            && !self.chunked
-            && !self.gzip
-            && self.huge_playlist_mb.is_none()
-    }
 }
 
 impl Emulator {
@@ -216,11 +202,8 @@ impl Emulator {
         value
     }
 
-    pub(crate) fn set_faults(&self, faults: Faults) -> Result<(), String> {
-        self.set_faults_inner(faults).map_err(|(_, m)| m)
-    }
-
-    pub(crate) fn set_faults_inner(&self, faults: Faults) -> Result<(), ControlError> {
+    /// Checks and replaces the faults (and their poison rows).
+    pub(crate) fn set_faults(&self, faults: Faults) -> Result<(), ControlError> {
         let data = &self.data;
         let bad = |m: String| -> ControlError { (400, m) };
         if faults.delay_ms.is_some_and(|ms| ms > MAX_DELAY_MS) {

@@ -143,7 +143,7 @@ impl RunningBackend {
     /// Replaces the active fault modes (see [`Faults`]). Errors name a bad
     /// field; nothing changes then.
     pub fn set_faults(&self, faults: Faults) -> Result<(), String> {
-        self.state.set_faults(faults)
+        self.state.set_faults(faults).map_err(|(_, m)| m)
     }
 
     /// The active fault modes (`fail_count` is what is left of it).
@@ -155,12 +155,12 @@ impl RunningBackend {
     /// the lists at once. Returns how many were stored. An event whose
     /// `detections` is not an object is a poison row.
     pub fn insert_events(&self, events: Vec<Value>) -> Result<usize, String> {
-        self.state.insert_events(events)
+        self.state.insert_events(events).map_err(|(_, m)| m)
     }
 
     /// Starts a live event generator (see [`LiveConfig`]).
     pub fn start_live(&self, config: LiveConfig) -> Result<LiveStarted, String> {
-        self.state.start_live(&config)
+        self.state.start_live(&config).map_err(|(_, m)| m)
     }
 
     /// Back to the started state: no faults, no inserted events (the live
@@ -256,13 +256,11 @@ pub fn start_with_live(
     let day_clock = day_recording::DayClock::start(now_us(), config.day_speed)?;
     data.day = day_recording::DayRecording::load(dir, day_clock)?;
     data.live_cameras = live.map(LiveCameras::into_devices).transpose()?.unwrap_or_default();
-    let demo_dir = Some(data.dir.clone());
 
     let listener = TcpListener::bind(bind)?;
     let local = listener.local_addr()?;
     let state = Arc::new(Emulator {
         dist_dir: config.dist_dir,
-        demo_dir,
         data,
         api_key: config.api_key.filter(|k| !k.is_empty()),
         log_to_stderr: std::env::var("VAS_DEMO_LOG").map(|v| v == "1").unwrap_or(false),

@@ -31,19 +31,19 @@
 //! entries.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{civil_from_days, format_rfc3339_utc, UnixMicros};
 
-use crate::api::{api_error, api_json};
+use crate::api::{api_error, api_json, api_method_not_allowed};
 use crate::demo_data::{data_error, read_json, EventsFile, StoredEvent, EVENTS_FILE_SHAPE};
 use crate::faults::Faults;
 use crate::http::answer::{AnswerBody, HttpAnswer};
 use crate::http::request::RequestParts;
+use crate::http::static_files::open_with_len;
 use crate::text_formats::{parse_rfc3339, parse_uuid};
 
 /// `recording/recording.json`, as `xtask/demo/make_recording.py` writes it:
@@ -88,8 +88,8 @@ enum Variant {
     RestartWhilePlaying,
 }
 
+/// A segment of the recording (its file name is its key in `segments`).
 struct Segment {
-    file: String,
     last_modified: String,
     /// True wall time of the segment's first frame, microseconds.
     true_start_us: i64,
@@ -122,14 +122,14 @@ pub fn load(dir: &Path) -> io::Result<Option<(DemoRecording, Vec<StoredEvent>)>>
     let mut first_start = None;
     for (i, s) in meta.segments.iter().enumerate() {
         let at = |what: &str| data_error(&meta_path, format!("segments[{i}]: {what}"));
-        let file = s.file.clone();
-        if !file.starts_with("segment-") || !file.ends_with(".ts") || !dir.join(&file).is_file() {
+        let file = &s.file;
+        if !file.starts_with("segment-") || !file.ends_with(".ts") || !dir.join(file).is_file() {
             return Err(at("`file` must name an existing segment-N.ts"));
         }
         let true_start_us = parse_rfc3339(&s.true_start).map_err(|_| at("bad `true_start`"))?;
         first_start.get_or_insert(true_start_us);
         let last_modified = s.last_modified.clone();
-        segments.insert(file.clone(), Segment { file, last_modified, true_start_us });
+        segments.insert(file.clone(), Segment { last_modified, true_start_us });
     }
     let playlist = std::fs::read_to_string(dir.join("playlist.m3u8"))
         .map_err(|e| data_error(&dir.join("playlist.m3u8"), format!("cannot read: {e}")))?;
@@ -178,7 +178,7 @@ fn flip_first_group(id: &str, copy: u32) -> String {
 }
 
 /// The UTC day of an instant as VAS's recordings API names it: `YYYYMMDD`.
-fn date_of(us: i64) -> String {
+pub(crate) fn date_of(us: i64) -> String {
     let (y, m, d) = civil_from_days(us.div_euclid(86_400_000_000));
     format!("{y:04}{m:02}{d:02}")
 }
@@ -201,10 +201,74 @@ pub fn segment_key(name: &str) -> Option<u64> {
 /// The body served for a damaged segment: text repeated to `len` bytes. It
 /// holds no MPEG-TS sync byte (0x47, `G`), no ADTS or MP3 sync (0xFF) and no
 /// MP4 box name, so no demuxer of hls.js takes it for media.
-pub(super) fn garbage_bytes(len: u64) -> Vec<u8> {
+fn garbage_bytes(len: u64) -> Vec<u8> {
     const TEXT: &[u8] = b"vas demo backend: damaged segment, these bytes are not media\n";
     debug_assert!(!TEXT.contains(&0x47) && !TEXT.contains(&0xFF));
     TEXT.iter().copied().cycle().take(len as usize).collect()
+}
+
+/// A segment's answer as VAS's FileResponse sends it: `media`, or with
+/// `garbage_segments` as `fault` bytes of its length that are not media. The
+/// ETag is made of `etag_us` (the file's mtime) and the length.
+pub(crate) fn segment_answer(
+    media: AnswerBody,
+    len: u64,
+    fault: Option<&str>,
+    last_modified: String,
+    etag_us: i64,
+) -> HttpAnswer {
+    let body = if fault == Some("garbage_segments") {
+        AnswerBody::Bytes(garbage_bytes(len))
+    } else {
+        media
+    };
+    HttpAnswer { status: 200, headers: vec![("Content-Type".into(), "video/mp2t".into())], body }
+        .with("Last-Modified", last_modified)
+        .with("ETag", format!("\"{etag_us:x}-{len:x}\""))
+        .with("Cache-Control", "public, max-age=31536000")
+        .with("Access-Control-Allow-Origin", "*")
+}
+
+/// A playlist's answer: `text`, padded when `huge_playlist_mb` applies (then
+/// with that fault).
+pub(crate) fn playlist_answer(
+    text: String,
+    huge_playlist_mb: Option<u32>,
+) -> (HttpAnswer, Option<&'static str>) {
+    let (text, fault) = match huge_playlist_mb {
+        Some(mb) => (padded(text, mb), Some("huge_playlist_mb")),
+        None => (text, None),
+    };
+    let answer = HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text)
+        .with("Access-Control-Allow-Origin", "*");
+    (answer, fault)
+}
+
+/// `GET .../dates`: `(YYYYMMDD, segments)` newest first, and the camera as
+/// the path gives it when it has recordings.
+pub(crate) fn dates_json(device_id: Option<&str>, dates: Vec<(String, u64)>) -> Value {
+    #[derive(Serialize)]
+    struct Dates<'a> {
+        dates: Vec<Date>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        device_id: Option<&'a str>,
+        status: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Date {
+        date: String,
+        formatted: String,
+        segments_count: u64,
+    }
+    let dates = dates
+        .into_iter()
+        .map(|(date, segments_count)| Date {
+            formatted: format!("{}-{}-{}", &date[0..4], &date[4..6], &date[6..8]),
+            date,
+            segments_count,
+        })
+        .collect();
+    json!(Dates { dates, device_id, status: "success" })
 }
 
 /// Which fault, if any, applies to segment `name`.
@@ -220,10 +284,20 @@ pub(super) fn segment_fault(faults: &Faults, name: &str) -> Option<&'static str>
     }
 }
 
-enum Route<'a> {
+/// A recordings route, with the camera id as the path gives it.
+pub(crate) enum Route<'a> {
     Dates(&'a str),
     Playlist(&'a str),
+    /// And the segment's file name.
     Segment(&'a str, &'a str),
+}
+
+impl<'a> Route<'a> {
+    pub(crate) fn camera(&self) -> &'a str {
+        match self {
+            Route::Dates(camera) | Route::Playlist(camera) | Route::Segment(camera, _) => camera,
+        }
+    }
 }
 
 /// Whether `path` is a recording's playlist (`Faults::huge_playlist_mb` applies to it).
@@ -233,7 +307,7 @@ pub fn is_playlist(path: &str) -> bool {
 
 /// `huge_playlist_mb`: the playlist, then entries of 6 s segments numbered on
 /// from its last one until the text reaches `mb` MiB.
-pub(super) fn padded(mut text: String, mb: u32) -> String {
+fn padded(mut text: String, mb: u32) -> String {
     let target = mb as usize * 1024 * 1024;
     let last = text.lines().filter_map(|l| segment_key(l.trim())).max().unwrap_or(0);
     if !text.ends_with('\n') {
@@ -247,7 +321,7 @@ pub(super) fn padded(mut text: String, mb: u32) -> String {
     text
 }
 
-fn match_route(path: &str) -> Option<Route<'_>> {
+pub(crate) fn match_route(path: &str) -> Option<Route<'_>> {
     let rest = path.strip_prefix("/api/v1/recordings/devices/")?;
     let (camera, tail) = rest.split_once('/')?;
     match tail {
@@ -331,30 +405,12 @@ impl DemoRecording {
         if fault == Some("missing_segments") {
             return api_error(404, "Segment not found", name);
         }
-        let path = self.dir.join(&seg.file);
-        let opened = File::open(&path).and_then(|f| {
-            let len = f.metadata()?.len();
-            Ok((f, len))
-        });
-        let Ok((file, len)) = opened else {
+        let Ok((file, len)) = open_with_len(&self.dir.join(name)) else {
             return api_error(404, "Segment not found", name);
         };
         // Starlette's FileResponse: ETag from mtime and size; the demo's mtime is the true one.
-        let etag = format!("\"{:x}-{len:x}\"", seg.true_start_us);
-        let body = if fault == Some("garbage_segments") {
-            AnswerBody::Bytes(garbage_bytes(len))
-        } else {
-            AnswerBody::File { file, len }
-        };
-        HttpAnswer {
-            status: 200,
-            headers: vec![("Content-Type".into(), "video/mp2t".into())],
-            body,
-        }
-        .with("Last-Modified", seg.last_modified.clone())
-        .with("ETag", etag)
-        .with("Cache-Control", "public, max-age=31536000")
-        .with("Access-Control-Allow-Origin", "*")
+        let media = AnswerBody::File { file, len };
+        segment_answer(media, len, fault, seg.last_modified.clone(), seg.true_start_us)
     }
 }
 
@@ -368,318 +424,43 @@ pub fn route(
     faults: &Faults,
     huge_playlist_mb: Option<u32>,
 ) -> Option<(HttpAnswer, Option<&'static str>)> {
-    rec?;
+    let rec = rec?;
     let route = match_route(req.path)?;
     if req.method != "GET" {
-        return Some((api_error(405, "Method Not Allowed", req.path).with("Allow", "GET"), None));
+        return Some((api_method_not_allowed(req.path), None));
     }
-    let served = |camera: &str| rec.and_then(|r| r.serves(camera).map(|variant| (r, variant)));
-    let mut fault = None;
-    let reply = match route {
-        Route::Dates(camera) => match served(camera) {
-            Some((r, _)) => api_json(
-                200,
-                &json!({"status": "success", "device_id": camera, "dates": [{
-                    "date": r.date, "formatted": format!("{}-{}-{}", &r.date[0..4], &r.date[4..6], &r.date[6..8]),
-                    "segments_count": r.segments.len()
-                }]}),
-                true,
-            ),
-            None => api_json(200, &json!({"status": "success", "dates": []}), true),
-        },
-        Route::Playlist(camera) => match served(camera) {
-            Some((r, variant)) => {
-                let text = match variant {
-                    Variant::Vas => r.playlist.clone(),
-                    Variant::ProgramDateTime => r.playlist_with_pdt(),
-                    Variant::RestartWhilePlaying => {
-                        let n =
-                            r.restart_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        if n < REQUESTS_BEFORE_RESTART {
-                            r.playlist_before_last_restart()
-                        } else {
-                            r.playlist.clone()
-                        }
+    let variant = rec.serves(route.camera());
+    Some(match (route, variant) {
+        (Route::Dates(camera), Some(_)) => {
+            let dates = vec![(rec.date.clone(), rec.segments.len() as u64)];
+            (api_json(200, &dates_json(Some(camera), dates), true), None)
+        }
+        (Route::Dates(_), None) => (api_json(200, &dates_json(None, Vec::new()), true), None),
+        (Route::Playlist(_), Some(variant)) => {
+            let text = match variant {
+                Variant::Vas => rec.playlist.clone(),
+                Variant::ProgramDateTime => rec.playlist_with_pdt(),
+                Variant::RestartWhilePlaying => {
+                    let n = rec.restart_requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    if n < REQUESTS_BEFORE_RESTART {
+                        rec.playlist_before_last_restart()
+                    } else {
+                        rec.playlist.clone()
                     }
-                };
-                let text = match huge_playlist_mb {
-                    Some(mb) => {
-                        fault = Some("huge_playlist_mb");
-                        padded(text, mb)
-                    }
-                    None => text,
-                };
-                HttpAnswer::bytes(200, "application/vnd.apple.mpegurl", text)
-                    .with("Access-Control-Allow-Origin", "*")
-            }
-            None => api_error(404, "No recordings found for this device", req.path),
-        },
-        Route::Segment(camera, name) => match served(camera) {
-            Some((r, _)) => {
-                fault = segment_fault(faults, name).filter(|_| r.segments.contains_key(name));
-                r.segment(name, fault)
-            }
-            None => api_error(404, "Segment not found", req.path),
-        },
-    };
-    Some((reply, fault))
+                }
+            };
+            playlist_answer(text, huge_playlist_mb)
+        }
+        (Route::Playlist(_), None) => {
+            (api_error(404, "No recordings found for this device", req.path), None)
+        }
+        (Route::Segment(_, name), Some(_)) => {
+            let fault = segment_fault(faults, name).filter(|_| rec.segments.contains_key(name));
+            (rec.segment(name, fault), fault)
+        }
+        (Route::Segment(..), None) => (api_error(404, "Segment not found", req.path), None),
+    })
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use serde_json::Value;
-
-    #[test]
-    fn dates_and_pdt_text() {
-        assert_eq!(date_of(1_767_618_000_830_000), "20260105");
-        assert_eq!(date_of(0), "19700101");
-        assert_eq!(pdt_text(1_767_618_000_950_000), "2026-01-05T13:00:00.950Z");
-        assert_eq!(
-            flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1),
-            "955803eb-3c1e-4f0a-9d2b-7e5c4a1f8e01"
-        );
-        assert_ne!(
-            flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 2),
-            flip_first_group("0b6f7a52-3c1e-4f0a-9d2b-7e5c4a1f8e01", 1)
-        );
-        assert!(matches!(
-            match_route("/api/v1/recordings/devices/x/segment-1.ts"),
-            Some(Route::Segment("x", "segment-1.ts"))
-        ));
-        assert!(match_route("/api/v1/recordings/devices/x/segment-1.ts/y").is_none());
-        assert!(match_route("/api/v1/recordings/devices/x/other").is_none());
-    }
-
-    /// One request to a running backend: status, headers, body (the day camera's tests use it too).
-    pub(crate) fn get(method: &str, url: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        use std::io::Read;
-        let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(30)).build();
-        let resp = match agent.request(method, url).call() {
-            Ok(r) => r,
-            Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("{method} {url}: {e}"),
-        };
-        let headers = resp
-            .headers_names()
-            .into_iter()
-            .map(|n| (n.clone(), resp.header(&n).unwrap_or("").to_string()))
-            .collect();
-        let status = resp.status();
-        let mut body = Vec::new();
-        resp.into_reader().read_to_end(&mut body).unwrap();
-        (status, headers, body)
-    }
-
-    /// An emulator over the shipped demo data (no key, no viewer), and that data's directory.
-    pub(crate) fn demo_backend() -> (crate::RunningBackend, std::path::PathBuf) {
-        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
-        let config = crate::BackendConfig {
-            dist_dir: data.join("no-dist"),
-            data_dir: Some(data.clone()),
-            api_key: None,
-            viewer_api_key: None,
-            day_speed: None,
-        };
-        (crate::start(config, "127.0.0.1:0").unwrap(), data)
-    }
-
-    /// Against the shipped demo recording: endpoints, headers, numbering, program date-time variant.
-    #[test]
-    fn serves_the_shipped_recording_as_vas_does() {
-        let (backend, _) = demo_backend();
-        let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
-        let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
-
-        let dates = get("GET", &format!("{base}/{cam}/dates"));
-        assert_eq!(dates.0, 200);
-        let v: Value = serde_json::from_slice(&dates.2).unwrap();
-        assert_eq!(v["device_id"], cam);
-        assert_eq!(v["dates"][0]["date"], "20260105");
-        assert_eq!(v["dates"][0]["formatted"], "2026-01-05");
-        assert_eq!(v["dates"][0]["segments_count"], 12);
-        let none = get("GET", &format!("{base}/00000000-0000-4000-8000-000000000000/dates"));
-        assert_eq!(
-            serde_json::from_slice::<Value>(&none.2).unwrap(),
-            json!({"status": "success", "dates": []})
-        );
-
-        let pl = get("GET", &format!("{base}/{cam}/playlist"));
-        let text = String::from_utf8(pl.2).unwrap();
-        assert_eq!(pl.0, 200);
-        assert!(
-            text.contains("#EXT-X-PLAYLIST-TYPE:EVENT")
-                && !text.contains("ENDLIST")
-                && !text.contains("PROGRAM-DATE-TIME")
-        );
-        assert!(text.contains("#EXT-X-MEDIA-SEQUENCE:1767619925"), "the newest run's start epoch");
-        assert_eq!(text.matches("#EXT-X-DISCONTINUITY").count(), 3);
-        assert!(text.contains("segment-1767618441.ts"), "run 2: 1767618437 + 4 listed");
-        assert!(text.contains("segment-1767619932.ts"), "run 3: 1767619925 + 7 listed");
-        let missing = get("GET", &format!("{base}/00000000-0000-4000-8000-000000000000/playlist"));
-        assert_eq!(missing.0, 404);
-        assert_eq!(serde_json::from_slice::<Value>(&missing.2).unwrap()["error"]["status"], 404);
-
-        let seg = get("GET", &format!("{base}/{cam}/segment-1767618000.ts"));
-        assert_eq!(seg.0, 200);
-        let h =
-            |n: &str| seg.1.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
-        assert_eq!(h("Last-Modified").as_deref(), Some("Mon, 05 Jan 2026 13:00:07 GMT"));
-        assert_eq!(h("Cache-Control").as_deref(), Some("public, max-age=31536000"));
-        assert_eq!(h("Content-Type").as_deref(), Some("video/mp2t"));
-        assert!(h("ETag").is_some());
-        assert_eq!(seg.2.first(), Some(&0x47), "an MPEG-TS sync byte");
-        assert_eq!(get("HEAD", &format!("{base}/{cam}/segment-1767618000.ts")).0, 405);
-        assert_eq!(get("GET", &format!("{base}/{cam}/segment-1.ts")).0, 404);
-
-        let pdt =
-            String::from_utf8(get("GET", &format!("{base}/{PDT_CAMERA_ID}/playlist")).2).unwrap();
-        assert_eq!(pdt.matches("#EXT-X-PROGRAM-DATE-TIME:").count(), 12);
-        assert!(
-            pdt.contains(
-                "#EXT-X-PROGRAM-DATE-TIME:2026-01-05T13:00:00.950Z\nsegment-1767618000.ts"
-            ),
-            "{pdt}"
-        );
-
-        // The restart camera: the pre-restart playlist twice, then the full one.
-        let restart = |_: usize| {
-            String::from_utf8(get("GET", &format!("{base}/{RESTART_CAMERA_ID}/playlist")).2)
-                .unwrap()
-        };
-        let before = restart(0);
-        assert!(
-            before.contains("#EXT-X-MEDIA-SEQUENCE:1767618437")
-                && !before.contains("segment-1767619932.ts"),
-            "{before}"
-        );
-        assert_eq!(before.matches("#EXT-X-DISCONTINUITY").count(), 2);
-        assert_eq!(restart(1), before);
-        assert_eq!(restart(2), text);
-
-        // The recording's events are served for every camera id.
-        let events = |c: &str| {
-            let url = format!(
-                "http://127.0.0.1:{}/api/v1/ai-events/cameras/{c}/events?start_time=2026-01-05T13:00:00Z&end_time=2026-01-05T13:00:10Z&limit=1000",
-                backend.port()
-            );
-            serde_json::from_slice::<Value>(&get("GET", &url).2).unwrap()["total"].as_u64().unwrap()
-        };
-        assert!(events(cam) > 0);
-        assert_eq!(events(cam), events(PDT_CAMERA_ID));
-        assert_eq!(events(cam), events(RESTART_CAMERA_ID));
-        // The bare camera: the program date-time playlist, no events of its own.
-        let bare =
-            String::from_utf8(get("GET", &format!("{base}/{BARE_CAMERA_ID}/playlist")).2).unwrap();
-        assert_eq!(bare, pdt);
-        assert_eq!(events(BARE_CAMERA_ID), 0);
-    }
-
-    /// Segment faults: a 404 as VAS sends it, or the usual answer with bytes that are not media;
-    /// on every camera serving the recording, logged, refused when malformed, cleared by reset.
-    #[test]
-    fn missing_and_garbage_segments() {
-        let (backend, data) = demo_backend();
-        let base = format!("http://127.0.0.1:{}/api/v1/recordings/devices", backend.port());
-        let seg = |cam: &str, n: u64| get("GET", &format!("{base}/{cam}/segment-{n}.ts"));
-        let cam = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
-        let original = std::fs::read(data.join("recording/segment-1767618002.ts")).unwrap();
-        backend
-            .set_faults(Faults {
-                missing_segments: vec!["segment-1767618001.ts".into(), "1767619936".into()],
-                garbage_segments: vec!["1767618002".into()],
-                ..Faults::default()
-            })
-            .unwrap();
-        for camera in [cam, PDT_CAMERA_ID, RESTART_CAMERA_ID] {
-            for n in [1_767_618_001, 1_767_619_936] {
-                let (status, _, body) = seg(camera, n);
-                assert_eq!(status, 404, "{camera} {n}");
-                let v: Value = serde_json::from_slice(&body).unwrap();
-                assert_eq!(v["error"]["status"], 404);
-                assert_eq!(v["error"]["message"], "Segment not found");
-            }
-            let (status, headers, body) = seg(camera, 1_767_618_002);
-            assert_eq!(status, 200);
-            let h = |n: &str| {
-                headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone())
-            };
-            assert_eq!(h("Content-Type").as_deref(), Some("video/mp2t"));
-            assert_eq!(h("Last-Modified").as_deref(), Some("Mon, 05 Jan 2026 13:00:19 GMT"));
-            assert_eq!(body.len(), original.len(), "the file's length");
-            assert!(
-                body != original && !body.contains(&0x47) && !body.contains(&0xFF),
-                "no sync byte of any demuxer"
-            );
-            // Other segments are untouched.
-            let (status, _, body) = seg(camera, 1_767_618_000);
-            assert_eq!((status, body.first()), (200, Some(&0x47)));
-        }
-        let faults: Vec<Option<String>> =
-            backend.request_log().into_iter().map(|e| e.fault).collect();
-        assert_eq!(faults.iter().filter(|f| f.as_deref() == Some("missing_segments")).count(), 6);
-        assert_eq!(faults.iter().filter(|f| f.as_deref() == Some("garbage_segments")).count(), 3);
-        assert_eq!(faults.iter().filter(|f| f.is_none()).count(), 3);
-        // A segment that does not exist stays a plain 404, not a fault.
-        backend
-            .set_faults(Faults { missing_segments: vec!["1".into()], ..Faults::default() })
-            .unwrap();
-        assert_eq!(seg(cam, 1).0, 404);
-        assert_eq!(backend.request_log().last().and_then(|e| e.fault.clone()), None);
-        // Malformed entries are refused with the field named.
-        for bad in ["segment-.ts", "seg-1.ts", "12a", "", "segment-1.mp4"] {
-            let err = backend
-                .set_faults(Faults { garbage_segments: vec![bad.into()], ..Faults::default() })
-                .unwrap_err();
-            assert!(err.contains("garbage_segments[0]"), "{bad}: {err}");
-        }
-        // Reset serves every segment again.
-        backend.reset();
-        assert_eq!(seg(cam, 1_767_618_001).0, 200);
-        assert_eq!(seg(cam, 1_767_618_002).2, original);
-        assert_eq!(segment_key("segment-1767618001.ts"), Some(1_767_618_001));
-        assert_eq!(segment_key("42"), Some(42));
-        assert_eq!(segment_key("segment-99999999999999999999.ts"), None);
-    }
-
-    /// An oversized playlist: the usual one, then synthetic entries to the size asked, for playlists only, counted by `fail_count`.
-    #[test]
-    fn huge_playlist() {
-        let (backend, _) = demo_backend();
-        let base = format!(
-            "http://127.0.0.1:{}/api/v1/recordings/devices/{PDT_CAMERA_ID}",
-            backend.port()
-        );
-        let usual = String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap();
-        backend
-            .set_faults(Faults {
-                huge_playlist_mb: Some(3),
-                fail_count: Some(1),
-                ..Faults::default()
-            })
-            .unwrap();
-        // A segment is not a playlist: untouched, and not counted.
-        assert_eq!(get("GET", &format!("{base}/segment-1767618000.ts")).2.first(), Some(&0x47));
-        let (status, _, body) = get("GET", &format!("{base}/playlist"));
-        let huge = String::from_utf8(body).unwrap();
-        assert_eq!(status, 200);
-        assert!(huge.starts_with(&usual), "the usual entries first");
-        assert!((3 << 20..(3 << 20) + 64).contains(&huge.len()), "{} bytes", huge.len());
-        assert!(
-            huge[usual.len()..].starts_with("#EXTINF:6.000000,\nsegment-1767619937.ts\n"),
-            "numbered on from the last"
-        );
-        let parsed =
-            vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist::parse(&huge);
-        assert_eq!(
-            (parsed.entries.len(), parsed.skipped_lines),
-            (12 + (huge.len() - usual.len()) / 40, 0)
-        );
-        // fail_count: the next playlist is the usual one again.
-        assert_eq!(String::from_utf8(get("GET", &format!("{base}/playlist")).2).unwrap(), usual);
-        let faults: Vec<Option<String>> =
-            backend.request_log().into_iter().map(|e| e.fault).collect();
-        assert_eq!(faults, [None, None, Some("huge_playlist_mb".into()), None]);
-        assert_eq!(backend.faults().fail_count, Some(0));
-    }
-}
+mod tests;

@@ -130,7 +130,7 @@ impl RunTimeState {
             gzip: f.gzip_body && scope == FaultScope::EventList && accepts_gzip(req),
             huge_playlist_mb: f.huge_playlist_mb.filter(|_| scope == FaultScope::Playlist),
         };
-        if applied.is_empty() {
+        if applied == AnswerFaults::default() {
             return AnswerFaults::default();
         }
         if let Some(n) = &mut self.faults.fail_count {

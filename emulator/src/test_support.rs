@@ -137,6 +137,13 @@ pub(crate) fn emulated_config(dist_dir: PathBuf, data_dir: Option<PathBuf>) -> B
     BackendConfig { dist_dir, data_dir, api_key: None, viewer_api_key: None, day_speed: None }
 }
 
+/// An emulator over the shipped demo data (no key, no viewer), and that data's directory.
+pub(crate) fn demo_backend() -> (RunningBackend, PathBuf) {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/demo");
+    let config = emulated_config(data.join("no-dist"), Some(data.clone()));
+    (start(config, "127.0.0.1:0").unwrap(), data)
+}
+
 pub(crate) struct Fixture {
     pub(crate) backend: RunningBackend,
     pub(crate) _dir: TempDir,
@@ -144,11 +151,17 @@ pub(crate) struct Fixture {
 
 impl Fixture {
     pub(crate) fn emulated() -> Fixture {
+        Fixture::configured(|_| {})
+    }
+
+    /// An emulating backend over the test data, its configuration changed by `change` first.
+    pub(crate) fn configured(change: impl FnOnce(&mut BackendConfig)) -> Fixture {
         let dir = TempDir::new();
         write_data(&dir.data());
         write_dist(&dir.dist());
-        let backend = start(emulated_config(dir.dist(), Some(dir.data())), "127.0.0.1:0").unwrap();
-        Fixture { backend, _dir: dir }
+        let mut config = emulated_config(dir.dist(), Some(dir.data()));
+        change(&mut config);
+        Fixture { backend: start(config, "127.0.0.1:0").unwrap(), _dir: dir }
     }
 
     /// An emulating backend with these faults on.
@@ -288,8 +301,6 @@ pub(crate) fn assert_api_headers(r: &Resp) {
 pub(crate) fn ids(ns: &[u32]) -> Vec<String> {
     ns.iter().map(|&n| eid(n)).collect()
 }
-
-// -- unit: parsers ------------------------------------------------------
 
 pub(crate) const LIST: &str = "/api/v1/ai-events";
 pub(crate) const POISON_ID: &str = "badbad00-0000-4000-8000-000000000001";

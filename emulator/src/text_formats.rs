@@ -74,14 +74,12 @@ pub(crate) fn parse_rfc3339(s: &str) -> Result<i64, &'static str> {
         }
         Ok(v)
     };
+    let separator =
+        |at: usize, expected: u8, err: &'static str| (b[at] == expected).then_some(()).ok_or(err);
     let year = num(0..4, "invalid character in year")?;
-    if b[4] != b'-' {
-        return Err("invalid date separator, expected `-`");
-    }
+    separator(4, b'-', "invalid date separator, expected `-`")?;
     let month = num(5..7, "invalid character in month")?;
-    if b[7] != b'-' {
-        return Err("invalid date separator, expected `-`");
-    }
+    separator(7, b'-', "invalid date separator, expected `-`")?;
     let day = num(8..10, "invalid character in day")?;
     if !(1..=12).contains(&month) {
         return Err("month value is outside expected range of 1-12");
@@ -93,13 +91,9 @@ pub(crate) fn parse_rfc3339(s: &str) -> Result<i64, &'static str> {
         return Err("invalid datetime separator, expected `T`, `t` or space");
     }
     let hour = num(11..13, "invalid character in hour")?;
-    if b[13] != b':' {
-        return Err("invalid time separator, expected `:`");
-    }
+    separator(13, b':', "invalid time separator, expected `:`")?;
     let minute = num(14..16, "invalid character in minute")?;
-    if b[16] != b':' {
-        return Err("invalid time separator, expected `:`");
-    }
+    separator(16, b':', "invalid time separator, expected `:`")?;
     let second = num(17..19, "invalid character in second")?;
     if hour > 23 {
         return Err("hour value is outside expected range of 0-23");
@@ -143,9 +137,7 @@ pub(crate) fn parse_rfc3339(s: &str) -> Result<i64, &'static str> {
                 return Err("invalid timezone hour or minute");
             }
             let oh = num(pos + 1..pos + 3, "invalid timezone hour")?;
-            if b[pos + 3] != b':' {
-                return Err("invalid timezone separator, expected `:`");
-            }
+            separator(pos + 3, b':', "invalid timezone separator, expected `:`")?;
             let om = num(pos + 4..pos + 6, "invalid timezone minute")?;
             if oh > 23 {
                 return Err("timezone offset hour must be less than 24");

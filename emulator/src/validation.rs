@@ -1,13 +1,36 @@
 //! Query and path parameters read as FastAPI reads them, with pydantic-shaped
 //! 422 details.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::api::api_json;
 use crate::http::answer::HttpAnswer;
 use crate::text_formats::parse_rfc3339;
 
-pub(crate) fn validation_error(details: Vec<Value>, path: &str) -> HttpAnswer {
+/// One pydantic error detail (its keys come out sorted, as `json!` sorts them).
+#[derive(Serialize)]
+pub(crate) struct Detail {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ctx: Option<Ctx>,
+    input: String,
+    /// Where (`path` or `query`) and which parameter.
+    loc: [&'static str; 2],
+    msg: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+/// A detail's context, one key: `{"error": reason}`, `{"ge": min}` or `{"le": max}`.
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Ctx {
+    Error(String),
+    Ge(i64),
+    Le(i64),
+}
+
+pub(crate) fn validation_error(details: Vec<Detail>, path: &str) -> HttpAnswer {
     api_json(
         422,
         &json!({"error": {"status": 422, "message": "Validation error", "details": details, "path": path}}),
@@ -20,99 +43,83 @@ pub(crate) fn query_get<'a>(query: &'a [(String, String)], name: &str) -> Option
     query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-pub(crate) fn detail(
-    kind: &str,
-    loc: &str,
-    name: &str,
-    msg: String,
+/// A `<what>_parsing` detail: "Input should be a valid <what>, <reason>".
+fn parsing_error(
+    kind: &'static str,
+    what: &str,
+    loc: [&'static str; 2],
     input: &str,
-    ctx: Option<Value>,
-) -> Value {
-    let mut d = json!({"type": kind, "loc": [loc, name], "msg": msg, "input": input});
-    if let Some(ctx) = ctx {
-        d["ctx"] = ctx;
-    }
-    d
-}
-
-pub(crate) fn uuid_error(loc: &str, name: &str, input: &str, reason: &str) -> Value {
-    detail(
-        "uuid_parsing",
+    reason: &str,
+) -> Detail {
+    Detail {
+        ctx: Some(Ctx::Error(reason.to_string())),
+        input: input.to_string(),
         loc,
-        name,
-        format!("Input should be a valid UUID, {reason}"),
-        input,
-        Some(json!({"error": reason})),
-    )
+        msg: format!("Input should be a valid {what}, {reason}"),
+        kind,
+    }
 }
 
+/// A parameter (`loc` is `path` or `query`) that is not a UUID.
+pub(crate) fn uuid_error(
+    loc: &'static str,
+    name: &'static str,
+    input: &str,
+    reason: &str,
+) -> Detail {
+    parsing_error("uuid_parsing", "UUID", [loc, name], input, reason)
+}
+
+/// An optional RFC 3339 query parameter, microseconds since the epoch.
 pub(crate) fn time_param(
     query: &[(String, String)],
-    name: &str,
-    errors: &mut Vec<Value>,
+    name: &'static str,
+    errors: &mut Vec<Detail>,
 ) -> Option<i64> {
     let raw = query_get(query, name)?;
-    match parse_rfc3339(raw) {
-        Ok(us) => Some(us),
-        Err(reason) => {
-            errors.push(detail(
-                "datetime_parsing",
-                "query",
-                name,
-                format!("Input should be a valid datetime, {reason}"),
-                raw,
-                Some(json!({"error": reason})),
-            ));
-            None
-        }
+    let parsed = parse_rfc3339(raw);
+    if let Err(reason) = parsed {
+        errors.push(parsing_error("datetime_parsing", "datetime", ["query", name], raw, reason));
     }
+    parsed.ok()
 }
 
+/// An integer query parameter within `ge..=le`, `default` when absent or invalid.
 pub(crate) fn int_param(
     query: &[(String, String)],
-    name: &str,
+    name: &'static str,
     default: i64,
     ge: Option<i64>,
     le: Option<i64>,
-    errors: &mut Vec<Value>,
+    errors: &mut Vec<Detail>,
 ) -> i64 {
     let Some(raw) = query_get(query, name) else {
         return default;
     };
-    let Some(value) = parse_int(raw) else {
-        errors.push(detail(
+    let detail =
+        |kind, msg, ctx| Detail { ctx, input: raw.to_string(), loc: ["query", name], msg, kind };
+    let refusal = match parse_int(raw) {
+        None => detail(
             "int_parsing",
-            "query",
-            name,
             "Input should be a valid integer, unable to parse string as an integer".into(),
-            raw,
             None,
-        ));
-        return default;
+        ),
+        Some(value) => match (ge.filter(|&min| value < min), le.filter(|&max| value > max)) {
+            (Some(min), _) => detail(
+                "greater_than_equal",
+                format!("Input should be greater than or equal to {min}"),
+                Some(Ctx::Ge(min)),
+            ),
+            (None, Some(max)) => detail(
+                "less_than_equal",
+                format!("Input should be less than or equal to {max}"),
+                Some(Ctx::Le(max)),
+            ),
+            (None, None) => return value,
+        },
     };
-    if let Some(min) = ge.filter(|&min| value < min) {
-        errors.push(detail(
-            "greater_than_equal",
-            "query",
-            name,
-            format!("Input should be greater than or equal to {min}"),
-            raw,
-            Some(json!({"ge": min})),
-        ));
-        return default;
-    }
-    if let Some(max) = le.filter(|&max| value > max) {
-        errors.push(detail(
-            "less_than_equal",
-            "query",
-            name,
-            format!("Input should be less than or equal to {max}"),
-            raw,
-            Some(json!({"le": max})),
-        ));
-        return default;
-    }
-    value
+    errors.push(refusal);
+    default
 }
 
 /// An integer as pydantic reads one from a string: optional sign, digits,

@@ -10,7 +10,7 @@ use crate::faults::{AnswerFaults, InsertTemplate};
 use crate::http::answer::HttpAnswer;
 use crate::run_time_state::RunTimeState;
 use crate::text_formats::{format_vas_time, now_us, parse_uuid};
-use crate::validation::{int_param, query_get, time_param, uuid_error, validation_error};
+use crate::validation::{int_param, query_get, time_param, uuid_error, validation_error, Detail};
 
 /// Model of the synthetic `huge_body_mb` event when the query names none.
 pub const HUGE_MODEL_ID: &str = "demo-huge-body";
@@ -30,19 +30,20 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// FNV-1a of a string's bytes.
+pub(crate) fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// Rank of a row among its ties in list request number `counter`: VAS has
 /// no tie-breaker, so ties come in an order that changes per request, yet is
 /// the same for the same sequence of requests.
 pub(crate) fn tie_rank(id: &str, counter: u64) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    mix64(h ^ mix64(counter.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+    mix64(fnv1a(id) ^ mix64(counter.wrapping_add(0x9e37_79b9_7f4a_7c15)))
 }
 
 /// The filters and page of an event list request (the demo's and a live camera's).
+#[derive(Clone, Copy)]
 pub(crate) struct ListQuery<'a> {
     pub(crate) model: Option<&'a str>,
     pub(crate) start: Option<i64>,
@@ -54,7 +55,7 @@ pub(crate) struct ListQuery<'a> {
 impl<'a> ListQuery<'a> {
     /// Reads them as VAS does, in VAS's order; each invalid one adds its 422
     /// detail to `errors`.
-    pub(crate) fn parse(query: &'a [(String, String)], errors: &mut Vec<Value>) -> ListQuery<'a> {
+    pub(crate) fn parse(query: &'a [(String, String)], errors: &mut Vec<Detail>) -> ListQuery<'a> {
         ListQuery {
             model: query_get(query, "model_id"),
             start: time_param(query, "start_time", errors),
@@ -90,7 +91,8 @@ pub(crate) fn list_events(
             }
         }
     }
-    let ListQuery { model, start, end, limit, offset } = ListQuery::parse(query, &mut errors);
+    let list_query = ListQuery::parse(query, &mut errors);
+    let ListQuery { model, start, end, limit, offset } = list_query;
     if !errors.is_empty() {
         return validation_error(errors, path);
     }
@@ -127,16 +129,8 @@ pub(crate) fn list_events(
         .filter(|e| end.is_none_or(|t| e.ts_us <= t))
         .collect();
     // The day camera's rows: generated for this page only, the rest counted.
-    let day = day_recording::rows_for(
-        data.day.as_ref(),
-        camera.as_deref(),
-        model,
-        start,
-        end,
-        offset,
-        limit,
-        matches.len(),
-    );
+    let day =
+        day_recording::rows_for(data.day.as_ref(), camera.as_deref(), &list_query, matches.len());
     matches.extend(&day.rows);
     if stable {
         matches.sort_by_key(|e| (std::cmp::Reverse(e.ts_us), e.order));

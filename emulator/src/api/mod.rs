@@ -44,27 +44,16 @@ impl Emulator {
         // (configuration), then the fault's.
         let database_key = self.lock().faults.database_key.clone();
         if database_key.is_some() && req.header("X-API-Key") == database_key.as_deref() {
-            return RoutedAnswer {
-                fault: Some("database_key".into()),
-                ..RoutedAnswer::plain(HttpAnswer::text(500, "Internal Server Error"))
-            };
+            let answer = HttpAnswer::text(500, "Internal Server Error");
+            return RoutedAnswer::faulted(answer, "database_key");
         }
-        if let Some(key) = self.api_key.as_deref() {
-            if let Some(kind) = key_refusal(req, key) {
-                return RoutedAnswer {
-                    fault: Some("api_key".into()),
-                    ..RoutedAnswer::plain(auth_reply(kind))
-                };
-            }
+        if let Some(kind) = self.api_key.as_deref().and_then(|key| key_refusal(req, key)) {
+            return RoutedAnswer::faulted(auth_reply(kind), "api_key");
         }
         let mut ctl = self.lock();
-        if let Some(key) = ctl.faults.required_key.as_deref() {
-            if let Some(kind) = key_refusal(req, key) {
-                return RoutedAnswer {
-                    fault: Some("required_key".into()),
-                    ..RoutedAnswer::plain(auth_reply(kind))
-                };
-            }
+        if let Some(kind) = ctl.faults.required_key.as_deref().and_then(|key| key_refusal(req, key))
+        {
+            return RoutedAnswer::faulted(auth_reply(kind), "required_key");
         }
         let applied = ctl.answer_faults(req, scope);
         let mut faults: Vec<&'static str> = Vec::new();
@@ -152,7 +141,7 @@ impl Emulator {
             }
         };
         if req.method != "GET" {
-            return api_error(405, "Method Not Allowed", req.path).with("Allow", "GET");
+            return api_method_not_allowed(req.path);
         }
         let query = parse_query(req.query.unwrap_or(""));
         match route {
@@ -200,7 +189,6 @@ impl Emulator {
     }
 }
 
-/// VAS's authentication answers: JSON, and no CORS header.
 /// How a request's `X-API-Key` fails `key`, if it does (absent or empty, or another key).
 fn key_refusal(req: &RequestParts, key: &str) -> Option<AuthFault> {
     match req.header("X-API-Key") {
@@ -210,6 +198,7 @@ fn key_refusal(req: &RequestParts, key: &str) -> Option<AuthFault> {
     }
 }
 
+/// VAS's authentication answers: JSON, and no CORS header.
 pub(crate) fn auth_reply(kind: AuthFault) -> HttpAnswer {
     let (status, detail) = match kind {
         AuthFault::Missing => (401, "API key required. Provide X-API-Key header."),
@@ -252,6 +241,11 @@ pub(crate) fn api_json(status: u16, body: &Value, with_body: bool) -> HttpAnswer
 
 pub(crate) fn api_error(status: u16, message: &str, path: &str) -> HttpAnswer {
     api_json(status, &json!({"error": {"status": status, "message": message, "path": path}}), true)
+}
+
+/// 405 to a method other than GET on a GET route.
+pub(crate) fn api_method_not_allowed(path: &str) -> HttpAnswer {
+    api_error(405, "Method Not Allowed", path).with("Allow", "GET")
 }
 
 pub(crate) fn preflight(req: &RequestParts) -> HttpAnswer {

@@ -290,8 +290,6 @@ fn trailing_slash_redirects_methods_and_preflight() {
         .contains("x-api-key"));
 }
 
-// -- config, files ------------------------------------------------------
-
 #[test]
 fn ties_are_shuffled_per_request_but_deterministic() {
     let f = Fixture::emulated();

@@ -1,9 +1,20 @@
 //! Tests of the day camera: its clock, playlist, segments and event rows.
 
-use super::*;
-use crate::recording::tests::{demo_backend, get};
+use std::path::Path;
+
+use serde_json::{json, Value};
 use vas_overlay_viewer::core::clock::recording::hls_playlist::MediaPlaylist;
 use vas_overlay_viewer::core::clock::recording::http_date::parse_http_date;
+
+use super::answers::{extinf, http_date};
+use super::event_rows::derived_id;
+use super::sources::frames_us;
+use super::*;
+use crate::api::events::ListQuery;
+use crate::http::answer::AnswerBody;
+use crate::recording::segment_key;
+use crate::test_support::{demo_backend, request};
+use crate::text_formats::{format_vas_time, parse_rfc3339};
 
 /// 2026-01-06T10:00:00.123456Z: the listed day spans two UTC dates.
 const T0: i64 = 1_767_693_600_123_456;
@@ -32,6 +43,17 @@ fn body(reply: &HttpAnswer) -> &[u8] {
 
 fn epoch(offset_us: i64) -> u64 {
     u64::try_from((T0 + offset_us).div_euclid(1_000_000)).unwrap()
+}
+
+/// A list query of these filters and page.
+fn query(
+    model: Option<&str>,
+    start: Option<i64>,
+    end: Option<i64>,
+    offset: i64,
+    limit: i64,
+) -> ListQuery<'_> {
+    ListQuery { model, start, end, limit, offset }
 }
 
 /// The playlist's entries split into runs at the discontinuities.
@@ -340,9 +362,9 @@ fn events_of_a_span_are_generated_aligned_and_stable() {
     let truth = day.truth_at(T0);
     let seg = truth.segments.iter().find(|s| s.run == 2 && s.index == 100).unwrap();
     let (s, e) = (seg.true_start_us, seg.true_start_us + 30_000_000);
-    let rows = day.rows_at(T0, None, Some(s), Some(e), 0, 1000, 0);
+    let rows = day.rows_at(T0, &query(None, Some(s), Some(e), 0, 1000), 0);
     assert_eq!((rows.rows.len(), rows.skipped_newer, rows.skipped_older), (122, 0, 0));
-    let again = day.rows_at(T0, None, Some(s), Some(e), 0, 1000, 0);
+    let again = day.rows_at(T0, &query(None, Some(s), Some(e), 0, 1000), 0);
     let ids: Vec<&str> = rows.rows.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -372,22 +394,25 @@ fn events_of_a_span_are_generated_aligned_and_stable() {
         assert_eq!(parse_rfc3339(r.raw["timestamp"].as_str().unwrap()), Ok(r.ts_us));
     }
     // 2 events/s per model.
-    let person = day.rows_at(T0, Some(PERSON), Some(s), Some(e), 0, 1000, 0);
+    let person = day.rows_at(T0, &query(Some(PERSON), Some(s), Some(e), 0, 1000), 0);
     assert_eq!(person.rows.len(), 61);
     assert!(person.rows.iter().all(|r| r.model_id == PERSON));
     // Paging: positions 100.. of 122.
-    let page = day.rows_at(T0, None, Some(s), Some(e), 100, 50, 0);
+    let page = day.rows_at(T0, &query(None, Some(s), Some(e), 100, 50), 0);
     assert_eq!((page.rows.len(), page.skipped_newer, page.skipped_older), (22, 100, 0));
     assert_eq!(page.rows[0].id, rows.rows[100].id);
     // With 3 other rows matching, 3 more are generated before the page.
-    let page = day.rows_at(T0, None, Some(s), Some(e), 100, 10, 3);
+    let page = day.rows_at(T0, &query(None, Some(s), Some(e), 100, 10), 3);
     assert_eq!((page.rows.len(), page.skipped_newer, page.skipped_older), (13, 97, 12));
     // Nothing after the day's now.
-    let future = day.rows_at(T0, None, Some(T0 - 1_000_000), Some(T0 + HOUR_US), 0, 1000, 0);
+    let future =
+        day.rows_at(T0, &query(None, Some(T0 - 1_000_000), Some(T0 + HOUR_US), 0, 1000), 0);
     assert!(!future.rows.is_empty() && future.rows.iter().all(|r| r.ts_us <= T0));
     assert_eq!(
         future.rows.len(),
-        day.rows_at(T0 + 10_000_000, None, Some(T0 - 1_000_000), Some(T0), 0, 1000, 0).rows.len()
+        day.rows_at(T0 + 10_000_000, &query(None, Some(T0 - 1_000_000), Some(T0), 0, 1000), 0)
+            .rows
+            .len()
     );
 }
 
@@ -395,7 +420,7 @@ fn events_of_a_span_are_generated_aligned_and_stable() {
 #[test]
 fn unbounded_query_counts_the_day_and_builds_one_page() {
     let day = day();
-    let all = day.rows_at(T0, None, None, None, 0, 100, 0);
+    let all = day.rows_at(T0, &query(None, None, None, 0, 100), 0);
     let total = all.rows.len() + all.skipped_older;
     assert_eq!((all.rows.len(), all.skipped_newer), (100, 0));
     assert!(
@@ -405,24 +430,23 @@ fn unbounded_query_counts_the_day_and_builds_one_page() {
     let mut by_hour = 0;
     let mut t = T0 - 27 * HOUR_US;
     while t <= T0 {
-        let r = day.rows_at(T0, None, Some(t), Some(t + HOUR_US - 1), 0, 1, 0);
+        let r = day.rows_at(T0, &query(None, Some(t), Some(t + HOUR_US - 1), 0, 1), 0);
         by_hour += r.rows.len() + r.skipped_older;
         t += HOUR_US;
     }
     assert_eq!(total, by_hour);
     // The last page: the oldest rows, ending on run 0's first frame.
-    let tail = day.rows_at(T0, None, None, None, total as i64 - 10, 100, 0);
+    let tail = day.rows_at(T0, &query(None, None, None, total as i64 - 10, 100), 0);
     assert_eq!((tail.rows.len(), tail.skipped_newer, tail.skipped_older), (10, total - 10, 0));
     assert_eq!(tail.rows.last().unwrap().ts_us, T0 + RUN_STARTS_US[0] + FIRST_FRAME_LATENCY_US);
     // Past the end: nothing built, all counted.
-    let past = day.rows_at(T0, None, None, None, total as i64 + 5, 1000, 0);
+    let past = day.rows_at(T0, &query(None, None, None, total as i64 + 5, 1000), 0);
     assert_eq!((past.rows.len(), past.skipped_newer), (0, total));
     // Only the day camera's queries get them.
-    assert_eq!(rows_for(Some(&day), None, None, None, None, 0, 100, 0).rows.len(), 0);
+    let first_page = query(None, None, None, 0, 100);
+    assert_eq!(rows_for(Some(&day), None, &first_page, 0).rows.len(), 0);
     assert_eq!(
-        rows_for(Some(&day), Some(crate::recording::PDT_CAMERA_ID), None, None, None, 0, 100, 0)
-            .rows
-            .len(),
+        rows_for(Some(&day), Some(crate::recording::PDT_CAMERA_ID), &first_page, 0).rows.len(),
         0
     );
 }
@@ -438,85 +462,72 @@ fn served_by_the_backend() {
     assert_eq!(truth.segments.len(), 14_400);
     let newest = truth.newest.clone().unwrap();
 
-    let (status, headers, body) = get("GET", &format!("{rec}/playlist"));
-    assert_eq!(status, 200);
-    assert!(headers.iter().any(
-        |(k, v)| k.eq_ignore_ascii_case("Content-Type") && v == "application/vnd.apple.mpegurl"
-    ));
-    let p = MediaPlaylist::parse(&String::from_utf8(body).unwrap());
+    let playlist = request("GET", &format!("{rec}/playlist"), &[]);
+    assert_eq!(playlist.status, 200);
+    assert_eq!(playlist.header("Content-Type"), Some("application/vnd.apple.mpegurl"));
+    let p = MediaPlaylist::parse(&String::from_utf8(playlist.body).unwrap());
     assert_eq!(p.entries.len(), 14_400);
     let last = segment_key(&p.entries.last().unwrap().uri).unwrap();
     assert!(last == newest.number || last == newest.number + 1, "{last} vs {}", newest.number);
 
-    let (status, _, body) = get("GET", &format!("{rec}/dates"));
-    let v: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!((status, v["device_id"].as_str()), (200, Some(DAY_CAMERA_ID)));
+    let dates = request("GET", &format!("{rec}/dates"), &[]);
+    let v = dates.json();
+    assert_eq!((dates.status, v["device_id"].as_str()), (200, Some(DAY_CAMERA_ID)));
     let counted: u64 =
         v["dates"].as_array().unwrap().iter().map(|d| d["segments_count"].as_u64().unwrap()).sum();
     assert_eq!(counted, 14_400);
 
     let seg = &truth.segments[14_000];
     let url = format!("{rec}/segment-{}.ts", seg.number);
-    let (status, headers, body) = get("GET", &url);
-    assert_eq!((status, body.first()), (200, Some(&0x47)));
-    let h =
-        |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
+    let segment = request("GET", &url, &[]);
+    assert_eq!((segment.status, segment.body.first()), (200, Some(&0x47)));
     let modified =
         (seg.true_start_us + seg.duration_us + LAST_MODIFIED_LATENCY_US) / 1_000_000 * 1_000_000;
     assert_eq!(
-        h("Last-Modified").as_deref().and_then(parse_http_date).map(|t| t.0),
+        segment.header("Last-Modified").and_then(parse_http_date).map(|t| t.0),
         Some(modified)
     );
-    assert_eq!(h("Cache-Control").as_deref(), Some("public, max-age=31536000"));
-    assert_eq!(h("Access-Control-Allow-Origin").as_deref(), Some("*"));
-    assert_eq!(get("HEAD", &url).0, 405);
+    assert_eq!(segment.header("Cache-Control"), Some("public, max-age=31536000"));
+    assert_eq!(segment.header("Access-Control-Allow-Origin"), Some("*"));
+    assert_eq!(request("HEAD", &url, &[]).status, 405);
     backend
         .set_faults(Faults { missing_segments: vec![seg.number.to_string()], ..Faults::default() })
         .unwrap();
-    assert_eq!(get("GET", &url).0, 404);
+    assert_eq!(request("GET", &url, &[]).status, 404);
     assert_eq!(
         backend.request_log().last().and_then(|e| e.fault.clone()).as_deref(),
         Some("missing_segments")
     );
     backend.reset();
-    assert_eq!(get("GET", &url).0, 200);
+    assert_eq!(request("GET", &url, &[]).status, 200);
 
     // Events of a 30 s span of run 2, by both list endpoints.
     let s = truth.segments.iter().find(|s| s.run == 2 && s.index == 100).unwrap().true_start_us;
     let span =
         format!("start_time={}&end_time={}", format_vas_time(s), format_vas_time(s + 30_000_000));
     let list = |query: &str| {
-        let (status, _, body) =
-            get("GET", &format!("{base}/ai-events/cameras/{DAY_CAMERA_ID}/events?{query}"));
-        (status, serde_json::from_slice::<Value>(&body).unwrap())
+        request("GET", &format!("{base}/ai-events/cameras/{DAY_CAMERA_ID}/events?{query}"), &[])
     };
-    let ids = |v: &Value| {
-        v["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["id"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
-    let (status, all) = list(&format!("{span}&limit=1000"));
-    assert_eq!(
-        (status, all["total"].as_u64(), all["events"].as_array().map(Vec::len)),
-        (200, Some(122), Some(122))
+    let all = list(&format!("{span}&limit=1000"));
+    assert_eq!((all.status, all.json()["total"].as_u64(), all.ids().len()), (200, Some(122), 122));
+    let by_filter = request(
+        "GET",
+        &format!("{base}/ai-events?camera_id={DAY_CAMERA_ID}&{span}&limit=1000"),
+        &[],
     );
-    let (_, _, by_filter) =
-        get("GET", &format!("{base}/ai-events?camera_id={DAY_CAMERA_ID}&{span}&limit=1000"));
-    assert_eq!(serde_json::from_slice::<Value>(&by_filter).unwrap()["total"], 122);
-    assert_eq!(list(&format!("{span}&model_id={PERSON}")).1["total"], 61);
-    let (_, page) = list(&format!("{span}&limit=50&offset=100"));
+    assert_eq!(by_filter.json()["total"], 122);
+    assert_eq!(list(&format!("{span}&model_id={PERSON}")).json()["total"], 61);
+    let page = list(&format!("{span}&limit=50&offset=100"));
+    let v = page.json();
     assert_eq!(
-        (page["total"].as_u64(), page["limit"].as_u64(), page["offset"].as_u64()),
+        (v["total"].as_u64(), v["limit"].as_u64(), v["offset"].as_u64()),
         (Some(122), Some(50), Some(100))
     );
-    assert_eq!(ids(&page).len(), 22);
-    assert_eq!(list(&format!("{span}&limit=0")).0, 422, "validated as every list");
+    assert_eq!(page.ids().len(), 22);
+    assert_eq!(list(&format!("{span}&limit=0")).status, 422, "validated as every list");
     // Not in a list without a camera filter.
-    let (_, _, other) = get("GET", &format!("{base}/ai-events?{span}"));
-    assert_eq!(serde_json::from_slice::<Value>(&other).unwrap()["total"], 0);
+    let other = request("GET", &format!("{base}/ai-events?{span}"), &[]);
+    assert_eq!(other.json()["total"], 0);
     // An inserted row of the day camera in the span: counted, and paged through with the generated ones.
     let inserted = "0d0d0d0d-0000-4000-8000-000000000001";
     backend
@@ -525,20 +536,21 @@ fn served_by_the_backend() {
         .unwrap();
     let mut seen = Vec::new();
     for offset in (0..123).step_by(20) {
-        let (_, page) = list(&format!("{span}&limit=20&offset={offset}"));
-        assert_eq!(page["total"], 123);
-        seen.extend(ids(&page));
+        let page = list(&format!("{span}&limit=20&offset={offset}"));
+        assert_eq!(page.json()["total"], 123);
+        seen.extend(page.ids());
     }
     let mut unique = seen.clone();
     unique.sort();
     unique.dedup();
     assert_eq!((seen.len(), unique.len()), (123, 123), "every row once");
     assert!(seen.iter().any(|i| i == inserted));
-    let mut generated = ids(&all);
+    let mut generated = all.ids();
     generated.sort();
     assert!(generated.iter().all(|g| unique.binary_search(g).is_ok()), "the same ids as before");
     // No bounds: an answer, the whole day counted.
-    let (status, unbounded) = list("limit=5");
-    assert_eq!((status, ids(&unbounded).len()), (200, 5));
-    assert!(unbounded["total"].as_u64().unwrap() > 370_000, "{}", unbounded["total"]);
+    let unbounded = list("limit=5");
+    assert_eq!((unbounded.status, unbounded.ids().len()), (200, 5));
+    let total = &unbounded.json()["total"];
+    assert!(total.as_u64().unwrap() > 370_000, "{total}");
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::start;
 use crate::test_support::{
-    emulated_config, request, write_camera_with, write_data, write_dist, write_events_with,
+    demo_backend, emulated_config, request, write_camera_with, write_data, write_events_with,
     write_json, TempDir,
 };
 use crate::text_formats::parse_rfc3339;
@@ -119,10 +119,7 @@ fn shipped_demo_data_loads() {
         eprintln!("skipped: {} has no camera.json", data.display());
         return;
     }
-    let dir = TempDir::new();
-    write_dist(&dir.dist());
-    let backend = start(emulated_config(dir.dist(), Some(data.clone())), "127.0.0.1:0")
-        .unwrap_or_else(|e| panic!("shipped demo data rejected: {e}"));
+    let (backend, _) = demo_backend();
     let url = |path: &str| format!("http://127.0.0.1:{}{path}", backend.port());
 
     let camera: Value =

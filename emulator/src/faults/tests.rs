@@ -5,12 +5,17 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::faults::{AuthFault, Faults, PoisonRow, PoisonSpec};
-use crate::start;
 use crate::test_support::{
-    assert_api_headers, assert_no_cors, assert_poison_500, device, eid, emulated_config, event,
-    events, ids, request, wait_until, write_data, write_dist, Fixture, Resp, TempDir, ABSENT,
-    CAM_A, CAM_B, LIST, POISON_ID,
+    assert_api_headers, assert_no_cors, assert_poison_500, device, eid, event, events, ids,
+    request, wait_until, Fixture, Resp, ABSENT, CAM_A, CAM_B, LIST, POISON_ID,
 };
+
+/// A browser's preflight for a request carrying the key.
+const PREFLIGHT: [(&str, &str); 3] = [
+    ("Origin", "http://127.0.0.1:9"),
+    ("Access-Control-Request-Method", "GET"),
+    ("Access-Control-Request-Headers", "x-api-key"),
+];
 
 #[test]
 fn poison_row_fails_only_pages_that_contain_it() {
@@ -169,17 +174,7 @@ fn db_fault_answers_an_empty_page_and_404() {
 /// need it.
 #[test]
 fn environment_key_is_required_like_vas_with_auth_on() {
-    let dir = TempDir::new();
-    write_data(&dir.data());
-    write_dist(&dir.dist());
-    let mut config = emulated_config(dir.dist(), Some(dir.data()));
-    config.api_key = Some("env-key-3".into());
-    let f = Fixture { backend: start(config, "127.0.0.1:0").unwrap(), _dir: dir };
-    let preflight = [
-        ("Origin", "http://127.0.0.1:9"),
-        ("Access-Control-Request-Method", "GET"),
-        ("Access-Control-Request-Headers", "x-api-key"),
-    ];
+    let f = Fixture::configured(|config| config.api_key = Some("env-key-3".into()));
     for round in 0..2 {
         for (headers, status) in [
             (&[][..], 401),
@@ -194,7 +189,7 @@ fn environment_key_is_required_like_vas_with_auth_on() {
                 }
             }
         }
-        let r = f.dispatch("OPTIONS", LIST, &preflight);
+        let r = f.dispatch("OPTIONS", LIST, &PREFLIGHT);
         assert_eq!(r.status, 401);
         assert_no_cors(&r, "preflight");
         assert_eq!(f.get("/config.json").status, 200);
@@ -214,11 +209,6 @@ fn auth_faults_and_required_key() {
     let f = Fixture::emulated();
     let missing = json!({"detail": "API key required. Provide X-API-Key header."});
     let invalid = json!({"detail": "Invalid or expired API key"});
-    let preflight_headers = [
-        ("Origin", "http://127.0.0.1:9"),
-        ("Access-Control-Request-Method", "GET"),
-        ("Access-Control-Request-Headers", "x-api-key"),
-    ];
 
     for (mode, status, body) in
         [(AuthFault::Missing, 401, &missing), (AuthFault::Invalid, 403, &invalid)]
@@ -235,7 +225,7 @@ fn auth_faults_and_required_key() {
                 assert_no_cors(&r, &target);
             }
         }
-        let r = f.dispatch("OPTIONS", LIST, &preflight_headers);
+        let r = f.dispatch("OPTIONS", LIST, &PREFLIGHT);
         assert_eq!(r.status, status, "{mode:?} preflight");
         assert_no_cors(&r, "preflight");
     }
@@ -268,7 +258,7 @@ fn auth_faults_and_required_key() {
         }
     }
     // A browser preflight carries no key: refused, without CORS.
-    let r = f.dispatch("OPTIONS", LIST, &preflight_headers);
+    let r = f.dispatch("OPTIONS", LIST, &PREFLIGHT);
     assert_eq!((r.status, r.json()), (401, missing.clone()));
     assert_no_cors(&r, "preflight");
     // Only the API is guarded here: the viewer itself is still served.
@@ -542,12 +532,10 @@ fn insert_between_pages_shifts_offsets() {
 
     // page, ids, total: each full page adds one row newer than its first
     // row, so the next page repeats a row already seen.
-    let r = page(0);
-    assert_eq!((r.ids(), r.json()["total"].clone()), (ids(&[5, 6]), json!(6)));
-    let r = page(2);
-    assert_eq!((r.ids(), r.json()["total"].clone()), (ids(&[6, 4]), json!(7)));
-    let r = page(4);
-    assert_eq!((r.ids(), r.json()["total"].clone()), (ids(&[4, 3]), json!(8)));
+    for (offset, want, total) in [(0, [5, 6], 6), (2, [6, 4], 7), (4, [4, 3], 8)] {
+        let r = page(offset);
+        assert_eq!((r.ids(), r.json()["total"].clone()), (ids(&want), json!(total)), "{offset}");
+    }
     let all = f.get(&format!("{LIST}?limit=1000"));
     let got = all.ids();
     assert_eq!(got, [x(1), x(2), eid(5), eid(6), x(3), eid(4), eid(3), eid(2), eid(1)],);

@@ -57,6 +57,11 @@ impl RoutedAnswer {
     pub(crate) fn plain(answer: HttpAnswer) -> RoutedAnswer {
         RoutedAnswer { answer, delay: None, fault: None }
     }
+
+    /// An answer that one fault (or refusal) shaped.
+    pub(crate) fn faulted(answer: HttpAnswer, fault: &str) -> RoutedAnswer {
+        RoutedAnswer { answer, delay: None, fault: Some(fault.into()) }
+    }
 }
 
 pub(crate) fn method_not_allowed() -> HttpAnswer {

@@ -123,9 +123,7 @@ impl Emulator {
             if !req.is_get_or_head() {
                 return RoutedAnswer::plain(method_not_allowed());
             }
-            let Some(dir) = &self.demo_dir else {
-                return RoutedAnswer::plain(HttpAnswer::text(404, "Not Found"));
-            };
+            let dir = &self.data.dir;
             return RoutedAnswer::plain(match safe_relative_path(rest, true) {
                 Some(rel) if dir.join(&rel).is_file() => {
                     serve_file(&dir.join(rel), req.header("Range"))

@@ -176,14 +176,16 @@ pub(crate) fn parse_range(header: Option<&str>, len: u64) -> RangeAnswer {
     RangeAnswer::Partial(start, end)
 }
 
+/// A file opened for reading, with its length.
+pub(crate) fn open_with_len(path: &Path) -> std::io::Result<(File, u64)> {
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    Ok((file, len))
+}
+
 pub(crate) fn serve_file(path: &Path, range: Option<&str>) -> HttpAnswer {
-    let opened = File::open(path).and_then(|f| {
-        let len = f.metadata()?.len();
-        Ok((f, len))
-    });
-    let (mut file, len) = match opened {
-        Ok(x) => x,
-        Err(_) => return HttpAnswer::text(404, "Not Found"),
+    let Ok((mut file, len)) = open_with_len(path) else {
+        return HttpAnswer::text(404, "Not Found");
     };
     let ctype = content_type(path);
     match parse_range(range, len) {

@@ -2,11 +2,7 @@
 
 use serde_json::json;
 
-use crate::test_support::{
-    clip_bytes, emulated_config, raw_status, request, write_data, write_dist, Fixture, TempDir,
-    CAM_A, CLIP_LEN,
-};
-use crate::{start, BackendConfig};
+use crate::test_support::{clip_bytes, raw_status, request, Fixture, CAM_A, CLIP_LEN};
 
 #[test]
 fn config_json() {
@@ -131,20 +127,10 @@ fn path_traversal_refused() {
     }
 }
 
-// -- loading ------------------------------------------------------------
-
 #[test]
 fn config_json_carries_a_viewer_key_only_when_configured() {
     let f = Fixture::emulated();
     assert!(f.get("/config.json").json().get("apiKey").is_none());
-    let dir = TempDir::new();
-    write_data(&dir.data());
-    write_dist(&dir.dist());
-    let config = BackendConfig {
-        viewer_api_key: Some("viewer-key".into()),
-        ..emulated_config(dir.dist(), Some(dir.data()))
-    };
-    let backend = start(config, "127.0.0.1:0").unwrap();
-    let r = request("GET", &format!("http://127.0.0.1:{}/config.json", backend.port()), &[]);
-    assert_eq!(r.json()["apiKey"], "viewer-key");
+    let keyed = Fixture::configured(|config| config.viewer_api_key = Some("viewer-key".into()));
+    assert_eq!(keyed.get_over_http("/config.json").json()["apiKey"], "viewer-key");
 }

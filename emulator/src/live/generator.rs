@@ -59,11 +59,8 @@ pub struct LiveStarted {
 }
 
 impl Emulator {
-    pub(crate) fn start_live(self: &Arc<Self>, config: &LiveConfig) -> Result<LiveStarted, String> {
-        self.start_live_inner(config).map_err(|(_, m)| m)
-    }
-
-    pub(crate) fn start_live_inner(
+    /// Starts a live generator (see [`LiveConfig`]).
+    pub(crate) fn start_live(
         self: &Arc<Self>,
         config: &LiveConfig,
     ) -> Result<LiveStarted, ControlError> {

@@ -16,48 +16,26 @@ fn request_log_records_requests_never_key_values() {
     let d = f.dispatch("HEAD", "/app.js", &[]);
     assert_eq!(d.status, 200);
     let log = f.backend.request_log();
-    let want = vec![
-        LogEntry {
-            seq: 1,
-            method: "GET".into(),
-            target: format!("{LIST}?limit=2"),
-            status: 200,
-            api_key_present: true,
-            bytes: a.body.len() as u64,
-            fault: None,
-            secrets_seen: vec![],
-        },
-        LogEntry {
-            seq: 2,
-            method: "GET".into(),
-            target: "/api/v1/devices?skip=0&limit=100".into(),
-            status: 200,
-            api_key_present: false,
-            bytes: b.body.len() as u64,
-            fault: None,
-            secrets_seen: vec![],
-        },
-        LogEntry {
-            seq: 3,
-            method: "GET".into(),
-            target: "/missing.js".into(),
-            status: 404,
-            api_key_present: false,
-            bytes: c.body.len() as u64,
-            fault: None,
-            secrets_seen: vec![],
-        },
-        LogEntry {
-            seq: 4,
-            method: "HEAD".into(),
-            target: "/app.js".into(),
-            status: 200,
-            api_key_present: false,
-            bytes: 0,
-            fault: None,
-            secrets_seen: vec![],
-        },
+    // seq, method, target, status, key sent, bytes
+    let rows = [
+        (1, "GET", format!("{LIST}?limit=2"), 200, true, a.body.len()),
+        (2, "GET", "/api/v1/devices?skip=0&limit=100".into(), 200, false, b.body.len()),
+        (3, "GET", "/missing.js".into(), 404, false, c.body.len()),
+        (4, "HEAD", "/app.js".into(), 200, false, 0),
     ];
+    let want: Vec<LogEntry> = rows
+        .into_iter()
+        .map(|(seq, method, target, status, api_key_present, bytes)| LogEntry {
+            seq,
+            method: method.into(),
+            target,
+            status,
+            api_key_present,
+            bytes: bytes as u64,
+            fault: None,
+            secrets_seen: vec![],
+        })
+        .collect();
     assert_eq!(log, want);
     let r = f.get("/__demo/log");
     assert_eq!(r.status, 200);

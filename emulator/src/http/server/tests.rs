@@ -73,6 +73,12 @@ fn connect(addr: SocketAddr) -> TcpStream {
     s
 }
 
+/// A kept-open connection: a writer and a buffered reader on the same socket.
+fn open(addr: SocketAddr) -> (TcpStream, BufReader<TcpStream>) {
+    let s = connect(addr);
+    (s.try_clone().unwrap(), BufReader::new(s))
+}
+
 /// Everything the server sends until it closes the connection (the client
 /// sends `raw` and shuts down its sending side).
 fn exchange(addr: SocketAddr, raw: &[u8]) -> String {
@@ -112,9 +118,7 @@ fn read_answer(reader: &mut BufReader<TcpStream>) -> (String, String) {
 #[test]
 fn keep_alive_pipelining_and_framing() {
     let (_server, addr) = echo_server();
-    let s = connect(addr);
-    let mut w = s.try_clone().unwrap();
-    let mut r = BufReader::new(s);
+    let (mut w, mut r) = open(addr);
     // Two pipelined requests, the first with a body; the target keeps its
     // percent-encoding and the method its case.
     w.write_all(
@@ -235,9 +239,7 @@ fn handlers_that_fail_answer_500() {
 #[test]
 fn a_short_body_breaks_the_connection() {
     let (_server, addr) = echo_server();
-    let s = connect(addr);
-    let mut w = s.try_clone().unwrap();
-    let mut r = BufReader::new(s);
+    let (mut w, mut r) = open(addr);
     // A second request waits behind the first: it is never answered.
     w.write_all(b"GET /short HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n").unwrap();
     let head = read_head(&mut r);
@@ -254,9 +256,7 @@ fn a_short_body_breaks_the_connection() {
 fn large_answers_stream_with_bounded_memory() {
     const LEN: u64 = 256 * 1024 * 1024;
     let (_server, addr) = echo_server();
-    let s = connect(addr);
-    let mut w = s.try_clone().unwrap();
-    let mut r = BufReader::new(s);
+    let (mut w, mut r) = open(addr);
     let before = STREAMED.load(Ordering::SeqCst);
     w.write_all(format!("GET /stream?{LEN} HTTP/1.1\r\n\r\n").as_bytes()).unwrap();
     let head = read_head(&mut r);
@@ -288,9 +288,7 @@ fn connections_never_wait_for_each_other() {
     // Idle keep-alive connections, as a browser keeps them.
     let mut idle = Vec::new();
     for _ in 0..6 {
-        let s = connect(addr);
-        let mut w = s.try_clone().unwrap();
-        let mut r = BufReader::new(s);
+        let (mut w, mut r) = open(addr);
         w.write_all(b"GET /warm HTTP/1.1\r\n\r\n").unwrap();
         read_answer(&mut r);
         idle.push(r);
@@ -300,9 +298,7 @@ fn connections_never_wait_for_each_other() {
     let burst: Vec<_> = (0..24)
         .map(|i| {
             std::thread::spawn(move || {
-                let s = connect(addr);
-                let mut w = s.try_clone().unwrap();
-                let mut r = BufReader::new(s);
+                let (mut w, mut r) = open(addr);
                 let target = if i % 2 == 0 { "/slow" } else { "/quick" };
                 w.write_all(format!("GET {target} HTTP/1.1\r\n\r\n").as_bytes()).unwrap();
                 let t = Instant::now();
@@ -355,15 +351,11 @@ fn one_connection_past_the_limit_is_refused() {
 #[test]
 fn stop_finishes_answers_closes_connections_and_the_port() {
     let (mut server, addr) = echo_server();
-    let s = connect(addr);
-    let mut w = s.try_clone().unwrap();
-    let mut idle = BufReader::new(s);
+    let (mut w, mut idle) = open(addr);
     w.write_all(b"GET /a HTTP/1.1\r\n\r\n").unwrap();
     read_answer(&mut idle);
     // An answer under way when stop comes is still sent whole.
-    let busy = connect(addr);
-    let mut busy_w = busy.try_clone().unwrap();
-    let mut busy = BufReader::new(busy);
+    let (mut busy_w, mut busy) = open(addr);
     busy_w.write_all(b"GET /slow HTTP/1.1\r\n\r\n").unwrap();
     std::thread::sleep(Duration::from_millis(100));
     let t = Instant::now();

@@ -61,8 +61,6 @@ fn range_and_path_parsing() {
     }
 }
 
-// -- emulated API -------------------------------------------------------
-
 #[test]
 fn content_types_of_served_files() {
     let cases: &[(&str, &str)] = &[
