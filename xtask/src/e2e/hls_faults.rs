@@ -112,8 +112,9 @@ poll({done, limitMs: p.limitMs, t0, firstFrame: true}, (now, timedOut) => {
     lastMt = mt;
     const vr = video.getBoundingClientRect();
     const boxes = [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').map(b => {
-      const r = b.getBoundingClientRect();
-      return {model: b.dataset.model, track: b.dataset.track, r: [r.left - vr.left, r.top - vr.top, r.right - vr.left, r.bottom - vr.top]};
+      const r = b.getBoundingClientRect(), cs = getComputedStyle(b), px = v => parseFloat(v) || 0;
+      return {model: b.dataset.model, track: b.dataset.track, r: [r.left - vr.left, r.top - vr.top, r.right - vr.left, r.bottom - vr.top],
+        border: [px(cs.borderLeftWidth) + px(cs.borderRightWidth), px(cs.borderTopWidth) + px(cs.borderBottomWidth)]};
     });
     samples.push({t: now - t0, mt: parseFloat(mt), code, ft: root.getAttribute('data-frame-time-us'), off: root.getAttribute('data-clock-offset-us'), clock: root.getAttribute('data-clock'),
       note: root.getAttribute('data-clock-note'), boxes, w: vr.width, h: vr.height, vw: video.videoWidth, vh: video.videoHeight});

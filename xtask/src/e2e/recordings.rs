@@ -81,8 +81,9 @@ poll({done, limitMs, t0}, (now, timedOut) => {
     seen.add(mt);
     const vr = video.getBoundingClientRect();
     const boxes = [...root.querySelectorAll('[data-kind=box]')].filter(b => b.style.display !== 'none').map(b => {
-      const r = b.getBoundingClientRect();
-      return {model: b.dataset.model, track: b.dataset.track, r: [r.left - vr.left, r.top - vr.top, r.right - vr.left, r.bottom - vr.top]};
+      const r = b.getBoundingClientRect(), cs = getComputedStyle(b), px = v => parseFloat(v) || 0;
+      return {model: b.dataset.model, track: b.dataset.track, r: [r.left - vr.left, r.top - vr.top, r.right - vr.left, r.bottom - vr.top],
+        border: [px(cs.borderLeftWidth) + px(cs.borderRightWidth), px(cs.borderTopWidth) + px(cs.borderBottomWidth)]};
     });
     samples.push({mt: m, code, ft: root.getAttribute('data-frame-time-us'), clock: root.getAttribute('data-clock'),
       off: root.getAttribute('data-clock-offset-us'), offText: root.getAttribute('data-clock-offset'),
@@ -331,6 +332,22 @@ impl Truth {
     }
 }
 
+/// Expected boxes as a box element renders them: its borders (`[left +
+/// right, top + bottom]` CSS px, as the page reports them) are its least
+/// size (`box-sizing: border-box`), so an object just entering the picture,
+/// a pixel wide, is drawn that wide from its left edge.
+fn at_least_borders(
+    mut expected: BTreeMap<(String, String), [f64; 4]>,
+    border: &Value,
+) -> BTreeMap<(String, String), [f64; 4]> {
+    let least = [0, 1].map(|i| border[i].as_f64().unwrap_or(0.0));
+    for e in expected.values_mut() {
+        e[2] = e[2].max(e[0] + least[0]);
+        e[3] = e[3].max(e[1] + least[1]);
+    }
+    expected
+}
+
 /// Drawn boxes (keyed by model and an empty track) re-keyed to the expected
 /// object of the same model whose box is nearest (the largest corner
 /// distance); a box matched twice or not at all keeps a key no object has.
@@ -426,7 +443,7 @@ impl Score {
             return;
         }
         let (w, h) = (s["w"].as_f64().unwrap_or(0.0), s["h"].as_f64().unwrap_or(0.0));
-        let expected = truth.expected(n, w, h);
+        let expected = at_least_borders(truth.expected(n, w, h), &s["boxes"][0]["border"]);
         let drawn: Vec<((String, String), [f64; 4])> = s["boxes"]
             .as_array()
             .into_iter()
@@ -859,4 +876,25 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     std::fs::write(out.join("recording-fullscreen.png"), browser.screenshot_png()?)?;
     println!("  report: target/e2e/recordings-report.txt");
     Ok(passed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expected_boxes_are_at_least_their_borders() {
+        let key = |t: &str| ("m".to_owned(), t.to_owned());
+        let expected = BTreeMap::from([
+            (key("entering"), [151.64, 194.45, 153.09, 319.25]),
+            (key("wide"), [10.0, 20.0, 60.0, 80.0]),
+            (key("flat"), [10.0, 20.0, 60.0, 21.0]),
+        ]);
+        let out = at_least_borders(expected.clone(), &serde_json::json!([4.0, 4.0]));
+        assert_eq!(out[&key("entering")], [151.64, 194.45, 155.64, 319.25]);
+        assert_eq!(out[&key("wide")], expected[&key("wide")]);
+        assert_eq!(out[&key("flat")], [10.0, 20.0, 60.0, 24.0]);
+        // No box drawn in the frame: nothing to learn the borders from.
+        assert_eq!(at_least_borders(expected.clone(), &Value::Null), expected);
+    }
 }
