@@ -36,7 +36,8 @@ use std::fmt::Write as _;
 use anyhow::bail;
 use serde_json::{json, Value};
 
-use super::{expect, FrameNumbering, PROBE_JS};
+use super::expect;
+use super::probe::{FrameNumbering, PROBE_JS};
 use crate::browser::Browser;
 use crate::rig::{netns, Rig, RigCamera, RigEvents, RigOptions};
 use crate::{repo_root, Result};
