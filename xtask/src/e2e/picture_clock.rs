@@ -347,9 +347,7 @@ pub(super) struct CaseFigures {
 /// The case's events, and the truth to score them with: its event frames, and matching by position without track ids.
 fn case_events(truth: &Truth, case: Case) -> (Vec<Value>, Truth) {
     let step = (truth.fps.round() as usize / case.per_second.max(1)).max(1);
-    let mut scored = truth.clone();
-    scored.match_by_position = !case.tracked;
-    scored.event_frames.clear();
+    let mut event_frames: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
     let mut events = Vec::new();
     for n in (0..truth.frame_times.len()).step_by(step) {
         let mut by_model: std::collections::BTreeMap<&str, Vec<Value>> = Default::default();
@@ -371,7 +369,7 @@ fn case_events(truth: &Truth, case: Case) -> (Vec<Value>, Truth) {
             by_model.entry(model).or_default().push(det);
         }
         for (m, (model, dets)) in by_model.into_iter().enumerate() {
-            scored.event_frames.entry(model.to_owned()).or_default().push(n);
+            event_frames.entry(model.to_owned()).or_default().push(n);
             events.push(json!({
                 "id": format!("9c7a{m:04x}-0000-4000-8000-{n:012x}"),
                 "camera_id": BARE_CAMERA_ID,
@@ -385,7 +383,7 @@ fn case_events(truth: &Truth, case: Case) -> (Vec<Value>, Truth) {
             }));
         }
     }
-    (events, scored)
+    (events, truth.with_events(event_frames, case.tracked))
 }
 
 /// Plays the last (longest) run of the bare camera with the case's events:

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::Result;
 
-#[derive(Clone)]
+/// The demo recording's truth, with the events it is scored for.
 pub(crate) struct Truth {
     pub(crate) width: f64,
     pub(crate) height: f64,
@@ -19,19 +19,24 @@ pub(crate) struct Truth {
     /// (model, track) -> box per frame.
     pub(crate) objects: BTreeMap<(String, String), Vec<[f64; 4]>>,
     /// model -> sorted frames that carry an event of it.
-    pub(crate) event_frames: BTreeMap<String, Vec<usize>>,
+    event_frames: BTreeMap<String, Vec<usize>>,
     /// Drawn boxes are matched to objects by position, not track id (events without track ids).
-    pub(crate) match_by_position: bool,
+    pub(super) match_by_position: bool,
     pub(crate) frame_code: Value,
 }
 
+/// A JSON file, its path named in any error.
+fn read_json(path: &Path) -> Result<Value> {
+    std::fs::read_to_string(path)
+        .map_err(anyhow::Error::from)
+        .and_then(|t| serde_json::from_str(&t).map_err(anyhow::Error::from))
+        .map_err(|e| anyhow!("{}: {e:#}", path.display()))
+}
+
 impl Truth {
+    /// The demo recording with its own events (`static/demo/recording/events.json`), matched to objects by track id.
     pub(crate) fn load(root: &Path) -> Result<Truth> {
-        let path = root.join("tests/fixtures/recording-truth.json");
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
-        let v: Value =
-            serde_json::from_str(&text).map_err(|e| anyhow!("{}: {e:#}", path.display()))?;
+        let v = read_json(&root.join("tests/fixtures/recording-truth.json"))?;
         let f = |k: &str| v[k].as_f64().with_context(|| format!("recording truth: no `{k}`"));
         let objects = v["objects"]
             .as_array()
@@ -53,12 +58,7 @@ impl Truth {
                 )
             })
             .collect();
-        let events_path = root.join("static/demo/recording/events.json");
-        let events: Value = std::fs::read_to_string(&events_path)
-            .map_err(|e| anyhow!("{}: {e:#}", events_path.display()))
-            .and_then(|t| {
-                serde_json::from_str(&t).map_err(|e| anyhow!("{}: {e:#}", events_path.display()))
-            })?;
+        let events = read_json(&root.join("static/demo/recording/events.json"))?;
         let mut event_frames: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for e in events["events"].as_array().into_iter().flatten() {
             if let (Some(m), Some(f)) = (e["model_id"].as_str(), e["frame_id"].as_u64()) {
@@ -92,6 +92,27 @@ impl Truth {
             objects,
             frame_code: v["frame_code"].clone(),
         })
+    }
+
+    /// The same recording with other events: those at `event_frames` (model ->
+    /// frames), matched to objects by position unless they carry track ids.
+    pub(crate) fn with_events(
+        &self,
+        mut event_frames: BTreeMap<String, Vec<usize>>,
+        tracked: bool,
+    ) -> Truth {
+        event_frames.values_mut().for_each(|v| v.sort_unstable());
+        Truth {
+            width: self.width,
+            height: self.height,
+            fps: self.fps,
+            frame_times: self.frame_times.clone(),
+            runs: self.runs.clone(),
+            objects: self.objects.clone(),
+            event_frames,
+            match_by_position: !tracked,
+            frame_code: self.frame_code.clone(),
+        }
     }
 
     pub(super) fn run_of(&self, n: usize) -> Option<usize> {
