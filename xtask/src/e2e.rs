@@ -16,6 +16,8 @@ use vas_overlay_viewer::core::events::poll_grid;
 mod recordings;
 // The recordings page learning its clock offset from the picture.
 mod picture_clock;
+// The calibration's main-thread cost, as the live probe and the recordings page read it.
+mod calibration_cost;
 // The clip page against every VAS failure the contract lists (the fault matrix).
 mod faults;
 // The event wiring's state machines, native, against the demo backend with VAS's real flaws.
