@@ -180,6 +180,7 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
         "day-bench",
         "127.0.0.1:0",
         Some(key.into()),
+        &[],
     )?;
     let base = server.url().to_owned();
     let truth0 = backend
@@ -241,6 +242,7 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
         "day-bench-fast",
         "127.0.0.1:0",
         Some(key.into()),
+        &[],
     )?;
     let fast = measure_page(
         &PageOptions {

@@ -9,7 +9,7 @@ use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::viewer_server;
 use crate::Result;
-use vas_emulator::{self as demo_backend, BackendConfig};
+use vas_emulator as demo_backend;
 use vas_overlay_viewer::core::events::poll_grid;
 
 // The recordings page against the demo recording: a separate module, see its notes.
@@ -207,17 +207,8 @@ struct DemoStage {
 }
 
 fn demo_stage(root: &Path) -> Result<DemoStage> {
-    let backend = demo_backend::start(
-        BackendConfig {
-            dist_dir: root.join("dist"),
-            data_dir: Some(root.join("static/demo")),
-            api_key: Some(viewer_server::EMULATED_VAS_KEY.into()),
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("demo backend")?;
+    let backend =
+        crate::demo_vas::start(&root.join("dist"), Some(viewer_server::EMULATED_VAS_KEY))?;
     // The pages reach the emulator (VAS with auth on) through the production
     // server, as a browser reaches VAS; the tests drive the emulator directly.
     let key = Some(viewer_server::EMULATED_VAS_KEY.into());
@@ -228,6 +219,7 @@ fn demo_stage(root: &Path) -> Result<DemoStage> {
         "e2e",
         "127.0.0.1:0",
         key,
+        &[],
     )?;
     let base = server.url().to_owned();
     let browser = Browser::start()?;

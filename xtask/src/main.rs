@@ -6,6 +6,7 @@ mod cargo_fuzz;
 mod core_bench;
 mod csp;
 mod day_bench;
+mod demo_vas;
 use vas_emulator as demo_backend;
 mod e2e;
 mod flags;

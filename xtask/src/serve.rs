@@ -93,6 +93,7 @@ pub fn run(flags: flags::Run) -> Result {
         "demo",
         &listen,
         Some(key.into()),
+        &[],
     )
     .map_err(in_use)?;
     println!();

@@ -15,7 +15,6 @@ use anyhow::Context;
 
 use crate::viewer_server;
 use crate::{repo_root, Result};
-use vas_emulator::{self as demo_backend, BackendConfig};
 
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// Requests per path and route.
@@ -27,17 +26,7 @@ pub fn run() -> Result {
     crate::setup::build_tools()?;
     crate::build_viewer()?;
     viewer_server::build()?;
-    let backend = demo_backend::start(
-        BackendConfig {
-            dist_dir: root.join("dist"),
-            data_dir: Some(root.join("static/demo")),
-            api_key: None,
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("VAS emulator")?;
+    let backend = crate::demo_vas::start(&root.join("dist"), None)?;
     // Auth off, so the direct requests need no key either: both paths ask the same.
     let server = viewer_server::in_front_of(
         &backend.url(),
@@ -46,6 +35,7 @@ pub fn run() -> Result {
         "bench",
         "127.0.0.1:0",
         None,
+        &[],
     )?;
     let direct = backend.url();
     let through = server.url().to_owned();

@@ -24,13 +24,12 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use serde_json::{json, Value};
 
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::Result;
-use vas_emulator::{self as demo_backend, BackendConfig};
 
 /// The demo camera.
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
@@ -182,17 +181,7 @@ pub fn run(root: &Path) -> Result<usize> {
         bail!("e2e overlay panic: {} is not built (cargo xtask e2e builds it)", dist.display());
     }
     let key = crate::viewer_server::EMULATED_VAS_KEY;
-    let backend = demo_backend::start(
-        BackendConfig {
-            dist_dir: dist.clone(),
-            data_dir: Some(root.join("static/demo")),
-            api_key: Some(key.into()),
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("demo backend")?;
+    let backend = crate::demo_vas::start(&dist, Some(key))?;
     // The fault-injection build, served by the production server in front of the emulator.
     let server = crate::viewer_server::in_front_of(
         &backend.url(),
@@ -201,6 +190,7 @@ pub fn run(root: &Path) -> Result<usize> {
         "overlay-panic",
         "127.0.0.1:0",
         Some(key.into()),
+        &[],
     )?;
     let base = server.url().to_owned();
     let browser = Browser::start()?;

@@ -284,6 +284,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
             "secrets",
             "127.0.0.1:0",
             Some(API_KEY.into()),
+            &[],
         )?),
         KeyHolder::Browser => None,
     };

@@ -318,6 +318,7 @@ impl Rig {
             &site,
             &opts.front_bind,
             key,
+            &[],
         )
         .map_err(|e| anyhow!("the viewer's server on {}: {e:#}", opts.front_bind))?;
         Ok(Rig {

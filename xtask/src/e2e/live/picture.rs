@@ -48,14 +48,14 @@ pub(super) fn over_tls(rig: &Rig) -> Result<usize> {
         "--tls-key".into(),
         key.display().to_string(),
     ];
-    let server = crate::viewer_server::in_front_of_with(
+    let server = crate::viewer_server::in_front_of(
         &rig.vas_url(),
         &repo_root().join("dist"),
         Some(&repo_root().join("static/demo")),
         "rig-tls",
         "127.0.0.1:0",
         Some(crate::viewer_server::EMULATED_VAS_KEY.into()),
-        extra,
+        &extra,
     )?;
     expect(server.url().starts_with("https://"), "the server serves HTTPS", server.url())?;
     let browser = Browser::start_with(&["--ignore-certificate-errors"])?;
