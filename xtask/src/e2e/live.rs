@@ -4,7 +4,7 @@
 //! built viewer. Figures go to stdout and to `target/live-figures.json`.
 
 use crate::browser::Browser;
-use crate::rig::{netns, Rig, RigCamera, RigEvents, RigOptions};
+use crate::rig::{Rig, RigCamera, RigEvents, RigOptions};
 use crate::{repo_root, Result};
 
 // Alignment per clock method: the boxes drawn per frame and the frame clock against the truth.
@@ -41,18 +41,23 @@ pub(super) fn expect(cond: bool, what: &str, detail: impl std::fmt::Display) -> 
     crate::e2e::ensure_loud("live e2e", cond, what, detail)
 }
 
+/// The fed camera of [`one_fed_camera`] and one without a stream.
 fn rig_options(clock_offset_ms: i64) -> RigOptions {
-    RigOptions {
-        cameras: vec![
-            RigCamera { id: CAM_FED.into(), name: "Rig camera (live scene)".into(), feed: true },
-            RigCamera { id: CAM_IDLE.into(), name: "Rig camera (not started)".into(), feed: false },
-        ],
-        rtc_ip: netns::RTC_IP.into(),
-        events: RigEvents::every_frame(EVENT_LATENESS_MS),
-        clock_offset_ms,
-        front_bind: "127.0.0.1:0".into(),
-        dist_dir: None,
-    }
+    let mut opts = one_fed_camera();
+    opts.cameras.push(RigCamera {
+        id: CAM_IDLE.into(),
+        name: "Rig camera (not started)".into(),
+        feed: false,
+    });
+    RigOptions { clock_offset_ms, ..opts }
+}
+
+/// The live scene on [`CAM_FED`], with an event a frame posted [`EVENT_LATENESS_MS`] late.
+pub(crate) fn one_fed_camera() -> RigOptions {
+    RigOptions::in_netns(
+        vec![RigCamera::fed(CAM_FED, "Rig camera (live scene)")],
+        RigEvents::every_frame(EVENT_LATENESS_MS),
+    )
 }
 
 /// Runs every live test; returns how many checks passed.

@@ -40,7 +40,7 @@ use super::expect;
 use super::probe::{FrameNumbering, PROBE_JS};
 use crate::browser::Browser;
 use crate::e2e::calibration_cost::CostFigures;
-use crate::rig::{netns, Rig, RigCamera, RigEvents, RigOptions};
+use crate::rig::{Rig, RigCamera, RigEvents, RigOptions};
 use crate::{repo_root, Result};
 
 /// Tolerance added to one frame's motion (video pixels): box centres go
@@ -315,8 +315,8 @@ pub fn run_cases(cases: &[Case], probe_ms: u64) -> Result<Vec<CaseFigures>> {
     }
     let mut out: Vec<Option<CaseFigures>> = vec![None; cases.len()];
     for ((per_second, track_ids), members) in groups {
-        let rig = Rig::start(&RigOptions {
-            cameras: members
+        let rig = Rig::start(&RigOptions::in_netns(
+            members
                 .iter()
                 .map(|i| RigCamera {
                     id: camera_id(*i),
@@ -324,12 +324,8 @@ pub fn run_cases(cases: &[Case], probe_ms: u64) -> Result<Vec<CaseFigures>> {
                     feed: false,
                 })
                 .collect(),
-            rtc_ip: netns::RTC_IP.into(),
-            events: RigEvents::vas_truthful(per_second, track_ids),
-            clock_offset_ms: 0,
-            dist_dir: None,
-            front_bind: "127.0.0.1:0".into(),
-        })?;
+            RigEvents::vas_truthful(per_second, track_ids),
+        ))?;
         let browser = Browser::start()?;
         browser.set_script_timeout(probe_ms + 60_000)?;
         for i in members {

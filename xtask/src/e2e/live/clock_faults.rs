@@ -55,10 +55,10 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
-use super::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
+use super::{connections, expect, log, wait_state, CAM_FED};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
-use crate::rig::{netns, Rig, RigCamera, RigEvents, RigOptions};
+use crate::rig::{Rig, RigOptions};
 use crate::{repo_root, Result};
 
 // The probe's record of a page and the figures read from it.
@@ -255,18 +255,10 @@ impl Figures {
 /// instance one built before a change, to see which checks it fails).
 fn start() -> Result<(Rig, Browser)> {
     let rig = Rig::start(&RigOptions {
-        cameras: vec![RigCamera {
-            id: CAM_FED.into(),
-            name: "Rig camera (live scene)".into(),
-            feed: true,
-        }],
-        rtc_ip: netns::RTC_IP.into(),
-        events: RigEvents::every_frame(EVENT_LATENESS_MS),
-        clock_offset_ms: 0,
-        front_bind: "127.0.0.1:0".into(),
         dist_dir: std::env::var_os("VAS_LIVE_DIST")
             .filter(|d| !d.is_empty())
             .map(std::path::PathBuf::from),
+        ..super::one_fed_camera()
     })?;
     let browser = Browser::start()?;
     browser.set_script_timeout(120_000)?;
