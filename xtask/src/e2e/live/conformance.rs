@@ -33,7 +33,16 @@ const SEQUENCE: [&str; 5] = [
     "consume",
     "connectWebRtcTransport",
 ];
+/// A session that got no producer to consume, closed.
+const NO_CONSUME_THEN_CLOSE: [&str; 4] =
+    ["getRouterRtpCapabilities", "createWebRtcTransport", "getProducers", "closeTransport"];
 const PRODUCER_SIDE: [&str; 3] = ["createPlainRtpTransport", "createProducer", "closeProducer"];
+
+/// Checks the request types connection `conn` sent, in order.
+fn expect_sent(log: &[Value], conn: u64, want: &[&str], what: &str) -> Result {
+    let seq = sent(log, conn);
+    expect(seq == want, what, json!(seq))
+}
 
 fn transport_of(log: &[Value], conn: u64) -> Option<String> {
     log.iter()
@@ -68,7 +77,6 @@ pub(super) fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
 
     // 2. The exact sequence, one request at a time, to a live picture.
     rig.post("/__rig/reset-log", json!({}))?;
-    let t0 = Instant::now();
     browser.goto(&live_url(CAM_FED))?;
     let s = wait_state(browser, &["live"], 30_000)?;
     expect(s["state"] == "live", "the live page reaches the live state", &s)?;
@@ -76,8 +84,7 @@ pub(super) fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     let l = log(rig)?;
     let conns = connections(&l);
     expect(conns.len() == 1, "one signaling connection", json!(conns))?;
-    let seq = sent(&l, conns[0]);
-    expect(seq == SEQUENCE, "the viewer's exact message sequence", json!(seq))?;
+    expect_sent(&l, conns[0], &SEQUENCE, "the viewer's exact message sequence")?;
     expect(
         l.iter().all(|e| e["overlapping"] != true),
         "never a second request while one is unanswered",
@@ -154,18 +161,8 @@ pub(super) fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     let l = log(rig)?;
     let conns = connections(&l);
     let first = conns.first().copied().unwrap_or_default();
-    expect(
-        sent(&l, first)
-            == [
-                "getRouterRtpCapabilities",
-                "createWebRtcTransport",
-                "getProducers",
-                "consume",
-                "closeTransport",
-            ],
-        "after the error: closeTransport, nothing else",
-        json!(sent(&l, first)),
-    )?;
+    let after_error = [&SEQUENCE[..4], &["closeTransport"]].concat();
+    expect_sent(&l, first, &after_error, "after the error: closeTransport, nothing else")?;
     expect(
         conns.len() == 2 && sent(&l, conns[1]) == SEQUENCE,
         "a fresh connection with the full sequence",
@@ -191,17 +188,7 @@ pub(super) fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     expect(s["state"] == "live", "and the next session plays", &s)?;
     let l = log(rig)?;
     let first = connections(&l).first().copied().unwrap_or_default();
-    expect(
-        sent(&l, first)
-            == [
-                "getRouterRtpCapabilities",
-                "createWebRtcTransport",
-                "getProducers",
-                "closeTransport",
-            ],
-        "the timed-out session closed its transport",
-        json!(sent(&l, first)),
-    )?;
+    expect_sent(&l, first, &NO_CONSUME_THEN_CLOSE, "the timed-out session closed its transport")?;
     passed += 5;
 
     // 5b. The signaling socket refused twice (closed before its handshake):
@@ -227,11 +214,8 @@ pub(super) fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
     let l = log(rig)?;
     let conns = connections(&l);
     let last = conns.last().copied().unwrap_or_default();
-    expect(
-        sent(&l, last) == SEQUENCE,
-        "the connection accepted after them carries the full sequence",
-        json!(sent(&l, last)),
-    )?;
+    let what = "the connection accepted after them carries the full sequence";
+    expect_sent(&l, last, &SEQUENCE, what)?;
     println!(
         "    refused twice: live {:.1} s after the first refusal",
         refused_at.elapsed().as_secs_f64()
@@ -252,17 +236,8 @@ pub(super) fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
         connections(l).first().is_some_and(|c| !closed(l, *c).is_empty())
     })?;
     let first = connections(&l).first().copied().unwrap_or_default();
-    expect(
-        sent(&l, first)
-            == [
-                "getRouterRtpCapabilities",
-                "createWebRtcTransport",
-                "getProducers",
-                "closeTransport",
-            ],
-        "no consume without a producer; the transport is closed",
-        json!(sent(&l, first)),
-    )?;
+    let what = "no consume without a producer; the transport is closed";
+    expect_sent(&l, first, &NO_CONSUME_THEN_CLOSE, what)?;
     rig.post("/__rig/feed", json!({"camera": CAM_IDLE, "action": "start"}))?;
     let t = Instant::now();
     let s = wait_state(browser, &["live"], 30_000)?;
@@ -316,6 +291,5 @@ pub(super) fn conformance(rig: &Rig, browser: &Browser) -> Result<usize> {
         connections(&l).iter().filter(|c| **c > playing).count()
     );
     passed += 4;
-    let _ = t0;
     Ok(passed)
 }
