@@ -235,6 +235,15 @@ fn observe(
     browser.execute_async(OBSERVE, json!([p]))
 }
 
+/// The worst box error for the table: px, or that a box was missing.
+fn worst_px_text(scored: &Score) -> String {
+    if scored.worst_px.is_finite() {
+        format!("{:.2}", scored.worst_px)
+    } else {
+        "a box missing".into()
+    }
+}
+
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
 }
@@ -415,11 +424,7 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         } else {
             format!("{to_aligned} after the fault cleared")
         };
-        let worst = if scored.worst_px.is_finite() {
-            format!("{:.2}", scored.worst_px)
-        } else {
-            "a box missing".into()
-        };
+        let worst = worst_px_text(scored);
         writeln!(
             table,
             "| {} | {played:.1} s | {jump_text} | {:.0} ms | {:.0} ms | {}/{} within {TOLERANCE_PX} px (worst {worst} px), {} empty before | {to_aligned} | none | yes ({:.0} ms) |",
@@ -584,11 +589,7 @@ fn oversized_playlist(
         "boxes aligned with the frame shown throughout",
         &scored.detail(&name),
     )?;
-    let worst = if scored.worst_px.is_finite() {
-        format!("{:.2}", scored.worst_px)
-    } else {
-        "a box missing".into()
-    };
+    let worst = worst_px_text(scored);
     writeln!(
         table,
         "| {name} | {played:.1} s | none | {:.0} ms | {:.0} ms | {}/{} within {TOLERANCE_PX} px (worst {worst} px), {} empty | no gap; refused {HUGE_PLAYLISTS} x {} bytes, then a normal one loaded, duration unchanged ({duration_after:.1} s) | none | yes |",
