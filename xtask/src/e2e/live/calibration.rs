@@ -449,34 +449,25 @@ pub fn run_e2e() -> Result<usize> {
     print!("{}", table(&all, PROBE_MS));
     let mut passed = 0;
     for f in &all {
-        expect(
+        let mut check = |cond: bool, what: &str| -> Result {
+            expect(cond, &format!("calibration {}: {what}", f.case), format!("{f:?}"))?;
+            passed += 1;
+            Ok(())
+        };
+        check(
             f.frames >= 300 && f.pixel_reads >= 300,
-            &format!("calibration {}: at least 300 presented frames drawn and read", f.case),
-            format!("{f:?}"),
+            "at least 300 presented frames drawn and read",
         )?;
-        passed += 1;
         if f.still {
             // No motion: nothing to learn an offset from, and the page says so.
-            expect(
-                f.offset_us.is_none(),
-                &format!("calibration {}: no offset applied on a still scene", f.case),
-                format!("{f:?}"),
-            )?;
-            passed += 1;
-            expect(
-                f.calibration.is_some(),
-                &format!("calibration {}: the page states its calibration", f.case),
-                format!("{f:?}"),
-            )?;
-            passed += 1;
+            check(f.offset_us.is_none(), "no offset applied on a still scene")?;
+            check(f.calibration.is_some(), "the page states its calibration")?;
             if f.calibration.is_some() {
                 // It says why nothing is applied.
-                expect(
+                check(
                     f.offset_text.as_deref().is_some_and(|t| !t.trim().is_empty()),
-                    &format!("calibration {}: the page says why no offset is applied", f.case),
-                    format!("{f:?}"),
+                    "the page says why no offset is applied",
                 )?;
-                passed += 1;
             }
             continue;
         }
@@ -484,45 +475,21 @@ pub fn run_e2e() -> Result<usize> {
             // Stamps half a second off are not: once the offset is applied the
             // selection moves half a second later and the playout delay grows
             // to match, a step at a time, with frames drawn bare meanwhile.
-            expect(
-                pct(f.none, f.frames) <= 10.0,
-                &format!("calibration {}: boxes on at least 90% of the frames", f.case),
-                format!("{f:?}"),
-            )?;
-            passed += 1;
+            check(pct(f.none, f.frames) <= 10.0, "boxes on at least 90% of the frames")?;
             // Stamped as VAS stamps them: uncalibrated, the boxes lag a frame
             // (measured 95% within one frame's motion); calibrated, they do not.
-            expect(
-                f.aligned_pct() >= 80.0,
-                &format!("calibration {}: at least 80% of the frames aligned", f.case),
-                format!("{f:?}"),
-            )?;
-            passed += 1;
+            check(f.aligned_pct() >= 80.0, "at least 80% of the frames aligned")?;
         }
-        expect(
-            f.residual_ms.is_some(),
-            &format!("calibration {}: an offset is learnt from the picture", f.case),
-            format!("{f:?}"),
-        )?;
-        passed += 1;
+        check(f.residual_ms.is_some(), "an offset is learnt from the picture")?;
         if let Some(residual) = f.residual_ms {
-            expect(
+            check(
                 residual.abs() <= FRAME_MS / 2.0,
-                &format!(
-                    "calibration {}: the applied offset within half a frame of the truth",
-                    f.case
-                ),
-                format!("{f:?}"),
+                "the applied offset within half a frame of the truth",
             )?;
-            expect(
+            check(
                 pct(f.aligned_after_offset, f.after_offset) >= 80.0,
-                &format!(
-                    "calibration {}: at least 80% of the frames aligned once it is applied",
-                    f.case
-                ),
-                format!("{f:?}"),
+                "at least 80% of the frames aligned once it is applied",
             )?;
-            passed += 2;
         }
     }
     Ok(passed)
