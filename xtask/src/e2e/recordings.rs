@@ -47,6 +47,12 @@ fn expect(cond: bool, what: &str, detail: &str) -> Result {
     super::ensure_loud("e2e recordings", cond, what, detail)
 }
 
+/// Prints a line of the report and adds it to the report.
+fn say(report: &mut String, line: &str) {
+    println!("  {line}");
+    writeln!(report, "{line}").ok();
+}
+
 /// One camera page: run 1 (before any restart), then seeks into run 2 and
 /// into run 3 (about half an hour later on the wall clock: far outside the
 /// event windows loaded so far). One score per run, and the seek times.
@@ -124,8 +130,7 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     for (r, s) in pdt.runs.iter().enumerate() {
         let what = format!("program-date-time, {}", run_name(r));
         let line = s.line(&what);
-        println!("  {line}");
-        writeln!(report, "{line}").ok();
+        say(&mut report, &line);
         expect(
             s.clocks.keys().eq(["program-date-time"]),
             "data-clock says program-date-time",
@@ -144,8 +149,7 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
         pdt.seek_ms.first().copied().unwrap_or(f64::NAN),
         pdt.seek_ms.last().copied().unwrap_or(f64::NAN)
     );
-    println!("  {seeks}");
-    writeln!(report, "{seeks}").ok();
+    say(&mut report, &seeks);
 
     // The estimates VAS's playlist allows, each preferred in turn.
     for method in ["segment-epoch", "last-modified"] {
@@ -153,8 +157,7 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
         passed += 1 + 2 * truth.runs.len() + m.seek_ms.len();
         for (r, s) in m.runs.iter().enumerate() {
             let line = s.line(&format!("{method}, {}", run_name(r)));
-            println!("  {line}");
-            writeln!(report, "{line}").ok();
+            say(&mut report, &line);
             expect(s.clocks.keys().eq([method]), &format!("data-clock says {method}"), &line)?;
             // Both sources have whole-second resolution: an estimate off by a second or more is a bug.
             expect(s.max_abs_error() < truth.fps, "mapping error under one second", &line)?;
@@ -190,8 +193,7 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     expect(s["timeout"].is_null(), "after a seek into the new run, boxes follow", &s.to_string())?;
     let (score, _) = sample(browser, &truth, 45, target, f64::MAX)?;
     let line = score.line("restart while playing (auto clock), new run");
-    println!("  {line}; frames off the playlist timeline: {}", score.off_timeline);
-    writeln!(report, "{line}; frames off the playlist timeline: {}", score.off_timeline).ok();
+    say(&mut report, &format!("{line}; frames off the playlist timeline: {}", score.off_timeline));
     expect(
         score.samples >= 30 && score.off_timeline == 0,
         "every frame is where the playlist puts it after the restart",
@@ -226,8 +228,7 @@ pub fn run(browser: &Browser, base: &str, root: &Path) -> Result<usize> {
     expect(entered, "the stage (video and overlay) is the fullscreen element", &fs.to_string())?;
     let (s, raw) = sample(browser, &truth, 45, 0.0, truth.media_start_of_run(1) - 0.05)?;
     let line = s.line("program-date-time, fullscreen");
-    println!("  {line}");
-    writeln!(report, "{line}").ok();
+    say(&mut report, &line);
     expect(
         raw["fullscreen"].as_str().is_some_and(|c| c.contains("stage")),
         "still fullscreen while sampling",

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use super::scripts::OPENED;
-use super::{expect, Truth, CAMERA, PDT_CAMERA};
+use super::{expect, say, Truth, CAMERA, PDT_CAMERA};
 use crate::browser::Browser;
 use crate::Result;
 
@@ -28,8 +28,7 @@ pub(super) fn opening(
     let end = truth.media_start_of_run(truth.runs.len() - 1);
     let duration = newest["duration"].as_f64().unwrap_or(f64::NAN);
     let line = format!("opened without `at`: media {:.2} s of {duration:.2} s (the newest run starts at {end:.2} s), boxes after {:.0} ms", newest["mt"].as_f64().unwrap_or(f64::NAN), newest["ms"].as_f64().unwrap_or(f64::NAN));
-    println!("  {line}");
-    writeln!(report, "{line}").ok();
+    say(report, &line);
     expect(
         newest["timeout"].is_null() && newest["alert"].is_null(),
         "without `at`, boxes are drawn",
@@ -46,8 +45,7 @@ pub(super) fn opening(
     let late_ms =
         (inside["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(us(asked))) as f64 / 1e3;
     let line = format!("opened at {asked} (program date-time): first frame drawn {late_ms:.0} ms after the time asked, {:.0} ms after load", inside["ms"].as_f64().unwrap_or(f64::NAN));
-    println!("  {line}");
-    writeln!(report, "{line}").ok();
+    say(report, &line);
     expect(
         inside["timeout"].is_null() && inside["note"].is_null(),
         "`at` inside a run: boxes, no note",
