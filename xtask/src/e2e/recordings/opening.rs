@@ -18,7 +18,6 @@ pub(super) fn opening(
     truth: &Truth,
     report: &mut String,
 ) -> Result<usize> {
-    let us = |t: &str| vas_overlay_viewer::core::time::parse_rfc3339(t).map_or(0, |t| t.0);
     let open = |camera: &str, query: &str| -> Result<Value> {
         browser.goto(&format!("{base}cameras/{camera}/recordings{query}"))?;
         browser.execute_async(OPENED, json!([30_000]))
@@ -41,9 +40,13 @@ pub(super) fn opening(
     )?;
     // A time in run 3, exact clock: the first frame drawn is the one asked for (or just after, as it plays).
     let asked = "2026-01-05T13:32:20Z";
+    let asked_us = vas_overlay_viewer::core::time::parse_rfc3339(asked).map_or(0, |t| t.0);
+    // The wall time of the frame drawn after the time asked (ms).
+    let after_asked_ms = |v: &Value| {
+        (v["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(asked_us)) as f64 / 1e3
+    };
     let inside = open(PDT_CAMERA, &format!("?at={asked}"))?;
-    let late_ms =
-        (inside["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(us(asked))) as f64 / 1e3;
+    let late_ms = after_asked_ms(&inside);
     let line = format!("opened at {asked} (program date-time): first frame drawn {late_ms:.0} ms after the time asked, {:.0} ms after load", inside["ms"].as_f64().unwrap_or(f64::NAN));
     say(report, &line);
     expect(
@@ -58,8 +61,7 @@ pub(super) fn opening(
     )?;
     // VAS's own playlist (segment numbers, Last-Modified): within a second.
     let vas = open(CAMERA, &format!("?at={asked}"))?;
-    let off_ms =
-        (vas["frameUs"].as_i64().unwrap_or(i64::MIN).saturating_sub(us(asked))) as f64 / 1e3;
+    let off_ms = after_asked_ms(&vas);
     expect(
         (-1_000.0..4_000.0).contains(&off_ms),
         "`at` on VAS's playlist: the frame drawn is within a second of the time asked",
