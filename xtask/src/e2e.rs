@@ -207,20 +207,11 @@ struct DemoStage {
 }
 
 fn demo_stage(root: &Path) -> Result<DemoStage> {
-    let backend =
-        crate::demo_vas::start(&root.join("dist"), Some(viewer_server::EMULATED_VAS_KEY))?;
+    let (dist, key) = (root.join("dist"), Some(viewer_server::EMULATED_VAS_KEY));
+    let backend = crate::demo_vas::start(&dist, key)?;
     // The pages reach the emulator (VAS with auth on) through the production
     // server, as a browser reaches VAS; the tests drive the emulator directly.
-    let key = Some(viewer_server::EMULATED_VAS_KEY.into());
-    let server = viewer_server::in_front_of(
-        &backend.url(),
-        &root.join("dist"),
-        Some(&root.join("static/demo")),
-        "e2e",
-        "127.0.0.1:0",
-        key,
-        &[],
-    )?;
+    let server = crate::demo_vas::server(&backend, &dist, "e2e", key, &[])?;
     let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;

@@ -28,15 +28,7 @@ pub fn run() -> Result {
     viewer_server::build()?;
     let backend = crate::demo_vas::start(&root.join("dist"), None)?;
     // Auth off, so the direct requests need no key either: both paths ask the same.
-    let server = viewer_server::in_front_of(
-        &backend.url(),
-        &root.join("dist"),
-        Some(&root.join("static/demo")),
-        "bench",
-        "127.0.0.1:0",
-        None,
-        &[],
-    )?;
+    let server = crate::demo_vas::server(&backend, &root.join("dist"), "bench", None, &[])?;
     let direct = backend.url();
     let through = server.url().to_owned();
     let events = format!("api/v1/ai-events/cameras/{CAMERA}/events?start_time=2026-01-05T12:00:00Z&end_time=2026-01-05T12:00:02Z&limit=1000");

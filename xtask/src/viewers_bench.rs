@@ -74,15 +74,8 @@ pub fn run() -> Result {
         ("cache on", vec![]),
         ("cache off", vec!["--cache-period-ms".to_string(), "0".to_string()]),
     ] {
-        let server = viewer_server::in_front_of(
-            &backend.url(),
-            &root.join("dist"),
-            Some(&root.join("static/demo")),
-            "bench-viewers",
-            "127.0.0.1:0",
-            None,
-            &extra,
-        )?;
+        let server =
+            crate::demo_vas::server(&backend, &root.join("dist"), "bench-viewers", None, &extra)?;
         for (cameras, per_camera) in CONFIGS {
             let f = measure(&backend, server.url(), server.pid(), cameras, per_camera)?;
             let name = format!("{cameras} cam x {per_camera}");

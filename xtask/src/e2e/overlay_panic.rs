@@ -183,15 +183,7 @@ pub fn run(root: &Path) -> Result<usize> {
     let key = crate::viewer_server::EMULATED_VAS_KEY;
     let backend = crate::demo_vas::start(&dist, Some(key))?;
     // The fault-injection build, served by the production server in front of the emulator.
-    let server = crate::viewer_server::in_front_of(
-        &backend.url(),
-        &dist,
-        Some(&root.join("static/demo")),
-        "overlay-panic",
-        "127.0.0.1:0",
-        Some(key.into()),
-        &[],
-    )?;
+    let server = crate::demo_vas::server(&backend, &dist, "overlay-panic", Some(key), &[])?;
     let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(90_000)?;
