@@ -60,31 +60,33 @@ pub(crate) fn one_fed_camera() -> RigOptions {
     )
 }
 
+/// A rig and a browser whose page scripts may run 120 s.
+fn rig_and_browser(opts: &RigOptions) -> Result<(Rig, Browser)> {
+    let rig = Rig::start(opts)?;
+    let browser = Browser::start()?;
+    browser.set_script_timeout(120_000)?;
+    Ok((rig, browser))
+}
+
 /// Runs every live test; returns how many checks passed.
 pub fn run_all() -> Result<usize> {
     let mut passed = 0;
     let mut figures = Vec::new();
-    // VAS_LIVE_ONLY=clock runs only the clock-fault part, on its own rig (development only).
-    if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("clock") {
-        return clock_faults::run();
-    }
-    // VAS_LIVE_ONLY=calibration runs only the VAS-truthful calibration part (development only).
-    if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("calibration") {
-        return calibration::run_e2e();
-    }
-    // VAS_LIVE_ONLY=background runs only the hidden-tab and wall-clock part (development only).
-    if std::env::var("VAS_LIVE_ONLY").as_deref() == Ok("background") {
-        let rig = Rig::start(&rig_options(0))?;
-        let browser = Browser::start()?;
-        browser.set_script_timeout(120_000)?;
-        return background::run(&rig, &browser);
+    // Development only: VAS_LIVE_ONLY=clock, calibration or background runs
+    // that part alone; =alignment skips the conformance and background parts.
+    let only = std::env::var("VAS_LIVE_ONLY").unwrap_or_default();
+    match only.as_str() {
+        "clock" => return clock_faults::run(),
+        "calibration" => return calibration::run_e2e(),
+        "background" => {
+            let (rig, browser) = rig_and_browser(&rig_options(0))?;
+            return background::run(&rig, &browser);
+        }
+        _ => {}
     }
     {
-        let rig = Rig::start(&rig_options(0))?;
-        let browser = Browser::start()?;
-        browser.set_script_timeout(120_000)?;
-        // VAS_LIVE_ONLY=alignment skips the conformance part (development only).
-        if std::env::var("VAS_LIVE_ONLY").as_deref() != Ok("alignment") {
+        let (rig, browser) = rig_and_browser(&rig_options(0))?;
+        if only != "alignment" {
             passed += conformance::conformance(&rig, &browser)?;
             passed += background::run(&rig, &browser)?;
         }
@@ -107,9 +109,7 @@ pub fn run_all() -> Result<usize> {
     for (skew, methods) in
         [(SKEW_MS, &["rtp-sr", "receive", "arrival"][..]), (-SKEW_MS, &["rtp-sr"][..])]
     {
-        let rig = Rig::start(&rig_options(skew))?;
-        let browser = Browser::start()?;
-        browser.set_script_timeout(120_000)?;
+        let (rig, browser) = rig_and_browser(&rig_options(skew))?;
         for method in methods {
             let f = alignment::alignment(&rig, &browser, method, true, skew)?;
             passed += alignment::check_alignment(&f)?;
@@ -118,12 +118,8 @@ pub fn run_all() -> Result<usize> {
     }
     // An overlay panic on the live page, in the test-only fault-injection build.
     {
-        let rig = Rig::start(&RigOptions {
-            dist_dir: Some(repo_root().join(crate::FAULT_INJECTION_DIST)),
-            ..rig_options(0)
-        })?;
-        let browser = Browser::start()?;
-        browser.set_script_timeout(120_000)?;
+        let dist_dir = Some(repo_root().join(crate::FAULT_INJECTION_DIST));
+        let (rig, browser) = rig_and_browser(&RigOptions { dist_dir, ..rig_options(0) })?;
         passed += crate::e2e::overlay_panic::run_live(&browser, &rig.url(), CAM_FED)?;
     }
     // VAS-truthful stamps, rates and no track ids, on rigs of their own.

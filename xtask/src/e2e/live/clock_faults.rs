@@ -254,15 +254,12 @@ impl Figures {
 /// serves a viewer built elsewhere instead of `dist/` (development only: for
 /// instance one built before a change, to see which checks it fails).
 fn start() -> Result<(Rig, Browser)> {
-    let rig = Rig::start(&RigOptions {
+    super::rig_and_browser(&RigOptions {
         dist_dir: std::env::var_os("VAS_LIVE_DIST")
             .filter(|d| !d.is_empty())
             .map(std::path::PathBuf::from),
         ..super::one_fed_camera()
-    })?;
-    let browser = Browser::start()?;
-    browser.set_script_timeout(120_000)?;
-    Ok((rig, browser))
+    })
 }
 
 /// A page opened on the fed camera: how soon it drew boxes and placed its windows on VAS's clock.
