@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::viewer_server;
 use crate::{repo_root, Result};
 
 const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
@@ -23,9 +22,7 @@ const CONNECTIONS: usize = 100;
 
 pub fn run() -> Result {
     let root = repo_root();
-    crate::setup::build_tools()?;
-    crate::build_viewer()?;
-    viewer_server::build()?;
+    crate::build_viewer_and_server(crate::setup::build_tools)?;
     let backend = crate::demo_vas::start(&root.join("dist"), None)?;
     // Auth off, so the direct requests need no key either: both paths ask the same.
     let server = crate::demo_vas::server(&backend, &root.join("dist"), "bench", None, &[])?;

@@ -18,6 +18,14 @@ pub fn build_viewer() -> Result {
     Ok(())
 }
 
+/// `tools` (setup's build or test tools), then `dist/` and the production
+/// server: what a run of the viewer behind the server needs.
+pub fn build_viewer_and_server(tools: fn() -> Result) -> Result {
+    tools()?;
+    build_viewer()?;
+    crate::viewer_server::build()
+}
+
 /// Where the test-only copy of the viewer built with `--features
 /// fault-injection` goes: never `dist/`, so it cannot be served or shipped
 /// by mistake.

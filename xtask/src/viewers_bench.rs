@@ -32,7 +32,6 @@ use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
 use crate::proc_cpu::ProcessCpu;
-use crate::viewer_server;
 use crate::{repo_root, Result};
 use vas_emulator::RunningBackend;
 
@@ -64,9 +63,7 @@ struct Figures {
 
 pub fn run() -> Result {
     let root = repo_root();
-    crate::setup::build_tools()?;
-    crate::build_viewer()?;
-    viewer_server::build()?;
+    crate::build_viewer_and_server(crate::setup::build_tools)?;
     let backend = crate::demo_vas::start(&root.join("dist"), None)?;
     let mut out = String::new();
     let mut rows: Vec<(String, &str, Figures)> = Vec::new();

@@ -56,9 +56,7 @@ const SAMPLE: &str = r#"(() => {
 
 /// `cargo xtask bench --live-memory`: enters the rig's network namespace.
 pub fn run_outside(minutes: u64) -> Result {
-    crate::setup::test_tools()?;
-    crate::build_viewer()?;
-    crate::viewer_server::build()?;
+    crate::build_viewer_and_server(crate::setup::test_tools)?;
     netns::run_inside("bench-memory", &[minutes.to_string()])
 }
 

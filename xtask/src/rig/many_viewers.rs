@@ -181,9 +181,7 @@ pub fn run_outside(minutes: f64) -> Result {
     if !(0.05..=60.0).contains(&minutes) {
         bail!("--minutes: {minutes} is outside 0.05..=60");
     }
-    crate::setup::test_tools()?;
-    crate::build_viewer()?;
-    crate::viewer_server::build()?;
+    crate::build_viewer_and_server(crate::setup::test_tools)?;
     netns::run_inside("bench-viewers", &[minutes.to_string()])
 }
 
