@@ -2,14 +2,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::bail;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::probe::{FrameNumbering, PROBE_JS};
+use super::probe::{self, FrameNumbering};
 use super::{expect, CAM_FED, EVENT_LATENESS_MS, PROBE_MS};
 use crate::browser::Browser;
 use crate::rig::Rig;
-use crate::{repo_root, Result};
+use crate::Result;
 
 /// One alignment run's figures.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -98,18 +97,10 @@ pub(super) fn alignment(
         "rtp-sr-median" => "rtp-sr&anchor=0.5",
         m => m,
     };
-    browser.goto(&format!("{}cameras/{CAM_FED}?clock={clock}{off}", rig.url()))?;
-    let probe = browser.execute_async(PROBE_JS, json!([PROBE_MS]))?;
-    browser.goto(&rig.url())?;
-    if let Some(e) = probe["error"].as_str() {
-        bail!("probe: {e}");
-    }
-    // The raw record stays for inspection beside the figures.
-    let raw = repo_root().join(format!(
-        "target/live-probe-{method}-{}-{skew_ms}.json",
-        if delay { "delay" } else { "nodelay" }
-    ));
-    let _ = std::fs::write(raw, probe.to_string());
+    let page = format!("{}cameras/{CAM_FED}?clock={clock}{off}", rig.url());
+    let raw_name =
+        format!("live-probe-{method}-{}-{skew_ms}", if delay { "delay" } else { "nodelay" });
+    let probe = probe::record(browser, &page, &rig.url(), PROBE_MS, &raw_name)?;
     let truth = truth(rig, stream)?;
     let mut f = analyze(method, skew_ms, &probe, &truth);
     f.delay = delay;

@@ -33,11 +33,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use anyhow::bail;
 use serde_json::{json, Value};
 
 use super::expect;
-use super::probe::{FrameNumbering, PROBE_JS};
+use super::probe::{self, FrameNumbering};
 use crate::browser::Browser;
 use crate::e2e::calibration_cost::CostFigures;
 use crate::rig::{Rig, RigCamera, RigEvents, RigOptions};
@@ -336,20 +335,12 @@ pub fn run_cases(cases: &[Case], probe_ms: u64) -> Result<Vec<CaseFigures>> {
                 "/__rig/feed",
                 json!({"action": "start", "camera": camera, "still": case.still}),
             )?;
-            browser.goto(&format!("{}cameras/{camera}", rig.url()))?;
-            let probe = browser.execute_async(PROBE_JS, json!([probe_ms]));
-            browser.goto(&rig.url())?;
+            let page = format!("{}cameras/{camera}", rig.url());
+            let raw_name = format!("live-calibration-{}", case.name().replace(['/', ' '], "-"));
+            let probe = probe::record(&browser, &page, &rig.url(), probe_ms, &raw_name);
             rig.post("/__rig/feed", json!({"action": "stop", "camera": camera, "close": true}))?;
             rig.post("/__rig/faults", json!([]))?;
             let probe = probe?;
-            if let Some(e) = probe["error"].as_str() {
-                bail!("probe: {e}");
-            }
-            let raw = repo_root().join(format!(
-                "target/live-calibration-{}.json",
-                case.name().replace(['/', ' '], "-")
-            ));
-            let _ = std::fs::write(raw, probe.to_string());
             let frames: Vec<i64> = probe["reads"]
                 .as_array()
                 .into_iter()

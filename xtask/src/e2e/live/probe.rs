@@ -1,11 +1,35 @@
-//! The in-page probe (`probe.js`) of the alignment and calibration runs, and the frame numbering its pixel reads give.
+//! The in-page probe (`probe.js`) of the alignment and calibration runs: a page recorded, and the frame numbering its pixel reads give.
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use anyhow::bail;
+use serde_json::{json, Value};
+
+use crate::browser::Browser;
+use crate::{repo_root, Result};
 
 /// Records, in the live page, the frames presented and what the overlay drew (see its notes).
-pub(super) const PROBE_JS: &str = include_str!("probe.js");
+const PROBE_JS: &str = include_str!("probe.js");
+
+/// Opens `page`, records it with the probe for `probe_ms`, then leaves for
+/// `leave`; the raw record stays for inspection as `target/<raw_name>.json`.
+pub(super) fn record(
+    browser: &Browser,
+    page: &str,
+    leave: &str,
+    probe_ms: u64,
+    raw_name: &str,
+) -> Result<Value> {
+    browser.goto(page)?;
+    let probe = browser.execute_async(PROBE_JS, json!([probe_ms]));
+    browser.goto(leave)?;
+    let probe = probe?;
+    if let Some(e) = probe["error"].as_str() {
+        bail!("probe: {e}");
+    }
+    let _ = std::fs::write(repo_root().join(format!("target/{raw_name}.json")), probe.to_string());
+    Ok(probe)
+}
 
 /// Extends RTP timestamps around a reference without wrapping.
 fn unwrap_rtp(reference: u32, rtp: u32) -> i64 {
