@@ -48,6 +48,7 @@ use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
 
+use crate::demo_vas::DEMO_CAMERA;
 use crate::{repo_root, viewer_server, Result};
 use vas_emulator::day_recording::DAY_CAMERA_ID;
 use vas_emulator::{self as demo_backend, BackendConfig, RunningBackend};
@@ -62,8 +63,6 @@ mod report;
 use page::{measure_at, measure_page};
 use report::{report, Report};
 
-/// The demo recording's camera.
-const DEMO_CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// A page that has not drawn boxes this long after navigation is a timeout.
 const LIMIT_MS: u64 = 60_000;
 const PAUSE_MS: u64 = 15_000;

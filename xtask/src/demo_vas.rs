@@ -8,6 +8,9 @@ use vas_emulator::{BackendConfig, RunningBackend};
 use crate::viewer_server::ViewerServer;
 use crate::{repo_root, Result};
 
+/// The demo camera (`static/demo/camera.json`).
+pub const DEMO_CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
+
 /// Starts the emulator on a free port, serving the viewer built into `dist`;
 /// with `api_key`, VAS's key is required as VAS with auth on requires it.
 pub fn start(dist: &Path, api_key: Option<&str>) -> Result<RunningBackend> {

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::demo_vas::DEMO_CAMERA as CAMERA;
 use crate::{repo_root, Result};
 
-const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// Requests per path and route.
 const ROUNDS: usize = 400;
 const CONNECTIONS: usize = 100;

@@ -14,10 +14,9 @@ use vas_overlay_viewer::core::events::window_fetch::WindowFetch;
 use vas_overlay_viewer::core::events::wire::{decode_event_page, WireEvent};
 use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
 
+use crate::demo_vas::DEMO_CAMERA as CAMERA;
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
 use vas_emulator::{self as demo_backend, AuthFault, Faults, LiveConfig, RunningBackend};
-
-const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 
 fn backend() -> RunningBackend {
     crate::demo_vas::start(&crate::repo_root().join("dist"), None).expect("backend starts")

@@ -140,7 +140,10 @@ fn check(cond: bool, what: &str, detail: &Value) -> Result {
 
 /// Runs the matrix; returns the number of checks passed and writes the table.
 pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
-    let page = format!("{base}cameras/9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10/clip?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z");
+    let page = format!(
+        "{base}cameras/{}/clip?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z",
+        crate::demo_vas::DEMO_CAMERA
+    );
     let mut passed = 0;
     let mut table = String::from(
         "| fault | requests it shaped | video played | worst frame gap | overlay states during the fault | alert | recovered after |\n|---|---|---|---|---|---|---|\n",

@@ -29,10 +29,9 @@ use serde_json::{json, Value};
 
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
+use crate::demo_vas::DEMO_CAMERA as CAMERA;
 use crate::Result;
 
-/// The demo camera.
-const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// The page hook's name, as `fault_guard::injection::PAGE_HOOK` defines it
 /// (that module is wasm-only, so it is repeated here; the check that the
 /// fault-injection build contains it keeps the two in step).

@@ -31,7 +31,7 @@ use scripts::{FULLSCREEN_STATE, WAIT_RUNS};
 pub(super) use truth::Truth;
 
 /// The demo camera (VAS-faithful playlist) and the dev-only camera whose playlist carries program date-time.
-pub(super) const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
+pub(super) const CAMERA: &str = crate::demo_vas::DEMO_CAMERA;
 pub(super) const PDT_CAMERA: &str = "5f0c2d7e-8a41-4c3b-9e6d-2b7a1c4d8e90";
 /// The dev-only camera whose recorder restarts while the viewer plays (see the demo backend).
 const RESTART_CAMERA: &str = "7a3e9b14-2c5d-4f68-8e01-9d4c3b2a1f07";
