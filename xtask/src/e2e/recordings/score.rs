@@ -165,9 +165,7 @@ impl Score {
 
     pub(super) fn line(&self, what: &str) -> String {
         let e = &self.errors_frames;
-        let (min, max) =
-            e.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
-        let mean = e.iter().sum::<f64>() / e.len().max(1) as f64;
+        let (mean, min, max) = spread(e);
         format!(
             "{what}: {} of {} scored frames within {TOLERANCE_PX} css px (worst {}), mapping error in frames mean {mean:+.2} min {min:+.2} max {max:+.2} over {} frames; {}; data-clock {:?}{}",
             self.within,
@@ -186,9 +184,7 @@ impl Score {
         if c.is_empty() {
             return "no offset learnt from the picture".into();
         }
-        let (min, max) =
-            c.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
-        let mean = c.iter().sum::<f64>() / c.len() as f64;
+        let (mean, min, max) = spread(c);
         format!("with the offset learnt from the picture mean {mean:+.2} min {min:+.2} max {max:+.2} over {} frames", c.len())
     }
 
@@ -203,18 +199,23 @@ impl Score {
 
     /// The calibrated mapping error's mean, in frames, and the frames it covers.
     pub(crate) fn calibrated_mean(&self) -> Option<f64> {
-        let c = &self.calibrated_frames;
-        (!c.is_empty()).then(|| c.iter().sum::<f64>() / c.len() as f64)
+        (!self.calibrated_frames.is_empty()).then(|| spread(&self.calibrated_frames).0)
     }
 
     pub(crate) fn raw_mean(&self) -> Option<f64> {
-        let e = &self.errors_frames;
-        (!e.is_empty()).then(|| e.iter().sum::<f64>() / e.len() as f64)
+        (!self.errors_frames.is_empty()).then(|| spread(&self.errors_frames).0)
     }
 
     pub(super) fn max_abs_error(&self) -> f64 {
         self.errors_frames.iter().fold(0.0, |a, x| a.max(x.abs()))
     }
+}
+
+/// Mean, min and max of `v` (0, +inf and -inf when empty).
+fn spread(v: &[f64]) -> (f64, f64, f64) {
+    let (min, max) =
+        v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+    (v.iter().sum::<f64>() / v.len().max(1) as f64, min, max)
 }
 
 /// Samples `wanted` frames between `from` and `to` (media seconds).
