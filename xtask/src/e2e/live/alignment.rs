@@ -240,34 +240,22 @@ pub(super) fn print_figures(all: &[Figures]) {
 
 /// The pass criteria of one run (the figures themselves are reported either way).
 pub(super) fn check_alignment(f: &Figures) -> Result<usize> {
-    let what = format!(
-        "{} (delay {}, skew {} ms)",
-        f.method,
-        if f.delay { "on" } else { "off" },
-        f.skew_ms
-    );
-    expect(
-        f.frames >= 400 && f.pixel_reads >= 400,
-        &format!("{what}: at least 400 presented frames seen"),
-        format!("{f:?}"),
-    )?;
+    let (delay, skew_ms) = (if f.delay { "on" } else { "off" }, f.skew_ms);
+    let check = |cond: bool, what: &str| {
+        let what = format!("{} (delay {delay}, skew {skew_ms} ms): {what}", f.method);
+        expect(cond, &what, format!("{f:?}"))
+    };
+    check(f.frames >= 400 && f.pixel_reads >= 400, "at least 400 presented frames seen")?;
     if f.method == "rtp-sr" && !f.delay {
         // Without the playout delay the frame's own event is not there in time.
-        expect(f.later == 0, &format!("{what}: never a box from a later frame"), format!("{f:?}"))?;
+        check(f.later == 0, "never a box from a later frame")?;
         return Ok(2);
     }
     if f.method == "rtp-sr" {
-        expect(
-            f.clock_p95_abs_ms < 16.7,
-            &format!("{what}: frame clock within half a frame (p95)"),
-            format!("{f:?}"),
-        )?;
-        expect(f.later == 0, &format!("{what}: never a box from a later frame"), format!("{f:?}"))?;
-        expect(
-            pct(f.within_one, f.frames) >= 50.0,
-            &format!("{what}: most frames carry boxes of their own frame (within one)"),
-            format!("{f:?}"),
-        )?;
+        check(f.clock_p95_abs_ms < 16.7, "frame clock within half a frame (p95)")?;
+        check(f.later == 0, "never a box from a later frame")?;
+        let own = pct(f.within_one, f.frames) >= 50.0;
+        check(own, "most frames carry boxes of their own frame (within one)")?;
         return Ok(4);
     }
     Ok(1)
