@@ -27,7 +27,6 @@ use crate::browser::{Browser, CdpClient};
 use crate::frame_costs::{percentile, FrameCost, FrameCosts};
 use crate::proc_cpu::{machine_busy_ms, ProcessCpu};
 use crate::{build_viewer, core_bench, repo_root, run, setup, Result};
-use vas_emulator::{self as demo_backend, BackendConfig};
 
 /// The bench clip: the demo clip's first 60 frames (2 s at 30 fps, 1280x720), looped.
 const CLIP_FRAMES: u32 = 60;
@@ -614,17 +613,7 @@ pub fn run_bench(flags: &crate::flags::Bench) -> Result {
     let core =
         if flags.no_core { String::new() } else { core_bench::run_and_summarize(&root, quick)? };
     let dist = build_bench_page(&root)?;
-    let backend = demo_backend::start(
-        BackendConfig {
-            dist_dir: dist,
-            data_dir: Some(root.join("static/demo")),
-            api_key: None,
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("demo backend")?;
+    let backend = crate::demo_vas::start(&dist, None)?;
     let base = backend.url();
     if flags.micro {
         return micro_canvas(&root, &base);

@@ -48,6 +48,7 @@ use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, parse_rfc3339, UnixMicros};
 
+use crate::demo_vas::DEMO_CAMERA;
 use crate::{repo_root, viewer_server, Result};
 use vas_emulator::day_recording::DAY_CAMERA_ID;
 use vas_emulator::{self as demo_backend, BackendConfig, RunningBackend};
@@ -62,8 +63,6 @@ mod report;
 use page::{measure_at, measure_page};
 use report::{report, Report};
 
-/// The demo recording's camera.
-const DEMO_CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// A page that has not drawn boxes this long after navigation is a timeout.
 const LIMIT_MS: u64 = 60_000;
 const PAUSE_MS: u64 = 15_000;
@@ -173,14 +172,7 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
     println!("== day recording bench: viewer {}, {:.1} min of play per page, {:.1} min at day speed {FAST_SPEED}", dist.display(), play_window.as_secs_f64() / 60.0, fast_window.as_secs_f64() / 60.0);
 
     let backend = demo_backend::start(config(None), "127.0.0.1:0").context("VAS emulator")?;
-    let server = viewer_server::in_front_of(
-        &backend.url(),
-        &dist,
-        Some(&root.join("static/demo")),
-        "day-bench",
-        "127.0.0.1:0",
-        Some(key.into()),
-    )?;
+    let server = crate::demo_vas::server(&backend, &dist, "day-bench", Some(key), &[])?;
     let base = server.url().to_owned();
     let truth0 = backend
         .day_truth()
@@ -234,14 +226,8 @@ pub fn run(dist: Option<&Path>, minutes: Option<f64>) -> Result {
     println!("== day camera page, day speed {FAST_SPEED} (an hour of the day per real minute)");
     let fast_backend = demo_backend::start(config(Some(FAST_SPEED)), "127.0.0.1:0")
         .context("VAS emulator (fast day)")?;
-    let fast_server = viewer_server::in_front_of(
-        &fast_backend.url(),
-        &dist,
-        Some(&root.join("static/demo")),
-        "day-bench-fast",
-        "127.0.0.1:0",
-        Some(key.into()),
-    )?;
+    let fast_server =
+        crate::demo_vas::server(&fast_backend, &dist, "day-bench-fast", Some(key), &[])?;
     let fast = measure_page(
         &PageOptions {
             url: format!("{}cameras/{DAY_CAMERA_ID}/recordings", fast_server.url()),

@@ -9,13 +9,15 @@ use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
 use crate::viewer_server;
 use crate::Result;
-use vas_emulator::{self as demo_backend, BackendConfig};
+use vas_emulator as demo_backend;
 use vas_overlay_viewer::core::events::poll_grid;
 
 // The recordings page against the demo recording: a separate module, see its notes.
 mod recordings;
 // The recordings page learning its clock offset from the picture.
 mod picture_clock;
+// The calibration's main-thread cost, as the live probe and the recordings page read it.
+mod calibration_cost;
 // The clip page against every VAS failure the contract lists (the fault matrix).
 mod faults;
 // The event wiring's state machines, native, against the demo backend with VAS's real flaws.
@@ -205,28 +207,11 @@ struct DemoStage {
 }
 
 fn demo_stage(root: &Path) -> Result<DemoStage> {
-    let backend = demo_backend::start(
-        BackendConfig {
-            dist_dir: root.join("dist"),
-            data_dir: Some(root.join("static/demo")),
-            api_key: Some(viewer_server::EMULATED_VAS_KEY.into()),
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("demo backend")?;
+    let (dist, key) = (root.join("dist"), Some(viewer_server::EMULATED_VAS_KEY));
+    let backend = crate::demo_vas::start(&dist, key)?;
     // The pages reach the emulator (VAS with auth on) through the production
     // server, as a browser reaches VAS; the tests drive the emulator directly.
-    let key = Some(viewer_server::EMULATED_VAS_KEY.into());
-    let server = viewer_server::in_front_of(
-        &backend.url(),
-        &root.join("dist"),
-        Some(&root.join("static/demo")),
-        "e2e",
-        "127.0.0.1:0",
-        key,
-    )?;
+    let server = crate::demo_vas::server(&backend, &dist, "e2e", key, &[])?;
     let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(60_000)?;

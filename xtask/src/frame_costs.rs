@@ -137,18 +137,15 @@ impl FrameCosts {
             .collect();
         // Parents before children: by start, then longest first.
         slices.sort_by(|a, b| a.ts.total_cmp(&b.ts).then(b.dur.total_cmp(&a.dur)));
-        let frame_marks: Vec<f64> = events
-            .iter()
-            .filter(on_main)
-            .filter(|e| e["name"] == "BeginMainThreadFrame")
-            .filter_map(|e| e["ts"].as_f64())
-            .collect();
-        let update_marks: Vec<f64> = events
-            .iter()
-            .filter(on_main)
-            .filter(|e| e["name"] == "bench-update")
-            .filter_map(|e| e["ts"].as_f64())
-            .collect();
+        let marks = |name: &str| -> Vec<f64> {
+            events
+                .iter()
+                .filter(on_main)
+                .filter(|e| e["name"] == name)
+                .filter_map(|e| e["ts"].as_f64())
+                .collect()
+        };
+        let (frame_marks, update_marks) = (marks("BeginMainThreadFrame"), marks("bench-update"));
 
         // Top-level tasks with their categorized self times.
         struct Task {

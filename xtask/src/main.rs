@@ -6,6 +6,7 @@ mod cargo_fuzz;
 mod core_bench;
 mod csp;
 mod day_bench;
+mod demo_vas;
 use vas_emulator as demo_backend;
 mod e2e;
 mod flags;
@@ -27,7 +28,9 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{anyhow, Context};
 
-pub use viewer_build::{build_fault_injection_viewer, build_viewer, FAULT_INJECTION_DIST};
+pub use viewer_build::{
+    build_fault_injection_viewer, build_viewer, build_viewer_and_server, FAULT_INJECTION_DIST,
+};
 
 /// The result of every fallible step of xtask: one error type, with context.
 type Result<T = (), E = anyhow::Error> = std::result::Result<T, E>;
@@ -126,14 +129,10 @@ fn cmd_bench(bench: flags::Bench) -> Result {
     } else if bench.day_recording {
         day_bench::run(bench.dist.as_deref(), bench.minutes)
     } else if bench.picture_clock {
-        setup::test_tools()?;
-        build_viewer()?;
-        viewer_server::build()?;
+        build_viewer_and_server(setup::test_tools)?;
         e2e::picture_clock_matrix(&repo_root(), bench.only.as_deref())
     } else if bench.live_calibration {
-        crate::setup::test_tools()?;
-        build_viewer()?;
-        viewer_server::build()?;
+        build_viewer_and_server(setup::test_tools)?;
         let seconds = if bench.quick { 10 } else { 20 };
         rig::netns::run_inside("bench-calibration", &[seconds.to_string()])
     } else if bench.many_viewers {

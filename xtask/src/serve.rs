@@ -2,7 +2,7 @@
 
 use anyhow::{anyhow, bail, Context};
 
-use crate::{build_viewer, demo_backend, flags, repo_root, rig, setup, viewer_server, Result};
+use crate::{demo_backend, flags, repo_root, rig, setup, viewer_server, Result};
 
 /// `cargo xtask run`: see the flags of `run` in `flags.rs`.
 pub fn run(flags: flags::Run) -> Result {
@@ -32,9 +32,7 @@ pub fn run(flags: flags::Run) -> Result {
     if vas.is_none() && !server_flags.is_empty() {
         bail!("flags after `--` go to vas-viewer-server in front of a real VAS: give --vas URL");
     }
-    setup::build_tools()?;
-    build_viewer()?;
-    viewer_server::build()?;
+    crate::build_viewer_and_server(setup::build_tools)?;
     let listen = format!("127.0.0.1:{port}");
     let root = repo_root();
     let dist = root.join("dist");
@@ -93,6 +91,7 @@ pub fn run(flags: flags::Run) -> Result {
         "demo",
         &listen,
         Some(key.into()),
+        &[],
     )
     .map_err(in_use)?;
     println!();

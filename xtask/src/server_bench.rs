@@ -13,40 +13,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::viewer_server;
+use crate::demo_vas::DEMO_CAMERA as CAMERA;
 use crate::{repo_root, Result};
-use vas_emulator::{self as demo_backend, BackendConfig};
 
-const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// Requests per path and route.
 const ROUNDS: usize = 400;
 const CONNECTIONS: usize = 100;
 
 pub fn run() -> Result {
     let root = repo_root();
-    crate::setup::build_tools()?;
-    crate::build_viewer()?;
-    viewer_server::build()?;
-    let backend = demo_backend::start(
-        BackendConfig {
-            dist_dir: root.join("dist"),
-            data_dir: Some(root.join("static/demo")),
-            api_key: None,
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("VAS emulator")?;
+    crate::build_viewer_and_server(crate::setup::build_tools)?;
+    let backend = crate::demo_vas::start(&root.join("dist"), None)?;
     // Auth off, so the direct requests need no key either: both paths ask the same.
-    let server = viewer_server::in_front_of(
-        &backend.url(),
-        &root.join("dist"),
-        Some(&root.join("static/demo")),
-        "bench",
-        "127.0.0.1:0",
-        None,
-    )?;
+    let server = crate::demo_vas::server(&backend, &root.join("dist"), "bench", None, &[])?;
     let direct = backend.url();
     let through = server.url().to_owned();
     let events = format!("api/v1/ai-events/cameras/{CAMERA}/events?start_time=2026-01-05T12:00:00Z&end_time=2026-01-05T12:00:02Z&limit=1000");

@@ -179,13 +179,19 @@ pub fn test_tools() -> Result {
     .filter(|(path, _)| !std::path::Path::new(path).exists())
     .map(|(_, pkg)| pkg)
     .collect();
+    apt_install(&missing, "the browser tests need")
+}
+
+/// Installs Debian's `missing` packages (apt-get, as root; none: nothing to
+/// do); without root, an error "`who_needs` Debian's ...: run ...".
+pub fn apt_install(missing: &[&str], who_needs: &str) -> Result {
     if missing.is_empty() {
         return Ok(());
     }
     if !is_root() {
         return Err(anyhow!(
-            "the browser tests need Debian's {}: run `sudo apt-get install -y {}` and try again",
-            missing.join(" and "),
+            "{who_needs} Debian's {}: run `sudo apt-get install -y {}` and try again",
+            missing.join(", "),
             missing.join(" ")
         ));
     }
@@ -193,6 +199,6 @@ pub fn test_tools() -> Result {
     run(Command::new("apt-get").arg("update"))?;
     run(Command::new("apt-get")
         .args(["install", "-y", "--no-install-recommends"])
-        .args(&missing)
+        .args(missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }

@@ -5,8 +5,8 @@ use std::process::Command;
 use anyhow::{anyhow, Context};
 
 use crate::{
-    browser, build_fault_injection_viewer, build_viewer, cargo_fuzz, core_bench, demo_backend, e2e,
-    print_figure, repo_root, rig, run, setup, viewer_server, Result,
+    browser, build_fault_injection_viewer, build_viewer, cargo_fuzz, core_bench, e2e, print_figure,
+    repo_root, rig, run, setup, viewer_server, Result,
 };
 
 /// Generated inputs per unit of weight of a core property in the test
@@ -79,17 +79,8 @@ pub fn run_all() -> Result {
     );
     cargo_fuzz::run_short(&root)?;
     // The browser tests of the event wiring talk to a demo backend of their own.
-    let backend = demo_backend::start(
-        demo_backend::BackendConfig {
-            dist_dir: root.join("dist"),
-            data_dir: Some(root.join("static/demo")),
-            api_key: None,
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("demo backend for browser tests")?;
+    let backend = crate::demo_vas::start(&root.join("dist"), None)
+        .context("demo backend for browser tests")?;
     for (dpr, json) in [("1", "tests/webdriver/dpr1.json"), ("2", "tests/webdriver/dpr2.json")] {
         println!("== browser tests in headless Chromium, device pixel ratio {dpr}");
         let mut tests = vec!["--test", "browser", "--test", "canvas", "--test", "fault"];

@@ -7,12 +7,7 @@ pub fn build_viewer() -> Result {
     setup::js_bundle()?;
     println!("== building the viewer (trunk build --release)");
     run(setup::trunk().args(["build", "--release"]).current_dir(repo_root()))?;
-    let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    let policy = csp::apply(&repo_root().join("dist/index.html"), &origins)?;
+    let policy = csp::apply(&repo_root().join("dist/index.html"), &csp_origins())?;
     println!("== Content-Security-Policy in dist/index.html: {policy}");
     let (files, raw, br) = precompress::precompress(&repo_root().join("dist"))?;
     println!(
@@ -21,6 +16,14 @@ pub fn build_viewer() -> Result {
         br / 1024
     );
     Ok(())
+}
+
+/// `tools` (setup's build or test tools), then `dist/` and the production
+/// server: what a run of the viewer behind the server needs.
+pub fn build_viewer_and_server(tools: fn() -> Result) -> Result {
+    tools()?;
+    build_viewer()?;
+    crate::viewer_server::build()
 }
 
 /// Where the test-only copy of the viewer built with `--features
@@ -40,11 +43,12 @@ pub fn build_fault_injection_viewer() -> Result {
         .args(["build", "--release", "--features", "fault-injection", "--dist"])
         .arg(&out)
         .current_dir(repo_root()))?;
-    let origins: Vec<String> = std::env::var("VAS_CSP_ORIGINS")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    csp::apply(&out.join("index.html"), &origins)?;
+    csp::apply(&out.join("index.html"), &csp_origins())?;
     Ok(())
+}
+
+/// More origins the policy allows (`VAS_CSP_ORIGINS`, separated by spaces).
+fn csp_origins() -> Vec<String> {
+    let origins = std::env::var("VAS_CSP_ORIGINS").unwrap_or_default();
+    origins.split_whitespace().map(str::to_owned).collect()
 }

@@ -162,7 +162,8 @@ fn link(from: &Path, to: &Path) -> Result {
 
 /// The production server in front of a running emulator (or the live rig's
 /// front, which plays VAS's one origin for API and signaling): the site is
-/// `dist` staged with the emulator's `config.json` and demo clips.
+/// `dist` staged with the emulator's `config.json` and demo clips; `extra`:
+/// more flags (`--tls-cert`, ...).
 pub fn in_front_of(
     vas_url: &str,
     dist: &Path,
@@ -170,19 +171,7 @@ pub fn in_front_of(
     name: &str,
     listen: &str,
     api_key: Option<String>,
-) -> Result<ViewerServer> {
-    in_front_of_with(vas_url, dist, data_dir, name, listen, api_key, Vec::new())
-}
-
-/// [`in_front_of`] with extra flags (`--tls-cert`, ...).
-pub fn in_front_of_with(
-    vas_url: &str,
-    dist: &Path,
-    data_dir: Option<&Path>,
-    name: &str,
-    listen: &str,
-    api_key: Option<String>,
-    extra: Vec<String>,
+    extra: &[String],
 ) -> Result<ViewerServer> {
     let config_url = format!("{}/config.json", vas_url.trim_end_matches('/'));
     let config = ureq::get(&config_url)
@@ -196,7 +185,7 @@ pub fn in_front_of_with(
         vas: vas_url.trim_end_matches('/').to_owned(),
         listen: Some(listen.to_owned()),
         api_key,
-        extra,
+        extra: extra.to_vec(),
     })
 }
 

@@ -26,15 +26,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use serde_json::json;
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
 use crate::proc_cpu::ProcessCpu;
-use crate::viewer_server;
 use crate::{repo_root, Result};
-use vas_emulator::{self as demo_backend, BackendConfig, RunningBackend};
+use vas_emulator::RunningBackend;
 
 const WINDOW: Duration = Duration::from_secs(30);
 /// Before the window: every viewer has made its first polls.
@@ -64,35 +63,16 @@ struct Figures {
 
 pub fn run() -> Result {
     let root = repo_root();
-    crate::setup::build_tools()?;
-    crate::build_viewer()?;
-    viewer_server::build()?;
-    let backend = demo_backend::start(
-        BackendConfig {
-            dist_dir: root.join("dist"),
-            data_dir: Some(root.join("static/demo")),
-            api_key: None,
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("VAS emulator")?;
+    crate::build_viewer_and_server(crate::setup::build_tools)?;
+    let backend = crate::demo_vas::start(&root.join("dist"), None)?;
     let mut out = String::new();
     let mut rows: Vec<(String, &str, Figures)> = Vec::new();
     for (mode, extra) in [
         ("cache on", vec![]),
         ("cache off", vec!["--cache-period-ms".to_string(), "0".to_string()]),
     ] {
-        let server = viewer_server::in_front_of_with(
-            &backend.url(),
-            &root.join("dist"),
-            Some(&root.join("static/demo")),
-            "bench-viewers",
-            "127.0.0.1:0",
-            None,
-            extra,
-        )?;
+        let server =
+            crate::demo_vas::server(&backend, &root.join("dist"), "bench-viewers", None, &extra)?;
         for (cameras, per_camera) in CONFIGS {
             let f = measure(&backend, server.url(), server.pid(), cameras, per_camera)?;
             let name = format!("{cameras} cam x {per_camera}");

@@ -14,23 +14,12 @@ use vas_overlay_viewer::core::events::window_fetch::WindowFetch;
 use vas_overlay_viewer::core::events::wire::{decode_event_page, WireEvent};
 use vas_overlay_viewer::core::time::{parse_rfc3339, UnixMicros};
 
+use crate::demo_vas::DEMO_CAMERA as CAMERA;
 use crate::native_client::{now_wall, LiveViewer, NativeClient};
-use vas_emulator::{
-    self as demo_backend, AuthFault, BackendConfig, Faults, LiveConfig, RunningBackend,
-};
-
-const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
+use vas_emulator::{self as demo_backend, AuthFault, Faults, LiveConfig, RunningBackend};
 
 fn backend() -> RunningBackend {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let config = BackendConfig {
-        dist_dir: root.join("dist"),
-        data_dir: Some(root.join("static/demo")),
-        api_key: None,
-        viewer_api_key: None,
-        day_speed: None,
-    };
-    demo_backend::start(config, "127.0.0.1:0").expect("backend starts")
+    crate::demo_vas::start(&crate::repo_root().join("dist"), None).expect("backend starts")
 }
 
 fn demo_ids() -> (HashSet<String>, Vec<WireEvent>) {

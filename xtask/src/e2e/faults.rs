@@ -140,12 +140,18 @@ fn check(cond: bool, what: &str, detail: &Value) -> Result {
 
 /// Runs the matrix; returns the number of checks passed and writes the table.
 pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
-    let page = format!("{base}cameras/9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10/clip?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z");
+    let page = format!(
+        "{base}cameras/{}/clip?src=/demo/clip.mp4&start=2026-01-05T12:00:00Z",
+        crate::demo_vas::DEMO_CAMERA
+    );
     let mut passed = 0;
     let mut table = String::from(
         "| fault | requests it shaped | video played | worst frame gap | overlay states during the fault | alert | recovered after |\n|---|---|---|---|---|---|---|\n",
     );
     for case in cases() {
+        let ok = |cond: bool, what: &str, detail: &Value| {
+            check(cond, &format!("{}: {what}", case.name), detail)
+        };
         // Nothing left loading from the page before (a recording page keeps
         // fetching segments and playlists): only this case's page meets the fault.
         browser.goto("about:blank")?;
@@ -167,11 +173,7 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
         let left = backend.faults().fail_count;
         let used = case.faults.fail_count.zip(left).map(|(given, left)| given - left);
         let fired = json!({"shaped": shaped, "fail_count used": used, "fault": case.fault_key});
-        check(
-            shaped > 0 && used.is_none_or(|u| u == shaped as u64),
-            &format!("{}: the fault fired", case.name),
-            &fired,
-        )?;
+        ok(shaped > 0 && used.is_none_or(|u| u == shaped as u64), "the fault fired", &fired)?;
         if case.outage {
             // One feed on the page: its window fetch's first requests, then
             // one per back-off step (see `core::events::window_fetch`).
@@ -179,35 +181,19 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
                 + Backoff::for_api().most_attempts_within(outage_ms))
                 as usize;
             let load = json!({"requests": shaped, "bound": bound, "outage ms": outage_ms});
-            check(
-                shaped <= bound,
-                &format!("{}: the browser backs off during the outage", case.name),
-                &load,
-            )?;
+            ok(shaped <= bound, "the browser backs off during the outage", &load)?;
         }
-        check(
+        ok(
             o["played"].as_f64().unwrap_or(0.0) >= 3.0 && o["paused"] == false,
-            &format!("{}: the video keeps playing", case.name),
+            "the video keeps playing",
             &o,
         )?;
-        check(
-            o["worstGapMs"].as_u64().unwrap_or(u64::MAX) < 1_000,
-            &format!("{}: the page stays responsive", case.name),
-            &o,
-        )?;
-        check(o["alert"].is_null(), &format!("{}: the fault is silent", case.name), &o)?;
-        check(
-            o["states"].get("hidden").is_none(),
-            &format!("{}: the overlay degrades, it is not hidden", case.name),
-            &o,
-        )?;
+        ok(o["worstGapMs"].as_u64().unwrap_or(u64::MAX) < 1_000, "the page stays responsive", &o)?;
+        ok(o["alert"].is_null(), "the fault is silent", &o)?;
+        ok(o["states"].get("hidden").is_none(), "the overlay degrades, it is not hidden", &o)?;
         crate::e2e::switch_faults(backend, Faults::default())?;
         let r = browser.execute_async(RECOVERED, json!([45_000]))?;
-        check(
-            r["timeout"].is_null(),
-            &format!("{}: the overlay recovers by itself", case.name),
-            &r,
-        )?;
+        ok(r["timeout"].is_null(), "the overlay recovers by itself", &r)?;
         passed += 6 + usize::from(case.outage);
         table.push_str(&format!(
             "| {} | {shaped} | {:.1} s | {} ms | {} | none | {} ms |\n",

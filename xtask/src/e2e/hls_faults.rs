@@ -236,6 +236,15 @@ fn observe(
     browser.execute_async(OBSERVE, json!([p]))
 }
 
+/// The worst box error for the table: px, or that a box was missing.
+fn worst_px_text(scored: &Score) -> String {
+    if scored.worst_px.is_finite() {
+        format!("{:.2}", scored.worst_px)
+    } else {
+        "a box missing".into()
+    }
+}
+
 fn f(v: &Value) -> f64 {
     v.as_f64().unwrap_or(f64::NAN)
 }
@@ -257,6 +266,9 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
          |---|---|---|---|---|---|---|---|---|\n",
     );
     for case in cases(&segs)? {
+        let mut case_ok = |cond: bool, what: &str, detail: &str| {
+            ok(cond, &format!("{}: {what}", case.name), detail)
+        };
         let faulty: Vec<&Segment> = segs
             .iter()
             .filter(|s| case.missing.contains(&s.number) || case.garbage.contains(&s.number))
@@ -281,18 +293,14 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         browser.set_script_timeout(90_000)?;
         browser.goto(&page)?;
         let first_boxes = browser.execute_async(WAIT_DRAWN, json!([0.5, 30_000]))?;
-        ok(
+        case_ok(
             first_boxes["timeout"].is_null(),
-            &format!("{}: boxes on the playing recording", case.name),
+            "boxes on the playing recording",
             &first_boxes.to_string(),
         )?;
         let seek_to = (gap_start - LEAD_SECS).max(0.5);
         let s = browser.execute_async(SEEK_AND_PLAY, json!([seek_to, 20_000]))?;
-        ok(
-            s["timeout"].is_null(),
-            &format!("{}: plays from {seek_to:.1} s", case.name),
-            &s.to_string(),
-        )?;
+        case_ok(s["timeout"].is_null(), &format!("plays from {seek_to:.1} s"), &s.to_string())?;
 
         let detail = |o: &Value| {
             let mut o = o.clone();
@@ -309,19 +317,15 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
                     .map(|j| (f(&j["from"]), f(&j["to"])))
                     .collect();
                 let jumped: f64 = jumps.iter().map(|(a, b)| b - a).sum();
-                ok(
-                    o["timeout"] == false,
-                    &format!("{}: the video plays past the hole", case.name),
-                    &detail(&o),
-                )?;
-                ok(
+                case_ok(o["timeout"] == false, "the video plays past the hole", &detail(&o))?;
+                case_ok(
                     jumps.first().is_some_and(|j| j.0 >= gap_start - 0.5) && jumps.last().is_some_and(|j| (j.1 - resume).abs() < 0.3),
-                    &format!("{}: playback jumps from the hole at {gap_start:.1} s to the next playable segment at {resume:.1} s", case.name),
+                    &format!("playback jumps from the hole at {gap_start:.1} s to the next playable segment at {resume:.1} s"),
                     &detail(&o),
                 )?;
-                ok(
+                case_ok(
                     (jumped - (resume - gap_start)).abs() < 0.5,
-                    &format!("{}: only the hole is skipped", case.name),
+                    "only the hole is skipped",
                     &detail(&o),
                 )?;
                 let boxes = score_after(&truth, &o, resume, f(&o["reachedAtMs"]));
@@ -337,31 +341,24 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
             None => {
                 // The newest segment: wait at the hole, never past it...
                 let o = observe(&browser, gap_start, f64::MAX, NEWEST_HOLD_MS, 40_000, &truth)?;
-                ok(
+                case_ok(
                     o["timeout"] == false,
-                    &format!("{}: the playhead reaches the newest segment", case.name),
+                    "the playhead reaches the newest segment",
                     &detail(&o),
                 )?;
-                ok(
+                case_ok(
                     o["jumps"].as_array().is_some_and(Vec::is_empty)
                         && f(&o["maxCt"]) < gap_start + 0.05,
-                    &format!(
-                        "{}: no jump past the end while the newest segment is missing",
-                        case.name
-                    ),
+                    "no jump past the end while the newest segment is missing",
                     &detail(&o),
                 )?;
-                ok(
-                    o["alert"].is_null(),
-                    &format!("{}: waiting is silent", case.name),
-                    &detail(&o),
-                )?;
+                case_ok(o["alert"].is_null(), "waiting is silent", &detail(&o))?;
                 // ...and play it once it is there.
                 super::switch_faults(backend, Faults::default())?;
                 let after = observe(&browser, gap_start, gap_start + 0.8, NO_HOLD, 30_000, &truth)?;
-                ok(
+                case_ok(
                     after["timeout"] == false,
-                    &format!("{}: the newest segment plays once it is there", case.name),
+                    "the newest segment plays once it is there",
                     &detail(&after),
                 )?;
                 let recovered_ms = after["samples"]
@@ -370,44 +367,33 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
                     .flatten()
                     .find(|s| f(&s["mt"]) >= gap_start)
                     .map_or(f64::NAN, |s| f(&s["t"]));
-                let mut merged = after.clone();
-                merged["worstGapMs"] = json!(f(&o["worstGapMs"]).max(f(&after["worstGapMs"])));
-                merged["played"] = json!(f(&o["played"]) + f(&after["played"]));
-                merged["longestStallMs"] =
-                    json!(f(&o["longestStallMs"]).max(f(&after["longestStallMs"])));
-                merged["alert"] =
-                    if o["alert"].is_null() { after["alert"].clone() } else { o["alert"].clone() };
                 let boxes = score_after(&truth, &after, gap_start, 0.0);
                 let text = format!(
                     "none: waited {:.1} s at {gap_start:.1} s, played {recovered_ms:.0} ms after the fault cleared",
                     NEWEST_HOLD_MS as f64 / 1000.0
                 );
-                (merged, boxes, text)
+                (merge(Some(o), after), boxes, text)
             }
         };
         let played = f(&o["played"]);
-        ok(played >= 2.0, &format!("{}: the video advances", case.name), &detail(&o))?;
-        ok(o["alert"].is_null(), &format!("{}: no alert or error shown", case.name), &detail(&o))?;
-        ok(
-            f(&o["worstGapMs"]) < 1_000.0,
-            &format!("{}: the page stays responsive", case.name),
-            &detail(&o),
-        )?;
+        case_ok(played >= 2.0, "the video advances", &detail(&o))?;
+        case_ok(o["alert"].is_null(), "no alert or error shown", &detail(&o))?;
+        case_ok(f(&o["worstGapMs"]) < 1_000.0, "the page stays responsive", &detail(&o))?;
         let stall_bound_ms = if resume.is_some() { 3_000.0 } else { f64::INFINITY };
-        ok(
+        case_ok(
             f(&o["longestStallMs"]) < stall_bound_ms,
-            &format!("{}: the stall at the hole is short", case.name),
+            "the stall at the hole is short",
             &detail(&o),
         )?;
         let scored = &boxes.score;
-        ok(
+        case_ok(
             scored.box_scored >= 5 && scored.within == scored.box_scored,
-            &format!("{}: boxes after the gap aligned with the frame shown", case.name),
+            "boxes after the gap aligned with the frame shown",
             &scored.detail(case.name),
         )?;
         // The page answers a script promptly after all this.
         let ping = browser.execute_async("const d = arguments[arguments.length - 1]; const t = performance.now(); requestAnimationFrame(() => d(performance.now() - t));", json!([]))?;
-        ok(f(&ping) < 500.0, &format!("{}: the page answers", case.name), &ping.to_string())?;
+        case_ok(f(&ping) < 500.0, "the page answers", &ping.to_string())?;
         let to_aligned =
             boxes.first_aligned_ms.map_or("never".to_owned(), |ms| format!("{ms:.0} ms"));
         // The newest segment's hole was reached long before: its clock starts when the fault clears.
@@ -416,11 +402,7 @@ pub fn run(backend: &RunningBackend, base: &str, root: &Path) -> Result<usize> {
         } else {
             format!("{to_aligned} after the fault cleared")
         };
-        let worst = if scored.worst_px.is_finite() {
-            format!("{:.2}", scored.worst_px)
-        } else {
-            "a box missing".into()
-        };
+        let worst = worst_px_text(scored);
         writeln!(
             table,
             "| {} | {played:.1} s | {jump_text} | {:.0} ms | {:.0} ms | {}/{} within {TOLERANCE_PX} px (worst {worst} px), {} empty before | {to_aligned} | none | yes ({:.0} ms) |",
@@ -585,11 +567,7 @@ fn oversized_playlist(
         "boxes aligned with the frame shown throughout",
         &scored.detail(&name),
     )?;
-    let worst = if scored.worst_px.is_finite() {
-        format!("{:.2}", scored.worst_px)
-    } else {
-        "a box missing".into()
-    };
+    let worst = worst_px_text(scored);
     writeln!(
         table,
         "| {name} | {played:.1} s | none | {:.0} ms | {:.0} ms | {}/{} within {TOLERANCE_PX} px (worst {worst} px), {} empty | no gap; refused {HUGE_PLAYLISTS} x {} bytes, then a normal one loaded, duration unchanged ({duration_after:.1} s) | none | yes |",

@@ -24,16 +24,14 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use serde_json::{json, Value};
 
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
+use crate::demo_vas::DEMO_CAMERA as CAMERA;
 use crate::Result;
-use vas_emulator::{self as demo_backend, BackendConfig};
 
-/// The demo camera.
-const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// The page hook's name, as `fault_guard::injection::PAGE_HOOK` defines it
 /// (that module is wasm-only, so it is repeated here; the check that the
 /// fault-injection build contains it keeps the two in step).
@@ -182,26 +180,9 @@ pub fn run(root: &Path) -> Result<usize> {
         bail!("e2e overlay panic: {} is not built (cargo xtask e2e builds it)", dist.display());
     }
     let key = crate::viewer_server::EMULATED_VAS_KEY;
-    let backend = demo_backend::start(
-        BackendConfig {
-            dist_dir: dist.clone(),
-            data_dir: Some(root.join("static/demo")),
-            api_key: Some(key.into()),
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("demo backend")?;
+    let backend = crate::demo_vas::start(&dist, Some(key))?;
     // The fault-injection build, served by the production server in front of the emulator.
-    let server = crate::viewer_server::in_front_of(
-        &backend.url(),
-        &dist,
-        Some(&root.join("static/demo")),
-        "overlay-panic",
-        "127.0.0.1:0",
-        Some(key.into()),
-    )?;
+    let server = crate::demo_vas::server(&backend, &dist, "overlay-panic", Some(key), &[])?;
     let base = server.url().to_owned();
     let browser = Browser::start()?;
     browser.set_script_timeout(90_000)?;
@@ -256,73 +237,62 @@ pub fn run(root: &Path) -> Result<usize> {
 /// to the camera list and back. Returns the checks passed and the figures row.
 fn run_case(browser: &Browser, base: &str, case: &PageCase) -> Result<(usize, String)> {
     let mut passed = 0;
+    let ok = |cond: bool, what: &str, detail: &Value| {
+        check(cond, &format!("{}: {what}", case.name), detail)
+    };
     let url = format!("{}{}{}", base.trim_end_matches('/'), case.path, case.query);
     browser.goto(&url)?;
     let s = browser.execute_async(super::WAIT_FOR_OVERLAY, json!([case.min_boxes, 45_000]))?;
-    check(s["timeout"].is_null(), &format!("{}: boxes drawn before the panic", case.name), &s)?;
+    ok(s["timeout"].is_null(), "boxes drawn before the panic", &s)?;
 
     let o = browser
         .execute_async(INJECT_AND_OBSERVE, json!([PAGE_HOOK, case.kind, PLAY_AFTER_S, 45_000]))?;
-    check(
+    ok(
         o["error"].is_null() && o["known"] == true && o["unknown"] == false,
-        &format!("{}: the page hook arms only a known fault", case.name),
+        "the page hook arms only a known fault",
         &o,
     )?;
     let hidden_ms = o["hiddenMs"].as_f64();
-    check(
+    ok(
         hidden_ms.is_some_and(|ms| ms <= HIDE_WITHIN_MS) && o["framesToHide"].as_u64().is_some_and(|f| f <= HIDE_WITHIN_FRAMES),
-        &format!("{}: every overlay root hidden within {HIDE_WITHIN_MS} ms and {HIDE_WITHIN_FRAMES} animation frames of the panic", case.name),
+        &format!("every overlay root hidden within {HIDE_WITHIN_MS} ms and {HIDE_WITHIN_FRAMES} animation frames of the panic"),
         &o,
     )?;
     let played = o["played"].as_f64().unwrap_or(0.0);
-    check(
-        played >= PLAY_AFTER_S && o["paused"] == false,
-        &format!("{}: the video plays on after the panic", case.name),
-        &o,
-    )?;
+    ok(played >= PLAY_AFTER_S && o["paused"] == false, "the video plays on after the panic", &o)?;
     let gap = o["worstGapMs"].as_f64().unwrap_or(f64::MAX);
-    check(
+    ok(
         gap < MAX_FRAME_GAP_MS,
-        &format!(
-            "{}: the page stays responsive (worst frame gap under {MAX_FRAME_GAP_MS} ms)",
-            case.name
-        ),
+        &format!("the page stays responsive (worst frame gap under {MAX_FRAME_GAP_MS} ms)"),
         &o,
     )?;
-    check(
-        o["alert"].is_null() && o["dialogs"] == 0,
-        &format!("{}: the fault is silent (no alert, no dialog)", case.name),
-        &o,
-    )?;
-    check(o["shownFrames"] == 0, &format!("{}: the overlay stays hidden", case.name), &o)?;
+    ok(o["alert"].is_null() && o["dialogs"] == 0, "the fault is silent (no alert, no dialog)", &o)?;
+    ok(o["shownFrames"] == 0, "the overlay stays hidden", &o)?;
     let trapped = o["uncaught"].as_array().is_some_and(|u| u.iter().any(|n| n == "RuntimeError"));
-    check(trapped, &format!("{}: the panic was a real WebAssembly trap", case.name), &o)?;
+    ok(trapped, "the panic was a real WebAssembly trap", &o)?;
     passed += 7;
 
     // In-app routing: to the camera list and back, in the same page instance.
     browser.click("a[href='/']")?;
     let l = browser.execute_async(CAMERA_LIST_SHOWN, json!([20_000]))?;
-    check(
+    ok(
         l["timeout"].is_null() && l["sameInstance"] == true && l["alert"].is_null(),
-        &format!("{}: routing to the camera list works after the panic", case.name),
+        "routing to the camera list works after the panic",
         &l,
     )?;
     browser.click(&case.link)?;
     let b = browser.execute_async(BACK_ON_PAGE, json!([case.path, 1.0, 30_000]))?;
-    check(
+    ok(
         b["timeout"] == false && b["sameInstance"] == true && b["paused"] == false,
-        &format!("{}: routing back to the page plays its video again", case.name),
+        "routing back to the page plays its video again",
         &b,
     )?;
-    check(
+    ok(
         b["frames"].as_u64().unwrap_or(0) > 0
             && b["shownFrames"] == 0
             && b["alert"].is_null()
             && b["dialogs"] == 0,
-        &format!(
-            "{}: back on the page, the overlay is still hidden and nothing is shown to the user",
-            case.name
-        ),
+        "back on the page, the overlay is still hidden and nothing is shown to the user",
         &b,
     )?;
     passed += 3;

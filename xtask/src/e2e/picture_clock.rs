@@ -16,6 +16,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
+use super::calibration_cost::{CostFigures, CPU_WHILE_LEARNING_AND_AT_REST};
 use super::recordings::{
     sample, Score, Truth, AT_RUN_1, CAMERA, PDT_CAMERA, SEEK_AND_WAIT, WAIT_DRAWN,
 };
@@ -38,26 +39,6 @@ poll({done, limitMs, t0, everyMs: 50}, (now, timedOut) => {
   const text = root.getAttribute('data-clock-offset');
   if (off !== null && mt >= from && mt < to) return {ms: performance.now() - t0, mt, off: parseInt(off, 10), text};
   if (timedOut()) return {timeout: true, mt, text, calibration: root.getAttribute('data-calibration')};
-});
-"#
-);
-
-/// From a run's start: the calibration's main-thread time (`data-calibration-ms`,
-/// brought up to date once a second) until it rests, and over `restMs` of
-/// rest. Each reading is taken `settleMs` after the moment it stands for, so
-/// the value written by then includes everything spent before that moment.
-const CPU_WHILE_LEARNING_AND_AT_REST: &str = polling_script!(
-    r#"
-const [restMs, settleMs, limitMs, done] = [arguments[0], arguments[1], arguments[2], arguments[arguments.length - 1]];
-const root = document.querySelector('[data-overlay-root]');
-const spent = () => parseFloat(root.getAttribute('data-calibration-ms'));
-const t0 = performance.now(), first = {t: t0, ms: spent()};
-let restedAt = null, rested = null;
-poll({done, limitMs, t0, everyMs: 50}, (now, timedOut) => {
-  if (restedAt === null && root.getAttribute('data-calibration') === 'resting') restedAt = now;
-  if (restedAt !== null && rested === null && now - restedAt >= settleMs) rested = {t: restedAt, ms: spent()};
-  if (rested !== null && now - restedAt >= restMs + settleMs) return {first, rested, end: {t: now - settleMs, ms: spent()}};
-  if (timedOut()) return {timeout: true, first, rested, calibration: root.getAttribute('data-calibration')};
 });
 "#
 );
@@ -132,28 +113,9 @@ fn measure_run(
     Ok(figures)
 }
 
-/// The calibration's main-thread cost, ms per second of playback.
-struct CpuFigures {
-    learning_ms_per_s: Option<f64>,
-    rest_ms_per_s: Option<f64>,
-    secs_to_rest: Option<f64>,
-}
-
-impl CpuFigures {
-    fn line(&self) -> String {
-        let f = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |v| format!("{v:.2}"));
-        format!(
-            "calibration main-thread cost (segment-epoch, last run from its start): {} ms per second while learning, {} ms per second at rest; resting after {} s",
-            f(self.learning_ms_per_s),
-            f(self.rest_ms_per_s),
-            f(self.secs_to_rest)
-        )
-    }
-}
-
 /// The calibration's cost while it learns (from the last run's start until
 /// it rests) and at rest, on VAS's own playlist.
-fn cpu_figures(browser: &Browser, base: &str, truth: &Truth) -> Result<CpuFigures> {
+fn cpu_figures(browser: &Browser, base: &str, truth: &Truth) -> Result<CostFigures> {
     browser.goto(&format!("{base}cameras/{CAMERA}/recordings?clock=segment-epoch&{AT_RUN_1}"))?;
     let first = browser.execute_async(WAIT_DRAWN, json!([0.0, 30_000]))?;
     expect(first["timeout"].is_null(), "boxes appear", &first.to_string())?;
@@ -162,19 +124,17 @@ fn cpu_figures(browser: &Browser, base: &str, truth: &Truth) -> Result<CpuFigure
     expect(s["timeout"].is_null(), "a seek to the last run shows boxes", &s.to_string())?;
     let v =
         browser.execute_async(CPU_WHILE_LEARNING_AND_AT_REST, json!([REST_MS, 1_500, 30_000]))?;
-    let rate = |a: &serde_json::Value, b: &serde_json::Value| {
-        let (t0, m0, t1, m1) =
-            (a["t"].as_f64()?, a["ms"].as_f64()?, b["t"].as_f64()?, b["ms"].as_f64()?);
-        (t1 > t0).then(|| (m1 - m0) / ((t1 - t0) / 1e3))
-    };
-    Ok(CpuFigures {
-        learning_ms_per_s: rate(&v["first"], &v["rested"]),
-        rest_ms_per_s: if v["timeout"].is_null() { rate(&v["rested"], &v["end"]) } else { None },
-        secs_to_rest: v["rested"]["t"]
-            .as_f64()
-            .zip(v["first"]["t"].as_f64())
-            .map(|(r, f)| (r - f) / 1e3),
-    })
+    Ok(CostFigures::from_settled(&v))
+}
+
+fn cpu_line(cpu: &CostFigures) -> String {
+    let f = |v: Option<f64>| v.map_or_else(|| "n/a".into(), |v| format!("{v:.2}"));
+    format!(
+        "calibration main-thread cost (segment-epoch, last run from its start): {} ms per second while learning, {} ms per second at rest; resting after {} s",
+        f(cpu.learning_ms_per_s),
+        f(cpu.rest_ms_per_s),
+        f(cpu.secs_to_rest)
+    )
 }
 
 fn cell(v: Option<f64>, digits: usize) -> String {
@@ -252,7 +212,7 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
         )
         .ok();
     }
-    writeln!(report, "{}", cpu.line()).ok();
+    writeln!(report, "{}", cpu_line(&cpu)).ok();
     report.push_str(&matrix_table(&cases));
     print!("{report}");
     let path = crate::repo_root().join("target/e2e/picture-clock-report.txt");
@@ -347,9 +307,7 @@ pub(super) struct CaseFigures {
 /// The case's events, and the truth to score them with: its event frames, and matching by position without track ids.
 fn case_events(truth: &Truth, case: Case) -> (Vec<Value>, Truth) {
     let step = (truth.fps.round() as usize / case.per_second.max(1)).max(1);
-    let mut scored = truth.clone();
-    scored.match_by_position = !case.tracked;
-    scored.event_frames.clear();
+    let mut event_frames: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
     let mut events = Vec::new();
     for n in (0..truth.frame_times.len()).step_by(step) {
         let mut by_model: std::collections::BTreeMap<&str, Vec<Value>> = Default::default();
@@ -371,7 +329,7 @@ fn case_events(truth: &Truth, case: Case) -> (Vec<Value>, Truth) {
             by_model.entry(model).or_default().push(det);
         }
         for (m, (model, dets)) in by_model.into_iter().enumerate() {
-            scored.event_frames.entry(model.to_owned()).or_default().push(n);
+            event_frames.entry(model.to_owned()).or_default().push(n);
             events.push(json!({
                 "id": format!("9c7a{m:04x}-0000-4000-8000-{n:012x}"),
                 "camera_id": BARE_CAMERA_ID,
@@ -385,7 +343,7 @@ fn case_events(truth: &Truth, case: Case) -> (Vec<Value>, Truth) {
             }));
         }
     }
-    (events, scored)
+    (events, truth.with_events(event_frames, case.tracked))
 }
 
 /// Plays the last (longest) run of the bare camera with the case's events:

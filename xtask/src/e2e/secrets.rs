@@ -31,11 +31,10 @@ use serde_json::{json, Value};
 
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
+use crate::demo_vas::DEMO_CAMERA as CAMERA;
 use crate::Result;
 use vas_emulator::{self as demo_backend, BackendConfig, Faults};
 
-/// The demo camera.
-const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 /// Canaries: strings that occur nowhere else, so any hit is a leak.
 const API_KEY: &str = "vasCanaryKey-7f3a9c2e51";
 const RTSP_USER: &str = "canaryuser";
@@ -284,6 +283,7 @@ fn run_with(root: &Path, holder: KeyHolder) -> Result<(usize, String)> {
             "secrets",
             "127.0.0.1:0",
             Some(API_KEY.into()),
+            &[],
         )?),
         KeyHolder::Browser => None,
     };

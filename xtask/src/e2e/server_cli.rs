@@ -13,7 +13,7 @@ use anyhow::Context;
 
 use crate::viewer_server::{self, EMULATED_VAS_KEY};
 use crate::Result;
-use vas_emulator::{self as demo_backend, BackendConfig, Faults};
+use vas_emulator::Faults;
 
 /// Runs the binary with `args` and `VAS_API_KEY` = `key`; (exit code, stdout + stderr).
 fn server(args: &[&str], key: Option<&str>) -> Result<(i32, String)> {
@@ -32,17 +32,7 @@ pub fn run(root: &Path) -> Result<usize> {
     let part = "server command line";
     let dist = root.join("dist");
     let dist = dist.to_str().context("dist path is not UTF-8")?;
-    let backend = demo_backend::start(
-        BackendConfig {
-            dist_dir: root.join("dist"),
-            data_dir: Some(root.join("static/demo")),
-            api_key: Some(EMULATED_VAS_KEY.into()),
-            viewer_api_key: None,
-            day_speed: None,
-        },
-        "127.0.0.1:0",
-    )
-    .context("demo backend")?;
+    let backend = crate::demo_vas::start(&root.join("dist"), Some(EMULATED_VAS_KEY))?;
     backend
         .set_faults(Faults {
             database_key: Some("key-created-in-vas-database".into()),

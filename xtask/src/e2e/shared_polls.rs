@@ -22,7 +22,7 @@ use vas_emulator::{Faults, LiveConfig, PoisonRow, PoisonSpec, RunningBackend};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
 /// The demo camera (poison rows and the generator of camera A).
-const CAM_A: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
+const CAM_A: &str = crate::demo_vas::DEMO_CAMERA;
 /// A second camera, only in the event table.
 const CAM_B: &str = "5e1f0000-0000-4000-8000-0000000000b2";
 const MODEL_A: &str = "shared-live-a";

@@ -14,9 +14,8 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
+use crate::demo_vas::DEMO_CAMERA as CAMERA;
 use crate::Result;
-
-const CAMERA: &str = "9d3f2b1a-6c4e-4b8a-a1f0-2e7d5c9b3a10";
 
 /// A static host of `site` on a free loopback port, until the returned
 /// runtime is dropped.

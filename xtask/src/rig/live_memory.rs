@@ -25,9 +25,9 @@ use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Value};
 use vas_overlay_viewer::core::time::{format_rfc3339_utc, UnixMicros};
 
-use super::{netns, Rig, RigCamera, RigEvents, RigOptions};
+use super::{netns, Rig};
 use crate::browser::{Browser, CdpClient};
-use crate::e2e::live::{wait_state, CAM_FED, EVENT_LATENESS_MS};
+use crate::e2e::live::{one_fed_camera, wait_state, CAM_FED};
 use crate::{repo_root, Result};
 
 /// Minutes of the baseline (the rig's own model only).
@@ -56,26 +56,13 @@ const SAMPLE: &str = r#"(() => {
 
 /// `cargo xtask bench --live-memory`: enters the rig's network namespace.
 pub fn run_outside(minutes: u64) -> Result {
-    crate::setup::test_tools()?;
-    crate::build_viewer()?;
-    crate::viewer_server::build()?;
+    crate::build_viewer_and_server(crate::setup::test_tools)?;
     netns::run_inside("bench-memory", &[minutes.to_string()])
 }
 
 /// Inside the namespace.
 pub fn run(minutes: u64) -> Result {
-    let rig = Rig::start(&RigOptions {
-        cameras: vec![RigCamera {
-            id: CAM_FED.into(),
-            name: "Rig camera (live scene)".into(),
-            feed: true,
-        }],
-        rtc_ip: netns::RTC_IP.into(),
-        events: RigEvents::every_frame(EVENT_LATENESS_MS),
-        clock_offset_ms: 0,
-        dist_dir: None,
-        front_bind: "127.0.0.1:0".into(),
-    })?;
+    let rig = Rig::start(&one_fed_camera())?;
     let browser = Browser::start_with(&["--enable-precise-memory-info"])?;
     browser.set_script_timeout(120_000)?;
     let mut cdp = browser.devtools_page()?;

@@ -181,9 +181,7 @@ pub fn run_outside(minutes: f64) -> Result {
     if !(0.05..=60.0).contains(&minutes) {
         bail!("--minutes: {minutes} is outside 0.05..=60");
     }
-    crate::setup::test_tools()?;
-    crate::build_viewer()?;
-    crate::viewer_server::build()?;
+    crate::build_viewer_and_server(crate::setup::test_tools)?;
     netns::run_inside("bench-viewers", &[minutes.to_string()])
 }
 
@@ -469,22 +467,14 @@ fn wait_pages(pages: &mut [Page], boxes: bool, limit: Duration) -> Result<usize>
 
 fn measure(cfg: &Config, window: Duration) -> Result<Measured> {
     let cameras: Vec<String> = (0..cfg.cameras).map(camera_id).collect();
-    let rig = Rig::start(&RigOptions {
-        cameras: cameras
+    let rig = Rig::start(&RigOptions::in_netns(
+        cameras
             .iter()
             .enumerate()
-            .map(|(k, id)| RigCamera {
-                id: id.clone(),
-                name: format!("Rig camera {k} (live scene)"),
-                feed: true,
-            })
+            .map(|(k, id)| RigCamera::fed(id, &format!("Rig camera {k} (live scene)")))
             .collect(),
-        rtc_ip: netns::RTC_IP.into(),
-        events: RigEvents::every_frame(EVENT_LATENESS_MS),
-        clock_offset_ms: 0,
-        dist_dir: None,
-        front_bind: "127.0.0.1:0".into(),
-    })?;
+        RigEvents::every_frame(EVENT_LATENESS_MS),
+    ))?;
     // The marker rows run from the start, so that every page knows the model's pace before the window.
     let markers = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));

@@ -96,11 +96,10 @@ pub fn host_ip() -> Option<String> {
 /// The live demo's camera.
 pub fn demo_options(front_bind: &str) -> RigOptions {
     RigOptions {
-        cameras: vec![RigCamera {
-            id: "5e1f0000-0000-4000-8000-0000000de300".into(),
-            name: "Live demo scene (test rig)".into(),
-            feed: true,
-        }],
+        cameras: vec![RigCamera::fed(
+            "5e1f0000-0000-4000-8000-0000000de300",
+            "Live demo scene (test rig)",
+        )],
         rtc_ip: host_ip().unwrap_or_else(|| "127.0.0.1".into()),
         // As the unchanged VAS runs a real model: 10 events/s without track ids,
         // stamped a frame late, written 100-250 ms after their frame.
@@ -131,6 +130,13 @@ pub struct RigCamera {
     pub feed: bool,
 }
 
+impl RigCamera {
+    /// A camera fed from the start.
+    pub fn fed(id: &str, name: &str) -> RigCamera {
+        RigCamera { id: id.into(), name: name.into(), feed: true }
+    }
+}
+
 /// How to run the rig.
 #[derive(Clone, Debug)]
 pub struct RigOptions {
@@ -145,6 +151,21 @@ pub struct RigOptions {
     pub dist_dir: Option<PathBuf>,
     /// Where the viewer's origin (the production server) listens, e.g. `127.0.0.1:0`.
     pub front_bind: String,
+}
+
+impl RigOptions {
+    /// `cameras` and `events` in the tests' network namespace (`netns.rs`):
+    /// the server's clock unshifted, `dist/` served on a free port.
+    pub fn in_netns(cameras: Vec<RigCamera>, events: RigEvents) -> RigOptions {
+        RigOptions {
+            cameras,
+            rtc_ip: netns::RTC_IP.into(),
+            events,
+            clock_offset_ms: 0,
+            dist_dir: None,
+            front_bind: "127.0.0.1:0".into(),
+        }
+    }
 }
 
 /// The rig's model: which frames get an event, how each is stamped and when
@@ -318,6 +339,7 @@ impl Rig {
             &site,
             &opts.front_bind,
             key,
+            &[],
         )
         .map_err(|e| anyhow!("the viewer's server on {}: {e:#}", opts.front_bind))?;
         Ok(Rig {

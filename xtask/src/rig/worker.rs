@@ -152,13 +152,6 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result {
     Ok(())
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
 /// Installs those of `packages` that are missing (apt-get, as root).
 pub fn ensure_debian_packages(packages: &[&str]) -> Result {
     let missing: Vec<&str> = packages
@@ -171,22 +164,7 @@ pub fn ensure_debian_packages(packages: &[&str]) -> Result {
                 .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
         })
         .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    if !is_root() {
-        bail!(
-            "the live rig needs Debian's {}: run `sudo apt-get install -y {}`",
-            missing.join(", "),
-            missing.join(" ")
-        );
-    }
-    println!("== installing {} (apt-get)", missing.join(" "));
-    run(Command::new("apt-get").arg("update"))?;
-    run(Command::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends"])
-        .args(&missing)
-        .env("DEBIAN_FRONTEND", "noninteractive"))
+    crate::setup::apt_install(&missing, "the live rig needs")
 }
 
 /// meson >= 1.1 and ninja in a venv of their own (Debian's meson is 1.0).

@@ -33,12 +33,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use anyhow::bail;
 use serde_json::{json, Value};
 
-use super::{expect, FrameNumbering, PROBE_JS};
+use super::expect;
+use super::probe::{self, FrameNumbering};
 use crate::browser::Browser;
-use crate::rig::{netns, Rig, RigCamera, RigEvents, RigOptions};
+use crate::e2e::calibration_cost::CostFigures;
+use crate::rig::{Rig, RigCamera, RigEvents, RigOptions};
 use crate::{repo_root, Result};
 
 /// Tolerance added to one frame's motion (video pixels): box centres go
@@ -134,56 +135,6 @@ pub struct CaseFigures {
     /// The calibration's main-thread time (`data-calibration-ms`), ms per
     /// second, while learning and at rest, and first frame to rest (s).
     pub cost: CostFigures,
-}
-
-/// The calibration's main-thread cost over one case.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
-pub struct CostFigures {
-    pub learning_ms_per_s: Option<f64>,
-    pub rest_ms_per_s: Option<f64>,
-    pub secs_to_rest: Option<f64>,
-}
-
-impl CostFigures {
-    /// From the probe's readings `[seen at (ms), spent so far (ms), state]`,
-    /// each taken when the value or the state changed. The value is written
-    /// at most once a second, so it is read at the moments it was written:
-    /// learning is the first reading to the first one after resting began
-    /// (which holds all the learning, and under a second of rest), divided
-    /// by the time from the first reading to the rest; rest is from that
-    /// reading to the last.
-    fn from_readings(readings: &[(f64, f64, String)], first_frame_ms: Option<f64>) -> Self {
-        let Some(first) = readings.first() else { return Self::default() };
-        let Some(rest_at) = readings.iter().position(|r| r.2 == "resting") else {
-            return Self::default();
-        };
-        let rest_ms = readings[rest_at].0;
-        let after = readings[rest_at..].iter().find(|r| r.0 > rest_ms && r.1 > readings[rest_at].1);
-        let rate = |a: &(f64, f64, String), b: &(f64, f64, String), over_ms: f64| {
-            (over_ms > 0.0).then(|| (b.1 - a.1) / over_ms * 1000.0)
-        };
-        let learning = after.and_then(|b| rate(first, b, rest_ms - first.0));
-        let last = readings.last().filter(|l| after.is_some_and(|a| l.0 > a.0));
-        let rest = match (after, last) {
-            (Some(a), Some(l)) => rate(a, l, l.0 - a.0),
-            _ => None,
-        };
-        Self {
-            learning_ms_per_s: learning,
-            rest_ms_per_s: rest,
-            secs_to_rest: first_frame_ms.map(|f| (rest_ms - f) / 1000.0),
-        }
-    }
-
-    fn text(&self) -> String {
-        let f = |v: Option<f64>, d: usize| v.map_or("-".into(), |v| format!("{v:.d$}"));
-        format!(
-            "{}/{}/{}",
-            f(self.learning_ms_per_s, 1),
-            f(self.rest_ms_per_s, 2),
-            f(self.secs_to_rest, 1)
-        )
-    }
 }
 
 impl CaseFigures {
@@ -363,8 +314,8 @@ pub fn run_cases(cases: &[Case], probe_ms: u64) -> Result<Vec<CaseFigures>> {
     }
     let mut out: Vec<Option<CaseFigures>> = vec![None; cases.len()];
     for ((per_second, track_ids), members) in groups {
-        let rig = Rig::start(&RigOptions {
-            cameras: members
+        let rig = Rig::start(&RigOptions::in_netns(
+            members
                 .iter()
                 .map(|i| RigCamera {
                     id: camera_id(*i),
@@ -372,12 +323,8 @@ pub fn run_cases(cases: &[Case], probe_ms: u64) -> Result<Vec<CaseFigures>> {
                     feed: false,
                 })
                 .collect(),
-            rtc_ip: netns::RTC_IP.into(),
-            events: RigEvents::vas_truthful(per_second, track_ids),
-            clock_offset_ms: 0,
-            dist_dir: None,
-            front_bind: "127.0.0.1:0".into(),
-        })?;
+            RigEvents::vas_truthful(per_second, track_ids),
+        ))?;
         let browser = Browser::start()?;
         browser.set_script_timeout(probe_ms + 60_000)?;
         for i in members {
@@ -388,20 +335,12 @@ pub fn run_cases(cases: &[Case], probe_ms: u64) -> Result<Vec<CaseFigures>> {
                 "/__rig/feed",
                 json!({"action": "start", "camera": camera, "still": case.still}),
             )?;
-            browser.goto(&format!("{}cameras/{camera}", rig.url()))?;
-            let probe = browser.execute_async(PROBE_JS, json!([probe_ms]));
-            browser.goto(&rig.url())?;
+            let page = format!("{}cameras/{camera}", rig.url());
+            let raw_name = format!("live-calibration-{}", case.name().replace(['/', ' '], "-"));
+            let probe = probe::record(&browser, &page, &rig.url(), probe_ms, &raw_name);
             rig.post("/__rig/feed", json!({"action": "stop", "camera": camera, "close": true}))?;
             rig.post("/__rig/faults", json!([]))?;
             let probe = probe?;
-            if let Some(e) = probe["error"].as_str() {
-                bail!("probe: {e}");
-            }
-            let raw = repo_root().join(format!(
-                "target/live-calibration-{}.json",
-                case.name().replace(['/', ' '], "-")
-            ));
-            let _ = std::fs::write(raw, probe.to_string());
             let frames: Vec<i64> = probe["reads"]
                 .as_array()
                 .into_iter()
@@ -501,34 +440,25 @@ pub fn run_e2e() -> Result<usize> {
     print!("{}", table(&all, PROBE_MS));
     let mut passed = 0;
     for f in &all {
-        expect(
+        let mut check = |cond: bool, what: &str| -> Result {
+            expect(cond, &format!("calibration {}: {what}", f.case), format!("{f:?}"))?;
+            passed += 1;
+            Ok(())
+        };
+        check(
             f.frames >= 300 && f.pixel_reads >= 300,
-            &format!("calibration {}: at least 300 presented frames drawn and read", f.case),
-            format!("{f:?}"),
+            "at least 300 presented frames drawn and read",
         )?;
-        passed += 1;
         if f.still {
             // No motion: nothing to learn an offset from, and the page says so.
-            expect(
-                f.offset_us.is_none(),
-                &format!("calibration {}: no offset applied on a still scene", f.case),
-                format!("{f:?}"),
-            )?;
-            passed += 1;
-            expect(
-                f.calibration.is_some(),
-                &format!("calibration {}: the page states its calibration", f.case),
-                format!("{f:?}"),
-            )?;
-            passed += 1;
+            check(f.offset_us.is_none(), "no offset applied on a still scene")?;
+            check(f.calibration.is_some(), "the page states its calibration")?;
             if f.calibration.is_some() {
                 // It says why nothing is applied.
-                expect(
+                check(
                     f.offset_text.as_deref().is_some_and(|t| !t.trim().is_empty()),
-                    &format!("calibration {}: the page says why no offset is applied", f.case),
-                    format!("{f:?}"),
+                    "the page says why no offset is applied",
                 )?;
-                passed += 1;
             }
             continue;
         }
@@ -536,45 +466,21 @@ pub fn run_e2e() -> Result<usize> {
             // Stamps half a second off are not: once the offset is applied the
             // selection moves half a second later and the playout delay grows
             // to match, a step at a time, with frames drawn bare meanwhile.
-            expect(
-                pct(f.none, f.frames) <= 10.0,
-                &format!("calibration {}: boxes on at least 90% of the frames", f.case),
-                format!("{f:?}"),
-            )?;
-            passed += 1;
+            check(pct(f.none, f.frames) <= 10.0, "boxes on at least 90% of the frames")?;
             // Stamped as VAS stamps them: uncalibrated, the boxes lag a frame
             // (measured 95% within one frame's motion); calibrated, they do not.
-            expect(
-                f.aligned_pct() >= 80.0,
-                &format!("calibration {}: at least 80% of the frames aligned", f.case),
-                format!("{f:?}"),
-            )?;
-            passed += 1;
+            check(f.aligned_pct() >= 80.0, "at least 80% of the frames aligned")?;
         }
-        expect(
-            f.residual_ms.is_some(),
-            &format!("calibration {}: an offset is learnt from the picture", f.case),
-            format!("{f:?}"),
-        )?;
-        passed += 1;
+        check(f.residual_ms.is_some(), "an offset is learnt from the picture")?;
         if let Some(residual) = f.residual_ms {
-            expect(
+            check(
                 residual.abs() <= FRAME_MS / 2.0,
-                &format!(
-                    "calibration {}: the applied offset within half a frame of the truth",
-                    f.case
-                ),
-                format!("{f:?}"),
+                "the applied offset within half a frame of the truth",
             )?;
-            expect(
+            check(
                 pct(f.aligned_after_offset, f.after_offset) >= 80.0,
-                &format!(
-                    "calibration {}: at least 80% of the frames aligned once it is applied",
-                    f.case
-                ),
-                format!("{f:?}"),
+                "at least 80% of the frames aligned once it is applied",
             )?;
-            passed += 2;
         }
     }
     Ok(passed)
@@ -637,57 +543,6 @@ mod tests {
         assert_eq!((f.aligned, f.exact), (0, 0));
         assert_eq!(f.lag_frames_median, Some(-16.0));
         assert_eq!(f.after_offset, 0);
-    }
-
-    /// (readings, first frame at, learning ms/s, rest ms/s, s to rest).
-    #[test]
-    fn cost_is_read_at_the_moments_the_value_was_written() {
-        let r = |t: f64, ms: f64, state: &str| (t, ms, state.to_owned());
-        type Row = (&'static str, Vec<(f64, f64, String)>, Option<f64>, CostFigures);
-        let rows: Vec<Row> = vec![
-            ("no readings", vec![], Some(0.0), CostFigures::default()),
-            (
-                "never rests: no figures",
-                vec![r(1000.0, 10.0, "learning"), r(2000.0, 60.0, "learning")],
-                Some(0.0),
-                CostFigures::default(),
-            ),
-            (
-                "learns 4 s at 50 ms/s, rests 5 s at 1 ms/s",
-                vec![
-                    r(1000.0, 10.0, "learning"),
-                    r(3000.0, 110.0, "learning"),
-                    r(5000.0, 210.0, "resting"),
-                    r(5900.0, 210.9, "resting"),
-                    r(10900.0, 215.9, "resting"),
-                ],
-                Some(500.0),
-                CostFigures {
-                    learning_ms_per_s: Some(50.225),
-                    rest_ms_per_s: Some(1.0),
-                    secs_to_rest: Some(4.5),
-                },
-            ),
-            (
-                "rests with no reading after: learning unknown",
-                vec![r(1000.0, 10.0, "learning"), r(5000.0, 210.0, "resting")],
-                None,
-                CostFigures::default(),
-            ),
-        ];
-        for (what, readings, first, want) in rows {
-            let got = CostFigures::from_readings(&readings, first);
-            let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
-                (Some(a), Some(b)) => (a - b).abs() < 1e-9,
-                (a, b) => a.is_none() && b.is_none(),
-            };
-            assert!(
-                close(got.learning_ms_per_s, want.learning_ms_per_s)
-                    && close(got.rest_ms_per_s, want.rest_ms_per_s)
-                    && close(got.secs_to_rest, want.secs_to_rest),
-                "{what}: {got:?}"
-            );
-        }
     }
 
     #[test]

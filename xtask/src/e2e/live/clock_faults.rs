@@ -55,10 +55,10 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use serde_json::{json, Value};
 
-use super::{connections, expect, log, wait_state, CAM_FED, EVENT_LATENESS_MS};
+use super::{connections, expect, log, wait_state, CAM_FED};
 use crate::browser::page_scripts::polling_script;
 use crate::browser::Browser;
-use crate::rig::{netns, Rig, RigCamera, RigEvents, RigOptions};
+use crate::rig::{Rig, RigOptions};
 use crate::{repo_root, Result};
 
 // The probe's record of a page and the figures read from it.
@@ -254,23 +254,12 @@ impl Figures {
 /// serves a viewer built elsewhere instead of `dist/` (development only: for
 /// instance one built before a change, to see which checks it fails).
 fn start() -> Result<(Rig, Browser)> {
-    let rig = Rig::start(&RigOptions {
-        cameras: vec![RigCamera {
-            id: CAM_FED.into(),
-            name: "Rig camera (live scene)".into(),
-            feed: true,
-        }],
-        rtc_ip: netns::RTC_IP.into(),
-        events: RigEvents::every_frame(EVENT_LATENESS_MS),
-        clock_offset_ms: 0,
-        front_bind: "127.0.0.1:0".into(),
+    super::rig_and_browser(&RigOptions {
         dist_dir: std::env::var_os("VAS_LIVE_DIST")
             .filter(|d| !d.is_empty())
             .map(std::path::PathBuf::from),
-    })?;
-    let browser = Browser::start()?;
-    browser.set_script_timeout(120_000)?;
-    Ok((rig, browser))
+        ..super::one_fed_camera()
+    })
 }
 
 /// A page opened on the fed camera: how soon it drew boxes and placed its windows on VAS's clock.
@@ -361,19 +350,12 @@ fn stepped_stamps(checks: &mut Checks, figures: &mut Figures) -> Result {
 
     // The fault fired: VAS holds the rig's rows stamped an hour ahead while stepped, none after, real ones again.
     let hour = HOUR_MS * 1000;
-    let ahead = held(&rig, s0_us + hour - 1_000_000, s1_us + hour + 1_000_000, Some(RIG_MODEL))?
-        .iter()
-        .filter(|e| is_rig_row(e))
-        .count();
-    let ahead_after =
-        held(&rig, s1_us + hour + 2_000_000, s1_us + hour + 30_000_000, Some(RIG_MODEL))?
-            .iter()
-            .filter(|e| is_rig_row(e))
-            .count();
-    let back = held(&rig, s1_us + 1_000_000, s1_us + 5_000_000, Some(RIG_MODEL))?
-        .iter()
-        .filter(|e| is_rig_row(e))
-        .count();
+    let rig_rows = |from_us: i64, to_us: i64| -> Result<usize> {
+        Ok(held(&rig, from_us, to_us, Some(RIG_MODEL))?.iter().filter(|e| is_rig_row(e)).count())
+    };
+    let ahead = rig_rows(s0_us + hour - 1_000_000, s1_us + hour + 1_000_000)?;
+    let ahead_after = rig_rows(s1_us + hour + 2_000_000, s1_us + hour + 30_000_000)?;
+    let back = rig_rows(s1_us + 1_000_000, s1_us + 5_000_000)?;
     let stepped_s = STEPPED_FOR.as_secs_f64();
     expect(
         ahead as f64 >= stepped_s * 30.0 * 0.5 && ahead_after == 0 && back >= 60,
@@ -381,7 +363,9 @@ fn stepped_stamps(checks: &mut Checks, figures: &mut Figures) -> Result {
         json!({"ahead": ahead, "ahead after": ahead_after, "real in the 4 s after": back}),
     )?;
 
-    let before = r.share(s0 - BEFORE_STEP.as_secs_f64() * 1000.0, s0);
+    // The frames watched before the step: from here to the step.
+    let before_from = s0 - BEFORE_STEP.as_secs_f64() * 1000.0;
+    let before = r.share(before_from, s0);
     let stepped = r.share(s0 + 2_000.0, s1);
     let after = r.share(after_from, after_from + AFTER_RECOVERY.as_secs_f64() * 1000.0);
     let followed = r.first(s0, Window::Ahead);
@@ -412,11 +396,11 @@ fn stepped_stamps(checks: &mut Checks, figures: &mut Figures) -> Result {
     figures.say(format!(
         "  cost: lateness margin (median) {} before the step, {} once back on VAS's clock; requests per poll {:.1} before, {:.1} after; \
          event answers {:.0} B/s before, {:.0} B/s after; VAS rows of the rig an hour ahead {ahead} (after the correction {ahead_after})",
-        s_or_none(r.margin(s0 - BEFORE_STEP.as_secs_f64() * 1000.0, s0)),
+        s_or_none(r.margin(before_from, s0)),
         s_or_none(r.margin(recovered, end)),
-        r.requests_per_poll(s0 - BEFORE_STEP.as_secs_f64() * 1000.0, s0),
+        r.requests_per_poll(before_from, s0),
         r.requests_per_poll(recovered, end),
-        r.bytes_per_s(s0 - BEFORE_STEP.as_secs_f64() * 1000.0, s0),
+        r.bytes_per_s(before_from, s0),
         r.bytes_per_s(recovered, end),
     ));
     checks.check(

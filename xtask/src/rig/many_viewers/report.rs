@@ -93,20 +93,17 @@ pub(super) fn report(
     for (cfg, r) in results {
         let Ok(m) = r else { continue };
         let all = sorted(m.all_delays());
-        let p50s = sorted(
-            m.viewers
-                .iter()
-                .map(|v| percentile(&sorted(v.delays_ms.clone()), 50.0))
-                .filter(|x| x.is_finite())
-                .collect(),
-        );
-        let p95s = sorted(
-            m.viewers
-                .iter()
-                .map(|v| percentile(&sorted(v.delays_ms.clone()), 95.0))
-                .filter(|x| x.is_finite())
-                .collect(),
-        );
+        // Each viewer's percentile `p` of its delays, sorted over the viewers.
+        let per_viewer = |p: f64| {
+            sorted(
+                m.viewers
+                    .iter()
+                    .map(|v| percentile(&sorted(v.delays_ms.clone()), p))
+                    .filter(|x| x.is_finite())
+                    .collect(),
+            )
+        };
+        let (p50s, p95s) = (per_viewer(50.0), per_viewer(95.0));
         let fps = sorted(m.viewers.iter().filter_map(|v| v.fps).collect());
         let playout: Vec<f64> = m.viewers.iter().filter_map(|v| v.playout_delay_ms).collect();
         let _ = writeln!(
