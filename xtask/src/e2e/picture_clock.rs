@@ -43,6 +43,26 @@ poll({done, limitMs, t0, everyMs: 50}, (now, timedOut) => {
 "#
 );
 
+/// Waits until the recording's note on wall-clock time agrees with the
+/// offset applied now: the correction in ms (to the 0.1 it shows), or, for
+/// an offset of 0, the method's own precision and no correction.
+const WAIT_NOTE: &str = polling_script!(
+    r#"
+const [limitMs, done] = [arguments[0], arguments[arguments.length - 1]];
+const root = document.querySelector('[data-overlay-root]');
+const t0 = performance.now();
+poll({done, limitMs, t0, everyMs: 50}, (now, timedOut) => {
+  const info = (document.querySelector('[data-clock-info]') || {}).textContent || '';
+  const off = parseInt(root.getAttribute('data-clock-offset-us'), 10);
+  const m = info.match(/corrected by ([+-][0-9]+[.][0-9]) ms/);
+  const ok = off === 0 ? (!m && /Wall-clock time: (exact|estimated)/.test(info))
+    : (m !== null && Math.abs(parseFloat(m[1]) * 1000 - off) <= 50);
+  if (ok) return {info, off};
+  if (timedOut()) return {timeout: true, info, off};
+});
+"#
+);
+
 /// Rest measured after the calibration confirmed its offset.
 const REST_MS: u64 = 5_000;
 
@@ -67,6 +87,9 @@ struct RunFigures {
     within_motion: usize,
     scored: usize,
     within_px: usize,
+    /// The page's note on wall-clock time agreed with the offset applied
+    /// (None: not looked at).
+    note_agrees: Option<bool>,
 }
 
 fn measure_run(
@@ -96,6 +119,7 @@ fn measure_run(
         within_motion: 0,
         scored: 0,
         within_px: 0,
+        note_agrees: None,
     };
     if !learnt["timeout"].is_null() {
         println!("  {method}, run {}: no offset applied: {learnt}", run + 1);
@@ -110,6 +134,11 @@ fn measure_run(
     figures.within_motion = score.within_motion;
     figures.within_px = score.within;
     figures.scored = score.box_scored;
+    let note = browser.execute_async(WAIT_NOTE, json!([5_000]))?;
+    figures.note_agrees = Some(note["timeout"].is_null());
+    if !note["timeout"].is_null() {
+        println!("  {method}, run {}: the note on wall-clock time: {note}", run + 1);
+    }
     Ok(figures)
 }
 
@@ -224,7 +253,12 @@ pub fn run(browser: &Browser, backend: &RunningBackend, base: &str, root: &Path)
         expect(f.learn_secs.is_some(), &format!("{line}: an offset is learnt"), &report)?;
         let after = f.calibrated_frames.unwrap_or(f64::INFINITY);
         expect(after.abs() < 0.5, &format!("{line}: under half a frame after it"), &report)?;
-        passed += 2;
+        expect(
+            f.note_agrees == Some(true),
+            &format!("{line}: the note on wall-clock time gives the offset applied"),
+            &report,
+        )?;
+        passed += 3;
     }
     expect(cpu.rest_ms_per_s.is_some(), "the calibration rests once confirmed", &report)?;
     passed += 1;
@@ -395,6 +429,7 @@ pub(super) fn run_case(
             within_motion: late.within_motion,
             scored: late.box_scored,
             within_px: late.within,
+            note_agrees: None,
         },
         unsure_text: if applied.is_none() { text } else { None },
     })
