@@ -18,7 +18,11 @@
 //!   static scene, no boxes, motion the boxes do not explain, halves that
 //!   disagree) changes nothing: the offset applied stays (it is a property
 //!   of the epoch, not of the scene), and with none applied the page keeps
-//!   its stamp-based clock and says why.
+//!   its stamp-based clock and says why. After `unsure_before_rest`
+//!   unsure scans in a row (a still scene, a camera whose boxes explain
+//!   nothing) it rests for `rest_ms` as well: such a scene can take a
+//!   minute to change, and learning meanwhile costs main-thread time on
+//!   every frame for nothing.
 //! - **The stamps' own evidence** stands when the picture cannot tell its
 //!   offset from zero (under `min_applied_us`): 0 is applied, and the text
 //!   says what was found.
@@ -42,6 +46,9 @@ pub struct CalibrationPolicy {
     pub confirmations: usize,
     /// How long it rests before checking again (monotonic ms).
     pub rest_ms: f64,
+    /// Unsure scans in a row after which it rests too (a scan a second:
+    /// longer than the slowest case took to learn, 8.3 s, BENCHMARKS.md).
+    pub unsure_before_rest: usize,
     /// A learnt offset smaller than this is not applied: the picture cannot
     /// tell it from zero (on real pictures in a browser its estimates of a
     /// zero offset were off by up to 8.7 ms, on a program date-time recording
@@ -52,8 +59,9 @@ pub struct CalibrationPolicy {
 
 impl CalibrationPolicy {
     /// Offsets within +-`range_us`, a scan every second of frames at 30 fps,
-    /// two offsets per frame, two confirmations, a minute of rest, nothing
-    /// under half a frame (at 30 fps) applied.
+    /// two offsets per frame, two confirmations, a minute of rest (also
+    /// after 20 unsure scans in a row), nothing under half a frame (at 30
+    /// fps) applied.
     pub fn within(range_us: Micros) -> Self {
         Self {
             offset: OffsetParams::within(range_us),
@@ -61,6 +69,7 @@ impl CalibrationPolicy {
             offsets_per_frame: 2,
             confirmations: 2,
             rest_ms: 60_000.0,
+            unsure_before_rest: 20,
             min_applied_us: 16_667,
         }
     }
@@ -91,6 +100,8 @@ pub struct PictureCalibration {
     applied: Option<LearntOffset>,
     candidate: Option<LearntOffset>,
     confirmed: usize,
+    /// Unsure scans since the last found offset or rest.
+    unsure_in_row: usize,
     resting_until_ms: Option<f64>,
     last: Option<Estimate>,
 }
@@ -106,6 +117,7 @@ impl PictureCalibration {
             applied: None,
             candidate: None,
             confirmed: 0,
+            unsure_in_row: 0,
             resting_until_ms: None,
             last: None,
         }
@@ -154,7 +166,14 @@ impl PictureCalibration {
 
     fn decide(&mut self, now_ms: f64, estimate: Estimate) {
         self.last = Some(estimate);
-        let Estimate::Found { offset_us, uncertainty_us, .. } = estimate else { return };
+        let Estimate::Found { offset_us, uncertainty_us, .. } = estimate else {
+            self.unsure_in_row = self.unsure_in_row.saturating_add(1);
+            if self.unsure_in_row >= self.policy.unsure_before_rest.max(1) {
+                self.rest(now_ms);
+            }
+            return;
+        };
+        self.unsure_in_row = 0;
         let found = LearntOffset { offset_us, uncertainty_us };
         let agree_us = self.policy.offset.agree_us;
         match self.applied {
@@ -187,11 +206,18 @@ impl PictureCalibration {
             },
         }
         if self.confirmed >= self.policy.confirmations.max(1) {
-            self.resting_until_ms = Some(now_ms + self.policy.rest_ms);
             self.confirmed = 0;
-            self.offset = PictureOffset::new(self.policy.offset);
-            self.samples_since_scan = 0;
+            self.rest(now_ms);
         }
+    }
+
+    /// Samples nothing for `rest_ms`, then learns afresh (what it applies
+    /// and the last scan's outcome stay).
+    fn rest(&mut self, now_ms: f64) {
+        self.resting_until_ms = Some(now_ms + self.policy.rest_ms);
+        self.unsure_in_row = 0;
+        self.offset = PictureOffset::new(self.policy.offset);
+        self.samples_since_scan = 0;
     }
 
     /// The offset to add to the frame clock's time before selecting
@@ -208,7 +234,7 @@ impl PictureCalibration {
         self.applied
     }
 
-    /// Resting after confirmations (sampling nothing).
+    /// Resting after confirmations, or after unsure scans (sampling nothing).
     pub fn is_resting(&self, now_ms: f64) -> bool {
         !self.wants_frame(now_ms)
     }
@@ -281,6 +307,20 @@ mod tests {
                 vec![34, 34, 34],
                 false,
             ),
+            ("19 unsure scans in a row: still learning", vec![unsure(); 19], vec![0; 19], false),
+            ("20 unsure scans in a row: rest", vec![unsure(); 20], vec![0; 20], true),
+            (
+                "a found offset starts the unsure count over",
+                [vec![unsure(); 19], vec![found(34)], vec![unsure(); 19]].concat(),
+                [vec![0; 19], vec![34; 20]].concat(),
+                false,
+            ),
+            (
+                "an applied offset stays through the unsure rest",
+                [vec![found(34)], vec![unsure(); 20]].concat(),
+                vec![34; 21],
+                true,
+            ),
         ];
         for (what, outcomes, applied, resting) in cases {
             let mut c = PictureCalibration::new(CalibrationPolicy::within(2_000_000));
@@ -292,6 +332,21 @@ mod tests {
             assert_eq!(seen, applied, "{what}");
             assert_eq!(c.is_resting(1.0), resting, "{what}");
         }
+    }
+
+    #[test]
+    fn an_unsure_rest_says_why_and_learns_afresh_after_it() {
+        let policy = CalibrationPolicy::within(2_000_000);
+        let mut c = PictureCalibration::new(policy);
+        for _ in 0..policy.unsure_before_rest {
+            c.decide(1_000.0, unsure());
+        }
+        assert!(c.is_resting(1_000.0 + policy.rest_ms - 1.0));
+        assert_eq!(c.describe(), unsure().describe(), "it still says why nothing is applied");
+        assert!(c.wants_frame(1_000.0 + policy.rest_ms));
+        // After the rest one unsure scan is not enough to rest again.
+        c.decide(1_000.0 + policy.rest_ms, unsure());
+        assert!(!c.is_resting(1_000.0 + policy.rest_ms + 1.0));
     }
 
     #[test]
